@@ -1,0 +1,55 @@
+# zeropark - top-level driver. The build itself is CMake (+ CTest).
+#
+#   make run     install missing packages, build, run the main job
+#   make test    install missing packages, build with ASan+UBSan, run every test
+#   make bench   release build, run the benchmarks (JSON lines on stdout)
+#   make fuzz    build the libFuzzer targets with clang, run each for FUZZ_SECONDS
+#   make install PREFIX=/usr/local
+
+BUILD      ?= build
+TESTBUILD  ?= build-test
+FUZZBUILD  ?= build-fuzz
+PREFIX     ?= /usr/local
+FUZZ_SECONDS ?= 60
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MODEL      ?= examples/shaoguan-campus/model.json
+
+.PHONY: all build run test bench fuzz install clean deps
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/zeropark validate $(MODEL)
+
+test:
+	@scripts/deps.sh test
+	@cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DZP_SANITIZE=ON -DZP_WERROR=ON >/dev/null
+	@cmake --build $(TESTBUILD) -j$(JOBS)
+	@cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j$(JOBS)
+
+bench: 
+	@scripts/deps.sh bench
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	@bench/run.sh $(BUILD)
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@cmake -S . -B $(FUZZBUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DZP_FUZZ=ON -DZP_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(FUZZBUILD) -j$(JOBS)
+	@fuzz/run.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR - run every benchmark; each prints JSON lines
+# ({"bench": ..., "value": ..., "unit": ...}) on stdout.
+set -euo pipefail
+build=$1
+for bin in "$build"/bench_*; do
+    [ -x "$bin" ] || continue
+    "$bin"
+done

@@ -1,0 +1,169 @@
+/*
+ * zeropark/model.h - the park model (spec: docs/model.md).
+ *
+ * A park model is one JSON file. zp_model_load_* parses it with jansson,
+ * validates every field and reports every problem at once as diagnostics
+ * on the context ("model.json:14:9: pv[0].tilt_deg: 120 is out of range
+ * 0..90"), then fails with ZP_EMODEL. Unknown keys are errors with the
+ * nearest known key. Series references are read and resampled to the
+ * model's step over its period.
+ *
+ * The loaded model is a plain struct: read its fields, never write them.
+ * Numbers a model leaves out hold their documented default; optional
+ * numbers with no default (targets) are NaN when absent.
+ */
+#ifndef ZEROPARK_MODEL_H
+#define ZEROPARK_MODEL_H
+
+#include "zeropark/core.h"
+#include "zeropark/series.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A number or a reference to a CSV column, {"csv": PATH, "column": NAME}. */
+typedef struct zp_value {
+    int is_series;     /* 0: constant; 1: series */
+    double constant;   /* the value when constant */
+    char *csv;         /* path as written in the model (series only) */
+    char *csv_path;    /* path resolved against the model's directory */
+    char *column;      /* column name (series only) */
+    zp_series *series; /* resampled to the model period; NULL if constant or not loaded */
+} zp_value;
+
+/* Value at step i (the constant, or series->v[i]). */
+ZP_API double zp_value_at(const zp_value *v, size_t i);
+
+typedef struct zp_flexible {
+    int present;        /* 1 if the load has a flexible part */
+    double share;       /* fraction 0..1 that may be delayed */
+    double max_delay_h; /* hours the flexible part may be delayed, > 0 */
+} zp_flexible;
+
+typedef struct zp_weather {
+    int present;      /* 1 if the model names weather */
+    char *csv;        /* path as written */
+    char *csv_path;   /* resolved path */
+    char *format;     /* "csv" (zeropark weather columns) or "tmy3" */
+} zp_weather;
+
+typedef struct zp_grid {
+    double import_limit_kw;                /* >= 0; default unlimited (INFINITY) */
+    double export_limit_kw;                /* >= 0; default 0 */
+    zp_value emission_factor_kg_per_kwh;   /* default: national average (docs/model.md) */
+    zp_value price_cny_per_kwh;            /* default 0 */
+    zp_value export_price_cny_per_kwh;     /* default 0 */
+} zp_grid;
+
+typedef struct zp_pv {
+    char *name;
+    double capacity_kwp;     /* DC nameplate, > 0 */
+    double tilt_deg;         /* 0..90 */
+    double azimuth_deg;      /* 0..360, 180 = due south */
+    double losses_pct;       /* DC losses 0..100, default 14 */
+    double inverter_kw;      /* AC limit, > 0; default capacity_kwp / 1.2 */
+    double gamma_pct_per_c;  /* power temperature coefficient, default -0.35 */
+} zp_pv;
+
+typedef struct zp_wind {
+    char *name;
+    int count;                 /* turbines, >= 1 */
+    double rated_kw;           /* per turbine, > 0 */
+    double hub_height_m;       /* > 0 */
+    double measurement_height_m; /* > 0, default 10 */
+    double shear_exponent;     /* power-law exponent 0..1, default 1/7 */
+    double (*power_curve)[2];  /* [wind speed m/s, power kW] rising speeds */
+    size_t power_curve_len;    /* >= 2 points */
+} zp_wind;
+
+typedef struct zp_storage {
+    char *name;
+    double energy_kwh;           /* > 0 */
+    double power_kw;             /* > 0, AC side */
+    double charge_efficiency;    /* 0 < x <= 1, default 0.95 */
+    double discharge_efficiency; /* 0 < x <= 1, default 0.95 */
+    double soc_min;              /* fraction, default 0.1 */
+    double soc_max;              /* fraction, default 0.95, > soc_min */
+    double soc_initial;          /* fraction within [soc_min, soc_max], default 0.5 */
+} zp_storage;
+
+typedef struct zp_load {
+    char *name;
+    zp_value power_kw;   /* >= 0 */
+    zp_flexible flexible;
+} zp_load;
+
+typedef struct zp_datacenter {
+    int present;          /* 1 if the model has a data center */
+    zp_value it_power_kw; /* IT power, >= 0 */
+    double pue;           /* facility / IT energy, >= 1 */
+    zp_flexible flexible;
+} zp_datacenter;
+
+typedef struct zp_fuel {
+    char *type;     /* emission-factor table key, e.g. "natural_gas" */
+    double amount;  /* >= 0, over the model period */
+    char *unit;     /* checked against the type, e.g. "m3" */
+} zp_fuel;
+
+typedef enum zp_objective_kind {
+    ZP_MINIMISE_CARBON = 0,
+    ZP_MINIMISE_COST = 1,
+    ZP_MINIMISE_COST_WITH_CARBON_PRICE = 2
+} zp_objective_kind;
+
+typedef struct zp_targets {
+    double max_emissions_t;     /* NaN if absent */
+    double min_green_share_pct; /* NaN if absent */
+    double max_pue;             /* NaN if absent */
+} zp_targets;
+
+typedef struct zp_model {
+    char *name;
+    char *file;              /* file it was read from (or the name given) */
+    char *dir;               /* directory that relative paths resolve against */
+    double utc_offset_h;     /* park local offset, default 8 */
+    int32_t utc_offset_min;  /* the same in minutes */
+    double lat_deg, lon_deg, elevation_m; /* site */
+    zp_time_t start, end;    /* period [start, end) */
+    int32_t step_min;        /* 1, 5, 15, 30 or 60 (must divide 60) */
+    size_t steps;            /* (end - start) / step */
+
+    zp_weather weather;
+    zp_grid grid;
+    zp_pv *pv;               size_t npv;
+    zp_wind *wind;           size_t nwind;
+    zp_storage *storage;     size_t nstorage;
+    zp_load *loads;          size_t nloads;
+    zp_datacenter datacenter;
+    zp_fuel *fuels;          size_t nfuels;
+    double green_certificates_mwh; /* default 0 */
+    zp_targets targets;
+    zp_objective_kind objective;
+    double carbon_price_cny_per_t; /* default 0 */
+} zp_model;
+
+/* Load flags. */
+#define ZP_MODEL_NO_SERIES 0x1u /* check CSV references exist but do not read series */
+
+/* Parse and validate len bytes of model JSON. fname names it in
+ * diagnostics; basedir resolves relative paths (NULL = current dir). On
+ * failure, every problem is a diagnostic on ctx and the call returns
+ * ZP_EMODEL (or ZP_ENOMEM); *out is untouched. */
+ZP_API zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
+                                   const char *basedir, unsigned flags, zp_model **out);
+/* Read and load a file; paths resolve against its directory. */
+ZP_API zp_status zp_model_load_file(zp_ctx *ctx, const char *path, unsigned flags, zp_model **out);
+/* Accepts NULL and half-built models. */
+ZP_API void zp_model_free(zp_ctx *ctx, zp_model *m);
+
+/* Load-time limits, so a hostile model cannot exhaust memory. */
+#define ZP_MODEL_MAX_BYTES (16u << 20) /* model JSON */
+#define ZP_MODEL_MAX_ASSETS 10000      /* entries per asset array */
+#define ZP_MODEL_MAX_STEPS 5270400     /* ten years at 1-min steps */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

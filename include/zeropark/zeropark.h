@@ -1,0 +1,22 @@
+/*
+ * zeropark/zeropark.h - the whole public API of libzeropark.
+ */
+#ifndef ZEROPARK_H
+#define ZEROPARK_H
+
+#include "zeropark/core.h"
+#include "zeropark/series.h"
+#include "zeropark/model.h"
+#include "zeropark/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version string ("0.1.0"). */
+ZP_API const char *zp_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,207 @@
+/*
+ * cmd_export.c - `zeropark export --db FILE --series NAME`: write stored
+ * series as CSV (the same format import reads).
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: zeropark export --db FILE --series NAME[,NAME...] [options]\n"
+    "\n"
+    "Write stored series as CSV: a header row (timestamp,NAME,...), then one row\n"
+    "per interval, timestamps ISO-8601 at the chosen offset, values with 17\n"
+    "significant digits so that export and import round-trip bit-exactly.\n"
+    "Instants with no reading are written as empty fields.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          store to read\n"
+    "  --series NAMES     one or more series, comma-separated (same step)\n"
+    "  --from TIME        first instant (ISO-8601; default: first stored)\n"
+    "  --to TIME          end instant, exclusive (default: end of stored data)\n"
+    "  --step-min N       resample to N minutes (by each series' kind)\n"
+    "  --offset +HH:MM    offset for the timestamps written and for --from/--to\n"
+    "                     without one (default +08:00)\n"
+    "  --output FILE      write to FILE (atomically) instead of standard output\n"
+    "  -h, --help         show this help\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_export = {"export", "export stored series as CSV", usage_text, run};
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},       {"series", required_argument, NULL, 's'},
+        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
+        {"step-min", required_argument, NULL, 'm'}, {"offset", required_argument, NULL, 'o'},
+        {"output", required_argument, NULL, 'O'},   {0, 0, 0, 0}};
+    const char *db = NULL, *names_opt = NULL, *from_s = NULL, *to_s = NULL, *output = NULL;
+    long step_min = 0;
+    int32_t offset = 8 * 60;
+    int exit_code = EXIT_OK;
+    zp_ctx *ctx = NULL;
+    zp_store *st = NULL;
+    zp_series **ser = NULL;
+    size_t nser = 0;
+    char *names = NULL, *tmp = NULL;
+    FILE *out = NULL;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': names_opt = optarg; break;
+        case 'f': from_s = optarg; break;
+        case 't': to_s = optarg; break;
+        case 'O': output = optarg; break;
+        case 'm':
+            if (!cli_parse_long(optarg, 1, 1440, &step_min))
+                return cli_usage_error(&cmd_export, "--step-min '%s': a whole number of minutes 1..1440", optarg);
+            break;
+        case 'o':
+            if (!cli_parse_offset(optarg, &offset))
+                return cli_usage_error(&cmd_export, "--offset '%s': use +HH:MM, -HH:MM or Z", optarg);
+            break;
+        default:
+            return cli_usage_error(&cmd_export, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!db)
+        return cli_usage_error(&cmd_export, "missing --db FILE");
+    if (!names_opt)
+        return cli_usage_error(&cmd_export, "missing --series NAME");
+    if (optind != argc)
+        return cli_usage_error(&cmd_export, "unexpected argument '%s'", argv[optind]);
+    zp_time_t from = 0, to = 0;
+    if (from_s && !cli_parse_time(from_s, offset, &from))
+        return cli_usage_error(&cmd_export, "--from '%s': not an ISO-8601 time (e.g. 2024-01-01T00:00:00+08:00)", from_s);
+    if (to_s && !cli_parse_time(to_s, offset, &to))
+        return cli_usage_error(&cmd_export, "--to '%s': not an ISO-8601 time (e.g. 2025-01-01T00:00:00+08:00)", to_s);
+    if (from_s && to_s && to <= from)
+        return cli_usage_error(&cmd_export, "--to must be after --from");
+
+    ctx = zp_ctx_new();
+    names = strdup(names_opt);
+    size_t maxn = 1;
+    for (const char *p = names_opt; *p; p++)
+        maxn += *p == ',';
+    ser = calloc(maxn, sizeof *ser);
+    if (!ctx || !names || !ser) {
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
+    zp_status rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
+    if (rc) {
+        exit_code = cli_fail("export", ctx, rc);
+        goto out;
+    }
+    char *save = NULL;
+    for (char *name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        zp_store_series_info info;
+        rc = zp_store_series_get(st, name, &info);
+        if (rc) {
+            exit_code = cli_fail("export", ctx, rc);
+            goto out;
+        }
+        zp_time_t f = from_s ? from : info.first, t = to_s ? to : info.last_end;
+        zp_store_series_info_free(ctx, &info, 1);
+        if (t <= f) {
+            cli_err("export", "series '%s' has no readings in the range asked for", name);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        zp_series *s = NULL;
+        rc = zp_store_read(st, name, f, t, &s);
+        if (rc == ZP_OK && step_min && step_min * 60 != s->step_s) {
+            zp_series *r = NULL;
+            rc = zp_series_resample(ctx, s, (int32_t)(step_min * 60), &r);
+            zp_series_free(ctx, s);
+            s = r;
+        }
+        if (rc) {
+            exit_code = cli_fail("export", ctx, rc);
+            goto out;
+        }
+        ser[nser++] = s;
+    }
+    for (size_t i = 1; i < nser; i++) {
+        if (ser[i]->step_s != ser[0]->step_s || ser[i]->start != ser[0]->start ||
+            ser[i]->len != ser[0]->len) {
+            cli_err("export", "series '%s' and '%s' cover different instants or steps; export them separately or use --from/--to/--step-min",
+                    ser[0]->name, ser[i]->name);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (output) {
+        size_t n = strlen(output) + 16;
+        tmp = malloc(n);
+        if (!tmp) {
+            exit_code = EXIT_INTERNAL;
+            goto out;
+        }
+        snprintf(tmp, n, "%s.tmp%ld", output, (long)getpid());
+        out = fopen(tmp, "w");
+        if (!out) {
+            cli_err("export", "cannot write %s: %s", tmp, strerror(errno));
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+    } else {
+        out = stdout;
+    }
+    fputs("timestamp", out);
+    for (size_t i = 0; i < nser; i++)
+        fprintf(out, ",%s", ser[i]->name);
+    fputc('\n', out);
+    char tb[ZP_TIME_BUFSIZE];
+    for (size_t r = 0; r < ser[0]->len; r++) {
+        fputs(zp_time_format(ser[0]->start + (zp_time_t)r * ser[0]->step_s, offset, tb), out);
+        for (size_t i = 0; i < nser; i++) {
+            double v = ser[i]->v[r];
+            if (isnan(v))
+                fputc(',', out);
+            else
+                fprintf(out, ",%.17g", v);
+        }
+        fputc('\n', out);
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        cli_err("export", "write failed: %s", strerror(errno));
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
+    if (output) {
+        if (fclose(out) != 0 || rename(tmp, output) != 0) {
+            out = NULL;
+            cli_err("export", "cannot write %s: %s", output, strerror(errno));
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        out = NULL;
+        free(tmp);
+        tmp = NULL;
+    }
+out:
+    if (out && out != stdout)
+        fclose(out);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    for (size_t i = 0; i < nser; i++)
+        zp_series_free(ctx, ser[i]);
+    free(ser);
+    free(names);
+    zp_store_close(st);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

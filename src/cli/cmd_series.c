@@ -1,0 +1,101 @@
+/*
+ * cmd_series.c - `zeropark series --db FILE`: list the series in a store.
+ */
+#define _DEFAULT_SOURCE
+#include <getopt.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: zeropark series --db FILE [--json] [--offset +HH:MM]\n"
+    "\n"
+    "List the series (meters) in a store: name, unit, kind, step, the span of\n"
+    "stored readings and how many there are.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE        store to read\n"
+    "  --json           print as JSON\n"
+    "  --offset +HH:MM  offset for the times shown (default +08:00)\n"
+    "  -h, --help       show this help\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_series = {"series", "list the series in a store", usage_text, run};
+
+static const char *kind_name(zp_series_kind k)
+{
+    return k == ZP_SERIES_POWER ? "power" : k == ZP_SERIES_ENERGY ? "energy" : "intensity";
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"offset", required_argument, NULL, 'o'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL;
+    bool json = false;
+    int32_t offset = 8 * 60;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'j': json = true; break;
+        case 'o':
+            if (!cli_parse_offset(optarg, &offset))
+                return cli_usage_error(&cmd_series, "--offset '%s': use +HH:MM, -HH:MM or Z", optarg);
+            break;
+        default:
+            return cli_usage_error(&cmd_series, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!db)
+        return cli_usage_error(&cmd_series, "missing --db FILE");
+    if (optind != argc)
+        return cli_usage_error(&cmd_series, "unexpected argument '%s'", argv[optind]);
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    zp_store *st = NULL;
+    zp_store_series_info *info = NULL;
+    size_t n = 0;
+    int exit_code = EXIT_OK;
+    zp_status rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
+    if (rc == ZP_OK)
+        rc = zp_store_series_list(st, &info, &n);
+    if (rc) {
+        exit_code = cli_fail("series", ctx, rc);
+        goto out;
+    }
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = json_pack("{s:s, s:s?, s:s, s:i, s:I}", "name", info[i].name, "unit",
+                                  info[i].unit, "kind", kind_name(info[i].kind), "step_s",
+                                  (int)info[i].step_s, "count", (json_int_t)info[i].count);
+            json_object_set_new(o, "first", info[i].count ? json_string(zp_time_format(info[i].first, offset, a)) : json_null());
+            json_object_set_new(o, "end", info[i].count ? json_string(zp_time_format(info[i].last_end, offset, b)) : json_null());
+            json_array_append_new(arr, o);
+        }
+        json_t *doc = json_pack("{s:s, s:o}", "db", db, "series", arr);
+        cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        printf("%-24s %-8s %-9s %6s %-25s %-25s %10s\n", "name", "unit", "kind", "step", "first",
+               "end", "readings");
+        for (size_t i = 0; i < n; i++)
+            printf("%-24s %-8s %-9s %5ds %-25s %-25s %10lld\n", info[i].name,
+                   info[i].unit ? info[i].unit : "-", kind_name(info[i].kind), (int)info[i].step_s,
+                   info[i].count ? zp_time_format(info[i].first, offset, a) : "-",
+                   info[i].count ? zp_time_format(info[i].last_end, offset, b) : "-",
+                   (long long)info[i].count);
+    }
+out:
+    zp_store_series_info_free(ctx, info, n);
+    zp_store_close(st);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

@@ -1,0 +1,283 @@
+/*
+ * cmd_validate.c - `zeropark validate MODEL`: check a park model and print
+ * every problem, or a one-screen summary of the park.
+ */
+#define _DEFAULT_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: zeropark validate MODEL [--json] [--no-series]\n"
+    "\n"
+    "Check a park model (docs/model.md): types, units, ranges, references to\n"
+    "CSV files and columns. Every problem is printed, one per line, as\n"
+    "  FILE:LINE:COLUMN: JSON.PATH: what is wrong and how to fix it\n"
+    "With no problems, prints a summary of the park: assets, capacities, period.\n"
+    "\n"
+    "Options:\n"
+    "  --json        print the result as JSON (stable keys, docs/cli.md)\n"
+    "  --no-series   check that CSV files exist, but do not read the series\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 valid, 1 the model has problems, 2 bad usage or unreadable file.\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_validate = {"validate", "check a park model and summarise it", usage_text, run};
+
+/* Summary of a value: "30000" or "mean 29876.5, peak 31000 (csv data/load.csv:it_kw)". */
+static void value_text(const zp_value *v, char *buf, size_t n)
+{
+    if (!v->is_series) {
+        snprintf(buf, n, "%g", v->constant);
+        return;
+    }
+    if (!v->series) {
+        snprintf(buf, n, "series %s:%s", v->csv, v->column);
+        return;
+    }
+    double peak = -INFINITY;
+    for (size_t i = 0; i < v->series->len; i++)
+        if (v->series->v[i] > peak)
+            peak = v->series->v[i];
+    snprintf(buf, n, "mean %.6g, peak %.6g (%s:%s)", zp_series_mean(v->series), peak, v->csv,
+             v->column);
+}
+
+static json_t *value_json(const zp_value *v)
+{
+    json_t *o = json_object();
+    if (!v->is_series) {
+        json_object_set_new(o, "constant", json_real(v->constant));
+        return o;
+    }
+    json_object_set_new(o, "csv", json_string(v->csv));
+    json_object_set_new(o, "column", json_string(v->column));
+    if (v->series) {
+        double peak = -INFINITY, lo = INFINITY;
+        for (size_t i = 0; i < v->series->len; i++) {
+            peak = fmax(peak, v->series->v[i]);
+            lo = fmin(lo, v->series->v[i]);
+        }
+        json_object_set_new(o, "mean", json_real(zp_series_mean(v->series)));
+        json_object_set_new(o, "min", json_real(lo));
+        json_object_set_new(o, "max", json_real(peak));
+    }
+    return o;
+}
+
+static json_t *flex_json(const zp_flexible *f)
+{
+    if (!f->present)
+        return json_null();
+    return json_pack("{s:f, s:f}", "share", f->share, "max_delay_h", f->max_delay_h);
+}
+
+static const char *objective_name(zp_objective_kind k)
+{
+    return k == ZP_MINIMISE_COST ? "cost" : k == ZP_MINIMISE_COST_WITH_CARBON_PRICE ? "cost_with_carbon_price" : "carbon";
+}
+
+static json_t *summary_json(const zp_model *m)
+{
+    char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE];
+    json_t *doc = json_object();
+    json_object_set_new(doc, "model", json_string(m->name));
+    json_object_set_new(doc, "file", json_string(m->file));
+    json_object_set_new(doc, "valid", json_true());
+    json_object_set_new(doc, "problems", json_array());
+    json_object_set_new(doc, "utc_offset_h", json_real(m->utc_offset_h));
+    json_object_set_new(doc, "site", json_pack("{s:f, s:f, s:f}", "lat_deg", m->lat_deg, "lon_deg",
+                                               m->lon_deg, "elevation_m", m->elevation_m));
+    json_object_set_new(doc, "period",
+                        json_pack("{s:s, s:s, s:i, s:I}", "start",
+                                  zp_time_format(m->start, m->utc_offset_min, t0), "end",
+                                  zp_time_format(m->end, m->utc_offset_min, t1), "step_min",
+                                  (int)m->step_min, "steps", (json_int_t)m->steps));
+    json_t *grid = json_object();
+    json_object_set_new(grid, "import_limit_kw", isinf(m->grid.import_limit_kw) ? json_null() : json_real(m->grid.import_limit_kw));
+    json_object_set_new(grid, "export_limit_kw", json_real(m->grid.export_limit_kw));
+    json_object_set_new(grid, "emission_factor_kg_per_kwh", value_json(&m->grid.emission_factor_kg_per_kwh));
+    json_object_set_new(grid, "price_cny_per_kwh", value_json(&m->grid.price_cny_per_kwh));
+    json_object_set_new(doc, "grid", grid);
+
+    json_t *pv = json_array();
+    double pv_kwp = 0;
+    for (size_t i = 0; i < m->npv; i++) {
+        pv_kwp += m->pv[i].capacity_kwp;
+        json_array_append_new(pv, json_pack("{s:s, s:f, s:f, s:f, s:f}", "name", m->pv[i].name,
+                                            "capacity_kwp", m->pv[i].capacity_kwp, "inverter_kw",
+                                            m->pv[i].inverter_kw, "tilt_deg", m->pv[i].tilt_deg,
+                                            "azimuth_deg", m->pv[i].azimuth_deg));
+    }
+    json_t *wind = json_array();
+    double wind_kw = 0;
+    for (size_t i = 0; i < m->nwind; i++) {
+        wind_kw += m->wind[i].count * m->wind[i].rated_kw;
+        json_array_append_new(wind, json_pack("{s:s, s:i, s:f, s:f}", "name", m->wind[i].name,
+                                              "count", m->wind[i].count, "rated_kw",
+                                              m->wind[i].rated_kw, "hub_height_m",
+                                              m->wind[i].hub_height_m));
+    }
+    json_t *st = json_array();
+    double st_kwh = 0, st_kw = 0;
+    for (size_t i = 0; i < m->nstorage; i++) {
+        st_kwh += m->storage[i].energy_kwh;
+        st_kw += m->storage[i].power_kw;
+        json_array_append_new(st, json_pack("{s:s, s:f, s:f}", "name", m->storage[i].name,
+                                            "energy_kwh", m->storage[i].energy_kwh, "power_kw",
+                                            m->storage[i].power_kw));
+    }
+    json_t *loads = json_array();
+    for (size_t i = 0; i < m->nloads; i++)
+        json_array_append_new(loads, json_pack("{s:s, s:o, s:o}", "name", m->loads[i].name,
+                                               "power_kw", value_json(&m->loads[i].power_kw),
+                                               "flexible", flex_json(&m->loads[i].flexible)));
+    json_object_set_new(doc, "pv", pv);
+    json_object_set_new(doc, "wind", wind);
+    json_object_set_new(doc, "storage", st);
+    json_object_set_new(doc, "loads", loads);
+    if (m->datacenter.present)
+        json_object_set_new(doc, "datacenter",
+                            json_pack("{s:o, s:f, s:o}", "it_power_kw",
+                                      value_json(&m->datacenter.it_power_kw), "pue",
+                                      m->datacenter.pue, "flexible",
+                                      flex_json(&m->datacenter.flexible)));
+    else
+        json_object_set_new(doc, "datacenter", json_null());
+    json_object_set_new(doc, "totals",
+                        json_pack("{s:f, s:f, s:f, s:f}", "pv_kwp", pv_kwp, "wind_kw", wind_kw,
+                                  "storage_kwh", st_kwh, "storage_kw", st_kw));
+    json_object_set_new(doc, "objective", json_string(objective_name(m->objective)));
+    return doc;
+}
+
+static void summary_text(const zp_model *m)
+{
+    char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE], buf[512];
+    printf("%s  (%s)\n", m->name, m->file);
+    int off = m->utc_offset_min, aoff = off < 0 ? -off : off;
+    printf("  %-12s %.4f N, %.4f E, %g m, UTC%c%02d:%02d\n", "site", m->lat_deg, m->lon_deg,
+           m->elevation_m, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+    printf("  %-12s %s .. %s, %d-min steps (%zu)\n", "period",
+           zp_time_format(m->start, m->utc_offset_min, t0),
+           zp_time_format(m->end, m->utc_offset_min, t1), (int)m->step_min, m->steps);
+    if (m->weather.present)
+        printf("  %-12s %s (%s)\n", "weather", m->weather.csv, m->weather.format);
+    value_text(&m->grid.emission_factor_kg_per_kwh, buf, sizeof buf);
+    printf("  %-12s import <= %g kW, export <= %g kW, factor %s kg/kWh\n", "grid",
+           m->grid.import_limit_kw, m->grid.export_limit_kw, buf);
+    double tot = 0;
+    for (size_t i = 0; i < m->npv; i++)
+        tot += m->pv[i].capacity_kwp;
+    if (m->npv)
+        printf("  %-12s %zu array(s), %g kWp\n", "pv", m->npv, tot);
+    for (size_t i = 0; i < m->npv; i++)
+        printf("  %-12s   %s: %g kWp, inverter %g kW, tilt %g deg, azimuth %g deg\n", "",
+               m->pv[i].name, m->pv[i].capacity_kwp, m->pv[i].inverter_kw, m->pv[i].tilt_deg,
+               m->pv[i].azimuth_deg);
+    for (size_t i = 0; i < m->nwind; i++)
+        printf("  %-12s %s: %d x %g kW = %g kW, hub %g m\n", i ? "" : "wind", m->wind[i].name,
+               m->wind[i].count, m->wind[i].rated_kw, m->wind[i].count * m->wind[i].rated_kw,
+               m->wind[i].hub_height_m);
+    for (size_t i = 0; i < m->nstorage; i++)
+        printf("  %-12s %s: %g kWh / %g kW, SOC %g..%g\n", i ? "" : "storage",
+               m->storage[i].name, m->storage[i].energy_kwh, m->storage[i].power_kw,
+               m->storage[i].soc_min, m->storage[i].soc_max);
+    for (size_t i = 0; i < m->nloads; i++) {
+        value_text(&m->loads[i].power_kw, buf, sizeof buf);
+        printf("  %-12s %s: %s kW", i ? "" : "loads", m->loads[i].name, buf);
+        if (m->loads[i].flexible.present)
+            printf(", %g%% flexible up to %g h", m->loads[i].flexible.share * 100,
+                   m->loads[i].flexible.max_delay_h);
+        printf("\n");
+    }
+    if (m->datacenter.present) {
+        value_text(&m->datacenter.it_power_kw, buf, sizeof buf);
+        printf("  %-12s IT %s kW, PUE %g", "datacenter", buf, m->datacenter.pue);
+        if (m->datacenter.flexible.present)
+            printf(", %g%% flexible up to %g h", m->datacenter.flexible.share * 100,
+                   m->datacenter.flexible.max_delay_h);
+        printf("\n");
+    }
+    for (size_t i = 0; i < m->nfuels; i++)
+        printf("  %-12s %s: %g %s\n", i ? "" : "fuels", m->fuels[i].type, m->fuels[i].amount,
+               m->fuels[i].unit);
+    if (m->green_certificates_mwh > 0)
+        printf("  %-12s %g MWh of green certificates\n", "certificates", m->green_certificates_mwh);
+    if (!isnan(m->targets.max_emissions_t) || !isnan(m->targets.min_green_share_pct) ||
+        !isnan(m->targets.max_pue)) {
+        printf("  %-12s", "targets");
+        if (!isnan(m->targets.max_emissions_t))
+            printf(" emissions <= %g t;", m->targets.max_emissions_t);
+        if (!isnan(m->targets.min_green_share_pct))
+            printf(" green share >= %g%%;", m->targets.min_green_share_pct);
+        if (!isnan(m->targets.max_pue))
+            printf(" PUE <= %g;", m->targets.max_pue);
+        printf("\n");
+    }
+    printf("  %-12s minimise %s", "objective", objective_name(m->objective));
+    if (m->objective == ZP_MINIMISE_COST_WITH_CARBON_PRICE)
+        printf(" (carbon price %g CNY/t)", m->carbon_price_cny_per_t);
+    printf("\nvalid: no problems found\n");
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"no-series", no_argument, NULL, 'n'}, {0, 0, 0, 0}};
+    bool json = false;
+    unsigned flags = 0;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = true;
+            break;
+        case 'n':
+            flags |= ZP_MODEL_NO_SERIES;
+            break;
+        default:
+            return cli_usage_error(&cmd_validate, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_validate, optind >= argc ? "missing MODEL" : "expected one MODEL, got %d arguments", argc - optind);
+    const char *path = argv[optind];
+
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    zp_model *m = NULL;
+    zp_status rc = zp_model_load_file(ctx, path, flags, &m);
+    int exit_code = EXIT_OK;
+    if (rc == ZP_OK) {
+        if (json) {
+            json_t *doc = summary_json(m);
+            cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            summary_text(m);
+        }
+    } else if (rc == ZP_EMODEL) {
+        exit_code = EXIT_CHECK;
+        if (json) {
+            json_t *doc = json_pack("{s:s, s:b, s:o}", "file", path, "valid", 0, "problems",
+                                    cli_diags_json(ctx));
+            cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            cli_print_diags(ctx);
+            cli_err("validate", "%s", zp_ctx_errmsg(ctx));
+        }
+    } else {
+        exit_code = cli_fail("validate", ctx, rc);
+    }
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

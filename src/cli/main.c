@@ -1,0 +1,102 @@
+/*
+ * main.c - the zeropark command: git-style dispatch to subcommands.
+ *
+ *   zeropark <command> [options]
+ *   zeropark help [<command>]
+ *   zeropark --version
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const cli_cmd *const commands[] = {
+    &cmd_validate,
+    &cmd_import,
+    &cmd_export,
+    &cmd_series,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: zeropark <command> [options]\n"
+                 "       zeropark help <command>\n"
+                 "       zeropark --version\n\n"
+                 "zeropark is an energy-and-carbon engine for zero-carbon parks and green\n"
+                 "data-center campuses.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\nEvery command takes --help. Exit codes: 0 ok, 1 a check failed,\n"
+                 "2 bad usage or input, 3 internal error (docs/cli.md).\n");
+}
+
+static const cli_cmd *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static int unknown(const char *name)
+{
+    fprintf(stderr, "zeropark: '%s' is not a command.", name);
+    size_t best = (size_t)-1;
+    const char *hint = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        /* Prefix match is the most likely slip ("valid"). */
+        if (strncmp(commands[i]->name, name, strlen(name)) == 0) {
+            hint = commands[i]->name;
+            break;
+        }
+        size_t la = strlen(name), lb = strlen(commands[i]->name);
+        size_t common = 0;
+        while (common < la && common < lb && name[common] == commands[i]->name[common])
+            common++;
+        size_t score = la + lb - 2 * common;
+        if (common >= 2 && score < best) {
+            best = score;
+            hint = commands[i]->name;
+        }
+    }
+    if (hint)
+        fprintf(stderr, " Did you mean '%s'?", hint);
+    fprintf(stderr, "\nSee 'zeropark help'.\n");
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("zeropark %s\n", zp_version());
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        const cli_cmd *c = find(argv[2]);
+        return c ? cli_help(c) : unknown(argv[2]);
+    }
+    const cli_cmd *c = find(name);
+    if (!c)
+        return unknown(name);
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return cli_help(c);
+    }
+    return c->run(argc - 1, argv + 1);
+}

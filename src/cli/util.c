@@ -1,0 +1,162 @@
+/*
+ * util.c - helpers shared by the zeropark command's subcommands.
+ */
+#define _DEFAULT_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_err(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "zeropark %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "zeropark %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'zeropark %s --help'.\n", cmd->name);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_help(const cli_cmd *cmd)
+{
+    fputs(cmd->usage, stdout);
+    return EXIT_OK;
+}
+
+void cli_print_diags(const zp_ctx *ctx)
+{
+    char buf[2048];
+    for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
+        zp_diag_format(zp_ctx_diag_get(ctx, i), buf, sizeof buf);
+        fprintf(stderr, "%s\n", buf);
+    }
+}
+
+int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc)
+{
+    cli_print_diags(ctx);
+    const char *msg = zp_ctx_errmsg(ctx);
+    cli_err(cmd, "%s", msg && msg[0] ? msg : zp_strerror(rc));
+    switch (rc) {
+    case ZP_EINVAL:
+    case ZP_EIO:
+    case ZP_EPARSE:
+    case ZP_EMODEL:
+    case ZP_ENOTFOUND:
+    case ZP_ERANGE:
+    case ZP_EDATA:
+    case ZP_ETOOBIG:
+    case ZP_EEXISTS:
+    case ZP_EUNSUPPORTED:
+    case ZP_ECORRUPT:
+        return EXIT_USAGE;
+    default:
+        return EXIT_INTERNAL;
+    }
+}
+
+json_t *cli_diags_json(const zp_ctx *ctx)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
+        const zp_diag *d = zp_ctx_diag_get(ctx, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "severity",
+                            json_string(d->severity == ZP_SEV_ERROR     ? "error"
+                                        : d->severity == ZP_SEV_WARNING ? "warning"
+                                                                        : "note"));
+        json_object_set_new(o, "file", d->file ? json_string(d->file) : json_null());
+        json_object_set_new(o, "line", json_integer(d->line));
+        json_object_set_new(o, "column", json_integer(d->col));
+        json_object_set_new(o, "path", d->path ? json_string(d->path) : json_null());
+        json_object_set_new(o, "message", json_string(d->message));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+int cli_print_json(json_t *doc)
+{
+    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', stdout);
+    return rc;
+}
+
+bool cli_parse_offset(const char *text, int32_t *out_min)
+{
+    zp_time_t t;
+    char buf[64];
+    if (strlen(text) > 16)
+        return false;
+    snprintf(buf, sizeof buf, "2000-01-01T00:00:00%s", text);
+    int32_t off;
+    if (zp_time_parse(buf, strlen(buf), ZP_TIME_NO_DEFAULT, &t, &off) != ZP_OK)
+        return false;
+    *out_min = off;
+    return true;
+}
+
+bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out)
+{
+    return zp_time_parse(text, strlen(text), default_offset_min, out, NULL) == ZP_OK;
+}
+
+bool cli_parse_long(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_progress_init(cli_progress *p, const char *label)
+{
+    p->label = label;
+    p->t0 = cli_now();
+    p->last = 0;
+    p->shown = false;
+}
+
+void cli_progress_update(cli_progress *p, uint64_t done, uint64_t total)
+{
+    double now = cli_now();
+    if (now - p->t0 < 1.0 || now - p->last < 0.2 || !isatty(STDERR_FILENO))
+        return;
+    p->last = now;
+    p->shown = true;
+    double pct = total ? 100.0 * (double)done / (double)total : 0.0;
+    fprintf(stderr, "\r%s: %5.1f%% (%llu of %llu)", p->label, pct, (unsigned long long)done,
+            (unsigned long long)total);
+    fflush(stderr);
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r%s: done in %.1f s%20s\n", p->label, cli_now() - p->t0, "");
+}

@@ -1,0 +1,61 @@
+/*
+ * util.h - helpers shared by the zeropark command's subcommands.
+ */
+#ifndef ZP_CLI_UTIL_H
+#define ZP_CLI_UTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "zeropark/zeropark.h"
+
+/* Exit codes (docs/cli.md). */
+enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+/* A subcommand. */
+typedef struct cli_cmd {
+    const char *name;    /* "validate" */
+    const char *summary; /* one line for `zeropark help` */
+    const char *usage;   /* full help text for `zeropark help NAME` */
+    int (*run)(int argc, char **argv);
+} cli_cmd;
+
+extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series;
+
+/* Print "zeropark CMD: message" to stderr. */
+void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);
+/* Print the usage error, a hint to --help, return EXIT_USAGE. */
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);
+/* Print help text of cmd to stdout, return EXIT_OK. */
+int cli_help(const cli_cmd *cmd);
+/* Print the diagnostics on ctx to stderr, one per line. */
+void cli_print_diags(const zp_ctx *ctx);
+/* Report a failed library call (diagnostics, then the message). Returns the
+ * exit code for it: EXIT_USAGE for bad input, EXIT_INTERNAL otherwise. */
+int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc);
+/* Diagnostics as a JSON array. */
+json_t *cli_diags_json(const zp_ctx *ctx);
+/* Print a JSON document to stdout (2-space indent, keys in insertion order). */
+int cli_print_json(json_t *doc);
+/* Parse an ISO-8601 time option; a date alone means its midnight. The
+ * default offset applies when the text has none. */
+bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out);
+/* Parse "+08:00" / "-05:00" / "Z" to minutes. */
+bool cli_parse_offset(const char *text, int32_t *out_min);
+/* Parse a whole-number option within [lo, hi]. */
+bool cli_parse_long(const char *text, long lo, long hi, long *out);
+/* Progress on stderr, shown only when stderr is a terminal and the work
+ * has taken longer than a second. */
+typedef struct cli_progress {
+    const char *label;
+    double t0;
+    double last;
+    bool shown;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *label);
+void cli_progress_update(cli_progress *p, uint64_t done, uint64_t total);
+void cli_progress_done(cli_progress *p);
+double cli_now(void);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * internal.h - helpers shared by the library's modules (never installed).
+ *
+ * Allocation goes through the context's allocator; errors are set with
+ * zp__error() which formats a message and returns the code, so a failing
+ * function ends with `return zp__error(ctx, ZP_EIO, "...")`.
+ */
+#ifndef ZP_INTERNAL_H
+#define ZP_INTERNAL_H
+
+#include "zeropark/core.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+void *zp__malloc(zp_ctx *ctx, size_t n);
+void *zp__calloc(zp_ctx *ctx, size_t count, size_t size);
+void *zp__realloc(zp_ctx *ctx, void *p, size_t n);
+/* Grow an array to hold at least need elements; *cap is updated. */
+zp_status zp__grow(zp_ctx *ctx, void **arr, size_t *cap, size_t need, size_t elem);
+void zp__free(zp_ctx *ctx, void *p);
+char *zp__strdup(zp_ctx *ctx, const char *s);
+char *zp__strndup(zp_ctx *ctx, const char *s, size_t n);
+char *zp__asprintf(zp_ctx *ctx, const char *fmt, ...) ZP_PRINTF(2, 3);
+
+/* Set the last error and return code. */
+zp_status zp__error(zp_ctx *ctx, zp_status code, const char *fmt, ...) ZP_PRINTF(3, 4);
+zp_status zp__verror(zp_ctx *ctx, zp_status code, const char *fmt, va_list ap);
+/* Set ZP_ENOMEM with a fixed message (does not allocate). */
+zp_status zp__nomem(zp_ctx *ctx);
+
+/* Append a diagnostic. file/path may be NULL. Returns ZP_OK or ZP_ENOMEM. */
+zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                   const char *path, const char *fmt, ...) ZP_PRINTF(7, 8);
+
+void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3, 4);
+
+/* Levenshtein distance (for did-you-mean), capped at cap+1. */
+size_t zp__edit_distance(const char *a, const char *b, size_t cap);
+/* Nearest candidate to word among n names, or NULL when none is close. */
+const char *zp__nearest(const char *word, const char *const *names, size_t n);
+
+#define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# run.sh ZEROPARK SOURCE_DIR - command-line tests: exit codes, help, messages,
+# and round trips through the store. Ends with "N passed, N failed".
+set -u
+zp=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect CODE CMD... : run, check the exit code; output in $tmp/out, $tmp/err
+expect() {
+    local want=$1; shift
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $*"; sed 's/^/  /' "$tmp/err" | head -20 >&2; fi
+}
+# contains FILE TEXT
+contains() {
+    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks: $2"; sed 's/^/  /' "$1" | head -20 >&2; fi
+}
+
+# --- dispatch, help, version -------------------------------------------------
+expect 0 "$zp" --version
+contains "$tmp/out" "zeropark 0."
+expect 2 "$zp"
+contains "$tmp/err" "usage: zeropark <command>"
+expect 0 "$zp" help
+contains "$tmp/out" "validate"
+expect 2 "$zp" valdate x
+contains "$tmp/err" "Did you mean 'validate'?"
+for c in validate import export series; do
+    expect 0 "$zp" "$c" --help
+    contains "$tmp/out" "usage: zeropark $c"
+    expect 0 "$zp" help "$c"
+    contains "$tmp/out" "usage: zeropark $c"
+done
+expect 2 "$zp" validate
+contains "$tmp/err" "missing MODEL"
+expect 2 "$zp" validate --bogus x
+contains "$tmp/err" "unknown option '--bogus'"
+
+# --- validate ------------------------------------------------------------------
+for ex in shaoguan-campus baoshan-park greensboro-pv; do
+    expect 0 "$zp" validate "$src/examples/$ex/model.json"
+    contains "$tmp/out" "valid: no problems found"
+    expect 0 "$zp" validate --json "$src/examples/$ex/model.json"
+    contains "$tmp/out" '"valid": true'
+done
+expect 0 "$zp" validate --json "$src/examples/shaoguan-campus/model.json"
+python3 - "$tmp/out" <<'PY' && ok || bad "validate --json summary values"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["period"]["steps"] == 8784, d["period"]            # 2024 is a leap year: 366 * 24
+assert d["totals"]["pv_kwp"] == 20000.0                     # 12000 + 8000
+assert d["totals"]["wind_kw"] == 50000.0                    # 20 * 2500
+assert d["datacenter"]["pue"] == 1.25
+PY
+python3 - "$tmp/out" "$src/examples/shaoguan-campus/data/load.csv" <<'PY' && ok || bad "validate --json series mean equals the CSV's mean"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+vals = [float(r["it_kw"]) for r in csv.DictReader(open(sys.argv[2]))]
+mean = sum(vals) / len(vals)
+got = d["datacenter"]["it_power_kw"]["mean"]
+assert abs(got - mean) <= 1e-6 * mean, (got, mean)
+assert abs(d["datacenter"]["it_power_kw"]["max"] - max(vals)) < 1e-9
+PY
+
+# A model with several problems: all reported, exit 1.
+mkdir -p "$tmp/m"
+cat > "$tmp/m/model.json" <<'JSON'
+{
+  "name": "bad",
+  "site": {"lat_deg": 24.8, "lon_deg": 113.6},
+  "period": {"start": "2024-01-01T00:00:00+08:00",
+             "end": "2024-01-02T00:00:00+08:00", "step_min": 60},
+  "pv": [{"name": "a", "capacity_kwp": 100, "tilt_deg": 120, "azimuth_deg": 180}],
+  "storrage": []
+}
+JSON
+expect 1 "$zp" validate "$tmp/m/model.json"
+contains "$tmp/err" "model.json:6:57: pv[0].tilt_deg: 120 is out of range 0..90"
+contains "$tmp/err" "storrage"
+contains "$tmp/err" "did you mean 'storage'?"
+expect 1 "$zp" validate --json "$tmp/m/model.json"
+contains "$tmp/out" '"valid": false'
+expect 2 "$zp" validate "$tmp/does-not-exist.json"
+contains "$tmp/err" "does-not-exist.json"
+
+# --- import / export / series --------------------------------------------------
+cat > "$tmp/meter.csv" <<'CSV'
+timestamp,load_kw,pv_kw
+2024-01-01T00:00:00+08:00,100.5,0
+2024-01-01T00:15:00+08:00,101.25,0
+2024-01-01T00:30:00+08:00,99.75,0.125
+2024-01-01T00:45:00+08:00,0.1,3.3e-5
+CSV
+expect 0 "$zp" import --db "$tmp/s.db" "$tmp/meter.csv"
+contains "$tmp/out" "imported 8 readings in 2 series"
+expect 0 "$zp" series --db "$tmp/s.db" --json
+python3 - "$tmp/out" <<'PY' && ok || bad "series --json lists both meters"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["series"]}
+assert set(s) == {"load_kw", "pv_kw"}, s
+assert s["load_kw"]["unit"] == "kW" and s["load_kw"]["kind"] == "power"
+assert s["load_kw"]["step_s"] == 900 and s["load_kw"]["count"] == 4
+assert s["load_kw"]["first"] == "2024-01-01T00:00:00+08:00"
+assert s["load_kw"]["end"] == "2024-01-01T01:00:00+08:00"
+PY
+expect 0 "$zp" export --db "$tmp/s.db" --series load_kw,pv_kw --output "$tmp/back.csv"
+if cmp -s <(python3 -c "
+import csv,sys
+for r in csv.reader(open('$tmp/meter.csv')): print(r[0], *[repr(float(x)) if i else x for i,x in enumerate(r[1:],1)] if r[0]!='timestamp' else r)") \
+          <(python3 -c "
+import csv,sys
+for r in csv.reader(open('$tmp/back.csv')): print(r[0], *[repr(float(x)) if i else x for i,x in enumerate(r[1:],1)] if r[0]!='timestamp' else r)"); then ok; else bad "export differs from the imported CSV"; cat "$tmp/back.csv" >&2; fi
+# Resampled to 1 h: mean of the four quarter-hours, (100.5+101.25+99.75+0.1)/4 = 75.4.
+expect 0 "$zp" export --db "$tmp/s.db" --series load_kw --step-min 60
+contains "$tmp/out" "2024-01-01T00:00:00+08:00,75.4"
+expect 0 "$zp" import --db "$tmp/s.db" "$tmp/meter.csv" --series site_kw=load_kw --json
+contains "$tmp/out" '"name": "site_kw"'
+expect 2 "$zp" export --db "$tmp/s.db" --series nosuch
+contains "$tmp/err" "nosuch"
+expect 2 "$zp" export --db "$tmp/s.db"
+contains "$tmp/err" "missing --series"
+expect 2 "$zp" series --db "$tmp/none.db"
+contains "$tmp/err" "none.db"
+
+# Bad CSV: every problem reported with FILE:LINE, nothing imported.
+cat > "$tmp/gappy.csv" <<'CSV'
+timestamp,load_kw
+2024-01-01T00:00:00+08:00,1
+2024-01-01T01:00:00+08:00,2
+2024-01-01T03:00:00+08:00,x
+CSV
+expect 2 "$zp" import --db "$tmp/g.db" "$tmp/gappy.csv"
+contains "$tmp/err" "gappy.csv:4"
+contains "$tmp/err" "gappy.csv:4"
+if [ -e "$tmp/g.db" ] && [ "$("$zp" series --db "$tmp/g.db" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["series"]))')" != 0 ]; then
+    bad "a failed import left series in the store"; else ok; fi
+expect 2 "$zp" import --db "$tmp/g.db" "$tmp/meter.csv" --series nope
+contains "$tmp/err" "nope"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

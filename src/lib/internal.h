@@ -26,7 +26,7 @@ char *zp__asprintf(zp_ctx *ctx, const char *fmt, ...) ZP_PRINTF(2, 3);
 
 /* Set the last error and return code. */
 zp_status zp__error(zp_ctx *ctx, zp_status code, const char *fmt, ...) ZP_PRINTF(3, 4);
-zp_status zp__verror(zp_ctx *ctx, zp_status code, const char *fmt, va_list ap);
+zp_status zp__verror(zp_ctx *ctx, zp_status code, const char *fmt, va_list ap) ZP_PRINTF(3, 0);
 /* Set ZP_ENOMEM with a fixed message (does not allocate). */
 zp_status zp__nomem(zp_ctx *ctx);
 

@@ -4,6 +4,8 @@
 set -u
 zp=$1
 src=$2
+# The system interpreter (Debian packages), not another one on PATH.
+PY=${ZP_PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -52,7 +54,7 @@ for ex in shaoguan-campus baoshan-park greensboro-pv; do
     contains "$tmp/out" '"valid": true'
 done
 expect 0 "$zp" validate --json "$src/examples/shaoguan-campus/model.json"
-python3 - "$tmp/out" <<'PY' && ok || bad "validate --json summary values"
+"$PY" - "$tmp/out" <<'PY' && ok || bad "validate --json summary values"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["period"]["steps"] == 8784, d["period"]            # 2024 is a leap year: 366 * 24
@@ -60,7 +62,7 @@ assert d["totals"]["pv_kwp"] == 20000.0                     # 12000 + 8000
 assert d["totals"]["wind_kw"] == 50000.0                    # 20 * 2500
 assert d["datacenter"]["pue"] == 1.25
 PY
-python3 - "$tmp/out" "$src/examples/shaoguan-campus/data/load.csv" <<'PY' && ok || bad "validate --json series mean equals the CSV's mean"
+"$PY" - "$tmp/out" "$src/examples/shaoguan-campus/data/load.csv" <<'PY' && ok || bad "validate --json series mean equals the CSV's mean"
 import csv, json, sys
 d = json.load(open(sys.argv[1]))
 vals = [float(r["it_kw"]) for r in csv.DictReader(open(sys.argv[2]))]
@@ -102,7 +104,7 @@ CSV
 expect 0 "$zp" import --db "$tmp/s.db" "$tmp/meter.csv"
 contains "$tmp/out" "imported 8 readings in 2 series"
 expect 0 "$zp" series --db "$tmp/s.db" --json
-python3 - "$tmp/out" <<'PY' && ok || bad "series --json lists both meters"
+"$PY" - "$tmp/out" <<'PY' && ok || bad "series --json lists both meters"
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = {x["name"]: x for x in d["series"]}
@@ -113,10 +115,10 @@ assert s["load_kw"]["first"] == "2024-01-01T00:00:00+08:00"
 assert s["load_kw"]["end"] == "2024-01-01T01:00:00+08:00"
 PY
 expect 0 "$zp" export --db "$tmp/s.db" --series load_kw,pv_kw --output "$tmp/back.csv"
-if cmp -s <(python3 -c "
+if cmp -s <("$PY" -c "
 import csv,sys
 for r in csv.reader(open('$tmp/meter.csv')): print(r[0], *[repr(float(x)) if i else x for i,x in enumerate(r[1:],1)] if r[0]!='timestamp' else r)") \
-          <(python3 -c "
+          <("$PY" -c "
 import csv,sys
 for r in csv.reader(open('$tmp/back.csv')): print(r[0], *[repr(float(x)) if i else x for i,x in enumerate(r[1:],1)] if r[0]!='timestamp' else r)"); then ok; else bad "export differs from the imported CSV"; cat "$tmp/back.csv" >&2; fi
 # Resampled to 1 h: mean of the four quarter-hours, (100.5+101.25+99.75+0.1)/4 = 75.4.
@@ -141,7 +143,7 @@ CSV
 expect 2 "$zp" import --db "$tmp/g.db" "$tmp/gappy.csv"
 contains "$tmp/err" "gappy.csv:4"
 contains "$tmp/err" "gappy.csv:4"
-if [ -e "$tmp/g.db" ] && [ "$("$zp" series --db "$tmp/g.db" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["series"]))')" != 0 ]; then
+if [ -e "$tmp/g.db" ] && [ "$("$zp" series --db "$tmp/g.db" --json | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["series"]))')" != 0 ]; then
     bad "a failed import left series in the store"; else ok; fi
 expect 2 "$zp" import --db "$tmp/g.db" "$tmp/meter.csv" --series nope
 contains "$tmp/err" "nope"

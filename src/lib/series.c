@@ -1,0 +1,304 @@
+/*
+ * series.c - fixed-step time series: creation, energy and mean, resampling
+ * and alignment to a window.
+ *
+ * Value i covers [start + i*step, start + (i+1)*step). Resampling only
+ * supports steps where one divides the other, so every output interval is
+ * made of whole input intervals (coarsening) or lies inside exactly one
+ * input interval (refining); no interpolation is ever needed and energy is
+ * conserved exactly up to rounding.
+ */
+#include "internal.h"
+#include "zeropark/series.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Floor modulo: the grid test must hold for instants before 1970 too. */
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+zp_status zp_series_new(zp_ctx *ctx, const char *name, zp_series_kind kind, zp_time_t start,
+                        int32_t step_s, size_t len, zp_series **out)
+{
+    zp_status rc = ZP_OK;
+    zp_series *s = NULL;
+    *out = NULL;
+    if (step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "series step must be > 0 seconds, got %ld",
+                         (long)step_s);
+    if (kind != ZP_SERIES_POWER && kind != ZP_SERIES_ENERGY && kind != ZP_SERIES_INTENSITY)
+        return zp__error(ctx, ZP_EINVAL, "unknown series kind %d (use ZP_SERIES_POWER, "
+                         "ZP_SERIES_ENERGY or ZP_SERIES_INTENSITY)", (int)kind);
+    if (len > SIZE_MAX / sizeof(double))
+        return zp__error(ctx, ZP_ETOOBIG, "series of %zu values is too large", len);
+    s = zp__calloc(ctx, 1, sizeof *s);
+    if (!s)
+        return zp__nomem(ctx);
+    s->kind = kind;
+    s->start = start;
+    s->step_s = step_s;
+    s->len = len;
+    s->v = zp__calloc(ctx, len, sizeof(double));
+    if (!s->v) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    if (name && !(s->name = zp__strdup(ctx, name))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+out:
+    zp_series_free(ctx, s);
+    return rc;
+}
+
+zp_status zp_series_dup(zp_ctx *ctx, const zp_series *s, zp_series **out)
+{
+    zp_series *d = NULL;
+    zp_status rc = zp_series_new(ctx, s->name, s->kind, s->start, s->step_s, s->len, &d);
+    if (rc)
+        return rc;
+    if (s->len)
+        memcpy(d->v, s->v, s->len * sizeof(double));
+    if (s->unit && (rc = zp_series_set_unit(ctx, d, s->unit))) {
+        zp_series_free(ctx, d);
+        return rc;
+    }
+    *out = d;
+    return ZP_OK;
+}
+
+void zp_series_free(zp_ctx *ctx, zp_series *s)
+{
+    if (!s)
+        return;
+    zp__free(ctx, s->name);
+    zp__free(ctx, s->unit);
+    zp__free(ctx, s->v);
+    zp__free(ctx, s);
+}
+
+void zp_series_array_free(zp_ctx *ctx, zp_series **arr, size_t n)
+{
+    if (!arr)
+        return;
+    for (size_t i = 0; i < n; i++)
+        zp_series_free(ctx, arr[i]);
+    zp__free(ctx, arr);
+}
+
+/* Replace *slot with a copy of text (NULL clears it). The old value is kept
+ * when the copy fails, so the series stays valid. */
+static zp_status set_string(zp_ctx *ctx, char **slot, const char *text)
+{
+    char *copy = NULL;
+    if (text && !(copy = zp__strdup(ctx, text)))
+        return zp__nomem(ctx);
+    zp__free(ctx, *slot);
+    *slot = copy;
+    return ZP_OK;
+}
+
+zp_status zp_series_set_name(zp_ctx *ctx, zp_series *s, const char *name)
+{
+    return set_string(ctx, &s->name, name);
+}
+
+zp_status zp_series_set_unit(zp_ctx *ctx, zp_series *s, const char *unit)
+{
+    return set_string(ctx, &s->unit, unit);
+}
+
+zp_time_t zp_series_end(const zp_series *s)
+{
+    return s->start + (zp_time_t)s->len * s->step_s;
+}
+
+double zp_series_energy(const zp_series *s)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < s->len; i++)
+        if (!isnan(s->v[i]))
+            sum += s->v[i];
+    return sum * (double)s->step_s / 3600.0;
+}
+
+double zp_series_mean(const zp_series *s)
+{
+    /* Every interval has the same length, so the time weights cancel. */
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->len; i++) {
+        if (!isnan(s->v[i])) {
+            sum += s->v[i];
+            n++;
+        }
+    }
+    return n ? sum / (double)n : NAN;
+}
+
+static const char *series_label(const zp_series *s)
+{
+    return s->name ? s->name : "(unnamed)";
+}
+
+/* Combine k consecutive values starting at src into one coarse value. */
+static double coarsen_one(const double *src, size_t k, zp_series_kind kind)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < k; j++)
+        sum += src[j]; /* a NaN propagates, as the contract asks */
+    return kind == ZP_SERIES_ENERGY ? sum : sum / (double)k;
+}
+
+/* The core of resample and align: out[i] for n output intervals of step_s
+ * beginning at in-series index `first` (coarsening) or at fine offset
+ * `skip` inside the input (refining). Steps are already checked. */
+static void resample_into(const zp_series *s, size_t first, size_t skip, int32_t step_s,
+                          double *out, size_t n)
+{
+    if (step_s >= s->step_s) {
+        size_t k = (size_t)(step_s / s->step_s);
+        for (size_t i = 0; i < n; i++)
+            out[i] = coarsen_one(s->v + first + i * k, k, s->kind);
+    } else {
+        size_t k = (size_t)(s->step_s / step_s);
+        double div = s->kind == ZP_SERIES_ENERGY ? (double)k : 1.0;
+        for (size_t i = 0; i < n; i++) {
+            size_t fine = skip + i;
+            out[i] = s->v[first + fine / k] / div;
+        }
+    }
+}
+
+static zp_status check_steps(zp_ctx *ctx, const zp_series *s, int32_t step_s)
+{
+    if (step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "resampling series '%s': the new step must be > 0 "
+                         "seconds, got %ld", series_label(s), (long)step_s);
+    if (s->step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "series '%s' has step %ld s; the step must be > 0",
+                         series_label(s), (long)s->step_s);
+    if (step_s % s->step_s != 0 && s->step_s % step_s != 0)
+        return zp__error(ctx, ZP_EINVAL,
+                         "cannot resample series '%s' from %ld s to %ld s: one step must "
+                         "divide the other (e.g. 60, 300, 900, 1800, 3600)",
+                         series_label(s), (long)s->step_s, (long)step_s);
+    return ZP_OK;
+}
+
+zp_status zp_series_resample(zp_ctx *ctx, const zp_series *s, int32_t step_s, zp_series **out)
+{
+    zp_status rc;
+    zp_series *r = NULL;
+    size_t n;
+    *out = NULL;
+    if ((rc = check_steps(ctx, s, step_s)))
+        return rc;
+    if (step_s > s->step_s) {
+        size_t k = (size_t)(step_s / s->step_s);
+        if (floor_mod(s->start, step_s) != 0) {
+            char b[ZP_TIME_BUFSIZE];
+            return zp__error(ctx, ZP_EINVAL,
+                             "cannot resample series '%s' to %ld s: its start %s is not on the "
+                             "%ld s grid (counted from 1970-01-01T00:00Z); cut it to start on "
+                             "a whole interval first (zp_series_align)",
+                             series_label(s), (long)step_s, zp_time_format(s->start, 0, b),
+                             (long)step_s);
+        }
+        if (s->len % k != 0)
+            return zp__error(ctx, ZP_EINVAL,
+                             "cannot resample series '%s' to %ld s: its %zu values of %ld s do "
+                             "not fill whole %ld s intervals (%zu left over); cut it with "
+                             "zp_series_align",
+                             series_label(s), (long)step_s, s->len, (long)s->step_s,
+                             (long)step_s, s->len % k);
+        n = s->len / k;
+    } else {
+        size_t k = (size_t)(s->step_s / step_s);
+        if (s->len > SIZE_MAX / sizeof(double) / k)
+            return zp__error(ctx, ZP_ETOOBIG, "resampling series '%s' to %ld s gives too many "
+                             "values", series_label(s), (long)step_s);
+        n = s->len * k;
+    }
+    if ((rc = zp_series_new(ctx, s->name, s->kind, s->start, step_s, n, &r)))
+        return rc;
+    if (s->unit && (rc = zp_series_set_unit(ctx, r, s->unit)))
+        goto out;
+    resample_into(s, 0, 0, step_s, r->v, n);
+    *out = r;
+    r = NULL;
+out:
+    zp_series_free(ctx, r);
+    return rc;
+}
+
+zp_status zp_series_align(zp_ctx *ctx, const zp_series *s, zp_time_t start, int32_t step_s,
+                          size_t len, zp_series **out)
+{
+    zp_status rc;
+    zp_series *r = NULL;
+    char b1[ZP_TIME_BUFSIZE], b2[ZP_TIME_BUFSIZE], b3[ZP_TIME_BUFSIZE], b4[ZP_TIME_BUFSIZE];
+    *out = NULL;
+    if ((rc = check_steps(ctx, s, step_s)))
+        return rc;
+    /* Instants are seconds in an int64: a window beyond ~2.9e11 years is a
+     * caller bug, not something to wrap around. */
+    if (len > (size_t)(INT64_MAX / 4) / (size_t)step_s)
+        return zp__error(ctx, ZP_ETOOBIG, "window of %zu values of %ld s is too long",
+                         len, (long)step_s);
+    zp_time_t wend = start + (zp_time_t)len * step_s;
+    zp_time_t send = zp_series_end(s);
+    if (start < s->start || wend > send)
+        return zp__error(ctx, ZP_ERANGE,
+                         "series '%s' covers [%s, %s) but the window is [%s, %s); supply data "
+                         "for the whole window",
+                         series_label(s), zp_time_format(s->start, 0, b1),
+                         zp_time_format(send, 0, b2), zp_time_format(start, 0, b3),
+                         zp_time_format(wend, 0, b4));
+    /* The window must start on a boundary of the finer of the two grids, so
+     * each output interval is whole input intervals or part of one. */
+    int32_t fine = step_s < s->step_s ? step_s : s->step_s;
+    if ((start - s->start) % fine != 0)
+        return zp__error(ctx, ZP_EINVAL,
+                         "window start %s is not on series '%s''s grid (start %s, step %ld s); "
+                         "start the window a whole number of %ld s steps from the series start",
+                         zp_time_format(start, 0, b1), series_label(s),
+                         zp_time_format(s->start, 0, b2), (long)s->step_s, (long)fine);
+    size_t first, skip = 0;
+    if (step_s >= s->step_s) {
+        first = (size_t)((start - s->start) / s->step_s);
+    } else {
+        int64_t off = start - s->start;
+        first = (size_t)(off / s->step_s);
+        skip = (size_t)(off % s->step_s / step_s);
+    }
+    if ((rc = zp_series_new(ctx, s->name, s->kind, start, step_s, len, &r)))
+        return rc;
+    if (s->unit && (rc = zp_series_set_unit(ctx, r, s->unit)))
+        goto out;
+    resample_into(s, first, skip, step_s, r->v, len);
+    for (size_t i = 0; i < len; i++) {
+        if (isnan(r->v[i])) {
+            zp_time_t t = start + (zp_time_t)i * step_s;
+            rc = zp__error(ctx, ZP_EDATA,
+                           "series '%s' has a missing (NaN) value in [%s, %s) inside the "
+                           "window [%s, %s); fill the gap in the source data",
+                           series_label(s), zp_time_format(t, 0, b1),
+                           zp_time_format(t + step_s, 0, b2), zp_time_format(start, 0, b3),
+                           zp_time_format(wend, 0, b4));
+            goto out;
+        }
+    }
+    *out = r;
+    r = NULL;
+out:
+    zp_series_free(ctx, r);
+    return rc;
+}

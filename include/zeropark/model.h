@@ -46,12 +46,20 @@ typedef struct zp_weather {
     char *csv;        /* path as written */
     char *csv_path;   /* resolved path */
     char *format;     /* "csv" (zeropark weather columns) or "tmy3" */
+    /* Optional columns found in a "csv" weather header; all 0 when the
+     * header was not read (ZP_MODEL_NO_SERIES, or format "tmy3"). */
+    int has_dni;        /* dni_w_m2 */
+    int has_dhi;        /* dhi_w_m2 */
+    int has_wind_speed; /* wind_speed_m_s */
 } zp_weather;
 
 typedef struct zp_grid {
     double import_limit_kw;                /* >= 0; default unlimited (INFINITY) */
     double export_limit_kw;                /* >= 0; default 0 */
-    zp_value emission_factor_kg_per_kwh;   /* default: national average (docs/model.md) */
+    zp_value emission_factor_kg_per_kwh;   /* >= 0; default: national average (docs/model.md) */
+    const char *emission_factor_source;    /* static text naming where the factor comes
+                                              from: ZP_GRID_DEFAULT_FACTOR_SOURCE or
+                                              "park model" */
     zp_value price_cny_per_kwh;            /* default 0 */
     zp_value export_price_cny_per_kwh;     /* default 0 */
 } zp_grid;
@@ -127,7 +135,7 @@ typedef struct zp_model {
     int32_t utc_offset_min;  /* the same in minutes */
     double lat_deg, lon_deg, elevation_m; /* site */
     zp_time_t start, end;    /* period [start, end) */
-    int32_t step_min;        /* 1, 5, 15, 30 or 60 (must divide 60) */
+    int32_t step_min;        /* 1, 5, 10, 15, 30 or 60, default 60 */
     size_t steps;            /* (end - start) / step */
 
     zp_weather weather;
@@ -144,16 +152,25 @@ typedef struct zp_model {
     double carbon_price_cny_per_t; /* default 0 */
 } zp_model;
 
+/* Default grid factor: MEE/NBS national average electricity CO2 emission
+ * factor for 2023 (kgCO2/kWh). */
+#define ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH 0.5306
+#define ZP_GRID_DEFAULT_FACTOR_SOURCE \
+    "MEE/NBS 2023 national average electricity CO2 emission factor (0.5306 kgCO2/kWh)"
+
 /* Load flags. */
-#define ZP_MODEL_NO_SERIES 0x1u /* check CSV references exist but do not read series */
+#define ZP_MODEL_NO_SERIES 0x1u /* touch no files: CSV references and weather are
+                                   checked for form only and no series is read */
 
 /* Parse and validate len bytes of model JSON. fname names it in
  * diagnostics; basedir resolves relative paths (NULL = current dir). On
  * failure, every problem is a diagnostic on ctx and the call returns
- * ZP_EMODEL (or ZP_ENOMEM); *out is untouched. */
+ * ZP_EMODEL (or ZP_ENOMEM, or ZP_ETOOBIG above ZP_MODEL_MAX_BYTES, or
+ * ZP_EINVAL for NULL arguments); *out is untouched. */
 ZP_API zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
                                    const char *basedir, unsigned flags, zp_model **out);
-/* Read and load a file; paths resolve against its directory. */
+/* Read and load a file; paths resolve against its directory. Diagnostics
+ * name the file as path was given. ZP_EIO when it cannot be read. */
 ZP_API zp_status zp_model_load_file(zp_ctx *ctx, const char *path, unsigned flags, zp_model **out);
 /* Accepts NULL and half-built models. */
 ZP_API void zp_model_free(zp_ctx *ctx, zp_model *m);

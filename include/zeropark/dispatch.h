@@ -1,0 +1,173 @@
+/*
+ * zeropark/dispatch.h - dispatch of a park's supply and demand over a
+ * horizon of fixed steps: who serves each kW of load, what is stored,
+ * exported, curtailed, imported or left unserved.
+ *
+ * One input and one result struct serve every dispatcher:
+ *   zp_dispatch_rule  rule-based baseline (dispatch_rule.c), the reference
+ *                     every optimiser is compared with;
+ *   an LP dispatcher  (dispatch_lp.c, later) fills the same result.
+ * The rule order is documented in docs/methodology.md, section
+ * "Rule-based dispatch", and in dispatch_rule.c.
+ *
+ * Sign conventions: every per-step value is an average power (kW) over the
+ * step and is >= 0. Energy = power * step_h. Each step balances:
+ *
+ *   firm + flex_served + sum(charge) + export + curtailed
+ *     = pv_avail + wind_avail + sum(discharge) + import + unserved
+ *
+ * where pv_avail = pv_used + pv part of curtailed (likewise wind), and
+ * flex_served is the flexible demand released from the queues in the step
+ * (the part that could not be supplied is in unserved and flex_unserved).
+ */
+#ifndef ZEROPARK_DISPATCH_H
+#define ZEROPARK_DISPATCH_H
+
+#include "zeropark/core.h"
+#include "zeropark/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A flexible demand: kw[t] arrives at step t and may be served at any step
+ * up to its deadline t + floor(max_delay_h / step_h). Nothing is deferred
+ * out of the horizon: when that deadline lies past the last step, the
+ * arrival is due in step t itself, so energy is conserved within the
+ * horizon without piling onto its last step. (So a max delay as long as
+ * the horizon leaves nothing deferrable: horizons are meant to be much
+ * longer than delays, a year against hours.) */
+typedef struct zp_dispatch_flex {
+    const char *name;    /* for messages; may be NULL */
+    const double *kw;    /* steps values, finite and >= 0 (borrowed) */
+    double max_delay_h;  /* finite, >= 0; 0 = not deferrable */
+} zp_dispatch_flex;
+
+typedef struct zp_dispatch_input {
+    size_t steps;          /* number of steps, > 0 */
+    double step_h;         /* step length in hours, > 0 (1.0, 0.25, ...) */
+
+    /* Per-step arrays of length steps, borrowed; NULL means all zero.
+     * Values must be finite and >= 0. */
+    const double *pv_kw;   /* available PV AC power, summed over arrays */
+    const double *wind_kw; /* available wind power, summed over farms */
+    const double *firm_kw; /* demand that cannot move, incl. data-center
+                              facility power and the fixed share of loads */
+
+    const zp_dispatch_flex *flex; /* nflex flexible demands (borrowed) */
+    size_t nflex;
+
+    const zp_storage *storage;    /* nstorage batteries, model order (borrowed) */
+    size_t nstorage;
+    const double *soc_initial;    /* nstorage starting SOC fractions; NULL =
+                                     each storage's soc_initial (used by
+                                     rolling-horizon runs) */
+
+    double import_limit_kw; /* >= 0; INFINITY = unlimited */
+    double export_limit_kw; /* >= 0 */
+
+    /* Used by optimising dispatchers only; the rule-based dispatch ignores
+     * them. Per-step arrays, NULL = 0. */
+    const double *import_price_cny_per_kwh;
+    const double *export_price_cny_per_kwh;
+    const double *grid_factor_kg_per_kwh;
+    zp_objective_kind objective;   /* what an optimiser minimises */
+    double carbon_price_cny_per_t; /* for ZP_MINIMISE_COST_WITH_CARBON_PRICE */
+} zp_dispatch_input;
+
+/* Fill in: everything zero/NULL, import_limit_kw = INFINITY,
+ * objective = ZP_MINIMISE_CARBON. Cannot fail. */
+ZP_API void zp_dispatch_input_init(zp_dispatch_input *in);
+
+/* Check an input: sizes, every array value finite and >= 0, storages
+ * (zp_storage_check), flexible demands, limits. Returns ZP_OK, ZP_EINVAL
+ * (bad shape or parameter) or ZP_EDATA (bad value; the message names the
+ * array and the step). Every dispatcher calls it first. */
+ZP_API zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in);
+
+/* Per-storage results. */
+typedef struct zp_dispatch_storage {
+    double *charge_kw;     /* steps values: AC power drawn from the bus */
+    double *discharge_kw;  /* steps values: AC power delivered to the bus */
+    double *soc;           /* steps values: SOC fraction at the end of the step */
+    double charge_kwh;     /* totals over the horizon */
+    double discharge_kwh;
+    double soc_start;      /* SOC at the start of the horizon */
+} zp_dispatch_storage;
+
+/* Per-flexible-demand totals (kWh, or kWh*h for delay). */
+typedef struct zp_dispatch_flex_totals {
+    double demand_kwh;     /* energy that arrived */
+    double served_kwh;     /* energy supplied */
+    double unserved_kwh;   /* energy not supplied by its deadline */
+    double delayed_kwh;    /* energy supplied in a later step than it arrived */
+    double delay_kwh_h;    /* sum of energy * hours deferred */
+} zp_dispatch_flex_totals;
+
+/* Horizon totals, kWh. */
+typedef struct zp_dispatch_totals {
+    double load_kwh;           /* firm + flexible demand (as it arrived) */
+    double firm_kwh;
+    double flex_kwh;           /* flexible demand that arrived */
+    double pv_available_kwh;
+    double wind_available_kwh;
+    double pv_kwh;             /* PV used (to load, storage or export) */
+    double wind_kwh;           /* wind used */
+    double import_kwh;
+    double export_kwh;
+    double charge_kwh;         /* all storages, AC */
+    double discharge_kwh;      /* all storages, AC */
+    double curtailed_kwh;
+    double unserved_kwh;       /* firm + flexible */
+    double flex_unserved_kwh;  /* flexible part of unserved */
+    double delayed_kwh;        /* flexible energy supplied later than it arrived */
+    double delay_kwh_h;        /* energy-weighted deferral: sum of kWh * hours */
+} zp_dispatch_totals;
+
+typedef struct zp_dispatch_result {
+    const char *method;      /* static: "rule" or "optimal" */
+    size_t steps;
+    double step_h;
+    size_t nstorage;
+    size_t nflex;
+
+    /* Per-step arrays of length steps. */
+    double *pv_used_kw;      /* PV taken by load, storage or export */
+    double *wind_used_kw;    /* wind taken by load, storage or export */
+    double *curtailed_kw;    /* PV + wind not taken */
+    double *grid_import_kw;
+    double *grid_export_kw;
+    double *unserved_kw;     /* demand not supplied (firm + flexible) */
+    double *flex_served_kw;  /* flexible demand released from the queues */
+    double *flex_unserved_kw;/* part of flex_served that was not supplied */
+    double *flex_delayed_kw; /* part of this step's flexible arrival carried
+                                to a later step */
+    double *flex_backlog_kwh;/* flexible energy queued at the end of the step */
+
+    zp_dispatch_storage *storage;     /* nstorage entries */
+    zp_dispatch_flex_totals *flex;    /* nflex entries */
+    zp_dispatch_totals totals;
+
+    void *block_;            /* private: the one allocation behind the arrays */
+} zp_dispatch_result;
+
+/* Allocate a zeroed result for steps steps, nstorage storages and nflex
+ * flexible demands, with method = "rule". Returns ZP_OK, ZP_ENOMEM or
+ * ZP_ETOOBIG; *out is NULL on failure. Free with zp_dispatch_result_free. */
+ZP_API zp_status zp_dispatch_result_new(zp_ctx *ctx, size_t steps, size_t nstorage, size_t nflex,
+                                        zp_dispatch_result **out);
+/* Accepts NULL. */
+ZP_API void zp_dispatch_result_free(zp_ctx *ctx, zp_dispatch_result *r);
+
+/* Rule-based dispatch over the whole horizon. O(steps * (nstorage +
+ * nflex^2)) time, memory allocated once up front. On success *out owns a
+ * new result. Errors: those of zp_dispatch_input_check, ZP_ENOMEM; *out is
+ * NULL on failure. Deterministic: the same input gives bit-identical
+ * results. */
+ZP_API zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in,
+                                  zp_dispatch_result **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

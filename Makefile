@@ -26,7 +26,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/zeropark validate $(MODEL)
+	$(BUILD)/zeropark simulate $(MODEL) --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
 
 test:
 	@scripts/deps.sh test

@@ -8,6 +8,13 @@
 #include "zeropark/series.h"
 #include "zeropark/model.h"
 #include "zeropark/store.h"
+#include "zeropark/solar.h"
+#include "zeropark/weather.h"
+#include "zeropark/pv.h"
+#include "zeropark/wind.h"
+#include "zeropark/storage.h"
+#include "zeropark/dispatch.h"
+#include "zeropark/sim.h"
 
 #ifdef __cplusplus
 extern "C" {

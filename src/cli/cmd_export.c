@@ -112,7 +112,7 @@ static int run(int argc, char **argv)
             goto out;
         }
         zp_time_t f = from_s ? from : info.first, t = to_s ? to : info.last_end;
-        zp_store_series_info_free(ctx, &info, 1);
+        zp_store_series_info_clear(ctx, &info);
         if (t <= f) {
             cli_err("export", "series '%s' has no readings in the range asked for", name);
             exit_code = EXIT_USAGE;

@@ -11,7 +11,10 @@
 #include "util.h"
 
 static const cli_cmd *const commands[] = {
+    &cmd_simulate,
     &cmd_validate,
+    &cmd_solar,
+    &cmd_weather,
     &cmd_import,
     &cmd_export,
     &cmd_series,

@@ -92,7 +92,7 @@ json_t *cli_diags_json(const zp_ctx *ctx)
 
 int cli_print_json(json_t *doc)
 {
-    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     fputc('\n', stdout);
     return rc;
 }

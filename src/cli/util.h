@@ -21,7 +21,8 @@ typedef struct cli_cmd {
     int (*run)(int argc, char **argv);
 } cli_cmd;
 
-extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series;
+extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar, cmd_weather,
+    cmd_simulate;
 
 /* Print "zeropark CMD: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);

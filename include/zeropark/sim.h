@@ -1,0 +1,139 @@
+/*
+ * zeropark/sim.h - the year simulation: model -> weather -> PV, wind,
+ * loads, data center -> dispatch -> energy, emissions, green share, cost,
+ * targets. The results object and its keys are the stable contract of
+ * `zeropark simulate --json` (docs/results.md "Results format").
+ */
+#ifndef ZEROPARK_SIM_H
+#define ZEROPARK_SIM_H
+
+#include "zeropark/core.h"
+#include "zeropark/dispatch.h"
+#include "zeropark/model.h"
+#include "zeropark/pv.h"
+#include "zeropark/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum zp_dispatch_method {
+    ZP_DISPATCH_RULE = 0 /* rule-based baseline (docs/methodology.md) */
+} zp_dispatch_method;
+
+typedef struct zp_sim_opts {
+    zp_dispatch_method dispatch; /* default ZP_DISPATCH_RULE */
+    int32_t step_min;            /* run step; 0 = the model's step */
+    zp_time_t from;              /* start of the run; 0 = the model's start */
+    zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
+    zp_progress_fn progress;     /* called with steps done/total; may be NULL */
+    void *progress_ud;
+} zp_sim_opts;
+
+ZP_API void zp_sim_opts_init(zp_sim_opts *o);
+
+/* Energy over the run, kWh (keys of the results object). */
+typedef struct zp_sim_energy {
+    double load;                /* demand of the loads (not the data center) */
+    double datacenter_it;       /* data-center IT energy */
+    double datacenter_facility; /* data-center total facility energy (IT x PUE) */
+    double pv;                  /* PV AC generation available (before curtailment) */
+    double wind;                /* wind generation available (before curtailment) */
+    double grid_import;
+    double grid_export;
+    double storage_charge;      /* AC, all batteries */
+    double storage_discharge;   /* AC, all batteries */
+    double curtailed;           /* PV + wind not used */
+    double unserved;            /* demand not supplied */
+    double delayed;             /* flexible energy supplied later than it arrived */
+} zp_sim_energy;
+
+typedef struct zp_sim_emissions {
+    double scope1;          /* fuels, t CO2 */
+    double scope2_location; /* grid import x location factor */
+    double scope2_market;   /* import net of certificates x market factor */
+    double total_location;
+    double total_market;
+} zp_sim_emissions;
+
+typedef struct zp_sim_target {
+    const char *name; /* "max_emissions_t", "min_green_share_pct", "max_pue" */
+    double limit;
+    double value;
+    int met;
+} zp_sim_target;
+
+typedef struct zp_sim_result {
+    const zp_model *model;   /* borrowed: must outlive the result */
+    const char *dispatch;    /* "rule" */
+    zp_time_t start;         /* first interval */
+    int32_t step_s;
+    size_t steps;
+    double step_h;
+
+    /* Per-step series (steps values each, owned). */
+    double *pv_kw;           /* available PV AC, all arrays */
+    double **pv_array_kw;    /* per array (model order) */
+    double *wind_kw;         /* available wind, all farms */
+    double **wind_farm_kw;   /* per farm */
+    double **load_kw;        /* per load: demand as it arrives */
+    double *dc_it_kw;        /* data-center IT power (NULL without a data center) */
+    double *dc_facility_kw;  /* IT x PUE */
+    double *grid_factor_kg_per_kwh; /* location factor per step */
+    double *price_cny_per_kwh;
+    double *export_price_cny_per_kwh;
+    double *cfe_kw;          /* carbon-free power consumed (hourly matching) */
+    double *consumption_kw;  /* demand supplied: loads + data center - unserved */
+    zp_dispatch_result *flows; /* the dispatch: grid, storage, curtailment, ... */
+    zp_pv_totals *pv_totals; /* per array */
+
+    zp_sim_energy energy_kwh;
+    zp_sim_emissions emissions_t;
+    double market_factor_kg_per_kwh; /* factor applied to import net of certificates */
+    double green_share_volumetric_pct;
+    double green_share_hourly_pct;
+    double pue;              /* facility / IT energy; NaN without a data center */
+    double cost_cny;         /* import cost - export revenue */
+    zp_sim_target targets[3];
+    size_t ntargets;
+    size_t weather_night_zeroed; /* weather repairs made (reported) */
+    double seconds;          /* wall time of the run */
+} zp_sim_result;
+
+/* Run the simulation. m must stay alive while *out is used. Fails with
+ * a message naming what is wrong (window outside the model period,
+ * missing weather for PV, ...). */
+ZP_API zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts,
+                             zp_sim_result **out);
+/* Accepts NULL. */
+ZP_API void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r);
+
+/* The results document (JSON, stable keys). *out is NUL-terminated and
+ * freed with zp_sim_text_free. */
+ZP_API zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, char **out);
+ZP_API void zp_sim_text_free(zp_ctx *ctx, char *text);
+
+/* Per-step columns for CSV output: every flow of every asset. Column 0 is
+ * "timestamp" (no data); the rest have steps values. Names borrowed from r. */
+ZP_API size_t zp_sim_column_count(const zp_sim_result *r);
+ZP_API const char *zp_sim_column_name(const zp_sim_result *r, size_t i);
+ZP_API const double *zp_sim_column(const zp_sim_result *r, size_t i);
+
+/* SHA-256 (hex) over the model file and every file it references (series
+ * CSVs, weather), in a fixed order. hex must hold 65 bytes. */
+ZP_API zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65]);
+
+/* Store the run in st: results JSON, kind "simulate", inputs hash. */
+ZP_API zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
+                              const char *inputs_sha256, int64_t *run_id);
+
+/* Scope-1 emission factor of a fuel in t CO2 per unit (docs/methodology.md):
+ * NCV x carbon content x oxidation x 44/12. Returns ZP_ENOTFOUND for an
+ * unknown type or a unit that does not match; *source names the table. */
+ZP_API zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit,
+                                double *t_co2_per_unit, const char **source);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

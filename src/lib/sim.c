@@ -1,0 +1,770 @@
+/*
+ * sim.c - the year simulation (include/zeropark/sim.h).
+ *
+ * Pipeline: the run window and step; the model's weather aligned to it;
+ * PV per array and wind per farm from the weather; loads and the data
+ * center split into firm and flexible demand; the dispatch; then the
+ * totals the results object reports (docs/methodology.md "Simulation").
+ */
+#include "internal.h"
+#include "zeropark/sim.h"
+#include "zeropark/series.h"
+#include "zeropark/weather.h"
+#include "zeropark/wind.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- fuels (Scope 1) ----------------------------------------------------
+ * t CO2 per unit = NCV x carbon content x oxidation fraction x 44/12.
+ * Values: reference/carbon-accounting.md section 2.3 (Chinese guideline
+ * style defaults) and 2.2 (IPCC 2006) where 2.3 has none. */
+typedef struct fuel_row {
+    const char *type;   /* model key */
+    const char *unit;   /* activity unit */
+    double ncv_gj;      /* GJ per unit */
+    double cc_tc_gj;    /* t C per GJ */
+    double of;          /* oxidation fraction */
+    const char *source;
+} fuel_row;
+
+static const fuel_row fuel_table[] = {
+    {"natural_gas", "m3", 389.31e-4, 0.01530, 0.99,
+     "China guideline defaults (NCV 389.31 GJ/10^4 Nm3, CC 15.30 tC/TJ, OF 99%)"},
+    {"diesel", "t", 43.33, 0.02020, 0.98, "China guideline defaults (NCV 43.33 GJ/t, CC 20.20 tC/TJ, OF 98%)"},
+    {"gasoline", "t", 44.80, 0.01890, 0.98, "China guideline defaults (NCV 44.80 GJ/t, CC 18.90 tC/TJ, OF 98%)"},
+    {"lpg", "t", 47.31, 0.01720, 0.99, "China guideline defaults (NCV 47.31 GJ/t, CC 17.20 tC/TJ, OF 99%)"},
+    {"raw_coal", "t", 20.908, 0.02637, 0.94,
+     "commonly quoted GB/T 32150-2015 values (NCV 20.908 GJ/t, CC 26.37 tC/TJ, OF 94%; not verified)"},
+    {"fuel_oil", "t", 40.4, 0.0211, 1.0, "IPCC 2006 residual fuel oil (NCV 40.4 GJ/t, CC 21.1 kgC/GJ, OF 1)"},
+    /* Purchased heat: 0.11 t CO2/GJ expressed as NCV 1 GJ/GJ and CC 0.11*12/44 tC/GJ. */
+    {"purchased_heat", "GJ", 1.0, 0.11 * 12.0 / 44.0, 1.0, "China guideline default 0.11 tCO2/GJ (not verified)"},
+};
+
+zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double *t_co2_per_unit,
+                         const char **source)
+{
+    for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_table); i++) {
+        const fuel_row *f = &fuel_table[i];
+        if (strcmp(f->type, type) != 0)
+            continue;
+        if (strcmp(f->unit, unit) != 0)
+            return zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' is measured in %s, not %s", type,
+                             f->unit, unit);
+        *t_co2_per_unit = f->ncv_gj * f->cc_tc_gj * f->of * 44.0 / 12.0;
+        if (source)
+            *source = f->source;
+        return ZP_OK;
+    }
+    return zp__error(ctx, ZP_ENOTFOUND, "unknown fuel type '%s'", type);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+void zp_sim_opts_init(zp_sim_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dispatch = ZP_DISPATCH_RULE;
+}
+
+/* Column of the per-step CSV. */
+typedef struct sim_col {
+    char *name;       /* owned */
+    const double *v;  /* borrowed from the result */
+} sim_col;
+
+/* Private part of the result. */
+typedef struct sim_priv {
+    zp_sim_result pub;
+    zp_ctx *ctx;
+    sim_col *cols;
+    size_t ncols, capcols;
+    double **arrays;   /* every owned array, freed together */
+    size_t narrays, caparrays;
+    double *emissions_kg; /* per step, location-based Scope 2 */
+    double *firm_kw;
+} sim_priv;
+
+static double *new_array(sim_priv *p, size_t n)
+{
+    if (zp__grow(p->ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays))
+        return NULL;
+    double *a = zp__calloc(p->ctx, n ? n : 1, sizeof *a);
+    if (!a) {
+        zp__nomem(p->ctx);
+        return NULL;
+    }
+    p->arrays[p->narrays++] = a;
+    return a;
+}
+
+static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...) ZP_PRINTF(3, 4);
+static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...)
+{
+    if (zp__grow(p->ctx, (void **)&p->cols, &p->capcols, p->ncols + 1, sizeof *p->cols))
+        return ZP_ENOMEM;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *name = zp__strdup(p->ctx, buf);
+    if (!name)
+        return zp__nomem(p->ctx);
+    p->cols[p->ncols].name = name;
+    p->cols[p->ncols].v = v;
+    p->ncols++;
+    return ZP_OK;
+}
+
+void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
+{
+    if (!r)
+        return;
+    sim_priv *p = (sim_priv *)r;
+    for (size_t i = 0; i < p->narrays; i++)
+        zp__free(ctx, p->arrays[i]);
+    zp__free(ctx, p->arrays);
+    for (size_t i = 0; i < p->ncols; i++)
+        zp__free(ctx, p->cols[i].name);
+    zp__free(ctx, p->cols);
+    zp__free(ctx, r->pv_array_kw);
+    zp__free(ctx, r->wind_farm_kw);
+    zp__free(ctx, r->load_kw);
+    zp__free(ctx, r->pv_totals);
+    zp_dispatch_result_free(ctx, r->flows);
+    zp__free(ctx, p);
+}
+
+/* Fill out[0..n) with v over the run window: constant, or the model's
+ * series aligned (resampled and cut) to start/step. */
+static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, zp_time_t start,
+                              int32_t step_s, size_t n, double *out)
+{
+    if (!v->is_series) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = v->constant;
+        return ZP_OK;
+    }
+    if (!v->series)
+        return zp__error(ctx, ZP_EINVAL, "%s: series %s:%s was not loaded", what, v->csv, v->column);
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, v->series, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* Align one weather array (an intensity) to the run window. */
+static zp_status weather_window(zp_ctx *ctx, const zp_weather_data *w, const double *arr,
+                                zp_time_t start, int32_t step_s, size_t n, double *out)
+{
+    if (w->start == start && w->step_s == step_s && w->len >= n) {
+        memcpy(out, arr, n * sizeof *out);
+        return ZP_OK;
+    }
+    zp_series tmp = {.kind = ZP_SERIES_INTENSITY, .start = w->start, .step_s = w->step_s,
+                     .len = w->len, .v = (double *)arr};
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, &tmp, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* Weather aligned to the run window (arrays owned by p). */
+static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **wout)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_weather_data *w = NULL;
+    zp_status rc = zp_weather_for_model(ctx, m, &w);
+    if (rc)
+        return rc;
+    r->weather_night_zeroed = w->repairs.night_zeroed;
+    if (w->start == r->start && w->step_s == r->step_s && w->len == r->steps) {
+        *wout = w;
+        return ZP_OK;
+    }
+    /* Re-grid every array to the run window. */
+    double **fields[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
+                         &w->wind_speed_m_s, &w->pressure_hpa};
+    for (size_t f = 0; f < ZP_ARRAY_LEN(fields); f++) {
+        if (!*fields[f])
+            continue;
+        double *a = zp__calloc(ctx, r->steps, sizeof *a);
+        if (!a) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        rc = weather_window(ctx, w, *fields[f], r->start, r->step_s, r->steps, a);
+        if (rc) {
+            zp__free(ctx, a);
+            goto fail;
+        }
+        zp__free(ctx, *fields[f]);
+        *fields[f] = a;
+    }
+    w->start = r->start;
+    w->step_s = r->step_s;
+    w->len = r->steps;
+    *wout = w;
+    return ZP_OK;
+fail:
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+/* Carbon-free energy actually consumed per step (spec "hourly_matched"):
+ * on-site PV and wind consumed directly, plus storage discharge of energy
+ * that was charged from them. Each battery keeps a pool of stored energy
+ * and the green part of it; energy present at the start counts as not
+ * green. Renewables serve demand first; their surplus is what charges
+ * green. */
+static void hourly_matching(zp_sim_result *r, const zp_model *m, const double *firm_kw)
+{
+    const zp_dispatch_result *f = r->flows;
+    double e_total[64] = {0}, e_green[64] = {0};
+    size_t ns = m->nstorage < 64 ? m->nstorage : 64;
+    for (size_t s = 0; s < ns; s++)
+        e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
+    double dt = r->step_h;
+    for (size_t t = 0; t < r->steps; t++) {
+        double cons = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
+        if (cons < 0)
+            cons = 0;
+        r->consumption_kw[t] = cons;
+        double ren = f->pv_used_kw[t] + f->wind_used_kw[t];
+        double direct = ren < cons ? ren : cons;
+        double surplus = ren - direct;
+        double green_dis = 0;
+        for (size_t s = 0; s < ns; s++) {
+            const zp_storage *b = &m->storage[s];
+            double c = f->storage[s].charge_kw[t], d = f->storage[s].discharge_kw[t];
+            if (c > 0) {
+                double g = surplus < c ? surplus : c;
+                surplus -= g;
+                e_total[s] += c * b->charge_efficiency * dt;
+                e_green[s] += g * b->charge_efficiency * dt;
+            }
+            if (d > 0) {
+                double frac = e_total[s] > 1e-12 ? e_green[s] / e_total[s] : 0.0;
+                if (frac > 1)
+                    frac = 1;
+                double removed = d / b->discharge_efficiency * dt;
+                green_dis += d * frac;
+                e_green[s] -= frac * removed;
+                e_total[s] -= removed;
+                if (e_green[s] < 0)
+                    e_green[s] = 0;
+                if (e_total[s] < 0)
+                    e_total[s] = 0;
+            }
+        }
+        double cfe = direct + green_dis;
+        r->cfe_kw[t] = cfe < cons ? cfe : cons;
+    }
+}
+
+zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
+                      zp_sim_result **out)
+{
+    zp_sim_opts opts;
+    if (opts_in)
+        opts = *opts_in;
+    else
+        zp_sim_opts_init(&opts);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    zp_status rc = ZP_OK;
+    zp_weather_data *w = NULL;
+    zp_pv_output *pvo = NULL;
+    zp_dispatch_flex *flex = NULL;
+    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    if (!p)
+        return zp__nomem(ctx);
+    p->ctx = ctx;
+    zp_sim_result *r = &p->pub;
+    r->model = m;
+    r->dispatch = "rule";
+
+    /* Run window and step. */
+    int32_t step_min = opts.step_min ? opts.step_min : m->step_min;
+    if (step_min <= 0 || 60 % step_min != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "step %d min: use 1, 5, 10, 15, 30 or 60", (int)step_min);
+        goto fail;
+    }
+    r->step_s = step_min * 60;
+    r->step_h = step_min / 60.0;
+    r->start = opts.from ? opts.from : m->start;
+    zp_time_t end = opts.to ? opts.to : m->end;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], c[ZP_TIME_BUFSIZE], d[ZP_TIME_BUFSIZE];
+    if (r->start < m->start || end > m->end || end <= r->start) {
+        rc = zp__error(ctx, ZP_ERANGE, "run %s .. %s is not inside the model period %s .. %s",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b),
+                       zp_time_format(m->start, m->utc_offset_min, c),
+                       zp_time_format(m->end, m->utc_offset_min, d));
+        goto fail;
+    }
+    if ((end - r->start) % r->step_s != 0 || (r->start - m->start) % r->step_s != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "run %s .. %s does not fall on the %d-min step grid",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b), (int)step_min);
+        goto fail;
+    }
+    r->steps = (size_t)((end - r->start) / r->step_s);
+    size_t n = r->steps;
+
+    /* Per-step arrays. */
+    if (!(r->pv_kw = new_array(p, n)) || !(r->wind_kw = new_array(p, n)) ||
+        !(r->grid_factor_kg_per_kwh = new_array(p, n)) ||
+        !(r->price_cny_per_kwh = new_array(p, n)) ||
+        !(r->export_price_cny_per_kwh = new_array(p, n)) || !(r->cfe_kw = new_array(p, n)) ||
+        !(r->consumption_kw = new_array(p, n)) || !(p->emissions_kg = new_array(p, n)) ||
+        !(p->firm_kw = new_array(p, n))) {
+        rc = ZP_ENOMEM;
+        goto fail;
+    }
+    r->pv_array_kw = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_array_kw);
+    r->wind_farm_kw = zp__calloc(ctx, m->nwind + 1, sizeof *r->wind_farm_kw);
+    r->load_kw = zp__calloc(ctx, m->nloads + 1, sizeof *r->load_kw);
+    r->pv_totals = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_totals);
+    flex = zp__calloc(ctx, m->nloads + 2, sizeof *flex);
+    if (!r->pv_array_kw || !r->wind_farm_kw || !r->load_kw || !r->pv_totals || !flex) {
+        rc = zp__nomem(ctx);
+        goto fail;
+    }
+
+    /* Weather, PV and wind. */
+    if (m->npv || m->nwind) {
+        if (!m->weather.present) {
+            rc = zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
+            goto fail;
+        }
+        if ((rc = run_weather(p, m, &w)))
+            goto fail;
+    }
+    zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
+    for (size_t i = 0; i < m->npv; i++) {
+        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, NULL, &pvo)))
+            goto fail;
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        memcpy(arr, pvo->ac_kw, n * sizeof *arr);
+        r->pv_totals[i] = pvo->totals;
+        zp_pv_output_free(ctx, pvo);
+        pvo = NULL;
+        r->pv_array_kw[i] = arr;
+        for (size_t t = 0; t < n; t++)
+            r->pv_kw[t] += arr[t];
+    }
+    for (size_t i = 0; i < m->nwind; i++) {
+        if (!w->wind_speed_m_s) {
+            rc = zp__error(ctx, ZP_EMODEL, "wind[%zu] '%s': the weather (%s) has no wind speed; add a wind_speed_m_s column", i, m->wind[i].name, m->weather.csv);
+            goto fail;
+        }
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        /* The model's measurement_height_m says where the weather's wind
+         * speed was measured (docs/model.md). */
+        if ((rc = zp_wind_power_series(ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
+            goto fail;
+        r->wind_farm_kw[i] = arr;
+        for (size_t t = 0; t < n; t++)
+            r->wind_kw[t] += arr[t];
+    }
+
+    /* Loads and the data center: firm and flexible demand. */
+    size_t nflex = 0;
+    for (size_t i = 0; i < m->nloads; i++) {
+        const zp_load *l = &m->loads[i];
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        char what[160];
+        snprintf(what, sizeof what, "loads[%zu].power_kw", i);
+        if ((rc = value_window(ctx, &l->power_kw, what, r->start, r->step_s, n, arr)))
+            goto fail;
+        r->load_kw[i] = arr;
+        double share = l->flexible.present ? l->flexible.share : 0.0;
+        if (share > 0) {
+            double *fk = new_array(p, n);
+            if (!fk) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                fk[t] = share * arr[t];
+            flex[nflex++] = (zp_dispatch_flex){l->name, fk, l->flexible.max_delay_h};
+        }
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * arr[t];
+    }
+    if (m->datacenter.present) {
+        if (!(r->dc_it_kw = new_array(p, n)) || !(r->dc_facility_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->datacenter.it_power_kw, "datacenter.it_power_kw",
+                               r->start, r->step_s, n, r->dc_it_kw)))
+            goto fail;
+        for (size_t t = 0; t < n; t++)
+            r->dc_facility_kw[t] = r->dc_it_kw[t] * m->datacenter.pue;
+        double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
+        if (share > 0) {
+            double *fk = new_array(p, n);
+            if (!fk) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            /* Cooling and power losses follow the IT work they serve. */
+            for (size_t t = 0; t < n; t++)
+                fk[t] = share * r->dc_facility_kw[t];
+            flex[nflex++] = (zp_dispatch_flex){"datacenter", fk, m->datacenter.flexible.max_delay_h};
+        }
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * r->dc_facility_kw[t];
+    }
+
+    /* Grid factor and prices. */
+    if ((rc = value_window(ctx, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
+                           r->start, r->step_s, n, r->grid_factor_kg_per_kwh)) ||
+        (rc = value_window(ctx, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh", r->start,
+                           r->step_s, n, r->price_cny_per_kwh)) ||
+        (rc = value_window(ctx, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
+                           r->start, r->step_s, n, r->export_price_cny_per_kwh)))
+        goto fail;
+
+    /* Dispatch. */
+    zp_dispatch_input in;
+    zp_dispatch_input_init(&in);
+    in.steps = n;
+    in.step_h = r->step_h;
+    in.pv_kw = r->pv_kw;
+    in.wind_kw = r->wind_kw;
+    in.firm_kw = p->firm_kw;
+    in.flex = flex;
+    in.nflex = nflex;
+    in.storage = m->storage;
+    in.nstorage = m->nstorage;
+    in.import_limit_kw = m->grid.import_limit_kw;
+    in.export_limit_kw = m->grid.export_limit_kw;
+    in.import_price_cny_per_kwh = r->price_cny_per_kwh;
+    in.export_price_cny_per_kwh = r->export_price_cny_per_kwh;
+    in.grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
+    in.objective = m->objective;
+    in.carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    if ((rc = zp_dispatch_rule(ctx, &in, &r->flows)))
+        goto fail;
+    if (opts.progress)
+        opts.progress(opts.progress_ud, n, n);
+
+    /* Totals. */
+    const zp_dispatch_result *f = r->flows;
+    const double dt = r->step_h;
+    zp_sim_energy *e = &r->energy_kwh;
+    for (size_t i = 0; i < m->nloads; i++)
+        for (size_t t = 0; t < n; t++)
+            e->load += r->load_kw[i][t] * dt;
+    if (r->dc_it_kw)
+        for (size_t t = 0; t < n; t++) {
+            e->datacenter_it += r->dc_it_kw[t] * dt;
+            e->datacenter_facility += r->dc_facility_kw[t] * dt;
+        }
+    double import_weighted_factor = 0, scope2_kg = 0, cost = 0;
+    for (size_t t = 0; t < n; t++) {
+        e->pv += r->pv_kw[t] * dt;
+        e->wind += r->wind_kw[t] * dt;
+        e->grid_import += f->grid_import_kw[t] * dt;
+        e->grid_export += f->grid_export_kw[t] * dt;
+        e->curtailed += f->curtailed_kw[t] * dt;
+        e->unserved += f->unserved_kw[t] * dt;
+        p->emissions_kg[t] = f->grid_import_kw[t] * dt * r->grid_factor_kg_per_kwh[t];
+        scope2_kg += p->emissions_kg[t];
+        cost += f->grid_import_kw[t] * dt * r->price_cny_per_kwh[t] -
+                f->grid_export_kw[t] * dt * r->export_price_cny_per_kwh[t];
+    }
+    e->storage_charge = f->totals.charge_kwh;
+    e->storage_discharge = f->totals.discharge_kwh;
+    e->delayed = f->totals.delayed_kwh;
+    import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import
+                                                : zp_series_mean(&(zp_series){.len = n, .step_s = r->step_s, .v = r->grid_factor_kg_per_kwh});
+    r->cost_cny = cost;
+
+    zp_sim_emissions *em = &r->emissions_t;
+    /* Fuels are given for the model period; a shorter run takes its share. */
+    double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
+    for (size_t i = 0; i < m->nfuels; i++) {
+        double k;
+        if ((rc = zp_fuel_factor(ctx, m->fuels[i].type, m->fuels[i].unit, &k, NULL)))
+            goto fail;
+        em->scope1 += m->fuels[i].amount * frac * k;
+    }
+    em->scope2_location = scope2_kg / 1000.0;
+    double cert_kwh = m->green_certificates_mwh * 1000.0 * frac;
+    double net_import = e->grid_import - cert_kwh;
+    if (net_import < 0)
+        net_import = 0;
+    r->market_factor_kg_per_kwh = import_weighted_factor;
+    em->scope2_market = net_import * import_weighted_factor / 1000.0;
+    em->total_location = em->scope1 + em->scope2_location;
+    em->total_market = em->scope1 + em->scope2_market;
+
+    hourly_matching(r, m, p->firm_kw);
+    double cons = 0, cfe = 0;
+    for (size_t t = 0; t < n; t++) {
+        cons += r->consumption_kw[t] * dt;
+        cfe += r->cfe_kw[t] * dt;
+    }
+    r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
+    double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
+    r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
+    r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
+
+    if (!isnan(m->targets.max_emissions_t))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_emissions_t", m->targets.max_emissions_t,
+                                                    em->total_market, em->total_market <= m->targets.max_emissions_t};
+    if (!isnan(m->targets.min_green_share_pct))
+        r->targets[r->ntargets++] = (zp_sim_target){"min_green_share_pct", m->targets.min_green_share_pct,
+                                                    r->green_share_volumetric_pct,
+                                                    r->green_share_volumetric_pct >= m->targets.min_green_share_pct};
+    if (!isnan(m->targets.max_pue) && !isnan(r->pue))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, r->pue <= m->targets.max_pue};
+
+    /* Columns of the per-step CSV. */
+    if ((rc = add_col(p, NULL, "timestamp")))
+        goto fail;
+    for (size_t i = 0; i < m->npv; i++)
+        if ((rc = add_col(p, r->pv_array_kw[i], "pv.%s.ac_kw", m->pv[i].name)))
+            goto fail;
+    for (size_t i = 0; i < m->nwind; i++)
+        if ((rc = add_col(p, r->wind_farm_kw[i], "wind.%s.ac_kw", m->wind[i].name)))
+            goto fail;
+    for (size_t i = 0; i < m->nloads; i++)
+        if ((rc = add_col(p, r->load_kw[i], "load.%s.demand_kw", m->loads[i].name)))
+            goto fail;
+    if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
+                        (rc = add_col(p, r->dc_facility_kw, "datacenter.facility_kw"))))
+        goto fail;
+    if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
+        (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
+        (rc = add_col(p, f->curtailed_kw, "curtailed_kw")) || (rc = add_col(p, p->firm_kw, "firm_demand_kw")) ||
+        (rc = add_col(p, f->flex_served_kw, "flexible_served_kw")) ||
+        (rc = add_col(p, f->flex_delayed_kw, "flexible_delayed_kw")) ||
+        (rc = add_col(p, f->flex_backlog_kwh, "flexible_backlog_kwh")))
+        goto fail;
+    for (size_t s = 0; s < m->nstorage; s++)
+        if ((rc = add_col(p, f->storage[s].charge_kw, "storage.%s.charge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].discharge_kw, "storage.%s.discharge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].soc, "storage.%s.soc", m->storage[s].name)))
+            goto fail;
+    if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
+        (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
+        (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
+        (rc = add_col(p, r->consumption_kw, "consumption_kw")) ||
+        (rc = add_col(p, r->cfe_kw, "carbon_free_kw")) ||
+        (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh")) ||
+        (rc = add_col(p, p->emissions_kg, "scope2_location_kg")) ||
+        (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh")))
+        goto fail;
+
+    zp_weather_free(ctx, w);
+    zp__free(ctx, flex);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    *out = r;
+    return ZP_OK;
+fail:
+    zp_pv_output_free(ctx, pvo);
+    zp_weather_free(ctx, w);
+    zp__free(ctx, flex);
+    zp_sim_result_free(ctx, r);
+    return rc ? rc : ZP_ENOMEM;
+}
+
+size_t zp_sim_column_count(const zp_sim_result *r) { return ((const sim_priv *)r)->ncols; }
+
+const char *zp_sim_column_name(const zp_sim_result *r, size_t i)
+{
+    const sim_priv *p = (const sim_priv *)r;
+    return i < p->ncols ? p->cols[i].name : NULL;
+}
+
+const double *zp_sim_column(const zp_sim_result *r, size_t i)
+{
+    const sim_priv *p = (const sim_priv *)r;
+    return i < p->ncols ? p->cols[i].v : NULL;
+}
+
+/* ---- results document ------------------------------------------------- */
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, char **out)
+{
+    const zp_model *m = r->model;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    json_t *doc = json_object();
+    if (!doc)
+        return zp__nomem(ctx);
+    json_object_set_new(doc, "model", json_string(m->name));
+    json_object_set_new(doc, "period",
+                        json_pack("{s:s, s:s, s:i, s:I}", "start",
+                                  zp_time_format(r->start, m->utc_offset_min, a), "end",
+                                  zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
+                                  "step_min", (int)(r->step_s / 60), "steps", (json_int_t)r->steps));
+    json_object_set_new(doc, "dispatch", json_string(r->dispatch));
+    const zp_sim_energy *e = &r->energy_kwh;
+    json_t *en = json_object();
+    json_object_set_new(en, "load", num(e->load));
+    json_object_set_new(en, "datacenter_it", num(e->datacenter_it));
+    json_object_set_new(en, "datacenter_facility", num(e->datacenter_facility));
+    json_object_set_new(en, "pv", num(e->pv));
+    json_object_set_new(en, "wind", num(e->wind));
+    json_object_set_new(en, "grid_import", num(e->grid_import));
+    json_object_set_new(en, "grid_export", num(e->grid_export));
+    json_object_set_new(en, "storage_charge", num(e->storage_charge));
+    json_object_set_new(en, "storage_discharge", num(e->storage_discharge));
+    json_object_set_new(en, "curtailed", num(e->curtailed));
+    json_object_set_new(en, "unserved", num(e->unserved));
+    json_object_set_new(en, "delayed", num(e->delayed));
+    json_object_set_new(doc, "energy_kwh", en);
+    const zp_sim_emissions *em = &r->emissions_t;
+    json_object_set_new(doc, "emissions_t",
+                        json_pack("{s:o, s:o, s:o, s:o, s:o}", "scope1", num(em->scope1),
+                                  "scope2_location", num(em->scope2_location), "scope2_market",
+                                  num(em->scope2_market), "total_location", num(em->total_location),
+                                  "total_market", num(em->total_market)));
+    json_object_set_new(doc, "green_share_pct",
+                        json_pack("{s:o, s:o}", "annual_volumetric", num(r->green_share_volumetric_pct),
+                                  "hourly_matched", num(r->green_share_hourly_pct)));
+    json_object_set_new(doc, "pue", num(r->pue));
+    json_object_set_new(doc, "cost_cny", num(r->cost_cny));
+    json_t *tg = json_array();
+    for (size_t i = 0; i < r->ntargets; i++)
+        json_array_append_new(tg, json_pack("{s:s, s:o, s:o, s:b}", "name", r->targets[i].name,
+                                            "limit", num(r->targets[i].limit), "value",
+                                            num(r->targets[i].value), "met", r->targets[i].met));
+    json_object_set_new(doc, "targets", tg);
+    /* Beyond the stable core: what the numbers rest on. */
+    json_object_set_new(doc, "factors",
+                        json_pack("{s:s, s:o, s:o, s:f}", "grid_source",
+                                  m->grid.emission_factor_source ? m->grid.emission_factor_source : "park model",
+                                  "grid_import_weighted_kg_per_kwh", num(r->market_factor_kg_per_kwh),
+                                  "market_kg_per_kwh", num(r->market_factor_kg_per_kwh),
+                                  "green_certificates_mwh", m->green_certificates_mwh));
+    json_t *pv = json_array();
+    for (size_t i = 0; i < m->npv; i++) {
+        const zp_pv_totals *t = &r->pv_totals[i];
+        json_array_append_new(
+            pv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", m->pv[i].name,
+                          "poa_kwh_m2", num(t->poa_kwh_m2), "dc_kwh", num(t->dc_kwh),
+                          "inverter_loss_kwh", num(t->inverter_loss_kwh), "clipping_kwh",
+                          num(t->clipping_kwh), "ac_kwh", num(t->ac_kwh), "specific_yield_kwh_kwp",
+                          num(t->ac_kwh / m->pv[i].capacity_kwp), "capacity_factor_pct",
+                          num(100.0 * t->ac_kwh / (m->pv[i].capacity_kwp * (double)r->steps * r->step_h))));
+    }
+    json_object_set_new(doc, "pv", pv);
+    json_object_set_new(doc, "weather_repairs",
+                        json_pack("{s:I}", "night_irradiance_zeroed", (json_int_t)r->weather_night_zeroed));
+    json_object_set_new(doc, "seconds", json_real(r->seconds));
+    char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12) |
+                                     (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT));
+    json_decref(doc);
+    if (!text)
+        return zp__nomem(ctx);
+    char *copy = zp__strdup(ctx, text);
+    free(text);
+    if (!copy)
+        return zp__nomem(ctx);
+    *out = copy;
+    return ZP_OK;
+}
+
+void zp_sim_text_free(zp_ctx *ctx, char *text) { zp__free(ctx, text); }
+
+/* ---- inputs hash and storing the run ------------------------------------ */
+
+static zp_status hash_file(zp_ctx *ctx, EVP_MD_CTX *md, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return zp__error(ctx, ZP_EIO, "%s: cannot read for the inputs hash", path);
+    unsigned char buf[1 << 15];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+        EVP_DigestUpdate(md, buf, got);
+    int err = ferror(fp);
+    fclose(fp);
+    if (err)
+        return zp__error(ctx, ZP_EIO, "%s: read error while hashing", path);
+    /* Separate files so that moving bytes between them changes the hash. */
+    EVP_DigestUpdate(md, "\0", 1);
+    return ZP_OK;
+}
+
+zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return zp__nomem(ctx);
+    }
+    zp_status rc = hash_file(ctx, md, m->file);
+    if (!rc && m->weather.present)
+        rc = hash_file(ctx, md, m->weather.csv_path);
+    const zp_value *vals[] = {&m->grid.emission_factor_kg_per_kwh, &m->grid.price_cny_per_kwh,
+                              &m->grid.export_price_cny_per_kwh, &m->datacenter.it_power_kw};
+    for (size_t i = 0; !rc && i < ZP_ARRAY_LEN(vals); i++)
+        if (vals[i]->is_series)
+            rc = hash_file(ctx, md, vals[i]->csv_path);
+    for (size_t i = 0; !rc && i < m->nloads; i++)
+        if (m->loads[i].power_kw.is_series)
+            rc = hash_file(ctx, md, m->loads[i].power_kw.csv_path);
+    unsigned char dig[32];
+    unsigned int dl = 0;
+    if (!rc && EVP_DigestFinal_ex(md, dig, &dl) != 1)
+        rc = zp__error(ctx, ZP_EIO, "SHA-256 failed");
+    EVP_MD_CTX_free(md);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+    return ZP_OK;
+}
+
+zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
+                       const char *inputs_sha256, int64_t *run_id)
+{
+    char *json = NULL;
+    zp_status rc = zp_sim_result_json(ctx, r, 0, &json);
+    if (rc)
+        return rc;
+    zp_store_run run = {0};
+    run.created = (zp_time_t)time(NULL);
+    run.kind = "simulate";
+    run.model_name = r->model->name;
+    run.inputs_sha256 = inputs_sha256;
+    run.results_json = json;
+    rc = zp_store_run_save(st, &run, run_id);
+    zp_sim_text_free(ctx, json);
+    return rc;
+}

@@ -1,0 +1,286 @@
+/*
+ * test_sim.c - the year simulation: hand-computed toy parks, the per-step
+ * energy balance on the example parks, fuel factors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zeropark/zeropark.h"
+
+/* |a - b| <= tol, with both values in the failure message. */
+#define assert_double_equal(a, b, tol)                                                         \
+    do {                                                                                   \
+        double a_ = (a), b_ = (b);                                                         \
+        if (!(fabs(a_ - b_) <= (tol)))                                                     \
+            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
+    } while (0)
+
+static char tmpdir[256];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/zp_test_sim_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static zp_model *load(zp_ctx *ctx, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    zp_model *m = NULL;
+    zp_status rc = zp_model_load_file(ctx, path, 0, &m);
+    if (rc) {
+        char buf[1024];
+        for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
+            zp_diag_format(zp_ctx_diag_get(ctx, i), buf, sizeof buf);
+            fprintf(stderr, "%s\n", buf);
+        }
+        fprintf(stderr, "%s\n", zp_ctx_errmsg(ctx));
+    }
+    assert_int_equal(rc, ZP_OK);
+    return m;
+}
+
+/* A grid-only day: 100 kW for 24 h at 0.5 kg/kWh and 0.6 CNY/kWh, plus
+ * 10,000 m3 of natural gas, and 3 MWh of certificates.
+ *   import   = 100 kW x 24 h = 2400 kWh
+ *   scope 2  = 2400 x 0.5 / 1000 = 1.2 t (location)
+ *   market   = max(0, 2400 - 3000) = 0 kWh -> 0 t; volumetric share 100 % (capped)
+ *   scope 1  = 10000 m3 x 0.038931 GJ/m3 x 0.0153 tC/GJ x 0.99 x 44/12
+ *   cost     = 2400 x 0.6 = 1440 CNY */
+static void test_grid_only_day(void **state)
+{
+    (void)state;
+    write_file("grid.json",
+               "{\"name\": \"grid only\",\n"
+               " \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": \"2024-01-02T00:00:00+08:00\", \"step_min\": 60},\n"
+               " \"grid\": {\"emission_factor_kg_per_kwh\": 0.5, \"price_cny_per_kwh\": 0.6},\n"
+               " \"loads\": [{\"name\": \"l\", \"power_kw\": 100}],\n"
+               " \"fuels\": [{\"type\": \"natural_gas\", \"amount\": 10000, \"unit\": \"m3\"}],\n"
+               " \"certificates\": {\"green_certificates_mwh\": 3},\n"
+               " \"targets\": {\"max_emissions_t\": 20, \"min_green_share_pct\": 90}}\n");
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = load(ctx, "grid.json");
+    zp_sim_result *r = NULL;
+    assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
+    assert_int_equal(r->steps, 24);
+    assert_double_equal(r->energy_kwh.load, 2400.0, 1e-9);
+    assert_double_equal(r->energy_kwh.grid_import, 2400.0, 1e-9);
+    assert_double_equal(r->emissions_t.scope2_location, 1.2, 1e-12);
+    assert_double_equal(r->emissions_t.scope2_market, 0.0, 1e-12);
+    double gas = 10000.0 * 0.038931 * 0.0153 * 0.99 * 44.0 / 12.0;
+    assert_double_equal(r->emissions_t.scope1, gas, 1e-9);
+    assert_double_equal(r->emissions_t.total_location, gas + 1.2, 1e-9);
+    assert_double_equal(r->cost_cny, 1440.0, 1e-9);
+    assert_double_equal(r->green_share_volumetric_pct, 100.0, 1e-9);
+    assert_double_equal(r->green_share_hourly_pct, 0.0, 1e-12);
+    assert_true(isnan(r->pue));
+    assert_int_equal(r->ntargets, 2);
+    assert_string_equal(r->targets[0].name, "max_emissions_t");
+    /* 21.62 t of gas + 0 t market-based Scope 2 > 20 t: missed. */
+    assert_false(r->targets[0].met);
+    assert_double_equal(r->targets[0].value, gas, 1e-9);
+    assert_string_equal(r->targets[1].name, "min_green_share_pct");
+    assert_true(r->targets[1].met);
+    zp_sim_result_free(ctx, r);
+
+    /* Half a day: fuels and certificates are prorated (12/24). */
+    zp_sim_opts o;
+    zp_sim_opts_init(&o);
+    o.from = m->start + 6 * 3600;
+    o.to = m->start + 18 * 3600;
+    assert_int_equal(zp_simulate(ctx, m, &o, &r), ZP_OK);
+    assert_int_equal(r->steps, 12);
+    assert_double_equal(r->emissions_t.scope1, gas / 2, 1e-9);
+    assert_double_equal(r->energy_kwh.grid_import, 1200.0, 1e-9);
+    zp_sim_result_free(ctx, r);
+
+    /* A window outside the period is refused with both spans named. */
+    o.from = m->start - 3600;
+    assert_int_equal(zp_simulate(ctx, m, &o, &r), ZP_ERANGE);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "is not inside the model period"));
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
+/* Three night hours, wind only, one lossless battery, no export:
+ *   wind (v = 6 m/s, curve 3..13 m/s linear to 1000 kW) = 300, 0, 0 kW
+ *   load 100 kW each hour
+ *   h0: surplus 200 -> charge 150 (power limit), curtail 50
+ *   h1: deficit 100 -> discharge 100 (green)
+ *   h2: deficit 100 -> discharge 50 (the rest of the store), import 50
+ *   carbon-free consumed = 100 + 100 + 50 = 250 of 300 kWh = 83.33 %
+ *   scope 2 = 50 kWh x 0.5 = 25 kg */
+static void test_hourly_matching_toy(void **state)
+{
+    (void)state;
+    write_file("w.csv", "timestamp,ghi_w_m2,temp_air_c,wind_speed_m_s\n"
+                        "2024-01-01T00:00:00+08:00,0,10,6\n"
+                        "2024-01-01T01:00:00+08:00,0,10,2\n"
+                        "2024-01-01T02:00:00+08:00,0,10,0\n");
+    write_file("toy.json",
+               "{\"name\": \"toy\", \"site\": {\"lat_deg\": 24.8, \"lon_deg\": 113.6},\n"
+               " \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": \"2024-01-01T03:00:00+08:00\"},\n"
+               " \"weather\": {\"csv\": \"w.csv\"},\n"
+               " \"grid\": {\"emission_factor_kg_per_kwh\": 0.5, \"export_limit_kw\": 0},\n"
+               " \"wind\": [{\"name\": \"t\", \"count\": 1, \"rated_kw\": 1000, \"hub_height_m\": 10,\n"
+               "            \"measurement_height_m\": 10, \"power_curve\": [[3, 0], [13, 1000], [25, 1000]]}],\n"
+               " \"storage\": [{\"name\": \"b\", \"energy_kwh\": 1000, \"power_kw\": 150,\n"
+               "               \"charge_efficiency\": 1, \"discharge_efficiency\": 1,\n"
+               "               \"soc_min\": 0, \"soc_max\": 1, \"soc_initial\": 0}],\n"
+               " \"loads\": [{\"name\": \"l\", \"power_kw\": 100}]}\n");
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = load(ctx, "toy.json");
+    zp_sim_result *r = NULL;
+    assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
+    assert_double_equal(r->wind_kw[0], 300.0, 1e-9);
+    assert_double_equal(r->energy_kwh.wind, 300.0, 1e-9);
+    assert_double_equal(r->energy_kwh.storage_charge, 150.0, 1e-9);
+    assert_double_equal(r->energy_kwh.storage_discharge, 150.0, 1e-9);
+    assert_double_equal(r->energy_kwh.curtailed, 50.0, 1e-9);
+    assert_double_equal(r->energy_kwh.grid_import, 50.0, 1e-9);
+    assert_double_equal(r->cfe_kw[0], 100.0, 1e-9);
+    assert_double_equal(r->cfe_kw[1], 100.0, 1e-9);
+    assert_double_equal(r->cfe_kw[2], 50.0, 1e-9);
+    assert_double_equal(r->green_share_hourly_pct, 250.0 / 3.0, 1e-9);
+    assert_double_equal(r->emissions_t.scope2_location, 0.025, 1e-12);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
+/* Every step of every example balances:
+ * demand served + charge + export + curtailed = pv + wind + discharge + import + unserved,
+ * where demand = firm + flexible released. Checked from the per-step CSV columns. */
+static const double *col(const zp_sim_result *r, const char *name)
+{
+    for (size_t i = 1; i < zp_sim_column_count(r); i++)
+        if (strcmp(zp_sim_column_name(r, i), name) == 0)
+            return zp_sim_column(r, i);
+    fail_msg("no column %s", name);
+    return NULL;
+}
+
+static void check_example(const char *rel, int step_min)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/%s/model.json", ZP_SOURCE_DIR, rel);
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = NULL;
+    assert_int_equal(zp_model_load_file(ctx, path, 0, &m), ZP_OK);
+    zp_sim_opts o;
+    zp_sim_opts_init(&o);
+    o.step_min = step_min;
+    zp_sim_result *r = NULL;
+    zp_status rc = zp_simulate(ctx, m, &o, &r);
+    if (rc)
+        fail_msg("%s: %s", rel, zp_ctx_errmsg(ctx));
+    const double *pv = col(r, "pv_available_kw"), *wind = col(r, "wind_available_kw"),
+                 *cur = col(r, "curtailed_kw"), *firm = col(r, "firm_demand_kw"),
+                 *flex = col(r, "flexible_served_kw"), *imp = col(r, "grid_import_kw"),
+                 *exp_ = col(r, "grid_export_kw"), *uns = col(r, "unserved_kw");
+    double worst = 0, sum_demand = 0;
+    for (size_t t = 0; t < r->steps; t++) {
+        double ch = 0, dis = 0;
+        for (size_t s = 0; s < m->nstorage; s++) {
+            ch += r->flows->storage[s].charge_kw[t];
+            dis += r->flows->storage[s].discharge_kw[t];
+            assert_true(r->flows->storage[s].soc[t] >= m->storage[s].soc_min - 1e-9);
+            assert_true(r->flows->storage[s].soc[t] <= m->storage[s].soc_max + 1e-9);
+            assert_true(r->flows->storage[s].charge_kw[t] <= m->storage[s].power_kw + 1e-9);
+            assert_true(r->flows->storage[s].discharge_kw[t] <= m->storage[s].power_kw + 1e-9);
+        }
+        double lhs = firm[t] + flex[t] + ch + exp_[t] + cur[t];
+        double rhs = pv[t] + wind[t] + dis + imp[t] + uns[t];
+        double err = fabs(lhs - rhs) * r->step_h;
+        if (err > worst)
+            worst = err;
+        sum_demand += (firm[t] + flex[t]) * r->step_h;
+        assert_true(pv[t] >= 0 && wind[t] >= 0 && imp[t] >= 0 && exp_[t] >= 0);
+    }
+    assert_true(worst <= 1e-6); /* kWh per step */
+    /* Demand released over the run = loads + data-center facility energy
+     * (flexible energy is conserved). */
+    assert_double_equal(sum_demand, r->energy_kwh.load + r->energy_kwh.datacenter_facility,
+                        1e-6 * sum_demand);
+    /* PV totals agree with the per-array AC output. */
+    double pv_total = 0;
+    for (size_t i = 0; i < m->npv; i++)
+        pv_total += r->pv_totals[i].ac_kwh;
+    assert_double_equal(pv_total, r->energy_kwh.pv, 1e-6 * (pv_total + 1));
+    char *json = NULL;
+    assert_int_equal(zp_sim_result_json(ctx, r, 2, &json), ZP_OK);
+    assert_non_null(strstr(json, "\"energy_kwh\""));
+    assert_non_null(strstr(json, "\"hourly_matched\""));
+    zp_sim_text_free(ctx, json);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
+static void test_examples_balance(void **state)
+{
+    (void)state;
+    check_example("shaoguan-campus", 0);
+    check_example("shaoguan-campus", 15);
+    check_example("baoshan-park", 0);
+    check_example("greensboro-pv", 0);
+}
+
+static void test_fuel_factors(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    double k;
+    const char *src;
+    /* Diesel: 43.33 GJ/t x 0.0202 tC/GJ x 0.98 x 44/12 = 3.1450 t/t. */
+    assert_int_equal(zp_fuel_factor(ctx, "diesel", "t", &k, &src), ZP_OK);
+    assert_double_equal(k, 43.33 * 0.0202 * 0.98 * 44.0 / 12.0, 1e-12);
+    assert_double_equal(k, 3.1450, 5e-4);
+    assert_non_null(strstr(src, "43.33"));
+    /* Purchased heat: 0.11 t/GJ exactly. */
+    assert_int_equal(zp_fuel_factor(ctx, "purchased_heat", "GJ", &k, NULL), ZP_OK);
+    assert_double_equal(k, 0.11, 1e-12);
+    assert_int_equal(zp_fuel_factor(ctx, "diesel", "m3", &k, NULL), ZP_ENOTFOUND);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "measured in t, not m3"));
+    assert_int_equal(zp_fuel_factor(ctx, "peat", "t", &k, NULL), ZP_ENOTFOUND);
+    zp_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grid_only_day),
+        cmocka_unit_test(test_hourly_matching_toy),
+        cmocka_unit_test(test_examples_balance),
+        cmocka_unit_test(test_fuel_factors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

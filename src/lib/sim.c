@@ -538,15 +538,21 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
     r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
 
+    /* Limits compare with a relative tolerance of 1e-9 so that a PUE of
+     * exactly the limit (1.25 x IT / IT) is not missed by rounding. */
+#define ZP_LE(v, lim) ((v) <= (lim) + 1e-9 * fabs(lim))
+#define ZP_GE(v, lim) ((v) >= (lim)-1e-9 * fabs(lim))
     if (!isnan(m->targets.max_emissions_t))
         r->targets[r->ntargets++] = (zp_sim_target){"max_emissions_t", m->targets.max_emissions_t,
-                                                    em->total_market, em->total_market <= m->targets.max_emissions_t};
+                                                    em->total_market, ZP_LE(em->total_market, m->targets.max_emissions_t)};
     if (!isnan(m->targets.min_green_share_pct))
         r->targets[r->ntargets++] = (zp_sim_target){"min_green_share_pct", m->targets.min_green_share_pct,
                                                     r->green_share_volumetric_pct,
-                                                    r->green_share_volumetric_pct >= m->targets.min_green_share_pct};
+                                                    ZP_GE(r->green_share_volumetric_pct, m->targets.min_green_share_pct)};
     if (!isnan(m->targets.max_pue) && !isnan(r->pue))
-        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, r->pue <= m->targets.max_pue};
+        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, ZP_LE(r->pue, m->targets.max_pue)};
+#undef ZP_LE
+#undef ZP_GE
 
     /* Columns of the per-step CSV. */
     if ((rc = add_col(p, NULL, "timestamp")))

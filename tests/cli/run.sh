@@ -148,5 +148,83 @@ if [ -e "$tmp/g.db" ] && [ "$("$zp" series --db "$tmp/g.db" --json | "$PY" -c 'i
 expect 2 "$zp" import --db "$tmp/g.db" "$tmp/meter.csv" --series nope
 contains "$tmp/err" "nope"
 
+# --- solar ----------------------------------------------------------------------
+# The SPA paper's worked example (reference/pv-reference.md).
+expect 0 "$zp" solar --lat 39.742476 --lon -105.1786 --time 2003-10-17T12:30:30-07:00 \
+    --elevation-m 1830.14 --pressure-hpa 820 --temperature-c 11 --delta-t-s 67 --slope-deg 30 \
+    --azimuth-rotation-deg -10 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "solar --json matches the SPA paper's example"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert abs(d["zenith_deg"] - 50.111622) < 1e-6, d
+assert abs(d["azimuth_deg"] - 194.340241) < 1e-6, d
+assert abs(d["incidence_deg"] - 25.187000) < 1e-6, d
+assert d["sunrise"] == "2003-10-17T06:12:43-07:00", d
+assert d["sunset"] == "2003-10-17T17:20:19-07:00", d
+PY
+expect 2 "$zp" solar --lat 95 --lon 0 --time 2024-06-21T12:00:00Z
+contains "$tmp/err" "lat_deg 95 is out of range -90..90"
+expect 2 "$zp" solar --lat abc --lon 0 --time 2024-06-21T12:00:00Z
+expect 2 "$zp" solar --lat 10 --lon 0
+contains "$tmp/err" "--time"
+
+# --- simulate -------------------------------------------------------------------
+sg="$src/examples/shaoguan-campus/model.json"
+expect 0 "$zp" simulate "$sg" --json --csv "$tmp/flows.csv" --db "$tmp/runs.db"
+cp "$tmp/out" "$tmp/sim.json"
+"$PY" - "$tmp/sim.json" "$tmp/flows.csv" <<'PY' && ok || bad "simulate --json: stable keys, annual balance, CSV agrees"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+for k in ["model", "period", "dispatch", "energy_kwh", "emissions_t", "green_share_pct", "pue", "cost_cny", "targets"]:
+    assert k in d, k
+e = d["energy_kwh"]
+for k in ["load", "datacenter_it", "datacenter_facility", "pv", "wind", "grid_import", "grid_export",
+          "storage_charge", "storage_discharge", "curtailed", "unserved", "delayed"]:
+    assert k in e, k
+assert d["period"]["steps"] == 8784 and d["dispatch"] == "rule"
+lhs = e["load"] + e["datacenter_facility"] + e["storage_charge"] + e["grid_export"] + e["curtailed"]
+rhs = e["pv"] + e["wind"] + e["storage_discharge"] + e["grid_import"] + e["unserved"]
+assert abs(lhs - rhs) <= 1e-6 * lhs, (lhs, rhs)
+assert abs(d["pue"] - 1.25) < 1e-12
+em = d["emissions_t"]
+assert abs(em["total_location"] - em["scope1"] - em["scope2_location"]) < 1e-6
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 8784
+imp = sum(float(r["grid_import_kw"]) for r in rows)        # hourly steps: kW x 1 h = kWh
+assert abs(imp - e["grid_import"]) <= 1e-6 * imp, (imp, e["grid_import"])
+kg = sum(float(r["scope2_location_kg"]) for r in rows)
+assert abs(kg / 1000 - em["scope2_location"]) <= 1e-6 * kg / 1000
+PY
+# The stored run's inputs hash is SHA-256 over the model and its files, each followed by a NUL.
+"$PY" - "$tmp/runs.db" "$src/examples/shaoguan-campus" <<'PY' && ok || bad "stored run and its inputs hash"
+import hashlib, sqlite3, sys
+db, d = sys.argv[1], sys.argv[2]
+rows = sqlite3.connect(db).execute("select kind, model_name, inputs_sha256, results_json from runs").fetchall()
+assert len(rows) == 1 and rows[0][0] == "simulate", rows
+h = hashlib.sha256()
+# model, weather, then series in model order: datacenter.it_power_kw, loads[0].power_kw
+for f in ["model.json", "data/weather.csv", "data/load.csv", "data/load.csv"]:
+    h.update(open(d + "/" + f, "rb").read()); h.update(b"\0")
+assert rows[0][2] == h.hexdigest(), (rows[0][2], h.hexdigest())
+assert '"energy_kwh"' in rows[0][3]
+PY
+expect 0 "$zp" simulate "$sg"
+contains "$tmp/out" "green share, hourly matched"
+contains "$tmp/out" "max_pue"
+expect 0 "$zp" simulate "$sg" --step-min 15 --from 2024-07-01 --to 2024-07-08 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "simulate --step-min 15 --from --to"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["period"]["steps"] == 7 * 96 and d["period"]["step_min"] == 15, d["period"]
+assert d["period"]["start"] == "2024-07-01T00:00:00+08:00"
+PY
+expect 2 "$zp" simulate "$sg" --dispatch magic
+contains "$tmp/err" "--dispatch 'magic'"
+expect 2 "$zp" simulate "$sg" --step-min 7
+expect 2 "$zp" simulate "$sg" --from 2023-01-01
+contains "$tmp/err" "is not inside the model period"
+expect 2 "$zp" simulate "$tmp/m/model.json"
+contains "$tmp/err" "pv[0].tilt_deg"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

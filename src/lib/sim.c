@@ -389,6 +389,11 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
             r->wind_kw[t] += arr[t];
     }
 
+    /* The weather is no longer needed: free it before the dispatch
+     * allocates, to keep the peak low on 1-minute years. */
+    zp_weather_free(ctx, w);
+    w = NULL;
+
     /* Loads and the data center: firm and flexible demand. */
     size_t nflex = 0;
     for (size_t i = 0; i < m->nloads; i++) {

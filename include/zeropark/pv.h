@@ -84,6 +84,8 @@ typedef struct zp_pv_opts {
     double eta_inv_nom;     /* inverter nominal efficiency, default 0.96 (PVWatts) */
     double eta_inv_ref;     /* reference efficiency of the curve, default 0.9637 */
     double default_wind_m_s; /* used when the weather has no wind, default 1.0 */
+    const double *sun_zenith_deg;  /* optional: w->len values from zp_pv_sun_position, */
+    const double *sun_azimuth_deg; /* shared by the arrays of one site (borrowed) */
 } zp_pv_opts;
 
 ZP_API void zp_pv_opts_init(zp_pv_opts *o);
@@ -129,6 +131,12 @@ typedef struct zp_pv_output {
 ZP_API zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
                                 const zp_weather_data *w, const zp_pv_opts *opts,
                                 zp_pv_output **out);
+/* Apparent solar zenith and azimuth at the midpoint of every step of w,
+ * as zp_pv_simulate computes them (refraction from the weather's mean
+ * temperature and pressure). Compute once and pass through zp_pv_opts
+ * when several arrays share a site. Arrays hold w->len values. */
+ZP_API zp_status zp_pv_sun_position(zp_ctx *ctx, const zp_site *site, const zp_weather_data *w,
+                                    double *zenith_deg, double *azimuth_deg);
 /* Accepts NULL. */
 ZP_API void zp_pv_output_free(zp_ctx *ctx, zp_pv_output *o);
 

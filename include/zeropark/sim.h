@@ -74,6 +74,7 @@ typedef struct zp_sim_result {
     /* Per-step series (steps values each, owned). */
     double *pv_kw;           /* available PV AC, all arrays */
     double **pv_array_kw;    /* per array (model order) */
+    double *sun_zenith_deg;  /* apparent solar zenith at step midpoints (NULL without PV) */
     double *wind_kw;         /* available wind, all farms */
     double **wind_farm_kw;   /* per farm */
     double **load_kw;        /* per load: demand as it arrives */

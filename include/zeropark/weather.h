@@ -49,6 +49,9 @@ typedef struct zp_weather_data {
     double *wind_speed_m_s;  /* wind speed at wind_height_m; NULL when the input has none */
     double *pressure_hpa;    /* station pressure; NULL when the input has none */
     double wind_height_m;    /* measurement height of wind_speed_m_s, default 10 */
+    double *sun_zenith_deg;  /* apparent solar zenith at step midpoints, computed by the
+                                site check (zp_weather_check_site) for the site below, or NULL */
+    double *sun_azimuth_deg; /* the matching azimuth, or NULL */
     zp_site site;            /* from the file header, the model or the generator */
     int32_t utc_offset_min;  /* the file's time zone (TMY3 header), or the model's */
     int typical;             /* 1: a typical year (TMY), anchored on ZP_WEATHER_TYPICAL_YEAR */

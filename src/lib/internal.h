@@ -41,6 +41,15 @@ size_t zp__edit_distance(const char *a, const char *b, size_t cap);
 /* Nearest candidate to word among n names, or NULL when none is close. */
 const char *zp__nearest(const char *word, const char *const *names, size_t n);
 
+/* weather/pv: the solar-position input for a site and its weather
+ * (refraction from the weather's mean temperature and pressure, else the
+ * standard atmosphere at the elevation). Types from weather.h/solar.h. */
+struct zp_site;
+struct zp_weather_data;
+struct zp_spa_input;
+void zp__weather_spa_input(const struct zp_site *site, const struct zp_weather_data *w,
+                           struct zp_spa_input *in);
+
 #define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -212,10 +212,27 @@ static zp_status check_params(zp_ctx *ctx, const zp_pv *pv, const zp_site *s,
     return ZP_OK;
 }
 
-/* Standard-atmosphere pressure at an elevation (hPa), for refraction. */
-static double std_pressure_hpa(double elevation_m)
+zp_status zp_pv_sun_position(zp_ctx *ctx, const zp_site *site, const zp_weather_data *w,
+                             double *zenith_deg, double *azimuth_deg)
 {
-    return 1013.25 * pow(1.0 - 2.25577e-5 * elevation_m, 5.25588);
+    if (!site)
+        site = &w->site;
+    size_t n = w->len;
+    /* The site check already computed the same sun for the same site. */
+    if (w->sun_zenith_deg && w->sun_azimuth_deg && site->lat_deg == w->site.lat_deg &&
+        site->lon_deg == w->site.lon_deg && site->elevation_m == w->site.elevation_m) {
+        if (zenith_deg)
+            memcpy(zenith_deg, w->sun_zenith_deg, n * sizeof(double));
+        if (azimuth_deg)
+            memcpy(azimuth_deg, w->sun_azimuth_deg, n * sizeof(double));
+        return ZP_OK;
+    }
+    zp_spa_input in;
+    zp__weather_spa_input(site, w, &in);
+    /* An interval's irradiance is its mean; the sun at the midpoint is the
+     * one-point estimate of that mean geometry (methodology). */
+    return zp_spa_series(ctx, &in, w->start + w->step_s / 2, w->step_s, n, zenith_deg,
+                         azimuth_deg);
 }
 
 zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
@@ -258,33 +275,12 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
         goto out;
     }
 
-    /* Refraction needs the site's mean pressure and temperature: the
-     * weather's own means when it has them, else the standard atmosphere. */
-    double tsum = 0, psum = 0;
-    size_t tn = 0, pn = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isfinite(w->temp_air_c[i])) {
-            tsum += w->temp_air_c[i];
-            tn++;
-        }
-        if (w->pressure_hpa && isfinite(w->pressure_hpa[i])) {
-            psum += w->pressure_hpa[i];
-            pn++;
-        }
-    }
-    zp_spa_input in;
-    zp_spa_input_init(&in);
-    in.lat_deg = site->lat_deg;
-    in.lon_deg = site->lon_deg;
-    in.elevation_m = site->elevation_m;
-    in.pressure_hpa = pn ? psum / (double)pn : std_pressure_hpa(site->elevation_m);
-    in.temperature_c = tn ? tsum / (double)tn : 12.0;
-    in.utc_offset_min = w->utc_offset_min;
-    /* An interval's irradiance is its mean; the sun at the midpoint is the
-     * one-point estimate of that mean geometry (methodology). */
-    if (n && (rc = zp_spa_series(ctx, &in, w->start + w->step_s / 2, w->step_s, n, o->zenith_deg,
-                                 az)))
+    if (opts->sun_zenith_deg && opts->sun_azimuth_deg) {
+        memcpy(o->zenith_deg, opts->sun_zenith_deg, n * sizeof(double));
+        memcpy(az, opts->sun_azimuth_deg, n * sizeof(double));
+    } else if (n && (rc = zp_pv_sun_position(ctx, site, w, o->zenith_deg, az))) {
         goto out;
+    }
 
     const double tilt = pv->tilt_deg, saz = pv->azimuth_deg;
     const double pdc0 = pv->capacity_kwp, gamma = pv->gamma_pct_per_c / 100.0;

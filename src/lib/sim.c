@@ -213,6 +213,10 @@ static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **w
         zp__free(ctx, *fields[f]);
         *fields[f] = a;
     }
+    /* The sun positions were for the old grid. */
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
     w->start = r->start;
     w->step_s = r->step_s;
     w->len = r->steps;
@@ -354,8 +358,23 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
             goto fail;
     }
     zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
+    zp_pv_opts pvopts;
+    zp_pv_opts_init(&pvopts);
+    if (m->npv) {
+        /* Every array sees the same sun: compute its position once. */
+        double *zen = new_array(p, n), *az = new_array(p, n);
+        if (!zen || !az) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = zp_pv_sun_position(ctx, &site, w, zen, az)))
+            goto fail;
+        pvopts.sun_zenith_deg = zen;
+        pvopts.sun_azimuth_deg = az;
+        r->sun_zenith_deg = zen;
+    }
     for (size_t i = 0; i < m->npv; i++) {
-        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, NULL, &pvo)))
+        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, &pvopts, &pvo)))
             goto fail;
         double *arr = new_array(p, n);
         if (!arr) {

@@ -819,7 +819,7 @@ zp_status zp_spa_calc(zp_ctx *ctx, const zp_spa_input *in, unsigned what, zp_spa
 /* Interpolation nodes are NODE_S apart, aligned on 0 UT. Half a day keeps
  * the cubic's error on the short periods (the Earth's 29.5-day lunar
  * wobble, L0's 77713 term; the 13.7-day nutation term) near 1e-8 deg.
- * The per-node work (~5 us) is spread over hundreds of steps. */
+ * The per-node work (~5 us) is spread over the steps between nodes. */
 #define NODE_S 43200
 #define NODE_DAYS (NODE_S / 86400.0)
 

@@ -82,6 +82,8 @@ void zp_weather_free(zp_ctx *ctx, zp_weather_data *w)
     zp__free(ctx, w->temp_air_c);
     zp__free(ctx, w->wind_speed_m_s);
     zp__free(ctx, w->pressure_hpa);
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
     zp__free(ctx, w->source);
     zp__free(ctx, w);
 }
@@ -155,6 +157,50 @@ static void vreport(vcheck *v, int line, int col, const char *fmt, ...)
 }
 
 /* Range check of one value; where names it for the message. Returns 1 if ok. */
+/* Standard-atmosphere pressure at an elevation (hPa), for refraction. */
+static double std_pressure_hpa(double elevation_m)
+{
+    return 1013.25 * pow(1.0 - 2.25577e-5 * elevation_m, 5.25588);
+}
+
+void zp__weather_spa_input(const zp_site *site, const zp_weather_data *w, zp_spa_input *in)
+{
+    size_t n = w->len;
+    double tsum = 0, psum = 0;
+    size_t tn = 0, pn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(w->temp_air_c[i])) {
+            tsum += w->temp_air_c[i];
+            tn++;
+        }
+        if (w->pressure_hpa && isfinite(w->pressure_hpa[i])) {
+            psum += w->pressure_hpa[i];
+            pn++;
+        }
+    }
+    zp_spa_input_init(in);
+    in->lat_deg = site->lat_deg;
+    in->lon_deg = site->lon_deg;
+    in->elevation_m = site->elevation_m;
+    in->pressure_hpa = pn ? psum / (double)pn : std_pressure_hpa(site->elevation_m);
+    in->temperature_c = tn ? tsum / (double)tn : 12.0;
+    in->utc_offset_min = w->utc_offset_min;
+}
+
+/* Every value of row i within the bounds check_irr and check_range apply
+ * (NaN fails, as it does there). */
+static int irr_ok(double x) { return x >= 0 && x <= ZP_WEATHER_MAX_IRR_W_M2; }
+static int in_range(double x, double lo, double hi) { return x >= lo && x <= hi; }
+
+static int row_ok(const zp_weather_data *w, size_t i)
+{
+    return irr_ok(w->ghi_w_m2[i]) && (!w->dni_w_m2 || irr_ok(w->dni_w_m2[i])) &&
+           (!w->dhi_w_m2 || irr_ok(w->dhi_w_m2[i])) &&
+           in_range(w->temp_air_c[i], TEMP_MIN_C, TEMP_MAX_C) &&
+           (!w->wind_speed_m_s || in_range(w->wind_speed_m_s[i], 0, WIND_MAX_M_S)) &&
+           (!w->pressure_hpa || in_range(w->pressure_hpa[i], PRES_MIN_HPA, PRES_MAX_HPA));
+}
+
 static int check_irr(vcheck *v, int line, int col, const char *name, const char *where, double x)
 {
     if (x < 0) {
@@ -257,8 +303,13 @@ zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_off
     vcheck v = {ctx, path, 0, ZP_OK};
     char where[96], tb[ZP_TIME_BUFSIZE];
     for (size_t i = 0; i < w->len && v.ndiag <= MAX_DIAGS; i++) {
-        snprintf(where, sizeof where, "at %s: ",
-                 zp_time_format(w->start + (zp_time_t)i * w->step_s, w->utc_offset_min, tb));
+        /* Format the instant only for a row that has a problem (the
+         * check runs over every row of every simulation). */
+        if (!row_ok(w, i))
+            snprintf(where, sizeof where, "at %s: ",
+                     zp_time_format(w->start + (zp_time_t)i * w->step_s, w->utc_offset_min, tb));
+        else
+            continue;
         check_irr(&v, 0, 0, "ghi_w_m2", where, w->ghi_w_m2[i]);
         if (w->dni_w_m2)
             check_irr(&v, 0, 0, "dni_w_m2", where, w->dni_w_m2[i]);
@@ -715,7 +766,7 @@ zp_status zp_weather_read_tmy3_file(zp_ctx *ctx, const char *path, zp_weather_da
 zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
 {
     zp_status rc = ZP_OK;
-    double *zmid = NULL, *zedge = NULL;
+    double *zedge = NULL, *aedge = NULL;
     const char *file = w->source;
     size_t n = w->len;
     if (!(w->site.lat_deg >= -90 && w->site.lat_deg <= 90) ||
@@ -724,27 +775,39 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
                          "checks", file);
     if (!n)
         return ZP_OK;
-    if (!(zmid = zp__malloc(ctx, n * sizeof(double))) ||
-        !(zedge = zp__malloc(ctx, (n + 1) * sizeof(double)))) {
+    /* One solar-position pass at half steps: zedge[2i] is the start of
+     * step i and zedge[2i+1] its middle (half the cost of two passes).
+     * The midpoints are kept on w for the PV model, which needs the same. */
+    if (!(zedge = zp__malloc(ctx, (2 * n + 1) * sizeof(double))) ||
+        !(aedge = zp__malloc(ctx, (2 * n + 1) * sizeof(double)))) {
         rc = zp__nomem(ctx);
         goto out;
     }
     zp_spa_input in;
-    zp_spa_input_init(&in);
-    in.lat_deg = w->site.lat_deg;
-    in.lon_deg = w->site.lon_deg;
-    in.elevation_m = w->site.elevation_m;
-    in.utc_offset_min = w->utc_offset_min;
-    if ((rc = zp_spa_series(ctx, &in, w->start + w->step_s / 2, w->step_s, n, zmid, NULL)) ||
-        (rc = zp_spa_series(ctx, &in, w->start, w->step_s, n + 1, zedge, NULL)))
+    zp__weather_spa_input(&w->site, w, &in);
+    if ((rc = zp_spa_series(ctx, &in, w->start, w->step_s / 2, 2 * n + 1, zedge, aedge)))
         goto out;
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
+    if (!(w->sun_zenith_deg = zp__malloc(ctx, n * sizeof(double))) ||
+        !(w->sun_azimuth_deg = zp__malloc(ctx, n * sizeof(double)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->sun_zenith_deg[i] = zedge[2 * i + 1];
+        w->sun_azimuth_deg[i] = aedge[2 * i + 1];
+    }
+#define ZMID(i) zedge[2 * (i) + 1]
+#define ZEDGE(i) zedge[2 * (i)]
 
     /* Night: the sun is below the horizon at the start, middle and end of
      * the step, so no light of it reaches the step at all. */
     size_t nights = 0, lit = 0, first = 0, day = 0;
     double first_ghi = 0, day_max = 0;
     for (size_t i = 0; i < n; i++) {
-        int night = zmid[i] > 90 && zedge[i] > 90 && zedge[i + 1] > 90;
+        int night = ZMID(i) > 90 && ZEDGE(i) > 90 && ZEDGE(i + 1) > 90;
         if (night) {
             nights++;
             if (w->ghi_w_m2[i] > ZP_WEATHER_NIGHT_GHI_W_M2) {
@@ -753,7 +816,7 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
                     first_ghi = w->ghi_w_m2[i];
                 }
             }
-        } else if (zmid[i] < 80) {
+        } else if (ZMID(i) < 80) {
             day++;
             day_max = fmax(day_max, w->ghi_w_m2[i]);
         }
@@ -772,7 +835,7 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
     }
     if (lit) {
         for (size_t i = 0; i < n; i++)
-            if (zmid[i] > 90 && zedge[i] > 90 && zedge[i + 1] > 90 &&
+            if (ZMID(i) > 90 && ZEDGE(i) > 90 && ZEDGE(i + 1) > 90 &&
                 w->ghi_w_m2[i] > ZP_WEATHER_NIGHT_GHI_W_M2) {
                 w->ghi_w_m2[i] = 0;
                 if (w->dni_w_m2)
@@ -810,7 +873,7 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
-            double ghi = w->ghi_w_m2[i], z = zmid[i], dni, dhi;
+            double ghi = w->ghi_w_m2[i], z = ZMID(i), dni, dhi;
             int doy;
             int64_t y;
             unsigned mo, d;
@@ -838,8 +901,10 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
             goto out;
     }
 out:
-    zp__free(ctx, zmid);
+#undef ZMID
+#undef ZEDGE
     zp__free(ctx, zedge);
+    zp__free(ctx, aedge);
     return rc;
 }
 

@@ -41,6 +41,10 @@ typedef struct zp_dispatch_flex {
     const char *name;    /* for messages; may be NULL */
     const double *kw;    /* steps values, finite and >= 0 (borrowed) */
     double max_delay_h;  /* finite, >= 0; 0 = not deferrable */
+    double share;        /* 0: kw is the flexible demand; > 0: the flexible demand
+                            is share x kw (kw a whole load, or IT power with the
+                            share times the PUE), which saves the caller a copy
+                            of a long series */
 } zp_dispatch_flex;
 
 typedef struct zp_dispatch_input {

@@ -86,6 +86,7 @@ typedef struct zp_pv_opts {
     double default_wind_m_s; /* used when the weather has no wind, default 1.0 */
     const double *sun_zenith_deg;  /* optional: w->len values from zp_pv_sun_position, */
     const double *sun_azimuth_deg; /* shared by the arrays of one site (borrowed) */
+    int ac_only;             /* 1: keep only ac_kw per step (totals are complete) */
 } zp_pv_opts;
 
 ZP_API void zp_pv_opts_init(zp_pv_opts *o);

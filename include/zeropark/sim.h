@@ -72,19 +72,15 @@ typedef struct zp_sim_result {
     double step_h;
 
     /* Per-step series (steps values each, owned). */
-    double *pv_kw;           /* available PV AC, all arrays */
+    double *pv_kw;           /* available PV AC, all arrays (is pv_array_kw[0] when one) */
     double **pv_array_kw;    /* per array (model order) */
-    double *sun_zenith_deg;  /* apparent solar zenith at step midpoints (NULL without PV) */
-    double *wind_kw;         /* available wind, all farms */
+    double *wind_kw;         /* available wind, all farms (is wind_farm_kw[0] when one) */
     double **wind_farm_kw;   /* per farm */
     double **load_kw;        /* per load: demand as it arrives */
     double *dc_it_kw;        /* data-center IT power (NULL without a data center) */
-    double *dc_facility_kw;  /* IT x PUE */
-    double *grid_factor_kg_per_kwh; /* location factor per step */
-    double *price_cny_per_kwh;
-    double *export_price_cny_per_kwh;
-    double *cfe_kw;          /* carbon-free power consumed (hourly matching) */
-    double *consumption_kw;  /* demand supplied: loads + data center - unserved */
+    double *grid_factor_kg_per_kwh; /* location factor per step; NULL when the model's is constant */
+    double *price_cny_per_kwh;        /* NULL when constant */
+    double *export_price_cny_per_kwh; /* NULL when constant */
     zp_dispatch_result *flows; /* the dispatch: grid, storage, curtailment, ... */
     zp_pv_totals *pv_totals; /* per array */
 
@@ -115,7 +111,10 @@ ZP_API zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int ind
 ZP_API void zp_sim_text_free(zp_ctx *ctx, char *text);
 
 /* Per-step columns for CSV output: every flow of every asset. Column 0 is
- * "timestamp" (no data); the rest have steps values. Names borrowed from r. */
+ * "timestamp" (no data); the rest have steps values. Names are borrowed
+ * from r. Some columns (carbon_free_kw, consumption_kw, scope2_location_kg)
+ * are computed on request into a buffer of r: their pointer is valid until
+ * the next zp_sim_column call on r. NULL if out of memory. */
 ZP_API size_t zp_sim_column_count(const zp_sim_result *r);
 ZP_API const char *zp_sim_column_name(const zp_sim_result *r, size_t i);
 ZP_API const double *zp_sim_column(const zp_sim_result *r, size_t i);

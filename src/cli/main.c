@@ -5,6 +5,8 @@
  *   zeropark help [<command>]
  *   zeropark --version
  */
+#define _DEFAULT_SOURCE
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,6 +73,12 @@ static int unknown(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* Series of a year at 1-min steps are 4.2 MB each. glibc raises its mmap
+     * threshold after the first such block is freed and then serves the next
+     * ones from the heap, which it cannot give back: memory then grows with
+     * fragmentation. A fixed 1 MiB threshold keeps big arrays in their own
+     * mappings, returned to the system when freed (docs/architecture.md). */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -91,6 +91,9 @@ zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
     for (size_t j = 0; j < in->nflex; j++) {
         const zp_dispatch_flex *f = &in->flex[j];
         const char *name = f->name ? f->name : "(unnamed)";
+        if (!(f->share >= 0.0) || !isfinite(f->share))
+            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': share %g must "
+                             "be finite and >= 0", j, name, f->share);
         if (!(f->max_delay_h >= 0.0) || !isfinite(f->max_delay_h))
             return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': max_delay_h "
                              "%g must be finite and >= 0", j, name, f->max_delay_h);
@@ -324,7 +327,8 @@ zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch
          * surplus, then release what is due now. */
         double flex_released = 0.0, flex_from_surplus = 0.0, forced = 0.0;
         for (size_t j = 0; j < nfl; j++) {
-            double a = in->flex[j].kw ? in->flex[j].kw[t] : 0.0;
+            const zp_dispatch_flex *fj = &in->flex[j];
+            double a = fj->kw ? (fj->share > 0.0 ? fj->share * fj->kw[t] : fj->kw[t]) : 0.0;
             r->flex[j].demand_kwh += a * dt;
             if (a > 0.0) {
                 if (t + q[j].delay_steps <= last)

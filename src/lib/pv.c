@@ -262,25 +262,39 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
     o->step_s = w->step_s;
     o->len = n;
     size_t nn = n ? n : 1;
-    double **arrs[] = {&o->zenith_deg, &o->poa_w_m2,    &o->poa_eff_w_m2,     &o->cell_temp_c,
-                       &o->dc_kw,      &o->dc_net_kw,   &o->inverter_loss_kw, &o->clipping_kw,
-                       &o->ac_kw};
-    for (size_t k = 0; k < ZP_ARRAY_LEN(arrs); k++)
+    /* With ac_only, only ac_kw is kept (a year at 1-min steps is 4.2 MB an
+     * array); the other per-step arrays stay NULL. */
+    const int given_sun = opts->sun_zenith_deg && opts->sun_azimuth_deg;
+    double **arrs[] = {&o->ac_kw,  &o->zenith_deg, &o->poa_w_m2,         &o->poa_eff_w_m2,
+                       &o->cell_temp_c, &o->dc_kw, &o->dc_net_kw, &o->inverter_loss_kw,
+                       &o->clipping_kw};
+    size_t narr = opts->ac_only ? (given_sun ? 1 : 2) : ZP_ARRAY_LEN(arrs);
+    for (size_t k = 0; k < narr; k++)
         if (!(*arrs[k] = zp__calloc(ctx, nn, sizeof(double)))) {
             rc = zp__nomem(ctx);
             goto out;
         }
-    if (!(az = zp__calloc(ctx, nn, sizeof(double)))) {
-        rc = zp__nomem(ctx);
-        goto out;
+    const double *zen_v, *az_v;
+    if (given_sun) {
+        if (o->zenith_deg)
+            memcpy(o->zenith_deg, opts->sun_zenith_deg, n * sizeof(double));
+        zen_v = opts->sun_zenith_deg;
+        az_v = opts->sun_azimuth_deg;
+    } else {
+        if (!(az = zp__calloc(ctx, nn, sizeof(double)))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        if (n && (rc = zp_pv_sun_position(ctx, site, w, o->zenith_deg, az)))
+            goto out;
+        zen_v = o->zenith_deg;
+        az_v = az;
     }
-
-    if (opts->sun_zenith_deg && opts->sun_azimuth_deg) {
-        memcpy(o->zenith_deg, opts->sun_zenith_deg, n * sizeof(double));
-        memcpy(az, opts->sun_azimuth_deg, n * sizeof(double));
-    } else if (n && (rc = zp_pv_sun_position(ctx, site, w, o->zenith_deg, az))) {
-        goto out;
-    }
+#define SET(arr, i, v)                                                                     \
+    do {                                                                                   \
+        if (arr)                                                                           \
+            (arr)[i] = (v);                                                                \
+    } while (0)
 
     const double tilt = pv->tilt_deg, saz = pv->azimuth_deg;
     const double pdc0 = pv->capacity_kwp, gamma = pv->gamma_pct_per_c / 100.0;
@@ -292,9 +306,9 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
     memset(t, 0, sizeof *t);
 
     for (size_t i = 0; i < n; i++) {
-        double zen = o->zenith_deg[i], ghi = w->ghi_w_m2[i], ta = w->temp_air_c[i];
+        double zen = zen_v[i], ghi = w->ghi_w_m2[i], ta = w->temp_air_c[i];
         double ws = w->wind_speed_m_s ? w->wind_speed_m_s[i] : opts->default_wind_m_s;
-        o->cell_temp_c[i] = ta;
+        SET(o->cell_temp_c, i, ta);
         if (!isfinite(ghi) || !isfinite(ta) || !isfinite(ws)) {
             rc = zp__error(ctx, ZP_EDATA, "zp_pv_simulate: weather value %zu is not a number "
                            "(GHI %g, temperature %g, wind %g)", i, ghi, ta, ws);
@@ -325,10 +339,10 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
                            "number", i);
             goto out;
         }
-        double cos_aoi = zp_irr_aoi_projection(tilt, saz, zen, az[i]);
+        double cos_aoi = zp_irr_aoi_projection(tilt, saz, zen, az_v[i]);
         double aoi = acos(cos_aoi) / DEG;
         double beam = fmax(dni * cos_aoi, 0.0);
-        double sky = zp_irr_haydavies(tilt, saz, dhi, dni, e0, zen, az[i]);
+        double sky = zp_irr_haydavies(tilt, saz, dhi, dni, e0, zen, az_v[i]);
         double gnd = zp_irr_ground(tilt, ghi, opts->albedo);
         double poa = beam + sky + gnd;
         double poa_eff = beam * zp_iam_martin_ruiz(aoi, opts->iam_a_r) + sky * iam_sky +
@@ -339,13 +353,13 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
         double inv_loss, clip;
         double ac = zp_pvwatts_inverter(dc_net, pv->inverter_kw, opts->eta_inv_nom,
                                         opts->eta_inv_ref, &inv_loss, &clip);
-        o->poa_w_m2[i] = poa;
-        o->poa_eff_w_m2[i] = poa_eff;
-        o->cell_temp_c[i] = tc;
-        o->dc_kw[i] = dc;
-        o->dc_net_kw[i] = dc_net;
-        o->inverter_loss_kw[i] = inv_loss;
-        o->clipping_kw[i] = clip;
+        SET(o->poa_w_m2, i, poa);
+        SET(o->poa_eff_w_m2, i, poa_eff);
+        SET(o->cell_temp_c, i, tc);
+        SET(o->dc_kw, i, dc);
+        SET(o->dc_net_kw, i, dc_net);
+        SET(o->inverter_loss_kw, i, inv_loss);
+        SET(o->clipping_kw, i, clip);
         o->ac_kw[i] = ac;
         t->poa_kwh_m2 += poa * h / 1000.0;
         t->poa_eff_kwh_m2 += poa_eff * h / 1000.0;

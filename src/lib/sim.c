@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -71,10 +72,21 @@ void zp_sim_opts_init(zp_sim_opts *o)
     o->dispatch = ZP_DISPATCH_RULE;
 }
 
+/* Columns that are not kept as arrays but computed when asked for (a
+ * year at 1-min steps is 4.2 MB an array). */
+typedef enum col_kind {
+    COL_ARRAY = 0,
+    COL_CFE,
+    COL_CONSUMPTION,
+    COL_SCOPE2_KG,
+    COL_DC_FACILITY
+} col_kind;
+
 /* Column of the per-step CSV. */
 typedef struct sim_col {
     char *name;       /* owned */
-    const double *v;  /* borrowed from the result */
+    const double *v;  /* borrowed from the result (COL_ARRAY) */
+    col_kind kind;    /* how to get the values */
 } sim_col;
 
 /* Private part of the result. */
@@ -85,8 +97,8 @@ typedef struct sim_priv {
     size_t ncols, capcols;
     double **arrays;   /* every owned array, freed together */
     size_t narrays, caparrays;
-    double *emissions_kg; /* per step, location-based Scope 2 */
     double *firm_kw;
+    double *scratch;      /* steps values for derived columns, made on first use */
 } sim_priv;
 
 static double *new_array(sim_priv *p, size_t n)
@@ -117,8 +129,17 @@ static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...)
         return zp__nomem(p->ctx);
     p->cols[p->ncols].name = name;
     p->cols[p->ncols].v = v;
+    p->cols[p->ncols].kind = COL_ARRAY;
     p->ncols++;
     return ZP_OK;
+}
+
+static zp_status add_derived(sim_priv *p, col_kind kind, const char *name)
+{
+    zp_status rc = add_col(p, NULL, "%s", name);
+    if (rc == ZP_OK)
+        p->cols[p->ncols - 1].kind = kind;
+    return rc;
 }
 
 void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
@@ -132,6 +153,7 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     for (size_t i = 0; i < p->ncols; i++)
         zp__free(ctx, p->cols[i].name);
     zp__free(ctx, p->cols);
+    zp__free(ctx, p->scratch);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
@@ -159,6 +181,24 @@ static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, 
     memcpy(out, a->v, n * sizeof *out);
     zp_series_free(ctx, a);
     return ZP_OK;
+}
+
+/* Value of a model input at step t: the run-window array of a series, or
+ * the constant. */
+#define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
+
+/* The run-window array of a series input; *out stays NULL for a constant. */
+static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
+{
+    *out = NULL;
+    if (!v->is_series)
+        return ZP_OK;
+    zp_sim_result *r = &p->pub;
+    double *a = new_array(p, r->steps);
+    if (!a)
+        return ZP_ENOMEM;
+    *out = a;
+    return value_window(p->ctx, v, what, r->start, r->step_s, r->steps, a);
 }
 
 /* Align one weather array (an intensity) to the run window. */
@@ -233,7 +273,9 @@ fail:
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
  * green. */
-static void hourly_matching(zp_sim_result *r, const zp_model *m, const double *firm_kw)
+static void hourly_matching(const zp_sim_result *r, const zp_model *m, const double *firm_kw,
+                            double *cfe_kw, double *consumption_kw, double *cfe_kwh,
+                            double *consumption_kwh)
 {
     const zp_dispatch_result *f = r->flows;
     double e_total[64] = {0}, e_green[64] = {0};
@@ -241,11 +283,14 @@ static void hourly_matching(zp_sim_result *r, const zp_model *m, const double *f
     for (size_t s = 0; s < ns; s++)
         e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
     double dt = r->step_h;
+    *cfe_kwh = *consumption_kwh = 0;
     for (size_t t = 0; t < r->steps; t++) {
         double cons = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
         if (cons < 0)
             cons = 0;
-        r->consumption_kw[t] = cons;
+        if (consumption_kw)
+            consumption_kw[t] = cons;
+        *consumption_kwh += cons * dt;
         double ren = f->pv_used_kw[t] + f->wind_used_kw[t];
         double direct = ren < cons ? ren : cons;
         double surplus = ren - direct;
@@ -274,7 +319,11 @@ static void hourly_matching(zp_sim_result *r, const zp_model *m, const double *f
             }
         }
         double cfe = direct + green_dis;
-        r->cfe_kw[t] = cfe < cons ? cfe : cons;
+        if (cfe > cons)
+            cfe = cons;
+        if (cfe_kw)
+            cfe_kw[t] = cfe;
+        *cfe_kwh += cfe * dt;
     }
 }
 
@@ -292,6 +341,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     zp_weather_data *w = NULL;
     zp_pv_output *pvo = NULL;
     zp_dispatch_flex *flex = NULL;
+    size_t nflex = 0;
+    double *sun_zen = NULL, *sun_az = NULL;
     sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
     if (!p)
         return zp__nomem(ctx);
@@ -329,12 +380,13 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     size_t n = r->steps;
 
     /* Per-step arrays. */
-    if (!(r->pv_kw = new_array(p, n)) || !(r->wind_kw = new_array(p, n)) ||
-        !(r->grid_factor_kg_per_kwh = new_array(p, n)) ||
-        !(r->price_cny_per_kwh = new_array(p, n)) ||
-        !(r->export_price_cny_per_kwh = new_array(p, n)) || !(r->cfe_kw = new_array(p, n)) ||
-        !(r->consumption_kw = new_array(p, n)) || !(p->emissions_kg = new_array(p, n)) ||
-        !(p->firm_kw = new_array(p, n))) {
+    /* Per-step arrays. A year at 1-min steps is 4.2 MB an array, so arrays
+     * are made only when needed and freed as soon as they are not: constant
+     * factors and prices have none, transient ones are freed early. */
+    /* The PV and wind totals alias the single array or farm when there is
+     * one; with none they are zeros. */
+    if ((m->npv != 1 && !(r->pv_kw = new_array(p, n))) ||
+        (m->nwind != 1 && !(r->wind_kw = new_array(p, n))) || !(p->firm_kw = new_array(p, n))) {
         rc = ZP_ENOMEM;
         goto fail;
     }
@@ -360,34 +412,40 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
     zp_pv_opts pvopts;
     zp_pv_opts_init(&pvopts);
+    pvopts.ac_only = 1;
     if (m->npv) {
         /* Every array sees the same sun: compute its position once. */
-        double *zen = new_array(p, n), *az = new_array(p, n);
-        if (!zen || !az) {
-            rc = ZP_ENOMEM;
+        sun_zen = zp__calloc(ctx, n, sizeof *sun_zen);
+        sun_az = zp__calloc(ctx, n, sizeof *sun_az);
+        if (!sun_zen || !sun_az) {
+            rc = zp__nomem(ctx);
             goto fail;
         }
-        if ((rc = zp_pv_sun_position(ctx, &site, w, zen, az)))
+        if ((rc = zp_pv_sun_position(ctx, &site, w, sun_zen, sun_az)))
             goto fail;
-        pvopts.sun_zenith_deg = zen;
-        pvopts.sun_azimuth_deg = az;
-        r->sun_zenith_deg = zen;
+        pvopts.sun_zenith_deg = sun_zen;
+        pvopts.sun_azimuth_deg = sun_az;
     }
     for (size_t i = 0; i < m->npv; i++) {
         if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, &pvopts, &pvo)))
             goto fail;
-        double *arr = new_array(p, n);
-        if (!arr) {
+        /* Take the AC array over rather than copy it. */
+        if (zp__grow(ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays)) {
             rc = ZP_ENOMEM;
             goto fail;
         }
-        memcpy(arr, pvo->ac_kw, n * sizeof *arr);
+        double *arr = pvo->ac_kw;
+        pvo->ac_kw = NULL;
+        p->arrays[p->narrays++] = arr;
         r->pv_totals[i] = pvo->totals;
         zp_pv_output_free(ctx, pvo);
         pvo = NULL;
         r->pv_array_kw[i] = arr;
-        for (size_t t = 0; t < n; t++)
-            r->pv_kw[t] += arr[t];
+        if (m->npv == 1)
+            r->pv_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->pv_kw[t] += arr[t];
     }
     for (size_t i = 0; i < m->nwind; i++) {
         if (!w->wind_speed_m_s) {
@@ -404,17 +462,22 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         if ((rc = zp_wind_power_series(ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
             goto fail;
         r->wind_farm_kw[i] = arr;
-        for (size_t t = 0; t < n; t++)
-            r->wind_kw[t] += arr[t];
+        if (m->nwind == 1)
+            r->wind_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->wind_kw[t] += arr[t];
     }
 
-    /* The weather is no longer needed: free it before the dispatch
-     * allocates, to keep the peak low on 1-minute years. */
+    /* The weather and the sun are no longer needed: free them before the
+     * dispatch allocates, to keep the peak low on 1-minute years. */
     zp_weather_free(ctx, w);
     w = NULL;
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    sun_zen = sun_az = NULL;
 
     /* Loads and the data center: firm and flexible demand. */
-    size_t nflex = 0;
     for (size_t i = 0; i < m->nloads; i++) {
         const zp_load *l = &m->loads[i];
         double *arr = new_array(p, n);
@@ -428,52 +491,37 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
             goto fail;
         r->load_kw[i] = arr;
         double share = l->flexible.present ? l->flexible.share : 0.0;
-        if (share > 0) {
-            double *fk = new_array(p, n);
-            if (!fk) {
-                rc = ZP_ENOMEM;
-                goto fail;
-            }
-            for (size_t t = 0; t < n; t++)
-                fk[t] = share * arr[t];
-            flex[nflex++] = (zp_dispatch_flex){l->name, fk, l->flexible.max_delay_h};
-        }
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){l->name, arr, l->flexible.max_delay_h, share};
         for (size_t t = 0; t < n; t++)
             p->firm_kw[t] += (1.0 - share) * arr[t];
     }
     if (m->datacenter.present) {
-        if (!(r->dc_it_kw = new_array(p, n)) || !(r->dc_facility_kw = new_array(p, n))) {
+        if (!(r->dc_it_kw = new_array(p, n))) {
             rc = ZP_ENOMEM;
             goto fail;
         }
         if ((rc = value_window(ctx, &m->datacenter.it_power_kw, "datacenter.it_power_kw",
                                r->start, r->step_s, n, r->dc_it_kw)))
             goto fail;
-        for (size_t t = 0; t < n; t++)
-            r->dc_facility_kw[t] = r->dc_it_kw[t] * m->datacenter.pue;
         double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
-        if (share > 0) {
-            double *fk = new_array(p, n);
-            if (!fk) {
-                rc = ZP_ENOMEM;
-                goto fail;
-            }
-            /* Cooling and power losses follow the IT work they serve. */
-            for (size_t t = 0; t < n; t++)
-                fk[t] = share * r->dc_facility_kw[t];
-            flex[nflex++] = (zp_dispatch_flex){"datacenter", fk, m->datacenter.flexible.max_delay_h};
-        }
+        /* Cooling and power losses follow the IT work they serve, so the
+         * flexible share applies to facility power. */
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){"datacenter", r->dc_it_kw,
+                                               m->datacenter.flexible.max_delay_h,
+                                               share * m->datacenter.pue};
         for (size_t t = 0; t < n; t++)
-            p->firm_kw[t] += (1.0 - share) * r->dc_facility_kw[t];
+            p->firm_kw[t] += (1.0 - share) * r->dc_it_kw[t] * m->datacenter.pue;
     }
 
-    /* Grid factor and prices. */
-    if ((rc = value_window(ctx, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
-                           r->start, r->step_s, n, r->grid_factor_kg_per_kwh)) ||
-        (rc = value_window(ctx, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh", r->start,
-                           r->step_s, n, r->price_cny_per_kwh)) ||
-        (rc = value_window(ctx, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
-                           r->start, r->step_s, n, r->export_price_cny_per_kwh)))
+    /* Grid factor and prices: arrays only for series (NULL = the constant). */
+    if ((rc = series_window(p, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
+                            &r->grid_factor_kg_per_kwh)) ||
+        (rc = series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
+                            &r->price_cny_per_kwh)) ||
+        (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
+                            &r->export_price_cny_per_kwh)))
         goto fail;
 
     /* Dispatch. */
@@ -497,6 +545,9 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     in.carbon_price_cny_per_t = m->carbon_price_cny_per_t;
     if ((rc = zp_dispatch_rule(ctx, &in, &r->flows)))
         goto fail;
+    zp__free(ctx, flex);
+    flex = NULL;
+
     if (opts.progress)
         opts.progress(opts.progress_ud, n, n);
 
@@ -510,26 +561,27 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if (r->dc_it_kw)
         for (size_t t = 0; t < n; t++) {
             e->datacenter_it += r->dc_it_kw[t] * dt;
-            e->datacenter_facility += r->dc_facility_kw[t] * dt;
+            e->datacenter_facility += r->dc_it_kw[t] * m->datacenter.pue * dt;
         }
-    double import_weighted_factor = 0, scope2_kg = 0, cost = 0;
+    double import_weighted_factor = 0, scope2_kg = 0, cost = 0, ef_sum = 0;
     for (size_t t = 0; t < n; t++) {
-        e->pv += r->pv_kw[t] * dt;
-        e->wind += r->wind_kw[t] * dt;
+        e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
+        e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
         e->grid_import += f->grid_import_kw[t] * dt;
         e->grid_export += f->grid_export_kw[t] * dt;
         e->curtailed += f->curtailed_kw[t] * dt;
         e->unserved += f->unserved_kw[t] * dt;
-        p->emissions_kg[t] = f->grid_import_kw[t] * dt * r->grid_factor_kg_per_kwh[t];
-        scope2_kg += p->emissions_kg[t];
-        cost += f->grid_import_kw[t] * dt * r->price_cny_per_kwh[t] -
-                f->grid_export_kw[t] * dt * r->export_price_cny_per_kwh[t];
+        double ef = AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, t);
+        ef_sum += ef;
+        scope2_kg += f->grid_import_kw[t] * dt * ef;
+        cost += f->grid_import_kw[t] * dt * AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t) -
+                f->grid_export_kw[t] * dt *
+                    AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, t);
     }
     e->storage_charge = f->totals.charge_kwh;
     e->storage_discharge = f->totals.discharge_kwh;
     e->delayed = f->totals.delayed_kwh;
-    import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import
-                                                : zp_series_mean(&(zp_series){.len = n, .step_s = r->step_s, .v = r->grid_factor_kg_per_kwh});
+    import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
     r->cost_cny = cost;
 
     zp_sim_emissions *em = &r->emissions_t;
@@ -551,12 +603,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     em->total_location = em->scope1 + em->scope2_location;
     em->total_market = em->scope1 + em->scope2_market;
 
-    hourly_matching(r, m, p->firm_kw);
     double cons = 0, cfe = 0;
-    for (size_t t = 0; t < n; t++) {
-        cons += r->consumption_kw[t] * dt;
-        cfe += r->cfe_kw[t] * dt;
-    }
+    hourly_matching(r, m, p->firm_kw, NULL, NULL, &cfe, &cons);
     r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
     double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
@@ -591,7 +639,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         if ((rc = add_col(p, r->load_kw[i], "load.%s.demand_kw", m->loads[i].name)))
             goto fail;
     if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
-                        (rc = add_col(p, r->dc_facility_kw, "datacenter.facility_kw"))))
+                        (rc = add_derived(p, COL_DC_FACILITY, "datacenter.facility_kw"))))
         goto fail;
     if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
         (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
@@ -608,11 +656,14 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
         (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
         (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
-        (rc = add_col(p, r->consumption_kw, "consumption_kw")) ||
-        (rc = add_col(p, r->cfe_kw, "carbon_free_kw")) ||
-        (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh")) ||
-        (rc = add_col(p, p->emissions_kg, "scope2_location_kg")) ||
-        (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh")))
+        (rc = add_derived(p, COL_CONSUMPTION, "consumption_kw")) ||
+        (rc = add_derived(p, COL_CFE, "carbon_free_kw")) ||
+        (rc = add_derived(p, COL_SCOPE2_KG, "scope2_location_kg")))
+        goto fail;
+    /* Inputs that vary (constants are in the model). */
+    if ((r->grid_factor_kg_per_kwh && (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh"))) ||
+        (r->price_cny_per_kwh && (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh"))) ||
+        (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
         goto fail;
 
     zp_weather_free(ctx, w);
@@ -625,6 +676,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
 fail:
     zp_pv_output_free(ctx, pvo);
     zp_weather_free(ctx, w);
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
     zp__free(ctx, flex);
     zp_sim_result_free(ctx, r);
     return rc ? rc : ZP_ENOMEM;
@@ -640,8 +693,37 @@ const char *zp_sim_column_name(const zp_sim_result *r, size_t i)
 
 const double *zp_sim_column(const zp_sim_result *r, size_t i)
 {
-    const sim_priv *p = (const sim_priv *)r;
-    return i < p->ncols ? p->cols[i].v : NULL;
+    /* The result is const to the caller; the scratch buffer behind derived
+     * columns is the result's own business (borrowed until the next call). */
+    sim_priv *p = (sim_priv *)(uintptr_t)r;
+    if (i >= p->ncols)
+        return NULL;
+    const sim_col *c = &p->cols[i];
+    if (c->kind == COL_ARRAY)
+        return c->v;
+    if (!p->scratch && !(p->scratch = zp__calloc(p->ctx, r->steps ? r->steps : 1, sizeof(double))))
+        return NULL;
+    double a, b;
+    switch (c->kind) {
+    case COL_CFE:
+        hourly_matching(r, r->model, p->firm_kw, p->scratch, NULL, &a, &b);
+        break;
+    case COL_CONSUMPTION:
+        hourly_matching(r, r->model, p->firm_kw, NULL, p->scratch, &a, &b);
+        break;
+    case COL_SCOPE2_KG:
+        for (size_t t = 0; t < r->steps; t++)
+            p->scratch[t] = r->flows->grid_import_kw[t] * r->step_h *
+                            AT(r->grid_factor_kg_per_kwh, r->model->grid.emission_factor_kg_per_kwh, t);
+        break;
+    case COL_DC_FACILITY:
+        for (size_t t = 0; t < r->steps; t++)
+            p->scratch[t] = r->dc_it_kw[t] * r->model->datacenter.pue;
+        break;
+    default:
+        return NULL;
+    }
+    return p->scratch;
 }
 
 /* ---- results document ------------------------------------------------- */

@@ -166,9 +166,14 @@ static void test_hourly_matching_toy(void **state)
     assert_double_equal(r->energy_kwh.storage_discharge, 150.0, 1e-9);
     assert_double_equal(r->energy_kwh.curtailed, 50.0, 1e-9);
     assert_double_equal(r->energy_kwh.grid_import, 50.0, 1e-9);
-    assert_double_equal(r->cfe_kw[0], 100.0, 1e-9);
-    assert_double_equal(r->cfe_kw[1], 100.0, 1e-9);
-    assert_double_equal(r->cfe_kw[2], 50.0, 1e-9);
+    const double *cfe = NULL;
+    for (size_t i = 1; i < zp_sim_column_count(r); i++)
+        if (strcmp(zp_sim_column_name(r, i), "carbon_free_kw") == 0)
+            cfe = zp_sim_column(r, i);
+    assert_non_null(cfe);
+    assert_double_equal(cfe[0], 100.0, 1e-9);
+    assert_double_equal(cfe[1], 100.0, 1e-9);
+    assert_double_equal(cfe[2], 50.0, 1e-9);
     assert_double_equal(r->green_share_hourly_pct, 250.0 / 3.0, 1e-9);
     assert_double_equal(r->emissions_t.scope2_location, 0.025, 1e-12);
     zp_sim_result_free(ctx, r);

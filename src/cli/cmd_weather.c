@@ -16,7 +16,8 @@
 static const char usage_text[] =
     "usage: zeropark weather --lat DEG --lon DEG --year YYYY --annual-ghi-kwh-m2 X\n"
     "                        --csv FILE [--elevation-m M] [--utc-offset-h H]\n"
-    "                        [--step-min N] [--seed N] [--json]\n"
+    "                        [--step-min N] [--seed N] [--temp-mean-c T]\n"
+    "                        [--temp-season-amp-c A] [--wind-mean-m-s V] [--json]\n"
     "\n"
     "Synthesise a year of weather for a site (docs/methodology.md, \"Weather\n"
     "synthesis\"): clear-sky GHI times a stochastic clear-sky index, scaled so the\n"
@@ -35,6 +36,9 @@ static const char usage_text[] =
     "  --utc-offset-h H          local offset of the timestamps (default 8)\n"
     "  --step-min N              1, 5, 10, 15, 30 or 60 (default 60)\n"
     "  --seed N                  random seed (default 1)\n"
+    "  --temp-mean-c T           annual mean air temperature (default: from latitude)\n"
+    "  --temp-season-amp-c A     half the July-January difference (default: from latitude)\n"
+    "  --wind-mean-m-s V         mean wind speed at 10 m (default 3)\n"
     "  --json                    print the summary as JSON (stable keys, docs/cli.md)\n"
     "  -h, --help                show this help\n"
     "\n"
@@ -102,7 +106,8 @@ out:
 
 static int run(int argc, char **argv)
 {
-    enum { O_LAT = 256, O_LON, O_YEAR, O_GHI, O_CSV, O_ELEV, O_OFF, O_STEP, O_SEED, O_JSON };
+    enum { O_LAT = 256, O_LON, O_YEAR, O_GHI, O_CSV, O_ELEV, O_OFF, O_STEP, O_SEED, O_JSON,
+           O_TMEAN, O_TAMP, O_WIND };
     static const struct option opts[] = {
         {"lat", required_argument, NULL, O_LAT},
         {"lon", required_argument, NULL, O_LON},
@@ -114,6 +119,9 @@ static int run(int argc, char **argv)
         {"step-min", required_argument, NULL, O_STEP},
         {"seed", required_argument, NULL, O_SEED},
         {"json", no_argument, NULL, O_JSON},
+        {"temp-mean-c", required_argument, NULL, O_TMEAN},
+        {"temp-season-amp-c", required_argument, NULL, O_TAMP},
+        {"wind-mean-m-s", required_argument, NULL, O_WIND},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     zp_weather_synth_opts so;
@@ -182,6 +190,18 @@ static int run(int argc, char **argv)
             break;
         case O_JSON:
             json = true;
+            break;
+        case O_TMEAN:
+            if (!parse_double(optarg, -60, 50, &so.temp_mean_c))
+                return cli_usage_error(&cmd_weather, "--temp-mean-c '%s' must be -60..50", optarg);
+            break;
+        case O_TAMP:
+            if (!parse_double(optarg, 0, 40, &so.temp_season_amp_c))
+                return cli_usage_error(&cmd_weather, "--temp-season-amp-c '%s' must be 0..40", optarg);
+            break;
+        case O_WIND:
+            if (!parse_double(optarg, 0, 30, &so.wind_mean_m_s))
+                return cli_usage_error(&cmd_weather, "--wind-mean-m-s '%s' must be 0..30 (m/s at 10 m)", optarg);
             break;
         case 'h':
             return cli_help(&cmd_weather);

@@ -168,6 +168,48 @@ expect 2 "$zp" solar --lat abc --lon 0 --time 2024-06-21T12:00:00Z
 expect 2 "$zp" solar --lat 10 --lon 0
 contains "$tmp/err" "--time"
 
+# --- weather --------------------------------------------------------------------
+# The examples' weather files are reproduced exactly by the commands in their READMEs.
+expect 0 "$zp" weather --lat 24.80 --lon 113.60 --elevation-m 70 --year 2024 \
+    --annual-ghi-kwh-m2 1250 --temp-mean-c 20.3 --temp-season-amp-c 9.3 \
+    --wind-mean-m-s 5.0 --seed 1 --csv "$tmp/sg_weather.csv"
+if cmp -s "$tmp/sg_weather.csv" "$src/examples/shaoguan-campus/data/weather.csv"; then ok; else bad "zeropark weather does not reproduce the Shaoguan example's weather"; fi
+expect 0 "$zp" weather --lat 31.40 --lon 121.49 --elevation-m 4 --year 2024 \
+    --annual-ghi-kwh-m2 1280 --temp-mean-c 17.0 --temp-season-amp-c 11.9 \
+    --wind-mean-m-s 3.5 --seed 2 --csv "$tmp/bs_weather.csv" --json
+if cmp -s "$tmp/bs_weather.csv" "$src/examples/baoshan-park/data/weather.csv"; then ok; else bad "zeropark weather does not reproduce the Baoshan example's weather"; fi
+"$PY" - "$tmp/out" "$tmp/bs_weather.csv" <<'PY' && ok || bad "weather --json monthly GHI sums to the year and matches the file"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+assert abs(sum(d["monthly_ghi_kwh_m2"]) - 1280.0) < 1e-6, d
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 8784
+total = sum(float(r["ghi_w_m2"]) for r in rows) / 1000.0     # hourly W/m2 -> kWh/m2
+assert abs(total - 1280.0) < 0.01, total                      # the file rounds to 4 decimals
+PY
+expect 2 "$zp" weather --lat 24.8 --lon 113.6 --year 2024 --csv "$tmp/x.csv"
+contains "$tmp/err" "annual-ghi"
+expect 2 "$zp" weather --lat 124.8 --lon 113.6 --year 2024 --annual-ghi-kwh-m2 1000 --csv "$tmp/x.csv"
+contains "$tmp/err" "--lat '124.8'"
+# A weather file in kW/m2 is refused with the fix named.
+"$PY" - "$src/examples/shaoguan-campus/data/weather.csv" "$tmp/m2" <<'PY'
+import csv, os, sys
+os.makedirs(sys.argv[2], exist_ok=True)
+rows = list(csv.reader(open(sys.argv[1])))
+with open(sys.argv[2] + "/weather.csv", "w") as f:
+    f.write(",".join(rows[0]) + "\n")
+    for r in rows[1:]:
+        f.write(",".join([r[0]] + ["%.6f" % (float(x) / 1000) for x in r[1:4]] + r[4:]) + "\n")
+src = open(sys.argv[1].replace("data/weather.csv", "model.json")).read()
+open(sys.argv[2] + "/model.json", "w").write(src)
+os.makedirs(sys.argv[2] + "/data", exist_ok=True)
+os.rename(sys.argv[2] + "/weather.csv", sys.argv[2] + "/data/weather.csv")
+import shutil
+shutil.copy(sys.argv[1].replace("weather.csv", "load.csv"), sys.argv[2] + "/data/load.csv")
+PY
+expect 2 "$zp" simulate "$tmp/m2/model.json"
+contains "$tmp/err" "kW/m2"
+
 # --- simulate -------------------------------------------------------------------
 sg="$src/examples/shaoguan-campus/model.json"
 expect 0 "$zp" simulate "$sg" --json --csv "$tmp/flows.csv" --db "$tmp/runs.db"

@@ -35,10 +35,11 @@ test:
 	@cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j$(JOBS)
 
-bench: 
+# Benchmarks print JSON lines on stdout; the build talks on stderr.
+bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS) >&2
 	@bench/run.sh $(BUILD)
 
 fuzz:

@@ -43,18 +43,6 @@ static int run(int argc, char **argv);
 const cli_cmd cmd_solar = {"solar", "position of the sun, sunrise and sunset at a site", usage_text,
                            run};
 
-/* A finite number, the whole text. */
-static bool parse_double(const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Local time of day h (hours since local midnight of the day of t) as an
  * instant, rounded to the second; false when there is none. */
 static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
@@ -122,7 +110,7 @@ static int run(int argc, char **argv)
         default:
             return cli_usage_error(&cmd_solar, "unknown option '%s'", argv[optind - 1]);
         }
-        if (dst && !parse_double(optarg, dst)) {
+        if (dst && !cli_parse_double(optarg, -INFINITY, INFINITY, dst)) {
             const char *name = "?";
             for (const struct option *o = opts; o->name; o++)
                 if (o->val == c)

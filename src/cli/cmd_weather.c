@@ -48,17 +48,6 @@ static int run(int argc, char **argv);
 const cli_cmd cmd_weather = {"weather", "synthesise a year of weather for a site", usage_text,
                              run};
 
-static bool parse_double(const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Write len bytes to path through a temporary file in the same directory
  * and rename it over path, so a reader never sees half a file. */
 static int write_atomic(const char *path, const char *text, size_t len)
@@ -137,13 +126,13 @@ static int run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_LAT:
-            if (!parse_double(optarg, -90, 90, &so.lat_deg))
+            if (!cli_parse_double(optarg, -90, 90, &so.lat_deg))
                 return cli_usage_error(&cmd_weather, "--lat '%s' must be a number in -90..90",
                                        optarg);
             have_lat = true;
             break;
         case O_LON:
-            if (!parse_double(optarg, -180, 180, &so.lon_deg))
+            if (!cli_parse_double(optarg, -180, 180, &so.lon_deg))
                 return cli_usage_error(&cmd_weather, "--lon '%s' must be a number in -180..180",
                                        optarg);
             have_lon = true;
@@ -155,7 +144,7 @@ static int run(int argc, char **argv)
             have_year = true;
             break;
         case O_GHI:
-            if (!parse_double(optarg, 1e-9, 1e6, &so.annual_ghi_kwh_m2))
+            if (!cli_parse_double(optarg, 1e-9, 1e6, &so.annual_ghi_kwh_m2))
                 return cli_usage_error(&cmd_weather, "--annual-ghi-kwh-m2 '%s' must be a "
                                        "positive number (kWh/m2 a year, e.g. 1500)", optarg);
             have_ghi = true;
@@ -164,12 +153,12 @@ static int run(int argc, char **argv)
             csv = optarg;
             break;
         case O_ELEV:
-            if (!parse_double(optarg, -500, 9000, &so.elevation_m))
+            if (!cli_parse_double(optarg, -500, 9000, &so.elevation_m))
                 return cli_usage_error(&cmd_weather, "--elevation-m '%s' must be -500..9000",
                                        optarg);
             break;
         case O_OFF:
-            if (!parse_double(optarg, -14, 14, &off_h) ||
+            if (!cli_parse_double(optarg, -14, 14, &off_h) ||
                 fabs(off_h * 60 - round(off_h * 60)) > 1e-9)
                 return cli_usage_error(&cmd_weather, "--utc-offset-h '%s' must be -14..14 hours "
                                        "(whole minutes)", optarg);
@@ -183,7 +172,7 @@ static int run(int argc, char **argv)
             so.step_s = (int32_t)(l * 60);
             break;
         case O_SEED:
-            if (!parse_double(optarg, 0, 9007199254740992.0, &x) || x != floor(x))
+            if (!cli_parse_double(optarg, 0, 9007199254740992.0, &x) || x != floor(x))
                 return cli_usage_error(&cmd_weather, "--seed '%s' must be a whole number >= 0",
                                        optarg);
             so.seed = (uint64_t)x;
@@ -192,15 +181,15 @@ static int run(int argc, char **argv)
             json = true;
             break;
         case O_TMEAN:
-            if (!parse_double(optarg, -60, 50, &so.temp_mean_c))
+            if (!cli_parse_double(optarg, -60, 50, &so.temp_mean_c))
                 return cli_usage_error(&cmd_weather, "--temp-mean-c '%s' must be -60..50", optarg);
             break;
         case O_TAMP:
-            if (!parse_double(optarg, 0, 40, &so.temp_season_amp_c))
+            if (!cli_parse_double(optarg, 0, 40, &so.temp_season_amp_c))
                 return cli_usage_error(&cmd_weather, "--temp-season-amp-c '%s' must be 0..40", optarg);
             break;
         case O_WIND:
-            if (!parse_double(optarg, 0, 30, &so.wind_mean_m_s))
+            if (!cli_parse_double(optarg, 0, 30, &so.wind_mean_m_s))
                 return cli_usage_error(&cmd_weather, "--wind-mean-m-s '%s' must be 0..30 (m/s at 10 m)", optarg);
             break;
         case 'h':

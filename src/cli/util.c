@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,17 @@ bool cli_parse_offset(const char *text, int32_t *out_min)
 bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out)
 {
     return zp_time_parse(text, strlen(text), default_offset_min, out, NULL) == ZP_OK;
+}
+
+bool cli_parse_double(const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
 
 bool cli_parse_long(const char *text, long lo, long hi, long *out)

@@ -44,6 +44,8 @@ int cli_print_json(json_t *doc);
 bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out);
 /* Parse "+08:00" / "-05:00" / "Z" to minutes. */
 bool cli_parse_offset(const char *text, int32_t *out_min);
+/* Parse a finite number (the whole text) within [lo, hi]. */
+bool cli_parse_double(const char *text, double lo, double hi, double *out);
 /* Parse a whole-number option within [lo, hi]. */
 bool cli_parse_long(const char *text, long lo, long hi, long *out);
 /* Progress on stderr, shown only when stderr is a terminal and the work

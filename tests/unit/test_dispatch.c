@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
@@ -21,26 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cmocka 1.1 has no double comparison; this one prints both values. */
-#define assert_near(a, b, eps) assert_near_((a), (b), (eps), #a, __FILE__, __LINE__)
-static void assert_near_(double a, double b, double eps, const char *expr, const char *file,
-                         int line)
-{
-    if (!(fabs(a - b) <= eps)) {
-        print_error("%s = %.15g, expected %.15g +- %g\n", expr, a, b, eps);
-        _fail(file, line);
-    }
-}
 
-/* xorshift64*: a fixed, portable sequence for seeded tests. */
-static uint64_t rng_state;
-static double rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
 
 /* 1000 kWh, 300 kW, 0.9 / 0.9, SOC 0.1 .. 0.9, starting at 0.5. */
 static zp_storage small_bess(void)
@@ -530,7 +513,7 @@ typedef struct year {
 
 static void year_make(year *y, size_t steps, double step_h, uint64_t seed)
 {
-    rng_state = seed;
+    test_rng_state = seed;
     y->pv = calloc(steps, sizeof(double));
     y->wind = calloc(steps, sizeof(double));
     y->firm = calloc(steps, sizeof(double));
@@ -540,11 +523,11 @@ static void year_make(year *y, size_t steps, double step_h, uint64_t seed)
     for (size_t t = 0; t < steps; t++) {
         double hour = fmod((double)t * step_h, 24.0);
         double sun = sin((hour - 6.0) / 12.0 * 3.141592653589793);
-        y->pv[t] = sun > 0 ? 60000.0 * sun * (0.3 + 0.7 * rnd()) : 0.0;
-        y->wind[t] = rnd() < 0.3 ? 0.0 : 15000.0 * rnd() * rnd();
-        y->firm[t] = 6000.0 + 8000.0 * rnd();
-        y->fa[t] = 3000.0 * rnd();
-        y->fb[t] = rnd() < 0.1 ? 0.0 : 8000.0 * rnd();
+        y->pv[t] = sun > 0 ? 60000.0 * sun * (0.3 + 0.7 * test_rnd()) : 0.0;
+        y->wind[t] = test_rnd() < 0.3 ? 0.0 : 15000.0 * test_rnd() * test_rnd();
+        y->firm[t] = 6000.0 + 8000.0 * test_rnd();
+        y->fa[t] = 3000.0 * test_rnd();
+        y->fb[t] = test_rnd() < 0.1 ? 0.0 : 8000.0 * test_rnd();
     }
     y->flex[0] = (zp_dispatch_flex){"factory", y->fa, 6.0, 0};
     y->flex[1] = (zp_dispatch_flex){"datacenter", y->fb, 12.0, 0};
@@ -622,20 +605,20 @@ static void test_random_flexible_conservation(void **state)
 {
     (void)state;
     zp_ctx *ctx = zp_ctx_new();
-    rng_state = 7;
+    test_rng_state = 7;
     for (int run_i = 0; run_i < 200; run_i++) {
-        size_t steps = 1 + (size_t)(rnd() * 300);
-        double step_h = rnd() < 0.5 ? 1.0 : 0.25;
+        size_t steps = 1 + (size_t)(test_rnd() * 300);
+        double step_h = test_rnd() < 0.5 ? 1.0 : 0.25;
         double *pv = calloc(steps, sizeof(double));
         double *firm = calloc(steps, sizeof(double));
         double *fk = calloc(steps, sizeof(double));
         assert_true(pv && firm && fk);
         for (size_t t = 0; t < steps; t++) {
-            pv[t] = rnd() < 0.5 ? 0.0 : 500.0 * rnd();
-            firm[t] = 200.0 * rnd();
-            fk[t] = rnd() < 0.3 ? 0.0 : 300.0 * rnd();
+            pv[t] = test_rnd() < 0.5 ? 0.0 : 500.0 * test_rnd();
+            firm[t] = 200.0 * test_rnd();
+            fk[t] = test_rnd() < 0.3 ? 0.0 : 300.0 * test_rnd();
         }
-        double delay_h = floor(rnd() * 30.0) * step_h;
+        double delay_h = floor(test_rnd() * 30.0) * step_h;
         if (run_i % 7 == 0)
             delay_h = 1e6; /* longer than the horizon */
         zp_dispatch_flex f = {"f", fk, delay_h, 0};
@@ -650,8 +633,8 @@ static void test_random_flexible_conservation(void **state)
         in.nflex = 1;
         in.storage = &s;
         in.nstorage = (size_t)(run_i % 2);
-        in.import_limit_kw = rnd() < 0.5 ? (double)INFINITY : 400.0 * rnd();
-        in.export_limit_kw = 200.0 * rnd();
+        in.import_limit_kw = test_rnd() < 0.5 ? (double)INFINITY : 400.0 * test_rnd();
+        in.export_limit_kw = 200.0 * test_rnd();
         zp_dispatch_result *r = run(ctx, &in);
         check_invariants(&in, r);
         /* The same demand given as a share of a whole load (kw x share) is

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +16,6 @@
 #include <unistd.h>
 
 #include "zeropark/zeropark.h"
-
-/* |a - b| <= tol, with both values in the failure message. */
-#define assert_double_equal(a, b, tol)                                                         \
-    do {                                                                                   \
-        double a_ = (a), b_ = (b);                                                         \
-        if (!(fabs(a_ - b_) <= (tol)))                                                     \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));    \
-    } while (0)
 
 static char tmpdir[256];
 
@@ -91,22 +85,22 @@ static void test_grid_only_day(void **state)
     zp_sim_result *r = NULL;
     assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
     assert_int_equal(r->steps, 24);
-    assert_double_equal(r->energy_kwh.load, 2400.0, 1e-9);
-    assert_double_equal(r->energy_kwh.grid_import, 2400.0, 1e-9);
-    assert_double_equal(r->emissions_t.scope2_location, 1.2, 1e-12);
-    assert_double_equal(r->emissions_t.scope2_market, 0.0, 1e-12);
+    assert_near(r->energy_kwh.load, 2400.0, 1e-9);
+    assert_near(r->energy_kwh.grid_import, 2400.0, 1e-9);
+    assert_near(r->emissions_t.scope2_location, 1.2, 1e-12);
+    assert_near(r->emissions_t.scope2_market, 0.0, 1e-12);
     double gas = 10000.0 * 0.038931 * 0.0153 * 0.99 * 44.0 / 12.0;
-    assert_double_equal(r->emissions_t.scope1, gas, 1e-9);
-    assert_double_equal(r->emissions_t.total_location, gas + 1.2, 1e-9);
-    assert_double_equal(r->cost_cny, 1440.0, 1e-9);
-    assert_double_equal(r->green_share_volumetric_pct, 100.0, 1e-9);
-    assert_double_equal(r->green_share_hourly_pct, 0.0, 1e-12);
+    assert_near(r->emissions_t.scope1, gas, 1e-9);
+    assert_near(r->emissions_t.total_location, gas + 1.2, 1e-9);
+    assert_near(r->cost_cny, 1440.0, 1e-9);
+    assert_near(r->green_share_volumetric_pct, 100.0, 1e-9);
+    assert_near(r->green_share_hourly_pct, 0.0, 1e-12);
     assert_true(isnan(r->pue));
     assert_int_equal(r->ntargets, 2);
     assert_string_equal(r->targets[0].name, "max_emissions_t");
     /* 21.62 t of gas + 0 t market-based Scope 2 > 20 t: missed. */
     assert_false(r->targets[0].met);
-    assert_double_equal(r->targets[0].value, gas, 1e-9);
+    assert_near(r->targets[0].value, gas, 1e-9);
     assert_string_equal(r->targets[1].name, "min_green_share_pct");
     assert_true(r->targets[1].met);
     zp_sim_result_free(ctx, r);
@@ -118,8 +112,8 @@ static void test_grid_only_day(void **state)
     o.to = m->start + 18 * 3600;
     assert_int_equal(zp_simulate(ctx, m, &o, &r), ZP_OK);
     assert_int_equal(r->steps, 12);
-    assert_double_equal(r->emissions_t.scope1, gas / 2, 1e-9);
-    assert_double_equal(r->energy_kwh.grid_import, 1200.0, 1e-9);
+    assert_near(r->emissions_t.scope1, gas / 2, 1e-9);
+    assert_near(r->energy_kwh.grid_import, 1200.0, 1e-9);
     zp_sim_result_free(ctx, r);
 
     /* A window outside the period is refused with both spans named. */
@@ -160,22 +154,22 @@ static void test_hourly_matching_toy(void **state)
     zp_model *m = load(ctx, "toy.json");
     zp_sim_result *r = NULL;
     assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
-    assert_double_equal(r->wind_kw[0], 300.0, 1e-9);
-    assert_double_equal(r->energy_kwh.wind, 300.0, 1e-9);
-    assert_double_equal(r->energy_kwh.storage_charge, 150.0, 1e-9);
-    assert_double_equal(r->energy_kwh.storage_discharge, 150.0, 1e-9);
-    assert_double_equal(r->energy_kwh.curtailed, 50.0, 1e-9);
-    assert_double_equal(r->energy_kwh.grid_import, 50.0, 1e-9);
+    assert_near(r->wind_kw[0], 300.0, 1e-9);
+    assert_near(r->energy_kwh.wind, 300.0, 1e-9);
+    assert_near(r->energy_kwh.storage_charge, 150.0, 1e-9);
+    assert_near(r->energy_kwh.storage_discharge, 150.0, 1e-9);
+    assert_near(r->energy_kwh.curtailed, 50.0, 1e-9);
+    assert_near(r->energy_kwh.grid_import, 50.0, 1e-9);
     const double *cfe = NULL;
     for (size_t i = 1; i < zp_sim_column_count(r); i++)
         if (strcmp(zp_sim_column_name(r, i), "carbon_free_kw") == 0)
             cfe = zp_sim_column(r, i);
     assert_non_null(cfe);
-    assert_double_equal(cfe[0], 100.0, 1e-9);
-    assert_double_equal(cfe[1], 100.0, 1e-9);
-    assert_double_equal(cfe[2], 50.0, 1e-9);
-    assert_double_equal(r->green_share_hourly_pct, 250.0 / 3.0, 1e-9);
-    assert_double_equal(r->emissions_t.scope2_location, 0.025, 1e-12);
+    assert_near(cfe[0], 100.0, 1e-9);
+    assert_near(cfe[1], 100.0, 1e-9);
+    assert_near(cfe[2], 50.0, 1e-9);
+    assert_near(r->green_share_hourly_pct, 250.0 / 3.0, 1e-9);
+    assert_near(r->emissions_t.scope2_location, 0.025, 1e-12);
     zp_sim_result_free(ctx, r);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
@@ -233,13 +227,13 @@ static void check_example(const char *rel, int step_min)
     assert_true(worst <= 1e-6); /* kWh per step */
     /* Demand released over the run = loads + data-center facility energy
      * (flexible energy is conserved). */
-    assert_double_equal(sum_demand, r->energy_kwh.load + r->energy_kwh.datacenter_facility,
+    assert_near(sum_demand, r->energy_kwh.load + r->energy_kwh.datacenter_facility,
                         1e-6 * sum_demand);
     /* PV totals agree with the per-array AC output. */
     double pv_total = 0;
     for (size_t i = 0; i < m->npv; i++)
         pv_total += r->pv_totals[i].ac_kwh;
-    assert_double_equal(pv_total, r->energy_kwh.pv, 1e-6 * (pv_total + 1));
+    assert_near(pv_total, r->energy_kwh.pv, 1e-6 * (pv_total + 1));
     char *json = NULL;
     assert_int_equal(zp_sim_result_json(ctx, r, 2, &json), ZP_OK);
     assert_non_null(strstr(json, "\"energy_kwh\""));
@@ -267,12 +261,12 @@ static void test_fuel_factors(void **state)
     const char *src;
     /* Diesel: 43.33 GJ/t x 0.0202 tC/GJ x 0.98 x 44/12 = 3.1450 t/t. */
     assert_int_equal(zp_fuel_factor(ctx, "diesel", "t", &k, &src), ZP_OK);
-    assert_double_equal(k, 43.33 * 0.0202 * 0.98 * 44.0 / 12.0, 1e-12);
-    assert_double_equal(k, 3.1450, 5e-4);
+    assert_near(k, 43.33 * 0.0202 * 0.98 * 44.0 / 12.0, 1e-12);
+    assert_near(k, 3.1450, 5e-4);
     assert_non_null(strstr(src, "43.33"));
     /* Purchased heat: 0.11 t/GJ exactly. */
     assert_int_equal(zp_fuel_factor(ctx, "purchased_heat", "GJ", &k, NULL), ZP_OK);
-    assert_double_equal(k, 0.11, 1e-12);
+    assert_near(k, 0.11, 1e-12);
     assert_int_equal(zp_fuel_factor(ctx, "diesel", "m3", &k, NULL), ZP_ENOTFOUND);
     assert_non_null(strstr(zp_ctx_errmsg(ctx), "measured in t, not m3"));
     assert_int_equal(zp_fuel_factor(ctx, "peat", "t", &k, NULL), ZP_ENOTFOUND);

@@ -11,21 +11,13 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "zeropark/storage.h"
 
 #include <math.h>
 #include <string.h>
 
-/* cmocka 1.1 has no double comparison; this one prints both values. */
-#define assert_near(a, b, eps) assert_near_((a), (b), (eps), #a, __FILE__, __LINE__)
-static void assert_near_(double a, double b, double eps, const char *expr, const char *file,
-                         int line)
-{
-    if (!(fabs(a - b) <= eps)) {
-        print_error("%s = %.15g, expected %.15g +- %g\n", expr, a, b, eps);
-        _fail(file, line);
-    }
-}
 
 /* bess-1 of spec/model.md. */
 static zp_storage bess(void)
@@ -43,15 +35,6 @@ static zp_storage bess(void)
     return s;
 }
 
-/* xorshift64*: a fixed, portable sequence for seeded tests. */
-static uint64_t rng_state;
-static double rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
 
 static void test_init(void **state)
 {
@@ -138,11 +121,11 @@ static void test_round_trip(void **state)
     zp_storage s = bess();
     zp_storage_state st;
     zp_storage_state_init_soc(&st, &s, s.soc_min);
-    rng_state = 0x9e3779b97f4a7c15ull;
+    test_rng_state = 0x9e3779b97f4a7c15ull;
     double in_kwh = 0.0, out_kwh = 0.0;
     size_t hours = 0;
     while (zp_storage_max_charge_kw(&st, 1.0) > 0.0) {
-        double req = 12000.0 * rnd();
+        double req = 12000.0 * test_rnd();
         double got = zp_storage_charge(&st, req, 1.0);
         assert_true(got <= req && got <= s.power_kw);
         in_kwh += got * 1.0;
@@ -152,7 +135,7 @@ static void test_round_trip(void **state)
     assert_true(st.stored_kwh == st.max_kwh);
     assert_near(in_kwh, 34000.0 / 0.95, 1e-6);
     while (zp_storage_max_discharge_kw(&st, 1.0) > 0.0) {
-        double req = 12000.0 * rnd();
+        double req = 12000.0 * test_rnd();
         out_kwh += zp_storage_discharge(&st, req, 1.0) * 1.0;
         hours++;
         assert_true(hours < 8784);
@@ -189,22 +172,22 @@ static void test_random_bounds(void **state)
     (void)state;
     zp_storage s = bess();
     zp_storage_state st;
-    rng_state = 42;
+    test_rng_state = 42;
     for (int run = 0; run < 20; run++) {
-        s.energy_kwh = 100.0 + 50000.0 * rnd();
-        s.power_kw = 10.0 + s.energy_kwh * rnd();
-        s.charge_efficiency = 0.7 + 0.3 * rnd();
-        s.discharge_efficiency = 0.7 + 0.3 * rnd();
-        s.soc_min = 0.3 * rnd();
-        s.soc_max = 0.7 + 0.3 * rnd();
-        s.soc_initial = s.soc_min + (s.soc_max - s.soc_min) * rnd();
+        s.energy_kwh = 100.0 + 50000.0 * test_rnd();
+        s.power_kw = 10.0 + s.energy_kwh * test_rnd();
+        s.charge_efficiency = 0.7 + 0.3 * test_rnd();
+        s.discharge_efficiency = 0.7 + 0.3 * test_rnd();
+        s.soc_min = 0.3 * test_rnd();
+        s.soc_max = 0.7 + 0.3 * test_rnd();
+        s.soc_initial = s.soc_min + (s.soc_max - s.soc_min) * test_rnd();
         assert_int_equal(zp_storage_check(NULL, &s), ZP_OK);
         zp_storage_state_init(&st, &s);
         double start_kwh = st.stored_kwh;
         for (int i = 0; i < 5000; i++) {
-            double dt = rnd() < 0.5 ? 1.0 : 0.25;
-            double req = 2.0 * s.power_kw * rnd();
-            double r = rnd();
+            double dt = test_rnd() < 0.5 ? 1.0 : 0.25;
+            double req = 2.0 * s.power_kw * test_rnd();
+            double r = test_rnd();
             double got;
             if (r < 0.45) {
                 double maxc = zp_storage_max_charge_kw(&st, dt);
@@ -217,7 +200,7 @@ static void test_random_bounds(void **state)
                 assert_true(got >= 0.0 && got <= req && got <= s.power_kw);
                 assert_true(got == fmin(req, maxd));
             } else {
-                got = zp_storage_step(&st, (rnd() - 0.5) * req, dt);
+                got = zp_storage_step(&st, (test_rnd() - 0.5) * req, dt);
                 assert_true(fabs(got) <= s.power_kw);
             }
             assert_true(st.stored_kwh >= st.min_kwh);

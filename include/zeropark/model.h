@@ -105,9 +105,17 @@ typedef struct zp_load {
 typedef struct zp_datacenter {
     int present;          /* 1 if the model has a data center */
     zp_value it_power_kw; /* IT power, >= 0 */
-    double pue;           /* facility / IT energy, >= 1 */
+    double pue;           /* facility / IT power, 1..3: the constant, or with a
+                             curve the curve's value at 20 degC (for summaries) */
+    double (*pue_curve)[2]; /* NULL, or [outdoor temperature degC, PUE] points with
+                               rising temperatures: PUE follows the weather */
+    size_t pue_curve_len;   /* >= 2 points when given */
     zp_flexible flexible;
 } zp_datacenter;
+
+/* PUE at an outdoor temperature: the constant, or the curve interpolated
+ * linearly and held flat beyond its ends. */
+ZP_API double zp_datacenter_pue_at(const zp_datacenter *dc, double temp_air_c);
 
 typedef struct zp_fuel {
     char *type;     /* emission-factor table key, e.g. "natural_gas" */

@@ -139,12 +139,19 @@ static json_t *summary_json(const zp_model *m)
     json_object_set_new(doc, "wind", wind);
     json_object_set_new(doc, "storage", st);
     json_object_set_new(doc, "loads", loads);
-    if (m->datacenter.present)
-        json_object_set_new(doc, "datacenter",
-                            json_pack("{s:o, s:f, s:o}", "it_power_kw",
-                                      value_json(&m->datacenter.it_power_kw), "pue",
-                                      m->datacenter.pue, "flexible",
-                                      flex_json(&m->datacenter.flexible)));
+    if (m->datacenter.present) {
+        json_t *dc = json_pack("{s:o, s:f, s:o}", "it_power_kw",
+                               value_json(&m->datacenter.it_power_kw), "pue", m->datacenter.pue,
+                               "flexible", flex_json(&m->datacenter.flexible));
+        if (m->datacenter.pue_curve) {
+            json_t *curve = json_array();
+            for (size_t i = 0; i < m->datacenter.pue_curve_len; i++)
+                json_array_append_new(curve, json_pack("[f, f]", m->datacenter.pue_curve[i][0],
+                                                       m->datacenter.pue_curve[i][1]));
+            json_object_set_new(dc, "pue_curve", curve);
+        }
+        json_object_set_new(doc, "datacenter", dc);
+    }
     else
         json_object_set_new(doc, "datacenter", json_null());
     json_object_set_new(doc, "totals",
@@ -196,7 +203,11 @@ static void summary_text(const zp_model *m)
     }
     if (m->datacenter.present) {
         value_text(&m->datacenter.it_power_kw, buf, sizeof buf);
-        printf("  %-12s IT %s kW, PUE %g", "datacenter", buf, m->datacenter.pue);
+        if (m->datacenter.pue_curve)
+            printf("  %-12s IT %s kW, PUE from outdoor temperature (%zu points; %g at 20 C)",
+                   "datacenter", buf, m->datacenter.pue_curve_len, m->datacenter.pue);
+        else
+            printf("  %-12s IT %s kW, PUE %g", "datacenter", buf, m->datacenter.pue);
         if (m->datacenter.flexible.present)
             printf(", %g%% flexible up to %g h", m->datacenter.flexible.share * 100,
                    m->datacenter.flexible.max_delay_h);

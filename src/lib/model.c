@@ -913,6 +913,65 @@ static void read_loads(reader *r, json_t *root)
         check_names(r, arr, apath);
 }
 
+/* "pue": {"curve": [[temp_c, pue], ...]}: PUE as a function of outdoor
+ * air temperature (cooling works harder when it is hot). Needs weather. */
+static void read_pue_curve(reader *r, json_t *root, json_t *obj, const char *dcpath,
+                           zp_datacenter *dc)
+{
+    static const char *const keys[] = {"curve"};
+    char opath[PATH_SZ], path[PATH_SZ], epath[PATH_SZ], vpath[PATH_SZ];
+    zp__jsonpos_path_key(opath, sizeof opath, dcpath, "pue");
+    check_keys(r, obj, opath, keys, ZP_ARRAY_LEN(keys));
+    json_t *arr = arr_field(r, obj, opath, "curve", REQ, MAX_CURVE_POINTS, path);
+    if (!arr)
+        return;
+    size_t n = json_array_size(arr);
+    if (n < 2) {
+        report(r, path, 0, "needs at least 2 points [temp_air_c, pue], got %zu", n);
+        return;
+    }
+    if (!json_object_get(root, "weather"))
+        report(r, opath, 0, "a PUE curve follows the outdoor temperature: add \"weather\"");
+    dc->pue_curve = zp__calloc(r->ctx, n, sizeof *dc->pue_curve);
+    if (!dc->pue_curve) {
+        r->st = ZP_ENOMEM;
+        return;
+    }
+    dc->pue_curve_len = n;
+    int prev_ok = 0, all_ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *pt = json_array_get(arr, i);
+        zp__jsonpos_path_index(epath, sizeof epath, path, i);
+        if (!json_is_array(pt) || json_array_size(pt) != 2 ||
+            !json_is_number(json_array_get(pt, 0)) || !json_is_number(json_array_get(pt, 1))) {
+            report(r, epath, 0, "expected a point [temp_air_c, pue], got %s",
+                   json_is_array(pt) ? "another array" : type_name(pt));
+            prev_ok = all_ok = 0;
+            continue;
+        }
+        double t = json_number_value(json_array_get(pt, 0));
+        double p = json_number_value(json_array_get(pt, 1));
+        dc->pue_curve[i][0] = t;
+        dc->pue_curve[i][1] = p;
+        zp__jsonpos_path_index(vpath, sizeof vpath, epath, 0);
+        if (t < -60 || t > 60) {
+            report(r, vpath, 0, "temperature %.15g is out of range -60..60", t);
+            all_ok = 0;
+        } else if (prev_ok && t <= dc->pue_curve[i - 1][0]) {
+            report(r, vpath, 0, "temperatures must rise: %.15g follows %.15g", t,
+                   dc->pue_curve[i - 1][0]);
+            all_ok = 0;
+        }
+        zp__jsonpos_path_index(vpath, sizeof vpath, epath, 1);
+        if (!(p >= 1 && p <= 3)) {
+            report(r, vpath, 0, "%.15g is out of range 1..3", p);
+            all_ok = 0;
+        }
+        prev_ok = 1;
+    }
+    dc->pue = all_ok ? zp_datacenter_pue_at(dc, 20.0) : 1.0;
+}
+
 static void read_datacenter(reader *r, json_t *root)
 {
     static const char *const keys[] = {"it_power_kw", "pue", "flexible"};
@@ -924,8 +983,29 @@ static void read_datacenter(reader *r, json_t *root)
     dc->present = 1;
     check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
     value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &dc->it_power_kw);
-    num_field(r, o, path, "pue", REQ, 0, rg_in(1, 3), &dc->pue);
+    json_t *pue = json_object_get(o, "pue");
+    if (pue && json_is_object(pue))
+        read_pue_curve(r, root, pue, path, dc);
+    else
+        num_field(r, o, path, "pue", REQ, 0, rg_in(1, 3), &dc->pue);
     read_flexible(r, o, path, &dc->flexible);
+}
+
+double zp_datacenter_pue_at(const zp_datacenter *dc, double temp_air_c)
+{
+    if (!dc->pue_curve || dc->pue_curve_len < 2)
+        return dc->pue;
+    const double(*c)[2] = (const double(*)[2])dc->pue_curve;
+    size_t n = dc->pue_curve_len;
+    if (!(temp_air_c > c[0][0]))
+        return c[0][1];
+    if (temp_air_c >= c[n - 1][0])
+        return c[n - 1][1];
+    size_t i = 1;
+    while (i < n - 1 && temp_air_c > c[i][0])
+        i++;
+    double f = (temp_air_c - c[i - 1][0]) / (c[i][0] - c[i - 1][0]);
+    return c[i - 1][1] + f * (c[i][1] - c[i - 1][1]);
 }
 
 /* Fuel types of the Scope 1 emission-factor table and the unit each
@@ -1394,6 +1474,7 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
         zp__free(ctx, m->wind[i].name);
         zp__free(ctx, m->wind[i].power_curve);
     }
+    zp__free(ctx, m->datacenter.pue_curve);
     zp__free(ctx, m->wind);
     for (size_t i = 0; m->storage && i < m->nstorage; i++)
         zp__free(ctx, m->storage[i].name);

@@ -98,6 +98,8 @@ typedef struct sim_priv {
     double **arrays;   /* every owned array, freed together */
     size_t narrays, caparrays;
     double *firm_kw;
+    double *dc_pue;       /* PUE per step when it follows a temperature curve, else NULL */
+    double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
     double *scratch;      /* steps values for derived columns, made on first use */
 } sim_priv;
 
@@ -186,6 +188,10 @@ static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, 
 /* Value of a model input at step t: the run-window array of a series, or
  * the constant. */
 #define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
+/* Data-center facility power at step t. */
+#define DC_FACILITY(p, t)                                                                    \
+    ((p)->dc_facility_kw ? (p)->dc_facility_kw[t]                                        \
+                         : (p)->pub.dc_it_kw[t] * (p)->pub.model->datacenter.pue)
 
 /* The run-window array of a series input; *out stays NULL for a constant. */
 static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
@@ -401,7 +407,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     }
 
     /* Weather, PV and wind. */
-    if (m->npv || m->nwind) {
+    if (m->npv || m->nwind || m->datacenter.pue_curve) {
         if (!m->weather.present) {
             rc = zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
             goto fail;
@@ -469,6 +475,16 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
                 r->wind_kw[t] += arr[t];
     }
 
+    /* A PUE that follows the outdoor temperature. */
+    if (m->datacenter.present && m->datacenter.pue_curve) {
+        if (!(p->dc_pue = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            p->dc_pue[t] = zp_datacenter_pue_at(&m->datacenter, w->temp_air_c[t]);
+    }
+
     /* The weather and the sun are no longer needed: free them before the
      * dispatch allocates, to keep the peak low on 1-minute years. */
     zp_weather_free(ctx, w);
@@ -506,13 +522,27 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
             goto fail;
         double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
         /* Cooling and power losses follow the IT work they serve, so the
-         * flexible share applies to facility power. */
+         * flexible share applies to facility power. With a constant PUE the
+         * facility power is IT x PUE, passed as IT with the share scaled;
+         * with a PUE curve it gets its own array. */
+        const double *fac = r->dc_it_kw;
+        double fac_scale = m->datacenter.pue;
+        if (p->dc_pue) {
+            if (!(p->dc_facility_kw = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->dc_facility_kw[t] = r->dc_it_kw[t] * p->dc_pue[t];
+            fac = p->dc_facility_kw;
+            fac_scale = 1.0;
+        }
         if (share > 0)
-            flex[nflex++] = (zp_dispatch_flex){"datacenter", r->dc_it_kw,
+            flex[nflex++] = (zp_dispatch_flex){"datacenter", fac,
                                                m->datacenter.flexible.max_delay_h,
-                                               share * m->datacenter.pue};
+                                               share * fac_scale};
         for (size_t t = 0; t < n; t++)
-            p->firm_kw[t] += (1.0 - share) * r->dc_it_kw[t] * m->datacenter.pue;
+            p->firm_kw[t] += (1.0 - share) * fac[t] * fac_scale;
     }
 
     /* Grid factor and prices: arrays only for series (NULL = the constant). */
@@ -561,7 +591,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if (r->dc_it_kw)
         for (size_t t = 0; t < n; t++) {
             e->datacenter_it += r->dc_it_kw[t] * dt;
-            e->datacenter_facility += r->dc_it_kw[t] * m->datacenter.pue * dt;
+            e->datacenter_facility += DC_FACILITY(p, t) * dt;
         }
     double import_weighted_factor = 0, scope2_kg = 0, cost = 0, ef_sum = 0;
     for (size_t t = 0; t < n; t++) {
@@ -641,6 +671,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
                         (rc = add_derived(p, COL_DC_FACILITY, "datacenter.facility_kw"))))
         goto fail;
+    if (p->dc_pue && (rc = add_col(p, p->dc_pue, "datacenter.pue")))
+        goto fail;
     if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
         (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
         (rc = add_col(p, f->curtailed_kw, "curtailed_kw")) || (rc = add_col(p, p->firm_kw, "firm_demand_kw")) ||
@@ -718,7 +750,7 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
         break;
     case COL_DC_FACILITY:
         for (size_t t = 0; t < r->steps; t++)
-            p->scratch[t] = r->dc_it_kw[t] * r->model->datacenter.pue;
+            p->scratch[t] = DC_FACILITY(p, t);
         break;
     default:
         return NULL;

@@ -253,6 +253,61 @@ static void test_examples_balance(void **state)
     check_example("greensboro-pv", 0);
 }
 
+/* A PUE that follows the outdoor temperature: curve (0 C, 1.10), (30 C, 1.40),
+ * IT 1000 kW, two night hours at 10 C and 25 C:
+ *   PUE(10) = 1.10 + 10/30 x 0.30 = 1.20 -> facility 1200 kW
+ *   PUE(25) = 1.10 + 25/30 x 0.30 = 1.35 -> facility 1350 kW
+ *   facility energy 2550 kWh, IT 2000 kWh, run PUE 1.275; below and above the
+ *   curve the end values hold. */
+static void test_pue_curve(void **state)
+{
+    (void)state;
+    write_file("wt.csv", "timestamp,ghi_w_m2,temp_air_c\n"
+                         "2024-01-01T00:00:00+08:00,0,10\n"
+                         "2024-01-01T01:00:00+08:00,0,25\n");
+    write_file("dc.json",
+               "{\"name\": \"dc\", \"site\": {\"lat_deg\": 24.8, \"lon_deg\": 113.6},\n"
+               " \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": \"2024-01-01T02:00:00+08:00\"},\n"
+               " \"weather\": {\"csv\": \"wt.csv\"},\n"
+               " \"datacenter\": {\"it_power_kw\": 1000, \"pue\": {\"curve\": [[0, 1.10], [30, 1.40]]}}}\n");
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = load(ctx, "dc.json");
+    assert_non_null(m->datacenter.pue_curve);
+    assert_near(zp_datacenter_pue_at(&m->datacenter, 10), 1.20, 1e-12);
+    assert_near(zp_datacenter_pue_at(&m->datacenter, -5), 1.10, 1e-12);
+    assert_near(zp_datacenter_pue_at(&m->datacenter, 45), 1.40, 1e-12);
+    assert_near(m->datacenter.pue, 1.30, 1e-12); /* the curve at 20 C, for summaries */
+    zp_sim_result *r = NULL;
+    assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
+    assert_near(r->energy_kwh.datacenter_it, 2000.0, 1e-9);
+    assert_near(r->energy_kwh.datacenter_facility, 2550.0, 1e-9);
+    assert_near(r->energy_kwh.grid_import, 2550.0, 1e-9);
+    assert_near(r->pue, 1.275, 1e-12);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+
+    /* A curve needs weather, rising temperatures and PUE within 1..3. */
+    write_file("dcbad.json",
+               "{\"name\": \"dc\",\n"
+               " \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": \"2024-01-01T02:00:00+08:00\"},\n"
+               " \"datacenter\": {\"it_power_kw\": 1000, \"pue\": {\"curve\": [[10, 1.2], [5, 0.9]]}}}\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/dcbad.json", tmpdir);
+    m = NULL;
+    assert_int_equal(zp_model_load_file(ctx, path, 0, &m), ZP_EMODEL);
+    char buf[512], all[2048] = "";
+    for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
+        zp_diag_format(zp_ctx_diag_get(ctx, i), buf, sizeof buf);
+        strncat(all, buf, sizeof all - strlen(all) - 2);
+        strcat(all, "\n");
+    }
+    assert_non_null(strstr(all, "datacenter.pue: a PUE curve follows the outdoor temperature: add \"weather\""));
+    assert_non_null(strstr(all, "datacenter.pue.curve[1][0]: temperatures must rise: 5 follows 10"));
+    assert_non_null(strstr(all, "datacenter.pue.curve[1][1]: 0.9 is out of range 1..3"));
+    zp_ctx_diag_clear(ctx);
+    zp_ctx_free(ctx);
+}
+
 static void test_fuel_factors(void **state)
 {
     (void)state;
@@ -279,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_grid_only_day),
         cmocka_unit_test(test_hourly_matching_toy),
         cmocka_unit_test(test_examples_balance),
+        cmocka_unit_test(test_pue_curve),
         cmocka_unit_test(test_fuel_factors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,8 +7,8 @@
 # quiet when everything is present.
 set -euo pipefail
 
-build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev)
-test=(libcmocka-dev sqlite3 python3 python3-ephem)
+build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev)
+test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy glpk-utils chromium)
 fuzz=(clang libclang-rt-14-dev)
 bench=(python3-scipy python3-pandas)
 

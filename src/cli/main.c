@@ -12,8 +12,6 @@
 
 #include "util.h"
 
-/* Commands whose files are still being written are registered here with
- * ZP_HAVE_* guards until they land (see CMakeLists.txt). */
 static const cli_cmd *const commands[] = {
     &cmd_simulate,
     &cmd_validate,

@@ -135,6 +135,12 @@ typedef struct zp_targets {
     double max_pue;             /* NaN if absent */
 } zp_targets;
 
+typedef struct zp_resilience {
+    int present;                /* 1 if the model has "resilience" */
+    zp_value critical_load_kw;  /* load that must survive a grid outage, >= 0 */
+    double reserve_h;           /* hours of outage to ride through, 0..168, default 4 */
+} zp_resilience;
+
 typedef struct zp_model {
     char *name;
     char *file;              /* file it was read from (or the name given) */
@@ -158,6 +164,7 @@ typedef struct zp_model {
     zp_targets targets;
     zp_objective_kind objective;
     double carbon_price_cny_per_t; /* default 0 */
+    zp_resilience resilience;
 } zp_model;
 
 /* Default grid factor: MEE/NBS national average electricity CO2 emission

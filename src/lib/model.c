@@ -1108,12 +1108,30 @@ static void read_objective(reader *r, json_t *root)
     }
 }
 
+/* "resilience": a critical load the plan keeps covered through a grid
+ * outage of reserve_h hours by holding stored energy in reserve. */
+static void read_resilience(reader *r, json_t *root)
+{
+    static const char *const keys[] = {"critical_load_kw", "reserve_h"};
+    char path[PATH_SZ];
+    zp_resilience *rs = &r->m->resilience;
+    json_t *o = obj_field(r, root, "", "resilience", OPT, path);
+    if (!o)
+        return;
+    rs->present = 1;
+    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+    value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                &rs->critical_load_kw);
+    num_field(r, o, path, "reserve_h", OPT, 4, rg_in(0, 168), &rs->reserve_h);
+}
+
 static void read_root(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name",    "utc_offset_h", "site",        "period",
                                        "weather", "grid",         "pv",          "wind",
                                        "storage", "loads",        "datacenter",  "fuels",
-                                       "certificates", "targets", "objective"};
+                                       "certificates", "targets", "objective",
+                                       "resilience"};
     char path[PATH_SZ];
     zp_model *m = r->m;
     const char *name;
@@ -1142,6 +1160,7 @@ static void read_root(reader *r, json_t *root)
     read_certificates(r, root);
     read_targets(r, root);
     read_objective(r, root);
+    read_resilience(r, root);
 
     /* What the generators need from the rest of the model. */
     if ((m->npv || m->weather.present) && !json_object_get(root, "site"))
@@ -1485,6 +1504,7 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     }
     zp__free(ctx, m->loads);
     value_free(ctx, &m->datacenter.it_power_kw);
+    value_free(ctx, &m->resilience.critical_load_kw);
     for (size_t i = 0; m->fuels && i < m->nfuels; i++) {
         zp__free(ctx, m->fuels[i].type);
         zp__free(ctx, m->fuels[i].unit);

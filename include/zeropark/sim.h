@@ -17,12 +17,20 @@
 extern "C" {
 #endif
 
+#include "zeropark/forecast.h"
+
 typedef enum zp_dispatch_method {
-    ZP_DISPATCH_RULE = 0 /* rule-based baseline (docs/methodology.md) */
+    ZP_DISPATCH_RULE = 0,    /* rule-based baseline (docs/methodology.md) */
+    ZP_DISPATCH_OPTIMAL = 1, /* one LP over the run: perfect foresight */
+    ZP_DISPATCH_MPC = 2      /* rolling horizon on forecasts */
 } zp_dispatch_method;
 
 typedef struct zp_sim_opts {
     zp_dispatch_method dispatch; /* default ZP_DISPATCH_RULE */
+    double horizon_h;            /* MPC look-ahead, hours; 0 = 48 */
+    double replan_h;             /* MPC re-plan interval, hours; 0 = 1 */
+    const zp_forecast_opts *forecast; /* MPC forecast methods; NULL = defaults */
+    double time_limit_s;         /* per LP solve; 0 = none (then: rule fallback) */
     int32_t step_min;            /* run step; 0 = the model's step */
     zp_time_t from;              /* start of the run; 0 = the model's start */
     zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
@@ -82,6 +90,12 @@ typedef struct zp_sim_result {
     double *price_cny_per_kwh;        /* NULL when constant */
     double *export_price_cny_per_kwh; /* NULL when constant */
     zp_dispatch_result *flows; /* the dispatch: grid, storage, curtailment, ... */
+    double objective;        /* the model's objective on the executed plan
+                                (zp_dispatch_objective: kg CO2 or CNY) */
+    zp_lp_info lp;           /* the LP (optimal) or the sum over MPC solves
+                                (iterations, solve_s); zero for rule */
+    size_t solves;           /* LP solves made */
+    size_t fallbacks;        /* solves that fell back to the rule */
     zp_pv_totals *pv_totals; /* per array */
 
     zp_sim_energy energy_kwh;

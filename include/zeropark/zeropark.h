@@ -14,6 +14,7 @@
 #include "zeropark/wind.h"
 #include "zeropark/storage.h"
 #include "zeropark/dispatch.h"
+#include "zeropark/forecast.h"
 #include "zeropark/sim.h"
 
 #ifdef __cplusplus

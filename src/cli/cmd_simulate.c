@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <math.h>
 
 #include "util.h"
 
@@ -21,8 +22,17 @@ static const char usage_text[] =
     "volumetric and hourly matched), PUE, cost and the model's targets.\n"
     "\n"
     "Options:\n"
-    "  --dispatch rule       dispatch method (rule: the documented rule-based\n"
-    "                        baseline)\n"
+    "  --dispatch METHOD     rule (the documented rule-based baseline, default),\n"
+    "                        optimal (one LP over the run: perfect foresight) or\n"
+    "                        mpc (rolling horizon on forecasts)\n"
+    "  --horizon-h H         MPC look-ahead (default 48)\n"
+    "  --replan-h H          MPC re-plan interval (default 1)\n"
+    "  --pv-forecast M       MPC PV forecast: clearsky (default), noisy, persistence,\n"
+    "                        perfect\n"
+    "  --load-forecast M     similar-day (default), persistence, noisy, perfect\n"
+    "  --wind-forecast M     persistence (default), noisy, perfect\n"
+    "  --noise-pct P         error size of the noisy forecasts (default 20)\n"
+    "  --seed N              seed of the noisy forecasts (default 1)\n"
     "  --step-min N          run at N-minute steps (1, 5, 10, 15, 30, 60;\n"
     "                        default: the model's step)\n"
     "  --from TIME, --to TIME  simulate only [from, to) inside the model period\n"
@@ -133,15 +143,82 @@ static void print_summary(const zp_sim_result *r, const char *path)
                r->weather_night_zeroed);
 }
 
+/* Parse a forecast method option into *m (a usage error names the choices). */
+static bool forecast_method(const char *text, zp_forecast_method *m)
+{
+    zp_ctx *c = zp_ctx_new();
+    bool ok = c && zp_forecast_method_parse(c, text, m) == ZP_OK;
+    zp_ctx_free(c);
+    return ok;
+}
+
+int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo, const cli_cmd *cmd)
+{
+    double x;
+    switch (c) {
+    case 'd':
+        if (strcmp(arg, "rule") == 0)
+            so->dispatch = ZP_DISPATCH_RULE;
+        else if (strcmp(arg, "optimal") == 0)
+            so->dispatch = ZP_DISPATCH_OPTIMAL;
+        else if (strcmp(arg, "mpc") == 0)
+            so->dispatch = ZP_DISPATCH_MPC;
+        else
+            return cli_usage_error(cmd, "--dispatch '%s': use rule, optimal or mpc", arg);
+        return EXIT_OK;
+    case 'H':
+        if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
+            return cli_usage_error(cmd, "--horizon-h '%s': hours, e.g. 48", arg);
+        so->horizon_h = x;
+        return EXIT_OK;
+    case 'R':
+        if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
+            return cli_usage_error(cmd, "--replan-h '%s': hours, e.g. 1", arg);
+        so->replan_h = x;
+        return EXIT_OK;
+    case 'P':
+    case 'L':
+    case 'W': {
+        zp_forecast_method fm;
+        if (!forecast_method(arg, &fm))
+            return cli_usage_error(cmd, "forecast method '%s': use perfect, persistence, "
+                                   "similar-day, clearsky or noisy", arg);
+        if (c == 'P')
+            fo->pv = fm;
+        else if (c == 'L')
+            fo->load = fm;
+        else
+            fo->wind = fm;
+        return EXIT_OK;
+    }
+    case 'N':
+        if (!cli_parse_double(arg, 0, 500, &x))
+            return cli_usage_error(cmd, "--noise-pct '%s': 0..500", arg);
+        fo->noise.sigma = x / 100.0;
+        return EXIT_OK;
+    case 'S':
+        if (!cli_parse_double(arg, 0, 1e15, &x) || x != floor(x))
+            return cli_usage_error(cmd, "--seed '%s': a whole number", arg);
+        fo->noise.seed = (uint64_t)x;
+        return EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"dispatch", required_argument, NULL, 'd'}, {"step-min", required_argument, NULL, 's'},
+        {"step-min", required_argument, NULL, 's'},
         {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},           {"csv", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'b'},       {0, 0, 0, 0}};
+        {"db", required_argument, NULL, 'b'},       CLI_SIM_LONG_OPTIONS,
+        {0, 0, 0, 0}};
     zp_sim_opts so;
     zp_sim_opts_init(&so);
+    zp_forecast_opts fo;
+    zp_forecast_opts_init(&fo);
+    so.forecast = &fo;
     bool json = false;
     const char *csv = NULL, *db = NULL, *from_s = NULL, *to_s = NULL;
     long step = 0;
@@ -151,10 +228,18 @@ static int run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (strcmp(optarg, "rule") != 0)
-                return cli_usage_error(&cmd_simulate, "--dispatch '%s': this build knows 'rule'", optarg);
-            so.dispatch = ZP_DISPATCH_RULE;
+        case 'H':
+        case 'R':
+        case 'P':
+        case 'L':
+        case 'W':
+        case 'N':
+        case 'S': {
+            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_simulate);
+            if (e != EXIT_OK)
+                return e;
             break;
+        }
         case 's':
             if (!cli_parse_long(optarg, 1, 60, &step) || 60 % step != 0)
                 return cli_usage_error(&cmd_simulate, "--step-min '%s': use 1, 5, 10, 15, 30 or 60", optarg);

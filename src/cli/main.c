@@ -14,6 +14,8 @@
 
 static const cli_cmd *const commands[] = {
     &cmd_simulate,
+    &cmd_compare,
+    &cmd_forecast,
     &cmd_validate,
     &cmd_solar,
     &cmd_weather,

@@ -7,12 +7,15 @@
  * totals the results object reports (docs/methodology.md "Simulation").
  */
 #include "internal.h"
+#include "mpc.h"
+#include "zeropark/forecast.h"
 #include "zeropark/sim.h"
 #include "zeropark/series.h"
 #include "zeropark/weather.h"
 #include "zeropark/wind.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -205,6 +208,108 @@ static zp_status series_window(sim_priv *p, const zp_value *v, const char *what,
         return ZP_ENOMEM;
     *out = a;
     return value_window(p->ctx, v, what, r->start, r->step_s, r->steps, a);
+}
+
+/* A constant array of n values (transient; freed by the caller). */
+static double *const_array(zp_ctx *ctx, size_t n, double v)
+{
+    double *a = zp__calloc(ctx, n ? n : 1, sizeof *a);
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        a[i] = v;
+    return a;
+}
+
+/* Run the chosen dispatcher on in; r->flows receives the result. The
+ * optimisers need every price and factor as an array: constants are
+ * expanded for the run. */
+static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts *o,
+                              zp_dispatch_input *in)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    const size_t n = r->steps;
+    zp_status rc = ZP_OK;
+    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL, *reserve = NULL;
+    double *implim = NULL;
+    if (o->dispatch == ZP_DISPATCH_RULE) {
+        r->dispatch = "rule";
+        return zp_dispatch_rule(ctx, in, &r->flows);
+    }
+    if ((!in->import_price_cny_per_kwh &&
+         !(in->import_price_cny_per_kwh = price = const_array(ctx, n, m->grid.price_cny_per_kwh.constant))) ||
+        (!in->export_price_cny_per_kwh &&
+         !(in->export_price_cny_per_kwh = xprice = const_array(ctx, n, m->grid.export_price_cny_per_kwh.constant))) ||
+        (!in->grid_factor_kg_per_kwh &&
+         !(in->grid_factor_kg_per_kwh = fac = const_array(ctx, n, m->grid.emission_factor_kg_per_kwh.constant)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    if (o->dispatch == ZP_DISPATCH_OPTIMAL) {
+        zp_lp_opts lo;
+        zp_lp_opts_init(&lo);
+        lo.time_limit_s = o->time_limit_s;
+        rc = zp_dispatch_optimal(ctx, in, &lo, &r->flows, &r->lp);
+        if (rc == ZP_OK) {
+            r->dispatch = r->lp.fell_back ? "rule (LP failed)" : "optimal";
+            r->solves = 1;
+            r->fallbacks = (size_t)r->lp.fell_back;
+        }
+    } else if (o->dispatch == ZP_DISPATCH_MPC) {
+        zp_forecast_opts fo;
+        zp_forecast_opts_init(&fo);
+        if (o->forecast)
+            fo = *o->forecast;
+        if (m->npv) {
+            if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
+                rc = zp__nomem(ctx);
+                goto out;
+            }
+            if ((rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
+                goto out;
+        }
+        double hz = o->horizon_h > 0 ? o->horizon_h : 48.0, rp = o->replan_h > 0 ? o->replan_h : 1.0;
+        zp_mpc_opts mo = {0};
+        mo.horizon_steps = (size_t)llround(hz / r->step_h);
+        mo.replan_steps = (size_t)llround(rp / r->step_h);
+        if (mo.horizon_steps < 1 || mo.replan_steps < 1 || mo.replan_steps > mo.horizon_steps) {
+            rc = zp__error(ctx, ZP_EINVAL, "mpc: horizon %g h and re-plan %g h must be whole steps "
+                           "of %g h, with the re-plan within the horizon", hz, rp, r->step_h);
+            goto out;
+        }
+        mo.fc = &fo;
+        mo.clearsky_pv_kw = csky;
+        mo.import_limit_kw = implim;
+        mo.reserve_kwh = reserve;
+        mo.time_limit_s = o->time_limit_s;
+        zp_mpc_info mi;
+        rc = zp__dispatch_mpc(ctx, in, &mo, &r->flows, &mi);
+        if (rc == ZP_OK) {
+            r->dispatch = "mpc";
+            r->solves = mi.solves;
+            r->fallbacks = mi.fallbacks;
+            r->lp.iterations = (int)(mi.iterations > INT_MAX ? INT_MAX : mi.iterations);
+            r->lp.solve_s = mi.solve_s;
+        }
+    } else {
+        rc = zp__error(ctx, ZP_EINVAL, "unknown dispatch method %d", (int)o->dispatch);
+    }
+out:
+    /* The arrays were borrowed by in only for the dispatch. */
+    if (price)
+        in->import_price_cny_per_kwh = NULL;
+    if (xprice)
+        in->export_price_cny_per_kwh = NULL;
+    if (fac)
+        in->grid_factor_kg_per_kwh = NULL;
+    zp__free(ctx, price);
+    zp__free(ctx, xprice);
+    zp__free(ctx, fac);
+    zp__free(ctx, csky);
+    zp__free(ctx, reserve);
+    zp__free(ctx, implim);
+    return rc;
 }
 
 /* Align one weather array (an intensity) to the run window. */
@@ -573,7 +678,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     in.grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
     in.objective = m->objective;
     in.carbon_price_cny_per_t = m->carbon_price_cny_per_t;
-    if ((rc = zp_dispatch_rule(ctx, &in, &r->flows)))
+    if ((rc = run_dispatch(p, m, &opts, &in)))
         goto fail;
     zp__free(ctx, flex);
     flex = NULL;
@@ -613,6 +718,12 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     e->delayed = f->totals.delayed_kwh;
     import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
     r->cost_cny = cost;
+    /* The model's objective on the executed plan (as zp_dispatch_objective
+     * computes it, without materialising constant price arrays). */
+    r->objective = m->objective == ZP_MINIMISE_CARBON ? scope2_kg
+                   : m->objective == ZP_MINIMISE_COST
+                       ? cost
+                       : cost + m->carbon_price_cny_per_t * scope2_kg / 1000.0;
 
     zp_sim_emissions *em = &r->emissions_t;
     /* Fuels are given for the model period; a shorter run takes its share. */
@@ -808,6 +919,16 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                             "limit", num(r->targets[i].limit), "value",
                                             num(r->targets[i].value), "met", r->targets[i].met));
     json_object_set_new(doc, "targets", tg);
+    static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
+    json_object_set_new(doc, "objective",
+                        json_pack("{s:s, s:o, s:s}", "minimise", obj_names[m->objective], "value",
+                                  num(r->objective), "unit",
+                                  m->objective == ZP_MINIMISE_CARBON ? "kg CO2" : "CNY"));
+    json_object_set_new(doc, "solver",
+                        json_pack("{s:I, s:I, s:I, s:o}", "solves", (json_int_t)r->solves,
+                                  "fallbacks", (json_int_t)r->fallbacks, "iterations",
+                                  (json_int_t)r->lp.iterations, "seconds",
+                                  num(r->lp.build_s + r->lp.solve_s)));
     /* Beyond the stable core: what the numbers rest on. */
     json_object_set_new(doc, "factors",
                         json_pack("{s:s, s:o, s:o, s:f}", "grid_source",

@@ -1,0 +1,142 @@
+/*
+ * cmd_compare.c - `zeropark compare MODEL`: the rule-based, rolling-horizon
+ * and perfect-foresight dispatch side by side, and what optimisation buys.
+ */
+#define _DEFAULT_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: zeropark compare MODEL [options]\n"
+    "\n"
+    "Simulate the park three times - rule-based dispatch, rolling-horizon MPC on\n"
+    "forecasts, and the perfect-foresight optimum - and show side by side the\n"
+    "model's objective, emissions, cost, hourly-matched green share and unserved\n"
+    "energy, with each method's change against the rule.\n"
+    "\n"
+    "Options:\n"
+    "  --step-min N          run at N-minute steps (default: the model's)\n"
+    "  --horizon-h H, --replan-h H, --pv-forecast M, --load-forecast M,\n"
+    "  --wind-forecast M, --noise-pct P, --seed N\n"
+    "                        MPC settings, as for `zeropark simulate`\n"
+    "  --json                print the comparison as JSON (docs/cli.md)\n"
+    "  -h, --help            show this help\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_compare = {"compare", "rule vs MPC vs optimal dispatch, side by side", usage_text, run};
+
+static const char *const method_names[] = {"rule", "mpc", "optimal"};
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"step-min", required_argument, NULL, 's'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         CLI_SIM_LONG_OPTIONS,
+                                         {0, 0, 0, 0}};
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    zp_forecast_opts fo;
+    zp_forecast_opts_init(&fo);
+    so.forecast = &fo;
+    bool json = false;
+    long step = 0;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 's') {
+            if (!cli_parse_long(optarg, 1, 60, &step) || 60 % step != 0)
+                return cli_usage_error(&cmd_compare, "--step-min '%s': use 1, 5, 10, 15, 30 or 60", optarg);
+            so.step_min = (int32_t)step;
+        } else if (c == 'j') {
+            json = true;
+        } else if (c == 'd') {
+            return cli_usage_error(&cmd_compare, "--dispatch: compare runs every method");
+        } else {
+            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_compare);
+            if (e == -1)
+                return cli_usage_error(&cmd_compare, "unknown option '%s'", argv[optind - 1]);
+            if (e != EXIT_OK)
+                return e;
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_compare, optind >= argc ? "missing MODEL" : "expected one MODEL");
+    const char *path = argv[optind];
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    zp_model *m = NULL;
+    zp_sim_result *r[3] = {NULL, NULL, NULL};
+    int exit_code = EXIT_OK;
+    zp_status rc = zp_model_load_file(ctx, path, 0, &m);
+    if (rc) {
+        exit_code = cli_fail("compare", ctx, rc);
+        goto out;
+    }
+    const zp_dispatch_method methods[3] = {ZP_DISPATCH_RULE, ZP_DISPATCH_MPC, ZP_DISPATCH_OPTIMAL};
+    for (int i = 0; i < 3; i++) {
+        so.dispatch = methods[i];
+        if ((rc = zp_simulate(ctx, m, &so, &r[i]))) {
+            exit_code = cli_fail("compare", ctx, rc);
+            goto out;
+        }
+    }
+    const char *unit = m->objective == ZP_MINIMISE_CARBON ? "kg CO2" : "CNY";
+    const char *obj = m->objective == ZP_MINIMISE_CARBON ? "carbon"
+                      : m->objective == ZP_MINIMISE_COST ? "cost" : "cost_with_carbon_price";
+    if (json) {
+        json_t *arr = json_array();
+        for (int i = 0; i < 3; i++) {
+            const zp_sim_result *x = r[i];
+            double red = r[0]->objective != 0 ? 100.0 * (r[0]->objective - x->objective) / fabs(r[0]->objective) : 0.0;
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f}",
+                               "method", method_names[i], "dispatch", x->dispatch, "objective",
+                               x->objective, "objective_reduction_vs_rule_pct", red,
+                               "emissions_total_market_t", x->emissions_t.total_market,
+                               "emissions_total_location_t", x->emissions_t.total_location,
+                               "cost_cny", x->cost_cny, "green_share_hourly_pct",
+                               x->green_share_hourly_pct, "unserved_kwh", x->energy_kwh.unserved,
+                               "curtailed_kwh", x->energy_kwh.curtailed, "solves",
+                               (json_int_t)x->solves, "fallbacks", (json_int_t)x->fallbacks,
+                               "seconds", x->seconds));
+        }
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:o}", "model", m->name, "objective", obj,
+                                "objective_unit", unit, "methods", arr);
+        cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        printf("%s  (%s)\nobjective: minimise %s (%s)\n\n", m->name, path, obj, unit);
+        printf("  %-30s %16s %16s %16s\n", "", "rule", "mpc", "optimal");
+        printf("  %-30s %16.0f %16.0f %16.0f\n", "objective", r[0]->objective, r[1]->objective, r[2]->objective);
+        printf("  %-30s %16s %15.2f%% %15.2f%%\n", "  change vs rule", "",
+               r[0]->objective ? 100.0 * (r[1]->objective - r[0]->objective) / fabs(r[0]->objective) : 0.0,
+               r[0]->objective ? 100.0 * (r[2]->objective - r[0]->objective) / fabs(r[0]->objective) : 0.0);
+        printf("  %-30s %16.1f %16.1f %16.1f\n", "emissions, market (t CO2)", r[0]->emissions_t.total_market,
+               r[1]->emissions_t.total_market, r[2]->emissions_t.total_market);
+        printf("  %-30s %16.1f %16.1f %16.1f\n", "emissions, location (t CO2)", r[0]->emissions_t.total_location,
+               r[1]->emissions_t.total_location, r[2]->emissions_t.total_location);
+        printf("  %-30s %16.0f %16.0f %16.0f\n", "energy cost (CNY)", r[0]->cost_cny, r[1]->cost_cny, r[2]->cost_cny);
+        printf("  %-30s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly matched",
+               r[0]->green_share_hourly_pct, r[1]->green_share_hourly_pct, r[2]->green_share_hourly_pct);
+        printf("  %-30s %16.1f %16.1f %16.1f\n", "unserved (MWh)", r[0]->energy_kwh.unserved / 1e3,
+               r[1]->energy_kwh.unserved / 1e3, r[2]->energy_kwh.unserved / 1e3);
+        printf("  %-30s %16.1f %16.1f %16.1f\n", "curtailed (MWh)", r[0]->energy_kwh.curtailed / 1e3,
+               r[1]->energy_kwh.curtailed / 1e3, r[2]->energy_kwh.curtailed / 1e3);
+        printf("  %-30s %16.2f %16.2f %16.2f\n", "run time (s)", r[0]->seconds, r[1]->seconds, r[2]->seconds);
+        for (int i = 1; i < 3; i++)
+            if (r[i]->fallbacks)
+                printf("\n  note: %s: %zu of %zu LP solves fell back to the rule\n", method_names[i],
+                       r[i]->fallbacks, r[i]->solves);
+    }
+out:
+    for (int i = 0; i < 3; i++)
+        zp_sim_result_free(ctx, r[i]);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

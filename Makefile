@@ -27,6 +27,7 @@ build: deps
 
 run: build
 	$(BUILD)/zeropark simulate $(MODEL) --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
+	$(BUILD)/zeropark report $(MODEL) --html $(BUILD)/report.html
 
 test:
 	@scripts/deps.sh test

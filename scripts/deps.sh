@@ -8,7 +8,7 @@
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev)
-test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy glpk-utils chromium)
+test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils chromium nodejs fonts-wqy-microhei)
 fuzz=(clang libclang-rt-14-dev)
 bench=(python3-scipy python3-pandas)
 
@@ -29,6 +29,12 @@ for group in "$@"; do
 done
 
 missing=()
+# npm ships inside some nodejs builds (NodeSource); Debian packages it apart.
+for p in "${want[@]}"; do
+    if [ "$p" = nodejs ] && ! command -v npm >/dev/null 2>&1; then
+        want+=(npm)
+    fi
+done
 for p in "${want[@]}"; do
     if ! dpkg -s "$p" >/dev/null 2>&1; then
         case " ${missing[*]-} " in *" $p "*) ;; *) missing+=("$p") ;; esac

@@ -6,7 +6,7 @@
  * One input and one result struct serve every dispatcher:
  *   zp_dispatch_rule  rule-based baseline (dispatch_rule.c), the reference
  *                     every optimiser is compared with;
- *   an LP dispatcher  (dispatch_lp.c, later) fills the same result.
+ *   zp_dispatch_optimal / zp_lp_solve  the LP (dispatch_lp.c), same result.
  * The rule order is documented in docs/methodology.md, section
  * "Rule-based dispatch", and in dispatch_rule.c.
  *
@@ -170,6 +170,117 @@ ZP_API void zp_dispatch_result_free(zp_ctx *ctx, zp_dispatch_result *r);
  * results. */
 ZP_API zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in,
                                   zp_dispatch_result **out);
+
+/* ---- Optimal dispatch (LP, dispatch_lp.c) --------------------------------
+ * The same input, solved as a linear programme with COIN-OR CLP: the
+ * minimum of the input's objective (carbon kg, or cost CNY, or cost with
+ * the carbon price) over every feasible plan, with unserved energy at a
+ * penalty so supply always comes first. Formulation, penalties and
+ * tie-breaking epsilons: docs/methodology.md, "Optimal dispatch (LP)".
+ * Optimising dispatchers also require the price and factor arrays to be
+ * finite, with import prices and grid factors >= 0 (ZP_EDATA otherwise). */
+
+typedef struct zp_lp_opts {
+    double unserved_penalty;  /* objective units per kWh unserved; 0 = automatic
+                                 (100 x the largest marginal value, see docs) */
+    double reserve_penalty;   /* per kWh of reserve shortfall per step; 0 = automatic */
+    double epsilon;           /* tie-break cost per kWh cycled through storage and
+                                 per kWh deferred one step; 0 = automatic, < 0 = none */
+    double time_limit_s;      /* CLP time limit; 0 = none. On time-out: rule fallback */
+    int max_iterations;       /* CLP iteration limit; 0 = none. Hit: rule fallback */
+    size_t shift_steps;       /* zp_lp_solve: steps the horizon moved since the
+                                 previous solve (rolling horizon); its basis is
+                                 shifted by this many steps to warm-start */
+    const double *import_limit_kw; /* steps values (>= 0, INFINITY = none) replacing
+                                      in->import_limit_kw, e.g. 0 during a grid
+                                      outage; NULL = in->import_limit_kw (borrowed) */
+    const double *reserve_kwh; /* steps values >= 0: usable stored energy, sum over
+                                  storages of (energy - soc_min x energy_kwh), to hold
+                                  at the end of each step (soft, penalised); NULL =
+                                  no reserve (borrowed) */
+    const char *mps_path;     /* write the LP to this free-MPS file before solving;
+                                 NULL = none */
+} zp_lp_opts;
+
+/* Defaults: everything automatic, no limits, no reserve. Cannot fail. */
+ZP_API void zp_lp_opts_init(zp_lp_opts *o);
+
+/* Solver status codes in zp_lp_info.status. */
+#define ZP_LP_OPTIMAL 0       /* proven optimal; the plan is the LP's */
+#define ZP_LP_INFEASIBLE 1    /* CLP: primal infeasible (cannot happen by
+                                 construction; kept for safety) */
+#define ZP_LP_UNBOUNDED 2     /* CLP: dual infeasible, e.g. export price above
+                                 import price with both limits infinite */
+#define ZP_LP_STOPPED 3       /* time or iteration limit */
+#define ZP_LP_ERROR 4         /* numerical trouble inside CLP */
+#define ZP_LP_CHECK_FAILED 5  /* CLP said optimal but the plan failed zeropark's
+                                 own balance/bounds check */
+
+typedef struct zp_lp_info {
+    int status;              /* ZP_LP_* */
+    char status_text[160];   /* e.g. "optimal", "time limit reached (0.01 s)" */
+    double objective;        /* the LP's objective, penalties and epsilons
+                                included: what another solver reports for the
+                                MPS export. On fallback: the same function
+                                evaluated on the rule's plan */
+    double objective_economic; /* the input's objective alone (kg CO2 or CNY)
+                                  on the returned plan (zp_dispatch_objective) */
+    double unserved_penalty; /* values used (after "automatic") */
+    double reserve_penalty;
+    double epsilon;
+    size_t rows, cols, nnz;  /* LP size */
+    int iterations;          /* simplex iterations */
+    double build_s;          /* building or updating the LP, seconds */
+    double solve_s;          /* CLP, seconds */
+    int warm_started;        /* 1 when the previous basis was reused */
+    int fell_back;           /* 1 when the plan is the rule-based one */
+} zp_lp_info;
+
+/* A reusable LP solver for rolling-horizon runs (opaque). */
+typedef struct zp_lp zp_lp;
+
+/* New solver bound to ctx (its allocator and errors). NULL when out of
+ * memory (ctx's error is set). */
+ZP_API zp_lp *zp_lp_new(zp_ctx *ctx);
+/* Accepts NULL. */
+ZP_API void zp_lp_free(zp_lp *lp);
+
+/* Solve in as an LP. When the shape (steps, step_h, storages and their
+ * efficiencies, flexible loads, reserve or not) is that of the previous
+ * solve, the LP is updated in place (bounds, objective, right-hand sides)
+ * and warm-started from the previous basis shifted back by
+ * opts->shift_steps steps; otherwise it is rebuilt. opts may be NULL
+ * (defaults); info may be NULL.
+ * On success *out owns a new result (free with zp_dispatch_result_free):
+ * method "optimal", or, when CLP fails or stops (time or iteration limit),
+ * the rule-based plan with method "rule (LP failed: <reason>)" and
+ * info->fell_back = 1 -- still ZP_OK, since the plan is valid. With a
+ * per-step import limit the fallback cuts import to it and counts the rest
+ * as unserved; the fallback ignores the reserve.
+ * Errors: those of zp_dispatch_input_check, ZP_EDATA for bad price/factor,
+ * limit or reserve arrays, ZP_EIO when the MPS file cannot be written,
+ * ZP_ENOMEM; *out is NULL then. */
+ZP_API zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *opts,
+                             zp_dispatch_result **out, zp_lp_info *info);
+
+/* One-shot: a new solver, one solve, freed. Same contract as zp_lp_solve. */
+ZP_API zp_status zp_dispatch_optimal(zp_ctx *ctx, const zp_dispatch_input *in,
+                                     const zp_lp_opts *opts, zp_dispatch_result **out,
+                                     zp_lp_info *info);
+
+/* Write the exact LP that zp_lp_solve would solve for in and opts as a
+ * free-format MPS file (minimisation, objective row "obj", objective
+ * constant 0; names in docs/methodology.md, e.g. imp_12, soc_0_12).
+ * Errors: as zp_lp_solve, ZP_EIO when path cannot be written. */
+ZP_API zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
+                                       const zp_lp_opts *opts, const char *path);
+
+/* The input's objective evaluated on a plan, without penalties:
+ * ZP_MINIMISE_CARBON: sum import x factor x step_h (kg CO2);
+ * ZP_MINIMISE_COST: sum (import x price - export x export price) x step_h (CNY);
+ * ZP_MINIMISE_COST_WITH_CARBON_PRICE: cost + carbon price x kg / 1000.
+ * Use it to compare any two dispatchers on the same input. */
+ZP_API double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_result *r);
 
 #ifdef __cplusplus
 }

@@ -133,7 +133,36 @@ typedef struct zp_targets {
     double max_emissions_t;     /* NaN if absent */
     double min_green_share_pct; /* NaN if absent */
     double max_pue;             /* NaN if absent */
+    double max_energy_tce;      /* equal-value tce over the period; NaN if absent */
+    double max_carbon_intensity_t_per_10k_cny; /* market-based; NaN if absent */
 } zp_targets;
+
+/* A refrigerant leaked over the model period (Scope 1: leak x GWP). */
+typedef struct zp_refrigerant {
+    char *gas;        /* factor-table gas, e.g. "R-410A" */
+    double leak_kg;   /* >= 0 */
+} zp_refrigerant;
+
+/* "accounting": how `zeropark account` accounts the park
+ * (docs/model.md "Accounting"). */
+typedef struct zp_accounting {
+    int present;              /* 1 if the model has "accounting" */
+    char *factor_set;         /* "builtin" (default) or a directory as written */
+    char *factor_set_path;    /* the directory resolved; NULL for builtin */
+    char *grid_region;        /* default "national" */
+    int year;                 /* factor year; 0 (default) = the data's year */
+    int gwp;                  /* 0 = AR5, 1 = AR6 (default); zp_gwp_set */
+    char *fuel_set;           /* "cn" (default) or "ipcc2006" */
+    char *residual;           /* "factor_set" (default), "location", or "value"
+                                 when residual_factor_kg_per_kwh is given */
+    double residual_factor_kg_per_kwh; /* NaN if absent */
+    double output_value_cny;  /* NaN if absent */
+    double green_power_contracts_mwh; /* default 0 */
+    zp_refrigerant *refrigerants; size_t nrefrigerants;
+    zp_value water_l;         /* litres per model step (series: energy-like,
+                                 summed when resampled); NaN constant = absent */
+    double at_risk_margin_pct; /* default 5 */
+} zp_accounting;
 
 typedef struct zp_resilience {
     int present;                /* 1 if the model has "resilience" */
@@ -165,6 +194,7 @@ typedef struct zp_model {
     zp_objective_kind objective;
     double carbon_price_cny_per_t; /* default 0 */
     zp_resilience resilience;
+    zp_accounting accounting;
 } zp_model;
 
 /* Default grid factor: MEE/NBS national average electricity CO2 emission

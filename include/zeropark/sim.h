@@ -90,8 +90,12 @@ typedef struct zp_sim_result {
     double *price_cny_per_kwh;        /* NULL when constant */
     double *export_price_cny_per_kwh; /* NULL when constant */
     zp_dispatch_result *flows; /* the dispatch: grid, storage, curtailment, ... */
-    double objective;        /* the model's objective on the executed plan
-                                (zp_dispatch_objective: kg CO2 or CNY) */
+    double objective;        /* the model's objective on the executed plan (kg CO2
+                                or CNY, as zp_dispatch_objective) plus the storage
+                                adjustment below */
+    double objective_storage_adjustment; /* net energy drawn from storage over the
+                                run, valued at the mean import price / grid
+                                factor over the discharge efficiency */
     zp_lp_info lp;           /* the LP (optimal) or the sum over MPC solves
                                 (iterations, solve_s); zero for rule */
     size_t solves;           /* LP solves made */

@@ -16,6 +16,8 @@
 #include "zeropark/dispatch.h"
 #include "zeropark/forecast.h"
 #include "zeropark/sim.h"
+#include "zeropark/carbon.h"
+#include "zeropark/report.h"
 
 #ifdef __cplusplus
 extern "C" {

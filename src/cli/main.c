@@ -15,6 +15,8 @@
 static const cli_cmd *const commands[] = {
     &cmd_simulate,
     &cmd_compare,
+    &cmd_account,
+    &cmd_report,
     &cmd_forecast,
     &cmd_validate,
     &cmd_solar,

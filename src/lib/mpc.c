@@ -59,6 +59,52 @@ static double flex_at(const zp_dispatch_flex *f, size_t t)
 
 static double sum_or_zero(const double *a, size_t t) { return a ? a[t] : 0.0; }
 
+/* What a kWh from the grid costs at step t in the input's objective. */
+static double grid_unit(const zp_dispatch_input *in, size_t t)
+{
+    double f = sum_or_zero(in->grid_factor_kg_per_kwh, t);
+    double p = sum_or_zero(in->import_price_cny_per_kwh, t);
+    switch (in->objective) {
+    case ZP_MINIMISE_CARBON:
+        return f;
+    case ZP_MINIMISE_COST:
+        return p;
+    default:
+        return p + in->carbon_price_cny_per_t * f / 1000.0;
+    }
+}
+
+/* Serve up to kwh of queued flexible energy at step t, earliest deadline
+ * first across the loads; returns the energy served. */
+static double serve_queue(fifo *q, size_t nfl, double kwh, size_t t, double dt,
+                          zp_dispatch_result *res)
+{
+    double left = kwh;
+    while (left > 1e-12) {
+        size_t best = nfl;
+        for (size_t j = 0; j < nfl; j++)
+            if (q[j].len &&
+                (best == nfl || q[j].v[q[j].head].deadline < q[best].v[q[best].head].deadline))
+                best = j;
+        if (best == nfl)
+            break;
+        fifo_item *it = &q[best].v[q[best].head];
+        double take = it->kwh < left ? it->kwh : left;
+        it->kwh -= take;
+        left -= take;
+        res->flex[best].served_kwh += take;
+        if (it->arrival < t) {
+            res->flex[best].delayed_kwh += take;
+            res->flex[best].delay_kwh_h += take * (double)(t - it->arrival) * dt;
+        }
+        if (it->kwh <= 1e-12) {
+            q[best].head = (q[best].head + 1) % q[best].cap;
+            q[best].len--;
+        }
+    }
+    return kwh - left;
+}
+
 zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mpc_opts *opts,
                            zp_dispatch_result **out, zp_mpc_info *info)
 {
@@ -228,58 +274,132 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
                 }
             }
             /* Serve what is due, and what the plan serves, oldest first. */
-            double due = 0, queued = 0;
+            double due = 0;
             for (size_t j = 0; j < nfl; j++)
                 for (size_t m = 0; m < q[j].len; m++) {
                     const fifo_item *it = &q[j].v[(q[j].head + m) % q[j].cap];
-                    queued += it->kwh;
                     if (it->deadline <= t)
                         due += it->kwh;
                 }
+            /* Beyond what is due, serve what the plan serves from on-site
+             * supply; serve from the grid only when no later step before
+             * the queue's next deadline has a cheaper (or cleaner) grid:
+             * queued energy is the buffer that absorbs a surplus the
+             * forecast missed, so it is not spent on grid energy that could
+             * as well be bought later. */
             double want = plan->flex_served_kw[i] * dt;
-            double serve = want > due ? want : due;
-            if (serve > queued)
-                serve = queued;
-            double left = serve;
-            for (;;) {
-                /* earliest deadline among the queue heads */
-                size_t best = nfl;
-                for (size_t j = 0; j < nfl; j++)
-                    if (q[j].len && (best == nfl || q[j].v[q[j].head].deadline <
-                                                        q[best].v[q[best].head].deadline))
-                        best = j;
-                if (best == nfl || left <= 1e-12)
-                    break;
-                fifo_item *it = &q[best].v[q[best].head];
-                double take = it->kwh < left ? it->kwh : left;
-                it->kwh -= take;
-                left -= take;
-                res->flex[best].served_kwh += take;
-                if (it->arrival < t) {
-                    res->flex[best].delayed_kwh += take;
-                    res->flex[best].delay_kwh_h += take * (double)(t - it->arrival) * dt;
-                }
-                if (it->kwh <= 1e-12) {
-                    q[best].head = (q[best].head + 1) % q[best].cap;
-                    q[best].len--;
+            double green = (sum_or_zero(in->pv_kw, t) + sum_or_zero(in->wind_kw, t) -
+                            sum_or_zero(in->firm_kw, t)) * dt;
+            double beyond = want - due;
+            double serve = due;
+            if (beyond > 0) {
+                double from_green = green > 0 ? (beyond < green ? beyond : green) : 0.0;
+                double from_grid = beyond - from_green;
+                serve += from_green;
+                if (from_grid > 0) {
+                    size_t next_dl = n;
+                    for (size_t j = 0; j < nfl; j++)
+                        for (size_t m = 0; m < q[j].len; m++) {
+                            size_t dl = q[j].v[(q[j].head + m) % q[j].cap].deadline;
+                            if (dl > t && dl < next_dl)
+                                next_dl = dl;
+                        }
+                    double now = grid_unit(in, t), best_later = INFINITY;
+                    for (size_t u = t + 1; u <= next_dl && u < n && u < k + h; u++) {
+                        double g = grid_unit(in, u);
+                        if (g < best_later)
+                            best_later = g;
+                    }
+                    if (now < best_later - 1e-12 * fabs(best_later))
+                        serve += from_grid;
                 }
             }
-            double flex_kw = (serve - left) / dt;
+            double flex_kw = serve_queue(q, nfl, serve, t, dt, res) / dt;
 
             /* 2-3. Battery setpoints (positive charges) within limits, then
              * adjusted so that the grid's limits are met where they can be. */
             double pv = sum_or_zero(in->pv_kw, t), wind = sum_or_zero(in->wind_kw, t);
-            double demand = sum_or_zero(in->firm_kw, t) + flex_kw;
+            double firm = sum_or_zero(in->firm_kw, t);
             double lim = opts->import_limit_kw ? opts->import_limit_kw[t] : in->import_limit_kw;
-            double net = demand - pv - wind;
+            /* Charging the plan meant to take from a forecast surplus is
+             * limited to the actual surplus; only what it meant to take
+             * from the grid on purpose may come from the grid. */
+            double plan_surplus = plan->pv_used_kw[i] + plan->wind_used_kw[i] - fc.firm_kw[i] -
+                                  plan->flex_served_kw[i];
+            double plan_charge = 0;
+            for (size_t s = 0; s < ns; s++)
+                plan_charge += plan->storage[s].charge_kw[i];
+            double grid_charge = plan_charge - (plan_surplus > 0 ? plan_surplus : 0);
+            /* Charging from the grid pays only where a later step of the
+             * horizon has a dearer grid (the LP may also charge to meet its
+             * end-of-horizon state, which a rolling horizon does not need). */
+            double unit_now = grid_unit(in, t), unit_max_later = -INFINITY;
+            for (size_t u = t + 1; u < n && u < k + h; u++) {
+                double g = grid_unit(in, u);
+                if (g > unit_max_later)
+                    unit_max_later = g;
+            }
+            if (!(unit_now < unit_max_later))
+                grid_charge = 0;
+            double actual_surplus = pv + wind - firm - flex_kw;
+            double charge_cap = (grid_charge > 0 ? grid_charge : 0) +
+                                (actual_surplus > 0 ? actual_surplus : 0);
+            double net = firm + flex_kw - pv - wind;
             for (size_t s = 0; s < ns; s++) {
                 double maxc = zp_storage_max_charge_kw(&bat[s], dt);
                 double maxd = zp_storage_max_discharge_kw(&bat[s], dt);
                 double p = plan->storage[s].charge_kw[i] - plan->storage[s].discharge_kw[i];
                 p = p > maxc ? maxc : p < -maxd ? -maxd : p;
+                if (p > charge_cap)
+                    p = charge_cap;
+                if (p > 0)
+                    charge_cap -= p;
                 energy[s] = p; /* setpoint of this step */
                 net += p;
             }
+            /* A deficit met from the grid at a step whose grid is as dear
+             * as any later in the horizon is met from storage instead, as
+             * far as the reserve allows: energy kept back gains nothing
+             * there, and an emptier battery has room for a surplus the
+             * forecast missed. */
+            if (net > 0) {
+                if (unit_now >= unit_max_later - 1e-12 * fabs(unit_max_later)) {
+                    double usable = 0;
+                    for (size_t s2 = 0; s2 < ns; s2++)
+                        usable += bat[s2].stored_kwh - bat[s2].min_kwh;
+                    double keep = opts->reserve_kwh ? opts->reserve_kwh[t] : 0.0;
+                    for (size_t s2 = 0; s2 < ns && net > 0 && usable > keep; s2++) {
+                        double maxd = zp_storage_max_discharge_kw(&bat[s2], dt);
+                        double room = energy[s2] + maxd; /* more discharge possible, kW */
+                        double by_reserve = (usable - keep) * bat[s2].eta_discharge / dt;
+                        double more = net < room ? net : room;
+                        if (more > by_reserve)
+                            more = by_reserve;
+                        if (more > 0) {
+                            energy[s2] -= more;
+                            net -= more;
+                            usable -= more * dt / bat[s2].eta_discharge;
+                        }
+                    }
+                }
+            }
+            /* A surplus the plan did not foresee first stops discharging
+             * (stored energy is worth more later than exported now), then
+             * serves queued flexible demand, before it is exported or
+             * curtailed. */
+            for (size_t s = 0; s < ns && net < 0; s++) {
+                if (energy[s] < 0) {
+                    double back = -energy[s] < -net ? -energy[s] : -net;
+                    energy[s] += back;
+                    net += back;
+                }
+            }
+            if (net < 0) {
+                double extra = serve_queue(q, nfl, -net * dt, t, dt, res) / dt;
+                flex_kw += extra;
+                net += extra;
+            }
+            double demand = firm + flex_kw;
             for (size_t s = 0; s < ns && net > lim; s++) {
                 /* short: cancel charging, then discharge more */
                 double maxd = zp_storage_max_discharge_kw(&bat[s], dt);

@@ -246,6 +246,29 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         rc = zp__nomem(ctx);
         goto out;
     }
+    /* The grid connection is one meter: import and export in the same step
+     * only ever show as their net. An LP with separate import and export
+     * would buy and sell at once wherever the export price beats the import
+     * price (a valley tariff below the feed-in price), which no meter pays.
+     * The optimisers therefore see an export price capped at the import
+     * price of the step; the run's cost still uses the real prices. */
+    {
+        const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
+        int need = 0;
+        for (size_t t = 0; t < n && !need; t++)
+            need = xp[t] > ip[t];
+        if (need) {
+            double *capped = xprice ? xprice : zp__calloc(ctx, n ? n : 1, sizeof *capped);
+            if (!capped) {
+                rc = zp__nomem(ctx);
+                goto out;
+            }
+            for (size_t t = 0; t < n; t++)
+                capped[t] = xp[t] > ip[t] ? ip[t] : xp[t];
+            xprice = capped;
+            in->export_price_cny_per_kwh = capped;
+        }
+    }
     if (o->dispatch == ZP_DISPATCH_OPTIMAL) {
         zp_lp_opts lo;
         zp_lp_opts_init(&lo);
@@ -438,29 +461,21 @@ static void hourly_matching(const zp_sim_result *r, const zp_model *m, const dou
     }
 }
 
-zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
-                      zp_sim_result **out)
+/* Everything before the dispatch: the run window and step, weather, PV,
+ * wind, loads, the data center, factors and prices. Fills *in with
+ * arrays owned by p (and *flex_out, owned by the caller). */
+static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
+                             zp_dispatch_input *in, zp_dispatch_flex **flex_out)
 {
-    zp_sim_opts opts;
-    if (opts_in)
-        opts = *opts_in;
-    else
-        zp_sim_opts_init(&opts);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    const zp_sim_opts opts = *po;
     zp_status rc = ZP_OK;
     zp_weather_data *w = NULL;
     zp_pv_output *pvo = NULL;
     zp_dispatch_flex *flex = NULL;
     size_t nflex = 0;
     double *sun_zen = NULL, *sun_az = NULL;
-    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
-    if (!p)
-        return zp__nomem(ctx);
-    p->ctx = ctx;
-    zp_sim_result *r = &p->pub;
-    r->model = m;
-    r->dispatch = "rule";
 
     /* Run window and step. */
     int32_t step_min = opts.step_min ? opts.step_min : m->step_min;
@@ -659,25 +674,59 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
                             &r->export_price_cny_per_kwh)))
         goto fail;
 
-    /* Dispatch. */
+    /* The dispatch's input. */
+    zp_dispatch_input_init(in);
+    in->steps = n;
+    in->step_h = r->step_h;
+    in->pv_kw = r->pv_kw;
+    in->wind_kw = r->wind_kw;
+    in->firm_kw = p->firm_kw;
+    in->flex = flex;
+    in->nflex = nflex;
+    in->storage = m->storage;
+    in->nstorage = m->nstorage;
+    in->import_limit_kw = m->grid.import_limit_kw;
+    in->export_limit_kw = m->grid.export_limit_kw;
+    in->import_price_cny_per_kwh = r->price_cny_per_kwh;
+    in->export_price_cny_per_kwh = r->export_price_cny_per_kwh;
+    in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
+    in->objective = m->objective;
+    in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    *flex_out = flex;
+    return ZP_OK;
+fail:
+    zp_pv_output_free(ctx, pvo);
+    zp_weather_free(ctx, w);
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    zp__free(ctx, flex);
+    return rc ? rc : ZP_ENOMEM;
+}
+
+zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
+                      zp_sim_result **out)
+{
+    zp_sim_opts opts;
+    if (opts_in)
+        opts = *opts_in;
+    else
+        zp_sim_opts_init(&opts);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    zp_status rc = ZP_OK;
+    zp_dispatch_flex *flex = NULL;
+    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    if (!p)
+        return zp__nomem(ctx);
+    p->ctx = ctx;
+    zp_sim_result *r = &p->pub;
+    r->model = m;
+    r->dispatch = "rule";
+
     zp_dispatch_input in;
-    zp_dispatch_input_init(&in);
-    in.steps = n;
-    in.step_h = r->step_h;
-    in.pv_kw = r->pv_kw;
-    in.wind_kw = r->wind_kw;
-    in.firm_kw = p->firm_kw;
-    in.flex = flex;
-    in.nflex = nflex;
-    in.storage = m->storage;
-    in.nstorage = m->nstorage;
-    in.import_limit_kw = m->grid.import_limit_kw;
-    in.export_limit_kw = m->grid.export_limit_kw;
-    in.import_price_cny_per_kwh = r->price_cny_per_kwh;
-    in.export_price_cny_per_kwh = r->export_price_cny_per_kwh;
-    in.grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
-    in.objective = m->objective;
-    in.carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    if ((rc = sim_prepare(p, m, &opts, &in, &flex)))
+        goto fail;
+    const size_t n = r->steps;
     if ((rc = run_dispatch(p, m, &opts, &in)))
         goto fail;
     zp__free(ctx, flex);
@@ -724,6 +773,31 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
                    : m->objective == ZP_MINIMISE_COST
                        ? cost
                        : cost + m->carbon_price_cny_per_t * scope2_kg / 1000.0;
+    /* Dispatchers may end with more or less energy stored than they began
+     * with (the LP ends with at least as much). To compare them fairly the
+     * objective values the net energy drawn from storage at what replacing
+     * it from the grid would cost on average: mean import price and mean
+     * grid factor over the run, divided by the discharge efficiency. */
+    {
+        double price_sum = 0, fac_sum = 0;
+        for (size_t t = 0; t < n; t++) {
+            price_sum += AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t);
+            fac_sum += AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, t);
+        }
+        double mp = price_sum / (double)n, mf = fac_sum / (double)n;
+        double unit = m->objective == ZP_MINIMISE_CARBON ? mf
+                      : m->objective == ZP_MINIMISE_COST
+                          ? mp
+                          : mp + m->carbon_price_cny_per_t * mf / 1000.0;
+        double adj = 0;
+        for (size_t s = 0; s < m->nstorage; s++) {
+            double drawn_kwh = (f->storage[s].soc_start - f->storage[s].soc[n - 1]) *
+                               m->storage[s].energy_kwh;
+            adj += drawn_kwh * unit / m->storage[s].discharge_efficiency;
+        }
+        r->objective_storage_adjustment = adj;
+        r->objective += adj;
+    }
 
     zp_sim_emissions *em = &r->emissions_t;
     /* Fuels are given for the model period; a shorter run takes its share. */
@@ -809,18 +883,12 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
         goto fail;
 
-    zp_weather_free(ctx, w);
-    zp__free(ctx, flex);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     *out = r;
     return ZP_OK;
 fail:
-    zp_pv_output_free(ctx, pvo);
-    zp_weather_free(ctx, w);
-    zp__free(ctx, sun_zen);
-    zp__free(ctx, sun_az);
     zp__free(ctx, flex);
     zp_sim_result_free(ctx, r);
     return rc ? rc : ZP_ENOMEM;
@@ -921,8 +989,9 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
     json_object_set_new(doc, "targets", tg);
     static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
     json_object_set_new(doc, "objective",
-                        json_pack("{s:s, s:o, s:s}", "minimise", obj_names[m->objective], "value",
-                                  num(r->objective), "unit",
+                        json_pack("{s:s, s:o, s:o, s:s}", "minimise", obj_names[m->objective], "value",
+                                  num(r->objective), "storage_adjustment",
+                                  num(r->objective_storage_adjustment), "unit",
                                   m->objective == ZP_MINIMISE_CARBON ? "kg CO2" : "CNY"));
     json_object_set_new(doc, "solver",
                         json_pack("{s:I, s:I, s:I, s:o}", "solves", (json_int_t)r->solves,

@@ -1,0 +1,77 @@
+/*
+ * zeropark/report.h - the park's year as one self-contained HTML report
+ * (charts drawn as SVG by the library, tables, method and factor sources)
+ * and the same tables as CSV. Bilingual: English and Chinese.
+ *
+ * The library builds the text in memory and never writes files; the
+ * `zeropark report` command writes it (docs/report.md). The page needs no
+ * network: no scripts, fonts or images are referenced, only inline CSS and
+ * SVG. Every string taken from the model is HTML-escaped.
+ */
+#ifndef ZEROPARK_REPORT_H
+#define ZEROPARK_REPORT_H
+
+#include "zeropark/core.h"
+#include "zeropark/model.h"
+#include "zeropark/sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The accounting result (zeropark/carbon.h). The report uses it when given
+ * and falls back to the simulation's own totals when it is NULL. */
+struct zp_acct_result;
+
+typedef enum zp_report_lang {
+    ZP_REPORT_EN = 0, /* English */
+    ZP_REPORT_ZH = 1  /* Simplified Chinese */
+} zp_report_lang;
+
+/* Default cap on the size of the report text. */
+#define ZP_REPORT_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct zp_report_opts {
+    zp_report_lang lang;      /* default ZP_REPORT_EN */
+    const char *title;        /* page title; NULL = the model's name */
+    const char *generated_at; /* text shown as the generation time (e.g. an ISO-8601
+                                 instant); NULL = not shown, which keeps the output
+                                 byte-identical between runs */
+    size_t max_bytes;         /* cap on the text; 0 = ZP_REPORT_MAX_BYTES */
+} zp_report_opts;
+
+/* Defaults as above. Cannot fail. */
+ZP_API void zp_report_opts_init(zp_report_opts *o);
+
+/* "en" or "zh" (also "zh-CN", "cn") to a language. ZP_EINVAL for anything
+ * else (no message set: the caller names the option). */
+ZP_API zp_status zp_report_lang_parse(const char *text, zp_report_lang *out);
+
+/* Build the HTML report of simulation r of model m (r->model must be m).
+ * acct may be NULL (the report then uses the simulation's totals and says
+ * so in its method section); opts may be NULL (defaults).
+ *
+ * On success *html owns a NUL-terminated text of *len bytes (len may be
+ * NULL), freed with zp_report_free. Errors: ZP_EINVAL (NULL argument, r
+ * not a run of m, run shorter than one step), ZP_ENOMEM, ZP_ETOOBIG (text
+ * larger than opts->max_bytes); *html is NULL on failure. */
+ZP_API zp_status zp_report_html(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                                const struct zp_acct_result *acct, const zp_report_opts *opts,
+                                char **html, size_t *len);
+
+/* The report's monthly table as CSV (UTF-8, comma-separated, one header
+ * line; columns documented in docs/report.md): month, emissions by scope
+ * (t CO2), energy by source (MWh), consumption and green share. Column
+ * names follow the unit convention and are the same in both languages.
+ * Same arguments, ownership and errors as zp_report_html. */
+ZP_API zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                               const struct zp_acct_result *acct, const zp_report_opts *opts,
+                               char **csv, size_t *len);
+
+/* Free a text from zp_report_html or zp_report_csv. Accepts NULL. */
+ZP_API void zp_report_free(zp_ctx *ctx, char *text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,446 @@
+/*
+ * cmd_account.c - `zeropark account MODEL`: carbon and energy accounting
+ * of metered data (CSV or a store) or of a simulated run: Scope 1 and 2
+ * (location- and market-based), green share, PUE/CUE/WUE, tce, targets,
+ * carbon budget (docs/methodology.md "Carbon accounting").
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "zeropark/carbon.h"
+
+static const char usage_text[] =
+    "usage: zeropark account MODEL (--data CSV... | --db FILE | --run ID) [options]\n"
+    "\n"
+    "Account the park's emissions and energy: Scope 1 (fuels, refrigerants),\n"
+    "Scope 2 location- and market-based (certificates, green-power contracts,\n"
+    "residual mix), green share (annual volumetric, hourly matched), PUE, CUE,\n"
+    "WUE, energy in tce (calorific and equal-value), intensities, targets and\n"
+    "the carbon budget burn-down. The factor set and every factor's source are\n"
+    "named in the output.\n"
+    "\n"
+    "Input (one of):\n"
+    "  --data CSV            metered data; repeat for several files. Columns are\n"
+    "                        named ROLE[.ASSET]_UNIT, ROLE one of grid_import,\n"
+    "                        grid_export, pv, wind, storage_charge,\n"
+    "                        storage_discharge, load, dc_it, dc_facility, water;\n"
+    "                        UNIT kw, kwh, mwh, kwh_total, mwh_total (counters);\n"
+    "                        water l, m3, l_total, m3_total; plus\n"
+    "                        grid_factor_kg_per_kwh (docs/methodology.md)\n"
+    "  --db FILE             stored series with the same names\n"
+    "  --run ID              a simulation run stored in --db FILE: the model is\n"
+    "                        simulated again over the run's window after checking\n"
+    "                        that the inputs' SHA-256 matches the stored one\n"
+    "\n"
+    "Options:\n"
+    "  --from TIME, --to TIME  account only [from, to)\n"
+    "  --by month|day|asset  breakdown shown (months are always in --json);\n"
+    "                        may be repeated\n"
+    "  --json                print the result document\n"
+    "  --csv FILE            write the breakdown table (months, days or assets)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 ok (targets are reported, not enforced), 2 bad model, data\n"
+    "or options, 3 internal error.\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_account = {"account", "carbon and energy accounting (Scope 1/2, tce, targets)",
+                             usage_text, run};
+
+static const char *status_text(zp_target_status s)
+{
+    return s == ZP_TARGET_MET ? "met" : s == ZP_TARGET_AT_RISK ? "AT RISK" : "MISSED";
+}
+
+static void print_factor(const char *what, const zp_factor *f)
+{
+    printf("  %-22s %.4f %s", what, f->value, f->unit ? f->unit : "");
+    if (f->year)
+        printf(" (%d)", f->year);
+    printf("\n    source: %s [%s]\n", f->source ? f->source : "-",
+           f->verification ? f->verification : "-");
+}
+
+static void print_statement(const zp_model *m, const zp_acct_result *r)
+{
+    const zp_acct_totals *T = &r->total;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    printf("Carbon and energy statement: %s\n", m->name);
+    printf("%s .. %s, %zu steps of %d min, input: %s\n\n",
+           zp_time_format(r->start, r->utc_offset_min, a), zp_time_format(T->end, r->utc_offset_min, b),
+           r->steps, (int)(r->step_s / 60), r->input_source);
+    printf("Method: GHG Protocol Scope 1 and 2 (dual reporting), factor set '%s', GWP %s,\n"
+           "        factor year %d, grid region %s\n",
+           r->factor_set, r->gwp_set, r->year, r->grid_region);
+    if (r->grid_hourly)
+        printf("  %-22s per-step series, import-weighted %.4f kgCO2/kWh\n", "location factor",
+               r->grid.value);
+    else
+        print_factor("location factor", &r->grid);
+    print_factor("residual mix", &r->residual);
+    print_factor("equal-value coal", &r->power_coal);
+    printf("\n  %-40s %14s\n", "emissions", "t CO2e");
+    for (size_t i = 0; i < r->nfuels; i++) {
+        const zp_acct_fuel_line *L = &r->fuels[i];
+        char label[128];
+        snprintf(label, sizeof label, "scope 1: %s %.6g %s", L->type, L->amount, L->unit);
+        printf("  %-40s %14.2f\n    %.4g GJ/%s x %.5f tC/GJ x %.2f x 44/12; %s [%s]\n", label,
+               L->t_co2, L->factor.ncv_gj_per_unit, L->unit, L->factor.cc_tc_per_gj,
+               L->factor.oxidation, L->factor.source, L->factor.verification);
+    }
+    for (size_t i = 0; i < r->nrefrigerants; i++) {
+        const zp_acct_refrigerant_line *L = &r->refrigerants[i];
+        char label[128];
+        snprintf(label, sizeof label, "scope 1: %s leak %.6g kg x GWP %.6g", L->gas, L->leak_kg,
+                 L->gwp.value);
+        printf("  %-40s %14.2f\n", label, L->t_co2e);
+    }
+    printf("  %-40s %14.2f\n", "scope 1", T->scope1_t);
+    printf("  %-40s %14.2f\n", "scope 2, location-based", T->scope2_location_t);
+    printf("  %-40s %14.2f\n", "scope 2, market-based", T->scope2_market_t);
+    printf("    certificates %.1f MWh (applied %.1f), contracts %.1f MWh (applied %.1f),\n"
+           "    residual %.1f MWh, surplus %.1f MWh\n",
+           r->certificates_kwh / 1000, r->certificates_applied_kwh / 1000, r->contracts_kwh / 1000,
+           r->contracts_applied_kwh / 1000, r->residual_kwh / 1000, r->surplus_kwh / 1000);
+    printf("  %-40s %14.2f\n", "total, location-based", T->total_location_t);
+    printf("  %-40s %14.2f\n", "total, market-based", T->total_market_t);
+    printf("\n  %-40s %14.1f\n", "consumption, MWh", T->consumption_kwh / 1000);
+    printf("  %-40s %14.1f\n", "grid import, MWh", T->grid_import_kwh / 1000);
+    printf("  %-40s %14.1f\n", "on-site PV + wind, MWh", (T->pv_kwh + T->wind_kwh) / 1000);
+    printf("  %-40s %13.1f%%\n", "green share, annual volumetric", r->green_share_volumetric_pct);
+    printf("  %-40s %13.1f%%\n", "green share, hourly matched", r->green_share_hourly_pct);
+    if (!isnan(r->pue)) {
+        printf("  %-40s %14.3f\n", "PUE", r->pue);
+        printf("  %-40s %14.3f\n", "CUE market-based, kgCO2e/kWh IT", r->cue_market_kg_per_kwh);
+    }
+    if (!isnan(r->wue_l_per_kwh))
+        printf("  %-40s %14.3f\n", "WUE, L/kWh IT", r->wue_l_per_kwh);
+    printf("  %-40s %14.1f\n", "energy, tce (calorific equivalent)", T->energy_tce_calorific);
+    printf("  %-40s %14.1f\n", "energy, tce (equal value)", T->energy_tce_equal_value);
+    printf("  %-40s %14.1f\n", "coal saved by PV + wind, tce", r->renewable_coal_saved_tce);
+    if (!isnan(r->carbon_intensity_t_per_10k_cny)) {
+        printf("  %-40s %14.4f\n", "carbon intensity, t/10k CNY", r->carbon_intensity_t_per_10k_cny);
+        printf("  %-40s %14.4f\n", "energy intensity, tce/10k CNY", r->energy_intensity_tce_per_10k_cny);
+    }
+    if (r->by & ZP_ACCT_BY_MONTH) {
+        printf("\n  %-8s %12s %12s %12s %12s %8s\n", "month", "scope1 t", "s2 loc t", "s2 mkt t",
+               "import MWh", "hourly%");
+        for (size_t k = 0; k < r->nmonths; k++) {
+            const zp_acct_totals *M = &r->months[k];
+            printf("  %.7s  %12.1f %12.1f %12.1f %12.1f %7.1f%%\n",
+                   zp_time_format(M->start, r->utc_offset_min, a), M->scope1_t,
+                   M->scope2_location_t, M->scope2_market_t, M->grid_import_kwh / 1000,
+                   M->green_share_hourly_pct);
+        }
+    }
+    if (r->by & ZP_ACCT_BY_DAY) {
+        printf("\n  %-10s %12s %12s %14s\n", "day", "market t", "import MWh", "cumulative t");
+        for (size_t k = 0; k < r->ndays; k++)
+            printf("  %.10s %12.2f %12.2f %14.1f\n",
+                   zp_time_format(r->days[k].start, r->utc_offset_min, a),
+                   r->days[k].total_market_t, r->days[k].grid_import_kwh / 1000,
+                   r->days[k].cumulative_market_t);
+    }
+    if (r->by & ZP_ACCT_BY_ASSET) {
+        printf("\n  %-32s %-18s %14s %14s\n", "meter", "role", "total", "scope2 loc t");
+        for (size_t k = 0; k < r->nassets; k++)
+            printf("  %-32s %-18s %14.1f %14.2f\n", r->assets[k].name,
+                   zp_acct_role_name(r->assets[k].role), r->assets[k].total,
+                   r->assets[k].scope2_location_t);
+    }
+    if (r->ntargets) {
+        printf("\n  targets\n");
+        for (size_t i = 0; i < r->ntargets; i++) {
+            const zp_acct_target *g = &r->targets[i];
+            printf("  %-36s %12.4g vs %-12.4g %s", g->name, g->value, g->limit, status_text(g->status));
+            if (!isnan(g->projected))
+                printf(" (year-end projection %.4g)", g->projected);
+            printf("\n");
+        }
+    }
+    if (!isnan(r->budget_t))
+        printf("\n  carbon budget %.1f t: %.1f t so far, %.2f t/day, projected %.1f t by year-end\n",
+               r->budget_t, T->total_market_t, r->burn_rate_t_per_day, r->projected_year_end_t);
+    for (size_t i = 0; i < r->nalerts; i++)
+        printf("  ALERT %s: %s\n", r->alerts[i].kind, r->alerts[i].message);
+    for (size_t i = 0; i < r->ncorrections; i++)
+        printf("  correction: %s:%ld meter %s rolled over (%.10g -> %.10g, register %.10g)\n",
+               r->corrections[i].file, r->corrections[i].row, r->corrections[i].meter,
+               r->corrections[i].before, r->corrections[i].after, r->corrections[i].wrap);
+    for (size_t i = 0; i < r->nnotes; i++)
+        printf("  note: %s\n", r->notes[i]);
+}
+
+static int write_csv(const zp_acct_result *r, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    char a[ZP_TIME_BUFSIZE];
+    if (!f) {
+        cli_err("account", "cannot write %s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (r->by & ZP_ACCT_BY_ASSET) {
+        fprintf(f, "meter,asset,role,total,scope2_location_t");
+        for (size_t k = 0; k < r->nmonths; k++)
+            fprintf(f, ",%.7s", zp_time_format(r->months[k].start, r->utc_offset_min, a));
+        fputc('\n', f);
+        for (size_t i = 0; i < r->nassets; i++) {
+            const zp_acct_asset *A = &r->assets[i];
+            fprintf(f, "%s,%s,%s,%.10g,%.10g", A->name, A->asset, zp_acct_role_name(A->role),
+                    A->total, A->scope2_location_t);
+            for (size_t k = 0; k < r->nmonths; k++)
+                fprintf(f, ",%.10g", A->month[k]);
+            fputc('\n', f);
+        }
+    } else {
+        const zp_acct_totals *rows = (r->by & ZP_ACCT_BY_DAY) ? r->days : r->months;
+        size_t n = (r->by & ZP_ACCT_BY_DAY) ? r->ndays : r->nmonths;
+        fprintf(f, "start,scope1_t,scope2_location_t,scope2_market_t,total_location_t,"
+                   "total_market_t,grid_import_kwh,grid_export_kwh,pv_kwh,wind_kwh,"
+                   "consumption_kwh,carbon_free_kwh,datacenter_it_kwh,datacenter_facility_kwh,"
+                   "water_l,energy_tce_calorific,energy_tce_equal_value,green_share_hourly_pct,"
+                   "pue,cumulative_market_t\n");
+        for (size_t k = 0; k < n; k++) {
+            const zp_acct_totals *p = &rows[k];
+            fprintf(f, "%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
+                       "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n",
+                    zp_time_format(p->start, r->utc_offset_min, a), p->scope1_t,
+                    p->scope2_location_t, p->scope2_market_t, p->total_location_t,
+                    p->total_market_t, p->grid_import_kwh, p->grid_export_kwh, p->pv_kwh,
+                    p->wind_kwh, p->consumption_kwh, p->cfe_kwh, p->dc_it_kwh, p->dc_facility_kwh,
+                    p->water_l, p->energy_tce_calorific, p->energy_tce_equal_value,
+                    p->green_share_hourly_pct, p->pue, p->cumulative_market_t);
+        }
+    }
+    if (fclose(f) != 0) {
+        cli_err("account", "cannot write %s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* --run ID: the stored run's window and step, re-simulated after the
+ * inputs' hash check; the re-run must reproduce the stored emissions.
+ * Returns an exit code (messages printed). */
+static int input_from_run(zp_ctx *ctx, const zp_model *m, const char *db, long id,
+                          zp_sim_result **sim, zp_acct_input **in)
+{
+    zp_store *st = NULL;
+    zp_store_run run;
+    char hash[65];
+    json_t *doc = NULL;
+    zp_status rc;
+    int ex = EXIT_OK;
+    if ((rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st)) ||
+        (rc = zp_store_run_get(st, id, &run)) || (rc = zp_model_inputs_sha256(ctx, m, hash))) {
+        ex = cli_fail("account", ctx, rc);
+        goto out;
+    }
+    if (!run.kind || strcmp(run.kind, "simulate") != 0) {
+        cli_err("account", "run %ld is a '%s' run, not a simulation", id, run.kind ? run.kind : "?");
+        ex = EXIT_USAGE;
+        goto out;
+    }
+    if (!run.inputs_sha256 || strcmp(run.inputs_sha256, hash) != 0) {
+        cli_err("account",
+                "run %ld was made from other inputs (stored SHA-256 %.12s..., the model and its "
+                "files now %.12s...); re-run zeropark simulate",
+                id, run.inputs_sha256 ? run.inputs_sha256 : "none", hash);
+        ex = EXIT_USAGE;
+        goto out;
+    }
+    doc = json_loads(run.results_json ? run.results_json : "", 0, NULL);
+    json_t *period = json_object_get(doc, "period");
+    const char *from = json_string_value(json_object_get(period, "start"));
+    const char *to = json_string_value(json_object_get(period, "end"));
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    int32_t offm;
+    if (from && zp_time_parse(from, strlen(from), ZP_TIME_NO_DEFAULT, &so.from, &offm) != ZP_OK)
+        so.from = 0;
+    if (to && zp_time_parse(to, strlen(to), ZP_TIME_NO_DEFAULT, &so.to, &offm) != ZP_OK)
+        so.to = 0;
+    so.step_min = (int32_t)json_integer_value(json_object_get(period, "step_min"));
+    if ((rc = zp_simulate(ctx, m, &so, sim))) {
+        ex = cli_fail("account", ctx, rc);
+        goto out;
+    }
+    double stored = json_number_value(
+        json_object_get(json_object_get(doc, "emissions_t"), "total_market"));
+    double now = (*sim)->emissions_t.total_market;
+    if (!(fabs(stored - now) <= 1e-9 * fabs(now) + 1e-9)) {
+        cli_err("account",
+                "re-simulating run %ld gives %.10g t (stored %.10g t): the engine or its options "
+                "differ from the stored run's (stored dispatch: %s)",
+                id, now, stored,
+                json_string_value(json_object_get(doc, "dispatch")) ? json_string_value(json_object_get(doc, "dispatch")) : "?");
+        ex = EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = zp_acct_from_sim(ctx, *sim, in)))
+        ex = cli_fail("account", ctx, rc);
+out:
+    json_decref(doc);
+    zp_store_close(st);
+    return ex;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'D'}, {"db", required_argument, NULL, 'b'},
+        {"run", required_argument, NULL, 'r'},  {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},   {"by", required_argument, NULL, 'y'},
+        {"json", no_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0}};
+    const char **data = NULL;
+    size_t ndata = 0;
+    const char *db = NULL, *csv = NULL, *from_s = NULL, *to_s = NULL;
+    long run_id = -1;
+    unsigned by = 0;
+    bool json = false;
+    int c, ex = EXIT_OK;
+    zp_ctx *ctx = NULL;
+    zp_model *m = NULL;
+    zp_sim_result *sim = NULL;
+    zp_acct_input *in = NULL;
+    zp_acct_result *r = NULL;
+    zp_factor_set *fs = NULL;
+    zp_status rc;
+
+    opterr = 0;
+    optind = 1;
+    if (!(data = calloc((size_t)argc + 1, sizeof *data)))
+        return EXIT_INTERNAL;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'D':
+            data[ndata++] = optarg;
+            break;
+        case 'b':
+            db = optarg;
+            break;
+        case 'r':
+            if (!cli_parse_long(optarg, 1, 1L << 50, &run_id)) {
+                ex = cli_usage_error(&cmd_account, "--run '%s': a run id", optarg);
+                goto out;
+            }
+            break;
+        case 'f':
+            from_s = optarg;
+            break;
+        case 't':
+            to_s = optarg;
+            break;
+        case 'y':
+            if (strcmp(optarg, "month") == 0)
+                by |= ZP_ACCT_BY_MONTH;
+            else if (strcmp(optarg, "day") == 0)
+                by |= ZP_ACCT_BY_DAY;
+            else if (strcmp(optarg, "asset") == 0)
+                by |= ZP_ACCT_BY_ASSET;
+            else {
+                ex = cli_usage_error(&cmd_account, "--by '%s': use month, day or asset", optarg);
+                goto out;
+            }
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'c':
+            csv = optarg;
+            break;
+        case 'h':
+            ex = cli_help(&cmd_account);
+            goto out;
+        default:
+            ex = cli_usage_error(&cmd_account, "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        ex = cli_usage_error(&cmd_account, "expected one MODEL");
+        goto out;
+    }
+    if ((ndata > 0) + (run_id > 0) + (db && run_id < 0) != 1) {
+        ex = cli_usage_error(&cmd_account, "give one input: --data CSV..., --db FILE or --run ID --db FILE");
+        goto out;
+    }
+    if (run_id > 0 && !db) {
+        ex = cli_usage_error(&cmd_account, "--run needs --db FILE");
+        goto out;
+    }
+    if (!(ctx = zp_ctx_new())) {
+        ex = EXIT_INTERNAL;
+        goto out;
+    }
+    if ((rc = zp_model_load_file(ctx, argv[optind], 0, &m))) {
+        ex = cli_fail("account", ctx, rc);
+        goto out;
+    }
+    zp_time_t from = 0, to = 0;
+    if ((from_s && !cli_parse_time(from_s, m->utc_offset_min, &from)) ||
+        (to_s && !cli_parse_time(to_s, m->utc_offset_min, &to))) {
+        ex = cli_usage_error(&cmd_account, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
+        goto out;
+    }
+    if (ndata)
+        rc = zp_acct_from_csv(ctx, data, ndata, m, from, to, &in);
+    else if (run_id > 0) {
+        if ((ex = input_from_run(ctx, m, db, run_id, &sim, &in)) != EXIT_OK)
+            goto out;
+        rc = ZP_OK;
+    } else {
+        zp_store *st = NULL;
+        rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
+        if (!rc)
+            rc = zp_acct_from_store(ctx, st, m, from, to, &in);
+        zp_store_close(st);
+    }
+    if (rc) {
+        ex = cli_fail("account", ctx, rc);
+        goto out;
+    }
+    zp_acct_opts o;
+    zp_acct_opts_from_model(&o, m);
+    o.by = by ? by : ZP_ACCT_BY_MONTH;
+    if (m->accounting.factor_set_path) {
+        if ((rc = zp_factor_set_load_dir(ctx, m->accounting.factor_set_path, &fs))) {
+            ex = cli_fail("account", ctx, rc);
+            goto out;
+        }
+        o.factors = fs;
+    }
+    if ((rc = zp_account(ctx, in, &o, &r))) {
+        ex = cli_fail("account", ctx, rc);
+        goto out;
+    }
+    if (json) {
+        char *text = NULL;
+        if ((rc = zp_acct_result_json(ctx, r, 2, &text))) {
+            ex = cli_fail("account", ctx, rc);
+            goto out;
+        }
+        puts(text);
+        zp_acct_text_free(ctx, text);
+    } else {
+        print_statement(m, r);
+    }
+    if (csv)
+        ex = write_csv(r, csv);
+out:
+    zp_acct_result_free(ctx, r);
+    zp_acct_input_free(ctx, in);
+    zp_sim_result_free(ctx, sim);
+    zp_factor_set_free(ctx, fs);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+    free(data);
+    return ex;
+}

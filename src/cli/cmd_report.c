@@ -1,0 +1,201 @@
+/*
+ * cmd_report.c - `zeropark report MODEL --html FILE`: simulate the park,
+ * account its carbon, and write the self-contained HTML report (and the
+ * monthly table as CSV). The library builds the text; this file only
+ * writes it, through a temporary file and a rename so that a reader never
+ * sees half a report.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "zeropark/carbon.h"
+#include "zeropark/report.h"
+
+static const char usage_text[] =
+    "usage: zeropark report MODEL (--html FILE | --csv FILE) [options]\n"
+    "\n"
+    "Simulate the park over its period, account its carbon (Scope 1, Scope 2\n"
+    "location- and market-based, green share, PUE, energy in tce, targets and\n"
+    "the carbon budget) and write the report: one self-contained HTML file\n"
+    "with charts (monthly emissions by scope, hourly carbon-free share, energy\n"
+    "sources, budget burn-down, PUE) and tables, and the method and factor\n"
+    "sources written out (docs/report.md).\n"
+    "\n"
+    "Options:\n"
+    "  --html FILE           write the HTML report to FILE\n"
+    "  --csv FILE            write the monthly table to FILE (CSV)\n"
+    "  --lang en|zh          language of the report (default en)\n"
+    "  --title TEXT          page title (default: the model's name)\n"
+    "  --from TIME, --to TIME  report only [from, to) inside the model period;\n"
+    "                        the budget is projected to the end of its year\n"
+    "  --json                print where the files went and the headline\n"
+    "                        figures as JSON\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
+    "options or an unwritable file, 3 internal error.\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_report = {"report", "write the park's HTML report (charts, tables, sources)",
+                            usage_text, run};
+
+/* Write len bytes to path through path.tmpPID and a rename. */
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return EXIT_INTERNAL;
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        cli_err("report", "cannot write %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return EXIT_USAGE;
+    }
+    int bad = fwrite(text, 1, len, f) != len;
+    /* The data must be on disk before the rename makes it visible. */
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        cli_err("report", "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return EXIT_USAGE;
+    }
+    free(tmp);
+    return EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"html", required_argument, NULL, 'H'}, {"csv", required_argument, NULL, 'c'},
+        {"lang", required_argument, NULL, 'l'}, {"title", required_argument, NULL, 'T'},
+        {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    zp_report_opts ro;
+    zp_report_opts_init(&ro);
+    const char *html_path = NULL, *csv_path = NULL, *from_s = NULL, *to_s = NULL;
+    bool json = false;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H': html_path = optarg; break;
+        case 'c': csv_path = optarg; break;
+        case 'l':
+            if (zp_report_lang_parse(optarg, &ro.lang) != ZP_OK)
+                return cli_usage_error(&cmd_report, "--lang '%s': use en or zh", optarg);
+            break;
+        case 'T': ro.title = optarg; break;
+        case 'f': from_s = optarg; break;
+        case 't': to_s = optarg; break;
+        case 'j': json = true; break;
+        case 'h': return cli_help(&cmd_report);
+        default:
+            return cli_usage_error(&cmd_report, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_report, optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if (!html_path && !csv_path)
+        return cli_usage_error(&cmd_report, "nothing to write: give --html FILE and/or --csv FILE");
+    const char *path = argv[optind];
+
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    zp_model *m = NULL;
+    zp_sim_result *r = NULL;
+    zp_acct_input *in = NULL;
+    zp_acct_result *a = NULL;
+    char *html = NULL, *csv = NULL;
+    size_t html_len = 0, csv_len = 0;
+    json_t *doc = NULL;
+    int exit_code = EXIT_OK;
+    double t_sim = 0, t_acct = 0, t_rep = 0;
+
+    zp_status rc = zp_model_load_file(ctx, path, 0, &m);
+    if (rc) {
+        exit_code = cli_fail("report", ctx, rc);
+        goto out;
+    }
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    if (from_s && !cli_parse_time(from_s, m->utc_offset_min, &so.from)) {
+        exit_code = cli_usage_error(&cmd_report, "--from '%s': not an ISO-8601 time", from_s);
+        goto out;
+    }
+    if (to_s && !cli_parse_time(to_s, m->utc_offset_min, &so.to)) {
+        exit_code = cli_usage_error(&cmd_report, "--to '%s': not an ISO-8601 time", to_s);
+        goto out;
+    }
+    double t0 = cli_now();
+    if ((rc = zp_simulate(ctx, m, &so, &r))) {
+        exit_code = cli_fail("report", ctx, rc);
+        goto out;
+    }
+    double t1 = cli_now();
+    /* The report's figures are the accounting's: it names the factors and
+     * their sources, converts to tce and judges targets with "at risk". */
+    zp_acct_opts ao;
+    zp_acct_opts_from_model(&ao, m);
+    if ((rc = zp_acct_from_sim(ctx, r, &in)) || (rc = zp_account(ctx, in, &ao, &a))) {
+        exit_code = cli_fail("report", ctx, rc);
+        goto out;
+    }
+    double t2 = cli_now();
+    if ((html_path && (rc = zp_report_html(ctx, m, r, a, &ro, &html, &html_len))) ||
+        (csv_path && (rc = zp_report_csv(ctx, m, r, a, &ro, &csv, &csv_len)))) {
+        exit_code = cli_fail("report", ctx, rc);
+        goto out;
+    }
+    double t3 = cli_now();
+    t_sim = t1 - t0;
+    t_acct = t2 - t1;
+    t_rep = t3 - t2;
+    if (html_path && (exit_code = write_atomic(html_path, html, html_len)) != EXIT_OK)
+        goto out;
+    if (csv_path && (exit_code = write_atomic(csv_path, csv, csv_len)) != EXIT_OK)
+        goto out;
+
+    if (json) {
+        doc = json_pack("{s:s?, s:I, s:s?, s:s, s:s, s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f, s:f}}",
+                        "html", html_path, "html_bytes", (json_int_t)html_len, "csv", csv_path,
+                        "lang", ro.lang == ZP_REPORT_ZH ? "zh" : "en", "model", path,
+                        "seconds", "simulate", t_sim, "account", t_acct, "report", t_rep,
+                        "figures", "total_market_t", a->total.total_market_t,
+                        "total_location_t", a->total.total_location_t,
+                        "green_share_volumetric_pct", a->green_share_volumetric_pct,
+                        "green_share_hourly_pct", a->green_share_hourly_pct);
+        if (!doc) {
+            exit_code = EXIT_INTERNAL;
+            goto out;
+        }
+        exit_code = cli_print_json(doc) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    } else {
+        if (html_path)
+            printf("report written to %s (%zu bytes, %s, %.1f ms)\n", html_path, html_len,
+                   ro.lang == ZP_REPORT_ZH ? "zh" : "en", t_rep * 1e3);
+        if (csv_path)
+            printf("monthly table written to %s\n", csv_path);
+    }
+out:
+    json_decref(doc);
+    zp_report_free(ctx, html);
+    zp_report_free(ctx, csv);
+    zp_acct_result_free(ctx, a);
+    zp_acct_input_free(ctx, in);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

@@ -69,6 +69,8 @@ typedef struct zp_dispatch_input {
 
     double import_limit_kw; /* >= 0; INFINITY = unlimited */
     double export_limit_kw; /* >= 0 */
+    const unsigned char *grid_down; /* steps flags: 1 = grid outage (no import and
+                                       no export in that step); NULL = always up */
 
     /* Used by optimising dispatchers only; the rule-based dispatch ignores
      * them. Per-step arrays, NULL = 0. */

@@ -31,6 +31,9 @@ typedef struct zp_sim_opts {
     double replan_h;             /* MPC re-plan interval, hours; 0 = 1 */
     const zp_forecast_opts *forecast; /* MPC forecast methods; NULL = defaults */
     double time_limit_s;         /* per LP solve; 0 = none (then: rule fallback) */
+    zp_time_t outage_from;       /* grid outage [from, to): no import, no export; */
+    zp_time_t outage_to;         /* both 0 = none */
+    int no_reserve;              /* 1: ignore the model's resilience reserve */
     int32_t step_min;            /* run step; 0 = the model's step */
     zp_time_t from;              /* start of the run; 0 = the model's start */
     zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
@@ -100,6 +103,11 @@ typedef struct zp_sim_result {
                                 (iterations, solve_s); zero for rule */
     size_t solves;           /* LP solves made */
     size_t fallbacks;        /* solves that fell back to the rule */
+    size_t outage_steps;     /* steps without the grid */
+    double outage_demand_kwh;   /* demand during the outage (all steps when no outage) */
+    double outage_served_kwh;   /* of it, supplied */
+    double critical_demand_kwh; /* the critical load's demand in those steps */
+    double critical_served_kwh; /* of it, supplied (critical load is served first) */
     zp_pv_totals *pv_totals; /* per array */
 
     zp_sim_energy energy_kwh;

@@ -22,6 +22,8 @@ static const char usage_text[] =
     "  --horizon-h H, --replan-h H, --pv-forecast M, --load-forecast M,\n"
     "  --wind-forecast M, --noise-pct P, --seed N\n"
     "                        MPC settings, as for `zeropark simulate`\n"
+    "  --reserve             hold the model's resilience reserve in MPC and optimal\n"
+    "                        (the rule cannot hold one, so by default none does)\n"
     "  --json                print the comparison as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
 
@@ -34,6 +36,7 @@ static int run(int argc, char **argv)
 {
     static const struct option opts[] = {{"step-min", required_argument, NULL, 's'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"reserve", no_argument, NULL, 'r'},
                                          CLI_SIM_LONG_OPTIONS,
                                          {0, 0, 0, 0}};
     zp_sim_opts so;
@@ -41,6 +44,7 @@ static int run(int argc, char **argv)
     zp_forecast_opts fo;
     zp_forecast_opts_init(&fo);
     so.forecast = &fo;
+    so.no_reserve = 1;
     bool json = false;
     long step = 0;
     int c;
@@ -53,6 +57,8 @@ static int run(int argc, char **argv)
             so.step_min = (int32_t)step;
         } else if (c == 'j') {
             json = true;
+        } else if (c == 'r') {
+            so.no_reserve = 0;
         } else if (c == 'd') {
             return cli_usage_error(&cmd_compare, "--dispatch: compare runs every method");
         } else {

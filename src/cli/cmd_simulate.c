@@ -36,6 +36,9 @@ static const char usage_text[] =
     "  --step-min N          run at N-minute steps (1, 5, 10, 15, 30, 60;\n"
     "                        default: the model's step)\n"
     "  --from TIME, --to TIME  simulate only [from, to) inside the model period\n"
+    "  --outage FROM/TO      cut the grid (no import, no export) from FROM to TO\n"
+    "                        (ISO-8601 times, e.g. 2024-07-15T18:00/2024-07-16T02:00)\n"
+    "  --no-reserve          ignore the model's resilience reserve\n"
     "  --json                print the results document (docs/results.md)\n"
     "  --csv FILE            write every flow of every asset per step to FILE\n"
     "  --db FILE             store the run (results and inputs' SHA-256) in FILE\n"
@@ -138,6 +141,14 @@ static void print_summary(const zp_sim_result *r, const char *path)
             printf("  %-30s %10.2f vs %-10.2f %s\n", r->targets[i].name, r->targets[i].value,
                    r->targets[i].limit, r->targets[i].met ? "met" : "MISSED");
     }
+    if (r->outage_steps || m->resilience.present) {
+        printf("\n  %-30s %16zu\n", "outage steps", r->outage_steps);
+        printf("  %-30s %16.1f of %.1f MWh\n", r->outage_steps ? "served in the outage" : "served",
+               r->outage_served_kwh / 1e3, r->outage_demand_kwh / 1e3);
+        if (m->resilience.present)
+            printf("  %-30s %16.1f of %.1f MWh\n", "critical load served",
+                   r->critical_served_kwh / 1e3, r->critical_demand_kwh / 1e3);
+    }
     if (r->weather_night_zeroed)
         printf("\n  note: %zu weather steps had irradiance at night; set to 0 (see docs/methodology.md)\n",
                r->weather_night_zeroed);
@@ -212,7 +223,8 @@ static int run(int argc, char **argv)
         {"step-min", required_argument, NULL, 's'},
         {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},           {"csv", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'b'},       CLI_SIM_LONG_OPTIONS,
+        {"db", required_argument, NULL, 'b'},       {"outage", required_argument, NULL, 'o'},
+        {"no-reserve", no_argument, NULL, 'n'},     CLI_SIM_LONG_OPTIONS,
         {0, 0, 0, 0}};
     zp_sim_opts so;
     zp_sim_opts_init(&so);
@@ -220,7 +232,7 @@ static int run(int argc, char **argv)
     zp_forecast_opts_init(&fo);
     so.forecast = &fo;
     bool json = false;
-    const char *csv = NULL, *db = NULL, *from_s = NULL, *to_s = NULL;
+    const char *csv = NULL, *db = NULL, *from_s = NULL, *to_s = NULL, *outage_s = NULL;
     long step = 0;
     int c;
     opterr = 0;
@@ -250,6 +262,8 @@ static int run(int argc, char **argv)
         case 'j': json = true; break;
         case 'c': csv = optarg; break;
         case 'b': db = optarg; break;
+        case 'o': outage_s = optarg; break;
+        case 'n': so.no_reserve = 1; break;
         default:
             return cli_usage_error(&cmd_simulate, "unknown option '%s'", argv[optind - 1]);
         }
@@ -277,6 +291,22 @@ static int run(int argc, char **argv)
     if (to_s && !cli_parse_time(to_s, m->utc_offset_min, &so.to)) {
         exit_code = cli_usage_error(&cmd_simulate, "--to '%s': not an ISO-8601 time", to_s);
         goto out;
+    }
+    if (outage_s) {
+        const char *slash = strchr(outage_s, '/');
+        char a[64];
+        size_t la = slash ? (size_t)(slash - outage_s) : 0;
+        if (!slash || la >= sizeof a) {
+            exit_code = cli_usage_error(&cmd_simulate, "--outage '%s': use FROM/TO", outage_s);
+            goto out;
+        }
+        memcpy(a, outage_s, la);
+        a[la] = '\0';
+        if (!cli_parse_time(a, m->utc_offset_min, &so.outage_from) ||
+            !cli_parse_time(slash + 1, m->utc_offset_min, &so.outage_to)) {
+            exit_code = cli_usage_error(&cmd_simulate, "--outage '%s': FROM and TO must be ISO-8601 times", outage_s);
+            goto out;
+        }
     }
     cli_progress prog;
     cli_progress_init(&prog, "simulate");

@@ -448,7 +448,8 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
         const double pv = in->pv_kw ? in->pv_kw[t] : 0.0;
         const double wind = in->wind_kw ? in->wind_kw[t] : 0.0;
         const double firm = in->firm_kw ? in->firm_kw[t] : 0.0;
-        double lim = o->import_limit_kw ? o->import_limit_kw[t] : in->import_limit_kw;
+        const int down = in->grid_down && in->grid_down[t];
+        double lim = down ? 0.0 : o->import_limit_kw ? o->import_limit_kw[t] : in->import_limit_kw;
         lp->imp_lim[t] = lim;
 
         for (size_t c = c0; c < c0 + cps; c++) {
@@ -459,7 +460,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
         ub[c0 + C_PV] = pv;
         ub[c0 + C_WIND] = wind;
         ub[c0 + C_IMP] = isinf(lim) ? LP_INF : lim;
-        ub[c0 + C_EXP] = isinf(in->export_limit_kw) ? LP_INF : in->export_limit_kw;
+        ub[c0 + C_EXP] = down ? 0.0 : isinf(in->export_limit_kw) ? LP_INF : in->export_limit_kw;
         cost[c0 + C_IMP] = import_cost(in, t) * dt;
         cost[c0 + C_EXP] = -export_value(in, t) * dt;
         cost[c0 + C_UNS] = P * dt;

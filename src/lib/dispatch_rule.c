@@ -400,13 +400,14 @@ zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch
         }
         if (deficit < 0.0) /* rounding only */
             deficit = 0.0;
-        double import = fmin(deficit, in->import_limit_kw);
+        const int down = in->grid_down && in->grid_down[t];
+        double import = down ? 0.0 : fmin(deficit, in->import_limit_kw);
         deficit -= import;
 
         /* 5. Export, then curtail. */
         if (surplus < 0.0)
             surplus = 0.0;
-        double export = fmin(surplus, in->export_limit_kw);
+        double export = down ? 0.0 : fmin(surplus, in->export_limit_kw);
         double curtailed = surplus - export;
 
         /* 6. Unserved; forced flexible energy goes first, firm has priority. */

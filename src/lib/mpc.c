@@ -128,6 +128,7 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
     double **slot_kw = NULL;      /* per backlog slot: H values, arrival at [0] */
     double *soc0 = NULL, *energy = NULL, *imp_lim = NULL, *reserve = NULL;
     double *wprice = NULL, *wexp = NULL, *wfac = NULL;
+    unsigned char *wdown = NULL;
     const double **flex_base = NULL;
     zp_storage_state *bat = NULL;
     size_t nslots = 0;
@@ -170,7 +171,9 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
     wexp = zp__calloc(ctx, H, sizeof *wexp);
     wfac = zp__calloc(ctx, H, sizeof *wfac);
     energy = zp__calloc(ctx, ns + 1, sizeof *energy);
-    if (!wflex || !slot_kw || !imp_lim || !reserve || !wprice || !wexp || !wfac || !energy) {
+    wdown = zp__calloc(ctx, H, 1);
+    if (!wflex || !slot_kw || !imp_lim || !reserve || !wprice || !wexp || !wfac || !energy ||
+        !wdown) {
         rc = zp__nomem(ctx);
         goto out;
     }
@@ -240,6 +243,16 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
         win.flex = wflex;
         win.nflex = w;
         win.soc_initial = soc0;
+        /* An outage is not foreseen: the plan knows only whether the grid
+         * is down now, and expects it back at the next step. */
+        unsigned char down_now_flag[1] = {in->grid_down ? in->grid_down[k] : 0};
+        if (in->grid_down && down_now_flag[0]) {
+            memset(wdown, 0, h);
+            wdown[0] = 1;
+            win.grid_down = wdown;
+        } else {
+            win.grid_down = NULL;
+        }
         win.import_price_cny_per_kwh = wprice;
         win.export_price_cny_per_kwh = wexp;
         win.grid_factor_kg_per_kwh = wfac;
@@ -288,6 +301,11 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
              * forecast missed, so it is not spent on grid energy that could
              * as well be bought later. */
             double want = plan->flex_served_kw[i] * dt;
+            /* In a grid outage flexible work waits, past its deadline if
+             * need be, so that storage carries the critical load. */
+            const int down_now = in->grid_down && in->grid_down[t];
+            if (down_now)
+                want = due = 0.0;
             double green = (sum_or_zero(in->pv_kw, t) + sum_or_zero(in->wind_kw, t) -
                             sum_or_zero(in->firm_kw, t)) * dt;
             double beyond = want - due;
@@ -320,7 +338,9 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
              * adjusted so that the grid's limits are met where they can be. */
             double pv = sum_or_zero(in->pv_kw, t), wind = sum_or_zero(in->wind_kw, t);
             double firm = sum_or_zero(in->firm_kw, t);
-            double lim = opts->import_limit_kw ? opts->import_limit_kw[t] : in->import_limit_kw;
+            const int down = in->grid_down && in->grid_down[t];
+            double lim = down ? 0.0 : opts->import_limit_kw ? opts->import_limit_kw[t] : in->import_limit_kw;
+            double xlim = down ? 0.0 : in->export_limit_kw;
             /* Charging the plan meant to take from a forecast surplus is
              * limited to the actual surplus; only what it meant to take
              * from the grid on purpose may come from the grid. */
@@ -364,10 +384,14 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
              * forecast missed. */
             if (net > 0) {
                 if (unit_now >= unit_max_later - 1e-12 * fabs(unit_max_later)) {
+                    /* usable energy after this step's setpoints */
                     double usable = 0;
                     for (size_t s2 = 0; s2 < ns; s2++)
-                        usable += bat[s2].stored_kwh - bat[s2].min_kwh;
-                    double keep = opts->reserve_kwh ? opts->reserve_kwh[t] : 0.0;
+                        usable += bat[s2].stored_kwh - bat[s2].min_kwh +
+                                  (energy[s2] > 0 ? energy[s2] * bat[s2].eta_charge
+                                                  : energy[s2] / bat[s2].eta_discharge) *
+                                      dt;
+                    double keep = opts->reserve_kwh && !down ? opts->reserve_kwh[t] : 0.0;
                     for (size_t s2 = 0; s2 < ns && net > 0 && usable > keep; s2++) {
                         double maxd = zp_storage_max_discharge_kw(&bat[s2], dt);
                         double room = energy[s2] + maxd; /* more discharge possible, kW */
@@ -409,10 +433,10 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
                 energy[s] -= give;
                 net -= give;
             }
-            for (size_t s = 0; s < ns && net < -in->export_limit_kw; s++) {
+            for (size_t s = 0; s < ns && net < -xlim; s++) {
                 /* long: store what cannot be exported */
                 double maxc = zp_storage_max_charge_kw(&bat[s], dt);
-                double take = -in->export_limit_kw - net, room = maxc - energy[s];
+                double take = -xlim - net, room = maxc - energy[s];
                 if (take > room)
                     take = room;
                 energy[s] += take;
@@ -431,7 +455,7 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
                 imp = net < lim ? net : lim;
                 unserved = net - imp;
             } else {
-                exp_ = -net < in->export_limit_kw ? -net : in->export_limit_kw;
+                exp_ = -net < xlim ? -net : xlim;
                 curtailed = -net - exp_;
             }
             /* Curtail PV first; what is used of each source is the rest. */
@@ -520,5 +544,6 @@ out:
     zp__free(ctx, wexp);
     zp__free(ctx, wfac);
     zp__free(ctx, energy);
+    zp__free(ctx, wdown);
     return rc;
 }

@@ -104,6 +104,11 @@ typedef struct sim_priv {
     double *dc_pue;       /* PUE per step when it follows a temperature curve, else NULL */
     double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
     double *scratch;      /* steps values for derived columns, made on first use */
+    unsigned char *grid_down; /* steps flags of a grid outage, or NULL */
+    double *reserve_kwh;  /* steps values of the resilience reserve, or NULL */
+    double *critical_kw;  /* steps values of the critical load, or NULL */
+    double *shed_kw;      /* steps values of load shed in an outage (firm demand above
+                             the critical load), or NULL */
 } sim_priv;
 
 static double *new_array(sim_priv *p, size_t n)
@@ -159,6 +164,7 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
         zp__free(ctx, p->cols[i].name);
     zp__free(ctx, p->cols);
     zp__free(ctx, p->scratch);
+    zp__free(ctx, p->grid_down);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
@@ -231,8 +237,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
     zp_sim_result *r = &p->pub;
     const size_t n = r->steps;
     zp_status rc = ZP_OK;
-    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL, *reserve = NULL;
-    double *implim = NULL;
+    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL;
     if (o->dispatch == ZP_DISPATCH_RULE) {
         r->dispatch = "rule";
         return zp_dispatch_rule(ctx, in, &r->flows);
@@ -273,6 +278,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         zp_lp_opts lo;
         zp_lp_opts_init(&lo);
         lo.time_limit_s = o->time_limit_s;
+        lo.reserve_kwh = p->reserve_kwh;
         rc = zp_dispatch_optimal(ctx, in, &lo, &r->flows, &r->lp);
         if (rc == ZP_OK) {
             r->dispatch = r->lp.fell_back ? "rule (LP failed)" : "optimal";
@@ -303,8 +309,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         }
         mo.fc = &fo;
         mo.clearsky_pv_kw = csky;
-        mo.import_limit_kw = implim;
-        mo.reserve_kwh = reserve;
+        mo.reserve_kwh = p->reserve_kwh;
         mo.time_limit_s = o->time_limit_s;
         zp_mpc_info mi;
         rc = zp__dispatch_mpc(ctx, in, &mo, &r->flows, &mi);
@@ -330,8 +335,6 @@ out:
     zp__free(ctx, xprice);
     zp__free(ctx, fac);
     zp__free(ctx, csky);
-    zp__free(ctx, reserve);
-    zp__free(ctx, implim);
     return rc;
 }
 
@@ -692,6 +695,64 @@ static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *
     in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
     in->objective = m->objective;
     in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    /* A grid outage: no import and no export inside [outage_from, outage_to). */
+    if (opts.outage_from || opts.outage_to) {
+        if (!(opts.outage_to > opts.outage_from)) {
+            rc = zp__error(ctx, ZP_EINVAL, "outage: the end must come after the start");
+            goto fail;
+        }
+        if (!(p->grid_down = zp__calloc(ctx, n ? n : 1, 1))) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++) {
+            zp_time_t a0 = r->start + (zp_time_t)t * r->step_s;
+            p->grid_down[t] = a0 + r->step_s > opts.outage_from && a0 < opts.outage_to;
+            r->outage_steps += p->grid_down[t];
+        }
+        if (!r->outage_steps) {
+            rc = zp__error(ctx, ZP_ERANGE, "outage: the window does not overlap the run");
+            goto fail;
+        }
+        in->grid_down = p->grid_down;
+    }
+    /* Resilience: hold enough usable stored energy to carry the critical
+     * load for reserve_h hours (at the lowest discharge efficiency). */
+    if (m->resilience.present) {
+        if (!(p->critical_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->resilience.critical_load_kw, "resilience.critical_load_kw",
+                               r->start, r->step_s, n, p->critical_kw)))
+            goto fail;
+        if (!opts.no_reserve && m->nstorage && m->resilience.reserve_h > 0) {
+            double eta = 1.0;
+            for (size_t s2 = 0; s2 < m->nstorage; s2++)
+                if (m->storage[s2].discharge_efficiency < eta)
+                    eta = m->storage[s2].discharge_efficiency;
+            if (!(p->reserve_kwh = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->reserve_kwh[t] = p->critical_kw[t] * m->resilience.reserve_h / eta;
+        }
+    }
+    /* In an outage the park sheds what is not critical: only the critical
+     * part of the firm demand stays on (flexible demand waits, as always,
+     * up to its deadline). Without a critical load nothing is shed. */
+    if (p->grid_down && p->critical_kw) {
+        if (!(p->shed_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            if (p->grid_down[t] && p->firm_kw[t] > p->critical_kw[t]) {
+                p->shed_kw[t] = p->firm_kw[t] - p->critical_kw[t];
+                p->firm_kw[t] = p->critical_kw[t];
+            }
+    }
     *flex_out = flex;
     return ZP_OK;
 fail:
@@ -754,7 +815,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         e->grid_import += f->grid_import_kw[t] * dt;
         e->grid_export += f->grid_export_kw[t] * dt;
         e->curtailed += f->curtailed_kw[t] * dt;
-        e->unserved += f->unserved_kw[t] * dt;
+        e->unserved += (f->unserved_kw[t] + (p->shed_kw ? p->shed_kw[t] : 0.0)) * dt;
         double ef = AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, t);
         ef_sum += ef;
         scope2_kg += f->grid_import_kw[t] * dt * ef;
@@ -820,6 +881,26 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
 
     double cons = 0, cfe = 0;
     hourly_matching(r, m, p->firm_kw, NULL, NULL, &cfe, &cons);
+    /* What an outage left without supply. Supply goes to the critical load
+     * first, so its shortfall is what the whole shortfall exceeds the
+     * non-critical demand by. */
+    if (p->grid_down || p->critical_kw) {
+        for (size_t t = 0; t < n; t++) {
+            if (p->grid_down && !p->grid_down[t])
+                continue;
+            double shed = p->shed_kw ? p->shed_kw[t] : 0.0;
+            double dem = p->firm_kw[t] + shed + f->flex_served_kw[t];
+            double crit = p->critical_kw ? fmin(p->critical_kw[t], dem) : 0.0;
+            double uns = f->unserved_kw[t] + shed;
+            double crit_uns = uns - (dem - crit);
+            if (crit_uns < 0)
+                crit_uns = 0;
+            r->outage_demand_kwh += dem * dt;
+            r->outage_served_kwh += (dem - uns) * dt;
+            r->critical_demand_kwh += crit * dt;
+            r->critical_served_kwh += (crit - crit_uns) * dt;
+        }
+    }
     r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
     double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
@@ -873,6 +954,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
         (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
         (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
+        (p->shed_kw && (rc = add_col(p, p->shed_kw, "shed_kw"))) ||
         (rc = add_derived(p, COL_CONSUMPTION, "consumption_kw")) ||
         (rc = add_derived(p, COL_CFE, "carbon_free_kw")) ||
         (rc = add_derived(p, COL_SCOPE2_KG, "scope2_location_kg")))
@@ -940,6 +1022,8 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
 /* ---- results document ------------------------------------------------- */
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static int p_reserve_held(const zp_sim_result *r) { return ((const sim_priv *)r)->reserve_kwh != NULL; }
 
 zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, char **out)
 {
@@ -1017,6 +1101,14 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                           num(100.0 * t->ac_kwh / (m->pv[i].capacity_kwp * (double)r->steps * r->step_h))));
     }
     json_object_set_new(doc, "pv", pv);
+    if (r->outage_steps || m->resilience.present)
+        json_object_set_new(
+            doc, "resilience",
+            json_pack("{s:I, s:b, s:o, s:o, s:o, s:o}", "outage_steps", (json_int_t)r->outage_steps,
+                      "reserve_held", p_reserve_held(r), "demand_kwh", num(r->outage_demand_kwh),
+                      "served_kwh", num(r->outage_served_kwh), "critical_demand_kwh",
+                      num(r->critical_demand_kwh), "critical_served_kwh",
+                      num(r->critical_served_kwh)));
     json_object_set_new(doc, "weather_repairs",
                         json_pack("{s:I}", "night_irradiance_zeroed", (json_int_t)r->weather_night_zeroed));
     json_object_set_new(doc, "seconds", json_real(r->seconds));

@@ -159,6 +159,40 @@ ZP_API zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
 ZP_API zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit,
                                 double *t_co2_per_unit, const char **source);
 
+/* ---- One plan: what the live controller runs every few minutes -------- */
+
+typedef struct zp_plan_opts {
+    zp_time_t at;              /* first step of the plan (a step of the model period) */
+    double horizon_h;          /* hours ahead; default 24 */
+    int32_t step_min;          /* 0 = the model's step */
+    const zp_forecast_opts *forecast; /* NULL = defaults */
+    const double *soc_initial; /* nstorage fractions now; NULL = the model's soc_initial */
+    const char *mps_path;      /* write the exact LP as free MPS; NULL = none */
+} zp_plan_opts;
+
+typedef struct zp_plan {
+    const zp_model *model;     /* borrowed */
+    zp_time_t start;           /* = opts.at */
+    int32_t step_s;
+    double step_h;
+    size_t steps;              /* horizon, cut at the end of the model period */
+    double *pv_kw, *wind_kw, *firm_kw, *flex_kw; /* the forecasts planned on */
+    double *price_cny_per_kwh, *grid_factor_kg_per_kwh;
+    double csi;                /* clear-sky index of the PV forecast (NaN if unused) */
+    zp_dispatch_result *flows; /* per-step setpoints and flows */
+    zp_lp_info lp;             /* the solve */
+} zp_plan;
+
+/* Defaults: horizon 24 h. */
+ZP_API void zp_plan_opts_init(zp_plan_opts *o);
+/* Forecast from what is known before opts->at and solve the dispatch LP
+ * over the horizon (the model's resilience reserve is held). */
+ZP_API zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *opts,
+                              zp_plan **out);
+ZP_API void zp_plan_free(zp_ctx *ctx, zp_plan *pl);
+/* The plan as JSON (docs/cli.md, "optimize"); free with zp_sim_text_free. */
+ZP_API zp_status zp_plan_json(zp_ctx *ctx, const zp_plan *pl, int indent, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@
 static const cli_cmd *const commands[] = {
     &cmd_simulate,
     &cmd_compare,
+    &cmd_optimize,
     &cmd_account,
     &cmd_report,
     &cmd_forecast,

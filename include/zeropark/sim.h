@@ -112,7 +112,10 @@ typedef struct zp_sim_result {
 
     zp_sim_energy energy_kwh;
     zp_sim_emissions emissions_t;
-    double market_factor_kg_per_kwh; /* factor applied to import net of certificates */
+    double market_factor_kg_per_kwh; /* residual factor applied to import net of
+                                        certificates (the accounting engine's) */
+    const char *market_factor_source; /* its source (owned by the result), or NULL */
+    double grid_import_weighted_kg_per_kwh; /* location factor weighted by import */
     double green_share_volumetric_pct;
     double green_share_hourly_pct;
     double pue;              /* facility / IT energy; NaN without a data center */

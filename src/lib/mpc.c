@@ -361,7 +361,15 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
             }
             if (!(unit_now < unit_max_later))
                 grid_charge = 0;
+            /* Actual surplus serves queued flexible demand before it is
+             * stored: served directly it loses nothing, stored it loses
+             * the round trip. */
             double actual_surplus = pv + wind - firm - flex_kw;
+            if (actual_surplus > 0 && !down_now) {
+                double more = serve_queue(q, nfl, actual_surplus * dt, t, dt, res) / dt;
+                flex_kw += more;
+                actual_surplus -= more;
+            }
             double charge_cap = (grid_charge > 0 ? grid_charge : 0) +
                                 (actual_surplus > 0 ? actual_surplus : 0);
             double net = firm + flex_kw - pv - wind;
@@ -419,9 +427,9 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
                 }
             }
             if (net < 0) {
-                double extra = serve_queue(q, nfl, -net * dt, t, dt, res) / dt;
-                flex_kw += extra;
-                net += extra;
+                double more = serve_queue(q, nfl, -net * dt, t, dt, res) / dt;
+                flex_kw += more;
+                net += more;
             }
             double demand = firm + flex_kw;
             for (size_t s = 0; s < ns && net > lim; s++) {

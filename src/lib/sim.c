@@ -8,6 +8,7 @@
  */
 #include "internal.h"
 #include "mpc.h"
+#include "zeropark/carbon.h"
 #include "zeropark/forecast.h"
 #include "zeropark/sim.h"
 #include "zeropark/series.h"
@@ -105,6 +106,7 @@ typedef struct sim_priv {
     double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
     double *scratch;      /* steps values for derived columns, made on first use */
     unsigned char *grid_down; /* steps flags of a grid outage, or NULL */
+    char *market_source;  /* source of the market-based residual factor */
     double *reserve_kwh;  /* steps values of the resilience reserve, or NULL */
     double *critical_kw;  /* steps values of the critical load, or NULL */
     double *shed_kw;      /* steps values of load shed in an outage (firm demand above
@@ -165,6 +167,7 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     zp__free(ctx, p->cols);
     zp__free(ctx, p->scratch);
     zp__free(ctx, p->grid_down);
+    zp__free(ctx, p->market_source);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
@@ -875,6 +878,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if (net_import < 0)
         net_import = 0;
     r->market_factor_kg_per_kwh = import_weighted_factor;
+    r->grid_import_weighted_kg_per_kwh = import_weighted_factor;
     em->scope2_market = net_import * import_weighted_factor / 1000.0;
     em->total_location = em->scope1 + em->scope2_location;
     em->total_market = em->scope1 + em->scope2_market;
@@ -964,6 +968,41 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         (r->price_cny_per_kwh && (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh"))) ||
         (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
         goto fail;
+
+    /* Market-based Scope 2 comes from the accounting engine, so that the
+     * simulation and `zeropark account` agree by construction: certificates
+     * and contracts first, the rest at the factor set's residual mix (or
+     * what the model's "accounting" section chooses). */
+    {
+        zp_acct_input *ai = NULL;
+        zp_acct_result *ar = NULL;
+        zp_acct_opts ao;
+        zp_acct_opts_from_model(&ao, m);
+        ao.by = 0;
+        if ((rc = zp_acct_from_sim(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar))) {
+            zp_acct_input_free(ctx, ai);
+            goto fail;
+        }
+        em->scope2_market = ar->total.scope2_market_t;
+        em->total_market = em->scope1 + em->scope2_market;
+        r->market_factor_kg_per_kwh = ar->residual.value;
+        /* The source text belongs to the factor set, freed with ar. */
+        if (ar->residual.source &&
+            !(p->market_source = zp__strdup(ctx, ar->residual.source))) {
+            zp_acct_result_free(ctx, ar);
+            zp_acct_input_free(ctx, ai);
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        r->market_factor_source = p->market_source;
+        for (size_t i = 0; i < r->ntargets; i++)
+            if (strcmp(r->targets[i].name, "max_emissions_t") == 0) {
+                r->targets[i].value = em->total_market;
+                r->targets[i].met = em->total_market <= r->targets[i].limit * (1 + 1e-9);
+            }
+        zp_acct_result_free(ctx, ar);
+        zp_acct_input_free(ctx, ai);
+    }
 
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1084,10 +1123,11 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   num(r->lp.build_s + r->lp.solve_s)));
     /* Beyond the stable core: what the numbers rest on. */
     json_object_set_new(doc, "factors",
-                        json_pack("{s:s, s:o, s:o, s:f}", "grid_source",
+                        json_pack("{s:s, s:o, s:o, s:s?, s:f}", "grid_source",
                                   m->grid.emission_factor_source ? m->grid.emission_factor_source : "park model",
-                                  "grid_import_weighted_kg_per_kwh", num(r->market_factor_kg_per_kwh),
-                                  "market_kg_per_kwh", num(r->market_factor_kg_per_kwh),
+                                  "grid_import_weighted_kg_per_kwh", num(r->grid_import_weighted_kg_per_kwh),
+                                  "market_residual_kg_per_kwh", num(r->market_factor_kg_per_kwh),
+                                  "market_residual_source", r->market_factor_source,
                                   "green_certificates_mwh", m->green_certificates_mwh));
     json_t *pv = json_array();
     for (size_t i = 0; i < m->npv; i++) {

@@ -269,5 +269,79 @@ contains "$tmp/err" "is not inside the model period"
 expect 2 "$zp" simulate "$tmp/m/model.json"
 contains "$tmp/err" "pv[0].tilt_deg"
 
+# --- optimize, compare, forecast ---------------------------------------------------
+bs="$src/examples/baoshan-park/model.json"
+expect 0 "$zp" optimize "$bs" --at 2024-07-15T08:00 --horizon-h 12 --json --export-mps "$tmp/plan.mps"
+cp "$tmp/out" "$tmp/plan.json"
+if command -v glpsol >/dev/null 2>&1; then
+    glpsol --freemps "$tmp/plan.mps" -o "$tmp/plan.glpk" >/dev/null 2>&1
+    "$PY" - "$tmp/plan.json" "$tmp/plan.glpk" <<'PY' && ok || bad "optimize: GLPK's optimum of the exported MPS equals zeropark's"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+g = float(re.search(r"Objective:\s+obj = ([-0-9.eE+]+)", open(sys.argv[2]).read()).group(1))
+z = d["solver"]["objective"]
+assert d["solver"]["status"] == "optimal" and len(d["steps"]) == 12, d["solver"]
+assert abs(z - g) <= 1e-6 * max(1.0, abs(g)), (z, g)
+PY
+else
+    echo "SKIP: glpsol not installed (Debian glpk-utils); the GLPK check did not run" >&2
+fi
+expect 2 "$zp" optimize "$bs"
+contains "$tmp/err" "missing --at"
+expect 2 "$zp" optimize "$bs" --at 2023-07-15T08:00
+contains "$tmp/err" "must be a step of the model period"
+expect 2 "$zp" optimize "$bs" --at 2024-07-15T08:00 --soc 0.5,0.6
+contains "$tmp/err" "one fraction 0..1 per battery (1)"
+
+expect 0 "$zp" compare "$bs" --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "compare: optimal <= mpc <= rule on the industrial park"
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = {x["method"]: x["objective"] for x in d["methods"]}
+assert o["optimal"] <= o["mpc"] * (1 + 1e-9) and o["mpc"] <= o["rule"], o
+assert d["objective"] == "cost_with_carbon_price"
+PY
+expect 2 "$zp" compare "$bs" --dispatch rule
+contains "$tmp/err" "compare runs every method"
+
+expect 0 "$zp" forecast "$sg" --at 2024-06-01T00:00 --horizon-h 48 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "forecast --json: 48 hourly steps from the origin"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["horizon_steps"] == 48 and len(d["steps"]) == 48, d.keys()
+assert d["steps"][0]["time"] == "2024-06-01T00:00:00+08:00"
+assert all(s["pv_kw"] >= 0 for s in d["steps"])
+PY
+
+# --- account and report -----------------------------------------------------------
+expect 0 "$zp" account "$sg" --run 1 --db "$tmp/runs.db" --json
+cp "$tmp/out" "$tmp/acct.json"
+expect 0 "$zp" simulate "$sg" --json
+"$PY" - "$tmp/acct.json" "$tmp/out" <<'PY' && ok || bad "account of a simulation equals the simulation's emissions"
+import json, sys
+a = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+def find(d, key):
+    if isinstance(d, dict):
+        if key in d and isinstance(d[key], (int, float)): return d[key]
+        for v in d.values():
+            r = find(v, key)
+            if r is not None: return r
+    return None
+for k in ["scope2_location", "total_location", "total_market"]:
+    x, y = find(a, k), s["emissions_t"][k]
+    assert x is not None and abs(x - y) <= 1e-9 * abs(y), (k, x, y)
+PY
+expect 0 "$zp" report "$sg" --html "$tmp/report.html" --lang zh
+contains "$tmp/out" "report.html"
+"$PY" - "$tmp/report.html" <<'PY' && ok || bad "report: self-contained HTML with the five charts"
+import sys
+h = open(sys.argv[1], encoding="utf-8").read()
+assert h.startswith("<!DOCTYPE html>") or h.lower().startswith("<!doctype html>")
+for c in ["chart-emissions", "chart-sources", "chart-heatmap", "chart-burndown", "chart-pue"]:
+    assert c in h, c
+assert "http://" not in h.replace("http://www.w3.org", "") and "https://" not in h
+PY
+expect 2 "$zp" report "$sg" --lang fr --html "$tmp/x.html"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

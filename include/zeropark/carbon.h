@@ -224,6 +224,13 @@ ZP_API void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in);
  * refrigerants, contracts and water from the model's "accounting"
  * section. The input borrows r's arrays: r must outlive it. */
 ZP_API zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out);
+/* The same run as ONE step of mean power covering the whole run: every
+ * total (Scope 1, location- and market-based Scope 2, energy, tce) is
+ * exact, while per-step results (hourly matching, months, days) are not
+ * meaningful. For callers that need the totals of a long fine-grained run
+ * without copying its series (the simulation's market-based figures). */
+ZP_API zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r,
+                                          zp_acct_input **out);
 
 /* Metered data: CSV files whose columns follow the meter naming
  * convention (docs/methodology.md "Meter names"):

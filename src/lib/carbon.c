@@ -2341,6 +2341,101 @@ out:
     return rc;
 }
 
+zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out)
+{
+    zp_acct_input *in = NULL;
+    zp_status rc;
+    if (!ctx || !r || !out || !r->flows || !r->model)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_sim_summary: NULL argument")
+                   : ZP_EINVAL;
+    *out = NULL;
+    const zp_model *m = r->model;
+    const zp_dispatch_result *f = r->flows;
+    const size_t n = r->steps;
+    if ((double)n * r->step_s > 2147483647.0)
+        return zp__error(ctx, ZP_ERANGE, "zp_acct_from_sim_summary: run longer than 68 years");
+    if ((rc = input_new(ctx, &in)))
+        return rc;
+    input_owned *o = in->owned_;
+    in->source = "simulation";
+    in->start = r->start;
+    in->step_s = (int32_t)(n * (size_t)r->step_s);
+    in->steps = 1;
+    /* One step of mean power over the run: every total is exact. */
+    const double *cons = sim_column(r, "consumption_kw");
+    if (!cons) {
+        rc = zp__error(ctx, ZP_EINVAL, "simulation result has no consumption_kw column");
+        goto out;
+    }
+    double v[7] = {0}, kg = 0, dn = (double)n;
+    for (size_t t = 0; t < n; t++) {
+        v[0] += f->grid_import_kw[t];
+        v[1] += f->grid_export_kw[t];
+        v[2] += f->pv_used_kw[t];
+        v[3] += f->wind_used_kw[t];
+        v[4] += cons[t];
+        if (r->dc_it_kw)
+            v[5] += r->dc_it_kw[t];
+        if (r->grid_factor_kg_per_kwh)
+            kg += f->grid_import_kw[t] * r->grid_factor_kg_per_kwh[t];
+    }
+    const double *fac = r->dc_it_kw ? sim_column(r, "datacenter.facility_kw") : NULL;
+    for (size_t t = 0; fac && t < n; t++)
+        v[6] += fac[t];
+    double *a[8];
+    for (size_t k = 0; k < 8; k++)
+        if (!(a[k] = input_array(ctx, in, 1))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+    for (size_t k = 0; k < 7; k++)
+        a[k][0] = v[k] / dn;
+    in->grid_import_kw = a[0];
+    in->grid_export_kw = a[1];
+    in->pv_kw = a[2];
+    in->wind_kw = a[3];
+    in->consumption_kw = a[4];
+    in->dc_it_kw = r->dc_it_kw ? a[5] : NULL;
+    in->dc_facility_kw = r->dc_it_kw ? a[6] : NULL;
+    if (r->grid_factor_kg_per_kwh) {
+        /* the import-weighted factor keeps location-based Scope 2 exact */
+        double mean = 0;
+        for (size_t t = 0; t < n; t++)
+            mean += r->grid_factor_kg_per_kwh[t] / dn;
+        a[7][0] = v[0] > 0 ? kg / v[0] : mean;
+        in->grid_factor_kg_per_kwh = a[7];
+    }
+    if (m->nstorage) {
+        if (!(o->storage = zp__calloc(ctx, m->nstorage, sizeof *o->storage))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        for (size_t s = 0; s < m->nstorage; s++) {
+            double *ch = input_array(ctx, in, 1), *dis = input_array(ctx, in, 1);
+            if (!ch || !dis) {
+                rc = zp__nomem(ctx);
+                goto out;
+            }
+            ch[0] = f->storage[s].charge_kwh / (dn * r->step_h);
+            dis[0] = f->storage[s].discharge_kwh / (dn * r->step_h);
+            o->storage[s] = (zp_acct_storage){m->storage[s].name, ch, dis,
+                                              m->storage[s].charge_efficiency,
+                                              m->storage[s].discharge_efficiency,
+                                              f->storage[s].soc_start * m->storage[s].energy_kwh};
+        }
+        in->storage = o->storage;
+        in->nstorage = m->nstorage;
+    }
+    double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
+    if ((rc = input_from_model(ctx, in, m, frac)))
+        goto out;
+    *out = in;
+    in = NULL;
+out:
+    zp_acct_input_free(ctx, in);
+    return rc;
+}
+
 /* ---- input from metered series (CSV or store) ---------------------------- */
 
 typedef struct meter_spec {

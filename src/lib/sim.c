@@ -979,7 +979,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         zp_acct_opts ao;
         zp_acct_opts_from_model(&ao, m);
         ao.by = 0;
-        if ((rc = zp_acct_from_sim(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar))) {
+        if ((rc = zp_acct_from_sim_summary(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar))) {
             zp_acct_input_free(ctx, ai);
             goto fail;
         }

@@ -130,7 +130,7 @@ static void campus_load(zp_ctx *ctx, const zp_model *m, int step_min, const char
     zp_sim_result_free(ctx, r);
 
     c->fl = (zp_dispatch_flex){"datacenter", c->flex, m->datacenter.flexible.max_delay_h,
-                               m->datacenter.flexible.share};
+                               m->datacenter.flexible.share, NULL, 0};
     c->st = m->storage[0];
     zp_dispatch_input_init(&c->in);
     c->in.steps = c->steps;

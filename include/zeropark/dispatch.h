@@ -45,6 +45,13 @@ typedef struct zp_dispatch_flex {
                             is share x kw (kw a whole load, or IT power with the
                             share times the PUE), which saves the caller a copy
                             of a long series */
+    const double *queued_kw; /* nqueued values: flexible energy still waiting at the
+                                start, from the arrivals of steps -nqueued .. -1
+                                (oldest first), as kW over one step; NULL = none.
+                                Each keeps its deadline (arrival + max delay).
+                                Used by the LP (rolling horizon); the rule-based
+                                dispatch ignores it. */
+    size_t nqueued;          /* at most floor(max_delay_h / step_h) */
 } zp_dispatch_flex;
 
 typedef struct zp_dispatch_input {

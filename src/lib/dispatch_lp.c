@@ -95,7 +95,7 @@ enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
 
 /* Arrays of the handle, each with its own capacity. */
 enum { B_ETA, B_START, B_INDEX, B_VALUE, B_COLLB, B_COLUB, B_OBJ, B_ROWLB, B_ROWUB, B_STATUS,
-       B_ARR, B_LATE, B_IMPLIM, B_COUNT };
+       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_COUNT };
 
 struct zp_lp {
     zp_ctx *ctx;
@@ -121,6 +121,7 @@ struct zp_lp {
     /* Per-solve data. */
     double *arr;      /* steps * nfl: deferrable flexible arrivals a'_jt (kW) */
     double *late;     /* steps: flexible arrivals due at once, all loads */
+    double *queued0;  /* nfl: flexible energy queued before step 0 (kW over a step) */
     double *imp_lim;  /* steps: import limit */
 
     size_t cap[B_COUNT];
@@ -393,6 +394,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
 
     if ((rc = ensure(lp, &lp->arr, B_ARR, n * (J > 0 ? J : 1), sizeof(double))) ||
         (rc = ensure(lp, &lp->late, B_LATE, n, sizeof(double))) ||
+        (rc = ensure(lp, &lp->queued0, B_QUEUED, J > 0 ? J : 1, sizeof(double))) ||
         (rc = ensure(lp, &lp->imp_lim, B_IMPLIM, n, sizeof(double))))
         return rc;
 
@@ -425,6 +427,11 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
     double *arr = lp->arr, *late = lp->late;
     for (size_t t = 0; t < n; t++)
         late[t] = 0.0;
+    for (size_t j = 0; j < J; j++) {
+        lp->queued0[j] = 0.0;
+        for (size_t q = 0; in->flex[j].queued_kw && q < in->flex[j].nqueued; q++)
+            lp->queued0[j] += in->flex[j].queued_kw[q];
+    }
     for (size_t j = 0; j < J; j++) {
         size_t D = delay_steps(&in->flex[j], dt, n);
         for (size_t t = 0; t < n; t++) {
@@ -499,7 +506,24 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
              * ones from prefix sums (long double, so the difference of two
              * large sums keeps a small window accurate). */
             double win = 0.0, qmax = 0.0;
-            if (D <= 64) {
+            const zp_dispatch_flex *fj = &in->flex[j];
+            if (fj->queued_kw && fj->nqueued && t < D) {
+                /* Arrivals before step 0 still queued (index u < 0). */
+                const long nq = (long)fj->nqueued;
+                for (long u = (long)t - (long)D; u <= (long)t; u++) {
+                    double au = u >= 0 ? a[u] : (u >= -nq ? fj->queued_kw[nq + u] : 0.0);
+                    win += au;
+                    if (u + (long)D > (long)t)
+                        qmax += au;
+                }
+                if (D > 64) { /* keep the prefix sums in step */
+                    prefix += a[t];
+                    if (t >= D)
+                        psum1 += a[t - D];
+                    if (t >= D + 1)
+                        psum0 += a[t - D - 1];
+                }
+            } else if (D <= 64) {
                 for (size_t u = t >= D ? t - D : 0; u <= t; u++) {
                     win += a[u];
                     if (u + D > t)
@@ -517,7 +541,8 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             ub[cf] = win;
             ub[cf + 1] = qmax;
             cost[cf + 1] = eps * dt;
-            rl[t * rps + row_fq(lp, j)] = ru[t * rps + row_fq(lp, j)] = a[t];
+            rl[t * rps + row_fq(lp, j)] = ru[t * rps + row_fq(lp, j)] =
+                a[t] + (t == 0 ? lp->queued0[j] : 0.0);
             /* Unserved is at most the demand that can fall in the step. */
             ub[c0 + C_UNS] += win;
         }
@@ -656,6 +681,7 @@ void zp_lp_free(zp_lp *lp)
     zp__free(ctx, lp->status);
     zp__free(ctx, lp->arr);
     zp__free(ctx, lp->late);
+    zp__free(ctx, lp->queued0);
     zp__free(ctx, lp->imp_lim);
     zp_lp_free(lp->sub);
     zp__free(ctx, lp->sub_flex);
@@ -828,7 +854,7 @@ static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r
             size_t D = delay_steps(&in->flex[j], dt, n);
             double late_j = D > n - 1 - t ? flex_arrival(&in->flex[j], t) : 0.0;
             double s_j = X(cf) + late_j;
-            double q_prev = t ? X(cf + 1 - cps) : 0.0;
+            double q_prev = t ? X(cf + 1 - cps) : lp->queued0[j];
             /* Oldest first: what is served comes from the queue first. */
             double from_queue = fmin(X(cf), q_prev);
             ft->served_kwh += s_j * (1.0 - frac) * dt;
@@ -901,7 +927,7 @@ static void crash_basis(zp_lp *lp)
         memset(rs + r0, ST_AT_LOWER, rps);
         double need = lp->rowlb[r0]; /* firm + late */
         for (size_t j = 0; j < J; j++) {
-            need += lp->arr[j * n + t];
+            need += lp->arr[j * n + t] + (t == 0 ? lp->queued0[j] : 0.0);
             cs[c0 + col_fl(lp, j)] = ST_BASIC;
         }
         for (size_t k = 0; k < K; k++)
@@ -979,10 +1005,15 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
         w.export_price_cny_per_kwh = in->export_price_cny_per_kwh ? in->export_price_cny_per_kwh + s : NULL;
         w.grid_factor_kg_per_kwh = in->grid_factor_kg_per_kwh ? in->grid_factor_kg_per_kwh + s : NULL;
         w.soc_initial = soc;
+        w.grid_down = in->grid_down ? in->grid_down + s : NULL;
         for (size_t j = 0; j < J; j++) {
             lp->sub_flex[j] = in->flex[j];
             if (in->flex[j].kw)
                 lp->sub_flex[j].kw = in->flex[j].kw + s;
+            if (s > 0) { /* only the first window starts with the queue */
+                lp->sub_flex[j].queued_kw = NULL;
+                lp->sub_flex[j].nqueued = 0;
+            }
         }
         w.flex = lp->sub_flex;
         zp_lp_opts so;

@@ -94,6 +94,18 @@ zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
         if (!(f->share >= 0.0) || !isfinite(f->share))
             return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': share %g must "
                              "be finite and >= 0", j, name, f->share);
+        if (f->nqueued > (size_t)floor(f->max_delay_h / in->step_h + 1e-9))
+            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': %zu queued "
+                             "steps, more than its delay of %g h allows", j, name, f->nqueued,
+                             f->max_delay_h);
+        if (f->nqueued && !f->queued_kw)
+            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': nqueued %zu "
+                             "without queued_kw", j, name, f->nqueued);
+        for (size_t q = 0; f->queued_kw && q < f->nqueued; q++)
+            if (!(f->queued_kw[q] >= 0.0) || !isfinite(f->queued_kw[q]))
+                return zp__error(ctx, ZP_EDATA, "dispatch: flexible load %zu '%s': queued_kw[%zu] "
+                                 "is %g; values must be finite and >= 0", j, name, q,
+                                 f->queued_kw[q]);
         if (!(f->max_delay_h >= 0.0) || !isfinite(f->max_delay_h))
             return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': max_delay_h "
                              "%g must be finite and >= 0", j, name, f->max_delay_h);

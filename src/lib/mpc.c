@@ -19,10 +19,10 @@
  *      cannot be exported first charges the batteries, then is curtailed.
  *
  * The queue of one load keeps arrival order (one delay per load), so it is
- * a FIFO of (energy, deadline). In the LP the queued energy appears as one
- * extra flexible demand per remaining deadline r = 0..D-1, arriving at the
- * first step with a delay of r steps: the LP's shape stays the same from
- * one plan to the next, which is what lets it reuse its basis.
+ * a FIFO of (energy, deadline). The LP takes it as the energy still queued
+ * from the D steps before its horizon (zp_dispatch_flex.queued_kw): the
+ * LP's shape stays the same from one plan to the next, which is what lets
+ * it reuse its basis.
  */
 #include "mpc.h"
 #include "internal.h"
@@ -125,13 +125,12 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
     fifo *q = NULL;
     size_t *dsteps = NULL;
     zp_dispatch_flex *wflex = NULL;
-    double **slot_kw = NULL;      /* per backlog slot: H values, arrival at [0] */
+    double **slot_kw = NULL;      /* per flexible load: its queue by arrival step */
     double *soc0 = NULL, *energy = NULL, *imp_lim = NULL, *reserve = NULL;
     double *wprice = NULL, *wexp = NULL, *wfac = NULL;
     unsigned char *wdown = NULL;
     const double **flex_base = NULL;
     zp_storage_state *bat = NULL;
-    size_t nslots = 0;
 
     if ((rc = zp_dispatch_result_new(ctx, n, ns, nfl, &res)))
         return rc;
@@ -147,7 +146,6 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
     }
     for (size_t j = 0; j < nfl; j++) {
         dsteps[j] = delay_steps(in->flex[j].max_delay_h, dt);
-        nslots += dsteps[j];
         q[j].cap = dsteps[j] + 2;
         if (!(q[j].v = zp__calloc(ctx, q[j].cap, sizeof *q[j].v))) {
             rc = zp__nomem(ctx);
@@ -163,8 +161,8 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
             zp_storage_state_init(&bat[s], &in->storage[s]);
         res->storage[s].soc_start = zp_storage_soc(&bat[s]);
     }
-    wflex = zp__calloc(ctx, nfl + nslots + 1, sizeof *wflex);
-    slot_kw = zp__calloc(ctx, nslots + 1, sizeof *slot_kw);
+    wflex = zp__calloc(ctx, nfl + 1, sizeof *wflex);
+    slot_kw = zp__calloc(ctx, nfl + 1, sizeof *slot_kw);
     imp_lim = zp__calloc(ctx, H, sizeof *imp_lim);
     reserve = zp__calloc(ctx, H, sizeof *reserve);
     wprice = zp__calloc(ctx, H, sizeof *wprice);
@@ -177,8 +175,8 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
         rc = zp__nomem(ctx);
         goto out;
     }
-    for (size_t k = 0; k < nslots; k++)
-        if (!(slot_kw[k] = zp__calloc(ctx, H, sizeof(double)))) {
+    for (size_t j = 0; j < nfl; j++)
+        if (!(slot_kw[j] = zp__calloc(ctx, dsteps[j] + 1, sizeof(double)))) {
             rc = zp__nomem(ctx);
             goto out;
         }
@@ -202,29 +200,25 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
         size_t h = n - k < H ? n - k : H;
         if ((rc = zp_forecast_make(ctx, &fin, opts->fc, k, h, &fc)))
             goto out;
-        /* The window's flexible demands: forecast arrivals, then the queue
-         * as one demand per remaining deadline. */
-        size_t w = 0;
+        /* The window's flexible demands: forecast arrivals, and the queue
+         * as energy that arrived before the window's first step (by
+         * arrival step, so each keeps its deadline; anything overdue after
+         * an outage counts as the oldest, due at once). */
+        size_t w = nfl;
         for (size_t j = 0; j < nfl; j++) {
-            wflex[w] = in->flex[j];
-            wflex[w].kw = fc.flex_kw[j];
-            w++;
-        }
-        size_t slot = 0;
-        for (size_t j = 0; j < nfl; j++) {
-            for (size_t r = 0; r < dsteps[j]; r++, slot++) {
-                memset(slot_kw[slot], 0, h * sizeof(double));
-                for (size_t i = 0; i < q[j].len; i++) {
-                    const fifo_item *it = &q[j].v[(q[j].head + i) % q[j].cap];
-                    if (it->deadline == k + r)
-                        slot_kw[slot][0] += it->kwh / dt;
-                }
-                wflex[w].name = in->flex[j].name;
-                wflex[w].kw = slot_kw[slot];
-                wflex[w].max_delay_h = (double)r * dt;
-                wflex[w].share = 0.0;
-                w++;
+            wflex[j] = in->flex[j];
+            wflex[j].kw = fc.flex_kw[j];
+            size_t D = dsteps[j];
+            double *qb = slot_kw[j];
+            memset(qb, 0, (D ? D : 1) * sizeof(double));
+            for (size_t m2 = 0; m2 < q[j].len; m2++) {
+                const fifo_item *it = &q[j].v[(q[j].head + m2) % q[j].cap];
+                size_t idx = it->arrival + D >= k ? it->arrival + D - k : 0;
+                if (D)
+                    qb[idx < D ? idx : D - 1] += it->kwh / dt;
             }
+            wflex[j].queued_kw = D ? qb : NULL;
+            wflex[j].nqueued = D;
         }
         for (size_t s = 0; s < ns; s++)
             soc0[s] = zp_storage_soc(&bat[s]);
@@ -543,8 +537,8 @@ out:
     zp__free(ctx, bat);
     zp__free(ctx, soc0);
     zp__free(ctx, wflex);
-    for (size_t k = 0; slot_kw && k < nslots; k++)
-        zp__free(ctx, slot_kw[k]);
+    for (size_t j = 0; slot_kw && j < nfl; j++)
+        zp__free(ctx, slot_kw[j]);
     zp__free(ctx, slot_kw);
     zp__free(ctx, imp_lim);
     zp__free(ctx, reserve);

@@ -634,7 +634,9 @@ static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *
         r->load_kw[i] = arr;
         double share = l->flexible.present ? l->flexible.share : 0.0;
         if (share > 0)
-            flex[nflex++] = (zp_dispatch_flex){l->name, arr, l->flexible.max_delay_h, share};
+            flex[nflex++] = (zp_dispatch_flex){.name = l->name, .kw = arr,
+                                               .max_delay_h = l->flexible.max_delay_h,
+                                               .share = share};
         for (size_t t = 0; t < n; t++)
             p->firm_kw[t] += (1.0 - share) * arr[t];
     }
@@ -664,9 +666,9 @@ static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *
             fac_scale = 1.0;
         }
         if (share > 0)
-            flex[nflex++] = (zp_dispatch_flex){"datacenter", fac,
-                                               m->datacenter.flexible.max_delay_h,
-                                               share * fac_scale};
+            flex[nflex++] = (zp_dispatch_flex){.name = "datacenter", .kw = fac,
+                                               .max_delay_h = m->datacenter.flexible.max_delay_h,
+                                               .share = share * fac_scale};
         for (size_t t = 0; t < n; t++)
             p->firm_kw[t] += (1.0 - share) * fac[t] * fac_scale;
     }

@@ -334,7 +334,7 @@ static void test_flexible_delay_and_deadline(void **state)
     (void)state;
     zp_ctx *ctx = zp_ctx_new();
     double fkw[6] = {100, 0, 0, 0, 0, 0}, pv[6] = {0, 0, 60, 0, 0, 0};
-    zp_dispatch_flex f = {"factory", fkw, 3.0, 0};
+    zp_dispatch_flex f = {"factory", fkw, 3.0, 0, NULL, 0};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     in.steps = 6;
@@ -409,7 +409,7 @@ static void test_flexible_edf(void **state)
     zp_ctx *ctx = zp_ctx_new();
     double a[6] = {100, 0, 0, 0, 0, 0}, b[6] = {100, 0, 0, 0, 0, 0};
     double pv[6] = {0, 150, 0, 0, 0, 0};
-    zp_dispatch_flex f[2] = {{"A", a, 5.0, 0}, {"B", b, 1.0, 0}};
+    zp_dispatch_flex f[2] = {{"A", a, 5.0, 0, NULL, 0}, {"B", b, 1.0, 0, NULL, 0}};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     in.steps = 6;
@@ -447,7 +447,7 @@ static void test_flexible_unserved_and_horizon(void **state)
     (void)state;
     zp_ctx *ctx = zp_ctx_new();
     double firm[1] = {50}, fkw[1] = {100};
-    zp_dispatch_flex f = {NULL, fkw, 0.0, 0};
+    zp_dispatch_flex f = {NULL, fkw, 0.0, 0, NULL, 0};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     in.steps = 1;
@@ -529,8 +529,8 @@ static void year_make(year *y, size_t steps, double step_h, uint64_t seed)
         y->fa[t] = 3000.0 * test_rnd();
         y->fb[t] = test_rnd() < 0.1 ? 0.0 : 8000.0 * test_rnd();
     }
-    y->flex[0] = (zp_dispatch_flex){"factory", y->fa, 6.0, 0};
-    y->flex[1] = (zp_dispatch_flex){"datacenter", y->fb, 12.0, 0};
+    y->flex[0] = (zp_dispatch_flex){"factory", y->fa, 6.0, 0, NULL, 0};
+    y->flex[1] = (zp_dispatch_flex){"datacenter", y->fb, 12.0, 0, NULL, 0};
     y->st[0] = small_bess();
     y->st[0].energy_kwh = 40000;
     y->st[0].power_kw = 10000;
@@ -621,7 +621,7 @@ static void test_random_flexible_conservation(void **state)
         double delay_h = floor(test_rnd() * 30.0) * step_h;
         if (run_i % 7 == 0)
             delay_h = 1e6; /* longer than the horizon */
-        zp_dispatch_flex f = {"f", fk, delay_h, 0};
+        zp_dispatch_flex f = {"f", fk, delay_h, 0, NULL, 0};
         zp_storage s = small_bess();
         zp_dispatch_input in;
         zp_dispatch_input_init(&in);
@@ -643,7 +643,7 @@ static void test_random_flexible_conservation(void **state)
         assert_non_null(whole);
         for (size_t t = 0; t < steps; t++)
             whole[t] = fk[t] / 0.4;
-        zp_dispatch_flex f2 = {"f", whole, delay_h, 0.4};
+        zp_dispatch_flex f2 = {"f", whole, delay_h, 0.4, NULL, 0};
         in.flex = &f2;
         zp_dispatch_result *r2 = run(ctx, &in);
         for (size_t t = 0; t < steps; t++) {
@@ -689,7 +689,7 @@ static void test_input_errors(void **state)
     zp_dispatch_result *r = (zp_dispatch_result *)1;
     double pv[3] = {1, NAN, 3}, neg[3] = {1, 2, -3};
     zp_storage s = small_bess();
-    zp_dispatch_flex f = {"fab", neg, 2.0, 0};
+    zp_dispatch_flex f = {"fab", neg, 2.0, 0, NULL, 0};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     assert_true(isinf(in.import_limit_kw) && in.export_limit_kw == 0.0);

@@ -225,7 +225,7 @@ static void test_flexible(void **state)
 {
     zp_ctx *ctx = *state;
     double f[4] = {0.8, 0.8, 0.2, 0.0}, kw[4] = {40, 0, 10, 0};
-    zp_dispatch_flex fl = {"jobs", kw, 2.0, 0.0};
+    zp_dispatch_flex fl = {"jobs", kw, 2.0, 0.0, NULL, 0};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     in.steps = 4;
@@ -360,8 +360,8 @@ static void rnd_case_make(rnd_case *c, size_t steps, double dt, uint64_t seed, i
         c->eprice[t] = 0.2 * test_rnd();
         c->factor[t] = 0.4 + 0.4 * test_rnd();
     }
-    c->fl[0] = (zp_dispatch_flex){"f0", c->flex0, 4.0, 0.0};
-    c->fl[1] = (zp_dispatch_flex){"f1", c->flex1, 6.0, 0.25};
+    c->fl[0] = (zp_dispatch_flex){"f0", c->flex0, 4.0, 0.0, NULL, 0};
+    c->fl[1] = (zp_dispatch_flex){"f1", c->flex1, 6.0, 0.25, NULL, 0};
     c->st[0] = bess(800, 200, 0.95, 0.95, 0.1, 0.9, soc_at_min ? 0.1 : 0.2 + 0.6 * test_rnd());
     c->st[1] = bess(300, 150, 0.9, 0.92, 0.05, 1.0, soc_at_min ? 0.05 : 0.5);
     zp_dispatch_input_init(&c->in);

@@ -26,7 +26,8 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/zeropark simulate $(MODEL) --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
+	$(BUILD)/zeropark simulate $(MODEL) --dispatch optimal --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
+	$(BUILD)/zeropark compare $(MODEL)
 	$(BUILD)/zeropark report $(MODEL) --html $(BUILD)/report.html
 
 test:

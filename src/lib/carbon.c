@@ -1424,7 +1424,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     const zp_factor_set *fs;
     zp_acct_result *r = NULL;
     flows fl;
-    double *w = NULL, *e_total = NULL, *e_green = NULL;
+    double *w = NULL, *e_total = NULL, *e_green = NULL, *bstep = NULL;
     size_t *day_first = NULL, *month_first = NULL;
     zp_status rc = ZP_OK;
     char tb[ZP_TIME_BUFSIZE], tb2[ZP_TIME_BUFSIZE];
@@ -1546,7 +1546,8 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         !(r->consumption_kw = zp__calloc(ctx, n, sizeof(double))) ||
         !(w = zp__calloc(ctx, n, sizeof(double))) ||
         (in->nstorage && (!(e_total = zp__calloc(ctx, in->nstorage, sizeof(double))) ||
-                          !(e_green = zp__calloc(ctx, in->nstorage, sizeof(double)))))) {
+                          !(e_green = zp__calloc(ctx, in->nstorage, sizeof(double))) ||
+                          !(bstep = zp__calloc(ctx, 4 * in->nstorage, sizeof(double)))))) {
         rc = zp__nomem(ctx);
         goto out;
     }
@@ -1614,36 +1615,17 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         w[t] = cons > 0 ? loc_kg / cons : 0;
 
         /* Hourly matching (docs/methodology.md "Green share"). */
-        double ren = AT0(pvv, t) + AT0(wnd, t);
-        double direct = ren < cons ? ren : cons;
-        double surplus = ren - direct;
-        double green_dis = 0;
-        for (size_t s = 0; s < in->nstorage; s++) {
+        const size_t nb = in->nstorage;
+        double *cb = bstep, *db = bstep + nb, *ec = bstep + 2 * nb, *ed = bstep + 3 * nb;
+        for (size_t s = 0; s < nb; s++) {
             const zp_acct_storage *b = &in->storage[s];
-            double c = AT0(b->charge_kw, t), d = AT0(b->discharge_kw, t);
-            if (c > 0) {
-                double g = surplus < c ? surplus : c;
-                surplus -= g;
-                e_total[s] += c * b->charge_efficiency * dt;
-                e_green[s] += g * b->charge_efficiency * dt;
-            }
-            if (d > 0) {
-                double frac = e_total[s] > 1e-12 ? e_green[s] / e_total[s] : 0.0;
-                if (frac > 1)
-                    frac = 1;
-                double removed = d / b->discharge_efficiency * dt;
-                green_dis += d * frac;
-                e_green[s] -= frac * removed;
-                e_total[s] -= removed;
-                if (e_green[s] < 0)
-                    e_green[s] = 0;
-                if (e_total[s] < 0)
-                    e_total[s] = 0;
-            }
+            cb[s] = AT0(b->charge_kw, t);
+            db[s] = AT0(b->discharge_kw, t);
+            ec[s] = b->charge_efficiency;
+            ed[s] = b->discharge_efficiency;
         }
-        double cfe = direct + green_dis;
-        if (cfe > cons)
-            cfe = cons;
+        double cfe = zp__cfe_step(in->nstorage, cb, db, ec, ed, e_total, e_green,
+                                  AT0(pvv, t) + AT0(wnd, t), cons, dt);
         r->cfe_kw[t] = cfe;
         r->consumption_kw[t] = cons;
 
@@ -1977,6 +1959,7 @@ out:
     zp__free(ctx, w);
     zp__free(ctx, e_total);
     zp__free(ctx, e_green);
+    zp__free(ctx, bstep);
     zp__free(ctx, day_first);
     zp__free(ctx, month_first);
     flows_free(ctx, &fl);
@@ -2246,6 +2229,38 @@ static zp_status input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_model
     in->certificates_mwh = m->green_certificates_mwh * frac;
     in->green_contracts_mwh = a->green_power_contracts_mwh * frac;
     return ZP_OK;
+}
+
+double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const double *eta_c,
+                    const double *eta_d, double *total_kwh, double *green_kwh, double ren_kw,
+                    double cons_kw, double dt_h)
+{
+    double direct = ren_kw < cons_kw ? ren_kw : cons_kw;
+    double surplus = ren_kw - direct, green_dis = 0;
+    for (size_t s = 0; s < nbat; s++) {
+        double c = c_kw[s], d = d_kw[s];
+        if (c > 0) {
+            double g = surplus < c ? surplus : c;
+            surplus -= g;
+            total_kwh[s] += c * eta_c[s] * dt_h;
+            green_kwh[s] += g * eta_c[s] * dt_h;
+        }
+        if (d > 0) {
+            double frac = total_kwh[s] > 1e-12 ? green_kwh[s] / total_kwh[s] : 0.0;
+            if (frac > 1)
+                frac = 1;
+            double removed = d / eta_d[s] * dt_h;
+            green_dis += d * frac;
+            green_kwh[s] -= frac * removed;
+            total_kwh[s] -= removed;
+            if (green_kwh[s] < 0)
+                green_kwh[s] = 0;
+            if (total_kwh[s] < 0)
+                total_kwh[s] = 0;
+        }
+    }
+    double cfe = direct + green_dis;
+    return cfe < cons_kw ? cfe : cons_kw;
 }
 
 zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out)

@@ -413,13 +413,17 @@ fail:
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
  * green. */
-static void hourly_matching(const zp_sim_result *r, const zp_model *m, const double *firm_kw,
-                            double *cfe_kw, double *consumption_kw, double *cfe_kwh,
-                            double *consumption_kwh)
+static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
+                                 const double *firm_kw, double *cfe_kw, double *consumption_kw,
+                                 double *cfe_kwh, double *consumption_kwh)
 {
     const zp_dispatch_result *f = r->flows;
-    double e_total[64] = {0}, e_green[64] = {0};
-    size_t ns = m->nstorage < 64 ? m->nstorage : 64;
+    const size_t ns = m->nstorage;
+    double *buf = zp__calloc(ctx, 6 * ns + 1, sizeof *buf);
+    if (!buf)
+        return zp__nomem(ctx);
+    double *e_total = buf, *e_green = buf + ns, *cb = buf + 2 * ns, *db = buf + 3 * ns;
+    double *ec = buf + 4 * ns, *ed = buf + 5 * ns;
     for (size_t s = 0; s < ns; s++)
         e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
     double dt = r->step_h;
@@ -431,40 +435,20 @@ static void hourly_matching(const zp_sim_result *r, const zp_model *m, const dou
         if (consumption_kw)
             consumption_kw[t] = cons;
         *consumption_kwh += cons * dt;
-        double ren = f->pv_used_kw[t] + f->wind_used_kw[t];
-        double direct = ren < cons ? ren : cons;
-        double surplus = ren - direct;
-        double green_dis = 0;
         for (size_t s = 0; s < ns; s++) {
-            const zp_storage *b = &m->storage[s];
-            double c = f->storage[s].charge_kw[t], d = f->storage[s].discharge_kw[t];
-            if (c > 0) {
-                double g = surplus < c ? surplus : c;
-                surplus -= g;
-                e_total[s] += c * b->charge_efficiency * dt;
-                e_green[s] += g * b->charge_efficiency * dt;
-            }
-            if (d > 0) {
-                double frac = e_total[s] > 1e-12 ? e_green[s] / e_total[s] : 0.0;
-                if (frac > 1)
-                    frac = 1;
-                double removed = d / b->discharge_efficiency * dt;
-                green_dis += d * frac;
-                e_green[s] -= frac * removed;
-                e_total[s] -= removed;
-                if (e_green[s] < 0)
-                    e_green[s] = 0;
-                if (e_total[s] < 0)
-                    e_total[s] = 0;
-            }
+            cb[s] = f->storage[s].charge_kw[t];
+            db[s] = f->storage[s].discharge_kw[t];
+            ec[s] = m->storage[s].charge_efficiency;
+            ed[s] = m->storage[s].discharge_efficiency;
         }
-        double cfe = direct + green_dis;
-        if (cfe > cons)
-            cfe = cons;
+        double cfe = zp__cfe_step(ns, cb, db, ec, ed, e_total, e_green,
+                                  f->pv_used_kw[t] + f->wind_used_kw[t], cons, dt);
         if (cfe_kw)
             cfe_kw[t] = cfe;
         *cfe_kwh += cfe * dt;
     }
+    zp__free(ctx, buf);
+    return ZP_OK;
 }
 
 /* Everything before the dispatch: the run window and step, weather, PV,
@@ -886,7 +870,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     em->total_market = em->scope1 + em->scope2_market;
 
     double cons = 0, cfe = 0;
-    hourly_matching(r, m, p->firm_kw, NULL, NULL, &cfe, &cons);
+    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons)))
+        goto fail;
     /* What an outage left without supply. Supply goes to the critical load
      * first, so its shortfall is what the whole shortfall exceeds the
      * non-critical demand by. */
@@ -1040,10 +1025,12 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
     double a, b;
     switch (c->kind) {
     case COL_CFE:
-        hourly_matching(r, r->model, p->firm_kw, p->scratch, NULL, &a, &b);
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b))
+            return NULL;
         break;
     case COL_CONSUMPTION:
-        hourly_matching(r, r->model, p->firm_kw, NULL, p->scratch, &a, &b);
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b))
+            return NULL;
         break;
     case COL_SCOPE2_KG:
         for (size_t t = 0; t < r->steps; t++)

@@ -491,6 +491,19 @@ out:
     return rc;
 }
 
+zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len)
+{
+    zp_factor_set *fs = NULL;
+    zp_status rc = set_new(ctx, "fuzz", &fs);
+    if (rc)
+        return rc;
+    size_t i = which % ZP_ARRAY_LEN(table_defs);
+    rc = table_parse(ctx, buf, len, table_defs[i].file, table_defs[i].cols, table_defs[i].ncols,
+                     table_defs[i].fn, fs);
+    zp_factor_set_free(ctx, fs);
+    return rc;
+}
+
 static zp_status read_small_file(zp_ctx *ctx, const char *path, char **buf, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -61,6 +61,10 @@ double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const d
                     const double *eta_d, double *total_kwh, double *green_kwh, double ren_kw,
                     double cons_kw, double dt_h);
 
+/* carbon.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
+ * 4 power_coal, modulo 5) from a buffer into a throw-away set (fuzzing). */
+zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len);
+
 #define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

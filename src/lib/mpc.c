@@ -305,7 +305,9 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
             double beyond = want - due;
             double serve = due;
             if (beyond > 0) {
-                double from_green = green > 0 ? (beyond < green ? beyond : green) : 0.0;
+                /* what is due takes the on-site supply first */
+                double green_left = green - due;
+                double from_green = green_left > 0 ? (beyond < green_left ? beyond : green_left) : 0.0;
                 double from_grid = beyond - from_green;
                 serve += from_green;
                 if (from_grid > 0) {

@@ -349,10 +349,11 @@ static void check_flows(const zp_model *m, const zp_sim_result *r)
     }
 }
 
-/* The optimum with perfect foresight is at least as good as the rule and
- * as rolling-horizon MPC on forecasts, in the model's own objective; on
- * the industrial park (time-of-use prices) MPC also beats the rule. Two
- * weeks of March keep the test short under the sanitizers. */
+/* optimal <= mpc <= rule in the model's own objective: perfect foresight
+ * is at least as good as rolling-horizon MPC on forecasts, which is at
+ * least as good as the rule (on the campus, with a constant grid factor,
+ * MPC ties the rule; on the park with time-of-use prices it gains more
+ * than 5 %). Two weeks of March keep the test short under the sanitizers. */
 static void test_dispatch_ordering(void **state)
 {
     (void)state;
@@ -372,10 +373,10 @@ static void test_dispatch_ordering(void **state)
         check_flows(m, rule);
         check_flows(m, mpc);
         check_flows(m, opt);
-        assert_true(opt->objective <= rule->objective * (1 + 1e-9));
         assert_true(opt->objective <= mpc->objective * (1 + 1e-9));
-        if (e == 0) /* cost with a carbon price, time-of-use tariff */
-            assert_true(mpc->objective < rule->objective);
+        assert_true(mpc->objective <= rule->objective * (1 + 1e-9));
+        if (e == 0) /* cost with a carbon price, time-of-use tariff: MPC gains */
+            assert_true(mpc->objective < 0.95 * rule->objective);
         zp_sim_result_free(ctx, rule);
         zp_sim_result_free(ctx, mpc);
         zp_sim_result_free(ctx, opt);

@@ -18,6 +18,7 @@
 #include "zeropark/sim.h"
 #include "zeropark/carbon.h"
 #include "zeropark/report.h"
+#include "zeropark/sched.h"
 
 #ifdef __cplusplus
 extern "C" {

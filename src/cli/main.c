@@ -19,6 +19,7 @@ static const cli_cmd *const commands[] = {
     &cmd_account,
     &cmd_report,
     &cmd_forecast,
+    &cmd_schedule,
     &cmd_validate,
     &cmd_solar,
     &cmd_weather,

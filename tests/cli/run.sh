@@ -343,5 +343,29 @@ assert "http://" not in h.replace("http://www.w3.org", "") and "https://" not in
 PY
 expect 2 "$zp" report "$sg" --lang fr --html "$tmp/x.html"
 
+# --- schedule ---------------------------------------------------------------------
+ed="$src/examples/east-data-west-compute"
+expect 0 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --json
+"$PY" - "$tmp/out" "$ed/sites.json" <<'PY' && ok || bad "schedule --json: greedy beats both baselines and places every job"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = {x["method"]: x for x in d["results"]}
+g, now, sdk = r["greedy"], r["run_now"], r["carbon_aware_sdk"]
+assert g["placed"] == d["jobs"] == 10000 and g["unplaced"] == 0, g
+assert g["emissions_kg"] < now["emissions_kg"] and g["emissions_kg"] < sdk["emissions_kg"]
+# the reduction printed is the one the totals give
+red = 100 * (now["emissions_kg"] - g["emissions_kg"]) / now["emissions_kg"]
+assert abs(red - d["reductions"]["emissions_vs_run_now_pct"]) < 1e-9, (red, d["reductions"])
+# per-site loads never exceed capacity
+sites = {s["name"]: s for s in json.load(open(sys.argv[2]))["sites"]}
+for name, loads in d["load_kw"].items():
+    cap = sites[name]["capacity_kw"]
+    assert max(loads) <= cap + 1e-6, (name, max(loads), cap)
+PY
+expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --method exact
+contains "$tmp/err" "the exact method takes up to 5000 jobs"
+expect 2 "$zp" schedule --sites "$ed/sites.json"
+contains "$tmp/err" "--jobs"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,317 @@
+/*
+ * cmd_schedule.c - `zeropark schedule --sites FILE --jobs FILE`: place
+ * compute jobs across sites and hours (greedy or exact), side by side with
+ * the run-now-at-home and Carbon-Aware-SDK baselines (docs/schedule.md).
+ */
+#define _DEFAULT_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "zeropark/sched.h"
+
+static const char usage_text[] =
+    "usage: zeropark schedule --sites FILE --jobs FILE [options]\n"
+    "\n"
+    "Place every job in a site and hourly slots so that emissions (or cost) are\n"
+    "least, within site capacity, latency bounds, release and deadline; compare\n"
+    "with running each job at once at its home site, and with the Carbon Aware\n"
+    "SDK's rule (lowest-intensity window at home, capacity ignored).\n"
+    "\n"
+    "Options:\n"
+    "  --sites FILE          sites, regions, latencies, intensity (JSON, docs/schedule.md)\n"
+    "  --jobs FILE           jobs (CSV: id,class,home,region,latency_ms,release,\n"
+    "                        deadline,duration,power_kw,preemptible,min_chunk)\n"
+    "  --method M            greedy (default) or exact (MIP; a few thousand jobs)\n"
+    "  --objective O         carbon (default), cost or cost_with_carbon_price\n"
+    "  --time-limit S        exact: solver time limit in seconds (default 60)\n"
+    "  --csv FILE            write the per-job placement (id,site,start,slots,reason)\n"
+    "  --site-load SITE=FILE write SITE's scheduled IT load as a time,it_kw CSV\n"
+    "                        (for a park model's datacenter.it_power_kw)\n"
+    "  --json                print the result as JSON (docs/schedule.md)\n"
+    "  -h, --help            show this help\n";
+
+static int run(int argc, char **argv);
+const cli_cmd cmd_schedule = {"schedule", "carbon-aware placement of compute jobs across sites",
+                              usage_text, run};
+
+static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
+
+static json_t *totals_json(const zp_sched_result *r)
+{
+    const zp_sched_totals *t = &r->totals;
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:{s:I, s:I, s:I}, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+        "method", r->method, "placed", (json_int_t)t->placed, "unplaced",
+        (json_int_t)t->unplaced, "unplaced_by_reason", "latency",
+        (json_int_t)t->unplaced_by_reason[ZP_SCHED_LATENCY], "window",
+        (json_int_t)t->unplaced_by_reason[ZP_SCHED_WINDOW], "capacity",
+        (json_int_t)t->unplaced_by_reason[ZP_SCHED_CAPACITY], "it_kwh", t->it_kwh,
+        "facility_kwh", t->facility_kwh, "green_kwh", t->green_kwh, "grid_kwh", t->grid_kwh,
+        "emissions_kg", t->emissions_kg, "cost_cny", t->cost_cny, "objective", t->objective,
+        "green_share_pct", t->green_share_pct, "overload_kwh", t->overload_kwh, "seconds",
+        r->seconds);
+    if (o && !isnan(r->bound))
+        json_object_set_new(o, "bound", json_real(r->bound));
+    return o;
+}
+
+static double pct(double base, double x)
+{
+    return base != 0 ? 100.0 * (base - x) / fabs(base) : 0.0;
+}
+
+/* Per-job placement as CSV; slots are listed (space separated) only for
+ * jobs that run in pieces. */
+static int write_csv(const char *path, const zp_sched_problem *p, const zp_sched_result *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_err("schedule", "%s: cannot write", path);
+        return EXIT_USAGE;
+    }
+    int32_t *buf = malloc((p->nslots + 1) * sizeof *buf);
+    if (!buf) {
+        fclose(f);
+        return EXIT_INTERNAL;
+    }
+    fputs("id,site,start,slots,reason\n", f);
+    for (size_t j = 0; j < p->njobs; j++) {
+        const zp_sched_placement *pl = &r->place[j];
+        const char *id = zp_sched_job_id(p, j);
+        int quote = strpbrk(id, ",\"\n") != NULL;
+        if (quote) {
+            fputc('"', f);
+            for (const char *c = id; *c; c++) {
+                if (*c == '"')
+                    fputc('"', f);
+                fputc(*c, f);
+            }
+            fputc('"', f);
+        } else {
+            fputs(id, f);
+        }
+        if (pl->site < 0) {
+            fprintf(f, ",,,,%s\n", zp_sched_reason_name(pl->reason));
+            continue;
+        }
+        fprintf(f, ",%s,%d,", p->sites[pl->site].name, pl->start);
+        if (pl->slot_off >= 0) {
+            size_t n = zp_sched_result_job_slots(p, r, j, buf);
+            for (size_t k = 0; k < n; k++)
+                fprintf(f, k ? " %d" : "%d", buf[k]);
+        }
+        fputs(",placed\n", f);
+    }
+    free(buf);
+    if (fclose(f) != 0) {
+        cli_err("schedule", "%s: write failed", path);
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+static int write_site_load(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_result *r,
+                           const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    size_t s;
+    for (s = 0; eq && s < p->nsites; s++)
+        if (strlen(p->sites[s].name) == (size_t)(eq - spec) &&
+            memcmp(p->sites[s].name, spec, (size_t)(eq - spec)) == 0)
+            break;
+    if (!eq || s == p->nsites) {
+        cli_err("schedule", "--site-load '%s': use SITE=FILE with a site of the sites file", spec);
+        return EXIT_USAGE;
+    }
+    char *text;
+    size_t len;
+    zp_status rc = zp_sched_site_load_csv(ctx, p, r, s, &text, &len);
+    if (rc)
+        return cli_fail("schedule", ctx, rc);
+    FILE *f = fopen(eq + 1, "w");
+    int e = EXIT_OK;
+    if (!f || fwrite(text, 1, len, f) != len) {
+        cli_err("schedule", "%s: cannot write", eq + 1);
+        e = EXIT_USAGE;
+    }
+    if (f && fclose(f) != 0)
+        e = EXIT_INTERNAL;
+    zp_sched_text_free(ctx, text);
+    return e;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"sites", required_argument, NULL, 's'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"method", required_argument, NULL, 'm'},
+                                         {"objective", required_argument, NULL, 'o'},
+                                         {"time-limit", required_argument, NULL, 't'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"site-load", required_argument, NULL, 'l'},
+                                         {"json", no_argument, NULL, 'J'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *sites = NULL, *jobs = NULL, *csv = NULL, *site_load[16];
+    size_t nsite_load = 0;
+    int exact = 0, json = 0;
+    zp_sched_opts so;
+    zp_sched_opts_init(&so);
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': sites = optarg; break;
+        case 'j': jobs = optarg; break;
+        case 'c': csv = optarg; break;
+        case 'J': json = 1; break;
+        case 'h': return cli_help(&cmd_schedule);
+        case 'm':
+            if (strcmp(optarg, "greedy") == 0)
+                exact = 0;
+            else if (strcmp(optarg, "exact") == 0)
+                exact = 1;
+            else
+                return cli_usage_error(&cmd_schedule, "--method '%s': use greedy or exact", optarg);
+            break;
+        case 'o': {
+            size_t k;
+            for (k = 0; k < 3 && strcmp(optarg, obj_names[k]) != 0; k++)
+                ;
+            if (k == 3)
+                return cli_usage_error(&cmd_schedule,
+                                       "--objective '%s': use carbon, cost or cost_with_carbon_price",
+                                       optarg);
+            so.objective = (zp_sched_objective)k;
+            break;
+        }
+        case 't':
+            if (!cli_parse_double(optarg, 0.001, 1e6, &so.time_limit_s))
+                return cli_usage_error(&cmd_schedule, "--time-limit '%s': seconds > 0", optarg);
+            break;
+        case 'l':
+            if (nsite_load == 16)
+                return cli_usage_error(&cmd_schedule, "--site-load: at most 16");
+            site_load[nsite_load++] = optarg;
+            break;
+        default: return cli_usage_error(&cmd_schedule, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(&cmd_schedule, "unexpected argument '%s'", argv[optind]);
+    if (!sites || !jobs)
+        return cli_usage_error(&cmd_schedule, "missing %s", !sites ? "--sites FILE" : "--jobs FILE");
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    zp_sched_problem *p = NULL;
+    zp_sched_result *r[3] = {NULL, NULL, NULL};
+    int exit_code = EXIT_OK;
+    zp_status rc = zp_sched_sites_load(ctx, sites, &p);
+    if (!rc)
+        rc = zp_sched_jobs_load(ctx, p, jobs);
+    if (rc) {
+        exit_code = cli_fail("schedule", ctx, rc);
+        goto out;
+    }
+    for (size_t s = 0; s < p->nsites; s++)
+        if (p->sites[s].park_model) {
+            cli_err("schedule", "%s: site '%s': \"park_model\" coupling is not implemented yet; "
+                                "give green_kw and pue instead (docs/schedule.md, \"Coupling\")",
+                    sites, p->sites[s].name);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+    rc = exact ? zp_sched_exact(ctx, p, &so, &r[0]) : zp_sched_greedy(ctx, p, &so, &r[0]);
+    if (rc == ZP_EUNSUPPORTED) {
+        cli_err("schedule", "--method exact is not available in this build: %s",
+                zp_ctx_errmsg(ctx));
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (!rc)
+        rc = zp_sched_baseline_run(ctx, p, &so, ZP_SCHED_RUN_NOW, &r[1]);
+    if (!rc)
+        rc = zp_sched_baseline_run(ctx, p, &so, ZP_SCHED_CARBON_AWARE_SDK, &r[2]);
+    if (rc) {
+        exit_code = cli_fail("schedule", ctx, rc);
+        goto out;
+    }
+    /* The checker guards every answer we print. */
+    if ((rc = zp_sched_check(ctx, p, r[0], 0, NULL))) {
+        exit_code = cli_fail("schedule", ctx, rc);
+        goto out;
+    }
+    if (csv && (exit_code = write_csv(csv, p, r[0])) != EXIT_OK)
+        goto out;
+    for (size_t k = 0; k < nsite_load; k++)
+        if ((exit_code = write_site_load(ctx, p, r[0], site_load[k])) != EXIT_OK)
+            goto out;
+    const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
+    if (json) {
+        json_t *res = json_array(), *load = json_object(), *unpl = json_array();
+        for (int i = 0; i < 3; i++)
+            json_array_append_new(res, totals_json(r[i]));
+        for (size_t s = 0; s < p->nsites; s++) {
+            json_t *a = json_array();
+            for (size_t t = 0; t < p->nslots; t++)
+                json_array_append_new(a, json_real(r[0]->load_kw[s * p->nslots + t]));
+            json_object_set_new(load, p->sites[s].name, a);
+        }
+        /* every unplaced job, with its reason: none is dropped silently */
+        for (size_t j = 0; j < p->njobs; j++)
+            if (r[0]->place[j].site < 0)
+                json_array_append_new(unpl, json_pack("{s:s, s:I, s:s}", "id", zp_sched_job_id(p, j),
+                                                      "line", (json_int_t)p->jobs[j].line, "reason",
+                                                      zp_sched_reason_name(r[0]->place[j].reason)));
+        char tb[ZP_TIME_BUFSIZE];
+        json_t *doc = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:o, s:{s:f, s:f, s:f, s:f}, s:o, s:o}",
+            "sites_file", sites, "jobs_file", jobs, "method", exact ? "exact" : "greedy",
+            "objective", obj_names[so.objective], "start",
+            zp_time_format(p->start, p->offset_min, tb), "slots", (json_int_t)p->nslots, "jobs",
+            (json_int_t)p->njobs, "slot_h", p->slot_h, "results", res, "reductions",
+            "emissions_vs_run_now_pct", pct(rn->emissions_kg, g->emissions_kg),
+            "emissions_vs_carbon_aware_sdk_pct", pct(sdk->emissions_kg, g->emissions_kg),
+            "objective_vs_run_now_pct", pct(rn->objective, g->objective),
+            "objective_vs_carbon_aware_sdk_pct", pct(sdk->objective, g->objective), "load_kw",
+            load, "unplaced", unpl);
+        cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        printf("%zu jobs, %zu sites, %zu slots of %g h; objective: %s\n\n", p->njobs, p->nsites,
+               p->nslots, p->slot_h, obj_names[so.objective]);
+        printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
+        printf("  %-28s %16zu %16zu %16zu\n", "placed", g->placed, rn->placed, sdk->placed);
+        printf("  %-28s %16zu %16zu %16zu\n", "unplaced", g->unplaced, rn->unplaced, sdk->unplaced);
+        printf("  %-28s %16.1f %16.1f %16.1f\n", "emissions (t CO2)", g->emissions_kg / 1e3,
+               rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3);
+        printf("  %-28s %16.0f %16.0f %16.0f\n", "grid cost (CNY)", g->cost_cny, rn->cost_cny,
+               sdk->cost_cny);
+        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly", g->green_share_pct,
+               rn->green_share_pct, sdk->green_share_pct);
+        printf("  %-28s %16.0f %16.0f %16.0f\n", "IT energy (MWh)", g->it_kwh / 1e3,
+               rn->it_kwh / 1e3, sdk->it_kwh / 1e3);
+        printf("  %-28s %16.0f %16.0f %16.0f\n", "over capacity (MWh)", g->overload_kwh / 1e3,
+               rn->overload_kwh / 1e3, sdk->overload_kwh / 1e3);
+        printf("  %-28s %16.3f %16.3f %16.3f\n", "run time (s)", r[0]->seconds, r[1]->seconds,
+               r[2]->seconds);
+        printf("\n  emissions vs run-now: %.1f%% less; vs Carbon Aware SDK rule: %.1f%% less\n",
+               pct(rn->emissions_kg, g->emissions_kg), pct(sdk->emissions_kg, g->emissions_kg));
+        if (g->unplaced)
+            printf("  %zu jobs not placed (latency %zu, window %zu, capacity %zu): see --json or "
+                   "--csv\n",
+                   g->unplaced, g->unplaced_by_reason[ZP_SCHED_LATENCY],
+                   g->unplaced_by_reason[ZP_SCHED_WINDOW], g->unplaced_by_reason[ZP_SCHED_CAPACITY]);
+    }
+out:
+    for (int i = 0; i < 3; i++)
+        zp_sched_result_free(ctx, r[i]);
+    zp_sched_problem_free(ctx, p);
+    zp_ctx_free(ctx);
+    return exit_code;
+}

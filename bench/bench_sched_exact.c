@@ -5,7 +5,11 @@
  * (greedy and exact objectives, CBC's bound, whether optimal, gap in %),
  * then one summary line with the gap percentiles.
  *
- * Usage: bench_sched_exact [instances (50)] [time limit per solve, s (60)]
+ * Usage: bench_sched_exact [instances (10)] [time limit per solve, s (10)]
+ *                          [fewest jobs (20)] [most jobs (120)]
+ * The defaults keep `make bench` short; the issue's range is
+ * `bench_sched_exact 50 600 200 2000` (hours, and CBC may not prove
+ * optimality at the top of it).
  */
 #include "zeropark/sched.h"
 
@@ -88,15 +92,19 @@ static double pct(const double *v, size_t n, double q)
 
 int main(int argc, char **argv)
 {
-    size_t n = argc > 1 ? (size_t)atol(argv[1]) : 50;
-    double limit = argc > 2 ? atof(argv[2]) : 60;
+    size_t n = argc > 1 ? (size_t)atol(argv[1]) : 10;
+    double limit = argc > 2 ? atof(argv[2]) : 10;
+    size_t nmin = argc > 3 ? (size_t)atol(argv[3]) : 20;
+    size_t nmax = argc > 4 ? (size_t)atol(argv[4]) : 120;
+    if (nmax < nmin)
+        nmax = nmin;
     zp_ctx *ctx = zp_ctx_new();
     double *gap = calloc(n ? n : 1, sizeof *gap), *gapb = calloc(n ? n : 1, sizeof *gapb);
     size_t ng = 0, nopt = 0;
     if (!ctx || !gap || !gapb)
         return 1;
     for (size_t i = 0; i < n; i++) {
-        size_t N = 200 + (size_t)((double)i * 1800.0 / (double)(n > 1 ? n - 1 : 1));
+        size_t N = nmin + (size_t)((double)i * (double)(nmax - nmin) / (double)(n > 1 ? n - 1 : 1));
         zp_sched_problem *p = make(ctx, i + 1, N);
         zp_sched_opts o;
         zp_sched_opts_init(&o);

@@ -276,6 +276,23 @@ ZP_API void zp_sched_text_free(zp_ctx *ctx, char *text);
 ZP_API zp_status zp_sched_write_mps(zp_ctx *ctx, const zp_sched_problem *p,
                                     const zp_sched_opts *opts, const char *path);
 
+/* ---- Coupling with a park model --------------------------------------- */
+
+typedef struct zp_sched_park_info {
+    double mean_green_kw;          /* mean surplus taken as green supply */
+    double pue;                    /* the PUE the site now uses */
+    double green_share_hourly_pct; /* the park's own hourly-matched share (rule run) */
+} zp_sched_park_info;
+
+/* Site s names a park model (path relative to sites_path's directory):
+ * simulate the park at the schedule's slot length (rule-based dispatch)
+ * and take its hourly surplus - PV and wind it would curtail - as the
+ * site's green_kw, slot by slot at the same local time of year, and its
+ * data center's PUE. info may be NULL. Errors: the model's, or
+ * ZP_EUNSUPPORTED for slots that are not a model step. */
+ZP_API zp_status zp_sched_site_use_park(zp_ctx *ctx, zp_sched_problem *p, size_t s,
+                                        const char *sites_path, zp_sched_park_info *info);
+
 #ifdef __cplusplus
 }
 #endif

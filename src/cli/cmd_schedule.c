@@ -218,13 +218,19 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("schedule", ctx, rc);
         goto out;
     }
+    /* Sites coupled to a park take its surplus and PUE from its simulation. */
     for (size_t s = 0; s < p->nsites; s++)
         if (p->sites[s].park_model) {
-            cli_err("schedule", "%s: site '%s': \"park_model\" coupling is not implemented yet; "
-                                "give green_kw and pue instead (docs/schedule.md, \"Coupling\")",
-                    sites, p->sites[s].name);
-            exit_code = EXIT_USAGE;
-            goto out;
+            zp_sched_park_info pi;
+            if ((rc = zp_sched_site_use_park(ctx, p, s, sites, &pi))) {
+                exit_code = cli_fail("schedule", ctx, rc);
+                goto out;
+            }
+            if (!json)
+                printf("site %s: green supply from %s: mean surplus %.0f kW, PUE %.3f, park's "
+                       "hourly-matched green share %.1f%%\n",
+                       p->sites[s].name, p->sites[s].park_model, pi.mean_green_kw, pi.pue,
+                       pi.green_share_hourly_pct);
         }
     rc = exact ? zp_sched_exact(ctx, p, &so, &r[0]) : zp_sched_greedy(ctx, p, &so, &r[0]);
     if (rc == ZP_EUNSUPPORTED) {

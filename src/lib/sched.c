@@ -7,6 +7,8 @@
 #include "internal.h"
 #include "jsonpos.h"
 #include "zeropark/sched.h"
+#include "zeropark/model.h"
+#include "zeropark/sim.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -1759,3 +1761,73 @@ void zp_sched_text_free(zp_ctx *ctx, char *text)
 }
 
 
+
+/* ---- coupling with a park model ----------------------------------------- */
+
+zp_status zp_sched_site_use_park(zp_ctx *ctx, zp_sched_problem *p, size_t s,
+                                 const char *sites_path, zp_sched_park_info *info)
+{
+    zp_sched_site *ps = &p->sites[s];
+    zp_model *m = NULL;
+    zp_sim_result *r = NULL;
+    char *path = NULL;
+    zp_status rc = ZP_OK;
+    if (!ps->park_model)
+        return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
+    /* The model's path is relative to the sites file, as model paths are. */
+    const char *slash = sites_path ? strrchr(sites_path, '/') : NULL;
+    if (ps->park_model[0] != '/' && slash)
+        path = zp__asprintf(ctx, "%.*s/%s", (int)(slash - sites_path), sites_path, ps->park_model);
+    else
+        path = zp__strdup(ctx, ps->park_model);
+    if (!path)
+        return zp__nomem(ctx);
+    int32_t slot_min = (int32_t)lround(p->slot_h * 60.0);
+    if (slot_min <= 0 || 60 % slot_min != 0 || fabs(slot_min - p->slot_h * 60.0) > 1e-9) {
+        rc = zp__error(ctx, ZP_EUNSUPPORTED, "site '%s': a park model needs slots of 1, 5, 10, "
+                       "15, 30 or 60 minutes", ps->name);
+        goto out;
+    }
+    if ((rc = zp_model_load_file(ctx, path, 0, &m)))
+        goto out;
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    so.step_min = slot_min;
+    if ((rc = zp_simulate(ctx, m, &so, &r)))
+        goto out;
+    const double *cur = NULL;
+    for (size_t c = 1; c < zp_sim_column_count(r); c++)
+        if (strcmp(zp_sim_column_name(r, c), "curtailed_kw") == 0)
+            cur = zp_sim_column(r, c);
+    if (!cur) {
+        rc = zp__error(ctx, ZP_EINVAL, "site '%s': the park's simulation has no curtailed_kw", ps->name);
+        goto out;
+    }
+    /* Each slot takes the park's surplus at the same local time of year
+     * (the park's model year may not be the schedule's year). */
+    const int64_t step = r->step_s, n = (int64_t)r->steps;
+    const int32_t off = m->utc_offset_min;
+    double sum = 0;
+    for (size_t t = 0; t < p->nslots; t++) {
+        zp_time_t u = p->start + (zp_time_t)llround((double)t * p->slot_h * 3600.0) + off * 60;
+        int64_t days = u >= 0 ? u / 86400 : -((-u + 86399) / 86400), y;
+        unsigned mo, d;
+        zp_civil_from_days(days, &y, &mo, &d);
+        int64_t into_year = u - zp_days_from_civil(y, 1, 1) * 86400;
+        int64_t k = (into_year / step) % n;
+        ps->green_kw[t] = cur[k];
+        sum += cur[k];
+    }
+    if (m->datacenter.present)
+        ps->pue = m->datacenter.pue;
+    if (info) {
+        info->mean_green_kw = p->nslots ? sum / (double)p->nslots : 0;
+        info->pue = ps->pue;
+        info->green_share_hourly_pct = r->green_share_hourly_pct;
+    }
+out:
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp__free(ctx, path);
+    return rc;
+}

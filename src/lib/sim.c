@@ -1256,7 +1256,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_forecast_out fc;
     zp_forecast_out_init(&fc);
     const double **base = NULL;
-    double *csky = NULL, *price = NULL, *xprice = NULL, *fac = NULL;
+    double *csky = NULL, *xprice = NULL;
     zp_plan *pl = NULL;
     sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
     if (!p)
@@ -1365,9 +1365,7 @@ out:
     zp__free(ctx, wflex);
     zp__free(ctx, flex);
     zp__free(ctx, csky);
-    zp__free(ctx, price);
     zp__free(ctx, xprice);
-    zp__free(ctx, fac);
     zp_sim_result_free(ctx, r);
     return rc;
 }

@@ -362,6 +362,31 @@ for name, loads in d["load_kw"].items():
     cap = sites[name]["capacity_kw"]
     assert max(loads) <= cap + 1e-6, (name, max(loads), cap)
 PY
+# A site coupled to a park: its green supply is the park's surplus at the same
+# local time of year (2026-06-01 is 151 days into its year: hours 3624..3791 of
+# the campus's 2024 simulation), its PUE the park's.
+"$PY" - "$ed/sites.json" "$tmp/park_sites.json" "$src/examples/shaoguan-campus/model.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+for s in d["sites"]:
+    if s["name"] == "Shaoguan":
+        s.pop("green_kw", None)
+        s["park_model"] = os.path.abspath(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect 0 "$zp" schedule --sites "$tmp/park_sites.json" --jobs "$ed/jobs-10k.csv"
+cp "$tmp/out" "$tmp/park_sched.txt"
+expect 0 "$zp" simulate "$sg" --step-min 60 --csv "$tmp/park_flows.csv"
+"$PY" - "$tmp/park_sched.txt" "$tmp/park_flows.csv" <<'PY' && ok || bad "schedule: a park-coupled site takes the park's surplus and PUE"
+import csv, re, sys
+out = open(sys.argv[1]).read()
+m = re.search(r"site Shaoguan: green supply from .*: mean surplus (\d+) kW, PUE ([0-9.]+)", out)
+assert m, out[:400]
+rows = list(csv.DictReader(open(sys.argv[2])))
+cur = [float(r["curtailed_kw"]) for r in rows[151 * 24: 151 * 24 + 168]]
+assert abs(float(m.group(1)) - sum(cur) / 168) <= 1, (m.group(1), sum(cur) / 168)
+assert m.group(2) == "1.250", m.group(2)
+PY
 expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --method exact
 contains "$tmp/err" "the exact method takes up to 5000 jobs"
 expect 2 "$zp" schedule --sites "$ed/sites.json"

@@ -230,6 +230,18 @@ static double *const_array(zp_ctx *ctx, size_t n, double v)
     return a;
 }
 
+/* The grid connection is one meter: import and export in the same step
+ * only ever show as their net. An LP with separate import and export would
+ * buy and sell at once wherever the export price beats the import price (a
+ * valley tariff below the feed-in price), which no meter pays. The
+ * optimisers therefore see an export price capped at the step's import
+ * price (out may be xp); the run's cost still uses the real prices. */
+static void cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
+{
+    for (size_t t = 0; t < n; t++)
+        out[t] = xp[t] > ip[t] ? ip[t] : xp[t];
+}
+
 /* Run the chosen dispatcher on in; r->flows receives the result. The
  * optimisers need every price and factor as an array: constants are
  * expanded for the run. */
@@ -254,12 +266,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         rc = zp__nomem(ctx);
         goto out;
     }
-    /* The grid connection is one meter: import and export in the same step
-     * only ever show as their net. An LP with separate import and export
-     * would buy and sell at once wherever the export price beats the import
-     * price (a valley tariff below the feed-in price), which no meter pays.
-     * The optimisers therefore see an export price capped at the import
-     * price of the step; the run's cost still uses the real prices. */
+    /* One meter: cap the export price (cap_export_prices). */
     {
         const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
         int need = 0;
@@ -271,8 +278,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
                 rc = zp__nomem(ctx);
                 goto out;
             }
-            for (size_t t = 0; t < n; t++)
-                capped[t] = xp[t] > ip[t] ? ip[t] : xp[t];
+            cap_export_prices(ip, xp, n, capped);
             xprice = capped;
             in->export_price_cny_per_kwh = capped;
         }
@@ -1323,7 +1329,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
         double ip = AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, k + i);
         double xp = AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, k + i);
         pl->price_cny_per_kwh[i] = ip;
-        xprice[i] = xp > ip ? ip : xp; /* one meter: see run_dispatch */
+        xprice[i] = xp;
         pl->grid_factor_kg_per_kwh[i] =
             AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, k + i);
         pl->pv_kw[i] = fc.pv_kw[i];
@@ -1333,6 +1339,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
             pl->flex_kw[i] += in.flex[j].share > 0 ? in.flex[j].share * fc.flex_kw[j][i]
                                                    : fc.flex_kw[j][i];
     }
+    cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
     zp_dispatch_input win = in;
     win.steps = h;
     win.pv_kw = pl->pv_kw;

@@ -1210,7 +1210,9 @@ static void read_root(reader *r, json_t *root)
                                        "weather", "grid",         "pv",          "wind",
                                        "storage", "loads",        "datacenter",  "fuels",
                                        "certificates", "targets", "objective",
-                                       "resilience", "accounting"};
+                                       "resilience", "accounting",
+                                       /* live devices: read by src/server/devices.c */
+                                       "devices"};
     char path[PATH_SZ];
     zp_model *m = r->m;
     const char *name;

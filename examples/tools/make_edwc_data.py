@@ -4,6 +4,9 @@
 Writes, into the example directory (or --out-dir):
   sites.json   4 sites (Shaoguan, Guangzhou, Shenzhen, Gui'an), 2 user regions,
                one week (168 h) of hourly grid intensity, price and on-site green supply
+  sites-coupled.json  the same, with Shaoguan coupled to the park model
+               ../shaoguan-campus/model.json (surplus PV/wind and PUE from its
+               simulation; the campus's green share with and without scheduling)
   jobs-10k.csv (default) or the file given with --jobs-file, N jobs
 
 Intensity: the hourly SHAPE of one week of Electricity Maps data (2022-06-01
@@ -147,6 +150,11 @@ def main():
     os.makedirs(a.out_dir, exist_ok=True)
     with open(os.path.join(a.out_dir, "sites.json"), "w") as f:
         json.dump(sites_json(), f, indent=1)
+        f.write("\n")
+    coupled = sites_json()
+    coupled["sites"][0]["park_model"] = "../shaoguan-campus/model.json"
+    with open(os.path.join(a.out_dir, "sites-coupled.json"), "w") as f:
+        json.dump(coupled, f, indent=1)
         f.write("\n")
     raw = jobs(a.jobs, a.seed)
     cap_kwh = sum(s[1] for s in SITES) * T

@@ -293,6 +293,29 @@ typedef struct zp_sched_park_info {
 ZP_API zp_status zp_sched_site_use_park(zp_ctx *ctx, zp_sched_problem *p, size_t s,
                                         const char *sites_path, zp_sched_park_info *info);
 
+/* The campus with a schedule's load: the park model of site s simulated
+ * over the schedule's window (the same local time of year in the model's
+ * year, rule-based dispatch, at the slot length) with the data center's IT
+ * load replaced by the site's load in r and its own flexible part switched
+ * off (the schedule already decided when the work runs). Comparing r for
+ * the scheduled answer with r for the run-now baseline gives the campus's
+ * hourly-matched green share with and without scheduling. */
+typedef struct zp_sched_park_share {
+    double it_kwh;                     /* the site's IT energy over the window */
+    double consumption_kwh;            /* campus consumption (loads + facility) */
+    double grid_import_kwh;
+    double curtailed_kwh;              /* PV and wind the campus could not use */
+    double green_share_hourly_pct;     /* hourly-matched (24/7 CFE) share */
+    double green_share_volumetric_pct; /* annual-style volumetric share */
+    double scope2_location_t;          /* grid import x location factor */
+} zp_sched_park_share;
+
+/* Errors: ZP_EINVAL (site without a park model, or a model without a data
+ * center), ZP_ERANGE (the window leaves the model's period), the model's. */
+ZP_API zp_status zp_sched_park_share_of(zp_ctx *ctx, const zp_sched_problem *p, size_t s,
+                                        const char *sites_path, const zp_sched_result *r,
+                                        zp_sched_park_share *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -257,6 +257,49 @@ static int run(int argc, char **argv)
     for (size_t k = 0; k < nsite_load; k++)
         if ((exit_code = write_site_load(ctx, p, r[0], site_load[k])) != EXIT_OK)
             goto out;
+    /* Park-coupled sites: the campus with each answer's load at the site. */
+    json_t *campus = json ? json_array() : NULL;
+    for (size_t s = 0; s < p->nsites; s++) {
+        if (!p->sites[s].park_model)
+            continue;
+        zp_sched_park_share sh[3];
+        for (int i = 0; i < 3; i++)
+            if ((rc = zp_sched_park_share_of(ctx, p, s, sites, r[i], &sh[i]))) {
+                json_decref(campus);
+                exit_code = cli_fail("schedule", ctx, rc);
+                goto out;
+            }
+        if (json) {
+            json_t *o = json_pack("{s:s, s:s}", "site", p->sites[s].name, "park_model",
+                                  p->sites[s].park_model);
+            for (int i = 0; i < 3; i++)
+                json_object_set_new(
+                    o, i == 0 ? "scheduled" : i == 1 ? "run_now" : "carbon_aware_sdk",
+                    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "it_kwh", sh[i].it_kwh,
+                              "consumption_kwh", sh[i].consumption_kwh, "grid_import_kwh",
+                              sh[i].grid_import_kwh, "curtailed_kwh", sh[i].curtailed_kwh,
+                              "green_share_hourly_pct", sh[i].green_share_hourly_pct,
+                              "green_share_volumetric_pct", sh[i].green_share_volumetric_pct,
+                              "scope2_location_t", sh[i].scope2_location_t));
+            json_array_append_new(campus, o);
+        } else {
+            printf("campus %s (%s) with the site's load, over the schedule's window:\n",
+                   p->sites[s].name, p->sites[s].park_model);
+            printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
+            printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly-matched",
+                   sh[0].green_share_hourly_pct, sh[1].green_share_hourly_pct,
+                   sh[2].green_share_hourly_pct);
+            printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, volumetric",
+                   sh[0].green_share_volumetric_pct, sh[1].green_share_volumetric_pct,
+                   sh[2].green_share_volumetric_pct);
+            printf("  %-28s %16.0f %16.0f %16.0f\n", "site IT energy (MWh)", sh[0].it_kwh / 1e3,
+                   sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3);
+            printf("  %-28s %16.0f %16.0f %16.0f\n", "grid import (MWh)", sh[0].grid_import_kwh / 1e3,
+                   sh[1].grid_import_kwh / 1e3, sh[2].grid_import_kwh / 1e3);
+            printf("  %-28s %16.0f %16.0f %16.0f\n\n", "curtailed PV+wind (MWh)",
+                   sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3, sh[2].curtailed_kwh / 1e3);
+        }
+    }
     const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
     if (json) {
         json_t *res = json_array(), *load = json_object(), *unpl = json_array();
@@ -286,6 +329,7 @@ static int run(int argc, char **argv)
             "objective_vs_run_now_pct", pct(rn->objective, g->objective),
             "objective_vs_carbon_aware_sdk_pct", pct(sdk->objective, g->objective), "load_kw",
             load, "unplaced", unpl);
+        json_object_set_new(doc, "campus", campus);
         cli_print_json(doc);
         json_decref(doc);
     } else {

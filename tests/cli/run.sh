@@ -387,6 +387,62 @@ cur = [float(r["curtailed_kw"]) for r in rows[151 * 24: 151 * 24 + 168]]
 assert abs(float(m.group(1)) - sum(cur) / 168) <= 1, (m.group(1), sum(cur) / 168)
 assert m.group(2) == "1.250", m.group(2)
 PY
+# One command: the campus's green share with the scheduled load and with the
+# run-now load at the coupled site. Checked by the two-step route written
+# out by hand: the site's load (--site-load) moved to the same local time of
+# the model's year (2026-06-01 -> 2024-05-31, 151 days into both years), a
+# copy of the campus model over that week with it as the IT load and no
+# flexible part, simulated by `zeropark simulate`.
+expect 0 "$zp" schedule --sites "$tmp/park_sites.json" --jobs "$ed/jobs-10k.csv" --json \
+    --site-load "Shaoguan=$tmp/park_load.csv"
+cp "$tmp/out" "$tmp/park_sched.json"
+"$PY" - "$tmp/park_load.csv" "$sg" "$tmp/park_model.json" "$tmp/park_load24.csv" <<'PY'
+import csv, json, os, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 168 and rows[0]["time"].startswith("2026-06-01T00:00"), rows[0]
+with open(sys.argv[4], "w") as f:
+    f.write("time,it_kw\n")
+    for i, r in enumerate(rows):
+        f.write("2024-05-%02dT%02d:00:00+08:00,%s\n" % (31, i, r["it_kw"]) if i < 24 else
+                "2024-06-%02dT%02d:00:00+08:00,%s\n" % (i // 24, i % 24, r["it_kw"]))
+m = json.load(open(sys.argv[2]))
+base = os.path.dirname(os.path.abspath(sys.argv[2]))
+def absolute(o):
+    if isinstance(o, dict):
+        if "csv" in o:
+            o["csv"] = os.path.join(base, o["csv"])
+        for v in o.values():
+            absolute(v)
+    elif isinstance(o, list):
+        for v in o:
+            absolute(v)
+absolute(m)
+m["period"] = {"start": "2024-05-31T00:00:00+08:00", "end": "2024-06-07T00:00:00+08:00", "step_min": 60}
+m["datacenter"]["it_power_kw"] = {"csv": os.path.abspath(sys.argv[4]), "column": "it_kw"}
+m["datacenter"].pop("flexible", None)
+# fuels and certificates are given for the model's year (2024: 8784 h); a
+# run over a week takes its share of them
+m["certificates"]["green_certificates_mwh"] *= 168 / 8784
+for f in m.get("fuels", []):
+    f["amount"] *= 168 / 8784
+json.dump(m, open(sys.argv[3], "w"))
+PY
+expect 0 "$zp" simulate "$tmp/park_model.json" --json
+"$PY" - "$tmp/park_sched.json" "$tmp/out" "$tmp/park_load.csv" <<'PY' && ok || bad "schedule: campus green share with and without scheduling (two-step route)"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+sim = json.load(open(sys.argv[2]))
+(c,) = d["campus"]
+assert c["site"] == "Shaoguan"
+hm = sim["green_share_pct"]["hourly_matched"]
+vol = sim["green_share_pct"]["annual_volumetric"]
+assert abs(c["scheduled"]["green_share_hourly_pct"] - hm) < 1e-6, (c["scheduled"], hm)
+assert abs(c["scheduled"]["green_share_volumetric_pct"] - vol) < 1e-6, (c["scheduled"], vol)
+it = sum(float(r["it_kw"]) for r in csv.DictReader(open(sys.argv[3])))
+assert abs(c["scheduled"]["it_kwh"] - it) < 1e-3 * max(1, it), (c["scheduled"]["it_kwh"], it)
+# scheduling changes the campus's share (which way depends on the jobs)
+assert 0 < c["run_now"]["green_share_hourly_pct"] < 100 and c["scheduled"]["green_share_hourly_pct"] != c["run_now"]["green_share_hourly_pct"]
+PY
 expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --method exact
 contains "$tmp/err" "the exact method takes up to 5000 jobs"
 expect 2 "$zp" schedule --sites "$ed/sites.json"

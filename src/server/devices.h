@@ -18,6 +18,9 @@
  *   grid.import            grid import, kW;  grid.export  grid export, kW
  *   grid.net               net grid power, kW (positive = import)
  *
+ * When several points feed one quantity (ten inverters on one PV array),
+ * the quantity is their sum; the simulator splits it evenly among them.
+ *
  * Threading: the poller runs its own thread(s); the sink is called from them
  * and must be thread-safe. Everything else is called from one thread.
  */
@@ -54,6 +57,9 @@ typedef struct zs_point {
     double min, max;        /* setpoint limits in engineering units (writable) */
     /* MQTT */
     char field[64];         /* JSON field in the payload ("" = plain number) */
+    /* SunSpec */
+    int sunspec_na;         /* 1: the SunSpec "not implemented" raw value (0x8000
+                               int16, 0xFFFF uint16, 0 acc32) yields no reading */
 } zs_point;
 
 typedef struct zs_device {
@@ -66,6 +72,7 @@ typedef struct zs_device {
     int poll_ms;            /* poll interval (default 1000) */
     int timeout_ms;         /* response timeout (default 500) */
     char sunspec[16];       /* built-in map: "", "101", "103", "201", "203", "124" */
+    int base_address;       /* SunSpec: where the "SunS" marker is (default 40000) */
     /* MQTT */
     char broker_host[64];
     int broker_port;
@@ -122,5 +129,56 @@ void zs_poller_health(zs_poller *p, size_t i, zs_dev_health *out);
  * message in err). */
 zp_status zs_poller_write_setpoint(zs_poller *p, const char *storage, double kw, double *applied_kw,
                                    char *err, size_t errsz);
+
+/* ---- Registers and SunSpec maps (devices.c, sunspec.c) ----------------- */
+
+/* Same as zs_devices_parse, from len bytes of model JSON (diagnostics carry
+ * file:line:col). Used by the fuzz target and the tests. */
+zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, size_t len,
+                               zs_devices *out);
+/* Registers a type takes: 1 or 2. */
+int zs_reg_count(zs_reg_type t);
+/* Engineering value of a point from its raw registers (regs[0], and regs[1]
+ * for 32-bit types, in the order read) and its scale factor sf (0 when the
+ * point has none): raw * scale * 10^sf. Returns 0, or -1 when the raw value
+ * is SunSpec's "not implemented" (p->sunspec_na) or sf is (-32768). */
+int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *value);
+/* Inverse of zs_point_decode: value -> raw registers (rounded to the
+ * nearest step). Returns the register count, or -1 when the value does not
+ * fit the type. */
+int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs);
+/* "unknown", "ok", "stale", "down". */
+const char *zs_dev_state_name(zs_dev_state s);
+
+/* A point of a built-in SunSpec map. Offsets count from the model's ID
+ * register (0 = ID, 1 = L, 2 = the first point), as the SunSpec model
+ * definitions number them. */
+typedef struct zs_sunspec_point {
+    const char *name;       /* our point name ("ac_power_kw") */
+    const char *sunspec;    /* SunSpec point id ("W") */
+    int offset;             /* register offset from the model ID register */
+    zs_reg_type type;
+    int sf_offset;          /* offset of its scale factor, -1 = none */
+    double scale;           /* W -> kW is 0.001 */
+    const char *unit;
+    int primary;            /* 1: takes the device's "feeds" */
+} zs_sunspec_point;
+
+/* Layout of a SunSpec block at base: "SunS" (2 registers), common model 1
+ * (ID, L = 66, 66 registers), the device model (ID, L, L registers), the
+ * end marker (0xFFFF, 0). */
+#define ZS_SUNSPEC_COMMON_AT 2   /* common model ID register, from base */
+#define ZS_SUNSPEC_MODEL_AT 70   /* device model ID register, from base */
+
+/* The built-in map of model ("101", "103", "201", "203", "124"), or NULL.
+ * *n gets its point count and *length the model's L. */
+const zs_sunspec_point *zs_sunspec_map(const char *model, size_t *n, int *length);
+/* Registers of the whole block (marker to end marker), or 0 for an unknown model. */
+int zs_sunspec_block_size(const char *model);
+/* Fill the block's fixed registers (marker, common model with manufacturer,
+ * model and serial strings, model header, end marker) into regs, which
+ * holds zs_sunspec_block_size(model) registers (the rest are zeroed). */
+void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
+                           const char *serial, uint16_t *regs);
 
 #endif

@@ -1,0 +1,144 @@
+/*
+ * sunspec.c - built-in register maps for SunSpec information models.
+ *
+ * Register offsets are those of the SunSpec model definitions, counted from
+ * the model's ID register (ID = 0, L = 1, first point = 2):
+ *
+ *   model 1   common:  Mn 2 (16 regs), Md 18 (16), Opt 34 (8), Vr 42 (8),
+ *                      SN 50 (16), DA 66, Pad 67; L = 66
+ *   model 101/103 inverter (single/three phase, integer + scale factor),
+ *                      L = 50: A 2, AphA 3, AphB 4, AphC 5, A_SF 6,
+ *                      PPVphAB 7 .. PhVphC 12, V_SF 13, W 14, W_SF 15, Hz 16,
+ *                      Hz_SF 17, VA 18, VA_SF 19, VAr 20, VAr_SF 21, PF 22,
+ *                      PF_SF 23, WH 24 (acc32), WH_SF 26, DCA 27, DCA_SF 28,
+ *                      DCV 29, DCV_SF 30, DCW 31, DCW_SF 32, TmpCab 33,
+ *                      TmpSnk 34, TmpTrns 35, TmpOt 36, Tmp_SF 37, St 38,
+ *                      StVnd 39, Evt1 40 ...
+ *   model 201/203 meter (single/wye three phase), L = 105: A 2, AphA 3 ..
+ *                      A_SF 6, PhV 7, PhVphA 8 .. V_SF 15, Hz 16, Hz_SF 17,
+ *                      W 18, WphA 19, WphB 20, WphC 21, W_SF 22, VA 23 ..
+ *                      VA_SF 27, VAR 28 .. VAR_SF 32, PF 33 .. PF_SF 37,
+ *                      TotWhExp 38 (acc32) .. TotWhImp 46 (acc32) ..
+ *                      TotWh_SF 54, ...
+ *   model 124 basic storage controls, L = 24: WChaMax 2, WChaGra 3,
+ *                      WDisChaGra 4, StorCtl_Mod 5, VAChaMax 6, MinRsvPct 7,
+ *                      ChaState 8, StorAval 9, InBatV 10, ChaSt 11,
+ *                      OutWRte 12, InWRte 13, InOutWRte_WinTms 14,
+ *                      InOutWRte_RvrtTms 15, InOutWRte_RmpTms 16,
+ *                      ChaGriSet 17, WChaMax_SF 18, WChaDisChaGra_SF 19,
+ *                      VAChaMax_SF 20, MinRsvPct_SF 21, ChaState_SF 22,
+ *                      StorAval_SF 23, InBatV_SF 24, InOutWRte_SF 25
+ *
+ * A device's block starts with "SunS" at its base address (40000 by
+ * default, 0-based), the common model follows, then the device model.
+ * Powers are read in W and delivered in kW (scale 0.001); ChaState in %
+ * is delivered as a fraction (scale 0.01) so it can feed storage.<name>.soc.
+ */
+#include "devices.h"
+
+#include <string.h>
+
+static const zs_sunspec_point inverter[] = {
+    {"ac_power_kw", "W", 14, ZS_REG_INT16, 15, 0.001, "kW", 1},
+    {"energy_kwh", "WH", 24, ZS_REG_UINT32, 26, 0.001, "kWh", 0},
+    {"current_a", "A", 2, ZS_REG_UINT16, 6, 1, "A", 0},
+    {"voltage_v", "PhVphA", 10, ZS_REG_UINT16, 13, 1, "V", 0},
+    {"frequency_hz", "Hz", 16, ZS_REG_UINT16, 17, 1, "Hz", 0},
+    {"dc_power_kw", "DCW", 31, ZS_REG_INT16, 32, 0.001, "kW", 0},
+    {"cabinet_temp_c", "TmpCab", 33, ZS_REG_INT16, 37, 1, "degC", 0},
+    {"state", "St", 38, ZS_REG_UINT16, -1, 1, "", 0},
+};
+
+static const zs_sunspec_point meter[] = {
+    {"power_kw", "W", 18, ZS_REG_INT16, 22, 0.001, "kW", 1},
+    {"current_a", "A", 2, ZS_REG_INT16, 6, 1, "A", 0},
+    {"voltage_v", "PhV", 7, ZS_REG_INT16, 15, 1, "V", 0},
+    {"frequency_hz", "Hz", 16, ZS_REG_INT16, 17, 1, "Hz", 0},
+    {"export_kwh", "TotWhExp", 38, ZS_REG_UINT32, 54, 0.001, "kWh", 0},
+    {"import_kwh", "TotWhImp", 46, ZS_REG_UINT32, 54, 0.001, "kWh", 0},
+};
+
+static const zs_sunspec_point storage[] = {
+    {"soc", "ChaState", 8, ZS_REG_UINT16, 22, 0.01, "fraction", 1},
+    {"max_charge_kw", "WChaMax", 2, ZS_REG_UINT16, 18, 0.001, "kW", 0},
+    {"min_reserve_pct", "MinRsvPct", 7, ZS_REG_UINT16, 21, 1, "%", 0},
+    {"battery_v", "InBatV", 10, ZS_REG_UINT16, 24, 1, "V", 0},
+    {"charge_status", "ChaSt", 11, ZS_REG_UINT16, -1, 1, "", 0},
+    {"control_mode", "StorCtl_Mod", 5, ZS_REG_UINT16, -1, 1, "", 0},
+    {"discharge_rate_pct", "OutWRte", 12, ZS_REG_INT16, 25, 1, "%", 0},
+    {"charge_rate_pct", "InWRte", 13, ZS_REG_INT16, 25, 1, "%", 0},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const zs_sunspec_point *zs_sunspec_map(const char *model, size_t *n, int *length)
+{
+    const zs_sunspec_point *m = NULL;
+    size_t k = 0;
+    int len = 0;
+    if (!model)
+        model = "";
+    if (strcmp(model, "101") == 0 || strcmp(model, "103") == 0) {
+        m = inverter, k = N(inverter), len = 50;
+    } else if (strcmp(model, "201") == 0 || strcmp(model, "203") == 0) {
+        m = meter, k = N(meter), len = 105;
+    } else if (strcmp(model, "124") == 0) {
+        m = storage, k = N(storage), len = 24;
+    }
+    if (n)
+        *n = k;
+    if (length)
+        *length = len;
+    return m;
+}
+
+int zs_sunspec_block_size(const char *model)
+{
+    int len;
+    if (!zs_sunspec_map(model, NULL, &len))
+        return 0;
+    return ZS_SUNSPEC_MODEL_AT + 2 + len + 2;
+}
+
+/* SunSpec strings: two ASCII characters a register, high byte first,
+ * NUL-padded. */
+static void put_string(uint16_t *regs, int nregs, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    for (int i = 0; i < nregs; i++) {
+        size_t a = (size_t)i * 2, b = a + 1;
+        unsigned hi = a < len ? (unsigned char)s[a] : 0;
+        unsigned lo = b < len ? (unsigned char)s[b] : 0;
+        regs[i] = (uint16_t)(hi << 8 | lo);
+    }
+}
+
+void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
+                           const char *serial, uint16_t *regs)
+{
+    int size = zs_sunspec_block_size(model), len = 0;
+    if (!size)
+        return;
+    zs_sunspec_map(model, NULL, &len);
+    memset(regs, 0, (size_t)size * sizeof *regs);
+    regs[0] = 0x5375; /* "Su" */
+    regs[1] = 0x6e53; /* "nS" */
+    uint16_t *c = regs + ZS_SUNSPEC_COMMON_AT;
+    c[0] = 1;
+    c[1] = 66;
+    put_string(c + 2, 16, manufacturer);
+    put_string(c + 18, 16, device_model);
+    put_string(c + 34, 8, "");
+    put_string(c + 42, 8, "1.0");
+    put_string(c + 50, 16, serial);
+    c[66] = 1; /* DA: device address */
+    c[67] = 0x8000;
+    uint16_t *m = regs + ZS_SUNSPEC_MODEL_AT;
+    int id = 0;
+    for (const char *p = model; *p; p++)
+        id = id * 10 + (*p - '0');
+    m[0] = (uint16_t)id;
+    m[1] = (uint16_t)len;
+    regs[size - 2] = 0xFFFF;
+    regs[size - 1] = 0;
+}

@@ -22,7 +22,8 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar, cmd_weather,
-    cmd_simulate, cmd_forecast, cmd_compare, cmd_account, cmd_report, cmd_optimize, cmd_schedule;
+    cmd_simulate, cmd_forecast, cmd_compare, cmd_account, cmd_report, cmd_optimize, cmd_schedule,
+    cmd_devices;
 
 /* Options shared by the commands that run a simulation (simulate, compare,
  * report): dispatch method, MPC horizon and forecasts. */

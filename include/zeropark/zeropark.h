@@ -19,6 +19,7 @@
 #include "zeropark/carbon.h"
 #include "zeropark/report.h"
 #include "zeropark/sched.h"
+#include "zeropark/ledger.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -20,6 +20,7 @@ static const cli_cmd *const commands[] = {
     &cmd_report,
     &cmd_forecast,
     &cmd_schedule,
+    &cmd_credits,
     &cmd_devices,
     &cmd_validate,
     &cmd_solar,

@@ -25,6 +25,9 @@ extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar
     cmd_simulate, cmd_forecast, cmd_compare, cmd_account, cmd_report, cmd_optimize, cmd_schedule,
     cmd_devices;
 
+/* zeropark credits (cmd_credits.c): the carbon-credit ledger. */
+extern const cli_cmd cmd_credits;
+
 /* Options shared by the commands that run a simulation (simulate, compare,
  * report): dispatch method, MPC horizon and forecasts. */
 #define CLI_SIM_LONG_OPTIONS                                                                   \

@@ -22,6 +22,7 @@ static const cli_cmd *const commands[] = {
     &cmd_schedule,
     &cmd_credits,
     &cmd_devices,
+    &cmd_serve,
     &cmd_validate,
     &cmd_solar,
     &cmd_weather,

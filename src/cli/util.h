@@ -23,7 +23,7 @@ typedef struct cli_cmd {
 
 extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar, cmd_weather,
     cmd_simulate, cmd_forecast, cmd_compare, cmd_account, cmd_report, cmd_optimize, cmd_schedule,
-    cmd_devices;
+    cmd_devices, cmd_serve;
 
 /* zeropark credits (cmd_credits.c): the carbon-credit ledger. */
 extern const cli_cmd cmd_credits;

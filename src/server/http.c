@@ -1,0 +1,1030 @@
+/*
+ * http.c - the HTTP side of `zeropark serve` (libmicrohttpd, epoll, an
+ * internal thread pool): the JSON API under /api/v1 (docs/api.md),
+ * /metrics, /healthz, Server-Sent Events and the dashboard's static files.
+ *
+ * Cheap documents (/status, /info, /plan) are built by the main thread and
+ * shared by reference; handlers that read the stores (/series, /carbon)
+ * use a per-thread context and read-only store connections, so the pool
+ * threads never share a zp_ctx. /events parks its connection (suspend)
+ * until the main thread publishes a new status (resume).
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+#define MAX_READINGS_PER_REQUEST 100000
+#define MAX_VALUES 1000000
+#define SSE_MAX 64
+
+struct zs_http {
+    zs_server *S;
+    struct MHD_Daemon *d;
+    int port;
+    char web[PATH_MAX];
+    pthread_key_t tls;
+    pthread_mutex_t sse_lock;
+    struct MHD_Connection *sse_parked[SSE_MAX];
+    size_t nparked;
+    int nsse;
+    bool quiesce;
+};
+
+/* Per pool-thread state. */
+typedef struct tls_state {
+    zp_ctx *ctx;
+    zp_store *raw, *park;
+} tls_state;
+
+static void tls_free(void *p)
+{
+    tls_state *t = p;
+    if (!t)
+        return;
+    zp_store_close(t->raw);
+    zp_store_close(t->park);
+    zp_ctx_free(t->ctx);
+    free(t);
+}
+
+static tls_state *tls_get(zs_http *h)
+{
+    tls_state *t = pthread_getspecific(h->tls);
+    if (t)
+        return t;
+    if (!(t = calloc(1, sizeof *t)) || !(t->ctx = zp_ctx_new())) {
+        free(t);
+        return NULL;
+    }
+    pthread_setspecific(h->tls, t);
+    return t;
+}
+
+static const char *raw_path(const zs_config *c, char *buf, size_t bufsz)
+{
+    if (c->raw_db[0])
+        return c->raw_db;
+    size_t n = strlen(c->db);
+    if (n > 3 && strcmp(c->db + n - 3, ".db") == 0)
+        snprintf(buf, bufsz, "%.*s-raw.db", (int)(n - 3), c->db);
+    else
+        snprintf(buf, bufsz, "%s-raw", c->db);
+    return buf;
+}
+
+/* Read-only store of this thread (opened on first use). */
+static zp_store *tls_store(zs_http *h, tls_state *t, bool park)
+{
+    zp_store **slot = park ? &t->park : &t->raw;
+    if (*slot)
+        return *slot;
+    char b[PATH_MAX + 8];
+    const char *path = park ? h->S->cfg.db : raw_path(&h->S->cfg, b, sizeof b);
+    if (zp_store_open(t->ctx, path, ZP_STORE_READONLY, slot) != ZP_OK)
+        *slot = NULL;
+    return *slot;
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+typedef struct req {
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    bool is_post;
+} req;
+
+static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                const char *ctype, const char *buf, size_t len,
+                                enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    zs_metrics_http(&h->S->metrics, status);
+    return ok;
+}
+
+static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(doc);
+    if (!text)
+        return send_buf(h, c, 500, "application/json",
+                        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55,
+                        MHD_RESPMEM_PERSISTENT);
+    return send_buf(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...)
+{
+    char msg[512], q[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[64] = "?";
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+        const unsigned char *a =
+            (const unsigned char *)&((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr;
+        snprintf(peer, sizeof peer, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    }
+    zs_log(status >= 500 ? ZS_LOG_ERROR : ZS_LOG_WARN, "event=http_error status=%u code=%s peer=%s message=%s",
+           status, code, peer, zs_log_quote(msg, q, sizeof q));
+    return send_json(h, c, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg));
+}
+
+static enum MHD_Result send_doc(zs_http *h, struct MHD_Connection *c, zs_doc **slot,
+                                const char *fallback)
+{
+    zs_doc *d = zs_doc_get(&h->S->doc_lock, slot);
+    if (!d)
+        return send_buf(h, c, 200, "application/json", fallback, strlen(fallback),
+                        MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = send_buf(h, c, 200, "application/json", d->text, d->len, MHD_RESPMEM_MUST_COPY);
+    zs_doc_unref(d);
+    return ok;
+}
+
+/* ---- query helpers ------------------------------------------------------- */
+
+static int parse_step(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v <= 0)
+        return -1;
+    int64_t mul = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    if (*end || v > 366LL * 86400 / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int query_time(struct MHD_Connection *c, const char *key, int32_t off, int64_t *t_s, bool *given)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    *given = v != NULL;
+    if (!v)
+        return 0;
+    int64_t ms;
+    if (zs_time_text_parse(v, strlen(v), off, &ms))
+        return -1;
+    *t_s = ms / 1000;
+    return 0;
+}
+
+static int64_t fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ---- endpoints ----------------------------------------------------------- */
+
+static void add_series_list(json_t *arr, zp_store *st, zp_ctx *ctx, int32_t off)
+{
+    zp_store_series_info *info = NULL;
+    size_t n = 0;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    if (!st || zp_store_series_list(st, &info, &n) != ZP_OK) {
+        zp_ctx_clear_error(ctx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool any = info[i].count > 0;
+        json_array_append_new(
+            arr, json_pack("{ss so sI so so}", "name", info[i].name, "unit",
+                           info[i].unit ? json_string(info[i].unit) : json_null(), "step_s",
+                           (json_int_t)info[i].step_s,
+                           "first", any ? json_string(zp_time_format(info[i].first, off, a)) : json_null(),
+                           "last", any ? json_string(zp_time_format(info[i].last_end, off, b)) : json_null()));
+    }
+    zp_store_series_info_free(ctx, info, n);
+}
+
+static enum MHD_Result ep_series_list(zs_http *h, struct MHD_Connection *c, tls_state *t, int32_t off)
+{
+    json_t *arr = json_array();
+    add_series_list(arr, tls_store(h, t, true), t->ctx, off);
+    add_series_list(arr, tls_store(h, t, false), t->ctx, off);
+    return send_json(h, c, 200, json_pack("{so}", "series", arr));
+}
+
+static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state *t, const char *name,
+                                 int32_t off)
+{
+    if (!zs_series_name_ok(name))
+        return send_error(h, c, 400, "bad_request",
+                          "series name: 1..111 characters A-Z a-z 0-9 . _ - : expected");
+    zp_store *st = NULL;
+    zp_store_series_info info;
+    memset(&info, 0, sizeof info);
+    char notfound[400] = "";
+    zp_store *cand[2] = {tls_store(h, t, false), tls_store(h, t, true)};
+    for (int k = 0; k < 2 && !st; k++) {
+        if (!cand[k])
+            continue;
+        if (zp_store_series_get(cand[k], name, &info) == ZP_OK)
+            st = cand[k];
+        else {
+            if (!notfound[0])
+                snprintf(notfound, sizeof notfound, "%s", zp_ctx_errmsg(t->ctx));
+            zp_ctx_clear_error(t->ctx);
+        }
+    }
+    if (!st)
+        return send_error(h, c, 404, "not_found", "series '%s': %s", name,
+                          notfound[0] ? notfound : "no such series");
+    const int64_t sstep = info.step_s;
+    zp_series_kind kind = info.kind;
+    json_t *unit = info.unit ? json_string(info.unit) : json_null();
+    zp_store_series_info_clear(t->ctx, &info);
+    int64_t step = sstep, from = 0, to = 0;
+    bool gf, gt;
+    const char *sp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "step");
+    if (sp && (parse_step(sp, &step) || step % sstep != 0)) {
+        json_decref(unit);
+        return send_error(h, c, 400, "bad_request",
+                          "step '%s': seconds or 15m, 1h, 1d, a multiple of the stored step %llds",
+                          sp, (long long)sstep);
+    }
+    if (query_time(c, "from", off, &from, &gf) || query_time(c, "to", off, &to, &gt)) {
+        json_decref(unit);
+        return send_error(h, c, 400, "bad_request",
+                          "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
+    }
+    int64_t now = zs_now_ms() / 1000;
+    int64_t offs = (int64_t)off * 60;
+    if (!gt)
+        to = (fdiv(now + offs, step) + 1) * step - offs;
+    if (!gf)
+        from = to - 86400;
+    /* align to the step grid of the park's local time */
+    from = fdiv(from + offs, step) * step - offs;
+    to = -fdiv(-(to + offs), step) * step - offs;
+    if (to <= from) {
+        json_decref(unit);
+        return send_error(h, c, 400, "bad_request", "to must be after from");
+    }
+    int64_t nout = (to - from) / step;
+    if (nout > MAX_VALUES) {
+        json_decref(unit);
+        return send_error(h, c, 413, "too_large",
+                          "%lld values asked, at most %d: use a coarser step or a shorter window",
+                          (long long)nout, MAX_VALUES);
+    }
+    double *sum = calloc((size_t)nout, sizeof *sum);
+    uint32_t *cnt = calloc((size_t)nout, sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        json_decref(unit);
+        return send_error(h, c, 500, "internal", "out of memory");
+    }
+    /* read in pieces of at most a day of stored values */
+    int64_t piece = sstep * 86400;
+    for (int64_t a = from; a < to; a += piece) {
+        int64_t b = a + piece < to ? a + piece : to;
+        zp_series *s = NULL;
+        if (zp_store_read(st, name, a, b, &s) != ZP_OK) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(t->ctx));
+            zp_ctx_clear_error(t->ctx);
+            free(sum);
+            free(cnt);
+            json_decref(unit);
+            return send_error(h, c, 500, "internal", "reading '%s': %s", name, msg);
+        }
+        for (size_t i = 0; i < s->len; i++) {
+            int64_t ts = s->start + (int64_t)i * s->step_s;
+            if (isnan(s->v[i]) || ts < from || ts >= to)
+                continue;
+            int64_t k = (ts - from) / step;
+            sum[k] += s->v[i];
+            cnt[k]++;
+        }
+        zp_series_free(t->ctx, s);
+    }
+    json_t *vals = json_array();
+    for (int64_t k = 0; k < nout; k++)
+        json_array_append_new(vals, cnt[k] ? json_real(kind == ZP_SERIES_ENERGY ? sum[k] : sum[k] / cnt[k])
+                                           : json_null());
+    free(sum);
+    free(cnt);
+    char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
+    return send_json(h, c, 200,
+                     json_pack("{ss so ss ss sI so}", "name", name, "unit", unit, "from",
+                               zp_time_format(from, off, fa), "to", zp_time_format(to, off, fb),
+                               "step_s", (json_int_t)step, "values", vals));
+}
+
+static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state *t)
+{
+    zs_server *S = h->S;
+    enum MHD_Result ok;
+    const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+    unsigned flags;
+    if (!by || strcmp(by, "month") == 0)
+        flags = ZP_ACCT_BY_MONTH, by = "month";
+    else if (strcmp(by, "total") == 0)
+        flags = 0;
+    else if (strcmp(by, "day") == 0)
+        flags = ZP_ACCT_BY_MONTH | ZP_ACCT_BY_DAY;
+    else if (strcmp(by, "hour") == 0)
+        flags = ZP_ACCT_BY_MONTH | ZP_ACCT_BY_DAY | ZP_ACCT_BY_ASSET;
+    else
+        return send_error(h, c, 400, "bad_request", "by '%s': use total, month, day or hour", by);
+    pthread_rwlock_rdlock(&S->model_lock);
+    const zp_model *m = S->model;
+    int32_t off = m->utc_offset_min;
+    int64_t offs = (int64_t)off * 60, now = zs_now_ms() / 1000, from = 0, to = 0;
+    bool gf, gt;
+    if (query_time(c, "from", off, &from, &gf) || query_time(c, "to", off, &to, &gt)) {
+        pthread_rwlock_unlock(&S->model_lock);
+        return send_error(h, c, 400, "bad_request",
+                          "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
+    }
+    if (!gt)
+        to = now;
+    if (!gf) {
+        int64_t y;
+        unsigned mo, d;
+        zp_civil_from_days(fdiv(now + offs, 86400), &y, &mo, &d);
+        from = zp_days_from_civil(y, 1, 1) * 86400 - offs;
+    }
+    zp_store *st = tls_store(h, t, true);
+    zp_acct_input *in = NULL;
+    zp_acct_result *r = NULL;
+    char *text = NULL;
+    zp_status rc = ZP_EIO;
+    if (to <= from) {
+        pthread_rwlock_unlock(&S->model_lock);
+        return send_error(h, c, 400, "bad_request", "to must be after from");
+    }
+    if (st && !(rc = zp_acct_from_store(t->ctx, st, m, from, to, &in))) {
+        zp_acct_opts o;
+        zp_acct_opts_from_model(&o, m);
+        o.by = flags;
+        if (S->factors)
+            o.factors = S->factors;
+        if (!(rc = zp_account(t->ctx, in, &o, &r)))
+            rc = zp_acct_result_json(t->ctx, r, 0, &text);
+    }
+    pthread_rwlock_unlock(&S->model_lock);
+    if (rc) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", st ? zp_ctx_errmsg(t->ctx) : "the park store cannot be opened");
+        zp_ctx_clear_error(t->ctx);
+        zp_ctx_diag_clear(t->ctx);
+        zp_acct_result_free(t->ctx, r);
+        zp_acct_input_free(t->ctx, in);
+        bool input = rc == ZP_EDATA || rc == ZP_ERANGE || rc == ZP_EINVAL || rc == ZP_ENOTFOUND;
+        return send_error(h, c, input ? 400 : 500, input ? "bad_request" : "internal",
+                          "accounting %s: %s", by, msg);
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    zp_acct_text_free(t->ctx, text);
+    zp_acct_result_free(t->ctx, r);
+    zp_acct_input_free(t->ctx, in);
+    if (!doc)
+        return send_error(h, c, 500, "internal", "accounting document did not parse");
+    char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
+    json_object_set_new(doc, "from", json_string(zp_time_format(from, off, fa)));
+    json_object_set_new(doc, "to", json_string(zp_time_format(to, off, fb)));
+    json_object_set_new(doc, "by", json_string(by));
+    ok = send_json(h, c, 200, doc);
+    return ok;
+}
+
+static const char *state_name(zs_dev_state s)
+{
+    return s == ZS_STATE_OK ? "ok" : s == ZS_STATE_STALE ? "stale" : s == ZS_STATE_DOWN ? "down" : "unknown";
+}
+
+static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
+{
+    zs_server *S = h->S;
+    json_t *arr = json_array();
+    char tb[ZP_TIME_BUFSIZE];
+    pthread_rwlock_rdlock(&S->model_lock);
+    int32_t off = S->model->utc_offset_min;
+    int64_t now = zs_now_ms();
+    for (size_t i = 0; i < S->devs.n; i++) {
+        const zs_device *d = &S->devs.dev[i];
+        zs_dev_health hl;
+        memset(&hl, 0, sizeof hl);
+        if (d->kind == ZS_DEV_MODBUS && S->poller)
+            zs_poller_health(S->poller, i, &hl);
+        else if (d->kind == ZS_DEV_MQTT && S->mqtt)
+            zs_mqtt_health(S->mqtt, i, &hl);
+        json_t *pts = json_array();
+        int64_t newest = 0;
+        for (size_t j = 0; j < d->npoints; j++) {
+            double v;
+            int64_t tms;
+            bool have = zs_ingest_latest(S->ingest, d->points[j].series, &v, &tms);
+            if (have && tms > newest)
+                newest = tms;
+            json_array_append_new(pts, json_pack("{ss so ss so}", "series", d->points[j].series, "value",
+                                                 have ? json_real(v) : json_null(), "unit",
+                                                 d->points[j].unit, "t",
+                                                 have ? json_string(zs_time_fmt(tms, off, tb)) : json_null()));
+        }
+        if (d->kind == ZS_DEV_HTTP) {
+            hl.last_ok_ms = newest;
+            hl.state = !newest ? ZS_STATE_UNKNOWN
+                       : now - newest > (int64_t)S->cfg.stale_s * 1000 ? ZS_STATE_STALE
+                                                                       : ZS_STATE_OK;
+        } else if (hl.state == ZS_STATE_OK && hl.last_ok_ms &&
+                   now - hl.last_ok_ms > (int64_t)S->cfg.stale_s * 1000) {
+            hl.state = ZS_STATE_STALE;
+        }
+        json_array_append_new(
+            arr, json_pack("{ss ss ss so so sI sI sI sI sI sI sI so}", "name", d->name, "kind",
+                           d->kind == ZS_DEV_MODBUS ? "modbus" : d->kind == ZS_DEV_MQTT ? "mqtt" : "http",
+                           "state", state_name(hl.state), "last_ok",
+                           hl.last_ok_ms ? json_string(zs_time_fmt(hl.last_ok_ms, off, tb)) : json_null(),
+                           "last_error", hl.last_error[0] ? json_string(hl.last_error) : json_null(),
+                           "polls", (json_int_t)hl.polls, "errors", (json_int_t)hl.errors,
+                           "timeouts", (json_int_t)hl.timeouts, "exceptions", (json_int_t)hl.exceptions,
+                           "reconnects", (json_int_t)hl.reconnects, "writes", (json_int_t)hl.writes,
+                           "write_errors", (json_int_t)hl.write_errors, "points", pts));
+    }
+    pthread_rwlock_unlock(&S->model_lock);
+    return send_json(h, c, 200, json_pack("{so}", "devices", arr));
+}
+
+static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
+{
+    zs_server *S = h->S;
+    zs_metrics *M = &S->metrics;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return send_error(h, c, 500, "internal", "out of memory");
+#define COUNTER(name, help, v)                                                                  \
+    fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,              \
+            (unsigned long long)(v))
+#define GAUGE(name, help, fmt, v)                                                               \
+    fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s " fmt "\n", name, help, name, name, v)
+    fprintf(f, "# HELP zeropark_readings_total Readings accepted, by source.\n"
+               "# TYPE zeropark_readings_total counter\n"
+               "zeropark_readings_total{source=\"http\"} %llu\n"
+               "zeropark_readings_total{source=\"mqtt\"} %llu\n"
+               "zeropark_readings_total{source=\"modbus\"} %llu\n",
+            (unsigned long long)M->readings_http, (unsigned long long)M->readings_mqtt,
+            (unsigned long long)M->readings_modbus);
+    COUNTER("zeropark_readings_stored_total", "Readings written to the raw store.", M->readings_stored);
+    COUNTER("zeropark_readings_dropped_total", "Readings refused because the queue was full.",
+            M->readings_dropped);
+    COUNTER("zeropark_store_flushes_total", "Batches written.", M->flushes);
+    COUNTER("zeropark_store_errors_total", "Batches that failed to write.", M->store_errors);
+    fprintf(f, "# HELP zeropark_http_requests_total HTTP responses by status code.\n"
+               "# TYPE zeropark_http_requests_total counter\n");
+    for (unsigned cls = 1; cls <= 5; cls++)
+        for (unsigned s = 0; s < 32; s++)
+            if (M->http_by_code[cls][s])
+                fprintf(f, "zeropark_http_requests_total{code=\"%u\"} %llu\n", cls * 100 + s,
+                        (unsigned long long)M->http_by_code[cls][s]);
+    COUNTER("zeropark_mqtt_messages_total", "MQTT messages received.", M->mqtt_messages);
+    COUNTER("zeropark_mqtt_malformed_total", "MQTT messages rejected as malformed.", M->mqtt_malformed);
+    GAUGE("zeropark_mqtt_connected", "1 while connected to the MQTT broker.", "%d", (int)M->mqtt_connected);
+    COUNTER("zeropark_replans_total", "Plans made by the control loop.", M->replans);
+    COUNTER("zeropark_replan_failures_total", "Plans that failed (safe mode).", M->replan_failures);
+    COUNTER("zeropark_setpoint_writes_total", "Setpoints written.", M->setpoint_writes);
+    COUNTER("zeropark_setpoint_write_errors_total", "Setpoint writes that failed.", M->setpoint_write_errors);
+    COUNTER("zeropark_setpoint_clamped_total", "Setpoints changed by the device limits.", M->setpoint_clamped);
+    GAUGE("zeropark_safe_mode", "1 in safe mode.", "%d", atomic_load(&S->mode) == ZS_MODE_SAFE);
+    GAUGE("zeropark_alerts_active", "Active alerts.", "%zu", zs_alerts_active());
+    pthread_rwlock_rdlock(&S->model_lock);
+    fprintf(f, "# HELP zeropark_device_state Device state: 0 unknown, 1 ok, 2 stale, 3 down.\n"
+               "# TYPE zeropark_device_state gauge\n");
+    for (size_t i = 0; i < S->devs.n; i++) {
+        zs_dev_health hl;
+        memset(&hl, 0, sizeof hl);
+        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
+            zs_poller_health(S->poller, i, &hl);
+        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
+            zs_mqtt_health(S->mqtt, i, &hl);
+        fprintf(f, "zeropark_device_state{device=\"%s\"} %d\n", S->devs.dev[i].name, (int)hl.state);
+    }
+    fprintf(f, "# HELP zeropark_poll_errors_total Failed polls per device.\n"
+               "# TYPE zeropark_poll_errors_total counter\n");
+    for (size_t i = 0; i < S->devs.n; i++) {
+        zs_dev_health hl;
+        memset(&hl, 0, sizeof hl);
+        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
+            zs_poller_health(S->poller, i, &hl);
+        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
+            zs_mqtt_health(S->mqtt, i, &hl);
+        fprintf(f, "zeropark_poll_errors_total{device=\"%s\"} %llu\n", S->devs.dev[i].name,
+                (unsigned long long)hl.errors);
+    }
+    zs_live L;
+    zs_ingest_live(S->ingest, S->model, &L);
+    double pue = S->model->datacenter.present ? S->model->datacenter.pue : 1;
+    pthread_rwlock_unlock(&S->model_lock);
+    fprintf(f, "# HELP zeropark_power_kw Latest power by flow (battery + discharge, grid + import).\n"
+               "# TYPE zeropark_power_kw gauge\n");
+    const struct {
+        const char *n;
+        bool has;
+        double v;
+    } flows[] = {{"pv", L.has_pv, L.pv_kw},
+                 {"wind", L.has_wind, L.wind_kw},
+                 {"battery", L.has_battery, L.battery_kw},
+                 {"grid", L.has_grid, L.grid_kw},
+                 {"load", L.has_load, L.load_kw},
+                 {"datacenter", L.has_dc_facility || L.has_dc_it,
+                  L.has_dc_facility ? L.dc_facility_kw : L.dc_it_kw * pue}};
+    for (size_t i = 0; i < sizeof flows / sizeof flows[0]; i++)
+        if (flows[i].has)
+            fprintf(f, "zeropark_power_kw{flow=\"%s\"} %.6g\n", flows[i].n, flows[i].v);
+    double se = 0, sw = 0;
+    for (size_t i = 0; i < L.nsoc; i++)
+        if (!isnan(L.soc[i]))
+            se += L.soc[i], sw += 1;
+    if (sw > 0)
+        GAUGE("zeropark_soc", "Mean battery state of charge, 0..1.", "%.6g", se / sw);
+#undef COUNTER
+#undef GAUGE
+    if (fclose(f) != 0 || !buf) {
+        free(buf);
+        return send_error(h, c, 500, "internal", "out of memory");
+    }
+    return send_buf(h, c, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len, MHD_RESPMEM_MUST_FREE);
+}
+
+/* ---- Server-Sent Events ---------------------------------------------------- */
+
+typedef struct sse {
+    zs_http *h;
+    struct MHD_Connection *c;
+    uint64_t sent_version;
+    char *pending;             /* an event not yet (fully) handed to MHD */
+    size_t plen, poff;
+} sse;
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    sse *e = cls;
+    zs_http *h = e->h;
+    (void)pos;
+    if (!e->pending) {
+        pthread_mutex_lock(&h->sse_lock);
+        if (h->quiesce) {
+            pthread_mutex_unlock(&h->sse_lock);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        uint64_t v = atomic_load(&h->S->status_version);
+        if (v == e->sent_version) {
+            if (h->nparked < SSE_MAX) {
+                h->sse_parked[h->nparked++] = e->c;
+                MHD_suspend_connection(e->c);
+                pthread_mutex_unlock(&h->sse_lock);
+                return 0;
+            }
+            pthread_mutex_unlock(&h->sse_lock);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        pthread_mutex_unlock(&h->sse_lock);
+        e->sent_version = v;
+        zs_doc *d = zs_doc_get(&h->S->doc_lock, &h->S->status_doc);
+        if (!d) {
+            static const char ka[] = ": keep-alive\n\n";
+            e->pending = strdup(ka);
+            e->plen = sizeof ka - 1;
+        } else {
+            size_t n = d->len + 32;
+            if ((e->pending = malloc(n)))
+                e->plen = (size_t)snprintf(e->pending, n, "event: status\ndata: %s\n\n", d->text);
+            zs_doc_unref(d);
+        }
+        if (!e->pending)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        e->poff = 0;
+    }
+    size_t k = e->plen - e->poff < max ? e->plen - e->poff : max;
+    memcpy(buf, e->pending + e->poff, k);
+    e->poff += k;
+    if (e->poff == e->plen) {
+        free(e->pending);
+        e->pending = NULL;
+    }
+    return (ssize_t)k;
+}
+
+static void sse_free(void *cls)
+{
+    sse *e = cls;
+    zs_http *h = e->h;
+    pthread_mutex_lock(&h->sse_lock);
+    for (size_t i = 0; i < h->nparked; i++)
+        if (h->sse_parked[i] == e->c)
+            h->sse_parked[i] = h->sse_parked[--h->nparked];
+    h->nsse--;
+    pthread_mutex_unlock(&h->sse_lock);
+    free(e->pending);
+    free(e);
+}
+
+void zs_http_notify(zs_http *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->sse_lock);
+    for (size_t i = 0; i < h->nparked; i++)
+        MHD_resume_connection(h->sse_parked[i]);
+    h->nparked = 0;
+    pthread_mutex_unlock(&h->sse_lock);
+}
+
+static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&h->sse_lock);
+    bool full = h->nsse >= SSE_MAX;
+    if (!full)
+        h->nsse++;
+    pthread_mutex_unlock(&h->sse_lock);
+    if (full)
+        return send_error(h, c, 503, "unavailable", "too many event streams (%d); poll /api/v1/status",
+                          SSE_MAX);
+    sse *e = calloc(1, sizeof *e);
+    if (!e) {
+        pthread_mutex_lock(&h->sse_lock);
+        h->nsse--;
+        pthread_mutex_unlock(&h->sse_lock);
+        return MHD_NO;
+    }
+    e->h = h;
+    e->c = c;
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, e, sse_free);
+    if (!r) {
+        sse_free(e);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ok = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    zs_metrics_http(&h->S->metrics, 200);
+    return ok;
+}
+
+/* ---- POST /api/v1/readings ----------------------------------------------- */
+
+static bool token_ok(const zs_config *cfg, struct MHD_Connection *c)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!cfg->token[0] || !a || strncmp(a, "Bearer ", 7) != 0)
+        return false;
+    a += 7;
+    size_t n = strlen(cfg->token), m = strlen(a);
+    unsigned char diff = (unsigned char)(n != m);
+    for (size_t i = 0; i < n; i++) /* constant time over the token's length */
+        diff |= (unsigned char)(cfg->token[i] ^ (i < m ? a[i] : 0));
+    return diff == 0;
+}
+
+static enum MHD_Result ep_readings(zs_http *h, struct MHD_Connection *c, req *rq)
+{
+    zs_server *S = h->S;
+    if (rq->too_large)
+        return send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
+                          S->cfg.max_body_bytes);
+    json_t *root = NULL;
+    zs_parsed *r = NULL;
+    size_t n = 0;
+    bool toobig;
+    char err[256];
+    pthread_rwlock_rdlock(&S->model_lock);
+    int32_t off = S->model->utc_offset_min;
+    pthread_rwlock_unlock(&S->model_lock);
+    if (zs_readings_parse(rq->body ? rq->body : "", rq->len, off, zs_now_ms(), MAX_READINGS_PER_REQUEST,
+                          &root, &r, &n, &toobig, err, sizeof err))
+        return send_error(h, c, toobig ? 413 : 400, toobig ? "too_large" : "bad_request", "%s", err);
+    long k = zs_ingest_push(S->ingest, ZS_SRC_HTTP, r, n);
+    free(r);
+    json_decref(root);
+    if (k < 0)
+        return send_error(h, c, 503, "unavailable", "the ingest queue is full (queue_max %ld); retry later",
+                          S->cfg.queue_max);
+    return send_json(h, c, 202, json_pack("{sI}", "accepted", (json_int_t)k));
+}
+
+/* ---- static files -------------------------------------------------------- */
+
+static const char *mime(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    static const struct {
+        const char *ext, *type;
+    } t[] = {{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+             {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+             {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+             {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".woff", "font/woff"},
+             {".map", "application/json"}, {".txt", "text/plain; charset=utf-8"},
+             {".webmanifest", "application/manifest+json"}};
+    for (size_t i = 0; dot && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(dot, t[i].ext) == 0)
+            return t[i].type;
+    return "application/octet-stream";
+}
+
+static int open_file(const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const char *url)
+{
+    if (strstr(url, "..") || strchr(url, '\\'))
+        return send_error(h, c, 400, "bad_request", "path '%.200s' holds '..'", url);
+    if (!h->web[0])
+        return send_error(h, c, 404, "not_found",
+                          "no dashboard directory (give --web DIR or build web/dist)");
+    char path[PATH_MAX + 256];
+    struct stat st;
+    const char *rel = strcmp(url, "/") == 0 ? "/index.html" : url;
+    snprintf(path, sizeof path, "%s%s", h->web, rel);
+    const char *served = rel;
+    int fd = strlen(path) < PATH_MAX ? open_file(path, &st) : -1;
+    if (fd < 0) {
+        snprintf(path, sizeof path, "%s/index.html", h->web);
+        served = "/index.html";
+        if ((fd = open_file(path, &st)) < 0)
+            return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, mime(served));
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            strncmp(served, "/assets/", 8) == 0 ? "max-age=31536000, immutable" : "no-cache");
+    enum MHD_Result ok = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    zs_metrics_http(&h->S->metrics, 200);
+    return ok;
+}
+
+/* ---- the access handler -------------------------------------------------- */
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_data_size,
+                               void **con_cls)
+{
+    zs_http *h = cls;
+    zs_server *S = h->S;
+    (void)version;
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0;
+    bool readings = strcmp(url, "/api/v1/readings") == 0;
+    if (post && readings) {
+        req *rq = *con_cls;
+        if (!rq) {
+            if (!token_ok(&S->cfg, c))
+                return send_error(h, c, 401, "unauthorized",
+                                  S->cfg.token[0] ? "Authorization: Bearer <token> missing or wrong"
+                                                  : "writes are disabled: set \"token\" in the config file");
+            const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            if (cl && strtoll(cl, NULL, 10) > S->cfg.max_body_bytes)
+                return send_error(h, c, 413, "too_large", "body of %s bytes, at most %ld (max_body_bytes)",
+                                  cl, S->cfg.max_body_bytes);
+            if (!(rq = calloc(1, sizeof *rq)))
+                return MHD_NO;
+            rq->is_post = true;
+            *con_cls = rq;
+            return MHD_YES;
+        }
+        if (*upload_data_size) {
+            size_t n = *upload_data_size;
+            *upload_data_size = 0;
+            if (rq->too_large || rq->len + n > (size_t)S->cfg.max_body_bytes) {
+                rq->too_large = true;
+                return MHD_YES;
+            }
+            if (rq->len + n + 1 > rq->cap) {
+                size_t cap = rq->cap ? rq->cap : 65536;
+                while (cap < rq->len + n + 1)
+                    cap *= 2;
+                char *nb = realloc(rq->body, cap);
+                if (!nb)
+                    return MHD_NO;
+                rq->body = nb;
+                rq->cap = cap;
+            }
+            memcpy(rq->body + rq->len, upload_data, n);
+            rq->len += n;
+            return MHD_YES;
+        }
+        return ep_readings(h, c, rq);
+    }
+    if (!get) {
+        if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0)
+            return send_error(h, c, 405, "method_not_allowed", "%.16s %.200s: use %s", method, url,
+                              readings ? "POST" : "GET");
+        return send_error(h, c, 405, "method_not_allowed", "%.16s: only GET and HEAD serve files", method);
+    }
+    if (*upload_data_size)
+        return send_error(h, c, 400, "bad_request", "GET with a body");
+    if (strcmp(url, "/healthz") == 0)
+        return send_buf(h, c, 200, "text/plain; charset=utf-8", "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+    if (strcmp(url, "/api/v1/status") == 0)
+        return send_doc(h, c, &S->status_doc, "{\"error\":{\"code\":\"unavailable\",\"message\":\"starting\"}}");
+    if (strcmp(url, "/metrics") == 0)
+        return ep_metrics(h, c);
+    if (strncmp(url, "/api/", 5) != 0)
+        return ep_static(h, c, url);
+    if (strcmp(url, "/api/v1/info") == 0)
+        return send_doc(h, c, &S->info_doc, "{}");
+    if (strcmp(url, "/api/v1/plan") == 0)
+        return send_doc(h, c, &S->plan_doc,
+                        "{\"created\":null,\"status\":\"none\",\"method\":\"lp\",\"steps\":[],"
+                        "\"setpoints\":[],\"actuals\":[]}");
+    if (strcmp(url, "/api/v1/alerts") == 0) {
+        pthread_rwlock_rdlock(&S->model_lock);
+        int32_t off = S->model->utc_offset_min;
+        pthread_rwlock_unlock(&S->model_lock);
+        return send_json(h, c, 200, zs_alerts_json(off));
+    }
+    if (strcmp(url, "/api/v1/devices") == 0)
+        return ep_devices(h, c);
+    if (strcmp(url, "/api/v1/events") == 0)
+        return ep_events(h, c);
+    if (readings)
+        return send_error(h, c, 405, "method_not_allowed", "GET /api/v1/readings: use POST");
+    tls_state *t = tls_get(h);
+    if (!t)
+        return send_error(h, c, 500, "internal", "out of memory");
+    if (strcmp(url, "/api/v1/series") == 0 || strcmp(url, "/api/v1/series/") == 0) {
+        pthread_rwlock_rdlock(&S->model_lock);
+        int32_t off = S->model->utc_offset_min;
+        pthread_rwlock_unlock(&S->model_lock);
+        return ep_series_list(h, c, t, off);
+    }
+    if (strncmp(url, "/api/v1/series/", 15) == 0) {
+        pthread_rwlock_rdlock(&S->model_lock);
+        int32_t off = S->model->utc_offset_min;
+        pthread_rwlock_unlock(&S->model_lock);
+        return ep_series(h, c, t, url + 15, off);
+    }
+    if (strcmp(url, "/api/v1/carbon") == 0)
+        return ep_carbon(h, c, t);
+    return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    req *rq = *con_cls;
+    if (rq) {
+        free(rq->body);
+        free(rq);
+        *con_cls = NULL;
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512], q[600];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    zs_log(ZS_LOG_WARN, "event=http_library message=%s", zs_log_quote(msg, q, sizeof q));
+}
+
+/* The dashboard: --web/config, else the installed share/zeropark/web, else
+ * web/dist of the source tree next to the build directory. */
+static void find_web(const zs_config *cfg, char *out, size_t outsz)
+{
+    struct stat st;
+    out[0] = '\0';
+    if (cfg->web[0]) {
+        snprintf(out, outsz, "%s", cfg->web);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    const char *cands[] = {"/../share/zeropark/web", "/../web/dist"};
+    for (size_t i = 0; i < 2; i++) {
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof p, "%s%s", exe, cands[i]);
+        char idx[PATH_MAX + 80];
+        snprintf(idx, sizeof idx, "%s/index.html", p);
+        if (stat(idx, &st) == 0 && strlen(p) < outsz) {
+            snprintf(out, outsz, "%s", p);
+            return;
+        }
+    }
+}
+
+zp_status zs_http_start(zs_server *S, zs_http **out, char *err, size_t errsz)
+{
+    zs_http *h = calloc(1, sizeof *h);
+    *out = NULL;
+    if (!h) {
+        snprintf(err, errsz, "out of memory");
+        return ZP_ENOMEM;
+    }
+    h->S = S;
+    pthread_key_create(&h->tls, tls_free);
+    pthread_mutex_init(&h->sse_lock, NULL);
+    find_web(&S->cfg, h->web, sizeof h->web);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)S->cfg.listen_port);
+    if (inet_pton(AF_INET, S->cfg.listen_host, &sa.sin_addr) != 1) {
+        snprintf(err, errsz, "listen: '%s' is not an IPv4 address", S->cfg.listen_host);
+        zs_http_stop(h);
+        return ZP_EINVAL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.http_threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_log, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, errsz, "cannot listen on %s:%d: %s", S->cfg.listen_host, S->cfg.listen_port,
+                 errno ? strerror(errno) : "libmicrohttpd refused the options");
+        zs_http_stop(h);
+        return ZP_EIO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : S->cfg.listen_port;
+    *out = h;
+    return ZP_OK;
+}
+
+int zs_http_port(const zs_http *h) { return h ? h->port : 0; }
+
+void zs_http_stop(zs_http *h)
+{
+    if (!h)
+        return;
+    if (h->d) {
+        pthread_mutex_lock(&h->sse_lock);
+        h->quiesce = true;
+        pthread_mutex_unlock(&h->sse_lock);
+        zs_http_notify(h);
+        MHD_stop_daemon(h->d);
+    }
+    pthread_mutex_destroy(&h->sse_lock);
+    pthread_key_delete(h->tls);
+    free(h);
+}

@@ -1,0 +1,391 @@
+/*
+ * serve.c - `zeropark serve`, wired in one place: read the config and the
+ * model, start the ingest writer, the Modbus poller, MQTT and HTTP, then
+ * run the main loop (status every second, device health, the control loop
+ * every replan_min) until SIGTERM. Signals are blocked in every thread and
+ * taken by the main loop with sigtimedwait: SIGTERM/SIGINT stop (HTTP
+ * first, then acquisition, then the last batch is written), SIGHUP
+ * reloads the model and its devices.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+zs_server *zs_S;
+
+int64_t zs_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *zs_time_fmt(int64_t t_ms, int32_t offset_min, char *buf)
+{
+    int64_t s = t_ms >= 0 ? t_ms / 1000 : -((-t_ms + 999) / 1000);
+    return zp_time_format(s, offset_min, buf);
+}
+
+const char *zs_mode_name(zs_mode m)
+{
+    return m == ZS_MODE_SAFE ? "safe" : m == ZS_MODE_DRY_RUN ? "dry-run" : "normal";
+}
+
+zs_doc *zs_doc_new(const char *text, size_t len)
+{
+    zs_doc *d = malloc(sizeof *d + len + 1);
+    if (!d)
+        return NULL;
+    atomic_init(&d->refs, 1);
+    d->len = len;
+    memcpy(d->text, text, len);
+    d->text[len] = '\0';
+    return d;
+}
+
+void zs_doc_unref(zs_doc *d)
+{
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+        free(d);
+}
+
+void zs_doc_set(pthread_mutex_t *lock, zs_doc **slot, zs_doc *d)
+{
+    pthread_mutex_lock(lock);
+    zs_doc *old = *slot;
+    *slot = d;
+    pthread_mutex_unlock(lock);
+    zs_doc_unref(old);
+}
+
+zs_doc *zs_doc_get(pthread_mutex_t *lock, zs_doc **slot)
+{
+    pthread_mutex_lock(lock);
+    zs_doc *d = *slot;
+    if (d)
+        atomic_fetch_add(&d->refs, 1);
+    pthread_mutex_unlock(lock);
+    return d;
+}
+
+zs_doc *zs_info_build(zs_server *S)
+{
+    const zp_model *m = S->model;
+    json_t *pv = json_array(), *wind = json_array(), *st = json_array(), *loads = json_array();
+    for (size_t i = 0; i < m->npv; i++)
+        json_array_append_new(pv, json_string(m->pv[i].name));
+    for (size_t i = 0; i < m->nwind; i++)
+        json_array_append_new(wind, json_string(m->wind[i].name));
+    for (size_t i = 0; i < m->nstorage; i++)
+        json_array_append_new(st, json_pack("{ss sf sf}", "name", m->storage[i].name, "energy_kwh",
+                                            m->storage[i].energy_kwh, "power_kw", m->storage[i].power_kw));
+    for (size_t i = 0; i < m->nloads; i++)
+        json_array_append_new(loads, json_string(m->loads[i].name));
+    json_t *targets = json_object();
+    const double tv[] = {m->targets.max_emissions_t, m->targets.min_green_share_pct, m->targets.max_pue,
+                         m->targets.max_energy_tce, m->targets.max_carbon_intensity_t_per_10k_cny};
+    const char *tn[] = {"max_emissions_t", "min_green_share_pct", "max_pue", "max_energy_tce",
+                        "max_carbon_intensity_t_per_10k_cny"};
+    for (size_t i = 0; i < 5; i++)
+        if (isfinite(tv[i]))
+            json_object_set_new(targets, tn[i], json_real(tv[i]));
+    const zp_value *ef = &m->grid.emission_factor_kg_per_kwh;
+    double factor = ef->is_series ? (ef->series ? zp_series_mean(ef->series) : NAN) : ef->constant;
+    json_t *doc = json_pack(
+        "{ss sf ss si s{so so so so sb} so s{ss ss so ss} ss}", "park", m->name, "utc_offset_h",
+        m->utc_offset_h, "version", ZP_VERSION_STRING, "step_min", (int)m->step_min, "components", "pv",
+        pv, "wind", wind, "storage", st, "loads", loads, "datacenter", m->datacenter.present != 0,
+        "targets", targets, "factors", "set",
+        m->accounting.factor_set ? m->accounting.factor_set : "builtin", "method",
+        "location and market based", "grid_factor_kg_per_kwh",
+        isfinite(factor) ? json_real(factor) : json_null(), "grid_factor_source",
+        m->grid.emission_factor_source ? m->grid.emission_factor_source : "", "mode",
+        zs_mode_name((zs_mode)atomic_load(&S->mode)));
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    json_decref(doc);
+    zs_doc *d = text ? zs_doc_new(text, strlen(text)) : NULL;
+    free(text);
+    return d;
+}
+
+static void print_ctx_error(const char *what, zp_ctx *ctx)
+{
+    for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
+        char line[1024];
+        zp_diag_format(zp_ctx_diag_get(ctx, i), line, sizeof line);
+        fprintf(stderr, "zeropark serve: %s\n", line);
+    }
+    fprintf(stderr, "zeropark serve: %s: %s\n", what, zp_ctx_errmsg(ctx));
+}
+
+static bool has_kind(const zs_devices *d, zs_dev_kind k)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->dev[i].kind == k)
+            return true;
+    return false;
+}
+
+static void start_acquisition(zs_server *S)
+{
+    char err[512], q[600];
+    if (has_kind(&S->devs, ZS_DEV_MODBUS)) {
+        if (zs_poller_start(S->ctx, &S->devs, zs_ingest_sink, S->ingest, &S->poller) != ZP_OK) {
+            zs_log(ZS_LOG_ERROR, "event=poller_failed message=%s",
+                   zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q));
+            zs_alert_raise("modbus.start", ZS_ALERT_CRITICAL, "device", "Modbus poller did not start: %s",
+                           zp_ctx_errmsg(S->ctx));
+            zp_ctx_clear_error(S->ctx);
+            S->poller = NULL;
+        }
+    }
+    if (S->cfg.mqtt_enabled || has_kind(&S->devs, ZS_DEV_MQTT)) {
+        if (zs_mqtt_start(S, &S->mqtt, err, sizeof err) != ZP_OK) {
+            zs_log(ZS_LOG_ERROR, "event=mqtt_failed message=%s", zs_log_quote(err, q, sizeof q));
+            zs_alert_raise("mqtt.start", ZS_ALERT_CRITICAL, "ingest", "MQTT did not start: %s", err);
+            S->mqtt = NULL;
+        }
+    }
+}
+
+static void stop_acquisition(zs_server *S)
+{
+    zs_mqtt_stop(S->mqtt);
+    S->mqtt = NULL;
+    zs_poller_stop(S->poller);
+    S->poller = NULL;
+}
+
+/* SIGHUP: load the model and its devices again; keep the old ones when the
+ * new model is bad. */
+static void reload(zs_server *S)
+{
+    zp_model *m = NULL;
+    zs_devices devs = {0};
+    zp_factor_set *fs = NULL;
+    char q[600];
+    zs_log(ZS_LOG_INFO, "event=reload model=%s", zs_log_quote(S->model_path, q, sizeof q));
+    zp_status rc = zp_model_load_file(S->ctx, S->model_path, 0, &m);
+    if (!rc)
+        rc = zs_devices_load(S->ctx, S->model_path, &devs);
+    if (!rc && m->accounting.factor_set_path)
+        rc = zp_factor_set_load_dir(S->ctx, m->accounting.factor_set_path, &fs);
+    if (rc) {
+        char first[512] = "";
+        if (zp_ctx_diag_count(S->ctx))
+            zp_diag_format(zp_ctx_diag_get(S->ctx, 0), first, sizeof first);
+        zs_log(ZS_LOG_ERROR, "event=reload_failed message=%s detail=%s",
+               zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q), first[0] ? first : "-");
+        zs_alert_raise("reload", ZS_ALERT_WARNING, "control", "reloading %s failed (kept the old model): %s",
+                       S->model_path, zp_ctx_errmsg(S->ctx));
+        zp_ctx_clear_error(S->ctx);
+        zp_ctx_diag_clear(S->ctx);
+        zp_model_free(S->ctx, m);
+        zs_devices_free(&devs);
+        return;
+    }
+    zs_alert_clear("reload");
+    stop_acquisition(S);
+    zs_ingest_set_devices(S->ingest, NULL);
+    pthread_rwlock_wrlock(&S->model_lock);
+    zp_model *oldm = S->model;
+    zp_factor_set *oldfs = S->factors;
+    zs_devices oldd = S->devs;
+    S->model = m;
+    S->factors = fs;
+    S->devs = devs;
+    pthread_rwlock_unlock(&S->model_lock);
+    zs_ingest_set_devices(S->ingest, &S->devs);
+    zs_devices_free(&oldd);
+    zp_factor_set_free(S->ctx, oldfs);
+    zp_model_free(S->ctx, oldm);
+    start_acquisition(S);
+    zs_log(ZS_LOG_INFO, "event=reloaded park=%s devices=%zu", zs_log_quote(m->name, q, sizeof q),
+           S->devs.n);
+}
+
+/* Device health transitions become alerts. */
+static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
+{
+    for (size_t i = 0; i < S->devs.n && i < nprev; i++) {
+        zs_dev_health h;
+        memset(&h, 0, sizeof h);
+        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
+            zs_poller_health(S->poller, i, &h);
+        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
+            zs_mqtt_health(S->mqtt, i, &h);
+        else
+            continue;
+        if (h.state == prev[i])
+            continue;
+        char key[96];
+        snprintf(key, sizeof key, "device.%s", S->devs.dev[i].name);
+        if (h.state == ZS_STATE_DOWN)
+            zs_alert_raise(key, ZS_ALERT_WARNING, "device", "device %s is down: %s", S->devs.dev[i].name,
+                           h.last_error[0] ? h.last_error : "no answer");
+        else if (h.state == ZS_STATE_OK)
+            zs_alert_clear(key);
+        zs_log(ZS_LOG_INFO, "event=device_state device=%s state=%d", S->devs.dev[i].name, (int)h.state);
+        prev[i] = h.state;
+    }
+}
+
+static void log_to_stderr(void *ud, zp_log_level level, const char *msg)
+{
+    char q[600];
+    (void)ud;
+    zs_log(level == ZP_LOG_DEBUG ? ZS_LOG_DEBUG : level == ZP_LOG_INFO ? ZS_LOG_INFO
+           : level == ZP_LOG_WARN ? ZS_LOG_WARN : ZS_LOG_ERROR,
+           "event=library message=%s", zs_log_quote(msg, q, sizeof q));
+}
+
+int zs_serve_main(const zs_serve_opts *o)
+{
+    static zs_server server;
+    zs_server *S = &server;
+    int ex = 0;
+    char err[1024], q[600];
+    sigset_t set;
+
+    memset(S, 0, sizeof *S);
+    zs_S = S;
+    pthread_rwlock_init(&S->model_lock, NULL);
+    pthread_mutex_init(&S->doc_lock, NULL);
+    zs_config_defaults(&S->cfg);
+    if (zs_config_load(o->config, &S->cfg, err, sizeof err)) {
+        fprintf(stderr, "zeropark serve: %s\n", err);
+        return 2;
+    }
+    if (o->db)
+        snprintf(S->cfg.db, sizeof S->cfg.db, "%s", o->db);
+    if (o->listen && zs_config_listen(&S->cfg, o->listen)) {
+        fprintf(stderr, "zeropark serve: --listen '%s': expected HOST:PORT (127.0.0.1:8080)\n", o->listen);
+        return 2;
+    }
+    if (o->web)
+        snprintf(S->cfg.web, sizeof S->cfg.web, "%s", o->web);
+    zs_log_set_level(S->cfg.log_level);
+    snprintf(S->model_path, sizeof S->model_path, "%s", o->model);
+    S->dry_run = o->dry_run;
+    atomic_store(&S->mode, o->dry_run ? ZS_MODE_DRY_RUN : ZS_MODE_NORMAL);
+    S->t_start_ms = zs_now_ms();
+
+    /* Block the signals before any thread starts: the main loop takes them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    if (!(S->ctx = zp_ctx_new())) {
+        fprintf(stderr, "zeropark serve: out of memory\n");
+        return 3;
+    }
+    zp_ctx_set_log(S->ctx, log_to_stderr, NULL);
+    zp_status rc = zp_model_load_file(S->ctx, o->model, 0, &S->model);
+    if (!rc)
+        rc = zs_devices_load(S->ctx, o->model, &S->devs);
+    if (!rc && S->model->accounting.factor_set_path)
+        rc = zp_factor_set_load_dir(S->ctx, S->model->accounting.factor_set_path, &S->factors);
+    if (rc) {
+        print_ctx_error(o->model, S->ctx);
+        ex = 2;
+        goto out;
+    }
+    zs_ingest_opts io = {.raw_db = S->cfg.raw_db,
+                         .db = S->cfg.db,
+                         .store_step_s = S->cfg.store_step_s,
+                         .account_step_s = S->cfg.account_step_s,
+                         .flush_ms = S->cfg.flush_ms,
+                         .queue_max = S->cfg.queue_max,
+                         .dc_pue = S->model->datacenter.present ? S->model->datacenter.pue : 1,
+                         .devs = &S->devs,
+                         .metrics = &S->metrics};
+    if ((rc = zs_ingest_start(S->ctx, &io, &S->ingest))) {
+        print_ctx_error(S->cfg.db, S->ctx);
+        ex = rc == ZP_ENOMEM ? 3 : 2;
+        goto out;
+    }
+    zs_status_refresh(S, true);
+    if (zs_http_start(S, &S->http, err, sizeof err) != ZP_OK) {
+        fprintf(stderr, "zeropark serve: %s\n", err);
+        ex = 2;
+        goto out;
+    }
+    start_acquisition(S);
+    zs_log(ZS_LOG_INFO,
+           "event=start version=%s park=%s listen=%s:%d db=%s devices=%zu mode=%s replan_min=%d pid=%ld",
+           ZP_VERSION_STRING, zs_log_quote(S->model->name, q, sizeof q), S->cfg.listen_host,
+           zs_http_port(S->http), S->cfg.db, S->devs.n, zs_mode_name((zs_mode)atomic_load(&S->mode)),
+           S->cfg.replan_min, (long)getpid());
+
+    zs_dev_state prev[1024];
+    memset(prev, 0, sizeof prev);
+    int64_t t = mono_ms();
+    int64_t next_status = t + 1000, next_year = t + 300000;
+    int64_t next_control = t + 10000; /* the first plan once the first readings are in */
+    for (;;) {
+        int64_t now = mono_ms();
+        int64_t wait = next_status - now;
+        if (wait > 0) {
+            struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+            siginfo_t si;
+            int sig = sigtimedwait(&set, &si, &ts);
+            if (sig == SIGTERM || sig == SIGINT) {
+                zs_log(ZS_LOG_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
+                break;
+            }
+            if (sig == SIGHUP)
+                reload(S);
+            continue;
+        }
+        bool year = now >= next_year;
+        if (year)
+            next_year = now + 300000;
+        zs_status_refresh(S, year);
+        check_devices(S, prev, sizeof prev / sizeof prev[0]);
+        next_status = now + 1000;
+        if (now >= next_control) {
+            zs_control_run(S);
+            next_control = mono_ms() + (int64_t)S->cfg.replan_min * 60000;
+        }
+    }
+out:
+    zs_http_stop(S->http);
+    S->http = NULL;
+    stop_acquisition(S);
+    if (S->ingest) {
+        zs_ingest_stop(S->ingest); /* writes what is queued */
+        zs_log(ZS_LOG_INFO, "event=stopped readings_stored=%llu",
+               (unsigned long long)atomic_load(&S->metrics.readings_stored));
+    }
+    S->ingest = NULL;
+    zp_store_close(S->park_ro);
+    zs_devices_free(&S->devs);
+    zp_factor_set_free(S->ctx, S->factors);
+    zp_model_free(S->ctx, S->model);
+    zp_ctx_free(S->ctx);
+    zs_doc_unref(S->status_doc);
+    zs_doc_unref(S->info_doc);
+    zs_doc_unref(S->plan_doc);
+    pthread_rwlock_destroy(&S->model_lock);
+    pthread_mutex_destroy(&S->doc_lock);
+    zs_alerts_reset();
+    return ex;
+}

@@ -1,0 +1,171 @@
+/*
+ * status.c - the /api/v1/status document, rebuilt by the main thread once
+ * a second: the latest fed readings (flows, SOC), and the accounting of
+ * the park store's meters for today and the year to date through the
+ * library's engine (zp_acct_from_store + zp_account, the same calls as
+ * `zeropark account --db`), so the daemon has no carbon arithmetic of
+ * its own.
+ */
+#define _DEFAULT_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve.h"
+
+static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+static int64_t fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The park store, read-only, for the main thread. */
+static zp_store *main_store(zs_server *S)
+{
+    if (!S->park_ro && zp_store_open(S->ctx, S->cfg.db, ZP_STORE_READONLY, &S->park_ro) != ZP_OK) {
+        zp_ctx_clear_error(S->ctx);
+        S->park_ro = NULL;
+    }
+    return S->park_ro;
+}
+
+/* Account [from, to) of the park store; NULL when there is nothing to
+ * account (no meters yet) or it fails (logged at debug). */
+static zp_acct_result *account(zs_server *S, const zp_model *m, int64_t from, int64_t to)
+{
+    zp_store *st = main_store(S);
+    zp_acct_input *in = NULL;
+    zp_acct_result *r = NULL;
+    if (!st || to <= from)
+        return NULL;
+    zp_acct_opts o;
+    zp_acct_opts_from_model(&o, m);
+    o.by = 0;
+    if (S->factors)
+        o.factors = S->factors;
+    zp_status rc = zp_acct_from_store(S->ctx, st, m, from, to, &in);
+    if (!rc)
+        rc = zp_account(S->ctx, in, &o, &r);
+    if (rc) {
+        char q[600];
+        zs_log(ZS_LOG_DEBUG, "event=account_skipped message=%s",
+               zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q));
+        zp_ctx_clear_error(S->ctx);
+        zp_ctx_diag_clear(S->ctx);
+        r = NULL;
+    }
+    zp_acct_input_free(S->ctx, in);
+    return r;
+}
+
+static void carbon_alerts(const zp_acct_result *r)
+{
+    static const char *const kinds[] = {"budget_projection", "budget_exceeded", "target_missed",
+                                        "target_at_risk"};
+    for (size_t k = 0; k < 4; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "carbon.%s", kinds[k]);
+        const zp_acct_alert *hit = NULL;
+        for (size_t i = 0; r && i < r->nalerts; i++)
+            if (strcmp(r->alerts[i].kind, kinds[k]) == 0)
+                hit = &r->alerts[i];
+        if (hit)
+            zs_alert_raise(key, k == 1 || k == 2 ? ZS_ALERT_CRITICAL : ZS_ALERT_WARNING, "carbon",
+                           "%s", hit->message);
+        else
+            zs_alert_clear(key);
+    }
+}
+
+void zs_status_refresh(zs_server *S, bool year_too)
+{
+    pthread_rwlock_rdlock(&S->model_lock);
+    const zp_model *m = S->model;
+    const int32_t off = m->utc_offset_min;
+    const int64_t offs = (int64_t)off * 60, A = S->cfg.account_step_s;
+    const int64_t now_ms = zs_now_ms(), now = now_ms / 1000;
+    zs_live L;
+    zs_ingest_live(S->ingest, m, &L);
+    double pue = m->datacenter.present ? m->datacenter.pue : 1;
+
+    json_t *flows = json_object();
+    json_object_set_new(flows, "pv", L.has_pv ? json_real(L.pv_kw) : json_null());
+    json_object_set_new(flows, "wind", L.has_wind ? json_real(L.wind_kw) : json_null());
+    json_object_set_new(flows, "battery", L.has_battery ? json_real(L.battery_kw) : json_null());
+    json_object_set_new(flows, "grid", L.has_grid ? json_real(L.grid_kw) : json_null());
+    json_object_set_new(flows, "load", L.has_load ? json_real(L.load_kw) : json_null());
+    json_object_set_new(flows, "datacenter",
+                        L.has_dc_facility ? json_real(L.dc_facility_kw)
+                        : L.has_dc_it     ? json_real(L.dc_it_kw * pue)
+                                          : json_null());
+    double se = 0, sw = 0;
+    for (size_t i = 0; i < L.nsoc; i++)
+        if (!isnan(L.soc[i])) {
+            se += L.soc[i] * m->storage[i].energy_kwh;
+            sw += m->storage[i].energy_kwh;
+        }
+
+    /* today: local midnight to the end of the last complete accounting step */
+    int64_t midnight = fdiv(now + offs, 86400) * 86400 - offs;
+    int64_t done = fdiv(now, A) * A;
+    zp_acct_result *r = account(S, m, midnight, done);
+    const zp_acct_totals *T = r ? &r->total : NULL;
+    double cons = T ? T->consumption_kwh : 0;
+    double ss = 0;
+    if (T && cons > 0) {
+        ss = 1 - T->grid_import_kwh / cons;
+        ss = ss < 0 ? 0 : ss > 1 ? 1 : ss;
+    }
+    json_t *today = json_pack(
+        "{s{sfsfsfsfsfsfsfsf} s{sfsfsf} s{sfsf} sf so}", "energy_kwh", "pv", T ? T->pv_kwh : 0.0,
+        "wind", T ? T->wind_kwh : 0.0, "battery_discharge", T ? T->storage_discharge_kwh : 0.0,
+        "battery_charge", T ? T->storage_charge_kwh : 0.0, "grid_import", T ? T->grid_import_kwh : 0.0,
+        "grid_export", T ? T->grid_export_kwh : 0.0, "load",
+        T ? (cons - T->dc_facility_kwh > 0 ? cons - T->dc_facility_kwh : 0.0) : 0.0, "datacenter",
+        T ? T->dc_facility_kwh : 0.0, "emissions_kg", "scope1", T ? T->scope1_t * 1000 : 0.0,
+        "scope2_location", T ? T->scope2_location_t * 1000 : 0.0, "scope2_market",
+        T ? T->scope2_market_t * 1000 : 0.0, "green_share", "hourly_matched",
+        r && isfinite(r->green_share_hourly_pct) ? r->green_share_hourly_pct / 100 : 0.0,
+        "volumetric", r && isfinite(r->green_share_volumetric_pct) ? r->green_share_volumetric_pct / 100 : 0.0,
+        "self_sufficiency", ss, "pue", num_or_null(r ? r->pue : NAN));
+    zp_acct_result_free(S->ctx, r);
+
+    /* year to date */
+    if (year_too || !S->year_known) {
+        int64_t y;
+        unsigned mo, d;
+        zp_civil_from_days(fdiv(now + offs, 86400), &y, &mo, &d);
+        int64_t jan1 = zp_days_from_civil(y, 1, 1) * 86400 - offs;
+        zp_acct_result *ry = account(S, m, jan1, done);
+        S->year_emissions_t = ry ? ry->total.total_market_t : 0;
+        S->year_projected_t = ry ? ry->projected_year_end_t : NAN;
+        S->year_known = true;
+        carbon_alerts(ry);
+        zp_acct_result_free(S->ctx, ry);
+    }
+    bool stale = !L.oldest_ms || now_ms - L.oldest_ms > (int64_t)S->cfg.stale_s * 1000;
+    atomic_store(&S->stale, stale);
+    char tb[ZP_TIME_BUFSIZE];
+    json_t *doc = json_pack("{ss so so so s{sfsoso} ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),
+                            "flows_kw", flows, "soc", sw > 0 ? json_real(se / sw) : json_null(), "today",
+                            today, "year", "emissions_t", S->year_emissions_t, "budget_t",
+                            num_or_null(m->targets.max_emissions_t), "projected_t",
+                            num_or_null(S->year_projected_t), "mode",
+                            zs_mode_name((zs_mode)atomic_load(&S->mode)), "alerts_active",
+                            (json_int_t)zs_alerts_active(), "stale", stale);
+    zs_doc *info = zs_info_build(S);
+    pthread_rwlock_unlock(&S->model_lock);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    json_decref(doc);
+    if (text) {
+        zs_doc_set(&S->doc_lock, &S->status_doc, zs_doc_new(text, strlen(text)));
+        free(text);
+        atomic_fetch_add(&S->status_version, 1);
+    }
+    if (info)
+        zs_doc_set(&S->doc_lock, &S->info_doc, info);
+    zs_http_notify(S->http);
+}

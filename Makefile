@@ -24,6 +24,7 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+	@scripts/web.sh $(BUILD)
 
 run: build
 	$(BUILD)/zeropark simulate $(MODEL) --dispatch optimal --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
@@ -34,6 +35,7 @@ test:
 	@scripts/deps.sh test
 	@cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DZP_SANITIZE=ON -DZP_WERROR=ON >/dev/null
 	@cmake --build $(TESTBUILD) -j$(JOBS)
+	@scripts/web.sh $(TESTBUILD)
 	@cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j$(JOBS)
 
@@ -42,6 +44,7 @@ bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) >&2
+	@scripts/web.sh $(BUILD) >&2
 	@bench/run.sh $(BUILD)
 
 fuzz:

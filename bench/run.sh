@@ -7,3 +7,8 @@ for bin in "$build"/bench_*; do
     [ -x "$bin" ] || continue
     "$bin"
 done
+# Benchmarks that are scripts (bench/bench_*.sh) take the build dir.
+for sh in "$(dirname "$0")"/bench_*.sh; do
+    [ -x "$sh" ] || continue
+    "$sh" "$build"
+done

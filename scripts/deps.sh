@@ -8,11 +8,11 @@
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev coinor-libcbc-dev
-       libmodbus-dev libmosquitto-dev libmicrohttpd-dev)
+       libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs)
 test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils chromium nodejs fonts-wqy-microhei
       mosquitto mbpoll python3-pymodbus wrk)
 fuzz=(clang libclang-rt-14-dev)
-bench=(python3-scipy python3-pandas wrk mosquitto)
+bench=(python3-scipy python3-pandas wrk mosquitto chromium)
 
 want=()
 [ $# -eq 0 ] && set -- build
@@ -31,7 +31,8 @@ for group in "$@"; do
 done
 
 missing=()
-# npm ships inside some nodejs builds (NodeSource); Debian packages it apart.
+# npm (the web dashboard's build, scripts/web.sh) ships inside some nodejs
+# builds (NodeSource); Debian packages it apart.
 for p in "${want[@]}"; do
     if [ "$p" = nodejs ] && ! command -v npm >/dev/null 2>&1; then
         want+=(npm)

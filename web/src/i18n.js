@@ -14,7 +14,7 @@ const en = {
   'mode.safe': 'safe mode',
   'mode.dry-run': 'dry run',
   'stale': 'data stale',
-  'alerts.n': '{n} active alerts',
+  'alerts.n': 'active alerts: {n}',
   'clock.title': 'park local time (UTC{off})',
   'foot': 'zeropark {version} · park time UTC{off} · step {step} min',
   'error.api': 'The API did not answer: {msg}',

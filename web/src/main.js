@@ -85,6 +85,8 @@ async function show() {
   }
   if (seq !== mountSeq) return;
   timing[name] = performance.now() - t0;
+  // Milliseconds since navigation start at which the page was complete.
+  if (timing.first_ready === undefined) timing.first_ready = performance.now();
   document.body.dataset.ready = '1';
 }
 
@@ -95,6 +97,7 @@ function renderHeader() {
   document.title = info ? `${info.park} · zeropark` : 'zeropark';
   const clock = document.getElementById('clock');
   clock.textContent = s ? fmtTime(s.time, 'seconds') : '';
+  clock.dataset.time = s ? s.time : '';
   clock.title = t('clock.title', { off: offsetText() });
   const mode = (s && s.mode) || (info && info.mode) || '';
   const mb = document.getElementById('mode');
@@ -167,14 +170,9 @@ function applyLang() {
   renderHeader();
 }
 
-async function start() {
-  applyLang();
-  document.getElementById('lang').addEventListener('click', () => {
-    setLang(getLang() === 'zh' ? 'en' : 'zh');
-    applyLang();
-    show();
-  });
-  window.addEventListener('hashchange', show);
+// Park info and the first status; retried every few seconds until the API
+// answers (the daemon may start after the browser).
+async function boot() {
   try {
     const [info, status] = await Promise.all([api.info(), api.status()]);
     ctx.info = info;
@@ -184,10 +182,11 @@ async function start() {
   } catch (e) {
     banner(t('error.api', { msg: e.message }));
     document.body.dataset.ready = '1';
-    startPolling();
+    setTimeout(boot, POLL_MS);
     return;
   }
   renderHeader();
+  window.addEventListener('hashchange', show);
   await show();
   startLive();
   setInterval(() => {
@@ -195,6 +194,16 @@ async function start() {
       current.page.tick(ctx).catch((e) => banner(t('error.api', { msg: e.message })));
     }
   }, TICK_MS);
+}
+
+function start() {
+  applyLang();
+  document.getElementById('lang').addEventListener('click', () => {
+    setLang(getLang() === 'zh' ? 'en' : 'zh');
+    applyLang();
+    if (ctx.info) show();
+  });
+  boot();
 }
 
 start();

@@ -8,8 +8,9 @@ import { chart, draw, palette } from '../charts.js';
 import { t } from '../i18n.js';
 
 const PERIODS = ['day', 'week', 'month', 'year'];
-// Step asked of the API: a day at the stored step, longer periods hourly.
-const STEP = { day: undefined, week: '1h', month: '1h', year: '1h' };
+// Coarsest step wanted per period (s): a day by minutes, a week by quarter
+// hours, a month or a year by hours (8,784 values for a leap year).
+const TARGET_STEP_S = { day: 60, week: 900, month: 3600, year: 3600 };
 const DEFAULT_SERIES = 6;
 
 let root = null;
@@ -187,7 +188,9 @@ export default {
     let selected = (params.get('series') || '').split(',').filter((n) => names.has(n));
     if (!params.has('series')) {
       const kw = list.filter((s) => s.unit === 'kW');
-      selected = (kw.length ? kw : list).slice(0, DEFAULT_SERIES).map((s) => s.name);
+      // Accounting meters (coarser steps) before raw device series.
+      selected = (kw.length ? kw : list).slice().sort((x, y) => (y.step_s || 0) - (x.step_s || 0))
+        .slice(0, DEFAULT_SERIES).map((s) => s.name);
     }
     const compare = params.get('compare') === '1';
     const [from, to] = periodBounds(period, a.y, a.m, a.d);
@@ -237,7 +240,12 @@ export default {
     });
 
     const metas = list.filter((s) => selected.includes(s.name));
-    const step = STEP[period];
+    // One step for the whole view (so the CSV has one time column): the
+    // period's target rounded up to a multiple of each stored step.
+    const step = Math.max(...metas.map((m) => {
+      const st = m.step_s > 0 ? m.step_s : 1;
+      return st * Math.ceil(TARGET_STEP_S[period] / st);
+    }));
     const t0 = performance.now();
     const data = await Promise.all(metas.map(async (meta) => {
       const cur = await api.series(meta.name, isoPark(from), isoPark(to), step);

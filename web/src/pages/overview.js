@@ -37,8 +37,8 @@ function direction(key, kw) {
 
 // Positions of the nodes around the park's bus (graph coordinates).
 const POS = {
-  pv: [60, 30], wind: [60, 170], battery: [200, 200], grid: [200, 0],
-  load: [340, 30], datacenter: [340, 170], bus: [200, 100],
+  pv: [50, 30], wind: [50, 170], battery: [200, 200], grid: [200, 0],
+  load: [350, 30], datacenter: [350, 170], bus: [200, 100],
 };
 
 // Power flows into the bus from supplies and out of it to uses; the sign of
@@ -58,7 +58,7 @@ function flowOption(info, s) {
     let label = `${t('flow.' + k)}\n${fmtNum(kw, digitsFor(kw))} kW`;
     if (k === 'battery' && s && s.soc !== null && s.soc !== undefined) label += `\n${fmtPct(s.soc, 0)}`;
     nodes.push({
-      name: k, x: POS[k][0], y: POS[k][1], symbol: 'roundRect', symbolSize: [92, 56],
+      name: k, x: POS[k][0], y: POS[k][1], symbol: 'roundRect', symbolSize: [100, k === 'battery' ? 64 : 52],
       itemStyle: { color: palette[k] },
       label: { show: true, formatter: label, color: '#fff', position: 'inside', lineHeight: 15 },
       value: kw,
@@ -82,7 +82,7 @@ function flowOption(info, s) {
     tooltip: { show: false },
     series: [{
       type: 'graph', layout: 'none', roam: false, data: nodes, links,
-      edgeSymbolSize: 12, left: 60, right: 60, top: 40, bottom: 40,
+      edgeSymbolSize: 12, left: 60, right: 60, top: 36, bottom: 44,
       emphasis: { disabled: true },
     }],
   };
@@ -95,8 +95,8 @@ function gaugeOption(name, value, min, max, unit, color, digits) {
       type: 'gauge', min, max, startAngle: 210, endAngle: -30, radius: '92%',
       progress: { show: true, width: 12, itemStyle: { color } },
       axisLine: { lineStyle: { width: 12 } },
-      axisTick: { show: false }, splitLine: { length: 8, lineStyle: { width: 1 } },
-      axisLabel: { distance: 16, fontSize: 10 },
+      splitNumber: 4, axisTick: { show: false }, splitLine: { length: 6, distance: 2, lineStyle: { width: 1 } },
+      axisLabel: { distance: 14, fontSize: 10, formatter: (v) => fmtNum(v, max - min < 5 ? 1 : 0) },
       pointer: { show: false },
       anchor: { show: false },
       title: { show: false },

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# dashboard.sh ZEROPARK SOURCE_DIR BUILD_DIR [OUT_DIR] - the web dashboard
+# end to end on loopback: build the bundle (scripts/web.sh BUILD_DIR), put a
+# simulated year of the live campus's accounting meters into a park store
+# (`zeropark simulate` + `zeropark import`), start the device simulator
+# (`zeropark devices`, time frozen at a June noon) and `zeropark serve` on
+# free ports, then run dashboard_test.js in Debian's headless Chromium
+# (playwright-core from tests/browser/package-lock.json). The campus's
+# services meter is left out of the devices so that the test can feed that
+# load itself through POST /api/v1/readings and watch it arrive live.
+# Screenshots, the downloaded CSV and the daemon's log stay in OUT_DIR
+# (default BUILD_DIR/dashboard).
+# Skips (exit 0, "SKIP: ...") only when chromium or node is missing.
+# With --bench after the arguments: prints the measurements as JSON lines.
+set -u
+zp=$1
+src=$2
+build=$3
+out=${4:-$build/dashboard}
+mode=${5:-test}
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+
+CHROMIUM=${ZP_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+    echo "SKIP: $CHROMIUM not found (apt-get install chromium)"
+    exit 0
+fi
+if ! command -v node >/dev/null 2>&1; then
+    echo "SKIP: node not found (apt-get install nodejs npm)"
+    exit 0
+fi
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+"$src/scripts/web.sh" "$build" || fail "scripts/web.sh $build did not build the dashboard"
+web=$build/web/dist
+
+if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $here failed"
+fi
+
+mkdir -p "$out"
+tmp=$(mktemp -d)
+serve_pid=
+dev_pid=
+cleanup() {
+    for p in $serve_pid $dev_pid; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in $serve_pid $dev_pid; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+http_port=$(free_port)
+dev_port=$(free_port)
+[ "$http_port" != "$dev_port" ] || dev_port=$(free_port)
+
+# The live campus with every Modbus device on our simulator's port, less
+# the services meter (the test posts that load itself).
+$PY - "$src/examples/live-campus/model.json" "$tmp/model.json" "$dev_port" <<'EOF' || fail "could not write the test model"
+import json, sys
+src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+m = json.load(open(src))
+m["devices"] = [d for d in m["devices"] if d.get("feeds") != "load.campus-services"]
+for d in m["devices"]:
+    if d.get("type") == "modbus":
+        d["port"] = port
+json.dump(m, open(dst, "w"), indent=1)
+EOF
+
+# A year of accounting meters (names as `zeropark account` reads them) at the
+# daemon's accounting step (300 s), from the simulation's hourly flows.
+"$zp" simulate "$tmp/model.json" --csv "$tmp/flows.csv" >"$tmp/simulate.log" 2>&1 \
+    || { cat "$tmp/simulate.log" >&2; fail "zeropark simulate"; }
+$PY - "$tmp/flows.csv" "$tmp/meters.csv" 300 <<'EOF' || fail "could not write the meters CSV"
+import csv, sys
+from datetime import datetime, timedelta
+src, dst, step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cols = {"pv.rooftops_kw": "pv.rooftops.ac_kw", "pv.carports_kw": "pv.carports.ac_kw",
+        "wind.ridge_kw": "wind.ridge.ac_kw", "load.campus-services_kw": "load.campus-services.demand_kw",
+        "dc_it_kw": "datacenter.it_kw", "dc_facility_kw": "datacenter.facility_kw",
+        "storage_charge.bess-1_kw": "storage.bess-1.charge_kw",
+        "storage_discharge.bess-1_kw": "storage.bess-1.discharge_kw",
+        "grid_import_kw": "grid_import_kw", "grid_export_kw": "grid_export_kw"}
+with open(src) as f, open(dst, "w", newline="") as g:
+    rows = list(csv.DictReader(f))
+    w = csv.writer(g)
+    w.writerow(["timestamp"] + list(cols))
+    t0, t1 = (datetime.fromisoformat(rows[i]["timestamp"]) for i in (0, 1))
+    n = int((t1 - t0).total_seconds()) // step
+    for r in rows:
+        t = datetime.fromisoformat(r["timestamp"])
+        vals = [r[c] for c in cols.values()]
+        for k in range(n):
+            w.writerow([(t + timedelta(seconds=k * step)).isoformat()] + vals)
+EOF
+"$zp" import --db "$tmp/park.db" "$tmp/meters.csv" >"$tmp/import.log" 2>&1 \
+    || { cat "$tmp/import.log" >&2; fail "zeropark import"; }
+
+token=$($PY -c 'import secrets; print(secrets.token_hex(24))')
+cat >"$tmp/config.json" <<EOF
+{"listen": "127.0.0.1:$http_port", "db": "$tmp/park.db", "raw_db": "$tmp/raw.db",
+ "token": "$token", "replan_min": 15, "stale_s": 60, "account_step_s": 300}
+EOF
+chmod 600 "$tmp/config.json"
+
+"$zp" devices "$tmp/model.json" --listen "127.0.0.1:$dev_port" --speed 0 \
+    --start 2024-06-01T12:00:00+08:00 2>"$out/devices.log" &
+dev_pid=$!
+"$zp" serve "$tmp/model.json" --config "$tmp/config.json" --web "$web" 2>"$out/serve.log" &
+serve_pid=$!
+
+base=http://127.0.0.1:$http_port
+get() {
+    $PY -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
+}
+up=0
+for _ in $(seq 300); do
+    if ! kill -0 "$serve_pid" 2>/dev/null; then
+        tail -20 "$out/serve.log" >&2
+        fail "zeropark serve exited at start (log: $out/serve.log)"
+    fi
+    if get "$base/healthz" >/dev/null 2>&1; then up=1; break; fi
+    sleep 0.1
+done
+[ $up = 1 ] || fail "zeropark serve did not answer $base/healthz within 30 s"
+# The first poll of every device, so the devices page has readings.
+for _ in $(seq 100); do
+    if get "$base/api/v1/devices" 2>/dev/null | grep -q '"state": *"ok"'; then break; fi
+    sleep 0.1
+done
+
+if [ "$mode" = --bench ]; then
+    ZP_CHROMIUM=$CHROMIUM node "$here/dashboard_test.js" --base "$base" --out "$out" --bench
+    exit $?
+fi
+ZP_CHROMIUM=$CHROMIUM node "$here/dashboard_test.js" --base "$base" --out "$out" --token "$token" \
+    --live-series load.campus-services --live-flow load
+rc=$?
+if [ $rc -ne 0 ]; then
+    echo "--- zeropark serve log (tail) ---" >&2
+    tail -30 "$out/serve.log" >&2
+fi
+exit $rc

@@ -476,6 +476,8 @@ static void update(zs_devsim *s, double t)
                 b->soc += -p * dt_h * st->charge_efficiency / st->energy_kwh;
             }
             b->soc = fmin(st->soc_max, fmax(st->soc_min, b->soc));
+        } else if ((p > 0 && b->soc <= st->soc_min) || (p < 0 && b->soc >= st->soc_max)) {
+            p = 0; /* time stands still: only an empty or full battery limits it */
         }
         b->power_kw = p;
     }

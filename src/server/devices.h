@@ -19,7 +19,8 @@
  *   grid.net               net grid power, kW (positive = import)
  *
  * When several points feed one quantity (ten inverters on one PV array),
- * the quantity is their sum; the simulator splits it evenly among them.
+ * the quantity is their sum (a state of charge is not summed); the
+ * simulator splits it evenly among them.
  *
  * Threading: the poller runs its own thread(s); the sink is called from them
  * and must be thread-safe. Everything else is called from one thread.

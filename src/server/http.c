@@ -123,7 +123,7 @@ static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned s
 
 static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(doc);
     if (!text)
         return send_buf(h, c, 500, "application/json",
@@ -957,8 +957,8 @@ static void find_web(const zs_config *cfg, char *out, size_t outsz)
     if (!slash)
         return;
     *slash = '\0';
-    const char *cands[] = {"/../share/zeropark/web", "/../web/dist"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *cands[] = {"/web/dist", "/../share/zeropark/web", "/../web/dist"};
+    for (size_t i = 0; i < 3; i++) {
         char p[PATH_MAX + 64];
         snprintf(p, sizeof p, "%s%s", exe, cands[i]);
         char idx[PATH_MAX + 80];
@@ -993,12 +993,12 @@ zp_status zs_http_start(zs_server *S, zs_http **out, char *err, size_t errsz)
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, &sa,
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+                            MHD_OPTION_SOCK_ADDR, &sa,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.http_threads,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_EXTERNAL_LOGGER,
-                            mhd_log, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errsz, "cannot listen on %s:%d: %s", S->cfg.listen_host, S->cfg.listen_port,
                  errno ? strerror(errno) : "libmicrohttpd refused the options");

@@ -120,3 +120,68 @@ def check(cond, msg):
         print("FAIL:", msg, file=sys.stderr)
         raise AssertionError(msg)
     print("ok -", msg)
+
+
+def model_copy(src_model, out, devices=None, edit=None):
+    """Write a copy of a park model to out with every relative file path
+    made absolute, "devices" replaced when given, and edit(model) applied."""
+    base = os.path.dirname(os.path.abspath(src_model))
+    with open(src_model) as f:
+        m = json.load(f)
+
+    def fix(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "csv" and isinstance(v, str) and not os.path.isabs(v):
+                    o[k] = os.path.join(base, v)
+                else:
+                    fix(v)
+        elif isinstance(o, list):
+            for v in o:
+                fix(v)
+    fix(m)
+    if devices is not None:
+        m["devices"] = devices
+    if edit:
+        edit(m)
+    with open(out, "w") as f:
+        json.dump(m, f, indent=1)
+    return out
+
+
+class Mosquitto:
+    """A real broker on 127.0.0.1:port (Debian's mosquitto)."""
+
+    def __init__(self, workdir, port):
+        self.port = port
+        self.conf = os.path.join(workdir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_queued_messages 1000000\n")
+        self.log = open(os.path.join(workdir, "mosquitto.log"), "ab")
+        self.p = None
+
+    def start(self, timeout=15):
+        self.p = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("mosquitto did not start")
+
+    def stop(self):
+        if self.p and self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.p = None
+
+    def pub(self, topic, payload, qos=1):
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-q", str(qos),
+                        "-t", topic, "-m", payload], check=True, timeout=15)

@@ -71,9 +71,19 @@ dev_port=$(free_port)
 # The live campus with every Modbus device on our simulator's port, less
 # the services meter (the test posts that load itself).
 $PY - "$src/examples/live-campus/model.json" "$tmp/model.json" "$dev_port" <<'EOF' || fail "could not write the test model"
-import json, sys
+import json, os, sys
 src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-m = json.load(open(src))
+here = os.path.dirname(os.path.abspath(src))
+def absolute(v):
+    """Files the model names relative to itself, made absolute for the copy."""
+    if isinstance(v, dict):
+        return {k: absolute(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [absolute(x) for x in v]
+    if isinstance(v, str) and not os.path.isabs(v) and "/" in v and os.path.isfile(os.path.join(here, v)):
+        return os.path.normpath(os.path.join(here, v))
+    return v
+m = absolute(json.load(open(src)))
 m["devices"] = [d for d in m["devices"] if d.get("feeds") != "load.campus-services"]
 for d in m["devices"]:
     if d.get("type") == "modbus":
@@ -82,33 +92,50 @@ json.dump(m, open(dst, "w"), indent=1)
 EOF
 
 # A year of accounting meters (names as `zeropark account` reads them) at the
-# daemon's accounting step (300 s), from the simulation's hourly flows.
+# daemon's accounting step (300 s), from the simulation's hourly flows; and
+# the same values again from this year's 1 January through the current step,
+# so that today, this year and the budget have stored data when the daemon
+# starts (it replaces the current step and appends the next ones; a step
+# with no reading would make the year's accounting refuse the gap).
 "$zp" simulate "$tmp/model.json" --csv "$tmp/flows.csv" >"$tmp/simulate.log" 2>&1 \
     || { cat "$tmp/simulate.log" >&2; fail "zeropark simulate"; }
-$PY - "$tmp/flows.csv" "$tmp/meters.csv" 300 <<'EOF' || fail "could not write the meters CSV"
+$PY - "$tmp/flows.csv" "$tmp/meters-model-year.csv" "$tmp/meters-this-year.csv" 300 <<'EOF' || fail "could not write the meters CSV"
 import csv, sys
 from datetime import datetime, timedelta
-src, dst, step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst_model, dst_now, step = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 cols = {"pv.rooftops_kw": "pv.rooftops.ac_kw", "pv.carports_kw": "pv.carports.ac_kw",
         "wind.ridge_kw": "wind.ridge.ac_kw", "load.campus-services_kw": "load.campus-services.demand_kw",
         "dc_it_kw": "datacenter.it_kw", "dc_facility_kw": "datacenter.facility_kw",
         "storage_charge.bess-1_kw": "storage.bess-1.charge_kw",
         "storage_discharge.bess-1_kw": "storage.bess-1.discharge_kw",
         "grid_import_kw": "grid_import_kw", "grid_export_kw": "grid_export_kw"}
-with open(src) as f, open(dst, "w", newline="") as g:
+with open(src) as f:
     rows = list(csv.DictReader(f))
-    w = csv.writer(g)
-    w.writerow(["timestamp"] + list(cols))
-    t0, t1 = (datetime.fromisoformat(rows[i]["timestamp"]) for i in (0, 1))
-    n = int((t1 - t0).total_seconds()) // step
-    for r in rows:
-        t = datetime.fromisoformat(r["timestamp"])
-        vals = [r[c] for c in cols.values()]
-        for k in range(n):
-            w.writerow([(t + timedelta(seconds=k * step)).isoformat()] + vals)
+t0, t1 = (datetime.fromisoformat(rows[i]["timestamp"]) for i in (0, 1))
+tz = t0.tzinfo
+n = int((t1 - t0).total_seconds()) // step
+now = datetime.now(tz)
+shift = datetime(now.year, 1, 1, tzinfo=tz) - datetime(t0.year, 1, 1, tzinfo=tz)
+stop = datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, tz)
+for dst, dt, end in ((dst_model, timedelta(0), None), (dst_now, shift, stop)):
+    with open(dst, "w", newline="") as g:
+        w = csv.writer(g)
+        w.writerow(["timestamp"] + list(cols))
+        for r in rows:
+            t = datetime.fromisoformat(r["timestamp"]) + dt
+            if end is not None and t >= end:
+                break
+            vals = [r[c] for c in cols.values()]
+            for k in range(n):
+                tk = t + timedelta(seconds=k * step)
+                if end is not None and tk >= end:
+                    break
+                w.writerow([tk.isoformat()] + vals)
 EOF
-"$zp" import --db "$tmp/park.db" "$tmp/meters.csv" >"$tmp/import.log" 2>&1 \
-    || { cat "$tmp/import.log" >&2; fail "zeropark import"; }
+for f in meters-model-year meters-this-year; do
+    "$zp" import --db "$tmp/park.db" "$tmp/$f.csv" >"$tmp/import.log" 2>&1 \
+        || { cat "$tmp/import.log" >&2; fail "zeropark import $f.csv"; }
+done
 
 token=$($PY -c 'import secrets; print(secrets.token_hex(24))')
 cat >"$tmp/config.json" <<EOF
@@ -147,8 +174,11 @@ if [ "$mode" = --bench ]; then
     ZP_CHROMIUM=$CHROMIUM node "$here/dashboard_test.js" --base "$base" --out "$out" --bench
     exit $?
 fi
+# First load: the 1 s target is measured by bench/bench_web.sh against the
+# Release build; here the daemon runs under the sanitizers, so the test only
+# catches a stall.
 ZP_CHROMIUM=$CHROMIUM node "$here/dashboard_test.js" --base "$base" --out "$out" --token "$token" \
-    --live-series load.campus-services --live-flow load
+    --live-series load.campus-services --live-flow load --max-first-load-ms "${ZP_WEB_MAX_LOAD_MS:-3000}"
 rc=$?
 if [ $rc -ne 0 ]; then
     echo "--- zeropark serve log (tail) ---" >&2

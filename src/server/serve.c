@@ -172,8 +172,8 @@ static void stop_acquisition(zs_server *S)
 }
 
 /* SIGHUP: load the model and its devices again; keep the old ones when the
- * new model is bad. */
-static void reload(zs_server *S)
+ * new model is bad. Returns true when the new model is in use. */
+static bool reload(zs_server *S)
 {
     zp_model *m = NULL;
     zs_devices devs = {0};
@@ -197,7 +197,7 @@ static void reload(zs_server *S)
         zp_ctx_diag_clear(S->ctx);
         zp_model_free(S->ctx, m);
         zs_devices_free(&devs);
-        return;
+        return false;
     }
     zs_alert_clear("reload");
     stop_acquisition(S);
@@ -217,6 +217,7 @@ static void reload(zs_server *S)
     start_acquisition(S);
     zs_log(ZS_LOG_INFO, "event=reloaded park=%s devices=%zu", zs_log_quote(m->name, q, sizeof q),
            S->devs.n);
+    return true;
 }
 
 /* Device health transitions become alerts. */
@@ -351,8 +352,8 @@ int zs_serve_main(const zs_serve_opts *o)
                 zs_log(ZS_LOG_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
                 break;
             }
-            if (sig == SIGHUP)
-                reload(S);
+            if (sig == SIGHUP && reload(S))
+                next_control = mono_ms() + 2000; /* re-plan on the new model once polled */
             continue;
         }
         bool year = now >= next_year;

@@ -53,6 +53,7 @@ typedef struct spoint {
     size_t k;      /* asset index */
     double share;  /* 1 / points feeding the same additive quantity */
     int sf;        /* scale factor served (points with sf_address) */
+    double bound;  /* largest value served (point_bound, computed once) */
     double acc;    /* energy accumulator, kWh */
 } spoint;
 
@@ -395,12 +396,14 @@ static void finish_layout(zs_devsim *s)
         }
     for (size_t a = 0; a < s->ndev; a++) {
         sdev *sd = &s->dev[a];
+        for (size_t i = 0; i < sd->npt; i++)
+            sd->pt[i].bound = point_bound(s, sd, &sd->pt[i]);
         for (size_t i = 0; i < sd->npt; i++) {
             spoint *sp = &sd->pt[i];
             if (sp->p->sf_address < 0)
                 continue;
             /* the smallest sf from -2 up that holds the bound */
-            double raw = point_bound(s, sd, sp) / fabs(sp->p->scale);
+            double raw = sp->bound / fabs(sp->p->scale);
             int sf = -2;
             while (sf < 10 && raw / pow(10.0, sf) > type_max(sp->p->type) * 0.95)
                 sf++;
@@ -501,7 +504,7 @@ static void update(zs_devsim *s, double t)
             case R_VOLTAGE: v = 230; break;
             case R_FREQ: v = 50; break;
             case R_DCPOWER: v = fmax(pw, 0) / 0.97; break;
-            case R_TEMP: v = 25 + 20 * (pp ? fabs(pw) / fmax(1e-9, point_bound(s, sd, pp)) : 0); break;
+            case R_TEMP: v = 25 + 20 * (pp ? fabs(pw) / fmax(1e-9, pp->bound) : 0); break;
             case R_INV_STATE: v = pw > 0 ? 4 : 2; break; /* MPPT, SLEEPING */
             case R_MAXCHARGE: v = st ? st->power_kw : 0; break;
             case R_MINRESERVE: v = st ? st->soc_min * 100 : 0; break;

@@ -5,14 +5,11 @@
 // the data drawn with the API's.
 import * as echarts from 'echarts/core';
 import { BarChart, GaugeChart, GraphChart, LineChart } from 'echarts/charts';
-import {
-  DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent,
-  TitleComponent, TooltipComponent,
-} from 'echarts/components';
+import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([BarChart, GaugeChart, GraphChart, LineChart, DataZoomComponent, GridComponent,
-  LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+  LegendComponent, TooltipComponent, CanvasRenderer]);
 
 export const palette = {
   pv: '#f2a900',

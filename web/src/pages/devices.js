@@ -9,6 +9,12 @@ const COUNTERS = ['polls', 'errors', 'timeouts', 'exceptions', 'reconnects', 'wr
 
 let root = null;
 
+// A point's series without its device's prefix ("inv1.ac_power_kw" ->
+// "ac_power_kw"); the full name is the cell's title.
+function pointName(device, series) {
+  return series.startsWith(device + '.') ? series.slice(device.length + 1) : series;
+}
+
 function deviceCard(d) {
   const pts = d.points || [];
   return `<section class="card device state-${esc(d.state)}" data-device="${esc(d.name)}">
@@ -21,9 +27,9 @@ function deviceCard(d) {
     <div class="counters">${COUNTERS.map((c) => `<div class="counter"><span class="c-label">${esc(t('devices.' + c))}</span>` +
       `<span class="c-val num" data-key="${c}" data-value="${esc(d[c])}">${esc(fmtNum(d[c], 0))}</span></div>`).join('')}</div>
     ${pts.length ? `<table class="data points"><thead><tr><th>${esc(t('devices.series'))}</th><th>${esc(t('devices.value'))}</th>
-      <th>${esc(t('devices.time'))}</th></tr></thead><tbody>${pts.map((p) => `<tr data-series="${esc(p.series)}"><td>${esc(p.series)}</td>` +
+      <th>${esc(t('devices.time'))}</th></tr></thead><tbody>${pts.map((p) => `<tr data-series="${esc(p.series)}"><td title="${esc(p.series)}">${esc(pointName(d.name, p.series))}</td>` +
       `<td class="num" data-key="value" data-value="${esc(p.value)}">${esc(fmtNum(p.value, digitsFor(p.value)))} ${esc(p.unit || '')}</td>` +
-      `<td>${esc(p.t ? fmtTime(p.t, 'seconds') : '—')}</td></tr>`).join('')}</tbody></table>` : ''}
+      `<td>${esc(p.t ? fmtTime(p.t, 'seconds').slice(11) : '—')}</td></tr>`).join('')}</tbody></table>` : ''}
   </section>`;
 }
 

@@ -14,7 +14,10 @@
  *   - timeout or a broken connection: counted, the connection is closed
  *     (a late answer would otherwise be taken for the next one) and made
  *     again after a back-off of 250 ms doubling up to 30 s; the back-off
- *     starts over after a good poll.
+ *     starts over after a good poll;
+ *   - a SunSpec device is checked once per connection (the "SunS" marker
+ *     at its base address, a model of the map's layout at base + 70): a
+ *     mismatch is an error, and nothing is read from it until it fits.
  *
  * Health counters: polls (attempts), errors (every failed request or
  * connect, including the timeouts and exceptions that are also counted on
@@ -67,6 +70,7 @@ typedef struct pdev {
     pthread_mutex_t mu;     /* guards h, down */
     modbus_t *mb;
     int connected;
+    int verified;           /* the SunSpec block was checked on this connection */
     int ever_connected;
     int down;               /* the last connect failed */
     zs_dev_health h;
@@ -278,6 +282,52 @@ static void drop_connection(pdev *pd)
     if (pd->mb && pd->connected)
         modbus_close(pd->mb);
     pd->connected = 0;
+    pd->verified = 0;
+}
+
+/* Models that share a built-in map's layout: 101..103 inverters, 201..204
+ * meters, 124 storage. */
+static int same_layout(int want, int got)
+{
+    if (want >= 101 && want <= 103)
+        return got >= 101 && got <= 103;
+    if (want >= 201 && want <= 204)
+        return got >= 201 && got <= 204;
+    return got == want;
+}
+
+/* With io held and connected: is there a SunSpec block of the configured
+ * model where the map says? Returns 0 yes, 1 no (error recorded), -1 when
+ * the connection failed. */
+static int verify_sunspec(pdev *pd)
+{
+    uint16_t marker[2], id;
+    int base = pd->d.base_address, want = atoi(pd->d.sunspec);
+    if (modbus_read_registers(pd->mb, base, 2, marker) != 2 ||
+        modbus_read_registers(pd->mb, base + ZS_SUNSPEC_MODEL_AT, 1, &id) != 1) {
+        int e = errno;
+        set_error(pd, "read SunSpec header", e);
+        return is_exception(e) ? 1 : -1;
+    }
+    const char *why = NULL;
+    char msg[96];
+    if (marker[0] != 0x5375 || marker[1] != 0x6e53) {
+        snprintf(msg, sizeof msg, "no SunSpec marker 'SunS' at %d", base);
+        why = msg;
+    } else if (!same_layout(want, id)) {
+        snprintf(msg, sizeof msg, "SunSpec model %u at %d, expected %d", id,
+                 base + ZS_SUNSPEC_MODEL_AT, want);
+        why = msg;
+    }
+    if (why) {
+        pthread_mutex_lock(&pd->mu);
+        pd->h.errors++;
+        snprintf(pd->h.last_error, sizeof pd->h.last_error, "%s", why);
+        pthread_mutex_unlock(&pd->mu);
+        return 1;
+    }
+    pd->verified = 1;
+    return 0;
 }
 
 /* ---- one poll ---------------------------------------------------------------------- */
@@ -359,7 +409,9 @@ static void *device_thread(void *arg)
             pthread_mutex_lock(&pd->mu);
             pd->h.polls++;
             pthread_mutex_unlock(&pd->mu);
-            if (poll_once(pd, &n) == 0)
+            /* a wrong map would deliver wrong numbers: none until it fits */
+            int v = pd->d.sunspec[0] && !pd->verified ? verify_sunspec(pd) : 0;
+            if (v == 0 && poll_once(pd, &n) == 0)
                 ok = 1;
             else
                 drop_connection(pd);

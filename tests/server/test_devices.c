@@ -470,8 +470,10 @@ static void test_poll_pymodbus(void **state)
              "  \"unit_id\": 2, \"storage\": \"bess\", \"setpoint_min_kw\": -300, \"points\": [\n"
              "  {\"name\": \"sp\", \"address\": 200, \"type\": \"int16\", \"scale\": 0.1,\n"
              "   \"writable\": true, \"min\": -1000, \"max\": 1000},\n"
-             "  {\"name\": \"probe\", \"address\": 100, \"type\": \"int16\"}]}]}",
-             port, port);
+             "  {\"name\": \"probe\", \"address\": 100, \"type\": \"int16\"}]},\n"
+             " {\"name\": \"notsunspec\", \"type\": \"modbus\", \"host\": \"127.0.0.1\",\n"
+             "  \"port\": %d, \"poll_ms\": 100, \"sunspec\": \"103\", \"base_address\": 0}]}",
+             port, port, port);
     zs_devices d = parse_ok(json);
     static sink_t s;
     memset(&s, 0, sizeof s);
@@ -525,6 +527,15 @@ static void test_poll_pymodbus(void **state)
     zs_poller_health(P, 1, &h);
     assert_int_equal(h.writes, 3);
     assert_int_equal(h.write_errors, 0); /* a NaN is refused before the device */
+
+    /* a device that is not the SunSpec device the map says: an error, no
+     * readings (registers 0..1 hold 0, not "SunS") */
+    zs_poller_health(P, 2, &h);
+    assert_true(h.errors >= 1);
+    assert_int_not_equal(h.state, ZS_STATE_OK);
+    assert_non_null(strstr(h.last_error, "no SunSpec marker 'SunS' at 0"));
+    sink_get(&s, "notsunspec.ac_power_kw", &c);
+    assert_int_equal(c, 0);
 
     zs_poller_stop(P);
     zs_devices_free(&d);

@@ -13,8 +13,18 @@ export class ApiError extends Error {
   }
 }
 
+// The request index.html started for name before the bundle ran, once.
+function early(name) {
+  const b = window.zpBoot;
+  if (!b || !b[name]) return undefined;
+  const p = b[name];
+  delete b[name];
+  return p;
+}
+
 // GET a JSON document; throws ApiError with the API's own error message.
-export async function getJson(path, params) {
+// pending: a fetch of the same URL already under way.
+export async function getJson(path, params, pending) {
   let url = path;
   if (params) {
     const q = Object.entries(params)
@@ -25,7 +35,7 @@ export async function getJson(path, params) {
   }
   let res;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/json' } });
+    res = await (pending || fetch(url, { headers: { Accept: 'application/json' } }));
   } catch (e) {
     throw new ApiError(url, 0, 'network', e.message);
   }
@@ -43,8 +53,8 @@ export async function getJson(path, params) {
 }
 
 export const api = {
-  info: () => getJson('/api/v1/info'),
-  status: () => getJson('/api/v1/status'),
+  info: () => getJson('/api/v1/info', null, early('info')),
+  status: () => getJson('/api/v1/status', null, early('status')),
   seriesList: () => getJson('/api/v1/series'),
   series: (name, from, to, step) =>
     getJson('/api/v1/series/' + encodeURIComponent(name), { from, to, step }),

@@ -88,24 +88,31 @@ function flowOption(info, s) {
   };
 }
 
-function gaugeOption(name, value, min, max, unit, color, digits) {
+// One gauge of the indicators chart (all gauges share one ECharts instance,
+// side by side; the captions under it are HTML).
+function gaugeSeries(name, value, min, max, unit, color, digits) {
+  return {
+    type: 'gauge', min, max, startAngle: 210, endAngle: -30, radius: '88%',
+    progress: { show: true, width: 12, itemStyle: { color } },
+    axisLine: { lineStyle: { width: 12 } },
+    splitNumber: 4, axisTick: { show: false }, splitLine: { length: 6, distance: 2, lineStyle: { width: 1 } },
+    axisLabel: { distance: 14, fontSize: 10, formatter: (v) => fmtNum(v, max - min < 5 ? 1 : 0) },
+    pointer: { show: false },
+    anchor: { show: false },
+    title: { show: false },
+    detail: {
+      valueAnimation: false, offsetCenter: [0, '10%'], fontSize: 18,
+      formatter: (v) => (value === null ? '—' : `${fmtNum(v, digits)}${unit}`),
+    },
+    data: [{ value: value === null ? min : value, name }],
+  };
+}
+
+function gaugesOption(gs) {
+  const n = gs.length;
   return {
     animation: false,
-    series: [{
-      type: 'gauge', min, max, startAngle: 210, endAngle: -30, radius: '92%',
-      progress: { show: true, width: 12, itemStyle: { color } },
-      axisLine: { lineStyle: { width: 12 } },
-      splitNumber: 4, axisTick: { show: false }, splitLine: { length: 6, distance: 2, lineStyle: { width: 1 } },
-      axisLabel: { distance: 14, fontSize: 10, formatter: (v) => fmtNum(v, max - min < 5 ? 1 : 0) },
-      pointer: { show: false },
-      anchor: { show: false },
-      title: { show: false },
-      detail: {
-        valueAnimation: false, offsetCenter: [0, '10%'], fontSize: 18,
-        formatter: (v) => (value === null ? '—' : `${fmtNum(v, digits)}${unit}`),
-      },
-      data: [{ value: value === null ? min : value, name }],
-    }],
+    series: gs.map((g, i) => ({ ...g.series, center: [`${((i + 0.5) * 100) / n}%`, '58%'] })),
   };
 }
 
@@ -118,13 +125,13 @@ function gauges(info, s) {
   const out = [
     { id: 'gauge-hourly', key: 'today.green_share.hourly_matched', raw: gs.hourly_matched,
       text: fmtPct(gs.hourly_matched), label: t('gauge.hourly'),
-      opt: gaugeOption('hourly', pct(gs.hourly_matched), 0, 100, ' %', palette.wind, 1) },
+      series: gaugeSeries('hourly', pct(gs.hourly_matched), 0, 100, ' %', palette.wind, 1) },
     { id: 'gauge-volumetric', key: 'today.green_share.volumetric', raw: gs.volumetric,
       text: fmtPct(gs.volumetric), label: t('gauge.volumetric'),
-      opt: gaugeOption('volumetric', pct(gs.volumetric), 0, 100, ' %', palette.pv, 1) },
+      series: gaugeSeries('volumetric', pct(gs.volumetric), 0, 100, ' %', palette.pv, 1) },
     { id: 'gauge-self', key: 'today.self_sufficiency', raw: today.self_sufficiency,
       text: fmtPct(today.self_sufficiency), label: t('gauge.self'),
-      opt: gaugeOption('self', pct(today.self_sufficiency), 0, 100, ' %', palette.battery, 1) },
+      series: gaugeSeries('self', pct(today.self_sufficiency), 0, 100, ' %', palette.battery, 1) },
   ];
   const b = year.budget_t;
   if (b !== null && b !== undefined && b > 0) {
@@ -132,17 +139,17 @@ function gauges(info, s) {
     out.push({ id: 'gauge-budget', key: 'year.emissions_t', raw: year.emissions_t,
       text: t('gauge.ytd', { v: fmtNum(year.emissions_t, 1), b: fmtNum(b, 0), p: fmtNum(year.projected_t, 1) }),
       label: t('gauge.budget'),
-      opt: gaugeOption('budget', used, 0, 100, ' %', used !== null && used > 100 ? palette.projection : palette.budget, 1) });
+      series: gaugeSeries('budget', used, 0, 100, ' %', used !== null && used > 100 ? palette.projection : palette.budget, 1) });
   } else {
     out.push({ id: 'gauge-budget', key: 'year.emissions_t', raw: year.emissions_t,
       text: `${t('gauge.ytd_nobudget', { v: fmtNum(year.emissions_t, 1), p: fmtNum(year.projected_t, 1) })} · ${t('gauge.nobudget')}`,
       label: t('gauge.budget'),
-      opt: gaugeOption('budget', null, 0, 100, ' %', palette.budget, 1) });
+      series: gaugeSeries('budget', null, 0, 100, ' %', palette.budget, 1) });
   }
   if (info.components && info.components.datacenter) {
     out.push({ id: 'gauge-pue', key: 'today.pue', raw: today.pue,
       text: fmtNum(today.pue, 3), label: t('gauge.pue'),
-      opt: gaugeOption('pue', today.pue === null || today.pue === undefined ? null : Number(today.pue), 1, pueMax, '', palette.datacenter, 3) });
+      series: gaugeSeries('pue', today.pue === null || today.pue === undefined ? null : Number(today.pue), 1, pueMax, '', palette.datacenter, 3) });
   }
   return out;
 }
@@ -202,20 +209,21 @@ function render(ctx) {
   jobs.push(draw(chart(root.querySelector('.flow-chart'), 'flow'), flowOption(ctx.info, s)));
   jobs.push(draw(chart(root.querySelector('.today-chart'), 'today'), todayOption(s)));
   const gs = gauges(ctx.info, s);
-  const grid = root.querySelector('.gauge-grid');
-  if (grid.children.length !== gs.length) {
-    grid.innerHTML = gs.map((g) => `<figure class="gauge" id="${g.id}"><div class="chart gauge-chart"></div>` +
-      `<figcaption><span class="gauge-label"></span><span class="gauge-val"></span></figcaption></figure>`).join('');
+  const caps = root.querySelector('.gauge-captions');
+  if (caps.children.length !== gs.length) {
+    caps.style.gridTemplateColumns = `repeat(${gs.length}, minmax(0, 1fr))`;
+    caps.innerHTML = gs.map((g) => `<div class="gauge" id="${g.id}"><span class="gauge-label"></span>` +
+      '<span class="gauge-val"></span></div>').join('');
   }
   for (const g of gs) {
-    const fig = grid.querySelector('#' + g.id);
-    fig.querySelector('.gauge-label').textContent = g.label;
-    const val = fig.querySelector('.gauge-val');
+    const cap = caps.querySelector('#' + g.id);
+    cap.querySelector('.gauge-label').textContent = g.label;
+    const val = cap.querySelector('.gauge-val');
     val.textContent = g.text;
     val.dataset.key = g.key;
     val.dataset.value = g.raw === null || g.raw === undefined ? '' : String(g.raw);
-    jobs.push(draw(chart(fig.querySelector('.gauge-chart'), g.id), g.opt));
   }
+  jobs.push(draw(chart(root.querySelector('.gauges-chart'), 'gauges'), gaugesOption(gs)));
   return Promise.all(jobs);
 }
 
@@ -237,7 +245,8 @@ export default {
       </div>
       <section class="card">
         <h2>${esc(t('gauge.title'))}</h2>
-        <div class="gauge-grid"></div>
+        <div class="chart gauges-chart"></div>
+        <div class="gauge-captions"></div>
       </section>`;
     await render(ctx);
   },

@@ -346,6 +346,20 @@ static size_t asset_names(dreader *r, const char *kind, const char **names, size
     return n;
 }
 
+/* Index in the model's array kind of the asset named name, or -1. */
+static long asset_find(dreader *r, const char *kind, const char *name)
+{
+    json_t *arr = json_is_object(r->root) ? json_object_get(r->root, kind) : NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        json_t *nm = json_is_object(e) ? json_object_get(e, "name") : NULL;
+        if (json_is_string(nm) && strcmp(json_string_value(nm), name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 /* Check a "feeds" value against the quantities of devices.h and the
  * model's asset names. */
 static void check_feeds(dreader *r, const char *path, const char *f)
@@ -382,10 +396,9 @@ static void check_feeds(dreader *r, const char *path, const char *f)
         }
         memcpy(asset, rest, al);
         asset[al] = 0;
+        if (asset_find(r, kinds[k], asset) >= 0)
+            return;
         size_t n = asset_names(r, kinds[k], names, ZP_ARRAY_LEN(names));
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(names[i], asset) == 0)
-                return;
         const char *near = zp__nearest(asset, names, n);
         if (near)
             report(r, path, 0, "the model has no %s named '%s'; did you mean '%s'?", kinds[k],
@@ -558,11 +571,10 @@ static void read_device(dreader *r, json_t *o, const char *path, zs_device *d)
         }
         if (str_field(r, o, path, "storage", 0, d->storage, sizeof d->storage) > 0) {
             const char *names[256];
-            size_t n = asset_names(r, "storage", names, ZP_ARRAY_LEN(names)), i = 0;
-            while (i < n && strcmp(names[i], d->storage) != 0)
-                i++;
+            long i = asset_find(r, "storage", d->storage);
             zp__jsonpos_path_key(fpath, sizeof fpath, path, "storage");
-            if (i == n) {
+            if (i < 0) {
+                size_t n = asset_names(r, "storage", names, ZP_ARRAY_LEN(names));
                 const char *near = zp__nearest(d->storage, names, n);
                 if (near)
                     report(r, fpath, 0, "the model has no storage named '%s'; did you mean '%s'?",
@@ -571,7 +583,7 @@ static void read_device(dreader *r, json_t *o, const char *path, zs_device *d)
                     report(r, fpath, 0, "the model has no storage named '%s'", d->storage);
             } else {
                 /* default limits: the battery's power rating both ways */
-                json_t *st = json_array_get(json_object_get(r->root, "storage"), i);
+                json_t *st = json_array_get(json_object_get(r->root, "storage"), (size_t)i);
                 json_t *pk = json_object_get(st, "power_kw");
                 if (json_is_number(pk)) {
                     d->setpoint_min_kw = -json_number_value(pk);

@@ -161,6 +161,7 @@ export function fmtPct(frac, digits = 1) {
 export function digitsFor(v) {
   const a = Math.abs(Number(v));
   if (!Number.isFinite(a) || a >= 1000) return 0;
+  if (a === 0) return 1;
   if (a >= 100) return 1;
   if (a >= 1) return 2;
   return 3;

@@ -55,10 +55,11 @@ function flowOption(info, s) {
   for (const k of keys) {
     const kw = f[k];
     const v = Number(kw) || 0;
-    let label = `${t('flow.' + k)}\n${fmtNum(kw, digitsFor(kw))} kW`;
-    if (k === 'battery' && s && s.soc !== null && s.soc !== undefined) label += `\n${fmtPct(s.soc, 0)}`;
+    let name = t('flow.' + k);
+    if (k === 'battery' && s && s.soc !== null && s.soc !== undefined) name += ` · ${fmtPct(s.soc, 0)}`;
+    const label = `${name}\n${fmtNum(kw, digitsFor(kw))} kW`;
     nodes.push({
-      name: k, x: POS[k][0], y: POS[k][1], symbol: 'roundRect', symbolSize: [100, k === 'battery' ? 64 : 52],
+      name: k, x: POS[k][0], y: POS[k][1], symbol: 'roundRect', symbolSize: [108, 50],
       itemStyle: { color: palette[k] },
       label: { show: true, formatter: label, color: '#fff', position: 'inside', lineHeight: 15 },
       value: kw,

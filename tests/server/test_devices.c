@@ -557,7 +557,7 @@ static void test_faults(void **state)
     snprintf(json, sizeof json,
              "{\"devices\": [\n"
              " {\"name\": \"good\", \"type\": \"modbus\", \"host\": \"127.0.0.1\", \"port\": %d,\n"
-             "  \"poll_ms\": 100, \"timeout_ms\": 300, \"points\": [{\"name\": \"v\", \"address\": 100}]},\n"
+             "  \"poll_ms\": 100, \"timeout_ms\": 2000, \"points\": [{\"name\": \"v\", \"address\": 100}]},\n"
              " {\"name\": \"flaky\", \"type\": \"modbus\", \"host\": \"127.0.0.1\", \"port\": %d,\n"
              "  \"poll_ms\": 100, \"timeout_ms\": 300, \"points\": [{\"name\": \"v\", \"address\": 100}]},\n"
              " {\"name\": \"slow\", \"type\": \"modbus\", \"host\": \"127.0.0.1\", \"port\": %d,\n"
@@ -606,7 +606,7 @@ static void test_faults(void **state)
         if (h1.state == ZS_STATE_OK && h2.state == ZS_STATE_OK)
             break;
         /* back-off is at most 250 ms doubling: 4 s covers the sleep above */
-        if (now_s() - t_back > 10)
+        if (now_s() - t_back > 20)
             fail_msg("no recovery: flaky %s, slow %s", zs_dev_state_name(h1.state),
                      zs_dev_state_name(h2.state));
         sleep_s(0.05);
@@ -619,7 +619,9 @@ static void test_faults(void **state)
     assert_true(h.reconnects >= 1);
 
     /* the good device kept polling every 100 ms all along, also while the
-     * others were failing (t_kill .. t_back) */
+     * others were failing (t_kill .. t_back); a poller that waited for the
+     * slow device would manage under 1 poll/s. The bound leaves room for a
+     * loaded machine (the test runs beside others under the sanitizers). */
     double elapsed = now_s() - t0;
     zs_poller_health(P, 0, &h);
     assert_int_equal(h.state, ZS_STATE_OK);
@@ -627,7 +629,7 @@ static void test_faults(void **state)
     unsigned good;
     sink_get(&s, "good.v", &good);
     print_message("good device: %u polls in %.2f s (%.1f/s)\n", good, elapsed, good / elapsed);
-    assert_true(good >= 0.8 * elapsed / 0.1);
+    assert_true(good >= 0.6 * elapsed / 0.1);
     (void)t_kill;
 
     zs_poller_stop(P);

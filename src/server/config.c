@@ -29,7 +29,7 @@ void zs_config_defaults(zs_config *c)
     c->log_level = ZS_LOG_INFO;
     c->store_step_s = 1;
     c->account_step_s = 300;
-    c->flush_ms = 1000;
+    c->flush_ms = 5000;
     c->queue_max = 2000000;
     c->max_body_bytes = 4L << 20;
     c->http_threads = 2;

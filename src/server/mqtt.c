@@ -65,7 +65,7 @@ static void malformed(zs_mqtt *q, const char *topic, long dev, const char *why)
     if (dev >= 0) {
         pthread_mutex_lock(&q->mu);
         q->health[dev].errors++;
-        snprintf(q->health[dev].last_error, sizeof q->health[dev].last_error, "%s", why);
+        snprintf(q->health[dev].last_error, sizeof q->health[dev].last_error, "%.127s", why);
         pthread_mutex_unlock(&q->mu);
     }
     /* at most one line a second: a flood of bad payloads must not flood the log */
@@ -221,7 +221,7 @@ static int add_sub(client *c, const char *filter, long dev)
     if (!ns)
         return -1;
     c->subs = ns;
-    snprintf(ns[c->nsubs].filter, sizeof ns[c->nsubs].filter, "%s", filter);
+    snprintf(ns[c->nsubs].filter, sizeof ns[c->nsubs].filter, "%.159s", filter);
     ns[c->nsubs].dev = dev;
     c->nsubs++;
     return 0;

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,6 +266,10 @@ int zs_serve_main(const zs_serve_opts *o)
 
     memset(S, 0, sizeof *S);
     zs_S = S;
+    /* A few hundred threads (one per Modbus device, the HTTP pool, MQTT)
+     * would each get a malloc arena; two keep the resident size small and
+     * the allocations are not contended. */
+    mallopt(M_ARENA_MAX, 2);
     pthread_rwlock_init(&S->model_lock, NULL);
     pthread_mutex_init(&S->doc_lock, NULL);
     zs_config_defaults(&S->cfg);

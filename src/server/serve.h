@@ -59,7 +59,7 @@ typedef struct zs_config {
     char web[PATH_MAX];        /* dashboard directory, "" = default */
     int store_step_s;          /* raw store step, default 1 */
     int account_step_s;        /* accounting meters' step, default 300 */
-    int flush_ms;              /* ingest batch period, default 1000 */
+    int flush_ms;              /* ingest batch period, default 5000 */
     long queue_max;            /* readings queued at most, default 2,000,000 */
     long max_body_bytes;       /* HTTP body limit, default 4 MiB */
     int http_threads;          /* libmicrohttpd pool, default 2 */

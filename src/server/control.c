@@ -207,7 +207,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     const size_t n = hist + h;
     int64_t t0 = fdiv(now, step) * step - (int64_t)hist * step;
     int rc = -1;
-    zp_ctx *ctx = S->ctx;
+    zp_ctx *ctx = S->cctx;
     double *pvh = calloc(n, sizeof *pvh), *windh = calloc(n, sizeof *windh), *loadh = calloc(n, sizeof *loadh);
     double *csky = calloc(n, sizeof *csky), *tmp = calloc(n, sizeof *tmp);
     zp_forecast_out fc;
@@ -329,19 +329,19 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
     po.horizon_h = S->cfg.horizon_h;
     po.soc_initial = soc0;
     zp_plan *pl = NULL;
-    if (zp_plan_make(S->ctx, m, &po, &pl) != ZP_OK) {
-        snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(S->ctx));
-        zp_ctx_clear_error(S->ctx);
-        zp_ctx_diag_clear(S->ctx);
+    if (zp_plan_make(S->cctx, m, &po, &pl) != ZP_OK) {
+        snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(S->cctx));
+        zp_ctx_clear_error(S->cctx);
+        zp_ctx_diag_clear(S->cctx);
         return -1;
     }
     if (pl->lp.status != ZP_LP_OPTIMAL) {
         snprintf(p->error, sizeof p->error, "solver: %s", pl->lp.status_text);
-        zp_plan_free(S->ctx, pl);
+        zp_plan_free(S->cctx, pl);
         return -1;
     }
     if (plan_alloc(p, pl->steps)) {
-        zp_plan_free(S->ctx, pl);
+        zp_plan_free(S->cctx, pl);
         snprintf(p->error, sizeof p->error, "out of memory");
         return -1;
     }
@@ -353,7 +353,7 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
         p->load[i] = pl->firm_kw[i] + pl->flex_kw[i];
     }
     take_flows(p, m, pl->flows);
-    zp_plan_free(S->ctx, pl);
+    zp_plan_free(S->cctx, pl);
     return 0;
 }
 
@@ -461,7 +461,11 @@ void zs_control_run(zs_server *S)
     int64_t at_model = model_time(m, fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);
-    zp_store *st = S->park_ro;
+    if (!S->cpark && zp_store_open(S->cctx, S->cfg.db, ZP_STORE_READONLY, &S->cpark) != ZP_OK) {
+        zp_ctx_clear_error(S->cctx);
+        S->cpark = NULL;
+    }
+    zp_store *st = S->cpark;
     int pr = ns < m->nstorage ? -1 : plan_live(S, m, st, now, at_model, soc0, &p);
     if (ns < m->nstorage)
         snprintf(p.error, sizeof p.error, "more than %d batteries", MAX_STORAGE);
@@ -543,10 +547,10 @@ void zs_control_run(zs_server *S)
                                           "storage_charge."};
         static const int plus[] = {1, 1}, pm[] = {1, -1}, bals[] = {1, -1, 1, 1, 1, -1};
         int64_t a0 = t0 - (int64_t)na * step;
-        meters_sum(st, S->ctx, pvp, plus, 2, a0, step, na, apv);
-        meters_sum(st, S->ctx, gp, pm, 2, a0, step, na, agrid);
-        if (!meters_sum(st, S->ctx, lp, plus, 2, a0, step, na, aload))
-            meters_sum(st, S->ctx, bal, bals, 6, a0, step, na, aload);
+        meters_sum(st, S->cctx, pvp, plus, 2, a0, step, na, apv);
+        meters_sum(st, S->cctx, gp, pm, 2, a0, step, na, agrid);
+        if (!meters_sum(st, S->cctx, lp, plus, 2, a0, step, na, aload))
+            meters_sum(st, S->cctx, bal, bals, 6, a0, step, na, aload);
         for (size_t i = 0; i < na; i++)
             if (!isnan(apv[i]) || !isnan(aload[i]) || !isnan(agrid[i]))
                 json_array_append_new(act, json_pack("{ss so so so so}", "t",

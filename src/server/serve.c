@@ -221,6 +221,41 @@ static bool reload(zs_server *S)
     return true;
 }
 
+/* The control loop runs in a thread of its own, so a long solve never
+ * holds up /status; one run at a time. */
+static pthread_t control_thread;
+static atomic_bool control_running;
+static bool control_started;
+
+static void *control_main(void *ud)
+{
+    zs_control_run(ud);
+    atomic_store(&control_running, false);
+    return NULL;
+}
+
+static void control_join(void)
+{
+    if (control_started) {
+        pthread_join(control_thread, NULL);
+        control_started = false;
+    }
+}
+
+static void control_start(zs_server *S)
+{
+    if (atomic_load(&control_running))
+        return; /* the previous run is still solving */
+    control_join();
+    atomic_store(&control_running, true);
+    if (pthread_create(&control_thread, NULL, control_main, S) != 0) {
+        atomic_store(&control_running, false);
+        zs_log(ZS_LOG_ERROR, "event=control_thread_failed");
+        return;
+    }
+    control_started = true;
+}
+
 /* Device health transitions become alerts. */
 static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
 {
@@ -299,11 +334,12 @@ int zs_serve_main(const zs_serve_opts *o)
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    if (!(S->ctx = zp_ctx_new())) {
+    if (!(S->ctx = zp_ctx_new()) || !(S->cctx = zp_ctx_new())) {
         fprintf(stderr, "zeropark serve: out of memory\n");
         return 3;
     }
     zp_ctx_set_log(S->ctx, log_to_stderr, NULL);
+    zp_ctx_set_log(S->cctx, log_to_stderr, NULL);
     zp_status rc = zp_model_load_file(S->ctx, o->model, 0, &S->model);
     if (!rc)
         rc = zs_devices_load(S->ctx, o->model, &S->devs);
@@ -357,6 +393,8 @@ int zs_serve_main(const zs_serve_opts *o)
                 zs_log(ZS_LOG_INFO, "event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
                 break;
             }
+            if (sig == SIGHUP)
+                control_join(); /* the poller restarts: no setpoint write in flight */
             if (sig == SIGHUP && reload(S))
                 next_control = mono_ms() + 2000; /* re-plan on the new model once polled */
             continue;
@@ -368,13 +406,14 @@ int zs_serve_main(const zs_serve_opts *o)
         check_devices(S, prev, sizeof prev / sizeof prev[0]);
         next_status = now + 1000;
         if (now >= next_control) {
-            zs_control_run(S);
-            next_control = mono_ms() + (int64_t)S->cfg.replan_min * 60000;
+            control_start(S);
+            next_control = now + (int64_t)S->cfg.replan_min * 60000;
         }
     }
 out:
     zs_http_stop(S->http);
     S->http = NULL;
+    control_join();
     stop_acquisition(S);
     if (S->ingest) {
         zs_ingest_stop(S->ingest); /* writes what is queued */
@@ -383,6 +422,8 @@ out:
     }
     S->ingest = NULL;
     zp_store_close(S->park_ro);
+    zp_store_close(S->cpark);
+    zp_ctx_free(S->cctx);
     zs_devices_free(&S->devs);
     zp_factor_set_free(S->ctx, S->factors);
     zp_model_free(S->ctx, S->model);

@@ -192,7 +192,8 @@ typedef struct zs_server zs_server;
 void zs_status_refresh(zs_server *S, bool year_too);
 
 /* ---- control.c ------------------------------------------------------------ */
-/* One control step: plan, clamp, write (main thread). */
+/* One control step: plan, clamp, write (the control thread; the model's
+ * read lock is held for the run). */
 void zs_control_run(zs_server *S);
 
 /* ---- mqtt.c --------------------------------------------------------------- */
@@ -259,8 +260,9 @@ struct zs_server {
     double year_emissions_t, year_projected_t;
     bool year_known;
 
-    /* control loop state (main thread only) */
-    double last_setpoint_kw[16];
+    /* control loop (its own thread, one run at a time) */
+    zp_ctx *cctx;                  /* the control thread's context */
+    zp_store *cpark;               /* its read-only park store */
     int64_t t_start_ms;
 };
 

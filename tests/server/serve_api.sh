@@ -121,7 +121,8 @@ check(metric(port, 'zeropark_readings_total{source="http"}') == 8, "8 readings c
 check("event=http_error status=401" in d.log_text(), "errors are logged as key=value lines")
 
 # 5. status, plan, alerts, devices, events
-s = get_json(port, "/api/v1/status")
+s = wait_for("status rebuilt", lambda: (lambda j: j if j["flows_kw"]["grid"] is not None else None)(
+    get_json(port, "/api/v1/status")))
 check(s["flows_kw"]["grid"] == 500 and s["flows_kw"]["pv"] == 150 and s["mode"] in ("normal", "safe"),
       f"status flows are the latest readings: grid {s['flows_kw']['grid']} pv {s['flows_kw']['pv']}")
 check(isinstance(get_json(port, "/api/v1/alerts")["alerts"], list), "alerts list")
@@ -134,7 +135,23 @@ with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/events", timeout=10
     data = r.readline().decode()
     check(data.startswith("data: {") and json.loads(data[6:])["flows_kw"]["grid"] == 500, "event data is the status")
 
-# 6. SIGHUP reloads; SIGTERM stops cleanly and the stores pass integrity_check
+# 6. the control loop (first run 10 s after start): the readings are of 2024,
+#    so the data are stale: safe mode (hold), a critical alert, the plan is
+#    still made and shown
+pl = wait_for("first plan", lambda: (lambda p: p if p["status"] != "none" else None)(get_json(port, "/api/v1/plan")), 40)
+check(pl["mode"] == "safe" and "stale" in (pl["safe_reason"] or ""), f"stale data: safe mode ({pl['safe_reason']})")
+check(pl["status"] == "ok" and len(pl["steps"]) > 0 and pl["forecast"] == "model",
+      f"the plan is made on the model's data ({len(pl['steps'])} steps)")
+sp = pl["setpoints"][0]
+check(sp["storage"] == "bess-1" and sp["requested_kw"] == 0 and not sp["ok"] and "no device" in sp["error"],
+      "safe action hold = 0 kW; no device controls bess-1 in this model")
+wait_for("safe in status", lambda: get_json(port, "/api/v1/status")["mode"] == "safe")
+check(metric(port, "zeropark_safe_mode") == 1 and metric(port, "zeropark_replans_total") == 1, "safe mode in the metrics")
+al = [a for a in get_json(port, "/api/v1/alerts")["alerts"] if a["source"] == "control"]
+check(al and al[0]["level"] == "critical" and al[0]["active"] and "stale" in al[0]["message"],
+      "a critical control alert names the reason")
+
+# 7. SIGHUP reloads; SIGTERM stops cleanly and the stores pass integrity_check
 d.p.send_signal(signal.SIGHUP)
 wait_for("reload", lambda: "event=reloaded" in d.log_text(), 30)
 check(http(port, "GET", "/healthz")[0] == 200, "serving after SIGHUP")
@@ -144,5 +161,12 @@ check("event=stopped" in d.log_text(), "stop logged")
 for f in (db, db.replace(".db", "-raw.db")):
     out = subprocess.run(["sqlite3", f, "PRAGMA integrity_check"], capture_output=True, text=True).stdout.strip()
     check(out == "ok", f"{os.path.basename(f)}: integrity_check ok")
+# 8. --dry-run is reported as the mode
+port2 = free_port()
+conf2 = write_config(os.path.join(work, "dry.json"), dict(cfg, listen=f"127.0.0.1:{port2}",
+                                                         db=os.path.join(work, "dry.db")))
+d = Daemon(zp, model, conf2, work, extra=["--dry-run"], name="dry").start(port2)
+check(get_json(port2, "/api/v1/info")["mode"] == "dry-run", "--dry-run: mode dry-run")
+check(d.stop() == 0, "dry run stops cleanly")
 print("serve_api: all passed")
 PY

@@ -57,8 +57,8 @@ write_factor(True)
 model = model_copy(os.path.join(src, "examples/live-campus/model.json"), os.path.join(work, "model.json"),
                    edit=edit)
 simlog = open(os.path.join(work, "devices.log"), "ab")
-def start_sim():
-    p = subprocess.Popen([zp, "devices", model, "--listen", f"127.0.0.1:{dport}"], stdout=simlog, stderr=simlog)
+def start_sim(m=None):
+    p = subprocess.Popen([zp, "devices", m or model, "--listen", f"127.0.0.1:{dport}"], stdout=simlog, stderr=simlog)
     wait_for("simulator", lambda: socket_open(dport), 30)
     return p
 def socket_open(p):
@@ -117,9 +117,35 @@ try:
     wait_for("device alert", lambda: any("bess-1" in a["message"] and a["active"]
                                         for a in get_json(port, "/api/v1/alerts")["alerts"]))
     check(True, "an alert says the battery is down")
-    sim = start_sim()
+    # back, but the battery now refuses anything beyond +-200 kW (the
+    # simulator reads a model with narrower limits than the daemon's)
+    def narrow(m):
+        edit(m)
+        for dv in m["devices"]:
+            if dv.get("storage"):
+                dv["setpoint_min_kw"], dv["setpoint_max_kw"] = -200, 200
+                for p in dv.get("points", []):
+                    if p.get("writable"):
+                        p["min"], p["max"] = -200, 200
+    simmodel = model_copy(os.path.join(src, "examples/live-campus/model.json"),
+                          os.path.join(work, "model-narrow.json"), edit=narrow)
+    sim = start_sim(simmodel)
     wait_for("reconnected", lambda: devs()["bess-1"]["state"] == "ok", 90)
     check(devs()["bess-1"]["reconnects"] >= 1, "the poller reconnected")
+    wait_for("all devices ok again", lambda: all(x["state"] == "ok" for x in devs().values()), 60)
+    n_replans = d.log_text().count("event=replan ")
+    d.p.send_signal(signal.SIGHUP)
+    wait_for("replan", lambda: d.log_text().count("event=replan ") > n_replans, 60)
+    pl = wait_for("the new plan", lambda: (lambda p: p if p["safe_reason"] else None)(get_json(port, "/api/v1/plan")))
+    sp = pl["setpoints"][0]
+    print("plan:", json.dumps(sp), pl["mode"], pl["safe_reason"])
+    check(pl["mode"] == "safe" and "refused" in pl["safe_reason"], "a refused setpoint: safe mode")
+    check(sp["ok"] and sp["applied_kw"] == 0, "the safe action (hold, 0 kW) was written")
+    check(metric(port, "zeropark_setpoint_write_errors_total") >= 1, "the refused write is counted")
+    out = subprocess.run(["mbpoll", "-m", "tcp", "-p", str(dport), "-a", "8", "-0", "-r", "41002", "-t", "4:int", "-B",
+                          "-c", "1", "-1", "127.0.0.1"], capture_output=True, text=True, timeout=30).stdout
+    check(int(re.search(r"\[41002\]:\s+(-?\d+)", out).group(1)) == 0, "mbpoll reads 0 in the setpoint register")
+    check(http(port, "GET", "/healthz")[0] == 200, "still serving")
     rc = d.stop()
     check(rc == 0, f"SIGTERM: exit 0 (got {rc})")
 finally:

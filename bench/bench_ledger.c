@@ -2,16 +2,17 @@
  * bench_ledger.c - credit-ledger benchmarks (JSON lines):
  *
  *   ledger_match_orders_per_s   the in-memory matching engine (zp_book):
- *                               MATCH_N operations on one book, prices in a
- *                               band of 101 ticks around a mid, 45% limit
- *                               buys, 45% limit sells, 4% market orders, 6%
- *                               cancels of a random earlier order; best of 3
+ *                               MATCH_N operations on one book: limit buys
+ *                               at mid-40..mid+10 ticks and sells at
+ *                               mid-10..mid+40 (86%), market orders (4%),
+ *                               cancels of one of the last 1000 orders
+ *                               (10%); quantities 1-100; best of 3 runs
  *   ledger_transfer_per_s_*     durable transfers through zp_ledger_exec on a
  *                               file (WAL), each with its journal entry:
  *                               synchronous=FULL one commit per transfer,
  *                               FULL with group commits of 100, NORMAL one
  *                               commit per transfer
- *   ledger_verify_1m_s          zp_ledger_verify of a journal of VERIFY_N
+ *   ledger_verify_N_entries_s   zp_ledger_verify of a journal of VERIFY_N
  *                               entries (accounts, a project, an issuance,
  *                               then transfers), hash chain, replay and
  *                               table checks
@@ -77,12 +78,14 @@ static double bench_match(zp_ctx *ctx)
         unsigned u = (unsigned)(r % 100);
         ops[i].side = (uint8_t)((r >> 8) & 1);
         ops[i].qty = 1 + (int64_t)((r >> 16) % 100);
-        /* Buys a little under the mid, sells a little over: a book that
+        /* Buys at mid-40..mid+10, sells at mid-10..mid+40: a book that
          * keeps depth and crosses often. */
-        int64_t off = (int64_t)((r >> 32) % 61);
+        int64_t off = (int64_t)((r >> 32) % 51);
         ops[i].price = ops[i].side == ZP_BUY ? 10000 + 10 - off : 10000 - 10 + off;
-        ops[i].kind = u < 90 ? 0 : u < 94 ? 1 : 2;
-        ops[i].cancel_id = i > 0 ? 1 + (next_rand() % i) : 1;
+        ops[i].kind = u < 86 ? 0 : u < 90 ? 1 : 2;
+        /* Cancels aim at recent orders, as traders' do. */
+        uint64_t back = 1 + next_rand() % 1000;
+        ops[i].cancel_id = i > back ? i + 1 - back : 1;
     }
     double best = 0;
     for (int run = 0; run < 3; run++) {
@@ -145,7 +148,7 @@ static zp_ledger *fresh(zp_ctx *ctx, const char *path, zp_ledger_sync sync, int6
     return lg;
 }
 
-/* n transfers alternating a->b and b->a of 1-7 t, committed every batch.
+/* n transfers alternating a->b (1-7 t) and b->a (1 t), committed every batch.
  * Returns transfers per second. */
 static double transfers(zp_ctx *ctx, zp_ledger *lg, long n, long batch)
 {
@@ -158,8 +161,9 @@ static double transfers(zp_ctx *ctx, zp_ledger *lg, long n, long batch)
         if (batch > 1 && zp_ledger_begin(lg))
             die(ctx, "begin");
         for (long k = 0; k < batch && i < n; k++, i++) {
+            /* a -> b 1-7 t, then 1 t back: b never runs short. */
             json_t *args = i % 2 ? ba : ab;
-            json_object_set_new(args, "qty", json_integer(1 + i % 7));
+            json_object_set_new(args, "qty", json_integer(i % 2 ? 1 : 1 + i % 7));
             json_t *r = NULL;
             if (zp_ledger_exec(lg, "transfer", args, NULL, &r))
                 die(ctx, "transfer");

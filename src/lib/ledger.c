@@ -90,6 +90,8 @@ static const char *const stmt_sql[LS_COUNT] = {
                    " retirement) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [LS_BLK_SET] = "UPDATE lg_block SET first = ?2, last = ?3, account = ?4, state = ?5,"
                    " retirement = ?6 WHERE id = ?1",
+    /* last is in no index: changing only it touches one b-tree. */
+    [LS_BLK_SET_LAST] = "UPDATE lg_block SET last = ?2 WHERE id = ?1",
     [LS_BLK_DEL] = "DELETE FROM lg_block WHERE id = ?1",
     [LS_PROD_HOLD] = "SELECT COALESCE(SUM(b.qty), 0) FROM lg_balance b JOIN lg_project p ON"
                      " p.id = b.project WHERE b.account = ?1 AND p.standard = ?2 AND"
@@ -200,7 +202,8 @@ zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledge
         if ((rc = lg_exec_sql(lg, "PRAGMA journal_mode = WAL", "setting WAL mode")))
             goto fail;
     }
-    if ((rc = lg_exec_sql(lg, "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384",
+    if ((rc = lg_exec_sql(lg, "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384;"
+                          " PRAGMA mmap_size = 268435456",
                           "setting pragmas")))
         goto fail;
     /* Is it a ledger? */
@@ -267,6 +270,9 @@ void zp_ledger_close(zp_ledger *lg)
         return;
     for (size_t i = 0; i < LS_COUNT; i++)
         sqlite3_finalize(lg->st[i]);
+    for (size_t i = 0; i < 3; i++)
+        sqlite3_finalize(lg->sp[i]);
+    EVP_MD_CTX_free(lg->md);
     if (lg->db) {
         if (lg->batch)
             sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
@@ -317,6 +323,7 @@ zp_status zp_ledger_commit(zp_ledger *lg)
     zp_status rc = lg_exec_sql(lg, "COMMIT", "committing the batch");
     if (rc) {
         sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
+        lg->npcache = 0;
     }
     lg->batch = 0;
     lg->head_ok = 0;
@@ -331,6 +338,7 @@ zp_status zp_ledger_rollback(zp_ledger *lg)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: no batch is open");
     lg->batch = 0;
     lg->head_ok = 0;
+    lg->npcache = 0;
     return lg_exec_sql(lg, "ROLLBACK", "rolling back the batch");
 }
 
@@ -339,12 +347,13 @@ zp_status zp_ledger_rollback(zp_ledger *lg)
 zp_status lg__sha256(zp_ledger *lg, const void *a, size_t alen, const void *b, size_t blen,
                      unsigned char out[32])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!lg->md)
+        lg->md = EVP_MD_CTX_new();
+    EVP_MD_CTX *md = lg->md;
     unsigned int n = 0;
     int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
              EVP_DigestUpdate(md, a, alen) == 1 && (!b || EVP_DigestUpdate(md, b, blen) == 1) &&
              EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32;
-    EVP_MD_CTX_free(md);
     return ok ? ZP_OK : zp__error(lg->ctx, ZP_ENOMEM, "ledger: SHA-256 failed (OpenSSL)");
 }
 
@@ -613,6 +622,12 @@ static json_t *serial_json(const char *standard, const char *project, int64_t vi
 static zp_status project_get(zp_ledger *lg, const char *id, const char *what, char *standard,
                              char *owner)
 {
+    if (!owner)
+        for (int i = 0; i < lg->npcache; i++)
+            if (strcmp(lg->pcache[i].id, id) == 0) {
+                memcpy(standard, lg->pcache[i].standard, 17);
+                return ZP_OK;
+            }
     sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_GET);
     if (!s)
         return ZP_ESTORE;
@@ -625,6 +640,13 @@ static zp_status project_get(zp_ledger *lg, const char *id, const char *what, ch
         if (owner)
             snprintf(owner, 65, "%s", ow ? ow : "");
         sqlite3_reset(s);
+        if (strlen(id) < 65) {
+            if (lg->npcache == (int)ZP_ARRAY_LEN(lg->pcache))
+                lg->npcache = 0;
+            snprintf(lg->pcache[lg->npcache].id, 65, "%s", id);
+            memcpy(lg->pcache[lg->npcache].standard, standard, 17);
+            lg->npcache++;
+        }
         return ZP_OK;
     }
     sqlite3_reset(s);
@@ -734,6 +756,16 @@ static zp_status block_set(zp_ledger *lg, int64_t id, int64_t first, int64_t las
     return lg__step_done(lg, s, "updating a block");
 }
 
+static zp_status block_set_last(zp_ledger *lg, int64_t id, int64_t last)
+{
+    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_SET_LAST);
+    if (!s)
+        return ZP_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, last);
+    return lg__step_done(lg, s, "updating a block");
+}
+
 static zp_status block_ins(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
                            int64_t last, const char *acct, int64_t state, int64_t retirement,
                            int64_t *id)
@@ -776,8 +808,7 @@ static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage
         if ((rc = block_find(lg, project, vintage, first - 1, 1, &nb, &found)))
             return rc;
         if (found && nb.last == first - 1 && nb.state == 0 && strcmp(nb.account, acct) == 0) {
-            if ((rc = block_del(lg, id)) ||
-                (rc = block_set(lg, nb.id, nb.first, last, acct, 0, 0)))
+            if ((rc = block_del(lg, id)) || (rc = block_set_last(lg, nb.id, last)))
                 return rc;
             id = nb.id;
             first = nb.first;
@@ -786,7 +817,7 @@ static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage
     if ((rc = block_find(lg, project, vintage, last + 1, 0, &nb, &found)))
         return rc;
     if (found && nb.state == 0 && strcmp(nb.account, acct) == 0) {
-        if ((rc = block_del(lg, nb.id)) || (rc = block_set(lg, id, first, nb.last, acct, 0, 0)))
+        if ((rc = block_del(lg, nb.id)) || (rc = block_set_last(lg, id, nb.last)))
             return rc;
     }
     return ZP_OK;
@@ -812,7 +843,7 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
     int64_t id = b.id;
     if (b.first < first) {
         /* The head stays with from; the block row becomes the moved part. */
-        if ((rc = block_set(lg, b.id, b.first, first - 1, from, 0, 0)) ||
+        if ((rc = block_set_last(lg, b.id, first - 1)) ||
             (rc = block_ins(lg, project, vintage, first, last, to, state, retirement, &id)))
             return rc;
     } else if ((rc = block_set(lg, b.id, first, last, to, state, retirement))) {
@@ -858,24 +889,27 @@ static zp_status pick_fifo(zp_ledger *lg, const char *acct, const char *project,
     return ZP_OK;
 }
 
+/* One of the per-product sums (LS_PROD_HOLD, LS_RESERVED) into *out. */
+static zp_status product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
+                             const char *standard, int64_t vintage, int64_t *out)
+{
+    sqlite3_stmt *s = lg__stmt(lg, id);
+    if (!s)
+        return ZP_ESTORE;
+    bind_text(s, 1, account);
+    bind_text(s, 2, standard);
+    sqlite3_bind_int64(s, 3, vintage);
+    int r = sqlite3_step(s);
+    *out = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return r == SQLITE_ROW ? ZP_OK : lg__sqlerr(lg, "reading holdings");
+}
+
 zp_status lg__product_available(zp_ledger *lg, const char *account, const char *standard,
                                 int64_t vintage, int64_t *held, int64_t *reserved)
 {
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *s = lg__stmt(lg, k ? LS_RESERVED : LS_PROD_HOLD);
-        if (!s)
-            return ZP_ESTORE;
-        bind_text(s, 1, account);
-        bind_text(s, 2, standard);
-        sqlite3_bind_int64(s, 3, vintage);
-        int r = sqlite3_step(s);
-        int64_t v = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_reset(s);
-        if (r != SQLITE_ROW)
-            return lg__sqlerr(lg, "reading holdings");
-        *(k ? reserved : held) = v;
-    }
-    return ZP_OK;
+    zp_status rc = product_sum(lg, LS_PROD_HOLD, account, standard, vintage, held);
+    return rc ? rc : product_sum(lg, LS_RESERVED, account, standard, vintage, reserved);
 }
 
 zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
@@ -1138,6 +1172,8 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         if ((rc = block_find(lg, sr.project, sr.vintage, sr.first, 1, &b, &found)))
             return rc;
         if (!found || b.last < sr.last || b.state != 0 || strcmp(b.account, acct) != 0) {
+            if ((rc = lg__account_check(lg, acct, "args.account")))
+                return rc;
             const char *why = !found ? "were never issued"
                               : b.state == 1 ? "are retired"
                               : b.state == 2 ? "are cancelled"
@@ -1160,6 +1196,8 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         int64_t bal;
         if ((rc = balance_get(lg, acct, project, *vintage, &bal)))
             return rc;
+        if (bal < *qty && (rc = lg__account_check(lg, acct, "sender")))
+            return rc;
         if (bal < *qty)
             return zp__error(lg->ctx, ZP_ERANGE,
                              "insufficient balance: account '%s' holds %lld t of project '%s' "
@@ -1169,10 +1207,12 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         if ((rc = pick_fifo(lg, acct, project, *vintage, *qty, pieces)))
             return rc;
     }
-    int64_t held, reserved;
-    if ((rc = lg__product_available(lg, acct, standard, *vintage, &held, &reserved)))
+    /* Most accounts offer nothing: the holdings are summed only when needed. */
+    int64_t held = 0, reserved = 0;
+    if ((rc = product_sum(lg, LS_RESERVED, acct, standard, *vintage, &reserved)) ||
+        (reserved > 0 && (rc = product_sum(lg, LS_PROD_HOLD, acct, standard, *vintage, &held))))
         return rc;
-    if (held - *qty < reserved)
+    if (reserved > 0 && held - *qty < reserved)
         return zp__error(lg->ctx, ZP_ERANGE,
                          "account '%s' holds %lld t of %s-%lld of which %lld t are offered by "
                          "its open sell orders; to %s %lld t, cancel orders first",
@@ -1223,8 +1263,9 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
         return rc;
     if (kind == 2 && (rc = lg__arg_str(lg, args, "reason", 1, &reason)))
         return rc;
-    if ((rc = lg__account_check(lg, from, kind == 0 ? "args.from" : "args.account")) ||
-        (to && (rc = lg__account_check(lg, to, "args.to"))))
+    /* The sender's existence is checked when it cannot give (take_spec):
+     * an account that holds the credits exists. */
+    if (to && (rc = lg__account_check(lg, to, "args.to")))
         return rc;
     if (to && strcmp(from, to) == 0)
         return zp__error(lg->ctx, ZP_EINVAL, "args.to: '%s' is also the sender", to);
@@ -1619,10 +1660,24 @@ static const struct {
     {"history", op_history, 0},  {"verify", lg__op_verify, 0}, {"offsets", op_offsets, 0},
 };
 
+/* Run savepoint statement k (0 SAVEPOINT, 1 RELEASE, 2 ROLLBACK TO),
+ * prepared once: inside a batch they run once per operation. */
+static zp_status savepoint(zp_ledger *lg, int k)
+{
+    static const char *const sql[] = {"SAVEPOINT lg_op", "RELEASE lg_op", "ROLLBACK TO lg_op"};
+    if (!lg->sp[k] &&
+        sqlite3_prepare_v3(lg->db, sql[k], -1, SQLITE_PREPARE_PERSISTENT, &lg->sp[k], NULL) !=
+            SQLITE_OK)
+        return lg__sqlerr(lg, "preparing a savepoint");
+    int r = sqlite3_step(lg->sp[k]);
+    sqlite3_reset(lg->sp[k]);
+    return r == SQLITE_DONE ? ZP_OK : lg__sqlerr(lg, sql[k]);
+}
+
 static zp_status tx_begin(zp_ledger *lg, int writes)
 {
     if (lg->batch)
-        return lg_exec_sql(lg, "SAVEPOINT lg_op", "starting an operation");
+        return savepoint(lg, 0);
     lg->head_ok = 0;
     return lg_exec_sql(lg, writes ? "BEGIN IMMEDIATE" : "BEGIN", "starting an operation");
 }
@@ -1631,18 +1686,23 @@ static zp_status tx_end(zp_ledger *lg, int ok)
 {
     if (lg->batch) {
         if (ok)
-            return lg_exec_sql(lg, "RELEASE lg_op", "finishing an operation");
+            return savepoint(lg, 1);
         lg->head_ok = 0;
-        sqlite3_exec(lg->db, "ROLLBACK TO lg_op; RELEASE lg_op", NULL, NULL, NULL);
+        lg->npcache = 0;
+        savepoint(lg, 2);
+        savepoint(lg, 1);
         return ZP_OK;
     }
     if (ok) {
         zp_status rc = lg_exec_sql(lg, "COMMIT", "committing");
-        if (rc)
+        if (rc) {
             sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
+            lg->npcache = 0;
+        }
         return rc;
     }
     lg->head_ok = 0;
+    lg->npcache = 0;
     sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
     return ZP_OK;
 }

@@ -29,6 +29,7 @@ enum lg_stmt_id {
     LS_BLK_AT,
     LS_BLK_INS,
     LS_BLK_SET,
+    LS_BLK_SET_LAST,
     LS_BLK_DEL,
     LS_PROD_HOLD,
     LS_RESERVED,
@@ -55,6 +56,16 @@ struct zp_ledger {
     int head_ok;
     int64_t head_seq;
     unsigned char head_hash[32];
+    void *md; /* EVP_MD_CTX reused by lg__sha256 */
+    /* Projects seen committed or in the open transaction: id -> standard.
+     * Projects never change, so only a rollback can make an entry wrong;
+     * every rollback empties the cache. */
+    struct {
+        char id[65];
+        char standard[17];
+    } pcache[32];
+    int npcache;
+    sqlite3_stmt *sp[3]; /* SAVEPOINT, RELEASE, ROLLBACK TO + RELEASE */
 };
 
 /* A statement, reset and with bindings cleared, or NULL with the error set

@@ -121,11 +121,258 @@ static void problem(vstate *vs, int64_t seq, const char *fmt, ...)
         vs->oom = 1;
 }
 
+/* ---- the journal entry scanner ----------------------------------------------
+ * verify reads a million entries in about a second, so it does not build a
+ * jansson tree per entry: this scanner walks the canonical text once and
+ * keeps the fields that the replay uses (unknown keys are skipped). It
+ * accepts any JSON object of that shape; a malformed entry is reported. */
+
+#define VE_STR 64
+
+typedef struct ventry {
+    char op[16], id[VE_STR + 1], from[VE_STR + 1], to[VE_STR + 1], account[VE_STR + 1],
+        buyer[VE_STR + 1], seller[VE_STR + 1], project[VE_STR + 1];
+    int64_t seq, qty, vintage, first, last, order, buy_order, sell_order, remaining;
+    const char *blocks; /* the text of the blocks array, or NULL */
+    const char *end;
+} ventry;
+
+typedef struct vscan {
+    const char *p, *end;
+    int bad;
+} vscan;
+
+static void ws(vscan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
+        s->p++;
+}
+
+static int expect_ch(vscan *s, char c)
+{
+    ws(s);
+    if (s->p < s->end && *s->p == c) {
+        s->p++;
+        return 1;
+    }
+    s->bad = 1;
+    return 0;
+}
+
+/* A string: out and n span its raw content (escapes left as they are). */
+static int scan_str(vscan *s, const char **out, size_t *n)
+{
+    if (!expect_ch(s, '"'))
+        return 0;
+    const char *b = s->p;
+    while (s->p < s->end && *s->p != '"') {
+        if ((unsigned char)*s->p < 0x20) {
+            s->bad = 1;
+            return 0;
+        }
+        if (*s->p == '\\')
+            s->p++;
+        s->p++;
+    }
+    if (s->p >= s->end) {
+        s->bad = 1;
+        return 0;
+    }
+    *out = b;
+    *n = (size_t)(s->p - b);
+    s->p++;
+    return 1;
+}
+
+static int scan_int(vscan *s, int64_t *v)
+{
+    ws(s);
+    int neg = s->p < s->end && *s->p == '-';
+    if (neg)
+        s->p++;
+    const char *b = s->p;
+    int64_t x = 0;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9' && s->p - b < 18)
+        x = x * 10 + (*s->p++ - '0');
+    if (s->p == b || (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '.' ||
+                                        *s->p == 'e' || *s->p == 'E'))) {
+        s->bad = 1;
+        return 0;
+    }
+    *v = neg ? -x : x;
+    return 1;
+}
+
+/* Skip any value (depth-limited). */
+static void skip_value(vscan *s, int depth)
+{
+    ws(s);
+    if (s->p >= s->end || depth > 32) {
+        s->bad = 1;
+        return;
+    }
+    char c = *s->p;
+    if (c == '"') {
+        const char *t;
+        size_t n;
+        scan_str(s, &t, &n);
+    } else if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        s->p++;
+        ws(s);
+        if (s->p < s->end && *s->p == close) {
+            s->p++;
+            return;
+        }
+        for (;;) {
+            if (c == '{') {
+                const char *t;
+                size_t n;
+                if (!scan_str(s, &t, &n) || !expect_ch(s, ':'))
+                    return;
+            }
+            skip_value(s, depth + 1);
+            if (s->bad)
+                return;
+            ws(s);
+            if (s->p < s->end && *s->p == ',') {
+                s->p++;
+                continue;
+            }
+            expect_ch(s, close);
+            return;
+        }
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+        while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '-' ||
+                                 *s->p == '+' || *s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+            s->p++;
+    } else {
+        static const char *const lits[] = {"true", "false", "null"};
+        for (int k = 0; k < 3; k++) {
+            size_t n = strlen(lits[k]);
+            if ((size_t)(s->end - s->p) >= n && memcmp(s->p, lits[k], n) == 0) {
+                s->p += n;
+                return;
+            }
+        }
+        s->bad = 1;
+    }
+}
+
+static void copy_str(vscan *s, char *dst, size_t cap)
+{
+    const char *t;
+    size_t n;
+    if (!scan_str(s, &t, &n))
+        return;
+    if (n >= cap) {
+        s->bad = 1;
+        return;
+    }
+    memcpy(dst, t, n);
+    dst[n] = 0;
+}
+
+/* Scan one entry into e. 0 when the text is not an object of that shape. */
+static int ventry_scan(const char *text, size_t len, ventry *e)
+{
+    memset(e, 0, sizeof *e);
+    vscan s = {text, text + len, 0};
+    if (!expect_ch(&s, '{'))
+        return 0;
+    ws(&s);
+    if (s.p < s.end && *s.p == '}')
+        return 0;
+    for (;;) {
+        const char *k;
+        size_t kn;
+        if (!scan_str(&s, &k, &kn) || !expect_ch(&s, ':'))
+            return 0;
+#define KEY(lit) (kn == sizeof lit - 1 && memcmp(k, lit, kn) == 0)
+        if (KEY("op"))
+            copy_str(&s, e->op, sizeof e->op);
+        else if (KEY("id"))
+            copy_str(&s, e->id, sizeof e->id);
+        else if (KEY("from"))
+            copy_str(&s, e->from, sizeof e->from);
+        else if (KEY("to"))
+            copy_str(&s, e->to, sizeof e->to);
+        else if (KEY("account"))
+            copy_str(&s, e->account, sizeof e->account);
+        else if (KEY("buyer"))
+            copy_str(&s, e->buyer, sizeof e->buyer);
+        else if (KEY("seller"))
+            copy_str(&s, e->seller, sizeof e->seller);
+        else if (KEY("project"))
+            copy_str(&s, e->project, sizeof e->project);
+        else if (KEY("seq"))
+            scan_int(&s, &e->seq);
+        else if (KEY("qty"))
+            scan_int(&s, &e->qty);
+        else if (KEY("vintage"))
+            scan_int(&s, &e->vintage);
+        else if (KEY("first"))
+            scan_int(&s, &e->first);
+        else if (KEY("last"))
+            scan_int(&s, &e->last);
+        else if (KEY("order"))
+            scan_int(&s, &e->order);
+        else if (KEY("buy_order"))
+            scan_int(&s, &e->buy_order);
+        else if (KEY("sell_order"))
+            scan_int(&s, &e->sell_order);
+        else if (KEY("remaining"))
+            scan_int(&s, &e->remaining);
+        else if (KEY("blocks")) {
+            ws(&s);
+            e->blocks = s.p;
+            skip_value(&s, 0);
+        } else
+            skip_value(&s, 0);
+#undef KEY
+        if (s.bad)
+            return 0;
+        ws(&s);
+        if (s.p < s.end && *s.p == ',') {
+            s.p++;
+            continue;
+        }
+        if (!expect_ch(&s, '}'))
+            return 0;
+        break;
+    }
+    ws(&s);
+    e->end = text + len;
+    return s.p == s.end;
+}
+
+/* Key text "a\x1fb\x1fvintage" into buf (cap >= 160). */
+static const char *key3(char *buf, const char *a, const char *b, int64_t v)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    memcpy(buf, a, na);
+    buf[na] = '\x1f';
+    memcpy(buf + na + 1, b, nb);
+    buf[na + 1 + nb] = '\x1f';
+    char *p = buf + na + nb + 2, tmp[24];
+    int n = 0;
+    uint64_t x = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    if (v < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    *p = 0;
+    return buf;
+}
+
 static vmap_ent *bal_ent(vstate *vs, const char *acct, const char *project, int64_t vintage)
 {
     char key[200];
-    snprintf(key, sizeof key, "%s\x1f%s\x1f%lld", acct, project, (long long)vintage);
-    vmap_ent *e = vmap_get(&vs->bal, key, 1);
+    vmap_ent *e = vmap_get(&vs->bal, key3(key, acct, project, vintage), 1);
     if (!e)
         vs->oom = 1;
     return e;
@@ -133,19 +380,17 @@ static vmap_ent *bal_ent(vstate *vs, const char *acct, const char *project, int6
 
 static vmap_ent *pv_ent(vstate *vs, const char *project, int64_t vintage)
 {
-    char key[120];
-    snprintf(key, sizeof key, "%s\x1f%lld", project, (long long)vintage);
-    vmap_ent *e = vmap_get(&vs->pv, key, 1);
+    char key[200];
+    vmap_ent *e = vmap_get(&vs->pv, key3(key, "", project, vintage), 1);
     if (!e)
         vs->oom = 1;
     return e;
 }
 
-static vmap_ent *ord_ent(vstate *vs, json_int_t id, int create)
+static vmap_ent *ord_ent(vstate *vs, int64_t id, int create)
 {
-    char key[32];
-    snprintf(key, sizeof key, "%lld", (long long)id);
-    vmap_ent *e = vmap_get(&vs->ord, key, create);
+    char key[200];
+    vmap_ent *e = vmap_get(&vs->ord, key3(key, "", "", id), create);
     if (!e && create)
         vs->oom = 1;
     return e;
@@ -153,46 +398,43 @@ static vmap_ent *ord_ent(vstate *vs, json_int_t id, int create)
 
 static int name_known(vstate *vs, char kind, const char *id)
 {
-    char key[80];
-    snprintf(key, sizeof key, "%c:%s", kind, id ? id : "");
-    return vmap_get(&vs->names, key, 0) != NULL;
-}
-
-static const char *jstr(json_t *e, const char *k)
-{
-    const char *s = json_string_value(json_object_get(e, k));
-    return s ? s : "";
-}
-
-static int64_t jint(json_t *e, const char *k)
-{
-    return json_integer_value(json_object_get(e, k));
+    char key[200], k[2] = {kind, 0};
+    return vmap_get(&vs->names, key3(key, k, id, 0), 0) != NULL;
 }
 
 /* Apply the blocks [[project, vintage, first, last], ...] of entry seq:
  * from loses them (NULL: nobody), to gains them (NULL: nobody); totals
  * column col of the project-vintage (-1: none) grows. Returns the tonnes. */
-static int64_t apply_blocks(vstate *vs, int64_t seq, json_t *blocks, const char *from,
+static int64_t apply_blocks(vstate *vs, int64_t seq, const ventry *en, const char *from,
                             const char *to, int col)
 {
     int64_t total = 0;
-    size_t i;
-    json_t *b;
-    if (!json_is_array(blocks) || json_array_size(blocks) == 0) {
+    vscan s = {en->blocks, en->end, 0};
+    int nb = 0;
+    if (!en->blocks || !expect_ch(&s, '[')) {
         problem(vs, seq, "entry %lld has no blocks", (long long)seq);
         return 0;
     }
-    json_array_foreach(blocks, i, b)
-    {
-        const char *p = json_string_value(json_array_get(b, 0));
-        int64_t v = json_integer_value(json_array_get(b, 1));
-        int64_t f = json_integer_value(json_array_get(b, 2));
-        int64_t l = json_integer_value(json_array_get(b, 3));
-        if (!p || json_array_size(b) != 4 || f < 1 || l < f) {
-            problem(vs, seq, "entry %lld: block %zu is not [project, vintage, first, last]",
-                    (long long)seq, i);
-            continue;
+    ws(&s);
+    if (s.p < s.end && *s.p == ']') {
+        problem(vs, seq, "entry %lld has no blocks", (long long)seq);
+        return 0;
+    }
+    for (;;) {
+        char p[VE_STR + 1];
+        int64_t v = 0, f = 0, l = 0;
+        p[0] = 0;
+        if (expect_ch(&s, '['))
+            copy_str(&s, p, sizeof p);
+        if (!s.bad && expect_ch(&s, ',') && scan_int(&s, &v) && expect_ch(&s, ',') &&
+            scan_int(&s, &f) && expect_ch(&s, ',') && scan_int(&s, &l))
+            expect_ch(&s, ']');
+        if (s.bad || f < 1 || l < f || l - f >= LG_MAX_QTY) {
+            problem(vs, seq, "entry %lld: block %d is not [project, vintage, first, last]",
+                    (long long)seq, nb);
+            return total;
         }
+        nb++;
         int64_t q = l - f + 1;
         total += q;
         if (from) {
@@ -221,55 +463,61 @@ static int64_t apply_blocks(vstate *vs, int64_t seq, json_t *blocks, const char 
             e->v[col] += q;
             e->seq = seq;
         }
+        ws(&s);
+        if (s.p < s.end && *s.p == ',') {
+            s.p++;
+            continue;
+        }
+        if (!expect_ch(&s, ']'))
+            problem(vs, seq, "entry %lld: the blocks array is malformed", (long long)seq);
+        return total;
     }
-    return total;
 }
 
-static void replay(vstate *vs, int64_t seq, json_t *e)
+static void replay(vstate *vs, int64_t seq, const ventry *e)
 {
-    const char *op = jstr(e, "op");
+    const char *op = e->op;
     if (strcmp(op, "account") == 0 || strcmp(op, "project") == 0) {
-        char key[80];
-        snprintf(key, sizeof key, "%c:%s", op[0], jstr(e, "id"));
-        if (name_known(vs, op[0], jstr(e, "id")))
+        char key[200], k[2] = {op[0], 0};
+        if (name_known(vs, op[0], e->id))
             problem(vs, seq, "entry %lld creates %s '%s' a second time", (long long)seq, op,
-                    jstr(e, "id"));
-        else if (!vmap_get(&vs->names, key, 1))
+                    e->id);
+        else if (!vmap_get(&vs->names, key3(key, k, e->id, 0), 1))
             vs->oom = 1;
     } else if (strcmp(op, "issue") == 0) {
-        const char *p = jstr(e, "project"), *to = jstr(e, "to");
-        int64_t v = jint(e, "vintage"), q = jint(e, "qty");
+        const char *p = e->project, *to = e->to;
+        int64_t v = e->vintage, q = e->qty;
         vmap_ent *pe = pv_ent(vs, p, v), *be = bal_ent(vs, to, p, v);
         if (!pe || !be)
             return;
         if (!name_known(vs, 'p', p) || !name_known(vs, 'a', to))
             problem(vs, seq, "entry %lld issues to an unknown project or account",
                     (long long)seq);
-        if (q < 1 || jint(e, "first") != pe->v[0] + 1 || jint(e, "last") != pe->v[0] + q)
+        if (q < 1 || q > LG_MAX_QTY || e->first != pe->v[0] + 1 || e->last != pe->v[0] + q)
             problem(vs, seq,
                     "entry %lld issues serials %lld-%lld of %lld t; the next free serial of "
                     "project '%s' vintage %lld is %lld",
-                    (long long)seq, (long long)jint(e, "first"), (long long)jint(e, "last"),
-                    (long long)q, p, (long long)v, (long long)(pe->v[0] + 1));
+                    (long long)seq, (long long)e->first, (long long)e->last, (long long)q, p,
+                    (long long)v, (long long)(pe->v[0] + 1));
         pe->v[0] += q;
         pe->seq = seq;
         be->v[0] += q;
         be->seq = seq;
     } else if (strcmp(op, "transfer") == 0 || strcmp(op, "fill") == 0) {
         int fill = op[0] == 'f';
-        const char *from = jstr(e, fill ? "seller" : "from"), *to = jstr(e, fill ? "buyer" : "to");
-        int64_t q = apply_blocks(vs, seq, json_object_get(e, "blocks"), from, to, -1);
-        if (q != jint(e, "qty"))
+        const char *from = fill ? e->seller : e->from, *to = fill ? e->buyer : e->to;
+        int64_t q = apply_blocks(vs, seq, e, from, to, -1);
+        if (q != e->qty)
             problem(vs, seq, "entry %lld: its blocks hold %lld t but its qty is %lld",
-                    (long long)seq, (long long)q, (long long)jint(e, "qty"));
+                    (long long)seq, (long long)q, (long long)e->qty);
         if (fill) {
-            static const char *const ids[] = {"buy_order", "sell_order"};
+            const int64_t ids[2] = {e->buy_order, e->sell_order};
             for (int k = 0; k < 2; k++) {
-                vmap_ent *o = ord_ent(vs, jint(e, ids[k]), 0);
+                vmap_ent *o = ord_ent(vs, ids[k], 0);
                 if (!o || o->v[1] != 0 || o->v[0] < q) {
                     problem(vs, seq, "entry %lld fills order %lld, which is not open with %lld t "
                                      "left by the journal",
-                            (long long)seq, (long long)jint(e, ids[k]), (long long)q);
+                            (long long)seq, (long long)ids[k], (long long)q);
                     continue;
                 }
                 o->v[0] -= q;
@@ -280,29 +528,28 @@ static void replay(vstate *vs, int64_t seq, json_t *e)
         }
     } else if (strcmp(op, "retire") == 0 || strcmp(op, "cancel") == 0) {
         int col = op[0] == 'r' ? 1 : 2;
-        int64_t q = apply_blocks(vs, seq, json_object_get(e, "blocks"), jstr(e, "account"), NULL,
-                                 col);
-        if (q != jint(e, "qty"))
+        int64_t q = apply_blocks(vs, seq, e, e->account, NULL, col);
+        if (q != e->qty)
             problem(vs, seq, "entry %lld: its blocks hold %lld t but its qty is %lld",
-                    (long long)seq, (long long)q, (long long)jint(e, "qty"));
+                    (long long)seq, (long long)q, (long long)e->qty);
     } else if (strcmp(op, "order") == 0) {
-        if (ord_ent(vs, jint(e, "order"), 0)) {
+        if (ord_ent(vs, e->order, 0)) {
             problem(vs, seq, "entry %lld places order %lld a second time", (long long)seq,
-                    (long long)jint(e, "order"));
+                    (long long)e->order);
             return;
         }
-        vmap_ent *o = ord_ent(vs, jint(e, "order"), 1);
+        vmap_ent *o = ord_ent(vs, e->order, 1);
         if (!o)
             return;
-        o->v[0] = jint(e, "qty");
+        o->v[0] = e->qty;
         o->v[1] = 0;
         o->seq = seq;
     } else if (strcmp(op, "order_cancel") == 0) {
-        vmap_ent *o = ord_ent(vs, jint(e, "order"), 0);
-        if (!o || o->v[1] != 0 || o->v[0] != jint(e, "remaining")) {
+        vmap_ent *o = ord_ent(vs, e->order, 0);
+        if (!o || o->v[1] != 0 || o->v[0] != e->remaining) {
             problem(vs, seq, "entry %lld cancels order %lld, which is not open with %lld t left "
                              "by the journal",
-                    (long long)seq, (long long)jint(e, "order"), (long long)jint(e, "remaining"));
+                    (long long)seq, (long long)e->order, (long long)e->remaining);
             return;
         }
         o->v[1] = 2;
@@ -333,8 +580,7 @@ static zp_status check_tables(vstate *vs)
         const char *p = (const char *)sqlite3_column_text(s, 1);
         int64_t v = sqlite3_column_int64(s, 2), q = sqlite3_column_int64(s, 3);
         char key[200];
-        snprintf(key, sizeof key, "%s\x1f%s\x1f%lld", a ? a : "", p ? p : "", (long long)v);
-        vmap_ent *e = vmap_get(&vs->bal, key, 0);
+        vmap_ent *e = vmap_get(&vs->bal, key3(key, a ? a : "", p ? p : "", v), 0);
         int64_t want = e ? e->v[0] : 0;
         if (e)
             e->seen = 1;
@@ -376,9 +622,8 @@ static zp_status check_tables(vstate *vs)
         int64_t t[3] = {sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
                         sqlite3_column_int64(s, 4)};
         int64_t held = sqlite3_column_int64(s, 5);
-        char key[120];
-        snprintf(key, sizeof key, "%s\x1f%lld", p, (long long)v);
-        vmap_ent *e = vmap_get(&vs->pv, key, 0);
+        char key[200];
+        vmap_ent *e = vmap_get(&vs->pv, key3(key, "", p, v), 0);
         if (e)
             e->seen = 1;
         for (int k = 0; k < 3; k++)
@@ -557,17 +802,16 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
         } else {
             memcpy(prev, h, 32);
         }
-        json_error_t err;
-        json_t *e = text ? json_loadb(text, (size_t)tlen, 0, &err) : NULL;
-        if (!json_is_object(e)) {
-            problem(&vs, seq, "entry %lld is not a JSON object", (long long)seq);
+        ventry e;
+        if (!text || !ventry_scan(text, (size_t)tlen, &e)) {
+            problem(&vs, seq, "entry %lld is not a JSON object of a journal entry's shape",
+                    (long long)seq);
         } else {
-            if (jint(e, "seq") != seq)
+            if (e.seq != seq)
                 problem(&vs, seq, "entry %lld says it is entry %lld", (long long)seq,
-                        (long long)jint(e, "seq"));
-            replay(&vs, seq, e);
+                        (long long)e.seq);
+            replay(&vs, seq, &e);
         }
-        json_decref(e);
         if (vs.oom) {
             rc = zp__nomem(lg->ctx);
             goto out;

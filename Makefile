@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MODEL      ?= examples/shaoguan-campus/model.json
 
-.PHONY: all build run test bench fuzz install clean deps
+.PHONY: all build run run-live test bench fuzz install clean deps
 
 all: build
 
@@ -30,6 +30,21 @@ run: build
 	$(BUILD)/zeropark simulate $(MODEL) --dispatch optimal --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv
 	$(BUILD)/zeropark compare $(MODEL)
 	$(BUILD)/zeropark report $(MODEL) --html $(BUILD)/report.html
+
+# Live operation on one machine (README "Live operation"): the device
+# simulator serves the model's Modbus devices, zeropark serve polls them,
+# plans, writes setpoints and answers the API and the dashboard. Ctrl-C stops both.
+LIVE_MODEL  ?= examples/live-campus/model.json
+LIVE_LISTEN ?= 127.0.0.1:8080
+run-live: build
+	@mkdir -p $(BUILD)/live
+	@[ -f $(BUILD)/live/serve.json ] || (umask 077; printf '{"listen": "%s", "db": "%s", "token": "%s", "replan_min": 5}\n' \
+	    "$(LIVE_LISTEN)" "$(abspath $(BUILD))/live/park.db" "$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
+	    > $(BUILD)/live/serve.json)
+	@$(BUILD)/zeropark devices $(LIVE_MODEL) 2> $(BUILD)/live/devices.log & sim=$$!; \
+	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; sleep 1; \
+	  echo "dashboard: http://$(LIVE_LISTEN)/  API: http://$(LIVE_LISTEN)/api/v1/status  write token: $(BUILD)/live/serve.json  stop: Ctrl-C"; \
+	  $(BUILD)/zeropark serve $(LIVE_MODEL) --config $(BUILD)/live/serve.json
 
 test:
 	@scripts/deps.sh test

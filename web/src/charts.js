@@ -31,10 +31,15 @@ export const palette = {
 const registry = new Map();
 let observer = null;
 
+// The observer also reports every element once when it starts observing:
+// resize (and redraw) only a chart whose box really changed.
 function resizeAll(entries) {
   for (const e of entries) {
     const c = echarts.getInstanceByDom(e.target);
-    if (c) c.resize();
+    if (!c) continue;
+    const w = Math.round(e.contentRect.width);
+    const h = Math.round(e.contentRect.height);
+    if (w !== c.getWidth() || h !== c.getHeight()) c.resize();
   }
 }
 

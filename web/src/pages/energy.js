@@ -125,7 +125,7 @@ function chartOption(unit, items, compare, period, from, to) {
     tooltip: { trigger: 'axis', valueFormatter: (v) => `${fmtNum(v, digitsFor(v))} ${unit}` },
     xAxis: { type: 'time', min: toPark(from), max: toPark(to) },
     yAxis: { type: 'value', name: unit, scale: false },
-    dataZoom: wide ? [{ type: 'inside' }, { type: 'slider', height: 20, bottom: 10 }] : [],
+    dataZoom: wide ? [{ type: 'inside' }, { type: 'slider', height: 20, bottom: 10, showDataShadow: false }] : [],
     series,
   };
 }

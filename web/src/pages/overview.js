@@ -207,8 +207,6 @@ function render(ctx) {
   root.querySelector('.flow-time').textContent = s ? t('flow.at', { time: fmtTime(s.time, 'seconds') }) : '';
   root.querySelector('.flow-table tbody').innerHTML = flowRows(ctx.info, s);
   root.querySelector('.today-table tbody').innerHTML = todayRows(s);
-  jobs.push(draw(chart(root.querySelector('.flow-chart'), 'flow'), flowOption(ctx.info, s)));
-  jobs.push(draw(chart(root.querySelector('.today-chart'), 'today'), todayOption(s)));
   const gs = gauges(ctx.info, s);
   const caps = root.querySelector('.gauge-captions');
   if (caps.children.length !== gs.length) {
@@ -224,6 +222,9 @@ function render(ctx) {
     val.dataset.key = g.key;
     val.dataset.value = g.raw === null || g.raw === undefined ? '' : String(g.raw);
   }
+  // Charts after every DOM write, so that their sizes cost one layout.
+  jobs.push(draw(chart(root.querySelector('.flow-chart'), 'flow'), flowOption(ctx.info, s)));
+  jobs.push(draw(chart(root.querySelector('.today-chart'), 'today'), todayOption(s)));
   jobs.push(draw(chart(root.querySelector('.gauges-chart'), 'gauges'), gaugesOption(gs)));
   return Promise.all(jobs);
 }

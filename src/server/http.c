@@ -810,6 +810,9 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
 
 /* ---- the access handler -------------------------------------------------- */
 
+/* con_cls of a request that is not a POST with a body: seen once. */
+static int first_seen_marker;
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -859,6 +862,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             return MHD_YES;
         }
         return ep_readings(h, c, rq);
+    }
+    /* Answer on the second call, once MHD knows the request has no body:
+     * a response queued on the first call closes the connection (no
+     * keep-alive). */
+    if (!*con_cls) {
+        *con_cls = &first_seen_marker;
+        return MHD_YES;
     }
     if (!get) {
         if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0)
@@ -920,11 +930,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)c;
     (void)toe;
     req *rq = *con_cls;
-    if (rq) {
+    if (rq && (void *)rq != (void *)&first_seen_marker) {
         free(rq->body);
         free(rq);
-        *con_cls = NULL;
     }
+    *con_cls = NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -4,6 +4,8 @@
 #   web_bundle_raw         the same uncompressed, KB
 #   web_first_load_overview  navigation start to the overview complete (info,
 #                          status, charts drawn), median of 5 loads, ms (target <= 1000)
+#   web_first_load_overview_main_thread_cpu  the renderer main thread's CPU time
+#                          over the same load, ms (less sensitive to a busy machine)
 #   web_year_hourly_*      a year of hourly values of one meter on the energy
 #                          page: values, fetch ms, render ms, longest main-thread task ms
 # The load and render figures come from headless Chromium against

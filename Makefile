@@ -44,7 +44,7 @@ run-live: build
 	@$(BUILD)/zeropark devices $(LIVE_MODEL) 2> $(BUILD)/live/devices.log & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; sleep 1; \
 	  echo "dashboard: http://$(LIVE_LISTEN)/  API: http://$(LIVE_LISTEN)/api/v1/status  write token: $(BUILD)/live/serve.json  stop: Ctrl-C"; \
-	  $(BUILD)/zeropark serve $(LIVE_MODEL) --config $(BUILD)/live/serve.json
+	  $(BUILD)/zeropark serve $(LIVE_MODEL) --config $(BUILD)/live/serve.json --web $(BUILD)/web/dist
 
 test:
 	@scripts/deps.sh test

@@ -4,9 +4,13 @@
 // engine's year-end projection, the targets with their status, and the
 // factor set and method. Nothing is computed here; months, cumulative
 // emissions, projections and statuses are the engine's.
-import { api, esc, fmtNum, fmtTime, isoPark, parkFields, parkInstant, parseTime } from '../api.js';
+import { api, esc, fmtNum, fmtTime, fromPark, isoPark, parkFields, parkInstant, parseTime, toPark } from '../api.js';
 import { chart, draw, palette } from '../charts.js';
 import { t } from '../i18n.js';
+
+// Accounting meters as `zeropark account` names them (docs/methodology.md,
+// "Meter names"): ROLE[.ASSET]_UNIT.
+const METER = /^(grid_import|grid_export|pv|wind|storage_charge|storage_discharge|load|dc_it|dc_facility|water)(\.[A-Za-z0-9_.:-]+?)?_(kw|kwh|mwh|kwh_total|mwh_total|l|m3|l_total|m3_total)$/;
 
 let root = null;
 
@@ -114,11 +118,28 @@ export default {
     const list = (await api.seriesList()).series || [];
     const py = Number(params.get('year'));
     const year = Number.isInteger(py) && py > 1900 && py < 3000 ? py : defaultYear(list, ctx.status);
-    const from = parkInstant(year, 0, 1);
+    const yearStart = parkInstant(year, 0, 1);
     const yearEnd = parkInstant(year + 1, 0, 1);
     let now = ctx.status ? parseTime(ctx.status.time) : Date.now();
     if (!Number.isFinite(now)) now = Date.now();
-    const to = Math.min(yearEnd, Math.max(now, from + 3600e3));
+    // The accounting needs every meter over the whole window: the year cut
+    // to the span all the accounting meters cover.
+    const meters = list.filter((x) => METER.test(x.name) && x.first && x.last);
+    const from = Math.max(yearStart, ...meters.map((x) => parseTime(x.first)));
+    // ... in whole steps of the meters (the last one may be in progress).
+    const stepMs = 1000 * Math.max(1, ...meters.map((x) => x.step_s || 1));
+    const end = Math.min(yearEnd, now, ...meters.map((x) => parseTime(x.last)));
+    const to = fromPark(Math.floor(toPark(end) / stepMs) * stepMs);
+    const nav = `<section class="card controls"><div class="row">
+        <div class="nav-period">
+          <a class="btn" href="#/carbon?year=${year - 1}" aria-label="${esc(String(year - 1))}">‹</a>
+          <span class="period-title">${esc(t('carbon.year', { y: year }))}</span>
+          <a class="btn" href="#/carbon?year=${year + 1}" aria-label="${esc(String(year + 1))}">›</a>
+        </div>`;
+    if (!meters.length || !(to > from)) {
+      el.innerHTML = `${nav}</div></section><section class="card"><p class="carbon-nodata">${esc(t('carbon.nodata'))}</p></section>`;
+      return;
+    }
     const r = await api.carbon(isoPark(from), isoPark(to), 'month');
     if (root !== el) return;
 
@@ -133,12 +154,7 @@ export default {
     const targets = r.targets || [];
 
     el.innerHTML = `
-      <section class="card controls"><div class="row">
-        <div class="nav-period">
-          <a class="btn" href="#/carbon?year=${year - 1}" aria-label="${esc(String(year - 1))}">‹</a>
-          <span class="period-title">${esc(t('carbon.year', { y: year }))}</span>
-          <a class="btn" href="#/carbon?year=${year + 1}" aria-label="${esc(String(year + 1))}">›</a>
-        </div>
+      ${nav}
         <small class="window">${esc(fmtTime(r.from || from, 'date'))} – ${esc(fmtTime(r.to || to, 'date'))}</small>
       </div></section>
       <div class="grid2">

@@ -548,9 +548,22 @@ static void read_device(dreader *r, json_t *o, const char *path, zs_device *d)
         int_field(r, o, path, "unit_id", 0, 1, 0, 255, &d->unit_id);
         int_field(r, o, path, "poll_ms", 0, 1000, 10, 3600000, &d->poll_ms);
         int_field(r, o, path, "timeout_ms", 0, 500, 10, 60000, &d->timeout_ms);
-        if (enum_field(r, o, path, "sunspec", 0, sunspec_models, ZP_ARRAY_LEN(sunspec_models), -1,
-                       &k) > 0)
+        json_t *ss = json_object_get(o, "sunspec");
+        if (json_is_integer(ss)) {
+            /* 103 is as clear as "103" */
+            json_int_t id = json_integer_value(ss);
+            for (size_t i = 0; i < ZP_ARRAY_LEN(sunspec_models); i++)
+                if (id == atoi(sunspec_models[i]))
+                    snprintf(d->sunspec, sizeof d->sunspec, "%s", sunspec_models[i]);
+            if (!d->sunspec[0]) {
+                zp__jsonpos_path_key(fpath, sizeof fpath, path, "sunspec");
+                report(r, fpath, 0, "SunSpec model %lld has no built-in map; use 101, 103, 124, "
+                       "201 or 203, or write the registers out in \"points\"", (long long)id);
+            }
+        } else if (enum_field(r, o, path, "sunspec", 0, sunspec_models,
+                              ZP_ARRAY_LEN(sunspec_models), -1, &k) > 0) {
             snprintf(d->sunspec, sizeof d->sunspec, "%s", sunspec_models[k]);
+        }
         if (int_field(r, o, path, "base_address", 0, 40000, 0, 65535, &d->base_address) > 0 &&
             !d->sunspec[0]) {
             zp__jsonpos_path_key(fpath, sizeof fpath, path, "base_address");

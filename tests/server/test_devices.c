@@ -288,7 +288,7 @@ static const char *const good_model =
     " \"pv\": [{\"name\": \"roof\"}], \"storage\": [{\"name\": \"bess\", \"power_kw\": 500}],\n"
     " \"datacenter\": {},\n"
     " \"devices\": [\n"
-    "  {\"name\": \"inv1\", \"type\": \"modbus\", \"host\": \"127.0.0.1\", \"sunspec\": \"103\",\n"
+    "  {\"name\": \"inv1\", \"type\": \"modbus\", \"host\": \"127.0.0.1\", \"sunspec\": 103,\n"
     "   \"feeds\": \"pv.roof\"},\n"
     "  {\"name\": \"m1\", \"type\": \"modbus\", \"host\": \"10.0.0.5\", \"port\": 1502, \"unit_id\": 7,\n"
     "   \"poll_ms\": 250, \"timeout_ms\": 100, \"points\": [\n"
@@ -316,6 +316,7 @@ static void test_parse(void **state)
     assert_int_equal(inv->poll_ms, 1000);
     assert_int_equal(inv->timeout_ms, 500);
     assert_int_equal(inv->base_address, 40000);
+    assert_string_equal(inv->sunspec, "103"); /* given as a number */
     /* SunSpec 103 at 40000: model ID at 40070, W at +14, W_SF at +15, WH at +24 */
     const zs_point *w = point(inv, "ac_power_kw");
     assert_int_equal(w->address, 40084);

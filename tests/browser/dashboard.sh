@@ -5,7 +5,7 @@
 # (`zeropark simulate` + `zeropark import`), start the device simulator
 # (`zeropark devices`, time frozen at a June noon) and `zeropark serve` on
 # free ports, then run dashboard_test.js in Debian's headless Chromium
-# (playwright-core from tests/browser/package-lock.json). The campus's
+# (playwright-core from web/package-lock.json). The campus's
 # services meter is left out of the devices so that the test can feed that
 # load itself through POST /api/v1/readings and watch it arrive live.
 # Screenshots, the downloaded CSV and the daemon's log stay in OUT_DIR
@@ -40,9 +40,11 @@ fail() {
 "$src/scripts/web.sh" "$build" || fail "scripts/web.sh $build did not build the dashboard"
 web=$build/web/dist
 
-if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
-    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $here failed"
-fi
+# playwright-core is a devDependency of web/ (locked there, installed by
+# scripts/web.sh under its lock), so this test never runs an npm install of
+# its own beside the report test's.
+export NODE_PATH=$src/web/node_modules
+[ -f "$NODE_PATH/playwright-core/package.json" ] || fail "playwright-core missing from $NODE_PATH (scripts/web.sh installs it)"
 
 mkdir -p "$out"
 tmp=$(mktemp -d)

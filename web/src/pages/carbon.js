@@ -84,8 +84,8 @@ function burnOption(months, categories, budget) {
   }
   return {
     animation: false,
-    grid: { left: 80, right: 20, top: 40, bottom: 40 },
-    legend: { top: 0 },
+    grid: { left: 80, right: 20, top: 30, bottom: 64 },
+    legend: { bottom: 0 },
     tooltip: { trigger: 'axis', valueFormatter: (v) => `${num(v, 1)} t CO2e` },
     xAxis: { type: 'category', data: categories },
     yAxis: { type: 'value', name: 't CO2e', min: 0 },

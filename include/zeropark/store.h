@@ -24,6 +24,8 @@ typedef struct zp_store zp_store;
 /* Open flags. */
 #define ZP_STORE_CREATE 0x1u   /* create the store if it does not exist */
 #define ZP_STORE_READONLY 0x2u /* open read-only (no migrations run) */
+#define ZP_STORE_LOWMEM 0x4u   /* keep memory small (a daemon on a gateway): no
+                                  memory-mapped I/O, a 2 MB page cache */
 
 /* Open a store. uri is a file path or "sqlite:PATH" for SQLite, or "mem:"
  * for a private in-memory store. The schema is created or migrated to the

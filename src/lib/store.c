@@ -70,7 +70,7 @@ zp_status zp_store_open(zp_ctx *ctx, const char *uri, unsigned flags, zp_store *
     if (!uri || !out)
         return zp__error(ctx, ZP_EINVAL, "zp_store_open: uri and out must not be NULL");
     *out = NULL;
-    if (flags & ~(ZP_STORE_CREATE | ZP_STORE_READONLY))
+    if (flags & ~(ZP_STORE_CREATE | ZP_STORE_READONLY | ZP_STORE_LOWMEM))
         return zp__error(ctx, ZP_EINVAL, "zp_store_open: unknown flags 0x%x", flags);
     if ((flags & ZP_STORE_CREATE) && (flags & ZP_STORE_READONLY))
         return zp__error(ctx, ZP_EINVAL,

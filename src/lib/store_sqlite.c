@@ -333,6 +333,11 @@ static zp_status sq_open(zp_store *st, const char *path)
                       "PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456",
                       "configuring the connection")))
         return rc;
+    /* Low memory: file pages stay in the OS cache instead of being mapped
+     * into the process (a mapped page counts in its resident size). */
+    if ((st->flags & ZP_STORE_LOWMEM) &&
+        (rc = sq_exec(st, "PRAGMA cache_size = -2048; PRAGMA mmap_size = 0", "configuring low memory")))
+        return rc;
     for (int i = 0; i < Q_COUNT; i++) {
         if (sqlite3_prepare_v3(sq->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &sq->q[i],
                                NULL) != SQLITE_OK)

@@ -461,7 +461,8 @@ void zs_control_run(zs_server *S)
     int64_t at_model = model_time(m, fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);
-    if (!S->cpark && zp_store_open(S->cctx, S->cfg.db, ZP_STORE_READONLY, &S->cpark) != ZP_OK) {
+    if (!S->cpark &&
+        zp_store_open(S->cctx, S->cfg.db, ZP_STORE_READONLY | ZP_STORE_LOWMEM, &S->cpark) != ZP_OK) {
         zp_ctx_clear_error(S->cctx);
         S->cpark = NULL;
     }

@@ -92,7 +92,7 @@ static zp_store *tls_store(zs_http *h, tls_state *t, bool park)
         return *slot;
     char b[PATH_MAX + 8];
     const char *path = park ? h->S->cfg.db : raw_path(&h->S->cfg, b, sizeof b);
-    if (zp_store_open(t->ctx, path, ZP_STORE_READONLY, slot) != ZP_OK)
+    if (zp_store_open(t->ctx, path, ZP_STORE_READONLY | ZP_STORE_LOWMEM, slot) != ZP_OK)
         *slot = NULL;
     return *slot;
 }
@@ -837,6 +837,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             if (!(rq = calloc(1, sizeof *rq)))
                 return MHD_NO;
             rq->is_post = true;
+            long long want = cl ? strtoll(cl, NULL, 10) : 0;
+            if (want > 0 && (rq->body = malloc((size_t)want + 1)))
+                rq->cap = (size_t)want + 1; /* one buffer, no growing copies */
             *con_cls = rq;
             return MHD_YES;
         }

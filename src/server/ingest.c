@@ -977,8 +977,8 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
         snprintf(rawp, sizeof rawp, "%s", o->raw_db);
     else
         default_raw_path(o->db, rawp, sizeof rawp);
-    if ((rc = zp_store_open(in->ctx, rawp, ZP_STORE_CREATE, &in->raw)) ||
-        (rc = zp_store_open(in->ctx, o->db, ZP_STORE_CREATE, &in->park))) {
+    if ((rc = zp_store_open(in->ctx, rawp, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->raw)) ||
+        (rc = zp_store_open(in->ctx, o->db, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->park))) {
         zp__error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));
         zs_ingest_stop(in);
         return rc;

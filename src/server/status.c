@@ -25,7 +25,8 @@ static int64_t fdiv(int64_t a, int64_t b)
 /* The park store, read-only, for the main thread. */
 static zp_store *main_store(zs_server *S)
 {
-    if (!S->park_ro && zp_store_open(S->ctx, S->cfg.db, ZP_STORE_READONLY, &S->park_ro) != ZP_OK) {
+    if (!S->park_ro &&
+        zp_store_open(S->ctx, S->cfg.db, ZP_STORE_READONLY | ZP_STORE_LOWMEM, &S->park_ro) != ZP_OK) {
         zp_ctx_clear_error(S->ctx);
         S->park_ro = NULL;
     }

@@ -911,6 +911,33 @@ static void test_crash_kill9(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ZP_STORE_LOWMEM (no mmap, small cache) keeps the same data; unknown
+ * flags are still refused. */
+static void test_lowmem(void **state)
+{
+    const char *backend = *state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_store *st = open_store(ctx, backend, "lowmem.db", ZP_STORE_CREATE | ZP_STORE_LOWMEM);
+    zp_series *s = new_series(ctx, "pv_kw", T2024, 1, 3 * CHUNK + 17), *r = NULL;
+    for (size_t i = 0; i < s->len; i++)
+        s->v[i] = (double)i * 0.25;
+    write1(ctx, st, s);
+    if (strcmp(backend, "sqlite") == 0) {
+        zp_store_close(st);
+        st = open_store(ctx, backend, "lowmem.db", ZP_STORE_READONLY | ZP_STORE_LOWMEM);
+    }
+    assert_int_equal(zp_store_read(st, "pv_kw", T2024, T2024 + (zp_time_t)s->len, &r), ZP_OK);
+    assert_int_equal(r->len, s->len);
+    assert_memory_equal(r->v, s->v, s->len * sizeof *s->v);
+    zp_series_free(ctx, r);
+    zp_series_free(ctx, s);
+    zp_store_close(st);
+    zp_store *bad = NULL;
+    assert_int_equal(zp_store_open(ctx, "mem:", 0x8u, &bad), ZP_EINVAL);
+    assert_null(bad);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     static const char mem[] = "mem", sql[] = "sqlite";
@@ -925,6 +952,7 @@ int main(void)
         BOTH(test_runs),
         BOTH(test_progress_cancel),
         BOTH(test_decimal_chunks),
+        BOTH(test_lowmem),
         cmocka_unit_test(test_corrupt_chunk),
         cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_open_errors),

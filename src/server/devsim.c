@@ -724,7 +724,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     /* a client that sends half a request must not hold the others for long */
     modbus_set_indication_timeout(s->mb, 0, 200000);
     modbus_set_byte_timeout(s->mb, 0, 200000);
-    s->listen_fd = modbus_tcp_listen(s->mb, 64);
+    s->listen_fd = modbus_tcp_listen(s->mb, 1024); /* backlog: 200 pollers connect at once */
     if (s->listen_fd < 0) {
         rc = zp__error(ctx, ZP_EIO, "cannot listen on %s:%d: %s", hostbuf, s->o.port,
                        modbus_strerror(errno));

@@ -75,7 +75,7 @@ try:
     n = 500000
     got0 = metric(port, "zeropark_mqtt_messages_total")
     t0 = time.monotonic()
-    subprocess.run([os.path.join(build, "mqtt_loadgen"), "127.0.0.1", str(bport), "zeropark/", str(n), "100", "1"],
+    subprocess.run([os.path.join(build, "mqtt_loadgen"), "127.0.0.1", str(bport), "zeropark/", str(n), "100", "0", "4"],
                    capture_output=True, text=True, timeout=300, check=True)
     last, last_t = -1, time.monotonic()
     while True:  # until all are in, or nothing arrives for 5 s
@@ -89,8 +89,8 @@ try:
         time.sleep(0.05)
     t1 = time.monotonic() if got >= n else last_t
     emit("serve_mqtt_ingest", got / (t1 - t0), "messages/s", target=50000, messages=n, received=int(got),
-         malformed=int(metric(port, "zeropark_mqtt_malformed_total")), qos=1,
-         cmd=f"mqtt_loadgen 127.0.0.1 PORT zeropark/ {n} 100 1")
+         malformed=int(metric(port, "zeropark_mqtt_malformed_total")), publish_qos=0, clients=4,
+         cmd=f"mqtt_loadgen 127.0.0.1 PORT zeropark/ {n} 100 0 4")
     emit("serve_mqtt_lost", n - got, "messages", target=0)
 finally:
     d.stop()

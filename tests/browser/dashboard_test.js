@@ -436,6 +436,27 @@ async function testViewport(browser, a, vp, yearView) {
             await waitReady(page, 'energy');
             const n = await checkEnergy(page, a.base, log, `${label} month vs previous`, null);
             check(n >= 2, `${label}: comparison drew ${n} periods, want the month and the previous month`);
+            // The periods asked of the API, in the park's calendar (offset
+            // from /info): June and May at 1 h; the week holding Wednesday
+            // 5 June at 15 min. Written out by hand.
+            const info = await api(a.base, '/api/v1/info');
+            const off = `${info.utc_offset_h < 0 ? '-' : '+'}${String(Math.abs(info.utc_offset_h)).padStart(2, '0')}:00`;
+            const y = Number(yearView.year);
+            const windows = (l) => (l.responses.get(`/api/v1/series/${encodeURIComponent(yearView.series)}`) || [])
+                .map((u) => new URL(u, a.base).searchParams).map((q) => `${q.get('from')} ${q.get('to')} ${q.get('step')}`);
+            check(JSON.stringify(windows(log)) === JSON.stringify([
+                `${y}-06-01T00:00:00${off} ${y}-07-01T00:00:00${off} 3600`,
+                `${y}-05-01T00:00:00${off} ${y}-06-01T00:00:00${off} 3600`]),
+            `${label}: month and previous month asked as ${JSON.stringify(windows(log))}`);
+            log.responses.clear();
+            await visit(page, a.base, 'energy', yearView.hash.replace('period=year', 'period=week').replace(/at=[^&]*/, `at=${y}-06-05`));
+            const wk = windows(log);
+            // Calendar: 5 June 2024 is a Wednesday (the live campus's year).
+            const week = { 2024: ['2024-06-03', '2024-06-10'] }[y];
+            if (week) {
+                check(JSON.stringify(wk) === JSON.stringify([`${week[0]}T00:00:00${off} ${week[1]}T00:00:00${off} 900`]),
+                    `${label}: the week of ${y}-06-05 asked as ${JSON.stringify(wk)}, want Monday ${week[0]} to ${week[1]}`);
+            }
         }
         if (name === 'carbon') await checkCarbon(page, a.base, log, label);
         if (name === 'plan') await checkPlan(page, a.base, label);

@@ -152,6 +152,12 @@ typedef struct zp_sched_opts {
     double time_limit_s;          /* exact: solver time limit, <= 0 none (default 60) */
     int relax;                    /* exact: 1 = LP relaxation only (a lower bound) */
     uint64_t seed;                /* for randomised tie-breaking, 0 = none */
+    int improve_passes;           /* greedy: improvement passes after the first
+                                     placement; 0 = auto (up to 8 for <= 200,000
+                                     jobs, none above), < 0 = none */
+    int restarts;                 /* greedy: extra runs in perturbed job orders,
+                                     the best kept; 0 = auto (16 when jobs x
+                                     sites x slots <= 2^20, none above), < 0 = none */
 } zp_sched_opts;
 ZP_API void zp_sched_opts_init(zp_sched_opts *o);
 
@@ -190,6 +196,10 @@ typedef struct zp_sched_result {
     double seconds;              /* solve time */
     double bound;                /* exact: best lower bound of the objective, NAN if none */
     int optimal;                 /* exact: 1 if proven optimal */
+    int improve_passes;          /* greedy: improvement passes run */
+    double bound_raw;            /* exact: the solver's bound on objective +
+                                    penalty x (modelled jobs left out), NAN if none */
+    double penalty;              /* exact: that penalty per job left out */
 } zp_sched_result;
 
 /* A result for p with every job unplaced (reason ZP_SCHED_CAPACITY) and

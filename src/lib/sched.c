@@ -973,6 +973,7 @@ zp_status zp_sched_result_new(zp_ctx *ctx, const zp_sched_problem *p, const char
     r->nsites = p->nsites;
     r->nslots = p->nslots;
     r->bound = NAN;
+    r->bound_raw = NAN;
     r->place = zp__malloc(ctx, (p->njobs ? p->njobs : 1) * sizeof *r->place);
     r->load_kw = zp__calloc(ctx, p->nsites * p->nslots, sizeof *r->load_kw);
     if (!r->place || !r->load_kw) {
@@ -1339,20 +1340,328 @@ static double pieces(gstate *g, int32_t r0, int32_t r1, int32_t d, int32_t m)
     return c;
 }
 
-zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
-                          zp_sched_result **out)
+/* The cheapest placement of job j (release/deadline window already
+ * checked) given the loads in g: contiguous at every allowed site, split
+ * into pieces where the job allows it. Returns the site (out->cost, start,
+ * and out->n > 0 with the slots in bestpick for split placements), -1 when
+ * no site has room, -2 when no site is within the job's latency bound. */
+typedef struct gplace {
+    double cost;
+    int32_t start, n;
+} gplace;
+
+static int32_t best_place(gstate *g, size_t j, int32_t *sorder, int32_t *bestpick, gplace *out)
 {
-    zp_sched_opts def;
-    if (!opts) {
-        zp_sched_opts_init(&def);
-        opts = &def;
+    const zp_sched_problem *p = g->p;
+    const size_t S = p->nsites, T = g->T;
+    const zp_sched_job *jb = &p->jobs[j];
+    const int32_t r0 = jb->release > 0 ? jb->release : 0;
+    const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+    const int32_t d = jb->duration;
+    const int32_t m = jb->min_chunk < d ? jb->min_chunk : d;
+    const int split = jb->preemptible && m < d && r1 - r0 > d;
+    /* home first, so ties stay at home; then by lower bound */
+    size_t ns = 0;
+    if (zp_sched_site_allowed(p, j, (size_t)jb->home))
+        sorder[ns++] = jb->home;
+    const int32_t *so = g->sord ? g->sord + (size_t)d * S : NULL;
+    for (size_t k = 0; k < S; k++) {
+        size_t s = so ? (size_t)so[k] : k;
+        if ((int32_t)s != jb->home && zp_sched_site_allowed(p, j, s))
+            sorder[ns++] = (int32_t)s;
     }
+    if (ns == 0)
+        return -2;
+    /* Contiguous placement at every allowed site; splitting (which costs
+     * more to evaluate) only at the two sites best for contiguous, or at
+     * all of them when none has a contiguous window. Sites rank alike
+     * either way because intensity is smooth in time. */
+    double best = HUGE_VAL, c1 = HUGE_VAL, c2 = HUGE_VAL;
+    int32_t bsite = -1, bstart = -1, bn = 0; /* bn > 0: slot list in bestpick */
+    int32_t s1 = -1, s2 = -1;
+    for (size_t k = 0; k < ns; k++) {
+        const size_t s = (size_t)sorder[k];
+        if (jb->power_kw > p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL))
+            continue;
+        /* c2 bounds what a site must beat to matter (as best or for the
+         * split pass); with split jobs keep looking while it is open */
+        if (jb->power_kw * g->lb[s * (T + 1) + (size_t)d] >= (split ? c2 : best)) {
+            if (so && k > 0)
+                break; /* sorted: no later site can do better */
+            continue;
+        }
+        marginal(g, s, jb->power_kw, r0, r1);
+        double c;
+        int32_t st = best_window(g, r0, r1, d, &c);
+        if (st < 0)
+            continue;
+        if (better(c, best)) {
+            best = c;
+            bsite = (int32_t)s;
+            bstart = st;
+        }
+        if (better(c, c1)) {
+            c2 = c1;
+            s2 = s1;
+            c1 = c;
+            s1 = (int32_t)s;
+        } else if (better(c, c2)) {
+            c2 = c;
+            s2 = (int32_t)s;
+        }
+    }
+    if (split) {
+        for (size_t k = 0; k < ns; k++) {
+            const size_t s = (size_t)sorder[k];
+            if (s1 >= 0 && (int32_t)s != s1 && (int32_t)s != s2)
+                continue;
+            if (jb->power_kw > p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL))
+                continue;
+            marginal(g, s, jb->power_kw, r0, r1);
+            double c = pieces(g, r0, r1, d, m);
+            if (better(c, best)) {
+                best = c;
+                bsite = (int32_t)s;
+                bstart = g->pick[0];
+                bn = d;
+                memcpy(bestpick, g->pick, (size_t)d * sizeof *bestpick);
+            }
+        }
+    }
+    out->cost = best;
+    out->start = bstart;
+    out->n = bn;
+    return bsite;
+}
+
+/* Record job j at site with gp (from best_place) and add its load. */
+static zp_status put(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, int32_t site,
+                     const gplace *gp, const int32_t *bestpick)
+{
+    const zp_sched_job *jb = &g->p->jobs[j];
+    double *L = g->load + (size_t)site * g->T;
+    const int32_t bn = gp->n;
+    if (bn == 0 || (bestpick[bn - 1] - bestpick[0] == bn - 1)) {
+        zp_sched_result_place(r, j, site, gp->start);
+        for (int32_t t = gp->start; t < gp->start + jb->duration; t++)
+            L[t] += jb->power_kw;
+        return ZP_OK;
+    }
+    zp_status rc = zp_sched_result_place_slots(ctx, r, j, site, bestpick, (size_t)bn);
+    if (rc)
+        return rc;
+    for (int32_t q = 0; q < bn; q++)
+        L[bestpick[q]] += jb->power_kw;
+    return ZP_OK;
+}
+
+/* Repair for a job the greedy left without room: make room by moving
+ * others. Candidate windows (allowed site, contiguous start in the job's
+ * window) are tried fewest overflowing kWh first; in each, the jobs at
+ * that site running in the window are taken out, largest first, until the
+ * job fits; it is put there and each job taken out goes back to its
+ * cheapest place. If one of them finds none, everything is undone.
+ * Returns 1 if placed, 0 if not; *work counts job scans (a budget). */
+typedef struct rcand {
+    double over;
+    int32_t site, start;
+} rcand;
+
+static int rcand_cmp(const void *a, const void *b)
+{
+    const rcand *x = a, *y = b;
+    return (x->over > y->over) - (x->over < y->over);
+}
+
+typedef struct rtaken {
+    size_t j;
+    zp_sched_placement pl;
+    double P;
+    int32_t freedom; /* allowed sites x (slack + 1): how easily it moves */
+} rtaken;
+
+/* Most movable first, then largest. */
+static int rtaken_cmp(const void *a, const void *b)
+{
+    const rtaken *x = a, *y = b;
+    if (x->freedom != y->freedom)
+        return (x->freedom < y->freedom) - (x->freedom > y->freedom);
+    return (x->P < y->P) - (x->P > y->P);
+}
+
+/* Add (sign +1) or remove (-1) job j's load as placed in r. */
+static void load_job(gstate *g, const zp_sched_result *r, size_t j, double sign, int32_t *buf)
+{
+    const zp_sched_placement *pl = &r->place[j];
+    if (pl->site < 0)
+        return;
+    size_t n = zp_sched_result_job_slots(g->p, r, j, buf);
+    double *L = g->load + (size_t)pl->site * g->T;
+    for (size_t k = 0; k < n; k++)
+        L[buf[k]] += sign * g->p->jobs[j].power_kw;
+}
+
+/* Objective of the loads in g: grid energy after on-site green supply,
+ * weighted (g->w holds weight x slot length). */
+static double total_objective(const gstate *g)
+{
+    const zp_sched_problem *p = g->p;
+    double obj = 0;
+    for (size_t s = 0; s < p->nsites; s++) {
+        const zp_sched_site *st = &p->sites[s];
+        const double *L = g->load + s * g->T, *w = g->w + s * g->T;
+        for (size_t t = 0; t < g->T; t++) {
+            double grid = L[t] * st->pue - st->green_kw[t];
+            if (grid > 0)
+                obj += grid * w[t];
+        }
+    }
+    return obj;
+}
+
+/* Two uses. Placement (obj_before NULL, j not placed): j found no room;
+ * candidate windows are tried fewest overflowing kWh first. Improvement
+ * (obj_before = the objective with j where it was; j taken out by the
+ * caller, its cost there `cur`): windows cheaper than cur if capacity did
+ * not bind are tried cheapest first, and a move is kept only if the whole
+ * objective falls. In each window the jobs at that site running there are
+ * taken out, most movable first, until j fits; j is put there and each job
+ * taken out goes back to its cheapest place; if one finds none, or the
+ * objective did not fall, everything is undone. *placed = 1 when kept.
+ * *work counts job scans (a budget). */
+static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, int32_t *sorder,
+                        int32_t *bestpick, int32_t *buf, const double *obj_before, double cur,
+                        int *placed, uint64_t *work)
+{
+    const zp_sched_problem *p = g->p;
+    const size_t S = p->nsites, T = g->T, N = p->njobs;
+    const zp_sched_job *jb = &p->jobs[j];
+    const int32_t r0 = jb->release > 0 ? jb->release : 0;
+    const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+    const int32_t d = jb->duration;
+    const int improve = obj_before != NULL;
+    *placed = 0;
+    rcand *cand = zp__malloc(ctx, (S * T + 1) * sizeof *cand);
+    rtaken *taken = zp__malloc(ctx, (N + 1) * sizeof *taken);
+    if (!cand || !taken) {
+        zp__free(ctx, cand);
+        zp__free(ctx, taken);
+        return zp__nomem(ctx);
+    }
+    size_t nc = 0;
+    for (size_t s = 0; s < S; s++) {
+        if (!zp_sched_site_allowed(p, j, s) || jb->power_kw > p->sites[s].capacity_kw)
+            continue;
+        const zp_sched_site *st_ = &p->sites[s];
+        const double *L = g->load + s * T, *w = g->w + s * T, cap = st_->capacity_kw;
+        for (int32_t st = r0; st + d <= r1; st++) {
+            double over = 0, cost = 0;
+            int full = 0;
+            for (int32_t t = st; t < st + d; t++) {
+                double ex = L[t] + jb->power_kw - cap;
+                over += fmax(0.0, ex);
+                full |= ex > cap * SCHED_CAP_TOL;
+                double gfree = st_->green_kw[t] - L[t] * st_->pue;
+                double grid = gfree > 0 ? jb->power_kw * st_->pue - gfree : jb->power_kw * st_->pue;
+                cost += grid > 0 ? grid * w[t] : 0.0;
+            }
+            if (!improve)
+                cand[nc++] = (rcand){over, (int32_t)s, st};
+            else if (full && cost < cur - 1e-7 * fabs(cur) - 1e-9)
+                cand[nc++] = (rcand){cost, (int32_t)s, st};
+        }
+    }
+    qsort(cand, nc, sizeof *cand, rcand_cmp);
+    zp_status rc = ZP_OK;
+    const size_t tries = improve ? 4 : 64;
+    for (size_t c = 0; c < nc && c < tries && !*placed; c++) {
+        const size_t s = (size_t)cand[c].site;
+        const int32_t st = cand[c].start;
+        const double cap = p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL);
+        double *L = g->load + s * T;
+        size_t nt = 0;
+        for (size_t k = 0; k < N; k++) {
+            if (k == j || r->place[k].site != (int32_t)s)
+                continue;
+            size_t n = zp_sched_result_job_slots(p, r, k, buf);
+            for (size_t q = 0; q < n; q++)
+                if (buf[q] >= st && buf[q] < st + d) {
+                    const zp_sched_job *kb = &p->jobs[k];
+                    int32_t ns = 0;
+                    for (size_t s2 = 0; s2 < S; s2++)
+                        ns += zp_sched_site_allowed(p, k, s2) != 0;
+                    int64_t k1 = kb->deadline < (int64_t)T ? kb->deadline : (int64_t)T;
+                    int64_t slack = k1 - (kb->release > 0 ? kb->release : 0) - kb->duration;
+                    taken[nt++] = (rtaken){k, r->place[k], kb->power_kw,
+                                           ns * (int32_t)(slack + 1)};
+                    break;
+                }
+        }
+        *work += N;
+        qsort(taken, nt, sizeof *taken, rtaken_cmp);
+        /* take out, most movable first, until the window has room */
+        size_t out = 0;
+        int fits = 0;
+        for (;;) {
+            fits = 1;
+            for (int32_t t = st; t < st + d; t++)
+                if (L[t] + jb->power_kw > cap)
+                    fits = 0;
+            if (fits || out == nt)
+                break;
+            load_job(g, r, taken[out].j, -1, buf);
+            zp_sched_result_reject(r, taken[out].j, ZP_SCHED_CAPACITY);
+            out++;
+        }
+        if (fits) {
+            zp_sched_result_place(r, j, (int32_t)s, st);
+            for (int32_t t = st; t < st + d; t++)
+                L[t] += jb->power_kw;
+            size_t back = 0;
+            for (; back < out; back++) {
+                gplace gp;
+                int32_t bs = best_place(g, taken[back].j, sorder, bestpick, &gp);
+                if (bs < 0)
+                    break;
+                if ((rc = put(ctx, g, r, taken[back].j, bs, &gp, bestpick)))
+                    goto done;
+            }
+            if (back == out && (!improve || total_objective(g) < *obj_before -
+                                                    1e-9 * fabs(*obj_before) - 1e-9)) {
+                *placed = 1;
+                break;
+            }
+            /* undo: the ones put back, the job, then restore the others */
+            for (size_t k = 0; k < back; k++)
+                load_job(g, r, taken[k].j, -1, buf);
+            for (int32_t t = st; t < st + d; t++)
+                L[t] -= jb->power_kw;
+            zp_sched_result_reject(r, j, ZP_SCHED_CAPACITY);
+        }
+        for (size_t k = 0; k < out; k++) {
+            r->place[taken[k].j] = taken[k].pl;
+            load_job(g, r, taken[k].j, +1, buf);
+        }
+    }
+done:
+    zp__free(ctx, cand);
+    zp__free(ctx, taken);
+    return rc;
+}
+
+/* One greedy run. restart 0 takes jobs tightest first, then largest;
+ * restart k > 0 perturbs that order with seeded noise (slack + 0..2 slots,
+ * energy x 0.5..1.5), so the restarts explore other orders. */
+static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
+                            uint64_t restart, zp_sched_result **out)
+{
     *out = NULL;
     const double t0 = now_s();
+    uint64_t noise = restart * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
     const size_t S = p->nsites, T = p->nslots, N = p->njobs;
     zp_sched_result *r = NULL;
     okey *ord = NULL, *tmp = NULL;
-    int32_t *sorder = NULL, *bestpick = NULL;
+    int32_t *sorder = NULL, *bestpick = NULL, *curslots = NULL;
     gstate g = {p, T, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     zp_status rc = zp_sched_result_new(ctx, p, "greedy", &r);
     if (rc)
@@ -1367,11 +1676,12 @@ zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched
     g.used = zp__malloc(ctx, T);
     g.pick = zp__malloc(ctx, T * sizeof *g.pick);
     bestpick = zp__malloc(ctx, T * sizeof *bestpick);
+    curslots = zp__malloc(ctx, T * sizeof *curslots);
     g.lb = zp__malloc(ctx, S * (T + 1) * sizeof *g.lb);
     /* the per-d site order is small for campus-sized problems only */
     if ((T + 1) * S <= ((size_t)4 << 20))
         g.sord = zp__malloc(ctx, (T + 1) * S * sizeof *g.sord);
-    if (!ord || !tmp || !sorder || !g.w || !g.mc || !g.cs || !g.used || !g.pick || !bestpick ||
+    if (!ord || !tmp || !sorder || !g.w || !g.mc || !g.cs || !g.used || !g.pick || !bestpick || !curslots ||
         !g.lb || ((T + 1) * S <= ((size_t)4 << 20) && !g.sord)) {
         rc = zp__nomem(ctx);
         goto out;
@@ -1390,6 +1700,14 @@ zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched
         /* slack < 0 (window) sorts first; the horizon caps it at T */
         int32_t sl = slack < -1 ? -1 : (int32_t)slack;
         float e = (float)(jb->power_kw * jb->duration);
+        if (restart && sl >= 0) {
+            noise ^= noise >> 12;
+            noise ^= noise << 25;
+            noise ^= noise >> 27;
+            uint64_t u = noise * 2685821657736338717ull;
+            sl += (int32_t)(u >> 62) % 3;
+            e *= (float)(0.5 + (double)((u >> 11) & 0xFFFFF) / 1048576.0);
+        }
         uint32_t eb;
         memcpy(&eb, &e, sizeof eb);
         ord[j].slack = sl;
@@ -1399,101 +1717,103 @@ zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched
     radix_sort(ord, tmp, N, T + 1 < 255 ? 5 : T + 1 < 65535 ? 6 : 8);
     for (size_t oi = 0; oi < N; oi++) {
         const size_t j = ord[oi].idx;
-        const zp_sched_job *jb = &p->jobs[j];
         if (ord[oi].slack < 0) {
             zp_sched_result_reject(r, j, ZP_SCHED_WINDOW);
             continue;
         }
-        const int32_t r0 = jb->release > 0 ? jb->release : 0;
-        const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
-        const int32_t d = jb->duration;
-        const int32_t m = jb->min_chunk < d ? jb->min_chunk : d;
-        const int split = jb->preemptible && m < d && r1 - r0 > d;
-        /* home first, so ties stay at home; then by lower bound */
-        size_t ns = 0;
-        if (zp_sched_site_allowed(p, j, (size_t)jb->home))
-            sorder[ns++] = jb->home;
-        const int32_t *so = g.sord ? g.sord + (size_t)d * S : NULL;
-        for (size_t k = 0; k < S; k++) {
-            size_t s = so ? (size_t)so[k] : k;
-            if ((int32_t)s != jb->home && zp_sched_site_allowed(p, j, s))
-                sorder[ns++] = (int32_t)s;
-        }
-        if (ns == 0) {
+        gplace gp;
+        const int32_t bsite = best_place(&g, j, sorder, bestpick, &gp);
+        if (bsite == -2) {
             zp_sched_result_reject(r, j, ZP_SCHED_LATENCY);
             continue;
-        }
-        /* Contiguous placement at every allowed site; splitting (which costs
-         * more to evaluate) only at the two sites best for contiguous, or at
-         * all of them when none has a contiguous window. Sites rank alike
-         * either way because intensity is smooth in time. */
-        double best = HUGE_VAL, c1 = HUGE_VAL, c2 = HUGE_VAL;
-        int32_t bsite = -1, bstart = -1, bn = 0; /* bn > 0: slot list in bestpick */
-        int32_t s1 = -1, s2 = -1;
-        for (size_t k = 0; k < ns; k++) {
-            const size_t s = (size_t)sorder[k];
-            if (jb->power_kw > p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL))
-                continue;
-            /* c2 bounds what a site must beat to matter (as best or for the
-             * split pass); with split jobs keep looking while it is open */
-            if (jb->power_kw * g.lb[s * (T + 1) + (size_t)d] >= (split ? c2 : best)) {
-                if (so && k > 0)
-                    break; /* sorted: no later site can do better */
-                continue;
-            }
-            marginal(&g, s, jb->power_kw, r0, r1);
-            double c;
-            int32_t st = best_window(&g, r0, r1, d, &c);
-            if (st < 0)
-                continue;
-            if (better(c, best)) {
-                best = c;
-                bsite = (int32_t)s;
-                bstart = st;
-            }
-            if (better(c, c1)) {
-                c2 = c1;
-                s2 = s1;
-                c1 = c;
-                s1 = (int32_t)s;
-            } else if (better(c, c2)) {
-                c2 = c;
-                s2 = (int32_t)s;
-            }
-        }
-        if (split) {
-            for (size_t k = 0; k < ns; k++) {
-                const size_t s = (size_t)sorder[k];
-                if (s1 >= 0 && (int32_t)s != s1 && (int32_t)s != s2)
-                    continue;
-                if (jb->power_kw > p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL))
-                    continue;
-                marginal(&g, s, jb->power_kw, r0, r1);
-                double c = pieces(&g, r0, r1, d, m);
-                if (better(c, best)) {
-                    best = c;
-                    bsite = (int32_t)s;
-                    bstart = g.pick[0];
-                    bn = d;
-                    memcpy(bestpick, g.pick, (size_t)d * sizeof *bestpick);
-                }
-            }
         }
         if (bsite < 0) {
             zp_sched_result_reject(r, j, ZP_SCHED_CAPACITY);
             continue;
         }
-        double *L = g.load + (size_t)bsite * T;
-        if (bn == 0 || (bestpick[bn - 1] - bestpick[0] == bn - 1)) {
-            zp_sched_result_place(r, j, bsite, bstart);
-            for (int32_t t = bstart; t < bstart + d; t++)
-                L[t] += jb->power_kw;
-        } else {
-            if ((rc = zp_sched_result_place_slots(ctx, r, j, bsite, bestpick, (size_t)bn)))
+        if ((rc = put(ctx, &g, r, j, bsite, &gp, bestpick)))
+            goto out;
+    }
+    /* Improvement: each job in turn taken out and put back at its cheapest
+     * place given all the others (jobs that found no room are tried again),
+     * until a pass moves nothing or the pass budget is spent. */
+    int passes = opts->improve_passes < 0 ? 0 : opts->improve_passes;
+    if (opts->improve_passes == 0)
+        passes = N <= 200000 ? 8 : 0;
+    uint64_t repair_work = 0;
+    /* ejection moves evaluate the whole objective: small problems only */
+    const int eject = (uint64_t)N * S * T <= ((uint64_t)1 << 24);
+    for (int pass = 0; pass < passes; pass++) {
+        size_t moved = 0;
+        /* jobs without room: make room by moving others (bounded work) */
+        for (size_t oi = 0; oi < N && repair_work < ((uint64_t)1 << 24); oi++) {
+            const size_t j = ord[oi].idx;
+            if (r->place[j].site >= 0 || r->place[j].reason != ZP_SCHED_CAPACITY)
+                continue;
+            int ok = 0;
+            if ((rc = repair(ctx, &g, r, j, sorder, bestpick, curslots, NULL, 0, &ok,
+                              &repair_work)))
                 goto out;
-            for (int32_t q = 0; q < bn; q++)
-                L[bestpick[q]] += jb->power_kw;
+            moved += (size_t)ok;
         }
+        for (size_t oi = 0; oi < N; oi++) {
+            const size_t j = ord[oi].idx;
+            const zp_sched_job *jb = &p->jobs[j];
+            const zp_sched_placement pl = r->place[j];
+            if (pl.site < 0 && pl.reason != ZP_SCHED_CAPACITY)
+                continue; /* window or latency: no place can exist */
+            double cur = HUGE_VAL;
+            size_t n = 0;
+            if (pl.site >= 0) {
+                n = zp_sched_result_job_slots(p, r, j, g.pick);
+                double *L = g.load + (size_t)pl.site * T;
+                for (size_t k = 0; k < n; k++)
+                    L[g.pick[k]] -= jb->power_kw;
+                marginal(&g, (size_t)pl.site, jb->power_kw, g.pick[0], g.pick[n - 1] + 1);
+                cur = 0;
+                for (size_t k = 0; k < n; k++)
+                    cur += g.mc[g.pick[k]];
+                memcpy(curslots, g.pick, n * sizeof *curslots);
+            }
+            gplace gp;
+            const int32_t bsite = best_place(&g, j, sorder, bestpick, &gp);
+            /* move only for a real gain: float noise must not cycle */
+            if (bsite >= 0 && (cur == HUGE_VAL || gp.cost < cur - 1e-7 * fabs(cur) - 1e-9)) {
+                if ((rc = put(ctx, &g, r, j, bsite, &gp, bestpick)))
+                    goto out;
+                moved++;
+                continue;
+            }
+            if (pl.site < 0)
+                continue;
+            /* no cheaper free place: try a cheaper full one, moving others
+             * out of the way, if the whole objective falls (small problems) */
+            int ok = 0;
+            if (eject && repair_work < ((uint64_t)1 << 24)) {
+                double *L = g.load + (size_t)pl.site * T;
+                for (size_t k = 0; k < n; k++)
+                    L[curslots[k]] += jb->power_kw;
+                const double before = total_objective(&g);
+                for (size_t k = 0; k < n; k++)
+                    L[curslots[k]] -= jb->power_kw;
+                r->place[j].site = -1;
+                if ((rc = repair(ctx, &g, r, j, sorder, bestpick, g.pick, &before, cur, &ok,
+                                 &repair_work)))
+                    goto out;
+                if (!ok)
+                    r->place[j] = pl;
+            }
+            if (ok) {
+                moved++;
+            } else {
+                double *L = g.load + (size_t)pl.site * T;
+                for (size_t k = 0; k < n; k++)
+                    L[curslots[k]] += jb->power_kw;
+            }
+        }
+        r->improve_passes = pass + 1;
+        if (!moved)
+            break;
     }
     if ((rc = zp_sched_evaluate(ctx, p, opts, r)))
         goto out;
@@ -1511,9 +1831,55 @@ out:
     zp__free(ctx, g.used);
     zp__free(ctx, g.pick);
     zp__free(ctx, bestpick);
+    zp__free(ctx, curslots);
     zp__free(ctx, g.lb);
     zp__free(ctx, g.sord);
     return rc;
+}
+
+/* Better: more jobs placed, then a lower objective (by more than noise). */
+static int sched_better(const zp_sched_result *a, const zp_sched_result *b)
+{
+    if (a->totals.placed != b->totals.placed)
+        return a->totals.placed > b->totals.placed;
+    return a->totals.objective < b->totals.objective - 1e-9 * fabs(b->totals.objective) - 1e-12;
+}
+
+zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
+                          zp_sched_result **out)
+{
+    zp_sched_opts def;
+    if (!opts) {
+        zp_sched_opts_init(&def);
+        opts = &def;
+    }
+    *out = NULL;
+    const double t0 = now_s();
+    zp_sched_result *best = NULL;
+    zp_status rc = greedy_run(ctx, p, opts, 0, &best);
+    if (rc)
+        return rc;
+    /* Restarts in other job orders, keeping the best: small problems only
+     * (each restart costs a full run with its improvement passes). */
+    int restarts = opts->restarts;
+    if (restarts == 0)
+        restarts = (uint64_t)p->njobs * p->nsites * p->nslots <= ((uint64_t)1 << 20) ? 16 : 0;
+    for (int k = 1; k <= restarts; k++) {
+        zp_sched_result *r = NULL;
+        if ((rc = greedy_run(ctx, p, opts, (uint64_t)k + opts->seed, &r))) {
+            zp_sched_result_free(ctx, best);
+            return rc;
+        }
+        if (sched_better(r, best)) {
+            zp_sched_result_free(ctx, best);
+            best = r;
+        } else {
+            zp_sched_result_free(ctx, r);
+        }
+    }
+    best->seconds = now_s() - t0;
+    *out = best;
+    return ZP_OK;
 }
 
 /* ---- baselines ------------------------------------------------------------- */

@@ -894,6 +894,8 @@ zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
     size_t left = 0;
     for (size_t j = 0; j < p->njobs; j++)
         left += m.reason[j] == ZP_SCHED_PLACED && r->place[j].site < 0;
+    r->bound_raw = r->bound;
+    r->penalty = m.penalty;
     r->bound -= m.penalty * (double)left;
     if (r->optimal && r->bound > r->totals.objective)
         r->bound = r->totals.objective; /* rounding noise of the penalty */

@@ -20,6 +20,7 @@
 #include "testutil.h"
 
 #include "zeropark/sched.h"
+#include "../../bench/sched_instance.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -307,7 +308,7 @@ static void test_random(void **state)
     snprintf(mps, sizeof mps, "%s/test_sched_exact_%ld.mps", ZP_BINARY_DIR, (long)getpid());
     static const zp_sched_objective objs[3] = {ZP_SCHED_CARBON, ZP_SCHED_COST,
                                                ZP_SCHED_COST_WITH_CARBON_PRICE};
-    size_t compared = 0, gaps = 0;
+    size_t compared = 0, gaps = 0, within5 = 0;
     double worst_gap = 0.0;
     for (uint64_t seed = 1; seed <= 12; seed++) {
         zp_sched_problem *p = random_problem(ctx, seed);
@@ -332,6 +333,7 @@ static void test_random(void **state)
                              ? g->totals.objective / r->totals.objective - 1 : 0;
             worst_gap = gap > worst_gap ? gap : worst_gap;
             gaps++;
+            within5 += gap <= 0.05;
         }
 
         /* The relaxation is a lower bound; its rounding is a valid schedule. */
@@ -364,8 +366,49 @@ static void test_random(void **state)
         zp_sched_problem_free(ctx, p);
     }
     unlink(mps);
-    print_message("random: %zu HiGHS comparisons, %zu greedy gaps, worst %.2f %%\n", compared,
-                  gaps, 100 * worst_gap);
+    print_message("random: %zu HiGHS comparisons, %zu greedy gaps, %zu within 5 %%, worst "
+                  "%.2f %%\n", compared, gaps, within5, 100 * worst_gap);
+    /* Measured with restarts and improvement passes: 11 of 12 within 5 %,
+     * the worst 37 % (an objective of 7.6 against 5.6: green supply shared
+     * between jobs, which one-job moves cannot untangle). */
+    assert_true(gaps >= 11);
+    assert_true(within5 + 1 >= gaps);
+    assert_true(worst_gap <= 0.5);
+}
+
+/* The issue's criterion, greedy within 5 % of exact at up to 2,000 jobs, on
+ * instances where CBC proves nothing in minutes: the LP relaxation's
+ * optimum (minus the penalty of the jobs the greedy leaves out) bounds every
+ * schedule that places as many jobs from below, so greedy / bound - 1 is at
+ * least the true gap. The greedy must also place at least as many jobs as
+ * the relaxation's rounding. bench_sched_exact ... relax runs 50 of these. */
+static void test_greedy_gap_vs_relaxation(void **state)
+{
+    zp_ctx *ctx = *state;
+    static const size_t sizes[3] = {200, 500, 900};
+    for (int i = 0; i < 3; i++) {
+        zp_sched_problem *p = sched_instance(ctx, (uint64_t)i + 101, sizes[i]);
+        assert_non_null(p);
+        zp_sched_opts o;
+        zp_sched_opts_init(&o);
+        zp_sched_result *g = NULL;
+        assert_int_equal(zp_sched_greedy(ctx, p, &o, &g), ZP_OK);
+        assert_int_equal(zp_sched_check(ctx, p, g, 0, NULL), ZP_OK);
+        o.relax = 1;
+        zp_sched_result *x = exact_ok(ctx, p, &o);
+        assert_true(g->totals.placed >= x->totals.placed);
+        double bound = x->bound_raw -
+                       x->penalty * (double)g->totals.unplaced_by_reason[ZP_SCHED_CAPACITY];
+        assert_true(bound > 0);
+        double gap = g->totals.objective / bound - 1;
+        print_message("greedy vs LP bound, %zu jobs: %.2f %% (%d improvement passes)\n",
+                      sizes[i], 100 * gap, g->improve_passes);
+        assert_true(gap >= -1e-9);
+        assert_true(gap <= 0.05);
+        zp_sched_result_free(ctx, g);
+        zp_sched_result_free(ctx, x);
+        zp_sched_problem_free(ctx, p);
+    }
 }
 
 static void test_errors(void **state)
@@ -410,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_hand_preemptive),
         cmocka_unit_test(test_reasons),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_greedy_gap_vs_relaxation),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,6 +34,13 @@ for tool in node npm; do
     fi
 done
 
+# Vite 7 needs Node.js 20.19 or later (22.12 on the 22 line).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+              process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)'; then
+    echo "web.sh: node $(node --version) is too old for Vite 7 (need 20.19+ or 22.12+)" >&2
+    exit 1
+fi
+
 mkdir -p "$build/web"
 exec 9>"$build/web/.lock"
 flock 9

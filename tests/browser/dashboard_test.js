@@ -365,7 +365,7 @@ async function checkPlan(page, base, label) {
 
 // ---- devices -------------------------------------------------------------
 // Counters move every poll: compare with the documents the page itself got
-// from the API (the last or the one before, as a render may be in flight),
+// from the API (one of the last three, as a render may be in flight),
 // and the list of devices with a fresh request.
 async function checkDevices(page, base, log, label) {
     const fresh = await api(base, '/api/v1/devices');
@@ -379,6 +379,8 @@ async function checkDevices(page, base, log, label) {
     })));
     const names = (fresh.devices || []).map((d) => d.name);
     check(JSON.stringify(cards.map((c) => c.name)) === JSON.stringify(names), `${label}: devices ${cards.map((c) => c.name)} vs API ${names}`);
+    // The test's copy of an answer may arrive just after the page drew it.
+    await new Promise((r) => setTimeout(r, 500));
     const docs = log.bodies.get('/api/v1/devices') || [];
     const compare = (doc) => {
         const out = [];
@@ -396,7 +398,7 @@ async function checkDevices(page, base, log, label) {
         }
         return out;
     };
-    const tries = docs.slice(-2).map(compare);
+    const tries = docs.slice(-3).map(compare);
     const ok = tries.some((b) => b.length === 0);
     check(docs.length > 0 && ok, `${label}: devices shown differ from /api/v1/devices: ${tries.length ? tries[tries.length - 1].join('; ') : 'no answer seen'}`);
     const states = new Set(cards.map((c) => c.state));

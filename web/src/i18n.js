@@ -87,7 +87,6 @@ const en = {
   'energy.table.min': 'Min',
   'energy.table.max': 'Max',
   'energy.table.last': 'Last',
-  'energy.rendered': '{n} values drawn in {ms} ms',
 
   'carbon.title': 'Carbon',
   'carbon.year': 'Year {y}',
@@ -270,7 +269,6 @@ const zh = {
   'energy.table.min': '最小',
   'energy.table.max': '最大',
   'energy.table.last': '最新',
-  'energy.rendered': '绘制 {n} 个数据点用时 {ms} 毫秒',
 
   'carbon.title': '碳排放',
   'carbon.year': '{y} 年',

@@ -31,6 +31,27 @@ typedef enum zp_report_lang {
 /* Default cap on the size of the report text. */
 #define ZP_REPORT_MAX_BYTES ((size_t)64 << 20)
 
+/* Carbon credits retired against the park-year in the credit ledger
+ * (zeropark/ledger.h, the offsets operation). The report shows gross
+ * (market-based) emissions, the credits retired and net emissions, with
+ * every retirement's serial numbers. */
+typedef struct zp_report_retirement {
+    int64_t id;              /* retirement number in the ledger */
+    int64_t qty_t;           /* tonnes CO2e */
+    const char *project;     /* project id */
+    const char *beneficiary; /* on whose behalf */
+    const char *purpose;     /* what it offsets */
+    const char *serials;     /* serial ranges, separated by ", " */
+} zp_report_retirement;
+
+typedef struct zp_report_offsets {
+    const char *park;                  /* park name the credits were retired for */
+    int year;                          /* the park-year they offset */
+    int64_t retired_t;                 /* sum of the items */
+    const zp_report_retirement *items; /* n retirements (borrowed) */
+    size_t n;
+} zp_report_offsets;
+
 typedef struct zp_report_opts {
     zp_report_lang lang;      /* default ZP_REPORT_EN */
     const char *title;        /* page title; NULL = the model's name */
@@ -38,6 +59,8 @@ typedef struct zp_report_opts {
                                  instant); NULL = not shown, which keeps the output
                                  byte-identical between runs */
     size_t max_bytes;         /* cap on the text; 0 = ZP_REPORT_MAX_BYTES */
+    const zp_report_offsets *offsets; /* credits retired against the park-year;
+                                         NULL = no offsets section */
 } zp_report_opts;
 
 /* Defaults as above. Cannot fail. */

@@ -15,6 +15,7 @@
 
 #include "util.h"
 #include "zeropark/carbon.h"
+#include "zeropark/ledger.h"
 #include "zeropark/report.h"
 
 static const char usage_text[] =
@@ -34,6 +35,12 @@ static const char usage_text[] =
     "  --title TEXT          page title (default: the model's name)\n"
     "  --from TIME, --to TIME  report only [from, to) inside the model period;\n"
     "                        the budget is projected to the end of its year\n"
+    "  --credits-db FILE     the carbon-credit ledger (zeropark credits): show gross\n"
+    "                        emissions, the credits retired against the park-year\n"
+    "                        with their serial numbers, and net emissions\n"
+    "  --credits-park NAME   the park name the credits were retired for\n"
+    "                        (default: the model's name)\n"
+    "  --credits-year YEAR   the park-year (default: the year the run starts in)\n"
     "  --json                print where the files went and the headline\n"
     "                        figures as JSON\n"
     "  -h, --help            show this help\n"
@@ -72,6 +79,68 @@ static int write_atomic(const char *path, const char *text, size_t len)
     return EXIT_OK;
 }
 
+/* The local calendar year in which the run starts. */
+static int run_year(const zp_model *m, const zp_sim_result *r)
+{
+    int64_t y;
+    unsigned mo, d;
+    int64_t t = r->start + (int64_t)m->utc_offset_min * 60;
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    zp_civil_from_days(days, &y, &mo, &d);
+    return (int)y;
+}
+
+/* The credits retired against (park, year) in the ledger at db: *doc gets
+ * the ledger's answer, *o points into it (items and serial texts are
+ * allocated here, freed by the caller). */
+static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year, json_t **doc,
+                        zp_report_offsets *o, zp_report_retirement **items, char ***serials,
+                        size_t *nitems)
+{
+    zp_ledger *lg = NULL;
+    json_t *args = json_pack("{s:s, s:i}", "park", park, "year", year);
+    zp_status rc = args ? zp_ledger_open(ctx, db, ZP_LEDGER_READONLY, &lg) : ZP_ENOMEM;
+    if (!rc)
+        rc = zp_ledger_exec(lg, "offsets", args, NULL, doc);
+    json_decref(args);
+    zp_ledger_close(lg);
+    if (rc)
+        return cli_fail("report", ctx, rc);
+    json_t *list = json_object_get(*doc, "retirements");
+    size_t n = json_array_size(list);
+    *items = calloc(n ? n : 1, sizeof **items);
+    *serials = calloc(n ? n : 1, sizeof **serials);
+    if (!*items || !*serials)
+        return EXIT_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(list, i), *ser = json_object_get(e, "serials");
+        size_t len = 1, k;
+        json_t *sv;
+        json_array_foreach(ser, k, sv) len += strlen(json_string_value(sv)) + 2;
+        char *t = malloc(len);
+        if (!t)
+            return EXIT_INTERNAL;
+        t[0] = 0;
+        json_array_foreach(ser, k, sv)
+        {
+            if (k)
+                strcat(t, ", ");
+            strcat(t, json_string_value(sv));
+        }
+        (*serials)[i] = t;
+        (*nitems)++;
+        (*items)[i] = (zp_report_retirement){
+            json_integer_value(json_object_get(e, "retirement")),
+            json_integer_value(json_object_get(e, "qty")),
+            json_string_value(json_object_get(e, "project")),
+            json_string_value(json_object_get(e, "beneficiary")),
+            json_string_value(json_object_get(e, "purpose")), t};
+    }
+    *o = (zp_report_offsets){json_string_value(json_object_get(*doc, "park")), year,
+                             json_integer_value(json_object_get(*doc, "retired_t")), *items, n};
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -79,10 +148,15 @@ static int run(int argc, char **argv)
         {"lang", required_argument, NULL, 'l'}, {"title", required_argument, NULL, 'T'},
         {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
+        {"credits-db", required_argument, NULL, 'C'},
+        {"credits-park", required_argument, NULL, 'K'},
+        {"credits-year", required_argument, NULL, 'Y'},
         {0, 0, 0, 0}};
     zp_report_opts ro;
     zp_report_opts_init(&ro);
     const char *html_path = NULL, *csv_path = NULL, *from_s = NULL, *to_s = NULL;
+    const char *credits_db = NULL, *credits_park = NULL;
+    long credits_year = 0;
     bool json = false;
     int c;
     opterr = 0;
@@ -99,6 +173,12 @@ static int run(int argc, char **argv)
         case 'f': from_s = optarg; break;
         case 't': to_s = optarg; break;
         case 'j': json = true; break;
+        case 'C': credits_db = optarg; break;
+        case 'K': credits_park = optarg; break;
+        case 'Y':
+            if (!cli_parse_long(optarg, 1900, 2200, &credits_year))
+                return cli_usage_error(&cmd_report, "--credits-year '%s': a year 1900-2200", optarg);
+            break;
         case 'h': return cli_help(&cmd_report);
         default:
             return cli_usage_error(&cmd_report, "unknown option '%s'", argv[optind - 1]);
@@ -108,6 +188,8 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_report, optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (!html_path && !csv_path)
         return cli_usage_error(&cmd_report, "nothing to write: give --html FILE and/or --csv FILE");
+    if ((credits_park || credits_year) && !credits_db)
+        return cli_usage_error(&cmd_report, "--credits-park and --credits-year need --credits-db FILE");
     const char *path = argv[optind];
 
     zp_ctx *ctx = zp_ctx_new();
@@ -119,7 +201,11 @@ static int run(int argc, char **argv)
     zp_acct_result *a = NULL;
     char *html = NULL, *csv = NULL;
     size_t html_len = 0, csv_len = 0;
-    json_t *doc = NULL;
+    json_t *doc = NULL, *offs = NULL;
+    zp_report_retirement *items = NULL;
+    char **serials = NULL;
+    size_t nitems = 0;
+    zp_report_offsets ofs;
     int exit_code = EXIT_OK;
     double t_sim = 0, t_acct = 0, t_rep = 0;
 
@@ -152,6 +238,13 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("report", ctx, rc);
         goto out;
     }
+    if (credits_db &&
+        (exit_code = load_offsets(ctx, credits_db, credits_park ? credits_park : m->name,
+                                  credits_year ? (int)credits_year : run_year(m, r), &offs, &ofs,
+                                  &items, &serials, &nitems)) != EXIT_OK)
+        goto out;
+    if (credits_db)
+        ro.offsets = &ofs;
     double t2 = cli_now();
     if ((html_path && (rc = zp_report_html(ctx, m, r, a, &ro, &html, &html_len))) ||
         (csv_path && (rc = zp_report_csv(ctx, m, r, a, &ro, &csv, &csv_len)))) {
@@ -180,6 +273,14 @@ static int run(int argc, char **argv)
             exit_code = EXIT_INTERNAL;
             goto out;
         }
+        if (offs) {
+            /* The ledger's answer with the report's gross and net figures. */
+            json_t *o = json_deep_copy(offs);
+            json_object_set_new(o, "gross_t", json_real(a->total.total_market_t));
+            json_object_set_new(o, "net_t", json_real(a->total.total_market_t -
+                                                      (double)ofs.retired_t));
+            json_object_set_new(doc, "offsets", o);
+        }
         exit_code = cli_print_json(doc) == 0 ? EXIT_OK : EXIT_INTERNAL;
     } else {
         if (html_path)
@@ -187,8 +288,17 @@ static int run(int argc, char **argv)
                    ro.lang == ZP_REPORT_ZH ? "zh" : "en", t_rep * 1e3);
         if (csv_path)
             printf("monthly table written to %s\n", csv_path);
+        if (offs)
+            printf("offsets %s %d: gross %.1f t, credits retired %lld t, net %.1f t CO2e\n",
+                   ofs.park, ofs.year, a->total.total_market_t, (long long)ofs.retired_t,
+                   a->total.total_market_t - (double)ofs.retired_t);
     }
 out:
+    for (size_t i = 0; i < nitems; i++)
+        free(serials[i]);
+    free(serials);
+    free(items);
+    json_decref(offs);
     json_decref(doc);
     zp_report_free(ctx, html);
     zp_report_free(ctx, csv);

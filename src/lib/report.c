@@ -52,6 +52,8 @@ enum {
     S_M_REFRIG, S_M_SOURCE, S_M_YEAR, S_M_VERIF, S_M_NOTES, S_M_ALERTS,
     S_M_CORRECTIONS, S_M_SIM_ONLY, S_M_HOURLY_FACTOR, S_M_SERIES, S_M_SIM_MARKET,
     S_M_BUDGET,
+    S_K_NET, S_T_OFFSETS, S_O_GROSS, S_O_RETIRED, S_O_NET, S_O_NOTE, S_O_NONE, S_H_RETIREMENT,
+    S_H_PROJECT, S_H_BENEFICIARY, S_H_PURPOSE, S_H_SERIALS,
     S_FOOTER,
     S__COUNT
 };
@@ -220,6 +222,20 @@ static const char *const strings[S__COUNT][2] = {
     [S_M_BUDGET] = {"Carbon budget: the emissions cap; the projection extends the average daily "
                     "emissions so far to the end of the budget year.",
                     "碳预算即排放上限；预测按迄今日均排放线性外推至预算年末。"},
+    [S_K_NET] = {"Net emissions after offsets", "抵销后净排放"},
+    [S_T_OFFSETS] = {"Carbon credits retired against the park-year", "本园区年度注销的碳信用"},
+    [S_O_GROSS] = {"Gross emissions, market-based", "总排放（基于市场）"},
+    [S_O_RETIRED] = {"Carbon credits retired", "已注销碳信用"},
+    [S_O_NET] = {"Net emissions", "净排放"},
+    [S_O_NOTE] = {"Credits retired in the credit ledger for this park and year; each is one "
+                  "tonne CO₂e with its own serial number, which cannot be retired twice.",
+                  "碳信用账本中为本园区本年度注销的信用；每个序列号代表一吨 CO₂e，不能重复注销。"},
+    [S_O_NONE] = {"No credits have been retired against this park-year.", "本园区本年度尚无注销的碳信用。"},
+    [S_H_RETIREMENT] = {"Retirement", "注销编号"},
+    [S_H_PROJECT] = {"Project", "项目"},
+    [S_H_BENEFICIARY] = {"Beneficiary", "受益方"},
+    [S_H_PURPOSE] = {"Purpose", "用途"},
+    [S_H_SERIALS] = {"Serial numbers", "序列号"},
     [S_FOOTER] = {"Written by zeropark", "由 zeropark 生成"},
 };
 
@@ -1865,6 +1881,54 @@ static const char css[] =
     "@media (max-width:700px){body{font-size:15px}.kpi .v{font-size:1.25rem}}"
     "@media print{figure{break-inside:avoid}}";
 
+/* Gross, retired and net emissions, and the retirements with their serials. */
+static void table_offsets(rep *p, const zp_report_offsets *o)
+{
+    sbuf *b = &p->b;
+    double gross = p->total.total_market_t, retired = (double)o->retired_t;
+    sb_printf(b, "<section id=\"offsets\" data-year=\"%d\">\n<div class=\"tw\"><table "
+                 "id=\"table-offsets\"><caption>",
+              o->year);
+    sb_esc(b, tr(p, S_T_OFFSETS));
+    sb_printf(b, " (%d, ", o->year);
+    sb_esc(b, o->park ? o->park : "");
+    sb_puts(b, ")</caption><thead><tr>");
+    th_text(p, S_H_ITEM);
+    th_text(p, S_H_VALUE);
+    th_text(p, S_H_UNIT);
+    sb_puts(b, "</tr></thead><tbody>\n");
+    row_num(p, S_O_GROSS, "offsets-gross", gross, 1, "t CO₂e");
+    row_num(p, S_O_RETIRED, "offsets-retired", retired, 0, "t CO₂e");
+    row_num(p, S_O_NET, "offsets-net", gross - retired, 1, "t CO₂e");
+    sb_puts(b, "</tbody></table></div>\n<p class=\"note\">");
+    sb_esc(b, tr(p, o->n ? S_O_NOTE : S_O_NONE));
+    sb_puts(b, "</p>\n");
+    if (o->n) {
+        sb_puts(b, "<div class=\"tw\"><table id=\"table-retirements\"><thead><tr>");
+        th_text(p, S_H_RETIREMENT);
+        th_text(p, S_H_PROJECT);
+        sb_puts(b, "<th>t CO₂e</th>");
+        th_text(p, S_H_BENEFICIARY);
+        th_text(p, S_H_PURPOSE);
+        th_text(p, S_H_SERIALS);
+        sb_puts(b, "</tr></thead><tbody>\n");
+        for (size_t i = 0; i < o->n; i++) {
+            const zp_report_retirement *r = &o->items[i];
+            sb_printf(b, "<tr><td class=\"n\">%lld</td><td>", (long long)r->id);
+            sb_esc(b, r->project ? r->project : "");
+            sb_printf(b, "</td><td class=\"n\">%lld</td><td>", (long long)r->qty_t);
+            sb_esc(b, r->beneficiary ? r->beneficiary : "");
+            sb_puts(b, "</td><td>");
+            sb_esc(b, r->purpose ? r->purpose : "");
+            sb_puts(b, "</td><td class=\"serials\"><code>");
+            sb_esc(b, r->serials ? r->serials : "");
+            sb_puts(b, "</code></td></tr>\n");
+        }
+        sb_puts(b, "</tbody></table></div>\n");
+    }
+    sb_puts(b, "</section>\n");
+}
+
 static void kpi(rep *p, const char *id, int label, double v, int dec, const char *unit, const char *extra)
 {
     sbuf *b = &p->b;
@@ -1929,6 +1993,9 @@ static void page(rep *p, const zp_report_opts *o)
     }
     sb_puts(b, "</p>\n</header>\n<main>\n<section class=\"kpis\" id=\"summary\">\n");
     kpi(p, "kpi-total", S_K_TOTAL, p->total.total_market_t, 0, "t CO₂e", NULL);
+    if (o->offsets)
+        kpi(p, "kpi-net", S_K_NET, p->total.total_market_t - (double)o->offsets->retired_t, 0,
+            "t CO₂e", NULL);
     kpi(p, "kpi-green", S_K_GREEN, p->green_vol_pct, 1, "%", NULL);
     kpi(p, "kpi-hourly", S_K_HOURLY, p->green_hourly_pct, 1, "%", NULL);
     if (!isnan(p->pue))
@@ -1952,7 +2019,10 @@ static void page(rep *p, const zp_report_opts *o)
     table_targets(p);
     table_energy(p);
     table_green(p);
-    sb_puts(b, "</section>\n<section id=\"monthly\">\n");
+    sb_puts(b, "</section>\n");
+    if (o->offsets)
+        table_offsets(p, o->offsets);
+    sb_puts(b, "<section id=\"monthly\">\n");
     table_monthly(p);
     sb_puts(b, "</section>\n");
     method(p);

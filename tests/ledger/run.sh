@@ -201,5 +201,27 @@ expect 1 "$zp" credits verify --db "$tmp/t.db" --json
 contains "$tmp/out" '"ok": false'
 contains "$tmp/out" "balance of account 'broker' in project 'RY-SINK-1' vintage 2023 is 510 t in the balance table but 10 t by the journal"
 
+# --- offsets in the park's report ---------------------------------------------------------
+expect 0 c retire --account sg-campus --project RY-SINK-1 --vintage 2023 --qty 500 \
+    --beneficiary "Shaoguan campus" --purpose "2024 residual Scope 2" --park "Shaoguan green computing campus" --year 2024
+contains "$tmp/out" "GDPHCER-RY-SINK-1-2023-1011-1510"
+expect 0 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r.html" --credits-db "$db" --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "report offsets"
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = d["offsets"]
+assert o["park"] == "Shaoguan green computing campus" and o["year"] == 2024, o
+assert o["retired_t"] == 500, o
+assert o["gross_t"] == d["figures"]["total_market_t"], o
+assert abs(o["net_t"] - (o["gross_t"] - 500)) < 1e-9, o
+assert o["retirements"][0]["serials"] == ["GDPHCER-RY-SINK-1-2023-1011-1510"], o
+PY
+contains "$tmp/r.html" 'id="offsets-retired" data-v="500"'
+contains "$tmp/r.html" "<code>GDPHCER-RY-SINK-1-2023-1011-1510</code>"
+expect 0 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r.html" --credits-db "$db" --credits-year 2023
+contains "$tmp/out" "credits retired 0 t"
+expect 2 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r.html" --credits-year 2024
+contains "$tmp/err" "need --credits-db FILE"
+
 echo "credits_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -27,6 +27,9 @@ from serve_common import *
 zp = os.path.join(build, "zeropark")
 def emit(name, value, unit, **extra):
     print(json.dumps({"bench": name, "value": round(value, 3), "unit": unit, **extra}), flush=True)
+def cpu_s(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 def log(*a):
     print("bench_serve:", *a, file=sys.stderr, flush=True)
 
@@ -35,7 +38,7 @@ port, bport = free_port(), free_port()
 broker = Mosquitto(work, bport).start()
 conf = write_config(os.path.join(work, "serve.json"),
                     {"listen": f"127.0.0.1:{port}", "db": os.path.join(work, "park.db"), "token": token,
-                     "replan_min": 60, "log_level": "warn", "http_threads": 2,
+                     "replan_min": 60, "log_level": "warn", "http_threads": 2, "flush_ms": 1000,
                      "mqtt": {"host": "127.0.0.1", "port": bport, "qos": 0}})
 model = os.path.join(src, "examples/shaoguan-campus/model.json")
 d = Daemon(zp, model, conf, work).start(port)
@@ -59,22 +62,28 @@ try:
 
     # 2. HTTP ingest: readings/s from the first POST until the last reading is in SQLite
     before = metric(port, "zeropark_readings_stored_total")
-    t0 = time.monotonic()
-    out = subprocess.run([os.path.join(build, "serve_loadgen"), str(port), token, "4", "5000", str(secs)],
-                         capture_output=True, text=True, timeout=secs + 120).stdout
+    lg = subprocess.Popen([os.path.join(build, "serve_loadgen"), str(port), token, "4", "5000", str(secs)],
+                          stdout=subprocess.PIPE, text=True)
+    lg.stdout.readline()  # "start": the requests are built, the clock starts
+    t0, c0 = time.monotonic(), cpu_s(d.p.pid)
+    out = lg.communicate(timeout=secs + 120)[0]
     m = re.search(r"requests (\d+) readings (\d+) seconds ([\d.]+) errors (\d+)", out)
     sent = int(m.group(2))
     wait_for("ingest stored", lambda: metric(port, "zeropark_readings_stored_total") - before >= sent, 300, 0.05)
-    t1 = time.monotonic()
+    t1, c1 = time.monotonic(), cpu_s(d.p.pid)
     stored = metric(port, "zeropark_readings_stored_total") - before
+    emit("serve_http_accept", sent / float(m.group(3)), "readings/s acknowledged (202)", readings=sent)
     emit("serve_http_ingest", sent / (t1 - t0), "readings/s", target=200000, readings=sent,
          stored=int(stored), http_errors=int(m.group(4)), seconds=round(t1 - t0, 2),
          cmd="serve_loadgen PORT TOKEN 4 5000 %d" % secs)
+    # the daemon's CPU per reading (parse, queue, write), which the load of
+    # other processes on the machine does not change
+    emit("serve_http_ingest_cpu_us", 1e6 * (c1 - c0) / sent, "us CPU per reading", readings=sent)
 
     # 3. MQTT ingest through Mosquitto, every message counted
     n = 500000
     got0 = metric(port, "zeropark_mqtt_messages_total")
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), cpu_s(d.p.pid)
     subprocess.run([os.path.join(build, "mqtt_loadgen"), "127.0.0.1", str(bport), "zeropark/", str(n), "100", "0", "4"],
                    capture_output=True, text=True, timeout=300, check=True)
     last, last_t = -1, time.monotonic()
@@ -92,6 +101,8 @@ try:
          malformed=int(metric(port, "zeropark_mqtt_malformed_total")), publish_qos=0, clients=4,
          cmd=f"mqtt_loadgen 127.0.0.1 PORT zeropark/ {n} 100 0 4")
     emit("serve_mqtt_lost", n - got, "messages", target=0)
+    emit("serve_mqtt_cpu_us", 1e6 * (cpu_s(d.p.pid) - c0) / max(got, 1), "us CPU per message")
+    emit("load_average", os.getloadavg()[0], "1-min load (2 cores: other work shares them)")
 finally:
     d.stop()
     broker.stop()

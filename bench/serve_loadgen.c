@@ -2,8 +2,10 @@
  * serve_loadgen.c - HTTP ingest load for `zeropark serve` (used by
  * bench/bench_serve.sh): C connections (one thread each, keep-alive) POST
  * readings documents of R readings to /api/v1/readings for D seconds.
- * Every reading is distinct (series "bench.c<conn>", one per simulated
- * second), so the store's count checks that nothing was lost.
+ * Each connection builds 100 requests before the clock starts (series
+ * "bench.c<conn>", one reading per simulated second) and sends them in
+ * turn, so the generator's own JSON formatting does not compete with the
+ * daemon for the CPU. Prints "start" when the clock starts.
  *
  *   serve_loadgen PORT TOKEN CONNECTIONS READINGS_PER_REQUEST SECONDS
  *
@@ -25,6 +27,7 @@
 static int port, per_req;
 static double seconds;
 static const char *token;
+static pthread_barrier_t ready; /* the clock starts when every request is built */
 
 typedef struct worker {
     int id;
@@ -89,27 +92,39 @@ static int read_response(int fd, char *buf, size_t cap)
     }
 }
 
+#define NBODIES 100 /* requests built before the clock starts, sent in turn */
+
 static void *run(void *ud)
 {
     worker *w = ud;
-    size_t cap = (size_t)per_req * 96 + 256;
-    char *body = malloc(cap), *req = malloc(cap + 512), resp[4096];
-    int fd = connect_to();
+    size_t cap = (size_t)per_req * 96 + 512;
+    char *req[NBODIES], resp[4096];
+    size_t rlen[NBODIES];
     long long t0 = 1704067200000LL; /* 2024-01-01T00:00:00Z */
-    double end = now_s() + seconds;
     long seq = 0;
-    while (fd >= 0 && now_s() < end) {
+    /* Distinct readings: NBODIES x per_req instants of series bench.c<id>;
+     * after NBODIES requests the same instants are written again. */
+    for (int b = 0; b < NBODIES; b++) {
+        char *body = malloc(cap);
+        req[b] = malloc(cap + 512);
         size_t n = (size_t)snprintf(body, cap, "{\"readings\":[");
         for (int i = 0; i < per_req; i++, seq++)
             n += (size_t)snprintf(body + n, cap - n, "%s{\"series\":\"bench.c%d\",\"t\":%lld,\"value\":%ld}",
                                   i ? "," : "", w->id, t0 + seq * 1000, seq);
         n += (size_t)snprintf(body + n, cap - n, "]}");
-        int h = snprintf(req, cap + 512,
+        int h = snprintf(req[b], cap + 512,
                          "POST /api/v1/readings HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
                          "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                          token, n);
-        memcpy(req + h, body, n);
-        if (send_all(fd, req, (size_t)h + n) != 0) {
+        memcpy(req[b] + h, body, n);
+        rlen[b] = (size_t)h + n;
+        free(body);
+    }
+    pthread_barrier_wait(&ready);
+    int fd = connect_to();
+    double end = now_s() + seconds;
+    for (long k = 0; fd >= 0 && now_s() < end; k++) {
+        if (send_all(fd, req[k % NBODIES], rlen[k % NBODIES]) != 0) {
             w->errors++;
             break;
         }
@@ -125,8 +140,8 @@ static void *run(void *ud)
     }
     if (fd >= 0)
         close(fd);
-    free(body);
-    free(req);
+    for (int b = 0; b < NBODIES; b++)
+        free(req[b]);
     return NULL;
 }
 
@@ -147,12 +162,16 @@ int main(int argc, char **argv)
     }
     pthread_t th[256];
     worker w[256];
-    double t0 = now_s();
+    pthread_barrier_init(&ready, NULL, (unsigned)nconn + 1);
     for (int i = 0; i < nconn; i++) {
         memset(&w[i], 0, sizeof w[i]);
         w[i].id = i;
         pthread_create(&th[i], NULL, run, &w[i]);
     }
+    pthread_barrier_wait(&ready);
+    double t0 = now_s();
+    printf("start\n");
+    fflush(stdout);
     long req = 0, rd = 0, err = 0;
     for (int i = 0; i < nconn; i++) {
         pthread_join(th[i], NULL);

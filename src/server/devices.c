@@ -724,9 +724,13 @@ static void read_device(dreader *r, json_t *o, const char *path, zs_device *d)
             }
         }
     }
-    if (d->storage[0] && nw != 1)
+    /* a SunSpec 124 battery without a setpoint register is controlled
+     * through the model's own registers (StorCtl_Mod, InWRte, OutWRte) */
+    int native = strcmp(d->sunspec, "124") == 0 && nw == 0;
+    if (d->storage[0] && nw != 1 && !native)
         report(r, path, 0, "a battery device (\"storage\": \"%s\") needs exactly one writable "
-               "point, the power setpoint in kW (positive = discharge); it has %zu", d->storage, nw);
+               "point, the power setpoint in kW (positive = discharge), or a \"sunspec\": \"124\" "
+               "map; it has %zu", d->storage, nw);
     if (d->storage[0] && !(isfinite(d->setpoint_min_kw) && isfinite(d->setpoint_max_kw)))
         report(r, path, 0, "battery device '%s' needs setpoint limits: setpoint_min_kw and "
                "setpoint_max_kw", d->name);

@@ -124,7 +124,10 @@ void zs_poller_stop(zs_poller *p);     /* joins the threads; NULL is fine */
 /* Health of device i (index into devs->dev); thread-safe snapshot. */
 void zs_poller_health(zs_poller *p, size_t i, zs_dev_health *out);
 /* Writes a battery power setpoint (kW, positive = discharge) to the device
- * that controls storage unit `storage`, clamped to the device's limits.
+ * that controls storage unit `storage`, clamped to the device's limits:
+ * to its writable point, or, for a SunSpec 124 device without one, as
+ * SunSpec storage controls (OutWRte or InWRte in % of WChaMax, then
+ * StorCtl_Mod: 2 discharge, 1 charge, 0 neither).
  * *applied_kw gets the clamped value actually written. Returns ZP_OK, or
  * ZP_ENOTFOUND (no such battery device), ZP_EIO (write failed/rejected,
  * message in err). */

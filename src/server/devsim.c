@@ -67,8 +67,7 @@ typedef struct sdev {
     int three_phase;
     /* battery */
     long stor;               /* storage index, -1 */
-    int controlled;          /* a setpoint was written */
-    double setpoint_kw;
+    int native124;           /* a 124 battery controlled through StorCtl_Mod/InWRte/OutWRte */
 } sdev;
 
 typedef struct battery {
@@ -322,6 +321,10 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
         for (size_t j = 0; j < s->m->nstorage; j++)
             if (strcmp(s->m->storage[j].name, d->storage) == 0)
                 sd->stor = (long)j;
+    sd->native124 = sd->stor >= 0 && strcmp(d->sunspec, "124") == 0;
+    for (size_t i = 0; i < d->npoints; i++)
+        if (d->points[i].writable)
+            sd->native124 = 0;
     sd->pt = calloc(d->npoints + 1, sizeof *sd->pt);
     if (!sd->pt)
         return zp__nomem(ctx);
@@ -519,9 +522,18 @@ static void update(zs_devsim *s, double t)
                 else
                     v = b->soc <= st->soc_min + 1e-9 ? 2 : (b->soc >= st->soc_max - 1e-9 ? 5 : 6);
                 break;
-            case R_STORCTL: v = b ? (b->power_kw < 0 ? 1 : (b->power_kw > 0 ? 2 : 0)) : 0; break;
-            case R_OUTRATE: v = b && st ? fmax(b->power_kw, 0) / st->power_kw * 100 : 0; break;
-            case R_INRATE: v = b && st ? fmax(-b->power_kw, 0) / st->power_kw * 100 : 0; break;
+            case R_STORCTL:
+            case R_OUTRATE:
+            case R_INRATE:
+                if (sd->native124 && b && b->controlled)
+                    continue; /* they hold what was written */
+                if (sp->r == R_STORCTL)
+                    v = b ? (b->power_kw < 0 ? 1 : (b->power_kw > 0 ? 2 : 0)) : 0;
+                else if (sp->r == R_OUTRATE)
+                    v = b && st ? fmax(b->power_kw, 0) / st->power_kw * 100 : 0;
+                else
+                    v = b && st ? fmax(-b->power_kw, 0) / st->power_kw * 100 : 0;
+                break;
             case R_SETPOINT:
                 if (b && !b->controlled)
                     v = fmax(sd->d->setpoint_min_kw, fmin(sd->d->setpoint_max_kw, b->planned_kw));
@@ -538,9 +550,38 @@ static void update(zs_devsim *s, double t)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-/* A write request: every register written must belong to a writable point,
- * and a setpoint must stay within the device's limits. Returns 0 to let
- * libmodbus apply it, else the exception code to answer with. */
+/* SunSpec 124 controls (offsets from the model ID register). */
+enum { S124_STORCTL = 5, S124_OUTWRTE = 12, S124_INWRTE = 13 };
+
+static const spoint *find_point(const sdev *sd, const char *name)
+{
+    for (size_t j = 0; j < sd->npt; j++)
+        if (strcmp(sd->pt[j].p->name, name) == 0)
+            return &sd->pt[j];
+    return NULL;
+}
+
+/* The setpoint (kW) that SunSpec 124 controls ask for: StorCtl_Mod bit 1
+ * discharges at OutWRte, bit 0 charges at InWRte, rates in % of WChaMax.
+ * Returns 0, or -1 when a value is out of its range. */
+static int native_setpoint(const zs_devsim *s, const sdev *sd, uint16_t mode, uint16_t out,
+                           uint16_t in, double *kw)
+{
+    const spoint *rate = find_point(sd, "discharge_rate_pct");
+    double wmax = s->m->storage[sd->stor].power_kw;
+    double step = rate ? pow(10.0, rate->sf) : 1;
+    double o = (int16_t)out * step, i = (int16_t)in * step;
+    if (mode > 3 || o < 0 || o > 100 || i < 0 || i > 100)
+        return -1;
+    *kw = ((mode & 2) ? o : 0) / 100 * wmax - ((mode & 1) ? i : 0) / 100 * wmax;
+    return 0;
+}
+
+/* A write request: every register written must belong to one writable
+ * point (or be one of a SunSpec 124 battery's controls), and a setpoint
+ * must stay within the device's limits. Returns 0 to let libmodbus apply
+ * it, else the exception code to answer with. *target is the point, or
+ * NULL for 124 controls. */
 static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, double *setpoint,
                        const spoint **target)
 {
@@ -563,29 +604,48 @@ static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, doub
         if (n < 1 || n > 123 || len < hl + 6 + 2 * n)
             return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
     }
-    for (int a = addr; a < addr + n; a++) {
-        const spoint *hit = NULL;
-        for (size_t j = 0; j < sd->npt && !hit; j++) {
-            const zs_point *p = sd->pt[j].p;
-            if (p->writable && a >= p->address && a < p->address + zs_reg_count(p->type))
-                hit = &sd->pt[j];
+    double lo = sd->d->setpoint_min_kw, hi = sd->d->setpoint_max_kw, v;
+    if (sd->native124) {
+        int at = sd->d->base_address + ZS_SUNSPEC_MODEL_AT;
+        uint16_t *tab = sd->map->tab_registers - sd->start;
+        uint16_t r[3] = {tab[at + S124_STORCTL], tab[at + S124_OUTWRTE], tab[at + S124_INWRTE]};
+        for (int k = 0; k < n; k++) {
+            int a = addr + k;
+            uint16_t w = (uint16_t)(vals[2 * k] << 8 | vals[2 * k + 1]);
+            if (a == at + S124_STORCTL)
+                r[0] = w;
+            else if (a == at + S124_OUTWRTE)
+                r[1] = w;
+            else if (a == at + S124_INWRTE)
+                r[2] = w;
+            else
+                return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
         }
-        if (!hit)
-            return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
-        *target = hit;
+        if (native_setpoint(s, sd, r[0], r[1], r[2], &v) != 0 || v < lo - 1e-9 || v > hi + 1e-9)
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        *setpoint = v;
+        return 0;
     }
+    const spoint *sp = NULL;
+    for (size_t j = 0; j < sd->npt && !sp; j++) {
+        const zs_point *p = sd->pt[j].p;
+        if (p->writable && addr >= p->address && addr < p->address + zs_reg_count(p->type))
+            sp = &sd->pt[j];
+    }
+    if (!sp || addr + n > sp->p->address + zs_reg_count(sp->p->type))
+        return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+    *target = sp;
     /* the setpoint as it would read after the write */
-    const spoint *sp = *target;
     const zs_point *p = sp->p;
     uint16_t regs[2];
     regs[0] = sd->map->tab_registers[p->address - sd->start];
     regs[1] = zs_reg_count(p->type) == 2 ? sd->map->tab_registers[p->address + 1 - sd->start] : 0;
     for (int a = addr; a < addr + n; a++)
         regs[a - p->address] = (uint16_t)(vals[2 * (a - addr)] << 8 | vals[2 * (a - addr) + 1]);
-    double v;
     if (zs_point_decode(p, regs, p->sf_address >= 0 ? sp->sf : 0, &v) != 0)
         return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-    double lo = fmax(p->min, sd->d->setpoint_min_kw), hi = fmin(p->max, sd->d->setpoint_max_kw);
+    lo = fmax(p->min, lo);
+    hi = fmin(p->max, hi);
     if (v < lo - 1e-9 || v > hi + 1e-9)
         return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
     *setpoint = v;
@@ -617,7 +677,7 @@ static int handle(zs_devsim *s, const uint8_t *req, int len)
             b->setpoint_kw = v;
         }
         logf_(s, "level=info msg=setpoint device=%s unit=%d point=%s value=%.6g", sd->d->name, unit,
-              sp->p->name, v);
+              sp ? sp->p->name : "sunspec124", v);
         return rc;
     }
     if (fn != MODBUS_FC_READ_HOLDING_REGISTERS)

@@ -13,7 +13,8 @@
  * setpoint: power within its rating, state of charge integrated with the
  * charge/discharge efficiencies and kept within soc_min..soc_max. The grid
  * meters see the difference between what the battery does and what the
- * simulation planned. Writes go only to writable points; a setpoint
+ * simulation planned. Writes go only to writable points (or, for a SunSpec
+ * 124 battery without one, to StorCtl_Mod, OutWRte and InWRte); a setpoint
  * outside the device's limits is refused with ILLEGAL DATA VALUE.
  */
 #ifndef ZEROPARK_SERVER_DEVSIM_H

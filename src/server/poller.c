@@ -589,6 +589,96 @@ void zs_poller_health(zs_poller *P, size_t i, zs_dev_health *out)
         out->state = ZS_STATE_STALE;
 }
 
+static void count_write(pdev *pd, zp_status rc)
+{
+    pthread_mutex_lock(&pd->mu);
+    if (rc)
+        pd->h.write_errors++;
+    else
+        pd->h.writes++;
+    pthread_mutex_unlock(&pd->mu);
+}
+
+/* SunSpec 124 storage controls (offsets from the model ID register). */
+enum { S124_STORCTL = 5, S124_WCHAMAX = 2, S124_OUTWRTE = 12, S124_INWRTE = 13,
+       S124_WCHAMAX_SF = 18, S124_RTE_SF = 25 };
+
+/* A setpoint as SunSpec 124 controls: the rate in % of WChaMax into
+ * OutWRte (discharge) or InWRte (charge), the other rate 0, then
+ * StorCtl_Mod (bit 0 charge, bit 1 discharge). */
+static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, size_t errsz)
+{
+    uint16_t m[26];
+    zp_status rc = ZP_OK;
+    int at = pd->d.base_address + ZS_SUNSPEC_MODEL_AT;
+    kw = fmin(pd->d.setpoint_max_kw, fmax(pd->d.setpoint_min_kw, kw));
+    pthread_mutex_lock(&pd->io);
+    if (ensure_connected(pd) != 0) {
+        rc = ZP_EIO;
+        if (err)
+            snprintf(err, errsz, "device %s: cannot connect to %s:%d", pd->d.name, pd->d.host,
+                     pd->d.port);
+        goto out;
+    }
+    if (modbus_read_registers(pd->mb, at, 26, m) != 26) {
+        int e = errno;
+        set_error(pd, "read SunSpec 124", e);
+        if (!is_exception(e))
+            drop_connection(pd);
+        rc = ZP_EIO;
+        if (err)
+            snprintf(err, errsz, "device %s: reading its SunSpec 124 block at %d: %s", pd->d.name,
+                     at, modbus_strerror(e));
+        goto out;
+    }
+    int wsf = (int16_t)m[S124_WCHAMAX_SF], rsf = (int16_t)m[S124_RTE_SF];
+    double wmax_kw = m[S124_WCHAMAX] * pow(10.0, wsf) / 1000;
+    if (m[0] != 124 || m[S124_WCHAMAX] == 0xFFFF || wsf < -10 || wsf > 10 || rsf < -10 || rsf > 10 ||
+        !(wmax_kw > 0)) {
+        rc = ZP_EIO;
+        if (err)
+            snprintf(err, errsz, "device %s: no usable SunSpec 124 WChaMax and rate scale factors "
+                     "at %d", pd->d.name, at);
+        goto out;
+    }
+    /* percent of WChaMax, in the rate's steps, never above the limit */
+    double step_pct = pow(10.0, rsf);
+    double raw = floor(fabs(kw) / wmax_kw * 100 / step_pct + 0.5);
+    if (raw * step_pct / 100 * wmax_kw > fabs(kw) + 1e-9 && raw > 0)
+        raw -= 1;
+    if (raw > 32767)
+        raw = 32767;
+    if (raw * step_pct > 100)
+        raw = floor(100 / step_pct);
+    uint16_t rates[2] = {0, 0}; /* OutWRte, InWRte */
+    uint16_t mode = 0;
+    if (kw > 0 && raw > 0) {
+        rates[0] = (uint16_t)raw;
+        mode = 2;
+    } else if (kw < 0 && raw > 0) {
+        rates[1] = (uint16_t)raw;
+        mode = 1;
+    }
+    if (modbus_write_registers(pd->mb, at + S124_OUTWRTE, 2, rates) != 2 ||
+        modbus_write_register(pd->mb, at + S124_STORCTL, mode) != 1) {
+        int e = errno;
+        set_error(pd, "write SunSpec 124 controls", e);
+        if (!is_exception(e))
+            drop_connection(pd);
+        rc = ZP_EIO;
+        if (err)
+            snprintf(err, errsz, "device %s: writing %.6g kW as SunSpec 124 controls: %s",
+                     pd->d.name, kw, modbus_strerror(e));
+        goto out;
+    }
+    if (applied_kw)
+        *applied_kw = (mode == 2 ? 1 : mode == 1 ? -1 : 0) * raw * step_pct / 100 * wmax_kw;
+out:
+    pthread_mutex_unlock(&pd->io);
+    count_write(pd, rc);
+    return rc;
+}
+
 zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw, double *applied_kw,
                                    char *err, size_t errsz)
 {
@@ -608,7 +698,8 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
         for (size_t j = 0; j < pd->d.npoints && !sp; j++)
             if (pd->d.points[j].writable)
                 sp = &pd->d.points[j];
-    if (!pd || !sp) {
+    int native = pd && !sp && strcmp(pd->d.sunspec, "124") == 0;
+    if (!pd || (!sp && !native)) {
         if (err)
             snprintf(err, errsz, "no device controls storage '%s'", storage);
         return ZP_ENOTFOUND;
@@ -618,6 +709,8 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
             snprintf(err, errsz, "setpoint for '%s' is not a finite number", storage);
         return ZP_EINVAL;
     }
+    if (native)
+        return write_124(pd, kw, applied_kw, err, errsz);
     /* never beyond the limits, whatever was asked */
     if (kw > pd->d.setpoint_max_kw)
         kw = pd->d.setpoint_max_kw;
@@ -694,12 +787,7 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
     }
 out:
     pthread_mutex_unlock(&pd->io);
-    pthread_mutex_lock(&pd->mu);
-    if (rc)
-        pd->h.write_errors++;
-    else
-        pd->h.writes++;
-    pthread_mutex_unlock(&pd->mu);
+    count_write(pd, rc);
     if (!rc && applied_kw)
         *applied_kw = kw;
     return rc;

@@ -51,15 +51,20 @@ stop_sim() {
     if grep -q 'msg=stopped' "$tmp/sim.log"; then ok; else bad "no msg=stopped in the log"; fi
 }
 
-# reg UNIT ADDR [TYPE]: one value read by mbpoll (0-based address)
+# reg UNIT ADDR [TYPE]: one value read by mbpoll (0-based address); a read
+# that times out on a loaded machine is tried again (up to 3 times)
 reg() {
     local t=${3:-4}
-    local extra=
+    local extra= v= try
     [ "$t" != 4 ] && extra=-B
-    timeout 10 mbpoll -m tcp -p "$port" -a "$1" -0 -1 -o 2 -r "$2" -t "$t" $extra 127.0.0.1 2>&1 |
-        "$PY" -c 'import re,sys
+    for try in 1 2 3; do
+        v=$(timeout 10 mbpoll -m tcp -p "$port" -a "$1" -0 -1 -o 3 -r "$2" -t "$t" $extra 127.0.0.1 2>&1 |
+            "$PY" -c 'import re,sys
 t=sys.stdin.read(); m=re.search(r"\[\d+\]:\s+(-?\d+)(?:\s+\((-?\d+)\))?", t)
-print(m.group(2) or m.group(1) if m else "ERR")'
+print(m.group(2) or m.group(1) if m else "ERR")')
+        [ "$v" != ERR ] && break
+    done
+    echo "$v"
 }
 
 # check NAME GOT WANT TOL

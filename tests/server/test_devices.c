@@ -755,12 +755,106 @@ static void test_simulator(void **state)
     pthread_mutex_destroy(&s.mu);
 }
 
+/* Prefix a model's relative CSV path with dir. */
+static void absolute_csv(json_t *obj, const char *dir)
+{
+    json_t *c = json_object_get(obj, "csv");
+    if (json_is_string(c) && json_string_value(c)[0] != '/') {
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s/%s", dir, json_string_value(c));
+        json_object_set_new(obj, "csv", json_string(buf));
+    }
+}
+
+/* A battery controlled through its SunSpec 124 registers (no setpoint
+ * register): our poller writes OutWRte/InWRte and StorCtl_Mod, mbpoll reads
+ * them back, the simulated battery follows. */
+static void test_simulator_124(void **state)
+{
+    (void)state;
+    char model[512], listen[64], out[4096];
+    json_error_t jerr;
+    json_t *root = json_load_file(LIVE_MODEL, 0, &jerr);
+    assert_non_null(root);
+    const char *dir = ZP_SOURCE_DIR "/examples/live-campus";
+    absolute_csv(json_object_get(root, "weather"), dir);
+    absolute_csv(json_object_get(json_object_get(root, "grid"), "price_cny_per_kwh"), dir);
+    absolute_csv(json_object_get(json_array_get(json_object_get(root, "loads"), 0), "power_kw"), dir);
+    absolute_csv(json_object_get(json_object_get(root, "datacenter"), "it_power_kw"), dir);
+    json_t *devs = json_object_get(root, "devices");
+    json_t *bat = json_array_get(devs, json_array_size(devs) - 1);
+    assert_string_equal(json_string_value(json_object_get(bat, "name")), "bess-1");
+    json_t *pts = json_object_get(bat, "points");
+    json_array_remove(pts, 1); /* the setpoint register goes; the power reading stays */
+    snprintf(model, sizeof model, "%s/test_devices_124.json", ZP_BINARY_DIR);
+    assert_int_equal(json_dump_file(root, model, JSON_INDENT(1)), 0);
+    json_decref(root);
+
+    int port = free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    char *argv[] = {ZP_CLI, "devices", model, "--listen", listen, "--speed", "0", "--start",
+                    "2024-03-01T20:00+08:00", NULL};
+    pid_t sim = spawn(argv, port, 120, ZP_BINARY_DIR "/test_devices_sim124.log");
+    zp_ctx *ctx = zp_ctx_new();
+    zs_devices d;
+    assert_int_equal(zs_devices_load(ctx, model, &d), ZP_OK);
+    for (size_t i = 0; i < d.n; i++)
+        d.dev[i].port = port;
+    zs_poller *P = NULL;
+    assert_int_equal(zs_poller_start(ctx, &d, NULL, NULL, &P), ZP_OK);
+
+    /* 24 MW asked, the battery's 10 MW written: OutWRte 100.00 % of WChaMax
+     * (raw 10000 at the rate scale factor -2), StorCtl_Mod 2 = discharge;
+     * the model's 124 ID is at 40070, so StorCtl_Mod 40075, OutWRte 40082,
+     * InWRte 40083 */
+    char err[256];
+    double applied = 0;
+    assert_int_equal(zs_poller_write_setpoint(P, "bess-1", 24000, &applied, err, sizeof err), ZP_OK);
+    assert_near(applied, 10000, 1e-9);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40075 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 40075), 2);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40082 -c 2 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 40082), 10000);
+    assert_int_equal(mbpoll_value(out, 40083), 0);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40095 127.0.0.1", port), 0);
+    assert_int_equal((int16_t)mbpoll_value(out, 40095), -2); /* InOutWRte_SF */
+    sleep_s(0.3);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 41000 -t 4:int -B 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 41000), 10000000); /* W */
+
+    /* charge at 2.5 MW: InWRte 25.00 %, StorCtl_Mod 1 */
+    assert_int_equal(zs_poller_write_setpoint(P, "bess-1", -2500, &applied, err, sizeof err), ZP_OK);
+    assert_near(applied, -2500, 1e-9);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40082 -c 2 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 40082), 0);
+    assert_int_equal(mbpoll_value(out, 40083), 2500);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40075 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 40075), 1);
+    sleep_s(0.3);
+    assert_int_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 41000 -t 4:int -B 127.0.0.1", port), 0);
+    assert_int_equal(mbpoll_value(out, 41000), -2500000);
+
+    /* a rate above 100 % is refused by the device */
+    assert_int_not_equal(mbpoll(out, sizeof out, "-p %d -a 8 -r 40082 127.0.0.1 10001", port), 0);
+    assert_non_null(strstr(out, "Illegal data value"));
+    zs_dev_health h;
+    zs_poller_health(P, d.n - 1, &h);
+    assert_int_equal(h.writes, 2);
+    assert_int_equal(h.write_errors, 0);
+
+    zs_poller_stop(P);
+    assert_int_equal(stop(sim, SIGTERM), 0);
+    zs_devices_free(&d);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec),         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_poll_pymodbus),
         cmocka_unit_test(test_faults),        cmocka_unit_test(test_simulator),
+        cmocka_unit_test(test_simulator_124),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

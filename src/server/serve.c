@@ -142,34 +142,49 @@ static bool has_kind(const zs_devices *d, zs_dev_kind k)
     return false;
 }
 
+/* Start the poller and MQTT on S->devs. The handles are published under
+ * the model's write lock: HTTP threads read them under the read lock. */
 static void start_acquisition(zs_server *S)
 {
     char err[512], q[600];
+    zs_poller *poller = NULL;
+    zs_mqtt *mqtt = NULL;
     if (has_kind(&S->devs, ZS_DEV_MODBUS)) {
-        if (zs_poller_start(S->ctx, &S->devs, zs_ingest_sink, S->ingest, &S->poller) != ZP_OK) {
+        if (zs_poller_start(S->ctx, &S->devs, zs_ingest_sink, S->ingest, &poller) != ZP_OK) {
             zs_log(ZS_LOG_ERROR, "event=poller_failed message=%s",
                    zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q));
             zs_alert_raise("modbus.start", ZS_ALERT_CRITICAL, "device", "Modbus poller did not start: %s",
                            zp_ctx_errmsg(S->ctx));
             zp_ctx_clear_error(S->ctx);
-            S->poller = NULL;
+            poller = NULL;
         }
     }
     if (S->cfg.mqtt_enabled || has_kind(&S->devs, ZS_DEV_MQTT)) {
-        if (zs_mqtt_start(S, &S->mqtt, err, sizeof err) != ZP_OK) {
+        if (zs_mqtt_start(S, &mqtt, err, sizeof err) != ZP_OK) {
             zs_log(ZS_LOG_ERROR, "event=mqtt_failed message=%s", zs_log_quote(err, q, sizeof q));
             zs_alert_raise("mqtt.start", ZS_ALERT_CRITICAL, "ingest", "MQTT did not start: %s", err);
-            S->mqtt = NULL;
+            mqtt = NULL;
         }
     }
+    pthread_rwlock_wrlock(&S->model_lock);
+    S->poller = poller;
+    S->mqtt = mqtt;
+    pthread_rwlock_unlock(&S->model_lock);
 }
 
+/* Take the handles away from the HTTP threads first, then stop them
+ * (their threads are joined outside the lock: MQTT's callback takes the
+ * read lock). */
 static void stop_acquisition(zs_server *S)
 {
-    zs_mqtt_stop(S->mqtt);
-    S->mqtt = NULL;
-    zs_poller_stop(S->poller);
+    pthread_rwlock_wrlock(&S->model_lock);
+    zs_poller *poller = S->poller;
+    zs_mqtt *mqtt = S->mqtt;
     S->poller = NULL;
+    S->mqtt = NULL;
+    pthread_rwlock_unlock(&S->model_lock);
+    zs_mqtt_stop(mqtt);
+    zs_poller_stop(poller);
 }
 
 /* SIGHUP: load the model and its devices again; keep the old ones when the

@@ -97,7 +97,10 @@ function gaugeSeries(name, value, min, max, unit, color, digits) {
     progress: { show: true, width: 12, itemStyle: { color } },
     axisLine: { lineStyle: { width: 12 } },
     splitNumber: 4, axisTick: { show: false }, splitLine: { length: 6, distance: 2, lineStyle: { width: 1 } },
-    axisLabel: { distance: 14, fontSize: 10, formatter: (v) => fmtNum(v, max - min < 5 ? 1 : 0) },
+    axisLabel: {
+      distance: 14, fontSize: 10,
+      formatter: (v) => (max >= 10000 ? `${fmtNum(v / 1000, 0)}k` : fmtNum(v, max - min < 5 ? 1 : 0)),
+    },
     pointer: { show: false },
     anchor: { show: false },
     title: { show: false },
@@ -136,11 +139,12 @@ function gauges(info, s) {
   ];
   const b = year.budget_t;
   if (b !== null && b !== undefined && b > 0) {
-    const used = year.emissions_t === null || year.emissions_t === undefined ? null : 100 * year.emissions_t / b;
+    // The arc runs from 0 to the budget; the value is the API's tonnes.
+    const used = year.emissions_t === null || year.emissions_t === undefined ? null : Number(year.emissions_t);
     out.push({ id: 'gauge-budget', key: 'year.emissions_t', raw: year.emissions_t,
       text: t('gauge.ytd', { v: fmtNum(year.emissions_t, 1), b: fmtNum(b, 0), p: fmtNum(year.projected_t, 1) }),
       label: t('gauge.budget'),
-      series: gaugeSeries('budget', used, 0, 100, ' %', used !== null && used > 100 ? palette.projection : palette.budget, 1) });
+      series: gaugeSeries('budget', used, 0, Number(b), ' t', used !== null && used > b ? palette.projection : palette.budget, 0) });
   } else {
     out.push({ id: 'gauge-budget', key: 'year.emissions_t', raw: year.emissions_t,
       text: `${t('gauge.ytd_nobudget', { v: fmtNum(year.emissions_t, 1), p: fmtNum(year.projected_t, 1) })} · ${t('gauge.nobudget')}`,

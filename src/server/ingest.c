@@ -584,13 +584,14 @@ void zs_ingest_live(zs_ingest *in, const zp_model *m, zs_live *o)
     o->nsoc = m && m->nstorage < 16 ? m->nstorage : (m ? 16 : 0);
     for (size_t i = 0; i < o->nsoc; i++)
         o->soc[i] = NAN;
+    int64_t newest[ZS_FEED_GRID_NET + 1] = {0}; /* per quantity kind */
     pthread_mutex_lock(&in->mu);
     for (uint32_t id = 0; id < in->nseries; id++) {
         const sentry *e = ent(in, id);
         if (e->feed == ZS_FEED_NONE || !e->has_latest)
             continue;
-        if (!o->oldest_ms || e->latest_ms < o->oldest_ms)
-            o->oldest_ms = e->latest_ms;
+        if (e->latest_ms > newest[e->feed])
+            newest[e->feed] = e->latest_ms;
         double v = e->latest;
         switch (e->feed) {
         case ZS_FEED_PV: o->pv_kw += v; o->has_pv = true; break;
@@ -614,6 +615,11 @@ void zs_ingest_live(zs_ingest *in, const zp_model *m, zs_live *o)
         }
     }
     pthread_mutex_unlock(&in->mu);
+    /* a quantity is as fresh as its newest point: one dead inverter among
+     * many does not make the PV stale, a silent grid meter does */
+    for (int k = 1; k <= ZS_FEED_GRID_NET; k++)
+        if (newest[k] && (!o->oldest_ms || newest[k] < o->oldest_ms))
+            o->oldest_ms = newest[k];
 }
 
 /* ---- the writer ---------------------------------------------------------- */
@@ -861,7 +867,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
             continue;
         qsort(m->touched, m->nt, sizeof *m->touched, cmp_i64);
         int64_t t0 = m->touched[0], t1 = m->touched[m->nt - 1];
-        if ((t1 - t0) / A > 100000) /* far-apart late readings: newest interval only */
+        if ((t1 - t0) / A > 1100000) /* over ten years apart: the newest interval only */
             t0 = t1;
         zp_series *s = NULL;
         if (nseg == cap) {

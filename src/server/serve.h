@@ -178,7 +178,8 @@ bool zs_ingest_latest(zs_ingest *in, const char *series, double *value, int64_t 
 typedef struct zs_live {
     double pv_kw, wind_kw, battery_kw, grid_kw, load_kw, dc_it_kw, dc_facility_kw;
     bool has_pv, has_wind, has_battery, has_grid, has_load, has_dc_it, has_dc_facility;
-    int64_t oldest_ms;             /* oldest latest-reading among fed series (0 = none) */
+    int64_t oldest_ms;             /* the stalest fed quantity: min over quantity kinds of
+                                      the newest reading of their points (0 = none) */
     /* per model storage: latest SOC (NaN when unknown), its time */
     double soc[16];
     int64_t soc_t_ms[16];

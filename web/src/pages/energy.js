@@ -177,7 +177,9 @@ export default {
   async mount(el, ctx, params) {
     root = el;
     shown = null;
-    const list = (await api.seriesList()).series || [];
+    // Coarser series (the accounting meters) first, then the raw device points.
+    const list = ((await api.seriesList()).series || []).slice()
+      .sort((x, y) => (y.step_s || 0) - (x.step_s || 0) || x.name.localeCompare(y.name));
     if (!list.length) {
       el.innerHTML = `<section class="card"><h2>${esc(t('energy.title'))}</h2><p>${esc(t('energy.noseries'))}</p></section>`;
       return;
@@ -188,9 +190,7 @@ export default {
     let selected = (params.get('series') || '').split(',').filter((n) => names.has(n));
     if (!params.has('series')) {
       const kw = list.filter((s) => s.unit === 'kW');
-      // Accounting meters (coarser steps) before raw device series.
-      selected = (kw.length ? kw : list).slice().sort((x, y) => (y.step_s || 0) - (x.step_s || 0))
-        .slice(0, DEFAULT_SERIES).map((s) => s.name);
+      selected = (kw.length ? kw : list).slice(0, DEFAULT_SERIES).map((s) => s.name);
     }
     const compare = params.get('compare') === '1';
     const [from, to] = periodBounds(period, a.y, a.m, a.d);

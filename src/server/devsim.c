@@ -805,6 +805,19 @@ fail:
     return rc;
 }
 
+void zs_devsim_advance(zs_devsim *s, double seconds)
+{
+    if (!s || !(seconds > 0))
+        return;
+    double w = mono_s();
+    /* the clock restarts from where it is now plus the jump */
+    double now = (double)s->t0 + s->o.speed * (w - s->wall0);
+    s->t0 = (zp_time_t)floor(now + seconds);
+    s->wall0 = w;
+    update(s, (double)s->t0);
+    s->last_update_wall = w;
+}
+
 int zs_devsim_port(const zs_devsim *s)
 {
     return s ? s->port : 0;

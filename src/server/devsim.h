@@ -55,6 +55,10 @@ void zs_devsim_free(zs_devsim *s);
 int zs_devsim_port(const zs_devsim *s);
 /* Simulated time now (seconds, Unix epoch). */
 zp_time_t zs_devsim_now(const zs_devsim *s);
+/* Move simulated time forward by seconds at once (batteries integrate over
+ * the jump) and keep running from there. Only while zs_devsim_run is not
+ * running (tests stop it, advance, and run it again). */
+void zs_devsim_advance(zs_devsim *s, double seconds);
 /* The simulation's value of a model quantity (devices.h "feeds") at
  * simulated time t, before any setpoint was written; NaN when unknown. */
 double zs_devsim_quantity(const zs_devsim *s, const char *feeds, zp_time_t t);

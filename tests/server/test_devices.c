@@ -32,7 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <modbus/modbus.h>
+
 #include "devices.h"
+#include "devsim.h"
 
 #define ZP_ARRAY_LEN_T(a) (sizeof(a) / sizeof((a)[0]))
 #define PY "/usr/bin/python3"
@@ -848,13 +851,145 @@ static void test_simulator_124(void **state)
     zp_ctx_free(ctx);
 }
 
+/* The simulator in this process: its loop on a thread, stopped to jump
+ * simulated time. */
+typedef struct simrun {
+    zs_devsim *s;
+    volatile sig_atomic_t stop;
+    pthread_t th;
+} simrun;
+
+static void *simrun_main(void *arg)
+{
+    simrun *r = arg;
+    zs_devsim_run(r->s, &r->stop);
+    return NULL;
+}
+
+static void simrun_start(simrun *r)
+{
+    r->stop = 0;
+    assert_int_equal(pthread_create(&r->th, NULL, simrun_main, r), 0);
+}
+
+static void simrun_stop(simrun *r)
+{
+    r->stop = 1;
+    pthread_join(r->th, NULL);
+}
+
+/* Battery 8 of the live campus: SOC (ChaState at 40078, its scale factor
+ * at 40092, % -> fraction) and power (int32 W at 41000). */
+static void read_battery(int port, double *soc, double *kw)
+{
+    modbus_t *mb = modbus_new_tcp("127.0.0.1", port);
+    uint16_t r[2], sf;
+    assert_non_null(mb);
+    modbus_set_slave(mb, 8);
+    assert_int_equal(modbus_connect(mb), 0);
+    assert_int_equal(modbus_read_registers(mb, 40078, 1, r), 1);
+    assert_int_equal(modbus_read_registers(mb, 40092, 1, &sf), 1);
+    *soc = r[0] * pow(10.0, (int16_t)sf) / 100;
+    assert_int_equal(modbus_read_registers(mb, 41000, 2, r), 2);
+    *kw = (int32_t)((uint32_t)r[0] << 16 | r[1]) / 1000.0;
+    modbus_close(mb);
+    modbus_free(mb);
+}
+
+static void write_setpoint_w(int port, int32_t w)
+{
+    modbus_t *mb = modbus_new_tcp("127.0.0.1", port);
+    uint16_t r[2] = {(uint16_t)((uint32_t)w >> 16), (uint16_t)((uint32_t)w & 0xFFFF)};
+    assert_non_null(mb);
+    modbus_set_slave(mb, 8);
+    assert_int_equal(modbus_connect(mb), 0);
+    assert_int_equal(modbus_write_registers(mb, 41002, 2, r), 2);
+    modbus_close(mb);
+    modbus_free(mb);
+}
+
+/* A battery following written setpoints: state of charge integrated with
+ * the efficiencies, held within soc_min..soc_max (bess-1: 40,000 kWh,
+ * 10,000 kW, charge and discharge efficiency 0.95, SOC 0.10..0.95). */
+static void test_simulator_battery(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = NULL;
+    zs_devices d;
+    zp_sim_result *res = NULL;
+    zp_sim_opts so;
+    assert_int_equal(zp_model_load_file(ctx, LIVE_MODEL, 0, &m), ZP_OK);
+    assert_int_equal(zs_devices_load(ctx, LIVE_MODEL, &d), ZP_OK);
+    zp_sim_opts_init(&so);
+    assert_int_equal(zp_simulate(ctx, m, &so, &res), ZP_OK);
+
+    zs_devsim_opts o;
+    zs_devsim_opts_init(&o);
+    o.port = 0;
+    o.speed = 0;
+    int32_t off;
+    assert_int_equal(zp_time_parse("2024-03-01T20:00+08:00", 22, 0, &o.start, &off), ZP_OK);
+    static simrun r;
+    assert_int_equal(zs_devsim_new(ctx, m, &d, &o, &r.s), ZP_OK);
+    int port = zs_devsim_port(r.s);
+    assert_true(port > 0);
+    size_t i = (size_t)((o.start - res->start) / res->step_s);
+    double soc_i = res->flows->storage[0].soc[i];
+    /* what the simulator serves is the simulation's, before any write */
+    assert_near(zs_devsim_quantity(r.s, "storage.bess-1.soc", o.start), soc_i, 1e-12);
+    assert_near(zs_devsim_quantity(r.s, "pv.rooftops", o.start), res->pv_array_kw[0][i], 1e-12);
+    assert_near(zs_devsim_quantity(r.s, "grid.net", o.start),
+                res->flows->grid_import_kw[i] - res->flows->grid_export_kw[i], 1e-9);
+
+    simrun_start(&r);
+    double soc, kw;
+    read_battery(port, &soc, &kw);
+    assert_near(soc, soc_i, 0.5e-4); /* ChaState in 0.01 % steps */
+    write_setpoint_w(port, -10000000); /* charge at 10 MW */
+    simrun_stop(&r);
+
+    /* one hour: + 10,000 kW x 0.95 x 1 h / 40,000 kWh = + 0.2375 */
+    zs_devsim_advance(r.s, 3600);
+    simrun_start(&r);
+    read_battery(port, &soc, &kw);
+    assert_near(soc, soc_i + 0.2375, 0.5e-4);
+    assert_near(kw, -10000, 1e-3);
+    simrun_stop(&r);
+
+    /* four more hours would pass soc_max: it stops at 0.95 and the battery
+     * then takes nothing */
+    zs_devsim_advance(r.s, 4 * 3600);
+    simrun_start(&r);
+    sleep_s(0.2);
+    read_battery(port, &soc, &kw);
+    assert_near(soc, 0.95, 0.5e-4);
+    assert_near(kw, 0, 1e-3);
+    write_setpoint_w(port, 1000000); /* discharge at 1 MW */
+    simrun_stop(&r);
+
+    /* one hour: - 1,000 kW x 1 h / 0.95 / 40,000 kWh = - 0.0263158 */
+    zs_devsim_advance(r.s, 3600);
+    simrun_start(&r);
+    read_battery(port, &soc, &kw);
+    assert_near(soc, 0.95 - 1000.0 / 0.95 / 40000, 0.5e-4);
+    assert_near(kw, 1000, 1e-3);
+    simrun_stop(&r);
+
+    zs_devsim_free(r.s);
+    zp_sim_result_free(ctx, res);
+    zs_devices_free(&d);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec),         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_poll_pymodbus),
         cmocka_unit_test(test_faults),        cmocka_unit_test(test_simulator),
-        cmocka_unit_test(test_simulator_124),
+        cmocka_unit_test(test_simulator_124), cmocka_unit_test(test_simulator_battery),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -838,7 +838,8 @@ zp_status zs_devsim_run(zs_devsim *s, volatile sig_atomic_t *stop)
     logf_(s, "level=info msg=listening host=%s port=%d devices=%zu speed=%.6g sim_time=%s",
           s->o.host, s->port, s->ndev, s->o.speed,
           zp_time_format(s->t0, s->m->utc_offset_min, tbuf));
-    while (!*stop) {
+    /* atomic: set by a signal handler or by another thread */
+    while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
         int k = poll(fds, (nfds_t)n, 50);
         if (k < 0 && errno != EINTR) {
             rc = zp__error(s->ctx, ZP_EIO, "poll: %s", strerror(errno));

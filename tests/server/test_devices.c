@@ -868,13 +868,13 @@ static void *simrun_main(void *arg)
 
 static void simrun_start(simrun *r)
 {
-    r->stop = 0;
+    __atomic_store_n(&r->stop, 0, __ATOMIC_RELAXED);
     assert_int_equal(pthread_create(&r->th, NULL, simrun_main, r), 0);
 }
 
 static void simrun_stop(simrun *r)
 {
-    r->stop = 1;
+    __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
     pthread_join(r->th, NULL);
 }
 

@@ -56,7 +56,8 @@ struct zp_ledger {
     int head_ok;
     int64_t head_seq;
     unsigned char head_hash[32];
-    void *md; /* EVP_MD_CTX reused by lg__sha256 */
+    void *md;  /* EVP_MD_CTX reused by lg__sha256 */
+    void *sha; /* EVP_MD for SHA-256, fetched once */
     /* Projects seen committed or in the open transaction: id -> standard.
      * Projects never change, so only a rollback can make an entry wrong;
      * every rollback empties the cache. */
@@ -65,7 +66,10 @@ struct zp_ledger {
         char standard[17];
     } pcache[32];
     int npcache;
-    sqlite3_stmt *sp[3]; /* SAVEPOINT, RELEASE, ROLLBACK TO + RELEASE */
+    char acache[32][65]; /* accounts known to exist, emptied with pcache */
+    int nacache;
+    sqlite3_stmt *sp[7]; /* SAVEPOINT, RELEASE, ROLLBACK TO, BEGIN IMMEDIATE, BEGIN, COMMIT,
+                            ROLLBACK */
 };
 
 /* A statement, reset and with bindings cleared, or NULL with the error set

@@ -7,7 +7,8 @@
 # free ports, then run dashboard_test.js in Debian's headless Chromium
 # (playwright-core from web/package-lock.json). The campus's
 # services meter is left out of the devices so that the test can feed that
-# load itself through POST /api/v1/readings and watch it arrive live.
+# load itself through POST /api/v1/readings and watch it arrive live; a
+# spare meter on a port where nothing listens is a device that is down.
 # Screenshots, the downloaded CSV and the daemon's log stay in OUT_DIR
 # (default BUILD_DIR/dashboard).
 # Skips (exit 0, "SKIP: ...") only when chromium or node is missing.
@@ -69,12 +70,13 @@ free_port() {
 http_port=$(free_port)
 dev_port=$(free_port)
 [ "$http_port" != "$dev_port" ] || dev_port=$(free_port)
+dead_port=$(free_port)
 
 # The live campus with every Modbus device on our simulator's port, less
 # the services meter (the test posts that load itself).
-$PY - "$src/examples/live-campus/model.json" "$tmp/model.json" "$dev_port" <<'EOF' || fail "could not write the test model"
+$PY - "$src/examples/live-campus/model.json" "$tmp/model.json" "$dev_port" "$dead_port" <<'EOF' || fail "could not write the test model"
 import json, os, sys
-src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, port, dead = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 here = os.path.dirname(os.path.abspath(src))
 def absolute(v):
     """Files the model names relative to itself, made absolute for the copy."""
@@ -90,6 +92,9 @@ m["devices"] = [d for d in m["devices"] if d.get("feeds") != "load.campus-servic
 for d in m["devices"]:
     if d.get("type") == "modbus":
         d["port"] = port
+# A spare meter on a port where nothing listens: a device that is down.
+m["devices"].append({"name": "spare-meter", "type": "modbus", "host": "127.0.0.1", "port": dead,
+                     "unit_id": 99, "sunspec": "201"})
 json.dump(m, open(dst, "w"), indent=1)
 EOF
 
@@ -158,6 +163,10 @@ get() {
 }
 up=0
 for _ in $(seq 300); do
+    if ! kill -0 "$dev_pid" 2>/dev/null; then
+        cat "$out/devices.log" >&2
+        fail "zeropark devices exited at start (log: $out/devices.log)"
+    fi
     if ! kill -0 "$serve_pid" 2>/dev/null; then
         tail -20 "$out/serve.log" >&2
         fail "zeropark serve exited at start (log: $out/serve.log)"

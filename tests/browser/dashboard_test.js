@@ -403,6 +403,12 @@ async function checkDevices(page, base, log, label) {
     check(docs.length > 0 && ok, `${label}: devices shown differ from /api/v1/devices: ${tries.length ? tries[tries.length - 1].join('; ') : 'no answer seen'}`);
     const states = new Set(cards.map((c) => c.state));
     check(cards.length > 0 && states.has('ok'), `${label}: no device is ok (${[...states]})`);
+    // A device that is down shows the API's last error and its error count.
+    for (const d of (fresh.devices || []).filter((x) => x.state === 'down')) {
+        const shownErr = await page.$eval(`section.device[data-device="${d.name}"] [data-key="last_error"]`, (e) => e.textContent);
+        check(!!d.last_error && shownErr === d.last_error, `${label}: ${d.name} is down, shows last error "${shownErr}", API "${d.last_error}"`);
+        check(d.errors > 0 || d.reconnects > 0, `${label}: ${d.name} is down with no error counted by the API`);
+    }
     check(cards.some((c) => c.points.length > 0), `${label}: no device shows a reading`);
 }
 

@@ -545,6 +545,22 @@ async function testLive(browser, a) {
     await context.close();
 }
 
+// With the event stream refused, the page polls /api/v1/status instead.
+async function testPolling(browser, a) {
+    const { context, page } = await open(browser, VIEWPORTS[0], 'en');
+    await context.route('**/api/v1/events', (route) => route.abort());
+    await visit(page, a.base, 'overview');
+    const before = await page.evaluate(() => window.zpDashboard.statusUpdates);
+    let after = before;
+    for (let i = 0; i < 30 && after < before + 2; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        after = await page.evaluate(() => window.zpDashboard.statusUpdates);
+    }
+    check(after >= before + 2, `polling: ${after - before} status updates in 15 s without the event stream`);
+    console.log(`polling: ${after - before} status updates without the event stream`);
+    await context.close();
+}
+
 // The energy view with a year of hourly values of the series with the
 // most data: {hash, values}.
 async function yearViewFor(base) {
@@ -628,6 +644,7 @@ async function main() {
         for (const vp of VIEWPORTS) await testViewport(browser, a, vp, yearView);
         await testLanguage(browser, a);
         if (a.token && a.liveSeries && a.liveFlow) await testLive(browser, a);
+        await testPolling(browser, a);
         const m = await measure(browser, a, yearView);
         console.log(`first load of the overview: median ${m.first_load_ms.toFixed(0)} ms, worst ${m.first_load_max_ms.toFixed(0)} ms`);
         check(m.first_load_ms <= a.maxLoadMs, `first load of the overview took ${m.first_load_ms.toFixed(0)} ms (limit ${a.maxLoadMs})`);

@@ -1,7 +1,7 @@
 // main.js - the dashboard's shell: park info, header (park clock, mode,
 // alerts, language switch), hash routing between the five pages, and live
-// status from the API's Server-Sent Events (/api/v1/events), falling back to
-// polling /api/v1/status when the event stream is closed.
+// status from the API's Server-Sent Events (/api/v1/events), polling
+// /api/v1/status while the event stream is broken.
 import './style.css';
 import { api, esc, fmtTime, offsetText, setOffset } from './api.js';
 import * as charts from './charts.js';
@@ -153,11 +153,15 @@ function startLive() {
     } catch (e) {
       return;
     }
+    // The stream is back: it replaces the polling.
+    if (pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
     onStatus(s);
   });
-  es.onerror = () => {
-    if (es.readyState === EventSource.CLOSED) startPolling();
-  };
+  // The browser reconnects a broken stream by itself; poll meanwhile.
+  es.onerror = () => startPolling();
   // Safety net: an event stream that went quiet is backed by one poll.
   setInterval(() => {
     if (Date.now() - lastStatusAt > STATUS_STALE_MS) pollStatus();

@@ -380,6 +380,43 @@ static double safe_kw(zs_server *S, const zp_model *m, size_t i, const zs_live *
     return kw;
 }
 
+/* The batteries' SOC over n steps from t0: per step the mean of the
+ * readings of every point feeding a storage SOC (raw store); NaN where
+ * none. */
+static void soc_actuals(zs_server *S, int64_t t0, int64_t step, size_t n, double *out)
+{
+    char names[16][112];
+    size_t k = zs_ingest_feed_names(S->ingest, ZS_FEED_STORAGE_SOC, names, 16);
+    double *sum = calloc(n, sizeof *sum);
+    unsigned *cnt = calloc(n, sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        out[i] = NAN;
+    if (!S->craw && zp_store_open(S->cctx, S->cfg.raw_db, ZP_STORE_READONLY | ZP_STORE_LOWMEM, &S->craw) != ZP_OK) {
+        zp_ctx_clear_error(S->cctx);
+        S->craw = NULL;
+    }
+    for (size_t j = 0; S->craw && sum && cnt && j < k; j++) {
+        zp_series *s = NULL;
+        if (zp_store_read(S->craw, names[j], t0, t0 + (int64_t)n * step, &s) != ZP_OK) {
+            zp_ctx_clear_error(S->cctx);
+            continue;
+        }
+        for (size_t i = 0; i < s->len; i++) {
+            int64_t ts = s->start + (int64_t)i * s->step_s;
+            if (isnan(s->v[i]) || ts < t0 || ts >= t0 + (int64_t)n * step)
+                continue;
+            sum[(ts - t0) / step] += s->v[i];
+            cnt[(ts - t0) / step]++;
+        }
+        zp_series_free(S->cctx, s);
+    }
+    for (size_t i = 0; sum && cnt && i < n; i++)
+        if (cnt[i])
+            out[i] = sum[i] / cnt[i];
+    free(sum);
+    free(cnt);
+}
+
 typedef struct sp_rec {
     char storage[48], device[48];
     double requested, applied;
@@ -541,14 +578,16 @@ void zs_control_run(zs_server *S)
     json_t *act = json_array();
     size_t na = (size_t)(86400 / step);
     double *apv = calloc(na, sizeof *apv), *aload = calloc(na, sizeof *aload), *agrid = calloc(na, sizeof *agrid);
-    if (st && apv && aload && agrid) {
-        static const char *const pvp[] = {"pv.", "wind."}, *const gp[] = {"grid_import", "grid_export"};
+    double *asoc = calloc(na, sizeof *asoc);
+    if (st && apv && aload && agrid && asoc) {
+        static const char *const pvp[] = {"pv."}, *const gp[] = {"grid_import", "grid_export"};
         static const char *const lp[] = {"load.", "dc_facility"};
         static const char *const bal[] = {"grid_import", "grid_export", "pv.", "wind.", "storage_discharge.",
                                           "storage_charge."};
         static const int plus[] = {1, 1}, pm[] = {1, -1}, bals[] = {1, -1, 1, 1, 1, -1};
         int64_t a0 = t0 - (int64_t)na * step;
-        meters_sum(st, S->cctx, pvp, plus, 2, a0, step, na, apv);
+        meters_sum(st, S->cctx, pvp, plus, 1, a0, step, na, apv);
+        soc_actuals(S, a0, step, na, asoc);
         meters_sum(st, S->cctx, gp, pm, 2, a0, step, na, agrid);
         if (!meters_sum(st, S->cctx, lp, plus, 2, a0, step, na, aload))
             meters_sum(st, S->cctx, bal, bals, 6, a0, step, na, aload);
@@ -557,8 +596,9 @@ void zs_control_run(zs_server *S)
                 json_array_append_new(act, json_pack("{ss so so so so}", "t",
                                                      zp_time_format(a0 + (int64_t)i * step, off, tb), "pv_kw",
                                                      num_or_null(apv[i]), "load_kw", num_or_null(aload[i]),
-                                                     "grid_kw", num_or_null(agrid[i]), "soc", json_null()));
+                                                     "grid_kw", num_or_null(agrid[i]), "soc", num_or_null(asoc[i])));
     }
+    free(asoc);
     free(apv);
     free(aload);
     free(agrid);

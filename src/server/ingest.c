@@ -564,6 +564,17 @@ void zs_ingest_sync(zs_ingest *in)
     pthread_mutex_unlock(&in->mu);
 }
 
+size_t zs_ingest_feed_names(zs_ingest *in, zs_feed_kind k, char (*names)[112], size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&in->mu);
+    for (uint32_t id = 0; id < in->nseries && n < max; id++)
+        if (ent(in, id)->feed == k)
+            snprintf(names[n++], 112, "%s", ent(in, id)->name);
+    pthread_mutex_unlock(&in->mu);
+    return n;
+}
+
 bool zs_ingest_latest(zs_ingest *in, const char *series, double *value, int64_t *t_ms)
 {
     bool ok = false;

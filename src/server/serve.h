@@ -171,6 +171,8 @@ void zs_ingest_sink(void *ud, const zs_reading *r, size_t n);
 void zs_ingest_set_devices(zs_ingest *in, const zs_devices *d);
 /* Block until everything queued before the call is written (tests, SIGTERM). */
 void zs_ingest_sync(zs_ingest *in);
+/* Names of up to max series that feed quantity kind k; returns how many. */
+size_t zs_ingest_feed_names(zs_ingest *in, zs_feed_kind k, char (*names)[112], size_t max);
 /* Latest value of a series: true when known. */
 bool zs_ingest_latest(zs_ingest *in, const char *series, double *value, int64_t *t_ms);
 
@@ -264,6 +266,7 @@ struct zs_server {
     /* control loop (its own thread, one run at a time) */
     zp_ctx *cctx;                  /* the control thread's context */
     zp_store *cpark;               /* its read-only park store */
+    zp_store *craw;                /* its read-only raw store (SOC actuals) */
     int64_t t_start_ms;
 };
 

@@ -116,17 +116,24 @@ static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year,
         json_t *e = json_array_get(list, i), *ser = json_object_get(e, "serials");
         size_t len = 1, k;
         json_t *sv;
-        json_array_foreach(ser, k, sv) len += strlen(json_string_value(sv)) + 2;
+        json_array_foreach(ser, k, sv)
+            len += strlen(json_is_string(sv) ? json_string_value(sv) : "?") + 2;
         char *t = malloc(len);
         if (!t)
             return EXIT_INTERNAL;
-        t[0] = 0;
+        size_t at = 0;
         json_array_foreach(ser, k, sv)
         {
-            if (k)
-                strcat(t, ", ");
-            strcat(t, json_string_value(sv));
+            const char *one = json_is_string(sv) ? json_string_value(sv) : "?";
+            size_t n1 = strlen(one);
+            if (k) {
+                memcpy(t + at, ", ", 2);
+                at += 2;
+            }
+            memcpy(t + at, one, n1);
+            at += n1;
         }
+        t[at] = 0;
         (*serials)[i] = t;
         (*nitems)++;
         (*items)[i] = (zp_report_retirement){

@@ -10,7 +10,7 @@ set -euo pipefail
 build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev coinor-libcbc-dev
        libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs)
 test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils chromium nodejs fonts-wqy-microhei
-      mosquitto mosquitto-clients mbpoll python3-pymodbus wrk)
+      mosquitto mosquitto-clients mbpoll python3-pymodbus wrk xxd)
 fuzz=(clang libclang-rt-14-dev)
 bench=(python3-scipy python3-pandas wrk mosquitto chromium)
 

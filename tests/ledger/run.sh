@@ -177,7 +177,7 @@ if command -v xxd >/dev/null; then
     audit "$tmp/j2.tsv" >"$tmp/audit" && bad "shell audit accepted an edited export" || ok
     contains "$tmp/audit" "bad hash"
 else
-    echo "note: xxd not installed; the shell audit procedure is not run" >&2
+    echo "note: xxd not installed (scripts/deps.sh test installs it); the shell audit procedure is not run" >&2
 fi
 
 # --- tampering with the file ---------------------------------------------------------------

@@ -157,7 +157,7 @@ typedef struct zp_sched_opts {
                                      jobs, none above), < 0 = none */
     int restarts;                 /* greedy: extra runs in perturbed job orders,
                                      the best kept; 0 = auto (16 when jobs x
-                                     sites x slots <= 2^20, none above), < 0 = none */
+                                     sites x slots <= 2^16, none above), < 0 = none */
 } zp_sched_opts;
 ZP_API void zp_sched_opts_init(zp_sched_opts *o);
 

@@ -1175,6 +1175,7 @@ typedef struct gstate {
     int32_t *pick; /* [T] chosen slots */
     double *lb;    /* [S*(T+1)] lower bound of the cost of d slots per kW */
     int32_t *sord; /* [(T+1)*S] sites by lb for each d, or NULL */
+    int32_t *freedom; /* [N] allowed sites x (slack + 1), for the repairs */
 } gstate;
 
 static int dbl_cmp(const void *a, const void *b)
@@ -1573,33 +1574,57 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
     }
     qsort(cand, nc, sizeof *cand, rcand_cmp);
     zp_status rc = ZP_OK;
-    const size_t tries = improve ? 4 : 64;
+    const size_t tries = improve ? 4 : 16;
+    /* the jobs placed at each site, grouped by site (a counting sort) */
+    size_t *bystart = zp__calloc(ctx, S + 1, sizeof *bystart);
+    size_t *byjob = zp__malloc(ctx, (N ? N : 1) * sizeof *byjob);
+    if (!bystart || !byjob) {
+        rc = zp__nomem(ctx);
+        goto done;
+    }
+    for (size_t k = 0; k < N; k++)
+        if (r->place[k].site >= 0)
+            bystart[r->place[k].site + 1]++;
+    for (size_t q = 0; q < S; q++)
+        bystart[q + 1] += bystart[q];
+    {
+        size_t *next = zp__malloc(ctx, (S + 1) * sizeof *next);
+        if (!next) {
+            rc = zp__nomem(ctx);
+            goto done;
+        }
+        memcpy(next, bystart, (S + 1) * sizeof *next);
+        for (size_t k = 0; k < N; k++)
+            if (r->place[k].site >= 0)
+                byjob[next[r->place[k].site]++] = k;
+        zp__free(ctx, next);
+    }
+    *work += N;
     for (size_t c = 0; c < nc && c < tries && !*placed; c++) {
         const size_t s = (size_t)cand[c].site;
         const int32_t st = cand[c].start;
         const double cap = p->sites[s].capacity_kw * (1 + SCHED_CAP_TOL);
         double *L = g->load + s * T;
         size_t nt = 0;
-        for (size_t k = 0; k < N; k++) {
-            if (k == j || r->place[k].site != (int32_t)s)
+        for (size_t q0 = bystart[s]; q0 < bystart[s + 1]; q0++) {
+            const size_t k = byjob[q0];
+            const zp_sched_placement *pk = &r->place[k];
+            if (k == j || pk->site != (int32_t)s)
                 continue;
-            size_t n = zp_sched_result_job_slots(p, r, k, buf);
-            for (size_t q = 0; q < n; q++)
-                if (buf[q] >= st && buf[q] < st + d) {
-                    const zp_sched_job *kb = &p->jobs[k];
-                    int32_t ns = 0;
-                    for (size_t s2 = 0; s2 < S; s2++)
-                        ns += zp_sched_site_allowed(p, k, s2) != 0;
-                    int64_t k1 = kb->deadline < (int64_t)T ? kb->deadline : (int64_t)T;
-                    int64_t slack = k1 - (kb->release > 0 ? kb->release : 0) - kb->duration;
-                    taken[nt++] = (rtaken){k, r->place[k], kb->power_kw,
-                                           ns * (int32_t)(slack + 1)};
-                    break;
-                }
+            int hit = 0;
+            if (pk->slot_off < 0) {
+                hit = pk->start < st + d && pk->start + p->jobs[k].duration > st;
+            } else {
+                const int32_t *sl = r->slots + pk->slot_off;
+                for (int32_t q = 0; q < p->jobs[k].duration && !hit; q++)
+                    hit = sl[q] >= st && sl[q] < st + d;
+            }
+            if (hit)
+                taken[nt++] = (rtaken){k, *pk, p->jobs[k].power_kw, g->freedom[k]};
         }
-        *work += N;
-        qsort(taken, nt, sizeof *taken, rtaken_cmp);
-        /* take out, most movable first, until the window has room */
+        *work += bystart[s + 1] - bystart[s];
+        /* take out, most movable first (picked one at a time: few are
+         * needed), until the window has room */
         size_t out = 0;
         int fits = 0;
         for (;;) {
@@ -1609,6 +1634,13 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
                     fits = 0;
             if (fits || out == nt)
                 break;
+            size_t pick = out;
+            for (size_t k = out + 1; k < nt; k++)
+                if (rtaken_cmp(&taken[k], &taken[pick]) < 0)
+                    pick = k;
+            rtaken tk = taken[pick];
+            taken[pick] = taken[out];
+            taken[out] = tk;
             load_job(g, r, taken[out].j, -1, buf);
             zp_sched_result_reject(r, taken[out].j, ZP_SCHED_CAPACITY);
             out++;
@@ -1644,6 +1676,8 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
         }
     }
 done:
+    zp__free(ctx, bystart);
+    zp__free(ctx, byjob);
     zp__free(ctx, cand);
     zp__free(ctx, taken);
     return rc;
@@ -1662,7 +1696,7 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
     zp_sched_result *r = NULL;
     okey *ord = NULL, *tmp = NULL;
     int32_t *sorder = NULL, *bestpick = NULL, *curslots = NULL;
-    gstate g = {p, T, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    gstate g = {p, T, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     zp_status rc = zp_sched_result_new(ctx, p, "greedy", &r);
     if (rc)
         return rc;
@@ -1743,6 +1777,21 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
     uint64_t repair_work = 0;
     /* ejection moves evaluate the whole objective: small problems only */
     const int eject = (uint64_t)N * S * T <= ((uint64_t)1 << 24);
+    if (passes > 0) {
+        if (!(g.freedom = zp__malloc(ctx, (N ? N : 1) * sizeof *g.freedom))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        for (size_t k = 0; k < N; k++) {
+            const zp_sched_job *kb = &p->jobs[k];
+            int32_t ns = 0;
+            for (size_t s2 = 0; s2 < S; s2++)
+                ns += zp_sched_site_allowed(p, k, s2) != 0;
+            int64_t k1 = kb->deadline < (int64_t)T ? kb->deadline : (int64_t)T;
+            int64_t slack = k1 - (kb->release > 0 ? kb->release : 0) - kb->duration;
+            g.freedom[k] = ns * (int32_t)(slack < 0 ? 0 : slack + 1);
+        }
+    }
     for (int pass = 0; pass < passes; pass++) {
         size_t moved = 0;
         /* jobs without room: make room by moving others (bounded work) */
@@ -1834,6 +1883,7 @@ out:
     zp__free(ctx, curslots);
     zp__free(ctx, g.lb);
     zp__free(ctx, g.sord);
+    zp__free(ctx, g.freedom);
     return rc;
 }
 
@@ -1863,7 +1913,7 @@ zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched
      * (each restart costs a full run with its improvement passes). */
     int restarts = opts->restarts;
     if (restarts == 0)
-        restarts = (uint64_t)p->njobs * p->nsites * p->nslots <= ((uint64_t)1 << 20) ? 16 : 0;
+        restarts = (uint64_t)p->njobs * p->nsites * p->nslots <= ((uint64_t)1 << 16) ? 16 : 0;
     for (int k = 1; k <= restarts; k++) {
         zp_sched_result *r = NULL;
         if ((rc = greedy_run(ctx, p, opts, (uint64_t)k + opts->seed, &r))) {

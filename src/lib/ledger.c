@@ -626,8 +626,21 @@ static zp_status serial_parse(zp_ledger *lg, const char *text, const char *what,
 static json_t *serial_json(const char *standard, const char *project, int64_t vintage,
                            int64_t first, int64_t last)
 {
-    return json_sprintf("%s-%s-%lld-%lld-%lld", standard, project, (long long)vintage,
-                        (long long)first, (long long)last);
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "%s-%s-%lld-%lld-%lld", standard, project,
+                     (long long)vintage, (long long)first, (long long)last);
+    return n > 0 && (size_t)n < sizeof buf ? json_stringn(buf, (size_t)n) : NULL;
+}
+
+/* Copy text (NULL: empty) into dst of cap bytes, cut to fit. */
+static void copy_text(char *dst, size_t cap, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, text, n);
+    dst[n] = 0;
 }
 
 /* ---- registry primitives ---------------------------------------------------- */
@@ -651,9 +664,9 @@ static zp_status project_get(zp_ledger *lg, const char *id, const char *what, ch
     if (r == SQLITE_ROW) {
         const char *st = (const char *)sqlite3_column_text(s, 0);
         const char *ow = (const char *)sqlite3_column_text(s, 1);
-        snprintf(standard, 17, "%s", st ? st : "");
+        copy_text(standard, 17, st);
         if (owner)
-            snprintf(owner, 65, "%s", ow ? ow : "");
+            copy_text(owner, 65, ow);
         sqlite3_reset(s);
         if (strlen(id) < 65) {
             if (lg->npcache == (int)ZP_ARRAY_LEN(lg->pcache))
@@ -728,7 +741,7 @@ static zp_status block_find(zp_ledger *lg, const char *project, int64_t vintage,
         b->first = sqlite3_column_int64(s, 1);
         b->last = sqlite3_column_int64(s, 2);
         const char *a = (const char *)sqlite3_column_text(s, 3);
-        snprintf(b->account, sizeof b->account, "%s", a ? a : "");
+        copy_text(b->account, sizeof b->account, a);
         b->state = sqlite3_column_int64(s, 4);
         *found = !containing || b->last >= serial;
     }
@@ -795,14 +808,16 @@ static zp_status block_del(zp_ledger *lg, int64_t id)
 }
 
 /* Merge the active block id = [first, last] of acct with its active
- * neighbours of the same owner. */
+ * neighbours of the same owner (left, right: whether to look on that
+ * side; a side where the sender keeps the rest of a split block cannot
+ * merge). */
 static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage, int64_t id,
-                             int64_t first, int64_t last, const char *acct)
+                             int64_t first, int64_t last, const char *acct, int left, int right)
 {
     lg_blk nb;
     int found;
     zp_status rc;
-    if (first > 1) {
+    if (left && first > 1) {
         if ((rc = block_find(lg, project, vintage, first - 1, 1, &nb, &found)))
             return rc;
         if (found && nb.last == first - 1 && nb.state == 0 && strcmp(nb.account, acct) == 0) {
@@ -812,6 +827,8 @@ static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage
             first = nb.first;
         }
     }
+    if (!right)
+        return ZP_OK;
     if ((rc = block_find(lg, project, vintage, last + 1, 0, &nb, &found)))
         return rc;
     if (found && nb.state == 0 && strcmp(nb.account, acct) == 0) {
@@ -851,7 +868,8 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
         (rc = block_ins(lg, project, vintage, last + 1, b.last, from, 0, 0, NULL)))
         return rc;
     if (state == 0)
-        return block_merge(lg, project, vintage, id, first, last, to);
+        return block_merge(lg, project, vintage, id, first, last, to, b.first == first,
+                           b.last == last);
     return ZP_OK;
 }
 
@@ -1120,7 +1138,7 @@ static zp_status op_issue(zp_ledger *lg, json_t *args, json_t **res)
     rc = lg__journal(lg, e, &seq);
     json_decref(e);
     if (rc || (rc = block_ins(lg, project, vintage, first, last, to, 0, 0, &bid)) ||
-        (rc = block_merge(lg, project, vintage, bid, first, last, to)) ||
+        (rc = block_merge(lg, project, vintage, bid, first, last, to, 1, 0)) ||
         (rc = balance_add(lg, to, project, vintage, qty)) ||
         (rc = pv_add(lg, project, vintage, qty, 0, 0)))
         return rc;
@@ -1153,7 +1171,7 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
             return zp__error(lg->ctx, ZP_EINVAL,
                              "args.serial: project '%s' is a %s project, not %s", sr.project,
                              standard, sr.standard);
-        snprintf(project, 65, "%s", sr.project);
+        copy_text(project, 65, sr.project);
         *vintage = sr.vintage;
         *qty = sr.last - sr.first + 1;
         if (json_object_get(args, "qty") && !json_is_null(json_object_get(args, "qty"))) {
@@ -1191,7 +1209,7 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
             return rc;
         if ((rc = project_get(lg, proj, "args.project", standard, NULL)))
             return rc;
-        snprintf(project, 65, "%s", proj);
+        copy_text(project, 65, proj);
         /* The blocks are read once: they give the pieces and, when they
          * fall short, the balance (verify keeps blocks and balances equal). */
         int64_t bal = 0;

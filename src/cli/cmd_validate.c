@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "devices.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -161,7 +162,7 @@ static json_t *summary_json(const zp_model *m)
     return doc;
 }
 
-static void summary_text(const zp_model *m)
+static void summary_text(const zp_model *m, const char *devices_line)
 {
     char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE], buf[512];
     printf("%s  (%s)\n", m->name, m->file);
@@ -229,6 +230,8 @@ static void summary_text(const zp_model *m)
             printf(" PUE <= %g;", m->targets.max_pue);
         printf("\n");
     }
+    if (devices_line[0])
+        printf("%s", devices_line);
     printf("  %-12s minimise %s", "objective", objective_name(m->objective));
     if (m->objective == ZP_MINIMISE_COST_WITH_CARBON_PRICE)
         printf(" (carbon price %g CNY/t)", m->carbon_price_cny_per_t);
@@ -265,14 +268,35 @@ static int run(int argc, char **argv)
         return EXIT_INTERNAL;
     zp_model *m = NULL;
     zp_status rc = zp_model_load_file(ctx, path, flags, &m);
+    /* the live devices, which the model parser leaves to src/server */
+    zs_devices devs = {NULL, 0};
+    if (rc == ZP_OK)
+        rc = zs_devices_load(ctx, path, &devs);
     int exit_code = EXIT_OK;
     if (rc == ZP_OK) {
+        size_t kinds[3] = {0, 0, 0}, points = 0;
+        for (size_t i = 0; i < devs.n; i++) {
+            kinds[devs.dev[i].kind <= ZS_DEV_HTTP ? devs.dev[i].kind : 0]++;
+            points += devs.dev[i].npoints;
+        }
         if (json) {
             json_t *doc = summary_json(m);
+            json_object_set_new(doc, "devices",
+                                json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)devs.n,
+                                          "modbus", (json_int_t)kinds[ZS_DEV_MODBUS], "mqtt",
+                                          (json_int_t)kinds[ZS_DEV_MQTT], "http",
+                                          (json_int_t)kinds[ZS_DEV_HTTP], "points",
+                                          (json_int_t)points));
             cli_print_json(doc);
             json_decref(doc);
         } else {
-            summary_text(m);
+            char line[160] = "";
+            if (devs.n)
+                snprintf(line, sizeof line,
+                         "  %-12s %zu (%zu Modbus, %zu MQTT, %zu HTTP push), %zu points\n",
+                         "devices", devs.n, kinds[ZS_DEV_MODBUS], kinds[ZS_DEV_MQTT],
+                         kinds[ZS_DEV_HTTP], points);
+            summary_text(m, line);
         }
     } else if (rc == ZP_EMODEL) {
         exit_code = EXIT_CHECK;
@@ -288,6 +312,7 @@ static int run(int argc, char **argv)
     } else {
         exit_code = cli_fail("validate", ctx, rc);
     }
+    zs_devices_free(&devs);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
     return exit_code;

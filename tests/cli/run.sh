@@ -448,5 +448,18 @@ contains "$tmp/err" "the exact method takes up to 5000 jobs"
 expect 2 "$zp" schedule --sites "$ed/sites.json"
 contains "$tmp/err" "--jobs"
 
+# validate checks the live devices too (src/server/devices.c), with located errors
+expect 0 "$zp" validate "$src/examples/live-campus/model.json"
+contains "$tmp/out" "devices      8 (8 Modbus, 0 MQTT, 0 HTTP push)"
+"$PY" - "$src/examples/live-campus/model.json" "$src/examples/live-campus/bad-devices-test.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["devices"][0]["port"] = "x"
+json.dump(m, open(sys.argv[2], "w"), indent=1)
+PY
+expect 1 "$zp" validate "$src/examples/live-campus/bad-devices-test.json"
+rm -f "$src/examples/live-campus/bad-devices-test.json"
+contains "$tmp/err" "devices[0].port: expected an integer, got a string"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -14,7 +14,8 @@
  * the state change, its journal entry, its idempotency record and, for an
  * order, every fill and the registry transfers that settle it commit
  * together or not at all. Several processes may share a file; writers are
- * serialised by SQLite's lock (busy timeout 10 s).
+ * serialised by SQLite's lock (busy timeout 10 s). A handle belongs to one
+ * thread at a time, like its zp_ctx: a server opens one per worker thread.
  *
  * Invariant, for every project-vintage, at every commit:
  *     issued = sum of account balances + retired + cancelled,
@@ -54,7 +55,9 @@ typedef enum zp_ledger_sync {
 
 /* Open (or with ZP_LEDGER_CREATE create) the ledger in the SQLite file at
  * path (":memory:" for a private in-memory ledger). Errors: ZP_EIO (cannot
- * open), ZP_ECORRUPT (not a ledger of a known schema), ZP_ENOMEM. */
+ * open), ZP_ENOTFOUND (the file has no ledger and ZP_LEDGER_CREATE is not
+ * given), ZP_ECORRUPT (not a SQLite file, or a ledger schema this version
+ * does not know), ZP_ESTORE, ZP_ENOMEM. *out is NULL on failure. */
 ZP_API zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledger **out);
 /* Close; rolls back an open batch. Accepts NULL. */
 ZP_API void zp_ledger_close(zp_ledger *lg);
@@ -100,7 +103,8 @@ ZP_API zp_status zp_ledger_rollback(zp_ledger *lg);
  *   balance  {account (optional)} -> holdings per project-vintage with serials
  *   book     {product} -> bids and asks, price levels and orders
  *   history  {account (optional), after (seq), limit (default 100)} -> entries
- *   verify   {} -> {ok, entries, head, problems[], first_bad_seq}
+ *   verify   {} -> {ok, entries, head, problem_count, problems[{seq?, message}],
+ *             first_bad_seq (null when only the tables disagree)}
  *   offsets  {park, year} -> {retired_t, retirements[] with serials}
  *
  * Idempotency: with a key, the first successful result is stored in the

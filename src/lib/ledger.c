@@ -372,9 +372,184 @@ void lg__hex(const unsigned char *h, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+/* The canonical encoding (docs/credits.md): compact JSON, object keys in
+ * byte order, strings ASCII-only ('"' and '\\' escaped, control characters
+ * as \b \f \n \r \t or \u00XX, everything above U+007F as \uXXXX, with
+ * surrogate pairs above U+FFFF), integers in decimal, reals as %.17g. It
+ * is what jansson writes with JSON_COMPACT | JSON_SORT_KEYS |
+ * JSON_ENSURE_ASCII, written directly: the journal hashes one per
+ * operation and jansson's dump machinery cost an eighth of a transfer. */
+typedef struct canon_buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} canon_buf;
+
+static void cb_put(canon_buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void cb_u16(canon_buf *b, unsigned u)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char e[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
+                 hex[u & 15]};
+    cb_put(b, e, 6);
+}
+
+static void cb_string(canon_buf *b, const char *s, size_t n)
+{
+    cb_put(b, "\"", 1);
+    size_t run = 0; /* start of the pending run of plain characters */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        cb_put(b, s + run, i - run);
+        if (c < 0x80) {
+            const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t" : NULL;
+            if (e)
+                cb_put(b, e, 2);
+            else
+                cb_u16(b, c);
+            i++;
+        } else {
+            /* jansson holds valid UTF-8: decode one code point. */
+            unsigned cp, k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+            cp = c & (0x3F >> k);
+            for (unsigned j = 1; j <= k && i + j < n; j++)
+                cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3F);
+            if (cp > 0xFFFF) {
+                cp -= 0x10000;
+                cb_u16(b, 0xD800 | (cp >> 10));
+                cb_u16(b, 0xDC00 | (cp & 0x3FF));
+            } else {
+                cb_u16(b, cp);
+            }
+            i += k + 1;
+        }
+        run = i;
+    }
+    cb_put(b, s + run, n - run);
+    cb_put(b, "\"", 1);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void cb_value(canon_buf *b, const json_t *v)
+{
+    char num[40];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char *stack_keys[16], **keys = n <= 16 ? stack_keys : malloc(n * sizeof *keys);
+        const char *k;
+        json_t *x;
+        if (!keys) {
+            b->oom = 1;
+            return;
+        }
+        json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+        qsort(keys, n, sizeof *keys, key_cmp);
+        cb_put(b, "{", 1);
+        for (i = 0; i < n; i++) {
+            if (i)
+                cb_put(b, ",", 1);
+            cb_string(b, keys[i], strlen(keys[i]));
+            cb_put(b, ":", 1);
+            cb_value(b, json_object_get(v, keys[i]));
+        }
+        cb_put(b, "}", 1);
+        if (keys != stack_keys)
+            free(keys);
+        break;
+    }
+    case JSON_ARRAY:
+        cb_put(b, "[", 1);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                cb_put(b, ",", 1);
+            cb_value(b, json_array_get(v, i));
+        }
+        cb_put(b, "]", 1);
+        break;
+    case JSON_STRING:
+        cb_string(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER: {
+        json_int_t x = json_integer_value(v);
+        char *p = num + sizeof num;
+        uint64_t u = x < 0 ? (uint64_t)(-(x + 1)) + 1 : (uint64_t)x;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (x < 0)
+            *--p = '-';
+        cb_put(b, p, (size_t)(num + sizeof num - p));
+        break;
+    }
+    case JSON_REAL: {
+        int n = snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        /* As jansson writes the exponent: no '+', no leading zeros. */
+        char *e = strchr(num, 'e');
+        if (e) {
+            char *d = e + 1, *src = e + 1;
+            if (*src == '+')
+                src++;
+            else if (*src == '-')
+                *d++ = *src++;
+            while (*src == '0' && src[1])
+                src++;
+            memmove(d, src, strlen(src) + 1);
+            n = (int)strlen(num);
+        }
+        cb_put(b, num, (size_t)n);
+        if (!strpbrk(num, ".eEn"))
+            cb_put(b, ".0", 2);
+        break;
+    }
+    case JSON_TRUE: cb_put(b, "true", 4); break;
+    case JSON_FALSE: cb_put(b, "false", 5); break;
+    default: cb_put(b, "null", 4); break;
+    }
+}
+
 char *lg__canon(const json_t *v)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+    canon_buf b = {NULL, 0, 0, 0};
+    if (!v)
+        return NULL;
+    cb_value(&b, v);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
 }
 
 static zp_status head_load(zp_ledger *lg)

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ledger_impl.h"
 #include "testutil.h"
 #include "zeropark/zeropark.h"
 
@@ -1099,6 +1100,87 @@ static void test_export(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- the canonical encoding ---------------------------------------------- */
+
+/* A random JSON value: nested objects and arrays, integers, reals, and
+ * strings of random code points (ASCII, controls, BMP, astral). */
+static json_t *rnd_value(int depth)
+{
+    double u = test_rnd();
+    if (depth < 3 && u < 0.25) {
+        json_t *o = json_object();
+        int n = (int)(test_rnd() * 5);
+        for (int i = 0; i < n; i++) {
+            char k[8];
+            snprintf(k, sizeof k, "%c%d", 'a' + (int)(test_rnd() * 26), (int)(test_rnd() * 10));
+            json_object_set_new(o, k, rnd_value(depth + 1));
+        }
+        return o;
+    }
+    if (depth < 3 && u < 0.45) {
+        json_t *a = json_array();
+        int n = (int)(test_rnd() * 5);
+        for (int i = 0; i < n; i++)
+            json_array_append_new(a, rnd_value(depth + 1));
+        return a;
+    }
+    if (u < 0.6)
+        return json_integer((json_int_t)((test_rnd() - 0.5) * 2e18));
+    if (u < 0.7)
+        return json_real((test_rnd() - 0.5) * pow(10, (int)(test_rnd() * 80) - 40));
+    if (u < 0.75)
+        return test_rnd() < 0.5 ? json_true() : json_null();
+    char buf[64];
+    size_t n = 0;
+    int len = (int)(test_rnd() * 12);
+    for (int i = 0; i < len; i++) {
+        double w = test_rnd();
+        unsigned cp = w < 0.5   ? 0x20 + (unsigned)(test_rnd() * 95)
+                      : w < 0.6 ? (unsigned)(test_rnd() * 0x20)
+                      : w < 0.9 ? 0x80 + (unsigned)(test_rnd() * (0xD7FF - 0x80))
+                                : 0x10000 + (unsigned)(test_rnd() * 0xFFFFF);
+        if (cp < 0x80) {
+            buf[n++] = (char)cp;
+        } else if (cp < 0x800) {
+            buf[n++] = (char)(0xC0 | (cp >> 6));
+            buf[n++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            buf[n++] = (char)(0xE0 | (cp >> 12));
+            buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            buf[n++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            buf[n++] = (char)(0xF0 | (cp >> 18));
+            buf[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            buf[n++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    return json_stringn(buf, n);
+}
+
+/* The journal's own encoder writes what jansson writes with
+ * JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII (the definition in
+ * docs/credits.md), on 5,000 random values. */
+static void test_canon(void **state)
+{
+    (void)state;
+    test_rng_state = 77;
+    for (int i = 0; i < 5000; i++) {
+        json_t *v = rnd_value(0);
+        assert_non_null(v);
+        char *a = lg__canon(v);
+        char *b = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
+                                    JSON_ENCODE_ANY);
+        assert_non_null(a);
+        assert_non_null(b);
+        if (strcmp(a, b) != 0)
+            fail_msg("value %d:\n ours    %s\n jansson %s", i, a, b);
+        free(a);
+        free(b);
+        json_decref(v);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1122,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_idempotency),   cmocka_unit_test(test_property),
         cmocka_unit_test(test_double_spend),  cmocka_unit_test(test_tamper),
         cmocka_unit_test(test_crash_kill9),   cmocka_unit_test(test_export),
+        cmocka_unit_test(test_canon),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

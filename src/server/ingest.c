@@ -809,10 +809,15 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         return;
     const int64_t step = in->o.store_step_s, A = in->o.account_step_s;
     qsort(b, n, sizeof *b, cmp_qent);
-    /* segments: one series each, gaps <= SEGMENT_GAP_STEPS */
+    /* segments: one series each, gaps <= SEGMENT_GAP_STEPS; a series with
+     * far-apart readings (late ones beside current ones) has several,
+     * numbered by ord: one store write per ord, as a write takes each
+     * series once */
     size_t nseg = 0, cap = 64;
     zp_series **segs = malloc(cap * sizeof *segs);
-    bool ok = segs != NULL;
+    unsigned *ord = malloc(cap * sizeof *ord), maxord = 0;
+    size_t *cnt = malloc(cap * sizeof *cnt);
+    bool ok = segs && ord && cnt;
     for (size_t i = 0; ok && i < n;) {
         size_t j = i + 1;
         while (j < n && b[j].id == b[i].id &&
@@ -825,11 +830,17 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         zp_series_kind kind = strcmp(e->unit, "kW") == 0 ? ZP_SERIES_POWER : ZP_SERIES_INTENSITY;
         if (nseg == cap) {
             zp_series **ns = realloc(segs, cap * 2 * sizeof *ns);
-            if (!ns) {
+            if (ns)
+                segs = ns;
+            unsigned *no = ns ? realloc(ord, cap * 2 * sizeof *no) : NULL;
+            if (no)
+                ord = no;
+            size_t *nc = no ? realloc(cnt, cap * 2 * sizeof *nc) : NULL;
+            if (!nc) {
                 ok = false;
                 break;
             }
-            segs = ns;
+            cnt = nc;
             cap *= 2;
         }
         if (zp_series_new(in->ctx, e->name, kind, k0 * step, (int32_t)step, (size_t)(k1 - k0 + 1), &s) ||
@@ -842,6 +853,10 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
             s->v[x] = NAN;
         for (size_t x = i; x < j; x++)
             s->v[floor_div(b[x].t_ms, 1000 * step) - k0] = b[x].v;
+        ord[nseg] = nseg && i > 0 && b[i - 1].id == b[i].id ? ord[nseg - 1] + 1 : 0;
+        if (ord[nseg] > maxord)
+            maxord = ord[nseg];
+        cnt[nseg] = j - i;
         segs[nseg++] = s;
         if (e->feed != ZS_FEED_NONE && e->feed != ZS_FEED_STORAGE_SOC) {
             register_series(in, b[i].id, has_facility);
@@ -859,17 +874,43 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
     }
     if (!ok) {
         zs_log(ZS_LOG_ERROR, "event=store_error message=\"out of memory building a batch\"");
-    } else if (zp_store_write(in->raw, (const zp_series *const *)segs, nseg, NULL, NULL) != ZP_OK) {
-        store_failed(in, "raw");
     } else {
-        if (in->o.metrics) {
-            atomic_fetch_add(&in->o.metrics->readings_stored, n);
-            atomic_fetch_add(&in->o.metrics->flushes, 1);
+        /* segments of one ord are moved to the front of segs in turn */
+        bool all = true;
+        for (unsigned r = 0; r <= maxord; r++) {
+            size_t k = 0, stored = 0;
+            for (size_t x = 0; x < nseg; x++)
+                if (ord[x] == r) {
+                    zp_series *t = segs[k];
+                    segs[k] = segs[x];
+                    segs[x] = t;
+                    unsigned to = ord[k];
+                    ord[k] = ord[x];
+                    ord[x] = to;
+                    size_t tc = cnt[k];
+                    cnt[k] = cnt[x];
+                    cnt[x] = tc;
+                    stored += cnt[k];
+                    k++;
+                }
+            if (zp_store_write(in->raw, (const zp_series *const *)segs, k, NULL, NULL) != ZP_OK) {
+                store_failed(in, "raw");
+                all = false;
+            } else if (in->o.metrics) {
+                atomic_fetch_add(&in->o.metrics->readings_stored, stored);
+            }
+            for (size_t x = 0; x < k; x++)
+                ord[x] = UINT_MAX; /* written */
         }
-        zs_alert_clear("ingest.store");
+        if (in->o.metrics)
+            atomic_fetch_add(&in->o.metrics->flushes, 1);
+        if (all)
+            zs_alert_clear("ingest.store");
     }
     for (size_t i = 0; i < nseg; i++)
         zp_series_free(in->ctx, segs[i]);
+    free(ord);
+    free(cnt);
     nseg = 0;
     /* accounting meters over the touched intervals */
     for (size_t mi = 0; ok && mi < in->nmeters; mi++) {

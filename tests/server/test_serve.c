@@ -284,11 +284,57 @@ static void test_ingest_meters(void **state)
     zp_ctx_free(ctx);
 }
 
+/* One batch with readings of one series days apart (a late backfill
+ * beside current readings) is written whole: several segments, one store
+ * write each. */
+static void test_ingest_far_apart(void **state)
+{
+    char db[300], raw[300];
+    zp_ctx *ctx = zp_ctx_new();
+    zs_ingest *in = NULL;
+    zs_metrics m;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    snprintf(db, sizeof db, "%s/far.db", tmpdir);
+    snprintf(raw, sizeof raw, "%s/far-raw.db", tmpdir);
+    zs_ingest_opts o = {.db = db, .raw_db = raw, .store_step_s = 1, .account_step_s = 300, .flush_ms = 10000,
+                        .queue_max = 100000, .dc_pue = 1, .metrics = &m};
+    assert_int_equal(zs_ingest_start(ctx, &o, &in), ZP_OK);
+    const int64_t T = 1717214400000LL, DAY = 86400000LL;
+    zs_parsed r[] = {{"grid.net", T, 10}, {"grid.net", T + 10 * DAY, 20}, {"grid.net", T + 1000, 11},
+                     {"grid.net", T + 20 * DAY, 30}, {"meter.x", T, 1}, {"meter.x", T + 5 * DAY, 2}};
+    assert_int_equal(zs_ingest_push(in, ZS_SRC_HTTP, r, 6), 6);
+    zs_ingest_sync(in);
+    assert_int_equal(atomic_load(&m.readings_stored), 6);
+    assert_int_equal(atomic_load(&m.store_errors), 0);
+    zs_ingest_stop(in);
+    zp_store *st = NULL;
+    zp_store_series_info info;
+    assert_int_equal(zp_store_open(ctx, raw, ZP_STORE_READONLY, &st), ZP_OK);
+    assert_int_equal(zp_store_series_get(st, "grid.net", &info), ZP_OK);
+    assert_int_equal(info.count, 4);
+    zp_store_series_info_clear(ctx, &info);
+    zp_store_close(st);
+    /* the meters of both far intervals: import 10 then 20 then 30 kW */
+    assert_int_equal(zp_store_open(ctx, db, ZP_STORE_READONLY, &st), ZP_OK);
+    zp_series *s = NULL;
+    assert_int_equal(zp_store_read(st, "grid_import_kw", (T + 20 * DAY) / 1000, (T + 20 * DAY) / 1000 + 300, &s),
+                     ZP_OK);
+    assert_true(s->v[0] == 30);
+    zp_series_free(ctx, s);
+    assert_int_equal(zp_store_read(st, "grid_import_kw", T / 1000, T / 1000 + 300, &s), ZP_OK);
+    assert_true(s->v[0] == 10.5); /* (10 + 11) / 2 */
+    zp_series_free(ctx, s);
+    zp_store_close(st);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config),   cmocka_unit_test(test_times), cmocka_unit_test(test_readings),
         cmocka_unit_test(test_mqtt_payload), cmocka_unit_test(test_feeds), cmocka_unit_test(test_ingest_meters),
+        cmocka_unit_test(test_ingest_far_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -518,6 +518,9 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
             if (M->http_by_code[cls][s])
                 fprintf(f, "zeropark_http_requests_total{code=\"%u\"} %llu\n", cls * 100 + s,
                         (unsigned long long)M->http_by_code[cls][s]);
+    COUNTER("zeropark_http_protocol_errors_total",
+            "Requests refused by the HTTP library itself (header too large, bad syntax).",
+            M->http_protocol_errors);
     COUNTER("zeropark_mqtt_messages_total", "MQTT messages received.", M->mqtt_messages);
     COUNTER("zeropark_mqtt_malformed_total", "MQTT messages rejected as malformed.", M->mqtt_malformed);
     GAUGE("zeropark_mqtt_connected", "1 while connected to the MQTT broker.", "%d", (int)M->mqtt_connected);
@@ -943,7 +946,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512], q[600];
-    (void)cls;
+    zs_http *h = cls;
+    /* requests libmicrohttpd answers itself (a header over the memory
+     * limit: 414/431) never reach the handler: count them here */
+    atomic_fetch_add(&h->S->metrics.http_protocol_errors, 1);
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n')

@@ -93,6 +93,7 @@ typedef struct zs_metrics {
     atomic_uint_fast64_t readings_stored, readings_dropped;
     atomic_uint_fast64_t flushes, store_errors;
     atomic_uint_fast64_t http_by_code[6][32]; /* [class 1..5][code % 100] */
+    atomic_uint_fast64_t http_protocol_errors; /* refused by libmicrohttpd itself */
     atomic_uint_fast64_t mqtt_messages, mqtt_malformed;
     atomic_int mqtt_connected;
     atomic_uint_fast64_t replans, replan_failures;

@@ -167,8 +167,17 @@ for f in (db, db.replace(".db", "-raw.db")):
 port2 = free_port()
 conf2 = write_config(os.path.join(work, "dry.json"), dict(cfg, listen=f"127.0.0.1:{port2}",
                                                          db=os.path.join(work, "dry.db")))
-d = Daemon(zp, model, conf2, work, extra=["--dry-run"], name="dry").start(port2)
+copy = model_copy(model, os.path.join(work, "model.json"))
+d = Daemon(zp, copy, conf2, work, extra=["--dry-run"], name="dry").start(port2)
 check(get_json(port2, "/api/v1/info")["mode"] == "dry-run", "--dry-run: mode dry-run")
+# 9. a broken model on SIGHUP is refused with an alert; the old one stays
+with open(copy, "w") as f:
+    f.write('{"name": "broken", "pv": [{"name": "x", "capacity_kwp": -1}]')
+d.p.send_signal(signal.SIGHUP)
+wait_for("reload refused", lambda: "event=reload_failed" in d.log_text(), 30)
+al = [a for a in get_json(port2, "/api/v1/alerts")["alerts"] if a["active"] and "kept the old model" in a["message"]]
+check(len(al) == 1, f"a bad model on SIGHUP: alert ({al[0]['message'][:80] if al else None})")
+check(get_json(port2, "/api/v1/info")["park"] == "Shaoguan green computing campus", "the old model is kept")
 check(d.stop() == 0, "dry run stops cleanly")
 print("serve_api: all passed")
 PY

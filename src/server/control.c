@@ -358,7 +358,7 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
 }
 
 /* The safe action for storage i. */
-static double safe_kw(zs_server *S, const zp_model *m, size_t i, const zs_live *L)
+double zs_control_safe_kw(const zs_server *S, const zp_model *m, size_t i, const zs_live *L)
 {
     if (S->cfg.safe_hold)
         return 0;
@@ -525,7 +525,7 @@ void zs_control_run(zs_server *S)
     memset(recs, 0, sizeof recs);
     bool rejected = false;
     for (size_t i = 0; i < ns; i++)
-        write_one(S, m, i, safe ? safe_kw(S, m, i, &L) : p.first_kw[i], &recs[i], &rejected);
+        write_one(S, m, i, safe ? zs_control_safe_kw(S, m, i, &L) : p.first_kw[i], &recs[i], &rejected);
     if (rejected && !safe) {
         /* a device refused: the safe action on every battery */
         snprintf(reason, sizeof reason, "a battery device refused its setpoint");
@@ -533,7 +533,7 @@ void zs_control_run(zs_server *S)
         for (size_t i = 0; i < ns; i++) {
             bool again = false;
             if (recs[i].written)
-                write_one(S, m, i, safe_kw(S, m, i, &L), &recs[i], &again);
+                write_one(S, m, i, zs_control_safe_kw(S, m, i, &L), &recs[i], &again);
         }
     }
     if (!S->dry_run)

@@ -199,6 +199,11 @@ void zs_status_refresh(zs_server *S, bool year_too);
 /* One control step: plan, clamp, write (the control thread; the model's
  * read lock is held for the run). */
 void zs_control_run(zs_server *S);
+/* The safe action for storage i of m from the live flows L (kW, +
+ * discharge): 0 with safe_mode "hold"; with "self-consumption" the
+ * battery's share (by power rating) of load - PV - wind, within its power,
+ * and 0 when its SOC is unknown or at the limit in that direction. */
+double zs_control_safe_kw(const zs_server *S, const zp_model *m, size_t i, const zs_live *L);
 
 /* ---- mqtt.c --------------------------------------------------------------- */
 typedef struct zs_mqtt zs_mqtt;

@@ -329,12 +329,53 @@ static void test_ingest_far_apart(void **state)
     zp_ctx_free(ctx);
 }
 
+/* The safe action, by hand. */
+static void test_safe_action(void **state)
+{
+    zs_server S;
+    zp_model m;
+    zp_storage st[2];
+    zs_live L;
+    (void)state;
+    memset(&S, 0, sizeof S);
+    memset(&m, 0, sizeof m);
+    memset(st, 0, sizeof st);
+    memset(&L, 0, sizeof L);
+    st[0].power_kw = 1000, st[0].soc_min = 0.1, st[0].soc_max = 0.9;
+    st[1].power_kw = 500, st[1].soc_min = 0.1, st[1].soc_max = 0.9;
+    m.storage = st;
+    m.nstorage = 2;
+    m.datacenter.present = 1;
+    m.datacenter.pue = 1.25;
+    /* load 400 + IT 480 x 1.25 = 1000 kW, PV 300 + wind 100: 600 kW short,
+     * shared 1000:500 -> 400 and 200 kW of discharge */
+    L.load_kw = 400, L.has_load = true, L.dc_it_kw = 480, L.has_dc_it = true;
+    L.pv_kw = 300, L.has_pv = true, L.wind_kw = 100, L.has_wind = true;
+    L.nsoc = 2, L.soc[0] = 0.5, L.soc[1] = 0.5;
+    S.cfg.safe_hold = true;
+    assert_true(zs_control_safe_kw(&S, &m, 0, &L) == 0);
+    S.cfg.safe_hold = false;
+    assert_true(fabs(zs_control_safe_kw(&S, &m, 0, &L) - 400) < 1e-9);
+    assert_true(fabs(zs_control_safe_kw(&S, &m, 1, &L) - 200) < 1e-9);
+    L.soc[1] = 0.1; /* empty: no discharge */
+    assert_true(zs_control_safe_kw(&S, &m, 1, &L) == 0);
+    /* surplus: PV 4000 against 1000 of load -> 3000 to store, shared
+     * 2000 and 1000, each held to its power: -1000 and -500 */
+    L.pv_kw = 4000, L.wind_kw = 0, L.soc[1] = 0.5;
+    assert_true(zs_control_safe_kw(&S, &m, 0, &L) == -1000);
+    assert_true(zs_control_safe_kw(&S, &m, 1, &L) == -500);
+    L.soc[0] = 0.9; /* full: no charge */
+    assert_true(zs_control_safe_kw(&S, &m, 0, &L) == 0);
+    L.soc[0] = NAN; /* unknown SOC: hold */
+    assert_true(zs_control_safe_kw(&S, &m, 0, &L) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config),   cmocka_unit_test(test_times), cmocka_unit_test(test_readings),
         cmocka_unit_test(test_mqtt_payload), cmocka_unit_test(test_feeds), cmocka_unit_test(test_ingest_meters),
-        cmocka_unit_test(test_ingest_far_apart),
+        cmocka_unit_test(test_ingest_far_apart), cmocka_unit_test(test_safe_action),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 """Helpers for the `zeropark serve` tests: free ports, a daemon under test,
 HTTP calls, config files. Real processes on 127.0.0.1 only; every wait is
 bounded."""
+import atexit
 import json
 import os
 import signal
@@ -65,6 +66,7 @@ class Daemon:
     def start(self, port, timeout=30):
         self.logf = open(self.log, "ab")
         self.p = subprocess.Popen(self.cmd, stdout=self.logf, stderr=self.logf)
+        atexit.register(self._reap, self.p)  # a failed check never leaves a daemon behind
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.p.poll() is not None:
@@ -76,6 +78,12 @@ class Daemon:
                 pass
             time.sleep(0.1)
         raise AssertionError("serve did not answer /healthz in time:\n" + self.tail())
+
+    @staticmethod
+    def _reap(p):
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if not self.p:
@@ -163,6 +171,7 @@ class Mosquitto:
 
     def start(self, timeout=15):
         self.p = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
+        atexit.register(Daemon._reap, self.p)
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:

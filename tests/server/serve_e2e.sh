@@ -16,7 +16,7 @@ if ! command -v mbpoll >/dev/null; then
     exit 1
 fi
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
-import datetime as dt, json, os, re, signal, subprocess, sys, time
+import atexit, datetime as dt, json, os, re, signal, subprocess, sys, time
 zp, src, work = sys.argv[1:4]
 sys.path.insert(0, os.path.join(src, "tests/server"))
 from serve_common import *
@@ -59,6 +59,7 @@ model = model_copy(os.path.join(src, "examples/live-campus/model.json"), os.path
 simlog = open(os.path.join(work, "devices.log"), "ab")
 def start_sim(m=None):
     p = subprocess.Popen([zp, "devices", m or model, "--listen", f"127.0.0.1:{dport}"], stdout=simlog, stderr=simlog)
+    atexit.register(Daemon._reap, p)
     wait_for("simulator", lambda: socket_open(dport), 30)
     return p
 def socket_open(p):

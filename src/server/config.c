@@ -46,7 +46,7 @@ void zs_config_defaults(zs_config *c)
 static const char *const top_keys[] = {"listen", "db", "raw_db", "token", "replan_min", "horizon_h",
                                        "stale_s", "log_level", "web", "store_step_s",
                                        "account_step_s", "flush_ms", "queue_max", "max_body_bytes",
-                                       "http_threads", "mqtt", "safe_mode", NULL};
+                                       "http_threads", "mqtt", "safe_mode", "credits_db", NULL};
 static const char *const mqtt_keys[] = {"host", "port", "prefix", "client_id", "qos",
                                         "keepalive_s", "max_payload", NULL};
 
@@ -183,7 +183,8 @@ int zs_config_parse(const char *buf, size_t len, const char *fname, zs_config *c
     if (get_str(root, "db", "", c->db, sizeof c->db, fname, err, errsz) ||
         get_str(root, "raw_db", "", c->raw_db, sizeof c->raw_db, fname, err, errsz) ||
         get_str(root, "token", "", c->token, sizeof c->token, fname, err, errsz) ||
-        get_str(root, "web", "", c->web, sizeof c->web, fname, err, errsz))
+        get_str(root, "web", "", c->web, sizeof c->web, fname, err, errsz) ||
+        get_str(root, "credits_db", "", c->credits_db, sizeof c->credits_db, fname, err, errsz))
         goto out;
     if (*c->token && strlen(c->token) < 16) {
         snprintf(err, errsz, "%s: token: at least 16 characters (e.g. from 'openssl rand -hex 24')",

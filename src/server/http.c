@@ -46,6 +46,7 @@ struct zs_http {
 typedef struct tls_state {
     zp_ctx *ctx;
     zp_store *raw, *park;
+    zp_ledger *lg; /* the credit ledger, opened on first use */
 } tls_state;
 
 static void tls_free(void *p)
@@ -55,6 +56,7 @@ static void tls_free(void *p)
         return;
     zp_store_close(t->raw);
     zp_store_close(t->park);
+    zp_ledger_close(t->lg);
     zp_ctx_free(t->ctx);
     free(t);
 }
@@ -747,6 +749,111 @@ static enum MHD_Result ep_readings(zs_http *h, struct MHD_Connection *c, req *rq
     return send_json(h, c, 202, json_pack("{sI}", "accepted", (json_int_t)k));
 }
 
+/* ---- /api/v1/credits/<op> ------------------------------------------------- */
+
+/* The ledger's operations (docs/credits.md) over HTTP: writes are POST with
+ * the arguments as a JSON object and an optional Idempotency-Key header,
+ * behind the bearer token; reads are GET with the arguments in the query
+ * string. One ledger handle per pool thread; SQLite serialises writers. */
+static const char *const credit_writes[] = {"account", "project", "issue", "transfer",
+                                            "retire", "cancel", "order", NULL};
+static const char *const credit_reads[] = {"balance", "book", "history", "verify", "offsets", NULL};
+
+static bool in_list(const char *const *l, const char *s)
+{
+    for (; *l; l++)
+        if (strcmp(*l, s) == 0)
+            return true;
+    return false;
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    json_t *args = cls;
+    if (!key || !value)
+        return MHD_YES;
+    /* whole numbers (after, limit, year, vintage, qty, order) as integers */
+    char *end = NULL;
+    long long v = strtoll(value, &end, 10);
+    if (*value && end && *end == '\0' && strlen(value) < 19)
+        json_object_set_new(args, key, json_integer(v));
+    else
+        json_object_set_new(args, key, json_string(value));
+    return MHD_YES;
+}
+
+static unsigned credit_status(zp_status rc)
+{
+    switch (rc) {
+    case ZP_EINVAL: return 400;
+    case ZP_ENOTFOUND: return 404;
+    case ZP_EEXISTS: return 409;
+    case ZP_ERANGE: return 409;
+    case ZP_ENOMEM: return 503;
+    default: return 500;
+    }
+}
+
+static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const char *op, bool post,
+                                  req *rq)
+{
+    zs_server *S = h->S;
+    bool w = in_list(credit_writes, op), r = in_list(credit_reads, op);
+    if (!w && !r)
+        return send_error(h, c, 404, "not_found",
+                          "no credits operation '%.64s' (account, project, issue, transfer, retire, "
+                          "cancel, order, balance, book, history, verify, offsets)", op);
+    if (w != post)
+        return send_error(h, c, 405, "method_not_allowed", "/api/v1/credits/%.64s: use %s", op,
+                          w ? "POST" : "GET");
+    if (!S->cfg.credits_db[0])
+        return send_error(h, c, 404, "not_found",
+                          "the credit ledger is off: set \"credits_db\" in the config file");
+    if (rq && rq->too_large)
+        return send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
+                          S->cfg.max_body_bytes);
+    tls_state *t = tls_get(h);
+    if (!t)
+        return send_error(h, c, 500, "internal", "out of memory");
+    if (!t->lg && zp_ledger_open(t->ctx, S->cfg.credits_db, ZP_LEDGER_CREATE, &t->lg))
+        return send_error(h, c, 500, "internal", "credit ledger %.200s: %.200s", S->cfg.credits_db,
+                          zp_ctx_errmsg(t->ctx));
+    json_t *args = NULL;
+    if (post) {
+        json_error_t je;
+        args = json_loadb(rq && rq->body ? rq->body : "{}", rq && rq->len ? rq->len : 2,
+                          JSON_REJECT_DUPLICATES, &je);
+        if (!args)
+            return send_error(h, c, 400, "bad_request", "body line %d column %d: %.120s", je.line,
+                              je.column, je.text);
+        if (!json_is_object(args)) {
+            json_decref(args);
+            return send_error(h, c, 400, "bad_request", "body: expected a JSON object of arguments");
+        }
+    } else {
+        args = json_object();
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, args);
+    }
+    const char *key = post ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key") : NULL;
+    if (key && (strlen(key) == 0 || strlen(key) > 200)) {
+        json_decref(args);
+        return send_error(h, c, 400, "bad_request", "Idempotency-Key: 1 to 200 characters");
+    }
+    json_t *result = NULL;
+    zp_status rc = zp_ledger_exec(t->lg, op, args, key, &result);
+    json_decref(args);
+    if (rc)
+        return send_error(h, c, credit_status(rc),
+                          rc == ZP_EINVAL ? "bad_request" : rc == ZP_ENOTFOUND ? "not_found"
+                          : rc == ZP_EEXISTS || rc == ZP_ERANGE ? "conflict" : "internal",
+                          "%.400s", zp_ctx_errmsg(t->ctx));
+    char qk[256];
+    zs_log(ZS_LOG_INFO, "event=credits op=%s key=%s", op, key ? zs_log_quote(key, qk, sizeof qk) : "-");
+    return send_json(h, c, 200, result);
+}
+
 /* ---- static files -------------------------------------------------------- */
 
 static const char *mime(const char *path)
@@ -826,7 +933,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
     bool readings = strcmp(url, "/api/v1/readings") == 0;
-    if (post && readings) {
+    bool credits = strncmp(url, "/api/v1/credits/", 16) == 0;
+    if (post && (readings || credits)) {
         req *rq = *con_cls;
         if (!rq) {
             if (!token_ok(&S->cfg, c))
@@ -867,7 +975,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             rq->len += n;
             return MHD_YES;
         }
-        return ep_readings(h, c, rq);
+        return credits ? ep_credits(h, c, url + 16, true, rq) : ep_readings(h, c, rq);
     }
     /* Answer on the second call, once MHD knows the request has no body:
      * a response queued on the first call closes the connection (no
@@ -876,6 +984,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *con_cls = &first_seen_marker;
         return MHD_YES;
     }
+    if (!get && credits)
+        return ep_credits(h, c, url + 16, false, NULL);
     if (!get) {
         if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0)
             return send_error(h, c, 405, "method_not_allowed", "%.16s %.200s: use %s", method, url,
@@ -927,6 +1037,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (strcmp(url, "/api/v1/carbon") == 0)
         return ep_carbon(h, c, t);
+    if (credits)
+        return ep_credits(h, c, url + 16, false, NULL);
     return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
 }
 

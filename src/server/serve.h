@@ -52,6 +52,7 @@ typedef struct zs_config {
     char db[PATH_MAX];         /* park store (accounting meters): "zeropark.db" */
     char raw_db[PATH_MAX];     /* raw readings: default db with "-raw" before ".db" */
     char token[256];           /* bearer token for writes; "" = writes refused */
+    char credits_db[PATH_MAX]; /* credit ledger (SQLite), "" = /api/v1/credits off */
     int replan_min;            /* control loop period, default 15 */
     double horizon_h;          /* plan horizon, default 24 */
     int stale_s;               /* a reading older than this is stale, default 60 */

@@ -210,6 +210,8 @@ typedef struct zp_acct_input {
     const char *source;             /* "simulation", "csv", "store", "caller" */
 
     void *owned_;                   /* private: what zp_acct_input_free releases */
+    size_t missing_steps;           /* meter-steps without a reading, filled
+                                       (ZP_ACCT_FILL_GAPS only; else 0) */
 } zp_acct_input;
 
 /* Zero everything; source "caller". Cannot fail. */
@@ -253,6 +255,16 @@ ZP_API zp_status zp_acct_from_csv(zp_ctx *ctx, const char *const *paths, size_t 
 /* The same from stored series named by the convention (zp_store_read). */
 ZP_API zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m,
                                     zp_time_t from, zp_time_t to, zp_acct_input **out);
+/* Live data (the daemon): with ZP_ACCT_FILL_GAPS a step without a reading
+ * is a gap, not an error: the window is the union of the meters' spans
+ * (within from/to), a power or energy meter's gap counts as nothing metered
+ * (0), a counter holds its last reading (the gap's energy shows at the next
+ * reading), and in->missing_steps counts the filled meter-steps. The
+ * totals are then lower bounds for the gaps' share. */
+#define ZP_ACCT_FILL_GAPS 0x1u
+ZP_API zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m,
+                                       zp_time_t from, zp_time_t to, unsigned flags,
+                                       zp_acct_input **out);
 
 /* ---- Options ------------------------------------------------------------- */
 typedef enum zp_acct_residual {

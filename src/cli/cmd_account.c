@@ -34,6 +34,8 @@ static const char usage_text[] =
     "                        water l, m3, l_total, m3_total; plus\n"
     "                        grid_factor_kg_per_kwh (docs/methodology.md)\n"
     "  --db FILE             stored series with the same names\n"
+    "  --fill-gaps           with --db: a step without a reading is a gap counted as\n"
+    "                        nothing metered, not an error (live data, as the API)\n"
     "  --run ID              a simulation run stored in --db FILE: the model is\n"
     "                        simulated again over the run's window after checking\n"
     "                        that the inputs' SHA-256 matches the stored one\n"
@@ -298,13 +300,14 @@ static int run(int argc, char **argv)
         {"run", required_argument, NULL, 'r'},  {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},   {"by", required_argument, NULL, 'y'},
         {"json", no_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0}};
+        {"help", no_argument, NULL, 'h'},       {"fill-gaps", no_argument, NULL, 'g'},
+        {0, 0, 0, 0}};
     const char **data = NULL;
     size_t ndata = 0;
     const char *db = NULL, *csv = NULL, *from_s = NULL, *to_s = NULL;
     long run_id = -1;
     unsigned by = 0;
-    bool json = false;
+    bool json = false, fill_gaps = false;
     int c, ex = EXIT_OK;
     zp_ctx *ctx = NULL;
     zp_model *m = NULL;
@@ -325,6 +328,9 @@ static int run(int argc, char **argv)
             break;
         case 'b':
             db = optarg;
+            break;
+        case 'g':
+            fill_gaps = true;
             break;
         case 'r':
             if (!cli_parse_long(optarg, 1, 1L << 50, &run_id)) {
@@ -400,8 +406,11 @@ static int run(int argc, char **argv)
         zp_store *st = NULL;
         rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
         if (!rc)
-            rc = zp_acct_from_store(ctx, st, m, from, to, &in);
+            rc = zp_acct_from_store_ex(ctx, st, m, from, to, fill_gaps ? ZP_ACCT_FILL_GAPS : 0, &in);
         zp_store_close(st);
+        if (!rc && in->missing_steps && !json)
+            fprintf(stderr, "zeropark account: %zu meter-steps had no reading and count as 0\n",
+                    in->missing_steps);
     }
     if (rc) {
         ex = cli_fail("account", ctx, rc);

@@ -881,6 +881,7 @@ typedef struct input_owned {
     zp_acct_fuel *fuels;
     zp_acct_refrigerant *refrigerants;
     zp_acct_correction *corrections; size_t capcorr;
+    int fill_gaps;    /* ZP_ACCT_FILL_GAPS: missing readings count as 0 / held */
 } input_owned;
 
 void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in)
@@ -2567,6 +2568,23 @@ static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name,
                                long row0, const meter_spec *sp, zp_series *s)
 {
     input_owned *o = in->owned_;
+    if (o->fill_gaps && !sp->is_factor) {
+        /* live data: a step without a reading is a gap, not an error. A
+         * power or energy meter's gap counts as nothing metered; a counter
+         * holds its last reading, so the energy of the gap shows at the
+         * next reading (its total stays right). */
+        double last = NAN;
+        for (size_t i = 0; i < s->len && isnan(last); i++)
+            last = s->v[i];
+        for (size_t i = 0; i < s->len; i++) {
+            if (!isnan(s->v[i])) {
+                last = s->v[i];
+                continue;
+            }
+            in->missing_steps++;
+            s->v[i] = sp->counter ? (isnan(last) ? 0.0 : last) : 0.0;
+        }
+    }
     for (size_t i = 0; i < s->len; i++) {
         if (isnan(s->v[i]))
             return zp__error(ctx, ZP_EDATA, "%s:%ld: meter '%s': no reading", file, row0 + (long)i,
@@ -2648,6 +2666,18 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         if (p[i].s->step_s > step)
             step = p[i].s->step_s;
     }
+    if (o->fill_gaps) {
+        /* live data: the union of the meters' spans; a meter that started
+         * later or stopped earlier has gaps there */
+        start = INT64_MAX;
+        end = INT64_MIN;
+        for (size_t i = 0; i < np; i++) {
+            if (p[i].s->start < start)
+                start = p[i].s->start;
+            if (zp_series_end(p[i].s) > end)
+                end = zp_series_end(p[i].s);
+        }
+    }
     if (from && from > start)
         start = from;
     if (to && to < end)
@@ -2668,7 +2698,19 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     in->meters = o->meters;
     for (size_t i = 0; i < np; i++) {
         zp_series *al = NULL;
-        if ((rc = zp_series_align(ctx, p[i].s, start, step, n, &al)))
+        /* with gaps allowed, only the part of the window this meter covers
+         * is aligned; the rest is NaN (filled below) */
+        zp_time_t a0 = start, a1 = end;
+        if (o->fill_gaps) {
+            zp_time_t s0 = p[i].s->start, s1 = zp_series_end(p[i].s);
+            if (s0 > a0)
+                a0 = (floor_div(s0 - start + step - 1, step)) * step + start;
+            if (s1 < a1)
+                a1 = floor_div(s1 - start, step) * step + start;
+        }
+        size_t off = a1 > a0 ? (size_t)((a0 - start) / step) : 0;
+        size_t na = a1 > a0 ? (size_t)((a1 - a0) / step) : 0;
+        if (na && (rc = zp_series_align(ctx, p[i].s, a0, step, na, &al)))
             return rc;
         double *a = input_array(ctx, in, n);
         if (!a) {
@@ -2677,8 +2719,13 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         }
         /* per-interval kWh to average kW; litres stay per step */
         double k = (p[i].sp.energy && p[i].sp.role != ZP_ROLE_WATER) ? 3600.0 / step : 1.0;
-        for (size_t t = 0; t < n; t++)
-            a[t] = al->v[t] * k;
+        for (size_t t = 0; t < n; t++) {
+            a[t] = t >= off && t < off + na ? al->v[t - off] * k : NAN;
+            if (isnan(a[t]) && o->fill_gaps && !p[i].sp.is_factor) {
+                a[t] = 0.0; /* outside this meter's span: nothing metered */
+                in->missing_steps++;
+            }
+        }
         if (p[i].sp.is_factor) {
             in->grid_factor_kg_per_kwh = a;
         } else {
@@ -2783,6 +2830,12 @@ out:
 zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_time_t from,
                              zp_time_t to, zp_acct_input **out)
 {
+    return zp_acct_from_store_ex(ctx, st, m, from, to, 0, out);
+}
+
+zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_time_t from,
+                                zp_time_t to, unsigned flags, zp_acct_input **out)
+{
     zp_acct_input *in = NULL;
     zp_store_series_info *info = NULL;
     size_t ninfo = 0;
@@ -2795,6 +2848,7 @@ zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_ti
     if ((rc = input_new(ctx, &in)))
         return rc;
     in->source = "store";
+    ((input_owned *)in->owned_)->fill_gaps = (flags & ZP_ACCT_FILL_GAPS) != 0;
     if ((rc = zp_store_series_list(st, &info, &ninfo)))
         goto out;
     for (size_t i = 0; i < ninfo; i++) {

@@ -394,7 +394,9 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
         pthread_rwlock_unlock(&S->model_lock);
         return send_error(h, c, 400, "bad_request", "to must be after from");
     }
-    if (st && !(rc = zp_acct_from_store(t->ctx, st, m, from, to, &in))) {
+    size_t missing = 0;
+    if (st && !(rc = zp_acct_from_store_ex(t->ctx, st, m, from, to, ZP_ACCT_FILL_GAPS, &in))) {
+        missing = in->missing_steps;
         zp_acct_opts o;
         zp_acct_opts_from_model(&o, m);
         o.by = flags;
@@ -425,6 +427,8 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     json_object_set_new(doc, "from", json_string(zp_time_format(from, off, fa)));
     json_object_set_new(doc, "to", json_string(zp_time_format(to, off, fb)));
     json_object_set_new(doc, "by", json_string(by));
+    /* meter-steps without a reading, counted as nothing metered */
+    json_object_set_new(doc, "missing_meter_steps", json_integer((json_int_t)missing));
     ok = send_json(h, c, 200, doc);
     return ok;
 }

@@ -47,7 +47,7 @@ static zp_acct_result *account(zs_server *S, const zp_model *m, int64_t from, in
     o.by = 0;
     if (S->factors)
         o.factors = S->factors;
-    zp_status rc = zp_acct_from_store(S->ctx, st, m, from, to, &in);
+    zp_status rc = zp_acct_from_store_ex(S->ctx, st, m, from, to, ZP_ACCT_FILL_GAPS, &in);
     if (!rc)
         rc = zp_account(S->ctx, in, &o, &r);
     if (rc) {

@@ -77,11 +77,12 @@ e = c["emissions_t"]
 check(abs(e["scope2_location"] - 220 * 5 / 60 * 0.5306 / 1000) < 1e-9,
       f"scope 2 location-based = 0.0097277 t (got {e['scope2_location']})")
 check(c["from"] == "2024-06-01T10:00:00+08:00" and c["by"] == "total", "carbon echoes from/to/by")
-cli = subprocess.run([zp, "account", model, "--db", db, "--from", "2024-06-01T10:00:00+08:00",
+cli = subprocess.run([zp, "account", model, "--db", db, "--fill-gaps", "--from", "2024-06-01T10:00:00+08:00",
                       "--to", "2024-06-01T10:05:00+08:00", "--json"], capture_output=True, text=True,
                      timeout=60)
 ref = json.loads(cli.stdout)
-for k in ("from", "to", "by"):
+check(c["missing_meter_steps"] == 0, "no gaps in the 5 minutes")
+for k in ("from", "to", "by", "missing_meter_steps"):
     c.pop(k)
 check(cli.returncode == 0 and c == ref, "/api/v1/carbon equals `zeropark account --db --json`")
 

@@ -38,8 +38,9 @@ LIVE_MODEL  ?= examples/live-campus/model.json
 LIVE_LISTEN ?= 127.0.0.1:8080
 run-live: build
 	@mkdir -p $(BUILD)/live
-	@[ -f $(BUILD)/live/serve.json ] || (umask 077; printf '{"listen": "%s", "db": "%s", "token": "%s", "replan_min": 5}\n' \
+	@[ -f $(BUILD)/live/serve.json ] || (umask 077; printf '{"listen": "%s", "db": "%s", "token": "%s", "replan_min": 5, "credits_db": "%s"}\n' \
 	    "$(LIVE_LISTEN)" "$(abspath $(BUILD))/live/park.db" "$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
+	    "$(abspath $(BUILD))/live/credits.db" \
 	    > $(BUILD)/live/serve.json)
 	@$(BUILD)/zeropark devices $(LIVE_MODEL) 2> $(BUILD)/live/devices.log & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; sleep 1; \

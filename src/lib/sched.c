@@ -1249,7 +1249,9 @@ static void marginal(gstate *g, size_t s, double P, int32_t r0, int32_t r1)
  * start or -1; *cost gets its sum. */
 static int32_t best_window(const gstate *g, int32_t r0, int32_t r1, int32_t d, double *cost)
 {
-    double sum = 0, best = HUGE_VAL;
+    /* thr is what beats best: better() with its tolerance computed once
+     * per new best, not at every slot */
+    double sum = 0, best = HUGE_VAL, thr = HUGE_VAL;
     int bad = 0;
     int32_t bs = -1;
     const double *mc = g->mc;
@@ -1267,8 +1269,9 @@ static int32_t best_window(const gstate *g, int32_t r0, int32_t r1, int32_t d, d
         }
         /* a tolerance keeps float drift of the running sum from breaking
          * ties: equal costs keep the earliest start */
-        if (t - r0 + 1 >= d && !bad && better(sum, best)) {
+        if (t - r0 + 1 >= d && !bad && sum < thr) {
             best = sum;
+            thr = best - 1e-9 * fabs(best) - 1e-12;
             bs = t - d + 1;
         }
     }
@@ -1751,6 +1754,11 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
     radix_sort(ord, tmp, N, T + 1 < 255 ? 5 : T + 1 < 65535 ? 6 : 8);
     for (size_t oi = 0; oi < N; oi++) {
         const size_t j = ord[oi].idx;
+#if defined(__GNUC__)
+        /* jobs are visited in sorted order, i.e. at random in memory */
+        if (oi + 8 < N)
+            __builtin_prefetch(&p->jobs[ord[oi + 8].idx]);
+#endif
         if (ord[oi].slack < 0) {
             zp_sched_result_reject(r, j, ZP_SCHED_WINDOW);
             continue;

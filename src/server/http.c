@@ -1059,6 +1059,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's format string: printf-checked at its call sites there */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512], q[600];

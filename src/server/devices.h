@@ -59,7 +59,7 @@ typedef struct zs_point {
     /* MQTT */
     char field[64];         /* JSON field in the payload ("" = plain number) */
     /* SunSpec */
-    int sunspec_na;         /* 1: the SunSpec "not implemented" raw value (0x8000
+    int sunspec_na;         /* 1: the SunSpec N/A sentinel raw value (0x8000
                                int16, 0xFFFF uint16, 0 acc32) yields no reading */
 } zs_point;
 
@@ -145,7 +145,7 @@ int zs_reg_count(zs_reg_type t);
 /* Engineering value of a point from its raw registers (regs[0], and regs[1]
  * for 32-bit types, in the order read) and its scale factor sf (0 when the
  * point has none): raw * scale * 10^sf. Returns 0, or -1 when the raw value
- * is SunSpec's "not implemented" (p->sunspec_na) or sf is (-32768). */
+ * is SunSpec's N/A sentinel (p->sunspec_na) or sf is (-32768). */
 int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *value);
 /* Inverse of zs_point_decode: value -> raw registers (rounded to the
  * nearest step). Returns the register count, or -1 when the value does not

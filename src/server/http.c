@@ -449,11 +449,7 @@ static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
     for (size_t i = 0; i < S->devs.n; i++) {
         const zs_device *d = &S->devs.dev[i];
         zs_dev_health hl;
-        memset(&hl, 0, sizeof hl);
-        if (d->kind == ZS_DEV_MODBUS && S->poller)
-            zs_poller_health(S->poller, i, &hl);
-        else if (d->kind == ZS_DEV_MQTT && S->mqtt)
-            zs_mqtt_health(S->mqtt, i, &hl);
+        zs_device_health(S, i, &hl);
         json_t *pts = json_array();
         int64_t newest = 0;
         for (size_t j = 0; j < d->npoints; j++) {
@@ -542,22 +538,14 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
                "# TYPE zeropark_device_state gauge\n");
     for (size_t i = 0; i < S->devs.n; i++) {
         zs_dev_health hl;
-        memset(&hl, 0, sizeof hl);
-        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
-            zs_poller_health(S->poller, i, &hl);
-        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
-            zs_mqtt_health(S->mqtt, i, &hl);
+        zs_device_health(S, i, &hl);
         fprintf(f, "zeropark_device_state{device=\"%s\"} %d\n", S->devs.dev[i].name, (int)hl.state);
     }
     fprintf(f, "# HELP zeropark_poll_errors_total Failed polls per device.\n"
                "# TYPE zeropark_poll_errors_total counter\n");
     for (size_t i = 0; i < S->devs.n; i++) {
         zs_dev_health hl;
-        memset(&hl, 0, sizeof hl);
-        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
-            zs_poller_health(S->poller, i, &hl);
-        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
-            zs_mqtt_health(S->mqtt, i, &hl);
+        zs_device_health(S, i, &hl);
         fprintf(f, "zeropark_poll_errors_total{device=\"%s\"} %llu\n", S->devs.dev[i].name,
                 (unsigned long long)hl.errors);
     }

@@ -271,17 +271,24 @@ static void control_start(zs_server *S)
     control_started = true;
 }
 
+bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out)
+{
+    memset(out, 0, sizeof *out);
+    if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
+        zs_poller_health(S->poller, i, out);
+    else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
+        zs_mqtt_health(S->mqtt, i, out);
+    else
+        return false;
+    return true;
+}
+
 /* Device health transitions become alerts. */
 static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
 {
     for (size_t i = 0; i < S->devs.n && i < nprev; i++) {
         zs_dev_health h;
-        memset(&h, 0, sizeof h);
-        if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
-            zs_poller_health(S->poller, i, &h);
-        else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
-            zs_mqtt_health(S->mqtt, i, &h);
-        else
+        if (!zs_device_health(S, i, &h))
             continue;
         if (h.state == prev[i])
             continue;

@@ -292,6 +292,10 @@ typedef struct zs_serve_opts {
 /* Run the daemon until SIGTERM/SIGINT. Returns an exit code (0 ok, 2 bad
  * input, 3 internal); messages on stderr. */
 int zs_serve_main(const zs_serve_opts *o);
+/* Health of device i of S->devs from its poller (Modbus) or MQTT client;
+ * false, with *out zeroed, for a device neither watches (HTTP push, or the
+ * source not running). */
+bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out);
 /* Build the /api/v1/info document (model read lock held by the caller). */
 zs_doc *zs_info_build(zs_server *S);
 

@@ -285,6 +285,15 @@ static void drop_connection(pdev *pd)
     pd->verified = 0;
 }
 
+/* A failed read or write: recorded in the health; the connection is dropped
+ * unless the device answered with a Modbus exception. */
+static void io_failed(pdev *pd, const char *what, int e)
+{
+    set_error(pd, what, e);
+    if (!is_exception(e))
+        drop_connection(pd);
+}
+
 /* Models that share a built-in map's layout: 101..103 inverters, 201..204
  * meters, 124 storage. */
 static int same_layout(int want, int got)
@@ -622,9 +631,7 @@ static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, s
     }
     if (modbus_read_registers(pd->mb, at, 26, m) != 26) {
         int e = errno;
-        set_error(pd, "read SunSpec 124", e);
-        if (!is_exception(e))
-            drop_connection(pd);
+        io_failed(pd, "read SunSpec 124", e);
         rc = ZP_EIO;
         if (err)
             snprintf(err, errsz, "device %s: reading its SunSpec 124 block at %d: %s", pd->d.name,
@@ -662,9 +669,7 @@ static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, s
     if (modbus_write_registers(pd->mb, at + S124_OUTWRTE, 2, rates) != 2 ||
         modbus_write_register(pd->mb, at + S124_STORCTL, mode) != 1) {
         int e = errno;
-        set_error(pd, "write SunSpec 124 controls", e);
-        if (!is_exception(e))
-            drop_connection(pd);
+        io_failed(pd, "write SunSpec 124 controls", e);
         rc = ZP_EIO;
         if (err)
             snprintf(err, errsz, "device %s: writing %.6g kW as SunSpec 124 controls: %s",
@@ -734,9 +739,7 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
         uint16_t r;
         if (modbus_read_registers(pd->mb, sp->sf_address, 1, &r) != 1) {
             int e = errno;
-            set_error(pd, "read setpoint scale factor", e);
-            if (!is_exception(e))
-                drop_connection(pd);
+            io_failed(pd, "read setpoint scale factor", e);
             rc = ZP_EIO;
             if (err)
                 snprintf(err, errsz, "device %s: reading the setpoint's scale factor at %d: %s",
@@ -777,9 +780,7 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
                       : modbus_write_registers(pd->mb, sp->address, nreg, regs);
     if (w == -1) {
         int e = errno;
-        set_error(pd, "write setpoint", e);
-        if (!is_exception(e))
-            drop_connection(pd);
+        io_failed(pd, "write setpoint", e);
         rc = ZP_EIO;
         if (err)
             snprintf(err, errsz, "device %s: writing %.6g kW to register %d: %s", pd->d.name, kw,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -50,31 +51,6 @@ static const char *const top_keys[] = {"listen", "db", "raw_db", "token", "repla
 static const char *const mqtt_keys[] = {"host", "port", "prefix", "client_id", "qos",
                                         "keepalive_s", "max_payload", NULL};
 
-/* Levenshtein distance, small strings. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la > 63 || lb > 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static int check_keys(json_t *obj, const char *const *keys, const char *where, const char *fname,
                       char *err, size_t errsz)
 {
@@ -86,7 +62,7 @@ static int check_keys(json_t *obj, const char *const *keys, const char *where, c
         for (i = 0; keys[i]; i++) {
             if (strcmp(keys[i], k) == 0)
                 break;
-            size_t d = edit_distance(k, keys[i]);
+            size_t d = zp__edit_distance(k, keys[i], 3);
             if (d < best) {
                 best = d;
                 near = keys[i];

@@ -130,19 +130,8 @@ int zs_time_text_parse(const char *s, size_t len, int32_t offset_min, int64_t *t
     }
     zp_time_t t;
     int32_t off;
-    if (zp_time_parse(s, len, offset_min, &t, &off) != ZP_OK) {
-        /* a date alone: its midnight */
-        if (len == 10 && s[4] == '-' && s[7] == '-') {
-            char b[32];
-            snprintf(b, sizeof b, "%.10sT00:00:00", s);
-            if (zp_time_parse(b, strlen(b), offset_min, &t, &off) == ZP_OK) {
-                *t_ms = t * 1000;
-                return 0;
-            }
-        }
-        return -1;
-    }
-    if (t < 0 || t > 4102444800LL)
+    /* zp_time_parse takes a date alone as its midnight */
+    if (zp_time_parse(s, len, offset_min, &t, &off) != ZP_OK || t < 0 || t > 4102444800LL)
         return -1;
     *t_ms = t * 1000;
     return 0;

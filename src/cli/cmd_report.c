@@ -91,11 +91,10 @@ static int run_year(const zp_model *m, const zp_sim_result *r)
 }
 
 /* The credits retired against (park, year) in the ledger at db: *doc gets
- * the ledger's answer, *o points into it (items and serial texts are
- * allocated here, freed by the caller). */
+ * the ledger's answer, *o points into it (*items and each item's serials
+ * text are allocated here, freed by the caller: *nitems of them). */
 static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year, json_t **doc,
-                        zp_report_offsets *o, zp_report_retirement **items, char ***serials,
-                        size_t *nitems)
+                        zp_report_offsets *o, zp_report_retirement **items, size_t *nitems)
 {
     zp_ledger *lg = NULL;
     json_t *args = json_pack("{s:s, s:i}", "park", park, "year", year);
@@ -108,9 +107,7 @@ static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year,
         return cli_fail("report", ctx, rc);
     json_t *list = json_object_get(*doc, "retirements");
     size_t n = json_array_size(list);
-    *items = calloc(n ? n : 1, sizeof **items);
-    *serials = calloc(n ? n : 1, sizeof **serials);
-    if (!*items || !*serials)
+    if (!(*items = calloc(n ? n : 1, sizeof **items)))
         return EXIT_INTERNAL;
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(list, i), *ser = json_object_get(e, "serials");
@@ -121,27 +118,20 @@ static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year,
         char *t = malloc(len);
         if (!t)
             return EXIT_INTERNAL;
-        size_t at = 0;
+        t[0] = 0;
         json_array_foreach(ser, k, sv)
         {
-            const char *one = json_is_string(sv) ? json_string_value(sv) : "?";
-            size_t n1 = strlen(one);
-            if (k) {
-                memcpy(t + at, ", ", 2);
-                at += 2;
-            }
-            memcpy(t + at, one, n1);
-            at += n1;
+            if (k)
+                strcat(t, ", ");
+            strcat(t, json_is_string(sv) ? json_string_value(sv) : "?");
         }
-        t[at] = 0;
-        (*serials)[i] = t;
-        (*nitems)++;
         (*items)[i] = (zp_report_retirement){
             json_integer_value(json_object_get(e, "retirement")),
             json_integer_value(json_object_get(e, "qty")),
             json_string_value(json_object_get(e, "project")),
             json_string_value(json_object_get(e, "beneficiary")),
             json_string_value(json_object_get(e, "purpose")), t};
+        (*nitems)++;
     }
     *o = (zp_report_offsets){json_string_value(json_object_get(*doc, "park")), year,
                              json_integer_value(json_object_get(*doc, "retired_t")), *items, n};
@@ -210,7 +200,6 @@ static int run(int argc, char **argv)
     size_t html_len = 0, csv_len = 0;
     json_t *doc = NULL, *offs = NULL;
     zp_report_retirement *items = NULL;
-    char **serials = NULL;
     size_t nitems = 0;
     zp_report_offsets ofs;
     int exit_code = EXIT_OK;
@@ -248,7 +237,7 @@ static int run(int argc, char **argv)
     if (credits_db &&
         (exit_code = load_offsets(ctx, credits_db, credits_park ? credits_park : m->name,
                                   credits_year ? (int)credits_year : run_year(m, r), &offs, &ofs,
-                                  &items, &serials, &nitems)) != EXIT_OK)
+                                  &items, &nitems)) != EXIT_OK)
         goto out;
     if (credits_db)
         ro.offsets = &ofs;
@@ -302,8 +291,7 @@ static int run(int argc, char **argv)
     }
 out:
     for (size_t i = 0; i < nitems; i++)
-        free(serials[i]);
-    free(serials);
+        free((char *)items[i].serials);
     free(items);
     json_decref(offs);
     json_decref(doc);

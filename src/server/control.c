@@ -32,12 +32,6 @@
 #define MAX_STORAGE 16
 #define HIST_H 24
 
-static int64_t fdiv(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
 /* The model-period instant with the same local calendar date and time as
@@ -47,8 +41,8 @@ static int64_t model_time(const zp_model *m, int64_t t)
     const int64_t offs = (int64_t)m->utc_offset_min * 60, step = (int64_t)m->step_min * 60;
     int64_t ys, y;
     unsigned mo, d, mo0, d0;
-    zp_civil_from_days(fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
-    int64_t days = fdiv(t + offs, 86400), sod = t + offs - days * 86400;
+    zp_civil_from_days(zs_fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
+    int64_t days = zs_fdiv(t + offs, 86400), sod = t + offs - days * 86400;
     zp_civil_from_days(days, &y, &mo, &d);
     if (mo == 2 && d == 29)
         d = 28;
@@ -58,7 +52,7 @@ static int64_t model_time(const zp_model *m, int64_t t)
     int64_t span = m->end - m->start;
     if (at < m->start || at >= m->end)
         at = m->start + ((at - m->start) % span + span) % span;
-    at = m->start + fdiv(at - m->start, step) * step;
+    at = m->start + zs_fdiv(at - m->start, step) * step;
     if (at >= m->end)
         at = m->end - step;
     return at;
@@ -205,7 +199,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     if (h < 1)
         h = 1;
     const size_t n = hist + h;
-    int64_t t0 = fdiv(now, step) * step - (int64_t)hist * step;
+    int64_t t0 = zs_fdiv(now, step) * step - (int64_t)hist * step;
     int rc = -1;
     zp_ctx *ctx = S->cctx;
     double *pvh = calloc(n, sizeof *pvh), *windh = calloc(n, sizeof *windh), *loadh = calloc(n, sizeof *loadh);
@@ -495,7 +489,7 @@ void zs_control_run(zs_server *S)
                   : s > m->storage[i].soc_max ? m->storage[i].soc_max : s;
     }
     bool stale = !L.oldest_ms || now_ms - L.oldest_ms > (int64_t)S->cfg.stale_s * 1000;
-    int64_t at_model = model_time(m, fdiv(now, step) * step);
+    int64_t at_model = model_time(m, zs_fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);
     if (!S->cpark &&
@@ -558,7 +552,7 @@ void zs_control_run(zs_server *S)
     /* the /plan document */
     char tb[ZP_TIME_BUFSIZE];
     json_t *steps = json_array();
-    int64_t t0 = fdiv(now, step) * step;
+    int64_t t0 = zs_fdiv(now, step) * step;
     for (size_t i = 0; !failed && i < p.h; i++)
         json_array_append_new(
             steps, json_pack("{ss sf sf sf sf so sf sf sf sf}", "t", zp_time_format(t0 + (int64_t)i * step, off, tb),

@@ -206,12 +206,6 @@ static int query_time(struct MHD_Connection *c, const char *key, int32_t off, in
     return 0;
 }
 
-static int64_t fdiv(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* ---- endpoints ----------------------------------------------------------- */
 
 static void add_series_list(json_t *arr, zp_store *st, zp_ctx *ctx, int32_t off)
@@ -289,12 +283,12 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     int64_t now = zs_now_ms() / 1000;
     int64_t offs = (int64_t)off * 60;
     if (!gt)
-        to = (fdiv(now + offs, step) + 1) * step - offs;
+        to = (zs_fdiv(now + offs, step) + 1) * step - offs;
     if (!gf)
         from = to - 86400;
     /* align to the step grid of the park's local time */
-    from = fdiv(from + offs, step) * step - offs;
-    to = -fdiv(-(to + offs), step) * step - offs;
+    from = zs_fdiv(from + offs, step) * step - offs;
+    to = -zs_fdiv(-(to + offs), step) * step - offs;
     if (to <= from) {
         json_decref(unit);
         return send_error(h, c, 400, "bad_request", "to must be after from");
@@ -382,7 +376,7 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     if (!gf) {
         int64_t y;
         unsigned mo, d;
-        zp_civil_from_days(fdiv(now + offs, 86400), &y, &mo, &d);
+        zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
         from = zp_days_from_civil(y, 1, 1) * 86400 - offs;
     }
     zp_store *st = tls_store(h, t, true);

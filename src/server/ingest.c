@@ -634,12 +634,6 @@ static int cmp_qent(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static meter *meter_get(zs_ingest *in, const char *name)
 {
     for (size_t i = 0; i < in->nmeters; i++)
@@ -810,10 +804,10 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
     for (size_t i = 0; ok && i < n;) {
         size_t j = i + 1;
         while (j < n && b[j].id == b[i].id &&
-               floor_div(b[j].t_ms, 1000 * step) - floor_div(b[j - 1].t_ms, 1000 * step) <=
+               zs_fdiv(b[j].t_ms, 1000 * step) - zs_fdiv(b[j - 1].t_ms, 1000 * step) <=
                    SEGMENT_GAP_STEPS)
             j++;
-        int64_t k0 = floor_div(b[i].t_ms, 1000 * step), k1 = floor_div(b[j - 1].t_ms, 1000 * step);
+        int64_t k0 = zs_fdiv(b[i].t_ms, 1000 * step), k1 = zs_fdiv(b[j - 1].t_ms, 1000 * step);
         sentry *e = ent(in, b[i].id);
         zp_series *s = NULL;
         zp_series_kind kind = strcmp(e->unit, "kW") == 0 ? ZP_SERIES_POWER : ZP_SERIES_INTENSITY;
@@ -841,7 +835,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         for (size_t x = 0; x < s->len; x++)
             s->v[x] = NAN;
         for (size_t x = i; x < j; x++)
-            s->v[floor_div(b[x].t_ms, 1000 * step) - k0] = b[x].v;
+            s->v[zs_fdiv(b[x].t_ms, 1000 * step) - k0] = b[x].v;
         ord[nseg] = nseg && i > 0 && b[i - 1].id == b[i].id ? ord[nseg - 1] + 1 : 0;
         if (ord[nseg] > maxord)
             maxord = ord[nseg];
@@ -854,7 +848,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
                 for (size_t c = 0; c < m->nc; c++)
                     if (m->c[c].id == b[i].id) {
                         for (size_t x = i; x < j; x++)
-                            touch(m, floor_div(b[x].t_ms, 1000 * A) * A);
+                            touch(m, zs_fdiv(b[x].t_ms, 1000 * A) * A);
                         break;
                     }
             }

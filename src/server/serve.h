@@ -300,6 +300,12 @@ bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out);
 zs_doc *zs_info_build(zs_server *S);
 
 int64_t zs_now_ms(void);
+/* a / b rounded toward minus infinity (times before 1970, negative offsets). */
+static inline int64_t zs_fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
 /* Format Unix ms at the offset (ISO-8601, seconds). */
 char *zs_time_fmt(int64_t t_ms, int32_t offset_min, char *buf);
 

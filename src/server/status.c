@@ -16,12 +16,6 @@
 
 static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
-static int64_t fdiv(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* The park store, read-only, for the main thread. */
 static zp_store *main_store(zs_server *S)
 {
@@ -110,8 +104,8 @@ void zs_status_refresh(zs_server *S, bool year_too)
         }
 
     /* today: local midnight to the end of the last complete accounting step */
-    int64_t midnight = fdiv(now + offs, 86400) * 86400 - offs;
-    int64_t done = fdiv(now, A) * A;
+    int64_t midnight = zs_fdiv(now + offs, 86400) * 86400 - offs;
+    int64_t done = zs_fdiv(now, A) * A;
     zp_acct_result *r = account(S, m, midnight, done);
     const zp_acct_totals *T = r ? &r->total : NULL;
     double cons = T ? T->consumption_kwh : 0;
@@ -138,7 +132,7 @@ void zs_status_refresh(zs_server *S, bool year_too)
     if (year_too || !S->year_known) {
         int64_t y;
         unsigned mo, d;
-        zp_civil_from_days(fdiv(now + offs, 86400), &y, &mo, &d);
+        zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
         int64_t jan1 = zp_days_from_civil(y, 1, 1) * 86400 - offs;
         zp_acct_result *ry = account(S, m, jan1, done);
         S->year_emissions_t = ry ? ry->total.total_market_t : 0;

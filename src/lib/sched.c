@@ -1438,24 +1438,37 @@ static int32_t best_place(gstate *g, size_t j, int32_t *sorder, int32_t *bestpic
     return bsite;
 }
 
+/* Add P kW (negative: remove) at site in slots [start, start + d). */
+static void add_run(gstate *g, int32_t site, int32_t start, int32_t d, double P)
+{
+    double *L = g->load + (size_t)site * g->T;
+    for (int32_t t = start; t < start + d; t++)
+        L[t] += P;
+}
+
+/* Add P kW (negative: remove) at site in the n slots sl. */
+static void add_slots(gstate *g, int32_t site, const int32_t *sl, size_t n, double P)
+{
+    double *L = g->load + (size_t)site * g->T;
+    for (size_t k = 0; k < n; k++)
+        L[sl[k]] += P;
+}
+
 /* Record job j at site with gp (from best_place) and add its load. */
 static zp_status put(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, int32_t site,
                      const gplace *gp, const int32_t *bestpick)
 {
     const zp_sched_job *jb = &g->p->jobs[j];
-    double *L = g->load + (size_t)site * g->T;
     const int32_t bn = gp->n;
     if (bn == 0 || (bestpick[bn - 1] - bestpick[0] == bn - 1)) {
         zp_sched_result_place(r, j, site, gp->start);
-        for (int32_t t = gp->start; t < gp->start + jb->duration; t++)
-            L[t] += jb->power_kw;
+        add_run(g, site, gp->start, jb->duration, jb->power_kw);
         return ZP_OK;
     }
     zp_status rc = zp_sched_result_place_slots(ctx, r, j, site, bestpick, (size_t)bn);
     if (rc)
         return rc;
-    for (int32_t q = 0; q < bn; q++)
-        L[bestpick[q]] += jb->power_kw;
+    add_slots(g, site, bestpick, (size_t)bn, jb->power_kw);
     return ZP_OK;
 }
 
@@ -1500,9 +1513,7 @@ static void load_job(gstate *g, const zp_sched_result *r, size_t j, double sign,
     if (pl->site < 0)
         return;
     size_t n = zp_sched_result_job_slots(g->p, r, j, buf);
-    double *L = g->load + (size_t)pl->site * g->T;
-    for (size_t k = 0; k < n; k++)
-        L[buf[k]] += sign * g->p->jobs[j].power_kw;
+    add_slots(g, pl->site, buf, n, sign * g->p->jobs[j].power_kw);
 }
 
 /* Objective of the loads in g: grid energy after on-site green supply,
@@ -1650,8 +1661,7 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
         }
         if (fits) {
             zp_sched_result_place(r, j, (int32_t)s, st);
-            for (int32_t t = st; t < st + d; t++)
-                L[t] += jb->power_kw;
+            add_run(g, (int32_t)s, st, d, jb->power_kw);
             size_t back = 0;
             for (; back < out; back++) {
                 gplace gp;
@@ -1669,8 +1679,7 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
             /* undo: the ones put back, the job, then restore the others */
             for (size_t k = 0; k < back; k++)
                 load_job(g, r, taken[k].j, -1, buf);
-            for (int32_t t = st; t < st + d; t++)
-                L[t] -= jb->power_kw;
+            add_run(g, (int32_t)s, st, d, -jb->power_kw);
             zp_sched_result_reject(r, j, ZP_SCHED_CAPACITY);
         }
         for (size_t k = 0; k < out; k++) {
@@ -1823,9 +1832,7 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
             size_t n = 0;
             if (pl.site >= 0) {
                 n = zp_sched_result_job_slots(p, r, j, g.pick);
-                double *L = g.load + (size_t)pl.site * T;
-                for (size_t k = 0; k < n; k++)
-                    L[g.pick[k]] -= jb->power_kw;
+                add_slots(&g, pl.site, g.pick, n, -jb->power_kw);
                 marginal(&g, (size_t)pl.site, jb->power_kw, g.pick[0], g.pick[n - 1] + 1);
                 cur = 0;
                 for (size_t k = 0; k < n; k++)
@@ -1847,12 +1854,9 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
              * out of the way, if the whole objective falls (small problems) */
             int ok = 0;
             if (eject && repair_work < ((uint64_t)1 << 24)) {
-                double *L = g.load + (size_t)pl.site * T;
-                for (size_t k = 0; k < n; k++)
-                    L[curslots[k]] += jb->power_kw;
+                add_slots(&g, pl.site, curslots, n, jb->power_kw);
                 const double before = total_objective(&g);
-                for (size_t k = 0; k < n; k++)
-                    L[curslots[k]] -= jb->power_kw;
+                add_slots(&g, pl.site, curslots, n, -jb->power_kw);
                 r->place[j].site = -1;
                 if ((rc = repair(ctx, &g, r, j, sorder, bestpick, g.pick, &before, cur, &ok,
                                  &repair_work)))
@@ -1863,9 +1867,7 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
             if (ok) {
                 moved++;
             } else {
-                double *L = g.load + (size_t)pl.site * T;
-                for (size_t k = 0; k < n; k++)
-                    L[curslots[k]] += jb->power_kw;
+                add_slots(&g, pl.site, curslots, n, jb->power_kw);
             }
         }
         r->improve_passes = pass + 1;

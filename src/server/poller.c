@@ -608,6 +608,17 @@ static void count_write(pdev *pd, zp_status rc)
     pthread_mutex_unlock(&pd->mu);
 }
 
+/* ensure_connected for a setpoint write (pd->io held), saying why in err. */
+static int connect_for_write(pdev *pd, char *err, size_t errsz)
+{
+    if (ensure_connected(pd) == 0)
+        return 0;
+    if (err)
+        snprintf(err, errsz, "device %s: cannot connect to %s:%d", pd->d.name, pd->d.host,
+                 pd->d.port);
+    return -1;
+}
+
 /* SunSpec 124 storage controls (offsets from the model ID register). */
 enum { S124_STORCTL = 5, S124_WCHAMAX = 2, S124_OUTWRTE = 12, S124_INWRTE = 13,
        S124_WCHAMAX_SF = 18, S124_RTE_SF = 25 };
@@ -622,11 +633,8 @@ static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, s
     int at = pd->d.base_address + ZS_SUNSPEC_MODEL_AT;
     kw = fmin(pd->d.setpoint_max_kw, fmax(pd->d.setpoint_min_kw, kw));
     pthread_mutex_lock(&pd->io);
-    if (ensure_connected(pd) != 0) {
+    if (connect_for_write(pd, err, errsz) != 0) {
         rc = ZP_EIO;
-        if (err)
-            snprintf(err, errsz, "device %s: cannot connect to %s:%d", pd->d.name, pd->d.host,
-                     pd->d.port);
         goto out;
     }
     if (modbus_read_registers(pd->mb, at, 26, m) != 26) {
@@ -728,11 +736,8 @@ zp_status zs_poller_write_setpoint(zs_poller *P, const char *storage, double kw,
 
     zp_status rc = ZP_OK;
     pthread_mutex_lock(&pd->io);
-    if (ensure_connected(pd) != 0) {
+    if (connect_for_write(pd, err, errsz) != 0) {
         rc = ZP_EIO;
-        if (err)
-            snprintf(err, errsz, "device %s: cannot connect to %s:%d", pd->d.name, pd->d.host,
-                     pd->d.port);
         goto out;
     }
     if (sp->sf_address >= 0) {

@@ -32,8 +32,6 @@
 #define MAX_STORAGE 16
 #define HIST_H 24
 
-static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
-
 /* The model-period instant with the same local calendar date and time as
  * t (the model's year), on the model's step grid. */
 static int64_t model_time(const zp_model *m, int64_t t)
@@ -557,7 +555,7 @@ void zs_control_run(zs_server *S)
         json_array_append_new(
             steps, json_pack("{ss sf sf sf sf so sf sf sf sf}", "t", zp_time_format(t0 + (int64_t)i * step, off, tb),
                              "pv_kw", p.pv[i], "wind_kw", p.wind[i], "load_kw", p.load[i], "battery_kw",
-                             p.bat[i], "soc", num_or_null(p.soc[i]), "grid_import_kw", p.imp[i],
+                             p.bat[i], "soc", zs_json_num(p.soc[i]), "grid_import_kw", p.imp[i],
                              "grid_export_kw", p.exp[i], "pv_forecast_kw", p.pv[i], "load_forecast_kw",
                              p.load[i]));
     json_t *sps = json_array();
@@ -565,7 +563,7 @@ void zs_control_run(zs_server *S)
         json_array_append_new(
             sps, json_pack("{ss so sf so sb sb so}", "storage", recs[i].storage, "device",
                            recs[i].device[0] ? json_string(recs[i].device) : json_null(), "requested_kw",
-                           recs[i].requested, "applied_kw", num_or_null(recs[i].applied), "clamped",
+                           recs[i].requested, "applied_kw", zs_json_num(recs[i].applied), "clamped",
                            recs[i].clamped, "ok", recs[i].ok, "error",
                            recs[i].error[0] ? json_string(recs[i].error) : json_null()));
     /* actuals: the last 24 h of the meters at the model's step */
@@ -589,8 +587,8 @@ void zs_control_run(zs_server *S)
             if (!isnan(apv[i]) || !isnan(aload[i]) || !isnan(agrid[i]))
                 json_array_append_new(act, json_pack("{ss so so so so}", "t",
                                                      zp_time_format(a0 + (int64_t)i * step, off, tb), "pv_kw",
-                                                     num_or_null(apv[i]), "load_kw", num_or_null(aload[i]),
-                                                     "grid_kw", num_or_null(agrid[i]), "soc", num_or_null(asoc[i])));
+                                                     zs_json_num(apv[i]), "load_kw", zs_json_num(aload[i]),
+                                                     "grid_kw", zs_json_num(agrid[i]), "soc", zs_json_num(asoc[i])));
     }
     free(asoc);
     free(apv);

@@ -20,6 +20,7 @@
 #define ZEROPARK_SERVER_SERVE_H
 
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -300,6 +301,8 @@ bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out);
 zs_doc *zs_info_build(zs_server *S);
 
 int64_t zs_now_ms(void);
+/* x as a JSON number, or null when not finite. */
+static inline json_t *zs_json_num(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 /* a / b rounded toward minus infinity (times before 1970, negative offsets). */
 static inline int64_t zs_fdiv(int64_t a, int64_t b)
 {

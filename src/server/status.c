@@ -14,8 +14,6 @@
 
 #include "serve.h"
 
-static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
-
 /* The park store, read-only, for the main thread. */
 static zp_store *main_store(zs_server *S)
 {
@@ -125,7 +123,7 @@ void zs_status_refresh(zs_server *S, bool year_too)
         T ? T->scope2_market_t * 1000 : 0.0, "green_share", "hourly_matched",
         r && isfinite(r->green_share_hourly_pct) ? r->green_share_hourly_pct / 100 : 0.0,
         "volumetric", r && isfinite(r->green_share_volumetric_pct) ? r->green_share_volumetric_pct / 100 : 0.0,
-        "self_sufficiency", ss, "pue", num_or_null(r ? r->pue : NAN));
+        "self_sufficiency", ss, "pue", zs_json_num(r ? r->pue : NAN));
     zp_acct_result_free(S->ctx, r);
 
     /* year to date */
@@ -147,8 +145,8 @@ void zs_status_refresh(zs_server *S, bool year_too)
     json_t *doc = json_pack("{ss so so so s{sfsoso} ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),
                             "flows_kw", flows, "soc", sw > 0 ? json_real(se / sw) : json_null(), "today",
                             today, "year", "emissions_t", S->year_emissions_t, "budget_t",
-                            num_or_null(m->targets.max_emissions_t), "projected_t",
-                            num_or_null(S->year_projected_t), "mode",
+                            zs_json_num(m->targets.max_emissions_t), "projected_t",
+                            zs_json_num(S->year_projected_t), "mode",
                             zs_mode_name((zs_mode)atomic_load(&S->mode)), "alerts_active",
                             (json_int_t)zs_alerts_active(), "stale", stale);
     zs_doc *info = zs_info_build(S);

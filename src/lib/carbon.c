@@ -2656,27 +2656,19 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         return zp__error(ctx, ZP_EDATA,
                          "no meter found: name columns ROLE[.ASSET]_UNIT, e.g. grid_import_kw, "
                          "pv.roof_kwh, load.factory_mwh (docs/methodology.md \"Meter names\")");
-    zp_time_t start = INT64_MIN, end = INT64_MAX;
+    /* The meters' common span; for live data (fill_gaps) their union, a
+     * meter that started later or stopped earlier having gaps there. */
+    const int uni = o->fill_gaps;
+    zp_time_t start = uni ? INT64_MAX : INT64_MIN, end = uni ? INT64_MIN : INT64_MAX;
     int32_t step = 0;
     for (size_t i = 0; i < np; i++) {
-        if (p[i].s->start > start)
-            start = p[i].s->start;
-        if (zp_series_end(p[i].s) < end)
-            end = zp_series_end(p[i].s);
+        zp_time_t s0 = p[i].s->start, s1 = zp_series_end(p[i].s);
+        if (uni ? s0 < start : s0 > start)
+            start = s0;
+        if (uni ? s1 > end : s1 < end)
+            end = s1;
         if (p[i].s->step_s > step)
             step = p[i].s->step_s;
-    }
-    if (o->fill_gaps) {
-        /* live data: the union of the meters' spans; a meter that started
-         * later or stopped earlier has gaps there */
-        start = INT64_MAX;
-        end = INT64_MIN;
-        for (size_t i = 0; i < np; i++) {
-            if (p[i].s->start < start)
-                start = p[i].s->start;
-            if (zp_series_end(p[i].s) > end)
-                end = zp_series_end(p[i].s);
-        }
     }
     if (from && from > start)
         start = from;

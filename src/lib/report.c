@@ -2108,48 +2108,18 @@ static zp_status rep_finish(rep *p, char **text, size_t *len)
     return ZP_OK;
 }
 
-zp_status zp_report_html(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
-                         const struct zp_acct_result *acct, const zp_report_opts *opts, char **html,
-                         size_t *len)
+/* The monthly table as CSV. */
+static void csv_body(rep *p)
 {
-    if (!ctx || !html)
-        return ZP_EINVAL;
-    *html = NULL;
-    zp_report_opts defaults;
-    zp_report_opts_init(&defaults);
-    rep p;
-    zp_status rc = rep_init(&p, ctx, m, r, acct, opts ? opts : &defaults, 1);
-    if (rc)
-        goto out;
-    page(&p, opts ? opts : &defaults);
-    rc = rep_finish(&p, html, len);
-out:
-    rep_free(&p);
-    return rc;
-}
-
-zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
-                        const struct zp_acct_result *acct, const zp_report_opts *opts, char **csv,
-                        size_t *len)
-{
-    if (!ctx || !csv)
-        return ZP_EINVAL;
-    *csv = NULL;
-    zp_report_opts defaults;
-    zp_report_opts_init(&defaults);
-    rep p;
-    zp_status rc = rep_init(&p, ctx, m, r, acct, opts ? opts : &defaults, 0);
-    if (rc)
-        goto out;
-    sbuf *b = &p.b;
+    sbuf *b = &p->b;
     sb_puts(b, "month,scope1_t,scope2_location_t,scope2_market_t,total_location_t,total_market_t,"
                "pv_kwh,wind_kwh,storage_charge_kwh,storage_discharge_kwh,grid_import_kwh,"
                "grid_export_kwh,consumption_kwh,cfe_kwh,green_share_hourly_pct,dc_it_kwh,"
                "dc_facility_kwh,pue,energy_tce_calorific,energy_tce_equal_value\n");
-    for (size_t i = 0; i < p.nmonths; i++) {
-        const zp_acct_totals *x = &p.months[i];
+    for (size_t i = 0; i < p->nmonths; i++) {
+        const zp_acct_totals *x = &p->months[i];
         char day[16];
-        date_label(day, sizeof day, local_day(x->start, p.off));
+        date_label(day, sizeof day, local_day(x->start, p->off));
         day[7] = '\0'; /* YYYY-MM */
         const double v[] = {x->scope1_t, x->scope2_location_t, x->scope2_market_t, x->total_location_t,
                             x->total_market_t, x->pv_kwh, x->wind_kwh, x->storage_charge_kwh,
@@ -2166,8 +2136,43 @@ zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
         }
         sb_puts(b, "\n");
     }
-    rc = rep_finish(&p, csv, len);
-out:
+}
+
+/* One report text (html: the page, else the monthly CSV) into *text. */
+static zp_status report_text(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                             const struct zp_acct_result *acct, const zp_report_opts *opts,
+                             int html, char **text, size_t *len)
+{
+    if (!ctx || !text)
+        return ZP_EINVAL;
+    *text = NULL;
+    zp_report_opts defaults;
+    zp_report_opts_init(&defaults);
+    if (!opts)
+        opts = &defaults;
+    rep p;
+    zp_status rc = rep_init(&p, ctx, m, r, acct, opts, html);
+    if (!rc) {
+        if (html)
+            page(&p, opts);
+        else
+            csv_body(&p);
+        rc = rep_finish(&p, text, len);
+    }
     rep_free(&p);
     return rc;
+}
+
+zp_status zp_report_html(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                         const struct zp_acct_result *acct, const zp_report_opts *opts, char **html,
+                         size_t *len)
+{
+    return report_text(ctx, m, r, acct, opts, 1, html, len);
+}
+
+zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                        const struct zp_acct_result *acct, const zp_report_opts *opts, char **csv,
+                        size_t *len)
+{
+    return report_text(ctx, m, r, acct, opts, 0, csv, len);
 }

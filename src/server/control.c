@@ -486,7 +486,7 @@ void zs_control_run(zs_server *S)
         soc0[i] = s < m->storage[i].soc_min ? m->storage[i].soc_min
                   : s > m->storage[i].soc_max ? m->storage[i].soc_max : s;
     }
-    bool stale = !L.oldest_ms || now_ms - L.oldest_ms > (int64_t)S->cfg.stale_s * 1000;
+    bool stale = zs_live_stale(&L, now_ms, S->cfg.stale_s);
     int64_t at_model = model_time(m, zs_fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);

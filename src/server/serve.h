@@ -191,6 +191,12 @@ typedef struct zs_live {
     size_t nsoc;
 } zs_live;
 void zs_ingest_live(zs_ingest *in, const zp_model *m, zs_live *out);
+/* Stale live data (safe mode, /status): nothing fed yet, or the stalest
+ * fed quantity older than stale_s. */
+static inline bool zs_live_stale(const zs_live *L, int64_t now_ms, int64_t stale_s)
+{
+    return !L->oldest_ms || now_ms - L->oldest_ms > stale_s * 1000;
+}
 
 /* ---- status.c ------------------------------------------------------------- */
 typedef struct zs_server zs_server;

@@ -139,7 +139,7 @@ void zs_status_refresh(zs_server *S, bool year_too)
         carbon_alerts(ry);
         zp_acct_result_free(S->ctx, ry);
     }
-    bool stale = !L.oldest_ms || now_ms - L.oldest_ms > (int64_t)S->cfg.stale_s * 1000;
+    bool stale = zs_live_stale(&L, now_ms, S->cfg.stale_s);
     atomic_store(&S->stale, stale);
     char tb[ZP_TIME_BUFSIZE];
     json_t *doc = json_pack("{ss so so so s{sfsoso} ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),

@@ -1164,6 +1164,21 @@ static void sort_slots(int32_t *a, int32_t n)
     }
 }
 
+/* The job's window [*r0, *r1) clipped to the horizon of T slots. */
+static void job_window(const zp_sched_job *jb, size_t T, int32_t *r0, int32_t *r1)
+{
+    *r0 = jb->release > 0 ? jb->release : 0;
+    *r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+}
+
+/* Slots to spare in the clipped window; < 0 when the job cannot fit. */
+static int64_t job_slack(const zp_sched_job *jb, size_t T)
+{
+    int32_t r0, r1;
+    job_window(jb, T, &r0, &r1);
+    return (int64_t)r1 - r0 - jb->duration;
+}
+
 typedef struct gstate {
     const zp_sched_problem *p;
     size_t T;
@@ -1359,8 +1374,8 @@ static int32_t best_place(gstate *g, size_t j, int32_t *sorder, int32_t *bestpic
     const zp_sched_problem *p = g->p;
     const size_t S = p->nsites, T = g->T;
     const zp_sched_job *jb = &p->jobs[j];
-    const int32_t r0 = jb->release > 0 ? jb->release : 0;
-    const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+    int32_t r0, r1;
+    job_window(jb, T, &r0, &r1);
     const int32_t d = jb->duration;
     const int32_t m = jb->min_chunk < d ? jb->min_chunk : d;
     const int split = jb->preemptible && m < d && r1 - r0 > d;
@@ -1551,8 +1566,8 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
     const zp_sched_problem *p = g->p;
     const size_t S = p->nsites, T = g->T, N = p->njobs;
     const zp_sched_job *jb = &p->jobs[j];
-    const int32_t r0 = jb->release > 0 ? jb->release : 0;
-    const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+    int32_t r0, r1;
+    job_window(jb, T, &r0, &r1);
     const int32_t d = jb->duration;
     const int improve = obj_before != NULL;
     *placed = 0;
@@ -1740,9 +1755,7 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
     /* Tight jobs first (they have the fewest options), then big ones. */
     for (size_t j = 0; j < N; j++) {
         const zp_sched_job *jb = &p->jobs[j];
-        int64_t lo = jb->release > 0 ? jb->release : 0;
-        int64_t hi = jb->deadline < (int64_t)T ? jb->deadline : (int64_t)T;
-        int64_t slack = hi - lo - jb->duration;
+        const int64_t slack = job_slack(jb, T);
         /* slack < 0 (window) sorts first; the horizon caps it at T */
         int32_t sl = slack < -1 ? -1 : (int32_t)slack;
         float e = (float)(jb->power_kw * jb->duration);
@@ -1800,12 +1813,10 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
             goto out;
         }
         for (size_t k = 0; k < N; k++) {
-            const zp_sched_job *kb = &p->jobs[k];
             int32_t ns = 0;
             for (size_t s2 = 0; s2 < S; s2++)
                 ns += zp_sched_site_allowed(p, k, s2) != 0;
-            int64_t k1 = kb->deadline < (int64_t)T ? kb->deadline : (int64_t)T;
-            int64_t slack = k1 - (kb->release > 0 ? kb->release : 0) - kb->duration;
+            const int64_t slack = job_slack(&p->jobs[k], T);
             g.freedom[k] = ns * (int32_t)(slack < 0 ? 0 : slack + 1);
         }
     }
@@ -1979,8 +1990,8 @@ zp_status zp_sched_baseline_run(zp_ctx *ctx, const zp_sched_problem *p, const zp
     for (size_t oi = 0; oi < N; oi++) {
         const size_t j = ord[oi];
         const zp_sched_job *jb = &p->jobs[j];
-        const int32_t r0 = jb->release > 0 ? jb->release : 0;
-        const int32_t r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+        int32_t r0, r1;
+        job_window(jb, T, &r0, &r1);
         const int32_t d = jb->duration;
         if ((int64_t)r1 - r0 < d) {
             zp_sched_result_reject(r, j, ZP_SCHED_WINDOW);

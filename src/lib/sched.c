@@ -2232,6 +2232,23 @@ static zp_status park_slot_min(zp_ctx *ctx, const zp_sched_problem *p, const zp_
     return ZP_OK;
 }
 
+/* What both park couplings start with: site s's park model loaded, its
+ * path (for messages; the caller frees it) and the slot length. */
+static zp_status park_open(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_site *ps,
+                           const char *sites_path, char **path, int32_t *slot_min, zp_model **m)
+{
+    *path = NULL;
+    *m = NULL;
+    if (!ps->park_model)
+        return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
+    if (!(*path = park_model_path(ctx, ps, sites_path)))
+        return zp__nomem(ctx);
+    zp_status rc = park_slot_min(ctx, p, ps, slot_min);
+    if (!rc)
+        rc = zp_model_load_file(ctx, *path, 0, m);
+    return rc;
+}
+
 zp_status zp_sched_site_use_park(zp_ctx *ctx, zp_sched_problem *p, size_t s,
                                  const char *sites_path, zp_sched_park_info *info)
 {
@@ -2239,15 +2256,9 @@ zp_status zp_sched_site_use_park(zp_ctx *ctx, zp_sched_problem *p, size_t s,
     zp_model *m = NULL;
     zp_sim_result *r = NULL;
     char *path = NULL;
-    zp_status rc = ZP_OK;
-    if (!ps->park_model)
-        return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
-    if (!(path = park_model_path(ctx, ps, sites_path)))
-        return zp__nomem(ctx);
     int32_t slot_min = 0;
-    if ((rc = park_slot_min(ctx, p, ps, &slot_min)))
-        goto out;
-    if ((rc = zp_model_load_file(ctx, path, 0, &m)))
+    zp_status rc = park_open(ctx, p, ps, sites_path, &path, &slot_min, &m);
+    if (rc)
         goto out;
     zp_sim_opts so;
     zp_sim_opts_init(&so);
@@ -2295,17 +2306,13 @@ zp_status zp_sched_park_share_of(zp_ctx *ctx, const zp_sched_problem *p, size_t 
     if (s >= p->nsites || !r)
         return zp__error(ctx, ZP_EINVAL, "schedule: site %zu out of range", s);
     const zp_sched_site *ps = &p->sites[s];
-    if (!ps->park_model)
-        return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
     zp_model *m = NULL;
     zp_sim_result *sr = NULL;
     zp_series *it = NULL;
     int32_t slot_min = 0;
-    char *path = park_model_path(ctx, ps, sites_path);
-    if (!path)
-        return zp__nomem(ctx);
-    zp_status rc = park_slot_min(ctx, p, ps, &slot_min);
-    if (rc || (rc = zp_model_load_file(ctx, path, 0, &m)))
+    char *path = NULL;
+    zp_status rc = park_open(ctx, p, ps, sites_path, &path, &slot_min, &m);
+    if (rc)
         goto out;
     if (!m->datacenter.present) {
         rc = zp__error(ctx, ZP_EINVAL, "site '%s': park model %s has no data center to take the "

@@ -74,26 +74,14 @@ static tls_state *tls_get(zs_http *h)
     return t;
 }
 
-static const char *raw_path(const zs_config *c, char *buf, size_t bufsz)
-{
-    if (c->raw_db[0])
-        return c->raw_db;
-    size_t n = strlen(c->db);
-    if (n > 3 && strcmp(c->db + n - 3, ".db") == 0)
-        snprintf(buf, bufsz, "%.*s-raw.db", (int)(n - 3), c->db);
-    else
-        snprintf(buf, bufsz, "%s-raw", c->db);
-    return buf;
-}
-
 /* Read-only store of this thread (opened on first use). */
 static zp_store *tls_store(zs_http *h, tls_state *t, bool park)
 {
     zp_store **slot = park ? &t->park : &t->raw;
     if (*slot)
         return *slot;
-    char b[PATH_MAX + 8];
-    const char *path = park ? h->S->cfg.db : raw_path(&h->S->cfg, b, sizeof b);
+    /* zs_serve_main has filled cfg.raw_db in (zs_raw_db_path) */
+    const char *path = park ? h->S->cfg.db : h->S->cfg.raw_db;
     if (zp_store_open(t->ctx, path, ZP_STORE_READONLY | ZP_STORE_LOWMEM, slot) != ZP_OK)
         *slot = NULL;
     return *slot;

@@ -989,8 +989,12 @@ static void *writer_main(void *ud)
     return NULL;
 }
 
-static void default_raw_path(const char *db, char *out, size_t outsz)
+void zs_raw_db_path(const char *db, const char *raw_db, char *out, size_t outsz)
 {
+    if (raw_db && *raw_db) {
+        snprintf(out, outsz, "%s", raw_db);
+        return;
+    }
     size_t n = strlen(db);
     if (n > 3 && strcmp(db + n - 3, ".db") == 0)
         snprintf(out, outsz, "%.*s-raw.db", (int)(n - 3), db);
@@ -1014,10 +1018,7 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
         zs_ingest_stop(in);
         return ZP_ENOMEM;
     }
-    if (o->raw_db && *o->raw_db)
-        snprintf(rawp, sizeof rawp, "%s", o->raw_db);
-    else
-        default_raw_path(o->db, rawp, sizeof rawp);
+    zs_raw_db_path(o->db, o->raw_db, rawp, sizeof rawp);
     if ((rc = zp_store_open(in->ctx, rawp, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->raw)) ||
         (rc = zp_store_open(in->ctx, o->db, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->park))) {
         zp__error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));

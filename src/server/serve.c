@@ -342,13 +342,8 @@ int zs_serve_main(const zs_serve_opts *o)
     }
     if (o->web)
         snprintf(S->cfg.web, sizeof S->cfg.web, "%s", o->web);
-    if (!S->cfg.raw_db[0]) { /* "park.db" -> "park-raw.db" */
-        size_t n = strlen(S->cfg.db);
-        if (n > 3 && strcmp(S->cfg.db + n - 3, ".db") == 0)
-            snprintf(S->cfg.raw_db, sizeof S->cfg.raw_db, "%.*s-raw.db", (int)(n - 3), S->cfg.db);
-        else
-            snprintf(S->cfg.raw_db, sizeof S->cfg.raw_db, "%.*s-raw", (int)(sizeof S->cfg.raw_db - 8), S->cfg.db);
-    }
+    if (!S->cfg.raw_db[0]) /* "park.db" -> "park-raw.db" */
+        zs_raw_db_path(S->cfg.db, NULL, S->cfg.raw_db, sizeof S->cfg.raw_db);
     zs_log_set_level(S->cfg.log_level);
     snprintf(S->model_path, sizeof S->model_path, "%s", o->model);
     S->dry_run = o->dry_run;

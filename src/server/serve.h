@@ -162,6 +162,9 @@ typedef struct zs_ingest_opts {
     zs_metrics *metrics;           /* counters to update; may be NULL */
 } zs_ingest_opts;
 
+/* The raw store's path into out: raw_db when set, else db with "-raw"
+ * before its ".db" (or appended). */
+void zs_raw_db_path(const char *db, const char *raw_db, char *out, size_t outsz);
 /* Open both stores (created when missing), start the writer thread. */
 zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out);
 /* Flush what is queued, stop the thread, close the stores. NULL is fine. */

@@ -415,11 +415,6 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     return ok;
 }
 
-static const char *state_name(zs_dev_state s)
-{
-    return s == ZS_STATE_OK ? "ok" : s == ZS_STATE_STALE ? "stale" : s == ZS_STATE_DOWN ? "down" : "unknown";
-}
-
 static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
 {
     zs_server *S = h->S;
@@ -457,7 +452,7 @@ static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
         json_array_append_new(
             arr, json_pack("{ss ss ss so so sI sI sI sI sI sI sI so}", "name", d->name, "kind",
                            d->kind == ZS_DEV_MODBUS ? "modbus" : d->kind == ZS_DEV_MQTT ? "mqtt" : "http",
-                           "state", state_name(hl.state), "last_ok",
+                           "state", zs_dev_state_name(hl.state), "last_ok",
                            hl.last_ok_ms ? json_string(zs_time_fmt(hl.last_ok_ms, off, tb)) : json_null(),
                            "last_error", hl.last_error[0] ? json_string(hl.last_error) : json_null(),
                            "polls", (json_int_t)hl.polls, "errors", (json_int_t)hl.errors,

@@ -1,6 +1,7 @@
 /*
  * devices.c - the "devices" array of the park model (docs/model.md,
- * "Devices"), and the register codec the poller and the simulator share.
+ * "Devices"), the register codec the poller and the simulator share, and
+ * the ms clocks of src/server.
  *
  * Parsing follows model.c: jansson reads the text, jsonpos.c says where
  * each value is, and every problem found becomes a diagnostic
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PATH_SZ ZP_JSONPOS_PATH_MAX
 #define MAX_DEVICES 10000
@@ -117,6 +119,20 @@ int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs)
         regs[1] = (uint16_t)(w & 0xFFFF);
     }
     return 2;
+}
+
+int64_t zs_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t zs_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *zs_dev_state_name(zs_dev_state s)

@@ -153,6 +153,9 @@ int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *val
 int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs);
 /* "unknown", "ok", "stale", "down". */
 const char *zs_dev_state_name(zs_dev_state s);
+/* Clocks in ms: wall (Unix time) and monotonic. */
+int64_t zs_now_ms(void);
+int64_t zs_mono_ms(void);
 
 /* A point of a built-in SunSpec map. Offsets count from the model's ID
  * register (0 = ID, 1 = L, 2 = the first point), as the SunSpec model

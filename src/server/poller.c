@@ -95,20 +95,6 @@ struct zs_poller {
     size_t n;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep until the monotonic deadline or until the poller stops. Returns 1
  * when stopping. */
 static int wait_until(struct zs_poller *P, int64_t deadline_ms)
@@ -118,7 +104,7 @@ static int wait_until(struct zs_poller *P, int64_t deadline_ms)
     ts.tv_sec = (time_t)(deadline_ms / 1000);
     ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
     pthread_mutex_lock(&P->mu);
-    while (!P->stop && mono_ms() < deadline_ms)
+    while (!P->stop && zs_mono_ms() < deadline_ms)
         if (pthread_cond_timedwait(&P->cv, &P->mu, &ts) == ETIMEDOUT)
             break;
     stop = P->stop;
@@ -406,13 +392,13 @@ static void *device_thread(void *arg)
     pdev *pd = arg;
     struct zs_poller *P = pd->P;
     int backoff = 0;
-    int64_t due = mono_ms();
+    int64_t due = zs_mono_ms();
     int64_t stale_ms = 2 * (int64_t)pd->d.poll_ms + pd->d.timeout_ms;
 
     while (!stopping(P)) {
         int ok = 0;
         size_t n = 0;
-        int64_t t = wall_ms();
+        int64_t t = zs_now_ms();
         pthread_mutex_lock(&pd->io);
         if (ensure_connected(pd) == 0) {
             pthread_mutex_lock(&pd->mu);
@@ -441,7 +427,7 @@ static void *device_thread(void *arg)
             pthread_mutex_unlock(&pd->mu);
             backoff = 0;
             due += pd->d.poll_ms;
-            int64_t now = mono_ms();
+            int64_t now = zs_mono_ms();
             if (due < now)
                 due = now; /* fell behind: no burst to catch up */
         } else {
@@ -452,7 +438,7 @@ static void *device_thread(void *arg)
             backoff = backoff ? backoff * 2 : BACKOFF_MIN_MS;
             if (backoff > BACKOFF_MAX_MS)
                 backoff = BACKOFF_MAX_MS;
-            due = mono_ms() + backoff;
+            due = zs_mono_ms() + backoff;
         }
         if (wait_until(P, due))
             break;
@@ -594,7 +580,7 @@ void zs_poller_health(zs_poller *P, size_t i, zs_dev_health *out)
         return;
     /* a thread stuck in a long back-off must not look fresh */
     if (out->state == ZS_STATE_OK &&
-        wall_ms() - out->last_ok_ms > 2 * (int64_t)pd->d.poll_ms + pd->d.timeout_ms)
+        zs_now_ms() - out->last_ok_ms > 2 * (int64_t)pd->d.poll_ms + pd->d.timeout_ms)
         out->state = ZS_STATE_STALE;
 }
 

@@ -22,20 +22,6 @@
 
 zs_server *zs_S;
 
-int64_t zs_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *zs_time_fmt(int64_t t_ms, int32_t offset_min, char *buf)
 {
     int64_t s = t_ms >= 0 ? t_ms / 1000 : -((-t_ms + 999) / 1000);
@@ -403,11 +389,11 @@ int zs_serve_main(const zs_serve_opts *o)
 
     zs_dev_state prev[1024];
     memset(prev, 0, sizeof prev);
-    int64_t t = mono_ms();
+    int64_t t = zs_mono_ms();
     int64_t next_status = t + 1000, next_year = t + 300000;
     int64_t next_control = t + 10000; /* the first plan once the first readings are in */
     for (;;) {
-        int64_t now = mono_ms();
+        int64_t now = zs_mono_ms();
         int64_t wait = next_status - now;
         if (wait > 0) {
             struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
@@ -420,7 +406,7 @@ int zs_serve_main(const zs_serve_opts *o)
             if (sig == SIGHUP)
                 control_join(); /* the poller restarts: no setpoint write in flight */
             if (sig == SIGHUP && reload(S))
-                next_control = mono_ms() + 2000; /* re-plan on the new model once polled */
+                next_control = zs_mono_ms() + 2000; /* re-plan on the new model once polled */
             continue;
         }
         bool year = now >= next_year;

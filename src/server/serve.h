@@ -309,7 +309,6 @@ bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out);
 /* Build the /api/v1/info document (model read lock held by the caller). */
 zs_doc *zs_info_build(zs_server *S);
 
-int64_t zs_now_ms(void);
 /* x as a JSON number, or null when not finite. */
 static inline json_t *zs_json_num(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 /* a / b rounded toward minus infinity (times before 1970, negative offsets). */

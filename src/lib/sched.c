@@ -1243,6 +1243,17 @@ static zp_status bounds(zp_ctx *ctx, gstate *g, size_t S)
     return ZP_OK;
 }
 
+/* Objective of adding `add` kW of facility load (IT kW x pue) in slot t at
+ * a site with green supply G, IT load L and weights w: only what the
+ * green left over by L does not cover is charged. */
+static inline double slot_cost(const double *G, const double *L, const double *w, double pue,
+                               int32_t t, double add)
+{
+    double gfree = G[t] - L[t] * pue;
+    double grid = gfree > 0 ? add - gfree : add;
+    return grid > 0 ? grid * w[t] : 0.0;
+}
+
 /* Marginal objective of adding P kW at site s in [r0, r1) into g->mc;
  * HUGE_VAL where the capacity would be exceeded. */
 static void marginal(gstate *g, size_t s, double P, int32_t r0, int32_t r1)
@@ -1252,12 +1263,8 @@ static void marginal(gstate *g, size_t s, double P, int32_t r0, int32_t r1)
     const double cap = st->capacity_kw * (1 + SCHED_CAP_TOL) - P, pue = st->pue;
     const double add = P * pue;
     double *mc = g->mc;
-    for (int32_t t = r0; t < r1; t++) {
-        double gfree = G[t] - L[t] * pue;
-        double grid = gfree > 0 ? add - gfree : add;
-        double c = grid > 0 ? grid * w[t] : 0.0;
-        mc[t] = L[t] > cap ? HUGE_VAL : c;
-    }
+    for (int32_t t = r0; t < r1; t++)
+        mc[t] = L[t] > cap ? HUGE_VAL : slot_cost(G, L, w, pue, t, add);
 }
 
 /* Cheapest contiguous window of length d in [r0, r1) of g->mc. Returns the
@@ -1591,9 +1598,7 @@ static zp_status repair(zp_ctx *ctx, gstate *g, zp_sched_result *r, size_t j, in
                 double ex = L[t] + jb->power_kw - cap;
                 over += fmax(0.0, ex);
                 full |= ex > cap * SCHED_CAP_TOL;
-                double gfree = st_->green_kw[t] - L[t] * st_->pue;
-                double grid = gfree > 0 ? jb->power_kw * st_->pue - gfree : jb->power_kw * st_->pue;
-                cost += grid > 0 ? grid * w[t] : 0.0;
+                cost += slot_cost(st_->green_kw, L, w, st_->pue, t, jb->power_kw * st_->pue);
             }
             if (!improve)
                 cand[nc++] = (rcand){over, (int32_t)s, st};

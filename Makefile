@@ -24,7 +24,7 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
-	@scripts/web.sh $(BUILD)
+	@scripts/web.sh $(BUILD) || echo "make: the dashboard (web/) was not built (see above); everything else was" >&2
 
 run: build
 	$(BUILD)/zeropark simulate $(MODEL) --dispatch optimal --db $(BUILD)/zeropark.db --csv $(BUILD)/flows.csv

@@ -96,6 +96,18 @@ typedef struct req {
     bool is_post;
 } req;
 
+/* Queue r (and drop our reference); counted in /metrics only when it was
+ * queued, so the counters hold what clients were sent. */
+static enum MHD_Result queue(zs_http *h, struct MHD_Connection *c, unsigned status,
+                             struct MHD_Response *r)
+{
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    if (ok == MHD_YES)
+        zs_metrics_http(&h->S->metrics, status);
+    return ok;
+}
+
 static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
                                 const char *ctype, const char *buf, size_t len,
                                 enum MHD_ResponseMemoryMode mode)
@@ -105,10 +117,7 @@ static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned s
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, status);
-    return ok;
+    return queue(h, c, status, r);
 }
 
 static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
@@ -671,10 +680,7 @@ static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, 200);
-    return ok;
+    return queue(h, c, 200, r);
 }
 
 /* ---- POST /api/v1/readings ----------------------------------------------- */
@@ -842,37 +848,155 @@ static const char *mime(const char *path)
     return "application/octet-stream";
 }
 
-static int open_file(const char *path, struct stat *st)
+/* Longest path of a static file (a request target above is refused). */
+#define STATIC_PATH_MAX 1024
+
+/* Why url cannot name a file of the web directory, or NULL when it can: a
+ * path is '/' then segments of visible characters, none empty, '.' or
+ * '..' (a trailing '/' is allowed), without '\\' or '%' (what is left of
+ * an encoded NUL, see unescape) and at most STATIC_PATH_MAX bytes. So a
+ * request target without a leading '/' ("-secret.txt", "http://x/..")
+ * never reaches the file system to be glued onto the directory's name. */
+static const char *static_path_problem(const char *url)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (url[0] != '/')
+        return "a request target must start with '/'";
+    size_t n = strlen(url);
+    if (n > STATIC_PATH_MAX)
+        return "longer than 1024 bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)url[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return "holds a control character";
+        if (ch == '\\' || ch == '%')
+            return "holds '\\', '%' or an encoded NUL (%00)";
+    }
+    for (const char *seg = url + 1; *seg;) {
+        const char *e = strchr(seg, '/');
+        size_t len = e ? (size_t)(e - seg) : strlen(seg);
+        if (len == 0)
+            return "holds an empty segment ('//')";
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return "holds a '.' or '..' segment";
+        seg += len + (e != NULL);
+    }
+    return NULL;
+}
+
+/* Opens the regular file rel ('/'-separated segments checked by
+ * static_path_problem, no leading '/') below the directory root_fd,
+ * following no symbolic link on the way: O_NOFOLLOW on every segment, so
+ * neither a link in the web directory nor one swapped in after a check can
+ * lead out of it. -1 with errno ENOENT or ENOTDIR (no such file), EISDIR
+ * (a directory), ELOOP (a symbolic link), EACCES (not a regular file) or
+ * another open error. */
+static int open_below(int root_fd, const char *rel, struct stat *st)
+{
+    char buf[STATIC_PATH_MAX + 1];
+    if (strlen(rel) >= sizeof buf) {
+        errno = ENAMETOOLONG;
         return -1;
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
-        close(fd);
-        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", rel);
+    int dfd = root_fd, fd = -1;
+    char *seg = buf;
+    for (;;) {
+        char *slash = strchr(seg, '/');
+        if (slash)
+            *slash = '\0';
+        if (!*seg) { /* a trailing '/' names a directory */
+            errno = EISDIR;
+            break;
+        }
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (slash ? O_DIRECTORY : O_NONBLOCK | O_NOCTTY);
+        int nfd = openat(dfd, seg, flags);
+        if (nfd < 0) {
+            struct stat ls;
+            /* a link to a directory fails O_DIRECTORY with ENOTDIR: say ELOOP */
+            if (slash && errno == ENOTDIR && fstatat(dfd, seg, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(ls.st_mode))
+                errno = ELOOP;
+            break;
+        }
+        if (dfd != root_fd)
+            close(dfd);
+        dfd = -1;
+        if (slash) {
+            dfd = nfd;
+            seg = slash + 1;
+            continue;
+        }
+        if (fstat(nfd, st) != 0 || !S_ISREG(st->st_mode)) {
+            int e = S_ISDIR(st->st_mode) ? EISDIR : EACCES;
+            close(nfd);
+            errno = e;
+            break;
+        }
+        fd = nfd;
+        break;
+    }
+    if (dfd >= 0 && dfd != root_fd) {
+        int e = errno;
+        close(dfd);
+        errno = e;
     }
     return fd;
 }
 
+/* A path that is inside dir (both resolved): dir + '/' is a prefix of it,
+ * so "/srv/w/web-secret.txt" is not inside "/srv/w/web". */
+static bool path_inside(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const char *url)
 {
-    if (strstr(url, "..") || strchr(url, '\\'))
-        return send_error(h, c, 400, "bad_request", "path '%.200s' holds '..'", url);
+    const char *why = static_path_problem(url);
+    if (why)
+        return send_error(h, c, 400, "bad_request", "path '%.200s': %s", url, why);
     if (!h->web[0])
         return send_error(h, c, 404, "not_found",
                           "no dashboard directory (give --web DIR or build web/dist)");
-    char path[PATH_MAX + 256];
-    struct stat st;
-    const char *rel = strcmp(url, "/") == 0 ? "/index.html" : url;
-    snprintf(path, sizeof path, "%s%s", h->web, rel);
+    char root[PATH_MAX], full[PATH_MAX + STATIC_PATH_MAX + 16], real[PATH_MAX];
+    /* resolved per request: the directory may be a link switched on deploy */
+    int root_fd = realpath(h->web, root) ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (root_fd < 0)
+        return send_error(h, c, 404, "not_found", "the dashboard directory is missing");
+    const char *rel = strcmp(url, "/") == 0 ? "index.html" : url + 1;
     const char *served = rel;
-    int fd = strlen(path) < PATH_MAX ? open_file(path, &st) : -1;
-    if (fd < 0) {
-        snprintf(path, sizeof path, "%s/index.html", h->web);
-        served = "/index.html";
-        if ((fd = open_file(path, &st)) < 0)
-            return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+    struct stat st;
+    int fd = -1;
+    /* belt and braces: the resolved file must lie inside the resolved root;
+     * open_below, which follows no link at all, is what serves */
+    snprintf(full, sizeof full, "%s/%s", root, rel);
+    bool exists = realpath(full, real) != NULL;
+    int rerr = errno;
+    if (exists && !path_inside(root, real)) {
+        close(root_fd);
+        return send_error(h, c, 404, "not_found",
+                          "'%.200s' not found in the dashboard directory (symbolic links there are "
+                          "not followed)", url);
     }
+    if (!exists && rerr != ENOENT && rerr != ENOTDIR) {
+        close(root_fd);
+        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+    }
+    if (exists)
+        fd = open_below(root_fd, rel, &st);
+    if (fd < 0 && (!exists || errno == ENOENT || errno == ENOTDIR || errno == EISDIR)) {
+        /* not a file: the single-page app's index.html */
+        served = "index.html";
+        fd = open_below(root_fd, served, &st);
+    }
+    int oerr = errno;
+    close(root_fd);
+    if (fd < 0)
+        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory%s", url,
+                          oerr == ELOOP ? " (symbolic links there are not followed)" : "");
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) {
         close(fd);
@@ -880,11 +1004,8 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, mime(served));
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            strncmp(served, "/assets/", 8) == 0 ? "max-age=31536000, immutable" : "no-cache");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, 200);
-    return ok;
+                            strncmp(served, "assets/", 7) == 0 ? "max-age=31536000, immutable" : "no-cache");
+    return queue(h, c, 200, r);
 }
 
 /* ---- the access handler -------------------------------------------------- */
@@ -1042,6 +1163,36 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     zs_log(ZS_LOG_WARN, "event=http_library message=%s", zs_log_quote(msg, q, sizeof q));
 }
 
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Percent-decoding of request paths and query values: libmicrohttpd's,
+ * except that an encoded NUL (%00) stays as it is. Decoded, it would end
+ * the string early ("/x.txt%00.html" would name "/x.txt"); left as text, a
+ * path holding it is refused and a query value holding it fails its check. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* The dashboard: --web/config, else the installed share/zeropark/web, else
  * web/dist of the source tree next to the build directory. */
 static void find_web(const zs_config *cfg, char *out, size_t outsz)
@@ -1103,7 +1254,8 @@ zp_status zs_http_start(zs_server *S, zs_http **out, char *err, size_t errsz)
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.http_threads,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errsz, "cannot listen on %s:%d: %s", S->cfg.listen_host, S->cfg.listen_port,
                  errno ? strerror(errno) : "libmicrohttpd refused the options");

@@ -108,19 +108,33 @@ static enum MHD_Result queue(zs_http *h, struct MHD_Connection *c, unsigned stat
     return ok;
 }
 
+/* allow: the Allow header of a 405, else NULL */
+static enum MHD_Result send_buf_allow(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                      const char *ctype, const char *buf, size_t len,
+                                      enum MHD_ResponseMemoryMode mode, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free((void *)buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    return queue(h, c, status, r);
+}
+
 static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
                                 const char *ctype, const char *buf, size_t len,
                                 enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return queue(h, c, status, r);
+    return send_buf_allow(h, c, status, ctype, buf, len, mode, NULL);
 }
 
-static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+static enum MHD_Result send_json_allow(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                       json_t *doc, const char *allow)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(doc);
@@ -128,19 +142,24 @@ static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned 
         return send_buf(h, c, 500, "application/json",
                         "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55,
                         MHD_RESPMEM_PERSISTENT);
-    return send_buf(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE);
+    return send_buf_allow(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE,
+                          allow);
 }
 
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
-                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
-                                  const char *code, const char *fmt, ...)
+static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+{
+    return send_json_allow(h, c, status, doc, NULL);
+}
+
+/* The error document of docs/api.md, logged as event=http_error. */
+static enum MHD_Result send_error_v(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                    const char *allow, const char *code, const char *fmt, va_list ap)
+    ZP_PRINTF(6, 0);
+static enum MHD_Result send_error_v(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                    const char *allow, const char *code, const char *fmt, va_list ap)
 {
     char msg[512], q[600];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char peer[64] = "?";
@@ -151,7 +170,33 @@ static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned
     }
     zs_log(status >= 500 ? ZS_LOG_ERROR : ZS_LOG_WARN, "event=http_error status=%u code=%s peer=%s message=%s",
            status, code, peer, zs_log_quote(msg, q, sizeof q));
-    return send_json(h, c, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg));
+    return send_json_allow(h, c, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg),
+                           allow);
+}
+
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ok = send_error_v(h, c, status, NULL, code, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* 405 method_not_allowed with the Allow header. */
+static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
+                                const char *fmt, ...) ZP_PRINTF(4, 5);
+static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
+                                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ok = send_error_v(h, c, 405, allow, "method_not_allowed", fmt, ap);
+    va_end(ap);
+    return ok;
 }
 
 static enum MHD_Result send_doc(zs_http *h, struct MHD_Connection *c, zs_doc **slot,
@@ -781,8 +826,8 @@ static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const ch
                           "no credits operation '%.64s' (account, project, issue, transfer, retire, "
                           "cancel, order, balance, book, history, verify, offsets)", op);
     if (w != post)
-        return send_error(h, c, 405, "method_not_allowed", "/api/v1/credits/%.64s: use %s", op,
-                          w ? "POST" : "GET");
+        return send_405(h, c, w ? "POST" : "GET, HEAD", "/api/v1/credits/%.64s: use %s", op,
+                        w ? "POST" : "GET");
     if (!S->cfg.credits_db[0])
         return send_error(h, c, 404, "not_found",
                           "the credit ledger is off: set \"credits_db\" in the config file");
@@ -1010,9 +1055,77 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
 
 /* ---- the access handler -------------------------------------------------- */
 
-/* con_cls of a request that is not a POST with a body: seen once. */
-static int first_seen_marker;
+/* con_cls of a request that is not a POST with a body: seen once, and seen
+ * with upload data. */
+static int first_seen_marker, body_seen_marker;
 
+static const char *const get_paths[] = {"/healthz", "/metrics", "/api/v1/status", "/api/v1/info",
+                                        "/api/v1/plan", "/api/v1/alerts", "/api/v1/devices",
+                                        "/api/v1/events", "/api/v1/series", "/api/v1/series/",
+                                        "/api/v1/carbon", NULL};
+
+/* The methods url answers, as its Allow header: "POST" for the endpoints
+ * that take a body (readings, credit writes), "GET, HEAD" for the other
+ * endpoints and the dashboard's files; NULL when it is no endpoint (a
+ * path under /api/ that docs/api.md does not list: 404 whatever the
+ * method). */
+static const char *path_methods(const char *url)
+{
+    if (strcmp(url, "/api/v1/readings") == 0)
+        return "POST";
+    if (strncmp(url, "/api/v1/credits/", 16) == 0)
+        return in_list(credit_writes, url + 16) ? "POST"
+               : in_list(credit_reads, url + 16) ? "GET, HEAD"
+                                                 : NULL;
+    if (in_list(get_paths, url) || strncmp(url, "/api/v1/series/", 15) == 0)
+        return "GET, HEAD";
+    return strncmp(url, "/api/", 5) == 0 ? NULL : "GET, HEAD";
+}
+
+static bool method_allowed(const char *allow, const char *method)
+{
+    if (strcmp(allow, "POST") == 0)
+        return strcmp(method, "POST") == 0;
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/* A body follows the header: a Content-Length above 0 or any
+ * Transfer-Encoding (chunked). */
+static bool has_body(struct MHD_Connection *c)
+{
+    if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return true;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    for (; cl && *cl; cl++)
+        if (*cl >= '1' && *cl <= '9')
+            return true;
+    return false;
+}
+
+/* The error for a request its path does not take: a target without a
+ * leading '/' (400), no such endpoint (404), a method the path does not
+ * answer (405 with Allow), a body sent to a path that takes none (400). */
+static enum MHD_Result refuse(zs_http *h, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *allow)
+{
+    if (url[0] != '/')
+        return send_error(h, c, 400, "bad_request", "request target '%.200s': must start with '/'", url);
+    if (!allow && strncmp(url, "/api/v1/credits/", 16) == 0)
+        return send_error(h, c, 404, "not_found",
+                          "no credits operation '%.64s' (account, project, issue, transfer, retire, "
+                          "cancel, order, balance, book, history, verify, offsets)", url + 16);
+    if (!allow)
+        return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
+    if (!method_allowed(allow, method))
+        return send_405(h, c, allow, "%.16s %.200s: use %s", method, url,
+                        strcmp(allow, "POST") == 0 ? "POST" : "GET or HEAD");
+    return send_error(h, c, 400, "bad_request", "%.16s %.200s: takes no body", method, url);
+}
+
+/* libmicrohttpd calls this once with the header, once per piece of the
+ * body and once at the end; a response can be queued on the first call
+ * (then the rest of the request is discarded and the connection closed)
+ * or on the last, never while a piece of body is being handed over. */
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -1020,11 +1133,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     zs_http *h = cls;
     zs_server *S = h->S;
     (void)version;
-    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    bool post = strcmp(method, "POST") == 0;
-    bool readings = strcmp(url, "/api/v1/readings") == 0;
+    const char *allow = path_methods(url);
     bool credits = strncmp(url, "/api/v1/credits/", 16) == 0;
-    if (post && (readings || credits)) {
+    if (allow && strcmp(allow, "POST") == 0 && strcmp(method, "POST") == 0) {
         req *rq = *con_cls;
         if (!rq) {
             if (!token_ok(&S->cfg, c))
@@ -1067,23 +1178,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         return credits ? ep_credits(h, c, url + 16, true, rq) : ep_readings(h, c, rq);
     }
-    /* Answer on the second call, once MHD knows the request has no body:
-     * a response queued on the first call closes the connection (no
-     * keep-alive). */
     if (!*con_cls) {
+        /* A body this path does not take is refused before it is read:
+         * answered now, as no answer can be queued while its pieces are
+         * handed over. Without a body, answer on the next call, once MHD
+         * knows the request is complete: a response queued on the first
+         * call closes the connection (no keep-alive). */
+        if (has_body(c))
+            return refuse(h, c, url, method, allow);
         *con_cls = &first_seen_marker;
         return MHD_YES;
     }
-    if (!get && credits)
-        return ep_credits(h, c, url + 16, false, NULL);
-    if (!get) {
-        if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0)
-            return send_error(h, c, 405, "method_not_allowed", "%.16s %.200s: use %s", method, url,
-                              readings ? "POST" : "GET");
-        return send_error(h, c, 405, "method_not_allowed", "%.16s: only GET and HEAD serve files", method);
+    if (*upload_data_size) { /* a body no header announced: drop it, refuse at the end */
+        *upload_data_size = 0;
+        *con_cls = &body_seen_marker;
+        return MHD_YES;
     }
-    if (*upload_data_size)
-        return send_error(h, c, 400, "bad_request", "GET with a body");
+    if (url[0] != '/' || !allow || !method_allowed(allow, method) || *con_cls == &body_seen_marker)
+        return refuse(h, c, url, method, allow);
     if (strcmp(url, "/healthz") == 0)
         return send_buf(h, c, 200, "text/plain; charset=utf-8", "ok\n", 3, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/api/v1/status") == 0)
@@ -1108,8 +1220,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return ep_devices(h, c);
     if (strcmp(url, "/api/v1/events") == 0)
         return ep_events(h, c);
-    if (readings)
-        return send_error(h, c, 405, "method_not_allowed", "GET /api/v1/readings: use POST");
     tls_state *t = tls_get(h);
     if (!t)
         return send_error(h, c, 500, "internal", "out of memory");
@@ -1138,7 +1248,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)c;
     (void)toe;
     req *rq = *con_cls;
-    if (rq && (void *)rq != (void *)&first_seen_marker) {
+    if (rq && (void *)rq != (void *)&first_seen_marker && (void *)rq != (void *)&body_seen_marker) {
         free(rq->body);
         free(rq);
     }

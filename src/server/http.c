@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "serve.h"
 
 #define MAX_READINGS_PER_REQUEST 100000
@@ -279,6 +280,39 @@ static enum MHD_Result ep_series_list(zs_http *h, struct MHD_Connection *c, tls_
     return send_json(h, c, 200, json_pack("{so}", "series", arr));
 }
 
+/* The stored name (raw or park store) nearest to name into out: true when
+ * one is close enough (zp__nearest). */
+static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out, size_t outsz)
+{
+    zp_store_series_info *info[2] = {NULL, NULL};
+    size_t n[2] = {0, 0};
+    const char **names = NULL;
+    bool found = false;
+    for (int k = 0; k < 2; k++) {
+        zp_store *st = tls_store(h, t, k == 1);
+        if (!st || zp_store_series_list(st, &info[k], &n[k]) != ZP_OK) {
+            zp_ctx_clear_error(t->ctx);
+            info[k] = NULL;
+            n[k] = 0;
+        }
+    }
+    if (n[0] + n[1] && (names = calloc(n[0] + n[1], sizeof *names))) {
+        size_t m = 0;
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < n[k]; i++)
+                names[m++] = info[k][i].name;
+        const char *near = zp__nearest(name, names, m);
+        if (near && strlen(near) < outsz) {
+            snprintf(out, outsz, "%s", near);
+            found = true;
+        }
+    }
+    free(names);
+    for (int k = 0; k < 2; k++)
+        zp_store_series_info_free(t->ctx, info[k], n[k]);
+    return found;
+}
+
 static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state *t, const char *name,
                                  int32_t off)
 {
@@ -288,22 +322,35 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     zp_store *st = NULL;
     zp_store_series_info info;
     memset(&info, 0, sizeof info);
-    char notfound[400] = "";
+    bool failed = false;
     zp_store *cand[2] = {tls_store(h, t, false), tls_store(h, t, true)};
     for (int k = 0; k < 2 && !st; k++) {
         if (!cand[k])
             continue;
-        if (zp_store_series_get(cand[k], name, &info) == ZP_OK)
+        zp_status rc = zp_store_series_get(cand[k], name, &info);
+        if (rc == ZP_OK) {
             st = cand[k];
-        else {
-            if (!notfound[0])
-                snprintf(notfound, sizeof notfound, "%s", zp_ctx_errmsg(t->ctx));
+        } else {
+            if (rc != ZP_ENOTFOUND) { /* the details (file paths) go to the log only */
+                char q[600];
+                zs_log(ZS_LOG_ERROR, "event=store_error store=%s message=%s", k ? "park" : "raw",
+                       zs_log_quote(zp_ctx_errmsg(t->ctx), q, sizeof q));
+                failed = true;
+            }
             zp_ctx_clear_error(t->ctx);
         }
     }
-    if (!st)
-        return send_error(h, c, 404, "not_found", "series '%s': %s", name,
-                          notfound[0] ? notfound : "no such series");
+    if (!st && failed)
+        return send_error(h, c, 500, "internal", "series '%s': a store could not be read (see the log)",
+                          name);
+    if (!st) {
+        /* the message names the series and the nearest of both stores,
+         * never the store files */
+        char near[128];
+        if (nearest_series(h, t, name, near, sizeof near))
+            return send_error(h, c, 404, "not_found", "no series '%s'; did you mean '%s'?", name, near);
+        return send_error(h, c, 404, "not_found", "no series '%s' (GET /api/v1/series lists them)", name);
+    }
     const int64_t sstep = info.step_s;
     zp_series_kind kind = info.kind;
     json_t *unit = info.unit ? json_string(info.unit) : json_null();
@@ -356,13 +403,14 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
         int64_t b = a + piece < to ? a + piece : to;
         zp_series *s = NULL;
         if (zp_store_read(st, name, a, b, &s) != ZP_OK) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(t->ctx));
+            char q[600];
+            zs_log(ZS_LOG_ERROR, "event=store_error series=%s message=%s", name,
+                   zs_log_quote(zp_ctx_errmsg(t->ctx), q, sizeof q));
             zp_ctx_clear_error(t->ctx);
             free(sum);
             free(cnt);
             json_decref(unit);
-            return send_error(h, c, 500, "internal", "reading '%s': %s", name, msg);
+            return send_error(h, c, 500, "internal", "reading series '%s' failed (see the log)", name);
         }
         for (size_t i = 0; i < s->len; i++) {
             int64_t ts = s->start + (int64_t)i * s->step_s;
@@ -542,6 +590,14 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
     COUNTER("zeropark_readings_stored_total", "Readings written to the raw store.", M->readings_stored);
     COUNTER("zeropark_readings_dropped_total", "Readings refused because the queue was full.",
             M->readings_dropped);
+    size_t queued;
+    bool dropping;
+    zs_ingest_queue_state(S->ingest, &queued, &dropping);
+    GAUGE("zeropark_ingest_queue_readings", "Readings waiting to be written (queue_max at most).", "%zu",
+          queued);
+    GAUGE("zeropark_ingest_dropping",
+          "1 while readings are being dropped (queue full; the ingest alert is active).", "%d",
+          (int)dropping);
     COUNTER("zeropark_store_flushes_total", "Batches written.", M->flushes);
     COUNTER("zeropark_store_errors_total", "Batches that failed to write.", M->store_errors);
     fprintf(f, "# HELP zeropark_http_requests_total HTTP responses by status code.\n"

@@ -1028,7 +1028,9 @@ static int open_below(int root_fd, const char *rel, struct stat *st)
             continue;
         }
         if (fstat(nfd, st) != 0 || !S_ISREG(st->st_mode)) {
-            int e = S_ISDIR(st->st_mode) ? EISDIR : EACCES;
+            int e = errno;
+            if (fstat(nfd, st) == 0)
+                e = S_ISDIR(st->st_mode) ? EISDIR : EACCES;
             close(nfd);
             errno = e;
             break;

@@ -4,9 +4,12 @@
 #include "internal.h"
 #include "zeropark/zeropark.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ZP_ERRMSG_MAX 2048
 
@@ -332,4 +335,15 @@ const char *zp__nearest(const char *word, const char *const *names, size_t n)
         }
     }
     return best;
+}
+
+void zp__db_create_private(const char *path)
+{
+    if (!path || !*path || strcmp(path, ":memory:") == 0)
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return; /* it exists (left as it is), or SQLite reports why not */
+    (void)fchmod(fd, 0600); /* a umask such as 0277 took bits away */
+    close(fd);
 }

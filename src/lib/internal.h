@@ -41,6 +41,13 @@ size_t zp__edit_distance(const char *a, const char *b, size_t cap);
 /* Nearest candidate to word among n names, or NULL when none is close. */
 const char *zp__nearest(const char *word, const char *const *names, size_t n);
 
+/* A database about to be created (a store, a credit ledger) is created
+ * here first as an empty file of mode 0600, whatever the umask: SQLite
+ * would make it 0644 less the umask, and gives its -wal, -shm and journal
+ * files the database's mode. An existing file, ":memory:" and "" are left
+ * alone; a failure is left to SQLite's open to report. */
+void zp__db_create_private(const char *path);
+
 /* weather/pv: the solar-position input for a site and its weather
  * (refraction from the weather's mean temperature and pressure, else the
  * standard atmosphere at the elevation). Types from weather.h/solar.h. */

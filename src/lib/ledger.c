@@ -190,6 +190,8 @@ zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledge
     int oflags = lg->readonly ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | ((flags & ZP_LEDGER_CREATE) ? SQLITE_OPEN_CREATE : 0);
     zp_status rc = ZP_OK;
+    if (!lg->readonly && (flags & ZP_LEDGER_CREATE))
+        zp__db_create_private(path); /* 0600, and so its -wal and -shm */
     if (sqlite3_open_v2(path, &lg->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         rc = zp__error(ctx, ZP_EIO, "%s: cannot open the ledger: %s%s", path,
                        lg->db ? sqlite3_errmsg(lg->db) : "out of memory",

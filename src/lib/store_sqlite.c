@@ -300,6 +300,8 @@ static zp_status sq_open(zp_store *st, const char *path)
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE | ((st->flags & ZP_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    if (st->flags & ZP_STORE_CREATE)
+        zp__db_create_private(path); /* 0600, and so its -wal and -shm */
     if (sqlite3_open_v2(path, &sq->db, oflags, NULL) != SQLITE_OK)
         return sq_fail(st, "opening the file");
     sqlite3_busy_timeout(sq->db, SQ_BUSY_MS);

@@ -1,7 +1,7 @@
 /*
  * config.c - the config file of `zeropark serve` (docs/serve.md): one
- * JSON object. The file holds the write token, so it must not be readable
- * by group or others (mode 0600 or 0400); anything else is refused.
+ * JSON object. The file holds the write token, so its mode must be 0600
+ * or 0400, exactly as docs/serve.md says; anything else is refused.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -292,10 +292,16 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
         snprintf(err, errsz, "%s: not a regular file", path);
         goto out;
     }
-    if (st.st_mode & 077) {
+    mode_t mode = st.st_mode & 07777;
+    if (mode & 077) {
         snprintf(err, errsz,
                  "%s: mode %04o lets other users read the write token; run 'chmod 600 %s'", path,
-                 (unsigned)(st.st_mode & 07777), path);
+                 (unsigned)mode, path);
+        goto out;
+    }
+    if (mode != 0600 && mode != 0400) {
+        snprintf(err, errsz, "%s: mode %04o: the config file holds the write token and must be mode "
+                 "0600 or 0400; run 'chmod 600 %s'", path, (unsigned)mode, path);
         goto out;
     }
     if (st.st_size > (off_t)CONFIG_MAX_BYTES) {

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "serve.h"
 
 #define MAX_READINGS_PER_REQUEST 100000
@@ -96,22 +97,45 @@ typedef struct req {
     bool is_post;
 } req;
 
+/* Queue r (and drop our reference); counted in /metrics only when it was
+ * queued, so the counters hold what clients were sent. */
+static enum MHD_Result queue(zs_http *h, struct MHD_Connection *c, unsigned status,
+                             struct MHD_Response *r)
+{
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    if (ok == MHD_YES)
+        zs_metrics_http(&h->S->metrics, status);
+    return ok;
+}
+
+/* allow: the Allow header of a 405, else NULL */
+static enum MHD_Result send_buf_allow(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                      const char *ctype, const char *buf, size_t len,
+                                      enum MHD_ResponseMemoryMode mode, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free((void *)buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    return queue(h, c, status, r);
+}
+
 static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
                                 const char *ctype, const char *buf, size_t len,
                                 enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, status);
-    return ok;
+    return send_buf_allow(h, c, status, ctype, buf, len, mode, NULL);
 }
 
-static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+static enum MHD_Result send_json_allow(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                       json_t *doc, const char *allow)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(doc);
@@ -119,19 +143,24 @@ static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned 
         return send_buf(h, c, 500, "application/json",
                         "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55,
                         MHD_RESPMEM_PERSISTENT);
-    return send_buf(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE);
+    return send_buf_allow(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE,
+                          allow);
 }
 
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
-                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
-                                  const char *code, const char *fmt, ...)
+static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+{
+    return send_json_allow(h, c, status, doc, NULL);
+}
+
+/* The error document of docs/api.md, logged as event=http_error. */
+static enum MHD_Result send_error_v(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                    const char *allow, const char *code, const char *fmt, va_list ap)
+    ZP_PRINTF(6, 0);
+static enum MHD_Result send_error_v(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                    const char *allow, const char *code, const char *fmt, va_list ap)
 {
     char msg[512], q[600];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char peer[64] = "?";
@@ -142,7 +171,33 @@ static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned
     }
     zs_log(status >= 500 ? ZS_LOG_ERROR : ZS_LOG_WARN, "event=http_error status=%u code=%s peer=%s message=%s",
            status, code, peer, zs_log_quote(msg, q, sizeof q));
-    return send_json(h, c, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg));
+    return send_json_allow(h, c, status, json_pack("{s{ssss}}", "error", "code", code, "message", msg),
+                           allow);
+}
+
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
+static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+                                  const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ok = send_error_v(h, c, status, NULL, code, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* 405 method_not_allowed with the Allow header. */
+static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
+                                const char *fmt, ...) ZP_PRINTF(4, 5);
+static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
+                                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result ok = send_error_v(h, c, 405, allow, "method_not_allowed", fmt, ap);
+    va_end(ap);
+    return ok;
 }
 
 static enum MHD_Result send_doc(zs_http *h, struct MHD_Connection *c, zs_doc **slot,
@@ -225,6 +280,39 @@ static enum MHD_Result ep_series_list(zs_http *h, struct MHD_Connection *c, tls_
     return send_json(h, c, 200, json_pack("{so}", "series", arr));
 }
 
+/* The stored name (raw or park store) nearest to name into out: true when
+ * one is close enough (zp__nearest). */
+static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out, size_t outsz)
+{
+    zp_store_series_info *info[2] = {NULL, NULL};
+    size_t n[2] = {0, 0};
+    const char **names = NULL;
+    bool found = false;
+    for (int k = 0; k < 2; k++) {
+        zp_store *st = tls_store(h, t, k == 1);
+        if (!st || zp_store_series_list(st, &info[k], &n[k]) != ZP_OK) {
+            zp_ctx_clear_error(t->ctx);
+            info[k] = NULL;
+            n[k] = 0;
+        }
+    }
+    if (n[0] + n[1] && (names = calloc(n[0] + n[1], sizeof *names))) {
+        size_t m = 0;
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < n[k]; i++)
+                names[m++] = info[k][i].name;
+        const char *near = zp__nearest(name, names, m);
+        if (near && strlen(near) < outsz) {
+            snprintf(out, outsz, "%s", near);
+            found = true;
+        }
+    }
+    free(names);
+    for (int k = 0; k < 2; k++)
+        zp_store_series_info_free(t->ctx, info[k], n[k]);
+    return found;
+}
+
 static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state *t, const char *name,
                                  int32_t off)
 {
@@ -234,22 +322,35 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     zp_store *st = NULL;
     zp_store_series_info info;
     memset(&info, 0, sizeof info);
-    char notfound[400] = "";
+    bool failed = false;
     zp_store *cand[2] = {tls_store(h, t, false), tls_store(h, t, true)};
     for (int k = 0; k < 2 && !st; k++) {
         if (!cand[k])
             continue;
-        if (zp_store_series_get(cand[k], name, &info) == ZP_OK)
+        zp_status rc = zp_store_series_get(cand[k], name, &info);
+        if (rc == ZP_OK) {
             st = cand[k];
-        else {
-            if (!notfound[0])
-                snprintf(notfound, sizeof notfound, "%s", zp_ctx_errmsg(t->ctx));
+        } else {
+            if (rc != ZP_ENOTFOUND) { /* the details (file paths) go to the log only */
+                char q[600];
+                zs_log(ZS_LOG_ERROR, "event=store_error store=%s message=%s", k ? "park" : "raw",
+                       zs_log_quote(zp_ctx_errmsg(t->ctx), q, sizeof q));
+                failed = true;
+            }
             zp_ctx_clear_error(t->ctx);
         }
     }
-    if (!st)
-        return send_error(h, c, 404, "not_found", "series '%s': %s", name,
-                          notfound[0] ? notfound : "no such series");
+    if (!st && failed)
+        return send_error(h, c, 500, "internal", "series '%s': a store could not be read (see the log)",
+                          name);
+    if (!st) {
+        /* the message names the series and the nearest of both stores,
+         * never the store files */
+        char near[128];
+        if (nearest_series(h, t, name, near, sizeof near))
+            return send_error(h, c, 404, "not_found", "no series '%s'; did you mean '%s'?", name, near);
+        return send_error(h, c, 404, "not_found", "no series '%s' (GET /api/v1/series lists them)", name);
+    }
     const int64_t sstep = info.step_s;
     zp_series_kind kind = info.kind;
     json_t *unit = info.unit ? json_string(info.unit) : json_null();
@@ -302,13 +403,14 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
         int64_t b = a + piece < to ? a + piece : to;
         zp_series *s = NULL;
         if (zp_store_read(st, name, a, b, &s) != ZP_OK) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(t->ctx));
+            char q[600];
+            zs_log(ZS_LOG_ERROR, "event=store_error series=%s message=%s", name,
+                   zs_log_quote(zp_ctx_errmsg(t->ctx), q, sizeof q));
             zp_ctx_clear_error(t->ctx);
             free(sum);
             free(cnt);
             json_decref(unit);
-            return send_error(h, c, 500, "internal", "reading '%s': %s", name, msg);
+            return send_error(h, c, 500, "internal", "reading series '%s' failed (see the log)", name);
         }
         for (size_t i = 0; i < s->len; i++) {
             int64_t ts = s->start + (int64_t)i * s->step_s;
@@ -488,6 +590,14 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
     COUNTER("zeropark_readings_stored_total", "Readings written to the raw store.", M->readings_stored);
     COUNTER("zeropark_readings_dropped_total", "Readings refused because the queue was full.",
             M->readings_dropped);
+    size_t queued;
+    bool dropping;
+    zs_ingest_queue_state(S->ingest, &queued, &dropping);
+    GAUGE("zeropark_ingest_queue_readings", "Readings waiting to be written (queue_max at most).", "%zu",
+          queued);
+    GAUGE("zeropark_ingest_dropping",
+          "1 while readings are being dropped (queue full; the ingest alert is active).", "%d",
+          (int)dropping);
     COUNTER("zeropark_store_flushes_total", "Batches written.", M->flushes);
     COUNTER("zeropark_store_errors_total", "Batches that failed to write.", M->store_errors);
     fprintf(f, "# HELP zeropark_http_requests_total HTTP responses by status code.\n"
@@ -671,10 +781,7 @@ static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, 200);
-    return ok;
+    return queue(h, c, 200, r);
 }
 
 /* ---- POST /api/v1/readings ----------------------------------------------- */
@@ -775,8 +882,8 @@ static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const ch
                           "no credits operation '%.64s' (account, project, issue, transfer, retire, "
                           "cancel, order, balance, book, history, verify, offsets)", op);
     if (w != post)
-        return send_error(h, c, 405, "method_not_allowed", "/api/v1/credits/%.64s: use %s", op,
-                          w ? "POST" : "GET");
+        return send_405(h, c, w ? "POST" : "GET, HEAD", "/api/v1/credits/%.64s: use %s", op,
+                        w ? "POST" : "GET");
     if (!S->cfg.credits_db[0])
         return send_error(h, c, 404, "not_found",
                           "the credit ledger is off: set \"credits_db\" in the config file");
@@ -842,37 +949,157 @@ static const char *mime(const char *path)
     return "application/octet-stream";
 }
 
-static int open_file(const char *path, struct stat *st)
+/* Longest path of a static file (a request target above is refused). */
+#define STATIC_PATH_MAX 1024
+
+/* Why url cannot name a file of the web directory, or NULL when it can: a
+ * path is '/' then segments of visible characters, none empty, '.' or
+ * '..' (a trailing '/' is allowed), without '\\' or '%' (what is left of
+ * an encoded NUL, see unescape) and at most STATIC_PATH_MAX bytes. So a
+ * request target without a leading '/' ("-secret.txt", "http://x/..")
+ * never reaches the file system to be glued onto the directory's name. */
+static const char *static_path_problem(const char *url)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (url[0] != '/')
+        return "a request target must start with '/'";
+    size_t n = strlen(url);
+    if (n > STATIC_PATH_MAX)
+        return "longer than 1024 bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)url[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return "holds a control character";
+        if (ch == '\\' || ch == '%')
+            return "holds '\\', '%' or an encoded NUL (%00)";
+    }
+    for (const char *seg = url + 1; *seg;) {
+        const char *e = strchr(seg, '/');
+        size_t len = e ? (size_t)(e - seg) : strlen(seg);
+        if (len == 0)
+            return "holds an empty segment ('//')";
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return "holds a '.' or '..' segment";
+        seg += len + (e != NULL);
+    }
+    return NULL;
+}
+
+/* Opens the regular file rel ('/'-separated segments checked by
+ * static_path_problem, no leading '/') below the directory root_fd,
+ * following no symbolic link on the way: O_NOFOLLOW on every segment, so
+ * neither a link in the web directory nor one swapped in after a check can
+ * lead out of it. -1 with errno ENOENT or ENOTDIR (no such file), EISDIR
+ * (a directory), ELOOP (a symbolic link), EACCES (not a regular file) or
+ * another open error. */
+static int open_below(int root_fd, const char *rel, struct stat *st)
+{
+    char buf[STATIC_PATH_MAX + 1];
+    if (strlen(rel) >= sizeof buf) {
+        errno = ENAMETOOLONG;
         return -1;
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
-        close(fd);
-        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", rel);
+    int dfd = root_fd, fd = -1;
+    char *seg = buf;
+    for (;;) {
+        char *slash = strchr(seg, '/');
+        if (slash)
+            *slash = '\0';
+        if (!*seg) { /* a trailing '/' names a directory */
+            errno = EISDIR;
+            break;
+        }
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (slash ? O_DIRECTORY : O_NONBLOCK | O_NOCTTY);
+        int nfd = openat(dfd, seg, flags);
+        if (nfd < 0) {
+            struct stat ls;
+            /* a link to a directory fails O_DIRECTORY with ENOTDIR: say ELOOP */
+            if (slash && errno == ENOTDIR && fstatat(dfd, seg, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(ls.st_mode))
+                errno = ELOOP;
+            break;
+        }
+        if (dfd != root_fd)
+            close(dfd);
+        dfd = -1;
+        if (slash) {
+            dfd = nfd;
+            seg = slash + 1;
+            continue;
+        }
+        if (fstat(nfd, st) != 0 || !S_ISREG(st->st_mode)) {
+            int e = errno;
+            if (fstat(nfd, st) == 0)
+                e = S_ISDIR(st->st_mode) ? EISDIR : EACCES;
+            close(nfd);
+            errno = e;
+            break;
+        }
+        fd = nfd;
+        break;
+    }
+    if (dfd >= 0 && dfd != root_fd) {
+        int e = errno;
+        close(dfd);
+        errno = e;
     }
     return fd;
 }
 
+/* A path that is inside dir (both resolved): dir + '/' is a prefix of it,
+ * so "/srv/w/web-secret.txt" is not inside "/srv/w/web". */
+static bool path_inside(const char *dir, const char *path)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const char *url)
 {
-    if (strstr(url, "..") || strchr(url, '\\'))
-        return send_error(h, c, 400, "bad_request", "path '%.200s' holds '..'", url);
+    const char *why = static_path_problem(url);
+    if (why)
+        return send_error(h, c, 400, "bad_request", "path '%.200s': %s", url, why);
     if (!h->web[0])
         return send_error(h, c, 404, "not_found",
                           "no dashboard directory (give --web DIR or build web/dist)");
-    char path[PATH_MAX + 256];
-    struct stat st;
-    const char *rel = strcmp(url, "/") == 0 ? "/index.html" : url;
-    snprintf(path, sizeof path, "%s%s", h->web, rel);
+    char root[PATH_MAX], full[PATH_MAX + STATIC_PATH_MAX + 16], real[PATH_MAX];
+    /* resolved per request: the directory may be a link switched on deploy */
+    int root_fd = realpath(h->web, root) ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (root_fd < 0)
+        return send_error(h, c, 404, "not_found", "the dashboard directory is missing");
+    const char *rel = strcmp(url, "/") == 0 ? "index.html" : url + 1;
     const char *served = rel;
-    int fd = strlen(path) < PATH_MAX ? open_file(path, &st) : -1;
-    if (fd < 0) {
-        snprintf(path, sizeof path, "%s/index.html", h->web);
-        served = "/index.html";
-        if ((fd = open_file(path, &st)) < 0)
-            return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+    struct stat st;
+    int fd = -1;
+    /* belt and braces: the resolved file must lie inside the resolved root;
+     * open_below, which follows no link at all, is what serves */
+    snprintf(full, sizeof full, "%s/%s", root, rel);
+    bool exists = realpath(full, real) != NULL;
+    int rerr = errno;
+    if (exists && !path_inside(root, real)) {
+        close(root_fd);
+        return send_error(h, c, 404, "not_found",
+                          "'%.200s' not found in the dashboard directory (symbolic links there are "
+                          "not followed)", url);
     }
+    if (!exists && rerr != ENOENT && rerr != ENOTDIR) {
+        close(root_fd);
+        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+    }
+    if (exists)
+        fd = open_below(root_fd, rel, &st);
+    if (fd < 0 && (!exists || errno == ENOENT || errno == ENOTDIR || errno == EISDIR)) {
+        /* not a file: the single-page app's index.html */
+        served = "index.html";
+        fd = open_below(root_fd, served, &st);
+    }
+    int oerr = errno;
+    close(root_fd);
+    if (fd < 0)
+        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory%s", url,
+                          oerr == ELOOP ? " (symbolic links there are not followed)" : "");
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) {
         close(fd);
@@ -880,18 +1107,83 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, mime(served));
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            strncmp(served, "/assets/", 8) == 0 ? "max-age=31536000, immutable" : "no-cache");
-    enum MHD_Result ok = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    zs_metrics_http(&h->S->metrics, 200);
-    return ok;
+                            strncmp(served, "assets/", 7) == 0 ? "max-age=31536000, immutable" : "no-cache");
+    return queue(h, c, 200, r);
 }
 
 /* ---- the access handler -------------------------------------------------- */
 
-/* con_cls of a request that is not a POST with a body: seen once. */
-static int first_seen_marker;
+/* con_cls of a request that is not a POST with a body: seen once, and seen
+ * with upload data. */
+static int first_seen_marker, body_seen_marker;
 
+static const char *const get_paths[] = {"/healthz", "/metrics", "/api/v1/status", "/api/v1/info",
+                                        "/api/v1/plan", "/api/v1/alerts", "/api/v1/devices",
+                                        "/api/v1/events", "/api/v1/series", "/api/v1/series/",
+                                        "/api/v1/carbon", NULL};
+
+/* The methods url answers, as its Allow header: "POST" for the endpoints
+ * that take a body (readings, credit writes), "GET, HEAD" for the other
+ * endpoints and the dashboard's files; NULL when it is no endpoint (a
+ * path under /api/ that docs/api.md does not list: 404 whatever the
+ * method). */
+static const char *path_methods(const char *url)
+{
+    if (strcmp(url, "/api/v1/readings") == 0)
+        return "POST";
+    if (strncmp(url, "/api/v1/credits/", 16) == 0)
+        return in_list(credit_writes, url + 16) ? "POST"
+               : in_list(credit_reads, url + 16) ? "GET, HEAD"
+                                                 : NULL;
+    if (in_list(get_paths, url) || strncmp(url, "/api/v1/series/", 15) == 0)
+        return "GET, HEAD";
+    return strncmp(url, "/api/", 5) == 0 ? NULL : "GET, HEAD";
+}
+
+static bool method_allowed(const char *allow, const char *method)
+{
+    if (strcmp(allow, "POST") == 0)
+        return strcmp(method, "POST") == 0;
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+/* A body follows the header: a Content-Length above 0 or any
+ * Transfer-Encoding (chunked). */
+static bool has_body(struct MHD_Connection *c)
+{
+    if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return true;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    for (; cl && *cl; cl++)
+        if (*cl >= '1' && *cl <= '9')
+            return true;
+    return false;
+}
+
+/* The error for a request its path does not take: a target without a
+ * leading '/' (400), no such endpoint (404), a method the path does not
+ * answer (405 with Allow), a body sent to a path that takes none (400). */
+static enum MHD_Result refuse(zs_http *h, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *allow)
+{
+    if (url[0] != '/')
+        return send_error(h, c, 400, "bad_request", "request target '%.200s': must start with '/'", url);
+    if (!allow && strncmp(url, "/api/v1/credits/", 16) == 0)
+        return send_error(h, c, 404, "not_found",
+                          "no credits operation '%.64s' (account, project, issue, transfer, retire, "
+                          "cancel, order, balance, book, history, verify, offsets)", url + 16);
+    if (!allow)
+        return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
+    if (!method_allowed(allow, method))
+        return send_405(h, c, allow, "%.16s %.200s: use %s", method, url,
+                        strcmp(allow, "POST") == 0 ? "POST" : "GET or HEAD");
+    return send_error(h, c, 400, "bad_request", "%.16s %.200s: takes no body", method, url);
+}
+
+/* libmicrohttpd calls this once with the header, once per piece of the
+ * body and once at the end; a response can be queued on the first call
+ * (then the rest of the request is discarded and the connection closed)
+ * or on the last, never while a piece of body is being handed over. */
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -899,11 +1191,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     zs_http *h = cls;
     zs_server *S = h->S;
     (void)version;
-    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    bool post = strcmp(method, "POST") == 0;
-    bool readings = strcmp(url, "/api/v1/readings") == 0;
+    const char *allow = path_methods(url);
     bool credits = strncmp(url, "/api/v1/credits/", 16) == 0;
-    if (post && (readings || credits)) {
+    if (allow && strcmp(allow, "POST") == 0 && strcmp(method, "POST") == 0) {
         req *rq = *con_cls;
         if (!rq) {
             if (!token_ok(&S->cfg, c))
@@ -946,23 +1236,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         return credits ? ep_credits(h, c, url + 16, true, rq) : ep_readings(h, c, rq);
     }
-    /* Answer on the second call, once MHD knows the request has no body:
-     * a response queued on the first call closes the connection (no
-     * keep-alive). */
     if (!*con_cls) {
+        /* A body this path does not take is refused before it is read:
+         * answered now, as no answer can be queued while its pieces are
+         * handed over. Without a body, answer on the next call, once MHD
+         * knows the request is complete: a response queued on the first
+         * call closes the connection (no keep-alive). */
+        if (has_body(c))
+            return refuse(h, c, url, method, allow);
         *con_cls = &first_seen_marker;
         return MHD_YES;
     }
-    if (!get && credits)
-        return ep_credits(h, c, url + 16, false, NULL);
-    if (!get) {
-        if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/metrics") == 0 || strcmp(url, "/healthz") == 0)
-            return send_error(h, c, 405, "method_not_allowed", "%.16s %.200s: use %s", method, url,
-                              readings ? "POST" : "GET");
-        return send_error(h, c, 405, "method_not_allowed", "%.16s: only GET and HEAD serve files", method);
+    if (*upload_data_size) { /* a body no header announced: drop it, refuse at the end */
+        *upload_data_size = 0;
+        *con_cls = &body_seen_marker;
+        return MHD_YES;
     }
-    if (*upload_data_size)
-        return send_error(h, c, 400, "bad_request", "GET with a body");
+    if (url[0] != '/' || !allow || !method_allowed(allow, method) || *con_cls == &body_seen_marker)
+        return refuse(h, c, url, method, allow);
     if (strcmp(url, "/healthz") == 0)
         return send_buf(h, c, 200, "text/plain; charset=utf-8", "ok\n", 3, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/api/v1/status") == 0)
@@ -987,8 +1278,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return ep_devices(h, c);
     if (strcmp(url, "/api/v1/events") == 0)
         return ep_events(h, c);
-    if (readings)
-        return send_error(h, c, 405, "method_not_allowed", "GET /api/v1/readings: use POST");
     tls_state *t = tls_get(h);
     if (!t)
         return send_error(h, c, 500, "internal", "out of memory");
@@ -1017,7 +1306,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)c;
     (void)toe;
     req *rq = *con_cls;
-    if (rq && (void *)rq != (void *)&first_seen_marker) {
+    if (rq && (void *)rq != (void *)&first_seen_marker && (void *)rq != (void *)&body_seen_marker) {
         free(rq->body);
         free(rq);
     }
@@ -1040,6 +1329,36 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     while (n && msg[n - 1] == '\n')
         msg[--n] = '\0';
     zs_log(ZS_LOG_WARN, "event=http_library message=%s", zs_log_quote(msg, q, sizeof q));
+}
+
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Percent-decoding of request paths and query values: libmicrohttpd's,
+ * except that an encoded NUL (%00) stays as it is. Decoded, it would end
+ * the string early ("/x.txt%00.html" would name "/x.txt"); left as text, a
+ * path holding it is refused and a query value holding it fails its check. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* The dashboard: --web/config, else the installed share/zeropark/web, else
@@ -1103,7 +1422,8 @@ zp_status zs_http_start(zs_server *S, zs_http **out, char *err, size_t errsz)
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.http_threads,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errsz, "cannot listen on %s:%d: %s", S->cfg.listen_host, S->cfg.listen_port,
                  errno ? strerror(errno) : "libmicrohttpd refused the options");

@@ -82,6 +82,8 @@ struct zs_ingest {
     size_t qn, qcap;
     uint64_t pushed, written;  /* readings queued / written so far (sequence numbers) */
     uint64_t sync_want;
+    uint64_t drops_since_take; /* readings refused since the writer last took the queue */
+    bool dropping;             /* the alert DROP_ALERT is raised */
     bool stop;
     bool has_dc_facility_feed;
 
@@ -457,15 +459,34 @@ static long intern(zs_ingest *in, const char *name)
 
 /* ---- queueing ------------------------------------------------------------ */
 
+#define DROP_ALERT "ingest.dropped"
+
+/* n readings refused (mu held): counted, and the alert raised when it is
+ * not already; the writer clears it after a batch interval without a
+ * refusal (writer_main). Raised under mu so a clear cannot overtake it. */
+static void dropped(zs_ingest *in, size_t n, const char *why)
+{
+    in->drops_since_take += n;
+    if (in->o.metrics)
+        atomic_fetch_add(&in->o.metrics->readings_dropped, n);
+    if (!in->dropping) {
+        in->dropping = true;
+        zs_alert_raise(DROP_ALERT, ZS_ALERT_CRITICAL, "ingest",
+                       "readings are being dropped: %s; zeropark_readings_dropped_total counts them", why);
+    }
+}
+
 long zs_ingest_push(zs_ingest *in, zs_source src, const zs_parsed *r, size_t n)
 {
     if (!n)
         return 0;
     pthread_mutex_lock(&in->mu);
     if (in->qn + n > (size_t)in->o.queue_max) {
+        char why[160];
+        snprintf(why, sizeof why, "the ingest queue is full (queue_max %ld readings, the store "
+                 "writes more slowly than they come)", in->o.queue_max);
+        dropped(in, n, why);
         pthread_mutex_unlock(&in->mu);
-        if (in->o.metrics)
-            atomic_fetch_add(&in->o.metrics->readings_dropped, n);
         return -1;
     }
     if (in->qn + n > in->qcap) {
@@ -474,6 +495,7 @@ long zs_ingest_push(zs_ingest *in, zs_source src, const zs_parsed *r, size_t n)
             cap *= 2;
         qent *nq = realloc(in->q, cap * sizeof *nq);
         if (!nq) {
+            dropped(in, n, "out of memory growing the ingest queue");
             pthread_mutex_unlock(&in->mu);
             return -1;
         }
@@ -498,9 +520,8 @@ long zs_ingest_push(zs_ingest *in, zs_source src, const zs_parsed *r, size_t n)
         }
     }
     if (k < n) { /* series table full: nothing of this push is queued */
+        dropped(in, n, "the series table is full (262144 series)");
         pthread_mutex_unlock(&in->mu);
-        if (in->o.metrics)
-            atomic_fetch_add(&in->o.metrics->readings_dropped, n);
         return -1;
     }
     in->qn += n;
@@ -562,6 +583,14 @@ size_t zs_ingest_feed_names(zs_ingest *in, zs_feed_kind k, char (*names)[112], s
             snprintf(names[n++], 112, "%s", ent(in, id)->name);
     pthread_mutex_unlock(&in->mu);
     return n;
+}
+
+void zs_ingest_queue_state(zs_ingest *in, size_t *queued, bool *dropping)
+{
+    pthread_mutex_lock(&in->mu);
+    *queued = in->qn;
+    *dropping = in->dropping;
+    pthread_mutex_unlock(&in->mu);
 }
 
 bool zs_ingest_latest(zs_ingest *in, const char *series, double *value, int64_t *t_ms)
@@ -970,9 +999,16 @@ static void *writer_main(void *ud)
         in->qn = 0;
         uint64_t seq = in->pushed;
         bool stop = in->stop, fac = in->has_dc_facility_feed;
+        uint64_t drops = in->drops_since_take;
+        in->drops_since_take = 0;
         pthread_mutex_unlock(&in->mu);
         write_batch(in, b, n, fac);
         pthread_mutex_lock(&in->mu);
+        /* a whole batch interval without a refused reading: recovered */
+        if (in->dropping && drops == 0 && in->drops_since_take == 0) {
+            in->dropping = false;
+            zs_alert_clear(DROP_ALERT);
+        }
         in->spare = b;
         in->sparecap = bcap;
         if (in->sparecap > (1u << 20)) { /* give a burst's buffer back */

@@ -181,6 +181,10 @@ void zs_ingest_sync(zs_ingest *in);
 size_t zs_ingest_feed_names(zs_ingest *in, zs_feed_kind k, char (*names)[112], size_t max);
 /* Latest value of a series: true when known. */
 bool zs_ingest_latest(zs_ingest *in, const char *series, double *value, int64_t *t_ms);
+/* Readings waiting to be written, and whether readings are being dropped
+ * (the alert "ingest.dropped" is active: a push was refused since the
+ * writer's last batch but one). */
+void zs_ingest_queue_state(zs_ingest *in, size_t *queued, bool *dropping);
 
 /* Snapshot of the fed quantities for /status and the control loop. */
 typedef struct zs_live {

@@ -100,6 +100,13 @@ static void test_config(void **state)
     assert_int_equal(chmod(path, 0600), 0);
     assert_int_equal(zs_config_load(path, &c, err, sizeof err), 0);
     assert_string_equal(c.token, "0123456789abcdef0123");
+    /* exactly 0600 or 0400 (docs/serve.md): 0700 is refused too */
+    assert_int_equal(chmod(path, 0700), 0);
+    assert_int_equal(zs_config_load(path, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "mode 0700: the config file holds the write token and must be mode "
+                                "0600 or 0400; run 'chmod 600"));
+    assert_int_equal(chmod(path, 0400), 0);
+    assert_int_equal(zs_config_load(path, &c, err, sizeof err), 0);
 }
 
 static void test_times(void **state)

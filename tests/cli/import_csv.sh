@@ -72,6 +72,16 @@ if [ "$(tail -n +2 "$tmp/out" | cut -d, -f2 | tr '\n' ' ')" = "100 110.5 125 130
 # --to inside the data: [01:00, 02:00) is the one hour
 expect 0 "$zp" export --db "$tmp/reg.db" --series grid_import_kwh_total --step-min 60 --from 2024-01-01T01:00 --to 2024-01-01T02:00
 if [ "$(tail -n +2 "$tmp/out")" = "2024-01-01T01:00:00+08:00,40" ]; then ok; else bad "counter window"; cat "$tmp/out" >&2; fi
+# account reads the same register the same way: 40 kWh in that hour, the
+# reset listed as a correction with no range added
+expect 0 "$zp" account "$src/examples/shaoguan-campus/model.json" --db "$tmp/reg.db" --from 2024-01-01T01:00 --to 2024-01-01T02:00 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "account of the counter's hour"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["energy_kwh"]["grid_import"] == 40, d["energy_kwh"]
+c = d["corrections"]
+assert len(c) == 1 and (c[0]["before"], c[0]["after"], c[0]["wrap"]) == (160, 2, 0), c
+PY
 # import --json lists the drop
 expect 0 "$zp" import --db "$tmp/reg2.db" "$tmp/reg.csv" --json
 "$PY" - "$tmp/out" <<'PY' && ok || bad "import --json reports the counter's drop"

@@ -212,8 +212,11 @@ size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max)
 {
     const unsigned char *u = (const unsigned char *)p;
     size_t j = 0, i = 0;
-    if (cap < 5)
+    if (cap < 5) {
+        if (cap)
+            dst[0] = '\0';
         return 0;
+    }
     if (max > cap - 4)
         max = cap - 4;
     while (i < n) {
@@ -929,16 +932,18 @@ static void parser_line(parser *P, const char *b, const char *eol, bool first)
     const char *e = eol;
     if (e > b && e[-1] == '\r')
         e--;
+    /* Of a line over the limit only the limit is looked at (a stream
+     * never holds more of it), for a NUL as for the rest. */
+    if ((size_t)(e - b) > P->max_line) {
+        parser_too_long(P, b);
+        return;
+    }
     /* A NUL means binary or UTF-16 text; nothing after it is worth reading. */
     const char *nul = memchr(b, '\0', (size_t)(eol - b));
     if (nul) {
         problem(r, nul, "NUL byte in the file; CSV must be UTF-8 text (is it UTF-16 or a "
                 "binary file?)");
         P->halted = true;
-        return;
-    }
-    if ((size_t)(e - b) > P->max_line) {
-        parser_too_long(P, b);
         return;
     }
     if (!P->header_done) {

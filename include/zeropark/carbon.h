@@ -171,14 +171,16 @@ typedef struct zp_acct_refrigerant {
     double leak_kg;   /* >= 0 */
 } zp_acct_refrigerant;
 
-/* A meter reading that was corrected (cumulative counter roll-over). */
+/* A counter reading lower than the one before (zp_counter_increment): a
+ * roll-over (wrap > 0, the range added) or a reset counted from 0
+ * (wrap 0). */
 typedef struct zp_acct_correction {
     char *meter;     /* meter name */
     char *file;      /* file or "store" */
     long row;        /* 1-based line of the file (header = 1) or reading index */
     double before;   /* previous counter reading */
     double after;    /* reading that went down */
-    double wrap;     /* counter range assumed (added) */
+    double wrap;     /* counter range assumed (added); 0 for a reset */
 } zp_acct_correction;
 
 typedef struct zp_acct_input {

@@ -171,10 +171,16 @@ static void print_statement(const zp_model *m, const zp_acct_result *r)
                r->budget_t, T->total_market_t, r->burn_rate_t_per_day, r->projected_year_end_t);
     for (size_t i = 0; i < r->nalerts; i++)
         printf("  ALERT %s: %s\n", r->alerts[i].kind, r->alerts[i].message);
-    for (size_t i = 0; i < r->ncorrections; i++)
-        printf("  correction: %s:%ld meter %s rolled over (%.10g -> %.10g, register %.10g)\n",
-               r->corrections[i].file, r->corrections[i].row, r->corrections[i].meter,
-               r->corrections[i].before, r->corrections[i].after, r->corrections[i].wrap);
+    for (size_t i = 0; i < r->ncorrections; i++) {
+        if (r->corrections[i].wrap > 0)
+            printf("  correction: %s:%ld meter %s rolled over (%.10g -> %.10g, register %.10g)\n",
+                   r->corrections[i].file, r->corrections[i].row, r->corrections[i].meter,
+                   r->corrections[i].before, r->corrections[i].after, r->corrections[i].wrap);
+        else
+            printf("  correction: %s:%ld meter %s was reset (%.10g -> %.10g, counted from 0)\n",
+                   r->corrections[i].file, r->corrections[i].row, r->corrections[i].meter,
+                   r->corrections[i].before, r->corrections[i].after);
+    }
     for (size_t i = 0; i < r->nnotes; i++)
         printf("  note: %s\n", r->notes[i]);
 }

@@ -21,12 +21,22 @@ static const char usage_text[] =
     "significant digits so that export and import round-trip bit-exactly.\n"
     "Instants with no reading are written as empty fields.\n"
     "\n"
+    "A counter (a series named ..._total: readings of a cumulative register) is\n"
+    "written as its readings; with --step-min it is written as the energy of\n"
+    "each interval, the difference between the readings at its ends, in a\n"
+    "column named without _total (grid_import_kwh_total -> grid_import_kwh).\n"
+    "Without --to the last interval is the last whole one that ends on a\n"
+    "reading. A reading lower than the one before is a roll-over of the\n"
+    "register or a reset counted from 0, each reported as a warning\n"
+    "(docs/formats.md \"Counters\").\n"
+    "\n"
     "Options:\n"
     "  --db FILE          store to read\n"
     "  --series NAMES     one or more series, comma-separated (same step)\n"
     "  --from TIME        first instant (ISO-8601; default: first stored)\n"
     "  --to TIME          end instant, exclusive (default: end of stored data)\n"
-    "  --step-min N       resample to N minutes (by each series' kind)\n"
+    "  --step-min N       resample to N minutes (by each series' kind; the window\n"
+    "                     must start and end on whole N-minute intervals)\n"
     "  --offset +HH:MM    offset for the timestamps written and for --from/--to\n"
     "                     without one (default +08:00)\n"
     "  --output FILE      write to FILE (atomically) instead of standard output\n"
@@ -111,22 +121,72 @@ static int run(int argc, char **argv)
             exit_code = cli_fail("export", ctx, rc);
             goto out;
         }
+        const int32_t native = info.step_s, S = (int32_t)(step_min * 60);
+        /* a counter's intervals run between readings: [f, t) needs the
+         * readings at f and at t */
+        const bool diff = info.kind == ZP_SERIES_COUNTER && step_min;
         zp_time_t f = from_s ? from : info.first, t = to_s ? to : info.last_end;
+        if (diff && !to_s) {
+            t = info.last_end - native; /* the last reading */
+            if (t > f && (t - f) % S != 0)
+                t = f + (t - f) / S * S;
+        }
         zp_store_series_info_clear(ctx, &info);
         if (t <= f) {
-            cli_err("export", "series '%s' has no readings in the range asked for", name);
+            cli_err("export", diff ? "counter '%s' has no whole interval between two readings in the range asked for"
+                                   : "series '%s' has no readings in the range asked for", name);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        if (step_min && S % native != 0 && native % S != 0) {
+            cli_err("export", "--step-min %ld: series '%s' is stored every %d s; one step must divide the other (e.g. 15, 30, 60 minutes)",
+                    step_min, name, (int)native);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        if (step_min && (f % S != 0 || (t - f) % S != 0)) {
+            char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+            cli_err("export", "--step-min %ld: series '%s' over [%s, %s) does not start and end on whole %ld-minute intervals (counted from 1970-01-01T00:00Z); set --from and --to on that grid",
+                    step_min, name, zp_time_format(f, offset, a), zp_time_format(t, offset, b), step_min);
             exit_code = EXIT_USAGE;
             goto out;
         }
         zp_series *s = NULL;
-        rc = zp_store_read(st, name, f, t, &s);
-        if (rc == ZP_OK && step_min && step_min * 60 != s->step_s) {
+        rc = zp_store_read(st, name, f, diff ? t + native : t, &s);
+        if (rc == ZP_OK && diff) {
             zp_series *r = NULL;
-            rc = zp_series_resample(ctx, s, (int32_t)(step_min * 60), &r);
+            zp_counter_drops d;
+            rc = zp_series_counter_diff(ctx, s, S, &r, &d);
+            char tb[ZP_TIME_BUFSIZE];
+            for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++) {
+                const zp_counter_drop *x = &d.drop[k];
+                if (x->wrap > 0)
+                    fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a roll-over of a %.10g register, counted as %.10g\n",
+                            name, x->before, x->after, zp_time_format(x->at, offset, tb), x->wrap, x->after + x->wrap - x->before);
+                else
+                    fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a reset, counted from 0 (an increment of %.10g)\n",
+                            name, x->before, x->after, zp_time_format(x->at, offset, tb), x->after);
+            }
+            if (rc == ZP_OK && d.count > d.nlisted)
+                fprintf(stderr, "zeropark export: warning: counter '%s' went down %zu times in all (%zu resets); the first %zu are listed\n",
+                        name, d.count, d.resets, d.nlisted);
+            /* the column now holds energy per interval: name it so */
+            size_t nl = strlen(name);
+            if (rc == ZP_OK && zp_series_name_is_counter(name)) {
+                name[nl - 6] = '\0';
+                rc = zp_series_set_name(ctx, r, name);
+                name[nl - 6] = '_';
+            }
+            zp_series_free(ctx, s);
+            s = r;
+        } else if (rc == ZP_OK && step_min && S != s->step_s) {
+            zp_series *r = NULL;
+            rc = zp_series_resample(ctx, s, S, &r);
             zp_series_free(ctx, s);
             s = r;
         }
         if (rc) {
+            zp_series_free(ctx, s);
             exit_code = cli_fail("export", ctx, rc);
             goto out;
         }

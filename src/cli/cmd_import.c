@@ -16,7 +16,7 @@ static const char usage_text[] =
     "The CSV has a header row; its first column is an ISO-8601 timestamp with an\n"
     "offset, one row per interval at a fixed step (docs/formats.md). Gaps,\n"
     "duplicates, rows out of order and non-numeric values are all reported with\n"
-    "FILE:LINE and nothing is imported.\n"
+    "FILE:LINE and nothing is imported. CSV '-' reads standard input.\n"
     "\n"
     "Options:\n"
     "  --db FILE             store to write (SQLite; created if missing)\n"
@@ -25,53 +25,25 @@ static const char usage_text[] =
     "                        after its header\n"
     "  --unit UNIT           unit to record (default: from the name's suffix,\n"
     "                        _kw -> kW, _kwh -> kWh, _kg_per_kwh -> kg/kWh, ...)\n"
-    "  --kind KIND           power | energy | intensity: how the series resamples\n"
-    "                        (default: from the suffix; _kwh is energy, _kw power,\n"
-    "                        anything else intensity)\n"
+    "  --kind KIND           power | energy | intensity | counter: how the series\n"
+    "                        resamples (default: from the suffix; _total is a\n"
+    "                        counter, _kwh energy, _kw power, anything else\n"
+    "                        intensity). A counter holds the readings of a\n"
+    "                        cumulative register; its name ends in _total\n"
     "  --offset +HH:MM       offset for timestamps that carry none (default: reject)\n"
+    "  --max-line-bytes N    longest accepted CSV line (default 65536)\n"
     "  --json                print what was imported as JSON\n"
     "  -h, --help            show this help\n"
+    "\n"
+    "A counter reading lower than the one before is reported as a warning with\n"
+    "its CSV line: a roll-over of the register, or a reset that export and\n"
+    "account count from 0 (docs/formats.md \"Counters\").\n"
     "\n"
     "Each chunk of readings is committed on its own: an interrupted import keeps\n"
     "what was committed and the file stays consistent.\n";
 
 static int run(int argc, char **argv);
 const cli_cmd cmd_import = {"import", "import CSV columns into the store", usage_text, run};
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Unit and kind from the naming convention of DESIGN.md (units in names). */
-static void infer_unit(const char *name, const char **unit, zp_series_kind *kind)
-{
-    static const struct {
-        const char *suffix, *unit;
-        zp_series_kind kind;
-    } table[] = {
-        {"_kg_per_kwh", "kg/kWh", ZP_SERIES_INTENSITY},
-        {"_cny_per_kwh", "CNY/kWh", ZP_SERIES_INTENSITY},
-        {"_g_per_kwh", "g/kWh", ZP_SERIES_INTENSITY},
-        {"_kwh", "kWh", ZP_SERIES_ENERGY},
-        {"_mwh", "MWh", ZP_SERIES_ENERGY},
-        {"_kw", "kW", ZP_SERIES_POWER},
-        {"_mw", "MW", ZP_SERIES_POWER},
-        {"_w_m2", "W/m2", ZP_SERIES_INTENSITY},
-        {"_m_s", "m/s", ZP_SERIES_INTENSITY},
-        {"_c", "degC", ZP_SERIES_INTENSITY},
-        {"_pct", "%", ZP_SERIES_INTENSITY},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (ends_with(name, table[i].suffix)) {
-            *unit = table[i].unit;
-            *kind = table[i].kind;
-            return;
-        }
-    *unit = NULL;
-    *kind = ZP_SERIES_INTENSITY;
-}
 
 static int on_progress(void *ud, uint64_t done, uint64_t total)
 {
@@ -86,10 +58,12 @@ static int run(int argc, char **argv)
                                          {"unit", required_argument, NULL, 'u'},
                                          {"kind", required_argument, NULL, 'k'},
                                          {"offset", required_argument, NULL, 'o'},
+                                         {"max-line-bytes", required_argument, NULL, 'L'},
                                          {"json", no_argument, NULL, 'j'},
                                          {0, 0, 0, 0}};
     const char *db = NULL, *unit_opt = NULL;
     int kind_opt = -1;
+    long max_line = 0;
     bool json = false;
     int32_t offset = ZP_TIME_NO_DEFAULT;
     char **names = calloc((size_t)argc, sizeof *names);   /* series names */
@@ -100,6 +74,7 @@ static int run(int argc, char **argv)
     zp_store *st = NULL;
     zp_series **series = NULL;
     size_t nseries = 0;
+    zp_counter_drops *drops = NULL;
     if (!names || !cols) {
         exit_code = EXIT_INTERNAL;
         goto out;
@@ -136,13 +111,18 @@ static int run(int argc, char **argv)
         case 'u':
             unit_opt = optarg;
             break;
-        case 'k':
-            kind_opt = strcmp(optarg, "power") == 0 ? ZP_SERIES_POWER
-                       : strcmp(optarg, "energy") == 0 ? ZP_SERIES_ENERGY
-                       : strcmp(optarg, "intensity") == 0 ? ZP_SERIES_INTENSITY
-                                                          : -2;
-            if (kind_opt == -2) {
-                exit_code = cli_usage_error(&cmd_import, "--kind '%s': use power, energy or intensity", optarg);
+        case 'k': {
+            zp_series_kind k;
+            if (zp_series_kind_parse(optarg, &k) != 0) {
+                exit_code = cli_usage_error(&cmd_import, "--kind '%s': use power, energy, intensity or counter", optarg);
+                goto out;
+            }
+            kind_opt = (int)k;
+            break;
+        }
+        case 'L':
+            if (!cli_parse_long(optarg, 1, 1L << 30, &max_line)) {
+                exit_code = cli_usage_error(&cmd_import, "--max-line-bytes '%s': a whole number of bytes 1..1073741824", optarg);
                 goto out;
             }
             break;
@@ -181,20 +161,40 @@ static int run(int argc, char **argv)
     co.columns = nsel ? cols : NULL;
     co.ncolumns = nsel;
     co.default_offset_min = offset;
-    zp_status rc = zp_csv_read_file(ctx, csv, &co, &series, &nseries);
+    co.max_line_bytes = (size_t)max_line;
+    co.max_line_option = "--max-line-bytes";
+    zp_status rc = strcmp(csv, "-") == 0
+                       ? zp_csv_read_stream(ctx, stdin, "<stdin>", &co, &series, &nseries)
+                       : zp_csv_read_file(ctx, csv, &co, &series, &nseries);
     if (rc) {
         exit_code = cli_fail("import", ctx, rc);
         goto out;
     }
+    const char *fname = strcmp(csv, "-") == 0 ? "<stdin>" : csv;
     uint64_t total = 0;
+    drops = calloc(nseries ? nseries : 1, sizeof *drops);
+    if (!drops) {
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
     for (size_t i = 0; i < nseries; i++) {
         if (nsel && (rc = zp_series_set_name(ctx, series[i], names[i])) != ZP_OK) {
             exit_code = cli_fail("import", ctx, rc);
             goto out;
         }
-        const char *unit;
-        zp_series_kind kind;
-        infer_unit(series[i]->name, &unit, &kind);
+        const char *name = series[i]->name, *unit;
+        zp_series_kind kind = zp_series_kind_from_name(name, &unit);
+        /* one rule for what a counter is, shared with export and account:
+         * the name ends in _total */
+        if (kind_opt >= 0 && (kind_opt == ZP_SERIES_COUNTER) != (kind == ZP_SERIES_COUNTER)) {
+            if (kind_opt == ZP_SERIES_COUNTER)
+                exit_code = cli_usage_error(&cmd_import, "--kind counter: series '%s' does not end in _total, the suffix that marks a counter for export and account; name it with --series %s_total=%s",
+                                            name, name, nsel ? cols[i] : name);
+            else
+                exit_code = cli_usage_error(&cmd_import, "--kind %s: series '%s' ends in _total, which names a counter (the readings of a cumulative register); leave out --kind, or store the column under another name with --series NAME=%s",
+                                            zp_series_kind_name((zp_series_kind)kind_opt), name, nsel ? cols[i] : name);
+            goto out;
+        }
         if (unit_opt)
             unit = unit_opt;
         if (kind_opt >= 0)
@@ -203,6 +203,24 @@ static int run(int argc, char **argv)
         if (unit && (rc = zp_series_set_unit(ctx, series[i], unit)) != ZP_OK) {
             exit_code = cli_fail("import", ctx, rc);
             goto out;
+        }
+        if (kind == ZP_SERIES_COUNTER) {
+            zp_counter_drops *d = &drops[i];
+            zp_counter_scan(series[i], d);
+            /* data row k is on line k + 2 (line 1 is the header; blank
+             * lines between rows are refused) */
+            for (size_t k = 0; k < d->nlisted; k++) {
+                const zp_counter_drop *x = &d->drop[k];
+                if (x->wrap > 0)
+                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %.10g to %.10g: a roll-over of a %.10g register, counted as %.10g\n",
+                            fname, x->index + 2, name, x->before, x->after, x->wrap, x->after + x->wrap - x->before);
+                else
+                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %.10g to %.10g: a reset; export and account count it from 0 (an increment of %.10g)\n",
+                            fname, x->index + 2, name, x->before, x->after, x->after);
+            }
+            if (d->count > d->nlisted)
+                fprintf(stderr, "zeropark import: warning: counter '%s' went down %zu times in all (%zu resets); the first %zu are listed\n",
+                        name, d->count, d->resets, d->nlisted);
         }
         total += series[i]->len;
     }
@@ -225,22 +243,38 @@ static int run(int argc, char **argv)
         json_t *arr = json_array();
         for (size_t i = 0; i < nseries; i++) {
             const zp_series *s = series[i];
-            json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:s?, s:i, s:s, s:s, s:I}", "name", s->name, "column",
-                               nsel ? cols[i] : s->name, "unit", s->unit, "step_s", (int)s->step_s,
-                               "start", zp_time_format(s->start, 0, a), "end",
-                               zp_time_format(zp_series_end(s), 0, b), "values",
-                               (json_int_t)s->len));
+            json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:s, s:s, s:I}", "name", s->name, "column",
+                                  nsel ? cols[i] : s->name, "unit", s->unit, "kind",
+                                  zp_series_kind_name(s->kind), "step_s", (int)s->step_s,
+                                  "start", zp_time_format(s->start, 0, a), "end",
+                                  zp_time_format(zp_series_end(s), 0, b), "values",
+                                  (json_int_t)s->len);
+            if (o && s->kind == ZP_SERIES_COUNTER) {
+                const zp_counter_drops *d = &drops[i];
+                json_t *list = json_array();
+                for (size_t k = 0; k < d->nlisted; k++) {
+                    const zp_counter_drop *x = &d->drop[k];
+                    json_array_append_new(list, json_pack("{s:I, s:s, s:f, s:f, s:s, s:f}", "line", (json_int_t)(x->index + 2),
+                                                          "time", zp_time_format(x->at, 0, a), "before", x->before,
+                                                          "after", x->after, "type", x->wrap > 0 ? "roll-over" : "reset",
+                                                          "increment", x->wrap > 0 ? x->after + x->wrap - x->before : x->after));
+                }
+                json_object_set_new(o, "drops", json_integer((json_int_t)d->count));
+                json_object_set_new(o, "resets", json_integer((json_int_t)d->resets));
+                json_object_set_new(o, "first_drops", list);
+            }
+            json_array_append_new(arr, o);
         }
-        json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:f}", "file", csv, "db", db, "series",
+        json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:f}", "file", fname, "db", db, "series",
                                 arr, "readings", (json_int_t)total, "seconds", secs);
         cli_print_json(doc);
         json_decref(doc);
     } else {
         printf("imported %llu readings in %zu series from %s into %s (%.2f s)\n",
-               (unsigned long long)total, nseries, csv, db, secs);
+               (unsigned long long)total, nseries, fname, db, secs);
     }
 out:
+    free(drops);
     zp_store_close(st);
     if (ctx) {
         zp_series_array_free(ctx, series, nseries);

@@ -3,6 +3,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -24,7 +25,46 @@ const cli_cmd cmd_series = {"series", "list the series in a store", usage_text, 
 
 static const char *kind_name(zp_series_kind k)
 {
-    return k == ZP_SERIES_POWER ? "power" : k == ZP_SERIES_ENERGY ? "energy" : "intensity";
+    const char *n = zp_series_kind_name(k);
+    return n ? n : "unknown";
+}
+
+/* Length of the UTF-8 sequence at p, or 0 when the bytes there are not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+                               : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* A stored name as printable UTF-8: a store written before names were
+ * checked may hold bytes that are not UTF-8 (shown as \xNN) or control
+ * characters (shown as ?). Returns buf. */
+static const char *printable(const char *s, char *buf, size_t cap)
+{
+    size_t j = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && j + 5 < cap;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            j += (size_t)snprintf(buf + j, cap - j, "\\x%02X", *p);
+            p++;
+        } else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+            buf[j++] = '?';
+            p++;
+        } else {
+            memcpy(buf + j, p, n);
+            j += n;
+            p += n;
+        }
+    }
+    buf[j] = '\0';
+    return buf;
 }
 
 static int run(int argc, char **argv)
@@ -73,8 +113,9 @@ static int run(int argc, char **argv)
     if (json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) {
-            json_t *o = json_pack("{s:s, s:s?, s:s, s:i, s:I}", "name", info[i].name, "unit",
-                                  info[i].unit, "kind", kind_name(info[i].kind), "step_s",
+            char nb[1100], ub[300];
+            json_t *o = json_pack("{s:s, s:s?, s:s, s:i, s:I}", "name", printable(info[i].name, nb, sizeof nb), "unit",
+                                  info[i].unit ? printable(info[i].unit, ub, sizeof ub) : NULL, "kind", kind_name(info[i].kind), "step_s",
                                   (int)info[i].step_s, "count", (json_int_t)info[i].count);
             json_object_set_new(o, "first", info[i].count ? json_string(zp_time_format(info[i].first, offset, a)) : json_null());
             json_object_set_new(o, "end", info[i].count ? json_string(zp_time_format(info[i].last_end, offset, b)) : json_null());
@@ -86,9 +127,10 @@ static int run(int argc, char **argv)
     } else {
         printf("%-24s %-8s %-9s %6s %-25s %-25s %10s\n", "name", "unit", "kind", "step", "first",
                "end", "readings");
+        char nb[1100], ub[300];
         for (size_t i = 0; i < n; i++)
-            printf("%-24s %-8s %-9s %5ds %-25s %-25s %10lld\n", info[i].name,
-                   info[i].unit ? info[i].unit : "-", kind_name(info[i].kind), (int)info[i].step_s,
+            printf("%-24s %-8s %-9s %5ds %-25s %-25s %10lld\n", printable(info[i].name, nb, sizeof nb),
+                   info[i].unit ? printable(info[i].unit, ub, sizeof ub) : "-", kind_name(info[i].kind), (int)info[i].step_s,
                    info[i].count ? zp_time_format(info[i].first, offset, a) : "-",
                    info[i].count ? zp_time_format(info[i].last_end, offset, b) : "-",
                    (long long)info[i].count);

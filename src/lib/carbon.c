@@ -2549,21 +2549,13 @@ static int classify(zp_ctx *ctx, const char *name, const char *where, meter_spec
     return 1;
 }
 
-/* Smallest power of ten above x: a register's range. */
-static double register_range(double x)
-{
-    double w = 1;
-    while (w <= x && w < 1e18)
-        w *= 10;
-    return w;
-}
-
 /* Check one raw series and turn it into interval values in kWh (energy),
- * kW, litres or kg/kWh. Counters become differences: a reading that goes
+ * kW, litres or kg/kWh. Counters become differences by the rule every
+ * counter follows (zp_counter_increment, series.h): a reading that goes
  * down is a roll-over when the previous reading was in the top tenth of
  * its register range and the new one in the bottom tenth (corrected by
- * adding the range, listed); anything else is an error. row0 is the line
- * (or reading number) of value 0. */
+ * adding the range), else a reset counted from 0; both are listed. row0
+ * is the line (or reading number) of value 0. */
 static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name, const char *file,
                                long row0, const meter_spec *sp, zp_series *s)
 {
@@ -2602,16 +2594,9 @@ static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name,
         if (s->len < 2)
             return zp__error(ctx, ZP_EDATA, "%s: meter '%s': a counter needs two readings", file, name);
         for (size_t i = 0; i + 1 < s->len; i++) {
-            double a = s->v[i], b = s->v[i + 1], d = b - a;
-            if (d < 0) {
-                double W = register_range(a);
-                if (!(a >= 0.9 * W && b < 0.1 * W))
-                    return zp__error(ctx, ZP_EDATA,
-                                     "%s:%ld: meter '%s': counter went down from %.10g to %.10g, "
-                                     "which is not a roll-over of a %.10g register; fix the "
-                                     "reading or split the series at the meter change",
-                                     file, row0 + (long)i + 1, name, a, b, W);
-                d = b + W - a;
+            double a = s->v[i], b = s->v[i + 1], W;
+            double d = zp_counter_increment(a, b, &W);
+            if (b < a) {
                 if (zp__grow(ctx, (void **)&o->corrections, &o->capcorr, in->ncorrections + 1,
                              sizeof *o->corrections))
                     return zp__nomem(ctx);
@@ -2850,7 +2835,10 @@ zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp
             goto out;
         if (k == 0 || info[i].count == 0)
             continue;
-        zp_time_t a = from ? from : info[i].first, b = to ? to : info[i].last_end;
+        /* a counter's readings bound its intervals: [from, to) needs the
+         * reading at to as well */
+        zp_time_t a = from ? from : info[i].first,
+                  b = to ? to + (sp.counter ? info[i].step_s : 0) : info[i].last_end;
         zp_series *s = NULL;
         if ((rc = zp_store_read(st, info[i].name, a, b, &s)))
             goto out;

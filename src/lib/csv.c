@@ -10,8 +10,10 @@
  * - Encoding: UTF-8 (or ASCII). A leading UTF-8 BOM (EF BB BF) is skipped.
  *   Lines end in LF or CRLF; the last line may lack its line end. Blank
  *   lines at the very end of the file are ignored; a blank line anywhere
- *   else is a problem. A NUL byte anywhere rejects the file (it is binary,
- *   or UTF-16).
+ *   else is a problem. A NUL byte rejects the file (it is binary, or
+ *   UTF-16) and ends the read. Header names must be UTF-8 without control
+ *   characters: a byte that is not (a GBK or Latin-1 file) is reported at
+ *   its column and no row is read.
  * - Fields are separated by opts->delimiter (',' by default). A field may
  *   be quoted with double quotes ("a,b"), with "" standing for one quote
  *   inside. A quoted field cannot span lines. Spaces (and tabs unless the
@@ -28,16 +30,22 @@
  * - Every other column is a decimal number: [+-]digits[.digits][e[+-]digits].
  *   Empty fields, text, NaN and infinity are rejected; a missing reading
  *   must be fixed in the source, not guessed here.
- * - Each line may be at most opts->max_line_bytes long (default 64 KiB);
- *   a whole file at most 2 GiB (zp_csv_read_file).
+ * - Each line may be at most opts->max_line_bytes long (default 64 KiB); a
+ *   longer one is reported and ends the read. A whole input is at most
+ *   2 GiB (zp_csv_read_file, zp_csv_read_stream).
  *
  * Every problem becomes a diagnostic with file:line:col (col counts bytes
  * from 1, after the BOM on line 1), up to opts->max_diags, and the read then
  * fails with ZP_EDATA and a summary naming the count and the first problem.
  *
- * Speed: the whole input is parsed in place. Output arrays are sized once
- * from a count of line ends, there is no allocation per row or per field,
- * and plain decimals with at most 19 significant digits whose value fits
+ * Memory: a file or stream is read in blocks into a buffer of at most
+ * max_line_bytes + 64 KiB, so a line over the limit is refused when that
+ * much of it has arrived, never read whole; the values take 8 bytes each.
+ *
+ * Speed: lines are parsed in place in the buffer. Output arrays are sized
+ * from a count of line ends (a buffer) or the file size (a file) and grow
+ * by doubling, there is no allocation per row or per field, and plain
+ * decimals with at most 19 significant digits whose value fits
  * 2^53 and whose power of ten is at most 22 are converted exactly with one
  * multiplication or division (both operands are exact doubles, so IEEE
  * rounding gives the correctly rounded result, same as strtod). Anything
@@ -149,23 +157,96 @@ static field_err next_field(const char *p, const char *e, char delim, field *f)
     return FIELD_OK;
 }
 
-/* Copy at most CSV_SHOW_MAX bytes of [p, p+n) into dst for a message, with
- * control bytes replaced so a message is always one printable line. */
-static const char *show(char *dst, size_t cap, const char *p, size_t n)
+/* ---- text ---------------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at p (n > 0 bytes left), or 0 when the
+ * bytes there are not UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-    size_t m = n > CSV_SHOW_MAX ? CSV_SHOW_MAX : n;
-    if (m + 4 > cap)
-        m = cap - 4;
-    size_t j = 0;
-    for (size_t i = 0; i < m; i++) {
-        unsigned char c = (unsigned char)p[i];
-        dst[j++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    unsigned c = p[0];
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
+        (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+size_t zp__name_check(const char *s, size_t n, const char **what)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (k == 0) {
+            *what = "a byte that is not UTF-8";
+            return i;
+        }
+        /* C0 controls, DEL and the C1 controls U+0080..U+009F */
+        if ((k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
+            *what = "a control character";
+            return i;
+        }
+        i += k;
     }
-    if (m < n) {
+    *what = NULL;
+    return n;
+}
+
+size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t j = 0, i = 0;
+    if (cap < 5) {
+        if (cap)
+            dst[0] = '\0';
+        return 0;
+    }
+    if (max > cap - 4)
+        max = cap - 4;
+    while (i < n) {
+        size_t k = utf8_seq(u + i, n - i);
+        size_t w = k ? k : 1;
+        if (j + w > max)
+            break;
+        if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+            (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
+            dst[j++] = '?'; /* a message is always one line of UTF-8 */
+        } else {
+            memcpy(dst + j, p + i, k);
+            j += k;
+        }
+        i += w;
+    }
+    if (i < n) {
         memcpy(dst + j, "...", 3);
         j += 3;
     }
     dst[j] = '\0';
+    return j;
+}
+
+/* Copy at most CSV_SHOW_MAX bytes of [p, p+n) into dst for a message, with
+ * control bytes and bytes that are not UTF-8 replaced by '?', so a message
+ * is always one printable line of UTF-8. */
+static const char *show(char *dst, size_t cap, const char *p, size_t n)
+{
+    zp__show(dst, cap, p, n, CSV_SHOW_MAX);
     return dst;
 }
 
@@ -339,9 +420,11 @@ static zp_status summarize(reader *r)
     const zp_diag *d = zp_ctx_diag_get(r->ctx, r->diag0);
     if (d)
         zp_diag_format(d, first, sizeof first);
+    char stop[64] = "";
+    if (r->stopped)
+        snprintf(stop, sizeof stop, ", reading stopped after the first %zu", r->ndiags);
     return zp__error(r->ctx, ZP_EDATA, "%s: %zu problem%s in CSV%s (first: %s)", r->fname,
-                     r->ndiags, r->ndiags == 1 ? "" : "s",
-                     r->stopped ? ", stopped at opts.max_diags" : "", first);
+                     r->ndiags, r->ndiags == 1 ? "" : "s", stop, first);
 }
 
 /* Find the end of the line at p: *eol is the LF (or end), return the end
@@ -376,13 +459,32 @@ static char *field_dup(zp_ctx *ctx, const field *f)
 }
 
 /* Split a header line [p, e) into r->names. Problems with the line itself
- * (unterminated quote) are reported; ZP_ENOMEM is returned as status. */
-static zp_status read_header(reader *r, const char *p, const char *e)
+ * (unterminated quote) are reported; ZP_ENOMEM is returned as status.
+ * *unclean is set when a name is not UTF-8 or holds a control character
+ * (reported at its byte): such a name cannot name a series. */
+static zp_status read_header(reader *r, const char *p, const char *e, bool *unclean)
 {
     size_t cap = 0;
+    *unclean = false;
     for (;;) {
         field f;
         field_err fe = next_field(p, e, r->delim, &f);
+        const char *what;
+        size_t n = (size_t)(f.e - f.b), bad = zp__name_check(f.b, n, &what);
+        if (bad < n) {
+            char sh[64];
+            unsigned byte = (unsigned char)f.b[bad];
+            if (byte >= 0x80)
+                problem(r, f.b + bad, "column %zu's name '%s' has %s (0x%02X, at byte %lld of "
+                        "the line); save the file as UTF-8 (Excel: \"CSV UTF-8\"): names in "
+                        "GBK, Latin-1 or another encoding are not read",
+                        r->ncols + 1, show(sh, sizeof sh, f.b, n), what, byte,
+                        (long long)(f.b + bad - r->line) + 1);
+            else
+                problem(r, f.b + bad, "column %zu's name '%s' has %s (0x%02X); remove it "
+                        "from the header", r->ncols + 1, show(sh, sizeof sh, f.b, n), what, byte);
+            *unclean = true;
+        }
         if (fe == FIELD_UNTERMINATED)
             problem(r, f.start, "unterminated quoted field in the header; close the quote "
                     "(a field cannot span lines)");
@@ -436,22 +538,25 @@ static zp_status select_columns(reader *r, const zp_csv_opts *o, int32_t *colmap
             if (strcmp(r->names[c], want) == 0)
                 break;
         if (c == r->ncols) {
-            char list[1200];
+            char list[1200], sh[160];
             column_list(r, list, sizeof list);
+            zp__show(sh, sizeof sh, want, strlen(want), 128);
             const char *near = zp__nearest(want, (const char *const *)r->names + 1,
                                            r->ncols - 1);
             if (r->ncols > 0 && strcmp(r->names[0], want) == 0)
                 return zp__error(r->ctx, ZP_ENOTFOUND,
                                  "%s:1: column '%s' is the timestamp column, not a data "
-                                 "column; the data columns are: %s", r->fname, want, list);
+                                 "column; the data columns are: %s", r->fname, sh, list);
             return zp__error(r->ctx, ZP_ENOTFOUND,
                              "%s:1: no column '%s' in the header%s%s%s; the data columns "
-                             "are: %s", r->fname, want, near ? " (did you mean '" : "",
+                             "are: %s", r->fname, sh, near ? " (did you mean '" : "",
                              near ? near : "", near ? "'?)" : "", list);
         }
-        if (colmap[c] >= 0)
+        if (colmap[c] >= 0) {
+            char sh[160];
             return zp__error(r->ctx, ZP_EINVAL, "column '%s' is asked for twice; list each "
-                             "column once", want);
+                             "column once", (zp__show(sh, sizeof sh, want, strlen(want), 128), sh));
+        }
         colmap[c] = (int32_t)i;
     }
     *nsel = o->ncolumns;
@@ -676,18 +781,264 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
     }
 }
 
+/* ---- the line-by-line parser ------------------------------------------------
+ * Both entry points feed it one line at a time: zp_csv_read_buf from the
+ * caller's buffer, zp_csv_read_stream from a buffer of about
+ * max_line_bytes + CSV_BLOCK that it refills, so a line longer than the
+ * limit is refused before more of it is read. */
+
+#define CSV_BLOCK ((size_t)1 << 16)
+
+typedef struct parser {
+    reader r;
+    seq q;
+    const zp_csv_opts *o;
+    size_t max_line;   /* longest accepted line content */
+    int32_t *colmap;   /* header column -> output slot, or -1 */
+    size_t nsel;       /* selected columns */
+    double **vals;     /* nsel arrays of cap values */
+    size_t cap;        /* rows allocated in each vals[i] */
+    size_t row;        /* data rows so far */
+    size_t rows_hint;  /* expected data rows (0: unknown) */
+    size_t bytes_hint; /* expected input size (0: unknown), for the first allocation */
+    int blank_line;    /* first blank line not yet known to be trailing */
+    bool header_done;  /* the header line has been read */
+    bool halted;       /* no more lines are read (a problem that ends the read) */
+    zp_status rc;      /* an error that ends the read at once (not a diagnostic) */
+} parser;
+
+static zp_status parser_init(parser *P, zp_ctx *ctx, const char *fname, const zp_csv_opts *opts)
+{
+    memset(P, 0, sizeof *P);
+    P->o = opts;
+    P->r.ctx = ctx;
+    P->r.fname = fname ? fname : "<input>";
+    P->r.delim = opts->delimiter ? opts->delimiter : ',';
+    P->r.max_diags = opts->max_diags ? opts->max_diags : CSV_DEFAULT_MAX_DIAGS;
+    P->r.diag0 = zp_ctx_diag_count(ctx);
+    P->max_line = opts->max_line_bytes ? opts->max_line_bytes : CSV_DEFAULT_MAX_LINE;
+    if (P->max_line > CSV_MAX_FILE_BYTES)
+        P->max_line = CSV_MAX_FILE_BYTES;
+    const char d = P->r.delim;
+    if (d == '"' || d == '\n' || d == '\r' || d == '\0')
+        return zp__error(ctx, ZP_EINVAL, "CSV delimiter %d cannot be a quote or line end",
+                         (int)d);
+    if (opts->columns && opts->ncolumns == 0)
+        return zp__error(ctx, ZP_EINVAL, "opts.columns is set but opts.ncolumns is 0; pass "
+                         "NULL columns to read every column");
+    if (!zp_series_kind_name(opts->kind))
+        return zp__error(ctx, ZP_EINVAL, "opts.kind %d is not a series kind", (int)opts->kind);
+    return ZP_OK;
+}
+
+static void parser_free(parser *P)
+{
+    zp_ctx *ctx = P->r.ctx;
+    if (P->vals)
+        for (size_t i = 0; i < P->nsel; i++)
+            zp__free(ctx, P->vals[i]);
+    zp__free(ctx, P->vals);
+    zp__free(ctx, P->colmap);
+    zp_strv_free(ctx, P->r.names, P->r.ncols);
+    P->vals = NULL;
+    P->colmap = NULL;
+    P->r.names = NULL;
+}
+
+/* Room for row P->row in every selected column. */
+static zp_status parser_room(parser *P, size_t line_len)
+{
+    if (P->row < P->cap)
+        return ZP_OK;
+    zp_ctx *ctx = P->r.ctx;
+    size_t want = P->cap ? P->cap * 2 : P->rows_hint;
+    if (!P->cap && !want)
+        want = P->bytes_hint ? P->bytes_hint / (line_len + 1) + P->bytes_hint / (line_len + 1) / 8 : 0;
+    if (want < 1024)
+        want = 1024;
+    if (want > SIZE_MAX / sizeof(double)) /* cannot be reached with a 2 GiB input */
+        return zp__error(ctx, ZP_ETOOBIG, "%s: too many rows", P->r.fname);
+    if (!P->vals && !(P->vals = zp__calloc(ctx, P->nsel, sizeof *P->vals)))
+        return zp__nomem(ctx);
+    for (size_t i = 0; i < P->nsel; i++) {
+        double *nv = zp__realloc(ctx, P->vals[i], want * sizeof(double));
+        if (!nv)
+            return zp__nomem(ctx);
+        P->vals[i] = nv;
+    }
+    P->cap = want;
+    return ZP_OK;
+}
+
+/* The message for a line longer than the limit at [b, ...): at least
+ * max_line + 1 bytes of it are there. */
+static void parser_too_long(parser *P, const char *b)
+{
+    reader *r = &P->r;
+    r->line = b;
+    const char *opt = P->o->max_line_option;
+    const char *nul = memchr(b, '\0', P->max_line);
+    if (nul) {
+        problem(r, nul, "NUL byte in the file; CSV must be UTF-8 text (is it UTF-16 or a "
+                "binary file?)");
+    } else {
+        const char *cr = memchr(b, '\r', P->max_line);
+        problem(r, b + P->max_line, "%s is longer than %zu bytes, the line limit; reading "
+                "stopped here%s%s%s%s",
+                P->header_done ? "line" : "header line", P->max_line,
+                cr ? " (the file seems to end its lines with CR alone: use LF or CRLF)" : "",
+                opt && !cr ? " (raise the limit with " : "", opt && !cr ? opt : "",
+                opt && !cr ? ")" : "");
+    }
+    P->halted = true;
+}
+
+/* The header line [p, e) (after any BOM). */
+static void parser_header(parser *P, const char *p, const char *e)
+{
+    reader *r = &P->r;
+    bool unclean = false;
+    P->header_done = true;
+    if ((P->rc = read_header(r, p, e, &unclean)))
+        return;
+    if (unclean) {
+        P->halted = true; /* the names cannot name series: read no rows */
+        return;
+    }
+    if (r->ncols < 2) {
+        problem(r, NULL, "header has only one column; expected the timestamp column then "
+                "at least one data column separated by '%c'", r->delim);
+        P->halted = true;
+        return;
+    }
+    if (!(P->colmap = zp__malloc(r->ctx, r->ncols * sizeof *P->colmap))) {
+        P->rc = zp__nomem(r->ctx);
+        return;
+    }
+    if ((P->rc = select_columns(r, P->o, P->colmap, &P->nsel)))
+        return;
+    check_header_names(r, P->colmap);
+}
+
+/* One line: [b, eol) up to (not including) its LF, or to the end of the
+ * input for a last line without one. */
+static void parser_line(parser *P, const char *b, const char *eol, bool first)
+{
+    reader *r = &P->r;
+    r->lineno++;
+    if (first && eol - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        b += 3;
+    r->line = b;
+    const char *e = eol;
+    if (e > b && e[-1] == '\r')
+        e--;
+    /* Of a line over the limit only the limit is looked at (a stream
+     * never holds more of it), for a NUL as for the rest. */
+    if ((size_t)(e - b) > P->max_line) {
+        parser_too_long(P, b);
+        return;
+    }
+    /* A NUL means binary or UTF-16 text; nothing after it is worth reading. */
+    const char *nul = memchr(b, '\0', (size_t)(eol - b));
+    if (nul) {
+        problem(r, nul, "NUL byte in the file; CSV must be UTF-8 text (is it UTF-16 or a "
+                "binary file?)");
+        P->halted = true;
+        return;
+    }
+    if (!P->header_done) {
+        parser_header(P, b, e);
+        return;
+    }
+    if (e == b) {
+        if (!P->blank_line)
+            P->blank_line = r->lineno;
+        return;
+    }
+    if (P->blank_line) {
+        int save = r->lineno;
+        r->lineno = P->blank_line;
+        problem(r, NULL, "blank line between data rows; delete it");
+        r->lineno = save;
+        P->blank_line = 0;
+    }
+    if ((P->rc = parser_room(P, (size_t)(eol - b))))
+        return;
+    read_row(r, &P->q, P->o, P->colmap, P->vals, P->row, b, e);
+    P->row++;
+    if (r->stopped || r->fatal)
+        P->halted = true;
+}
+
+/* After the last line: the series, or the error that sums up the problems. */
+static zp_status parser_finish(parser *P, bool empty, zp_series ***out, size_t *nout)
+{
+    reader *r = &P->r;
+    zp_ctx *ctx = r->ctx;
+    zp_series **series = NULL;
+    zp_status rc = ZP_OK;
+    if (P->rc)
+        return P->rc;
+    if (r->fatal)
+        return zp__nomem(ctx);
+    if (empty) {
+        r->lineno = 1;
+        problem(r, NULL, "empty file; expected a header row and at least two data rows");
+    } else if (!P->halted && !r->stopped && P->row == 0) {
+        r->lineno = 2;
+        problem(r, NULL, "no data rows after the header; at least two rows are needed to "
+                "infer the step");
+    } else if (!P->halted && !r->stopped && P->row == 1) {
+        r->lineno = 2;
+        problem(r, NULL, "cannot infer the step from one data row; add the next interval's "
+                "row (the step is the time between the first two rows)");
+    }
+    if (r->ndiags || r->fatal)
+        return summarize(r);
+    if (P->q.step <= 0 || P->q.nrows != P->row)
+        /* Cannot happen without a diagnostic; fail rather than mislabel. */
+        return zp__error(ctx, ZP_EDATA, "%s: could not determine the time step", r->fname);
+    if (!(series = zp__calloc(ctx, P->nsel, sizeof *series)))
+        return zp__nomem(ctx);
+    for (size_t c = 1; c < r->ncols; c++) {
+        int32_t slot = P->colmap[c];
+        if (slot < 0)
+            continue;
+        zp_series *s = zp__calloc(ctx, 1, sizeof *s);
+        if (!s) {
+            rc = zp__nomem(ctx);
+            break;
+        }
+        series[slot] = s;
+        s->kind = P->o->kind;
+        s->start = P->q.t0;
+        s->step_s = (int32_t)P->q.step;
+        s->len = P->row;
+        /* Hand over the value array; shrink it when it was sized generously. */
+        s->v = P->vals[slot];
+        P->vals[slot] = NULL;
+        if (P->row + 64 < P->cap) {
+            double *nv = zp__realloc(ctx, s->v, P->row * sizeof(double));
+            if (nv)
+                s->v = nv;
+        }
+        s->name = r->names[c];
+        r->names[c] = NULL;
+    }
+    if (rc) {
+        zp_series_array_free(ctx, series, P->nsel);
+        return rc;
+    }
+    *out = series;
+    *nout = P->nsel;
+    return ZP_OK;
+}
+
 zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
                           const zp_csv_opts *opts, zp_series ***out, size_t *nout)
 {
-    zp_status rc = ZP_OK;
     zp_csv_opts defaults;
-    reader r;
-    seq q;
-    int32_t *colmap = NULL;
-    double **vals = NULL;
-    zp_series **series = NULL;
-    size_t nsel = 0;
-
+    parser P;
     *out = NULL;
     *nout = 0;
     if (!buf)
@@ -696,261 +1047,142 @@ zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *
         zp_csv_opts_init(&defaults);
         opts = &defaults;
     }
-    memset(&r, 0, sizeof r);
-    memset(&q, 0, sizeof q);
-    r.ctx = ctx;
-    r.fname = fname ? fname : "<input>";
-    r.delim = opts->delimiter ? opts->delimiter : ',';
-    r.max_diags = opts->max_diags ? opts->max_diags : CSV_DEFAULT_MAX_DIAGS;
-    r.diag0 = zp_ctx_diag_count(ctx);
-    size_t max_line = opts->max_line_bytes ? opts->max_line_bytes : CSV_DEFAULT_MAX_LINE;
-    if (r.delim == '"' || r.delim == '\n' || r.delim == '\r' || r.delim == '\0')
-        return zp__error(ctx, ZP_EINVAL, "CSV delimiter %d cannot be a quote or line end",
-                         (int)r.delim);
-    if (opts->columns && opts->ncolumns == 0)
-        return zp__error(ctx, ZP_EINVAL, "opts.columns is set but opts.ncolumns is 0; pass "
-                         "NULL columns to read every column");
-    if (opts->kind != ZP_SERIES_POWER && opts->kind != ZP_SERIES_ENERGY &&
-        opts->kind != ZP_SERIES_INTENSITY)
-        return zp__error(ctx, ZP_EINVAL, "opts.kind %d is not a series kind", (int)opts->kind);
-
-    const char *p = buf, *end = buf + len;
-    r.lineno = 1;
-    r.line = p;
-    /* A NUL means binary or UTF-16 text; nothing after it is worth reading. */
-    const char *nul = len ? memchr(buf, '\0', len) : NULL;
-    if (nul) {
-        for (const char *s = buf; s < nul; s++) {
-            if (*s == '\n') {
-                r.lineno++;
-                r.line = s + 1;
-            }
-        }
-        if (r.lineno == 1 && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-            r.line = buf + 3;
-        problem(&r, nul, "NUL byte in the file; CSV must be UTF-8 text (is it UTF-16 or a "
-                "binary file?)");
-        rc = summarize(&r);
-        goto out;
-    }
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    r.line = p;
-    if (p == end) {
-        problem(&r, NULL, "empty file; expected a header row and at least two data rows");
-        rc = summarize(&r);
-        goto out;
-    }
-
-    const char *eol, *e = line_end(p, end, &eol);
-    if ((size_t)(e - p) > max_line) {
-        problem(&r, p + max_line, "header line is longer than %zu bytes (opts.max_line_bytes)",
-                max_line);
-        rc = summarize(&r);
-        goto out;
-    }
-    if ((rc = read_header(&r, p, e)))
-        goto out;
-    if (r.ncols < 2) {
-        problem(&r, NULL, "header has only one column; expected the timestamp column then "
-                "at least one data column separated by '%c'", r.delim);
-        rc = summarize(&r);
-        goto out;
-    }
-    if (!(colmap = zp__malloc(ctx, r.ncols * sizeof *colmap))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if ((rc = select_columns(&r, opts, colmap, &nsel)))
-        goto out;
-    check_header_names(&r, colmap);
-
+    zp_status rc = parser_init(&P, ctx, fname, opts);
+    if (rc)
+        return rc;
     /* One output row per line at most: count line ends once (memchr is far
      * faster than growing arrays row by row). */
-    size_t maxrows = 1;
-    for (const char *s = eol; s < end; s++) {
+    size_t lines = 1;
+    for (const char *s = buf, *end = buf + len; s < end; s++) {
         s = memchr(s, '\n', (size_t)(end - s));
         if (!s)
             break;
-        maxrows++;
+        lines++;
     }
-    if (maxrows > SIZE_MAX / sizeof(double) / nsel) {
-        rc = zp__error(ctx, ZP_ETOOBIG, "%s: too many rows", r.fname);
-        goto out;
+    P.rows_hint = lines;
+    const char *p = buf, *end = buf + len;
+    bool empty = len == 0 || (len == 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0);
+    for (bool first = true; !empty && p < end && !P.halted && !P.rc; first = false) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        parser_line(&P, p, eol, first);
+        p = nl ? nl + 1 : end;
     }
-    if (!(vals = zp__calloc(ctx, nsel, sizeof *vals))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t i = 0; i < nsel; i++) {
-        if (!(vals[i] = zp__malloc(ctx, maxrows * sizeof(double)))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-    }
-
-    size_t row = 0;
-    int blank_line = 0; /* first blank line not yet known to be trailing */
-    p = eol < end ? eol + 1 : end;
-    while (p < end && !r.stopped && !r.fatal) {
-        r.lineno++;
-        r.line = p;
-        e = line_end(p, end, &eol);
-        if (e == p) {
-            if (!blank_line)
-                blank_line = r.lineno;
-        } else {
-            if (blank_line) {
-                int save = r.lineno;
-                r.lineno = blank_line;
-                problem(&r, NULL, "blank line between data rows; delete it");
-                r.lineno = save;
-                blank_line = 0;
-            }
-            if ((size_t)(e - p) > max_line)
-                problem(&r, p + max_line, "line is %zu bytes, longer than the limit of %zu "
-                        "(opts.max_line_bytes)", (size_t)(e - p), max_line);
-            else
-                read_row(&r, &q, opts, colmap, vals, row, p, e);
-            row++;
-        }
-        p = eol < end ? eol + 1 : end;
-    }
-    if (r.fatal) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if (!r.stopped && row == 0) {
-        r.lineno = 2;
-        problem(&r, NULL, "no data rows after the header; at least two rows are needed to "
-                "infer the step");
-    } else if (!r.stopped && row == 1) {
-        r.lineno = 2;
-        problem(&r, NULL, "cannot infer the step from one data row; add the next interval's "
-                "row (the step is the time between the first two rows)");
-    }
-    if (r.ndiags) {
-        rc = summarize(&r);
-        goto out;
-    }
-    if (q.step <= 0 || q.nrows != row) {
-        /* Cannot happen without a diagnostic; fail rather than mislabel. */
-        rc = zp__error(ctx, ZP_EDATA, "%s: could not determine the time step", r.fname);
-        goto out;
-    }
-
-    if (!(series = zp__calloc(ctx, nsel, sizeof *series))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t c = 1; c < r.ncols; c++) {
-        int32_t slot = colmap[c];
-        if (slot < 0)
-            continue;
-        zp_series *s = zp__calloc(ctx, 1, sizeof *s);
-        if (!s) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        series[slot] = s;
-        s->kind = opts->kind;
-        s->start = q.t0;
-        s->step_s = (int32_t)q.step;
-        s->len = row;
-        /* Hand over the value array; shrink it when many lines were blank. */
-        s->v = vals[slot];
-        vals[slot] = NULL;
-        if (row + 64 < maxrows) {
-            double *nv = zp__realloc(ctx, s->v, row * sizeof(double));
-            if (nv)
-                s->v = nv;
-        }
-        s->name = r.names[c];
-        r.names[c] = NULL;
-    }
-    *out = series;
-    *nout = nsel;
-    series = NULL;
-out:
-    if (series)
-        zp_series_array_free(ctx, series, nsel);
-    if (vals)
-        for (size_t i = 0; i < nsel; i++)
-            zp__free(ctx, vals[i]);
-    zp__free(ctx, vals);
-    zp__free(ctx, colmap);
-    zp_strv_free(ctx, r.names, r.ncols);
+    rc = parser_finish(&P, empty, out, nout);
+    parser_free(&P);
     return rc;
 }
 
-/* Read the whole file (at most CSV_MAX_FILE_BYTES) into a new buffer. */
-static zp_status slurp(zp_ctx *ctx, const char *path, char **out, size_t *outlen)
+zp_status zp_csv_read_stream(zp_ctx *ctx, FILE *f, const char *fname, const zp_csv_opts *opts,
+                             zp_series ***out, size_t *nout)
 {
-    zp_status rc = ZP_OK;
+    zp_csv_opts defaults;
+    parser P;
     char *buf = NULL;
-    size_t cap = 0, len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size > CSV_MAX_FILE_BYTES) {
-            rc = zp__error(ctx, ZP_ETOOBIG, "%s is %lld bytes; CSV files are limited to 2 GiB, "
-                           "split it by time", path, (long long)st.st_size);
-            goto out;
-        }
-        cap = (size_t)st.st_size + 1;
+    size_t cap = 0, len = 0, pos = 0;
+    uint64_t total = 0;
+    bool first = true, eof = false, empty = false;
+    *out = NULL;
+    *nout = 0;
+    if (!opts) {
+        zp_csv_opts_init(&defaults);
+        opts = &defaults;
     }
-    if (cap < 4096)
-        cap = 4096;
-    if (!(buf = zp__malloc(ctx, cap))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= CSV_MAX_FILE_BYTES) {
-                rc = zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are "
-                               "limited to 2 GiB, split it by time", path);
-                goto out;
-            }
-            if ((rc = zp__grow(ctx, (void **)&buf, &cap, cap + 1, 1)))
-                goto out;
+    zp_status rc = parser_init(&P, ctx, fname, opts);
+    if (rc)
+        return rc;
+    fname = P.r.fname;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+        P.bytes_hint = (uint64_t)sb.st_size > CSV_MAX_FILE_BYTES ? CSV_MAX_FILE_BYTES
+                                                                 : (size_t)sb.st_size;
+    /* The longest line that can be accepted, raw: the content, a CR, and a
+     * BOM on the first line. The buffer holds that and a block more; it
+     * starts smaller and grows only as far as a line needs. */
+    const size_t most = P.max_line + 4 + CSV_BLOCK;
+    while (!P.halted && !P.rc) {
+        /* every complete line in the buffer */
+        const char *nl;
+        while (!P.halted && !P.rc && pos < len && (nl = memchr(buf + pos, '\n', len - pos))) {
+            parser_line(&P, buf + pos, nl, first);
+            first = false;
+            pos = (size_t)(nl - buf) + 1;
         }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f))
-                rc = zp__error(ctx, ZP_EIO, "cannot read %s: %s", path, strerror(errno));
+        if (P.halted || P.rc)
+            break;
+        if (eof) {
+            if (first && (len == 0 || (len == 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)))
+                empty = true;
+            else if (pos < len)
+                parser_line(&P, buf + pos, buf + len, first);
             break;
         }
+        /* a line without its end yet: refuse it once it cannot fit */
+        if (len - pos > P.max_line + 1 + (first ? 3 : 0)) {
+            const char *b = buf + pos;
+            P.r.lineno++;
+            if (first && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+                b += 3;
+            parser_too_long(&P, b);
+            break;
+        }
+        if (pos > 0) {
+            memmove(buf, buf + pos, len - pos);
+            len -= pos;
+            pos = 0;
+        }
+        if (cap - len < CSV_BLOCK / 4 && cap < most) {
+            size_t ncap = cap ? cap * 2 : CSV_BLOCK * 4;
+            if (ncap > most || ncap < cap)
+                ncap = most;
+            char *nb = zp__realloc(ctx, buf, ncap);
+            if (!nb) {
+                rc = zp__nomem(ctx);
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        if (n == 0) {
+            if (ferror(f)) {
+                rc = zp__error(ctx, ZP_EIO, "cannot read %s: %s", fname, strerror(errno));
+                goto out;
+            }
+            eof = true;
+        }
+        len += n;
+        total += n;
+        if (total > CSV_MAX_FILE_BYTES) {
+            rc = zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are limited to "
+                           "2 GiB, split it by time", fname);
+            goto out;
+        }
     }
-    if (!rc && len > CSV_MAX_FILE_BYTES)
-        rc = zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are limited to "
-                       "2 GiB, split it by time", path);
+    rc = parser_finish(&P, empty, out, nout);
 out:
-    fclose(f);
-    if (rc) {
-        zp__free(ctx, buf);
-        return rc;
-    }
-    *out = buf;
-    *outlen = len;
-    return ZP_OK;
+    parser_free(&P);
+    zp__free(ctx, buf);
+    return rc;
 }
 
 zp_status zp_csv_read_file(zp_ctx *ctx, const char *path, const zp_csv_opts *opts,
                            zp_series ***out, size_t *nout)
 {
-    char *buf = NULL;
-    size_t len = 0;
     *out = NULL;
     *nout = 0;
-    zp_status rc = slurp(ctx, path, &buf, &len);
-    if (rc)
-        return rc;
-    rc = zp_csv_read_buf(ctx, buf, len, path, opts, out, nout);
-    zp__free(ctx, buf);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > CSV_MAX_FILE_BYTES) {
+        fclose(f);
+        return zp__error(ctx, ZP_ETOOBIG, "%s is %lld bytes; CSV files are limited to 2 GiB, "
+                         "split it by time", path, (long long)st.st_size);
+    }
+    zp_status rc = zp_csv_read_stream(ctx, f, path, opts, out, nout);
+    fclose(f);
     return rc;
 }
 
@@ -1008,7 +1240,8 @@ zp_status zp_csv_header_file(zp_ctx *ctx, const char *path, char ***out, size_t 
     r.diag0 = zp_ctx_diag_count(ctx);
     r.line = p;
     r.lineno = 1;
-    if ((rc = read_header(&r, p, e)))
+    bool unclean;
+    if ((rc = read_header(&r, p, e, &unclean)))
         goto out;
     if (r.ndiags) {
         rc = summarize(&r);

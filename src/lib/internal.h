@@ -47,6 +47,15 @@ const char *zp__nearest(const char *word, const char *const *names, size_t n);
  * files the database's mode. An existing file, ":memory:" and "" are left
  * alone; a failure is left to SQLite's open to report. */
 void zp__db_create_private(const char *path);
+/* csv.c: where the text [s, s+n) stops being a clean name (UTF-8 without
+ * control characters): the offset of the first byte that is not UTF-8 or
+ * begins a control character (C0, DEL, C1), *what saying which; n (and
+ * *what NULL) when it is clean. */
+size_t zp__name_check(const char *s, size_t n, const char **what);
+/* csv.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
+ * bytes, cut between characters, control characters and bytes that are
+ * not UTF-8 as '?', "..." when cut. Returns the length written. */
+size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max);
 
 /* weather/pv: the solar-position input for a site and its weather
  * (refraction from the weather's mean temperature and pressure, else the

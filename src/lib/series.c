@@ -12,6 +12,7 @@
 #include "zeropark/series.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Floor modulo: the grid test must hold for instants before 1970 too. */
@@ -19,6 +20,79 @@ static int64_t floor_mod(int64_t a, int64_t b)
 {
     int64_t r = a % b;
     return r < 0 ? r + b : r;
+}
+
+const char *zp_series_kind_name(zp_series_kind kind)
+{
+    switch (kind) {
+    case ZP_SERIES_POWER:
+        return "power";
+    case ZP_SERIES_ENERGY:
+        return "energy";
+    case ZP_SERIES_INTENSITY:
+        return "intensity";
+    case ZP_SERIES_COUNTER:
+        return "counter";
+    }
+    return NULL;
+}
+
+int zp_series_kind_parse(const char *text, zp_series_kind *out)
+{
+    static const zp_series_kind all[] = {ZP_SERIES_POWER, ZP_SERIES_ENERGY, ZP_SERIES_INTENSITY,
+                                         ZP_SERIES_COUNTER};
+    for (size_t i = 0; text && i < ZP_ARRAY_LEN(all); i++)
+        if (strcmp(text, zp_series_kind_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return -1;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+int zp_series_name_is_counter(const char *name)
+{
+    return name && ends_with(name, "_total");
+}
+
+/* The naming convention (docs/formats.md "Series names"): units in names. */
+zp_series_kind zp_series_kind_from_name(const char *name, const char **unit)
+{
+    static const struct {
+        const char *suffix, *unit;
+        zp_series_kind kind;
+    } table[] = {
+        {"_kwh_total", "kWh", ZP_SERIES_COUNTER},
+        {"_mwh_total", "MWh", ZP_SERIES_COUNTER},
+        {"_l_total", "l", ZP_SERIES_COUNTER},
+        {"_m3_total", "m3", ZP_SERIES_COUNTER},
+        {"_total", NULL, ZP_SERIES_COUNTER},
+        {"_kg_per_kwh", "kg/kWh", ZP_SERIES_INTENSITY},
+        {"_cny_per_kwh", "CNY/kWh", ZP_SERIES_INTENSITY},
+        {"_g_per_kwh", "g/kWh", ZP_SERIES_INTENSITY},
+        {"_kwh", "kWh", ZP_SERIES_ENERGY},
+        {"_mwh", "MWh", ZP_SERIES_ENERGY},
+        {"_kw", "kW", ZP_SERIES_POWER},
+        {"_mw", "MW", ZP_SERIES_POWER},
+        {"_w_m2", "W/m2", ZP_SERIES_INTENSITY},
+        {"_m_s", "m/s", ZP_SERIES_INTENSITY},
+        {"_c", "degC", ZP_SERIES_INTENSITY},
+        {"_pct", "%", ZP_SERIES_INTENSITY},
+    };
+    for (size_t i = 0; name && i < ZP_ARRAY_LEN(table); i++)
+        if (ends_with(name, table[i].suffix)) {
+            if (unit)
+                *unit = table[i].unit;
+            return table[i].kind;
+        }
+    if (unit)
+        *unit = NULL;
+    return ZP_SERIES_INTENSITY;
 }
 
 zp_status zp_series_new(zp_ctx *ctx, const char *name, zp_series_kind kind, zp_time_t start,
@@ -30,9 +104,10 @@ zp_status zp_series_new(zp_ctx *ctx, const char *name, zp_series_kind kind, zp_t
     if (step_s <= 0)
         return zp__error(ctx, ZP_EINVAL, "series step must be > 0 seconds, got %ld",
                          (long)step_s);
-    if (kind != ZP_SERIES_POWER && kind != ZP_SERIES_ENERGY && kind != ZP_SERIES_INTENSITY)
+    if (!zp_series_kind_name(kind))
         return zp__error(ctx, ZP_EINVAL, "unknown series kind %d (use ZP_SERIES_POWER, "
-                         "ZP_SERIES_ENERGY or ZP_SERIES_INTENSITY)", (int)kind);
+                         "ZP_SERIES_ENERGY, ZP_SERIES_INTENSITY or ZP_SERIES_COUNTER)",
+                         (int)kind);
     if (len > SIZE_MAX / sizeof(double))
         return zp__error(ctx, ZP_ETOOBIG, "series of %zu values is too large", len);
     s = zp__calloc(ctx, 1, sizeof *s);
@@ -177,6 +252,106 @@ static void resample_into(const zp_series *s, size_t first, size_t skip, int32_t
     }
 }
 
+/* ---- counters ------------------------------------------------------------ */
+
+/* Smallest power of ten above x: a register's range. */
+static double register_range(double x)
+{
+    double w = 1;
+    while (w <= x && w < 1e18)
+        w *= 10;
+    return w;
+}
+
+double zp_counter_increment(double a, double b, double *wrap)
+{
+    if (wrap)
+        *wrap = 0.0;
+    if (isnan(a) || isnan(b))
+        return NAN;
+    if (b >= a)
+        return b - a;
+    double w = register_range(a);
+    if (a >= 0.9 * w && b < 0.1 * w) {
+        if (wrap)
+            *wrap = w;
+        return b + w - a; /* roll-over */
+    }
+    return b; /* reset: counting again from 0 */
+}
+
+static void drop_add(zp_counter_drops *d, const zp_series *s, size_t i, double before,
+                     double after, double wrap)
+{
+    if (!d)
+        return;
+    d->count++;
+    if (wrap == 0.0)
+        d->resets++;
+    if (d->nlisted < ZP_COUNTER_DROPS_LISTED)
+        d->drop[d->nlisted++] = (zp_counter_drop){i, s->start + (zp_time_t)i * s->step_s, before,
+                                                  after, wrap};
+}
+
+/* The increment over readings a..b (a < b): the sum of the increments
+ * between consecutive readings that are not NaN, so a missing reading in
+ * between loses nothing; NaN when v[a] or v[b] is NaN. */
+static double counter_span(const zp_series *s, size_t a, size_t b, zp_counter_drops *d)
+{
+    const double *v = s->v;
+    if (isnan(v[a]) || isnan(v[b]))
+        return NAN;
+    double sum = 0.0, prev = v[a];
+    for (size_t i = a + 1; i <= b; i++) {
+        if (isnan(v[i]))
+            continue;
+        double wrap;
+        sum += zp_counter_increment(prev, v[i], &wrap);
+        if (v[i] < prev)
+            drop_add(d, s, i, prev, v[i], wrap);
+        prev = v[i];
+    }
+    return sum;
+}
+
+void zp_counter_scan(const zp_series *s, zp_counter_drops *d)
+{
+    memset(d, 0, sizeof *d);
+    size_t i = 0;
+    while (i < s->len && isnan(s->v[i]))
+        i++;
+    size_t last = s->len;
+    while (last > i && isnan(s->v[last - 1]))
+        last--;
+    if (last > i + 1)
+        (void)counter_span(s, i, last - 1, d);
+}
+
+/* Differences of counter s into out[0..n) at step_s: coarsening, interval
+ * i runs from reading first + i*k to first + (i+1)*k; refining, fine
+ * interval i is part skip + i of native interval `first` onwards. The
+ * caller has checked that the readings are there. */
+static void counter_into(const zp_series *s, size_t first, size_t skip, int32_t step_s,
+                         double *out, size_t n, zp_counter_drops *d)
+{
+    if (step_s >= s->step_s) {
+        size_t k = (size_t)(step_s / s->step_s);
+        for (size_t i = 0; i < n; i++)
+            out[i] = counter_span(s, first + i * k, first + (i + 1) * k, d);
+    } else {
+        size_t k = (size_t)(s->step_s / step_s), done = SIZE_MAX;
+        double inc = NAN;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = first + (skip + i) / k;
+            if (j != done) { /* each native interval once, so a drop counts once */
+                inc = counter_span(s, j, j + 1, d);
+                done = j;
+            }
+            out[i] = inc / (double)k;
+        }
+    }
+}
+
 static zp_status check_steps(zp_ctx *ctx, const zp_series *s, int32_t step_s)
 {
     if (step_s <= 0)
@@ -193,12 +368,70 @@ static zp_status check_steps(zp_ctx *ctx, const zp_series *s, int32_t step_s)
     return ZP_OK;
 }
 
+zp_status zp_series_counter_diff(zp_ctx *ctx, const zp_series *s, int32_t step_s,
+                                 zp_series **out, zp_counter_drops *drops)
+{
+    zp_status rc;
+    zp_series *r = NULL;
+    size_t n;
+    *out = NULL;
+    if (drops)
+        memset(drops, 0, sizeof *drops);
+    if (s->kind != ZP_SERIES_COUNTER)
+        return zp__error(ctx, ZP_EINVAL, "series '%s' is not a counter (its kind is %s)",
+                         series_label(s), zp_series_kind_name(s->kind) ? zp_series_kind_name(s->kind) : "unknown");
+    if ((rc = check_steps(ctx, s, step_s)))
+        return rc;
+    if (s->len < 2)
+        return zp__error(ctx, ZP_EDATA, "counter '%s' has %zu reading%s; differences need at "
+                         "least two", series_label(s), s->len, s->len == 1 ? "" : "s");
+    size_t nint = s->len - 1; /* n readings bound n - 1 intervals */
+    if (step_s > s->step_s) {
+        size_t k = (size_t)(step_s / s->step_s);
+        if (floor_mod(s->start, step_s) != 0) {
+            char b[ZP_TIME_BUFSIZE];
+            return zp__error(ctx, ZP_EINVAL,
+                             "cannot resample counter '%s' to %ld s: its first reading %s is not "
+                             "on the %ld s grid (counted from 1970-01-01T00:00Z); start at a "
+                             "reading on a whole %ld s interval",
+                             series_label(s), (long)step_s, zp_time_format(s->start, 0, b),
+                             (long)step_s, (long)step_s);
+        }
+        if (nint % k != 0)
+            return zp__error(ctx, ZP_EINVAL,
+                             "cannot resample counter '%s' to %ld s: its %zu readings %ld s apart "
+                             "bound %zu intervals, which do not fill whole %ld s intervals (%zu "
+                             "left over); end at a reading on a whole %ld s interval",
+                             series_label(s), (long)step_s, s->len, (long)s->step_s, nint,
+                             (long)step_s, nint % k, (long)step_s);
+        n = nint / k;
+    } else {
+        size_t k = (size_t)(s->step_s / step_s);
+        if (nint > SIZE_MAX / sizeof(double) / k)
+            return zp__error(ctx, ZP_ETOOBIG, "resampling counter '%s' to %ld s gives too many "
+                             "values", series_label(s), (long)step_s);
+        n = nint * k;
+    }
+    if ((rc = zp_series_new(ctx, s->name, ZP_SERIES_ENERGY, s->start, step_s, n, &r)))
+        return rc;
+    if (s->unit && (rc = zp_series_set_unit(ctx, r, s->unit)))
+        goto out;
+    counter_into(s, 0, 0, step_s, r->v, n, drops);
+    *out = r;
+    r = NULL;
+out:
+    zp_series_free(ctx, r);
+    return rc;
+}
+
 zp_status zp_series_resample(zp_ctx *ctx, const zp_series *s, int32_t step_s, zp_series **out)
 {
     zp_status rc;
     zp_series *r = NULL;
     size_t n;
     *out = NULL;
+    if (s->kind == ZP_SERIES_COUNTER)
+        return zp_series_counter_diff(ctx, s, step_s, out, NULL);
     if ((rc = check_steps(ctx, s, step_s)))
         return rc;
     if (step_s > s->step_s) {
@@ -207,18 +440,18 @@ zp_status zp_series_resample(zp_ctx *ctx, const zp_series *s, int32_t step_s, zp
             char b[ZP_TIME_BUFSIZE];
             return zp__error(ctx, ZP_EINVAL,
                              "cannot resample series '%s' to %ld s: its start %s is not on the "
-                             "%ld s grid (counted from 1970-01-01T00:00Z); cut it to start on "
-                             "a whole interval first (zp_series_align)",
+                             "%ld s grid (counted from 1970-01-01T00:00Z); start it on a whole "
+                             "%ld s interval",
                              series_label(s), (long)step_s, zp_time_format(s->start, 0, b),
-                             (long)step_s);
+                             (long)step_s, (long)step_s);
         }
         if (s->len % k != 0)
             return zp__error(ctx, ZP_EINVAL,
                              "cannot resample series '%s' to %ld s: its %zu values of %ld s do "
-                             "not fill whole %ld s intervals (%zu left over); cut it with "
-                             "zp_series_align",
+                             "not fill whole %ld s intervals (%zu left over); end it on a "
+                             "whole %ld s interval",
                              series_label(s), (long)step_s, s->len, (long)s->step_s,
-                             (long)step_s, s->len % k);
+                             (long)step_s, s->len % k, (long)step_s);
         n = s->len / k;
     } else {
         size_t k = (size_t)(s->step_s / step_s);
@@ -253,15 +486,20 @@ zp_status zp_series_align(zp_ctx *ctx, const zp_series *s, zp_time_t start, int3
     if (len > (size_t)(INT64_MAX / 4) / (size_t)step_s)
         return zp__error(ctx, ZP_ETOOBIG, "window of %zu values of %ld s is too long",
                          len, (long)step_s);
+    const bool counter = s->kind == ZP_SERIES_COUNTER;
     zp_time_t wend = start + (zp_time_t)len * step_s;
-    zp_time_t send = zp_series_end(s);
+    /* a counter's readings bound the intervals between them: the last
+     * reading is the end of what it covers */
+    zp_time_t send = counter ? (s->len ? zp_series_end(s) - s->step_s : s->start)
+                             : zp_series_end(s);
     if (start < s->start || wend > send)
         return zp__error(ctx, ZP_ERANGE,
-                         "series '%s' covers [%s, %s) but the window is [%s, %s); supply data "
-                         "for the whole window",
-                         series_label(s), zp_time_format(s->start, 0, b1),
-                         zp_time_format(send, 0, b2), zp_time_format(start, 0, b3),
-                         zp_time_format(wend, 0, b4));
+                         "%s '%s' covers [%s, %s) but the window is [%s, %s); supply data "
+                         "for the whole window%s",
+                         counter ? "counter" : "series", series_label(s),
+                         zp_time_format(s->start, 0, b1), zp_time_format(send, 0, b2),
+                         zp_time_format(start, 0, b3), zp_time_format(wend, 0, b4),
+                         counter ? " (a counter needs the readings at both ends of it)" : "");
     /* The window must start on a boundary of the finer of the two grids, so
      * each output interval is whole input intervals or part of one. */
     int32_t fine = step_s < s->step_s ? step_s : s->step_s;
@@ -279,11 +517,15 @@ zp_status zp_series_align(zp_ctx *ctx, const zp_series *s, zp_time_t start, int3
         first = (size_t)(off / s->step_s);
         skip = (size_t)(off % s->step_s / step_s);
     }
-    if ((rc = zp_series_new(ctx, s->name, s->kind, start, step_s, len, &r)))
+    if ((rc = zp_series_new(ctx, s->name, counter ? ZP_SERIES_ENERGY : s->kind, start, step_s,
+                            len, &r)))
         return rc;
     if (s->unit && (rc = zp_series_set_unit(ctx, r, s->unit)))
         goto out;
-    resample_into(s, first, skip, step_s, r->v, len);
+    if (counter)
+        counter_into(s, first, skip, step_s, r->v, len, NULL);
+    else
+        resample_into(s, first, skip, step_s, r->v, len);
     for (size_t i = 0; i < len; i++) {
         if (isnan(r->v[i])) {
             zp_time_t t = start + (zp_time_t)i * step_s;

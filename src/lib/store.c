@@ -20,30 +20,51 @@
 
 static const char *kind_name(zp_series_kind kind)
 {
-    switch (kind) {
-    case ZP_SERIES_POWER:
-        return "power";
-    case ZP_SERIES_ENERGY:
-        return "energy";
-    case ZP_SERIES_INTENSITY:
-        return "intensity";
-    }
-    return "unknown";
+    const char *n = zp_series_kind_name(kind);
+    return n ? n : "unknown";
 }
 
 static bool kind_valid(zp_series_kind kind)
 {
-    return kind == ZP_SERIES_POWER || kind == ZP_SERIES_ENERGY || kind == ZP_SERIES_INTENSITY;
+    return zp_series_kind_name(kind) != NULL;
 }
 
 static zp_status check_name(zp_store *st, const char *name)
 {
     if (!name || !name[0])
         return zp__error(st->ctx, ZP_EINVAL, "%s: a series needs a non-empty name", st->where);
-    if (strlen(name) > STORE_NAME_MAX)
+    size_t n = strlen(name);
+    char sh[96];
+    if (n > STORE_NAME_MAX)
         return zp__error(st->ctx, ZP_EINVAL,
-                         "%s: series name '%.40s...' is longer than %d bytes; shorten it",
-                         st->where, name, STORE_NAME_MAX);
+                         "%s: series name '%s' is longer than %d bytes; shorten it", st->where,
+                         (zp__show(sh, sizeof sh, name, n, 40), sh), STORE_NAME_MAX);
+    return ZP_OK;
+}
+
+/* A new series' name and unit: text that lists, prints and goes into JSON.
+ * (Series stored by an older zeropark are read whatever their names.) */
+static zp_status check_new(zp_store *st, const char *name, const char *unit)
+{
+    size_t n = strlen(name);
+    char sh[96];
+    const char *what;
+    size_t bad = zp__name_check(name, n, &what);
+    if (bad < n)
+        return zp__error(st->ctx, ZP_EINVAL,
+                         "%s: series name '%s' has %s (0x%02X at byte %zu); a name must be "
+                         "UTF-8 text without control characters",
+                         st->where, (zp__show(sh, sizeof sh, name, n, 80), sh), what,
+                         (unsigned)(unsigned char)name[bad], bad + 1);
+    n = unit ? strlen(unit) : 0;
+    bad = unit ? zp__name_check(unit, n, &what) : 0;
+    if (unit && bad < n) {
+        return zp__error(st->ctx, ZP_EINVAL,
+                         "%s: series '%s': unit '%s' has %s (0x%02X at byte %zu); a unit must "
+                         "be UTF-8 text without control characters",
+                         st->where, name, (zp__show(sh, sizeof sh, unit, n, 40), sh), what,
+                         (unsigned)(unsigned char)unit[bad], bad + 1);
+    }
     return ZP_OK;
 }
 
@@ -51,8 +72,7 @@ static zp_status check_writable(zp_store *st, const char *what)
 {
     if (st->flags & ZP_STORE_READONLY)
         return zp__error(st->ctx, ZP_EUNSUPPORTED,
-                         "%s: cannot %s: the store was opened read-only (ZP_STORE_READONLY)",
-                         st->where, what);
+                         "%s: cannot %s: the store was opened read-only", st->where, what);
     return ZP_OK;
 }
 
@@ -176,6 +196,8 @@ zp_status zp_store_series_define(zp_store *st, const char *name, const char *uni
         return zp__error(st->ctx, ZP_EINVAL, "%s: series '%s': step must be > 0 s, not %d",
                          st->where, name, (int)step_s);
     if ((rc = st->be->series_find(st, name, &row, NULL, &found)))
+        return rc;
+    if (!found && (rc = check_new(st, name, unit)))
         return rc;
     if (found) {
         if (row.step_s == step_s && row.kind == kind)
@@ -358,6 +380,8 @@ static zp_status write_prepare(zp_store *st, const zp_series *s, write_item *it)
         if (!kind_valid(s->kind))
             return zp__error(st->ctx, ZP_EINVAL, "%s: series '%s': unknown kind %d", st->where,
                              s->name, (int)s->kind);
+        if ((rc = check_new(st, s->name, s->unit)))
+            return rc;
         it->define = true;
     } else if (row.step_s != s->step_s) {
         return zp__error(st->ctx, ZP_EINVAL,

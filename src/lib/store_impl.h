@@ -27,7 +27,7 @@
 
 /* Schema version this library writes; store_sqlite.c has one migration
  * per version. */
-#define ZP__STORE_SCHEMA 1
+#define ZP__STORE_SCHEMA 2
 
 typedef struct zp__store_backend zp__store_backend;
 

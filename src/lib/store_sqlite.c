@@ -83,6 +83,28 @@ static const char *const sq_migrations[] = {
     "  inputs_sha256 TEXT,\n"
     "  results_json TEXT NOT NULL\n"
     ");\n",
+    /* 1 -> 2: a counter kind (readings of a cumulative register). Every
+     * series named ..._total becomes one: earlier versions stored such
+     * a column's readings as they came (typed intensity unless told
+     * otherwise), and accounting always read them as a register. The
+     * table is rebuilt to widen its CHECK (foreign keys are off while
+     * migrating, so the chunks stay). */
+    "CREATE TABLE series_v1 AS SELECT id, name, unit, kind, step_s, created FROM series;\n"
+    "DROP TABLE series;\n"
+    "CREATE TABLE series(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  unit TEXT,\n"
+    "  kind TEXT NOT NULL CHECK(kind IN ('power', 'energy', 'intensity', 'counter')),\n"
+    "  step_s INTEGER NOT NULL CHECK(step_s > 0),\n"
+    "  created INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))\n"
+    ");\n"
+    "INSERT INTO series(id, name, unit, kind, step_s, created)\n"
+    "  SELECT id, name, unit,\n"
+    "         CASE WHEN length(name) > 6 AND substr(name, -6) = '_total' THEN 'counter'\n"
+    "              ELSE kind END,\n"
+    "         step_s, created FROM series_v1 ORDER BY id;\n"
+    "DROP TABLE series_v1;\n",
 };
 
 _Static_assert(SQ_APP_ID == 1515213387, "SQ_APP_ID must match migration 0");
@@ -188,16 +210,21 @@ static zp_status sq_int(zp_store *st, const char *sql, const char *what, int64_t
 
 static const char *kind_text(zp_series_kind kind)
 {
-    return kind == ZP_SERIES_ENERGY ? "energy" : kind == ZP_SERIES_INTENSITY ? "intensity" : "power";
+    const char *t = zp_series_kind_name(kind);
+    return t ? t : "power";
 }
 
-static zp_series_kind kind_parse(const unsigned char *text)
+/* The kind of a stored series. A store of schema 1 (opened read-only, so
+ * not migrated) is read as migration 2 would leave it: a series named
+ * ..._total is a counter. */
+static zp_series_kind kind_parse(const zp_store *st, const unsigned char *text, const char *name)
 {
-    if (text && strcmp((const char *)text, "energy") == 0)
-        return ZP_SERIES_ENERGY;
-    if (text && strcmp((const char *)text, "intensity") == 0)
-        return ZP_SERIES_INTENSITY;
-    return ZP_SERIES_POWER;
+    zp_series_kind k = ZP_SERIES_POWER;
+    if (text)
+        (void)zp_series_kind_parse((const char *)text, &k);
+    if (st->schema_version < 2 && zp_series_name_is_counter(name))
+        k = ZP_SERIES_COUNTER;
+    return k;
 }
 
 /* Bring the schema to the current version, one transaction per step. */
@@ -206,6 +233,12 @@ static zp_status sq_migrate(zp_store *st, int64_t version)
     const int64_t target = (int64_t)ZP_ARRAY_LEN(sq_migrations);
     zp_status rc = ZP_OK;
 
+    /* A migration may rebuild a table that chunks refer to: with foreign
+     * keys on, dropping it would delete every chunk. (Outside a
+     * transaction, where the pragma takes effect; sq_open turns them on
+     * afterwards.) */
+    if (version < target && (rc = sq_exec(st, "PRAGMA foreign_keys = OFF", "preparing a schema migration")))
+        return rc;
     while (version < target) {
         if ((rc = sq_exec(st, "BEGIN IMMEDIATE", "starting a schema migration")))
             return rc;
@@ -262,15 +295,11 @@ static zp_status sq_check_identity(zp_store *st, int64_t *version)
                          "(%s) understands (%d); upgrade zeropark to open it",
                          st->where, (long long)*version, ZP_VERSION_STRING,
                          (int)ZP_ARRAY_LEN(sq_migrations));
-    if ((st->flags & ZP_STORE_READONLY) && *version < (int64_t)ZP_ARRAY_LEN(sq_migrations)) {
-        if (*version == 0)
-            return zp__error(st->ctx, ZP_ESTORE, "%s: not a zeropark store (an empty database)",
-                             st->where);
-        return zp__error(st->ctx, ZP_EUNSUPPORTED,
-                         "%s: the store has schema version %lld and needs migrating to %d; "
-                         "open it once without ZP_STORE_READONLY",
-                         st->where, (long long)*version, (int)ZP_ARRAY_LEN(sq_migrations));
-    }
+    /* Read-only opens do not migrate: every earlier schema (from 1) is
+     * read as it is (see kind_parse). */
+    if ((st->flags & ZP_STORE_READONLY) && *version == 0)
+        return zp__error(st->ctx, ZP_ESTORE, "%s: not a zeropark store (an empty database)",
+                         st->where);
     return ZP_OK;
 }
 
@@ -283,8 +312,7 @@ static zp_status sq_open(zp_store *st, const char *path)
 
     if (stat(path, &sb) != 0 && errno == ENOENT && !(st->flags & ZP_STORE_CREATE))
         return zp__error(st->ctx, ZP_ENOTFOUND,
-                         "%s: no such store; check the path or create it (ZP_STORE_CREATE)",
-                         path);
+                         "%s: no such store; check the path", path);
     sq = zp__calloc(st->ctx, 1, sizeof *sq);
     if (!sq)
         return zp__nomem(st->ctx);
@@ -378,7 +406,7 @@ static zp_status sq_series_find(zp_store *st, const char *name, zp__store_row *r
     if (src == SQLITE_ROW) {
         *found = true;
         row->id = sqlite3_column_int64(q, 0);
-        row->kind = kind_parse(sqlite3_column_text(q, 1));
+        row->kind = kind_parse(st, sqlite3_column_text(q, 1), name);
         row->step_s = (int32_t)sqlite3_column_int(q, 2);
         const char *u = (const char *)sqlite3_column_text(q, 3);
         if (unit && u && !(*unit = zp__strdup(st->ctx, u)))
@@ -430,7 +458,7 @@ static zp_status sq_series_all(zp_store *st, zp_store_series_info **info, int64_
         const char *u = (const char *)sqlite3_column_text(q, 2);
         it->name = zp__strdup(st->ctx, (const char *)sqlite3_column_text(q, 1));
         it->unit = u ? zp__strdup(st->ctx, u) : NULL;
-        it->kind = kind_parse(sqlite3_column_text(q, 3));
+        it->kind = kind_parse(st, sqlite3_column_text(q, 3), it->name);
         it->step_s = (int32_t)sqlite3_column_int(q, 4);
         if (!it->name || (u && !it->unit)) {
             rc = zp__nomem(st->ctx);

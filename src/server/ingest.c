@@ -839,7 +839,9 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         int64_t k0 = zs_fdiv(b[i].t_ms, 1000 * step), k1 = zs_fdiv(b[j - 1].t_ms, 1000 * step);
         sentry *e = ent(in, b[i].id);
         zp_series *s = NULL;
-        zp_series_kind kind = strcmp(e->unit, "kW") == 0 ? ZP_SERIES_POWER : ZP_SERIES_INTENSITY;
+        zp_series_kind kind = zp_series_name_is_counter(e->name) ? ZP_SERIES_COUNTER
+                              : strcmp(e->unit, "kW") == 0     ? ZP_SERIES_POWER
+                                                               : ZP_SERIES_INTENSITY;
         if (nseg == cap) {
             zp_series **ns = realloc(segs, cap * 2 * sizeof *ns);
             if (ns)

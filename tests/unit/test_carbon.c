@@ -497,11 +497,26 @@ static void test_bad_input(void **state)
     expect_csv_error(ctx, "role.csv",
                      "time,grid_imprt_kw\n2023-01-01T00:00:00+08:00,5\n2023-01-01T01:00:00+08:00,5\n",
                      "meter 'grid_imprt_kw': unknown role 'grid_imprt'; did you mean 'grid_import'?");
-    /* CSV: a counter that goes down without rolling over */
-    expect_csv_error(ctx, "down.csv",
-                     "time,grid_import_kwh_total\n2023-01-01T00:00:00+08:00,5000\n"
-                     "2023-01-01T01:00:00+08:00,5100\n2023-01-01T02:00:00+08:00,4000\n",
-                     "down.csv:4: meter 'grid_import_kwh_total': counter went down from 5100 to 4000");
+    /* CSV: a counter that goes down without rolling over is a reset (a
+     * meter change) counted from 0, and listed: 5000 -> 5100 is 100 kWh,
+     * 5100 -> 4000 (5100 is not in the top tenth of 10000) is 4000 kWh
+     * counted from 0; 4100 kWh in all, the same rule export follows. */
+    char *dp = write_tmp("down.csv", "time,grid_import_kwh_total\n2023-01-01T00:00:00+08:00,5000\n"
+                                     "2023-01-01T01:00:00+08:00,5100\n2023-01-01T02:00:00+08:00,4000\n");
+    const char *dpaths[] = {dp};
+    zp_acct_input *di = NULL;
+    assert_int_equal(zp_acct_from_csv(ctx, dpaths, 1, NULL, 0, 0, &di), ZP_OK);
+    assert_int_equal(di->steps, 2);
+    assert_int_equal(di->ncorrections, 1);
+    assert_int_equal(di->corrections[0].row, 4);
+    assert_true(di->corrections[0].before == 5100 && di->corrections[0].after == 4000);
+    assert_true(di->corrections[0].wrap == 0);
+    assert_int_equal(zp_account(ctx, di, NULL, &r), ZP_OK);
+    assert_rel(r->total.grid_import_kwh, 4100);
+    zp_acct_result_free(ctx, r);
+    zp_acct_input_free(ctx, di);
+    unlink(dp);
+    free(dp);
 
     /* CSV: a counter that rolls over at 99999 -> corrected and listed:
      * 99900 -> 99990 (90), -> 40 (40 + 100000 - 99990 = 50), -> 100 (60). */

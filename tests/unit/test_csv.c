@@ -3,12 +3,14 @@
  * options, files, allocation failures and the golden malformed cases.
  *
  * Golden cases: tests/golden/csv/<case>.csv is read with zp_csv_read_buf
- * (file name "<case>.csv", default options except max_line_bytes = 200 so
+ * and again through zp_csv_read_stream, which must agree (file name
+ * "<case>.csv", default options except max_line_bytes = 200 so
  * long_line.csv can stay small). <case>.expected holds every diagnostic as
  * zp_diag_format prints it, one per line, then a line "-> STATUS: message"
  * and, on success, one "series ..." line per series read. Run the test with
  * ZP_REGEN_GOLDEN=1 to rewrite the .expected files, then review the diff.
  */
+#define _GNU_SOURCE /* fopencookie: a stream that counts what is read from it */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define GOLDEN_DIR ZP_SOURCE_DIR "/tests/golden/csv"
@@ -296,7 +299,7 @@ static void test_problems_summary(void **state)
     o.max_diags = 2;
     assert_int_equal(read_str(ctx, text, &o, &s, &n), ZP_EDATA);
     assert_int_equal(zp_ctx_diag_count(ctx), 2);
-    assert_non_null(strstr(zp_ctx_errmsg(ctx), "2 problems in CSV, stopped at opts.max_diags"));
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "2 problems in CSV, reading stopped after the first 2"));
     zp_ctx_diag_clear(ctx);
 
     /* No file name: diagnostics still carry a location. */
@@ -363,6 +366,219 @@ static void test_files(void **state)
     assert_non_null(strstr(zp_ctx_errmsg(ctx), path));
     assert_int_equal(zp_csv_header_file(ctx, path, &names, &nn), ZP_EIO);
     zp_strv_free(ctx, NULL, 0);
+    zp_ctx_free(ctx);
+}
+
+/* ---- the line limit while reading ------------------------------------------ */
+
+/* A stream of a header, one row and then a line of `huge` digits, made on
+ * the fly (nothing of it is ever in memory) and counting what is read. */
+typedef struct gen {
+    const char *head;   /* the first two lines */
+    size_t headlen;
+    uint64_t huge;      /* length of the third line */
+    uint64_t pos;       /* bytes handed out */
+} gen;
+
+static ssize_t gen_read(void *cookie, char *buf, size_t size)
+{
+    gen *g = cookie;
+    size_t n = 0;
+    while (n < size) {
+        if (g->pos < g->headlen)
+            buf[n++] = g->head[g->pos++];
+        else if (g->pos < g->headlen + g->huge)
+            buf[n++] = (g->pos++ - g->headlen) < 21 ? "2024-01-01T00:30:00Z,"[g->pos - 1 - g->headlen] : '7';
+        else
+            break;
+    }
+    return (ssize_t)n;
+}
+
+static long maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* A 1 GiB line through a stream with a 4096-byte limit: the error names
+ * line 4 (after the header and two rows) at column 4097 (the first byte past the limit) and comes after
+ * the reader has taken at most the limit plus its 64 KiB block (and the
+ * stdio buffer), not the gigabyte; the peak memory does not grow by it. */
+static void test_stream_line_cap(void **state)
+{
+    (void)state;
+    static const char head[] = "time,pv_kw\n2024-01-01T00:00:00Z,1\n2024-01-01T00:15:00Z,2\n";
+    gen g = {head, sizeof head - 1, (uint64_t)1 << 30, 0};
+    cookie_io_functions_t io = {.read = gen_read};
+    FILE *f = fopencookie(&g, "r", io);
+    assert_non_null(f);
+    zp_ctx *ctx = zp_ctx_new();
+    zp_csv_opts o;
+    zp_csv_opts_init(&o);
+    o.max_line_bytes = 4096;
+    o.max_line_option = "--max-line-bytes";
+    zp_series **s = NULL;
+    size_t n = 0;
+    long rss0 = maxrss_kb();
+    assert_int_equal(zp_csv_read_stream(ctx, f, "gen.csv", &o, &s, &n), ZP_EDATA);
+    long rss1 = maxrss_kb();
+    fclose(f);
+    assert_null(s);
+    assert_int_equal(zp_ctx_diag_count(ctx), 1);
+    const zp_diag *d = zp_ctx_diag_get(ctx, 0);
+    assert_int_equal(d->line, 4);
+    assert_int_equal(d->col, 4097);
+    assert_string_equal(d->message, "line is longer than 4096 bytes, the line limit; reading "
+                                    "stopped here (raise the limit with --max-line-bytes)");
+    printf("bytes read of a 1 GiB line: %llu; peak RSS grew by %ld KiB\n",
+           (unsigned long long)(g.pos - g.headlen), rss1 - rss0);
+    /* the limit, the 64 KiB block, and a few stdio buffers at most */
+    assert_true(g.pos - g.headlen < 4096 + 65536 + 4 * 65536);
+    assert_true(rss1 - rss0 < 16 * 1024);
+    zp_ctx_free(ctx);
+}
+
+/* The limit is on the line's content: CR, LF and the BOM do not count. A
+ * line of exactly the limit is read, one byte more is not, the same from
+ * memory and from a stream. */
+static void test_line_cap_boundary(void **state)
+{
+    (void)state;
+    const size_t lim = 64;
+    char text[1024];
+    /* header "\xEF\xBB\xBF" + "time," + 59 'a' = 64 bytes of content after the BOM */
+    char name[64];
+    memset(name, 'a', 59);
+    name[59] = '\0';
+    /* row 2: "2024-01-01T00:15:00Z," (21) + 43 digits = 64 */
+    char v[64];
+    memset(v, '1', 43);
+    v[43] = '\0';
+    for (int extra = 0; extra < 2; extra++) {
+        snprintf(text, sizeof text, "\xEF\xBB\xBFtime,%s\r\n2024-01-01T00:00:00Z,1\r\n"
+                 "2024-01-01T00:15:00Z,%s%s\r\n", name, v, extra ? "1" : "");
+        for (int stream = 0; stream < 2; stream++) {
+            zp_ctx *ctx = zp_ctx_new();
+            zp_csv_opts o;
+            zp_csv_opts_init(&o);
+            o.max_line_bytes = lim;
+            zp_series **s = NULL;
+            size_t n = 0;
+            zp_status rc;
+            if (stream) {
+                FILE *f = tmpfile();
+                fputs(text, f);
+                rewind(f);
+                rc = zp_csv_read_stream(ctx, f, "b.csv", &o, &s, &n);
+                fclose(f);
+            } else {
+                rc = zp_csv_read_buf(ctx, text, strlen(text), "b.csv", &o, &s, &n);
+            }
+            if (!extra) {
+                assert_int_equal(rc, ZP_OK);
+                assert_int_equal(s[0]->len, 2);
+                assert_true(s[0]->v[1] == 1111111111111111111111111111111111111111111.0);
+            } else {
+                assert_int_equal(rc, ZP_EDATA);
+                assert_int_equal(zp_ctx_diag_get(ctx, 0)->line, 3);
+                assert_int_equal(zp_ctx_diag_get(ctx, 0)->col, 65);
+                assert_non_null(strstr(zp_ctx_errmsg(ctx), "line is longer than 64 bytes, the line limit"));
+            }
+            zp_series_array_free(ctx, s, n);
+            zp_ctx_free(ctx);
+        }
+    }
+}
+
+/* A file read in blocks gives exactly what the same bytes give from
+ * memory: 40,000 rows of varied length (CRLF and LF mixed), so lines
+ * straddle many block boundaries. */
+static void test_stream_equals_buffer(void **state)
+{
+    (void)state;
+    size_t cap = 8u << 20, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len, "time,a_kw,b_kw\n");
+    unsigned seed = 7;
+    for (int i = 0; i < 40000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        zp_time_t t = 1704067200 + (zp_time_t)i * 60;
+        char ts[ZP_TIME_BUFSIZE];
+        len += (size_t)snprintf(text + len, cap - len, "%s,%u.%0*u,%d%s", zp_time_format(t, 0, ts),
+                                seed % 100000, (int)(seed % 7), (seed >> 8) % 1000, i % 13,
+                                (seed >> 4) & 1 ? "\r\n" : "\n");
+    }
+    zp_ctx *ctx = zp_ctx_new();
+    zp_series **a = NULL, **b = NULL;
+    size_t na = 0, nb = 0;
+    assert_int_equal(zp_csv_read_buf(ctx, text, len, "r.csv", NULL, &a, &na), ZP_OK);
+    FILE *f = tmpfile();
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    rewind(f);
+    assert_int_equal(zp_csv_read_stream(ctx, f, "r.csv", NULL, &b, &nb), ZP_OK);
+    fclose(f);
+    assert_int_equal(na, 2);
+    assert_int_equal(nb, 2);
+    for (size_t c = 0; c < 2; c++) {
+        assert_int_equal(a[c]->len, 40000);
+        assert_int_equal(b[c]->len, 40000);
+        assert_int_equal(a[c]->start, b[c]->start);
+        assert_memory_equal(a[c]->v, b[c]->v, 40000 * sizeof(double));
+    }
+    /* row 40000 (the last) by hand: column b is i % 13 = 39999 % 13 = 11 */
+    assert_true(a[1]->v[39999] == 11.0);
+    zp_series_array_free(ctx, a, na);
+    zp_series_array_free(ctx, b, nb);
+    zp_ctx_free(ctx);
+    free(text);
+}
+
+/* A header that is not UTF-8 (a Latin-1 "café_kw": 0xE9 is byte 9 of
+ * "time,caf\xE9_kw") is refused where it is, by the reader and by the
+ * header check that accounting uses; a UTF-8 one is read. */
+static void test_header_encoding(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_series **s = NULL;
+    size_t n = 0;
+    const char *latin1 = "time,caf\xE9_kw\n2024-01-01T00:00:00Z,1\n2024-01-01T00:15:00Z,2\n";
+    assert_int_equal(read_str(ctx, latin1, NULL, &s, &n), ZP_EDATA);
+    assert_null(s);
+    const zp_diag *d = zp_ctx_diag_get(ctx, 0);
+    assert_int_equal(d->line, 1);
+    assert_int_equal(d->col, 9);
+    assert_non_null(strstr(d->message, "not UTF-8 (0xE9"));
+    assert_non_null(strstr(d->message, "save the file as UTF-8"));
+    zp_ctx_diag_clear(ctx);
+
+    char path[256];
+    snprintf(path, sizeof path, "%s/test_csv_enc_%ld.csv", ZP_BINARY_DIR, (long)getpid());
+    FILE *f = fopen(path, "wb");
+    fputs(latin1, f);
+    fclose(f);
+    char **names = NULL;
+    size_t nn = 0;
+    assert_int_equal(zp_csv_header_file(ctx, path, &names, &nn), ZP_EDATA);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), ":1:9: column 2's name 'caf?_kw' has a byte that is not UTF-8"));
+    zp_ctx_diag_clear(ctx);
+    unlink(path);
+
+    /* a tab inside a quoted name is a control character (byte 8) */
+    assert_int_equal(read_str(ctx, "time,\"a\tb\"\n2024-01-01T00:00:00Z,1\n2024-01-01T00:15:00Z,2\n",
+                              NULL, &s, &n), ZP_EDATA);
+    assert_int_equal(zp_ctx_diag_get(ctx, 0)->col, 8);
+    assert_non_null(strstr(zp_ctx_diag_get(ctx, 0)->message, "control character (0x09)"));
+    zp_ctx_diag_clear(ctx);
+
+    /* UTF-8 "负荷_kw" (E8 B4 9F E8 8D B7) is a name like any other */
+    assert_int_equal(read_str(ctx, "time,\xE8\xB4\x9F\xE8\x8D\xB7_kw\n2024-01-01T00:00:00Z,1\n"
+                                   "2024-01-01T00:15:00Z,2\n", NULL, &s, &n), ZP_OK);
+    assert_string_equal(s[0]->name, "\xE8\xB4\x9F\xE8\x8D\xB7_kw");
+    zp_series_array_free(ctx, s, n);
     zp_ctx_free(ctx);
 }
 
@@ -464,7 +680,9 @@ static void out_printf(char **buf, size_t *len, const char *fmt, ...)
     *len += (size_t)n;
 }
 
-static char *run_case(const char *name, const char *csv, size_t csvlen)
+/* Read a case from memory (stream 0) or through a stream (stream 1, the
+ * reader that refills a bounded buffer): both must say the same. */
+static char *run_case(const char *name, const char *csv, size_t csvlen, int stream)
 {
     zp_ctx *ctx = zp_ctx_new();
     assert_non_null(ctx);
@@ -473,7 +691,17 @@ static char *run_case(const char *name, const char *csv, size_t csvlen)
     o.max_line_bytes = 200;
     zp_series **s = NULL;
     size_t n = 0;
-    zp_status rc = zp_csv_read_buf(ctx, csv, csvlen, name, &o, &s, &n);
+    zp_status rc;
+    if (stream) {
+        FILE *f = tmpfile();
+        assert_non_null(f);
+        assert_int_equal(fwrite(csv, 1, csvlen, f), csvlen);
+        rewind(f);
+        rc = zp_csv_read_stream(ctx, f, name, &o, &s, &n);
+        fclose(f);
+    } else {
+        rc = zp_csv_read_buf(ctx, csv, csvlen, name, &o, &s, &n);
+    }
     char *out = NULL;
     size_t len = 0;
     out_printf(&out, &len, "%s", "");
@@ -531,7 +759,14 @@ static void test_golden(void **state)
         size_t len = 0, elen = 0;
         char *csv = slurp(path, &len);
         assert_non_null(csv);
-        char *got = run_case(names[i], csv, len);
+        char *got = run_case(names[i], csv, len, 0);
+        char *got_stream = run_case(names[i], csv, len, 1);
+        if (strcmp(got, got_stream) != 0) {
+            printf("stream and buffer differ for %s\n--- buffer\n%s--- stream\n%s", names[i], got,
+                   got_stream);
+            failures++;
+        }
+        free(got_stream);
         if (write) {
             FILE *f = fopen(exp_path, "wb");
             assert_non_null(f);
@@ -566,6 +801,10 @@ int main(void)
         cmocka_unit_test(test_delimiter_and_last_line),
         cmocka_unit_test(test_problems_summary),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_stream_line_cap),
+        cmocka_unit_test(test_line_cap_boundary),
+        cmocka_unit_test(test_stream_equals_buffer),
+        cmocka_unit_test(test_header_encoding),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_golden),
     };

@@ -327,6 +327,182 @@ static void test_align(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- counters -------------------------------------------------------------- */
+
+/* A kWh register read every 15 min from 00:00 to 03:00 (13 readings) that
+ * is reset at 01:30 (160 -> 2: 160 is not in the top tenth of its range
+ * 1000, so not a roll-over). The hourly energy, by hand:
+ *   [00:00, 01:00): 150 - 100                          = 50
+ *   [01:00, 02:00): (160-150) + 2 (from 0) + (12-2) + (30-12) = 40
+ *   [02:00, 03:00): 60 - 30                            = 30
+ * 120 kWh in all = (160 - 100) + (60 - 0): the register's two runs. */
+static void test_counter_reset_hourly(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const double v[13] = {100, 110.5, 125, 130, 150, 160, 2, 12, 30, 40, 45, 50, 60};
+    zp_series *s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, v, 13);
+    zp_series *h = NULL;
+    zp_counter_drops d;
+    assert_int_equal(zp_series_counter_diff(ctx, s, 3600, &h, &d), ZP_OK);
+    assert_int_equal(h->kind, ZP_SERIES_ENERGY);
+    assert_int_equal(h->start, T2024);
+    assert_int_equal(h->step_s, 3600);
+    assert_int_equal(h->len, 3);
+    assert_true(h->v[0] == 50 && h->v[1] == 40 && h->v[2] == 30);
+    assert_true(h->v[0] + h->v[1] + h->v[2] == 120);
+    assert_int_equal(d.count, 1);
+    assert_int_equal(d.resets, 1);
+    assert_int_equal(d.nlisted, 1);
+    assert_int_equal(d.drop[0].index, 6);
+    assert_int_equal(d.drop[0].at, T2024 + 90 * 60);
+    assert_true(d.drop[0].before == 160 && d.drop[0].after == 2 && d.drop[0].wrap == 0);
+    zp_series_free(ctx, h);
+
+    /* resample takes the same path; at the native step the differences are
+     * the 12 increments (10.5, 14.5, 5, 20, 10, 2, 10, 18, 10, 5, 5, 10) */
+    assert_int_equal(zp_series_resample(ctx, s, 3600, &h), ZP_OK);
+    assert_true(h->len == 3 && h->v[1] == 40);
+    zp_series_free(ctx, h);
+    assert_int_equal(zp_series_resample(ctx, s, 900, &h), ZP_OK);
+    const double inc[12] = {10.5, 14.5, 5, 20, 10, 2, 10, 18, 10, 5, 5, 10};
+    assert_int_equal(h->len, 12);
+    for (int i = 0; i < 12; i++)
+        assert_true(h->v[i] == inc[i]);
+    zp_series_free(ctx, h);
+
+    /* the scan finds the same drop */
+    zp_counter_scan(s, &d);
+    assert_true(d.count == 1 && d.drop[0].index == 6);
+
+    /* align: the window [01:00, 03:00) needs the readings at 01:00 and 03:00 */
+    assert_int_equal(zp_series_align(ctx, s, T2024 + 3600, 3600, 2, &h), ZP_OK);
+    assert_true(h->kind == ZP_SERIES_ENERGY && h->v[0] == 40 && h->v[1] == 30);
+    zp_series_free(ctx, h);
+    /* [01:00, 04:00) would need a reading at 04:00: the last is at 03:00 */
+    assert_int_equal(zp_series_align(ctx, s, T2024 + 3600, 3600, 3, &h), ZP_ERANGE);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "readings at both ends"));
+    zp_series_free(ctx, s);
+    zp_ctx_free(ctx);
+}
+
+/* A five-digit register rolling over: 99900, 99950, 99990, 40, 100 every
+ * 30 min. By hand: hour 1 = 99990 - 99900 = 90; hour 2 = (40 + 100000 -
+ * 99990) + (100 - 40) = 50 + 60 = 110. */
+static void test_counter_rollover(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const double v[5] = {99900, 99950, 99990, 40, 100};
+    zp_series *s = make(ctx, ZP_SERIES_COUNTER, T2024, 1800, v, 5), *h = NULL;
+    zp_counter_drops d;
+    assert_int_equal(zp_series_counter_diff(ctx, s, 3600, &h, &d), ZP_OK);
+    assert_true(h->len == 2 && h->v[0] == 90 && h->v[1] == 110);
+    assert_true(d.count == 1 && d.resets == 0 && d.drop[0].wrap == 100000);
+    double w;
+    assert_true(zp_counter_increment(99990, 40, &w) == 50 && w == 100000);
+    assert_true(zp_counter_increment(5100, 4000, &w) == 4000 && w == 0); /* reset */
+    assert_true(zp_counter_increment(10, 12.5, &w) == 2.5 && w == 0);
+    assert_true(isnan(zp_counter_increment(NAN, 12.5, &w)));
+    zp_series_free(ctx, h);
+    zp_series_free(ctx, s);
+    zp_ctx_free(ctx);
+}
+
+/* Missing readings: a missing reading inside an interval loses nothing
+ * (the increments add up: 0 -> 20 over a missing 10 is 20), a missing
+ * reading at an interval's end makes it NaN. Refining splits an interval
+ * evenly and counts its drop once. */
+static void test_counter_gaps_and_refine(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const double a[5] = {0, NAN, 20, 30, 40};
+    zp_series *s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, a, 5), *h = NULL;
+    assert_int_equal(zp_series_counter_diff(ctx, s, 1800, &h, NULL), ZP_OK);
+    assert_true(h->len == 2 && h->v[0] == 20 && h->v[1] == 20);
+    zp_series_free(ctx, h);
+    zp_series_free(ctx, s);
+    const double b[5] = {0, 10, NAN, 30, 40};
+    s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, b, 5);
+    assert_int_equal(zp_series_counter_diff(ctx, s, 1800, &h, NULL), ZP_OK);
+    assert_true(isnan(h->v[0]) && isnan(h->v[1]));
+    zp_series_free(ctx, h);
+    zp_series_free(ctx, s);
+
+    /* hourly 0, 60, 20 (a reset): 15-min values 15 x4, then 20/4 = 5 x4 */
+    const double c[3] = {0, 60, 20};
+    s = make(ctx, ZP_SERIES_COUNTER, T2024, 3600, c, 3);
+    zp_counter_drops d;
+    assert_int_equal(zp_series_counter_diff(ctx, s, 900, &h, &d), ZP_OK);
+    assert_int_equal(h->len, 8);
+    for (int i = 0; i < 8; i++)
+        assert_true(h->v[i] == (i < 4 ? 15.0 : 5.0));
+    assert_int_equal(d.count, 1);
+    zp_series_free(ctx, h);
+    zp_series_free(ctx, s);
+    zp_ctx_free(ctx);
+}
+
+/* What cannot be differenced says why. */
+static void test_counter_errors(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_series *h = (zp_series *)1;
+    const double v[6] = {1, 2, 3, 4, 5, 6};
+    /* six readings bound five 15-min intervals: not whole hours (1 left over) */
+    zp_series *s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, v, 6);
+    assert_int_equal(zp_series_counter_diff(ctx, s, 3600, &h, NULL), ZP_EINVAL);
+    assert_null(h);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "bound 5 intervals, which do not fill whole 3600 s "
+                                               "intervals (1 left over)"));
+    zp_series_free(ctx, s);
+    s = make(ctx, ZP_SERIES_COUNTER, T2024 + 900, 900, v, 5);
+    assert_int_equal(zp_series_counter_diff(ctx, s, 3600, &h, NULL), ZP_EINVAL);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "first reading 2024-01-01T00:15:00+00:00 is not on "
+                                               "the 3600 s grid"));
+    zp_series_free(ctx, s);
+    s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, v, 1);
+    assert_int_equal(zp_series_counter_diff(ctx, s, 900, &h, NULL), ZP_EDATA);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "has 1 reading; differences need at least two"));
+    zp_series_free(ctx, s);
+    s = make(ctx, ZP_SERIES_ENERGY, T2024, 900, v, 4);
+    assert_int_equal(zp_series_counter_diff(ctx, s, 900, &h, NULL), ZP_EINVAL);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "is not a counter (its kind is energy)"));
+    zp_series_free(ctx, s);
+    zp_ctx_free(ctx);
+}
+
+/* The naming rule every front end shares. */
+static void test_kind_from_name(void **state)
+{
+    (void)state;
+    const char *u = "x";
+    assert_int_equal(zp_series_kind_from_name("grid_import_kwh_total", &u), ZP_SERIES_COUNTER);
+    assert_string_equal(u, "kWh");
+    assert_int_equal(zp_series_kind_from_name("water.cooling_m3_total", &u), ZP_SERIES_COUNTER);
+    assert_string_equal(u, "m3");
+    assert_int_equal(zp_series_kind_from_name("pulses_total", &u), ZP_SERIES_COUNTER);
+    assert_null(u);
+    assert_int_equal(zp_series_kind_from_name("pv_kwh", &u), ZP_SERIES_ENERGY);
+    assert_string_equal(u, "kWh");
+    assert_int_equal(zp_series_kind_from_name("load_kw", &u), ZP_SERIES_POWER);
+    assert_int_equal(zp_series_kind_from_name("grid_factor_kg_per_kwh", &u), ZP_SERIES_INTENSITY);
+    assert_string_equal(u, "kg/kWh");
+    assert_int_equal(zp_series_kind_from_name("outdoor_c", &u), ZP_SERIES_INTENSITY);
+    assert_string_equal(u, "degC");
+    assert_int_equal(zp_series_kind_from_name("_total", &u), ZP_SERIES_INTENSITY);
+    assert_null(u);
+    assert_true(zp_series_name_is_counter("a_total") && !zp_series_name_is_counter("a_totals"));
+    zp_series_kind k;
+    assert_int_equal(zp_series_kind_parse("counter", &k), 0);
+    assert_int_equal(k, ZP_SERIES_COUNTER);
+    assert_int_equal(zp_series_kind_parse("Counter", &k), -1);
+    assert_string_equal(zp_series_kind_name(ZP_SERIES_INTENSITY), "intensity");
+    assert_null(zp_series_kind_name((zp_series_kind)9));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +513,11 @@ int main(void)
         cmocka_unit_test(test_resample_errors),
         cmocka_unit_test(test_energy_conserved_year),
         cmocka_unit_test(test_align),
+        cmocka_unit_test(test_counter_reset_hourly),
+        cmocka_unit_test(test_counter_rollover),
+        cmocka_unit_test(test_counter_gaps_and_refine),
+        cmocka_unit_test(test_counter_errors),
+        cmocka_unit_test(test_kind_from_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

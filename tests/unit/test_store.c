@@ -532,6 +532,154 @@ static void test_open_errors(void **state)
 }
 
 
+/* ---- counters and names ----------------------------------------------------- */
+
+/* A counter keeps its kind through both backends and a reopen; a new name
+ * or unit that is not UTF-8 text, or holds a control character, is refused
+ * (it could not be listed or printed afterwards). */
+static void test_counter_kind_and_names(void **state)
+{
+    (void)state;
+    const char *backends[] = {"mem", "sqlite"};
+    for (int b = 0; b < 2; b++) {
+        zp_ctx *ctx = zp_ctx_new();
+        zp_store *st = open_store(ctx, backends[b], "counter.db", ZP_STORE_CREATE);
+        zp_series *s = NULL;
+        assert_int_equal(zp_series_new(ctx, "grid_import_kwh_total", ZP_SERIES_COUNTER, T2024, 900, 4, &s), ZP_OK);
+        for (int i = 0; i < 4; i++)
+            s->v[i] = 100 + 10 * i;
+        write1(ctx, st, s);
+        zp_store_series_info info;
+        assert_int_equal(zp_store_series_get(st, "grid_import_kwh_total", &info), ZP_OK);
+        assert_int_equal(info.kind, ZP_SERIES_COUNTER);
+        zp_store_series_info_clear(ctx, &info);
+        assert_int_equal(zp_store_series_define(st, "grid_import_kwh_total", NULL, ZP_SERIES_ENERGY, 900), ZP_EEXISTS);
+        assert_non_null(strstr(zp_ctx_errmsg(ctx), "kind counter"));
+        zp_series_free(ctx, s);
+
+        /* Latin-1 "café_kw": 0xE9 is byte 4 */
+        assert_int_equal(zp_series_new(ctx, "caf\xE9_kw", ZP_SERIES_POWER, T2024, 900, 2, &s), ZP_OK);
+        assert_int_equal(zp_store_write(st, (const zp_series *const *)&s, 1, NULL, NULL), ZP_EINVAL);
+        assert_non_null(strstr(zp_ctx_errmsg(ctx), "series name 'caf?_kw' has a byte that is not UTF-8 (0xE9 at byte 4)"));
+        assert_int_equal(zp_series_set_name(ctx, s, "a\x1b[31m_kw"), ZP_OK);
+        assert_int_equal(zp_store_write(st, (const zp_series *const *)&s, 1, NULL, NULL), ZP_EINVAL);
+        assert_non_null(strstr(zp_ctx_errmsg(ctx), "a control character (0x1B at byte 2)"));
+        assert_int_equal(zp_series_set_name(ctx, s, "ok_kw"), ZP_OK);
+        assert_int_equal(zp_series_set_unit(ctx, s, "k\xFFW"), ZP_OK);
+        assert_int_equal(zp_store_write(st, (const zp_series *const *)&s, 1, NULL, NULL), ZP_EINVAL);
+        assert_non_null(strstr(zp_ctx_errmsg(ctx), "unit 'k?W' has a byte that is not UTF-8"));
+        assert_int_equal(zp_store_series_define(st, "caf\xE9", NULL, ZP_SERIES_POWER, 60), ZP_EINVAL);
+        zp_store_series_info *all = NULL;
+        size_t n = 0;
+        assert_int_equal(zp_store_series_list(st, &all, &n), ZP_OK);
+        assert_int_equal(n, 1); /* nothing of the refused ones */
+        zp_store_series_info_free(ctx, all, n);
+        zp_series_free(ctx, s);
+        zp_store_close(st);
+        if (b == 1) {
+            st = open_store(ctx, "sqlite", "counter.db", ZP_STORE_READONLY);
+            assert_int_equal(zp_store_series_get(st, "grid_import_kwh_total", &info), ZP_OK);
+            assert_int_equal(info.kind, ZP_SERIES_COUNTER);
+            zp_store_series_info_clear(ctx, &info);
+            zp_store_close(st);
+        }
+        zp_ctx_free(ctx);
+    }
+}
+
+/* A store written by zeropark before counters (schema 1), built here by
+ * hand from the schema-1 definition and the documented chunk format
+ * (format 1: 8-byte header, then little-endian doubles): a kWh register
+ * read hourly (100, 150, 175) typed intensity, as import typed _total
+ * columns then; a power series; and an "x_total" stored as energy.
+ * Read-only, it is read as migration 2 leaves it: every ..._total series
+ * is a counter. Opened for writing, it is migrated: the kinds are
+ * rewritten and the chunks stay (the series table is rebuilt). */
+static void test_migrate_schema1(void **state)
+{
+    (void)state;
+    char path[512];
+    path_in_tmp(path, sizeof path, "v1.db");
+    unlink(path);
+    sql_exec(path,
+             "PRAGMA application_id = 1515213387;"
+             "CREATE TABLE series(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT,"
+             "  kind TEXT NOT NULL CHECK(kind IN ('power', 'energy', 'intensity')),"
+             "  step_s INTEGER NOT NULL CHECK(step_s > 0),"
+             "  created INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)));"
+             "CREATE TABLE chunks(series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,"
+             "  chunk_start INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+             "  PRIMARY KEY(series_id, chunk_start)) WITHOUT ROWID;"
+             "CREATE TABLE runs(id INTEGER PRIMARY KEY, created INTEGER NOT NULL, kind TEXT NOT NULL,"
+             "  model_name TEXT, inputs_sha256 TEXT, results_json TEXT NOT NULL);"
+             "INSERT INTO series(id, name, unit, kind, step_s) VALUES"
+             "  (1, 'grid_import_kwh_total', 'kWh', 'intensity', 3600),"
+             "  (2, 'load_kw', 'kW', 'power', 3600), (3, 'x_total', NULL, 'energy', 3600);"
+             "PRAGMA user_version = 1;");
+    /* one chunk of series 1 at its chunk start: span 3600 s x 1440 */
+    const int64_t span = (int64_t)3600 * CHUNK, cs = (int64_t)T2024 / span * span;
+    unsigned char blob[8 + 3 * 8] = {1, 0, 0, 0, 3, 0, 0, 0};
+    const double vals[3] = {100, 150, 175};
+    for (int k = 0; k < 3; k++) {
+        uint64_t u;
+        memcpy(&u, &vals[k], 8);
+        for (int j = 0; j < 8; j++)
+            blob[8 + 8 * k + j] = (unsigned char)(u >> (8 * j));
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO chunks VALUES(1, ?1, 3, ?2)", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, cs);
+    sqlite3_bind_blob(q, 2, blob, sizeof blob, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+
+    zp_ctx *ctx = zp_ctx_new();
+    for (int pass = 0; pass < 2; pass++) {
+        zp_store *st = NULL;
+        zp_status rc = zp_store_open(ctx, path, pass == 0 ? ZP_STORE_READONLY : 0, &st);
+        if (rc)
+            fail_msg("open (pass %d): %s", pass, zp_ctx_errmsg(ctx));
+        assert_int_equal(zp_store_schema_version(st), pass == 0 ? 1 : 2);
+        zp_store_series_info *all = NULL;
+        size_t n = 0;
+        assert_int_equal(zp_store_series_list(st, &all, &n), ZP_OK);
+        assert_int_equal(n, 3);
+        assert_string_equal(all[0].name, "grid_import_kwh_total");
+        assert_int_equal(all[0].kind, ZP_SERIES_COUNTER);
+        assert_int_equal(all[0].count, 3);
+        assert_string_equal(all[1].name, "load_kw");
+        assert_int_equal(all[1].kind, ZP_SERIES_POWER);
+        assert_int_equal(all[2].kind, ZP_SERIES_COUNTER);
+        zp_store_series_info_free(ctx, all, n);
+        zp_series *r = NULL, *h = NULL;
+        assert_int_equal(zp_store_read(st, "grid_import_kwh_total", cs, cs + 3 * 3600, &r), ZP_OK);
+        assert_int_equal(r->kind, ZP_SERIES_COUNTER);
+        assert_true(r->v[0] == 100 && r->v[1] == 150 && r->v[2] == 175);
+        /* hourly energy by hand: 50, 25 */
+        assert_int_equal(zp_series_resample(ctx, r, 3600, &h), ZP_OK);
+        assert_true(h->len == 2 && h->v[0] == 50 && h->v[1] == 25);
+        zp_series_free(ctx, h);
+        zp_series_free(ctx, r);
+        zp_store_close(st);
+        assert_int_equal(sql_int(path, "PRAGMA user_version"), pass == 0 ? 1 : 2);
+    }
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM chunks"), 1);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM series WHERE kind = 'counter'"), 2);
+    assert_int_equal(sql_int(path, "SELECT id FROM series WHERE name = 'grid_import_kwh_total'"), 1);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* the migrated table takes counters and still refuses unknown kinds */
+    zp_store *st = open_store(ctx, "sqlite", "v1.db", 0);
+    assert_int_equal(zp_store_series_define(st, "water_m3_total", "m3", ZP_SERIES_COUNTER, 900), ZP_OK);
+    zp_store_close(st);
+    sqlite3_open(path, &db);
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO series(name, kind, step_s) VALUES('y', 'bogus', 60)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    zp_ctx_free(ctx);
+}
+
 /* ---- packed decimal chunks ------------------------------------------------ */
 
 /* Values that came from decimal text ("%.3f" and friends) are packed as
@@ -955,6 +1103,8 @@ int main(void)
         BOTH(test_lowmem),
         cmocka_unit_test(test_corrupt_chunk),
         cmocka_unit_test(test_schema_version),
+        cmocka_unit_test(test_counter_kind_and_names),
+        cmocka_unit_test(test_migrate_schema1),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_backends_identical),
         cmocka_unit_test(test_crash_kill9),

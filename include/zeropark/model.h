@@ -209,8 +209,11 @@ typedef struct zp_model {
     zp_accounting accounting;
 } zp_model;
 
-/* Default grid factor: MEE/NBS national average electricity CO2 emission
- * factor for 2023 (kgCO2/kWh). */
+/* MEE/NBS national average electricity CO2 emission factor for 2023
+ * (kgCO2/kWh): what a model that writes no grid factor holds only when its
+ * factor set was not read (ZP_MODEL_NO_SERIES with an accounting.factor_set
+ * directory); otherwise it holds the factor set's (docs/model.md "Which
+ * grid factor"). */
 #define ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH 0.5306
 #define ZP_GRID_DEFAULT_FACTOR_SOURCE \
     "MEE/NBS 2023 national average electricity CO2 emission factor (0.5306 kgCO2/kWh)"

@@ -288,7 +288,7 @@ typedef struct zp_acct_opts {
     zp_gwp_set gwp;                /* default ZP_GWP_AR6 */
     int year;                      /* factor year; 0 = the data's year, or the
                                       latest published before it (noted) */
-    const char *grid_region;       /* default "national" */
+    const char *grid_region;       /* NULL (default) = "national", not named */
     double grid_factor_kg_per_kwh; /* NaN = from the factor set; a value overrides */
     const char *grid_factor_source;/* names the override */
     zp_acct_residual residual;     /* default ZP_RESIDUAL_FACTOR_SET */
@@ -312,9 +312,77 @@ typedef struct zp_acct_opts {
 
 /* Defaults as documented above. Cannot fail. */
 ZP_API void zp_acct_opts_init(zp_acct_opts *o);
-/* Defaults, then the model's grid factor (when the model gives one), its
- * "accounting" section and its targets. Strings are borrowed from m. */
+/* Defaults, then the model's factor set (the one loaded with it), its grid
+ * factor (when the model writes one), its "accounting" section and its
+ * targets. Strings and the factor set are borrowed from m. */
 ZP_API void zp_acct_opts_from_model(zp_acct_opts *o, const zp_model *m);
+
+/* ---- The park's grid factors ----------------------------------------------
+ * One resolution of the location-based grid factor and of the residual mix,
+ * used by zp_account, the simulation (so every dispatcher's carbon objective
+ * and the live controller's plans) and `zeropark validate`
+ * (docs/model.md "Which grid factor").
+ *
+ * Location factor, the first that applies:
+ *   1. grid.emission_factor_kg_per_kwh written in the model (opts'
+ *      grid_factor_kg_per_kwh): a number wins over accounting.grid_region;
+ *      when a region is named too and its factor differs, `warning` says so;
+ *   2. a per-step factor (a series in the model, a grid_factor_kg_per_kwh
+ *      column in metered data): used step by step;
+ *   3. the factor set's "average" factor of accounting.grid_region, or of
+ *      "national" when no region is named.
+ * Year of a table factor: accounting.year exactly (a year the table lacks is
+ * ZP_ENOTFOUND naming the years it has); otherwise the data year, or the
+ * latest year before it that the table has, or, for data older than the
+ * table, its first year (both noted).
+ * Residual mix (market-based), by accounting.residual: the factor set's
+ * national residual mix ("factor_set", same year rule), the location factor
+ * ("location"), or residual_factor_kg_per_kwh ("value"). */
+typedef enum zp_grid_rule {
+    ZP_GRID_RULE_TYPED = 0,   /* grid.emission_factor_kg_per_kwh, a number */
+    ZP_GRID_RULE_SERIES = 1,  /* a per-step factor */
+    ZP_GRID_RULE_REGION = 2,  /* accounting.grid_region */
+    ZP_GRID_RULE_NATIONAL = 3 /* no region named: national */
+} zp_grid_rule;
+
+/* What chose the location factor, as the model spells it:
+ * "grid.emission_factor_kg_per_kwh", "per-step factor",
+ * "accounting.grid_region", "default region (national)". */
+ZP_API const char *zp_grid_rule_name(zp_grid_rule rule);
+
+/* What the rules chose. zp_factor strings are borrowed from the factor set
+ * (from the model for zp_model_grid_factors). */
+typedef struct zp_grid_factors {
+    int data_year;            /* the year resolved for */
+    const char *region;       /* the region named, or "national" */
+    zp_grid_rule rule;        /* what chose the location factor */
+    zp_factor location;       /* the location factor: value NaN when per step;
+                                 region "park model" and year 0 when typed */
+    zp_factor region_factor;  /* the region's table factor in the factor year,
+                                 also when a typed or per-step factor wins
+                                 (value NaN when the table has none) */
+    zp_acct_residual residual_method;
+    zp_factor residual;       /* the residual mix; with ZP_RESIDUAL_LOCATION
+                                 the location factor (NaN when per step) */
+    char location_note[256];  /* year fallback of the table factor, or "" */
+    char residual_note[256];  /* year fallback of the residual mix, or "" */
+    char warning[512];        /* a typed or per-step factor that wins over a
+                                 named region with a different factor: what
+                                 wins and what to change, or "" */
+} zp_grid_factors;
+
+/* Resolve for data of data_year (the local year the data start in) with
+ * opts o (NULL = defaults) and fs (NULL = o's, else the embedded set; it
+ * must outlive out). per_step: the input carries a per-step factor. */
+ZP_API zp_status zp_grid_factors_resolve(zp_ctx *ctx, const zp_factor_set *fs,
+                                         const zp_acct_opts *o, int per_step, int data_year,
+                                         zp_grid_factors *out);
+/* The same for a loaded model, with its factor set (strings borrowed from
+ * m). data_year 0 = the local year the model period starts in. ZP_EINVAL
+ * when the model's factor set was not read (ZP_MODEL_NO_SERIES with an
+ * accounting.factor_set directory). */
+ZP_API zp_status zp_model_grid_factors(zp_ctx *ctx, const zp_model *m, int data_year,
+                                       zp_grid_factors *out);
 
 /* ---- Result -------------------------------------------------------------- */
 typedef enum zp_target_status {

@@ -56,10 +56,17 @@ typedef struct zp_weather {
 typedef struct zp_grid {
     double import_limit_kw;                /* >= 0; default unlimited (INFINITY) */
     double export_limit_kw;                /* >= 0; default 0 */
-    zp_value emission_factor_kg_per_kwh;   /* >= 0; default: national average (docs/model.md) */
-    const char *emission_factor_source;    /* static text naming where the factor comes
-                                              from: ZP_GRID_DEFAULT_FACTOR_SOURCE or
-                                              "park model" */
+    zp_value emission_factor_kg_per_kwh;   /* >= 0; when the model does not write it:
+                                              the factor set's factor of
+                                              accounting.grid_region (default
+                                              national) for the year the period
+                                              starts in (docs/model.md "Which grid
+                                              factor"; zp_model_grid_factors) */
+    int emission_factor_given;             /* 1 when the model writes it */
+    const char *emission_factor_source;    /* where the factor comes from: "park model",
+                                              the factor set's source text (owned by
+                                              the model's factor set), or, when that
+                                              was not read, ZP_GRID_DEFAULT_FACTOR_SOURCE */
     zp_value price_cny_per_kwh;            /* default 0 */
     zp_value export_price_cny_per_kwh;     /* default 0 */
 } zp_grid;
@@ -145,11 +152,16 @@ typedef struct zp_refrigerant {
 
 /* "accounting": how `zeropark account` accounts the park
  * (docs/model.md "Accounting"). */
+struct zp_factor_set; /* zeropark/carbon.h */
+
 typedef struct zp_accounting {
     int present;              /* 1 if the model has "accounting" */
     char *factor_set;         /* "builtin" (default) or a directory as written */
     char *factor_set_path;    /* the directory resolved; NULL for builtin */
-    char *grid_region;        /* default "national" */
+    struct zp_factor_set *factors; /* the factor set, read with the model (NULL
+                                 when ZP_MODEL_NO_SERIES left a directory unread) */
+    char *grid_region;        /* NULL = not named (national); checked against
+                                 the factor set's regions */
     int year;                 /* factor year; 0 (default) = the data's year */
     int gwp;                  /* 0 = AR5, 1 = AR6 (default); zp_gwp_set */
     char *fuel_set;           /* "cn" (default) or "ipcc2006" */
@@ -197,8 +209,11 @@ typedef struct zp_model {
     zp_accounting accounting;
 } zp_model;
 
-/* Default grid factor: MEE/NBS national average electricity CO2 emission
- * factor for 2023 (kgCO2/kWh). */
+/* MEE/NBS national average electricity CO2 emission factor for 2023
+ * (kgCO2/kWh): what a model that writes no grid factor holds only when its
+ * factor set was not read (ZP_MODEL_NO_SERIES with an accounting.factor_set
+ * directory); otherwise it holds the factor set's (docs/model.md "Which
+ * grid factor"). */
 #define ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH 0.5306
 #define ZP_GRID_DEFAULT_FACTOR_SOURCE \
     "MEE/NBS 2023 national average electricity CO2 emission factor (0.5306 kgCO2/kWh)"

@@ -90,6 +90,16 @@ typedef struct zp_sim_result {
     double **load_kw;        /* per load: demand as it arrives */
     double *dc_it_kw;        /* data-center IT power (NULL without a data center) */
     double *grid_factor_kg_per_kwh; /* location factor per step; NULL when the model's is constant */
+    /* The run's location factor (docs/model.md "Which grid factor", the
+     * resolution of zp_model_grid_factors for the local year the run starts
+     * in): the constant every step uses when grid_factor_kg_per_kwh is NULL
+     * (NaN with a series); its year (0 when the model writes it), region,
+     * source and what chose it. Strings are borrowed from the model. */
+    double grid_factor_constant_kg_per_kwh;
+    int grid_factor_year;
+    const char *grid_factor_region;
+    const char *grid_factor_source;
+    const char *grid_factor_rule;
     double *price_cny_per_kwh;        /* NULL when constant */
     double *export_price_cny_per_kwh; /* NULL when constant */
     zp_dispatch_result *flows; /* the dispatch: grid, storage, curtailment, ... */

@@ -392,6 +392,7 @@ static int run(int argc, char **argv)
         ex = EXIT_INTERNAL;
         goto out;
     }
+    cli_warnings_to_stderr(ctx, "account");
     if ((rc = zp_model_load_file(ctx, argv[optind], 0, &m))) {
         ex = cli_fail("account", ctx, rc);
         goto out;

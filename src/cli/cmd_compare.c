@@ -75,6 +75,7 @@ static int run(int argc, char **argv)
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;
+    cli_warnings_to_stderr(ctx, "compare");
     zp_model *m = NULL;
     zp_sim_result *r[3] = {NULL, NULL, NULL};
     int exit_code = EXIT_OK;

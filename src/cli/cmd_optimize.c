@@ -91,6 +91,7 @@ static int run(int argc, char **argv)
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;
+    cli_warnings_to_stderr(ctx, "optimize");
     zp_model *m = NULL;
     zp_plan *pl = NULL;
     double *soc = NULL;

@@ -192,6 +192,7 @@ static int run(int argc, char **argv)
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;
+    cli_warnings_to_stderr(ctx, "report");
     zp_model *m = NULL;
     zp_sim_result *r = NULL;
     zp_acct_input *in = NULL;

@@ -16,7 +16,9 @@ static const char usage_text[] =
     "Check a park model (docs/model.md): types, units, ranges, references to\n"
     "CSV files and columns. Every problem is printed, one per line, as\n"
     "  FILE:LINE:COLUMN: JSON.PATH: what is wrong and how to fix it\n"
-    "With no problems, prints a summary of the park: assets, capacities, period.\n"
+    "With no problems, prints a summary of the park: assets, capacities, period,\n"
+    "and the grid factors every command uses (location and residual mix, with\n"
+    "source, year and the rule that chose them; docs/model.md).\n"
     "\n"
     "Options:\n"
     "  --json        print the result as JSON (stable keys, docs/cli.md)\n"
@@ -76,12 +78,95 @@ static json_t *flex_json(const zp_flexible *f)
     return json_pack("{s:f, s:f}", "share", f->share, "max_delay_h", f->max_delay_h);
 }
 
+/* The grid factors the commands use for this model (docs/model.md "Which
+ * grid factor"), resolved for the year the period starts in. rc != ZP_OK
+ * when they cannot be (the factor set was not read: --no-series). */
+static zp_status model_factors(zp_ctx *ctx, const zp_model *m, zp_grid_factors *gf)
+{
+    zp_status rc = zp_model_grid_factors(ctx, m, 0, gf);
+    if (rc)
+        zp_ctx_clear_error(ctx);
+    return rc;
+}
+
+static const char *residual_name(zp_acct_residual r)
+{
+    return r == ZP_RESIDUAL_VALUE ? "value" : r == ZP_RESIDUAL_LOCATION ? "location" : "factor_set";
+}
+
+static json_t *factor_json(const zp_factor *f, const char *note)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kg_per_kwh", isfinite(f->value) ? json_real(f->value) : json_null());
+    json_object_set_new(o, "region", f->region ? json_string(f->region) : json_null());
+    json_object_set_new(o, "year", f->year ? json_integer(f->year) : json_null());
+    json_object_set_new(o, "source", f->source ? json_string(f->source) : json_null());
+    json_object_set_new(o, "verification",
+                        f->verification ? json_string(f->verification) : json_null());
+    json_object_set_new(o, "note", note && note[0] ? json_string(note) : json_null());
+    return o;
+}
+
+static json_t *factors_json(zp_ctx *ctx, const zp_model *m)
+{
+    zp_grid_factors gf;
+    if (model_factors(ctx, m, &gf))
+        return json_null();
+    json_t *loc = factor_json(&gf.location, gf.location_note);
+    json_object_set_new(loc, "rule", json_string(zp_grid_rule_name(gf.rule)));
+    json_t *res = factor_json(&gf.residual, gf.residual_note);
+    json_object_set_new(res, "method", json_string(residual_name(gf.residual_method)));
+    json_t *reg = factor_json(&gf.region_factor, NULL);
+    json_object_del(reg, "note");
+    json_object_set_new(reg, "region", json_string(gf.region));
+    json_t *o = json_object();
+    json_object_set_new(o, "set", json_string(zp_factor_set_name(m->accounting.factors)));
+    json_object_set_new(o, "data_year", json_integer(gf.data_year));
+    json_object_set_new(o, "location", loc);
+    json_object_set_new(o, "region", reg);
+    json_object_set_new(o, "residual", res);
+    json_object_set_new(o, "warning", gf.warning[0] ? json_string(gf.warning) : json_null());
+    return o;
+}
+
+static void factor_line(const char *what, const zp_factor *f, const char *by, const char *note)
+{
+    if (isfinite(f->value))
+        printf("  %-12s %s %.6g kg/kWh", "", what, f->value);
+    else
+        printf("  %-12s %s per step", "", what);
+    if (f->year)
+        printf(", %s %d", f->region ? f->region : "", f->year);
+    printf(", chosen by %s\n  %-12s   source: %s [%s]\n", by, "", f->source ? f->source : "?",
+           f->verification ? f->verification : "?");
+    if (note && note[0])
+        printf("  %-12s   note: %s\n", "", note);
+}
+
+static void factors_text(zp_ctx *ctx, const zp_model *m)
+{
+    zp_grid_factors gf;
+    char by[64];
+    if (model_factors(ctx, m, &gf)) {
+        printf("  %-12s not resolved: --no-series does not read accounting.factor_set %s\n",
+               "factors", m->accounting.factor_set ? m->accounting.factor_set : "");
+        return;
+    }
+    printf("  %-12s set %s, for data of %d\n", "factors",
+           zp_factor_set_name(m->accounting.factors), gf.data_year);
+    factor_line("location", &gf.location, zp_grid_rule_name(gf.rule), gf.location_note);
+    snprintf(by, sizeof by, "accounting.residual %s", residual_name(gf.residual_method));
+    factor_line("residual", &gf.residual, by, gf.residual_note);
+    if (gf.warning[0])
+        printf("  %-12s %s\n", "warning", gf.warning);
+}
+
 static const char *objective_name(zp_objective_kind k)
 {
     return k == ZP_MINIMISE_COST ? "cost" : k == ZP_MINIMISE_COST_WITH_CARBON_PRICE ? "cost_with_carbon_price" : "carbon";
 }
 
-static json_t *summary_json(const zp_model *m)
+static json_t *summary_json(zp_ctx *ctx, const zp_model *m)
 {
     char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE];
     json_t *doc = json_object();
@@ -103,6 +188,7 @@ static json_t *summary_json(const zp_model *m)
     json_object_set_new(grid, "emission_factor_kg_per_kwh", value_json(&m->grid.emission_factor_kg_per_kwh));
     json_object_set_new(grid, "price_cny_per_kwh", value_json(&m->grid.price_cny_per_kwh));
     json_object_set_new(doc, "grid", grid);
+    json_object_set_new(doc, "factors", factors_json(ctx, m));
 
     json_t *pv = json_array();
     double pv_kwp = 0;
@@ -162,7 +248,7 @@ static json_t *summary_json(const zp_model *m)
     return doc;
 }
 
-static void summary_text(const zp_model *m, const char *devices_line)
+static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_line)
 {
     char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE], buf[512];
     printf("%s  (%s)\n", m->name, m->file);
@@ -177,6 +263,7 @@ static void summary_text(const zp_model *m, const char *devices_line)
     value_text(&m->grid.emission_factor_kg_per_kwh, buf, sizeof buf);
     printf("  %-12s import <= %g kW, export <= %g kW, factor %s kg/kWh\n", "grid",
            m->grid.import_limit_kw, m->grid.export_limit_kw, buf);
+    factors_text(ctx, m);
     double tot = 0;
     for (size_t i = 0; i < m->npv; i++)
         tot += m->pv[i].capacity_kwp;
@@ -280,7 +367,7 @@ static int run(int argc, char **argv)
             points += devs.dev[i].npoints;
         }
         if (json) {
-            json_t *doc = summary_json(m);
+            json_t *doc = summary_json(ctx, m);
             json_object_set_new(doc, "devices",
                                 json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)devs.n,
                                           "modbus", (json_int_t)kinds[ZS_DEV_MODBUS], "mqtt",
@@ -296,7 +383,7 @@ static int run(int argc, char **argv)
                          "  %-12s %zu (%zu Modbus, %zu MQTT, %zu HTTP push), %zu points\n",
                          "devices", devs.n, kinds[ZS_DEV_MODBUS], kinds[ZS_DEV_MQTT],
                          kinds[ZS_DEV_HTTP], points);
-            summary_text(m, line);
+            summary_text(ctx, m, line);
         }
     } else if (rc == ZP_EMODEL) {
         exit_code = EXIT_CHECK;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,6 +70,18 @@ int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc)
     default:
         return EXIT_INTERNAL;
     }
+}
+
+static void log_warning(void *ud, zp_log_level level, const char *msg)
+{
+    if (level >= ZP_LOG_WARN)
+        fprintf(stderr, "zeropark %s: %s: %s\n", (const char *)ud,
+                level == ZP_LOG_WARN ? "warning" : "error", msg);
+}
+
+void cli_warnings_to_stderr(zp_ctx *ctx, const char *cmd)
+{
+    zp_ctx_set_log(ctx, log_warning, (void *)(uintptr_t)cmd);
 }
 
 json_t *cli_diags_json(const zp_ctx *ctx)

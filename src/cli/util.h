@@ -53,6 +53,10 @@ void cli_print_diags(const zp_ctx *ctx);
 /* Report a failed library call (diagnostics, then the message). Returns the
  * exit code for it: EXIT_USAGE for bad input, EXIT_INTERNAL otherwise. */
 int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc);
+/* Print the library's warnings on ctx (a grid factor written in the model
+ * that wins over accounting.grid_region, ...) to stderr as
+ * "zeropark CMD: warning: message". cmd must outlive ctx. */
+void cli_warnings_to_stderr(zp_ctx *ctx, const char *cmd);
 /* Diagnostics as a JSON array. */
 json_t *cli_diags_json(const zp_ctx *ctx);
 /* Print a JSON document to stdout (2-space indent, keys in insertion order). */

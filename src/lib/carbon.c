@@ -772,6 +772,35 @@ zp_status zp_factor_power_coal(zp_ctx *ctx, const zp_factor_set *fs, int year, z
     return ZP_OK;
 }
 
+size_t zp__grid_regions(const zp_factor_set *fs, const char *kind, const char **names,
+                        size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; fs && i < fs->ngrid; i++) {
+        const grid_row *g = &fs->grid[i];
+        if (strcmp(g->kind, kind) != 0)
+            continue;
+        size_t k = 0;
+        while (k < n && strcasecmp(names[k], g->region) != 0)
+            k++;
+        if (k == n && n < cap)
+            names[n++] = g->region;
+    }
+    return n;
+}
+
+size_t zp__grid_years(const zp_factor_set *fs, const char *region, const char *kind, int *years,
+                      size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; fs && i < fs->ngrid; i++) {
+        const grid_row *g = &fs->grid[i];
+        if (strcasecmp(g->region, region) == 0 && strcmp(g->kind, kind) == 0 && n < cap)
+            years[n++] = g->year;
+    }
+    return uniq_years(years, n);
+}
+
 /* Latest year <= want that has a factor (grid kind/region or, with
  * region NULL, power coal); 0 if none. */
 static int latest_year_upto(const zp_factor_set *fs, const char *region, const char *kind,
@@ -825,7 +854,7 @@ void zp_acct_opts_init(zp_acct_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->gwp = ZP_GWP_AR6;
-    o->grid_region = "national";
+    o->grid_region = NULL; /* national, not named */
     o->grid_factor_kg_per_kwh = NAN;
     o->residual = ZP_RESIDUAL_FACTOR_SET;
     o->residual_factor_kg_per_kwh = NAN;
@@ -841,12 +870,12 @@ void zp_acct_opts_from_model(zp_acct_opts *o, const zp_model *m)
     zp_acct_opts_init(o);
     if (!m)
         return;
-    /* A grid factor written in the model (not the default) overrides the
-     * factor set: the model is the more specific source. A series factor
-     * arrives per step with the input instead. */
+    o->factors = m->accounting.factors;
+    /* A grid factor written in the model wins over the factor set (the
+     * precedence of zp_grid_factors_resolve). A series arrives per step
+     * with the input instead. */
     const zp_value *ef = &m->grid.emission_factor_kg_per_kwh;
-    if (!ef->is_series && m->grid.emission_factor_source &&
-        strcmp(m->grid.emission_factor_source, ZP_GRID_DEFAULT_FACTOR_SOURCE) != 0) {
+    if (m->grid.emission_factor_given && !ef->is_series) {
         o->grid_factor_kg_per_kwh = ef->constant;
         o->grid_factor_source = "park model (grid.emission_factor_kg_per_kwh)";
     }
@@ -1306,81 +1335,209 @@ static zp_target_status status_min(double value, double limit, double margin, in
     return ZP_TARGET_MET;
 }
 
-/* Location, residual and power-coal factors by the selection rules of
- * docs/methodology.md "Factor selection". */
+/* ---- the park's grid factors (carbon.h "The park's grid factors") -------- */
+
+const char *zp_grid_rule_name(zp_grid_rule rule)
+{
+    switch (rule) {
+    case ZP_GRID_RULE_TYPED: return "grid.emission_factor_kg_per_kwh";
+    case ZP_GRID_RULE_SERIES: return "per-step factor";
+    case ZP_GRID_RULE_REGION: return "accounting.grid_region";
+    case ZP_GRID_RULE_NATIONAL: return "default region (national)";
+    }
+    return "unknown";
+}
+
+int zp__local_year(zp_time_t t, int32_t off_min)
+{
+    int64_t y;
+    unsigned mo, d;
+    zp_civil_from_days(local_day(t, off_min), &y, &mo, &d);
+    return (int)y;
+}
+
+/* First year with a factor of region and kind; 0 if none. */
+static int first_year(const zp_factor_set *fs, const char *region, const char *kind)
+{
+    int best = 0;
+    for (size_t i = 0; i < fs->ngrid; i++) {
+        const grid_row *g = &fs->grid[i];
+        if (strcasecmp(g->region, region) == 0 && strcmp(g->kind, kind) == 0 &&
+            (!best || g->year < best))
+            best = g->year;
+    }
+    return best;
+}
+
+/* The year a table factor is looked up in: given exactly; else the data
+ * year, the latest year before it, or the first year there is (noted in
+ * note). 0 when the table has no factor of region and kind. */
+static int year_for(const zp_factor_set *fs, const char *region, const char *kind, int given,
+                    int data_year, const char *what, const char *label, char *note, size_t cap)
+{
+    if (given)
+        return given;
+    int y = latest_year_upto(fs, region, kind, data_year);
+    if (y && y != data_year)
+        snprintf(note, cap,
+                 "%s: %d is the latest year with a published %s factor up to the data year %d",
+                 what, y, label, data_year);
+    else if (!y && (y = first_year(fs, region, kind)))
+        snprintf(note, cap,
+                 "%s: the data year %d is older than every published %s factor; the first, %d, "
+                 "is used",
+                 what, data_year, label, y);
+    return y;
+}
+
+zp_status zp_grid_factors_resolve(zp_ctx *ctx, const zp_factor_set *fs, const zp_acct_opts *opts,
+                                  int per_step, int data_year, zp_grid_factors *out)
+{
+    zp_acct_opts o;
+    zp_status rc;
+    if (!ctx)
+        return ZP_EINVAL;
+    if (opts)
+        o = *opts;
+    else
+        zp_acct_opts_init(&o);
+    if (!fs)
+        fs = o.factors;
+    if (!out || !fs)
+        return zp__error(ctx, ZP_EINVAL, "zp_grid_factors_resolve: NULL argument (%s)",
+                         out ? "no factor set" : "out");
+    memset(out, 0, sizeof *out);
+    out->data_year = data_year;
+    const char *region = o.grid_region ? o.grid_region : "national";
+    const double typed = o.grid_factor_kg_per_kwh;
+    out->region = region;
+    if (isfinite(typed) && typed < 0)
+        return zp__error(ctx, ZP_EINVAL, "grid factor %.10g kg/kWh is negative", typed);
+
+    /* The region's table factor: the location factor unless a typed or a
+     * per-step one wins, and what they are compared with. */
+    int y = year_for(fs, region, ZP_GRID_AVERAGE, o.year, data_year, "location factor", region,
+                     out->location_note, sizeof out->location_note);
+    zp_factor rf;
+    rc = zp_factor_grid(ctx, fs, region, ZP_GRID_AVERAGE, y, &rf);
+    int wins = isfinite(typed) || per_step;
+    if (rc == ZP_ENOMEM || (rc && !wins))
+        return rc;
+    if (rc) {
+        /* not used: the model's checks report a region or year the table lacks */
+        zp_ctx_clear_error(ctx);
+        rf = (zp_factor){NAN, "kgCO2/kWh", 0, region, "not in the factor set", "none"};
+    }
+    out->region_factor = rf;
+    if (isfinite(typed)) {
+        out->rule = ZP_GRID_RULE_TYPED;
+        out->location = (zp_factor){typed, "kgCO2/kWh", 0, "park model",
+                                    o.grid_factor_source ? o.grid_factor_source : "park model",
+                                    "model"};
+        if (o.grid_region && isfinite(rf.value) && fabs(typed - rf.value) > 1e-12)
+            snprintf(out->warning, sizeof out->warning,
+                     "grid.emission_factor_kg_per_kwh %.6g kg/kWh wins over accounting.grid_region "
+                     "'%s' (%.6g kg/kWh, %d); remove grid.emission_factor_kg_per_kwh to use the "
+                     "region's factor",
+                     typed, region, rf.value, rf.year);
+    } else if (per_step) {
+        out->rule = ZP_GRID_RULE_SERIES;
+        out->location = (zp_factor){NAN, "kgCO2/kWh", 0, "input", "per-step series of the input",
+                                    "input"};
+        if (o.grid_region && isfinite(rf.value))
+            snprintf(out->warning, sizeof out->warning,
+                     "the per-step grid factor wins over accounting.grid_region '%s' (%.6g kg/kWh, "
+                     "%d); remove the series to use the region's factor",
+                     region, rf.value, rf.year);
+    } else {
+        out->rule = o.grid_region ? ZP_GRID_RULE_REGION : ZP_GRID_RULE_NATIONAL;
+        out->location = rf;
+    }
+    if (out->rule != ZP_GRID_RULE_REGION && out->rule != ZP_GRID_RULE_NATIONAL)
+        out->location_note[0] = '\0';
+
+    /* Residual mix for the market-based method. */
+    out->residual_method = o.residual;
+    switch (o.residual) {
+    case ZP_RESIDUAL_VALUE:
+        if (!(o.residual_factor_kg_per_kwh >= 0) || !isfinite(o.residual_factor_kg_per_kwh))
+            return zp__error(ctx, ZP_EINVAL,
+                             "residual factor 'value' needs residual_factor_kg_per_kwh >= 0");
+        out->residual = (zp_factor){o.residual_factor_kg_per_kwh, "kgCO2/kWh", 0, "park model",
+                                    "park model (accounting.residual_factor_kg_per_kwh)", "model"};
+        break;
+    case ZP_RESIDUAL_LOCATION:
+        out->residual = (zp_factor){out->location.value, "kgCO2/kWh", out->location.year,
+                                    out->location.region,
+                                    "import-weighted location-based factor (GHG Protocol Scope 2 "
+                                    "hierarchy, last level: grid average)",
+                                    out->location.verification};
+        break;
+    default:
+        y = year_for(fs, "national", ZP_GRID_RESIDUAL, o.year, data_year, "residual mix",
+                     "national residual-mix", out->residual_note, sizeof out->residual_note);
+        if ((rc = zp_factor_grid(ctx, fs, "national", ZP_GRID_RESIDUAL, y, &out->residual)))
+            return rc;
+        break;
+    }
+    return ZP_OK;
+}
+
+zp_status zp_model_grid_factors(zp_ctx *ctx, const zp_model *m, int data_year,
+                                zp_grid_factors *out)
+{
+    if (!ctx)
+        return ZP_EINVAL;
+    if (!m || !out)
+        return zp__error(ctx, ZP_EINVAL, "zp_model_grid_factors: NULL argument");
+    if (!m->accounting.factors)
+        return zp__error(ctx, ZP_EINVAL,
+                         "%s: accounting.factor_set %s was not read with the model (load it "
+                         "without ZP_MODEL_NO_SERIES)",
+                         m->file ? m->file : "model",
+                         m->accounting.factor_set ? m->accounting.factor_set : "builtin");
+    zp_acct_opts o;
+    zp_acct_opts_from_model(&o, m);
+    if (!data_year)
+        data_year = zp__local_year(m->start, m->utc_offset_min);
+    return zp_grid_factors_resolve(ctx, m->accounting.factors, &o,
+                                   m->grid.emission_factor_kg_per_kwh.is_series, data_year, out);
+}
+
+/* Location, residual and power-coal factors: the grid factors as above,
+ * the power-coal rate by the year rule of docs/methodology.md "Factor
+ * selection". */
 static zp_status select_factors(zp_ctx *ctx, const zp_factor_set *fs, const zp_acct_opts *o,
                                 const zp_acct_input *in, int data_year, zp_acct_result *r)
 {
     zp_status rc;
-    const char *region = o->grid_region ? o->grid_region : "national";
-    r->year = o->year ? o->year : data_year;
-    /* Location-based. */
-    if (isfinite(o->grid_factor_kg_per_kwh)) {
-        if (o->grid_factor_kg_per_kwh < 0)
-            return zp__error(ctx, ZP_EINVAL, "grid factor %.10g kg/kWh is negative",
-                             o->grid_factor_kg_per_kwh);
-        r->grid = (zp_factor){o->grid_factor_kg_per_kwh, "kgCO2/kWh", 0, "park model",
-                              o->grid_factor_source ? o->grid_factor_source : "park model",
-                              "model"};
-    } else if (!in->grid_factor_kg_per_kwh) {
-        int y = o->year;
-        if (!y) {
-            y = latest_year_upto(fs, region, ZP_GRID_AVERAGE, data_year);
-            if (y && y != data_year &&
-                (rc = add_note(ctx, r,
-                               "location factor: %d is the latest year with a published %s "
-                               "factor up to the data year %d",
-                               y, region, data_year)))
-                return rc;
-        }
-        if ((rc = zp_factor_grid(ctx, fs, region, ZP_GRID_AVERAGE, y, &r->grid)))
-            return rc;
-        if (!o->year)
-            r->year = r->grid.year;
-    } else {
-        r->grid = (zp_factor){NAN, "kgCO2/kWh", 0, "input", "per-step series of the input", "input"};
-        r->grid_hourly = 1;
-    }
-    /* Residual mix for the market-based method. */
-    switch (o->residual) {
-    case ZP_RESIDUAL_VALUE:
-        if (!(o->residual_factor_kg_per_kwh >= 0) || !isfinite(o->residual_factor_kg_per_kwh))
-            return zp__error(ctx, ZP_EINVAL,
-                             "residual factor 'value' needs residual_factor_kg_per_kwh >= 0");
-        r->residual = (zp_factor){o->residual_factor_kg_per_kwh, "kgCO2/kWh", 0, "park model",
-                                  "park model (accounting.residual_factor_kg_per_kwh)", "model"};
-        break;
-    case ZP_RESIDUAL_LOCATION:
-        r->residual = (zp_factor){NAN, "kgCO2/kWh", r->grid.year, r->grid.region,
-                                  "import-weighted location-based factor (GHG Protocol Scope 2 "
-                                  "hierarchy, last level: grid average)",
-                                  r->grid.verification};
-        break;
-    default: {
-        int y = o->year;
-        if (!y) {
-            y = latest_year_upto(fs, "national", ZP_GRID_RESIDUAL, r->year);
-            if (y && y != r->year &&
-                (rc = add_note(ctx, r,
-                               "residual mix: %d is the latest year with a published national "
-                               "factor excluding market-traded non-fossil power up to %d",
-                               y, r->year)))
-                return rc;
-        }
-        if ((rc = zp_factor_grid(ctx, fs, "national", ZP_GRID_RESIDUAL, y, &r->residual)))
-            return rc;
-        break;
-    }
-    }
+    zp_grid_factors gf;
+    if ((rc = zp_grid_factors_resolve(ctx, fs, o, in->grid_factor_kg_per_kwh != NULL, data_year,
+                                      &gf)))
+        return rc;
+    r->grid = gf.location;
+    r->grid_hourly = gf.rule == ZP_GRID_RULE_SERIES;
+    r->residual = gf.residual;
+    if (gf.residual_method == ZP_RESIDUAL_LOCATION)
+        r->residual.value = NAN; /* import-weighted below */
+    r->year = o->year ? o->year
+              : (gf.rule == ZP_GRID_RULE_REGION || gf.rule == ZP_GRID_RULE_NATIONAL)
+                  ? gf.location.year
+                  : data_year;
+    if ((gf.location_note[0] && (rc = add_note(ctx, r, "%s", gf.location_note))) ||
+        (gf.residual_note[0] && (rc = add_note(ctx, r, "%s", gf.residual_note))) ||
+        (gf.warning[0] && (rc = add_note(ctx, r, "grid factor: %s", gf.warning))))
+        return rc;
     /* Equal-value electricity factor. */
     int cy = o->power_coal_year;
     if (!cy) {
-        cy = latest_year_upto(fs, NULL, NULL, r->year);
-        if (cy && cy != r->year &&
+        int want = o->year ? o->year : data_year;
+        cy = latest_year_upto(fs, NULL, NULL, want);
+        if (cy && cy != want &&
             (rc = add_note(ctx, r,
                            "equal-value tce: %d is the latest year with a coal consumption of "
                            "power supply up to %d",
-                           cy, r->year)))
+                           cy, want)))
             return rc;
     }
     if ((rc = zp_factor_power_coal(ctx, fs, cy, &r->power_coal)))

@@ -81,6 +81,18 @@ double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const d
  * 4 power_coal, modulo 5) from a buffer into a throw-away set (fuzzing). */
 zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len);
 
+/* carbon.c: the local calendar year of instant t at offset off_min. */
+int zp__local_year(zp_time_t t, int32_t off_min);
+/* carbon.c: grid regions with a factor of kind in fs, case-insensitively
+ * distinct, into names (at most cap; borrowed from fs); the count. */
+struct zp_factor_set;
+size_t zp__grid_regions(const struct zp_factor_set *fs, const char *kind, const char **names,
+                        size_t cap);
+/* carbon.c: sorted distinct years of region and kind in fs into years (at
+ * most cap); the count. */
+size_t zp__grid_years(const struct zp_factor_set *fs, const char *region, const char *kind,
+                      int *years, size_t cap);
+
 #define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -18,6 +18,7 @@
 #include "zeropark/model.h"
 
 #include "internal.h"
+#include "zeropark/carbon.h"
 #include "jsonpos.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PATH_SZ ZP_JSONPOS_PATH_MAX
 #define MAX_CURVE_POINTS 1000
@@ -734,8 +736,10 @@ static void read_grid(reader *r, json_t *root)
     num_field(r, o, path, "export_limit_kw", OPT, 0, NONNEG, &g->export_limit_kw);
     if (value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
                     ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
-                    &g->emission_factor_kg_per_kwh) != 0)
+                    &g->emission_factor_kg_per_kwh) != 0) {
         g->emission_factor_source = "park model";
+        g->emission_factor_given = 1;
+    }
     /* prices may be negative (markets pay for surplus), so any number */
     value_field(r, o, path, "price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
                 &g->price_cny_per_kwh);
@@ -1094,8 +1098,8 @@ static void read_targets(reader *r, json_t *root)
 
 /* "accounting": factor set, region, year, GWP set, residual mix, output
  * value, refrigerants, water, green-power contracts (docs/model.md
- * "Accounting"). Names of regions and gases are checked against the factor
- * tables when the accounting runs (a directory set may add its own). */
+ * "Accounting"). The region and the year are checked against the factor
+ * set by read_factors; gases when the accounting runs. */
 static void read_accounting(reader *r, json_t *root)
 {
     static const char *const keys[] = {
@@ -1204,6 +1208,140 @@ static void read_resilience(reader *r, json_t *root)
     num_field(r, o, path, "reserve_h", OPT, 4, rg_in(0, 168), &rs->reserve_h);
 }
 
+/* A problem with the factor set: collected in step 2, sent at once in
+ * step 3 (now). */
+static void factor_problem(reader *r, int now, const char *path, const char *fmt, ...)
+    ZP_PRINTF(4, 5);
+static void factor_problem(reader *r, int now, const char *path, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!now)
+        report(r, path, 0, "%s", msg);
+    else if (diag_now(r, path, "%s", msg))
+        r->st = ZP_ENOMEM;
+}
+
+static const char *years_text(const int *ys, size_t n, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 8 < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? ", " : "", ys[i]);
+    if (!n)
+        snprintf(buf, size, "none");
+    return buf;
+}
+
+static int has_year(const int *ys, size_t n, int y)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ys[i] == y)
+            return 1;
+    return 0;
+}
+
+/* The factor set (docs/model.md "Which grid factor"): read it, check that
+ * accounting.grid_region and accounting.year name factors in it, and give
+ * the model the grid factor it does not write (zp_model_grid_factors for
+ * the year the period starts in). The embedded set is read in step 2, a
+ * directory in step 3 (now) with the other files. */
+static void read_factors(reader *r, int now)
+{
+    zp_model *m = r->m;
+    zp_accounting *a = &m->accounting;
+    char list[768], sv[80];
+    zp_status rc;
+    if (r->st || a->factors)
+        return;
+    if (a->factor_set_path) {
+        if (!now)
+            return;
+        rc = zp_factor_set_load_dir(r->ctx, a->factor_set_path, &a->factors);
+        if (rc) {
+            if (rc == ZP_ENOMEM)
+                r->st = rc;
+            else
+                factor_problem(r, now, "accounting.factor_set", "%s", zp_ctx_errmsg(r->ctx));
+            zp_ctx_clear_error(r->ctx);
+            return;
+        }
+    } else if ((rc = zp_factor_set_default(r->ctx, &a->factors))) {
+        r->st = ZP_ENOMEM; /* the embedded tables are checked by the tests */
+        return;
+    }
+    const zp_factor_set *fs = a->factors;
+    const char *fsname = zp_factor_set_name(fs);
+    const char *region = a->grid_region ? a->grid_region : "national";
+    int bad = 0;
+    if (a->grid_region) {
+        const char *names[128];
+        size_t n = zp__grid_regions(fs, ZP_GRID_AVERAGE, names, ZP_ARRAY_LEN(names)), k = 0;
+        while (k < n && strcasecmp(names[k], region) != 0)
+            k++;
+        if (k == n) {
+            const char *near = zp__nearest(region, names, n);
+            if (near)
+                factor_problem(r, now, "accounting.grid_region",
+                               "unknown grid region '%s'; did you mean '%s'?",
+                               shown(region, sv, sizeof sv), near);
+            else
+                factor_problem(r, now, "accounting.grid_region",
+                               "unknown grid region '%s'; factor set %s has: %s",
+                               shown(region, sv, sizeof sv), fsname,
+                               join(names, n, list, sizeof list));
+            bad = 1;
+        }
+    }
+    if (a->year && !bad) {
+        int ys[64];
+        size_t ny = zp__grid_years(fs, region, ZP_GRID_AVERAGE, ys, ZP_ARRAY_LEN(ys));
+        if (!has_year(ys, ny, a->year)) {
+            factor_problem(r, now, "accounting.year",
+                           "grid region '%s' has no factor for %d in factor set %s; years with "
+                           "factors: %s",
+                           shown(region, sv, sizeof sv), a->year, fsname,
+                           years_text(ys, ny, list, sizeof list));
+            bad = 1;
+        }
+        ny = zp__grid_years(fs, "national", ZP_GRID_RESIDUAL, ys, ZP_ARRAY_LEN(ys));
+        if ((!a->residual || strcmp(a->residual, "factor_set") == 0) &&
+            !has_year(ys, ny, a->year)) {
+            factor_problem(r, now, "accounting.year",
+                           "the national residual mix (accounting.residual \"factor_set\") has "
+                           "no factor for %d in factor set %s; years with factors: %s; or set "
+                           "accounting.residual to \"location\" or \"value\"",
+                           a->year, fsname, years_text(ys, ny, list, sizeof list));
+            bad = 1;
+        }
+    }
+    /* The factor itself, once everything it rests on is sound. */
+    if (bad || r->nd || !r->period_ok)
+        return;
+    zp_grid_factors gf;
+    if ((rc = zp_model_grid_factors(r->ctx, m, 0, &gf))) {
+        if (rc == ZP_ENOMEM)
+            r->st = rc;
+        else
+            factor_problem(r, now, "accounting", "%s", zp_ctx_errmsg(r->ctx));
+        zp_ctx_clear_error(r->ctx);
+        return;
+    }
+    if (!m->grid.emission_factor_given) {
+        m->grid.emission_factor_kg_per_kwh.constant = gf.location.value;
+        m->grid.emission_factor_source = gf.location.source;
+    }
+    if (gf.warning[0]) {
+        int line, col;
+        position(r, "grid.emission_factor_kg_per_kwh", 0, &line, &col);
+        zp__log(r->ctx, ZP_LOG_WARN, "%s:%d:%d: %s", r->file ? r->file : "model", line, col,
+                gf.warning);
+    }
+}
+
 static void read_root(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name",    "utc_offset_h", "site",        "period",
@@ -1243,6 +1381,7 @@ static void read_root(reader *r, json_t *root)
     read_objective(r, root);
     read_resilience(r, root);
     read_accounting(r, root);
+    read_factors(r, 0);
 
     /* What the generators need from the rest of the model. */
     if ((m->npv || m->weather.present) && !json_object_get(root, "site"))
@@ -1389,7 +1528,9 @@ static zp_status load_files(reader *r)
     zp_status rc = check_weather(r);
     for (size_t i = 0; i < r->nrefs && rc != ZP_ENOMEM; i++)
         rc = load_ref(r, &r->refs[i]);
-    return rc == ZP_ENOMEM ? ZP_ENOMEM : ZP_OK;
+    if (rc != ZP_ENOMEM)
+        read_factors(r, 1);
+    return rc == ZP_ENOMEM || r->st ? ZP_ENOMEM : ZP_OK;
 }
 
 /* ---- public ------------------------------------------------------------------ */
@@ -1590,6 +1731,7 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     value_free(ctx, &m->accounting.water_l);
     zp__free(ctx, m->accounting.factor_set);
     zp__free(ctx, m->accounting.factor_set_path);
+    zp_factor_set_free(ctx, m->accounting.factors);
     zp__free(ctx, m->accounting.grid_region);
     zp__free(ctx, m->accounting.fuel_set);
     zp__free(ctx, m->accounting.residual);

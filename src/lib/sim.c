@@ -200,6 +200,10 @@ static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, 
 /* Value of a model input at step t: the run-window array of a series, or
  * the constant. */
 #define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
+/* The run's location factor at step t (the series, or the resolved constant). */
+#define GRID_EF(r, t)                                                                        \
+    ((r)->grid_factor_kg_per_kwh ? (r)->grid_factor_kg_per_kwh[t]                          \
+                                 : (r)->grid_factor_constant_kg_per_kwh)
 /* Data-center facility power at step t. */
 #define DC_FACILITY(p, t)                                                                    \
     ((p)->dc_facility_kw ? (p)->dc_facility_kw[t]                                        \
@@ -262,7 +266,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         (!in->export_price_cny_per_kwh &&
          !(in->export_price_cny_per_kwh = xprice = const_array(ctx, n, m->grid.export_price_cny_per_kwh.constant))) ||
         (!in->grid_factor_kg_per_kwh &&
-         !(in->grid_factor_kg_per_kwh = fac = const_array(ctx, n, m->grid.emission_factor_kg_per_kwh.constant)))) {
+         !(in->grid_factor_kg_per_kwh = fac = const_array(ctx, n, r->grid_factor_constant_kg_per_kwh)))) {
         rc = zp__nomem(ctx);
         goto out;
     }
@@ -671,6 +675,18 @@ static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *
         (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
                             &r->export_price_cny_per_kwh)))
         goto fail;
+    /* The location factor: the one resolution (zp_model_grid_factors) for
+     * the local year the run starts in, as the accounting of the run. */
+    {
+        zp_grid_factors gf;
+        if ((rc = zp_model_grid_factors(ctx, m, zp__local_year(r->start, m->utc_offset_min), &gf)))
+            goto fail;
+        r->grid_factor_constant_kg_per_kwh = r->grid_factor_kg_per_kwh ? NAN : gf.location.value;
+        r->grid_factor_year = gf.location.year;
+        r->grid_factor_region = gf.location.region;
+        r->grid_factor_source = gf.location.source;
+        r->grid_factor_rule = zp_grid_rule_name(gf.rule);
+    }
 
     /* The dispatch's input. */
     zp_dispatch_input_init(in);
@@ -811,7 +827,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         e->grid_export += f->grid_export_kw[t] * dt;
         e->curtailed += f->curtailed_kw[t] * dt;
         e->unserved += (f->unserved_kw[t] + (p->shed_kw ? p->shed_kw[t] : 0.0)) * dt;
-        double ef = AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, t);
+        double ef = GRID_EF(r, t);
         ef_sum += ef;
         scope2_kg += f->grid_import_kw[t] * dt * ef;
         cost += f->grid_import_kw[t] * dt * AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t) -
@@ -838,7 +854,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         double price_sum = 0, fac_sum = 0;
         for (size_t t = 0; t < n; t++) {
             price_sum += AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t);
-            fac_sum += AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, t);
+            fac_sum += GRID_EF(r, t);
         }
         double mp = price_sum / (double)n, mf = fac_sum / (double)n;
         double unit = m->objective == ZP_MINIMISE_CARBON ? mf
@@ -1041,7 +1057,7 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
     case COL_SCOPE2_KG:
         for (size_t t = 0; t < r->steps; t++)
             p->scratch[t] = r->flows->grid_import_kw[t] * r->step_h *
-                            AT(r->grid_factor_kg_per_kwh, r->model->grid.emission_factor_kg_per_kwh, t);
+                            GRID_EF(r, t);
         break;
     case COL_DC_FACILITY:
         for (size_t t = 0; t < r->steps; t++)
@@ -1118,8 +1134,11 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   num(r->lp.build_s + r->lp.solve_s)));
     /* Beyond the stable core: what the numbers rest on. */
     json_object_set_new(doc, "factors",
-                        json_pack("{s:s, s:o, s:o, s:s?, s:f}", "grid_source",
-                                  m->grid.emission_factor_source ? m->grid.emission_factor_source : "park model",
+                        json_pack("{s:s?, s:o, s:i, s:s?, s:s?, s:o, s:o, s:s?, s:f}", "grid_source",
+                                  r->grid_factor_source, "grid_kg_per_kwh",
+                                  num(r->grid_factor_constant_kg_per_kwh), "grid_year",
+                                  r->grid_factor_year, "grid_region", r->grid_factor_region,
+                                  "grid_rule", r->grid_factor_rule,
                                   "grid_import_weighted_kg_per_kwh", num(r->grid_import_weighted_kg_per_kwh),
                                   "market_residual_kg_per_kwh", num(r->market_factor_kg_per_kwh),
                                   "market_residual_source", r->market_factor_source,
@@ -1200,6 +1219,14 @@ zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65])
     for (size_t i = 0; !rc && i < m->nloads; i++)
         if (m->loads[i].power_kw.is_series)
             rc = hash_file(ctx, md, m->loads[i].power_kw.csv_path);
+    /* A factor-set directory decides the grid factor (docs/factors.md). */
+    static const char *const tables[] = {"grid.csv", "fuels.csv", "heat.csv", "gwp.csv",
+                                         "power_coal.csv"};
+    for (size_t i = 0; !rc && m->accounting.factor_set_path && i < ZP_ARRAY_LEN(tables); i++) {
+        char *path = zp__asprintf(ctx, "%s/%s", m->accounting.factor_set_path, tables[i]);
+        rc = path ? hash_file(ctx, md, path) : zp__nomem(ctx);
+        zp__free(ctx, path);
+    }
     unsigned char dig[32];
     unsigned int dl = 0;
     if (!rc && EVP_DigestFinal_ex(md, dig, &dl) != 1)
@@ -1331,7 +1358,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
         pl->price_cny_per_kwh[i] = ip;
         xprice[i] = xp;
         pl->grid_factor_kg_per_kwh[i] =
-            AT(r->grid_factor_kg_per_kwh, m->grid.emission_factor_kg_per_kwh, k + i);
+            GRID_EF(r, k + i);
         pl->pv_kw[i] = fc.pv_kw[i];
         pl->wind_kw[i] = fc.wind_kw[i];
         pl->firm_kw[i] = fc.firm_kw[i];

@@ -94,6 +94,77 @@ static void test_grid_factor(void **state)
     zp_ctx_free(ctx);
 }
 
+/* One resolution of the grid factors (carbon.h "The park's grid factors"),
+ * against data/factors/grid.csv: sichuan average 2021 0.1255, 2022 0.1404;
+ * national residual 2022 0.5856, 2023 0.6096. */
+static void test_grid_resolution(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_factor_set *fs = NULL;
+    assert_int_equal(zp_factor_set_default(ctx, &fs), ZP_OK);
+    zp_acct_opts o;
+    zp_grid_factors gf;
+    zp_acct_opts_init(&o);
+    o.factors = fs;
+    o.grid_region = "sichuan";
+    /* 2024 data: the latest published, each table on its own. */
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_OK);
+    assert_int_equal(gf.rule, ZP_GRID_RULE_REGION);
+    assert_true(gf.location.value == 0.1404 && gf.location.year == 2022);
+    assert_true(gf.residual.value == 0.6096 && gf.residual.year == 2023);
+    assert_non_null(strstr(gf.location_note, "2022 is the latest year"));
+    assert_string_equal(gf.warning, "");
+    /* 2021 data: the 2021 factor; the residual mix starts in 2022 (noted). */
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2021, &gf), ZP_OK);
+    assert_true(gf.location.value == 0.1255 && gf.location.year == 2021);
+    assert_string_equal(gf.location_note, "");
+    assert_true(gf.residual.value == 0.5856 && gf.residual.year == 2022);
+    assert_non_null(strstr(gf.residual_note, "older than every published"));
+    /* 2019 data: the table's first year, noted. */
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2019, &gf), ZP_OK);
+    assert_true(gf.location.value == 0.1255);
+    assert_non_null(strstr(gf.location_note, "the first, 2021, is used"));
+    /* A typed factor wins and says so; an equal one says nothing. */
+    o.grid_factor_kg_per_kwh = 0.5306;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_OK);
+    assert_int_equal(gf.rule, ZP_GRID_RULE_TYPED);
+    assert_true(gf.location.value == 0.5306 && gf.region_factor.value == 0.1404);
+    assert_string_equal(gf.warning,
+                        "grid.emission_factor_kg_per_kwh 0.5306 kg/kWh wins over "
+                        "accounting.grid_region 'sichuan' (0.1404 kg/kWh, 2022); remove "
+                        "grid.emission_factor_kg_per_kwh to use the region's factor");
+    o.grid_factor_kg_per_kwh = 0.1404;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_OK);
+    assert_string_equal(gf.warning, "");
+    /* A per-step factor wins over the region too. */
+    o.grid_factor_kg_per_kwh = NAN;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 1, 2024, &gf), ZP_OK);
+    assert_int_equal(gf.rule, ZP_GRID_RULE_SERIES);
+    assert_true(isnan(gf.location.value));
+    assert_non_null(strstr(gf.warning, "per-step grid factor wins"));
+    /* No region named: national, no warning with a typed factor. */
+    zp_acct_opts_init(&o);
+    o.factors = fs;
+    o.grid_factor_kg_per_kwh = 0.9;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_OK);
+    assert_string_equal(gf.warning, "");
+    assert_true(gf.region_factor.value == 0.5306);
+    /* Residual "location" follows the location factor. */
+    o.grid_factor_kg_per_kwh = NAN;
+    o.residual = ZP_RESIDUAL_LOCATION;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_OK);
+    assert_int_equal(gf.rule, ZP_GRID_RULE_NATIONAL);
+    assert_true(gf.residual.value == 0.5306);
+    /* An explicit year the table lacks names the years there are. */
+    o.grid_region = "sichuan";
+    o.year = 2023;
+    assert_int_equal(zp_grid_factors_resolve(ctx, NULL, &o, 0, 2024, &gf), ZP_ENOTFOUND);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "years with factors: 2021, 2022"));
+    zp_factor_set_free(ctx, fs);
+    zp_ctx_free(ctx);
+}
+
 /* Scope 1 by the IPCC formula CO2 = AD x NCV x CC x OF x 44/12, with the
  * table's Chinese guideline-style values:
  *   natural gas 10 000 m3: 10 000 x 0.038931 GJ/m3 = 389.31 GJ
@@ -628,6 +699,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid_factor),      cmocka_unit_test(test_scope1),
+        cmocka_unit_test(test_grid_resolution),
         cmocka_unit_test(test_market_surplus),   cmocka_unit_test(test_hourly_matching),
         cmocka_unit_test(test_simulation_equal), cmocka_unit_test(test_units),
         cmocka_unit_test(test_tce),              cmocka_unit_test(test_targets_budget),

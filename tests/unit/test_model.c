@@ -560,6 +560,59 @@ static void test_full_model(void **state)
     free(json);
 }
 
+/* accounting.grid_region and accounting.year name rows of the factor set
+ * (data/factors/grid.csv: sichuan has average factors for 2021 and 2022,
+ * the national residual mix for 2022 and 2023). */
+static void test_grid_region(void **state)
+{
+    (void)state;
+    EXPECT(HEAD "  \"accounting\": {\"grid_region\": \"sichaun\"}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:33: accounting.grid_region: unknown grid region 'sichaun'; did you "
+           "mean 'sichuan'?");
+    EXPECT(HEAD "  \"accounting\": {\"grid_region\": \"atlantis\"}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:33: accounting.grid_region: unknown grid region 'atlantis'; factor "
+           "set builtin has: national, north, northeast, east, central, northwest, south, "
+           "southwest, guangdong, shanghai, sichuan, yunnan");
+    EXPECT(HEAD "  \"accounting\": {\"grid_region\": \"sichuan\", \"year\": 2023}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:52: accounting.year: grid region 'sichuan' has no factor for 2023 in "
+           "factor set builtin; years with factors: 2021, 2022");
+    EXPECT(HEAD "  \"accounting\": {\"year\": 2021}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:26: accounting.year: the national residual mix (accounting.residual "
+           "\"factor_set\") has no factor for 2021 in factor set builtin; years with factors: "
+           "2022, 2023; or set accounting.residual to \"location\" or \"value\"");
+    /* A directory that is not a factor set: reported where it is named. */
+    EXPECT(HEAD "  \"accounting\": {\"factor_set\": \"no-such-dir\"}\n}\n", 0,
+           "model.json:4:32: accounting.factor_set: cannot open " MODELS_DIR
+           "/no-such-dir/grid.csv: No such file or directory");
+
+    /* Sound: the model's grid factor is the region's, 2024 -> 2022 (0.1404);
+     * case does not matter; a written factor is kept. */
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = load_ok(ctx, HEAD "  \"accounting\": {\"grid_region\": \"Sichuan\"}\n}\n",
+                          ZP_MODEL_NO_SERIES);
+    assert_true(m->grid.emission_factor_kg_per_kwh.constant == 0.1404);
+    assert_int_equal(m->grid.emission_factor_given, 0);
+    assert_non_null(strstr(m->grid.emission_factor_source, "2022 provincial factor, Sichuan"));
+    zp_model_free(ctx, m);
+    m = load_ok(ctx,
+                HEAD "  \"accounting\": {\"grid_region\": \"sichuan\", \"year\": 2022},\n"
+                     "  \"grid\": {\"emission_factor_kg_per_kwh\": 0.6}\n}\n",
+                ZP_MODEL_NO_SERIES);
+    assert_true(m->grid.emission_factor_kg_per_kwh.constant == 0.6);
+    assert_int_equal(m->grid.emission_factor_given, 1);
+    assert_string_equal(m->grid.emission_factor_source, "park model");
+    zp_model_free(ctx, m);
+    m = load_ok(ctx,
+                HEAD "  \"accounting\": {\"grid_region\": \"sichuan\", \"year\": 2021, "
+                     "\"residual\": \"location\"}\n}\n",
+                ZP_MODEL_NO_SERIES);
+    assert_true(m->grid.emission_factor_kg_per_kwh.constant == 0.1255);
+    zp_model_free(ctx, m);
+    assert_int_equal(zp_ctx_diag_count(ctx), 0);
+    zp_ctx_free(ctx);
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -575,9 +628,13 @@ static void test_defaults(void **state)
     assert_true(isinf(m->grid.import_limit_kw));
     assert_true(m->grid.export_limit_kw == 0);
     assert_int_equal(m->grid.emission_factor_kg_per_kwh.is_series, 0);
-    assert_true(zp_value_at(&m->grid.emission_factor_kg_per_kwh, 0) ==
-                ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH);
-    assert_string_equal(m->grid.emission_factor_source, ZP_GRID_DEFAULT_FACTOR_SOURCE);
+    /* No grid factor and no region: the factor set's national average for
+     * the period's year, 2024 -> the latest published, 2023: 0.5306
+     * (data/factors/grid.csv "national,average,2023,0.5306"). */
+    assert_int_equal(m->grid.emission_factor_given, 0);
+    assert_true(zp_value_at(&m->grid.emission_factor_kg_per_kwh, 0) == 0.5306);
+    assert_non_null(strstr(m->grid.emission_factor_source, "MEE/NBS 2023"));
+    assert_non_null(m->accounting.factors);
     assert_true(zp_value_at(&m->grid.price_cny_per_kwh, 0) == 0);
     assert_true(zp_value_at(&m->grid.export_price_cny_per_kwh, 0) == 0);
     assert_true(m->pv[0].losses_pct == 14);
@@ -860,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_unicode_columns),
         cmocka_unit_test(test_full_model),
+        cmocka_unit_test(test_grid_region),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_series_loaded),
         cmocka_unit_test(test_limits_and_args),

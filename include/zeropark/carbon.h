@@ -214,6 +214,11 @@ typedef struct zp_acct_input {
     void *owned_;                   /* private: what zp_acct_input_free releases */
     size_t missing_steps;           /* meter-steps without a reading, filled
                                        (ZP_ACCT_FILL_GAPS only; else 0) */
+    const double *metered;          /* per step: the share of the step in which
+                                       at least one meter has a reading, 0..1
+                                       (ZP_ACCT_FILL_GAPS); NULL = every step.
+                                       Scope 1 is spread over the days by it and
+                                       the burn rate is per metered day. */
 } zp_acct_input;
 
 /* Zero everything; source "caller". Cannot fail. */
@@ -258,11 +263,18 @@ ZP_API zp_status zp_acct_from_csv(zp_ctx *ctx, const char *const *paths, size_t 
 ZP_API zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m,
                                     zp_time_t from, zp_time_t to, zp_acct_input **out);
 /* Live data (the daemon): with ZP_ACCT_FILL_GAPS a step without a reading
- * is a gap, not an error: the window is the union of the meters' spans
- * (within from/to), a power or energy meter's gap counts as nothing metered
- * (0), a counter holds its last reading (the gap's energy shows at the next
- * reading), and in->missing_steps counts the filled meter-steps. The
- * totals are then lower bounds for the gaps' share. */
+ * is a gap, not an error: the window is [from, to) cut to the span of the
+ * stored readings (the union of the meters' spans: from the first reading
+ * of any meter to the end of the last one), a power or energy meter's gap
+ * counts as nothing metered (0), a counter holds its last reading (the
+ * gap's energy shows at the next reading), and in->missing_steps counts the
+ * filled meter-steps. The totals are then lower bounds for the gaps' share.
+ * in->metered marks the metered steps (at least one meter has a reading);
+ * the model's fuels, refrigerants, certificates and contracts (given for
+ * the model period) are pro-rated to the metered time:
+ *   amount x metered seconds / model period seconds
+ * (docs/methodology.md "Live data"). No reading in [from, to): ZP_ENOTFOUND
+ * naming the window. */
 #define ZP_ACCT_FILL_GAPS 0x1u
 ZP_API zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m,
                                        zp_time_t from, zp_time_t to, unsigned flags,
@@ -481,6 +493,8 @@ typedef struct zp_acct_result {
     int32_t step_s;
     size_t steps;
     int32_t utc_offset_min;
+    double metered_s;          /* metered time (in->metered); steps x step_s
+                                  when every step is metered */
 
     zp_acct_totals total;
 

@@ -1640,6 +1640,21 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     r->step_s = in->step_s;
     r->steps = n;
     r->utc_offset_min = off;
+    /* metered steps (live data with gaps), else every step */
+    double msteps = (double)n;
+    if (in->metered) {
+        msteps = 0;
+        for (size_t t = 0; t < n; t++) {
+            double k = in->metered[t];
+            if (!(k >= 0 && k <= 1)) {
+                rc = zp__error(ctx, ZP_EINVAL, "accounting input: metered share %g at step %zu "
+                               "is not in 0..1", k, t);
+                goto out;
+            }
+            msteps += k;
+        }
+    }
+    r->metered_s = msteps * (double)in->step_s;
     r->by = o.by;
     r->output_value_cny = o.output_value_cny;
 
@@ -1946,15 +1961,22 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     r->carbon_intensity_location_t_per_10k_cny = out10k > 0 ? T->total_location_t / out10k : NAN;
     r->energy_intensity_tce_per_10k_cny = out10k > 0 ? T->energy_tce_equal_value / out10k : NAN;
 
-    /* Days and months: Scope 1 spread evenly over the steps (fuel use is
-     * known for the period only), market-based Scope 2 as the day's share
-     * of import. */
+    /* Days and months: Scope 1 spread evenly over the (metered) steps
+     * (fuel use is known for the period only), market-based Scope 2 as the
+     * day's share of import. */
     {
         double res_share = T->grid_import_kwh > 0 ? r->residual_kwh / T->grid_import_kwh : 0;
         double cum = 0;
+        const int by_metered = in->metered && msteps > 0;
         for (size_t k = 0; k < ndays; k++) {
             zp_acct_totals *D = &r->days[k];
             double share = (double)(day_first[k + 1] - day_first[k]) / (double)n;
+            if (by_metered) {
+                double md = 0;
+                for (size_t t = day_first[k]; t < day_first[k + 1]; t++)
+                    md += in->metered[t];
+                share = md / msteps;
+            }
             D->scope2_location_t /= 1000.0;
             D->scope1_t = T->scope1_t * share;
             D->scope2_market_t = D->grid_import_kwh * res_share * r->residual.value / 1000.0;
@@ -2025,7 +2047,9 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         r->budget_year_start = day_start(y0, off);
         r->budget_year_end = o.budget_year_end ? o.budget_year_end : day_start(y1, off);
         int complete = in->start <= r->budget_year_start && end >= r->budget_year_end;
-        double covered_days = (double)(end - in->start) / SECONDS_PER_DAY;
+        /* days covered: metered days for live data with gaps */
+        double covered_days = (in->metered && msteps > 0 ? r->metered_s : (double)(end - in->start)) /
+                              SECONDS_PER_DAY;
         double remaining_days =
             r->budget_year_end > end ? (double)(r->budget_year_end - end) / SECONDS_PER_DAY : 0;
         r->burn_rate_t_per_day = T->total_market_t / covered_days;
@@ -2214,9 +2238,9 @@ zp_status zp_acct_result_json(zp_ctx *ctx, const zp_acct_result *r, int indent, 
                                   "electricity_kgce_per_kwh_calorific",
                                   ZP_ELEC_KGCE_PER_KWH_CALORIFIC, "gj_per_tce", ZP_TCE_GJ));
     json_object_set_new(doc, "period",
-                        json_pack("{s:o, s:o, s:f, s:I}", "start", jtime(r->start, off), "end",
+                        json_pack("{s:o, s:o, s:f, s:I, s:f}", "start", jtime(r->start, off), "end",
                                   jtime(T->end, off), "step_min", r->step_s / 60.0, "steps",
-                                  (json_int_t)r->steps));
+                                  (json_int_t)r->steps, "metered_h", r->metered_s / 3600.0));
     json_object_set_new(doc, "emissions_t",
                         json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "scope1",
                                   jnum(T->scope1_t), "scope1_fuels", jnum(r->scope1_fuels_t),
@@ -2714,9 +2738,26 @@ static int classify(zp_ctx *ctx, const char *name, const char *where, meter_spec
  * adding the range), else a reset counted from 0; both are listed. row0
  * is the line (or reading number) of value 0. */
 static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name, const char *file,
-                               long row0, const meter_spec *sp, zp_series *s)
+                               long row0, const meter_spec *sp, zp_series *s, zp_series **mask)
 {
     input_owned *o = in->owned_;
+    if (mask)
+        *mask = NULL;
+    if (o->fill_gaps && !sp->is_factor && mask) {
+        /* which intervals hold a reading (1) or a gap (0), before the gaps
+         * are filled; a counter's interval i is metered when the reading
+         * that closes it (i + 1) is there */
+        zp_status rc;
+        if ((rc = zp_series_new(ctx, NULL, ZP_SERIES_INTENSITY, s->start, s->step_s, s->len, mask)))
+            return rc;
+        zp_series *k = *mask;
+        for (size_t i = 0; i < s->len; i++)
+            k->v[i] = isnan(s->v[i]) ? 0.0 : 1.0;
+        if (sp->counter && k->len > 1) {
+            memmove(k->v, k->v + 1, (k->len - 1) * sizeof *k->v);
+            k->len--;
+        }
+    }
     if (o->fill_gaps && !sp->is_factor) {
         /* live data: a step without a reading is a gap, not an error. A
          * power or energy meter's gap counts as nothing metered; a counter
@@ -2782,6 +2823,7 @@ static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name,
 
 typedef struct pending {
     zp_series *s;
+    zp_series *mask; /* ZP_ACCT_FILL_GAPS: 1 where the meter has a reading */
     meter_spec sp;
 } pending;
 
@@ -2805,12 +2847,14 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     int32_t step = 0;
     for (size_t i = 0; i < np; i++) {
         zp_time_t s0 = p[i].s->start, s1 = zp_series_end(p[i].s);
+        if (p[i].s->step_s > step)
+            step = p[i].s->step_s;
+        if (uni && p[i].sp.is_factor)
+            continue; /* the meters' readings make the window, not the factor */
         if (uni ? s0 < start : s0 > start)
             start = s0;
         if (uni ? s1 > end : s1 < end)
             end = s1;
-        if (p[i].s->step_s > step)
-            step = p[i].s->step_s;
     }
     if (from && from > start)
         start = from;
@@ -2830,6 +2874,9 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     if (!(o->meters = zp__calloc(ctx, nmeters, sizeof *o->meters)))
         return zp__nomem(ctx);
     in->meters = o->meters;
+    double *metered = NULL;
+    if (o->fill_gaps && !(metered = input_array(ctx, in, n)))
+        return zp__nomem(ctx);
     for (size_t i = 0; i < np; i++) {
         zp_series *al = NULL;
         /* with gaps allowed, only the part of the window this meter covers
@@ -2846,6 +2893,18 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         size_t na = a1 > a0 ? (size_t)((a1 - a0) / step) : 0;
         if (na && (rc = zp_series_align(ctx, p[i].s, a0, step, na, &al)))
             return rc;
+        if (na && metered && p[i].mask) {
+            /* the share of each step with a reading of this meter */
+            zp_series *mk = NULL;
+            if ((rc = zp_series_align(ctx, p[i].mask, a0, step, na, &mk))) {
+                zp_series_free(ctx, al);
+                return rc;
+            }
+            for (size_t t = 0; t < na; t++)
+                if (mk->v[t] > metered[off + t])
+                    metered[off + t] = mk->v[t] > 1 ? 1 : mk->v[t];
+            zp_series_free(ctx, mk);
+        }
         double *a = input_array(ctx, in, n);
         if (!a) {
             zp_series_free(ctx, al);
@@ -2875,8 +2934,18 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         if (rc)
             return rc;
     }
+    /* The model's fuels, refrigerants and instruments are given for its
+     * period: the window takes its share, live data the share of its
+     * metered time (docs/methodology.md "Live data"). */
+    double span_s = (double)(end - start);
+    if (metered) {
+        in->metered = metered;
+        span_s = 0;
+        for (size_t t = 0; t < n; t++)
+            span_s += metered[t] * (double)step;
+    }
     if (m) {
-        double frac = (double)(end - start) / (double)(m->end - m->start);
+        double frac = span_s / (double)(m->end - m->start);
         if ((rc = input_from_model(ctx, in, m, frac)))
             return rc;
     }
@@ -2885,8 +2954,10 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
 
 static void pending_free(zp_ctx *ctx, pending *p, size_t np)
 {
-    for (size_t i = 0; i < np; i++)
+    for (size_t i = 0; i < np; i++) {
         zp_series_free(ctx, p[i].s);
+        zp_series_free(ctx, p[i].mask);
+    }
     zp__free(ctx, p);
 }
 
@@ -2935,11 +3006,12 @@ zp_status zp_acct_from_csv(zp_ctx *ctx, const char *const *paths, size_t npaths,
         }
         for (size_t i = 0; !rc && i < ns; i++) {
             /* data row i is line i + 2 (line 1 is the header) */
-            if ((rc = meter_prepare(ctx, in, sel[i], paths[f], 2, &specs[i], ss[i])))
+            if ((rc = meter_prepare(ctx, in, sel[i], paths[f], 2, &specs[i], ss[i], NULL)))
                 break;
             if ((rc = zp__grow(ctx, (void **)&p, &capp, np + 1, sizeof *p)))
                 break;
             p[np].s = ss[i];
+            p[np].mask = NULL;
             p[np].sp = specs[i];
             ss[i] = NULL;
             np++;
@@ -2959,6 +3031,21 @@ out:
     pending_free(ctx, p, np);
     zp_acct_input_free(ctx, in);
     return rc;
+}
+
+/* Cut the missing values at both ends of s; 0 when it holds none. */
+static size_t trim_gaps(zp_series *s)
+{
+    size_t a = 0, b = s->len;
+    while (a < b && isnan(s->v[a]))
+        a++;
+    while (b > a && isnan(s->v[b - 1]))
+        b--;
+    if (a && b > a)
+        memmove(s->v, s->v + a, (b - a) * sizeof *s->v);
+    s->start += (zp_time_t)a * s->step_s;
+    s->len = b - a;
+    return s->len;
 }
 
 zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_time_t from,
@@ -2982,7 +3069,8 @@ zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp
     if ((rc = input_new(ctx, &in)))
         return rc;
     in->source = "store";
-    ((input_owned *)in->owned_)->fill_gaps = (flags & ZP_ACCT_FILL_GAPS) != 0;
+    const int fill = (flags & ZP_ACCT_FILL_GAPS) != 0;
+    ((input_owned *)in->owned_)->fill_gaps = fill;
     if ((rc = zp_store_series_list(st, &info, &ninfo)))
         goto out;
     for (size_t i = 0; i < ninfo; i++) {
@@ -2996,21 +3084,50 @@ zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp
          * reading at to as well */
         zp_time_t a = from ? from : info[i].first,
                   b = to ? to + (sp.counter ? info[i].step_s : 0) : info[i].last_end;
-        zp_series *s = NULL;
+        if (fill) {
+            /* live data: only the stored span, so the window starts at the
+             * first reading and ends with the last */
+            if (info[i].first > a)
+                a = info[i].first;
+            if (info[i].last_end < b)
+                b = info[i].last_end;
+            if (b <= a)
+                continue;
+        }
+        zp_series *s = NULL, *mask = NULL;
         if ((rc = zp_store_read(st, info[i].name, a, b, &s)))
             goto out;
+        if (fill && !sp.is_factor && !trim_gaps(s)) {
+            zp_series_free(ctx, s); /* no reading in the window */
+            continue;
+        }
         if (!s->name && (rc = zp_series_set_name(ctx, s, info[i].name))) {
             zp_series_free(ctx, s);
             goto out;
         }
-        if ((rc = meter_prepare(ctx, in, info[i].name, "store", 1, &sp, s)) ||
+        if ((rc = meter_prepare(ctx, in, info[i].name, "store", 1, &sp, s, &mask)) ||
             (rc = zp__grow(ctx, (void **)&p, &capp, np + 1, sizeof *p))) {
             zp_series_free(ctx, s);
+            zp_series_free(ctx, mask);
             goto out;
         }
         p[np].s = s;
+        p[np].mask = mask;
         p[np].sp = sp;
         np++;
+    }
+    if (fill) {
+        size_t nm = 0;
+        for (size_t i = 0; i < np; i++)
+            nm += !p[i].sp.is_factor;
+        if (!nm) {
+            char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
+            int32_t off = m ? m->utc_offset_min : 0;
+            rc = zp__error(ctx, ZP_ENOTFOUND, "no meter reading between %s and %s",
+                           from ? zp_time_format(from, off, fa) : "the first",
+                           to ? zp_time_format(to, off, fb) : "the last");
+            goto out;
+        }
     }
     if ((rc = input_finish(ctx, in, p, np, m, from, to)))
         goto out;

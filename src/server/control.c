@@ -4,10 +4,12 @@
  *
  *  1. forecasts from live data: the park store's meters at the model's
  *     step over the last day, forecast with the library's forecasters
- *     (clear-sky PV x the recent clear-sky index, persistence for wind and
- *     load; zp_forecast_make). Before an hour of live data exists the
- *     model's own series stand in (zp_plan_make, which forecasts from the
- *     model's data up to the same time of year);
+ *     (clear-sky PV x the clear-sky index of the measured daylight steps,
+ *     persistence for wind, similar-day - yesterday's profile - for load;
+ *     zp_forecast_make). Until each quantity the park has (PV, wind, load)
+ *     has readings in LIVE_MIN_H of the last HIST_H hours, the model's own
+ *     series stand in (zp_plan_make, which forecasts from the model's data
+ *     up to the same time of year); the plan says which and why;
  *  2. the dispatch LP over the horizon (zp_dispatch_optimal) from the
  *     batteries' live SOC, with the model's prices and grid factors of the
  *     same time of year;
@@ -30,7 +32,8 @@
 #include "serve.h"
 
 #define MAX_STORAGE 16
-#define HIST_H 24
+#define HIST_H 24     /* hours of live history read for the forecast */
+#define LIVE_MIN_H 22 /* hours of them with readings the live forecast needs */
 
 /* The model-period instant with the same local calendar date and time as
  * t (the model's year), on the model's step grid. */
@@ -58,15 +61,19 @@ static int64_t model_time(const zp_model *m, int64_t t)
 
 /* Sum of the park store's meters whose name starts with one of prefixes,
  * over n steps of step_s from t0 (interval means of the stored values);
- * NaN where none has a value. sign -1 subtracts. Returns how many meters
- * were found. */
+ * NaN where none has a value. sign -1 subtracts. cover (may be NULL)
+ * receives per step the share of it that the best-covered meter has
+ * values for (0..1). Returns how many meters were found. */
 static size_t meters_sum(zp_store *st, zp_ctx *ctx, const char *const *prefixes, const int *signs,
-                         size_t np, int64_t t0, int64_t step_s, size_t n, double *out)
+                         size_t np, int64_t t0, int64_t step_s, size_t n, double *out, double *cover)
 {
     zp_store_series_info *info = NULL;
     size_t ninfo = 0, found = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         out[i] = NAN;
+        if (cover)
+            cover[i] = 0;
+    }
     if (zp_store_series_list(st, &info, &ninfo) != ZP_OK) {
         zp_ctx_clear_error(ctx);
         return 0;
@@ -100,8 +107,12 @@ static size_t meters_sum(zp_store *st, zp_ctx *ctx, const char *const *prefixes,
             cnt[j]++;
         }
         for (size_t j = 0; j < n; j++)
-            if (cnt[j])
+            if (cnt[j]) {
                 out[j] = (isnan(out[j]) ? 0 : out[j]) + sign * sum[j] / cnt[j];
+                double c = (double)cnt[j] * (double)s->step_s / (double)step_s;
+                if (cover && c > cover[j])
+                    cover[j] = c > 1 ? 1 : c;
+            }
         zp_series_free(ctx, s);
     }
     free(sum);
@@ -138,6 +149,8 @@ typedef struct plan_out {
     double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values; soc: mean over storages */
     double first_kw[MAX_STORAGE];                      /* step 0 battery power per storage */
     const char *forecast;                              /* "live" or "model" */
+    char forecast_reason[200];                         /* why that forecast */
+    double history_h;                                  /* live history it had (hours) */
     char error[300];
 } plan_out;
 
@@ -202,11 +215,15 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     zp_ctx *ctx = S->cctx;
     double *pvh = calloc(n, sizeof *pvh), *windh = calloc(n, sizeof *windh), *loadh = calloc(n, sizeof *loadh);
     double *csky = calloc(n, sizeof *csky), *tmp = calloc(n, sizeof *tmp);
+    double *cov = calloc(3 * hist, sizeof *cov), *cload = cov, *cpv = cov ? cov + hist : NULL,
+           *cwind = cov ? cov + 2 * hist : NULL; /* measured share of each history step */
     zp_forecast_out fc;
     zp_forecast_out_init(&fc);
     zp_plan *pl = NULL;
     zp_dispatch_result *res = NULL;
-    if (!pvh || !windh || !loadh || !csky || !tmp || !st) {
+    if (!pvh || !windh || !loadh || !csky || !tmp || !cov || !st) {
+        snprintf(p->forecast_reason, sizeof p->forecast_reason, "%s: the model's forecast",
+                 st ? "out of memory for the live history" : "the park store cannot be read");
         rc = 1;
         goto out;
     }
@@ -215,31 +232,70 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     static const char *const bal[] = {"grid_import", "grid_export", "pv.", "wind.", "storage_discharge.",
                                       "storage_charge."};
     static const int plus[] = {1, 1}, bals[] = {1, -1, 1, 1, 1, -1};
-    meters_sum(st, ctx, pvp, plus, 1, t0, step, hist, pvh);
-    meters_sum(st, ctx, wp, plus, 1, t0, step, hist, windh);
-    size_t nl = meters_sum(st, ctx, lp, plus, 2, t0, step, hist, loadh);
+    size_t npvm = meters_sum(st, ctx, pvp, plus, 1, t0, step, hist, pvh, cpv);
+    size_t nwm = meters_sum(st, ctx, wp, plus, 1, t0, step, hist, windh, cwind);
+    size_t nl = meters_sum(st, ctx, lp, plus, 2, t0, step, hist, loadh, cload);
     if (!nl)
-        nl = meters_sum(st, ctx, bal, bals, 6, t0, step, hist, loadh);
-    /* an hour of load history at least, else the model's data stand in */
-    size_t known = fill(loadh, hist);
+        nl = meters_sum(st, ctx, bal, bals, 6, t0, step, hist, loadh, cload);
+    /* the PV steps measured (the clear-sky index is taken over these only) */
+    for (size_t i = 0; i < hist; i++)
+        tmp[i] = isnan(pvh[i]) ? 0 : 1;
+    /* Each quantity the park has needs readings in LIVE_MIN_H of the last
+     * HIST_H hours: a day's profile for the load (similar-day), measured
+     * daylight for the clear-sky index, a recent value for wind. Until
+     * then the model's data stand in. */
+    const double step_h = (double)step / 3600.0;
+    fill(loadh, hist);
     fill(pvh, hist);
     fill(windh, hist);
-    if (!nl || known * step < 3600) {
+    struct {
+        const char *name;
+        bool needed;
+        size_t meters;
+        const double *cover;
+    } q[3] = {{"load", true, nl, cload}, {"PV", m->npv > 0, npvm, cpv}, {"wind", m->nwind > 0, nwm, cwind}};
+    p->history_h = HIST_H;
+    const char *short_of = NULL;
+    for (size_t k = 0; k < 3; k++) {
+        if (!q[k].needed)
+            continue;
+        double hk = 0;
+        for (size_t i = 0; q[k].meters && i < hist; i++)
+            hk += q[k].cover[i] * step_h;
+        if (hk < p->history_h)
+            p->history_h = hk;
+        if (!short_of && (!q[k].meters || hk < LIVE_MIN_H - 1e-9)) {
+            short_of = q[k].name;
+            if (!q[k].meters)
+                snprintf(p->forecast_reason, sizeof p->forecast_reason,
+                         "no %s meter in the park store: the model's forecast", q[k].name);
+            else
+                snprintf(p->forecast_reason, sizeof p->forecast_reason,
+                         "%s has readings in %.1f of the last %d h; live forecasts need %d h",
+                         q[k].name, hk, HIST_H, LIVE_MIN_H);
+        }
+    }
+    if (short_of) {
         rc = 1;
         goto out;
     }
+    snprintf(p->forecast_reason, sizeof p->forecast_reason,
+             "readings in %.1f of the last %d h (at least %d h needed)", p->history_h, HIST_H, LIVE_MIN_H);
     if (m->npv && zp_forecast_clearsky_pv(ctx, m, t0, (int32_t)step, n, csky) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "clear-sky PV: %s", zp_ctx_errmsg(ctx));
         zp_ctx_clear_error(ctx);
         goto out;
     }
+    for (size_t i = 0; i < hist; i++)
+        if (tmp[i] == 0)
+            csky[i] = 0; /* a step without a PV reading does not enter the index */
     zp_forecast_inputs fin = {n, (int32_t)step, m->npv ? pvh : NULL, m->npv ? csky : NULL,
                               m->nwind ? windh : NULL, loadh, NULL, 0};
     zp_forecast_opts fo;
     zp_forecast_opts_init(&fo);
     fo.pv = m->npv ? ZP_FORECAST_CLEARSKY : ZP_FORECAST_PERSISTENCE;
     fo.wind = ZP_FORECAST_PERSISTENCE;
-    fo.load = ZP_FORECAST_PERSISTENCE;
+    fo.load = ZP_FORECAST_SIMILAR_DAY; /* yesterday's profile (a day of history) */
     if (zp_forecast_make(ctx, &fin, &fo, hist, h, &fc) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "forecast: %s", zp_ctx_errmsg(ctx));
         zp_ctx_clear_error(ctx);
@@ -309,6 +365,7 @@ out:
     free(loadh);
     free(csky);
     free(tmp);
+    free(cov);
     return rc;
 }
 
@@ -542,9 +599,9 @@ void zs_control_run(zs_server *S)
     {
         char q[500];
         zs_log(safe ? ZS_LOG_WARN : ZS_LOG_INFO,
-               "event=replan status=%s forecast=%s steps=%zu mode=%s reason=%s", failed ? "failed" : "ok",
-               p.forecast ? p.forecast : "-", p.h, zs_mode_name((zs_mode)atomic_load(&S->mode)),
-               zs_log_quote(reason[0] ? reason : "-", q, sizeof q));
+               "event=replan status=%s forecast=%s history_h=%.2f steps=%zu mode=%s reason=%s",
+               failed ? "failed" : "ok", p.forecast ? p.forecast : "-", p.history_h, p.h,
+               zs_mode_name((zs_mode)atomic_load(&S->mode)), zs_log_quote(reason[0] ? reason : "-", q, sizeof q));
     }
 
     /* the /plan document */
@@ -578,11 +635,11 @@ void zs_control_run(zs_server *S)
                                           "storage_charge."};
         static const int plus[] = {1, 1}, pm[] = {1, -1}, bals[] = {1, -1, 1, 1, 1, -1};
         int64_t a0 = t0 - (int64_t)na * step;
-        meters_sum(st, S->cctx, pvp, plus, 1, a0, step, na, apv);
+        meters_sum(st, S->cctx, pvp, plus, 1, a0, step, na, apv, NULL);
         soc_actuals(S, a0, step, na, asoc);
-        meters_sum(st, S->cctx, gp, pm, 2, a0, step, na, agrid);
-        if (!meters_sum(st, S->cctx, lp, plus, 2, a0, step, na, aload))
-            meters_sum(st, S->cctx, bal, bals, 6, a0, step, na, aload);
+        meters_sum(st, S->cctx, gp, pm, 2, a0, step, na, agrid, NULL);
+        if (!meters_sum(st, S->cctx, lp, plus, 2, a0, step, na, aload, NULL))
+            meters_sum(st, S->cctx, bal, bals, 6, a0, step, na, aload, NULL);
         for (size_t i = 0; i < na; i++)
             if (!isnan(apv[i]) || !isnan(aload[i]) || !isnan(agrid[i]))
                 json_array_append_new(act, json_pack("{ss so so so so}", "t",
@@ -594,9 +651,12 @@ void zs_control_run(zs_server *S)
     free(apv);
     free(aload);
     free(agrid);
-    json_t *doc = json_pack("{ss ss so ss ss ss si so so so so}", "created", zs_time_fmt(now_ms, off, tb), "status",
-                            failed ? "failed" : "ok", "error", failed ? json_string(p.error) : json_null(),
-                            "method", "lp", "forecast", p.forecast ? p.forecast : "none", "mode",
+    json_t *doc = json_pack("{ss ss so ss ss so sf si ss si so so so so}", "created", zs_time_fmt(now_ms, off, tb),
+                            "status", failed ? "failed" : "ok", "error",
+                            failed ? json_string(p.error) : json_null(), "method", "lp", "forecast",
+                            p.forecast ? p.forecast : "none", "forecast_reason",
+                            p.forecast && p.forecast_reason[0] ? json_string(p.forecast_reason) : json_null(),
+                            "forecast_history_h", p.history_h, "forecast_needed_h", LIVE_MIN_H, "mode",
                             zs_mode_name((zs_mode)atomic_load(&S->mode)), "step_min", (int)m->step_min,
                             "safe_reason", reason[0] ? json_string(reason) : json_null(), "steps", steps,
                             "setpoints", sps, "actuals", act);

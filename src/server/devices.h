@@ -153,8 +153,11 @@ int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *val
 int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs);
 /* "unknown", "ok", "stale", "down". */
 const char *zs_dev_state_name(zs_dev_state s);
-/* Clocks in ms: wall (Unix time) and monotonic. */
+/* Clocks in ms: wall (Unix time, shifted by the test-only
+ * ZEROPARK_TEST_CLOCK_OFFSET_S) and monotonic. */
 int64_t zs_now_ms(void);
+/* The test-only wall-clock shift in seconds (0 unless set). */
+int64_t zs_clock_offset_s(void);
 int64_t zs_mono_ms(void);
 
 /* A point of a built-in SunSpec map. Offsets count from the model's ID

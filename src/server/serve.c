@@ -211,6 +211,7 @@ static bool reload(zs_server *S)
     S->model = m;
     S->factors = fs;
     S->devs = devs;
+    S->year_known = false; /* the year's figures follow the new model at once */
     pthread_rwlock_unlock(&S->model_lock);
     zs_ingest_set_devices(S->ingest, &S->devs);
     zs_devices_free(&oldd);
@@ -335,6 +336,10 @@ int zs_serve_main(const zs_serve_opts *o)
     S->dry_run = o->dry_run;
     atomic_store(&S->mode, o->dry_run ? ZS_MODE_DRY_RUN : ZS_MODE_NORMAL);
     S->t_start_ms = zs_now_ms();
+    if (zs_clock_offset_s())
+        zs_log(ZS_LOG_WARN, "event=clock_shifted offset_s=%lld message=\"ZEROPARK_TEST_CLOCK_OFFSET_S "
+               "is set: the daemon's clock is shifted (for tests only)\"",
+               (long long)zs_clock_offset_s());
 
     /* Block the signals before any thread starts: the main loop takes them. */
     sigemptyset(&set);

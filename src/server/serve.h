@@ -280,8 +280,10 @@ struct zs_server {
     zs_doc *plan_doc;              /* /api/v1/plan */
     atomic_uint_fast64_t status_version;
 
-    /* year-to-date, recomputed every 5 min (main thread only) */
-    double year_emissions_t, year_projected_t;
+    /* year-to-date, recomputed every 5 min and after a reload (main thread
+     * only) over [year_from, year_to) */
+    double year_emissions_t, year_projected_t, year_metered_h;
+    int64_t year_from, year_to;
     bool year_known;
 
     /* control loop (its own thread, one run at a time) */

@@ -2,9 +2,13 @@
  * status.c - the /api/v1/status document, rebuilt by the main thread once
  * a second: the latest fed readings (flows, SOC), and the accounting of
  * the park store's meters for today and the year to date through the
- * library's engine (zp_acct_from_store + zp_account, the same calls as
- * `zeropark account --db`), so the daemon has no carbon arithmetic of
- * its own.
+ * library's engine (zp_acct_from_store_ex with ZP_ACCT_FILL_GAPS +
+ * zp_account: the calls of /api/v1/carbon and `zeropark account --db
+ * --fill-gaps`), so the daemon has no carbon arithmetic of its own. Each
+ * window is [from, to) cut by the library to the stored readings; the
+ * model's fuels and certificates are pro-rated to the metered time
+ * (docs/methodology.md "Live data"). The document gives each window, so
+ * /api/v1/carbon?from=..&to=.. answers the same numbers.
  */
 #define _DEFAULT_SOURCE
 #include <math.h>
@@ -106,6 +110,7 @@ void zs_status_refresh(zs_server *S, bool year_too)
     int64_t done = zs_fdiv(now, A) * A;
     zp_acct_result *r = account(S, m, midnight, done);
     const zp_acct_totals *T = r ? &r->total : NULL;
+    double today_metered_h = r ? r->metered_s / 3600 : 0;
     double cons = T ? T->consumption_kwh : 0;
     double ss = 0;
     if (T && cons > 0) {
@@ -135,18 +140,29 @@ void zs_status_refresh(zs_server *S, bool year_too)
         zp_acct_result *ry = account(S, m, jan1, done);
         S->year_emissions_t = ry ? ry->total.total_market_t : 0;
         S->year_projected_t = ry ? ry->projected_year_end_t : NAN;
+        S->year_metered_h = ry ? ry->metered_s / 3600 : 0;
+        S->year_from = jan1;
+        S->year_to = done;
         S->year_known = true;
         carbon_alerts(ry);
         zp_acct_result_free(S->ctx, ry);
     }
     bool stale = zs_live_stale(&L, now_ms, S->cfg.stale_s);
     atomic_store(&S->stale, stale);
-    char tb[ZP_TIME_BUFSIZE];
-    json_t *doc = json_pack("{ss so so so s{sfsoso} ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),
+    char tb[ZP_TIME_BUFSIZE], fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
+    /* the windows accounted: /api/v1/carbon?from=&to= gives the same */
+    json_object_set_new(today, "from", json_string(zp_time_format(midnight, off, fa)));
+    json_object_set_new(today, "to", json_string(zp_time_format(done, off, fb)));
+    json_object_set_new(today, "metered_h", json_real(today_metered_h));
+    json_t *year = json_pack("{sfsoso sfss}", "emissions_t", S->year_emissions_t, "budget_t",
+                             zs_json_num(m->targets.max_emissions_t), "projected_t",
+                             zs_json_num(S->year_projected_t), "metered_h", S->year_metered_h, "from",
+                             zp_time_format(S->year_from, off, fa));
+    if (year)
+        json_object_set_new(year, "to", json_string(zp_time_format(S->year_to, off, fb)));
+    json_t *doc = json_pack("{ss so so so so ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),
                             "flows_kw", flows, "soc", sw > 0 ? json_real(se / sw) : json_null(), "today",
-                            today, "year", "emissions_t", S->year_emissions_t, "budget_t",
-                            zs_json_num(m->targets.max_emissions_t), "projected_t",
-                            zs_json_num(S->year_projected_t), "mode",
+                            today, "year", year, "mode",
                             zs_mode_name((zs_mode)atomic_load(&S->mode)), "alerts_active",
                             (json_int_t)zs_alerts_active(), "stale", stale);
     zs_doc *info = zs_info_build(S);

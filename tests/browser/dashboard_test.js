@@ -3,7 +3,9 @@
 // a desktop (1280 px) and a tablet (768 px) width: it loads with no console
 // error or warning and no failed request, nothing is wider than the
 // viewport, and the numbers shown (text and chart data) are the ones the
-// API returns, fetched again here independently of the page. Also: the
+// API returns, fetched again here independently of the page; this year's
+// carbon total is the same on the overview and the Carbon page, and the
+// Plan page names the forecast the plan used. Also: the
 // language switch (Chinese/English, remembered over a reload), live updates
 // without reloading (a reading posted to the API reaches the power-flow
 // diagram), the CSV download of the energy view, and a screenshot of each
@@ -361,6 +363,48 @@ async function checkPlan(page, base, label) {
     check(na === (al.alerts || []).length, `${label}: ${na} alerts shown, API ${(al.alerts || []).length}`);
     const meta = await page.$eval('.plan-meta', (e) => e.dataset.status);
     check(meta === (p.status || 'none'), `${label}: plan status ${meta}, API ${p.status}`);
+    // Which forecast the plan used, and the history it had, as the API says.
+    const fc = await page.$eval('.plan-forecast-used', (e) => ({
+        forecast: e.dataset.forecast, text: e.querySelector('.fc-method').textContent,
+        hist: e.querySelector('.fc-history').textContent, value: e.querySelector('.fc-history').dataset.value,
+    }));
+    check(fc.forecast === (p.forecast || 'none') && fc.text.length > 0,
+        `${label}: forecast shown as ${fc.forecast} "${fc.text}", API ${p.forecast}`);
+    if (p.forecast && p.forecast !== 'none') {
+        check(sameNumber(fc.hist, p.forecast_history_h) && Number(fc.value) === p.forecast_history_h,
+            `${label}: forecast history shown "${fc.hist}", API ${p.forecast_history_h} h`);
+    }
+}
+
+// ---- overview and Carbon page: one accounting of the year ------------------
+// The Carbon page of this year asks /api/v1/carbon for exactly the /status
+// year's window and shows the same market-based total as the overview's
+// budget gauge (docs/methodology.md "Live data").
+async function checkYearAgreement(page, base, log, label) {
+    let bad = ['not compared'];
+    for (let i = 0; i < 3 && bad.length; i++) {
+        log.responses.clear();
+        await visit(page, base, 'carbon');
+        const sy = (await api(base, '/api/v1/status')).year;
+        const asked = (log.responses.get('/api/v1/carbon') || []).map((u) => new URL(u, base).searchParams);
+        const cell = await page.$eval('[data-key="emissions_t.total_market"]', (e) => e.dataset.value).catch(() => null);
+        await visit(page, base, 'overview');
+        const gauge = await page.$eval('.gauge-val[data-key="year.emissions_t"]', (e) => e.dataset.value).catch(() => null);
+        const sy2 = (await api(base, '/api/v1/status')).year;
+        if (sy2.to !== sy.to) continue; // the year was recomputed meanwhile: again
+        bad = [];
+        const q = asked[asked.length - 1];
+        if (!q || q.get('from') !== sy.from || q.get('to') !== sy.to) {
+            bad.push(`Carbon page asked ${q ? q.get('from') + ' .. ' + q.get('to') : 'nothing'}, /status year is ${sy.from} .. ${sy.to}`);
+        }
+        const rel = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+        if (cell === null || !rel(Number(cell), sy.emissions_t)) bad.push(`Carbon page total ${cell} t, /status year ${sy.emissions_t} t`);
+        if (gauge === null || !rel(Number(gauge), sy.emissions_t)) bad.push(`overview year gauge ${gauge} t, /status year ${sy.emissions_t} t`);
+        if (!(sy.metered_h > 0)) bad.push(`/status year metered ${sy.metered_h} h`);
+    }
+    if (check(bad.length === 0, `${label}: overview and Carbon page disagree on this year: ${bad.join('; ')}`)) {
+        console.log(`${label}: this year's total shown alike on the overview and the Carbon page`);
+    }
 }
 
 // ---- devices -------------------------------------------------------------
@@ -467,6 +511,10 @@ async function testViewport(browser, a, vp, yearView) {
             }
         }
         if (name === 'carbon') await checkCarbon(page, a.base, log, label);
+        if (name === 'carbon' && vp.name === 'desktop') {
+            await checkYearAgreement(page, a.base, log, `${label} this year`);
+            await visit(page, a.base, name, hash);
+        }
         if (name === 'plan') await checkPlan(page, a.base, label);
         if (name === 'devices') await checkDevices(page, a.base, log, label);
         const shot = path.join(a.out, `dashboard-${name}-${vp.width}.png`);

@@ -687,8 +687,38 @@ static void test_store_gaps(void **state)
     assert_rel(r->total.grid_import_kwh, 1000);
     assert_rel(r->total.scope2_location_t, 0.5);
     assert_rel(r->total.pv_kwh, 200);
+    /* every hour has a reading of one meter or the other: 6 metered hours */
+    assert_rel(r->metered_s, 6 * 3600.0);
     zp_acct_result_free(ctx, r);
     zp_acct_input_free(ctx, in);
+
+    /* A window a day wider on both sides is cut to the readings (not a
+     * day of zeros before them); with grid import alone (PV gone), hours 2
+     * and 4 hold no reading: 4 metered hours, and the burn rate is the
+     * (market-based) emissions per metered day, x 24 / 4, not per 6 h. */
+    zp_store_close(st);
+    st = NULL;
+    assert_int_equal(zp_store_open(ctx, "mem:", ZP_STORE_CREATE, &st), ZP_OK);
+    const zp_series *one[1] = {imp};
+    assert_int_equal(zp_store_write(st, one, 1, NULL, NULL), ZP_OK);
+    assert_int_equal(zp_acct_from_store_ex(ctx, st, NULL, t0 - 86400, t0 + 2 * 86400, ZP_ACCT_FILL_GAPS, &in),
+                     ZP_OK);
+    assert_int_equal(in->start, t0);
+    assert_int_equal(in->steps, 6);
+    assert_non_null(in->metered);
+    const double want[6] = {1, 1, 0, 1, 0, 1};
+    for (int i = 0; i < 6; i++)
+        assert_rel(in->metered[i], want[i]);
+    assert_int_equal(zp_account(ctx, in, &o, &r), ZP_OK);
+    assert_rel(r->metered_s, 4 * 3600.0);
+    assert_rel(r->total.scope2_location_t, 0.5);
+    assert_rel(r->burn_rate_t_per_day, r->total.total_market_t * 6);
+    zp_acct_result_free(ctx, r);
+    zp_acct_input_free(ctx, in);
+    /* nothing stored in the window: an error that names it */
+    assert_int_equal(zp_acct_from_store_ex(ctx, st, NULL, t0 + 86400, t0 + 2 * 86400, ZP_ACCT_FILL_GAPS, &in),
+                     ZP_ENOTFOUND);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "no meter reading between"));
     zp_series_free(ctx, imp);
     zp_series_free(ctx, pv);
     zp_store_close(st);

@@ -122,25 +122,29 @@ export default {
     const yearEnd = parkInstant(year + 1, 0, 1);
     let now = ctx.status ? parseTime(ctx.status.time) : Date.now();
     if (!Number.isFinite(now)) now = Date.now();
-    // The accounting needs every meter over the whole window: the year cut
-    // to the span all the accounting meters cover.
-    const meters = list.filter((x) => METER.test(x.name) && x.first && x.last);
-    const from = Math.max(yearStart, ...meters.map((x) => parseTime(x.first)));
-    // ... in whole steps of the meters (the last one may be in progress).
-    const stepMs = 1000 * Math.max(1, ...meters.map((x) => x.step_s || 1));
-    const end = Math.min(yearEnd, now, ...meters.map((x) => parseTime(x.last)));
-    const to = fromPark(Math.floor(toPark(end) / stepMs) * stepMs);
+    // The window is the server's, as the overview's: this year is exactly
+    // the /status year's window (1 January to its last complete step), so
+    // both pages show one accounting; another year is its calendar year.
+    // The engine cuts either to the stored readings and pro-rates the
+    // model's fuels and certificates to the metered time.
+    const sy = ctx.status && ctx.status.year;
+    const current = sy && sy.from && sy.to && parkFields(parseTime(sy.from)).y === year;
+    const meters = list.filter((x) => METER.test(x.name) && x.first && x.last &&
+      parseTime(x.first) < yearEnd && parseTime(x.last) > yearStart);
+    const from = current ? parseTime(sy.from) : yearStart;
+    const to = current ? parseTime(sy.to) : Math.min(yearEnd, fromPark(Math.floor(toPark(now) / 60000) * 60000));
+    const none = current ? !(sy.metered_h > 0) : !meters.length;
     const nav = `<section class="card controls"><div class="row">
         <div class="nav-period">
           <a class="btn" href="#/carbon?year=${year - 1}" aria-label="${esc(String(year - 1))}">‹</a>
           <span class="period-title">${esc(t('carbon.year', { y: year }))}</span>
           <a class="btn" href="#/carbon?year=${year + 1}" aria-label="${esc(String(year + 1))}">›</a>
         </div>`;
-    if (!meters.length || !(to > from)) {
+    if (none || !(to > from)) {
       el.innerHTML = `${nav}</div></section><section class="card"><p class="carbon-nodata">${esc(t('carbon.nodata'))}</p></section>`;
       return;
     }
-    const r = await api.carbon(isoPark(from), isoPark(to), 'month');
+    const r = await api.carbon(current ? sy.from : isoPark(from), current ? sy.to : isoPark(to), 'month');
     if (root !== el) return;
 
     const e = r.emissions_t || {};
@@ -155,7 +159,8 @@ export default {
 
     el.innerHTML = `
       ${nav}
-        <small class="window">${esc(fmtTime(r.from || from, 'date'))} – ${esc(fmtTime(r.to || to, 'date'))}</small>
+        <small class="window">${esc(fmtTime((r.period && r.period.start) || r.from || from))} – ${esc(fmtTime((r.period && r.period.end) || r.to || to))}
+          · <span class="metered" data-key="period.metered_h" data-value="${esc(r.period && r.period.metered_h)}">${esc(t('carbon.metered', { h: num(r.period && r.period.metered_h, 1) }))}</span></small>
       </div></section>
       <div class="grid2">
         <section class="card">

@@ -1,6 +1,7 @@
 // plan.js - the control loop's current plan (/api/v1/plan): battery state
 // of charge and power, grid import and export, PV and loads over the plan's
-// horizon, the forecasts against the measured values, the setpoints as
+// horizon, which forecast it used (live or the model's) and the history it
+// had, the forecasts against the measured values, the setpoints as
 // requested and as written, and the alerts (/api/v1/alerts). Refreshed every
 // few ticks so a new plan appears without reloading.
 import { api, digitsFor, esc, fmtNum, fmtTime, parseTime, toPark } from '../api.js';
@@ -109,6 +110,18 @@ async function render(el, ctx, force) {
     });
   }
   meta.dataset.status = p.status || 'none';
+  // Which forecast the plan used, and the history it had (the API's reason
+  // as the tooltip).
+  const fc = el.querySelector('.plan-forecast-used');
+  const f = p.forecast || 'none';
+  fc.dataset.forecast = f;
+  fc.title = p.forecast_reason || '';
+  fc.querySelector('.fc-method').textContent = t('plan.forecast_used', { f: t('plan.forecast.' + f) });
+  const hist = fc.querySelector('.fc-history');
+  const known = f !== 'none' && p.forecast_history_h !== undefined && p.forecast_history_h !== null;
+  hist.textContent = known
+    ? t('plan.forecast_history', { h: fmtNum(p.forecast_history_h, 1), n: fmtNum(p.forecast_needed_h, 0) }) : '';
+  hist.dataset.value = known ? String(p.forecast_history_h) : '';
   el.querySelector('.setpoints-table tbody').innerHTML = setpointRows(p.setpoints || []);
   await Promise.all([
     draw(chart(el.querySelector('.plan-battery'), 'plan-battery'), batteryOption(steps)),
@@ -123,7 +136,8 @@ export default {
     ticks = 0;
     lastCreated = null;
     el.innerHTML = `
-      <section class="card"><h2>${esc(t('plan.title'))}</h2><p class="plan-meta"></p></section>
+      <section class="card"><h2>${esc(t('plan.title'))}</h2><p class="plan-meta"></p>
+        <p class="plan-forecast-used"><span class="fc-method"></span> <small class="fc-history"></small></p></section>
       <div class="grid2">
         <section class="card"><h2>${esc(t('plan.battery'))}</h2><div class="chart plan-battery"></div></section>
         <section class="card"><h2>${esc(t('plan.grid'))}</h2><div class="chart plan-grid"></div></section>

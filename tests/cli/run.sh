@@ -514,6 +514,8 @@ expect 0 "$zp" schedule --sites "$tmp/neg.json" --jobs "$tmp/a.csv" --objective 
 printf '{"slots": 2,\n "sites": [{"name": "A", "capacity_kw": 10, "intensity_kg_per_kwh": 0.5,\n   "park_model": "missing/model.json"}]}\n' >"$tmp/park-missing.json"
 expect 2 "$zp" schedule --sites "$tmp/park-missing.json" --jobs "$tmp/a.csv"
 contains "$tmp/err" "$tmp/park-missing.json:3:18: sites[0].park_model: park model 'missing/model.json' cannot be opened: tried $tmp/missing/model.json (relative to the sites file): No such file or directory"
+# The example README's figures are those of a fresh run (examples/tools/edwc_figures.py).
+"$PY" "$src/examples/tools/edwc_figures.py" --zeropark "$zp" --check >"$tmp/fig.out" 2>&1 && ok || { bad "examples/east-data-west-compute/README.md figures differ from a fresh run"; sed 's/^/  /' "$tmp/fig.out" | head -30 >&2; }
 
 # validate checks the live devices too (src/server/devices.c), with located errors
 expect 0 "$zp" validate "$src/examples/live-campus/model.json"

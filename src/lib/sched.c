@@ -29,8 +29,10 @@
 /* Physical ranges of the inputs (docs/schedule.md, "Inputs"). With every
  * input inside them no sum the scheduler forms can overflow: a job's
  * facility energy is at most 1e6 kW x 1e5 slots x 24 h x PUE 10 = 2.4e13
- * kWh, its emissions 2.4e14 kg, and a 4 GiB jobs file holds fewer than
- * 2^28 jobs, so every total stays below 1e23. */
+ * kWh, its emissions 2.4e14 kg, its cost with the largest carbon price
+ * (100 + 10 x 1e6 / 1000 CNY/kWh) 2.4e17 CNY, and a 4 GiB jobs file holds
+ * fewer than 2^29 jobs (a row takes at least 14 bytes), so every total
+ * stays below 1e27, far from the largest double. */
 #define SCHED_MAX_CAPACITY_KW 1e8 /* a site's IT capacity and green supply, 100 GW */
 #define SCHED_MAX_PUE 10.0
 #define SCHED_MAX_INTENSITY 10.0  /* kg CO2 per kWh (coal is about 1) */

@@ -219,7 +219,8 @@ ZP_API void zp_sched_result_reject(zp_sched_result *r, size_t j, zp_sched_reason
  * Returns the count, 0 if not placed. */
 ZP_API size_t zp_sched_result_job_slots(const zp_sched_problem *p, const zp_sched_result *r,
                                         size_t j, int32_t *buf);
-/* Recompute r->load_kw and r->totals from the placements. */
+/* Recompute r->load_kw and r->totals from the placements. ZP_ERANGE when a
+ * total is not finite (inputs beyond the readers' ranges, built in code). */
 ZP_API zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p,
                                    const zp_sched_opts *opts, zp_sched_result *r);
 
@@ -228,8 +229,11 @@ ZP_API zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p,
  * loads so far. Infeasible jobs get their reason. Result is evaluated. */
 ZP_API zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p,
                                  const zp_sched_opts *opts, zp_sched_result **out);
-/* Exact MIP (CLP/CBC) on the same problem, in sched_exact.c. Returns
- * ZP_EUNSUPPORTED when built without it. Result is evaluated. */
+/* Exact MIP (CLP/CBC, always built in) on the same problem, in
+ * sched_exact.c. Result is evaluated. Returns ZP_EUNSUPPORTED when an
+ * objective weight is negative (a negative price with the cost
+ * objectives): the model prices grid energy linearly and would be
+ * unbounded; the message names the site, slot and sites-file key. */
 /* Largest instance zp_sched_exact accepts (ZP_ETOOBIG above it). */
 #define ZP_SCHED_EXACT_MAX_JOBS 5000
 ZP_API zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p,
@@ -250,6 +254,37 @@ typedef enum zp_sched_baseline {
 ZP_API zp_status zp_sched_baseline_run(zp_ctx *ctx, const zp_sched_problem *p,
                                        const zp_sched_opts *opts, zp_sched_baseline which,
                                        zp_sched_result **out);
+
+/* How a schedule compares with a baseline (docs/schedule.md, "Reductions").
+ * A reduction is 100 x (baseline - schedule) / baseline:
+ * - both placed exactly the same jobs: over the totals (ZP_SCHED_CMP_SAME_JOBS);
+ * - both placed some jobs, not the same ones: over the totals per kWh of IT
+ *   energy, i.e. per unit of work done (ZP_SCHED_CMP_PER_IT_KWH); the counts
+ *   say how much work each did;
+ * - either placed none: no reduction (ZP_SCHED_CMP_NONE).
+ * A percentage of a baseline figure <= 0 means nothing: that reduction is
+ * NAN (e.g. emissions when the baseline emits nothing, or cost with
+ * negative prices). */
+typedef enum zp_sched_cmp_basis {
+    ZP_SCHED_CMP_NONE = 0,
+    ZP_SCHED_CMP_SAME_JOBS = 1,
+    ZP_SCHED_CMP_PER_IT_KWH = 2
+} zp_sched_cmp_basis;
+
+typedef struct zp_sched_reduction {
+    zp_sched_cmp_basis basis;
+    double emissions_pct;  /* NAN when not defined */
+    double objective_pct;  /* NAN when not defined */
+    size_t placed;         /* jobs the schedule placed */
+    size_t base_placed;    /* jobs the baseline placed */
+    size_t njobs;
+} zp_sched_reduction;
+
+/* "same_jobs", "per_it_kwh", "none". */
+ZP_API const char *zp_sched_cmp_basis_name(zp_sched_cmp_basis b);
+/* Compare the evaluated result r with the evaluated baseline b, both for p. */
+ZP_API zp_status zp_sched_compare(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_result *r,
+                                  const zp_sched_result *b, zp_sched_reduction *out);
 
 /* Independent checker. Flags: */
 #define ZP_SCHED_CHECK_NO_CAPACITY 1u /* skip capacity (SDK baseline) */

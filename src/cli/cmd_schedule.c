@@ -58,11 +58,6 @@ static json_t *totals_json(const zp_sched_result *r)
     return o;
 }
 
-static double pct(double base, double x)
-{
-    return base != 0 ? 100.0 * (base - x) / fabs(base) : 0.0;
-}
-
 /* Per-job placement as CSV; slots are listed (space separated) only for
  * jobs that run in pieces. */
 static int write_csv(const char *path, const zp_sched_problem *p, const zp_sched_result *r)
@@ -143,6 +138,221 @@ static int write_site_load(zp_ctx *ctx, const zp_sched_problem *p, const zp_sche
     return e;
 }
 
+static const char *const base_names[3] = {NULL, "run_now", "carbon_aware_sdk"};
+static const char *const base_titles[3] = {NULL, "run-now", "Carbon Aware SDK rule"};
+
+/* The output layer's assertion: every result covers every job and every
+ * figure to be printed is finite (a reduction is finite or explicitly not
+ * defined). Returns what is wrong, or NULL. */
+static const char *answer_incomplete(const zp_sched_problem *p, zp_sched_result *const r[3],
+                                     const zp_sched_reduction red[3],
+                                     const zp_sched_park_info *pinfo,
+                                     const zp_sched_park_share *share)
+{
+    for (int i = 0; i < 3; i++) {
+        const zp_sched_totals *t = &r[i]->totals;
+        if (r[i]->njobs != p->njobs || t->placed + t->unplaced != p->njobs)
+            return "a result does not account for every job";
+        const double v[] = {t->it_kwh,      t->facility_kwh, t->green_kwh, t->grid_kwh,
+                            t->emissions_kg, t->cost_cny,     t->objective, t->green_share_pct,
+                            t->overload_kwh, r[i]->seconds};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            if (!isfinite(v[k]))
+                return "a total is not finite";
+        for (size_t k = 0; k < p->nsites * p->nslots; k++)
+            if (!isfinite(r[i]->load_kw[k]))
+                return "a site's load is not finite";
+    }
+    for (int i = 1; i < 3; i++) {
+        if (red[i].basis == ZP_SCHED_CMP_NONE &&
+            (!isnan(red[i].emissions_pct) || !isnan(red[i].objective_pct)))
+            return "a reduction without a basis";
+        if (isinf(red[i].emissions_pct) || isinf(red[i].objective_pct))
+            return "a reduction is infinite";
+    }
+    for (size_t s = 0; s < p->nsites; s++) {
+        if (!p->sites[s].park_model)
+            continue;
+        if (!isfinite(pinfo[s].mean_green_kw) || !isfinite(pinfo[s].pue) ||
+            !isfinite(pinfo[s].green_share_hourly_pct))
+            return "a park's figures are not finite";
+        for (int i = 0; i < 3; i++) {
+            const zp_sched_park_share *sh = &share[s * 3 + i];
+            const double v[] = {sh->it_kwh, sh->consumption_kwh, sh->grid_import_kwh,
+                                sh->curtailed_kwh, sh->green_share_hourly_pct,
+                                sh->green_share_volumetric_pct, sh->scope2_location_t};
+            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+                if (!isfinite(v[k]))
+                    return "a campus figure is not finite";
+        }
+    }
+    return NULL;
+}
+
+/* A number, or null where a reduction is not defined (NAN). */
+static json_t *num_or_null(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+/* The whole --json document, or NULL if any part of it could not be built
+ * (json_real refuses non-finite numbers: nothing is silently left out). */
+static json_t *answer_json(const zp_sched_problem *p, zp_sched_result *const r[3],
+                           const zp_sched_reduction red[3], const zp_sched_park_share *share,
+                           const char *sites, const char *jobs, int exact,
+                           zp_sched_objective objective)
+{
+    int ok = 1;
+    json_t *res = json_array(), *load = json_object(), *unpl = json_array(),
+           *campus = json_array();
+    if (!res || !load || !unpl || !campus)
+        ok = 0;
+    for (int i = 0; i < 3 && ok; i++)
+        ok = json_array_append_new(res, totals_json(r[i])) == 0;
+    for (size_t s = 0; s < p->nsites && ok; s++) {
+        json_t *a = json_array();
+        for (size_t t = 0; t < p->nslots && a; t++)
+            if (json_array_append_new(a, json_real(r[0]->load_kw[s * p->nslots + t])) != 0) {
+                json_decref(a);
+                a = NULL;
+            }
+        ok = a && json_object_set_new(load, p->sites[s].name, a) == 0;
+    }
+    /* every unplaced job, with its reason: none is dropped silently */
+    for (size_t j = 0; j < p->njobs && ok; j++)
+        if (r[0]->place[j].site < 0)
+            ok = json_array_append_new(unpl, json_pack("{s:s, s:I, s:s}", "id",
+                                                       zp_sched_job_id(p, j), "line",
+                                                       (json_int_t)p->jobs[j].line, "reason",
+                                                       zp_sched_reason_name(r[0]->place[j].reason))) == 0;
+    for (size_t s = 0; s < p->nsites && ok; s++) {
+        if (!p->sites[s].park_model)
+            continue;
+        json_t *o = json_pack("{s:s, s:s}", "site", p->sites[s].name, "park_model",
+                              p->sites[s].park_model);
+        for (int i = 0; i < 3 && o; i++) {
+            const zp_sched_park_share *sh = &share[s * 3 + i];
+            if (json_object_set_new(
+                    o, i == 0 ? "scheduled" : base_names[i],
+                    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "it_kwh", sh->it_kwh,
+                              "consumption_kwh", sh->consumption_kwh, "grid_import_kwh",
+                              sh->grid_import_kwh, "curtailed_kwh", sh->curtailed_kwh,
+                              "green_share_hourly_pct", sh->green_share_hourly_pct,
+                              "green_share_volumetric_pct", sh->green_share_volumetric_pct,
+                              "scope2_location_t", sh->scope2_location_t)) != 0) {
+                json_decref(o);
+                o = NULL;
+            }
+        }
+        ok = o && json_array_append_new(campus, o) == 0;
+    }
+    if (!ok) {
+        json_decref(res);
+        json_decref(load);
+        json_decref(unpl);
+        json_decref(campus);
+        return NULL;
+    }
+    char tb[ZP_TIME_BUFSIZE];
+    /* json_pack's "o" takes the references, also when it fails */
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:o, s:{s:o, s:o, s:o, s:o, s:s, s:s}, s:o, "
+        "s:o, s:o}",
+        "sites_file", sites, "jobs_file", jobs, "method", exact ? "exact" : "greedy", "objective",
+        obj_names[objective], "start", zp_time_format(p->start, p->offset_min, tb), "slots",
+        (json_int_t)p->nslots, "jobs", (json_int_t)p->njobs, "slot_h", p->slot_h, "results", res,
+        "reductions", "emissions_vs_run_now_pct", num_or_null(red[1].emissions_pct),
+        "emissions_vs_carbon_aware_sdk_pct", num_or_null(red[2].emissions_pct),
+        "objective_vs_run_now_pct", num_or_null(red[1].objective_pct),
+        "objective_vs_carbon_aware_sdk_pct", num_or_null(red[2].objective_pct), "basis_vs_run_now",
+        zp_sched_cmp_basis_name(red[1].basis), "basis_vs_carbon_aware_sdk",
+        zp_sched_cmp_basis_name(red[2].basis), "load_kw", load, "unplaced", unpl, "campus",
+        campus);
+}
+
+/* "29.1% less per IT kWh (greedy placed 10000 of 10000 jobs, run-now 9648)" */
+static void print_reduction(const char *what, double pctv, const zp_sched_reduction *rd,
+                            const char *method, int i)
+{
+    printf("  %s vs %s: ", what, base_titles[i]);
+    if (rd->basis == ZP_SCHED_CMP_NONE) {
+        printf("not compared: %s placed %zu of %zu jobs (%s %zu)\n", method, rd->placed,
+               rd->njobs, base_titles[i], rd->base_placed);
+        return;
+    }
+    if (isnan(pctv))
+        printf("not compared: the %s figure is not above 0", base_titles[i]);
+    else
+        printf("%.1f%% %s", fabs(pctv), pctv >= 0 ? "less" : "more");
+    if (rd->basis == ZP_SCHED_CMP_SAME_JOBS)
+        printf(" (the same %zu of %zu jobs placed)\n", rd->placed, rd->njobs);
+    else
+        printf(" per IT kWh (%s placed %zu of %zu jobs, %s %zu)\n", method, rd->placed,
+               rd->njobs, base_titles[i], rd->base_placed);
+}
+
+static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
+                       const zp_sched_reduction red[3], const zp_sched_park_info *pinfo,
+                       const zp_sched_park_share *share, zp_sched_objective objective)
+{
+    for (size_t s = 0; s < p->nsites; s++)
+        if (p->sites[s].park_model)
+            printf("site %s: green supply from %s: mean surplus %.0f kW, PUE %.3f, park's "
+                   "hourly-matched green share %.1f%%\n",
+                   p->sites[s].name, p->sites[s].park_model, pinfo[s].mean_green_kw, pinfo[s].pue,
+                   pinfo[s].green_share_hourly_pct);
+    for (size_t s = 0; s < p->nsites; s++) {
+        if (!p->sites[s].park_model)
+            continue;
+        const zp_sched_park_share *sh = &share[s * 3];
+        printf("campus %s (%s) with the site's load, over the schedule's window:\n",
+               p->sites[s].name, p->sites[s].park_model);
+        printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
+        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly-matched",
+               sh[0].green_share_hourly_pct, sh[1].green_share_hourly_pct,
+               sh[2].green_share_hourly_pct);
+        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, volumetric",
+               sh[0].green_share_volumetric_pct, sh[1].green_share_volumetric_pct,
+               sh[2].green_share_volumetric_pct);
+        printf("  %-28s %16.0f %16.0f %16.0f\n", "site IT energy (MWh)", sh[0].it_kwh / 1e3,
+               sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3);
+        printf("  %-28s %16.0f %16.0f %16.0f\n", "grid import (MWh)", sh[0].grid_import_kwh / 1e3,
+               sh[1].grid_import_kwh / 1e3, sh[2].grid_import_kwh / 1e3);
+        printf("  %-28s %16.0f %16.0f %16.0f\n\n", "curtailed PV+wind (MWh)",
+               sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3, sh[2].curtailed_kwh / 1e3);
+    }
+    const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
+    printf("%zu jobs, %zu sites, %zu slots of %g h; objective: %s\n\n", p->njobs, p->nsites,
+           p->nslots, p->slot_h, obj_names[objective]);
+    printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
+    printf("  %-28s %16zu %16zu %16zu\n", "placed", g->placed, rn->placed, sdk->placed);
+    printf("  %-28s %16zu %16zu %16zu\n", "unplaced", g->unplaced, rn->unplaced, sdk->unplaced);
+    printf("  %-28s %16.1f %16.1f %16.1f\n", "emissions (t CO2)", g->emissions_kg / 1e3,
+           rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3);
+    printf("  %-28s %16.0f %16.0f %16.0f\n", "grid cost (CNY)", g->cost_cny, rn->cost_cny,
+           sdk->cost_cny);
+    printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly", g->green_share_pct,
+           rn->green_share_pct, sdk->green_share_pct);
+    printf("  %-28s %16.0f %16.0f %16.0f\n", "IT energy (MWh)", g->it_kwh / 1e3, rn->it_kwh / 1e3,
+           sdk->it_kwh / 1e3);
+    printf("  %-28s %16.0f %16.0f %16.0f\n", "over capacity (MWh)", g->overload_kwh / 1e3,
+           rn->overload_kwh / 1e3, sdk->overload_kwh / 1e3);
+    printf("  %-28s %16.3f %16.3f %16.3f\n", "run time (s)", r[0]->seconds, r[1]->seconds,
+           r[2]->seconds);
+    printf("\n");
+    for (int i = 1; i < 3; i++)
+        print_reduction("emissions", red[i].emissions_pct, &red[i], r[0]->method, i);
+    if (objective != ZP_SCHED_CARBON)
+        for (int i = 1; i < 3; i++)
+            print_reduction(objective == ZP_SCHED_COST ? "cost" : "cost with carbon price",
+                            red[i].objective_pct, &red[i], r[0]->method, i);
+    if (g->unplaced)
+        printf("  %zu jobs not placed (latency %zu, window %zu, capacity %zu): see --json or "
+               "--csv\n",
+               g->unplaced, g->unplaced_by_reason[ZP_SCHED_LATENCY],
+               g->unplaced_by_reason[ZP_SCHED_WINDOW], g->unplaced_by_reason[ZP_SCHED_CAPACITY]);
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {{"sites", required_argument, NULL, 's'},
@@ -210,6 +420,9 @@ static int run(int argc, char **argv)
         return EXIT_INTERNAL;
     zp_sched_problem *p = NULL;
     zp_sched_result *r[3] = {NULL, NULL, NULL};
+    zp_sched_park_info *pinfo = NULL;
+    zp_sched_park_share *share = NULL; /* [nsites][3]: scheduled, run_now, sdk */
+    json_t *doc = NULL;
     int exit_code = EXIT_OK;
     zp_status rc = zp_sched_sites_load(ctx, sites, &p);
     if (!rc)
@@ -218,27 +431,24 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("schedule", ctx, rc);
         goto out;
     }
-    /* Sites coupled to a park take its surplus and PUE from its simulation. */
-    for (size_t s = 0; s < p->nsites; s++)
-        if (p->sites[s].park_model) {
-            zp_sched_park_info pi;
-            if ((rc = zp_sched_site_use_park(ctx, p, s, sites, &pi))) {
-                exit_code = cli_fail("schedule", ctx, rc);
-                goto out;
-            }
-            if (!json)
-                printf("site %s: green supply from %s: mean surplus %.0f kW, PUE %.3f, park's "
-                       "hourly-matched green share %.1f%%\n",
-                       p->sites[s].name, p->sites[s].park_model, pi.mean_green_kw, pi.pue,
-                       pi.green_share_hourly_pct);
-        }
-    rc = exact ? zp_sched_exact(ctx, p, &so, &r[0]) : zp_sched_greedy(ctx, p, &so, &r[0]);
-    if (rc == ZP_EUNSUPPORTED) {
-        cli_err("schedule", "--method exact is not available in this build: %s",
-                zp_ctx_errmsg(ctx));
+    if (p->njobs == 0) {
+        cli_err("schedule", "%s: no jobs: the file has a header but no job rows", jobs);
         exit_code = EXIT_USAGE;
         goto out;
     }
+    pinfo = calloc(p->nsites, sizeof *pinfo);
+    share = calloc(p->nsites * 3, sizeof *share);
+    if (!pinfo || !share) {
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
+    /* Sites coupled to a park take its surplus and PUE from its simulation. */
+    for (size_t s = 0; s < p->nsites; s++)
+        if (p->sites[s].park_model && (rc = zp_sched_site_use_park(ctx, p, s, sites, &pinfo[s]))) {
+            exit_code = cli_fail("schedule", ctx, rc);
+            goto out;
+        }
+    rc = exact ? zp_sched_exact(ctx, p, &so, &r[0]) : zp_sched_greedy(ctx, p, &so, &r[0]);
     if (!rc)
         rc = zp_sched_baseline_run(ctx, p, &so, ZP_SCHED_RUN_NOW, &r[1]);
     if (!rc)
@@ -252,113 +462,52 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("schedule", ctx, rc);
         goto out;
     }
+    zp_sched_reduction red[3];
+    for (int i = 1; i < 3; i++)
+        if ((rc = zp_sched_compare(ctx, p, r[0], r[i], &red[i]))) {
+            exit_code = cli_fail("schedule", ctx, rc);
+            goto out;
+        }
+    /* Park-coupled sites: the campus with each answer's load at the site. */
+    for (size_t s = 0; s < p->nsites; s++)
+        for (int i = 0; i < 3 && p->sites[s].park_model; i++)
+            if ((rc = zp_sched_park_share_of(ctx, p, s, sites, r[i], &share[s * 3 + i]))) {
+                exit_code = cli_fail("schedule", ctx, rc);
+                goto out;
+            }
+    /* Nothing is written or printed unless the whole answer is there. */
+    const char *why = answer_incomplete(p, r, red, pinfo, share);
+    if (why) {
+        cli_err("schedule", "internal error: the answer is incomplete (%s); nothing written", why);
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
+    if (json && !(doc = answer_json(p, r, red, share, sites, jobs, exact, so.objective))) {
+        cli_err("schedule", "internal error: could not build the JSON answer; nothing written");
+        exit_code = EXIT_INTERNAL;
+        goto out;
+    }
     if (csv && (exit_code = write_csv(csv, p, r[0])) != EXIT_OK)
         goto out;
     for (size_t k = 0; k < nsite_load; k++)
         if ((exit_code = write_site_load(ctx, p, r[0], site_load[k])) != EXIT_OK)
             goto out;
-    /* Park-coupled sites: the campus with each answer's load at the site. */
-    json_t *campus = json ? json_array() : NULL;
-    for (size_t s = 0; s < p->nsites; s++) {
-        if (!p->sites[s].park_model)
-            continue;
-        zp_sched_park_share sh[3];
-        for (int i = 0; i < 3; i++)
-            if ((rc = zp_sched_park_share_of(ctx, p, s, sites, r[i], &sh[i]))) {
-                json_decref(campus);
-                exit_code = cli_fail("schedule", ctx, rc);
-                goto out;
-            }
-        if (json) {
-            json_t *o = json_pack("{s:s, s:s}", "site", p->sites[s].name, "park_model",
-                                  p->sites[s].park_model);
-            for (int i = 0; i < 3; i++)
-                json_object_set_new(
-                    o, i == 0 ? "scheduled" : i == 1 ? "run_now" : "carbon_aware_sdk",
-                    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "it_kwh", sh[i].it_kwh,
-                              "consumption_kwh", sh[i].consumption_kwh, "grid_import_kwh",
-                              sh[i].grid_import_kwh, "curtailed_kwh", sh[i].curtailed_kwh,
-                              "green_share_hourly_pct", sh[i].green_share_hourly_pct,
-                              "green_share_volumetric_pct", sh[i].green_share_volumetric_pct,
-                              "scope2_location_t", sh[i].scope2_location_t));
-            json_array_append_new(campus, o);
-        } else {
-            printf("campus %s (%s) with the site's load, over the schedule's window:\n",
-                   p->sites[s].name, p->sites[s].park_model);
-            printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-            printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly-matched",
-                   sh[0].green_share_hourly_pct, sh[1].green_share_hourly_pct,
-                   sh[2].green_share_hourly_pct);
-            printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, volumetric",
-                   sh[0].green_share_volumetric_pct, sh[1].green_share_volumetric_pct,
-                   sh[2].green_share_volumetric_pct);
-            printf("  %-28s %16.0f %16.0f %16.0f\n", "site IT energy (MWh)", sh[0].it_kwh / 1e3,
-                   sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3);
-            printf("  %-28s %16.0f %16.0f %16.0f\n", "grid import (MWh)", sh[0].grid_import_kwh / 1e3,
-                   sh[1].grid_import_kwh / 1e3, sh[2].grid_import_kwh / 1e3);
-            printf("  %-28s %16.0f %16.0f %16.0f\n\n", "curtailed PV+wind (MWh)",
-                   sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3, sh[2].curtailed_kwh / 1e3);
-        }
-    }
-    const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
     if (json) {
-        json_t *res = json_array(), *load = json_object(), *unpl = json_array();
-        for (int i = 0; i < 3; i++)
-            json_array_append_new(res, totals_json(r[i]));
-        for (size_t s = 0; s < p->nsites; s++) {
-            json_t *a = json_array();
-            for (size_t t = 0; t < p->nslots; t++)
-                json_array_append_new(a, json_real(r[0]->load_kw[s * p->nslots + t]));
-            json_object_set_new(load, p->sites[s].name, a);
+        if (cli_print_json(doc) != 0 || fflush(stdout) != 0) {
+            cli_err("schedule", "cannot write the answer to standard output");
+            exit_code = EXIT_INTERNAL;
         }
-        /* every unplaced job, with its reason: none is dropped silently */
-        for (size_t j = 0; j < p->njobs; j++)
-            if (r[0]->place[j].site < 0)
-                json_array_append_new(unpl, json_pack("{s:s, s:I, s:s}", "id", zp_sched_job_id(p, j),
-                                                      "line", (json_int_t)p->jobs[j].line, "reason",
-                                                      zp_sched_reason_name(r[0]->place[j].reason)));
-        char tb[ZP_TIME_BUFSIZE];
-        json_t *doc = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:o, s:{s:f, s:f, s:f, s:f}, s:o, s:o}",
-            "sites_file", sites, "jobs_file", jobs, "method", exact ? "exact" : "greedy",
-            "objective", obj_names[so.objective], "start",
-            zp_time_format(p->start, p->offset_min, tb), "slots", (json_int_t)p->nslots, "jobs",
-            (json_int_t)p->njobs, "slot_h", p->slot_h, "results", res, "reductions",
-            "emissions_vs_run_now_pct", pct(rn->emissions_kg, g->emissions_kg),
-            "emissions_vs_carbon_aware_sdk_pct", pct(sdk->emissions_kg, g->emissions_kg),
-            "objective_vs_run_now_pct", pct(rn->objective, g->objective),
-            "objective_vs_carbon_aware_sdk_pct", pct(sdk->objective, g->objective), "load_kw",
-            load, "unplaced", unpl);
-        json_object_set_new(doc, "campus", campus);
-        cli_print_json(doc);
-        json_decref(doc);
     } else {
-        printf("%zu jobs, %zu sites, %zu slots of %g h; objective: %s\n\n", p->njobs, p->nsites,
-               p->nslots, p->slot_h, obj_names[so.objective]);
-        printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-        printf("  %-28s %16zu %16zu %16zu\n", "placed", g->placed, rn->placed, sdk->placed);
-        printf("  %-28s %16zu %16zu %16zu\n", "unplaced", g->unplaced, rn->unplaced, sdk->unplaced);
-        printf("  %-28s %16.1f %16.1f %16.1f\n", "emissions (t CO2)", g->emissions_kg / 1e3,
-               rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3);
-        printf("  %-28s %16.0f %16.0f %16.0f\n", "grid cost (CNY)", g->cost_cny, rn->cost_cny,
-               sdk->cost_cny);
-        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly", g->green_share_pct,
-               rn->green_share_pct, sdk->green_share_pct);
-        printf("  %-28s %16.0f %16.0f %16.0f\n", "IT energy (MWh)", g->it_kwh / 1e3,
-               rn->it_kwh / 1e3, sdk->it_kwh / 1e3);
-        printf("  %-28s %16.0f %16.0f %16.0f\n", "over capacity (MWh)", g->overload_kwh / 1e3,
-               rn->overload_kwh / 1e3, sdk->overload_kwh / 1e3);
-        printf("  %-28s %16.3f %16.3f %16.3f\n", "run time (s)", r[0]->seconds, r[1]->seconds,
-               r[2]->seconds);
-        printf("\n  emissions vs run-now: %.1f%% less; vs Carbon Aware SDK rule: %.1f%% less\n",
-               pct(rn->emissions_kg, g->emissions_kg), pct(sdk->emissions_kg, g->emissions_kg));
-        if (g->unplaced)
-            printf("  %zu jobs not placed (latency %zu, window %zu, capacity %zu): see --json or "
-                   "--csv\n",
-                   g->unplaced, g->unplaced_by_reason[ZP_SCHED_LATENCY],
-                   g->unplaced_by_reason[ZP_SCHED_WINDOW], g->unplaced_by_reason[ZP_SCHED_CAPACITY]);
+        print_text(p, r, red, pinfo, share, so.objective);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_err("schedule", "cannot write the answer to standard output");
+            exit_code = EXIT_INTERNAL;
+        }
     }
 out:
+    json_decref(doc);
+    free(pinfo);
+    free(share);
     for (int i = 0; i < 3; i++)
         zp_sched_result_free(ctx, r[i]);
     zp_sched_problem_free(ctx, p);

@@ -26,6 +26,22 @@
 #define SCHED_MAX_FILE ((size_t)4 << 30)
 #define SCHED_CAP_TOL 1e-9 /* relative slack on capacity, for float sums */
 
+/* Physical ranges of the inputs (docs/schedule.md, "Inputs"). With every
+ * input inside them no sum the scheduler forms can overflow: a job's
+ * facility energy is at most 1e6 kW x 1e5 slots x 24 h x PUE 10 = 2.4e13
+ * kWh, its emissions 2.4e14 kg, its cost with the largest carbon price
+ * (100 + 10 x 1e6 / 1000 CNY/kWh) 2.4e17 CNY, and a 4 GiB jobs file holds
+ * fewer than 2^29 jobs (a row takes at least 14 bytes), so every total
+ * stays below 1e27, far from the largest double. */
+#define SCHED_MAX_CAPACITY_KW 1e8 /* a site's IT capacity and green supply, 100 GW */
+#define SCHED_MAX_PUE 10.0
+#define SCHED_MAX_INTENSITY 10.0  /* kg CO2 per kWh (coal is about 1) */
+#define SCHED_MAX_PRICE 100.0     /* |CNY per kWh| */
+#define SCHED_MAX_CARBON_PRICE 1e6 /* CNY per t CO2 */
+#define SCHED_MAX_LATENCY_MS 1e4  /* one way, 10 s */
+#define SCHED_MAX_POWER_KW 1e6    /* a job's IT power, 1 GW */
+#define SCHED_MAX_SLOT_NUM 1000000 /* |release|, |deadline| in slots */
+
 static const char *const reason_names[] = {"placed", "latency", "window", "capacity"};
 static const char *const class_names[] = {"interactive", "batch", "training"};
 
@@ -236,7 +252,7 @@ static void sdiag_key(sreader *r, const char *path, const char *fmt, ...)
 
 /* A number member; absent -> *out = dflt (returns 0), wrong -> diag. */
 static int snum(sreader *r, json_t *obj, const char *opath, const char *key, double lo,
-                double hi, double dflt, double *out)
+                double hi, const char *unit, double dflt, double *out)
 {
     char path[ZP_JSONPOS_PATH_MAX];
     zp__jsonpos_path_key(path, sizeof path, opath, key);
@@ -250,7 +266,8 @@ static int snum(sreader *r, json_t *obj, const char *opath, const char *key, dou
     }
     double x = json_number_value(v);
     if (!isfinite(x) || x < lo || x > hi) {
-        sdiag(r, path, "%g is out of range: use %g..%g", x, lo, hi);
+        sdiag(r, path, "%.15g is out of range: use %.15g..%.15g%s%s", x, lo, hi, unit[0] ? " " : "",
+              unit);
         return -1;
     }
     *out = x;
@@ -259,7 +276,7 @@ static int snum(sreader *r, json_t *obj, const char *opath, const char *key, dou
 
 /* A per-slot quantity: a number (constant) or an array of nslots numbers. */
 static void sseries(sreader *r, json_t *obj, const char *opath, const char *key, size_t n,
-                    double lo, double hi, double *out)
+                    double lo, double hi, const char *unit, double *out)
 {
     char path[ZP_JSONPOS_PATH_MAX], epath[ZP_JSONPOS_PATH_MAX];
     zp__jsonpos_path_key(path, sizeof path, opath, key);
@@ -269,7 +286,7 @@ static void sseries(sreader *r, json_t *obj, const char *opath, const char *key,
     if (json_is_number(v)) {
         double x = json_number_value(v);
         if (!isfinite(x) || x < lo || x > hi) {
-            sdiag(r, path, "%g is out of range: use %g..%g", x, lo, hi);
+            sdiag(r, path, "%.15g is out of range: use %.15g..%.15g %s", x, lo, hi, unit);
             return;
         }
         for (size_t t = 0; t < n; t++)
@@ -286,10 +303,14 @@ static void sseries(sreader *r, json_t *obj, const char *opath, const char *key,
     }
     for (size_t t = 0; t < n; t++) {
         json_t *e = json_array_get(v, t);
-        double x = json_is_number(e) ? json_number_value(e) : NAN;
+        zp__jsonpos_path_index(epath, sizeof epath, path, t);
+        if (!json_is_number(e)) {
+            sdiag(r, epath, "must be a number in %.15g..%.15g %s", lo, hi, unit);
+            return;
+        }
+        double x = json_number_value(e);
         if (!isfinite(x) || x < lo || x > hi) {
-            zp__jsonpos_path_index(epath, sizeof epath, path, t);
-            sdiag(r, epath, "must be a number in %g..%g", lo, hi);
+            sdiag(r, epath, "%.15g is out of range: use %.15g..%.15g %s", x, lo, hi, unit);
             return;
         }
         out[t] = x;
@@ -318,8 +339,20 @@ static void sunknown(sreader *r, json_t *obj, const char *opath, const char *con
     }
 }
 
-zp_status zp_sched_sites_parse(zp_ctx *ctx, const char *buf, size_t len, const char *name,
-                               zp_sched_problem **out)
+/* rel resolved against the directory of file (as model paths are):
+ * "DIR/rel", or rel itself when it is absolute or file has no directory. */
+static char *path_beside(zp_ctx *ctx, const char *file, const char *rel)
+{
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (rel[0] != '/' && slash)
+        return zp__asprintf(ctx, "%.*s/%s", (int)(slash - file), file, rel);
+    return zp__strdup(ctx, rel);
+}
+
+/* The sites file from a buffer. check_files: name is the file's path, and
+ * every park model it names must be readable (relative to it). */
+static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const char *name,
+                             int check_files, zp_sched_problem **out)
 {
     static const char *const top_keys[] = {"start", "slot_min", "slots", "carbon_price_cny_per_t",
                                            "regions", "sites", "description"};
@@ -343,13 +376,13 @@ zp_status zp_sched_sites_parse(zp_ctx *ctx, const char *buf, size_t len, const c
     }
     sunknown(&r, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
     double slots_d, slot_min, cp;
-    if (snum(&r, root, "", "slots", 1, SCHED_MAX_SLOTS, 168, &slots_d) >= 0 &&
+    if (snum(&r, root, "", "slots", 1, SCHED_MAX_SLOTS, "slots", 168, &slots_d) >= 0 &&
         slots_d != floor(slots_d))
         sdiag(&r, "slots", "must be a whole number");
-    snum(&r, root, "", "slot_min", 1, 1440, 60, &slot_min);
+    snum(&r, root, "", "slot_min", 1, 1440, "minutes", 60, &slot_min);
     if (slot_min != floor(slot_min))
         sdiag(&r, "slot_min", "must be a whole number of minutes");
-    snum(&r, root, "", "carbon_price_cny_per_t", 0, 1e6, 0, &cp);
+    snum(&r, root, "", "carbon_price_cny_per_t", 0, SCHED_MAX_CARBON_PRICE, "CNY/t", 0, &cp);
     json_t *regions = json_object_get(root, "regions");
     size_t nreg = 0;
     if (regions && !json_is_array(regions))
@@ -420,22 +453,36 @@ zp_status zp_sched_sites_parse(zp_ctx *ctx, const char *buf, size_t len, const c
                 if (strcmp(p->sites[k].name, ps->name) == 0)
                     sdiag(&r, path, "site '%s' is defined twice", ps->name);
         }
-        if (snum(&r, so, spath, "capacity_kw", 0, 1e12, 0, &ps->capacity_kw) == 0)
+        if (snum(&r, so, spath, "capacity_kw", 0, SCHED_MAX_CAPACITY_KW, "kW", 0, &ps->capacity_kw) == 0)
             sdiag(&r, spath, "missing \"capacity_kw\": IT power the site can run per slot");
-        snum(&r, so, spath, "pue", 1.0, 10.0, 1.0, &ps->pue);
+        snum(&r, so, spath, "pue", 1.0, SCHED_MAX_PUE, "", 1.0, &ps->pue);
         if (!json_object_get(so, "intensity_kg_per_kwh"))
             sdiag(&r, spath, "missing \"intensity_kg_per_kwh\": a number or one per slot");
-        sseries(&r, so, spath, "intensity_kg_per_kwh", p->nslots, 0, 10,
-                ps->intensity_kg_per_kwh);
-        sseries(&r, so, spath, "price_cny_per_kwh", p->nslots, -100, 100, ps->price_cny_per_kwh);
-        sseries(&r, so, spath, "green_kw", p->nslots, 0, 1e12, ps->green_kw);
+        sseries(&r, so, spath, "intensity_kg_per_kwh", p->nslots, 0, SCHED_MAX_INTENSITY,
+                "kg/kWh", ps->intensity_kg_per_kwh);
+        sseries(&r, so, spath, "price_cny_per_kwh", p->nslots, -SCHED_MAX_PRICE, SCHED_MAX_PRICE,
+                "CNY/kWh", ps->price_cny_per_kwh);
+        sseries(&r, so, spath, "green_kw", p->nslots, 0, SCHED_MAX_CAPACITY_KW, "kW",
+                ps->green_kw);
         json_t *pm = json_object_get(so, "park_model");
         if (pm) {
             zp__jsonpos_path_key(path, sizeof path, spath, "park_model");
-            if (!json_is_string(pm) || json_string_length(pm) == 0)
+            if (!json_is_string(pm) || json_string_length(pm) == 0) {
                 sdiag(&r, path, "must be the path of a park model");
-            else if (!(ps->park_model = zp__strdup(ctx, json_string_value(pm))))
+            } else if (!(ps->park_model = zp__strdup(ctx, json_string_value(pm)))) {
                 r.st = ZP_ENOMEM;
+            } else if (check_files) {
+                char *full = path_beside(ctx, name, ps->park_model);
+                FILE *f = full ? fopen(full, "rb") : NULL;
+                if (!full)
+                    r.st = ZP_ENOMEM;
+                else if (!f)
+                    sdiag(&r, path, "park model '%s' cannot be opened: tried %s (relative to the "
+                                    "sites file): %s", ps->park_model, full, strerror(errno));
+                if (f)
+                    fclose(f);
+                zp__free(ctx, full);
+            }
         }
         json_t *lat = json_object_get(so, "latency_ms");
         zp__jsonpos_path_key(path, sizeof path, spath, "latency_ms");
@@ -462,7 +509,7 @@ zp_status zp_sched_sites_parse(zp_ctx *ctx, const char *buf, size_t len, const c
         }
         for (size_t k = 0; k < nreg; k++) {
             double ms;
-            int got = snum(&r, lat, path, p->regions[k], 0, 1e6, 0, &ms);
+            int got = snum(&r, lat, path, p->regions[k], 0, SCHED_MAX_LATENCY_MS, "ms", 0, &ms);
             if (got == 0)
                 sdiag(&r, path, "missing the latency from region '%s'", p->regions[k]);
             p->latency_ms[k * nsites + s] = ms;
@@ -532,6 +579,12 @@ out:
     return rc;
 }
 
+zp_status zp_sched_sites_parse(zp_ctx *ctx, const char *buf, size_t len, const char *name,
+                               zp_sched_problem **out)
+{
+    return sites_parse(ctx, buf, len, name, 0, out);
+}
+
 zp_status zp_sched_sites_load(zp_ctx *ctx, const char *path, zp_sched_problem **out)
 {
     char *buf;
@@ -540,7 +593,7 @@ zp_status zp_sched_sites_load(zp_ctx *ctx, const char *path, zp_sched_problem **
     zp_status rc = read_file(ctx, path, &buf, &len);
     if (rc)
         return rc;
-    rc = zp_sched_sites_parse(ctx, buf, len, path, out);
+    rc = sites_parse(ctx, buf, len, path, 1, out);
     zp__free(ctx, buf);
     return rc;
 }
@@ -649,9 +702,11 @@ static int parse_int(const field *f, long lo, long hi, int32_t *out)
     return 1;
 }
 
-/* Finite decimal. Plain decimals of <= 15 digits are converted exactly with
+/* A decimal. Plain decimals of <= 15 digits are converted exactly with
  * one division (both operands exact doubles, so correctly rounded); the
- * rest go to strtod. */
+ * rest go to strtod. A number beyond the range of a double reads as
+ * +-HUGE_VAL (or 0), for the caller's range check to reject with the
+ * allowed range; "inf" and "nan" are not numbers. */
 static int parse_num(const field *f, double *out)
 {
     static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
@@ -687,7 +742,7 @@ static int parse_num(const field *f, double *out)
     char *end;
     errno = 0;
     double v = strtod(tmp, &end);
-    if (end != tmp + f->n || errno || !isfinite(v))
+    if (end != tmp + f->n || (errno != ERANGE && !isfinite(v)))
         return 0;
     *out = v;
     return 1;
@@ -822,25 +877,26 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
         memset(&j, 0, sizeof j);
         j.line = line > UINT32_MAX ? 0 : (uint32_t)line;
         const size_t e0 = r.nerr;
+#define FIELD40(c) (int)(col[c].n > 40 ? 40 : col[c].n), col[c].s
 #define BAD(...)                                                                                   \
     do {                                                                                           \
         jdiag(&r, line, __VA_ARGS__);                                                              \
         goto next_row;                                                                             \
     } while (0)
         if (col[C_ID].n == 0)
-            BAD("empty id");
+            BAD("column id: empty: every job needs an id");
         int cls;
         for (cls = 0; cls < 3 && !field_is(&col[C_CLASS], class_names[cls]); cls++)
             ;
         if (cls == 3)
-            BAD("class '%.*s': use interactive, batch or training",
+            BAD("column class: '%.*s': use interactive, batch or training",
                 (int)(col[C_CLASS].n > 40 ? 40 : col[C_CLASS].n), col[C_CLASS].s);
         j.cls = (uint8_t)cls;
         int h = find_name(col[C_HOME].s, col[C_HOME].n,
                           p->sites[0].name, sizeof(zp_sched_site),
                           p->nsites);
         if (h < 0)
-            BAD("home site '%.*s' is not in the sites file",
+            BAD("column home: '%.*s' is not a site of the sites file",
                 (int)(col[C_HOME].n > 40 ? 40 : col[C_HOME].n), col[C_HOME].s);
         j.home = h;
         j.region = -1;
@@ -848,30 +904,40 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
             j.region = find_name(col[C_REGION].s, col[C_REGION].n, (const char *)p->regions,
                                  ZP_SCHED_NAME_MAX, p->nregions);
             if (j.region < 0)
-                BAD("region '%.*s' is not in the sites file's \"regions\"",
+                BAD("column region: '%.*s' is not in the sites file's \"regions\"",
                     (int)(col[C_REGION].n > 40 ? 40 : col[C_REGION].n), col[C_REGION].s);
         }
-        if (col[C_LAT].n && (!parse_num(&col[C_LAT], &j.latency_ms) || j.latency_ms < 0))
-            BAD("latency_ms '%.*s': use a number of ms >= 0 (empty: no bound)",
-                (int)(col[C_LAT].n > 40 ? 40 : col[C_LAT].n), col[C_LAT].s);
+        if (col[C_LAT].n) {
+            int ok = parse_num(&col[C_LAT], &j.latency_ms);
+            if (!ok || j.latency_ms < 0 || j.latency_ms > SCHED_MAX_LATENCY_MS)
+                BAD("column latency_ms: '%.*s' %s: use a one-way bound of 0..%.15g ms (empty: "
+                    "no bound)", FIELD40(C_LAT), ok ? "is out of range" : "is not a number",
+                    SCHED_MAX_LATENCY_MS);
+        }
         if (j.cls == ZP_JOB_INTERACTIVE && (j.region < 0 || !(j.latency_ms > 0)))
             BAD("interactive job needs a region and a latency_ms bound > 0");
         if (j.latency_ms > 0 && j.region < 0)
             BAD("latency_ms given without a region to measure it from");
         j.release = 0;
-        if (col[C_REL].n && !parse_int(&col[C_REL], -1000000000L, 1000000000L, &j.release))
-            BAD("release '%.*s': use a whole slot number", (int)(col[C_REL].n > 40 ? 40 : col[C_REL].n),
-                col[C_REL].s);
+        if (col[C_REL].n && !parse_int(&col[C_REL], -SCHED_MAX_SLOT_NUM, SCHED_MAX_SLOT_NUM,
+                                       &j.release))
+            BAD("column release: '%.*s': use a whole slot number in %d..%d (slot 0 is the "
+                "sites file's start)", FIELD40(C_REL), -SCHED_MAX_SLOT_NUM, SCHED_MAX_SLOT_NUM);
         j.deadline = (int32_t)p->nslots;
-        if (col[C_DL].n && !parse_int(&col[C_DL], -1000000000L, 1000000000L, &j.deadline))
-            BAD("deadline '%.*s': use a whole slot number (exclusive)",
-                (int)(col[C_DL].n > 40 ? 40 : col[C_DL].n), col[C_DL].s);
-        if (!parse_int(&col[C_DUR], 1, 1000000000L, &j.duration))
-            BAD("duration '%.*s': use a whole number of slots >= 1",
-                (int)(col[C_DUR].n > 40 ? 40 : col[C_DUR].n), col[C_DUR].s);
-        if (!parse_num(&col[C_POW], &j.power_kw) || !(j.power_kw > 0))
-            BAD("power_kw '%.*s': use a number > 0", (int)(col[C_POW].n > 40 ? 40 : col[C_POW].n),
-                col[C_POW].s);
+        if (col[C_DL].n && !parse_int(&col[C_DL], -SCHED_MAX_SLOT_NUM, SCHED_MAX_SLOT_NUM,
+                                      &j.deadline))
+            BAD("column deadline: '%.*s': use a whole slot number in %d..%d (exclusive)",
+                FIELD40(C_DL), -SCHED_MAX_SLOT_NUM, SCHED_MAX_SLOT_NUM);
+        if (!parse_int(&col[C_DUR], 1, SCHED_MAX_SLOTS, &j.duration))
+            BAD("column duration: '%.*s': use a whole number of slots in 1..%d", FIELD40(C_DUR),
+                SCHED_MAX_SLOTS);
+        {
+            int ok = parse_num(&col[C_POW], &j.power_kw);
+            if (!ok || !(j.power_kw > 0) || j.power_kw > SCHED_MAX_POWER_KW)
+                BAD("column power_kw: '%.*s' %s: use a number of kW above 0 and at most %.15g",
+                    FIELD40(C_POW), ok ? "is out of range" : "is not a number",
+                    SCHED_MAX_POWER_KW);
+        }
         j.preemptible = j.cls == ZP_JOB_TRAINING;
         if (col[C_PRE].n) {
             if (field_is(&col[C_PRE], "1") || field_is(&col[C_PRE], "true"))
@@ -879,16 +945,16 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
             else if (field_is(&col[C_PRE], "0") || field_is(&col[C_PRE], "false"))
                 j.preemptible = 0;
             else
-                BAD("preemptible '%.*s': use 0, 1, true or false",
-                    (int)(col[C_PRE].n > 40 ? 40 : col[C_PRE].n), col[C_PRE].s);
+                BAD("column preemptible: '%.*s': use 0, 1, true or false", FIELD40(C_PRE));
         }
         if (j.preemptible && j.cls == ZP_JOB_INTERACTIVE)
             BAD("interactive jobs cannot be preemptible");
         j.min_chunk = 1;
-        if (col[C_CHUNK].n && !parse_int(&col[C_CHUNK], 1, 1000000000L, &j.min_chunk))
-            BAD("min_chunk '%.*s': use a whole number of slots >= 1",
-                (int)(col[C_CHUNK].n > 40 ? 40 : col[C_CHUNK].n), col[C_CHUNK].s);
+        if (col[C_CHUNK].n && !parse_int(&col[C_CHUNK], 1, SCHED_MAX_SLOTS, &j.min_chunk))
+            BAD("column min_chunk: '%.*s': use a whole number of slots in 1..%d",
+                FIELD40(C_CHUNK), SCHED_MAX_SLOTS);
 #undef BAD
+#undef FIELD40
         if (r.nerr == e0) {
             if (p->njobs >= UINT32_MAX) {
                 rc = zp__error(ctx, ZP_ETOOBIG, "%s:%zu: more than 2^32 jobs", fname, line);
@@ -1071,6 +1137,19 @@ zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
         }
     }
     tt->green_share_pct = tt->facility_kwh > 0 ? 100.0 * tt->green_kwh / tt->facility_kwh : 0.0;
+    /* The readers bound every input so that these sums stay finite; a
+     * problem built in code may not be, and an infinite total is no answer. */
+    const double sums[] = {tt->it_kwh,    tt->facility_kwh, tt->green_kwh,
+                           tt->grid_kwh,  tt->emissions_kg, tt->cost_cny,
+                           tt->objective, tt->overload_kwh, tt->green_share_pct};
+    for (size_t k = 0; k < ZP_ARRAY_LEN(sums); k++)
+        if (!isfinite(sums[k]))
+            return zp__error(ctx, ZP_ERANGE, "schedule (%s): the totals are not finite (IT "
+                             "energy %g kWh, emissions %g kg, cost %g CNY): a job's power_kw or "
+                             "a site's capacity, green supply, intensity or price is out of "
+                             "range (docs/schedule.md, \"Inputs\")",
+                             r->method ? r->method : "?", tt->it_kwh, tt->emissions_kg,
+                             tt->cost_cny);
     return ZP_OK;
 }
 
@@ -2046,6 +2125,55 @@ out:
     return rc;
 }
 
+/* ---- comparison with a baseline ---------------------------------------- */
+
+const char *zp_sched_cmp_basis_name(zp_sched_cmp_basis b)
+{
+    switch (b) {
+    case ZP_SCHED_CMP_SAME_JOBS: return "same_jobs";
+    case ZP_SCHED_CMP_PER_IT_KWH: return "per_it_kwh";
+    case ZP_SCHED_CMP_NONE:
+    default: return "none";
+    }
+}
+
+/* 100 x (base - x) / base, NAN unless base > 0 and both are finite. */
+static double reduction_pct(double base, double x)
+{
+    if (!(base > 0) || !isfinite(base) || !isfinite(x))
+        return NAN;
+    return 100.0 * (base - x) / base;
+}
+
+zp_status zp_sched_compare(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_result *r,
+                           const zp_sched_result *b, zp_sched_reduction *out)
+{
+    memset(out, 0, sizeof *out);
+    out->emissions_pct = NAN;
+    out->objective_pct = NAN;
+    if (r->njobs != p->njobs || b->njobs != p->njobs)
+        return zp__error(ctx, ZP_EINVAL, "schedule compare: results are for another problem");
+    const zp_sched_totals *a = &r->totals, *z = &b->totals;
+    out->placed = a->placed;
+    out->base_placed = z->placed;
+    out->njobs = p->njobs;
+    if (a->placed == 0 || z->placed == 0)
+        return ZP_OK; /* nothing to compare: no "100 % less" for an empty schedule */
+    int same = a->placed == z->placed;
+    for (size_t j = 0; j < p->njobs && same; j++)
+        same = (r->place[j].site >= 0) == (b->place[j].site >= 0);
+    if (same) {
+        out->basis = ZP_SCHED_CMP_SAME_JOBS;
+        out->emissions_pct = reduction_pct(z->emissions_kg, a->emissions_kg);
+        out->objective_pct = reduction_pct(z->objective, a->objective);
+    } else if (a->it_kwh > 0 && z->it_kwh > 0) {
+        out->basis = ZP_SCHED_CMP_PER_IT_KWH;
+        out->emissions_pct = reduction_pct(z->emissions_kg / z->it_kwh, a->emissions_kg / a->it_kwh);
+        out->objective_pct = reduction_pct(z->objective / z->it_kwh, a->objective / a->it_kwh);
+    }
+    return ZP_OK;
+}
+
 /* ---- checker --------------------------------------------------------------
  * Deliberately shares no code with the solvers: its own load array, its own
  * reading of the placement. */
@@ -2206,14 +2334,6 @@ void zp_sched_text_free(zp_ctx *ctx, char *text)
 
 /* ---- coupling with a park model ----------------------------------------- */
 
-/* The park model's path is relative to the sites file, as model paths are. */
-static char *park_model_path(zp_ctx *ctx, const zp_sched_site *ps, const char *sites_path)
-{
-    const char *slash = sites_path ? strrchr(sites_path, '/') : NULL;
-    if (ps->park_model[0] != '/' && slash)
-        return zp__asprintf(ctx, "%.*s/%s", (int)(slash - sites_path), sites_path, ps->park_model);
-    return zp__strdup(ctx, ps->park_model);
-}
 
 /* Seconds from the start of its local calendar year to local time u
  * (u = UTC + offset). */
@@ -2246,11 +2366,17 @@ static zp_status park_open(zp_ctx *ctx, const zp_sched_problem *p, const zp_sche
     *m = NULL;
     if (!ps->park_model)
         return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
-    if (!(*path = park_model_path(ctx, ps, sites_path)))
+    if (!(*path = path_beside(ctx, sites_path, ps->park_model)))
         return zp__nomem(ctx);
     zp_status rc = park_slot_min(ctx, p, ps, slot_min);
-    if (!rc)
-        rc = zp_model_load_file(ctx, *path, 0, m);
+    if (!rc && (rc = zp_model_load_file(ctx, *path, 0, m)) != ZP_OK && rc != ZP_ENOMEM) {
+        /* say which entry of the sites file named the model, and where it was looked for */
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(ctx));
+        rc = zp__error(ctx, rc, "%s: sites[%zu].park_model: site '%s': park model %s (relative "
+                       "to the sites file): %s", sites_path ? sites_path : "sites",
+                       (size_t)(ps - p->sites), ps->name, *path, msg);
+    }
     return rc;
 }
 

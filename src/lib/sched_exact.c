@@ -201,6 +201,32 @@ static int32_t sx_min_run(const zp_sched_job *jb)
     return m < jb->duration ? m : jb->duration;
 }
 
+/* A negative (or non-finite) objective weight, in the sites file's terms.
+ * The model's grid column g >= u L - G is priced at the weight; at a
+ * negative weight the solver would raise g without limit, and modelling
+ * g = max(0, u L - G) exactly would need a binary per site and slot. So the
+ * exact method refuses negative prices; the greedy accepts them. */
+static zp_status sx_weight_error(zp_ctx *ctx, const zp_sched_problem *p, zp_sched_objective obj,
+                                 size_t s, size_t t, double w)
+{
+    const zp_sched_site *st = &p->sites[s];
+    const double price = st->price_cny_per_kwh[t], in = st->intensity_kg_per_kwh[t];
+    const char *fix = "the exact method (--method exact) needs a weight >= 0 in every slot: "
+                      "negative prices are not supported by its model (a negative weight on "
+                      "grid energy makes it unbounded); use --method greedy, which accepts "
+                      "them";
+    if (obj == ZP_SCHED_COST)
+        return zp__error(ctx, ZP_EUNSUPPORTED, "site '%s', slot %zu: sites[%zu].price_cny_per_kwh "
+                         "is %g CNY/kWh with --objective cost; %s", st->name, t, s, price, fix);
+    if (obj == ZP_SCHED_COST_WITH_CARBON_PRICE)
+        return zp__error(ctx, ZP_EUNSUPPORTED, "site '%s', slot %zu: sites[%zu].price_cny_per_kwh "
+                         "%g + intensity %g kg/kWh x carbon_price_cny_per_t %g / 1000 = %g CNY/kWh "
+                         "with --objective cost_with_carbon_price; %s", st->name, t, s, price, in,
+                         p->carbon_price_cny_per_t, w, fix);
+    return zp__error(ctx, ZP_EUNSUPPORTED, "site '%s', slot %zu: sites[%zu].intensity_kg_per_kwh "
+                     "is %g kg/kWh; the exact method needs intensities >= 0", st->name, t, s, in);
+}
+
 /* Validate what the model relies on. */
 static zp_status sx_validate(zp_ctx *ctx, const zp_sched_problem *p, zp_sched_objective obj)
 {
@@ -218,10 +244,7 @@ static zp_status sx_validate(zp_ctx *ctx, const zp_sched_problem *p, zp_sched_ob
         for (size_t t = 0; t < p->nslots; t++) {
             double w = zp_sched_weight(p, obj, s, t);
             if (!(w >= 0.0) || !isfinite(w))
-                return zp__error(ctx, ZP_EUNSUPPORTED, "exact scheduler: site %s, slot %zu: "
-                                 "objective weight %g is negative or not finite; the exact "
-                                 "model needs weights >= 0 (grid = max(0, load - green))",
-                                 st->name, t, w);
+                return sx_weight_error(ctx, p, obj, s, t, w);
             double g = st->green_kw ? st->green_kw[t] : 0.0;
             if (!isfinite(g))
                 return zp__error(ctx, ZP_EINVAL, "exact scheduler: site %s, slot %zu: green "

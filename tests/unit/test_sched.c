@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -402,15 +403,17 @@ static void test_jobs_errors(void **state)
     assert_int_equal(zp_sched_jobs_parse(ctx, p, bad, strlen(bad), "j.csv"), ZP_EDATA);
     assert_int_equal(p->njobs, 0); /* all or nothing */
     assert_int_equal(zp_ctx_diag_count(ctx), 7);
-    expect_diag(ctx, 0, "j.csv:3: class 'bulk': use interactive, batch or training");
-    expect_diag(ctx, 1, "j.csv:4: home site 'Wuhan' is not in the sites file");
-    expect_diag(ctx, 2, "j.csv:5: duration '0': use a whole number of slots >= 1");
-    expect_diag(ctx, 3, "j.csv:6: power_kw '-5': use a number > 0");
+    expect_diag(ctx, 0, "j.csv:3: column class: 'bulk': use interactive, batch or training");
+    expect_diag(ctx, 1, "j.csv:4: column home: 'Wuhan' is not a site of the sites file");
+    expect_diag(ctx, 2, "j.csv:5: column duration: '0': use a whole number of slots in 1..100000");
+    expect_diag(ctx, 3, "j.csv:6: column power_kw: '-5' is out of range: use a number of kW above 0 "
+                        "and at most 1000000");
     expect_diag(ctx, 4, "j.csv:7: interactive job needs a region and a latency_ms bound > 0");
     expect_diag(ctx, 5, "j.csv:8: 4 fields; the header has 7");
-    expect_diag(ctx, 6, "j.csv:9: region 'Paris' is not in the sites file's \"regions\"");
+    expect_diag(ctx, 6, "j.csv:9: column region: 'Paris' is not in the sites file's \"regions\"");
     assert_string_equal(zp_ctx_errmsg(ctx), "j.csv: 7 bad rows, no job loaded; first: j.csv:3: "
-                                            "class 'bulk': use interactive, batch or training");
+                                            "column class: 'bulk': use interactive, batch or "
+                                            "training");
     zp_ctx_diag_clear(ctx);
     static const char hdr[] = "id,klass,home\n";
     assert_int_equal(zp_sched_jobs_parse(ctx, p, hdr, strlen(hdr), "j.csv"), ZP_EDATA);
@@ -442,13 +445,238 @@ static void test_sites_errors(void **state)
     assert_null(p);
     assert_int_equal(zp_ctx_diag_count(ctx), 5);
     expect_diag(ctx, 0, "s.json:6:37: sites[0].latancy: unknown key 'latancy'");
-    expect_diag(ctx, 1, "s.json:5:34: sites[0].capacity_kw: -1 is out of range: use 0..1e+12");
+    expect_diag(ctx, 1, "s.json:5:34: sites[0].capacity_kw: -1 is out of range: use 0..100000000 kW");
     expect_diag(ctx, 2, "s.json:5:45: sites[0].pue: 0.5 is out of range: use 1..10");
     expect_diag(ctx, 3, "s.json:6:30: sites[0].intensity_kg_per_kwh: has 1 values; the horizon has 2 slots");
     expect_diag(ctx, 4, "s.json:7:37: sites[0].latency_ms.Paris: unknown region 'Paris' (not in \"regions\")");
     zp_ctx_diag_clear(ctx);
     assert_int_equal(zp_sched_sites_parse(ctx, "{\"sites\": [", 11, "s.json", &p), ZP_EPARSE);
     assert_non_null(strstr(zp_ctx_errmsg(ctx), "s.json:1:"));
+    zp_ctx_free(ctx);
+}
+
+/* Every numeric column has a physical range (docs/schedule.md, "Jobs"); a
+ * value outside it is a located error that says the range. power_kw 1e308
+ * used to be accepted and made the SDK baseline's totals infinite. */
+static void test_jobs_bounds(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_sched_problem *p;
+    assert_int_equal(zp_sched_sites_parse(ctx, sites_json, strlen(sites_json), "s.json", &p), ZP_OK);
+    static const char bad[] = "id,class,home,region,latency_ms,release,deadline,duration,power_kw,"
+                              "preemptible,min_chunk\n"
+                              "a,batch,Shaoguan,,,,,1,1e308,,\n"
+                              "b,batch,Shaoguan,,,,,1,1e400,,\n"
+                              "c,batch,Shaoguan,,,,,1,1000000.5,,\n"
+                              "d,batch,Shaoguan,,,,,1,0,,\n"
+                              "e,batch,Shaoguan,,,,,1,abc,,\n"
+                              "f,batch,Shaoguan,,,,,100001,1,,\n"
+                              "g,batch,Shaoguan,,,1000001,,1,1,,\n"
+                              "h,batch,Shaoguan,,,,-1000001,1,1,,\n"
+                              "i,batch,Shaoguan,Guangzhou,10000.5,,,1,1,,\n"
+                              "j,training,Shaoguan,,,,,2,1,,100001\n"
+                              "k,batch,Shaoguan,,,,,1,nan,,\n";
+    assert_int_equal(zp_sched_jobs_parse(ctx, p, bad, strlen(bad), "jobs.csv"), ZP_EDATA);
+    assert_int_equal(p->njobs, 0);
+    assert_int_equal(zp_ctx_diag_count(ctx), 11);
+    expect_diag(ctx, 0, "jobs.csv:2: column power_kw: '1e308' is out of range: use a number of kW "
+                        "above 0 and at most 1000000");
+    expect_diag(ctx, 1, "jobs.csv:3: column power_kw: '1e400' is out of range: use a number of kW "
+                        "above 0 and at most 1000000");
+    expect_diag(ctx, 2, "jobs.csv:4: column power_kw: '1000000.5' is out of range: use a number of "
+                        "kW above 0 and at most 1000000");
+    expect_diag(ctx, 3, "jobs.csv:5: column power_kw: '0' is out of range: use a number of kW "
+                        "above 0 and at most 1000000");
+    expect_diag(ctx, 4, "jobs.csv:6: column power_kw: 'abc' is not a number: use a number of kW "
+                        "above 0 and at most 1000000");
+    expect_diag(ctx, 5, "jobs.csv:7: column duration: '100001': use a whole number of slots in "
+                        "1..100000");
+    expect_diag(ctx, 6, "jobs.csv:8: column release: '1000001': use a whole slot number in "
+                        "-1000000..1000000 (slot 0 is the sites file's start)");
+    expect_diag(ctx, 7, "jobs.csv:9: column deadline: '-1000001': use a whole slot number in "
+                        "-1000000..1000000 (exclusive)");
+    expect_diag(ctx, 8, "jobs.csv:10: column latency_ms: '10000.5' is out of range: use a one-way "
+                        "bound of 0..10000 ms (empty: no bound)");
+    expect_diag(ctx, 9, "jobs.csv:11: column min_chunk: '100001': use a whole number of slots in "
+                        "1..100000");
+    expect_diag(ctx, 10, "jobs.csv:12: column power_kw: 'nan' is not a number: use a number of kW "
+                         "above 0 and at most 1000000");
+    zp_ctx_diag_clear(ctx);
+    /* The limits themselves are accepted. */
+    static const char edge[] = "id,class,home,region,latency_ms,release,deadline,duration,power_kw,"
+                               "preemptible,min_chunk\n"
+                               "a,batch,Shaoguan,Guangzhou,10000,-1000000,1000000,100000,1000000,1,"
+                               "100000\n";
+    assert_int_equal(zp_sched_jobs_parse(ctx, p, edge, strlen(edge), "jobs.csv"), ZP_OK);
+    assert_int_equal(p->njobs, 1);
+    assert_near(p->jobs[0].power_kw, 1e6, 0);
+    zp_sched_problem_free(ctx, p);
+    zp_ctx_free(ctx);
+}
+
+/* Every number of the sites file has a physical range; out of it, the
+ * error gives file:line:col, the JSON path and the range. */
+static void test_sites_bounds(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_sched_problem *p = NULL;
+    static const char bad[] = "{\n"
+                              "  \"slots\": 2,\n"
+                              "  \"regions\": [\"R\"],\n"
+                              "  \"sites\": [\n"
+                              "    {\"name\": \"A\", \"capacity_kw\": 1e308, \"pue\": 11,\n"
+                              "     \"intensity_kg_per_kwh\": [0.5, 10.5], \"green_kw\": 2e8,\n"
+                              "     \"price_cny_per_kwh\": -101, \"latency_ms\": {\"R\": 10001}}\n"
+                              "  ]\n"
+                              "}\n";
+    assert_int_equal(zp_sched_sites_parse(ctx, bad, strlen(bad), "s.json", &p), ZP_EMODEL);
+    assert_null(p);
+    assert_int_equal(zp_ctx_diag_count(ctx), 6);
+    expect_diag(ctx, 0, "s.json:5:34: sites[0].capacity_kw: 1e+308 is out of range: use "
+                        "0..100000000 kW");
+    expect_diag(ctx, 1, "s.json:5:48: sites[0].pue: 11 is out of range: use 1..10");
+    expect_diag(ctx, 2, "s.json:6:36: sites[0].intensity_kg_per_kwh[1]: 10.5 is out of range: "
+                        "use 0..10 kg/kWh");
+    expect_diag(ctx, 3, "s.json:7:27: sites[0].price_cny_per_kwh: -101 is out of range: use "
+                        "-100..100 CNY/kWh");
+    expect_diag(ctx, 4, "s.json:6:55: sites[0].green_kw: 200000000 is out of range: use "
+                        "0..100000000 kW");
+    expect_diag(ctx, 5, "s.json:7:53: sites[0].latency_ms.R: 10001 is out of range: use "
+                        "0..10000 ms");
+    zp_ctx_diag_clear(ctx);
+    static const char top[] = "{\"carbon_price_cny_per_t\": 1e7, \"sites\": [{\"name\": \"A\", "
+                              "\"capacity_kw\": 1, \"intensity_kg_per_kwh\": 0.5}]}";
+    assert_int_equal(zp_sched_sites_parse(ctx, top, strlen(top), "s.json", &p), ZP_EMODEL);
+    expect_diag(ctx, 0, "s.json:1:28: carbon_price_cny_per_t: 10000000 is out of range: use "
+                        "0..1000000 CNY/t");
+    zp_ctx_free(ctx);
+}
+
+/* A problem built in code is not bounded by the readers: evaluation
+ * refuses totals that are not finite instead of returning them. */
+static void test_evaluate_not_finite(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_sched_problem *p = two_by_four(ctx);
+    zp_sched_job j = job(0, 0, 4, 2, 1e308);
+    assert_int_equal(zp_sched_problem_add_job(ctx, p, &j, "huge"), ZP_OK);
+    zp_sched_result *r = NULL;
+    /* the SDK rule ignores capacity: 1e308 kW x 2 h overflows */
+    assert_int_equal(zp_sched_baseline_run(ctx, p, NULL, ZP_SCHED_CARBON_AWARE_SDK, &r), ZP_ERANGE);
+    assert_null(r);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "the totals are not finite"));
+    zp_sched_problem_free(ctx, p);
+    zp_ctx_free(ctx);
+}
+
+/* Reductions (docs/schedule.md, "Reductions"), by hand. One site, PUE 1,
+ * capacity 10 kW, intensity 1.0 then 0.5 kg/kWh, 1 h slots. A: 10 kW x 1
+ * slot in [0, 2); B: 10 kW x 1 slot in [0, 1).
+ * - greedy: B (no slack) in slot 0, A in slot 1: 10 x 1.0 + 10 x 0.5 =
+ *   15 kg for 20 kWh = 0.75 kg/kWh;
+ * - run-now (release order, then input order): A in slot 0, B finds no
+ *   room: 10 kg for 10 kWh = 1.0 kg/kWh;
+ * - SDK rule: A in slot 1 (0.5), B in slot 0 (1.0), capacity ignored: 15 kg.
+ * Versus run-now they did different work: per IT kWh, 100 x (1.0 - 0.75) /
+ * 1.0 = 25 % less (the totals would say 50 % MORE). Versus the SDK rule the
+ * same jobs: 100 x (15 - 15) / 15 = 0 %. */
+static void test_compare(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_sched_problem *p;
+    assert_int_equal(zp_sched_problem_new(ctx, 1, 2, 1, &p), ZP_OK);
+    p->sites[0].capacity_kw = 10;
+    p->sites[0].intensity_kg_per_kwh[0] = 1.0;
+    p->sites[0].intensity_kg_per_kwh[1] = 0.5;
+    zp_sched_job a = job(0, 0, 2, 1, 10), b = job(0, 0, 1, 1, 10);
+    assert_int_equal(zp_sched_problem_add_job(ctx, p, &a, "A"), ZP_OK);
+    assert_int_equal(zp_sched_problem_add_job(ctx, p, &b, "B"), ZP_OK);
+    zp_sched_result *g, *rn, *sdk;
+    assert_int_equal(zp_sched_greedy(ctx, p, NULL, &g), ZP_OK);
+    assert_int_equal(zp_sched_baseline_run(ctx, p, NULL, ZP_SCHED_RUN_NOW, &rn), ZP_OK);
+    assert_int_equal(zp_sched_baseline_run(ctx, p, NULL, ZP_SCHED_CARBON_AWARE_SDK, &sdk), ZP_OK);
+    assert_near(g->totals.emissions_kg, 15, 1e-9);
+    assert_near(rn->totals.emissions_kg, 10, 1e-9);
+    assert_int_equal(rn->totals.placed, 1);
+    zp_sched_reduction red;
+    assert_int_equal(zp_sched_compare(ctx, p, g, rn, &red), ZP_OK);
+    assert_int_equal(red.basis, ZP_SCHED_CMP_PER_IT_KWH);
+    assert_string_equal(zp_sched_cmp_basis_name(red.basis), "per_it_kwh");
+    assert_near(red.emissions_pct, 25.0, 1e-9);
+    assert_near(red.objective_pct, 25.0, 1e-9); /* carbon objective: the same figure */
+    assert_int_equal(red.placed, 2);
+    assert_int_equal(red.base_placed, 1);
+    assert_int_equal(red.njobs, 2);
+    assert_int_equal(zp_sched_compare(ctx, p, g, sdk, &red), ZP_OK);
+    assert_int_equal(red.basis, ZP_SCHED_CMP_SAME_JOBS);
+    assert_near(red.emissions_pct, 0.0, 1e-9);
+    /* A baseline that emits nothing: no percentage of 0. */
+    zp_sched_result_free(ctx, g);
+    zp_sched_result_free(ctx, rn);
+    zp_sched_result_free(ctx, sdk);
+    p->sites[0].intensity_kg_per_kwh[0] = 0;
+    p->sites[0].intensity_kg_per_kwh[1] = 0;
+    assert_int_equal(zp_sched_greedy(ctx, p, NULL, &g), ZP_OK);
+    assert_int_equal(zp_sched_baseline_run(ctx, p, NULL, ZP_SCHED_CARBON_AWARE_SDK, &sdk), ZP_OK);
+    assert_int_equal(zp_sched_compare(ctx, p, g, sdk, &red), ZP_OK);
+    assert_int_equal(red.basis, ZP_SCHED_CMP_SAME_JOBS);
+    assert_true(isnan(red.emissions_pct));
+    zp_sched_result_free(ctx, g);
+    zp_sched_result_free(ctx, sdk);
+    zp_sched_problem_free(ctx, p);
+    /* Greedy places nothing (no site within the latency bound; run-now
+     * ignores latency): no reduction, not "100 % less". */
+    assert_int_equal(zp_sched_problem_new(ctx, 1, 2, 1, &p), ZP_OK);
+    p->sites[0].capacity_kw = 10;
+    p->sites[0].intensity_kg_per_kwh[0] = 1.0;
+    p->latency_ms[0] = 100;
+    zp_sched_job c = job(0, 0, 2, 1, 1);
+    c.region = 0;
+    c.latency_ms = 1;
+    assert_int_equal(zp_sched_problem_add_job(ctx, p, &c, "C"), ZP_OK);
+    assert_int_equal(zp_sched_greedy(ctx, p, NULL, &g), ZP_OK);
+    assert_int_equal(zp_sched_baseline_run(ctx, p, NULL, ZP_SCHED_RUN_NOW, &rn), ZP_OK);
+    assert_int_equal(g->totals.placed, 0);
+    assert_int_equal(rn->totals.placed, 1);
+    assert_int_equal(zp_sched_compare(ctx, p, g, rn, &red), ZP_OK);
+    assert_int_equal(red.basis, ZP_SCHED_CMP_NONE);
+    assert_true(isnan(red.emissions_pct) && isnan(red.objective_pct));
+    zp_sched_result_free(ctx, g);
+    zp_sched_result_free(ctx, rn);
+    zp_sched_problem_free(ctx, p);
+    zp_ctx_free(ctx);
+}
+
+/* A park model that does not exist: the sites file's line:col, the JSON
+ * path and the path tried (relative to the sites file). */
+static void test_park_model_missing(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const char *dir = ZP_BINARY_DIR "/test_sched_park_missing";
+    char path[1024], want[2048];
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/sites.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"slots\": 2,\n"
+          " \"sites\": [{\"name\": \"A\", \"capacity_kw\": 1, \"intensity_kg_per_kwh\": 0.5},\n"
+          "   {\"name\": \"B\", \"capacity_kw\": 1, \"intensity_kg_per_kwh\": 0.5,\n"
+          "    \"park_model\": \"../no-such-park/model.json\"}]}\n",
+          f);
+    fclose(f);
+    zp_sched_problem *p = NULL;
+    assert_int_equal(zp_sched_sites_load(ctx, path, &p), ZP_EMODEL);
+    assert_null(p);
+    assert_int_equal(zp_ctx_diag_count(ctx), 1);
+    snprintf(want, sizeof want, "%s:4:19: sites[1].park_model: park model "
+             "'../no-such-park/model.json' cannot be opened: tried %s/../no-such-park/model.json "
+             "(relative to the sites file): No such file or directory", path, dir);
+    expect_diag(ctx, 0, want);
     zp_ctx_free(ctx);
 }
 
@@ -499,6 +727,11 @@ int main(void)
         cmocka_unit_test(test_jobs_errors),
         cmocka_unit_test(test_sites_errors),
         cmocka_unit_test(test_example_greedy_beats_run_now),
+        cmocka_unit_test(test_jobs_bounds),
+        cmocka_unit_test(test_sites_bounds),
+        cmocka_unit_test(test_evaluate_not_finite),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_park_model_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

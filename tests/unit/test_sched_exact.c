@@ -425,6 +425,33 @@ static void test_errors(void **state)
     p->sites[0].intensity_kg_per_kwh[1] = -0.1;
     assert_int_equal(zp_sched_exact(ctx, p, &o, &r), ZP_EUNSUPPORTED);
     assert_null(r);
+    /* A negative price with the cost objectives: the message says which
+     * key of the sites file, which slot, and why (not "not available"). */
+    p->sites[0].intensity_kg_per_kwh[1] = 0.5;
+    p->sites[0].price_cny_per_kwh[1] = -0.2;
+    o.objective = ZP_SCHED_COST;
+    assert_int_equal(zp_sched_exact(ctx, p, &o, &r), ZP_EUNSUPPORTED);
+    assert_null(r);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "site 'site0', slot 1: sites[0].price_cny_per_kwh "
+                                               "is -0.2 CNY/kWh with --objective cost; the exact "
+                                               "method (--method exact) needs a weight >= 0"));
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "negative prices are not supported"));
+    assert_int_equal(zp_sched_write_mps(ctx, p, &o, "/nonexistent-dir/x.mps"), ZP_EUNSUPPORTED);
+    /* with a carbon price of 100 CNY/t: -0.2 + 0.5 x 100 / 1000 = -0.15 CNY/kWh */
+    p->carbon_price_cny_per_t = 100;
+    o.objective = ZP_SCHED_COST_WITH_CARBON_PRICE;
+    assert_int_equal(zp_sched_exact(ctx, p, &o, &r), ZP_EUNSUPPORTED);
+    assert_non_null(strstr(zp_ctx_errmsg(ctx), "-0.2 + intensity 0.5 kg/kWh x "
+                                               "carbon_price_cny_per_t 100 / 1000 = -0.15 CNY/kWh"));
+    /* a carbon price that outweighs it: 0.5 x 500 / 1000 = 0.25 > 0.2, solvable */
+    p->carbon_price_cny_per_t = 500;
+    r = exact_ok(ctx, p, &o);
+    zp_sched_result_free(ctx, r);
+    /* the greedy takes negative prices */
+    o.objective = ZP_SCHED_COST;
+    assert_int_equal(zp_sched_greedy(ctx, p, &o, &r), ZP_OK);
+    zp_sched_result_free(ctx, r);
+    o.objective = ZP_SCHED_CARBON;
     /* No jobs at all: an empty schedule, objective 0. */
     zp_sched_problem_free(ctx, p);
     assert_int_equal(zp_sched_problem_new(ctx, 1, 2, 0, &p), ZP_OK);

@@ -343,6 +343,36 @@ assert "http://" not in h.replace("http://www.w3.org", "") and "https://" not in
 PY
 expect 2 "$zp" report "$sg" --lang fr --html "$tmp/x.html"
 
+# --- text output: numbers as people write them ------------------------------------
+# 10,000 kW for the 8,784 h of 2024 at 0.6 kg CO2/kWh (location and residual):
+# 87,840,000 kWh x 0.6 = 52,704,000 kg = 52,704 t against a cap of 20,000 t.
+cat > "$tmp/cap.json" <<'JSON'
+{"name": "cap", "site": {"lat_deg": 24.8, "lon_deg": 113.6},
+ "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2025-01-01T00:00:00+08:00", "step_min": 60},
+ "grid": {"emission_factor_kg_per_kwh": 0.6},
+ "accounting": {"residual_factor_kg_per_kwh": 0.6},
+ "loads": [{"name": "plant", "power_kw": 10000}],
+ "targets": {"max_emissions_t": 20000}}
+JSON
+noexp() { if grep -qE '[0-9]e[+-]?[0-9]' "$1"; then bad "$1 has a number in exponent form"; grep -E '[0-9]e[+-]?[0-9]' "$1" | head -5 >&2; else ok; fi; }
+expect 0 "$zp" simulate "$tmp/cap.json" --db "$tmp/cap.db"
+contains "$tmp/out" "52,704 vs 20,000       MISSED"
+contains "$tmp/out" "grid import                            87,840.0"
+noexp "$tmp/out"
+expect 0 "$zp" account "$tmp/cap.json" --run 1 --db "$tmp/cap.db"
+contains "$tmp/out" "52,704 vs 20,000       MISSED"
+if grep -qE "^  total, market-based +52,704\.00$" "$tmp/out"; then ok; else bad "account: total market-based 52,704.00"; fi
+noexp "$tmp/out"
+expect 0 "$zp" compare "$src/examples/greensboro-pv/model.json"
+if grep -qE "^  energy cost \(CNY\)( +[0-9]{1,3}(,[0-9]{3})+){3}$" "$tmp/out"; then ok; else bad "compare: costs with thousands separators"; cat "$tmp/out" >&2; fi
+noexp "$tmp/out"
+expect 0 "$zp" account "$tmp/cap.json" --run 1 --db "$tmp/cap.db" --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "account --json keeps full precision"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["emissions_t"]["total_market"] == 52704.0, d["emissions_t"]
+PY
+
 # --- schedule ---------------------------------------------------------------------
 ed="$src/examples/east-data-west-compute"
 expect 0 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --json

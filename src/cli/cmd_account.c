@@ -36,9 +36,10 @@ static const char usage_text[] =
     "  --db FILE             stored series with the same names\n"
     "  --fill-gaps           with --db: a step without a reading is a gap counted as\n"
     "                        nothing metered, not an error (live data, as the API)\n"
-    "  --run ID              a simulation run stored in --db FILE: the model is\n"
-    "                        simulated again over the run's window after checking\n"
-    "                        that the inputs' SHA-256 matches the stored one\n"
+    "  --run ID              a simulation run stored in --db FILE by zeropark\n"
+    "                        simulate --db: the model is simulated again with the\n"
+    "                        run's stored dispatch and options after checking that\n"
+    "                        the inputs' SHA-256 matches the stored one\n"
     "\n"
     "Options:\n"
     "  --from TIME, --to TIME  account only [from, to)\n"
@@ -235,68 +236,18 @@ static int write_csv(const zp_acct_result *r, const char *path)
     return EXIT_OK;
 }
 
-/* --run ID: the stored run's window and step, re-simulated after the
- * inputs' hash check; the re-run must reproduce the stored emissions.
- * Returns an exit code (messages printed). */
+/* --run ID: the stored run simulated again with its stored options after
+ * the inputs' hash check; the re-run must reproduce the stored emissions
+ * (zp_sim_rerun). Returns an exit code (messages printed). */
 static int input_from_run(zp_ctx *ctx, const zp_model *m, const char *db, long id,
                           zp_sim_result **sim, zp_acct_input **in)
 {
     zp_store *st = NULL;
-    zp_store_run run;
-    char hash[65];
-    json_t *doc = NULL;
     zp_status rc;
     int ex = EXIT_OK;
     if ((rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st)) ||
-        (rc = zp_store_run_get(st, id, &run)) || (rc = zp_model_inputs_sha256(ctx, m, hash))) {
+        (rc = zp_sim_rerun(ctx, m, st, id, sim)) || (rc = zp_acct_from_sim(ctx, *sim, in)))
         ex = cli_fail("account", ctx, rc);
-        goto out;
-    }
-    if (!run.kind || strcmp(run.kind, "simulate") != 0) {
-        cli_err("account", "run %ld is a '%s' run, not a simulation", id, run.kind ? run.kind : "?");
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    if (!run.inputs_sha256 || strcmp(run.inputs_sha256, hash) != 0) {
-        cli_err("account",
-                "run %ld was made from other inputs (stored SHA-256 %.12s..., the model and its "
-                "files now %.12s...); re-run zeropark simulate",
-                id, run.inputs_sha256 ? run.inputs_sha256 : "none", hash);
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    doc = json_loads(run.results_json ? run.results_json : "", 0, NULL);
-    json_t *period = json_object_get(doc, "period");
-    const char *from = json_string_value(json_object_get(period, "start"));
-    const char *to = json_string_value(json_object_get(period, "end"));
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
-    int32_t offm;
-    if (from && zp_time_parse(from, strlen(from), ZP_TIME_NO_DEFAULT, &so.from, &offm) != ZP_OK)
-        so.from = 0;
-    if (to && zp_time_parse(to, strlen(to), ZP_TIME_NO_DEFAULT, &so.to, &offm) != ZP_OK)
-        so.to = 0;
-    so.step_min = (int32_t)json_integer_value(json_object_get(period, "step_min"));
-    if ((rc = zp_simulate(ctx, m, &so, sim))) {
-        ex = cli_fail("account", ctx, rc);
-        goto out;
-    }
-    double stored = json_number_value(
-        json_object_get(json_object_get(doc, "emissions_t"), "total_market"));
-    double now = (*sim)->emissions_t.total_market;
-    if (!(fabs(stored - now) <= 1e-9 * fabs(now) + 1e-9)) {
-        cli_err("account",
-                "re-simulating run %ld gives %.10g t (stored %.10g t): the engine or its options "
-                "differ from the stored run's (stored dispatch: %s)",
-                id, now, stored,
-                json_string_value(json_object_get(doc, "dispatch")) ? json_string_value(json_object_get(doc, "dispatch")) : "?");
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    if ((rc = zp_acct_from_sim(ctx, *sim, in)))
-        ex = cli_fail("account", ctx, rc);
-out:
-    json_decref(doc);
     zp_store_close(st);
     return ex;
 }

@@ -41,7 +41,9 @@ static const char usage_text[] =
     "  --no-reserve          ignore the model's resilience reserve\n"
     "  --json                print the results document (docs/results.md)\n"
     "  --csv FILE            write every flow of every asset per step to FILE\n"
-    "  --db FILE             store the run (results and inputs' SHA-256) in FILE\n"
+    "  --db FILE             store the run (results, options and the inputs'\n"
+    "                        SHA-256) in FILE; zeropark account --run ID and\n"
+    "                        zeropark report --run ID simulate it again\n"
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
@@ -326,7 +328,7 @@ static int run(int argc, char **argv)
     if (db) {
         char hash[65];
         if ((rc = zp_model_inputs_sha256(ctx, m, hash)) || (rc = zp_store_open(ctx, db, ZP_STORE_CREATE, &st)) ||
-            (rc = zp_sim_store(ctx, st, r, hash, &run_id))) {
+            (rc = zp_sim_store_with_opts(ctx, st, r, &so, hash, &run_id))) {
             exit_code = cli_fail("simulate", ctx, rc);
             goto out;
         }

@@ -373,6 +373,65 @@ d = json.load(open(sys.argv[1]))
 assert d["emissions_t"]["total_market"] == 52704.0, d["emissions_t"]
 PY
 
+# --- account --run: each dispatch simulated again with its stored options ----------
+# Two weeks of the industrial park. Checked against the simulation's own
+# figures and by hand from the flows CSV: Scope 2 = sum of grid import (kWh,
+# hourly steps) x 0.55 kg/kWh (the model's grid factor) for location-based
+# and x 0.6096 kg/kWh (MEE/NBS 2023 national residual mix) for market-based;
+# Scope 1 = 1,200,000 m3 of natural gas x 14/366 of the year x NCV 0.038931
+# GJ/m3 x CC 0.0153 tC/GJ x OF 0.99 x 44/12 (NDRC guideline defaults:
+# 389.31 GJ/10^4 Nm3, 15.30 tC/TJ, 99 %).
+for d in rule optimal mpc; do
+    case $d in
+        rule) extra="--outage 2024-07-03T18:00/2024-07-04T02:00" ;;
+        optimal) extra="--no-reserve" ;;
+        mpc) extra="--horizon-h 6 --replan-h 2 --pv-forecast noisy --load-forecast noisy --noise-pct 50 --seed 7" ;;
+    esac
+    # shellcheck disable=SC2086
+    expect 0 "$zp" simulate "$bs" --dispatch $d $extra --from 2024-07-01 --to 2024-07-15 \
+        --json --csv "$tmp/run-$d.csv" --db "$tmp/run-$d.db"
+    cp "$tmp/out" "$tmp/run-$d.json"
+    expect 0 "$zp" account "$bs" --run 1 --db "$tmp/run-$d.db" --json
+    "$PY" - "$tmp/out" "$tmp/run-$d.json" "$tmp/run-$d.csv" "$d" <<'PY' && ok || bad "account --run of a '$d' run: the simulation's Scope 1/2 and the hand check"
+import csv, json, sys
+a = json.load(open(sys.argv[1]))["emissions_t"]
+s = json.load(open(sys.argv[2]))
+assert s["dispatch"] == sys.argv[4], s["dispatch"]
+for k in ["scope1", "scope2_location", "scope2_market", "total_location", "total_market"]:
+    assert abs(a[k] - s["emissions_t"][k]) <= 1e-9 * abs(s["emissions_t"][k]), (k, a[k], s["emissions_t"][k])
+rows = list(csv.DictReader(open(sys.argv[3])))
+assert len(rows) == 14 * 24
+imp = sum(float(r["grid_import_kw"]) for r in rows)           # kW x 1 h
+assert abs(a["scope2_location"] - imp * 0.55 / 1000) <= 1e-6 * a["scope2_location"], (a, imp)
+assert abs(a["scope2_market"] - imp * 0.6096 / 1000) <= 1e-6 * a["scope2_market"], (a, imp)
+s1 = 1200000 * 14 / 366 * 0.038931 * 0.0153 * 0.99 * 44 / 12
+assert abs(a["scope1"] - s1) <= 1e-6 * s1, (a["scope1"], s1)
+PY
+done
+# The options really are used: with the horizon, forecasts and seed the MPC
+# run is not the default MPC (cost differs), and account reproduces it.
+expect 0 "$zp" simulate "$bs" --dispatch mpc --from 2024-07-01 --to 2024-07-15 --json
+"$PY" - "$tmp/out" "$tmp/run-mpc.json" <<'PY' && ok || bad "the MPC options change the run"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert abs(a["cost_cny"] - b["cost_cny"]) > 1, (a["cost_cny"], b["cost_cny"])
+PY
+# A run stored without its options (an older zeropark): said so, exit 2.
+"$PY" - "$tmp/run-mpc.db" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+(rj,) = c.execute("select results_json from runs where id = 1").fetchone()
+d = json.loads(rj); d.pop("options")
+c.execute("update runs set results_json = ? where id = 1", (json.dumps(d),)); c.commit()
+PY
+expect 2 "$zp" account "$bs" --run 1 --db "$tmp/run-mpc.db"
+contains "$tmp/err" "run 1 was stored without its simulation options (by an older zeropark)"
+contains "$tmp/err" "simulate the model again with the options it was made with"
+expect 2 "$zp" account "$bs" --run 7 --db "$tmp/run-mpc.db"
+contains "$tmp/err" "no run with id 7"
+expect 2 "$zp" account "$sg" --run 1 --db "$tmp/run-rule.db"
+contains "$tmp/err" "run 1 was made from other inputs"
+
 # --- schedule ---------------------------------------------------------------------
 ed="$src/examples/east-data-west-compute"
 expect 0 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --json

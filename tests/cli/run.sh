@@ -427,10 +427,117 @@ PY
 expect 2 "$zp" account "$bs" --run 1 --db "$tmp/run-mpc.db"
 contains "$tmp/err" "run 1 was stored without its simulation options (by an older zeropark)"
 contains "$tmp/err" "simulate the model again with the options it was made with"
+# A damaged options record: named, exit 2.
+"$PY" - "$tmp/run-optimal.db" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+(rj,) = c.execute("select results_json from runs where id = 1").fetchone()
+d = json.loads(rj); d["options"]["dispatch"] = "fastest"
+c.execute("update runs set results_json = ? where id = 1", (json.dumps(d),)); c.commit()
+PY
+expect 2 "$zp" account "$bs" --run 1 --db "$tmp/run-optimal.db"
+contains "$tmp/err" "run 1: its stored options cannot be read (options.dispatch: expected rule, optimal or mpc)"
 expect 2 "$zp" account "$bs" --run 7 --db "$tmp/run-mpc.db"
 contains "$tmp/err" "no run with id 7"
 expect 2 "$zp" account "$sg" --run 1 --db "$tmp/run-rule.db"
 contains "$tmp/err" "run 1 was made from other inputs"
+
+# --- report: dispatch, stored runs, energy cost, monthly peak import, Chinese ------
+# Cost and peaks checked with pandas from `simulate --csv` flows: import cost =
+# sum of grid_import_kw x 1 h x the step's import price (the tariff column, or
+# the model's constant), export revenue likewise at the export price; the
+# peak of a month is its highest grid_import_kw, at a step that has it.
+cat > "$tmp/cost_check.py" <<'PY'
+import json, sys
+import pandas as pd
+rep, flows, model = json.load(open(sys.argv[1])), pd.read_csv(sys.argv[2]), json.load(open(sys.argv[3]))
+csvrep = pd.read_csv(sys.argv[4]) if len(sys.argv) > 4 else None
+g = model["grid"]
+price = flows["price_cny_per_kwh"] if "price_cny_per_kwh" in flows else g["price_cny_per_kwh"]
+eprice = flows["export_price_cny_per_kwh"] if "export_price_cny_per_kwh" in flows else g["export_price_cny_per_kwh"]
+step_h = 1.0                                                # the runs here are hourly
+flows["month"] = flows["timestamp"].str[:7]                 # local time as written
+flows["cost"] = flows["grid_import_kw"] * step_h * price
+flows["rev"] = flows["grid_export_kw"] * step_h * eprice
+by = flows.groupby("month")
+def near(a, b, rel=1e-8):
+    assert abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-6, (a, b)
+c = rep["cost"]
+near(c["import_cost_cny"], flows["cost"].sum())
+near(c["export_revenue_cny"], flows["rev"].sum())
+near(c["net_cny"], flows["cost"].sum() - flows["rev"].sum())
+near(c["peak_import_kw"], flows["grid_import_kw"].max())
+assert [m["month"] for m in c["months"]] == sorted(by.groups), [m["month"] for m in c["months"]]
+for m in c["months"]:
+    f = by.get_group(m["month"])
+    near(m["import_cost_cny"], f["cost"].sum())
+    near(m["export_revenue_cny"], f["rev"].sum())
+    near(m["peak_import_kw"], f["grid_import_kw"].max())
+    at = f[f["timestamp"] == m["peak_import_at"]]
+    assert len(at) == 1, m
+    near(float(at["grid_import_kw"].iloc[0]), f["grid_import_kw"].max())
+    if csvrep is not None:
+        row = csvrep[csvrep["month"] == m["month"]].iloc[0]
+        near(row["import_cost_cny"], f["cost"].sum())
+        near(row["export_revenue_cny"], f["rev"].sum())
+        near(row["peak_import_kw"], f["grid_import_kw"].max())
+        assert row["peak_import_at"] == m["peak_import_at"]
+print("months", len(c["months"]), "import", round(c["import_cost_cny"]), "export", round(c["export_revenue_cny"]),
+      "peak", c["peak_import_kw"], c["peak_import_at"])
+PY
+# The industrial park (tariff series, no export) dispatched optimally.
+expect 0 "$zp" report "$bs" --dispatch optimal --html "$tmp/bs-opt.html" --csv "$tmp/bs-opt.csv" --json
+cp "$tmp/out" "$tmp/bs-opt.json"
+expect 0 "$zp" simulate "$bs" --dispatch optimal --csv "$tmp/bs-opt-flows.csv"
+"$PY" - "$tmp/bs-opt.json" "$tmp/bs-opt.html" <<'PY' && ok || bad "report --dispatch optimal: the dispatch used, shown and in --json"
+import json, sys
+d = json.load(open(sys.argv[1])); h = open(sys.argv[2], encoding="utf-8").read()
+assert d["dispatch"] == "optimal" and d["run"] is None, (d["dispatch"], d["run"])
+assert 'data-dispatch="optimal">optimal (perfect foresight)</span>' in h
+assert 'id="table-cost"' in h and 'id="table-peaks"' in h and 'id="kpi-peak"' in h
+PY
+"$PY" "$tmp/cost_check.py" "$tmp/bs-opt.json" "$tmp/bs-opt-flows.csv" "$bs" "$tmp/bs-opt.csv" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report --dispatch optimal: cost and monthly peaks against the flows"; cat "$tmp/cost.log" >&2; }
+# A PV site with export (constant prices 0.80 and 0.30 CNY/kWh, UTC-05:00).
+gb="$src/examples/greensboro-pv/model.json"
+expect 0 "$zp" report "$gb" --html "$tmp/gb.html" --csv "$tmp/gb.csv" --json
+cp "$tmp/out" "$tmp/gb.json"
+expect 0 "$zp" simulate "$gb" --csv "$tmp/gb-flows.csv"
+"$PY" "$tmp/cost_check.py" "$tmp/gb.json" "$tmp/gb-flows.csv" "$gb" "$tmp/gb.csv" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report: cost, export revenue and monthly peaks against the flows"; cat "$tmp/cost.log" >&2; }
+"$PY" - "$tmp/gb.json" <<'PY' && ok || bad "report: the PV site earns export revenue"
+import json, sys
+c = json.load(open(sys.argv[1]))["cost"]
+assert c["export_revenue_cny"] > 0 and c["months"][0]["month"] == "2023-01", c
+PY
+# A stored MPC run reported with its own options (rule is the default).
+expect 0 "$zp" simulate "$bs" --dispatch mpc --horizon-h 6 --pv-forecast noisy --seed 3 \
+    --from 2024-07-01 --to 2024-07-15 --db "$tmp/run-mpc2.db" --csv "$tmp/run-mpc2.csv"
+expect 0 "$zp" report "$bs" --run 1 --db "$tmp/run-mpc2.db" --html "$tmp/bs-run.html" --lang zh --json
+cp "$tmp/out" "$tmp/bs-run.json"
+"$PY" "$tmp/cost_check.py" "$tmp/bs-run.json" "$tmp/run-mpc2.csv" "$bs" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report --run: cost and peaks of the stored MPC run"; cat "$tmp/cost.log" >&2; }
+"$PY" - "$tmp/bs-run.json" "$tmp/bs-run.html" <<'PY' && ok || bad "report --run: the stored run's dispatch, in Chinese"
+import json, sys
+d = json.load(open(sys.argv[1])); h = open(sys.argv[2], encoding="utf-8").read()
+assert d["dispatch"] == "mpc" and d["run"] == 1, (d["dispatch"], d["run"])
+assert 'data-dispatch="mpc">滚动优化调度（MPC）</span>' in h
+assert '已存储的运行 <span id="run">1</span>' in h
+PY
+expect 2 "$zp" report "$bs" --run 2 --db "$tmp/run-mpc2.db" --html "$tmp/x.html"
+contains "$tmp/err" "no run with id 2"
+expect 2 "$zp" report "$bs" --run 1 --html "$tmp/x.html"
+contains "$tmp/err" "--run needs --db FILE"
+expect 2 "$zp" report "$bs" --run 1 --db "$tmp/run-mpc2.db" --dispatch rule --html "$tmp/x.html"
+contains "$tmp/err" "leave out --dispatch"
+expect 2 "$zp" report "$bs" --dispatch best --html "$tmp/x.html"
+contains "$tmp/err" "--dispatch 'best'"
+# The Chinese page: no English word outside units, abbreviations and proper
+# names, and none outside what the page marks as data (translate="no").
+expect 0 "$zp" report "$bs" --dispatch optimal --html "$tmp/bs-opt-zh.html" --lang zh
+expect 0 "$zp" report "$gb" --html "$tmp/gb-zh.html" --lang zh
+if "$PY" "$src/tests/cli/zh_words.py" "$tmp/report.html" "$tmp/bs-opt-zh.html" "$tmp/gb-zh.html" \
+    "$tmp/bs-run.html" >"$tmp/zh.log" 2>&1; then ok; else bad "English words on the Chinese report"; head -20 "$tmp/zh.log" >&2; fi
 
 # --- schedule ---------------------------------------------------------------------
 ed="$src/examples/east-data-west-compute"

@@ -2222,7 +2222,7 @@ static void table_offsets(rep *p, const zp_report_offsets *o)
             sb_data(b, r->beneficiary);
             sb_puts(b, "</td><td>");
             sb_data(b, r->purpose);
-            sb_puts(b, "</td><td class=\"serials\"><code translate=\"no\">");
+            sb_puts(b, "</td><td class=\"serials\" translate=\"no\"><code>");
             sb_esc(b, r->serials ? r->serials : "");
             sb_puts(b, "</code></td></tr>\n");
         }

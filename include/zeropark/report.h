@@ -61,6 +61,8 @@ typedef struct zp_report_opts {
     size_t max_bytes;         /* cap on the text; 0 = ZP_REPORT_MAX_BYTES */
     const zp_report_offsets *offsets; /* credits retired against the park-year;
                                          NULL = no offsets section */
+    int64_t run_id;           /* the stored run the simulation re-made (shown in the
+                                 header); 0 = none */
 } zp_report_opts;
 
 /* Defaults as above. Cannot fail. */
@@ -90,6 +92,37 @@ ZP_API zp_status zp_report_html(zp_ctx *ctx, const zp_model *m, const zp_sim_res
 ZP_API zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
                                const struct zp_acct_result *acct, const zp_report_opts *opts,
                                char **csv, size_t *len);
+
+/* Energy cost and peak grid import of a run, in total and per local
+ * calendar month (the model's offset). Import cost is the sum over steps
+ * of grid import (kWh) x the step's import price, export revenue of grid
+ * export x the export price, both CNY; net = import cost - export revenue
+ * (the simulation's cost_cny). The peak is the highest grid import of a
+ * step (its mean power, kW) and the start of the first step that has it. */
+typedef struct zp_report_cost_month {
+    zp_time_t start;            /* first step of the month in the run */
+    double import_cost_cny;
+    double export_revenue_cny;
+    double net_cny;
+    double peak_import_kw;
+    zp_time_t peak_at;
+} zp_report_cost_month;
+
+typedef struct zp_report_cost {
+    double import_cost_cny;
+    double export_revenue_cny;
+    double net_cny;
+    double peak_import_kw;      /* the highest of the months' peaks */
+    zp_time_t peak_at;
+    zp_report_cost_month *months; /* nmonths, in time order */
+    size_t nmonths;
+} zp_report_cost;
+
+/* Compute the figures above for run r. ZP_EINVAL for a NULL argument or an
+ * empty run, ZP_ENOMEM. Free with zp_report_cost_free. */
+ZP_API zp_status zp_report_cost_compute(zp_ctx *ctx, const zp_sim_result *r, zp_report_cost **out);
+/* Accepts NULL. */
+ZP_API void zp_report_cost_free(zp_ctx *ctx, zp_report_cost *c);
 
 /* Free a text from zp_report_html or zp_report_csv. Accepts NULL. */
 ZP_API void zp_report_free(zp_ctx *ctx, char *text);

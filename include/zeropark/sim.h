@@ -166,6 +166,27 @@ ZP_API zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex
 ZP_API zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
                               const char *inputs_sha256, int64_t *run_id);
 
+/* Store the run in st as zp_sim_store does, with the options it was made
+ * with (opts; NULL = defaults) under the results' "options" key: dispatch,
+ * step, window, MPC horizon and re-plan interval, LP time limit, outage,
+ * reserve, and the forecast methods, noise and seed. zp_sim_rerun
+ * simulates such a run again. */
+ZP_API zp_status zp_sim_store_with_opts(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
+                                        const zp_sim_opts *opts, const char *inputs_sha256,
+                                        int64_t *run_id);
+
+/* Simulate stored run `id` of model m again with its stored options. Fails
+ * with ZP_EDATA (message names the run and what to do) when the run is not
+ * a simulation, was made from other inputs (SHA-256 of the model and its
+ * files), or the re-simulation does not reproduce the stored emissions
+ * (Scope 1, Scope 2 location- and market-based): the engine changed, or
+ * the run was stored without its options (by an older zeropark; then its
+ * dispatch, window and step are used with the other options' defaults).
+ * ZP_ENOTFOUND when there is no such run, ZP_ECORRUPT when its record
+ * cannot be read. *out is freed with zp_sim_result_free. */
+ZP_API zp_status zp_sim_rerun(zp_ctx *ctx, const zp_model *m, zp_store *st, int64_t id,
+                              zp_sim_result **out);
+
 /* Scope-1 emission factor of a fuel in t CO2 per unit (docs/methodology.md):
  * NCV x carbon content x oxidation x 44/12. Returns ZP_ENOTFOUND for an
  * unknown type or a unit that does not match; *source names the table. */

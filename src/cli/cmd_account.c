@@ -38,9 +38,10 @@ static const char usage_text[] =
     "                        the readings, a step without one counts as nothing\n"
     "                        metered, fuels and certificates are pro-rated to the\n"
     "                        metered time (docs/methodology.md \"Live data\")\n"
-    "  --run ID              a simulation run stored in --db FILE: the model is\n"
-    "                        simulated again over the run's window after checking\n"
-    "                        that the inputs' SHA-256 matches the stored one\n"
+    "  --run ID              a simulation run stored in --db FILE by zeropark\n"
+    "                        simulate --db: the model is simulated again with the\n"
+    "                        run's stored dispatch and options after checking that\n"
+    "                        the inputs' SHA-256 matches the stored one\n"
     "\n"
     "Options:\n"
     "  --from TIME, --to TIME  account only [from, to)\n"
@@ -64,12 +65,15 @@ static const char *status_text(zp_target_status s)
 
 static void print_factor(const char *what, const zp_factor *f)
 {
-    printf("  %-22s %.4f %s", what, f->value, f->unit ? f->unit : "");
+    printf("  %-22s %s %s", what, CLI_NUM(f->value, CLI_NUM_AUTO), f->unit ? f->unit : "");
     if (f->year)
         printf(" (%d)", f->year);
     printf("\n    source: %s [%s]\n", f->source ? f->source : "-",
            f->verification ? f->verification : "-");
 }
+
+#define N CLI_NUM
+#define AUTO CLI_NUM_AUTO
 
 static void print_statement(const zp_model *m, const zp_acct_result *r)
 {
@@ -83,8 +87,8 @@ static void print_statement(const zp_model *m, const zp_acct_result *r)
            "        factor year %d, grid region %s\n",
            r->factor_set, r->gwp_set, r->year, r->grid_region);
     if (r->grid_hourly)
-        printf("  %-22s per-step series, import-weighted %.4f kgCO2/kWh\n", "location factor",
-               r->grid.value);
+        printf("  %-22s per-step series, import-weighted %s kgCO2/kWh\n", "location factor",
+               N(r->grid.value, AUTO));
     else
         print_factor("location factor", &r->grid);
     print_factor("residual mix", &r->residual);
@@ -93,84 +97,89 @@ static void print_statement(const zp_model *m, const zp_acct_result *r)
     for (size_t i = 0; i < r->nfuels; i++) {
         const zp_acct_fuel_line *L = &r->fuels[i];
         char label[128];
-        snprintf(label, sizeof label, "scope 1: %s %.6g %s", L->type, L->amount, L->unit);
-        printf("  %-40s %14.2f\n    %.4g GJ/%s x %.5f tC/GJ x %.2f x 44/12; %s [%s]\n", label,
-               L->t_co2, L->factor.ncv_gj_per_unit, L->unit, L->factor.cc_tc_per_gj,
-               L->factor.oxidation, L->factor.source, L->factor.verification);
+        snprintf(label, sizeof label, "scope 1: %s %s %s", L->type, N(L->amount, AUTO), L->unit);
+        printf("  %-40s %14s\n    %s GJ/%s x %s tC/GJ x %s x 44/12; %s [%s]\n", label,
+               N(L->t_co2, 2), N(L->factor.ncv_gj_per_unit, AUTO), L->unit,
+               N(L->factor.cc_tc_per_gj, AUTO), N(L->factor.oxidation, AUTO), L->factor.source,
+               L->factor.verification);
     }
     for (size_t i = 0; i < r->nrefrigerants; i++) {
         const zp_acct_refrigerant_line *L = &r->refrigerants[i];
         char label[128];
-        snprintf(label, sizeof label, "scope 1: %s leak %.6g kg x GWP %.6g", L->gas, L->leak_kg,
-                 L->gwp.value);
-        printf("  %-40s %14.2f\n", label, L->t_co2e);
+        snprintf(label, sizeof label, "scope 1: %s leak %s kg x GWP %s", L->gas,
+                 N(L->leak_kg, AUTO), N(L->gwp.value, AUTO));
+        printf("  %-40s %14s\n", label, N(L->t_co2e, 2));
     }
-    printf("  %-40s %14.2f\n", "scope 1", T->scope1_t);
-    printf("  %-40s %14.2f\n", "scope 2, location-based", T->scope2_location_t);
-    printf("  %-40s %14.2f\n", "scope 2, market-based", T->scope2_market_t);
-    printf("    certificates %.1f MWh (applied %.1f), contracts %.1f MWh (applied %.1f),\n"
-           "    residual %.1f MWh, surplus %.1f MWh\n",
-           r->certificates_kwh / 1000, r->certificates_applied_kwh / 1000, r->contracts_kwh / 1000,
-           r->contracts_applied_kwh / 1000, r->residual_kwh / 1000, r->surplus_kwh / 1000);
-    printf("  %-40s %14.2f\n", "total, location-based", T->total_location_t);
-    printf("  %-40s %14.2f\n", "total, market-based", T->total_market_t);
-    printf("\n  %-40s %14.1f\n", "consumption, MWh", T->consumption_kwh / 1000);
-    printf("  %-40s %14.1f\n", "grid import, MWh", T->grid_import_kwh / 1000);
-    printf("  %-40s %14.1f\n", "on-site PV + wind, MWh", (T->pv_kwh + T->wind_kwh) / 1000);
-    printf("  %-40s %13.1f%%\n", "green share, annual volumetric", r->green_share_volumetric_pct);
-    printf("  %-40s %13.1f%%\n", "green share, hourly matched", r->green_share_hourly_pct);
+    printf("  %-40s %14s\n", "scope 1", N(T->scope1_t, 2));
+    printf("  %-40s %14s\n", "scope 2, location-based", N(T->scope2_location_t, 2));
+    printf("  %-40s %14s\n", "scope 2, market-based", N(T->scope2_market_t, 2));
+    printf("    certificates %s MWh (applied %s), contracts %s MWh (applied %s),\n"
+           "    residual %s MWh, surplus %s MWh\n",
+           N(r->certificates_kwh / 1000, 1), N(r->certificates_applied_kwh / 1000, 1),
+           N(r->contracts_kwh / 1000, 1), N(r->contracts_applied_kwh / 1000, 1),
+           N(r->residual_kwh / 1000, 1), N(r->surplus_kwh / 1000, 1));
+    printf("  %-40s %14s\n", "total, location-based", N(T->total_location_t, 2));
+    printf("  %-40s %14s\n", "total, market-based", N(T->total_market_t, 2));
+    printf("\n  %-40s %14s\n", "consumption, MWh", N(T->consumption_kwh / 1000, 1));
+    printf("  %-40s %14s\n", "grid import, MWh", N(T->grid_import_kwh / 1000, 1));
+    printf("  %-40s %14s\n", "on-site PV + wind, MWh", N((T->pv_kwh + T->wind_kwh) / 1000, 1));
+    printf("  %-40s %13s%%\n", "green share, annual volumetric", N(r->green_share_volumetric_pct, 1));
+    printf("  %-40s %13s%%\n", "green share, hourly matched", N(r->green_share_hourly_pct, 1));
     if (!isnan(r->pue)) {
-        printf("  %-40s %14.3f\n", "PUE", r->pue);
-        printf("  %-40s %14.3f\n", "CUE market-based, kgCO2e/kWh IT", r->cue_market_kg_per_kwh);
+        printf("  %-40s %14s\n", "PUE", N(r->pue, 3));
+        printf("  %-40s %14s\n", "CUE market-based, kgCO2e/kWh IT", N(r->cue_market_kg_per_kwh, 3));
     }
     if (!isnan(r->wue_l_per_kwh))
-        printf("  %-40s %14.3f\n", "WUE, L/kWh IT", r->wue_l_per_kwh);
-    printf("  %-40s %14.1f\n", "energy, tce (calorific equivalent)", T->energy_tce_calorific);
-    printf("  %-40s %14.1f\n", "energy, tce (equal value)", T->energy_tce_equal_value);
-    printf("  %-40s %14.1f\n", "coal saved by PV + wind, tce", r->renewable_coal_saved_tce);
+        printf("  %-40s %14s\n", "WUE, L/kWh IT", N(r->wue_l_per_kwh, 3));
+    printf("  %-40s %14s\n", "energy, tce (calorific equivalent)", N(T->energy_tce_calorific, 1));
+    printf("  %-40s %14s\n", "energy, tce (equal value)", N(T->energy_tce_equal_value, 1));
+    printf("  %-40s %14s\n", "coal saved by PV + wind, tce", N(r->renewable_coal_saved_tce, 1));
     if (!isnan(r->carbon_intensity_t_per_10k_cny)) {
-        printf("  %-40s %14.4f\n", "carbon intensity, t/10k CNY", r->carbon_intensity_t_per_10k_cny);
-        printf("  %-40s %14.4f\n", "energy intensity, tce/10k CNY", r->energy_intensity_tce_per_10k_cny);
+        printf("  %-40s %14s\n", "carbon intensity, t/10k CNY", N(r->carbon_intensity_t_per_10k_cny, 4));
+        printf("  %-40s %14s\n", "energy intensity, tce/10k CNY",
+               N(r->energy_intensity_tce_per_10k_cny, 4));
     }
     if (r->by & ZP_ACCT_BY_MONTH) {
         printf("\n  %-8s %12s %12s %12s %12s %8s\n", "month", "scope1 t", "s2 loc t", "s2 mkt t",
                "import MWh", "hourly%");
         for (size_t k = 0; k < r->nmonths; k++) {
             const zp_acct_totals *M = &r->months[k];
-            printf("  %.7s  %12.1f %12.1f %12.1f %12.1f %7.1f%%\n",
-                   zp_time_format(M->start, r->utc_offset_min, a), M->scope1_t,
-                   M->scope2_location_t, M->scope2_market_t, M->grid_import_kwh / 1000,
-                   M->green_share_hourly_pct);
+            printf("  %.7s  %12s %12s %12s %12s %7s%%\n",
+                   zp_time_format(M->start, r->utc_offset_min, a), N(M->scope1_t, 1),
+                   N(M->scope2_location_t, 1), N(M->scope2_market_t, 1),
+                   N(M->grid_import_kwh / 1000, 1), N(M->green_share_hourly_pct, 1));
         }
     }
     if (r->by & ZP_ACCT_BY_DAY) {
         printf("\n  %-10s %12s %12s %14s\n", "day", "market t", "import MWh", "cumulative t");
         for (size_t k = 0; k < r->ndays; k++)
-            printf("  %.10s %12.2f %12.2f %14.1f\n",
+            printf("  %.10s %12s %12s %14s\n",
                    zp_time_format(r->days[k].start, r->utc_offset_min, a),
-                   r->days[k].total_market_t, r->days[k].grid_import_kwh / 1000,
-                   r->days[k].cumulative_market_t);
+                   N(r->days[k].total_market_t, 2), N(r->days[k].grid_import_kwh / 1000, 2),
+                   N(r->days[k].cumulative_market_t, 1));
     }
     if (r->by & ZP_ACCT_BY_ASSET) {
         printf("\n  %-32s %-18s %14s %14s\n", "meter", "role", "total", "scope2 loc t");
         for (size_t k = 0; k < r->nassets; k++)
-            printf("  %-32s %-18s %14.1f %14.2f\n", r->assets[k].name,
-                   zp_acct_role_name(r->assets[k].role), r->assets[k].total,
-                   r->assets[k].scope2_location_t);
+            printf("  %-32s %-18s %14s %14s\n", r->assets[k].name,
+                   zp_acct_role_name(r->assets[k].role), N(r->assets[k].total, 1),
+                   N(r->assets[k].scope2_location_t, 2));
     }
     if (r->ntargets) {
         printf("\n  targets\n");
         for (size_t i = 0; i < r->ntargets; i++) {
             const zp_acct_target *g = &r->targets[i];
-            printf("  %-36s %12.4g vs %-12.4g %s", g->name, g->value, g->limit, status_text(g->status));
+            printf("  %-36s %12s vs %-12s %s", g->name, N(g->value, AUTO), N(g->limit, AUTO),
+                   status_text(g->status));
             if (!isnan(g->projected))
-                printf(" (year-end projection %.4g)", g->projected);
+                printf(" (year-end projection %s)", N(g->projected, AUTO));
             printf("\n");
         }
     }
     if (!isnan(r->budget_t))
-        printf("\n  carbon budget %.1f t: %.1f t so far, %.2f t/day, projected %.1f t by year-end\n",
-               r->budget_t, T->total_market_t, r->burn_rate_t_per_day, r->projected_year_end_t);
+        printf("\n  carbon budget %s t: %s t so far, %s t/day, projected %s t by year-end\n",
+               N(r->budget_t, 1), N(T->total_market_t, 1), N(r->burn_rate_t_per_day, 2),
+               N(r->projected_year_end_t, 1));
     for (size_t i = 0; i < r->nalerts; i++)
         printf("  ALERT %s: %s\n", r->alerts[i].kind, r->alerts[i].message);
     for (size_t i = 0; i < r->ncorrections; i++) {
@@ -235,68 +244,18 @@ static int write_csv(const zp_acct_result *r, const char *path)
     return EXIT_OK;
 }
 
-/* --run ID: the stored run's window and step, re-simulated after the
- * inputs' hash check; the re-run must reproduce the stored emissions.
- * Returns an exit code (messages printed). */
+/* --run ID: the stored run simulated again with its stored options after
+ * the inputs' hash check; the re-run must reproduce the stored emissions
+ * (zp_sim_rerun). Returns an exit code (messages printed). */
 static int input_from_run(zp_ctx *ctx, const zp_model *m, const char *db, long id,
                           zp_sim_result **sim, zp_acct_input **in)
 {
     zp_store *st = NULL;
-    zp_store_run run;
-    char hash[65];
-    json_t *doc = NULL;
     zp_status rc;
     int ex = EXIT_OK;
     if ((rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st)) ||
-        (rc = zp_store_run_get(st, id, &run)) || (rc = zp_model_inputs_sha256(ctx, m, hash))) {
+        (rc = zp_sim_rerun(ctx, m, st, id, sim)) || (rc = zp_acct_from_sim(ctx, *sim, in)))
         ex = cli_fail("account", ctx, rc);
-        goto out;
-    }
-    if (!run.kind || strcmp(run.kind, "simulate") != 0) {
-        cli_err("account", "run %ld is a '%s' run, not a simulation", id, run.kind ? run.kind : "?");
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    if (!run.inputs_sha256 || strcmp(run.inputs_sha256, hash) != 0) {
-        cli_err("account",
-                "run %ld was made from other inputs (stored SHA-256 %.12s..., the model and its "
-                "files now %.12s...); re-run zeropark simulate",
-                id, run.inputs_sha256 ? run.inputs_sha256 : "none", hash);
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    doc = json_loads(run.results_json ? run.results_json : "", 0, NULL);
-    json_t *period = json_object_get(doc, "period");
-    const char *from = json_string_value(json_object_get(period, "start"));
-    const char *to = json_string_value(json_object_get(period, "end"));
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
-    int32_t offm;
-    if (from && zp_time_parse(from, strlen(from), ZP_TIME_NO_DEFAULT, &so.from, &offm) != ZP_OK)
-        so.from = 0;
-    if (to && zp_time_parse(to, strlen(to), ZP_TIME_NO_DEFAULT, &so.to, &offm) != ZP_OK)
-        so.to = 0;
-    so.step_min = (int32_t)json_integer_value(json_object_get(period, "step_min"));
-    if ((rc = zp_simulate(ctx, m, &so, sim))) {
-        ex = cli_fail("account", ctx, rc);
-        goto out;
-    }
-    double stored = json_number_value(
-        json_object_get(json_object_get(doc, "emissions_t"), "total_market"));
-    double now = (*sim)->emissions_t.total_market;
-    if (!(fabs(stored - now) <= 1e-9 * fabs(now) + 1e-9)) {
-        cli_err("account",
-                "re-simulating run %ld gives %.10g t (stored %.10g t): the engine or its options "
-                "differ from the stored run's (stored dispatch: %s)",
-                id, now, stored,
-                json_string_value(json_object_get(doc, "dispatch")) ? json_string_value(json_object_get(doc, "dispatch")) : "?");
-        ex = EXIT_USAGE;
-        goto out;
-    }
-    if ((rc = zp_acct_from_sim(ctx, *sim, in)))
-        ex = cli_fail("account", ctx, rc);
-out:
-    json_decref(doc);
     zp_store_close(st);
     return ex;
 }

@@ -119,22 +119,25 @@ static int run(int argc, char **argv)
     } else {
         printf("%s  (%s)\nobjective: minimise %s (%s)\n\n", m->name, path, obj, unit);
         printf("  %-30s %16s %16s %16s\n", "", "rule", "mpc", "optimal");
-        printf("  %-30s %16.0f %16.0f %16.0f\n", "objective", r[0]->objective, r[1]->objective, r[2]->objective);
-        printf("  %-30s %16s %15.2f%% %15.2f%%\n", "  change vs rule", "",
-               r[0]->objective ? 100.0 * (r[1]->objective - r[0]->objective) / fabs(r[0]->objective) : 0.0,
-               r[0]->objective ? 100.0 * (r[2]->objective - r[0]->objective) / fabs(r[0]->objective) : 0.0);
-        printf("  %-30s %16.1f %16.1f %16.1f\n", "emissions, market (t CO2)", r[0]->emissions_t.total_market,
-               r[1]->emissions_t.total_market, r[2]->emissions_t.total_market);
-        printf("  %-30s %16.1f %16.1f %16.1f\n", "emissions, location (t CO2)", r[0]->emissions_t.total_location,
-               r[1]->emissions_t.total_location, r[2]->emissions_t.total_location);
-        printf("  %-30s %16.0f %16.0f %16.0f\n", "energy cost (CNY)", r[0]->cost_cny, r[1]->cost_cny, r[2]->cost_cny);
-        printf("  %-30s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly matched",
-               r[0]->green_share_hourly_pct, r[1]->green_share_hourly_pct, r[2]->green_share_hourly_pct);
-        printf("  %-30s %16.1f %16.1f %16.1f\n", "unserved (MWh)", r[0]->energy_kwh.unserved / 1e3,
-               r[1]->energy_kwh.unserved / 1e3, r[2]->energy_kwh.unserved / 1e3);
-        printf("  %-30s %16.1f %16.1f %16.1f\n", "curtailed (MWh)", r[0]->energy_kwh.curtailed / 1e3,
-               r[1]->energy_kwh.curtailed / 1e3, r[2]->energy_kwh.curtailed / 1e3);
-        printf("  %-30s %16.2f %16.2f %16.2f\n", "run time (s)", r[0]->seconds, r[1]->seconds, r[2]->seconds);
+        double chg[3] = {0, 0, 0};
+        for (int i = 1; i < 3; i++)
+            chg[i] = r[0]->objective ? 100.0 * (r[i]->objective - r[0]->objective) / fabs(r[0]->objective)
+                                     : 0.0;
+#define ROW3(label, expr, dec, pct)                                                            \
+    printf("  %-30s %*s%s %*s%s %*s%s\n", label, 16 - (pct), CLI_NUM(r[0]->expr, dec), (pct) ? "%" : "", \
+           16 - (pct), CLI_NUM(r[1]->expr, dec), (pct) ? "%" : "", 16 - (pct),                 \
+           CLI_NUM(r[2]->expr, dec), (pct) ? "%" : "")
+        ROW3("objective", objective, 0, 0);
+        printf("  %-30s %16s %15s%% %15s%%\n", "  change vs rule", "", CLI_NUM(chg[1], 2),
+               CLI_NUM(chg[2], 2));
+        ROW3("emissions, market (t CO2)", emissions_t.total_market, 1, 0);
+        ROW3("emissions, location (t CO2)", emissions_t.total_location, 1, 0);
+        ROW3("energy cost (CNY)", cost_cny, 0, 0);
+        ROW3("green share, hourly matched", green_share_hourly_pct, 1, 1);
+        ROW3("unserved (MWh)", energy_kwh.unserved / 1e3, 1, 0);
+        ROW3("curtailed (MWh)", energy_kwh.curtailed / 1e3, 1, 0);
+        ROW3("run time (s)", seconds, 2, 0);
+#undef ROW3
         for (int i = 1; i < 3; i++)
             if (r[i]->fallbacks)
                 printf("\n  note: %s: %zu of %zu LP solves fell back to the rule\n", method_names[i],

@@ -102,17 +102,18 @@ static json_t *skill_json(const zp_forecast_skill_report *s)
 
 static void skill_text(const zp_forecast_skill_report *s, int32_t step_s)
 {
-    printf("\nforecast skill over the period: horizon %zu steps (%.4g h), %zu origins every "
-           "%zu step(s)\n", s->horizon, (double)s->horizon * step_s / 3600.0, s->origins,
+    printf("\nforecast skill over the period: horizon %zu steps (%s h), %zu origins every "
+           "%zu step(s)\n", s->horizon, CLI_NUM((double)s->horizon * step_s / 3600.0, CLI_NUM_AUTO), s->origins,
            s->stride);
     printf("skill = 1 - RMSE / RMSE of persistence (same quantity, same origins)\n\n");
     printf("  %-6s %-12s %12s %12s %10s   %18s %10s\n", "", "method", "MAE kW", "RMSE kW",
            "skill", "RMSE at last lead", "skill");
     for (size_t i = 0; i < s->nentries; i++) {
         const zp_forecast_skill_entry *e = &s->entries[i];
-        printf("  %-6s %-12s %12.1f %12.1f %10.3f   %18.1f %10.3f\n", e->quantity,
-               zp_forecast_method_name(e->method), e->mae_kw, e->rmse_kw, e->skill,
-               e->rmse_by_lead_kw[s->horizon - 1], e->skill_by_lead[s->horizon - 1]);
+        printf("  %-6s %-12s %12s %12s %10s   %18s %10s\n", e->quantity,
+               zp_forecast_method_name(e->method), CLI_NUM(e->mae_kw, 1), CLI_NUM(e->rmse_kw, 1),
+               CLI_NUM(e->skill, 3), CLI_NUM(e->rmse_by_lead_kw[s->horizon - 1], 1),
+               CLI_NUM(e->skill_by_lead[s->horizon - 1], 3));
     }
 }
 
@@ -308,23 +309,25 @@ static int run(int argc, char **argv)
         printf("methods: PV %s, wind %s, load %s", zp_forecast_method_name(fo.pv),
                zp_forecast_method_name(fo.wind), zp_forecast_method_name(fo.load));
         if (fo.pv == ZP_FORECAST_NOISY || fo.wind == ZP_FORECAST_NOISY || fo.load == ZP_FORECAST_NOISY)
-            printf(" (noise %.4g %%, seed %ld)", noise_pct, seed);
+            printf(" (noise %s %%, seed %ld)", CLI_NUM(noise_pct, CLI_NUM_AUTO), seed);
         printf("\n");
         if (at_s) {
             printf("from %s, %zu steps of %d min", zp_time_format(r->start + (zp_time_t)at * step_s,
                                                                m->utc_offset_min, tb),
                    f.horizon, (int)(step_s / 60));
             if (isfinite(f.csi))
-                printf(", clear-sky index %.3f", f.csi);
+                printf(", clear-sky index %s", CLI_NUM(f.csi, 3));
             printf("\n\n  %-25s %12s %12s %12s   %12s %12s %12s\n", "time", "pv_kw", "wind_kw",
                    "load_kw", "actual pv", "actual wind", "actual load");
             for (size_t k = 0; k < f.horizon; k++) {
                 size_t j = at + k;
                 double aload = firm[j] + flex[j];
-                printf("  %-25s %12.1f %12.1f %12.1f   %12.1f %12.1f %12.1f\n",
+                printf("  %-25s %12s %12s %12s   %12s %12s %12s\n",
                        zp_time_format(r->start + (zp_time_t)j * step_s, m->utc_offset_min, tb),
-                       f.pv_kw[k], f.wind_kw[k], f.firm_kw[k] + f.flex_kw[0][k],
-                       in.pv_kw ? in.pv_kw[j] : 0.0, in.wind_kw ? in.wind_kw[j] : 0.0, aload);
+                       CLI_NUM(f.pv_kw[k], 1), CLI_NUM(f.wind_kw[k], 1),
+                       CLI_NUM(f.firm_kw[k] + f.flex_kw[0][k], 1),
+                       CLI_NUM(in.pv_kw ? in.pv_kw[j] : 0.0, 1), CLI_NUM(in.wind_kw ? in.wind_kw[j] : 0.0, 1),
+                       CLI_NUM(aload, 1));
             }
         }
         if (sk)

@@ -137,24 +137,24 @@ static int run(int argc, char **argv)
         zp_sim_text_free(ctx, text);
     } else {
         char tb[ZP_TIME_BUFSIZE];
-        printf("%s: plan from %s, %zu steps of %d min (%s, %s, %.2f ms)\n", m->name,
+        printf("%s: plan from %s, %zu steps of %d min (%s, %s, %s ms)\n", m->name,
                zp_time_format(pl->start, m->utc_offset_min, tb), pl->steps, (int)(pl->step_s / 60),
-               pl->flows->method, pl->lp.status_text, (pl->lp.build_s + pl->lp.solve_s) * 1e3);
+               pl->flows->method, pl->lp.status_text, CLI_NUM((pl->lp.build_s + pl->lp.solve_s) * 1e3, 2));
         printf("%-26s %9s %9s %9s %9s %9s %9s", "time", "pv_fc", "wind_fc", "load_fc", "import",
                "export", "flex");
         for (size_t s = 0; s < m->nstorage; s++)
             printf(" %9.9s %6s", m->storage[s].name, "soc");
         printf("\n");
         for (size_t i = 0; i < pl->steps; i++) {
-            printf("%-26s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f",
+            printf("%-26s %9s %9s %9s %9s %9s %9s",
                    zp_time_format(pl->start + (zp_time_t)i * pl->step_s, m->utc_offset_min, tb),
-                   pl->pv_kw[i], pl->wind_kw[i], pl->firm_kw[i] + pl->flex_kw[i],
-                   pl->flows->grid_import_kw[i], pl->flows->grid_export_kw[i],
-                   pl->flows->flex_served_kw[i]);
+                   CLI_NUM(pl->pv_kw[i], 0), CLI_NUM(pl->wind_kw[i], 0),
+                   CLI_NUM(pl->firm_kw[i] + pl->flex_kw[i], 0), CLI_NUM(pl->flows->grid_import_kw[i], 0),
+                   CLI_NUM(pl->flows->grid_export_kw[i], 0), CLI_NUM(pl->flows->flex_served_kw[i], 0));
             for (size_t s = 0; s < m->nstorage; s++)
-                printf(" %9.0f %5.1f%%",
-                       pl->flows->storage[s].discharge_kw[i] - pl->flows->storage[s].charge_kw[i],
-                       100.0 * pl->flows->storage[s].soc[i]);
+                printf(" %9s %5s%%",
+                       CLI_NUM(pl->flows->storage[s].discharge_kw[i] - pl->flows->storage[s].charge_kw[i], 0),
+                       CLI_NUM(100.0 * pl->flows->storage[s].soc[i], 1));
             printf("\n");
         }
         printf("(kW; battery power positive = discharge)\n");

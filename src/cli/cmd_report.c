@@ -25,12 +25,20 @@ static const char usage_text[] =
     "location- and market-based, green share, PUE, energy in tce, targets and\n"
     "the carbon budget) and write the report: one self-contained HTML file\n"
     "with charts (monthly emissions by scope, hourly carbon-free share, energy\n"
-    "sources, budget burn-down, PUE) and tables, and the method and factor\n"
-    "sources written out (docs/report.md).\n"
+    "sources, budget burn-down, PUE) and tables (with the energy cost and the\n"
+    "monthly peak grid import), and the method and factor sources written out\n"
+    "(docs/report.md).\n"
     "\n"
     "Options:\n"
     "  --html FILE           write the HTML report to FILE\n"
     "  --csv FILE            write the monthly table to FILE (CSV)\n"
+    "  --dispatch METHOD     rule (default), optimal or mpc; with the MPC options\n"
+    "                        of zeropark simulate (--horizon-h, --replan-h,\n"
+    "                        --pv-forecast, --load-forecast, --wind-forecast,\n"
+    "                        --noise-pct, --seed)\n"
+    "  --run ID --db FILE    report a run stored by zeropark simulate --db: it is\n"
+    "                        simulated again with its stored dispatch and options\n"
+    "                        (the model and its files must be unchanged)\n"
     "  --lang en|zh          language of the report (default en)\n"
     "  --title TEXT          page title (default: the model's name)\n"
     "  --from TIME, --to TIME  report only [from, to) inside the model period;\n"
@@ -141,26 +149,33 @@ static int load_offsets(zp_ctx *ctx, const char *db, const char *park, int year,
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"html", required_argument, NULL, 'H'}, {"csv", required_argument, NULL, 'c'},
+        {"html", required_argument, NULL, 'X'}, {"csv", required_argument, NULL, 'c'},
         {"lang", required_argument, NULL, 'l'}, {"title", required_argument, NULL, 'T'},
         {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
         {"credits-db", required_argument, NULL, 'C'},
         {"credits-park", required_argument, NULL, 'K'},
         {"credits-year", required_argument, NULL, 'Y'},
+        {"run", required_argument, NULL, 'r'}, {"db", required_argument, NULL, 'b'},
+        CLI_SIM_LONG_OPTIONS,
         {0, 0, 0, 0}};
     zp_report_opts ro;
     zp_report_opts_init(&ro);
     const char *html_path = NULL, *csv_path = NULL, *from_s = NULL, *to_s = NULL;
-    const char *credits_db = NULL, *credits_park = NULL;
-    long credits_year = 0;
-    bool json = false;
+    const char *credits_db = NULL, *credits_park = NULL, *db = NULL;
+    long credits_year = 0, run_id = 0;
+    bool json = false, sim_opts = false;
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    zp_forecast_opts fo;
+    zp_forecast_opts_init(&fo);
+    so.forecast = &fo;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'H': html_path = optarg; break;
+        case 'X': html_path = optarg; break;
         case 'c': csv_path = optarg; break;
         case 'l':
             if (zp_report_lang_parse(optarg, &ro.lang) != ZP_OK)
@@ -176,6 +191,25 @@ static int run(int argc, char **argv)
             if (!cli_parse_long(optarg, 1900, 2200, &credits_year))
                 return cli_usage_error(&cmd_report, "--credits-year '%s': a year 1900-2200", optarg);
             break;
+        case 'r':
+            if (!cli_parse_long(optarg, 1, 1L << 50, &run_id))
+                return cli_usage_error(&cmd_report, "--run '%s': a run id", optarg);
+            break;
+        case 'b': db = optarg; break;
+        case 'd':
+        case 'H':
+        case 'R':
+        case 'P':
+        case 'L':
+        case 'W':
+        case 'N':
+        case 'S': {
+            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_report);
+            if (e != EXIT_OK)
+                return e;
+            sim_opts = true;
+            break;
+        }
         case 'h': return cli_help(&cmd_report);
         default:
             return cli_usage_error(&cmd_report, "unknown option '%s'", argv[optind - 1]);
@@ -187,6 +221,12 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_report, "nothing to write: give --html FILE and/or --csv FILE");
     if ((credits_park || credits_year) && !credits_db)
         return cli_usage_error(&cmd_report, "--credits-park and --credits-year need --credits-db FILE");
+    if ((run_id > 0) != (db != NULL))
+        return cli_usage_error(&cmd_report, run_id > 0 ? "--run needs --db FILE" : "--db needs --run ID");
+    if (run_id > 0 && (sim_opts || from_s || to_s))
+        return cli_usage_error(&cmd_report, "--run reports the stored run with its own dispatch, "
+                               "options and period: leave out --dispatch, the MPC options, "
+                               "--from and --to");
     const char *path = argv[optind];
 
     zp_ctx *ctx = zp_ctx_new();
@@ -203,6 +243,8 @@ static int run(int argc, char **argv)
     zp_report_retirement *items = NULL;
     size_t nitems = 0;
     zp_report_offsets ofs;
+    zp_report_cost *cost = NULL;
+    zp_store *st = NULL;
     int exit_code = EXIT_OK;
     double t_sim = 0, t_acct = 0, t_rep = 0;
 
@@ -211,8 +253,6 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("report", ctx, rc);
         goto out;
     }
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
     if (from_s && !cli_parse_time(from_s, m->utc_offset_min, &so.from)) {
         exit_code = cli_usage_error(&cmd_report, "--from '%s': not an ISO-8601 time", from_s);
         goto out;
@@ -222,10 +262,17 @@ static int run(int argc, char **argv)
         goto out;
     }
     double t0 = cli_now();
-    if ((rc = zp_simulate(ctx, m, &so, &r))) {
+    if (run_id > 0) {
+        if (!(rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st)))
+            rc = zp_sim_rerun(ctx, m, st, run_id, &r);
+    } else {
+        rc = zp_simulate(ctx, m, &so, &r);
+    }
+    if (rc || (rc = zp_report_cost_compute(ctx, r, &cost))) {
         exit_code = cli_fail("report", ctx, rc);
         goto out;
     }
+    ro.run_id = run_id;
     double t1 = cli_now();
     /* The report's figures are the accounting's: it names the factors and
      * their sources, converts to tce and judges targets with "at risk". */
@@ -270,6 +317,27 @@ static int run(int argc, char **argv)
             exit_code = EXIT_INTERNAL;
             goto out;
         }
+        json_t *months = json_array();
+        char at[ZP_TIME_BUFSIZE];
+        for (size_t i = 0; i < cost->nmonths; i++) {
+            const zp_report_cost_month *x = &cost->months[i];
+            char mon[ZP_TIME_BUFSIZE];
+            zp_time_format(x->start, m->utc_offset_min, mon);
+            mon[7] = '\0';
+            json_array_append_new(
+                months, json_pack("{s:s, s:f, s:f, s:f, s:f, s:s}", "month", mon, "import_cost_cny",
+                                  x->import_cost_cny, "export_revenue_cny", x->export_revenue_cny,
+                                  "net_cny", x->net_cny, "peak_import_kw", x->peak_import_kw,
+                                  "peak_import_at", zp_time_format(x->peak_at, m->utc_offset_min, at)));
+        }
+        json_object_set_new(doc, "dispatch", json_string(r->dispatch));
+        json_object_set_new(doc, "run", run_id > 0 ? json_integer(run_id) : json_null());
+        json_object_set_new(
+            doc, "cost",
+            json_pack("{s:f, s:f, s:f, s:f, s:s, s:o}", "import_cost_cny", cost->import_cost_cny,
+                      "export_revenue_cny", cost->export_revenue_cny, "net_cny", cost->net_cny,
+                      "peak_import_kw", cost->peak_import_kw, "peak_import_at",
+                      zp_time_format(cost->peak_at, m->utc_offset_min, at), "months", months));
         if (offs) {
             /* The ledger's answer with the report's gross and net figures. */
             json_t *o = json_deep_copy(offs);
@@ -280,15 +348,29 @@ static int run(int argc, char **argv)
         }
         exit_code = cli_print_json(doc) == 0 ? EXIT_OK : EXIT_INTERNAL;
     } else {
+        char at[ZP_TIME_BUFSIZE];
         if (html_path)
-            printf("report written to %s (%zu bytes, %s, %.1f ms)\n", html_path, html_len,
-                   ro.lang == ZP_REPORT_ZH ? "zh" : "en", t_rep * 1e3);
+            printf("report written to %s (%s bytes, %s, %s ms)\n", html_path,
+                   CLI_NUM((double)html_len, 0), ro.lang == ZP_REPORT_ZH ? "zh" : "en",
+                   CLI_NUM(t_rep * 1e3, 1));
         if (csv_path)
             printf("monthly table written to %s\n", csv_path);
+        if (run_id > 0)
+            printf("stored run %ld of %s, dispatch %s\n", run_id, db, r->dispatch);
+        else
+            printf("dispatch %s\n", r->dispatch);
+        printf("total emissions, market-based %s t CO2e; green share %s%% (hourly matched %s%%)\n",
+               CLI_NUM(a->total.total_market_t, 1), CLI_NUM(a->green_share_volumetric_pct, 1),
+               CLI_NUM(a->green_share_hourly_pct, 1));
+        printf("energy cost: import %s CNY, export revenue %s CNY, net %s CNY\n",
+               CLI_NUM(cost->import_cost_cny, 0), CLI_NUM(cost->export_revenue_cny, 0),
+               CLI_NUM(cost->net_cny, 0));
+        printf("peak grid import %s kW at %s\n", CLI_NUM(cost->peak_import_kw, 1),
+               zp_time_format(cost->peak_at, m->utc_offset_min, at));
         if (offs)
-            printf("offsets %s %d: gross %.1f t, credits retired %lld t, net %.1f t CO2e\n",
-                   ofs.park, ofs.year, a->total.total_market_t, (long long)ofs.retired_t,
-                   a->total.total_market_t - (double)ofs.retired_t);
+            printf("offsets %s %d: gross %s t, credits retired %s t, net %s t CO2e\n", ofs.park,
+                   ofs.year, CLI_NUM(a->total.total_market_t, 1), CLI_NUM((double)ofs.retired_t, 0),
+                   CLI_NUM(a->total.total_market_t - (double)ofs.retired_t, 1));
     }
 out:
     for (size_t i = 0; i < nitems; i++)
@@ -296,6 +378,8 @@ out:
     free(items);
     json_decref(offs);
     json_decref(doc);
+    zp_report_cost_free(ctx, cost);
+    zp_store_close(st);
     zp_report_free(ctx, html);
     zp_report_free(ctx, csv);
     zp_acct_result_free(ctx, a);

@@ -41,7 +41,9 @@ static const char usage_text[] =
     "  --no-reserve          ignore the model's resilience reserve\n"
     "  --json                print the results document (docs/results.md)\n"
     "  --csv FILE            write every flow of every asset per step to FILE\n"
-    "  --db FILE             store the run (results and inputs' SHA-256) in FILE\n"
+    "  --db FILE             store the run (results, options and the inputs'\n"
+    "                        SHA-256) in FILE; zeropark account --run ID and\n"
+    "                        zeropark report --run ID simulate it again\n"
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
@@ -123,31 +125,33 @@ static void print_summary(const zp_sim_result *r, const char *path)
         {"flexible load delayed", e->delayed},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        printf("  %-30s %16.1f\n", rows[i].name, rows[i].v / 1000.0);
+        printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / 1000.0, 1));
     printf("\n  %-30s %16s\n", "emissions", "t CO2");
-    printf("  %-30s %16.1f\n", "scope 1 (fuels)", em->scope1);
-    printf("  %-30s %16.1f\n", "scope 2, location-based", em->scope2_location);
-    printf("  %-30s %16.1f\n", "scope 2, market-based", em->scope2_market);
-    printf("  %-30s %16.1f\n", "total, location-based", em->total_location);
-    printf("  %-30s %16.1f\n", "total, market-based", em->total_market);
-    printf("\n  %-30s %15.1f%%\n", "green share, annual volumetric", r->green_share_volumetric_pct);
-    printf("  %-30s %15.1f%%\n", "green share, hourly matched", r->green_share_hourly_pct);
+    printf("  %-30s %16s\n", "scope 1 (fuels)", CLI_NUM(em->scope1, 1));
+    printf("  %-30s %16s\n", "scope 2, location-based", CLI_NUM(em->scope2_location, 1));
+    printf("  %-30s %16s\n", "scope 2, market-based", CLI_NUM(em->scope2_market, 1));
+    printf("  %-30s %16s\n", "total, location-based", CLI_NUM(em->total_location, 1));
+    printf("  %-30s %16s\n", "total, market-based", CLI_NUM(em->total_market, 1));
+    printf("\n  %-30s %15s%%\n", "green share, annual volumetric",
+           CLI_NUM(r->green_share_volumetric_pct, 1));
+    printf("  %-30s %15s%%\n", "green share, hourly matched", CLI_NUM(r->green_share_hourly_pct, 1));
     if (!isnan(r->pue))
-        printf("  %-30s %16.3f\n", "PUE", r->pue);
-    printf("  %-30s %16.0f\n", "energy cost, CNY", r->cost_cny);
+        printf("  %-30s %16s\n", "PUE", CLI_NUM(r->pue, 3));
+    printf("  %-30s %16s\n", "energy cost, CNY", CLI_NUM(r->cost_cny, 0));
     if (r->ntargets) {
         printf("\n  targets\n");
         for (size_t i = 0; i < r->ntargets; i++)
-            printf("  %-30s %10.2f vs %-10.2f %s\n", r->targets[i].name, r->targets[i].value,
-                   r->targets[i].limit, r->targets[i].met ? "met" : "MISSED");
+            printf("  %-30s %12s vs %-12s %s\n", r->targets[i].name,
+                   CLI_NUM(r->targets[i].value, CLI_NUM_AUTO), CLI_NUM(r->targets[i].limit, CLI_NUM_AUTO),
+                   r->targets[i].met ? "met" : "MISSED");
     }
     if (r->outage_steps || m->resilience.present) {
         printf("\n  %-30s %16zu\n", "outage steps", r->outage_steps);
-        printf("  %-30s %16.1f of %.1f MWh\n", r->outage_steps ? "served in the outage" : "served",
-               r->outage_served_kwh / 1e3, r->outage_demand_kwh / 1e3);
+        printf("  %-30s %16s of %s MWh\n", r->outage_steps ? "served in the outage" : "served",
+               CLI_NUM(r->outage_served_kwh / 1e3, 1), CLI_NUM(r->outage_demand_kwh / 1e3, 1));
         if (m->resilience.present)
-            printf("  %-30s %16.1f of %.1f MWh\n", "critical load served",
-                   r->critical_served_kwh / 1e3, r->critical_demand_kwh / 1e3);
+            printf("  %-30s %16s of %s MWh\n", "critical load served",
+                   CLI_NUM(r->critical_served_kwh / 1e3, 1), CLI_NUM(r->critical_demand_kwh / 1e3, 1));
     }
     if (r->weather_night_zeroed)
         printf("\n  note: %zu weather steps had irradiance at night; set to 0 (see docs/methodology.md)\n",
@@ -325,7 +329,7 @@ static int run(int argc, char **argv)
     if (db) {
         char hash[65];
         if ((rc = zp_model_inputs_sha256(ctx, m, hash)) || (rc = zp_store_open(ctx, db, ZP_STORE_CREATE, &st)) ||
-            (rc = zp_sim_store(ctx, st, r, hash, &run_id))) {
+            (rc = zp_sim_store_with_opts(ctx, st, r, &so, hash, &run_id))) {
             exit_code = cli_fail("simulate", ctx, rc);
             goto out;
         }

@@ -152,6 +152,64 @@ bool cli_parse_long(const char *text, long lo, long hi, long *out)
     return true;
 }
 
+const char *cli_num(char *buf, double v, int dec)
+{
+    if (isnan(v)) {
+        snprintf(buf, CLI_NUM_BUFSIZE, "n/a");
+        return buf;
+    }
+    if (isinf(v)) {
+        snprintf(buf, CLI_NUM_BUFSIZE, "%s", v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    double a = fabs(v);
+    bool aut = dec < 0;
+    if (a >= 1e15 || (aut && a != 0 && a < 1e-6)) {
+        snprintf(buf, CLI_NUM_BUFSIZE, "%.3g", v);
+        return buf;
+    }
+    if (aut) {
+        int mag = a > 0 ? (int)floor(log10(a)) : 0;
+        dec = mag >= 3 ? 0 : 3 - mag;
+    }
+    if (dec > 12)
+        dec = 12;
+    /* Halves away from zero, as people round (printf rounds them to even);
+     * only where v x 10^dec is held exactly enough for it to matter. */
+    double scale = pow(10, dec), w = v;
+    if (a * scale < 0x1p52)
+        w = round(v * scale) / scale;
+    char tmp[CLI_NUM_BUFSIZE];
+    snprintf(tmp, sizeof tmp, "%.*f", dec, w);
+    char *s = tmp;
+    bool neg = *s == '-';
+    if (neg)
+        s++;
+    if (aut && strchr(s, '.')) {
+        /* Trailing zeros (and a bare point) carry nothing. */
+        char *e = s + strlen(s);
+        while (e[-1] == '0')
+            *--e = '\0';
+        if (e[-1] == '.')
+            e[-1] = '\0';
+    }
+    /* "-0.00": rounding left a zero, which has no sign. */
+    if (neg && strspn(s, "0.") == strlen(s))
+        neg = false;
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    size_t nint = strcspn(s, ".");
+    for (size_t i = 0; i < nint; i++) {
+        *o++ = s[i];
+        size_t left = nint - 1 - i;
+        if (left && left % 3 == 0)
+            *o++ = ',';
+    }
+    snprintf(o, CLI_NUM_BUFSIZE - (size_t)(o - buf), "%s", s + nint);
+    return buf;
+}
+
 double cli_now(void)
 {
     struct timespec ts;

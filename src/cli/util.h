@@ -70,6 +70,22 @@ bool cli_parse_offset(const char *text, int32_t *out_min);
 bool cli_parse_double(const char *text, double lo, double hi, double *out);
 /* Parse a whole-number option within [lo, hi]. */
 bool cli_parse_long(const char *text, long lo, long hi, long *out);
+/* A number for people (text output; --json keeps full precision):
+ * thousands separators ("60,732"), `dec` decimals, or with CLI_NUM_AUTO
+ * about four significant digits without rounding the integer part and
+ * without trailing zeros ("60,732", "11.64", "1.25", "0.0001235"). No
+ * exponent from 1e-6 to 1e15; beyond that (and below 1e-6 in the automatic
+ * form) three significant digits in scientific notation ("1e-07",
+ * "1.23e+15"). A zero that rounding left shows without a sign; NaN is
+ * "n/a", infinities "inf" and "-inf". buf holds CLI_NUM_BUFSIZE bytes;
+ * returns buf. */
+#define CLI_NUM_BUFSIZE 64
+#define CLI_NUM_AUTO (-1)
+const char *cli_num(char *buf, double v, int dec);
+/* cli_num into a buffer of its own that lives to the end of the enclosing
+ * block: printf("%s vs %s", CLI_NUM(a, 1), CLI_NUM(b, 1)). */
+#define CLI_NUM(v, dec) cli_num((char[CLI_NUM_BUFSIZE]){0}, (v), (dec))
+
 /* Progress on stderr, shown only when stderr is a terminal and the work
  * has taken longer than a second. */
 typedef struct cli_progress {

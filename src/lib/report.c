@@ -55,6 +55,10 @@ enum {
     S_K_NET, S_T_OFFSETS, S_O_GROSS, S_O_RETIRED, S_O_NET, S_O_NOTE, S_O_NONE, S_H_RETIREMENT,
     S_H_PROJECT, S_H_BENEFICIARY, S_H_PURPOSE, S_H_SERIALS,
     S_FOOTER,
+    S_DISP_RULE, S_DISP_OPTIMAL, S_DISP_MPC, S_RUN, S_K_COST, S_K_PEAK, S_T_COST, S_CO_IMPORT,
+    S_CO_EXPORT, S_CO_NET, S_CO_PEAK, S_CO_PEAK_AT, S_T_PEAKS, S_CO_MAX, S_M_COST,
+    S_PARK_MODEL, S_NATIONAL, S_BUILTIN, S_NOT_VERIFIED, S_GIVEN_IN_MODEL, S_IMPORT_WEIGHTED,
+    S_M_NCV, S_M_CC, S_M_OF, S_H_PEAK_TIME,
     S__COUNT
 };
 
@@ -237,6 +241,44 @@ static const char *const strings[S__COUNT][2] = {
     [S_H_PURPOSE] = {"Purpose", "用途"},
     [S_H_SERIALS] = {"Serial numbers", "序列号"},
     [S_FOOTER] = {"Written by zeropark", "由 zeropark 生成"},
+    [S_DISP_RULE] = {"rule-based", "规则调度"},
+    [S_DISP_OPTIMAL] = {"optimal (perfect foresight)", "最优调度（完全预见）"},
+    [S_DISP_MPC] = {"rolling-horizon MPC", "滚动优化调度（MPC）"},
+    [S_RUN] = {"stored run", "已存储的运行"},
+    [S_K_COST] = {"Net energy cost", "净能源费用"},
+    [S_K_PEAK] = {"Peak grid import", "电网购电峰值"},
+    [S_T_COST] = {"Energy cost", "能源费用"},
+    [S_CO_IMPORT] = {"Grid import cost", "购电费用"},
+    [S_CO_EXPORT] = {"Grid export revenue", "上网售电收入"},
+    [S_CO_NET] = {"Net energy cost", "净能源费用"},
+    [S_CO_PEAK] = {"Peak grid import", "电网购电峰值"},
+    [S_CO_PEAK_AT] = {"Time of the peak", "峰值出现时刻"},
+    [S_T_PEAKS] = {"Energy cost and peak grid import by month", "各月能源费用与电网购电峰值"},
+    [S_CO_MAX] = {"Whole run", "全期"},
+    [S_M_COST] = {"Energy cost: grid import in each step × that step's import price, less grid export × "
+                  "the export price. Peak grid import: the highest mean import power of a step.",
+                  "能源费用：每个时段的购电量 × 该时段购电电价，减去上网电量 × 上网电价。电网购电峰值："
+                  "单个时段平均购电功率的最大值。"},
+    [S_PARK_MODEL] = {"park model", "园区模型"},
+    [S_NATIONAL] = {"national", "全国"},
+    [S_BUILTIN] = {"builtin", "内置"},
+    [S_NOT_VERIFIED] = {"not verified", "未核实"},
+    [S_GIVEN_IN_MODEL] = {"model", "模型给定"},
+    [S_IMPORT_WEIGHTED] = {"import-weighted location factor", "按购电量加权的基于位置因子"},
+    [S_M_NCV] = {"NCV", "低位发热量"},
+    [S_M_CC] = {"CC", "单位热值含碳量"},
+    [S_M_OF] = {"OF", "碳氧化率"},
+    [S_H_PEAK_TIME] = {"Time of the peak", "峰值时刻"},
+};
+
+/* Fuel types of the factor tables (data/factors/fuels.csv) in Chinese. */
+static const char *const fuel_zh[][2] = {
+    {"anthracite", "无烟煤"},       {"bituminous_coal", "烟煤"},
+    {"diesel", "柴油"},             {"fuel_oil", "燃料油"},
+    {"gasoline", "汽油"},           {"lignite", "褐煤"},
+    {"lng", "液化天然气"},          {"lpg", "液化石油气"},
+    {"natural_gas", "天然气"},      {"other_bituminous_coal", "一般烟煤"},
+    {"raw_coal", "原煤"},           {"sub_bituminous_coal", "次烟煤"},
 };
 
 static const char *const month_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -364,6 +406,17 @@ static void sb_esc(sbuf *b, const char *s)
     sb_addn(b, run, (size_t)(s - run));
 }
 
+/* Text from outside the page's own words (model, factor files, ledger):
+ * escaped, and marked as not to be translated. NULL or "" writes nothing. */
+static void sb_data(sbuf *b, const char *s)
+{
+    if (!s || !*s)
+        return;
+    sb_puts(b, "<span translate=\"no\">");
+    sb_esc(b, s);
+    sb_puts(b, "</span>");
+}
+
 /* ---- numbers and dates ---------------------------------------------------- */
 
 /* v with dec decimals and thousands separators ("12,345.6"); NaN as an
@@ -439,6 +492,7 @@ typedef struct rep {
     const zp_sim_result *r;
     const zp_acct_result *a; /* may be NULL */
     int32_t off;             /* local offset, minutes */
+    zp_report_cost *cost;    /* energy cost and peak import, owned */
 
     const zp_acct_totals *months; size_t nmonths;
     const zp_acct_totals *days;   size_t ndays;
@@ -460,6 +514,44 @@ typedef struct rep {
 } rep;
 
 static const char *tr(const rep *p, int id) { return strings[id][p->lang]; }
+
+/* A word of the factor tables or the accounting that the page has in both
+ * languages ("national", "builtin", a fuel type), else the data as it is. */
+static void sb_word(rep *p, const char *s)
+{
+    static const struct {
+        const char *key;
+        int id;
+    } known[] = {{"park model", S_PARK_MODEL}, {"national", S_NATIONAL}, {"builtin", S_BUILTIN},
+                 {"not verified", S_NOT_VERIFIED}, {"model", S_GIVEN_IN_MODEL}};
+    if (!s)
+        return;
+    for (size_t i = 0; i < ZP_ARRAY_LEN(known); i++)
+        if (strcmp(s, known[i].key) == 0) {
+            sb_esc(&p->b, tr(p, known[i].id));
+            return;
+        }
+    if (p->lang == ZP_REPORT_ZH)
+        for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_zh); i++)
+            if (strcmp(s, fuel_zh[i][0]) == 0) {
+                sb_esc(&p->b, fuel_zh[i][1]);
+                return;
+            }
+    sb_data(&p->b, s);
+}
+
+/* A factor's source: a citation (data), or the accounting's "park model
+ * (KEY)" for a factor the model gives. */
+static void sb_source(rep *p, const char *s)
+{
+    static const char pm[] = "park model";
+    if (s && strncmp(s, pm, sizeof pm - 1) == 0) {
+        sb_esc(&p->b, tr(p, S_PARK_MODEL));
+        sb_data(&p->b, s + sizeof pm - 1);
+        return;
+    }
+    sb_data(&p->b, s ? s : "?");
+}
 
 /* Month label of a local day: "Jan 2024" / "2024年1月" (year optional). */
 static void month_label(rep *p, char *buf, size_t n, int64_t day, int with_year)
@@ -1451,6 +1543,15 @@ static void table_scopes(rep *p)
     table_close(p);
 }
 
+static int dispatch_label(const char *d)
+{
+    return !d                            ? -1
+           : strcmp(d, "rule") == 0      ? S_DISP_RULE
+           : strcmp(d, "optimal") == 0   ? S_DISP_OPTIMAL
+           : strcmp(d, "mpc") == 0       ? S_DISP_MPC
+                                         : -1;
+}
+
 static int target_label(const char *name)
 {
     if (strcmp(name, "max_emissions_t") == 0)
@@ -1624,6 +1725,99 @@ static void table_monthly(rep *p)
     table_close(p);
 }
 
+/* The month of the cost figures that starts in the same local month as t. */
+static const zp_report_cost_month *cost_month(const rep *p, zp_time_t t)
+{
+    int64_t y, y2;
+    unsigned mo, mo2, d;
+    zp_civil_from_days(local_day(t, p->off), &y, &mo, &d);
+    for (size_t i = 0; i < p->cost->nmonths; i++) {
+        zp_civil_from_days(local_day(p->cost->months[i].start, p->off), &y2, &mo2, &d);
+        if (y2 == y && mo2 == mo)
+            return &p->cost->months[i];
+    }
+    return NULL;
+}
+
+/* "2024-07-15 14:00" local: the start of the peak step. */
+static void peak_time(rep *p, zp_time_t t)
+{
+    char buf[ZP_TIME_BUFSIZE];
+    zp_time_format(t, p->off, buf);
+    buf[10] = ' ';
+    buf[16] = '\0';
+    sb_puts(&p->b, buf);
+}
+
+static void table_cost(rep *p)
+{
+    sbuf *b = &p->b;
+    const zp_report_cost *c = p->cost;
+    table_open(p, "table-cost", S_T_COST, S_H_ITEM, S_H_VALUE, S_H_UNIT);
+    row_num(p, S_CO_IMPORT, "cost-import", c->import_cost_cny, 0, "CNY");
+    row_num(p, S_CO_EXPORT, "cost-export", c->export_revenue_cny, 0, "CNY");
+    sb_puts(b, "<tr class=\"sum\"><th scope=\"row\">");
+    sb_esc(b, tr(p, S_CO_NET));
+    sb_puts(b, "</th>");
+    td_num(p, "cost-net", c->net_cny, 0);
+    sb_puts(b, "<td>CNY</td></tr>\n");
+    row_num(p, S_CO_PEAK, "cost-peak", c->peak_import_kw, 1, "kW");
+    sb_puts(b, "<tr><th scope=\"row\">");
+    sb_esc(b, tr(p, S_CO_PEAK_AT));
+    sb_puts(b, "</th><td class=\"n\" id=\"cost-peak-at\">");
+    peak_time(p, c->peak_at);
+    sb_puts(b, "</td><td></td></tr>\n");
+    table_close(p);
+}
+
+/* Cost and peak grid import per month, and the highest peak of the run. */
+static void table_peaks(rep *p)
+{
+    sbuf *b = &p->b;
+    sb_puts(b, "<div class=\"tw\"><table id=\"table-peaks\"><caption>");
+    sb_esc(b, tr(p, S_T_PEAKS));
+    sb_puts(b, "</caption><thead><tr>");
+    th_text(p, S_H_MONTH);
+    const int cols[] = {S_CO_IMPORT, S_CO_EXPORT, S_CO_NET, S_CO_PEAK};
+    const char *units[] = {"CNY", "CNY", "CNY", "kW"};
+    for (size_t i = 0; i < ZP_ARRAY_LEN(cols); i++) {
+        sb_puts(b, "<th>");
+        sb_esc(b, tr(p, cols[i]));
+        sb_printf(b, " <span class=\"u\">(%s)</span></th>", units[i]);
+    }
+    th_text(p, S_H_PEAK_TIME);
+    sb_puts(b, "</tr></thead><tbody>\n");
+    const zp_report_cost *c = p->cost;
+    for (size_t i = 0; i < c->nmonths; i++) {
+        const zp_report_cost_month *x = &c->months[i];
+        char lab[32], key[16];
+        month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
+        date_label(key, sizeof key, local_day(x->start, p->off));
+        key[7] = '\0';
+        sb_printf(b, "<tr data-month=\"%s\"><th scope=\"row\">", key);
+        sb_esc(b, lab);
+        sb_puts(b, "</th>");
+        td_num(p, NULL, x->import_cost_cny, 0);
+        td_num(p, NULL, x->export_revenue_cny, 0);
+        td_num(p, NULL, x->net_cny, 0);
+        td_num(p, NULL, x->peak_import_kw, 1);
+        sb_puts(b, "<td class=\"n\">");
+        peak_time(p, x->peak_at);
+        sb_puts(b, "</td></tr>\n");
+    }
+    sb_puts(b, "<tr class=\"sum\"><th scope=\"row\">");
+    sb_esc(b, tr(p, S_CO_MAX));
+    sb_puts(b, "</th>");
+    td_num(p, NULL, c->import_cost_cny, 0);
+    td_num(p, NULL, c->export_revenue_cny, 0);
+    td_num(p, NULL, c->net_cny, 0);
+    td_num(p, "peak-max", c->peak_import_kw, 1);
+    sb_puts(b, "<td class=\"n\">");
+    peak_time(p, c->peak_at);
+    sb_puts(b, "</td></tr>\n");
+    table_close(p);
+}
+
 /* "0.5306 kgCO2/kWh (2023, national; source; verification: S)" */
 static void factor_text(rep *p, const zp_factor *f)
 {
@@ -1636,24 +1830,126 @@ static void factor_text(rep *p, const zp_factor *f)
     }
     if (f->year && f->region) {
         sb_printf(b, " (%d, ", f->year);
-        sb_esc(b, f->region);
+        sb_word(p, f->region);
         sb_puts(b, ")");
     } else if (f->year) {
         sb_printf(b, " (%d)", f->year);
     } else if (f->region) {
         sb_puts(b, " (");
-        sb_esc(b, f->region);
+        sb_word(p, f->region);
         sb_puts(b, ")");
     }
     sb_puts(b, "; ");
     sb_esc(b, tr(p, S_M_SOURCE));
     sb_puts(b, ": ");
-    sb_esc(b, f->source ? f->source : "?");
+    sb_source(p, f->source);
     if (f->verification) {
         sb_puts(b, "; ");
         sb_esc(b, tr(p, S_M_VERIF));
         sb_puts(b, ": ");
-        sb_esc(b, f->verification);
+        sb_word(p, f->verification);
+    }
+}
+
+/* Text of the accounting that the page has no word for: as written, and
+ * marked as English on the Chinese page. */
+static void sb_english(rep *p, const char *s)
+{
+    if (p->lang == ZP_REPORT_ZH) {
+        sb_puts(&p->b, "<span lang=\"en\">");
+        sb_esc(&p->b, s);
+        sb_puts(&p->b, "</span>");
+    } else {
+        sb_esc(&p->b, s);
+    }
+}
+
+/* A note of the accounting (the forms written by src/lib/carbon.c) in the
+ * page's language; one of another form as written. */
+static void note_text(rep *p, const char *s)
+{
+    sbuf *b = &p->b;
+    if (p->lang != ZP_REPORT_ZH || !s) {
+        sb_esc(b, s);
+        return;
+    }
+    int y = 0, y2 = 0, n = -1;
+    char region[64];
+    double mwh = 0;
+    if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
+                  "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
+        sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);
+        sb_word(p, region);
+        sb_printf(b, "因子最新为 %d 年", y);
+    } else if (sscanf(s, "residual mix: %d is the latest year with a published national factor "
+                         "excluding market-traded non-fossil power up to %d%n", &y, &y2, &n) == 2 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "剩余电力因子：截至 %d 年，已发布的全国因子（扣除市场化交易的非化石电力）最新为 %d 年",
+                  y2, y);
+    } else if (sscanf(s, "equal-value tce: %d is the latest year with a coal consumption of power "
+                         "supply up to %d%n", &y, &y2, &n) == 2 && n > 0 && !s[n]) {
+        sb_printf(b, "等价值标准煤折算：截至 %d 年，已发布的火电供电煤耗最新为 %d 年", y2, y);
+    } else if (strncmp(s, "consumption is not metered:", 27) == 0) {
+        sb_puts(b, "用电量未计量：按每个时段的电量平衡推算（购电 − 上网 + 光伏 + 风电 + 储能放电 − 储能充电）");
+    } else if (sscanf(s, "certificates and contracts exceed grid import by %lg MWh:%n", &mwh, &n) == 1 &&
+               n > 0) {
+        sb_puts(b, "绿证与绿电交易电量超出购电量 ");
+        sb_num(b, mwh, 1);
+        sb_puts(b, " MWh：基于市场的范围二排放最低为零，超出部分不结转");
+    } else {
+        sb_english(p, s);
+    }
+}
+
+/* An alert of the accounting in the page's language, from its kind and
+ * the figures it is about (*next_target: the next target not met). */
+static void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target)
+{
+    sbuf *b = &p->b;
+    const zp_acct_result *a = p->a;
+    char day[16], day2[16];
+    if (p->lang != ZP_REPORT_ZH) {
+        sb_esc(b, al->message);
+        return;
+    }
+    date_label(day, sizeof day, local_day(al->when, p->off));
+    if (strcmp(al->kind, "budget_exceeded") == 0) {
+        sb_puts(b, "碳预算 ");
+        sb_num(b, p->budget_t, 1);
+        sb_printf(b, " 吨已于 %s 超出，已排放 ", day);
+        sb_num(b, p->total.total_market_t, 1);
+        sb_puts(b, " 吨（基于市场）");
+    } else if (strcmp(al->kind, "budget_projection") == 0) {
+        date_label(day2, sizeof day2, local_day(p->by_end - 1, p->off));
+        sb_puts(b, "按每日 ");
+        sb_num(b, a->burn_rate_t_per_day, 2);
+        sb_puts(b, " 吨的排放速度，");
+        sb_num(b, p->budget_t, 1);
+        sb_printf(b, " 吨碳预算将于 %s 用尽；预计至 %s 累计排放 ", day, day2);
+        sb_num(b, p->projected_t, 1);
+        sb_puts(b, " 吨");
+    } else if (strncmp(al->kind, "target_", 7) == 0) {
+        size_t k = *next_target;
+        while (k < p->ntg && p->tg[k].status == ZP_TARGET_MET)
+            k++;
+        if (k >= p->ntg) {
+            sb_english(p, al->message);
+            return;
+        }
+        *next_target = k + 1;
+        const tgt_view *t = &p->tg[k];
+        int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
+        sb_esc(b, tr(p, target_label(t->name)));
+        sb_puts(b, "：结果 ");
+        sb_num(b, t->value, dec);
+        sb_puts(b, "，限值 ");
+        sb_num(b, t->limit, dec);
+        sb_puts(b, "（预计年末 ");
+        sb_num(b, isnan(t->projected) ? t->value : t->projected, dec);
+        sb_puts(b, "）：");
+        sb_esc(b, tr(p, t->status == ZP_TARGET_MISSED ? S_ST_MISSED : S_ST_RISK));
+    } else {
+        sb_english(p, al->message);
     }
 }
 
@@ -1689,6 +1985,7 @@ static void method(rep *p)
     if (a)
         li_text(p, S_M_TCE);
     li_text(p, S_M_BUDGET);
+    li_text(p, S_M_COST);
     if (!a) {
         li_text(p, S_M_SIM_ONLY);
         li_text(p, S_M_SIM_MARKET);
@@ -1698,10 +1995,10 @@ static void method(rep *p)
     sb_puts(b, "</h3>\n<ul id=\"factor-sources\">\n");
     if (a) {
         li_label(p, S_M_FACTOR_SET);
-        sb_esc(b, a->factor_set);
+        sb_word(p, a->factor_set);
         sb_printf(b, " (%d)</li>\n", a->year);
         li_label(p, S_M_GWP);
-        sb_esc(b, a->gwp_set);
+        sb_data(b, a->gwp_set);
         sb_puts(b, "</li>\n");
         li_label(p, S_M_GRID);
         factor_text(p, &a->grid);
@@ -1715,25 +2012,25 @@ static void method(rep *p)
         for (size_t i = 0; i < a->nfuels; i++) {
             const zp_acct_fuel_line *f = &a->fuels[i];
             li_label(p, S_M_FUEL);
-            sb_esc(b, f->type);
+            sb_word(p, f->type);
             sb_puts(b, " ");
             sb_num(b, f->amount, 1);
             sb_puts(b, " ");
             sb_esc(b, f->unit);
             sb_printf(b, " → %.6g t CO₂/", f->factor.t_co2_per_unit);
             sb_esc(b, f->factor.unit);
-            sb_printf(b, " (NCV %.6g GJ/", f->factor.ncv_gj_per_unit);
+            sb_printf(b, " (%s %.6g GJ/", tr(p, S_M_NCV), f->factor.ncv_gj_per_unit);
             sb_esc(b, f->factor.unit);
-            sb_printf(b, ", CC %.6g tC/GJ, OF %.4g; %d); ", f->factor.cc_tc_per_gj, f->factor.oxidation,
-                      f->factor.year);
+            sb_printf(b, ", %s %.6g tC/GJ, %s %.4g; %d); ", tr(p, S_M_CC), f->factor.cc_tc_per_gj,
+                      tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
             sb_esc(b, tr(p, S_M_SOURCE));
             sb_puts(b, ": ");
-            sb_esc(b, f->factor.source);
+            sb_source(p, f->factor.source);
             if (f->factor.verification) {
                 sb_puts(b, "; ");
                 sb_esc(b, tr(p, S_M_VERIF));
                 sb_puts(b, ": ");
-                sb_esc(b, f->factor.verification);
+                sb_word(p, f->factor.verification);
             }
             sb_puts(b, " = ");
             sb_num(b, f->t_co2, 1);
@@ -1742,7 +2039,7 @@ static void method(rep *p)
         for (size_t i = 0; i < a->nrefrigerants; i++) {
             const zp_acct_refrigerant_line *f = &a->refrigerants[i];
             li_label(p, S_M_REFRIG);
-            sb_esc(b, f->gas);
+            sb_data(b, f->gas);
             sb_printf(b, " %.6g kg × GWP ", f->leak_kg);
             factor_text(p, &f->gwp);
             sb_puts(b, " = ");
@@ -1754,9 +2051,9 @@ static void method(rep *p)
         if (m->grid.emission_factor_kg_per_kwh.is_series) {
             sb_esc(b, tr(p, S_M_SERIES));
             sb_puts(b, " ");
-            sb_esc(b, m->grid.emission_factor_kg_per_kwh.csv);
+            sb_data(b, m->grid.emission_factor_kg_per_kwh.csv);
             sb_puts(b, " [");
-            sb_esc(b, m->grid.emission_factor_kg_per_kwh.column);
+            sb_data(b, m->grid.emission_factor_kg_per_kwh.column);
             sb_puts(b, "]");
         } else {
             sb_printf(b, "%.6g kg CO₂/kWh", m->grid.emission_factor_kg_per_kwh.constant);
@@ -1764,11 +2061,15 @@ static void method(rep *p)
         sb_puts(b, "; ");
         sb_esc(b, tr(p, S_M_SOURCE));
         sb_puts(b, ": ");
-        sb_esc(b, m->grid.emission_factor_source ? m->grid.emission_factor_source : "park model");
+        if (m->grid.emission_factor_source)
+            sb_data(b, m->grid.emission_factor_source);
+        else
+            sb_esc(b, tr(p, S_PARK_MODEL));
         sb_puts(b, "</li>\n");
         li_label(p, S_M_RESIDUAL);
-        sb_printf(b, "%.6g kg CO₂/kWh (import-weighted location factor)</li>\n",
-                  p->r->market_factor_kg_per_kwh);
+        sb_printf(b, "%.6g kg CO₂/kWh (", p->r->market_factor_kg_per_kwh);
+        sb_esc(b, tr(p, S_IMPORT_WEIGHTED));
+        sb_puts(b, ")</li>\n");
         for (size_t i = 0; i < m->nfuels; i++) {
             double k = NAN;
             const char *src = NULL;
@@ -1776,7 +2077,7 @@ static void method(rep *p)
             if (zp_fuel_factor(p->ctx, m->fuels[i].type, m->fuels[i].unit, &k, &src) != ZP_OK)
                 zp_ctx_clear_error(p->ctx);
             li_label(p, S_M_FUEL);
-            sb_esc(b, m->fuels[i].type);
+            sb_word(p, m->fuels[i].type);
             sb_puts(b, " ");
             sb_num(b, m->fuels[i].amount, 1);
             sb_puts(b, " ");
@@ -1786,7 +2087,7 @@ static void method(rep *p)
             sb_puts(b, "; ");
             sb_esc(b, tr(p, S_M_SOURCE));
             sb_puts(b, ": ");
-            sb_esc(b, src ? src : "?");
+            sb_source(p, src);
             sb_puts(b, "</li>\n");
         }
         if (m->green_certificates_mwh > 0) {
@@ -1802,7 +2103,7 @@ static void method(rep *p)
         sb_puts(b, "</h3>\n<ul id=\"notes\">\n");
         for (size_t i = 0; i < a->nnotes; i++) {
             sb_puts(b, "<li>");
-            sb_esc(b, a->notes[i]);
+            note_text(p, a->notes[i]);
             sb_puts(b, "</li>\n");
         }
         sb_puts(b, "</ul>\n");
@@ -1811,9 +2112,10 @@ static void method(rep *p)
         sb_puts(b, "<h3>");
         sb_esc(b, tr(p, S_M_ALERTS));
         sb_puts(b, "</h3>\n<ul id=\"alerts\">\n");
+        size_t next_target = 0;
         for (size_t i = 0; i < a->nalerts; i++) {
             sb_puts(b, "<li>");
-            sb_esc(b, a->alerts[i].message);
+            alert_text(p, &a->alerts[i], &next_target);
             sb_puts(b, "</li>\n");
         }
         sb_puts(b, "</ul>\n");
@@ -1825,9 +2127,9 @@ static void method(rep *p)
         for (size_t i = 0; i < a->ncorrections; i++) {
             const zp_acct_correction *k = &a->corrections[i];
             sb_puts(b, "<li>");
-            sb_esc(b, k->meter);
+            sb_data(b, k->meter);
             sb_puts(b, " (");
-            sb_esc(b, k->file);
+            sb_data(b, k->file);
             sb_printf(b, ":%ld): %.10g → %.10g, +%.10g</li>\n", k->row, k->before, k->after, k->wrap);
         }
         sb_puts(b, "</ul>\n");
@@ -1891,7 +2193,7 @@ static void table_offsets(rep *p, const zp_report_offsets *o)
               o->year);
     sb_esc(b, tr(p, S_T_OFFSETS));
     sb_printf(b, " (%d, ", o->year);
-    sb_esc(b, o->park ? o->park : "");
+    sb_data(b, o->park);
     sb_puts(b, ")</caption><thead><tr>");
     th_text(p, S_H_ITEM);
     th_text(p, S_H_VALUE);
@@ -1915,12 +2217,12 @@ static void table_offsets(rep *p, const zp_report_offsets *o)
         for (size_t i = 0; i < o->n; i++) {
             const zp_report_retirement *r = &o->items[i];
             sb_printf(b, "<tr><td class=\"n\">%lld</td><td>", (long long)r->id);
-            sb_esc(b, r->project ? r->project : "");
+            sb_data(b, r->project);
             sb_printf(b, "</td><td class=\"n\">%lld</td><td>", (long long)r->qty_t);
-            sb_esc(b, r->beneficiary ? r->beneficiary : "");
+            sb_data(b, r->beneficiary);
             sb_puts(b, "</td><td>");
-            sb_esc(b, r->purpose ? r->purpose : "");
-            sb_puts(b, "</td><td class=\"serials\"><code>");
+            sb_data(b, r->purpose);
+            sb_puts(b, "</td><td class=\"serials\" translate=\"no\"><code>");
             sb_esc(b, r->serials ? r->serials : "");
             sb_puts(b, "</code></td></tr>\n");
         }
@@ -1961,7 +2263,7 @@ static void page(rep *p, const zp_report_opts *o)
     sb_esc(b, title);
     sb_puts(b, " — ");
     sb_esc(b, tr(p, S_REPORT));
-    sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1 id=\"title\">", css);
+    sb_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1 id=\"title\" translate=\"no\">", css);
     sb_esc(b, title);
     sb_puts(b, "</h1>\n<p class=\"meta\">");
     sb_esc(b, tr(p, S_REPORT));
@@ -1973,10 +2275,20 @@ static void page(rep *p, const zp_report_opts *o)
     sb_esc(b, zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, p->off, t1));
     sb_printf(b, " · %s %d %s · %s: ", tr(p, S_STEP), (int)(r->step_s / 60), tr(p, S_MINUTES),
               tr(p, S_DISPATCH));
+    sb_puts(b, "<span id=\"dispatch\" data-dispatch=\"");
     sb_esc(b, r->dispatch);
+    sb_puts(b, "\">");
+    int dl = dispatch_label(r->dispatch);
+    if (dl >= 0)
+        sb_esc(b, tr(p, dl));
+    else
+        sb_data(b, r->dispatch);
+    sb_puts(b, "</span>");
+    if (o->run_id > 0)
+        sb_printf(b, " · %s <span id=\"run\">%lld</span>", tr(p, S_RUN), (long long)o->run_id);
     sb_puts(b, "</p>\n<p class=\"meta\">");
     sb_esc(b, tr(p, S_MODEL_FILE));
-    sb_puts(b, ": <code>");
+    sb_puts(b, ": <code translate=\"no\">");
     sb_esc(b, m->file);
     sb_puts(b, "</code> · ");
     sb_esc(b, tr(p, S_DATA_FROM));
@@ -2002,6 +2314,8 @@ static void page(rep *p, const zp_report_opts *o)
         kpi(p, "kpi-pue", S_K_PUE, p->pue, 3, NULL, NULL);
     if (!isnan(p->budget_t) && p->budget_t > 0)
         kpi(p, "kpi-budget", S_K_BUDGET, 100 * p->total.total_market_t / p->budget_t, 1, "%", NULL);
+    kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY", NULL);
+    kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW", NULL);
     sb_puts(b, "</section>\n<section class=\"charts\" id=\"charts\">\n");
     chart_emissions(p);
     chart_sources(p);
@@ -2019,11 +2333,13 @@ static void page(rep *p, const zp_report_opts *o)
     table_targets(p);
     table_energy(p);
     table_green(p);
+    table_cost(p);
     sb_puts(b, "</section>\n");
     if (o->offsets)
         table_offsets(p, o->offsets);
     sb_puts(b, "<section id=\"monthly\">\n");
     table_monthly(p);
+    table_peaks(p);
     sb_puts(b, "</section>\n");
     method(p);
     sb_puts(b, "</main>\n<footer>");
@@ -2056,6 +2372,81 @@ zp_status zp_report_lang_parse(const char *text, zp_report_lang *out)
 
 void zp_report_free(zp_ctx *ctx, char *text) { zp__free(ctx, text); }
 
+void zp_report_cost_free(zp_ctx *ctx, zp_report_cost *c)
+{
+    if (!c)
+        return;
+    zp__free(ctx, c->months);
+    zp__free(ctx, c);
+}
+
+zp_status zp_report_cost_compute(zp_ctx *ctx, const zp_sim_result *r, zp_report_cost **out)
+{
+    if (!ctx || !r || !out || !r->model || !r->flows)
+        return zp__error(ctx, ZP_EINVAL, "report: a simulation result is required");
+    *out = NULL;
+    if (r->steps == 0 || r->step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "report: the run has no steps");
+    const zp_model *m = r->model;
+    const int32_t off = m->utc_offset_min;
+    const size_t n = r->steps;
+    /* Months: one per change of local (year, month) over the steps. */
+    size_t nmonths = 0;
+    int64_t prev = -1;
+    for (size_t t = 0; t < n; t++) {
+        int64_t y;
+        unsigned mo, d;
+        zp_civil_from_days(local_day(r->start + (zp_time_t)t * r->step_s, off), &y, &mo, &d);
+        if (y * 12 + mo != prev)
+            nmonths++;
+        prev = y * 12 + mo;
+    }
+    zp_report_cost *c = zp__calloc(ctx, 1, sizeof *c);
+    if (!c || !(c->months = zp__calloc(ctx, nmonths, sizeof *c->months))) {
+        zp__free(ctx, c);
+        return zp__nomem(ctx);
+    }
+    c->nmonths = nmonths;
+    c->peak_import_kw = -1;
+    zp_report_cost_month *x = NULL;
+    prev = -1;
+    for (size_t t = 0; t < n; t++) {
+        zp_time_t ts = r->start + (zp_time_t)t * r->step_s;
+        int64_t y;
+        unsigned mo, d;
+        zp_civil_from_days(local_day(ts, off), &y, &mo, &d);
+        if (y * 12 + mo != prev) {
+            x = x ? x + 1 : c->months;
+            x->start = ts;
+            x->peak_import_kw = -1;
+        }
+        prev = y * 12 + mo;
+        double imp = r->flows->grid_import_kw[t], exp = r->flows->grid_export_kw[t];
+        double pi = r->price_cny_per_kwh ? r->price_cny_per_kwh[t] : m->grid.price_cny_per_kwh.constant;
+        double pe = r->export_price_cny_per_kwh ? r->export_price_cny_per_kwh[t]
+                                                : m->grid.export_price_cny_per_kwh.constant;
+        x->import_cost_cny += imp * r->step_h * pi;
+        x->export_revenue_cny += exp * r->step_h * pe;
+        if (imp > x->peak_import_kw) {
+            x->peak_import_kw = imp;
+            x->peak_at = ts;
+        }
+    }
+    for (size_t i = 0; i < nmonths; i++) {
+        x = &c->months[i];
+        x->net_cny = x->import_cost_cny - x->export_revenue_cny;
+        c->import_cost_cny += x->import_cost_cny;
+        c->export_revenue_cny += x->export_revenue_cny;
+        if (x->peak_import_kw > c->peak_import_kw) {
+            c->peak_import_kw = x->peak_import_kw;
+            c->peak_at = x->peak_at;
+        }
+    }
+    c->net_cny = c->import_cost_cny - c->export_revenue_cny;
+    *out = c;
+    return ZP_OK;
+}
+
 /* Check the arguments and build the view both outputs share. */
 static zp_status rep_init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
                           const zp_acct_result *acct, const zp_report_opts *o, int heat)
@@ -2084,13 +2475,14 @@ static zp_status rep_init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_r
         return rc;
     if (heat && (rc = build_heat(p)))
         return rc;
-    return ZP_OK;
+    return zp_report_cost_compute(ctx, r, &p->cost);
 }
 
 static void rep_free(rep *p)
 {
     zp__free(p->ctx, p->own);
     zp__free(p->ctx, p->heat);
+    zp_report_cost_free(p->ctx, p->cost);
     zp__free(p->ctx, p->b.p);
 }
 
@@ -2115,7 +2507,8 @@ static void csv_body(rep *p)
     sb_puts(b, "month,scope1_t,scope2_location_t,scope2_market_t,total_location_t,total_market_t,"
                "pv_kwh,wind_kwh,storage_charge_kwh,storage_discharge_kwh,grid_import_kwh,"
                "grid_export_kwh,consumption_kwh,cfe_kwh,green_share_hourly_pct,dc_it_kwh,"
-               "dc_facility_kwh,pue,energy_tce_calorific,energy_tce_equal_value\n");
+               "dc_facility_kwh,pue,energy_tce_calorific,energy_tce_equal_value,import_cost_cny,"
+               "export_revenue_cny,net_cost_cny,peak_import_kw,peak_import_at\n");
     for (size_t i = 0; i < p->nmonths; i++) {
         const zp_acct_totals *x = &p->months[i];
         char day[16];
@@ -2133,6 +2526,14 @@ static void csv_body(rep *p)
                 sb_printf(b, ",%.12g", v[k]);
             else
                 sb_puts(b, ",");
+        }
+        const zp_report_cost_month *c = cost_month(p, x->start);
+        if (c) {
+            char at[ZP_TIME_BUFSIZE];
+            sb_printf(b, ",%.12g,%.12g,%.12g,%.12g,%s", c->import_cost_cny, c->export_revenue_cny,
+                      c->net_cny, c->peak_import_kw, zp_time_format(c->peak_at, p->off, at));
+        } else {
+            sb_puts(b, ",,,,,");
         }
         sb_puts(b, "\n");
     }

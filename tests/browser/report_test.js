@@ -76,6 +76,20 @@ async function testPage(browser, file, vp, outDir) {
             tables: document.querySelectorAll('table').length,
             bodyColor: getComputedStyle(document.body).color,
             bodyBg: getComputedStyle(document.body).backgroundColor,
+            dispatch: (() => {
+                const d = document.getElementById('dispatch');
+                return d ? { key: d.dataset.dispatch, text: d.innerText, visible: d.getClientRects().length > 0 } : null;
+            })(),
+            costRows: document.querySelectorAll('#table-cost tbody tr').length,
+            peakRows: document.querySelectorAll('#table-peaks tbody tr[data-month]').length,
+            peakVisible: (() => {
+                const t = document.getElementById('table-peaks');
+                return !!t && t.getBoundingClientRect().height > 50;
+            })(),
+            kpiPeak: (() => {
+                const k = document.querySelector('#kpi-peak .v');
+                return k ? k.innerText : '';
+            })(),
         };
     }, CHARTS);
 
@@ -89,6 +103,18 @@ async function testPage(browser, file, vp, outDir) {
         `${label}: text ${info.bodyColor} on ${info.bodyBg}, want dark on white`);
     // Responsive: nothing wider than the viewport.
     check(info.scrollWidth <= info.innerWidth, `${label}: page is ${info.scrollWidth}px wide in a ${info.innerWidth}px viewport`);
+    // The dispatch used, named in the page's language; energy cost and the
+    // monthly peak grid import (the campus year: 12 months).
+    check(info.dispatch && info.dispatch.visible, `${label}: no dispatch in the header`);
+    if (info.dispatch) {
+        const want = { rule: ['rule-based', '规则调度'], optimal: ['optimal (perfect foresight)', '最优调度（完全预见）'],
+            mpc: ['rolling-horizon MPC', '滚动优化调度（MPC）'] }[info.dispatch.key];
+        check(want && want.includes(info.dispatch.text) && (info.lang === 'en') === (info.dispatch.text === want[0]),
+            `${label}: dispatch '${info.dispatch.key}' shown as '${info.dispatch.text}'`);
+    }
+    check(info.costRows >= 5, `${label}: energy cost table has ${info.costRows} rows`);
+    check(info.peakRows === 12 && info.peakVisible, `${label}: ${info.peakRows} months of peak grid import`);
+    check(/^[0-9,]+ kW$/.test(info.kpiPeak), `${label}: peak grid import key figure '${info.kpiPeak}'`);
     for (const c of info.charts) {
         check(c.present, `${label}: ${c.id} missing`);
         if (!c.present) continue;
@@ -102,7 +128,7 @@ async function testPage(browser, file, vp, outDir) {
     const shot = path.join(outDir, `${path.basename(file, '.html')}-${vp.width}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     check(fs.statSync(shot).size > 20000, `${label}: screenshot ${shot} is nearly empty`);
-    console.log(`${label}: lang ${info.lang}, ${info.nsvg} charts, marks ${info.charts.map((c) => c.marks).join('/')}, screenshot ${shot}`);
+    console.log(`${label}: lang ${info.lang}, dispatch ${info.dispatch ? info.dispatch.text : '-'}, ${info.nsvg} charts, marks ${info.charts.map((c) => c.marks).join('/')}, screenshot ${shot}`);
     await context.close();
 }
 

@@ -343,6 +343,202 @@ assert "http://" not in h.replace("http://www.w3.org", "") and "https://" not in
 PY
 expect 2 "$zp" report "$sg" --lang fr --html "$tmp/x.html"
 
+# --- text output: numbers as people write them ------------------------------------
+# 10,000 kW for the 8,784 h of 2024 at 0.6 kg CO2/kWh (location and residual):
+# 87,840,000 kWh x 0.6 = 52,704,000 kg = 52,704 t against a cap of 20,000 t.
+cat > "$tmp/cap.json" <<'JSON'
+{"name": "cap", "site": {"lat_deg": 24.8, "lon_deg": 113.6},
+ "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2025-01-01T00:00:00+08:00", "step_min": 60},
+ "grid": {"emission_factor_kg_per_kwh": 0.6},
+ "accounting": {"residual_factor_kg_per_kwh": 0.6},
+ "loads": [{"name": "plant", "power_kw": 10000}],
+ "targets": {"max_emissions_t": 20000}}
+JSON
+noexp() { if grep -qE '[0-9]e[+-]?[0-9]' "$1"; then bad "$1 has a number in exponent form"; grep -E '[0-9]e[+-]?[0-9]' "$1" | head -5 >&2; else ok; fi; }
+expect 0 "$zp" simulate "$tmp/cap.json" --db "$tmp/cap.db"
+contains "$tmp/out" "52,704 vs 20,000       MISSED"
+contains "$tmp/out" "grid import                            87,840.0"
+noexp "$tmp/out"
+expect 0 "$zp" account "$tmp/cap.json" --run 1 --db "$tmp/cap.db"
+contains "$tmp/out" "52,704 vs 20,000       MISSED"
+if grep -qE "^  total, market-based +52,704\.00$" "$tmp/out"; then ok; else bad "account: total market-based 52,704.00"; fi
+noexp "$tmp/out"
+expect 0 "$zp" compare "$src/examples/greensboro-pv/model.json"
+if grep -qE "^  energy cost \(CNY\)( +[0-9]{1,3}(,[0-9]{3})+){3}$" "$tmp/out"; then ok; else bad "compare: costs with thousands separators"; cat "$tmp/out" >&2; fi
+noexp "$tmp/out"
+expect 0 "$zp" account "$tmp/cap.json" --run 1 --db "$tmp/cap.db" --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "account --json keeps full precision"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["emissions_t"]["total_market"] == 52704.0, d["emissions_t"]
+PY
+
+# --- account --run: each dispatch simulated again with its stored options ----------
+# Two weeks of the industrial park. Checked against the simulation's own
+# figures and by hand from the flows CSV: Scope 2 = sum of grid import (kWh,
+# hourly steps) x 0.55 kg/kWh (the model's grid factor) for location-based
+# and x 0.6096 kg/kWh (MEE/NBS 2023 national residual mix) for market-based;
+# Scope 1 = 1,200,000 m3 of natural gas x 14/366 of the year x NCV 0.038931
+# GJ/m3 x CC 0.0153 tC/GJ x OF 0.99 x 44/12 (NDRC guideline defaults:
+# 389.31 GJ/10^4 Nm3, 15.30 tC/TJ, 99 %).
+for d in rule optimal mpc; do
+    case $d in
+        rule) extra="--outage 2024-07-03T18:00/2024-07-04T02:00" ;;
+        optimal) extra="--no-reserve" ;;
+        mpc) extra="--horizon-h 6 --replan-h 2 --pv-forecast noisy --load-forecast noisy --noise-pct 50 --seed 7" ;;
+    esac
+    # shellcheck disable=SC2086
+    expect 0 "$zp" simulate "$bs" --dispatch $d $extra --from 2024-07-01 --to 2024-07-15 \
+        --json --csv "$tmp/run-$d.csv" --db "$tmp/run-$d.db"
+    cp "$tmp/out" "$tmp/run-$d.json"
+    expect 0 "$zp" account "$bs" --run 1 --db "$tmp/run-$d.db" --json
+    "$PY" - "$tmp/out" "$tmp/run-$d.json" "$tmp/run-$d.csv" "$d" <<'PY' && ok || bad "account --run of a '$d' run: the simulation's Scope 1/2 and the hand check"
+import csv, json, sys
+a = json.load(open(sys.argv[1]))["emissions_t"]
+s = json.load(open(sys.argv[2]))
+assert s["dispatch"] == sys.argv[4], s["dispatch"]
+for k in ["scope1", "scope2_location", "scope2_market", "total_location", "total_market"]:
+    assert abs(a[k] - s["emissions_t"][k]) <= 1e-9 * abs(s["emissions_t"][k]), (k, a[k], s["emissions_t"][k])
+rows = list(csv.DictReader(open(sys.argv[3])))
+assert len(rows) == 14 * 24
+imp = sum(float(r["grid_import_kw"]) for r in rows)           # kW x 1 h
+assert abs(a["scope2_location"] - imp * 0.55 / 1000) <= 1e-6 * a["scope2_location"], (a, imp)
+assert abs(a["scope2_market"] - imp * 0.6096 / 1000) <= 1e-6 * a["scope2_market"], (a, imp)
+s1 = 1200000 * 14 / 366 * 0.038931 * 0.0153 * 0.99 * 44 / 12
+assert abs(a["scope1"] - s1) <= 1e-6 * s1, (a["scope1"], s1)
+PY
+done
+# The options really are used: with the horizon, forecasts and seed the MPC
+# run is not the default MPC (cost differs), and account reproduces it.
+expect 0 "$zp" simulate "$bs" --dispatch mpc --from 2024-07-01 --to 2024-07-15 --json
+"$PY" - "$tmp/out" "$tmp/run-mpc.json" <<'PY' && ok || bad "the MPC options change the run"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert abs(a["cost_cny"] - b["cost_cny"]) > 1, (a["cost_cny"], b["cost_cny"])
+PY
+# A run stored without its options (an older zeropark): said so, exit 2.
+"$PY" - "$tmp/run-mpc.db" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+(rj,) = c.execute("select results_json from runs where id = 1").fetchone()
+d = json.loads(rj); d.pop("options")
+c.execute("update runs set results_json = ? where id = 1", (json.dumps(d),)); c.commit()
+PY
+expect 2 "$zp" account "$bs" --run 1 --db "$tmp/run-mpc.db"
+contains "$tmp/err" "run 1 was stored without its simulation options (by an older zeropark)"
+contains "$tmp/err" "simulate the model again with the options it was made with"
+# A damaged options record: named, exit 2.
+"$PY" - "$tmp/run-optimal.db" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+(rj,) = c.execute("select results_json from runs where id = 1").fetchone()
+d = json.loads(rj); d["options"]["dispatch"] = "fastest"
+c.execute("update runs set results_json = ? where id = 1", (json.dumps(d),)); c.commit()
+PY
+expect 2 "$zp" account "$bs" --run 1 --db "$tmp/run-optimal.db"
+contains "$tmp/err" "run 1: its stored options cannot be read (options.dispatch: expected rule, optimal or mpc)"
+expect 2 "$zp" account "$bs" --run 7 --db "$tmp/run-mpc.db"
+contains "$tmp/err" "no run with id 7"
+expect 2 "$zp" account "$sg" --run 1 --db "$tmp/run-rule.db"
+contains "$tmp/err" "run 1 was made from other inputs"
+
+# --- report: dispatch, stored runs, energy cost, monthly peak import, Chinese ------
+# Cost and peaks checked with pandas from `simulate --csv` flows: import cost =
+# sum of grid_import_kw x 1 h x the step's import price (the tariff column, or
+# the model's constant), export revenue likewise at the export price; the
+# peak of a month is its highest grid_import_kw, at a step that has it.
+cat > "$tmp/cost_check.py" <<'PY'
+import json, sys
+import pandas as pd
+rep, flows, model = json.load(open(sys.argv[1])), pd.read_csv(sys.argv[2]), json.load(open(sys.argv[3]))
+csvrep = pd.read_csv(sys.argv[4]) if len(sys.argv) > 4 else None
+g = model["grid"]
+price = flows["price_cny_per_kwh"] if "price_cny_per_kwh" in flows else g["price_cny_per_kwh"]
+eprice = flows["export_price_cny_per_kwh"] if "export_price_cny_per_kwh" in flows else g["export_price_cny_per_kwh"]
+step_h = 1.0                                                # the runs here are hourly
+flows["month"] = flows["timestamp"].str[:7]                 # local time as written
+flows["cost"] = flows["grid_import_kw"] * step_h * price
+flows["rev"] = flows["grid_export_kw"] * step_h * eprice
+by = flows.groupby("month")
+def near(a, b, rel=1e-8):
+    assert abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-6, (a, b)
+c = rep["cost"]
+near(c["import_cost_cny"], flows["cost"].sum())
+near(c["export_revenue_cny"], flows["rev"].sum())
+near(c["net_cny"], flows["cost"].sum() - flows["rev"].sum())
+near(c["peak_import_kw"], flows["grid_import_kw"].max())
+assert [m["month"] for m in c["months"]] == sorted(by.groups), [m["month"] for m in c["months"]]
+for m in c["months"]:
+    f = by.get_group(m["month"])
+    near(m["import_cost_cny"], f["cost"].sum())
+    near(m["export_revenue_cny"], f["rev"].sum())
+    near(m["peak_import_kw"], f["grid_import_kw"].max())
+    at = f[f["timestamp"] == m["peak_import_at"]]
+    assert len(at) == 1, m
+    near(float(at["grid_import_kw"].iloc[0]), f["grid_import_kw"].max())
+    if csvrep is not None:
+        row = csvrep[csvrep["month"] == m["month"]].iloc[0]
+        near(row["import_cost_cny"], f["cost"].sum())
+        near(row["export_revenue_cny"], f["rev"].sum())
+        near(row["peak_import_kw"], f["grid_import_kw"].max())
+        assert row["peak_import_at"] == m["peak_import_at"]
+print("months", len(c["months"]), "import", round(c["import_cost_cny"]), "export", round(c["export_revenue_cny"]),
+      "peak", c["peak_import_kw"], c["peak_import_at"])
+PY
+# The industrial park (tariff series, no export) dispatched optimally.
+expect 0 "$zp" report "$bs" --dispatch optimal --html "$tmp/bs-opt.html" --csv "$tmp/bs-opt.csv" --json
+cp "$tmp/out" "$tmp/bs-opt.json"
+expect 0 "$zp" simulate "$bs" --dispatch optimal --csv "$tmp/bs-opt-flows.csv"
+"$PY" - "$tmp/bs-opt.json" "$tmp/bs-opt.html" <<'PY' && ok || bad "report --dispatch optimal: the dispatch used, shown and in --json"
+import json, sys
+d = json.load(open(sys.argv[1])); h = open(sys.argv[2], encoding="utf-8").read()
+assert d["dispatch"] == "optimal" and d["run"] is None, (d["dispatch"], d["run"])
+assert 'data-dispatch="optimal">optimal (perfect foresight)</span>' in h
+assert 'id="table-cost"' in h and 'id="table-peaks"' in h and 'id="kpi-peak"' in h
+PY
+"$PY" "$tmp/cost_check.py" "$tmp/bs-opt.json" "$tmp/bs-opt-flows.csv" "$bs" "$tmp/bs-opt.csv" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report --dispatch optimal: cost and monthly peaks against the flows"; cat "$tmp/cost.log" >&2; }
+# A PV site with export (constant prices 0.80 and 0.30 CNY/kWh, UTC-05:00).
+gb="$src/examples/greensboro-pv/model.json"
+expect 0 "$zp" report "$gb" --html "$tmp/gb.html" --csv "$tmp/gb.csv" --json
+cp "$tmp/out" "$tmp/gb.json"
+expect 0 "$zp" simulate "$gb" --csv "$tmp/gb-flows.csv"
+"$PY" "$tmp/cost_check.py" "$tmp/gb.json" "$tmp/gb-flows.csv" "$gb" "$tmp/gb.csv" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report: cost, export revenue and monthly peaks against the flows"; cat "$tmp/cost.log" >&2; }
+"$PY" - "$tmp/gb.json" <<'PY' && ok || bad "report: the PV site earns export revenue"
+import json, sys
+c = json.load(open(sys.argv[1]))["cost"]
+assert c["export_revenue_cny"] > 0 and c["months"][0]["month"] == "2023-01", c
+PY
+# A stored MPC run reported with its own options (rule is the default).
+expect 0 "$zp" simulate "$bs" --dispatch mpc --horizon-h 6 --pv-forecast noisy --seed 3 \
+    --from 2024-07-01 --to 2024-07-15 --db "$tmp/run-mpc2.db" --csv "$tmp/run-mpc2.csv"
+expect 0 "$zp" report "$bs" --run 1 --db "$tmp/run-mpc2.db" --html "$tmp/bs-run.html" --lang zh --json
+cp "$tmp/out" "$tmp/bs-run.json"
+"$PY" "$tmp/cost_check.py" "$tmp/bs-run.json" "$tmp/run-mpc2.csv" "$bs" >"$tmp/cost.log" 2>&1 \
+    && ok || { bad "report --run: cost and peaks of the stored MPC run"; cat "$tmp/cost.log" >&2; }
+"$PY" - "$tmp/bs-run.json" "$tmp/bs-run.html" <<'PY' && ok || bad "report --run: the stored run's dispatch, in Chinese"
+import json, sys
+d = json.load(open(sys.argv[1])); h = open(sys.argv[2], encoding="utf-8").read()
+assert d["dispatch"] == "mpc" and d["run"] == 1, (d["dispatch"], d["run"])
+assert 'data-dispatch="mpc">滚动优化调度（MPC）</span>' in h
+assert '已存储的运行 <span id="run">1</span>' in h
+PY
+expect 2 "$zp" report "$bs" --run 2 --db "$tmp/run-mpc2.db" --html "$tmp/x.html"
+contains "$tmp/err" "no run with id 2"
+expect 2 "$zp" report "$bs" --run 1 --html "$tmp/x.html"
+contains "$tmp/err" "--run needs --db FILE"
+expect 2 "$zp" report "$bs" --run 1 --db "$tmp/run-mpc2.db" --dispatch rule --html "$tmp/x.html"
+contains "$tmp/err" "leave out --dispatch"
+expect 2 "$zp" report "$bs" --dispatch best --html "$tmp/x.html"
+contains "$tmp/err" "--dispatch 'best'"
+# The Chinese page: no English word outside units, abbreviations and proper
+# names, and none outside what the page marks as data (translate="no").
+expect 0 "$zp" report "$bs" --dispatch optimal --html "$tmp/bs-opt-zh.html" --lang zh
+expect 0 "$zp" report "$gb" --html "$tmp/gb-zh.html" --lang zh
+if "$PY" "$src/tests/cli/zh_words.py" "$tmp/report.html" "$tmp/bs-opt-zh.html" "$tmp/gb-zh.html" \
+    "$tmp/bs-run.html" >"$tmp/zh.log" 2>&1; then ok; else bad "English words on the Chinese report"; head -20 "$tmp/zh.log" >&2; fi
+
 # --- schedule ---------------------------------------------------------------------
 ed="$src/examples/east-data-west-compute"
 expect 0 "$zp" schedule --sites "$ed/sites.json" --jobs "$ed/jobs-10k.csv" --json

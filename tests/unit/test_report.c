@@ -437,7 +437,7 @@ static void test_escaping(void **state)
     o.generated_at = "2024-06-01T12:00:00+08:00";
     char *html = NULL;
     assert_int_equal(zp_report_html(ctx, m, r, NULL, &o, &html, NULL), ZP_OK);
-    assert_non_null(strstr(html, "<h1 id=\"title\">A&amp;B &lt;i&gt;</h1>"));
+    assert_non_null(strstr(html, "<h1 id=\"title\" translate=\"no\">A&amp;B &lt;i&gt;</h1>"));
     assert_non_null(strstr(html, "2024-06-01T12:00:00+08:00"));
     zp_report_free(ctx, html);
     zp_sim_result_free(ctx, r);
@@ -645,6 +645,64 @@ static void test_generation_time(void **state)
     zp_report_free(campus_ctx, html);
 }
 
+/* Energy cost and peak import by local month, worked out by hand: a load
+ * of 10 i kW in hour i = 0..47 from 2024-01-31 00:00 +08:00 at 0.5 CNY/kWh.
+ * January (local) holds hours 0..23: 10 x 276 = 2,760 kWh, 1,380 CNY, peak
+ * 230 kW at 23:00; February hours 24..47: 10 x 852 = 8,520 kWh, 4,260 CNY,
+ * peak 470 kW at Feb 1 23:00. (Months in UTC would split 8 h later.) */
+static void test_cost_and_peaks(void **state)
+{
+    (void)state;
+    char csv[4096];
+    size_t n = (size_t)snprintf(csv, sizeof csv, "timestamp,kw\n");
+    for (int i = 0; i < 48; i++)
+        n += (size_t)snprintf(csv + n, sizeof csv - n, "2024-%s-%02dT%02d:00:00+08:00,%d\n",
+                              i < 24 ? "01" : "02", i < 24 ? 31 : 1, i % 24, 10 * i);
+    write_file("ramp.csv", csv);
+    write_file("ramp.json",
+               "{\"name\": \"ramp\",\n"
+               " \"period\": {\"start\": \"2024-01-31T00:00:00+08:00\", \"end\": \"2024-02-02T00:00:00+08:00\", \"step_min\": 60},\n"
+               " \"grid\": {\"emission_factor_kg_per_kwh\": 0.5, \"price_cny_per_kwh\": 0.5},\n"
+               " \"loads\": [{\"name\": \"l\", \"power_kw\": {\"csv\": \"ramp.csv\", \"column\": \"kw\"}}]}\n");
+    zp_ctx *ctx = zp_ctx_new();
+    zp_model *m = load_tmp(ctx, "ramp.json");
+    zp_sim_result *r = NULL;
+    assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
+    zp_report_cost *c = NULL;
+    assert_int_equal(zp_report_cost_compute(ctx, r, &c), ZP_OK);
+    assert_int_equal(c->nmonths, 2);
+    assert_near(c->months[0].import_cost_cny, 1380, 1e-9);
+    assert_near(c->months[1].import_cost_cny, 4260, 1e-9);
+    assert_near(c->months[0].export_revenue_cny, 0, 0);
+    assert_near(c->months[0].peak_import_kw, 230, 1e-9);
+    assert_near(c->months[1].peak_import_kw, 470, 1e-9);
+    char t[ZP_TIME_BUFSIZE];
+    assert_string_equal(zp_time_format(c->months[0].peak_at, 480, t), "2024-01-31T23:00:00+08:00");
+    assert_string_equal(zp_time_format(c->months[1].peak_at, 480, t), "2024-02-01T23:00:00+08:00");
+    assert_string_equal(zp_time_format(c->months[1].start, 480, t), "2024-02-01T00:00:00+08:00");
+    assert_near(c->import_cost_cny, 5640, 1e-9);
+    assert_near(c->net_cny, 5640, 1e-9);
+    assert_near(c->peak_import_kw, 470, 1e-9);
+    assert_near(c->net_cny, r->cost_cny, 1e-9);
+    /* The page and the CSV show the same figures. */
+    char *html = report(ctx, m, r, NULL, ZP_REPORT_EN, NULL);
+    assert_well_formed(html);
+    assert_near(cell_value(html, "cost-import"), 5640, 1e-9);
+    assert_near(cell_value(html, "cost-net"), 5640, 1e-9);
+    assert_near(cell_value(html, "peak-max"), 470, 1e-9);
+    assert_non_null(strstr(html, "data-dispatch=\"rule\">rule-based</span>"));
+    zp_report_free(ctx, html);
+    char *text = NULL;
+    assert_int_equal(zp_report_csv(ctx, m, r, NULL, NULL, &text, NULL), ZP_OK);
+    assert_non_null(strstr(text, ",1380,0,1380,230,2024-01-31T23:00:00+08:00\n"));
+    assert_non_null(strstr(text, ",4260,0,4260,470,2024-02-01T23:00:00+08:00\n"));
+    zp_report_free(ctx, text);
+    zp_report_cost_free(ctx, c);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_with_accounting),
         cmocka_unit_test(test_generation_time),
+        cmocka_unit_test(test_cost_and_peaks),
     };
     return cmocka_run_group_tests(tests, setup, campus_free);
 }

@@ -1876,16 +1876,55 @@ static void note_text(rep *p, const char *s)
     int y = 0, y2 = 0, n = -1;
     char region[64];
     double mwh = 0;
-    if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
-                  "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
-        sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);
-        sb_word(p, region);
-        sb_printf(b, "因子最新为 %d 年", y);
-    } else if (sscanf(s, "residual mix: %d is the latest year with a published national factor "
-                         "excluding market-traded non-fossil power up to %d%n", &y, &y2, &n) == 2 &&
-               n > 0 && !s[n]) {
-        sb_printf(b, "剩余电力因子：截至 %d 年，已发布的全国因子（扣除市场化交易的非化石电力）最新为 %d 年",
-                  y2, y);
+    /* the two forms of zp_grid_factors_resolve's year notes, for the
+     * location factor (a region's) and the national residual mix */
+    int older = 0;
+    const char *what = NULL;
+    if (strncmp(s, "location factor: ", 17) == 0)
+        what = "电网排放因子";
+    else if (strncmp(s, "residual mix: ", 14) == 0)
+        what = "剩余电力因子";
+    const char *rest = what ? strchr(s, ':') + 2 : NULL;
+    /* label: the region, or "national residual-mix"; it may hold spaces */
+    const char *lab = NULL, *labend = NULL;
+    if (rest) {
+        const char *pub = strstr(rest, " published ");
+        if (pub && sscanf(rest, "%d is the latest year with a%n", &y, &n) == 1 && n > 0) {
+            lab = pub + 11;
+            labend = strstr(lab, " factor up to the data year ");
+            if (labend && sscanf(labend, " factor up to the data year %d%n", &y2, &n) == 1 && n > 0 &&
+                !labend[n])
+                older = 0;
+            else
+                lab = NULL;
+        } else if (sscanf(rest, "the data year %d is older than every published %n", &y2, &n) == 1 &&
+                   n > 0) {
+            lab = rest + n;
+            labend = strstr(lab, " factor; the first, ");
+            int m = 0;
+            if (labend && sscanf(labend, " factor; the first, %d, is used%n", &y, &m) == 1 && m > 0 &&
+                !labend[m])
+                older = 1;
+            else
+                lab = NULL;
+        }
+    }
+    if (lab && (size_t)(labend - lab) < sizeof region) {
+        memcpy(region, lab, (size_t)(labend - lab));
+        region[labend - lab] = '\0';
+        sb_printf(b, "%s：", what);
+        if (older)
+            sb_printf(b, "数据年份 %d 早于所有已发布的", y2);
+        else
+            sb_printf(b, "截至数据年份 %d，已发布的", y2);
+        if (strcmp(region, "national") == 0 || strcmp(region, "national residual-mix") == 0)
+            sb_puts(b, strcmp(what, "剩余电力因子") == 0 ? "全国剩余电力" : "全国");
+        else
+            sb_word(p, region);
+        if (older)
+            sb_printf(b, "因子，采用最早的 %d 年", y);
+        else
+            sb_printf(b, "因子最新为 %d 年", y);
     } else if (sscanf(s, "equal-value tce: %d is the latest year with a coal consumption of power "
                          "supply up to %d%n", &y, &y2, &n) == 2 && n > 0 && !s[n]) {
         sb_printf(b, "等价值标准煤折算：截至 %d 年，已发布的火电供电煤耗最新为 %d 年", y2, y);

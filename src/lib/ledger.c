@@ -1528,14 +1528,16 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
     if ((rc = lg__journal(lg, e, &seq)))
         goto out;
     if (kind == 1) {
+        /* The record says the entry's seq and time (verify compares them). */
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(lg->db, "UPDATE lg_retirement SET seq = ?1 WHERE id = ?2", -1, &s,
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(lg->db, "UPDATE lg_retirement SET seq = ?1, at = ?3 WHERE id = ?2",
+                               -1, &s, NULL) != SQLITE_OK) {
             rc = lg__sqlerr(lg, "recording the retirement");
             goto out;
         }
         sqlite3_bind_int64(s, 1, seq);
         sqlite3_bind_int64(s, 2, ret_id);
+        sqlite3_bind_int64(s, 3, json_integer_value(json_object_get(e, "at")));
         rc = lg__step_done(lg, s, "recording the retirement");
         sqlite3_finalize(s);
         if (rc)
@@ -1797,6 +1799,10 @@ static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
     zp_status rc;
     if ((rc = lg__arg_str(lg, args, "park", 1, &park)) ||
         (rc = lg__arg_int(lg, args, "year", 1, 1900, 2200, &year)))
+        return rc;
+    /* The figures an offset claim rests on are given only from a ledger
+     * whose tables agree with its journal (same read transaction). */
+    if ((rc = lg__verified(lg)))
         return rc;
     sqlite3_stmt *s = query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
                                 " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"

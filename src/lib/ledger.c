@@ -1022,6 +1022,11 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
 {
     lg_blk b;
     int found;
+    /* A move to oneself would split the block and leave it split. */
+    if (state == 0 && strcmp(from, to) == 0)
+        return zp__error(lg->ctx, ZP_EINVAL,
+                         "ledger: account '%s' cannot move serials %lld-%lld to itself", from,
+                         (long long)first, (long long)last);
     zp_status rc = block_find(lg, project, vintage, first, 1, &b, &found);
     if (rc)
         return rc;

@@ -516,6 +516,73 @@ static void test_orders_durable(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- self-trades ---------------------------------------------------------------- */
+
+static void test_self_trade(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = mem_ledger(ctx);
+    char s[256];
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "A"));
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "B"));
+    Xd(ctx, lg, "project", project_args("P", "CCER", "A"));
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i}", "project", "P", "vintage", 2023, "qty", 100));
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023, "qty",
+                                   50, "to", "B"));
+    /* A offers 40 t at 50.00 CNY (order 1) and then bids for 40 at 50.00:
+     * the bid would buy A's own offer. Refused; nothing changes. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "sell",
+                                   "product", "CCER-2023", "qty", 40, "price", 5000));
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                  "product", "CCER-2023", "qty", 40, "price", 5000),
+      ZP_ERANGE);
+    contains(zp_ctx_errmsg(ctx), "self-trade");
+    contains(zp_ctx_errmsg(ctx), "account 'A''s own open sell order 1 at 5000 fen/t");
+    /* Also when the own order is reached only after another account's: B
+     * offers 10 at 49.00 (order 2); A bids 20 at 50.00 would take B's 10
+     * and then 10 of its own. Refused as a whole: B's 10 t stay on offer. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 10, "price", 4900));
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                  "product", "CCER-2023", "qty", 20, "price", 5000),
+      ZP_ERANGE);
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:s, s:i}", "account", "A", "side", "buy",
+                                  "type", "market", "product", "CCER-2023", "qty", 11),
+      ZP_ERANGE);
+    json_t *r = X(ctx, lg, "book", json_pack("{s:s}", "product", "CCER-2023"));
+    json_t *asks = json_object_get(r, "asks");
+    assert_int_equal(json_array_size(asks), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(asks, 0), "qty")), 10);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(asks, 1), "qty")), 40);
+    assert_int_equal(json_array_size(json_object_get(r, "bids")), 0);
+    json_decref(r);
+    assert_int_equal(holding(ctx, lg, "B", "P", 2023, s, sizeof s), 50);
+    assert_string_equal(s, "CCER-P-2023-101-150");
+    /* A bid that stops before A's own offer trades: 10 t of B's. */
+    r = X(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                      "product", "CCER-2023", "qty", 10, "price", 5000));
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "filled");
+    json_decref(r);
+    /* A's serials 1-100 are still one block: with its offer cancelled it
+     * retires them in one range (a self-trade used to split the block, and
+     * this retirement was refused as "not all held"). */
+    assert_int_equal(holding(ctx, lg, "A", "P", 2023, s, sizeof s), 110);
+    assert_string_equal(s, "CCER-P-2023-1-110");
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 1));
+    Xd(ctx, lg, "retire",
+       json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "account", "A", "serial", "CCER-P-2023-1-100",
+                 "beneficiary", "b", "purpose", "p", "park", "k", "year", 2024));
+    /* And a transfer to oneself is refused. */
+    F(ctx, lg, "transfer", json_pack("{s:s, s:s, s:s, s:i, s:i}", "from", "A", "to", "A",
+                                     "project", "P", "vintage", 2023, "qty", 5),
+      ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "also the sender");
+    verify_ok(ctx, lg);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+}
+
 /* ---- idempotency ------------------------------------------------------------ */
 
 static void test_idempotency(void **state)
@@ -1489,7 +1556,7 @@ int main(void)
         cmocka_unit_test(test_registry_split), cmocka_unit_test(test_orders_durable),
         cmocka_unit_test(test_idempotency),   cmocka_unit_test(test_property),
         cmocka_unit_test(test_double_spend),  cmocka_unit_test(test_tamper),
-        cmocka_unit_test(test_verify_state),
+        cmocka_unit_test(test_verify_state),  cmocka_unit_test(test_self_trade),
         cmocka_unit_test(test_crash_kill9),   cmocka_unit_test(test_export),
         cmocka_unit_test(test_canon),
     };

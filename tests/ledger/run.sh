@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh ZEROPARK SOURCE_DIR - command-line tests of `zeropark credits`:
 # the Ruyuan story end to end, messages and exit codes, idempotency keys,
-# verify after tampering, and the auditor's export checked with the
-# procedures of docs/credits.md. Ends with "N passed, N failed".
+# verify after tampering, the auditor's export checked with the procedures
+# of docs/credits.md, and random operations against an independent model
+# (model.py). Ends with "N passed, N failed".
 set -u
 zp=$1
 src=$2
@@ -283,6 +284,14 @@ contains "$tmp/err" "the ledger does not verify: lg_retirement: retirement 2: qt
 [ ! -e "$tmp/r2.html" ] && ok || bad "report wrote $tmp/r2.html from a ledger that does not verify"
 expect 1 "$zp" credits verify --db "$tmp/t.db"
 contains "$tmp/out" "FAILED: the stored state disagrees with the journal"
+
+# --- an independent model against random operations -----------------------------------
+# tests/ledger/model.py, written from docs/credits.md alone: random valid and
+# refused operations through this command line, compared after every step
+# (refusals, fills with their blocks, lg_block row by row in canonical form
+# for every sender/receiver pair, self-trades refused).
+"$PY" "$src/tests/ledger/model.py" "$zp" "$tmp" >"$tmp/model" 2>&1 && ok || { bad "model property test"; tail -5 "$tmp/model" | sed 's/^/  /' >&2; }
+cat "$tmp/model"
 
 echo "credits_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

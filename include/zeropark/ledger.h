@@ -102,11 +102,17 @@ ZP_API zp_status zp_ledger_rollback(zp_ledger *lg);
  * Reading operations:
  *   balance  {account (optional)} -> holdings per project-vintage with serials
  *   book     {product} -> bids and asks, price levels and orders
- *   history  {account (optional), after (seq), limit (default 100)} -> entries
+ *   history  {account (optional), after (seq), limit (default 100)} -> {entries,
+ *            next: the seq to pass as after for the next page, null at the end};
+ *            with an account, every entry concerning it (also the
+ *            cancellations of its orders)
  *   verify   {} -> {ok, entries, head, problem_count, problems[{seq?, message}],
  *             first_bad_seq (null when only the tables disagree)}
  *   offsets  {park, year} -> {retired_t, retirements[] with serials}; refused
  *            (ZP_ECORRUPT) when the ledger does not verify
+ *
+ * An argument the operation does not take is refused (ZP_EINVAL, naming
+ * it and the nearest argument), never ignored.
  *
  * Idempotency: with a key, the first successful result is stored in the
  * same transaction as the change; a later call with the same key and the

@@ -142,6 +142,33 @@ assert tot == {"broker": 10, "ruyuan-v1": 15900, "ruyuan-v2": 7000, "sg-campus":
 PY
 expect 0 c history --account broker
 contains "$tmp/out" '"op":"account"'
+# An unknown argument is refused, naming the nearest one (it used to be
+# ignored: the issuance went to the owner).
+expect 2 c issue --args '{"project": "RY-SINK-1", "vintage": 2023, "qty": 5, "too": "broker"}'
+contains "$tmp/err" "args.too: issue takes no argument 'too' (did you mean 'to'?); its arguments are project, vintage, qty, to, verification"
+expect 2 c balance --args '{"acount": "broker"}'
+contains "$tmp/err" "args.acount: balance takes no argument 'acount' (did you mean 'account'?)"
+# History comes in pages: 18 entries so far, 5 to a page.
+expect 0 c history --limit 5 --after 10
+contains "$tmp/out" "more entries: --after 15"
+expect 0 c history --limit 5 --after 15 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "history last page"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [e["seq"] for e in d["entries"]] == [16, 17, 18] and d["next"] is None, d
+PY
+grep -q "more entries" "$tmp/out" && bad "last page says there are more" || ok
+# Village 1's history: its cancelled order (entry 17 names only order 1).
+expect 0 c history --account ruyuan-v1 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "history of ruyuan-v1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+seqs = [e["seq"] for e in d["entries"]]
+# account (1), project (5), issue (7), its offer (9), the fill that sold 4000 t
+# of it (13), the cancellation of that offer (17) and its cancelled credits (18)
+assert seqs == [1, 5, 7, 9, 13, 17, 18], seqs
+assert d["entries"][5]["entry"]["op"] == "order_cancel", d["entries"][5]
+PY
 expect 0 c verify
 contains "$tmp/out" "ok: "
 contains "$tmp/out" "chain and invariants hold"

@@ -583,6 +583,120 @@ static void test_self_trade(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- arguments and history ------------------------------------------------------- */
+
+/* The seqs of a history page, as "1 2 3", and its next (0 when null). */
+static int64_t page(zp_ctx *ctx, zp_ledger *lg, json_t *args, char *buf, size_t n)
+{
+    json_t *r = X(ctx, lg, "history", args);
+    size_t i;
+    json_t *e;
+    buf[0] = 0;
+    json_array_foreach(json_object_get(r, "entries"), i, e)
+    {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%lld", i ? " " : "",
+                 (long long)json_integer_value(json_object_get(e, "seq")));
+    }
+    json_t *next = json_object_get(r, "next");
+    assert_true(json_is_integer(next) || json_is_null(next));
+    int64_t nx = json_integer_value(next);
+    json_decref(r);
+    return nx;
+}
+
+static void test_args_history(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = mem_ledger(ctx);
+    char s[1024];
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "A"));                       /* 1 */
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "B"));                       /* 2 */
+    Xd(ctx, lg, "project", project_args("P", "CCER", "A"));                      /* 3 */
+    /* An unknown argument is refused, naming the nearest one; nothing is
+     * issued (it used to go to the owner, A). */
+    F(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023, "qty",
+                                  100, "too", "B"),
+      ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx),
+                        "args.too: issue takes no argument 'too' (did you mean 'to'?); its "
+                        "arguments are project, vintage, qty, to, verification");
+    assert_int_equal(holding(ctx, lg, "A", "P", 2023, NULL, 0), 0);
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023,
+                                   "qty", 100, "to", "B"));                    /* 4 */
+    F(ctx, lg, "transfer", json_pack("{s:s, s:s, s:s, s:i, s:i}", "form", "B", "to", "A",
+                                     "project", "P", "vintage", 2023, "qty", 1),
+      ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "args.form: transfer takes no argument 'form' (did you mean "
+                                 "'from'?)");
+    F(ctx, lg, "retire", json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s}", "account",
+                                   "B", "project", "P", "vintage", 2023, "qty", 1, "beneficiary",
+                                   "b", "purpose", "p", "park", "k", "year", 2024, "xyzzy", "1"),
+      ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx),
+                        "args.xyzzy: retire takes no argument 'xyzzy'; its arguments are "
+                        "account, serial, project, vintage, qty, beneficiary, purpose, park, "
+                        "year");
+    F(ctx, lg, "verify", json_pack("{s:b}", "full", 1), ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx), "args.full: verify takes no arguments");
+    F(ctx, lg, "history", json_pack("{s:i}", "limt", 5), ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "(did you mean 'limit'?)");
+
+    /* B offers 30 t (order 1, entry 5) and cancels it (6): the
+     * cancellation names only the order. B's market sell of 10 t finds no
+     * bid (order 2: entries 7 and 8, its rest dropped). A bids (order 3,
+     * entry 9) and B sells into it (order 4: entries 10 and the fill 11).
+     * A cancels its rest (12), and B's order 1 cannot be cancelled twice. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 30, "price", 5000));
+    F(ctx, lg, "cancel", json_pack("{s:i, s:s}", "order", 1, "reason", "x"), ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "args.reason: cancel of an order takes no argument 'reason'; "
+                                 "its arguments are order, account");
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 1));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:s, s:i}", "account", "B", "side", "sell",
+                                   "type", "market", "product", "CCER-2023", "qty", 10));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                   "product", "CCER-2023", "qty", 20, "price", 5000));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 5, "price", 5000));
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 3));
+    /* Every entry concerning B: its account (2), the issuance to it (4),
+     * its orders and their cancellations (5, 6, 7, 8, 10) and the fill (11). */
+    assert_int_equal(page(ctx, lg, json_pack("{s:s}", "account", "B"), s, sizeof s), 0);
+    assert_string_equal(s, "2 4 5 6 7 8 10 11");
+    /* A: 1, the project it owns (3), its bid (9), the fill (11), its cancel (12). */
+    assert_int_equal(page(ctx, lg, json_pack("{s:s}", "account", "A"), s, sizeof s), 0);
+    assert_string_equal(s, "1 3 9 11 12");
+    /* Pages of 5 of the 12 entries: next says where the page ended. */
+    assert_int_equal(page(ctx, lg, json_pack("{s:i}", "limit", 5), s, sizeof s), 5);
+    assert_string_equal(s, "1 2 3 4 5");
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 5, "after", 5), s, sizeof s),
+                     10);
+    assert_string_equal(s, "6 7 8 9 10");
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 5, "after", 10), s, sizeof s),
+                     0);
+    assert_string_equal(s, "11 12");
+    /* An exact last page says there is no more. */
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 2, "after", 10), s, sizeof s),
+                     0);
+    assert_int_equal(page(ctx, lg, json_pack("{s:s, s:i, s:i}", "account", "B", "limit", 3,
+                                             "after", 4),
+                          s, sizeof s),
+                     7);
+    assert_string_equal(s, "5 6 7");
+    /* The default page is 100 entries: 100 more accounts make 112. */
+    for (int i = 0; i < 100; i++)
+        Xd(ctx, lg, "account", json_pack("{s:s}", "id", (char[8]){'x', (char)('0' + i / 10),
+                                                                  (char)('0' + i % 10), 0}));
+    assert_int_equal(page(ctx, lg, json_object(), s, sizeof s), 100);
+    assert_int_equal(page(ctx, lg, json_pack("{s:i}", "after", 100), s, sizeof s), 0);
+    assert_string_equal(s, "101 102 103 104 105 106 107 108 109 110 111 112");
+    verify_ok(ctx, lg);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+}
+
 /* ---- idempotency ------------------------------------------------------------ */
 
 static void test_idempotency(void **state)
@@ -1557,6 +1671,7 @@ int main(void)
         cmocka_unit_test(test_idempotency),   cmocka_unit_test(test_property),
         cmocka_unit_test(test_double_spend),  cmocka_unit_test(test_tamper),
         cmocka_unit_test(test_verify_state),  cmocka_unit_test(test_self_trade),
+        cmocka_unit_test(test_args_history),
         cmocka_unit_test(test_crash_kill9),   cmocka_unit_test(test_export),
         cmocka_unit_test(test_canon),
     };

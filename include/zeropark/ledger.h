@@ -102,10 +102,17 @@ ZP_API zp_status zp_ledger_rollback(zp_ledger *lg);
  * Reading operations:
  *   balance  {account (optional)} -> holdings per project-vintage with serials
  *   book     {product} -> bids and asks, price levels and orders
- *   history  {account (optional), after (seq), limit (default 100)} -> entries
+ *   history  {account (optional), after (seq), limit (default 100)} -> {entries,
+ *            next: the seq to pass as after for the next page, null at the end};
+ *            with an account, every entry concerning it (also the
+ *            cancellations of its orders)
  *   verify   {} -> {ok, entries, head, problem_count, problems[{seq?, message}],
  *             first_bad_seq (null when only the tables disagree)}
- *   offsets  {park, year} -> {retired_t, retirements[] with serials}
+ *   offsets  {park, year} -> {retired_t, retirements[] with serials}; refused
+ *            (ZP_ECORRUPT) when the ledger does not verify
+ *
+ * An argument the operation does not take is refused (ZP_EINVAL, naming
+ * it and the nearest argument), never ignored.
  *
  * Idempotency: with a key, the first successful result is stored in the
  * same transaction as the change; a later call with the same key and the
@@ -120,12 +127,16 @@ ZP_API zp_status zp_ledger_rollback(zp_ledger *lg);
 ZP_API zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
                                 const char *idempotency_key, json_t **result);
 
-/* Recompute the journal's hash chain, replay the journal into balances,
- * issued/retired/cancelled totals and order states, and compare them with
- * the tables; check the invariant and the serial partition. ZP_OK when all
- * holds; ZP_ECORRUPT with a message naming the first bad entry (or the
- * account and product whose stored state disagrees) otherwise. *report
- * (may be NULL) receives the same JSON as the verify op. */
+/* Recompute the journal's hash chain and replay the journal from entry 1
+ * into the whole state (serial ranges per holder and state in canonical
+ * block form, retirement records, balances, totals, orders, reservations,
+ * fills), checking that every entry was possible (the sender held every
+ * serial it gave, nothing retired twice, reserved credits kept, no
+ * self-trade); then compare that state with every table row by row. ZP_OK
+ * when all holds; ZP_ECORRUPT with a message naming the first bad entry,
+ * or the table, key and column whose stored value differs from the
+ * journal's, otherwise. *report (may be NULL) receives the same JSON as
+ * the verify op. */
 ZP_API zp_status zp_ledger_verify(zp_ledger *lg, json_t **report);
 
 /* Write the journal for auditors: one line per entry,

@@ -37,6 +37,9 @@ static const char usage_text[] =
     "  book      --product STD-YEAR\n"
     "  balance   [--account ACCOUNT]                       without: every account and totals\n"
     "  history   [--account ACCOUNT] [--after SEQ] [--limit N]\n"
+    "                                                      journal entries after SEQ, N to a\n"
+    "                                                      page (default 100); with ACCOUNT,\n"
+    "                                                      every entry concerning it\n"
     "  offsets   --park NAME --year YEAR                   retirements against a park-year\n"
     "  verify                                              recompute the hash chain, replay the\n"
     "                                                      journal, check the invariants\n"
@@ -224,6 +227,9 @@ static int print_text(const char *op, json_t *r)
             printf("%6lld %.12s %s\n", ji(e, "seq"), js(e, "hash"), t ? t : "");
             free(t);
         }
+        /* A page ends at --limit (default 100): say how to read on. */
+        if (json_is_integer(json_object_get(r, "next")))
+            printf("more entries: --after %lld\n", ji(r, "next"));
     } else if (strcmp(op, "offsets") == 0) {
         printf("%s %lld: %lld t retired\n", js(r, "park"), ji(r, "year"), ji(r, "retired_t"));
         size_t i;

@@ -1024,6 +1024,11 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
 {
     lg_blk b;
     int found;
+    /* A move to oneself would split the block and leave it split. */
+    if (state == 0 && strcmp(from, to) == 0)
+        return zp__error(lg->ctx, ZP_EINVAL,
+                         "ledger: account '%s' cannot move serials %lld-%lld to itself", from,
+                         (long long)first, (long long)last);
     zp_status rc = block_find(lg, project, vintage, first, 1, &b, &found);
     if (rc)
         return rc;
@@ -1530,14 +1535,16 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
     if ((rc = lg__journal(lg, e, &seq)))
         goto out;
     if (kind == 1) {
+        /* The record says the entry's seq and time (verify compares them). */
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(lg->db, "UPDATE lg_retirement SET seq = ?1 WHERE id = ?2", -1, &s,
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(lg->db, "UPDATE lg_retirement SET seq = ?1, at = ?3 WHERE id = ?2",
+                               -1, &s, NULL) != SQLITE_OK) {
             rc = lg__sqlerr(lg, "recording the retirement");
             goto out;
         }
         sqlite3_bind_int64(s, 1, seq);
         sqlite3_bind_int64(s, 2, ret_id);
+        sqlite3_bind_int64(s, 3, json_integer_value(json_object_get(e, "at")));
         rc = lg__step_done(lg, s, "recording the retirement");
         sqlite3_finalize(s);
         if (rc)
@@ -1721,8 +1728,10 @@ fail:
     return rc;
 }
 
-/* Does journal entry e concern account a? */
-static int entry_mentions(json_t *e, const char *a)
+/* Does journal entry e concern account a? orders (sorted ids of a's
+ * orders, n of them) catch the cancellations of a's orders, which name
+ * only the order. */
+static int entry_mentions(json_t *e, const char *a, const int64_t *orders, size_t n)
 {
     static const char *const keys[] = {"from", "to", "account", "buyer", "seller", "owner"};
     for (size_t k = 0; k < ZP_ARRAY_LEN(keys); k++) {
@@ -1732,9 +1741,24 @@ static int entry_mentions(json_t *e, const char *a)
     }
     const char *op = json_string_value(json_object_get(e, "op"));
     const char *id = json_string_value(json_object_get(e, "id"));
+    if (op && strcmp(op, "order_cancel") == 0) {
+        int64_t o = json_integer_value(json_object_get(e, "order"));
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (orders[mid] < o)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < n && orders[lo] == o;
+    }
     return op && id && strcmp(op, "account") == 0 && strcmp(id, a) == 0;
 }
 
+/* Journal entries after seq `after`, at most `limit` of them; with an
+ * account, only the entries that concern it. `next` is the seq to pass as
+ * `after` for the next page, null when there is no more. */
 static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *acct;
@@ -1746,50 +1770,87 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
         return rc;
     if (acct && (rc = lg__account_check(lg, acct, "args.account")))
         return rc;
-    sqlite3_stmt *s = query(lg, "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND"
-                                " (?2 IS NULL OR instr(entry, ?2) > 0) ORDER BY seq");
-    if (!s)
-        return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, after);
+    int64_t *orders = NULL;
+    size_t norders = 0, cap = 0;
     char *quoted = NULL;
+    json_t *list = NULL;
+    sqlite3_stmt *s = NULL;
     if (acct) {
-        quoted = zp__asprintf(lg->ctx, "\"%s\"", acct);
-        if (!quoted) {
-            sqlite3_finalize(s);
-            return zp__nomem(lg->ctx);
-        }
-        bind_text(s, 2, quoted);
+        /* The account's orders, whose cancellations name only the order. */
+        s = query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
+        if (!s)
+            return ZP_ESTORE;
+        bind_text(s, 1, acct);
+        while (!rc && sqlite3_step(s) == SQLITE_ROW)
+            if (!(rc = zp__grow(lg->ctx, (void **)&orders, &cap, norders + 1, sizeof *orders)))
+                orders[norders++] = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        s = NULL;
+        quoted = rc ? NULL : zp__asprintf(lg->ctx, "\"%s\"", acct);
+        if (!rc && !quoted)
+            rc = zp__nomem(lg->ctx);
+        if (rc)
+            goto out;
     }
-    json_t *list = json_array();
-    int r;
-    while (list && (int64_t)json_array_size(list) < limit &&
-           (r = sqlite3_step(s)) == SQLITE_ROW) {
+    s = query(lg, "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
+                  " instr(entry, ?2) > 0 OR (?3 AND instr(entry, '\"op\":\"order_cancel\"') > 0))"
+                  " ORDER BY seq");
+    if (!s) {
+        rc = ZP_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, after);
+    if (quoted)
+        bind_text(s, 2, quoted);
+    sqlite3_bind_int(s, 3, norders > 0);
+    list = json_array();
+    int64_t next = 0, last = 0;
+    int r = SQLITE_DONE;
+    while (list && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(s, 0);
         json_error_t err;
         json_t *e = json_loads(col_text(s, 1), 0, &err);
         if (!e) {
             rc = zp__error(lg->ctx, ZP_ECORRUPT, "journal entry %lld is not JSON: %s",
-                           (long long)sqlite3_column_int64(s, 0), err.text);
+                           (long long)seq, err.text);
             break;
         }
-        if (acct && !entry_mentions(e, acct)) {
+        if (acct && !entry_mentions(e, acct, orders, norders)) {
             json_decref(e);
             continue;
+        }
+        if ((int64_t)json_array_size(list) == limit) {
+            /* One more entry exists: the page ends at the last one given. */
+            json_decref(e);
+            next = last;
+            break;
         }
         char hex[65] = "";
         if (sqlite3_column_bytes(s, 2) == 32)
             lg__hex(sqlite3_column_blob(s, 2), 32, hex);
-        json_array_append_new(list, json_pack("{s:I, s:s, s:o}", "seq",
-                                              (json_int_t)sqlite3_column_int64(s, 0), "hash", hex,
-                                              "entry", e));
+        if (json_array_append_new(list, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq,
+                                                  "hash", hex, "entry", e))) {
+            rc = zp__nomem(lg->ctx);
+            break;
+        }
+        last = seq;
     }
+    if (!list)
+        rc = zp__nomem(lg->ctx);
+    else if (!rc && r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = lg__sqlerr(lg, "reading the journal");
+    if (rc)
+        goto out;
+    *res = json_pack("{s:O, s:o}", "entries", list, "next",
+                     next ? json_integer(next) : json_null());
+    if (!*res)
+        rc = zp__nomem(lg->ctx);
+out:
     sqlite3_finalize(s);
+    json_decref(list);
     zp__free(lg->ctx, quoted);
-    if (rc || !list) {
-        json_decref(list);
-        return rc ? rc : zp__nomem(lg->ctx);
-    }
-    *res = json_pack("{s:o}", "entries", list);
-    return *res ? ZP_OK : zp__nomem(lg->ctx);
+    zp__free(lg->ctx, orders);
+    return rc;
 }
 
 static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
@@ -1799,6 +1860,10 @@ static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
     zp_status rc;
     if ((rc = lg__arg_str(lg, args, "park", 1, &park)) ||
         (rc = lg__arg_int(lg, args, "year", 1, 1900, 2200, &year)))
+        return rc;
+    /* The figures an offset claim rests on are given only from a ledger
+     * whose tables agree with its journal (same read transaction). */
+    if ((rc = lg__verified(lg)))
         return rc;
     sqlite3_stmt *s = query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
                                 " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
@@ -1843,16 +1908,72 @@ static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
 
 typedef zp_status (*lg_op_fn)(zp_ledger *lg, json_t *args, json_t **res);
 
+/* Each operation with the arguments it takes (docs/credits.md). */
 static const struct {
     const char *name;
     lg_op_fn fn;
     int writes;
+    const char *keys[10];
 } ops[] = {
-    {"account", op_account, 1},  {"project", op_project, 1},   {"issue", op_issue, 1},
-    {"transfer", op_transfer, 1}, {"retire", op_retire, 1},    {"cancel", op_cancel, 1},
-    {"order", lg__op_order, 1},  {"balance", op_balance, 0},  {"book", lg__op_book, 0},
-    {"history", op_history, 0},  {"verify", lg__op_verify, 0}, {"offsets", op_offsets, 0},
+    {"account", op_account, 1, {"id", "name", "kind"}},
+    {"project", op_project, 1,
+     {"id", "name", "standard", "location", "area_ha", "methodology", "owner"}},
+    {"issue", op_issue, 1, {"project", "vintage", "qty", "to", "verification"}},
+    {"transfer", op_transfer, 1, {"from", "to", "serial", "project", "vintage", "qty"}},
+    {"retire", op_retire, 1,
+     {"account", "serial", "project", "vintage", "qty", "beneficiary", "purpose", "park",
+      "year"}},
+    {"cancel", op_cancel, 1, {"account", "serial", "project", "vintage", "qty", "reason"}},
+    {"order", lg__op_order, 1, {"account", "side", "type", "product", "qty", "price"}},
+    {"balance", op_balance, 0, {"account"}},
+    {"book", lg__op_book, 0, {"product"}},
+    {"history", op_history, 0, {"account", "after", "limit"}},
+    {"verify", lg__op_verify, 0, {NULL}},
+    {"offsets", op_offsets, 0, {"park", "year"}},
 };
+
+/* Cancelling an open order takes these instead of cancel's own. */
+static const char *const cancel_order_keys[10] = {"order", "account"};
+
+/* Every key of args must be an argument of op k: an unknown one (a typo
+ * such as "too" for "to") is refused, naming the nearest argument, rather
+ * than ignored. */
+static zp_status check_keys(zp_ledger *lg, size_t k, json_t *args)
+{
+    const char *const *keys = ops[k].keys;
+    const char *what = ops[k].name;
+    if (strcmp(what, "cancel") == 0 && json_object_get(args, "order")) {
+        keys = cancel_order_keys;
+        what = "cancel of an order";
+    }
+    size_t n = 0;
+    while (n < 10 && keys[n])
+        n++;
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v)
+    {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (strcmp(key, keys[i]) == 0)
+                break;
+        if (i < n)
+            continue;
+        if (n == 0)
+            return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no arguments", key, what);
+        const char *near = zp__nearest(key, keys, n);
+        char list[200] = "";
+        for (i = 0; i < n; i++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", keys[i]);
+        }
+        return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no argument '%.64s'%s%s%s; "
+                                             "its arguments are %s",
+                         key, what, key, near ? " (did you mean '" : "", near ? near : "",
+                         near ? "'?)" : "", list);
+    }
+    return ZP_OK;
+}
 
 /* Run transaction statement k (0 SAVEPOINT, 1 RELEASE, 2 ROLLBACK TO,
  * 3 BEGIN IMMEDIATE, 4 BEGIN, 5 COMMIT, 6 ROLLBACK), prepared once: one
@@ -1943,6 +2064,11 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         json_decref(empty);
         return zp__error(lg->ctx, ZP_EINVAL, "args: must be a JSON object");
     }
+    zp_status rc = check_keys(lg, k, args);
+    if (rc) {
+        json_decref(empty);
+        return rc;
+    }
     int writes = ops[k].writes;
     if (writes && lg->readonly) {
         json_decref(empty);
@@ -1954,7 +2080,7 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         json_decref(empty);
         return zp__error(lg->ctx, ZP_EINVAL, "idempotency key: must be 1-200 bytes");
     }
-    zp_status rc = tx_begin(lg, writes);
+    rc = tx_begin(lg, writes);
     if (rc) {
         json_decref(empty);
         return rc;

@@ -122,6 +122,9 @@ zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_book(zp_ledger *lg, json_t *args, json_t **res);
 /* Verify (ledger_verify.c). */
 zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res);
+/* ZP_OK when the ledger verifies; ZP_ECORRUPT naming the first problem
+ * otherwise. For readers whose figures must agree with the journal. */
+zp_status lg__verified(zp_ledger *lg);
 
 #define LG_MAX_QTY ((int64_t)1000000000000) /* 1e12 t: more than the world emits in 20 years */
 #define LG_MAX_PRICE ((int64_t)1000000000000)

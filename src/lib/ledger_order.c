@@ -14,6 +14,8 @@
  * A sell order reserves what it offers: the seller must hold that much of
  * the product beyond what its other open sell orders offer, and registry
  * operations may not take reserved credits away (ledger.c, take_spec).
+ * An order that would trade with an open order of its own account is
+ * refused as a whole (settle), so open orders never cross.
  */
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +97,18 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
                          "ledger: resting order %llu is not open with %lld t left; run "
                          "'zeropark credits verify'",
                          (unsigned long long)f->maker, (long long)f->qty);
+    /* No self-trade: an order that reaches an open order of its own
+     * account is refused as a whole (the transaction rolls back). Resting
+     * side by side, the two would cross, and a trade with oneself moves
+     * nothing but prints a price. */
+    if (strcmp(maker.account, sc->taker_account) == 0)
+        return zp__error(lg->ctx, ZP_ERANGE,
+                         "self-trade: this %s order would trade with account '%s''s own open %s "
+                         "order %llu at %lld fen/t; an account cannot trade with itself, so "
+                         "nothing was done: cancel order %llu first or change the price",
+                         f->taker_side == ZP_BUY ? "buy" : "sell", maker.account,
+                         maker.side == ZP_SELL ? "sell" : "buy", (unsigned long long)f->maker,
+                         (long long)f->price, (unsigned long long)f->maker);
     int taker_buys = f->taker_side == ZP_BUY;
     const char *buyer = taker_buys ? sc->taker_account : maker.account;
     const char *seller = taker_buys ? maker.account : sc->taker_account;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh ZEROPARK SOURCE_DIR - command-line tests of `zeropark credits`:
 # the Ruyuan story end to end, messages and exit codes, idempotency keys,
-# verify after tampering, and the auditor's export checked with the
-# procedures of docs/credits.md. Ends with "N passed, N failed".
+# verify after tampering, the auditor's export checked with the procedures
+# of docs/credits.md, and random operations against an independent model
+# (model.py). Ends with "N passed, N failed".
 set -u
 zp=$1
 src=$2
@@ -141,6 +142,33 @@ assert tot == {"broker": 10, "ruyuan-v1": 15900, "ruyuan-v2": 7000, "sg-campus":
 PY
 expect 0 c history --account broker
 contains "$tmp/out" '"op":"account"'
+# An unknown argument is refused, naming the nearest one (it used to be
+# ignored: the issuance went to the owner).
+expect 2 c issue --args '{"project": "RY-SINK-1", "vintage": 2023, "qty": 5, "too": "broker"}'
+contains "$tmp/err" "args.too: issue takes no argument 'too' (did you mean 'to'?); its arguments are project, vintage, qty, to, verification"
+expect 2 c balance --args '{"acount": "broker"}'
+contains "$tmp/err" "args.acount: balance takes no argument 'acount' (did you mean 'account'?)"
+# History comes in pages: 18 entries so far, 5 to a page.
+expect 0 c history --limit 5 --after 10
+contains "$tmp/out" "more entries: --after 15"
+expect 0 c history --limit 5 --after 15 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "history last page"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [e["seq"] for e in d["entries"]] == [16, 17, 18] and d["next"] is None, d
+PY
+grep -q "more entries" "$tmp/out" && bad "last page says there are more" || ok
+# Village 1's history: its cancelled order (entry 17 names only order 1).
+expect 0 c history --account ruyuan-v1 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "history of ruyuan-v1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+seqs = [e["seq"] for e in d["entries"]]
+# account (1), project (5), issue (7), its offer (9), the fill that sold 4000 t
+# of it (13), the cancellation of that offer (17) and its cancelled credits (18)
+assert seqs == [1, 5, 7, 9, 13, 17, 18], seqs
+assert d["entries"][5]["entry"]["op"] == "order_cancel", d["entries"][5]
+PY
 expect 0 c verify
 contains "$tmp/out" "ok: "
 contains "$tmp/out" "chain and invariants hold"
@@ -199,7 +227,51 @@ con.commit()
 PY
 expect 1 "$zp" credits verify --db "$tmp/t.db" --json
 contains "$tmp/out" '"ok": false'
-contains "$tmp/out" "balance of account 'broker' in project 'RY-SINK-1' vintage 2023 is 510 t in the balance table but 10 t by the journal"
+contains "$tmp/out" "lg_balance: account 'broker' project 'RY-SINK-1' vintage 2023: qty is 510 in the table but 10 by the journal"
+# Un-retire serials by editing lg_block, then retire them again through the
+# ledger: the tables allow it, the journal (entries 1-18 so far) now retires
+# sg-campus's serials 1-1000 twice (retirement 2, entry 15, and entry 19).
+cp "$db" "$tmp/t.db"
+"$PY" - "$tmp/t.db" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+n = con.execute("UPDATE lg_block SET state = 0, retirement = NULL WHERE project = 'RY-SINK-1'"
+                " AND first = 1 AND last = 1000 AND state = 1").rowcount
+assert n == 1, n
+con.commit()
+PY
+expect 0 "$zp" credits retire --db "$tmp/t.db" --account sg-campus --serial GDPHCER-RY-SINK-1-2023-1-1000 \
+    --beneficiary "Shaoguan campus" --purpose again --park "Shaoguan green data-center campus" --year 2024
+expect 1 "$zp" credits verify --db "$tmp/t.db"
+contains "$tmp/out" "FAILED: first bad entry is 19"
+contains "$tmp/out" "entry 19 retires serials 1-1000 of project 'RY-SINK-1' vintage 2023 from 'sg-campus', but by the journal serial 1 is retired (retirement 2)"
+expect 2 "$zp" credits offsets --db "$tmp/t.db" --park "Shaoguan green data-center campus" --year 2024
+contains "$tmp/err" "the ledger does not verify"
+# Every table, edits that keep every total: each named by table, key and column.
+tamper() { # SQL, then the text verify must print
+    cp "$db" "$tmp/t.db"
+    "$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()' "$tmp/t.db" "$1"
+    expect 1 "$zp" credits verify --db "$tmp/t.db"
+    contains "$tmp/out" "$2"
+}
+# sg-campus bought 5000 t of RY-SINK-2 (1-5000) and retired them all (entry 14).
+tamper "UPDATE lg_retirement SET qty = 4000 WHERE id = 1" \
+    "lg_retirement: retirement 1: qty is 4000 in the table but 5000 by the journal (entry 14)"
+tamper "UPDATE lg_block SET account = CASE account WHEN 'ruyuan-v2' THEN 'broker' ELSE 'ruyuan-v2' END WHERE state = 0 AND account IN ('ruyuan-v2', 'broker')" \
+    "lg_block: project 'RY-SINK-1' vintage 2023 serials 1001-1010: account is 'ruyuan-v2' in the table but 'broker' by the journal"
+tamper "UPDATE lg_block SET last = 9000 WHERE project = 'RY-SINK-2' AND first = 5001; INSERT INTO lg_block(project, vintage, first, last, account, state) VALUES('RY-SINK-2', 2023, 9001, 12000, 'ruyuan-v2', 0)" \
+    "lg_block: project 'RY-SINK-2' vintage 2023 serials 5001-12000: last is 9000 in the table but 12000 by the journal"
+# Order 1 (8000 t) sold 4000 t in entry 13, then was cancelled (entry 17) with 4000 t left.
+tamper "UPDATE lg_order SET remaining = 8000 WHERE id = 1" \
+    "lg_order: order 1: remaining is 8000 in the table but 4000 by the journal (entry 17)"
+tamper "UPDATE lg_fill SET price = 4100 WHERE id = 2" \
+    "lg_fill: fill 2: price is 4100 in the table but 4500 by the journal (entry 13)"
+tamper "UPDATE lg_project SET area_cha = 152041 WHERE id = 'RY-SINK-1'" \
+    "lg_project: project 'RY-SINK-1': area_cha is 152041 in the table but 152040 by the journal (entry 5)"
+tamper "UPDATE lg_pv SET vintage = 2022 WHERE project = 'RY-SINK-2'" \
+    "lg_pv: project 'RY-SINK-2' vintage 2022: is in the table but not in the journal"
+tamper "UPDATE lg_account SET kind = 'government' WHERE id = 'broker'" \
+    "lg_account: account 'broker': kind is 'government' in the table but 'company' by the journal (entry 4)"
 
 # --- offsets in the park's report ---------------------------------------------------------
 expect 0 c retire --account sg-campus --project RY-SINK-1 --vintage 2023 --qty 500 \
@@ -222,6 +294,31 @@ expect 0 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r.
 contains "$tmp/out" "credits retired 0 t"
 expect 2 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r.html" --credits-year 2024
 contains "$tmp/err" "need --credits-db FILE"
+# A retirement's quantity and park edited in the table (retirement 2 retired
+# serials 1-1000: 1000 t, for the data-center campus): the report would net
+# 5000 + 500 t off the computing campus. It refuses the ledger instead and
+# writes nothing.
+cp "$db" "$tmp/t.db"
+"$PY" - "$tmp/t.db" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("UPDATE lg_retirement SET qty = 5000, park = 'Shaoguan green computing campus' WHERE id = 2")
+con.commit()
+PY
+rm -f "$tmp/r2.html"
+expect 2 "$zp" report "$src/examples/shaoguan-campus/model.json" --html "$tmp/r2.html" --credits-db "$tmp/t.db" --json
+contains "$tmp/err" "the ledger does not verify: lg_retirement: retirement 2: qty is 5000 in the table but 1000 by the journal (entry 15); park is 'Shaoguan green computing campus' in the table but 'Shaoguan green data-center campus' by the journal (entry 15)"
+[ ! -e "$tmp/r2.html" ] && ok || bad "report wrote $tmp/r2.html from a ledger that does not verify"
+expect 1 "$zp" credits verify --db "$tmp/t.db"
+contains "$tmp/out" "FAILED: the stored state disagrees with the journal"
+
+# --- an independent model against random operations -----------------------------------
+# tests/ledger/model.py, written from docs/credits.md alone: random valid and
+# refused operations through this command line, compared after every step
+# (refusals, fills with their blocks, lg_block row by row in canonical form
+# for every sender/receiver pair, self-trades refused).
+"$PY" "$src/tests/ledger/model.py" "$zp" "$tmp" >"$tmp/model" 2>&1 && ok || { bad "model property test"; tail -5 "$tmp/model" | sed 's/^/  /' >&2; }
+cat "$tmp/model"
 
 echo "credits_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

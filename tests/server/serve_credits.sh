@@ -90,6 +90,16 @@ st, _, b = http(port, "GET", "/api/v1/credits/mint")
 check(st == 404 and b"no credits operation" in b, f"unknown op -> 404 ({st})")
 st, b = post("transfer", b"{not json")
 check(st == 400 and b["error"]["code"] == "bad_request", f"malformed body -> 400 ({st})")
+# unknown arguments are refused by the same library check, naming the nearest
+st, b = post("issue", {"project": "RY-SINK-1", "vintage": 2023, "qty": 5, "too": "sg-campus"})
+check(st == 400 and "args.too" in b["error"]["message"] and "did you mean 'to'" in b["error"]["message"],
+      f"unknown argument 'too' -> 400 naming 'to' ({st} {b})")
+st, _, b = http(port, "GET", "/api/v1/credits/balance?acount=sg-campus")
+check(st == 400 and b"did you mean 'account'" in b, f"GET with an unknown argument -> 400 ({st})")
+# history in pages: the first two entries, and where to go on
+h2 = get_json(port, "/api/v1/credits/history?limit=2")
+check([e["seq"] for e in h2["entries"]] == [1, 2] and h2["next"] == 2,
+      f"history?limit=2: entries 1-2, next 2 ({h2.get('next')})")
 v = get_json(port, "/api/v1/credits/verify")
 check(v["ok"] is True and v["problems"] == [], "verify through the API: the chain and invariants hold")
 check(d.p.poll() is None, "the daemon keeps serving")

@@ -516,6 +516,187 @@ static void test_orders_durable(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- self-trades ---------------------------------------------------------------- */
+
+static void test_self_trade(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = mem_ledger(ctx);
+    char s[256];
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "A"));
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "B"));
+    Xd(ctx, lg, "project", project_args("P", "CCER", "A"));
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i}", "project", "P", "vintage", 2023, "qty", 100));
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023, "qty",
+                                   50, "to", "B"));
+    /* A offers 40 t at 50.00 CNY (order 1) and then bids for 40 at 50.00:
+     * the bid would buy A's own offer. Refused; nothing changes. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "sell",
+                                   "product", "CCER-2023", "qty", 40, "price", 5000));
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                  "product", "CCER-2023", "qty", 40, "price", 5000),
+      ZP_ERANGE);
+    contains(zp_ctx_errmsg(ctx), "self-trade");
+    contains(zp_ctx_errmsg(ctx), "account 'A''s own open sell order 1 at 5000 fen/t");
+    /* Also when the own order is reached only after another account's: B
+     * offers 10 at 49.00 (order 2); A bids 20 at 50.00 would take B's 10
+     * and then 10 of its own. Refused as a whole: B's 10 t stay on offer. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 10, "price", 4900));
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                  "product", "CCER-2023", "qty", 20, "price", 5000),
+      ZP_ERANGE);
+    F(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:s, s:i}", "account", "A", "side", "buy",
+                                  "type", "market", "product", "CCER-2023", "qty", 11),
+      ZP_ERANGE);
+    json_t *r = X(ctx, lg, "book", json_pack("{s:s}", "product", "CCER-2023"));
+    json_t *asks = json_object_get(r, "asks");
+    assert_int_equal(json_array_size(asks), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(asks, 0), "qty")), 10);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(asks, 1), "qty")), 40);
+    assert_int_equal(json_array_size(json_object_get(r, "bids")), 0);
+    json_decref(r);
+    assert_int_equal(holding(ctx, lg, "B", "P", 2023, s, sizeof s), 50);
+    assert_string_equal(s, "CCER-P-2023-101-150");
+    /* A bid that stops before A's own offer trades: 10 t of B's. */
+    r = X(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                      "product", "CCER-2023", "qty", 10, "price", 5000));
+    assert_string_equal(json_string_value(json_object_get(r, "state")), "filled");
+    json_decref(r);
+    /* A's serials 1-100 are still one block: with its offer cancelled it
+     * retires them in one range (a self-trade used to split the block, and
+     * this retirement was refused as "not all held"). */
+    assert_int_equal(holding(ctx, lg, "A", "P", 2023, s, sizeof s), 110);
+    assert_string_equal(s, "CCER-P-2023-1-110");
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 1));
+    Xd(ctx, lg, "retire",
+       json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "account", "A", "serial", "CCER-P-2023-1-100",
+                 "beneficiary", "b", "purpose", "p", "park", "k", "year", 2024));
+    /* And a transfer to oneself is refused. */
+    F(ctx, lg, "transfer", json_pack("{s:s, s:s, s:s, s:i, s:i}", "from", "A", "to", "A",
+                                     "project", "P", "vintage", 2023, "qty", 5),
+      ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "also the sender");
+    verify_ok(ctx, lg);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+}
+
+/* ---- arguments and history ------------------------------------------------------- */
+
+/* The seqs of a history page, as "1 2 3", and its next (0 when null). */
+static int64_t page(zp_ctx *ctx, zp_ledger *lg, json_t *args, char *buf, size_t n)
+{
+    json_t *r = X(ctx, lg, "history", args);
+    size_t i;
+    json_t *e;
+    buf[0] = 0;
+    json_array_foreach(json_object_get(r, "entries"), i, e)
+    {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%lld", i ? " " : "",
+                 (long long)json_integer_value(json_object_get(e, "seq")));
+    }
+    json_t *next = json_object_get(r, "next");
+    assert_true(json_is_integer(next) || json_is_null(next));
+    int64_t nx = json_integer_value(next);
+    json_decref(r);
+    return nx;
+}
+
+static void test_args_history(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = mem_ledger(ctx);
+    char s[1024];
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "A"));                       /* 1 */
+    Xd(ctx, lg, "account", json_pack("{s:s}", "id", "B"));                       /* 2 */
+    Xd(ctx, lg, "project", project_args("P", "CCER", "A"));                      /* 3 */
+    /* An unknown argument is refused, naming the nearest one; nothing is
+     * issued (it used to go to the owner, A). */
+    F(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023, "qty",
+                                  100, "too", "B"),
+      ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx),
+                        "args.too: issue takes no argument 'too' (did you mean 'to'?); its "
+                        "arguments are project, vintage, qty, to, verification");
+    assert_int_equal(holding(ctx, lg, "A", "P", 2023, NULL, 0), 0);
+    Xd(ctx, lg, "issue", json_pack("{s:s, s:i, s:i, s:s}", "project", "P", "vintage", 2023,
+                                   "qty", 100, "to", "B"));                    /* 4 */
+    F(ctx, lg, "transfer", json_pack("{s:s, s:s, s:s, s:i, s:i}", "form", "B", "to", "A",
+                                     "project", "P", "vintage", 2023, "qty", 1),
+      ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "args.form: transfer takes no argument 'form' (did you mean "
+                                 "'from'?)");
+    F(ctx, lg, "retire", json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s}", "account",
+                                   "B", "project", "P", "vintage", 2023, "qty", 1, "beneficiary",
+                                   "b", "purpose", "p", "park", "k", "year", 2024, "xyzzy", "1"),
+      ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx),
+                        "args.xyzzy: retire takes no argument 'xyzzy'; its arguments are "
+                        "account, serial, project, vintage, qty, beneficiary, purpose, park, "
+                        "year");
+    F(ctx, lg, "verify", json_pack("{s:b}", "full", 1), ZP_EINVAL);
+    assert_string_equal(zp_ctx_errmsg(ctx), "args.full: verify takes no arguments");
+    F(ctx, lg, "history", json_pack("{s:i}", "limt", 5), ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "(did you mean 'limit'?)");
+
+    /* B offers 30 t (order 1, entry 5) and cancels it (6): the
+     * cancellation names only the order. B's market sell of 10 t finds no
+     * bid (order 2: entries 7 and 8, its rest dropped). A bids (order 3,
+     * entry 9) and B sells into it (order 4: entries 10 and the fill 11).
+     * A cancels its rest (12), and B's order 1 cannot be cancelled twice. */
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 30, "price", 5000));
+    F(ctx, lg, "cancel", json_pack("{s:i, s:s}", "order", 1, "reason", "x"), ZP_EINVAL);
+    contains(zp_ctx_errmsg(ctx), "args.reason: cancel of an order takes no argument 'reason'; "
+                                 "its arguments are order, account");
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 1));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:s, s:i}", "account", "B", "side", "sell",
+                                   "type", "market", "product", "CCER-2023", "qty", 10));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                   "product", "CCER-2023", "qty", 20, "price", 5000));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 5, "price", 5000));
+    Xd(ctx, lg, "cancel", json_pack("{s:i}", "order", 3));
+    /* Every entry concerning B: its account (2), the issuance to it (4),
+     * its orders and their cancellations (5, 6, 7, 8, 10) and the fill (11). */
+    assert_int_equal(page(ctx, lg, json_pack("{s:s}", "account", "B"), s, sizeof s), 0);
+    assert_string_equal(s, "2 4 5 6 7 8 10 11");
+    /* A: 1, the project it owns (3), its bid (9), the fill (11), its cancel (12). */
+    assert_int_equal(page(ctx, lg, json_pack("{s:s}", "account", "A"), s, sizeof s), 0);
+    assert_string_equal(s, "1 3 9 11 12");
+    /* Pages of 5 of the 12 entries: next says where the page ended. */
+    assert_int_equal(page(ctx, lg, json_pack("{s:i}", "limit", 5), s, sizeof s), 5);
+    assert_string_equal(s, "1 2 3 4 5");
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 5, "after", 5), s, sizeof s),
+                     10);
+    assert_string_equal(s, "6 7 8 9 10");
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 5, "after", 10), s, sizeof s),
+                     0);
+    assert_string_equal(s, "11 12");
+    /* An exact last page says there is no more. */
+    assert_int_equal(page(ctx, lg, json_pack("{s:i, s:i}", "limit", 2, "after", 10), s, sizeof s),
+                     0);
+    assert_int_equal(page(ctx, lg, json_pack("{s:s, s:i, s:i}", "account", "B", "limit", 3,
+                                             "after", 4),
+                          s, sizeof s),
+                     7);
+    assert_string_equal(s, "5 6 7");
+    /* The default page is 100 entries: 100 more accounts make 112. */
+    for (int i = 0; i < 100; i++)
+        Xd(ctx, lg, "account", json_pack("{s:s}", "id", (char[8]){'x', (char)('0' + i / 10),
+                                                                  (char)('0' + i % 10), 0}));
+    assert_int_equal(page(ctx, lg, json_object(), s, sizeof s), 100);
+    assert_int_equal(page(ctx, lg, json_pack("{s:i}", "after", 100), s, sizeof s), 0);
+    assert_string_equal(s, "101 102 103 104 105 106 107 108 109 110 111 112");
+    verify_ok(ctx, lg);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+}
+
 /* ---- idempotency ------------------------------------------------------------ */
 
 static void test_idempotency(void **state)
@@ -869,6 +1050,8 @@ static void flip_hash_bit(const char *path, int64_t seq)
     sqlite3_close(db);
 }
 
+static int64_t verify_all(const char *path, char *buf, size_t n);
+
 static void test_tamper(void **state)
 {
     (void)state;
@@ -891,8 +1074,9 @@ static void test_tamper(void **state)
     build_file(path);
     sql(path, "UPDATE lg_balance SET qty = qty + 10 WHERE account = 'B'");
     assert_int_equal(verify_bad(path, msg, sizeof msg), 0);
-    contains(msg, "account 'B' in project 'P' vintage 2023 is 187 t");
-    contains(msg, "177 t by the journal");
+    /* B got 300 (entry 6) and gave 123 (entry 7): 177 t. */
+    contains(msg, "lg_balance: account 'B' project 'P' vintage 2023: qty is 187 in the table but "
+                  "177 by the journal");
 
     /* Credits moved between accounts in both tables (balances and blocks
      * agree with each other): only the journal replay shows it. */
@@ -918,8 +1102,12 @@ static void test_tamper(void **state)
     sql(path, "UPDATE lg_journal SET entry = replace(entry, '\"to\":\"C\"', '\"to\":\"B\"')"
               " WHERE seq = 7");
     rehash_from(path, 7);
-    assert_int_equal(verify_bad(path, msg, sizeof msg), 8);
-    contains(msg, "entry 8 moves 23 t of project 'P' vintage 2023 from 'C', which holds 0 t");
+    assert_int_equal(verify_bad(path, msg, sizeof msg), 7);
+    contains(msg, "entry 7 transfers from account 'B' to itself");
+    char all[8192];
+    verify_all(path, all, sizeof all);
+    contains(all, "entry 8 retires serials 1-23 of project 'P' vintage 2023 from 'C', but by the "
+                  "journal serial 1 is held by 'B'");
 
     /* An entry removed from the middle and the chain recomputed. */
     build_file(path);
@@ -950,6 +1138,285 @@ static void test_tamper(void **state)
     fclose(f);
     free(buf);
     assert_int_equal(verify_bad(path, msg, sizeof msg), 7);
+}
+
+/* ---- verify replays the whole state: every table, every column --------------- */
+
+/* build_file's ledger (entries 1-9), then:
+ *   10 C retires serials 24-30 (retirement 2, park k2, 2025)
+ *   11 B offers 100 t of CCER-2023 at 50.00 CNY (order 1)
+ *   12 C bids 60 t at 52.00 (order 2), 13 fill: 60 t of B's 124-183 at 50.00
+ *   14 C cancels 10 t: its lowest active serials, 31-40
+ *   15 project Q (GDPHCER, owner B)
+ *   16 A bids 5 t at 40.00 (order 3), resting
+ * By hand: A holds 351-1000 (650 t), B 184-300 (117 t, 40 t of it offered),
+ * C 41-183 and 301-350 (193 t); retired 1-23 (retirement 1) and 24-30
+ * (retirement 2), cancelled 31-40: 650 + 117 + 193 + 30 + 10 = 1000. */
+static void build_market(const char *path)
+{
+    build_file(path);
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = NULL;
+    assert_int_equal(zp_ledger_open(ctx, path, 0, &lg), ZP_OK);
+    zp_ledger_set_sync(lg, ZP_LEDGER_SYNC_OFF);
+    zp_ledger_set_time(lg, 1735660900);
+    Xd(ctx, lg, "retire",
+       json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "account", "C", "serial", "CCER-P-2023-24-30",
+                 "beneficiary", "b2", "purpose", "p2", "park", "k2", "year", 2025));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "B", "side", "sell",
+                                   "product", "CCER-2023", "qty", 100, "price", 5000));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "C", "side", "buy",
+                                   "product", "CCER-2023", "qty", 60, "price", 5200));
+    Xd(ctx, lg, "cancel", json_pack("{s:s, s:s, s:i, s:i, s:s}", "account", "C", "project", "P",
+                                    "vintage", 2023, "qty", 10, "reason", "reversal"));
+    Xd(ctx, lg, "project", project_args("Q", "GDPHCER", "B"));
+    Xd(ctx, lg, "order", json_pack("{s:s, s:s, s:s, s:i, s:i}", "account", "A", "side", "buy",
+                                   "product", "CCER-2023", "qty", 5, "price", 4000));
+    char s[256];
+    assert_int_equal(holding(ctx, lg, "C", "P", 2023, s, sizeof s), 193);
+    assert_string_equal(s, "CCER-P-2023-41-183 CCER-P-2023-301-350");
+    assert_int_equal(holding(ctx, lg, "B", "P", 2023, s, sizeof s), 117);
+    assert_string_equal(s, "CCER-P-2023-184-300");
+    verify_ok(ctx, lg);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+}
+
+/* verify must fail: all its problems, one a line, into buf; returns
+ * first_bad_seq (0 when null). */
+static int64_t verify_all(const char *path, char *buf, size_t n)
+{
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = NULL;
+    json_t *rep = NULL;
+    assert_int_equal(zp_ledger_open(ctx, path, ZP_LEDGER_READONLY, &lg), ZP_OK);
+    zp_status rc = zp_ledger_verify(lg, &rep);
+    if (rc != ZP_ECORRUPT)
+        fail_msg("verify passed a tampered ledger (%s)", zp_status_name(rc));
+    assert_false(json_is_true(json_object_get(rep, "ok")));
+    buf[0] = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(rep, "problems"), i, p)
+    {
+        strncat(buf, json_string_value(json_object_get(p, "message")), n - strlen(buf) - 1);
+        strncat(buf, "\n", n - strlen(buf) - 1);
+    }
+    int64_t fb = json_integer_value(json_object_get(rep, "first_bad_seq"));
+    json_decref(rep);
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+    return fb;
+}
+
+/* A fresh build_market ledger, edited by q: verify names want (and want2),
+ * with first_bad_seq fb (-1: any). */
+static void tampered(const char *path, const char *q, int64_t fb, const char *want,
+                     const char *want2)
+{
+    char buf[16384];
+    build_market(path);
+    sql(path, q);
+    int64_t got = verify_all(path, buf, sizeof buf);
+    if (fb >= 0 && got != fb)
+        fail_msg("%s: first bad entry %lld, want %lld\n%s", q, (long long)got, (long long)fb,
+                 buf);
+    contains(buf, want);
+    if (want2)
+        contains(buf, want2);
+}
+
+static void test_verify_state(void **state)
+{
+    (void)state;
+    char path[512], buf[16384];
+    path_in_tmp(path, sizeof path, "state.db");
+
+    /* The attack of issue 13: un-retire serials by editing lg_block, then
+     * retire them again through the ledger. The tables allowed it; the
+     * journal now retires serials 1-23 twice. */
+    build_market(path);
+    sql(path, "UPDATE lg_block SET state = 0, retirement = NULL WHERE first = 1");
+    zp_ctx *ctx = zp_ctx_new();
+    zp_ledger *lg = NULL;
+    assert_int_equal(zp_ledger_open(ctx, path, 0, &lg), ZP_OK);
+    Xd(ctx, lg, "retire",
+       json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "account", "C", "serial", "CCER-P-2023-1-23",
+                 "beneficiary", "b", "purpose", "p", "park", "k", "year", 2024));
+    /* The park-year's offsets are not given from it (23 t would count twice). */
+    F(ctx, lg, "offsets", json_pack("{s:s, s:i}", "park", "k", "year", 2024), ZP_ECORRUPT);
+    contains(zp_ctx_errmsg(ctx), "the ledger does not verify");
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 17);
+    contains(buf, "entry 17 retires serials 1-23 of project 'P' vintage 2023 from 'C', but by the "
+                  "journal serial 1 is retired (retirement 1)");
+
+    /* A retirement's quantity and park edited: the figures a report nets. */
+    build_market(path);
+    sql(path, "UPDATE lg_retirement SET qty = 5000, park = 'SG2' WHERE id = 1");
+    ctx = zp_ctx_new();
+    assert_int_equal(zp_ledger_open(ctx, path, ZP_LEDGER_READONLY, &lg), ZP_OK);
+    F(ctx, lg, "offsets", json_pack("{s:s, s:i}", "park", "SG2", "year", 2024), ZP_ECORRUPT);
+    contains(zp_ctx_errmsg(ctx), "lg_retirement: retirement 1: qty is 5000");
+    zp_ledger_close(lg);
+    zp_ctx_free(ctx);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 0);
+    contains(buf, "lg_retirement: retirement 1: qty is 5000 in the table but 23 by the journal "
+                  "(entry 8); park is 'SG2' in the table but 'k' by the journal (entry 8)");
+
+    /* lg_retirement: the other columns, a missing and an invented row. */
+    tampered(path, "UPDATE lg_retirement SET serials = '[\"CCER-P-2023-24-29\"]' WHERE id = 2", 0,
+             "lg_retirement: retirement 2: serials is '[\"CCER-P-2023-24-29\"]' in the table but "
+             "'[\"CCER-P-2023-24-30\"]' by the journal (entry 10)",
+             NULL);
+    tampered(path, "UPDATE lg_retirement SET beneficiary = 'x', year = 2023 WHERE id = 2", 0,
+             "retirement 2: beneficiary is 'x' in the table but 'b2' by the journal (entry 10); "
+             "year is 2023 in the table but 2025",
+             NULL);
+    tampered(path, "UPDATE lg_retirement SET account = 'B', at = 1 WHERE id = 1", 0,
+             "retirement 1: account is 'B' in the table but 'C'",
+             "at is 1 in the table but 1735660800 by the journal");
+    tampered(path, "DELETE FROM lg_retirement WHERE id = 2", 0,
+             "lg_retirement: retirement 2: is missing from the table (journal entry 10)", NULL);
+    tampered(path,
+             "INSERT INTO lg_retirement(account, project, vintage, qty, beneficiary, purpose,"
+             " park, year, serials, seq, at) SELECT account, project, vintage, qty, beneficiary,"
+             " purpose, park, year, serials, seq, at FROM lg_retirement WHERE id = 1",
+             0, "lg_retirement: retirement 3: is in the table but not in the journal", NULL);
+
+    /* lg_block: holders of two blocks swapped (balances too, so that the
+     * tables agree with each other). */
+    tampered(path,
+             "UPDATE lg_block SET account = CASE account WHEN 'A' THEN 'B' ELSE 'A' END"
+             " WHERE state = 0 AND account IN ('A', 'B');"
+             " UPDATE lg_balance SET account = 'tmp' WHERE account = 'A';"
+             " UPDATE lg_balance SET account = 'A' WHERE account = 'B';"
+             " UPDATE lg_balance SET account = 'B' WHERE account = 'tmp'",
+             0,
+             "lg_block: project 'P' vintage 2023 serials 184-300: account is 'A' in the table but "
+             "'B' by the journal",
+             "lg_balance: account 'A' project 'P' vintage 2023: qty is 117 in the table but 650");
+    /* A block split in two, totals kept. */
+    tampered(path,
+             "UPDATE lg_block SET last = 600 WHERE first = 351;"
+             " INSERT INTO lg_block(project, vintage, first, last, account, state)"
+             "  VALUES('P', 2023, 601, 1000, 'A', 0)",
+             0,
+             "lg_block: project 'P' vintage 2023 serials 351-1000: last is 600 in the table but "
+             "1000 by the journal (2 rows differ from the journal)",
+             NULL);
+    /* Two retirements' blocks merged into one, totals kept. */
+    tampered(path, "DELETE FROM lg_block WHERE first = 24; UPDATE lg_block SET last = 30 WHERE"
+                   " first = 1",
+             0,
+             "lg_block: project 'P' vintage 2023 serials 1-23: last is 30 in the table but 23 by "
+             "the journal",
+             NULL);
+    /* A retired block's retirement number, a cancelled block made active. */
+    tampered(path, "UPDATE lg_block SET retirement = 2 WHERE first = 1", 0,
+             "serials 1-23: retirement is 2 in the table but 1 by the journal", NULL);
+    tampered(path, "UPDATE lg_block SET state = 0 WHERE first = 31", 0,
+             "lg_block: project 'P' vintage 2023 serials 31-40: state is 0 in the table but 2 by "
+             "the journal",
+             NULL);
+    /* A block moved to another vintage and another project. */
+    tampered(path, "UPDATE lg_block SET vintage = 2022 WHERE first = 351", 0,
+             "lg_block: project 'P' vintage 2022 serials 351-1000: is in the table but not in "
+             "the journal",
+             NULL);
+    tampered(path, "UPDATE lg_block SET project = 'Q' WHERE first = 184", 0,
+             "project 'P' vintage 2023 serials 184-300: is missing from the table (held by 'B', "
+             "active)",
+             NULL);
+
+    /* lg_pv and lg_balance. */
+    tampered(path,
+             "UPDATE lg_pv SET vintage = 2022; UPDATE lg_block SET vintage = 2022;"
+             " UPDATE lg_balance SET vintage = 2022",
+             0, "lg_pv: project 'P' vintage 2022: is in the table but not in the journal", NULL);
+    tampered(path, "UPDATE lg_pv SET retired = 20, cancelled = 13", 0,
+             "lg_pv: project 'P' vintage 2023: retired is 20 in the table but 30 by the journal",
+             "cancelled is 13 in the table but 10 by the journal");
+    tampered(path, "DELETE FROM lg_balance WHERE account = 'A'", 0,
+             "lg_balance: account 'A' project 'P' vintage 2023: is missing from the table", NULL);
+
+    /* lg_project and lg_account. */
+    tampered(path, "UPDATE lg_project SET standard = 'GDPHCER', area_cha = 1 WHERE id = 'P'", 0,
+             "lg_project: project 'P': standard is 'GDPHCER' in the table but 'CCER' by the "
+             "journal (entry 4); area_cha is 1 in the table but 12050 by the journal (entry 4)",
+             NULL);
+    tampered(path, "UPDATE lg_project SET owner = 'C', name = 'x' WHERE id = 'Q'", 0,
+             "project 'Q': name is 'x' in the table but 'Q' by the journal (entry 15); owner is "
+             "'C' in the table but 'B'",
+             NULL);
+    tampered(path, "UPDATE lg_account SET kind = 'government' WHERE id = 'C'", 0,
+             "lg_account: account 'C': kind is 'government' in the table but 'other' by the "
+             "journal (entry 3)",
+             NULL);
+    tampered(path, "INSERT INTO lg_account VALUES('M', 'Mallory', 'company', 3)", 0,
+             "lg_account: account 'M': is in the table but not in the journal", NULL);
+
+    /* lg_order: 100 t offered, 60 filled (entry 13): 40 t left. */
+    tampered(path, "UPDATE lg_order SET remaining = 100 WHERE id = 1", 0,
+             "lg_order: order 1: remaining is 100 in the table but 40 by the journal (entry 13)",
+             NULL);
+    tampered(path, "UPDATE lg_order SET price = 3000, account = 'A' WHERE id = 1", 0,
+             "order 1: account is 'A' in the table but 'B' by the journal (entry 13); price is "
+             "3000 in the table but 5000",
+             NULL);
+    tampered(path, "UPDATE lg_order SET state = 'cancelled' WHERE id = 3", 0,
+             "lg_order: order 3: state is 'cancelled' in the table but 'open' by the journal "
+             "(entry 16)",
+             NULL);
+    tampered(path, "UPDATE lg_order SET side = 0, qty = 6 WHERE id = 1", 0,
+             "order 1: side is 0 in the table but 1", "qty is 6 in the table but 100");
+
+    /* lg_fill: the price a buyer pays, the parties, a deleted fill. */
+    tampered(path, "UPDATE lg_fill SET price = 1", 0,
+             "lg_fill: fill 1: price is 1 in the table but 5000 by the journal (entry 13)", NULL);
+    tampered(path, "UPDATE lg_fill SET buyer = 'A', qty = 61", 0,
+             "fill 1: buyer is 'A' in the table but 'C' by the journal (entry 13)",
+             "qty is 61 in the table but 60");
+    tampered(path, "DELETE FROM lg_fill", 0,
+             "lg_fill: fill 1: is missing from the table (journal entry 13)", NULL);
+
+    /* The journal itself, rewritten and re-hashed by someone who can hash:
+     * its own story must hold. Retiring serials retired before: */
+    build_market(path);
+    sql(path, "UPDATE lg_journal SET entry = replace(entry, '[\"P\",2023,24,30]',"
+              " '[\"P\",2023,1,7]') WHERE seq = 10");
+    rehash_from(path, 10);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 10);
+    contains(buf, "entry 10 retires serials 1-7 of project 'P' vintage 2023 from 'C', but by the "
+                  "journal serial 1 is retired (retirement 1)");
+    /* offering more than held (B holds 177 t at entry 11): */
+    build_market(path);
+    sql(path, "UPDATE lg_journal SET entry = replace(entry, '\"qty\":100', '\"qty\":200')"
+              " WHERE seq = 11");
+    rehash_from(path, 11);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 11);
+    contains(buf, "entry 11: account 'B' offers 200 t of CCER-2023, but by the journal it holds "
+                  "177 t of which 0 t are already offered");
+    /* a fill of C's buy order against C itself: */
+    build_market(path);
+    sql(path, "UPDATE lg_journal SET entry = replace(entry, '\"seller\":\"B\"', '\"seller\":\"C\"')"
+              " WHERE seq = 13");
+    rehash_from(path, 13);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 13);
+    contains(buf, "entry 13: account 'C' trades with itself");
+    contains(buf, "sell order 1 of 'C' in CCER-2023, but by the journal that order belongs to "
+                  "another account");
+    /* taking credits that an open sell order reserves (B offers 40 of its
+     * 117 t; the rewritten entry 14 cancels 100 t of B's): */
+    build_market(path);
+    sql(path, "UPDATE lg_journal SET entry = '{\"account\":\"B\",\"at\":1735660900,\"blocks\":"
+              "[[\"P\",2023,184,283]],\"op\":\"cancel\",\"qty\":100,\"reason\":\"r\",\"seq\":14}'"
+              " WHERE seq = 14");
+    rehash_from(path, 14);
+    assert_int_equal(verify_all(path, buf, sizeof buf), 14);
+    contains(buf, "entry 14 leaves account 'B' 17 t of CCER-2023, but its open sell orders offer "
+                  "40 t by the journal");
 }
 
 /* ---- kill -9 during group commits -------------------------------------------- */
@@ -1203,6 +1670,8 @@ int main(void)
         cmocka_unit_test(test_registry_split), cmocka_unit_test(test_orders_durable),
         cmocka_unit_test(test_idempotency),   cmocka_unit_test(test_property),
         cmocka_unit_test(test_double_spend),  cmocka_unit_test(test_tamper),
+        cmocka_unit_test(test_verify_state),  cmocka_unit_test(test_self_trade),
+        cmocka_unit_test(test_args_history),
         cmocka_unit_test(test_crash_kill9),   cmocka_unit_test(test_export),
         cmocka_unit_test(test_canon),
     };

@@ -205,6 +205,20 @@ static int run(int argc, char **argv)
             goto out;
         }
         if (kind == ZP_SERIES_COUNTER) {
+            /* a cumulative register reads 0 or more: a negative reading is
+             * refused here, as account refuses it, before anything is
+             * written (data row k is on line k + 2) */
+            size_t nneg = 0;
+            for (size_t k = 0; k < series[i]->len; k++)
+                if (series[i]->v[k] < 0 && nneg++ < 10)
+                    fprintf(stderr, "%s:%zu: counter '%s': negative reading %.10g; a cumulative register reads 0 or more\n",
+                            fname, k + 2, name, series[i]->v[k]);
+            if (nneg) {
+                fprintf(stderr, "zeropark import: %s: %zu negative reading%s of counter '%s'; nothing imported\n",
+                        fname, nneg, nneg == 1 ? "" : "s", name);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
             zp_counter_drops *d = &drops[i];
             zp_counter_scan(series[i], d);
             /* data row k is on line k + 2 (line 1 is the header; blank

@@ -474,7 +474,16 @@ static zp_status read_header(reader *r, const char *p, const char *e, bool *uncl
         if (bad < n) {
             char sh[64];
             unsigned byte = (unsigned char)f.b[bad];
-            if (byte >= 0x80)
+            if (byte == 0xC2 && strcmp(what, "a control character") == 0) /* C1: the file is UTF-8 */
+                problem(r, f.b + bad, "column %zu's name '%s' has a control character "
+                        "(U+%04X); remove it from the header", r->ncols + 1,
+                        show(sh, sizeof sh, f.b, n), (unsigned char)f.b[bad + 1]);
+            else if (byte == '\r' && bad + 1 < n && f.b[bad + 1] >= '0' && f.b[bad + 1] <= '9')
+                /* a CR followed by a row's time stamp: the lines end in CR */
+                problem(r, f.b + bad, "column %zu's name '%s' runs into the next row at a CR "
+                        "(0x0D): the file seems to end its lines with CR alone; use LF or CRLF",
+                        r->ncols + 1, show(sh, sizeof sh, f.b, n));
+            else if (byte >= 0x80)
                 problem(r, f.b + bad, "column %zu's name '%s' has %s (0x%02X, at byte %lld of "
                         "the line); save the file as UTF-8 (Excel: \"CSV UTF-8\"): names in "
                         "GBK, Latin-1 or another encoding are not read",

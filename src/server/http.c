@@ -389,18 +389,29 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
                           "%lld values asked, at most %d: use a coarser step or a shorter window",
                           (long long)nout, MAX_VALUES);
     }
+    /* A counter (the readings of a cumulative register, docs/formats.md
+     * "Counters") asked for at a step gives the energy of each interval:
+     * the reading at its end minus the one at its start, roll-overs and
+     * resets counted by zp_counter_increment, as `zeropark export
+     * --step-min`. Without a step it gives its readings. */
+    const bool diff = kind == ZP_SERIES_COUNTER && sp;
     double *sum = calloc((size_t)nout, sizeof *sum);
-    uint32_t *cnt = calloc((size_t)nout, sizeof *cnt);
+    uint32_t *cnt = calloc((size_t)nout + 1, sizeof *cnt);
     if (!sum || !cnt) {
         free(sum);
         free(cnt);
         json_decref(unit);
         return send_error(h, c, 500, "internal", "out of memory");
     }
+    /* a counter's differences need the reading at `to` too */
+    const int64_t rto = diff ? to + sstep : to;
+    int64_t prev_t = 0;
+    double prev_v = NAN;
+    size_t drops = 0;
     /* read in pieces of at most a day of stored values */
     int64_t piece = sstep * 86400;
-    for (int64_t a = from; a < to; a += piece) {
-        int64_t b = a + piece < to ? a + piece : to;
+    for (int64_t a = from; a < rto; a += piece) {
+        int64_t b = a + piece < rto ? a + piece : rto;
         zp_series *s = NULL;
         if (zp_store_read(st, name, a, b, &s) != ZP_OK) {
             char q[600];
@@ -414,8 +425,26 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
         }
         for (size_t i = 0; i < s->len; i++) {
             int64_t ts = s->start + (int64_t)i * s->step_s;
-            if (isnan(s->v[i]) || ts < from || ts >= to)
+            if (isnan(s->v[i]) || ts < from || ts >= rto)
                 continue;
+            if (diff) {
+                /* cnt[k]: a reading at the boundary from + k*step; an
+                 * increment counts in the interval that holds both of
+                 * its readings (one that spans a boundary has no
+                 * reading there, so both intervals stay empty) */
+                if ((ts - from) % step == 0)
+                    cnt[(ts - from) / step] = 1;
+                if (!isnan(prev_v)) {
+                    int64_t k = (prev_t - from) / step;
+                    if (ts <= from + (k + 1) * step && k < nout) {
+                        sum[k] += zp_counter_increment(prev_v, s->v[i], NULL);
+                        drops += s->v[i] < prev_v;
+                    }
+                }
+                prev_t = ts;
+                prev_v = s->v[i];
+                continue;
+            }
             int64_t k = (ts - from) / step;
             sum[k] += s->v[i];
             cnt[k]++;
@@ -424,15 +453,18 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     }
     json_t *vals = json_array();
     for (int64_t k = 0; k < nout; k++)
-        json_array_append_new(vals, cnt[k] ? json_real(kind == ZP_SERIES_ENERGY ? sum[k] : sum[k] / cnt[k])
-                                           : json_null());
+        json_array_append_new(vals, diff ? (cnt[k] && cnt[k + 1] ? json_real(sum[k]) : json_null())
+                                    : cnt[k] ? json_real(kind == ZP_SERIES_ENERGY ? sum[k] : sum[k] / cnt[k])
+                                             : json_null());
     free(sum);
     free(cnt);
     char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
-    return send_json(h, c, 200,
-                     json_pack("{ss so ss ss sI so}", "name", name, "unit", unit, "from",
-                               zp_time_format(from, off, fa), "to", zp_time_format(to, off, fb),
-                               "step_s", (json_int_t)step, "values", vals));
+    json_t *doc = json_pack("{ss so ss ss sI so}", "name", name, "unit", unit, "from",
+                            zp_time_format(from, off, fa), "to", zp_time_format(to, off, fb),
+                            "step_s", (json_int_t)step, "values", vals);
+    if (doc && diff)
+        json_object_set_new(doc, "drops", json_integer((json_int_t)drops));
+    return send_json(h, c, 200, doc);
 }
 
 static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state *t)

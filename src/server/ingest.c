@@ -446,6 +446,13 @@ static long intern(zs_ingest *in, const char *name)
             snprintf(e->unit, sizeof e->unit, "kW");
         else if (ends_with(name, "_kwh"))
             snprintf(e->unit, sizeof e->unit, "kWh");
+        else if (zp_series_name_is_counter(name)) {
+            /* a register's unit from its name (_kwh_total kWh, ...) */
+            const char *u = NULL;
+            zp_series_kind_from_name(name, &u);
+            if (u)
+                snprintf(e->unit, sizeof e->unit, "%s", u);
+        }
     }
     if (e->feed == ZS_FEED_DC_FACILITY)
         in->has_dc_facility_feed = true;

@@ -20,9 +20,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const need = require('./need.js');
+const { chromium } = need.playwright(require, 'scripts/web.sh (web/package-lock.json)');
 
-const CHROMIUM = process.env.ZP_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = need.chromium();
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORTS = [

@@ -44,9 +44,10 @@ web=$build/web/dist
 
 # playwright-core is a devDependency of web/ (locked there, installed by
 # scripts/web.sh under its lock), so this test never runs an npm install of
-# its own beside the report test's.
-export NODE_PATH=$src/web/node_modules
-[ -f "$NODE_PATH/playwright-core/package.json" ] || fail "playwright-core missing from $NODE_PATH (scripts/web.sh installs it)"
+# its own beside the report test's; dashboard_test.js loads it from there.
+export ZP_WEB_NODE_MODULES=$src/web/node_modules
+[ -f "$ZP_WEB_NODE_MODULES/playwright-core/package.json" ] \
+    || fail "playwright-core missing from $ZP_WEB_NODE_MODULES (scripts/web.sh installs it)"
 
 mkdir -p "$out"
 tmp=$(mktemp -d)

@@ -21,7 +21,11 @@
 const fs = require('fs');
 const path = require('path');
 const need = require('./need.js');
-const { chromium } = need.playwright(require, 'scripts/web.sh (web/package-lock.json)');
+// web/'s playwright-core (ZP_WEB_NODE_MODULES, set by dashboard.sh), not
+// tests/browser's, which the report test may be reinstalling meanwhile.
+const webModules = process.env.ZP_WEB_NODE_MODULES;
+const { chromium } = need.playwright((m) => require(webModules ? path.join(webModules, m) : m),
+    'scripts/web.sh (web/package-lock.json)');
 
 const CHROMIUM = need.chromium();
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -23,13 +23,22 @@ if [ ! -x "$CHROMIUM" ]; then
     exit 1
 fi
 
-# playwright-core, pinned by the lock file; installed once into tests/browser.
-if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
+# playwright-core, pinned by the lock file; installed into tests/browser
+# once, and again when the lock file changes.
+if ! msg=$(node "$src/scripts/node-engines.js" "$here/package-lock.json"); then
+    printf 'FAIL: %s\n' "$msg" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+lock_hash=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
+stamp=$here/node_modules/.zp-lock-sha256
+if [ ! -f "$here/node_modules/playwright-core/package.json" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
     if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error); then
         echo "FAIL: npm ci in $here failed" >&2
         echo "0 passed, 1 failed"
         exit 1
     fi
+    echo "$lock_hash" >"$stamp"
 fi
 
 mkdir -p "$out"

@@ -14,11 +14,13 @@
 # tests run; the `prereqs` test checks that all of them are in the test group.
 set -euo pipefail
 
-# libc6-dev: recommended by gcc, needed to compile anything. ca-certificates:
-# recommended by Debian's nodejs, needed by npm to fetch the dashboard's
-# packages over HTTPS. npm: Debian ships it apart from nodejs.
+# libc6-dev: recommended by gcc, needed to compile anything. zlib1g-dev:
+# CoinUtils' pkg-config file links -lz, but coinor-libcoinutils-dev does not
+# depend on it. ca-certificates: recommended by Debian's nodejs, needed by
+# npm to fetch the dashboard's packages over HTTPS. npm: Debian ships it
+# apart from nodejs.
 build=(gcc libc6-dev make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev coinor-libcbc-dev
-       libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs npm ca-certificates)
+       zlib1g-dev libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs npm ca-certificates)
 # python3-serial, python3-serial-asyncio: recommended by python3-pymodbus,
 # whose server (tests/server/mb_server.py) imports both. fontconfig:
 # recommended by fonts-wqy-microhei, the Chinese font Chromium draws with.

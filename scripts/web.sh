@@ -60,8 +60,13 @@ if [ ! -f "$installed" ] || [ "$(cat "$installed")" != "$lock_hash" ]; then
     # Not `npm ci`: it rejects a lock file that lists only the platforms
     # whose optional native packages (rollup's) the registry served, while
     # `npm install --no-save` installs exactly the locked versions.
-    (cd "$web" && npm install --no-save --no-audit --no-fund --loglevel=error --prefer-offline \
-        --cache "$web/.npm-cache") >&2
+    if ! (cd "$web" && npm install --no-save --no-audit --no-fund --loglevel=error --prefer-offline \
+        --cache "$web/.npm-cache") >&2; then
+        echo "web.sh: npm install failed: it fetches the locked packages from $(npm config get registry)" \
+             "(behind a proxy that re-signs HTTPS, add the proxy's CA to /usr/local/share/ca-certificates" \
+             "and run update-ca-certificates)" >&2
+        exit 1
+    fi
     echo "$lock_hash" >"$installed"
 fi
 

@@ -2,19 +2,37 @@
 # deps.sh - install the Debian packages zeropark needs, only those missing.
 #
 # Usage: scripts/deps.sh [build|test|fuzz|bench|all]...
+#        scripts/deps.sh --list GROUP...   print the groups' packages, one a line
 # Checks each package with dpkg -s and runs apt-get install -y only for the
 # missing ones (as root, or through sudo when available). Idempotent and
 # quiet when everything is present.
+#
+# Packages are installed with --no-install-recommends, so every package that
+# a Recommends would have pulled in and that the build or a test needs is
+# listed here itself (libc6-dev for gcc, python3-serial for pymodbus, ...).
+# tests/need.sh names the package of each command and Python module that the
+# tests run; the `prereqs` test checks that all of them are in the test group.
 set -euo pipefail
 
-build=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev coinor-libcbc-dev
-       libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs)
-test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils chromium nodejs fonts-wqy-microhei
-      mosquitto mosquitto-clients mbpoll python3-pymodbus wrk xxd)
+# libc6-dev: recommended by gcc, needed to compile anything. zlib1g-dev:
+# CoinUtils' pkg-config file links -lz, but coinor-libcoinutils-dev does not
+# depend on it. ca-certificates: recommended by Debian's nodejs, needed by
+# npm to fetch the dashboard's packages over HTTPS. npm: Debian ships it
+# apart from nodejs.
+build=(gcc libc6-dev make cmake pkg-config libjansson-dev libsqlite3-dev libssl-dev coinor-libclp-dev coinor-libcbc-dev
+       zlib1g-dev libmodbus-dev libmosquitto-dev libmicrohttpd-dev nodejs npm ca-certificates)
+# python3-serial, python3-serial-asyncio: recommended by python3-pymodbus,
+# whose server (tests/server/mb_server.py) imports both. fontconfig:
+# recommended by fonts-wqy-microhei, the Chinese font Chromium draws with.
+test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils
+      chromium fonts-wqy-microhei fontconfig
+      mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd)
 fuzz=(clang libclang-rt-14-dev)
-bench=(python3-scipy python3-pandas wrk mosquitto chromium)
+bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium)
 
 want=()
+list=0
+[ "${1-}" = --list ] && { list=1; shift; }
 [ $# -eq 0 ] && set -- build
 for group in "$@"; do
     case "$group" in
@@ -24,21 +42,24 @@ for group in "$@"; do
         bench) want+=("${build[@]}" "${bench[@]}") ;;
         all) want+=("${build[@]}" "${test[@]}" "${fuzz[@]}" "${bench[@]}") ;;
         -h|--help)
-            sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
         *) echo "deps.sh: unknown group '$group' (use build, test, fuzz, bench or all)" >&2; exit 2 ;;
     esac
 done
 
+if [ $list = 1 ]; then
+    printf '%s\n' "${want[@]}" | awk '!seen[$0]++'
+    exit 0
+fi
+
 missing=()
-# npm (the web dashboard's build, scripts/web.sh) ships inside some nodejs
-# builds (NodeSource); Debian packages it apart.
 for p in "${want[@]}"; do
-    if [ "$p" = nodejs ] && ! command -v npm >/dev/null 2>&1; then
-        want+=(npm)
+    # Some nodejs builds (NodeSource) ship npm inside; Debian's npm would
+    # not install beside them.
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+        continue
     fi
-done
-for p in "${want[@]}"; do
     if ! dpkg -s "$p" >/dev/null 2>&1; then
         case " ${missing[*]-} " in *" $p "*) ;; *) missing+=("$p") ;; esac
     fi

@@ -34,10 +34,12 @@ for tool in node npm; do
     fi
 done
 
-# Vite 7 needs Node.js 20.19 or later (22.12 on the 22 line).
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-              process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)'; then
-    echo "web.sh: node $(node --version) is too old for Vite 7 (need 20.19+ or 22.12+)" >&2
+# The Node.js versions that the locked toolchain accepts, from the packages'
+# own engines ranges (Vite 6: ^18.0.0 || ^20.0.0 || >=22.0.0, so Debian 12's
+# nodejs 18 as well as 20, 22 and later).
+if ! msg=$(node "$here/scripts/node-engines.js" "$web/package-lock.json"); then
+    printf 'web.sh: %s\n' "$msg" >&2
+    echo "web.sh: use a Node.js that these accept (Debian 12's nodejs 18 is one: scripts/deps.sh build)" >&2
     exit 1
 fi
 
@@ -58,8 +60,13 @@ if [ ! -f "$installed" ] || [ "$(cat "$installed")" != "$lock_hash" ]; then
     # Not `npm ci`: it rejects a lock file that lists only the platforms
     # whose optional native packages (rollup's) the registry served, while
     # `npm install --no-save` installs exactly the locked versions.
-    (cd "$web" && npm install --no-save --no-audit --no-fund --loglevel=error --prefer-offline \
-        --cache "$web/.npm-cache") >&2
+    if ! (cd "$web" && npm install --no-save --no-audit --no-fund --loglevel=error --prefer-offline \
+        --cache "$web/.npm-cache") >&2; then
+        echo "web.sh: npm install failed: it fetches the locked packages from $(npm config get registry)" \
+             "(behind a proxy that re-signs HTTPS, add the proxy's CA to /usr/local/share/ca-certificates" \
+             "and run update-ca-certificates)" >&2
+        exit 1
+    fi
     echo "$lock_hash" >"$installed"
 fi
 

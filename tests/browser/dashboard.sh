@@ -11,7 +11,8 @@
 # spare meter on a port where nothing listens is a device that is down.
 # Screenshots, the downloaded CSV and the daemon's log stay in OUT_DIR
 # (default BUILD_DIR/dashboard).
-# Skips (exit 0, "SKIP: ...") only when chromium or node is missing.
+# Fails naming the Debian package when chromium, node, npm or python3 is
+# missing (tests/need.sh).
 # With --bench after the arguments: prints the measurements as JSON lines.
 set -u
 zp=$1
@@ -22,14 +23,14 @@ mode=${5:-test}
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 
+# ZP_CHROMIUM: another Chromium build to drive instead of Debian's.
 CHROMIUM=${ZP_CHROMIUM:-/usr/bin/chromium}
+. "$src/tests/need.sh"
+need node npm python3 $([ -n "${ZP_CHROMIUM-}" ] || echo chromium)
 if [ ! -x "$CHROMIUM" ]; then
-    echo "SKIP: $CHROMIUM not found (apt-get install chromium)"
-    exit 0
-fi
-if ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: node not found (apt-get install nodejs npm)"
-    exit 0
+    echo "FAIL: ZP_CHROMIUM=$CHROMIUM is not an executable" >&2
+    echo "0 passed, 1 failed"
+    exit 1
 fi
 
 fail() {
@@ -43,9 +44,10 @@ web=$build/web/dist
 
 # playwright-core is a devDependency of web/ (locked there, installed by
 # scripts/web.sh under its lock), so this test never runs an npm install of
-# its own beside the report test's.
-export NODE_PATH=$src/web/node_modules
-[ -f "$NODE_PATH/playwright-core/package.json" ] || fail "playwright-core missing from $NODE_PATH (scripts/web.sh installs it)"
+# its own beside the report test's; dashboard_test.js loads it from there.
+export ZP_WEB_NODE_MODULES=$src/web/node_modules
+[ -f "$ZP_WEB_NODE_MODULES/playwright-core/package.json" ] \
+    || fail "playwright-core missing from $ZP_WEB_NODE_MODULES (scripts/web.sh installs it)"
 
 mkdir -p "$out"
 tmp=$(mktemp -d)

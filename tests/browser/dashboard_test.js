@@ -22,9 +22,14 @@
 
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const need = require('./need.js');
+// web/'s playwright-core (ZP_WEB_NODE_MODULES, set by dashboard.sh), not
+// tests/browser's, which the report test may be reinstalling meanwhile.
+const webModules = process.env.ZP_WEB_NODE_MODULES;
+const { chromium } = need.playwright((m) => require(webModules ? path.join(webModules, m) : m),
+    'scripts/web.sh (web/package-lock.json)');
 
-const CHROMIUM = process.env.ZP_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = need.chromium();
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORTS = [

@@ -10,9 +10,10 @@
 
 const path = require('path');
 const fs = require('fs');
-const { chromium } = require('playwright-core');
+const need = require('./need.js');
+const { chromium } = need.playwright(require, 'cd tests/browser && npm ci');
 
-const CHROMIUM = process.env.ZP_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = need.chromium();
 // Flags this machine needs (no sandbox for root, no GPU, nothing phoned home).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -6,6 +6,8 @@ zp=$1
 src=$2
 # The system interpreter (Debian packages), not another one on PATH.
 PY=${ZP_PYTHON:-/usr/bin/python3}
+. "$src/tests/need.sh"
+need python3 glpsol
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

@@ -8,6 +8,8 @@ set -u
 zp=$1
 src=$2
 PY=${ZP_PYTHON:-/usr/bin/python3}
+. "$src/tests/need.sh"
+need python3 xxd
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

@@ -24,8 +24,14 @@ import struct
 import sys
 import time
 
-from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
-from pymodbus.server import StartAsyncTcpServer
+try:
+    from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
+    from pymodbus.server import StartAsyncTcpServer
+except ImportError as e:
+    # pymodbus.server imports serial and serial_asyncio, which Debian's
+    # python3-pymodbus only recommends.
+    sys.exit(f"mb_server.py: {e}; install it with: apt-get install python3-pymodbus "
+             "python3-serial python3-serial-asyncio (or scripts/deps.sh test)")
 
 DELAY = [0.0]
 

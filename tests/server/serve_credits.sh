@@ -8,6 +8,8 @@
 set -euo pipefail
 zp=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
+. "$src/tests/need.sh"
+need python3
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import json, os, subprocess, sys, threading
 zp, src, work = sys.argv[1:4]

@@ -11,10 +11,8 @@
 set -euo pipefail
 zp=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-if ! command -v mbpoll >/dev/null; then
-    echo "serve_e2e: mbpoll is needed (scripts/deps.sh test installs it)" >&2
-    exit 1
-fi
+. "$src/tests/need.sh"
+need python3 mbpoll
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import atexit, datetime as dt, json, os, re, signal, subprocess, sys, time
 zp, src, work = sys.argv[1:4]

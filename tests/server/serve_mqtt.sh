@@ -6,10 +6,8 @@
 set -euo pipefail
 zp=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
-if ! command -v mosquitto >/dev/null || ! command -v mosquitto_pub >/dev/null; then
-    echo "serve_mqtt: mosquitto and mosquitto_pub are needed (scripts/deps.sh test installs them)" >&2
-    exit 1
-fi
+. "$src/tests/need.sh"
+need python3 mosquitto mosquitto_pub
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import json, os, signal, sys, time
 zp, src, work = sys.argv[1:4]

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "need.h"
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -116,10 +117,18 @@ static pid_t spawn(char *const argv[], int port, double timeout_s, const char *l
 
 static pid_t start_pymodbus(int port, const char *delay)
 {
+    /* mb_server.py imports pymodbus.server, which imports serial and
+     * serial_asyncio (packages that python3-pymodbus only recommends) */
+    static int checked;
+    if (!checked)
+        zp_need("py:serial py:serial_asyncio py:pymodbus.server");
+    checked = 1;
     char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
     char *argv[] = {PY, MB_SERVER, ps, delay ? "--delay" : NULL, (char *)delay, NULL};
-    return spawn(argv, port, 20, NULL);
+    char log[600];
+    snprintf(log, sizeof log, "%s/test_devices_pymodbus_%d.log", ZP_BINARY_DIR, port);
+    return spawn(argv, port, 20, log);
 }
 
 /* Stop with sig; returns the exit status (or 128+signal). */
@@ -651,6 +660,10 @@ static void test_faults(void **state)
 static int mbpoll(char *out, size_t outsz, const char *fmt, ...) ZP_PRINTF(3, 4);
 static int mbpoll(char *out, size_t outsz, const char *fmt, ...)
 {
+    static int checked;
+    if (!checked)
+        zp_need("mbpoll");
+    checked = 1;
     char args[512], cmd[700];
     va_list ap;
     va_start(ap, fmt);

@@ -16,7 +16,7 @@ independent of zeropark's queue form, so equal optima check the
 formulation, not just the solver.
 
 Exit status 0 on an optimal solve, 1 otherwise, 2 when SciPy is missing
-(the C test then skips with that message). Used by tests/unit/test_lp.c.
+(the C test checks for it first, through tests/need.sh). Used by tests/unit/test_lp.c.
 """
 import sys
 

@@ -13,7 +13,7 @@ line:
 Usage: sched_reference.py FILE.mps [--time-limit S]
 
 Exit status 0 on an optimal solve, 1 otherwise, 2 when SciPy is missing
-(the C test then skips with that message). Used by
+(the C test checks for it first, through tests/need.sh). Used by
 tests/unit/test_sched_exact.c.
 """
 import sys

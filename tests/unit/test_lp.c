@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "need.h"
 #include "testutil.h"
 
 #include "zeropark/dispatch.h"
@@ -467,11 +468,6 @@ static void test_random(void **state)
 
 /* ---- independent solvers on the MPS export ---------------------------------- */
 
-static int have_tool(const char *cmd)
-{
-    return system(cmd) == 0;
-}
-
 /* Objective from `lp_reference.py FILE` (SciPy HiGHS), NAN on failure. */
 static double scipy_objective(const char *mps)
 {
@@ -553,17 +549,8 @@ static void check_mps(zp_ctx *ctx, const zp_dispatch_input *in, const zp_lp_opts
 static void test_mps_independent(void **state)
 {
     zp_ctx *ctx = *state;
-    int scipy = have_tool(PYTHON " -c 'import scipy.optimize' >/dev/null 2>&1");
-    int glpk = have_tool("glpsol --version >/dev/null 2>&1");
-    if (!scipy)
-        print_message("SKIP scipy part: " PYTHON " cannot import scipy.optimize "
-                      "(apt-get install python3-scipy)\n");
-    if (!glpk)
-        print_message("SKIP glpk part: glpsol not found (apt-get install glpk-utils)\n");
-    if (!scipy && !glpk) {
-        skip();
-        return;
-    }
+    zp_need("glpsol py:numpy py:scipy.optimize"); /* glpsol and lp_reference.py */
+    int scipy = 1, glpk = 1;
     /* Arbitrage (as test_arbitrage). */
     double firm[4] = {100, 100, 100, 100}, price[4] = {0.2, 0.9, 0.3, 0.8};
     zp_storage s = bess(100, 50, 0.9, 0.9, 0.0, 1.0, 0.5);
@@ -733,12 +720,7 @@ static void check_xform(zp_ctx *ctx, const zp_dispatch_input *in, const zp_lp_op
 static void test_formulation_independent(void **state)
 {
     zp_ctx *ctx = *state;
-    if (!have_tool(PYTHON " -c 'import scipy.optimize' >/dev/null 2>&1")) {
-        print_message("SKIP: " PYTHON " cannot import scipy.optimize (apt-get install "
-                      "python3-scipy)\n");
-        skip();
-        return;
-    }
+    zp_need("py:numpy py:scipy.optimize"); /* lp_reference.py */
     rnd_case c;
     for (uint64_t seed = 41; seed <= 44; seed++) {
         char tag[32];

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "need.h"
 #include "testutil.h"
 
 #include "zeropark/sched.h"
@@ -300,10 +301,8 @@ static double mps_penalty(const char *mps)
 static void test_random(void **state)
 {
     zp_ctx *ctx = *state;
-    int scipy = system(PYTHON " -c 'import scipy.optimize' >/dev/null 2>&1") == 0;
-    if (!scipy)
-        print_message("SKIP the HiGHS comparison: " PYTHON " cannot import scipy.optimize "
-                      "(apt-get install python3-scipy)\n");
+    zp_need("py:numpy py:scipy.optimize"); /* sched_reference.py */
+    int scipy = 1;
     char mps[512];
     snprintf(mps, sizeof mps, "%s/test_sched_exact_%ld.mps", ZP_BINARY_DIR, (long)getpid());
     static const zp_sched_objective objs[3] = {ZP_SCHED_CARBON, ZP_SCHED_COST,

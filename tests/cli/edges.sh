@@ -106,6 +106,17 @@ lacks "$tmp/out" '300000'
 expect 0 "$zp" report "$tmp/budget.json" --html "$tmp/budget-en.html"
 contains "$tmp/budget-en.html" 'carbon budget of 5,000 t exceeded on 2024-03-05: 8,400 t emitted (market-based)'
 
+# A park without PV dispatched by MPC (its PV forecast is 0 kW, not an
+# error): with no storage and no flexible load every method imports the
+# load, 16,800 MWh, 8,400 t, as the rule does; stored and accounted again.
+expect 0 "$zp" simulate "$tmp/budget.json" --dispatch mpc --horizon-h 6 --db "$tmp/runs.db"
+contains "$tmp/out" 'total, market-based                     8,400.0'
+expect 0 "$zp" account "$tmp/budget.json" --run 2 --db "$tmp/runs.db" --json
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert abs(d["emissions_t"]["total_market"] - 8400) < 1e-6, d["emissions_t"]' "$tmp/out" && ok || bad "account --run of an MPC run without PV: 8,400 t"
+expect 0 "$zp" report "$tmp/budget.json" --html "$tmp/mpc.html" --dispatch mpc --json
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["cost"]; assert d["dispatch"] == "mpc" and c["peak_import_kw"] == 100000 and c["import_cost_cny"] == 0, d' "$tmp/out" && ok || bad "report --dispatch mpc without PV: peak 100,000 kW, no cost at price 0"
+expect 0 "$zp" optimize "$tmp/budget.json" --at 2024-03-02T12:00 --horizon-h 2
+
 # ---------------------------------------------------------------------------
 # 3. `account --run` simulates the stored run whole: --from, --to and
 #    --fill-gaps cannot apply to it, and are refused, not ignored.

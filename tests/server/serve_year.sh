@@ -104,6 +104,15 @@ c = carbon(y["from"], y["to"])
 check(close(c["emissions_t"]["total_market"], y["emissions_t"]) and
       close(c["budget"]["projected_year_end_t"], y["projected_t"]),
       "/api/v1/carbon agrees with the year (emissions and projection)")
+# The control loop plans this park without PV on the model's forecast
+# (its first plan 10 s after the start), not a failed plan in safe mode.
+def planned():
+    p = get_json(port, "/api/v1/plan")
+    return p if p["status"] != "none" else None
+p = wait_for("the first plan", planned, timeout=30)
+check(p["status"] == "ok" and p["forecast"] == "model" and p["error"] is None and
+      all(s_["pv_kw"] == 0 for s_ in p["steps"]),
+      f"a park without PV is planned on the model's forecast: {p['status']} {p['forecast']} {p['error']}")
 check(d.stop() == 0, "SIGTERM: exit 0")
 
 # 3. A restart gap, then a local New Year: readings 23:50 to 23:59 count

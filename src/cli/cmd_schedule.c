@@ -410,7 +410,8 @@ static int run(int argc, char **argv)
         }
         case 't':
             if (!cli_parse_double(optarg, 0.001, 1e6, &so.time_limit_s))
-                return cli_usage_error(&cmd_schedule, "--time-limit '%s': seconds > 0", optarg);
+                return cli_usage_error(&cmd_schedule, "--time-limit '%s': use seconds in 0.001..1000000",
+                                       optarg);
             break;
         case 'l':
             if (nsite_load == 16)

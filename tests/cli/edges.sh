@@ -155,6 +155,9 @@ if bad:
     sys.exit(1)
 PY
 contains "$tmp/out" 'the same 1,200 of 1,200 jobs placed'
+# A time limit beyond its range says the range (not "seconds > 0").
+expect 2 "$zp" schedule --sites "$tmp/sites.json" --jobs "$tmp/jobs.csv" --method exact --time-limit 1e308
+contains "$tmp/err" '0.001..1000000'
 
 # ---------------------------------------------------------------------------
 # 5. A park model that is a directory, or that does not load: the message

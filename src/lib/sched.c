@@ -416,6 +416,10 @@ static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
                           &p->start, &off))
             sdiag(&r, "start", "must be an ISO-8601 time with an offset, e.g. "
                                "\"2026-06-01T00:00:00+08:00\"");
+        else if (zp__local_year(p->start + (zp_time_t)slots_d * slot_min * 60 - 1, off) > 9999)
+            sdiag(&r, "start", "the horizon (%.0f slots of %.0f min from %s) ends after the year "
+                               "9999: use an earlier start", slots_d, slot_min,
+                  json_string_value(st));
         else
             p->offset_min = off;
     }

@@ -155,6 +155,13 @@ if bad:
     sys.exit(1)
 PY
 contains "$tmp/out" 'the same 1,200 of 1,200 jobs placed'
+# A horizon that ends after 9999 would write 5-digit years no reader takes
+# (--site-load): 3 one-hour slots from 9999-12-31T23:00 end in 10000.
+printf '{"start": "9999-12-31T23:00:00+08:00", "slots": 3, "sites": [{"name": "A", "capacity_kw": 1000, "intensity_kg_per_kwh": 0.5}]}\n' >"$tmp/y10k.json"
+printf 'id,class,home,duration,power_kw\nj,batch,A,2,10\n' >"$tmp/y10k.csv"
+expect 2 "$zp" schedule --sites "$tmp/y10k.json" --jobs "$tmp/y10k.csv" --site-load "A=$tmp/y10k-load.csv"
+contains "$tmp/err" 'y10k.json:1:11: start: the horizon (3 slots of 60 min from 9999-12-31T23:00:00+08:00) ends after the year 9999'
+[ ! -e "$tmp/y10k-load.csv" ] && ok || bad "schedule: a --site-load file written for a refused sites file"
 # A time limit beyond its range says the range (not "seconds > 0").
 expect 2 "$zp" schedule --sites "$tmp/sites.json" --jobs "$tmp/jobs.csv" --method exact --time-limit 1e308
 contains "$tmp/err" '0.001..1000000'

@@ -72,6 +72,8 @@ typedef struct zp_sched_site {
     double *price_cny_per_kwh;     /* [nslots] grid price */
     double *green_kw;              /* [nslots] on-site zero-carbon supply (facility side) */
     char *park_model;              /* park model path from the sites file, or NULL */
+    int park_model_line;           /* where the sites file gives it (1-based; 0: unknown), */
+    int park_model_col;            /* for messages about the model */
 } zp_sched_site;
 
 typedef struct zp_sched_job {

@@ -349,6 +349,14 @@ static int run(int argc, char **argv)
         ex = cli_usage_error(&cmd_account, "--run needs --db FILE");
         goto out;
     }
+    if (run_id > 0 && (from_s || to_s || fill_gaps)) {
+        ex = cli_usage_error(&cmd_account,
+                             "--run accounts the stored run over its own period: leave out %s (to "
+                             "account part of it, simulate that part with zeropark simulate --from "
+                             "--to --db)",
+                             from_s ? "--from" : to_s ? "--to" : "--fill-gaps (it is for --db series)");
+        goto out;
+    }
     if (!(ctx = zp_ctx_new())) {
         ex = EXIT_INTERNAL;
         goto out;

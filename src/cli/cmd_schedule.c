@@ -270,25 +270,37 @@ static json_t *answer_json(const zp_sched_problem *p, zp_sched_result *const r[3
         campus);
 }
 
-/* "29.1% less per IT kWh (greedy placed 10000 of 10000 jobs, run-now 9648)" */
+/* A count as people write it ("10,000"). */
+#define CNT(n) CLI_NUM((double)(n), 0)
+
+/* "29.1% less per IT kWh (greedy placed 10,000 of 10,000 jobs, run-now 9,648)" */
 static void print_reduction(const char *what, double pctv, const zp_sched_reduction *rd,
                             const char *method, int i)
 {
     printf("  %s vs %s: ", what, base_titles[i]);
     if (rd->basis == ZP_SCHED_CMP_NONE) {
-        printf("not compared: %s placed %zu of %zu jobs (%s %zu)\n", method, rd->placed,
-               rd->njobs, base_titles[i], rd->base_placed);
+        printf("not compared: %s placed %s of %s jobs (%s %s)\n", method, CNT(rd->placed),
+               CNT(rd->njobs), base_titles[i], CNT(rd->base_placed));
         return;
     }
     if (isnan(pctv))
         printf("not compared: the %s figure is not above 0", base_titles[i]);
     else
-        printf("%.1f%% %s", fabs(pctv), pctv >= 0 ? "less" : "more");
+        printf("%s%% %s", CLI_NUM(fabs(pctv), 1), pctv >= 0 ? "less" : "more");
     if (rd->basis == ZP_SCHED_CMP_SAME_JOBS)
-        printf(" (the same %zu of %zu jobs placed)\n", rd->placed, rd->njobs);
+        printf(" (the same %s of %s jobs placed)\n", CNT(rd->placed), CNT(rd->njobs));
     else
-        printf(" per IT kWh (%s placed %zu of %zu jobs, %s %zu)\n", method, rd->placed,
-               rd->njobs, base_titles[i], rd->base_placed);
+        printf(" per IT kWh (%s placed %s of %s jobs, %s %s)\n", method, CNT(rd->placed),
+               CNT(rd->njobs), base_titles[i], CNT(rd->base_placed));
+}
+
+/* One row of the three-column tables: label, then each value with dec
+ * decimals and thousands separators, and unit ("%" or ""). */
+static void row3(const char *label, double a, double b, double c, int dec, const char *unit)
+{
+    int w = 16 - (int)strlen(unit);
+    printf("  %-28s %*s%s %*s%s %*s%s\n", label, w, CLI_NUM(a, dec), unit, w, CLI_NUM(b, dec), unit,
+           w, CLI_NUM(c, dec), unit);
 }
 
 static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
@@ -297,10 +309,10 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
 {
     for (size_t s = 0; s < p->nsites; s++)
         if (p->sites[s].park_model)
-            printf("site %s: green supply from %s: mean surplus %.0f kW, PUE %.3f, park's "
-                   "hourly-matched green share %.1f%%\n",
-                   p->sites[s].name, p->sites[s].park_model, pinfo[s].mean_green_kw, pinfo[s].pue,
-                   pinfo[s].green_share_hourly_pct);
+            printf("site %s: green supply from %s: mean surplus %s kW, PUE %s, park's "
+                   "hourly-matched green share %s%%\n",
+                   p->sites[s].name, p->sites[s].park_model, CLI_NUM(pinfo[s].mean_green_kw, 0),
+                   CLI_NUM(pinfo[s].pue, 3), CLI_NUM(pinfo[s].green_share_hourly_pct, 1));
     for (size_t s = 0; s < p->nsites; s++) {
         if (!p->sites[s].park_model)
             continue;
@@ -308,37 +320,33 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
         printf("campus %s (%s) with the site's load, over the schedule's window:\n",
                p->sites[s].name, p->sites[s].park_model);
         printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly-matched",
-               sh[0].green_share_hourly_pct, sh[1].green_share_hourly_pct,
-               sh[2].green_share_hourly_pct);
-        printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, volumetric",
-               sh[0].green_share_volumetric_pct, sh[1].green_share_volumetric_pct,
-               sh[2].green_share_volumetric_pct);
-        printf("  %-28s %16.0f %16.0f %16.0f\n", "site IT energy (MWh)", sh[0].it_kwh / 1e3,
-               sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3);
-        printf("  %-28s %16.0f %16.0f %16.0f\n", "grid import (MWh)", sh[0].grid_import_kwh / 1e3,
-               sh[1].grid_import_kwh / 1e3, sh[2].grid_import_kwh / 1e3);
-        printf("  %-28s %16.0f %16.0f %16.0f\n\n", "curtailed PV+wind (MWh)",
-               sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3, sh[2].curtailed_kwh / 1e3);
+        row3("green share, hourly-matched", sh[0].green_share_hourly_pct,
+             sh[1].green_share_hourly_pct, sh[2].green_share_hourly_pct, 1, "%");
+        row3("green share, volumetric", sh[0].green_share_volumetric_pct,
+             sh[1].green_share_volumetric_pct, sh[2].green_share_volumetric_pct, 1, "%");
+        row3("site IT energy (MWh)", sh[0].it_kwh / 1e3, sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3, 0,
+             "");
+        row3("grid import (MWh)", sh[0].grid_import_kwh / 1e3, sh[1].grid_import_kwh / 1e3,
+             sh[2].grid_import_kwh / 1e3, 0, "");
+        row3("curtailed PV+wind (MWh)", sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3,
+             sh[2].curtailed_kwh / 1e3, 0, "");
+        printf("\n");
     }
     const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
-    printf("%zu jobs, %zu sites, %zu slots of %g h; objective: %s\n\n", p->njobs, p->nsites,
-           p->nslots, p->slot_h, obj_names[objective]);
+    printf("%s jobs, %s sites, %s slots of %s h; objective: %s\n\n", CNT(p->njobs), CNT(p->nsites),
+           CNT(p->nslots), CLI_NUM(p->slot_h, CLI_NUM_AUTO), obj_names[objective]);
     printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-    printf("  %-28s %16zu %16zu %16zu\n", "placed", g->placed, rn->placed, sdk->placed);
-    printf("  %-28s %16zu %16zu %16zu\n", "unplaced", g->unplaced, rn->unplaced, sdk->unplaced);
-    printf("  %-28s %16.1f %16.1f %16.1f\n", "emissions (t CO2)", g->emissions_kg / 1e3,
-           rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3);
-    printf("  %-28s %16.0f %16.0f %16.0f\n", "grid cost (CNY)", g->cost_cny, rn->cost_cny,
-           sdk->cost_cny);
-    printf("  %-28s %15.1f%% %15.1f%% %15.1f%%\n", "green share, hourly", g->green_share_pct,
-           rn->green_share_pct, sdk->green_share_pct);
-    printf("  %-28s %16.0f %16.0f %16.0f\n", "IT energy (MWh)", g->it_kwh / 1e3, rn->it_kwh / 1e3,
-           sdk->it_kwh / 1e3);
-    printf("  %-28s %16.0f %16.0f %16.0f\n", "over capacity (MWh)", g->overload_kwh / 1e3,
-           rn->overload_kwh / 1e3, sdk->overload_kwh / 1e3);
-    printf("  %-28s %16.3f %16.3f %16.3f\n", "run time (s)", r[0]->seconds, r[1]->seconds,
-           r[2]->seconds);
+    row3("placed", (double)g->placed, (double)rn->placed, (double)sdk->placed, 0, "");
+    row3("unplaced", (double)g->unplaced, (double)rn->unplaced, (double)sdk->unplaced, 0, "");
+    row3("emissions (t CO2)", g->emissions_kg / 1e3, rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3,
+         1, "");
+    row3("grid cost (CNY)", g->cost_cny, rn->cost_cny, sdk->cost_cny, 0, "");
+    row3("green share, hourly", g->green_share_pct, rn->green_share_pct, sdk->green_share_pct, 1,
+         "%");
+    row3("IT energy (MWh)", g->it_kwh / 1e3, rn->it_kwh / 1e3, sdk->it_kwh / 1e3, 0, "");
+    row3("over capacity (MWh)", g->overload_kwh / 1e3, rn->overload_kwh / 1e3,
+         sdk->overload_kwh / 1e3, 0, "");
+    row3("run time (s)", r[0]->seconds, r[1]->seconds, r[2]->seconds, 3, "");
     printf("\n");
     for (int i = 1; i < 3; i++)
         print_reduction("emissions", red[i].emissions_pct, &red[i], r[0]->method, i);
@@ -347,10 +355,11 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
             print_reduction(objective == ZP_SCHED_COST ? "cost" : "cost with carbon price",
                             red[i].objective_pct, &red[i], r[0]->method, i);
     if (g->unplaced)
-        printf("  %zu jobs not placed (latency %zu, window %zu, capacity %zu): see --json or "
+        printf("  %s jobs not placed (latency %s, window %s, capacity %s): see --json or "
                "--csv\n",
-               g->unplaced, g->unplaced_by_reason[ZP_SCHED_LATENCY],
-               g->unplaced_by_reason[ZP_SCHED_WINDOW], g->unplaced_by_reason[ZP_SCHED_CAPACITY]);
+               CNT(g->unplaced), CNT(g->unplaced_by_reason[ZP_SCHED_LATENCY]),
+               CNT(g->unplaced_by_reason[ZP_SCHED_WINDOW]),
+               CNT(g->unplaced_by_reason[ZP_SCHED_CAPACITY]));
 }
 
 static int run(int argc, char **argv)
@@ -401,7 +410,8 @@ static int run(int argc, char **argv)
         }
         case 't':
             if (!cli_parse_double(optarg, 0.001, 1e6, &so.time_limit_s))
-                return cli_usage_error(&cmd_schedule, "--time-limit '%s': seconds > 0", optarg);
+                return cli_usage_error(&cmd_schedule, "--time-limit '%s': use seconds in 0.001..1000000",
+                                       optarg);
             break;
         case 'l':
             if (nsite_load == 16)

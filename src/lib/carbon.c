@@ -1046,6 +1046,47 @@ static zp_status add_note(zp_ctx *ctx, zp_acct_result *r, const char *fmt, ...)
     return ZP_OK;
 }
 
+/* A figure of an alert's text as people write it (docs/cli.md): thousands
+ * separators and about four significant digits without trailing zeros
+ * ("5,000", "367,200", "60.76", "0.000005358"); below 1e-6 and from 1e15
+ * on three significant digits with an exponent. buf holds 48 bytes. */
+#define HNUM_SIZE 48
+static const char *hnum(char *buf, double v)
+{
+    double a = fabs(v);
+    if (!isfinite(v) || a >= 1e15 || (a != 0 && a < 1e-6)) {
+        snprintf(buf, HNUM_SIZE, "%.3g", v);
+        return buf;
+    }
+    int mag = a > 0 ? (int)floor(log10(a)) : 0;
+    int dec = mag >= 3 ? 0 : 3 - mag;
+    double scale = pow(10, dec), w = v;
+    if (a * scale < 0x1p52)
+        w = round(v * scale) / scale; /* halves away from zero */
+    char tmp[HNUM_SIZE];
+    snprintf(tmp, sizeof tmp, "%.*f", dec, w);
+    char *t = tmp + (tmp[0] == '-');
+    if (strchr(t, '.')) {
+        char *e = t + strlen(t);
+        while (e[-1] == '0')
+            *--e = '\0';
+        if (e[-1] == '.')
+            e[-1] = '\0';
+    }
+    char *o = buf;
+    if (t != tmp && strspn(t, "0.") != strlen(t))
+        *o++ = '-'; /* a zero that rounding left has no sign */
+    size_t nint = strcspn(t, ".");
+    for (size_t i = 0; i < nint; i++) {
+        *o++ = t[i];
+        if ((nint - 1 - i) && (nint - 1 - i) % 3 == 0)
+            *o++ = ',';
+    }
+    snprintf(o, HNUM_SIZE - (size_t)(o - buf), "%s", t + nint);
+    return buf;
+}
+#define HNUM(v) hnum((char[HNUM_SIZE]){0}, (v))
+
 static zp_status add_alert(zp_ctx *ctx, zp_acct_result *r, const char *kind, zp_time_t when,
                            const char *fmt, ...) ZP_PRINTF(5, 6);
 static zp_status add_alert(zp_ctx *ctx, zp_acct_result *r, const char *kind, zp_time_t when,
@@ -2101,20 +2142,20 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
                     k++;
                 r->budget_crossing = r->days[k].start;
                 if ((rc = add_alert(ctx, r, "budget_exceeded", r->budget_crossing,
-                                    "carbon budget of %.6g t exceeded on %.10s: %.6g t emitted "
+                                    "carbon budget of %s t exceeded on %.10s: %s t emitted "
                                     "(market-based)",
-                                    B, zp_time_format(r->budget_crossing, off, tb),
-                                    T->total_market_t)))
+                                    HNUM(B), zp_time_format(r->budget_crossing, off, tb),
+                                    HNUM(T->total_market_t))))
                     goto out;
             } else if (!LE_TOL(r->projected_year_end_t, B) && r->burn_rate_t_per_day > 0) {
                 double days_left = (B - T->total_market_t) / r->burn_rate_t_per_day;
                 r->budget_crossing = end + (zp_time_t)floor(days_left * SECONDS_PER_DAY);
                 if ((rc = add_alert(ctx, r, "budget_projection", r->budget_crossing,
-                                    "at %.6g t/day the carbon budget of %.6g t is used up on "
-                                    "%.10s; projected %.6g t by %.10s",
-                                    r->burn_rate_t_per_day, B,
+                                    "at %s t/day the carbon budget of %s t is used up on "
+                                    "%.10s; projected %s t by %.10s",
+                                    HNUM(r->burn_rate_t_per_day), HNUM(B),
                                     zp_time_format(r->budget_crossing, off, tb),
-                                    r->projected_year_end_t,
+                                    HNUM(r->projected_year_end_t),
                                     zp_time_format(r->budget_year_end - 1, off, tb2))))
                     goto out;
             }
@@ -2124,9 +2165,9 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
             if (g->status == ZP_TARGET_MET)
                 continue;
             if ((rc = add_alert(ctx, r, g->status == ZP_TARGET_MISSED ? "target_missed" : "target_at_risk",
-                                0, "%s: %.6g against a limit of %.6g (projected to year-end: %.6g)",
-                                g->name, g->value, g->limit,
-                                isnan(g->projected) ? g->value : g->projected)))
+                                0, "%s: %s against a limit of %s (projected to year-end: %s)",
+                                g->name, HNUM(g->value), HNUM(g->limit),
+                                HNUM(isnan(g->projected) ? g->value : g->projected))))
                 goto out;
         }
     }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- strings --------------------------------------------------------------
  * All the page's words, [id][lang]. Keep both columns filled: a missing
@@ -281,6 +282,14 @@ static const char *const fuel_zh[][2] = {
     {"raw_coal", "原煤"},           {"sub_bituminous_coal", "次烟煤"},
 };
 
+/* Grid regions of the built-in factor table (data/factors/grid.csv) in
+ * Chinese: the regional grids and the provinces it has. */
+static const char *const region_zh[][2] = {
+    {"north", "华北"},     {"northeast", "东北"}, {"east", "华东"},      {"central", "华中"},
+    {"northwest", "西北"}, {"south", "南方"},     {"southwest", "西南"}, {"guangdong", "广东"},
+    {"shanghai", "上海"},  {"sichuan", "四川"},   {"yunnan", "云南"},
+};
+
 static const char *const month_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -531,12 +540,18 @@ static void sb_word(rep *p, const char *s)
             sb_esc(&p->b, tr(p, known[i].id));
             return;
         }
-    if (p->lang == ZP_REPORT_ZH)
+    if (p->lang == ZP_REPORT_ZH) {
         for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_zh); i++)
             if (strcmp(s, fuel_zh[i][0]) == 0) {
                 sb_esc(&p->b, fuel_zh[i][1]);
                 return;
             }
+        for (size_t i = 0; i < ZP_ARRAY_LEN(region_zh); i++)
+            if (strcasecmp(s, region_zh[i][0]) == 0) {
+                sb_esc(&p->b, region_zh[i][1]);
+                return;
+            }
+    }
     sb_data(&p->b, s);
 }
 
@@ -1875,56 +1890,49 @@ static void note_text(rep *p, const char *s)
     }
     int y = 0, y2 = 0, n = -1;
     char region[64];
-    double mwh = 0;
-    /* the two forms of zp_grid_factors_resolve's year notes, for the
-     * location factor (a region's) and the national residual mix */
-    int older = 0;
-    const char *what = NULL;
-    if (strncmp(s, "location factor: ", 17) == 0)
-        what = "电网排放因子";
-    else if (strncmp(s, "residual mix: ", 14) == 0)
-        what = "剩余电力因子";
-    const char *rest = what ? strchr(s, ':') + 2 : NULL;
-    /* label: the region, or "national residual-mix"; it may hold spaces */
-    const char *lab = NULL, *labend = NULL;
-    if (rest) {
-        const char *pub = strstr(rest, " published ");
-        if (pub && sscanf(rest, "%d is the latest year with a%n", &y, &n) == 1 && n > 0) {
-            lab = pub + 11;
-            labend = strstr(lab, " factor up to the data year ");
-            if (labend && sscanf(labend, " factor up to the data year %d%n", &y2, &n) == 1 && n > 0 &&
-                !labend[n])
-                older = 0;
-            else
-                lab = NULL;
-        } else if (sscanf(rest, "the data year %d is older than every published %n", &y2, &n) == 1 &&
-                   n > 0) {
-            lab = rest + n;
-            labend = strstr(lab, " factor; the first, ");
-            int m = 0;
-            if (labend && sscanf(labend, " factor; the first, %d, is used%n", &y, &m) == 1 && m > 0 &&
-                !labend[m])
-                older = 1;
-            else
-                lab = NULL;
-        }
-    }
-    if (lab && (size_t)(labend - lab) < sizeof region) {
-        memcpy(region, lab, (size_t)(labend - lab));
-        region[labend - lab] = '\0';
-        sb_printf(b, "%s：", what);
-        if (older)
-            sb_printf(b, "数据年份 %d 早于所有已发布的", y2);
-        else
-            sb_printf(b, "截至数据年份 %d，已发布的", y2);
-        if (strcmp(region, "national") == 0 || strcmp(region, "national residual-mix") == 0)
-            sb_puts(b, strcmp(what, "剩余电力因子") == 0 ? "全国剩余电力" : "全国");
-        else
-            sb_word(p, region);
-        if (older)
-            sb_printf(b, "因子，采用最早的 %d 年", y);
-        else
-            sb_printf(b, "因子最新为 %d 年", y);
+    double mwh = 0, f1 = 0, f2 = 0;
+    /* the forms of year_for() and zp_grid_factors_resolve() in carbon.c */
+    if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
+                  "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
+        sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);
+        sb_word(p, region);
+        sb_printf(b, "因子最新为 %d 年", y);
+    } else if (sscanf(s, "residual mix: %d is the latest year with a published national "
+                         "residual-mix factor up to the data year %d%n", &y, &y2, &n) == 2 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "剩余电力因子：截至数据年份 %d，已发布的全国剩余电力因子最新为 %d 年", y2, y);
+    } else if (sscanf(s, "location factor: the data year %d is older than every published %63s "
+                         "factor; the first, %d, is used%n", &y2, region, &y, &n) == 3 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "电网排放因子：数据年份 %d 早于所有已发布的", y2);
+        sb_word(p, region);
+        sb_printf(b, "因子，采用最早的 %d 年", y);
+    } else if (sscanf(s, "residual mix: the data year %d is older than every published national "
+                         "residual-mix factor; the first, %d, is used%n", &y2, &y, &n) == 2 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "剩余电力因子：数据年份 %d 早于所有已发布的全国剩余电力因子，采用最早的 %d 年", y2,
+                  y);
+    } else if (sscanf(s, "grid factor: grid.emission_factor_kg_per_kwh %lg kg/kWh wins over "
+                         "accounting.grid_region '%63[^']' (%lg kg/kWh, %d); remove "
+                         "grid.emission_factor_kg_per_kwh to use the region's factor%n",
+                      &f1, region, &f2, &y, &n) == 4 && n > 0 && !s[n]) {
+        sb_puts(b, "电网排放因子：模型填写的 ");
+        sb_data(b, "grid.emission_factor_kg_per_kwh");
+        sb_printf(b, " %.6g kg/kWh 优先于 ", f1);
+        sb_data(b, "accounting.grid_region");
+        sb_puts(b, " ");
+        sb_word(p, region);
+        sb_printf(b, "（%.6g kg/kWh，%d 年）；删去 ", f2, y);
+        sb_data(b, "grid.emission_factor_kg_per_kwh");
+        sb_puts(b, " 即采用该地区的因子");
+    } else if (sscanf(s, "grid factor: the per-step grid factor wins over accounting.grid_region "
+                         "'%63[^']' (%lg kg/kWh, %d); remove the series to use the region's "
+                         "factor%n", region, &f2, &y, &n) == 3 && n > 0 && !s[n]) {
+        sb_puts(b, "电网排放因子：逐时段的电网因子优先于 ");
+        sb_data(b, "accounting.grid_region");
+        sb_puts(b, " ");
+        sb_word(p, region);
+        sb_printf(b, "（%.6g kg/kWh，%d 年）；删去该序列即采用该地区的因子", f2, y);
     } else if (sscanf(s, "equal-value tce: %d is the latest year with a coal consumption of power "
                          "supply up to %d%n", &y, &y2, &n) == 2 && n > 0 && !s[n]) {
         sb_printf(b, "等价值标准煤折算：截至 %d 年，已发布的火电供电煤耗最新为 %d 年", y2, y);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define SCHED_MAX_SITES 4096
@@ -415,6 +416,10 @@ static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
                           &p->start, &off))
             sdiag(&r, "start", "must be an ISO-8601 time with an offset, e.g. "
                                "\"2026-06-01T00:00:00+08:00\"");
+        else if (zp__local_year(p->start + (zp_time_t)slots_d * slot_min * 60 - 1, off) > 9999)
+            sdiag(&r, "start", "the horizon (%.0f slots of %.0f min from %s) ends after the year "
+                               "9999: use an earlier start", slots_d, slot_min,
+                  json_string_value(st));
         else
             p->offset_min = off;
     }
@@ -471,14 +476,25 @@ static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
                 sdiag(&r, path, "must be the path of a park model");
             } else if (!(ps->park_model = zp__strdup(ctx, json_string_value(pm)))) {
                 r.st = ZP_ENOMEM;
-            } else if (check_files) {
+            } else {
+                zp_jsonpos_loc loc;
+                zp__jsonpos_find(r.jp, path, &loc);
+                ps->park_model_line = loc.line;
+                ps->park_model_col = loc.col;
+            }
+            if (ps->park_model && check_files) {
                 char *full = path_beside(ctx, name, ps->park_model);
+                const char *rel = ps->park_model[0] == '/' ? "" : " (relative to the sites file)";
+                struct stat sb;
                 FILE *f = full ? fopen(full, "rb") : NULL;
                 if (!full)
                     r.st = ZP_ENOMEM;
                 else if (!f)
-                    sdiag(&r, path, "park model '%s' cannot be opened: tried %s (relative to the "
-                                    "sites file): %s", ps->park_model, full, strerror(errno));
+                    sdiag(&r, path, "park model '%s' cannot be opened: tried %s%s: %s",
+                          ps->park_model, full, rel, strerror(errno));
+                else if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
+                    sdiag(&r, path, "park model '%s' is a directory, not a park model file: tried "
+                                    "%s%s; name its model.json", ps->park_model, full, rel);
                 if (f)
                     fclose(f);
                 zp__free(ctx, full);
@@ -2371,11 +2387,14 @@ static zp_status park_open(zp_ctx *ctx, const zp_sched_problem *p, const zp_sche
     zp_status rc = park_slot_min(ctx, p, ps, slot_min);
     if (!rc && (rc = zp_model_load_file(ctx, *path, 0, m)) != ZP_OK && rc != ZP_ENOMEM) {
         /* say which entry of the sites file named the model, and where it was looked for */
-        char msg[768];
+        char msg[768], at[32] = "";
         snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(ctx));
-        rc = zp__error(ctx, rc, "%s: sites[%zu].park_model: site '%s': park model %s (relative "
-                       "to the sites file): %s", sites_path ? sites_path : "sites",
-                       (size_t)(ps - p->sites), ps->name, *path, msg);
+        if (ps->park_model_line > 0)
+            snprintf(at, sizeof at, ":%d:%d", ps->park_model_line, ps->park_model_col);
+        rc = zp__error(ctx, rc, "%s%s: sites[%zu].park_model: site '%s': park model %s%s: %s",
+                       sites_path ? sites_path : "sites", at, (size_t)(ps - p->sites), ps->name,
+                       *path, ps->park_model[0] == '/' ? "" : " (relative to the sites file)",
+                       msg);
     }
     return rc;
 }

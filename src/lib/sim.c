@@ -303,14 +303,13 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         zp_forecast_opts_init(&fo);
         if (o->forecast)
             fo = *o->forecast;
-        if (m->npv) {
-            if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            if ((rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-                goto out;
+        /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
+        if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
+            rc = zp__nomem(ctx);
+            goto out;
         }
+        if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
+            goto out;
         double hz = o->horizon_h > 0 ? o->horizon_h : 48.0, rp = o->replan_h > 0 ? o->replan_h : 1.0;
         zp_mpc_opts mo = {0};
         mo.horizon_steps = (size_t)llround(hz / r->step_h);
@@ -1327,14 +1326,13 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     }
     for (size_t j = 0; j < in.nflex; j++)
         base[j] = in.flex[j].kw;
-    if (m->npv) {
-        if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        if ((rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-            goto out;
+    /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
+    if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
+        rc = zp__nomem(ctx);
+        goto out;
     }
+    if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
+        goto out;
     zp_forecast_inputs fin = {n, r->step_s, in.pv_kw, csky, in.wind_kw, in.firm_kw, base, in.nflex};
     if ((rc = zp_forecast_make(ctx, &fin, &fo, k, h, &fc)))
         goto out;

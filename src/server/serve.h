@@ -94,6 +94,7 @@ typedef struct zs_metrics {
     atomic_uint_fast64_t readings_http, readings_mqtt, readings_modbus;
     atomic_uint_fast64_t readings_stored, readings_dropped;
     atomic_uint_fast64_t flushes, store_errors;
+    atomic_uint_fast64_t park_writes; /* writes of the accounting meters (park store) */
     atomic_uint_fast64_t http_by_code[6][32]; /* [class 1..5][code % 100] */
     atomic_uint_fast64_t http_protocol_errors; /* refused by libmicrohttpd itself */
     atomic_uint_fast64_t mqtt_messages, mqtt_malformed;
@@ -280,10 +281,12 @@ struct zs_server {
     zs_doc *plan_doc;              /* /api/v1/plan */
     atomic_uint_fast64_t status_version;
 
-    /* year-to-date, recomputed every 5 min and after a reload (main thread
-     * only) over [year_from, year_to) */
+    /* year-to-date over [year_from, year_to) (main thread only),
+     * recomputed whenever the window moves or the park store's meters were
+     * written since (year_park_writes), every 5 min and after a reload */
     double year_emissions_t, year_projected_t, year_metered_h;
     int64_t year_from, year_to;
+    uint_fast64_t year_park_writes;
     bool year_known;
 
     /* control loop (its own thread, one run at a time) */

@@ -131,12 +131,18 @@ void zs_status_refresh(zs_server *S, bool year_too)
         "self_sufficiency", ss, "pue", zs_json_num(r ? r->pue : NAN));
     zp_acct_result_free(S->ctx, r);
 
-    /* year to date */
-    if (year_too || !S->year_known) {
-        int64_t y;
-        unsigned mo, d;
-        zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
-        int64_t jan1 = zp_days_from_civil(y, 1, 1) * 86400 - offs;
+    /* year to date: redone whenever its window moves (a new accounting
+     * step, a new year) or the meters were written since, so it always
+     * counts every stored reading of the window it names, as today and
+     * /api/v1/carbon over that window do */
+    int64_t y;
+    unsigned mo, d;
+    zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
+    int64_t jan1 = zp_days_from_civil(y, 1, 1) * 86400 - offs;
+    uint_fast64_t writes = atomic_load(&S->metrics.park_writes);
+    if (year_too || !S->year_known || jan1 != S->year_from || done != S->year_to ||
+        writes != S->year_park_writes) {
+        S->year_park_writes = writes; /* read first: a write during the run redoes it */
         zp_acct_result *ry = account(S, m, jan1, done);
         S->year_emissions_t = ry ? ry->total.total_market_t : 0;
         S->year_projected_t = ry ? ry->projected_year_end_t : NAN;

@@ -584,11 +584,11 @@ expect 0 "$zp" simulate "$sg" --step-min 60 --csv "$tmp/park_flows.csv"
 "$PY" - "$tmp/park_sched.txt" "$tmp/park_flows.csv" <<'PY' && ok || bad "schedule: a park-coupled site takes the park's surplus and PUE"
 import csv, re, sys
 out = open(sys.argv[1]).read()
-m = re.search(r"site Shaoguan: green supply from .*: mean surplus (\d+) kW, PUE ([0-9.]+)", out)
+m = re.search(r"site Shaoguan: green supply from .*: mean surplus ([0-9,]+) kW, PUE ([0-9.]+)", out)
 assert m, out[:400]
 rows = list(csv.DictReader(open(sys.argv[2])))
 cur = [float(r["curtailed_kw"]) for r in rows[151 * 24: 151 * 24 + 168]]
-assert abs(float(m.group(1)) - sum(cur) / 168) <= 1, (m.group(1), sum(cur) / 168)
+assert abs(float(m.group(1).replace(",", "")) - sum(cur) / 168) <= 1, (m.group(1), sum(cur) / 168)
 assert m.group(2) == "1.250", m.group(2)
 PY
 # One command: the campus's green share with the scheduled load and with the

@@ -2732,10 +2732,12 @@ static int classify(zp_ctx *ctx, const char *name, const char *where, meter_spec
 
 /* Check one raw series and turn it into interval values in kWh (energy),
  * kW, litres or kg/kWh. Counters become differences by the rule every
- * counter follows (zp_counter_increment, series.h): a reading that goes
- * down is a roll-over when the previous reading was in the top tenth of
- * its register range and the new one in the bottom tenth (corrected by
- * adding the range), else a reset counted from 0; both are listed. row0
+ * counter follows (zp_counter_advance, series.h): a reading that goes
+ * down by at most 0.1 % is noise (0, and the counter goes on from the
+ * higher reading); by more, a roll-over when the previous reading was in
+ * the top tenth of its register range and the new one in the bottom tenth
+ * (corrected by adding the range), else a reset counted from 0; both are
+ * listed. row0
  * is the line (or reading number) of value 0. */
 static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name, const char *file,
                                long row0, const meter_spec *sp, zp_series *s, zp_series **mask)
@@ -2791,10 +2793,11 @@ static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name,
     if (sp->counter) {
         if (s->len < 2)
             return zp__error(ctx, ZP_EDATA, "%s: meter '%s': a counter needs two readings", file, name);
+        double ref = s->v[0]; /* the reading the counter goes on from */
         for (size_t i = 0; i + 1 < s->len; i++) {
-            double a = s->v[i], b = s->v[i + 1], W;
-            double d = zp_counter_increment(a, b, &W);
-            if (b < a) {
+            double a = ref, b = s->v[i + 1], W;
+            double d = zp_counter_advance(&ref, b, &W);
+            if (b < a && !zp_counter_is_noise(a, b)) {
                 if (zp__grow(ctx, (void **)&o->corrections, &o->capcorr, in->ncorrections + 1,
                              sizeof *o->corrections))
                     return zp__nomem(ctx);

@@ -392,7 +392,7 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     /* A counter (the readings of a cumulative register, docs/formats.md
      * "Counters") asked for at a step gives the energy of each interval:
      * the reading at its end minus the one at its start, roll-overs and
-     * resets counted by zp_counter_increment, as `zeropark export
+     * resets counted and noise left out by zp_counter_advance, as `zeropark export
      * --step-min`. Without a step it gives its readings. */
     const bool diff = kind == ZP_SERIES_COUNTER && sp;
     double *sum = calloc((size_t)nout, sizeof *sum);
@@ -434,15 +434,16 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
                  * reading there, so both intervals stay empty) */
                 if ((ts - from) % step == 0)
                     cnt[(ts - from) / step] = 1;
-                if (!isnan(prev_v)) {
+                double before = prev_v;
+                double inc = zp_counter_advance(&prev_v, s->v[i], NULL);
+                if (!isnan(before)) {
                     int64_t k = (prev_t - from) / step;
                     if (ts <= from + (k + 1) * step && k < nout) {
-                        sum[k] += zp_counter_increment(prev_v, s->v[i], NULL);
-                        drops += s->v[i] < prev_v;
+                        sum[k] += inc;
+                        drops += s->v[i] < before && !zp_counter_is_noise(before, s->v[i]);
                     }
                 }
-                prev_t = ts;
-                prev_v = s->v[i];
+                prev_t = ts; /* prev_v: the reading the counter goes on from */
                 continue;
             }
             int64_t k = (ts - from) / step;

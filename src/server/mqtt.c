@@ -127,6 +127,10 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
                     malformed(q, msg->topic, -1, err);
                     return;
                 }
+                if (zs_counter_reading_check(name, r.value, err, sizeof err)) {
+                    malformed(q, msg->topic, -1, err);
+                    return;
+                }
                 r.series = name;
                 if (zs_ingest_push(S->ingest, ZS_SRC_MQTT, &r, 1) < 0)
                     malformed(q, msg->topic, -1, "ingest queue full");
@@ -146,6 +150,10 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
         for (size_t j = 0; j < d->npoints && nr < 32; j++) {
             if (zs_mqtt_payload_parse(payload, len, d->points[j].field, off, now, &rs[nr].value,
                                       &rs[nr].t_ms, err, sizeof err)) {
+                bad = true;
+                break;
+            }
+            if (zs_counter_reading_check(d->points[j].series, rs[nr].value, err, sizeof err)) {
                 bad = true;
                 break;
             }

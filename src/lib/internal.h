@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void *zp__malloc(zp_ctx *ctx, size_t n);
 void *zp__calloc(zp_ctx *ctx, size_t count, size_t size);
@@ -52,6 +53,12 @@ void zp__db_create_private(const char *path);
  * begins a control character (C0, DEL, C1), *what saying which; n (and
  * *what NULL) when it is clean. */
 size_t zp__name_check(const char *s, size_t n, const char **what);
+/* csv.c: header names of the CSV text buf (as zp_csv_header_file). */
+zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, size_t len,
+                             char ***out, size_t *nout);
+/* csv.c: read f to its end into *out (allocated, *outlen bytes; at most
+ * 2 GiB), path naming it in messages: a pipe or a terminal is read once. */
+zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen);
 /* csv.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
  * bytes, cut between characters, control characters and bytes that are
  * not UTF-8 as '?', "..." when cut. Returns the length written. */

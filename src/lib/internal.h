@@ -48,6 +48,13 @@ const char *zp__nearest(const char *word, const char *const *names, size_t n);
  * files the database's mode. An existing file, ":memory:" and "" are left
  * alone; a failure is left to SQLite's open to report. */
 void zp__db_create_private(const char *path);
+/* Before a database is opened (a store, a credit ledger): a file that is
+ * there must be an SQLite database (or empty), else ZP_EDATA saying what it
+ * is ("PATH is not a WHAT: it is a CSV text file, not an SQLite database;
+ * FIX"); a directory is ZP_EINVAL; a file to be created (create) needs its
+ * directory, else ZP_ENOTFOUND naming it. "" and ":memory:" pass. */
+zp_status zp__db_path_check(zp_ctx *ctx, const char *path, int create, const char *what,
+                            const char *fix);
 /* csv.c: where the text [s, s+n) stops being a clean name (UTF-8 without
  * control characters): the offset of the first byte that is not UTF-8 or
  * begins a control character (C0, DEL, C1), *what saying which; n (and

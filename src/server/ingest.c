@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "jsonpos.h"
 #include "serve.h"
 
 #define SERIES_MAX (256 * 1024)
@@ -164,7 +165,9 @@ int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t n
     *toobig = false;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column, je.text);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column,
+                 zp__json_errtext(je.text, words, sizeof words));
         return -1;
     }
     json_t *arr = json_object_get(root, "readings");
@@ -301,8 +304,12 @@ int zs_mqtt_payload_parse(const char *payload, size_t len, const char *field, in
     json_t *root = json_loadb(payload + a, b - a, JSON_REJECT_DUPLICATES, &je);
     int rc = -1;
     if (!root || !json_is_object(root)) {
-        snprintf(err, errsz, root ? "expected a JSON object" : "payload:%d:%d: %s", je.line,
-                 je.column, je.text);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        if (root)
+            snprintf(err, errsz, "expected a JSON object");
+        else
+            snprintf(err, errsz, "payload:%d:%d: %s", je.line, je.column,
+                     zp__json_errtext(je.text, words, sizeof words));
         goto out;
     }
     const char *key = field && *field ? field : "value";

@@ -180,8 +180,9 @@ static void on_connect(struct mosquitto *mosq, void *ud, int rc)
 {
     client *c = ud;
     if (rc != 0) {
+        char qr[200];
         zs_log(ZS_LOG_WARN, "event=mqtt_refused broker=%s:%d reason=%s", c->host, c->port,
-               mosquitto_connack_string(rc));
+               zs_log_quote(mosquitto_connack_string(rc), qr, sizeof qr));
         return;
     }
     for (size_t i = 0; i < c->nsubs; i++)
@@ -201,8 +202,9 @@ static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
     if (c->generic)
         atomic_store(&c->q->S->metrics.mqtt_connected, 0);
     if (rc != 0) {
+        char qr[200];
         zs_log(ZS_LOG_WARN, "event=mqtt_disconnected broker=%s:%d reason=%s", c->host, c->port,
-               mosquitto_strerror(rc));
+               zs_log_quote(mosquitto_strerror(rc), qr, sizeof qr));
         zs_alert_raise("mqtt.connection", ZS_ALERT_WARNING, "ingest",
                        "MQTT broker %s:%d lost (%s); reconnecting", c->host, c->port, mosquitto_strerror(rc));
     }

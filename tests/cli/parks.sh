@@ -81,6 +81,11 @@ out = run("forecast", "bat.json", "--at", "2024-01-01T06:00:00+08:00", "--json")
 if out:
     expect(all(s["pv_kw"] == 0 for s in json.loads(out)["steps"]), "forecast: PV is zero at every step")
 
+# a day of data cannot hold a 48 h skill horizon: said in the user's terms
+p = subprocess.run([zp, "forecast", "bat.json", "--skill"], capture_output=True, text=True, cwd=tmp)
+expect(p.returncode == 2 and "horizon" in p.stderr and "zp_" not in p.stderr,
+       f"forecast --skill on a day: exit 2 without internal names ({p.stderr.strip()[:160]})")
+
 # --- PV, no wind, no battery ----------------------------------------------------
 nw = {"name": "no wind", "utc_offset_h": 8, "site": {"lat_deg": 31.4, "lon_deg": 121.5},
       "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2024-01-02T00:00:00+08:00", "step_min": 60},
@@ -102,6 +107,23 @@ if out:
         expect(abs(m["cost_cny"] - imp) < 1e-6 * imp,
                f"no wind, compare {m['method']}: cost {m['cost_cny']:.3f} = import {imp:.3f} kWh x 1 CNY")
 run("optimize", "nowind.json", "--at", "2024-01-01T00:00:00+08:00")
+
+# --- nothing but a load: no PV, no wind, no battery ---------------------------
+# 50 kW for 24 h at 1 CNY/kWh: 1200 CNY by every dispatch, nothing to decide.
+ld = {"name": "load only", "utc_offset_h": 8, "site": {"lat_deg": 31.4, "lon_deg": 121.5},
+      "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2024-01-02T00:00:00+08:00", "step_min": 60},
+      "grid": {"emission_factor_kg_per_kwh": 0.5, "price_cny_per_kwh": 1.0},
+      "loads": [{"name": "f", "power_kw": 50}], "objective": {"minimise": "cost"}}
+with open(os.path.join(tmp, "load.json"), "w") as f:
+    json.dump(ld, f)
+out = run("compare", "load.json", "--json")
+if out:
+    costs = [m["cost_cny"] for m in json.loads(out)["methods"]]
+    expect(costs == [1200.0] * 3, f"load only, compare: 1200 CNY by every dispatch ({costs})")
+out = run("optimize", "load.json", "--at", "2024-01-01T00:00:00+08:00", "--json")
+if out:
+    st = json.loads(out)["steps"]
+    expect(all(abs(s["grid_import_kw"] - 50) < 1e-9 for s in st), "load only, optimize: 50 kW imported each step")
 
 print(f"parks: {'FAILED ' + str(len(fails)) if fails else 'all passed'}")
 sys.exit(1 if fails else 0)

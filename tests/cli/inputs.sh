@@ -80,6 +80,10 @@ expect 2 "$zp" serve "$model" --config "$tmp/conf.json"
 contains "$tmp/err" "conf.json:1:"
 contains "$tmp/err" '\u0000 (the NUL character)'
 lacks "$tmp/err" "JSON_ALLOW_NUL"
+# credits --args
+expect 2 "$zp" credits balance --db "$tmp/l.db" --args '{"account": "a\u0000"}'
+contains "$tmp/err" 'account: the string holds \u0000 (the NUL character)'
+lacks "$tmp/err" "JSON_ALLOW_NUL"
 # text after the value: not jansson's "end of file expected"
 printf '{"name": "x"} }\n' >"$tmp/after.json"
 expect 2 "$zp" simulate "$tmp/after.json"

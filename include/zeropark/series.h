@@ -104,13 +104,26 @@ ZP_API zp_status zp_series_align(zp_ctx *ctx, const zp_series *s, zp_time_t star
                                  int32_t step_s, size_t len, zp_series **out);
 
 /* ---- counters ----------------------------------------------------------
- * A counter reading lower than the one before it is a drop. It is a
- * roll-over when the earlier reading a lies in the top tenth of its
- * register range W (the smallest power of ten above a, e.g. 100000 for
- * 99990) and the lower one b in the bottom tenth: the register wrapped,
- * and the increment is b + W - a. Any other drop is a reset (the meter was
- * replaced or cleared): the register counts again from 0, and the
- * increment is b. Both are reported, never hidden. */
+ * A counter reading b lower than the one before it, a, is either noise or
+ * a drop.
+ * Noise: a - b is at most ZP_COUNTER_NOISE (0.1 %) of a (50123.4 then
+ * 50123.3): the register's last digit flickering, a rounding of the
+ * register, or a reading corrected down by a little. It is not a drop:
+ * the increment is 0 and the counter goes on from the higher reading a
+ * (zp_counter_advance), so 50123.4, 50123.3, 50123.5 count 0 then 0.1
+ * and the total is still the last reading minus the first. A reset starts
+ * again near 0 (a drop of almost 100 % of a) and a roll-over drops by at
+ * least 80 % of the register, so neither can look like noise; 0.1 % is a
+ * flip of the last digit of any register that shows 4 digits or more
+ * (0.1 in 100.0) and far above the rounding of a float32 register
+ * (6e-8 of the reading).
+ * A drop is a roll-over when a lies in the top tenth of its register range
+ * W (the smallest power of ten above a, e.g. 100000 for 99990) and b in
+ * the bottom tenth: the register wrapped, and the increment is b + W - a.
+ * Any other drop is a reset (the meter was replaced or cleared): the
+ * register counts again from 0, and the increment is b. Drops are
+ * reported, never hidden; noise is not reported. */
+#define ZP_COUNTER_NOISE 0.001
 typedef struct zp_counter_drop {
     size_t index;  /* index of the lower reading */
     zp_time_t at;  /* its instant */
@@ -128,9 +141,20 @@ typedef struct zp_counter_drops {
     zp_counter_drop drop[ZP_COUNTER_DROPS_LISTED];
 } zp_counter_drops;
 
-/* The increment of a register read a, then b (the rule above). *wrap (may
- * be NULL) receives W for a roll-over and 0 otherwise. */
+/* The increment of a register read a, then b (the rule above): b - a
+ * when b >= a, 0 for noise, b + W - a for a roll-over, b for a reset; NaN
+ * when a or b is NaN. *wrap (may be NULL) receives W for a roll-over and
+ * 0 otherwise. */
 ZP_API double zp_counter_increment(double a, double b, double *wrap);
+/* Non-zero when b after a is noise (the rule above), not a drop. */
+ZP_API int zp_counter_is_noise(double a, double b);
+/* The increment of reading b from the running reference *ref (the reading
+ * the counter goes on from; NaN before the first reading, which then
+ * gives NaN) by zp_counter_increment, and *ref moves to b unless b is
+ * noise (or NaN). Every reader of a register's readings in order uses it,
+ * so noise counts 0 and is not counted again when the register comes
+ * back up. */
+ZP_API double zp_counter_advance(double *ref, double b, double *wrap);
 
 /* Every drop in the readings of s (NaN readings are skipped: a drop is
  * between consecutive readings that are not NaN). */

@@ -30,8 +30,11 @@ typedef struct zp_store zp_store;
 /* Open a store. uri is a file path or "sqlite:PATH" for SQLite, or "mem:"
  * for a private in-memory store. The schema is created or migrated to the
  * current version; a store written by a newer zeropark is refused with
- * ZP_EUNSUPPORTED. The store keeps ctx for errors: use it from ctx's
- * thread only. Close with zp_store_close. */
+ * ZP_EUNSUPPORTED. A file that is not a zeropark store (not an SQLite
+ * database, another application's database, a directory) is ZP_EDATA or
+ * ZP_EINVAL with a message saying what it is; a new file in a directory
+ * that does not exist is ZP_ENOTFOUND. The store keeps ctx for errors: use
+ * it from ctx's thread only. Close with zp_store_close. */
 ZP_API zp_status zp_store_open(zp_ctx *ctx, const char *uri, unsigned flags, zp_store **out);
 /* Accepts NULL. */
 ZP_API void zp_store_close(zp_store *st);

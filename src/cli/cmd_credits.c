@@ -262,6 +262,21 @@ static int print_text(const char *op, json_t *r)
     return EXIT_OK;
 }
 
+/* The key of the first string value of o holding a NUL character (JSON
+ * "\u0000"), or NULL. */
+static const char *nul_key(json_t *o)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+            return k;
+        if (json_is_object(v) && nul_key(v))
+            return k;
+    }
+    return NULL;
+}
+
 static int run(int argc, char **argv)
 {
     static struct option opts[NARGOPTS + 8];
@@ -339,10 +354,16 @@ static int run(int argc, char **argv)
         case 'a': {
             json_error_t err;
             json_decref(extra);
-            extra = json_loads(optarg, 0, &err);
+            extra = json_loads(optarg, JSON_ALLOW_NUL, &err);
             if (!json_is_object(extra)) {
                 code = cli_usage_error(&cmd_credits, "--args: %s at column %d; give one JSON object",
                                        extra ? "not an object" : err.text, err.column);
+                goto out;
+            }
+            const char *nk = nul_key(extra);
+            if (nk) {
+                code = cli_usage_error(&cmd_credits, "--args: %.64s: the string holds \\u0000 (the NUL "
+                                       "character), which is not allowed; remove it", nk);
                 goto out;
             }
             break;

@@ -26,9 +26,10 @@ static const char usage_text[] =
     "each interval, the difference between the readings at its ends, in a\n"
     "column named without _total (grid_import_kwh_total -> grid_import_kwh).\n"
     "Without --to the last interval is the last whole one that ends on a\n"
-    "reading. A reading lower than the one before is a roll-over of the\n"
-    "register or a reset counted from 0, each reported as a warning\n"
-    "(docs/formats.md \"Counters\").\n"
+    "reading. A reading lower than the one before by at most 0.1 % is noise\n"
+    "(0, and the counter goes on from the higher reading); a larger drop is a\n"
+    "roll-over of the register or a reset counted from 0, each reported as a\n"
+    "warning (docs/formats.md \"Counters\").\n"
     "\n"
     "Options:\n"
     "  --db FILE          store to read\n"
@@ -36,7 +37,9 @@ static const char usage_text[] =
     "  --from TIME        first instant (ISO-8601; default: first stored)\n"
     "  --to TIME          end instant, exclusive (default: end of stored data)\n"
     "  --step-min N       resample to N minutes (by each series' kind; the window\n"
-    "                     must start and end on whole N-minute intervals)\n"
+    "                     must start and end on whole N-minute intervals,\n"
+    "                     counted from local midnight at --offset: 1440 gives\n"
+    "                     local days)\n"
     "  --offset +HH:MM    offset for the timestamps written and for --from/--to\n"
     "                     without one (default +08:00)\n"
     "  --output FILE      write to FILE (atomically) instead of standard output\n"
@@ -144,19 +147,30 @@ static int run(int argc, char **argv)
             exit_code = EXIT_USAGE;
             goto out;
         }
-        if (step_min && (f % S != 0 || (t - f) % S != 0)) {
-            char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
-            cli_err("export", "--step-min %ld: series '%s' over [%s, %s) does not start and end on whole %ld-minute intervals (counted from 1970-01-01T00:00Z); set --from and --to on that grid",
-                    step_min, name, zp_time_format(f, offset, a), zp_time_format(t, offset, b), step_min);
+        /* Steps are counted from local midnight at --offset (as the API's
+         * step=1d gives local days): the library's grid is counted from
+         * 1970-01-01T00:00Z, so the series is resampled shifted by the
+         * offset and shifted back. */
+        const zp_time_t shift = (zp_time_t)offset * 60;
+        if (step_min && ((((f + shift) % S) + S) % S != 0 || (t - f) % S != 0)) {
+            char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], o[16];
+            int am = offset < 0 ? -(int)offset : (int)offset;
+            snprintf(o, sizeof o, "%c%02d:%02d", offset < 0 ? '-' : '+', am / 60, am % 60);
+            cli_err("export", "--step-min %ld: series '%s' over [%s, %s) does not start and end on whole %ld-minute intervals (counted from local midnight at %s); set --from and --to on that grid",
+                    step_min, name, zp_time_format(f, offset, a), zp_time_format(t, offset, b), step_min, o);
             exit_code = EXIT_USAGE;
             goto out;
         }
         zp_series *s = NULL;
         rc = zp_store_read(st, name, f, diff ? t + native : t, &s);
+        if (rc == ZP_OK && step_min)
+            s->start += shift; /* local time on the library's grid */
         if (rc == ZP_OK && diff) {
             zp_series *r = NULL;
             zp_counter_drops d;
             rc = zp_series_counter_diff(ctx, s, S, &r, &d);
+            for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++)
+                d.drop[k].at -= shift;
             char tb[ZP_TIME_BUFSIZE];
             for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++) {
                 const zp_counter_drop *x = &d.drop[k];
@@ -185,6 +199,8 @@ static int run(int argc, char **argv)
             zp_series_free(ctx, s);
             s = r;
         }
+        if (rc == ZP_OK && step_min)
+            s->start -= shift;
         if (rc) {
             zp_series_free(ctx, s);
             exit_code = cli_fail("export", ctx, rc);

@@ -31,13 +31,16 @@ static const char usage_text[] =
     "                        intensity). A counter holds the readings of a\n"
     "                        cumulative register; its name ends in _total\n"
     "  --offset +HH:MM       offset for timestamps that carry none (default: reject)\n"
+    "                        and for the times --json prints (default +08:00)\n"
     "  --max-line-bytes N    longest accepted CSV line (default 65536)\n"
     "  --json                print what was imported as JSON\n"
     "  -h, --help            show this help\n"
     "\n"
-    "A counter reading lower than the one before is reported as a warning with\n"
-    "its CSV line: a roll-over of the register, or a reset that export and\n"
-    "account count from 0 (docs/formats.md \"Counters\").\n"
+    "A counter reading lower than the one before by at most 0.1 % is noise:\n"
+    "it counts 0 and the counter goes on from the higher reading. A larger drop\n"
+    "is reported as a warning with its CSV line: a roll-over of the register,\n"
+    "or a reset that export and account count from 0 (docs/formats.md\n"
+    "\"Counters\").\n"
     "\n"
     "Each chunk of readings is committed on its own: an interrupted import keeps\n"
     "what was committed and the file stays consistent.\n";
@@ -253,6 +256,9 @@ static int run(int argc, char **argv)
     }
     double secs = cli_now() - t0;
     if (json) {
+        /* times at the park's local offset, as export and series print
+         * them: --offset, else +08:00 (docs/cli.md "Times") */
+        const int32_t out_off = offset == ZP_TIME_NO_DEFAULT ? 8 * 60 : offset;
         char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
         json_t *arr = json_array();
         for (size_t i = 0; i < nseries; i++) {
@@ -260,8 +266,8 @@ static int run(int argc, char **argv)
             json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:s, s:s, s:I}", "name", s->name, "column",
                                   nsel ? cols[i] : s->name, "unit", s->unit, "kind",
                                   zp_series_kind_name(s->kind), "step_s", (int)s->step_s,
-                                  "start", zp_time_format(s->start, 0, a), "end",
-                                  zp_time_format(zp_series_end(s), 0, b), "values",
+                                  "start", zp_time_format(s->start, out_off, a), "end",
+                                  zp_time_format(zp_series_end(s), out_off, b), "values",
                                   (json_int_t)s->len);
             if (o && s->kind == ZP_SERIES_COUNTER) {
                 const zp_counter_drops *d = &drops[i];
@@ -269,7 +275,7 @@ static int run(int argc, char **argv)
                 for (size_t k = 0; k < d->nlisted; k++) {
                     const zp_counter_drop *x = &d->drop[k];
                     json_array_append_new(list, json_pack("{s:I, s:s, s:f, s:f, s:s, s:f}", "line", (json_int_t)(x->index + 2),
-                                                          "time", zp_time_format(x->at, 0, a), "before", x->before,
+                                                          "time", zp_time_format(x->at, out_off, a), "before", x->before,
                                                           "after", x->after, "type", x->wrap > 0 ? "roll-over" : "reset",
                                                           "increment", x->wrap > 0 ? x->after + x->wrap - x->before : x->after));
                 }

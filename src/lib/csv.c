@@ -1195,15 +1195,103 @@ zp_status zp_csv_read_file(zp_ctx *ctx, const char *path, const zp_csv_opts *opt
     return rc;
 }
 
+/* Header names from the first line of buf (len bytes, the line's end
+ * included when there is one). */
+static zp_status header_of(zp_ctx *ctx, const char *path, const char *buf, size_t len,
+                           char ***out, size_t *nout)
+{
+    zp_status rc = ZP_OK;
+    reader r;
+    memset(&r, 0, sizeof r);
+    const char *p = buf ? buf : "", *end = p + len, *eol;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    const char *e = line_end(p, end, &eol);
+    if (e == p)
+        return zp__error(ctx, ZP_EDATA, "%s:1: empty header line; the first line must name the "
+                         "columns", path);
+    if (memchr(p, '\0', (size_t)(e - p)))
+        return zp__error(ctx, ZP_EDATA, "%s:1: NUL byte in the header; CSV must be UTF-8 text",
+                         path);
+    r.ctx = ctx;
+    r.fname = path;
+    r.delim = ',';
+    r.max_diags = 1;
+    r.diag0 = zp_ctx_diag_count(ctx);
+    r.line = p;
+    r.lineno = 1;
+    bool unclean;
+    if ((rc = read_header(&r, p, e, &unclean)))
+        goto out;
+    if (r.ndiags) {
+        rc = summarize(&r);
+        goto out;
+    }
+    *out = r.names;
+    *nout = r.ncols;
+    r.names = NULL;
+out:
+    zp_strv_free(ctx, r.names, r.ncols);
+    return rc;
+}
+
+zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, size_t len,
+                             char ***out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    const char *nl = buf ? memchr(buf, '\n', len) : NULL;
+    size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+    if (n > CSV_DEFAULT_MAX_LINE + 3 + 1)
+        return zp__error(ctx, ZP_EDATA, "%s:1: header line is longer than %zu bytes; is "
+                         "this a CSV file?", path, CSV_DEFAULT_MAX_LINE);
+    return header_of(ctx, path, buf, n, out, nout);
+}
+
+zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen)
+{
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    *out = NULL;
+    *outlen = 0;
+    for (;;) {
+        if (cap - len < CSV_BLOCK) {
+            if (cap > CSV_MAX_FILE_BYTES) {
+                zp__free(ctx, buf);
+                return zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are "
+                                 "limited to 2 GiB, split it by time", path);
+            }
+            size_t ncap = cap ? cap * 2 : CSV_BLOCK * 4;
+            char *nb = zp__realloc(ctx, buf, ncap);
+            if (!nb) {
+                zp__free(ctx, buf);
+                return zp__nomem(ctx);
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        if (n == 0) {
+            if (ferror(f)) {
+                zp__free(ctx, buf);
+                return zp__error(ctx, ZP_EIO, "cannot read %s: %s", path, strerror(errno));
+            }
+            break;
+        }
+        len += n;
+    }
+    *out = buf;
+    *outlen = len;
+    return ZP_OK;
+}
+
 zp_status zp_csv_header_file(zp_ctx *ctx, const char *path, char ***out, size_t *nout)
 {
     zp_status rc = ZP_OK;
     char *buf = NULL;
     size_t cap = 0, len = 0;
-    reader r;
     *out = NULL;
     *nout = 0;
-    memset(&r, 0, sizeof r);
     FILE *f = fopen(path, "rb");
     if (!f)
         return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -1228,39 +1316,8 @@ zp_status zp_csv_header_file(zp_ctx *ctx, const char *path, char ***out, size_t 
         nl = memchr(buf + len, '\n', n);
         len += n;
     }
-    const char *p = buf ? buf : "", *end = p + len, *eol;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    const char *e = line_end(p, end, &eol);
-    if (e == p) {
-        rc = zp__error(ctx, ZP_EDATA, "%s:1: empty header line; the first line must name the "
-                       "columns", path);
-        goto out;
-    }
-    if (memchr(p, '\0', (size_t)(e - p))) {
-        rc = zp__error(ctx, ZP_EDATA, "%s:1: NUL byte in the header; CSV must be UTF-8 text",
-                       path);
-        goto out;
-    }
-    r.ctx = ctx;
-    r.fname = path;
-    r.delim = ',';
-    r.max_diags = 1;
-    r.diag0 = zp_ctx_diag_count(ctx);
-    r.line = p;
-    r.lineno = 1;
-    bool unclean;
-    if ((rc = read_header(&r, p, e, &unclean)))
-        goto out;
-    if (r.ndiags) {
-        rc = summarize(&r);
-        goto out;
-    }
-    *out = r.names;
-    *nout = r.ncols;
-    r.names = NULL;
+    rc = header_of(ctx, path, buf, len, out, nout);
 out:
-    zp_strv_free(ctx, r.names, r.ncols);
     zp__free(ctx, buf);
     fclose(f);
     return rc;

@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "zeropark/zeropark.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,4 +347,73 @@ void zp__db_create_private(const char *path)
         return; /* it exists (left as it is), or SQLite reports why not */
     (void)fchmod(fd, 0600); /* a umask such as 0277 took bits away */
     close(fd);
+}
+
+/* What the first bytes of a file look like, for a message. */
+static const char *file_looks(const unsigned char *b, size_t n)
+{
+    if (n == 0)
+        return "an empty file";
+    for (size_t i = 0; i < n; i++)
+        if ((b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') || b[i] == 0x7f)
+            return "binary data";
+    size_t i = 0;
+    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+        i = 3;
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+        i++;
+    if (i < n && (b[i] == '{' || b[i] == '['))
+        return "a JSON text file";
+    const unsigned char *nl = memchr(b, '\n', n);
+    if (memchr(b, ',', nl ? (size_t)(nl - b) : n))
+        return "a CSV text file";
+    return "a text file";
+}
+
+zp_status zp__db_path_check(zp_ctx *ctx, const char *path, int create, const char *what,
+                            const char *fix)
+{
+    struct stat sb;
+    if (!path || !*path || strcmp(path, ":memory:") == 0)
+        return ZP_OK;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode))
+            return zp__error(ctx, ZP_EINVAL, "%s is a directory, not a %s; %s", path, what, fix);
+        if (!S_ISREG(sb.st_mode))
+            return ZP_OK; /* a device or a pipe: SQLite says what it makes of it */
+        unsigned char b[512];
+        size_t n = 0;
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
+        n = fread(b, 1, sizeof b, f);
+        fclose(f);
+        if (n == 0) /* SQLite takes an empty file as a new database */
+            return ZP_OK;
+        if (n >= 16 && memcmp(b, "SQLite format 3", 16) == 0)
+            return ZP_OK;
+        return zp__error(ctx, ZP_EDATA, "%s is not a %s: it is %s, not an SQLite database; %s",
+                         path, what, file_looks(b, n), fix);
+    }
+    if (errno != ENOENT)
+        return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (!create)
+        return ZP_OK; /* the caller says there is no such file */
+    /* a new file: its directory must exist */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ZP_OK;
+    size_t dl = slash == path ? 1 : (size_t)(slash - path);
+    if (dl >= sizeof dir)
+        return ZP_OK;
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+    if (stat(dir, &sb) != 0)
+        return zp__error(ctx, ZP_ENOTFOUND, "%s: the directory %s does not exist; create it "
+                         "(mkdir -p %s) or give a path in an existing directory", path, dir, dir);
+    if (!S_ISDIR(sb.st_mode))
+        return zp__error(ctx, ZP_EINVAL, "%s: %s is not a directory; give a path in a directory",
+                         path, dir);
+    return ZP_OK;
 }

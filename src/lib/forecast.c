@@ -586,8 +586,10 @@ zp_status zp_forecast_skill(zp_ctx *ctx, const zp_forecast_inputs *in,
     if (stride == 0)
         stride = 1;
     if (horizon == 0 || horizon >= in->steps || stride > in->steps - horizon)
-        return zp__error(ctx, ZP_ERANGE, "zp_forecast_skill: no forecast origin fits: horizon "
-                         "%zu steps, stride %zu, %zu steps of data", horizon, stride, in->steps);
+        return zp__error(ctx, ZP_ERANGE, "forecast skill: no forecast fits in the data: %zu steps "
+                         "of data hold no origin (every %zu steps) followed by the whole horizon "
+                         "of %zu steps; shorten the horizon or use a longer period",
+                         in->steps, stride, horizon);
 
     /* The load is forecast as one series: firm plus every flexible demand. */
     const double *loadp = NULL;

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void *zp__malloc(zp_ctx *ctx, size_t n);
 void *zp__calloc(zp_ctx *ctx, size_t count, size_t size);
@@ -47,11 +48,24 @@ const char *zp__nearest(const char *word, const char *const *names, size_t n);
  * files the database's mode. An existing file, ":memory:" and "" are left
  * alone; a failure is left to SQLite's open to report. */
 void zp__db_create_private(const char *path);
+/* Before a database is opened (a store, a credit ledger): a file that is
+ * there must be an SQLite database (or empty), else ZP_EDATA saying what it
+ * is ("PATH is not a WHAT: it is a CSV text file, not an SQLite database;
+ * FIX"); a directory is ZP_EINVAL; a file to be created (create) needs its
+ * directory, else ZP_ENOTFOUND naming it. "" and ":memory:" pass. */
+zp_status zp__db_path_check(zp_ctx *ctx, const char *path, int create, const char *what,
+                            const char *fix);
 /* csv.c: where the text [s, s+n) stops being a clean name (UTF-8 without
  * control characters): the offset of the first byte that is not UTF-8 or
  * begins a control character (C0, DEL, C1), *what saying which; n (and
  * *what NULL) when it is clean. */
 size_t zp__name_check(const char *s, size_t n, const char **what);
+/* csv.c: header names of the CSV text buf (as zp_csv_header_file). */
+zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, size_t len,
+                             char ***out, size_t *nout);
+/* csv.c: read f to its end into *out (allocated, *outlen bytes; at most
+ * 2 GiB), path naming it in messages: a pipe or a terminal is read once. */
+zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen);
 /* csv.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
  * bytes, cut between characters, control characters and bytes that are
  * not UTF-8 as '?', "..." when cut. Returns the length written. */

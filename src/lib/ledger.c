@@ -12,13 +12,16 @@
  * project-vintage and lg_pv the issued, retired and cancelled totals; both
  * are derived data that verify recomputes (ledger_verify.c).
  */
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ledger_impl.h"
+#include "jsonpos.h"
 
 #define LG_SCHEMA_VERSION 1
 #define LG_BUSY_MS 10000
@@ -190,12 +193,22 @@ zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledge
     int oflags = lg->readonly ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | ((flags & ZP_LEDGER_CREATE) ? SQLITE_OPEN_CREATE : 0);
     zp_status rc = ZP_OK;
+    if ((rc = zp__db_path_check(ctx, path, !lg->readonly && (flags & ZP_LEDGER_CREATE),
+                                "credit ledger",
+                                "give the path of a ledger (written by zeropark credits), or "
+                                "of a new file to create with 'credits account'")))
+        goto fail;
     if (!lg->readonly && (flags & ZP_LEDGER_CREATE))
         zp__db_create_private(path); /* 0600, and so its -wal and -shm */
     if (sqlite3_open_v2(path, &lg->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rc = zp__error(ctx, ZP_EIO, "%s: cannot open the ledger: %s%s", path,
-                       lg->db ? sqlite3_errmsg(lg->db) : "out of memory",
-                       (flags & ZP_LEDGER_CREATE) ? "" : " (create it with 'credits account')");
+        struct stat sb;
+        int se = lg->db ? sqlite3_system_errno(lg->db) : 0;
+        if (!(flags & ZP_LEDGER_CREATE) && stat(path, &sb) != 0 && errno == ENOENT)
+            rc = zp__error(ctx, ZP_ENOTFOUND, "%s: no such ledger; check the path, or create it "
+                           "with 'credits account'", path);
+        else
+            rc = zp__error(ctx, ZP_EIO, "%s: cannot open the ledger: %s", path,
+                           !lg->db ? "out of memory" : se ? strerror(se) : sqlite3_errmsg(lg->db));
         goto fail;
     }
     sqlite3_busy_timeout(lg->db, LG_BUSY_MS);
@@ -1811,8 +1824,9 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
         json_error_t err;
         json_t *e = json_loads(col_text(s, 1), 0, &err);
         if (!e) {
+            char words[JSON_ERROR_TEXT_LENGTH + 128];
             rc = zp__error(lg->ctx, ZP_ECORRUPT, "journal entry %lld is not JSON: %s",
-                           (long long)seq, err.text);
+                           (long long)seq, zp__json_errtext(err.text, words, sizeof words));
             break;
         }
         if (acct && !entry_mentions(e, acct, orders, norders)) {

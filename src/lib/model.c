@@ -1572,10 +1572,14 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     r.file = fname;
     errs_before = zp_ctx_diag_errors(ctx);
 
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* NUL characters are taken, then refused below with the string's
+     * path: jansson's own refusal cannot say where in the model it is */
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
         if (zp__diag(ctx, ZP_SEV_ERROR, fname, jerr.line > 0 ? jerr.line : 0,
-                     jerr.column > 0 ? jerr.column : 0, NULL, "%s", jerr.text)) {
+                     jerr.column > 0 ? jerr.column : 0, NULL, "%s",
+                     zp__json_errtext(jerr.text, words, sizeof words))) {
             rc = ZP_ENOMEM;
             goto out;
         }
@@ -1584,6 +1588,18 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     rc = zp__jsonpos_build(ctx, buf, len, &r.jp);
     if (rc)
         goto out;
+    char nulpath[ZP_JSONPOS_PATH_MAX];
+    if (zp__json_find_nul(root, "", nulpath, sizeof nulpath)) {
+        zp_jsonpos_loc loc;
+        zp__jsonpos_find(r.jp, nulpath, &loc);
+        if (zp__diag(ctx, ZP_SEV_ERROR, fname, loc.line, loc.col, nulpath[0] ? nulpath : NULL,
+                     "the string holds \\u0000 (the NUL character), which is not allowed; "
+                     "remove it")) {
+            rc = ZP_ENOMEM;
+            goto out;
+        }
+        goto count;
+    }
     r.m = zp__calloc(ctx, 1, sizeof *r.m);
     if (!r.m) {
         rc = zp__nomem(ctx);

@@ -188,7 +188,7 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
     zp_forecast_inputs fin = {0};
     fin.steps = n;
     fin.step_s = (int32_t)lround(dt * 3600.0);
-    fin.pv_kw = in->pv_kw;
+    fin.pv_kw = opts->no_pv ? NULL : in->pv_kw; /* NULL: forecast zeros */
     fin.clearsky_pv_kw = opts->clearsky_pv_kw;
     fin.wind_kw = in->wind_kw;
     fin.firm_kw = in->firm_kw;

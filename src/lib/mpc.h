@@ -13,6 +13,7 @@ typedef struct zp_mpc_opts {
     size_t replan_steps;           /* steps executed between plans, >= 1 */
     const zp_forecast_opts *fc;    /* forecast methods */
     const double *clearsky_pv_kw;  /* steps values, for clear-sky-index PV forecasts */
+    int no_pv;                     /* the park has no PV: its PV forecast is zero */
     const double *import_limit_kw; /* steps values (outages), or NULL */
     const double *reserve_kwh;     /* steps values, or NULL */
     double time_limit_s;           /* per solve; 0 = none */

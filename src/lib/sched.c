@@ -368,7 +368,11 @@ static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
     const char *fname = name ? name : "sites";
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return zp__error(ctx, ZP_EPARSE, "%s:%d:%d: %s", fname, jerr.line, jerr.column, jerr.text);
+    {
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        return zp__error(ctx, ZP_EPARSE, "%s:%d:%d: %s", fname, jerr.line, jerr.column,
+                         zp__json_errtext(jerr.text, words, sizeof words));
+    }
     if ((rc = zp__jsonpos_build(ctx, buf, len, &r.jp)))
         goto out;
     if (!json_is_object(root)) {

@@ -263,6 +263,12 @@ static double register_range(double x)
     return w;
 }
 
+int zp_counter_is_noise(double a, double b)
+{
+    /* NaN compares false: never noise */
+    return b < a && a > 0 && a - b <= ZP_COUNTER_NOISE * a;
+}
+
 double zp_counter_increment(double a, double b, double *wrap)
 {
     if (wrap)
@@ -271,6 +277,8 @@ double zp_counter_increment(double a, double b, double *wrap)
         return NAN;
     if (b >= a)
         return b - a;
+    if (zp_counter_is_noise(a, b))
+        return 0.0; /* noise: the register did not go back */
     double w = register_range(a);
     if (a >= 0.9 * w && b < 0.1 * w) {
         if (wrap)
@@ -278,6 +286,14 @@ double zp_counter_increment(double a, double b, double *wrap)
         return b + w - a; /* roll-over */
     }
     return b; /* reset: counting again from 0 */
+}
+
+double zp_counter_advance(double *ref, double b, double *wrap)
+{
+    double inc = zp_counter_increment(*ref, b, wrap);
+    if (isnan(*ref) || (!isnan(b) && !zp_counter_is_noise(*ref, b)))
+        *ref = b;
+    return inc;
 }
 
 static void drop_add(zp_counter_drops *d, const zp_series *s, size_t i, double before,
@@ -293,62 +309,74 @@ static void drop_add(zp_counter_drops *d, const zp_series *s, size_t i, double b
                                                   after, wrap};
 }
 
-/* The increment over readings a..b (a < b): the sum of the increments
- * between consecutive readings that are not NaN, so a missing reading in
- * between loses nothing; NaN when v[a] or v[b] is NaN. */
-static double counter_span(const zp_series *s, size_t a, size_t b, zp_counter_drops *d)
+/* The increment of reading i (not NaN) from the running reference *ref
+ * (the last reading that counts, NaN before the first), the drop it makes
+ * listed in d. */
+static double counter_step(const zp_series *s, size_t i, double *ref, zp_counter_drops *d)
 {
-    const double *v = s->v;
-    if (isnan(v[a]) || isnan(v[b]))
-        return NAN;
-    double sum = 0.0, prev = v[a];
-    for (size_t i = a + 1; i <= b; i++) {
-        if (isnan(v[i]))
-            continue;
-        double wrap;
-        sum += zp_counter_increment(prev, v[i], &wrap);
-        if (v[i] < prev)
-            drop_add(d, s, i, prev, v[i], wrap);
-        prev = v[i];
+    double before = *ref, wrap;
+    if (isnan(before)) {
+        *ref = s->v[i];
+        return 0.0;
     }
-    return sum;
+    double inc = zp_counter_advance(ref, s->v[i], &wrap);
+    if (s->v[i] < before && !zp_counter_is_noise(before, s->v[i]))
+        drop_add(d, s, i, before, s->v[i], wrap);
+    return inc;
 }
 
 void zp_counter_scan(const zp_series *s, zp_counter_drops *d)
 {
     memset(d, 0, sizeof *d);
-    size_t i = 0;
-    while (i < s->len && isnan(s->v[i]))
-        i++;
-    size_t last = s->len;
-    while (last > i && isnan(s->v[last - 1]))
-        last--;
-    if (last > i + 1)
-        (void)counter_span(s, i, last - 1, d);
+    double ref = NAN;
+    for (size_t i = 0; i < s->len; i++)
+        if (!isnan(s->v[i]))
+            (void)counter_step(s, i, &ref, d);
 }
 
 /* Differences of counter s into out[0..n) at step_s: coarsening, interval
  * i runs from reading first + i*k to first + (i+1)*k; refining, fine
  * interval i is part skip + i of native interval `first` onwards. The
- * caller has checked that the readings are there. */
+ * caller has checked that the readings are there. The reference a reading
+ * is counted from runs over every reading from the series' first (a
+ * missing reading loses nothing; after a noise drop the counter goes on
+ * from the higher reading), so the intervals of a window add up as those
+ * of the whole series. An interval is NaN when the reading at its start or
+ * end is; its drops are listed in d when it is not. */
 static void counter_into(const zp_series *s, size_t first, size_t skip, int32_t step_s,
                          double *out, size_t n, zp_counter_drops *d)
 {
-    if (step_s >= s->step_s) {
-        size_t k = (size_t)(step_s / s->step_s);
-        for (size_t i = 0; i < n; i++)
-            out[i] = counter_span(s, first + i * k, first + (i + 1) * k, d);
-    } else {
-        size_t k = (size_t)(s->step_s / step_s), done = SIZE_MAX;
-        double inc = NAN;
-        for (size_t i = 0; i < n; i++) {
-            size_t j = first + (skip + i) / k;
-            if (j != done) { /* each native interval once, so a drop counts once */
-                inc = counter_span(s, j, j + 1, d);
-                done = j;
+    const double *v = s->v;
+    size_t k = step_s >= s->step_s ? (size_t)(step_s / s->step_s) : (size_t)(s->step_s / step_s);
+    bool coarse = step_s >= s->step_s;
+    /* readings first .. last bound the intervals returned */
+    size_t last = coarse ? first + n * k : first + (skip + n + k - 1) / k;
+    double ref = NAN;
+    for (size_t j = 0; j <= first; j++)
+        if (!isnan(v[j]))
+            (void)counter_step(s, j, &ref, NULL);
+    double inc_sum = 0.0;
+    size_t iv = 0; /* native interval (first + iv .. first + iv + 1) or coarse interval */
+    for (size_t j = first + 1; j <= last; j++) {
+        size_t a = coarse ? first + ((j - first - 1) / k) * k : j - 1, b = coarse ? a + k : j;
+        bool valid = !isnan(v[a]) && !isnan(v[b]);
+        if (!isnan(v[j]))
+            inc_sum += counter_step(s, j, &ref, valid ? d : NULL);
+        if (j != b)
+            continue;
+        double val = valid ? inc_sum : NAN;
+        inc_sum = 0.0;
+        if (coarse) {
+            out[iv] = val;
+        } else {
+            /* native interval j - 1 .. j gives fine intervals (j - 1 - first) k .. + k - 1 */
+            for (size_t f = 0; f < k; f++) {
+                size_t fi = (j - 1 - first) * k + f;
+                if (fi >= skip && fi - skip < n)
+                    out[fi - skip] = val / (double)k;
             }
-            out[i] = inc / (double)k;
         }
+        iv++;
     }
 }
 

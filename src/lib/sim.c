@@ -321,6 +321,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         }
         mo.fc = &fo;
         mo.clearsky_pv_kw = csky;
+        mo.no_pv = !m->npv; /* no PV array: the PV forecast is zero (in.pv_kw holds zeros) */
         mo.reserve_kwh = p->reserve_kwh;
         mo.time_limit_s = o->time_limit_s;
         zp_mpc_info mi;
@@ -1333,7 +1334,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     }
     if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
         goto out;
-    zp_forecast_inputs fin = {n, r->step_s, in.pv_kw, csky, in.wind_kw, in.firm_kw, base, in.nflex};
+    /* A park without PV (or wind) forecasts zero for it: NULL, whatever
+     * the method (in.pv_kw then holds zeros that no method can scale). */
+    zp_forecast_inputs fin = {n, r->step_s, m->npv ? in.pv_kw : NULL, csky,
+                              m->nwind ? in.wind_kw : NULL, in.firm_kw, base, in.nflex};
     if ((rc = zp_forecast_make(ctx, &fin, &fo, k, h, &fc)))
         goto out;
     for (size_t j = 0; j < in.nflex; j++) {

@@ -199,7 +199,7 @@ static zp_status sq_int(zp_store *st, const char *sql, const char *what, int64_t
     else if (src == SQLITE_DONE)
         *out = 0;
     else if (src == SQLITE_NOTADB)
-        rc = zp__error(st->ctx, ZP_ESTORE,
+        rc = zp__error(st->ctx, ZP_EDATA,
                        "%s: not a zeropark store (the file is not an SQLite database)",
                        st->where);
     else
@@ -280,12 +280,12 @@ static zp_status sq_check_identity(zp_store *st, int64_t *version)
     if ((rc = sq_int(st, "SELECT count(*) FROM sqlite_master", "reading the schema", &objects)))
         return rc;
     if (app_id != 0 && app_id != SQ_APP_ID)
-        return zp__error(st->ctx, ZP_ESTORE,
+        return zp__error(st->ctx, ZP_EDATA,
                          "%s: not a zeropark store (an SQLite database of another application, "
                          "application_id 0x%08llx)",
                          st->where, (unsigned long long)app_id);
     if (app_id == 0 && objects > 0)
-        return zp__error(st->ctx, ZP_ESTORE,
+        return zp__error(st->ctx, ZP_EDATA,
                          "%s: not a zeropark store (an SQLite database with %lld other "
                          "schema objects); use a new file",
                          st->where, (long long)objects);
@@ -298,7 +298,7 @@ static zp_status sq_check_identity(zp_store *st, int64_t *version)
     /* Read-only opens do not migrate: every earlier schema (from 1) is
      * read as it is (see kind_parse). */
     if ((st->flags & ZP_STORE_READONLY) && *version == 0)
-        return zp__error(st->ctx, ZP_ESTORE, "%s: not a zeropark store (an empty database)",
+        return zp__error(st->ctx, ZP_EDATA, "%s: not a zeropark store (an empty database)",
                          st->where);
     return ZP_OK;
 }
@@ -313,6 +313,13 @@ static zp_status sq_open(zp_store *st, const char *path)
     if (stat(path, &sb) != 0 && errno == ENOENT && !(st->flags & ZP_STORE_CREATE))
         return zp__error(st->ctx, ZP_ENOTFOUND,
                          "%s: no such store; check the path", path);
+    if ((rc = zp__db_path_check(st->ctx, path, (st->flags & ZP_STORE_CREATE) != 0, "zeropark store",
+                                (st->flags & ZP_STORE_CREATE)
+                                    ? "give the path of a store (written by zeropark import, "
+                                      "simulate --db or serve) or of a new file to create"
+                                    : "give the path of a store (written by zeropark import, "
+                                      "simulate --db or serve)")))
+        return rc;
     sq = zp__calloc(st->ctx, 1, sizeof *sq);
     if (!sq)
         return zp__nomem(st->ctx);
@@ -330,8 +337,12 @@ static zp_status sq_open(zp_store *st, const char *path)
         oflags |= SQLITE_OPEN_READWRITE | ((st->flags & ZP_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
     if (st->flags & ZP_STORE_CREATE)
         zp__db_create_private(path); /* 0600, and so its -wal and -shm */
-    if (sqlite3_open_v2(path, &sq->db, oflags, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(path, &sq->db, oflags, NULL) != SQLITE_OK) {
+        int se = sq->db ? sqlite3_system_errno(sq->db) : 0;
+        if (se) /* the system's reason (permission denied, ...), not SQLite's wording */
+            return zp__error(st->ctx, ZP_EIO, "cannot open %s: %s", path, strerror(se));
         return sq_fail(st, "opening the file");
+    }
     sqlite3_busy_timeout(sq->db, SQ_BUSY_MS);
 
     if ((rc = sq_check_identity(st, &version)))

@@ -1,12 +1,14 @@
 /*
  * config.c - the config file of `zeropark serve` (docs/serve.md): one
  * JSON object. The file holds the write token, so its mode must be 0600
- * or 0400, exactly as docs/serve.md says; anything else is refused.
+ * or 0400, exactly as docs/serve.md says, and it must be owned by the user
+ * the daemon runs as or by root; anything else is refused.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "jsonpos.h"
 #include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -140,7 +143,9 @@ int zs_config_parse(const char *buf, size_t len, const char *fname, zs_config *c
     int rc = -1;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, errsz, "%s:%d:%d: %s", fname, je.line, je.column, je.text);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        snprintf(err, errsz, "%s:%d:%d: %s", fname, je.line, je.column,
+                 zp__json_errtext(je.text, words, sizeof words));
         return -1;
     }
     if (!json_is_object(root)) {
@@ -290,6 +295,23 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errsz, "%s: not a regular file", path);
+        goto out;
+    }
+    /* Its owner: the user the daemon runs as, or root (as sshd takes the
+     * files it reads: only root or their user could have written them).
+     * A file of another user lets that user change the token, the stores
+     * and the dashboard directory of a daemon that may run as root. */
+    uid_t me = geteuid();
+    if (st.st_uid != me && st.st_uid != 0) {
+        char owner[64], user[64];
+        struct passwd *pw = getpwuid(st.st_uid);
+        snprintf(owner, sizeof owner, "%s", pw ? pw->pw_name : "?");
+        pw = getpwuid(me);
+        snprintf(user, sizeof user, "%s", pw ? pw->pw_name : "?");
+        snprintf(err, errsz,
+                 "%s: owned by user %s (uid %u), not by the user the daemon runs as (%s, uid %u)%s: "
+                 "that user could change the write token and the stores; run 'chown %s %s'",
+                 path, owner, (unsigned)st.st_uid, user, (unsigned)me, me ? " or root" : "", user, path);
         goto out;
     }
     mode_t mode = st.st_mode & 07777;

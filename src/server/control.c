@@ -513,16 +513,20 @@ static void write_one(zs_server *S, const zp_model *m, size_t i, double kw, sp_r
         atomic_fetch_add(&S->metrics.setpoint_writes, 1);
         if (r->clamped)
             atomic_fetch_add(&S->metrics.setpoint_clamped, 1);
+        char qs[200], qd[200];
         zs_log(ZS_LOG_INFO, "event=setpoint storage=%s device=%s requested_kw=%.3f applied_kw=%.3f clamped=%d",
-               r->storage, r->device, kw, applied, (int)r->clamped);
+               zs_log_quote(r->storage, qs, sizeof qs), zs_log_quote(r->device, qd, sizeof qd), kw, applied,
+               (int)r->clamped);
     } else {
         r->ok = false;
         snprintf(r->error, sizeof r->error, "%s", err[0] ? err : zp_strerror(rc));
         atomic_fetch_add(&S->metrics.setpoint_write_errors, 1);
         *rejected = true;
         char q[300];
+        char qs[200], qd[200];
         zs_log(ZS_LOG_ERROR, "event=setpoint_failed storage=%s device=%s requested_kw=%.3f message=%s",
-               r->storage, r->device, kw, zs_log_quote(r->error, q, sizeof q));
+               zs_log_quote(r->storage, qs, sizeof qs), zs_log_quote(r->device, qd, sizeof qd), kw,
+               zs_log_quote(r->error, q, sizeof q));
     }
 }
 

@@ -878,8 +878,10 @@ zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, s
     }
     json_t *root = json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
         if (zp__diag(ctx, ZP_SEV_ERROR, file, jerr.line > 0 ? jerr.line : 0,
-                     jerr.column > 0 ? jerr.column : 0, NULL, "%s", jerr.text))
+                     jerr.column > 0 ? jerr.column : 0, NULL, "%s",
+                     zp__json_errtext(jerr.text, words, sizeof words)))
             return zp__nomem(ctx);
         return zp__error(ctx, ZP_EMODEL, "%s: 1 problem", file ? file : "model");
     }

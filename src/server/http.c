@@ -20,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "jsonpos.h"
 #include "serve.h"
 
 #define MAX_READINGS_PER_REQUEST 100000
@@ -392,7 +394,7 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     /* A counter (the readings of a cumulative register, docs/formats.md
      * "Counters") asked for at a step gives the energy of each interval:
      * the reading at its end minus the one at its start, roll-overs and
-     * resets counted by zp_counter_increment, as `zeropark export
+     * resets counted and noise left out by zp_counter_advance, as `zeropark export
      * --step-min`. Without a step it gives its readings. */
     const bool diff = kind == ZP_SERIES_COUNTER && sp;
     double *sum = calloc((size_t)nout, sizeof *sum);
@@ -434,15 +436,16 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
                  * reading there, so both intervals stay empty) */
                 if ((ts - from) % step == 0)
                     cnt[(ts - from) / step] = 1;
-                if (!isnan(prev_v)) {
+                double before = prev_v;
+                double inc = zp_counter_advance(&prev_v, s->v[i], NULL);
+                if (!isnan(before)) {
                     int64_t k = (prev_t - from) / step;
                     if (ts <= from + (k + 1) * step && k < nout) {
-                        sum[k] += zp_counter_increment(prev_v, s->v[i], NULL);
-                        drops += s->v[i] < prev_v;
+                        sum[k] += inc;
+                        drops += s->v[i] < before && !zp_counter_is_noise(before, s->v[i]);
                     }
                 }
-                prev_t = ts;
-                prev_v = s->v[i];
+                prev_t = ts; /* prev_v: the reading the counter goes on from */
                 continue;
             }
             int64_t k = (ts - from) / step;
@@ -640,7 +643,8 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
                 fprintf(f, "zeropark_http_requests_total{code=\"%u\"} %llu\n", cls * 100 + s,
                         (unsigned long long)M->http_by_code[cls][s]);
     COUNTER("zeropark_http_protocol_errors_total",
-            "Requests refused by the HTTP library itself (header too large, bad syntax).",
+            "Requests refused for their framing or headers (a malformed or conflicting "
+            "Content-Length, a header too large), each once.",
             M->http_protocol_errors);
     COUNTER("zeropark_mqtt_messages_total", "MQTT messages received.", M->mqtt_messages);
     COUNTER("zeropark_mqtt_malformed_total", "MQTT messages rejected as malformed.", M->mqtt_malformed);
@@ -933,9 +937,10 @@ static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const ch
         json_error_t je;
         args = json_loadb(rq && rq->body ? rq->body : "{}", rq && rq->len ? rq->len : 2,
                           JSON_REJECT_DUPLICATES, &je);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
         if (!args)
-            return send_error(h, c, 400, "bad_request", "body line %d column %d: %.120s", je.line,
-                              je.column, je.text);
+            return send_error(h, c, 400, "bad_request", "body line %d column %d: %.200s", je.line,
+                              je.column, zp__json_errtext(je.text, words, sizeof words));
         if (!json_is_object(args)) {
             json_decref(args);
             return send_error(h, c, 400, "bad_request", "body: expected a JSON object of arguments");
@@ -1192,6 +1197,42 @@ static bool has_body(struct MHD_Connection *c)
     return false;
 }
 
+/* Content-Length given more than once with different values: the body's
+ * length is unknown, so the request is refused (RFC 9112 section 6.3);
+ * the same value repeated is one length (RFC 9110 section 8.6).
+ * libmicrohttpd takes the first and does not check the others. */
+typedef struct cl_seen {
+    const char *first;
+    const char *other; /* a value that differs from first, or NULL */
+} cl_seen;
+
+static bool cl_same(const char *a, const char *b)
+{
+    while (*a == ' ' || *a == '\t')
+        a++;
+    while (*b == ' ' || *b == '\t')
+        b++;
+    size_t la = strlen(a), lb = strlen(b);
+    while (la && (a[la - 1] == ' ' || a[la - 1] == '\t'))
+        la--;
+    while (lb && (b[lb - 1] == ' ' || b[lb - 1] == '\t'))
+        lb--;
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+static enum MHD_Result cl_each(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    cl_seen *s = cls;
+    (void)kind;
+    if (!key || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (!s->first)
+        s->first = value ? value : "";
+    else if (!s->other && !cl_same(s->first, value ? value : ""))
+        s->other = value ? value : "";
+    return MHD_YES;
+}
+
 /* The error for a request its path does not take: a target without a
  * leading '/' (400), no such endpoint (404), a method the path does not
  * answer (405 with Allow), a body sent to a path that takes none (400). */
@@ -1223,6 +1264,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     zs_http *h = cls;
     zs_server *S = h->S;
     (void)version;
+    if (!*con_cls) {
+        cl_seen cs = {NULL, NULL};
+        MHD_get_connection_values(c, MHD_HEADER_KIND, cl_each, &cs);
+        if (cs.other) {
+            atomic_fetch_add(&S->metrics.http_protocol_errors, 1);
+            return send_error(h, c, 400, "bad_request",
+                              "Content-Length given twice with different values (%.20s and %.20s): "
+                              "the body's length is unknown; send one Content-Length (RFC 9112 6.3)",
+                              cs.first, cs.other);
+        }
+    }
     const char *allow = path_methods(url);
     bool credits = strncmp(url, "/api/v1/credits/", 16) == 0;
     if (allow && strcmp(allow, "POST") == 0 && strcmp(method, "POST") == 0) {
@@ -1353,13 +1405,46 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512], q[600];
     zs_http *h = cls;
-    /* requests libmicrohttpd answers itself (a header over the memory
-     * limit: 414/431) never reach the handler: count them here */
-    atomic_fetch_add(&h->S->metrics.http_protocol_errors, 1);
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
     while (n && msg[n - 1] == '\n')
         msg[--n] = '\0';
+    /* Requests libmicrohttpd answers itself (a malformed Content-Length, a
+     * header over the memory limit: 400/414/431) never reach the handler.
+     * It logs one line of this form for each such response, and maybe
+     * another line or two about the same request before it: only this one
+     * is counted, so each refused request counts once. Its message is the
+     * HTML page it sends; the log gets the page's text. */
+    unsigned code = 0;
+    const char *pre = "Error processing request (HTTP response code is ";
+    if (strncmp(msg, pre, strlen(pre)) == 0 && sscanf(msg + strlen(pre), "%u", &code) == 1) {
+        atomic_fetch_add(&h->S->metrics.http_protocol_errors, 1);
+        char text[512];
+        size_t t = 0;
+        const char *a = strchr(msg, '(');
+        a = a ? strchr(a + 1, '(') : NULL; /* ('<html>...') */
+        bool tag = false;
+        for (const char *p = a ? a + 2 : ""; *p && t + 3 < sizeof text; p++) {
+            if (p[0] == '\'' && p[1] == ')')
+                break;
+            if (*p == '<') {
+                tag = true;
+                if (strncasecmp(p, "</title>", 8) == 0 && t) {
+                    text[t++] = ':'; /* the page's title, then its text */
+                    text[t++] = ' ';
+                }
+            } else if (*p == '>') {
+                tag = false;
+            } else if (!tag && !(*p == ' ' && (t == 0 || text[t - 1] == ' '))) {
+                text[t++] = *p;
+            }
+        }
+        while (t && text[t - 1] == ' ')
+            t--;
+        text[t] = '\0';
+        zs_log(ZS_LOG_WARN, "event=http_refused status=%u message=%s", code, zs_log_quote(text, q, sizeof q));
+        return;
+    }
     zs_log(ZS_LOG_WARN, "event=http_library message=%s", zs_log_quote(msg, q, sizeof q));
 }
 

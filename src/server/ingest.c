@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "jsonpos.h"
 #include "serve.h"
 
 #define SERIES_MAX (256 * 1024)
@@ -139,6 +140,15 @@ int zs_time_text_parse(const char *s, size_t len, int32_t offset_min, int64_t *t
     return 0;
 }
 
+int zs_counter_reading_check(const char *series, double value, char *err, size_t errsz)
+{
+    if (!(value < 0) || !zp_series_name_is_counter(series))
+        return 0;
+    snprintf(err, errsz, "negative reading %.10g of counter '%.111s'; a cumulative register "
+             "(a series named ..._total) reads 0 or more", value, series);
+    return -1;
+}
+
 /* Readings must lie in [1970, 2100): the store's grid arithmetic stays far
  * from overflow and a unit slip (seconds for ms) is caught. */
 #define T_MS_MAX 4102444800000LL
@@ -155,7 +165,9 @@ int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t n
     *toobig = false;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column, je.text);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column,
+                 zp__json_errtext(je.text, words, sizeof words));
         return -1;
     }
     json_t *arr = json_object_get(root, "readings");
@@ -210,6 +222,16 @@ int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t n
         json_t *val = json_object_get(e, "value");
         if (!json_is_number(val) || !isfinite(json_number_value(val))) {
             snprintf(err, errsz, "readings[%zu].value: expected a finite number", i);
+            goto fail;
+        }
+        if (zs_counter_reading_check(json_string_value(s), json_number_value(val), err, errsz)) {
+            char pre[40];
+            snprintf(pre, sizeof pre, "readings[%zu].value: ", i);
+            size_t pl = strlen(pre), el = strlen(err);
+            if (pl + el < errsz) {
+                memmove(err + pl, err, el + 1);
+                memcpy(err, pre, pl);
+            }
             goto fail;
         }
         json_t *t = json_object_get(e, "t");
@@ -282,8 +304,12 @@ int zs_mqtt_payload_parse(const char *payload, size_t len, const char *field, in
     json_t *root = json_loadb(payload + a, b - a, JSON_REJECT_DUPLICATES, &je);
     int rc = -1;
     if (!root || !json_is_object(root)) {
-        snprintf(err, errsz, root ? "expected a JSON object" : "payload:%d:%d: %s", je.line,
-                 je.column, je.text);
+        char words[JSON_ERROR_TEXT_LENGTH + 128];
+        if (root)
+            snprintf(err, errsz, "expected a JSON object");
+        else
+            snprintf(err, errsz, "payload:%d:%d: %s", je.line, je.column,
+                     zp__json_errtext(je.text, words, sizeof words));
         goto out;
     }
     const char *key = field && *field ? field : "value";

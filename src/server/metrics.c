@@ -71,10 +71,10 @@ int64_t zs_alert_raise(const char *key, zs_alert_level lvl, const char *source, 
     int64_t id = a->id;
     pthread_mutex_unlock(&alerts_lock);
     if (fresh) {
-        char q[400];
+        char q[400], qk[300];
         zs_log(lvl == ZS_ALERT_CRITICAL ? ZS_LOG_ERROR : ZS_LOG_WARN,
-               "event=alert id=%lld source=%s key=%s message=%s", (long long)id, source, key,
-               zs_log_quote(msg, q, sizeof q));
+               "event=alert id=%lld source=%s key=%s message=%s", (long long)id, source,
+               zs_log_quote(key, qk, sizeof qk), zs_log_quote(msg, q, sizeof q));
     }
     return id;
 }
@@ -90,7 +90,11 @@ void zs_alert_clear(const char *key)
     }
     pthread_mutex_unlock(&alerts_lock);
     if (id)
-        zs_log(ZS_LOG_INFO, "event=alert_cleared id=%lld key=%s", (long long)id, key);
+    {
+        char qk[300];
+        zs_log(ZS_LOG_INFO, "event=alert_cleared id=%lld key=%s", (long long)id,
+               zs_log_quote(key, qk, sizeof qk));
+    }
 }
 
 size_t zs_alerts_active(void)

@@ -127,6 +127,10 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
                     malformed(q, msg->topic, -1, err);
                     return;
                 }
+                if (zs_counter_reading_check(name, r.value, err, sizeof err)) {
+                    malformed(q, msg->topic, -1, err);
+                    return;
+                }
                 r.series = name;
                 if (zs_ingest_push(S->ingest, ZS_SRC_MQTT, &r, 1) < 0)
                     malformed(q, msg->topic, -1, "ingest queue full");
@@ -146,6 +150,10 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
         for (size_t j = 0; j < d->npoints && nr < 32; j++) {
             if (zs_mqtt_payload_parse(payload, len, d->points[j].field, off, now, &rs[nr].value,
                                       &rs[nr].t_ms, err, sizeof err)) {
+                bad = true;
+                break;
+            }
+            if (zs_counter_reading_check(d->points[j].series, rs[nr].value, err, sizeof err)) {
                 bad = true;
                 break;
             }
@@ -172,8 +180,9 @@ static void on_connect(struct mosquitto *mosq, void *ud, int rc)
 {
     client *c = ud;
     if (rc != 0) {
+        char qr[200];
         zs_log(ZS_LOG_WARN, "event=mqtt_refused broker=%s:%d reason=%s", c->host, c->port,
-               mosquitto_connack_string(rc));
+               zs_log_quote(mosquitto_connack_string(rc), qr, sizeof qr));
         return;
     }
     for (size_t i = 0; i < c->nsubs; i++)
@@ -193,8 +202,9 @@ static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
     if (c->generic)
         atomic_store(&c->q->S->metrics.mqtt_connected, 0);
     if (rc != 0) {
+        char qr[200];
         zs_log(ZS_LOG_WARN, "event=mqtt_disconnected broker=%s:%d reason=%s", c->host, c->port,
-               mosquitto_strerror(rc));
+               zs_log_quote(mosquitto_strerror(rc), qr, sizeof qr));
         zs_alert_raise("mqtt.connection", ZS_ALERT_WARNING, "ingest",
                        "MQTT broker %s:%d lost (%s); reconnecting", c->host, c->port, mosquitto_strerror(rc));
     }

@@ -191,8 +191,10 @@ static bool reload(zs_server *S)
         char first[512] = "";
         if (zp_ctx_diag_count(S->ctx))
             zp_diag_format(zp_ctx_diag_get(S->ctx, 0), first, sizeof first);
+        char qd[600];
         zs_log(ZS_LOG_ERROR, "event=reload_failed message=%s detail=%s",
-               zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q), first[0] ? first : "-");
+               zs_log_quote(zp_ctx_errmsg(S->ctx), q, sizeof q),
+               first[0] ? zs_log_quote(first, qd, sizeof qd) : "-");
         zs_alert_raise("reload", ZS_ALERT_WARNING, "control", "reloading %s failed (kept the old model): %s",
                        S->model_path, zp_ctx_errmsg(S->ctx));
         zp_ctx_clear_error(S->ctx);
@@ -286,7 +288,9 @@ static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
                            h.last_error[0] ? h.last_error : "no answer");
         else if (h.state == ZS_STATE_OK)
             zs_alert_clear(key);
-        zs_log(ZS_LOG_INFO, "event=device_state device=%s state=%d", S->devs.dev[i].name, (int)h.state);
+        char qn[200];
+        zs_log(ZS_LOG_INFO, "event=device_state device=%s state=%d",
+               zs_log_quote(S->devs.dev[i].name, qn, sizeof qn), (int)h.state);
         prev[i] = h.state;
     }
 }
@@ -386,10 +390,12 @@ int zs_serve_main(const zs_serve_opts *o)
         goto out;
     }
     start_acquisition(S);
+    char qdb[600];
     zs_log(ZS_LOG_INFO,
            "event=start version=%s park=%s listen=%s:%d db=%s devices=%zu mode=%s replan_min=%d pid=%ld",
            ZP_VERSION_STRING, zs_log_quote(S->model->name, q, sizeof q), S->cfg.listen_host,
-           zs_http_port(S->http), S->cfg.db, S->devs.n, zs_mode_name((zs_mode)atomic_load(&S->mode)),
+           zs_http_port(S->http), zs_log_quote(S->cfg.db, qdb, sizeof qdb), S->devs.n,
+           zs_mode_name((zs_mode)atomic_load(&S->mode)),
            S->cfg.replan_min, (long)getpid());
 
     zs_dev_state prev[1024];

@@ -132,6 +132,10 @@ typedef struct zs_parsed {
 int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t now_ms, size_t max_n,
                       json_t **root, zs_parsed **out, size_t *n, bool *toobig, char *err,
                       size_t errsz);
+/* A reading of a counter (a series named ..._total, a cumulative
+ * register) must be >= 0, as `zeropark import` refuses it: -1 with the
+ * reason in err for a negative one, else 0. */
+int zs_counter_reading_check(const char *series, double value, char *err, size_t errsz);
 /* A series name we store: 1..111 of [A-Za-z0-9._:-]. */
 bool zs_series_name_ok(const char *s);
 /* Parse an MQTT payload for series (plain number, or {"value": x, "t": ...},

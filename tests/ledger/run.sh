@@ -44,7 +44,7 @@ contains "$tmp/err" "missing --db FILE"
 expect 2 "$zp" credits account --db "$db" --qty 3 --id x
 contains "$tmp/err" "credits account takes no --qty"
 expect 2 "$zp" credits balance --db "$tmp/none.db"
-contains "$tmp/err" "cannot open the ledger"
+contains "$tmp/err" "no such ledger"
 
 # --- the Ruyuan ecological bank ---------------------------------------------------
 expect 0 c account --id ruyuan-v1 --name "Ruyuan village 1" --kind village

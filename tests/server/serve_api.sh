@@ -118,7 +118,7 @@ check(http(port, "GET", "/api/v1/series/a")[0] == 404, "nothing of a rejected re
 st, _, _ = http(port, "GET", "/api/v1/status?x=" + "y" * 100000)
 check(400 <= st < 500, f"oversized request line -> {st}")
 wait_for("protocol error counted", lambda: metric(port, "zeropark_http_protocol_errors_total") >= 1)
-check("event=http_library" in d.log_text(), "the oversized request is counted and logged")
+check("event=http_refused status=4" in d.log_text(), "the oversized request is counted and logged")
 check(http(port, "GET", "/healthz")[0] == 200, "still serving after the bad requests")
 check(metric(port, 'zeropark_http_requests_total{code="401"}') == 2, "two 401s counted")
 check(metric(port, 'zeropark_http_requests_total{code="400"}') >= 6, "400s counted")

@@ -94,7 +94,7 @@ static void test_duplicate_key(void **state)
 {
     (void)state;
     EXPECT("{\"name\": \"a\",\n \"name\": \"b\"}", ZP_MODEL_NO_SERIES,
-           "model.json:2:7: duplicate object key near '\"name\"'");
+           "model.json:2:7: a key appears twice in the same object near '\"name\"'; keep one");
 }
 
 static void test_unknown_key_did_you_mean(void **state)

@@ -409,6 +409,72 @@ static void test_counter_rollover(void **state)
     zp_ctx_free(ctx);
 }
 
+/* Noise (docs/formats.md "Counters"): a drop of at most 0.1 % of the
+ * reading before it counts 0 and the counter goes on from the higher
+ * reading. Readings every 15 min from 00:00, by hand:
+ *   50123.4, 50123.3 (noise: 0), 50123.5 (+0.1 from 50123.4, not +0.2),
+ *   50124.0 (+0.5), 50123.9 at 01:00 (noise: 0)   hour 0 = 0.6
+ *   50125.0 (+1.0 from 50124.0, not +1.1), 2 (a reset: 2), 3.5 (+1.5),
+ *   4.0 at 02:00 (+0.5)                            hour 1 = 5.0
+ * Hour 0 is the highest reading minus the first, 50124.0 - 50123.4; the
+ * old rule counted the noise as two resets (50123.3 + 50123.9 kWh). */
+static void test_counter_noise(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    double w = -1;
+    /* the rule, pair by pair */
+    assert_true(zp_counter_increment(50123.4, 50123.3, &w) == 0 && w == 0);
+    assert_true(zp_counter_is_noise(50123.4, 50123.3));
+    assert_true(zp_counter_increment(1000, 999, &w) == 0);         /* 0.1 %: noise */
+    assert_true(zp_counter_increment(1000, 998.9, &w) == 998.9);   /* 0.11 %: a reset */
+    assert_true(zp_counter_increment(12.3, 12.2, &w) == 12.2);     /* 0.8 %: a reset */
+    assert_true(zp_counter_increment(160, 2, &w) == 2 && w == 0);  /* reset, as before */
+    assert_true(zp_counter_increment(99990, 40, &w) == 50 && w == 100000); /* roll-over */
+    assert_false(zp_counter_is_noise(99990, 40));
+    assert_false(zp_counter_is_noise(5, 6));
+    assert_false(zp_counter_is_noise(NAN, 6));
+    /* the running reference stays at the higher reading */
+    double ref = 50123.4;
+    assert_true(zp_counter_advance(&ref, 50123.3, NULL) == 0 && ref == 50123.4);
+    assert_true(fabs(zp_counter_advance(&ref, 50123.5, NULL) - 0.1) < 1e-9 && ref == 50123.5);
+    assert_true(zp_counter_advance(&ref, 2, &w) == 2 && w == 0 && ref == 2);
+    ref = NAN;
+    assert_true(isnan(zp_counter_advance(&ref, 7, NULL)) && ref == 7);
+
+    const double v[9] = {50123.4, 50123.3, 50123.5, 50124.0, 50123.9, 50125.0, 2, 3.5, 4.0};
+    zp_series *s = make(ctx, ZP_SERIES_COUNTER, T2024, 900, v, 9), *h = NULL;
+    zp_counter_drops d;
+    assert_int_equal(zp_series_counter_diff(ctx, s, 3600, &h, &d), ZP_OK);
+    assert_int_equal(h->len, 2);
+    assert_true(fabs(h->v[0] - 0.6) < 1e-9);
+    assert_true(fabs(h->v[1] - 5.0) < 1e-9);
+    /* only the reset is a drop, from the higher reading 50125.0 */
+    assert_true(d.count == 1 && d.resets == 1 && d.nlisted == 1 && d.drop[0].index == 6);
+    assert_true(d.drop[0].before == 50125.0 && d.drop[0].after == 2);
+    zp_series_free(ctx, h);
+    /* at the native step: 0, 0.1, 0.5, 0, 1.0, 2, 1.5, 0.5 */
+    const double inc[8] = {0, 0.1, 0.5, 0, 1.0, 2, 1.5, 0.5};
+    assert_int_equal(zp_series_counter_diff(ctx, s, 900, &h, NULL), ZP_OK);
+    for (int i = 0; i < 8; i++)
+        assert_true(fabs(h->v[i] - inc[i]) < 1e-9);
+    zp_series_free(ctx, h);
+    /* refined to 5 min: 01:00-01:15 is 1.0 / 3 each (from 50124.0, the
+     * reading before the 01:00 noise) */
+    assert_int_equal(zp_series_counter_diff(ctx, s, 300, &h, NULL), ZP_OK);
+    assert_int_equal(h->len, 24);
+    assert_true(fabs(h->v[12] - 1.0 / 3) < 1e-9 && fabs(h->v[14] - 1.0 / 3) < 1e-9);
+    zp_series_free(ctx, h);
+    /* a window from 01:00 goes on from 50124.0 too: [01:00, 02:00) = 5.0 */
+    assert_int_equal(zp_series_align(ctx, s, T2024 + 3600, 3600, 1, &h), ZP_OK);
+    assert_true(fabs(h->v[0] - 5.0) < 1e-9);
+    zp_series_free(ctx, h);
+    zp_counter_scan(s, &d);
+    assert_true(d.count == 1 && d.drop[0].index == 6);
+    zp_series_free(ctx, s);
+    zp_ctx_free(ctx);
+}
+
 /* Missing readings: a missing reading inside an interval loses nothing
  * (the increments add up: 0 -> 20 over a missing 10 is 20), a missing
  * reading at an interval's end makes it NaN. Refining splits an interval
@@ -515,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_align),
         cmocka_unit_test(test_counter_reset_hourly),
         cmocka_unit_test(test_counter_rollover),
+        cmocka_unit_test(test_counter_noise),
         cmocka_unit_test(test_counter_gaps_and_refine),
         cmocka_unit_test(test_counter_errors),
         cmocka_unit_test(test_kind_from_name),

@@ -1,6 +1,6 @@
 /*
  * bench_sched_exact.c - the greedy scheduler's gap to the exact MIP
- * (src/lib/sched_exact.c) on seeded random instances of 200-2000 jobs,
+ * (src/lib/sched/exact.c) on seeded random instances of 200-2000 jobs,
  * 3 sites, 24 hourly slots, carbon objective. One JSON line per instance
  * (greedy and exact objectives, CBC's bound, whether optimal, gap in %),
  * then one summary line with the gap percentiles.

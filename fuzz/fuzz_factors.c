@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "core/internal.h"
 #include "zeropark/zeropark.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

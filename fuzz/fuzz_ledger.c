@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_impl.h"
+#include "ledger/ledger_impl.h"
 #include "zeropark/zeropark.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
  */
 #include "zeropark/zeropark.h"
 
-#include "../src/lib/jsonpos.h" /* internal; the fuzz build has no src/lib include path */
+#include "../src/lib/core/jsonpos.h" /* internal; the fuzz build has no src/lib include path */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -312,7 +312,7 @@ ZP_API zp_status zp_sched_site_load_csv(zp_ctx *ctx, const zp_sched_problem *p,
 ZP_API void zp_sched_text_free(zp_ctx *ctx, char *text);
 
 /* ---- exact method: model export (added by the exact-scheduler work,
- * src/lib/sched_exact.c; docs/schedule.md, "Exact method") ------------------ */
+ * src/lib/sched/exact.c; docs/schedule.md, "Exact method") ------------------ */
 
 /* Write the MIP that zp_sched_exact solves for p and opts (objective,
  * relax) to path as free-format MPS (integer columns between MARKER lines,

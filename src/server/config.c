@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "jsonpos.h"
+#include "core/internal.h"
+#include "core/jsonpos.h"
 #include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)

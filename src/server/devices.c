@@ -10,8 +10,8 @@
  */
 #include "devices.h"
 
-#include "internal.h"
-#include "jsonpos.h"
+#include "core/internal.h"
+#include "core/jsonpos.h"
 
 #include <errno.h>
 #include <math.h>

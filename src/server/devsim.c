@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 #define MAX_CLIENTS 1000
 

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "jsonpos.h"
+#include "core/internal.h"
+#include "core/jsonpos.h"
 #include "serve.h"
 
 #define MAX_READINGS_PER_REQUEST 100000

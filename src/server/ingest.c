@@ -22,8 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
-#include "jsonpos.h"
+#include "core/internal.h"
+#include "core/jsonpos.h"
 #include "serve.h"
 
 #define SERIES_MAX (256 * 1024)

@@ -41,7 +41,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 #define MAX_BLOCK 125 /* registers per read request (Modbus limit) */
 #define MAX_GAP 8     /* unused registers a block may read to save a request */

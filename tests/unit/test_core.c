@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/internal.h"
 #include "zeropark/zeropark.h"
 
 static zp_status parse(const char *s, int32_t def, zp_time_t *t, int32_t *off)

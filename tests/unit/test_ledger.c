@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "ledger_impl.h"
+#include "ledger/ledger_impl.h"
 #include "testutil.h"
 #include "zeropark/zeropark.h"
 

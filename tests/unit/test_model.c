@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "jsonpos.h"
+#include "core/jsonpos.h"
 #include "zeropark/model.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * test_sched_exact.c - the exact scheduler (src/lib/sched_exact.c): optima
+ * test_sched_exact.c - the exact scheduler (src/lib/sched/exact.c): optima
  * computed by hand (non-preemptible jobs sharing green supply, preemptible
  * jobs with and without a minimum run, the cost objective), infeasible
  * jobs reported with their reasons, and on seeded random small instances

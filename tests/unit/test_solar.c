@@ -1,5 +1,5 @@
 /*
- * test_solar.c - the NREL SPA (src/lib/solar.c): the paper's worked
+ * test_solar.c - the NREL SPA (src/lib/energy/solar.c): the paper's worked
  * example to its printed digits, the Julian-day examples of the paper's
  * Table A4.1, 30 instants against an independent ephemeris (PyEphem,
  * tests/unit/solar_reference.csv), the batch form against the full

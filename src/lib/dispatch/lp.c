@@ -1,0 +1,1239 @@
+/*
+ * dispatch_lp.c - optimal dispatch: the horizon as one linear programme,
+ * solved with COIN-OR CLP through its C interface (zeropark/dispatch.h;
+ * docs/methodology.md, "Optimal dispatch (LP)").
+ *
+ * Variables, per step t (all >= 0; powers in kW averaged over the step):
+ *   pv_t, wind_t      renewable power used (curtailed = available - used)
+ *   imp_t, exp_t      grid import and export
+ *   uns_t             demand not supplied (firm and flexible)
+ *   short_t           reserve shortfall, kWh (only with a reserve)
+ *   ch_k_t, dis_k_t   storage k AC charge and discharge
+ *   soc_k_t           storage k stored energy at the end of the step, kWh
+ *   fs_j_t            flexible load j served in step t
+ *   fb_j_t            flexible load j queued at the end of step t (kW over
+ *                     one step, i.e. kWh / step_h)
+ *
+ * Rows, per step:
+ *   bal_t      pv + wind + sum dis + imp + uns - exp - sum ch - sum fs
+ *                = firm + late                                  (kW)
+ *   dyn_k_t    soc_t - soc_{t-1} - eta_c dt ch + dt / eta_d dis = 0
+ *              (t = 0: = initial energy)
+ *   fq_j_t     fb_t - fb_{t-1} + fs_t = a'_t   (queue conservation)
+ *   res_t      sum soc_k_t + short_t >= reserve_t + sum soc_min_k E_k
+ *
+ * Flexible demand. zp_dispatch_flex defines a deadline t + D (D =
+ * floor(max_delay_h / step_h)), or t itself when that lies past the last
+ * step. Arrivals due at once ("late", t + D > last) are firm demand of
+ * their step and go to the balance's right-hand side. The others (a'_t)
+ * all have windows [t, t + D] of one length, so their deadlines come in
+ * arrival order and a plan can serve them iff the queue never holds more
+ * than the arrivals of the last D steps: 0 <= fb_t <= sum a'_{t-D+1..t}
+ * (serve oldest first; the usual cumulative-deadline argument). This is
+ * exactly the delay-variable model x[t][d] (energy arriving at t served at
+ * t + d, sum_d x = a) with D + 1 columns per arrival projected onto two
+ * columns per step: sum_d d x[.][d] = sum_t fb_t, so the delay epsilon
+ * carries over unchanged. At 15 min and 12 h that is 2 columns instead of
+ * 49 per step.
+ *
+ * Columns are laid out step by step (every step has the same pattern), as
+ * are rows, so a basis shifts by whole steps for a rolling horizon. The
+ * matrix is built directly in column-major arrays in O(nnz), once per
+ * shape; each solve rewrites only bounds, costs and right-hand sides.
+ *
+ * Solving. Cold: primal simplex from a feasible triangular basis
+ * (crash_basis: flexible demand served on arrival, storage idle, import or
+ * curtailment closing each step) -- about a quarter of the iterations of
+ * dual simplex from the all-slack basis. Long horizons (>= 3 weeks) first
+ * solve week-long windows on their own and start the full LP from their
+ * bases laid side by side (windows_basis); the full LP is still solved to
+ * proven optimality, the windows only choose where it starts (a year
+ * hourly: 1.4 k final iterations instead of 17 k). Warm (same shape, a
+ * previous optimum): the old basis, shifted by the replan offset, into
+ * dual simplex.
+ *
+ * Memory: the matrix arrays go through the context's allocator; CLP's own
+ * copies use C++ new (CLP has no allocator hook).
+ */
+#include "core/internal.h"
+#include "zeropark/dispatch.h"
+#include "zeropark/storage.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* CLP's C header declares `ClpSolve_new()` without a prototype. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+#include <Clp_C_Interface.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+/* CLP reads bounds at or above 1e30 as infinite. */
+#define LP_INF DBL_MAX
+
+/* Fixed column offsets within a step. */
+enum { C_PV = 0, C_WIND, C_IMP, C_EXP, C_UNS, C_FIXED };
+
+/* CLP status bytes (ClpSimplex::Status). */
+enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
+
+/* Automatic penalties and epsilon, relative to the largest marginal value
+ * of one kWh (docs/methodology.md). */
+#define LP_UNSERVED_FACTOR 100.0
+#define LP_RESERVE_FACTOR 10.0
+#define LP_EPSILON_FACTOR 1e-6
+
+/* Arrays of the handle, each with its own capacity. */
+enum { B_ETA, B_START, B_INDEX, B_VALUE, B_COLLB, B_COLUB, B_OBJ, B_ROWLB, B_ROWUB, B_STATUS,
+       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_COUNT };
+
+struct zp_lp {
+    zp_ctx *ctx;
+    Clp_Simplex *clp;
+    int loaded;       /* CLP holds the problem of the shape below */
+    int has_basis;    /* the last solve was optimal: its basis is in status */
+
+    /* Shape of the built matrix. */
+    size_t steps, nst, nfl;
+    double dt;
+    int reserve;
+    double *eta;      /* 2 * nst: charge and discharge efficiency */
+
+    size_t cps, rps;  /* columns and rows per step */
+    size_t ncols, nrows, nnz;
+    CoinBigIndex *start;   /* ncols + 1 */
+    int *index;            /* nnz */
+    double *value;         /* nnz */
+    double *collb, *colub, *obj; /* ncols */
+    double *rowlb, *rowub; /* nrows */
+    unsigned char *status; /* ncols + nrows: basis of the last optimal solve */
+
+    /* Per-solve data. */
+    double *arr;      /* steps * nfl: deferrable flexible arrivals a'_jt (kW) */
+    double *late;     /* steps: flexible arrivals due at once, all loads */
+    double *queued0;  /* nfl: flexible energy queued before step 0 (kW over a step) */
+    double *imp_lim;  /* steps: import limit */
+
+    size_t cap[B_COUNT];
+
+    /* Values used by the last build. */
+    double penalty, reserve_penalty, epsilon;
+
+    /* Long cold solves: a second solver for the windows that seed the
+     * starting basis, and its flexible-load views. */
+    zp_lp *sub;
+    zp_dispatch_flex *sub_flex;
+    size_t sub_flex_cap;
+};
+
+/* Grow *p to n elements (exactly: these arrays are large and sized once
+ * per shape). */
+static zp_status ensure(zp_lp *lp, void *pp, int which, size_t n, size_t elem)
+{
+    void **p = pp;
+    if (n <= lp->cap[which])
+        return ZP_OK;
+    if (n > SIZE_MAX / elem)
+        return zp__nomem(lp->ctx);
+    void *q = zp__realloc(lp->ctx, *p, n * elem);
+    if (!q)
+        return zp__nomem(lp->ctx);
+    *p = q;
+    lp->cap[which] = n;
+    return ZP_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void zp_lp_opts_init(zp_lp_opts *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static size_t delay_steps(const zp_dispatch_flex *f, double dt, size_t steps)
+{
+    /* As dispatch_rule.c: the epsilon keeps 6 h / 0.25 h = 24 steps when
+     * the division rounds a hair low; saturate so t + D cannot wrap. */
+    double ds = floor(f->max_delay_h / dt + 1e-9);
+    return ds >= (double)steps ? steps : (size_t)ds;
+}
+
+static double flex_arrival(const zp_dispatch_flex *f, size_t t)
+{
+    if (!f->kw)
+        return 0.0;
+    return f->share > 0.0 ? f->share * f->kw[t] : f->kw[t];
+}
+
+static zp_status check_opt_array(zp_ctx *ctx, const char *what, const double *v, size_t n,
+                                 int allow_negative, int allow_inf)
+{
+    if (!v)
+        return ZP_OK;
+    for (size_t t = 0; t < n; t++) {
+        double x = v[t];
+        if (isnan(x) || (!allow_inf && !isfinite(x)) || (isinf(x) && x < 0) ||
+            (!allow_negative && x < 0.0))
+            return zp__error(ctx, ZP_EDATA, "dispatch (LP): %s at step %zu is %g; values must "
+                             "be %s%s", what, t, x, allow_negative ? "finite" : "finite and >= 0",
+                             allow_inf ? " (or INFINITY)" : "");
+    }
+    return ZP_OK;
+}
+
+static zp_status check_lp_input(zp_ctx *ctx, const zp_dispatch_input *in, const zp_lp_opts *o)
+{
+    zp_status rc;
+    if ((rc = zp_dispatch_input_check(ctx, in)))
+        return rc;
+    const size_t n = in->steps;
+    if ((rc = check_opt_array(ctx, "import_price_cny_per_kwh", in->import_price_cny_per_kwh, n,
+                              0, 0)) ||
+        (rc = check_opt_array(ctx, "export_price_cny_per_kwh", in->export_price_cny_per_kwh, n,
+                              1, 0)) ||
+        (rc = check_opt_array(ctx, "grid_factor_kg_per_kwh", in->grid_factor_kg_per_kwh, n, 0,
+                              0)) ||
+        (rc = check_opt_array(ctx, "opts.import_limit_kw", o->import_limit_kw, n, 0, 1)) ||
+        (rc = check_opt_array(ctx, "opts.reserve_kwh", o->reserve_kwh, n, 0, 0)))
+        return rc;
+    if (!(in->carbon_price_cny_per_t >= 0.0) || !isfinite(in->carbon_price_cny_per_t))
+        return zp__error(ctx, ZP_EINVAL, "dispatch (LP): carbon_price_cny_per_t %g must be "
+                         "finite and >= 0", in->carbon_price_cny_per_t);
+    if ((unsigned)in->objective > (unsigned)ZP_MINIMISE_COST_WITH_CARBON_PRICE)
+        return zp__error(ctx, ZP_EINVAL, "dispatch (LP): unknown objective %d",
+                         (int)in->objective);
+    if (isnan(o->unserved_penalty) || o->unserved_penalty < 0 || isinf(o->unserved_penalty) ||
+        isnan(o->reserve_penalty) || o->reserve_penalty < 0 || isinf(o->reserve_penalty) ||
+        isnan(o->epsilon) || isinf(o->epsilon))
+        return zp__error(ctx, ZP_EINVAL, "dispatch (LP): penalties must be finite and >= 0 "
+                         "(0 = automatic) and epsilon finite");
+    if (isnan(o->time_limit_s) || o->time_limit_s < 0 || o->max_iterations < 0)
+        return zp__error(ctx, ZP_EINVAL, "dispatch (LP): time_limit_s and max_iterations "
+                         "must be >= 0 (0 = no limit)");
+    return ZP_OK;
+}
+
+/* Cost per kWh imported and value per kWh exported at step t. */
+static double import_cost(const zp_dispatch_input *in, size_t t)
+{
+    double f = in->grid_factor_kg_per_kwh ? in->grid_factor_kg_per_kwh[t] : 0.0;
+    double p = in->import_price_cny_per_kwh ? in->import_price_cny_per_kwh[t] : 0.0;
+    switch (in->objective) {
+    case ZP_MINIMISE_COST:
+        return p;
+    case ZP_MINIMISE_COST_WITH_CARBON_PRICE:
+        return p + in->carbon_price_cny_per_t * f / 1000.0;
+    case ZP_MINIMISE_CARBON:
+    default:
+        return f;
+    }
+}
+
+static double export_value(const zp_dispatch_input *in, size_t t)
+{
+    if (in->objective == ZP_MINIMISE_CARBON || !in->export_price_cny_per_kwh)
+        return 0.0;
+    return in->export_price_cny_per_kwh[t];
+}
+
+double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_result *r)
+{
+    double sum = 0.0;
+    for (size_t t = 0; t < in->steps && t < r->steps; t++)
+        sum += (r->grid_import_kw[t] * import_cost(in, t) -
+                r->grid_export_kw[t] * export_value(in, t)) * in->step_h;
+    return sum;
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+static size_t col_short(const zp_lp *lp) { (void)lp; return C_FIXED; }
+static size_t col_st(const zp_lp *lp, size_t k) { return C_FIXED + (size_t)lp->reserve + 3 * k; }
+static size_t col_fl(const zp_lp *lp, size_t j) { return C_FIXED + (size_t)lp->reserve + 3 * lp->nst + 2 * j; }
+static size_t row_dyn(size_t k) { return 1 + k; }
+static size_t row_fq(const zp_lp *lp, size_t j) { return 1 + lp->nst + j; }
+static size_t row_res(const zp_lp *lp) { return 1 + lp->nst + lp->nfl; }
+
+static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve)
+{
+    if (!lp->loaded || lp->steps != in->steps || lp->nst != in->nstorage ||
+        lp->nfl != in->nflex || lp->dt != in->step_h || lp->reserve != reserve)
+        return 0;
+    for (size_t k = 0; k < lp->nst; k++)
+        if (lp->eta[2 * k] != in->storage[k].charge_efficiency ||
+            lp->eta[2 * k + 1] != in->storage[k].discharge_efficiency)
+            return 0;
+    return 1;
+}
+
+/* Size the arrays for a shape and fill the matrix. */
+static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserve)
+{
+    zp_ctx *ctx = lp->ctx;
+    zp_status rc;
+    const size_t n = in->steps, K = in->nstorage, J = in->nflex;
+    const size_t R = reserve ? 1 : 0;
+    const double dt = in->step_h;
+
+    size_t cps = C_FIXED + R + 3 * K + 2 * J;
+    size_t rps = 1 + K + J + R;
+    /* Entries per step: 5 fixed columns in the balance, short in res,
+     * per storage 2 + 2 + (2 or 3) (+1 with a reserve), per flex 2 + 2. */
+    size_t nps = 5 + R + K * (6 + R) + 4 * J;
+    if (n > (size_t)INT_MAX / cps || n > (size_t)INT_MAX / rps || n > (size_t)INT_MAX / nps ||
+        n * cps + n * rps > (size_t)INT_MAX)
+        return zp__error(ctx, ZP_ETOOBIG, "dispatch (LP): %zu steps with %zu storages and %zu "
+                         "flexible loads is too large for one LP; split the horizon", n, K, J);
+    size_t ncols = n * cps, nrows = n * rps, nnz_max = n * nps;
+
+    if ((rc = ensure(lp, &lp->start, B_START, ncols + 1, sizeof *lp->start)) ||
+        (rc = ensure(lp, &lp->collb, B_COLLB, ncols, sizeof(double))) ||
+        (rc = ensure(lp, &lp->colub, B_COLUB, ncols, sizeof(double))) ||
+        (rc = ensure(lp, &lp->obj, B_OBJ, ncols, sizeof(double))) ||
+        (rc = ensure(lp, &lp->rowlb, B_ROWLB, nrows, sizeof(double))) ||
+        (rc = ensure(lp, &lp->rowub, B_ROWUB, nrows, sizeof(double))) ||
+        (rc = ensure(lp, &lp->index, B_INDEX, nnz_max, sizeof(int))) ||
+        (rc = ensure(lp, &lp->value, B_VALUE, nnz_max, sizeof(double))) ||
+        (rc = ensure(lp, &lp->status, B_STATUS, ncols + nrows, 1)) ||
+        (rc = ensure(lp, &lp->eta, B_ETA, 2 * K + 1, sizeof(double))))
+        return rc;
+
+    lp->steps = n;
+    lp->nst = K;
+    lp->nfl = J;
+    lp->dt = dt;
+    lp->reserve = (int)R;
+    lp->cps = cps;
+    lp->rps = rps;
+    lp->ncols = ncols;
+    lp->nrows = nrows;
+    for (size_t k = 0; k < K; k++) {
+        lp->eta[2 * k] = in->storage[k].charge_efficiency;
+        lp->eta[2 * k + 1] = in->storage[k].discharge_efficiency;
+    }
+
+    CoinBigIndex *start = lp->start;
+    int *ix = lp->index;
+    double *v = lp->value;
+    size_t e = 0, c = 0;
+#define PUT(row, val) (ix[e] = (int)(row), v[e] = (val), e++)
+    for (size_t t = 0; t < n; t++) {
+        const size_t r0 = t * rps, r1 = (t + 1) * rps;
+        const int more = t + 1 < n;
+        /* pv, wind, imp, exp, uns: the balance only. */
+        start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
+        start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
+        start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
+        start[c++] = (CoinBigIndex)e; PUT(r0, -1.0);
+        start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
+        if (R) {
+            start[c++] = (CoinBigIndex)e; PUT(r0 + row_res(lp), 1.0);
+        }
+        for (size_t k = 0; k < K; k++) {
+            const zp_storage *s = &in->storage[k];
+            start[c++] = (CoinBigIndex)e; /* charge */
+            PUT(r0, -1.0);
+            PUT(r0 + row_dyn(k), -s->charge_efficiency * dt);
+            start[c++] = (CoinBigIndex)e; /* discharge */
+            PUT(r0, 1.0);
+            PUT(r0 + row_dyn(k), dt / s->discharge_efficiency);
+            start[c++] = (CoinBigIndex)e; /* stored energy */
+            PUT(r0 + row_dyn(k), 1.0);
+            if (R)
+                PUT(r0 + row_res(lp), 1.0);
+            if (more)
+                PUT(r1 + row_dyn(k), -1.0);
+        }
+        for (size_t j = 0; j < J; j++) {
+            start[c++] = (CoinBigIndex)e; /* served */
+            PUT(r0, -1.0);
+            PUT(r0 + row_fq(lp, j), 1.0);
+            start[c++] = (CoinBigIndex)e; /* queued */
+            PUT(r0 + row_fq(lp, j), 1.0);
+            if (more)
+                PUT(r1 + row_fq(lp, j), -1.0);
+        }
+    }
+#undef PUT
+    start[c] = (CoinBigIndex)e;
+    lp->nnz = e;
+    return ZP_OK;
+}
+
+static double storage_initial_kwh(const zp_dispatch_input *in, size_t k)
+{
+    const zp_storage *s = &in->storage[k];
+    double soc = in->soc_initial ? in->soc_initial[k] : s->soc_initial;
+    return soc * s->energy_kwh;
+}
+
+/* Bounds, costs and right-hand sides for in. */
+static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o)
+{
+    zp_status rc;
+    const size_t n = in->steps, K = in->nstorage, J = in->nflex;
+    const size_t cps = lp->cps, rps = lp->rps, last = n - 1;
+    const double dt = in->step_h;
+
+    if ((rc = ensure(lp, &lp->arr, B_ARR, n * (J > 0 ? J : 1), sizeof(double))) ||
+        (rc = ensure(lp, &lp->late, B_LATE, n, sizeof(double))) ||
+        (rc = ensure(lp, &lp->queued0, B_QUEUED, J > 0 ? J : 1, sizeof(double))) ||
+        (rc = ensure(lp, &lp->imp_lim, B_IMPLIM, n, sizeof(double))))
+        return rc;
+
+    /* Scale of the objective: the largest marginal value of a kWh. */
+    double vmax = 0.0;
+    for (size_t t = 0; t < n; t++) {
+        vmax = fmax(vmax, import_cost(in, t));
+        vmax = fmax(vmax, fabs(export_value(in, t)));
+    }
+    double vscale = vmax > 0.0 ? vmax : 1.0;
+    double eta_min = 1.0;
+    for (size_t k = 0; k < K; k++)
+        eta_min = fmin(eta_min, in->storage[k].charge_efficiency *
+                                in->storage[k].discharge_efficiency);
+    double eps = o->epsilon > 0 ? o->epsilon : o->epsilon < 0 ? 0.0 : LP_EPSILON_FACTOR * vscale;
+    double Q = o->reserve_penalty > 0 ? o->reserve_penalty : LP_RESERVE_FACTOR * vscale / eta_min;
+    double P = o->unserved_penalty;
+    if (!(P > 0)) {
+        P = LP_UNSERVED_FACTOR * vscale / eta_min;
+        /* Unserving 1 kWh now must never pay for holding a reserve over
+         * every remaining step (1 / eta_d kWh stored per kWh delivered). */
+        if (lp->reserve)
+            P = fmax(P, 2.0 * Q * (double)n / eta_min);
+    }
+    lp->penalty = P;
+    lp->reserve_penalty = lp->reserve ? Q : 0.0;
+    lp->epsilon = eps;
+
+    /* Flexible arrivals: all of it, and the part due at once. */
+    double *arr = lp->arr, *late = lp->late;
+    for (size_t t = 0; t < n; t++)
+        late[t] = 0.0;
+    for (size_t j = 0; j < J; j++) {
+        lp->queued0[j] = 0.0;
+        for (size_t q = 0; in->flex[j].queued_kw && q < in->flex[j].nqueued; q++)
+            lp->queued0[j] += in->flex[j].queued_kw[q];
+    }
+    for (size_t j = 0; j < J; j++) {
+        size_t D = delay_steps(&in->flex[j], dt, n);
+        for (size_t t = 0; t < n; t++) {
+            double a = flex_arrival(&in->flex[j], t);
+            if (D > last - t) { /* t + D > last: due now, i.e. firm */
+                late[t] += a;
+                a = 0.0;
+            }
+            arr[j * n + t] = a;
+        }
+    }
+
+    double Esum_min = 0.0;
+    for (size_t k = 0; k < K; k++)
+        Esum_min += in->storage[k].soc_min * in->storage[k].energy_kwh;
+
+    double *lb = lp->collb, *ub = lp->colub, *cost = lp->obj;
+    double *rl = lp->rowlb, *ru = lp->rowub;
+    for (size_t t = 0; t < n; t++) {
+        const size_t c0 = t * cps, r0 = t * rps;
+        const double pv = in->pv_kw ? in->pv_kw[t] : 0.0;
+        const double wind = in->wind_kw ? in->wind_kw[t] : 0.0;
+        const double firm = in->firm_kw ? in->firm_kw[t] : 0.0;
+        const int down = in->grid_down && in->grid_down[t];
+        double lim = down ? 0.0 : o->import_limit_kw ? o->import_limit_kw[t] : in->import_limit_kw;
+        lp->imp_lim[t] = lim;
+
+        for (size_t c = c0; c < c0 + cps; c++) {
+            lb[c] = 0.0;
+            ub[c] = LP_INF;
+            cost[c] = 0.0;
+        }
+        ub[c0 + C_PV] = pv;
+        ub[c0 + C_WIND] = wind;
+        ub[c0 + C_IMP] = isinf(lim) ? LP_INF : lim;
+        ub[c0 + C_EXP] = down ? 0.0 : isinf(in->export_limit_kw) ? LP_INF : in->export_limit_kw;
+        cost[c0 + C_IMP] = import_cost(in, t) * dt;
+        cost[c0 + C_EXP] = -export_value(in, t) * dt;
+        cost[c0 + C_UNS] = P * dt;
+
+        rl[r0] = ru[r0] = firm + late[t];
+        if (lp->reserve) {
+            cost[c0 + col_short(lp)] = Q;
+            rl[r0 + row_res(lp)] = o->reserve_kwh[t] + Esum_min;
+            ru[r0 + row_res(lp)] = LP_INF;
+        }
+        for (size_t k = 0; k < K; k++) {
+            const zp_storage *s = &in->storage[k];
+            const size_t cs = c0 + col_st(lp, k);
+            ub[cs] = s->power_kw;
+            ub[cs + 1] = s->power_kw;
+            cost[cs] = eps * dt;
+            cost[cs + 1] = eps * dt;
+            lb[cs + 2] = s->soc_min * s->energy_kwh;
+            ub[cs + 2] = s->soc_max * s->energy_kwh;
+            double e0 = storage_initial_kwh(in, k);
+            if (t == last) /* terminal: end with at least the initial energy */
+                lb[cs + 2] = fmax(lb[cs + 2], e0);
+            rl[r0 + row_dyn(k)] = ru[r0 + row_dyn(k)] = t == 0 ? e0 : 0.0;
+        }
+        ub[c0 + C_UNS] = firm + late[t];
+    }
+    for (size_t j = 0; j < J; j++) {
+        const double *a = arr + j * n;
+        const size_t D = delay_steps(&in->flex[j], dt, n);
+        long double prefix = 0.0L, psum0 = 0.0L, psum1 = 0.0L;
+        for (size_t t = 0; t < n; t++) {
+            const size_t c0 = t * cps, cf = c0 + col_fl(lp, j);
+            /* The queue at the end of t holds only arrivals t-D+1 .. t;
+             * step t serves at most arrivals t-D .. t (queued at its start
+             * plus its arrival). Short windows are summed directly, long
+             * ones from prefix sums (long double, so the difference of two
+             * large sums keeps a small window accurate). */
+            double win = 0.0, qmax = 0.0;
+            const zp_dispatch_flex *fj = &in->flex[j];
+            if (fj->queued_kw && fj->nqueued && t < D) {
+                /* Arrivals before step 0 still queued (index u < 0). */
+                const long nq = (long)fj->nqueued;
+                for (long u = (long)t - (long)D; u <= (long)t; u++) {
+                    double au = u >= 0 ? a[u] : (u >= -nq ? fj->queued_kw[nq + u] : 0.0);
+                    win += au;
+                    if (u + (long)D > (long)t)
+                        qmax += au;
+                }
+                if (D > 64) { /* keep the prefix sums in step */
+                    prefix += a[t];
+                    if (t >= D)
+                        psum1 += a[t - D];
+                    if (t >= D + 1)
+                        psum0 += a[t - D - 1];
+                }
+            } else if (D <= 64) {
+                for (size_t u = t >= D ? t - D : 0; u <= t; u++) {
+                    win += a[u];
+                    if (u + D > t)
+                        qmax += a[u];
+                }
+            } else {
+                prefix += a[t];
+                if (t >= D)     /* psum1: a[0 .. t-D] */
+                    psum1 += a[t - D];
+                if (t >= D + 1) /* psum0: a[0 .. t-D-1] */
+                    psum0 += a[t - D - 1];
+                win = fmax(0.0, (double)(prefix - psum0));
+                qmax = fmax(0.0, (double)(prefix - psum1));
+            }
+            ub[cf] = win;
+            ub[cf + 1] = qmax;
+            cost[cf + 1] = eps * dt;
+            rl[t * rps + row_fq(lp, j)] = ru[t * rps + row_fq(lp, j)] =
+                a[t] + (t == 0 ? lp->queued0[j] : 0.0);
+            /* Unserved is at most the demand that can fall in the step. */
+            ub[c0 + C_UNS] += win;
+        }
+    }
+    return ZP_OK;
+}
+
+/* ---- MPS --------------------------------------------------------------- */
+
+static void col_name(const zp_lp *lp, size_t c, char *buf, size_t len)
+{
+    static const char *const fixed[C_FIXED] = {"pv", "wind", "imp", "exp", "uns"};
+    size_t t = c / lp->cps, off = c % lp->cps;
+    if (off < C_FIXED) {
+        snprintf(buf, len, "%s_%zu", fixed[off], t);
+        return;
+    }
+    off -= C_FIXED;
+    if (lp->reserve) {
+        if (off == 0) {
+            snprintf(buf, len, "short_%zu", t);
+            return;
+        }
+        off--;
+    }
+    if (off < 3 * lp->nst) {
+        static const char *const st[3] = {"ch", "dis", "soc"};
+        snprintf(buf, len, "%s_%zu_%zu", st[off % 3], off / 3, t);
+        return;
+    }
+    off -= 3 * lp->nst;
+    snprintf(buf, len, "%s_%zu_%zu", off % 2 ? "fb" : "fs", off / 2, t);
+}
+
+static void row_name(const zp_lp *lp, size_t r, char *buf, size_t len)
+{
+    size_t t = r / lp->rps, off = r % lp->rps;
+    if (off == 0)
+        snprintf(buf, len, "bal_%zu", t);
+    else if (off <= lp->nst)
+        snprintf(buf, len, "dyn_%zu_%zu", off - 1, t);
+    else if (off <= lp->nst + lp->nfl)
+        snprintf(buf, len, "fq_%zu_%zu", off - 1 - lp->nst, t);
+    else
+        snprintf(buf, len, "res_%zu", t);
+}
+
+static zp_status write_mps(zp_lp *lp, const char *path)
+{
+    zp_ctx *ctx = lp->ctx;
+    char a[64], b[64];
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return zp__error(ctx, ZP_EIO, "%s: cannot write the MPS file: %s", path, strerror(errno));
+    fprintf(f, "* zeropark dispatch LP (free MPS), minimise; objective constant 0\n"
+               "* %zu steps of %.17g h, %zu storages, %zu flexible loads%s\n"
+               "* unserved penalty %.17g per kWh, reserve penalty %.17g per kWh and step, "
+               "epsilon %.17g\n"
+               "* names: docs/methodology.md, \"Optimal dispatch (LP)\"\n",
+               lp->steps, lp->dt, lp->nst, lp->nfl, lp->reserve ? ", reserve" : "", lp->penalty,
+               lp->reserve_penalty, lp->epsilon);
+    fprintf(f, "NAME zeropark\nROWS\n N obj\n");
+    for (size_t r = 0; r < lp->nrows; r++) {
+        row_name(lp, r, a, sizeof a);
+        fprintf(f, " %c %s\n", lp->rowlb[r] == lp->rowub[r] ? 'E' : 'G', a);
+    }
+    fprintf(f, "COLUMNS\n");
+    for (size_t c = 0; c < lp->ncols; c++) {
+        col_name(lp, c, a, sizeof a);
+        if (lp->obj[c] != 0.0)
+            fprintf(f, " %s obj %.17g\n", a, lp->obj[c]);
+        for (CoinBigIndex e = lp->start[c]; e < lp->start[c + 1]; e++) {
+            row_name(lp, (size_t)lp->index[e], b, sizeof b);
+            fprintf(f, " %s %s %.17g\n", a, b, lp->value[e]);
+        }
+    }
+    fprintf(f, "RHS\n");
+    for (size_t r = 0; r < lp->nrows; r++) {
+        if (lp->rowlb[r] != 0.0) {
+            row_name(lp, r, a, sizeof a);
+            fprintf(f, " rhs %s %.17g\n", a, lp->rowlb[r]);
+        }
+    }
+    fprintf(f, "BOUNDS\n");
+    for (size_t c = 0; c < lp->ncols; c++) {
+        double l = lp->collb[c], u = lp->colub[c];
+        if (l == 0.0 && u >= LP_INF)
+            continue;
+        col_name(lp, c, a, sizeof a);
+        if (l == u) {
+            fprintf(f, " FX bnd %s %.17g\n", a, l);
+            continue;
+        }
+        if (l != 0.0)
+            fprintf(f, " LO bnd %s %.17g\n", a, l);
+        if (u < LP_INF)
+            fprintf(f, " UP bnd %s %.17g\n", a, u);
+    }
+    fprintf(f, "ENDATA\n");
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return zp__error(ctx, ZP_EIO, "%s: error writing the MPS file: %s", path,
+                         strerror(errno));
+    return ZP_OK;
+}
+
+/* ---- handle -------------------------------------------------------------- */
+
+zp_lp *zp_lp_new(zp_ctx *ctx)
+{
+    zp_lp *lp = zp__calloc(ctx, 1, sizeof *lp);
+    if (!lp) {
+        zp__nomem(ctx);
+        return NULL;
+    }
+    lp->ctx = ctx;
+    return lp;
+}
+
+void zp_lp_free(zp_lp *lp)
+{
+    if (!lp)
+        return;
+    zp_ctx *ctx = lp->ctx;
+    if (lp->clp)
+        Clp_deleteModel(lp->clp);
+    zp__free(ctx, lp->eta);
+    zp__free(ctx, lp->start);
+    zp__free(ctx, lp->index);
+    zp__free(ctx, lp->value);
+    zp__free(ctx, lp->collb);
+    zp__free(ctx, lp->colub);
+    zp__free(ctx, lp->obj);
+    zp__free(ctx, lp->rowlb);
+    zp__free(ctx, lp->rowub);
+    zp__free(ctx, lp->status);
+    zp__free(ctx, lp->arr);
+    zp__free(ctx, lp->late);
+    zp__free(ctx, lp->queued0);
+    zp__free(ctx, lp->imp_lim);
+    zp_lp_free(lp->sub);
+    zp__free(ctx, lp->sub_flex);
+    zp__free(ctx, lp);
+}
+
+/* Build (or update) the LP for in; *rebuilt says whether the matrix was
+ * rebuilt (so no basis survives). */
+static zp_status prepare(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
+                         int *rebuilt)
+{
+    zp_status rc;
+    int reserve = o->reserve_kwh != NULL;
+    *rebuilt = 0;
+    if (!same_shape(lp, in, reserve)) {
+        lp->loaded = 0;
+        lp->has_basis = 0;
+        if ((rc = build_matrix(lp, in, reserve)))
+            return rc;
+        *rebuilt = 1;
+    }
+    return fill_data(lp, in, o);
+}
+
+/* Rows are step-major and every step has the same pattern, so the basis
+ * of the previous horizon, moved back by shift whole steps, is a good
+ * start for this one. The new tail repeats the old last step. CLP repairs
+ * a basis with the wrong number of basic variables when it factorises. */
+static void shift_basis(zp_lp *lp, size_t shift)
+{
+    const size_t n = lp->steps, cps = lp->cps, rps = lp->rps;
+    unsigned char *st = lp->status;
+    unsigned char *cols = st, *rows = st + lp->ncols;
+    for (size_t t = 0; t < n; t++) {
+        size_t from = t + shift < n ? t + shift : n - 1;
+        memmove(cols + t * cps, cols + from * cps, cps);
+        memmove(rows + t * rps, rows + from * rps, rps);
+    }
+}
+
+static const char *fallback_method(int status)
+{
+    switch (status) {
+    case ZP_LP_INFEASIBLE: return "rule (LP failed: infeasible)";
+    case ZP_LP_UNBOUNDED: return "rule (LP failed: unbounded)";
+    case ZP_LP_STOPPED: return "rule (LP failed: time or iteration limit)";
+    case ZP_LP_CHECK_FAILED: return "rule (LP failed: solution check)";
+    case ZP_LP_ERROR:
+    default: return "rule (LP failed: numerical error)";
+    }
+}
+
+/* The rule-based plan, cut to a per-step import limit (the rule knows only
+ * one limit): import above the limit becomes unserved (counted as firm,
+ * since the rule's flexible attribution is kept). */
+static zp_status fallback(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
+                          zp_dispatch_result **out)
+{
+    zp_status rc;
+    zp_dispatch_result *r = NULL;
+    if ((rc = zp_dispatch_rule(lp->ctx, in, &r)))
+        return rc;
+    if (o->import_limit_kw) {
+        for (size_t t = 0; t < in->steps; t++) {
+            double over = r->grid_import_kw[t] - o->import_limit_kw[t];
+            if (over > 0) {
+                r->grid_import_kw[t] -= over;
+                r->unserved_kw[t] += over;
+                r->totals.import_kwh -= over * in->step_h;
+                r->totals.unserved_kwh += over * in->step_h;
+            }
+        }
+    }
+    *out = r;
+    return ZP_OK;
+}
+
+/* Copy the LP solution into a result, repair rounding noise (clamp to
+ * bounds, put a step's tiny imbalance into curtailment, import or
+ * unserved), and check the plan. Returns 0 when the plan is valid. */
+static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r,
+                   char *why, size_t whylen)
+{
+    const size_t n = in->steps, K = in->nstorage, J = in->nflex;
+    const size_t cps = lp->cps;
+    const double dt = in->step_h;
+    const double *x = Clp_getColSolution(lp->clp);
+    const double *lb = lp->collb, *ub = lp->colub;
+    zp_dispatch_totals *tot = &r->totals;
+
+#define X(c) fmin(fmax(x[c], lb[c]), ub[c])
+    r->method = "optimal";
+    r->step_h = dt;
+    for (size_t k = 0; k < K; k++)
+        r->storage[k].soc_start = storage_initial_kwh(in, k) / in->storage[k].energy_kwh;
+    for (size_t j = 0; j < J; j++)
+        for (size_t t = 0; t < n; t++)
+            r->flex[j].demand_kwh += flex_arrival(&in->flex[j], t) * dt;
+
+    for (size_t t = 0; t < n; t++) {
+        const size_t c0 = t * cps;
+        const double pv = in->pv_kw ? in->pv_kw[t] : 0.0;
+        const double wind = in->wind_kw ? in->wind_kw[t] : 0.0;
+        const double firm = in->firm_kw ? in->firm_kw[t] : 0.0;
+        double pv_u = X(c0 + C_PV), wind_u = X(c0 + C_WIND);
+        double imp = X(c0 + C_IMP), exp_ = X(c0 + C_EXP), uns = X(c0 + C_UNS);
+        double ch = 0, dis = 0, scale = firm + lp->late[t] + pv + wind;
+        for (size_t k = 0; k < K; k++) {
+            const size_t cs = c0 + col_st(lp, k);
+            const zp_storage *s = &in->storage[k];
+            double c = X(cs), d = X(cs + 1), e = X(cs + 2);
+            double e_prev = t ? X(cs + 2 - cps) : storage_initial_kwh(in, k);
+            double drift = e - e_prev - s->charge_efficiency * c * dt +
+                           d / s->discharge_efficiency * dt;
+            if (fabs(drift) > 1e-6 * (1.0 + s->energy_kwh)) {
+                snprintf(why, whylen, "storage %zu energy off by %g kWh at step %zu", k, drift, t);
+                return 1;
+            }
+            r->storage[k].charge_kw[t] = c;
+            r->storage[k].discharge_kw[t] = d;
+            r->storage[k].soc[t] = e / s->energy_kwh;
+            r->storage[k].charge_kwh += c * dt;
+            r->storage[k].discharge_kwh += d * dt;
+            ch += c;
+            dis += d;
+            scale += s->power_kw;
+        }
+        double served = lp->late[t], delayed = 0, backlog = 0;
+        for (size_t j = 0; j < J; j++) {
+            const size_t cf = c0 + col_fl(lp, j);
+            served += X(cf);
+            delayed += fmin(lp->arr[j * n + t], X(cf + 1));
+            backlog += X(cf + 1);
+        }
+        scale += served;
+        double res = pv_u + wind_u + dis + imp + uns - (firm + served + ch + exp_);
+        if (fabs(res) > 1e-7 * (1.0 + scale)) {
+            snprintf(why, whylen, "step %zu off balance by %g kW", t, res);
+            return 1;
+        }
+        /* Rounding noise: a surplus is curtailed, a deficit imported if
+         * the limit allows, else unserved. */
+        if (res > 0) {
+            double cut = fmin(res, pv_u);
+            pv_u -= cut;
+            wind_u -= fmin(res - cut, wind_u);
+        } else if (res < 0) {
+            double room = fmax(0.0, fmin(-res, lp->imp_lim[t] - imp));
+            imp += room;
+            uns += -res - room;
+        }
+        r->pv_used_kw[t] = pv_u;
+        r->wind_used_kw[t] = wind_u;
+        r->curtailed_kw[t] = (pv - pv_u) + (wind - wind_u);
+        r->grid_import_kw[t] = imp;
+        r->grid_export_kw[t] = exp_;
+        r->unserved_kw[t] = uns;
+        r->flex_served_kw[t] = served;
+        /* Firm demand has priority, as in the rule: a shortfall falls on
+         * the flexible energy served in the step first. */
+        double flex_uns = fmin(uns, served);
+        r->flex_unserved_kw[t] = flex_uns;
+        r->flex_delayed_kw[t] = delayed;
+        r->flex_backlog_kwh[t] = backlog * dt;
+
+        double frac = served > 0 ? flex_uns / served : 0.0;
+        for (size_t j = 0; j < J; j++) {
+            const size_t cf = c0 + col_fl(lp, j);
+            zp_dispatch_flex_totals *ft = &r->flex[j];
+            size_t D = delay_steps(&in->flex[j], dt, n);
+            double late_j = D > n - 1 - t ? flex_arrival(&in->flex[j], t) : 0.0;
+            double s_j = X(cf) + late_j;
+            double q_prev = t ? X(cf + 1 - cps) : lp->queued0[j];
+            /* Oldest first: what is served comes from the queue first. */
+            double from_queue = fmin(X(cf), q_prev);
+            ft->served_kwh += s_j * (1.0 - frac) * dt;
+            ft->unserved_kwh += s_j * frac * dt;
+            ft->delayed_kwh += from_queue * (1.0 - frac) * dt;
+            ft->delay_kwh_h += X(cf + 1) * dt * dt;
+        }
+
+        tot->firm_kwh += firm * dt;
+        tot->pv_available_kwh += pv * dt;
+        tot->wind_available_kwh += wind * dt;
+        tot->pv_kwh += pv_u * dt;
+        tot->wind_kwh += wind_u * dt;
+        tot->import_kwh += imp * dt;
+        tot->export_kwh += exp_ * dt;
+        tot->charge_kwh += ch * dt;
+        tot->discharge_kwh += dis * dt;
+        tot->curtailed_kwh += r->curtailed_kw[t] * dt;
+        tot->unserved_kwh += uns * dt;
+        tot->flex_unserved_kwh += flex_uns * dt;
+    }
+#undef X
+    for (size_t j = 0; j < J; j++) {
+        tot->flex_kwh += r->flex[j].demand_kwh;
+        tot->delayed_kwh += r->flex[j].delayed_kwh;
+        tot->delay_kwh_h += r->flex[j].delay_kwh_h;
+    }
+    tot->load_kwh = tot->firm_kwh + tot->flex_kwh;
+    return 0;
+}
+
+/* The LP objective (penalties and epsilons included) on the rule's plan,
+ * so a fallback still reports a comparable number. */
+static double lp_objective_of(const zp_lp *lp, const zp_dispatch_input *in,
+                              const zp_dispatch_result *r, const zp_lp_opts *o)
+{
+    double v = zp_dispatch_objective(in, r);
+    const double dt = in->step_h;
+    for (size_t t = 0; t < in->steps; t++) {
+        v += lp->penalty * r->unserved_kw[t] * dt;
+        double cyc = 0, usable = 0;
+        for (size_t k = 0; k < in->nstorage; k++) {
+            cyc += r->storage[k].charge_kw[t] + r->storage[k].discharge_kw[t];
+            usable += (r->storage[k].soc[t] - in->storage[k].soc_min) *
+                      in->storage[k].energy_kwh;
+        }
+        v += lp->epsilon * cyc * dt + lp->epsilon * r->flex_backlog_kwh[t];
+        if (o->reserve_kwh && usable < o->reserve_kwh[t])
+            v += lp->reserve_penalty * (o->reserve_kwh[t] - usable);
+    }
+    return v;
+}
+
+/* A feasible starting basis for a cold solve: every flexible arrival
+ * served at once (fs basic in its queue row), storage idle (soc basic in
+ * its dynamics row), and per step the balance closed by import, or by
+ * curtailed PV or wind when they exceed the demand, or by unserved energy
+ * beyond the import limit; reserve rows' slacks basic. It is triangular,
+ * hence nonsingular, and primal feasible, so primal simplex starts from a
+ * real plan instead of the all-slack basis. */
+static void crash_basis(zp_lp *lp)
+{
+    enum { AT_UPPER = 2 };
+    const size_t n = lp->steps, cps = lp->cps, rps = lp->rps, K = lp->nst, J = lp->nfl;
+    unsigned char *cs = lp->status, *rs = lp->status + lp->ncols;
+    const double *ub = lp->colub;
+    for (size_t t = 0; t < n; t++) {
+        const size_t c0 = t * cps, r0 = t * rps;
+        memset(cs + c0, ST_AT_LOWER, cps);
+        memset(rs + r0, ST_AT_LOWER, rps);
+        double need = lp->rowlb[r0]; /* firm + late */
+        for (size_t j = 0; j < J; j++) {
+            need += lp->arr[j * n + t] + (t == 0 ? lp->queued0[j] : 0.0);
+            cs[c0 + col_fl(lp, j)] = ST_BASIC;
+        }
+        for (size_t k = 0; k < K; k++)
+            cs[c0 + col_st(lp, k) + 2] = ST_BASIC;
+        if (lp->reserve)
+            rs[r0 + row_res(lp)] = ST_BASIC;
+        double pv = ub[c0 + C_PV], wind = ub[c0 + C_WIND];
+        if (need >= pv + wind) {
+            cs[c0 + C_PV] = cs[c0 + C_WIND] = AT_UPPER;
+            if (need - pv - wind <= ub[c0 + C_IMP]) {
+                cs[c0 + C_IMP] = ST_BASIC;
+            } else {
+                cs[c0 + C_IMP] = AT_UPPER;
+                cs[c0 + C_UNS] = ST_BASIC;
+            }
+        } else if (need >= wind) {
+            cs[c0 + C_WIND] = AT_UPPER;
+            cs[c0 + C_PV] = ST_BASIC;
+        } else {
+            cs[c0 + C_WIND] = ST_BASIC;
+        }
+    }
+}
+
+/* Steps per window when seeding a long horizon's basis: a week, and at
+ * least four flexible delays. */
+static size_t window_steps(const zp_dispatch_input *in)
+{
+    size_t w = (size_t)(168.0 / in->step_h + 0.5), dmax = 0;
+    for (size_t j = 0; j < in->nflex; j++) {
+        size_t d = delay_steps(&in->flex[j], in->step_h, in->steps);
+        dmax = d > dmax ? d : dmax;
+    }
+    if (w < 4 * dmax + 4)
+        w = 4 * dmax + 4;
+    return w < 48 ? 48 : w;
+}
+
+/* A starting basis for a long horizon, from consecutive windows solved on
+ * their own (each from its SOC at the end of the previous one) and their
+ * optimal bases laid side by side. Every window's basis has as many basic
+ * variables as its rows and the layout is step by step, so the pieces fit
+ * the full LP; only the seams are off, and the final solve of the whole
+ * LP (which alone decides optimality) repairs them in a few iterations
+ * instead of re-deriving every day's cycle through one long factorised
+ * chain. Returns 0 with lp->status filled, or -1 (use crash_basis). */
+static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
+                         int *iterations)
+{
+    zp_ctx *ctx = lp->ctx;
+    const size_t n = in->steps, W = window_steps(in), J = in->nflex, K = in->nstorage;
+    double soc[64];
+    if (K > sizeof soc / sizeof soc[0] || n < 3 * W)
+        return -1;
+    if (!lp->sub && !(lp->sub = zp_lp_new(ctx)))
+        return -1;
+    if (J > lp->sub_flex_cap) {
+        zp_dispatch_flex *f = zp__realloc(ctx, lp->sub_flex, J * sizeof *f);
+        if (!f)
+            return -1;
+        lp->sub_flex = f;
+        lp->sub_flex_cap = J;
+    }
+    for (size_t k = 0; k < K; k++)
+        soc[k] = in->soc_initial ? in->soc_initial[k] : in->storage[k].soc_initial;
+    for (size_t s = 0; s < n; s += W) {
+        /* The last window takes the remainder (a short tail joins it). */
+        size_t len = n - s < 2 * W ? n - s : W;
+        zp_dispatch_input w = *in;
+        w.steps = len;
+        w.pv_kw = in->pv_kw ? in->pv_kw + s : NULL;
+        w.wind_kw = in->wind_kw ? in->wind_kw + s : NULL;
+        w.firm_kw = in->firm_kw ? in->firm_kw + s : NULL;
+        w.import_price_cny_per_kwh = in->import_price_cny_per_kwh ? in->import_price_cny_per_kwh + s : NULL;
+        w.export_price_cny_per_kwh = in->export_price_cny_per_kwh ? in->export_price_cny_per_kwh + s : NULL;
+        w.grid_factor_kg_per_kwh = in->grid_factor_kg_per_kwh ? in->grid_factor_kg_per_kwh + s : NULL;
+        w.soc_initial = soc;
+        w.grid_down = in->grid_down ? in->grid_down + s : NULL;
+        for (size_t j = 0; j < J; j++) {
+            lp->sub_flex[j] = in->flex[j];
+            if (in->flex[j].kw)
+                lp->sub_flex[j].kw = in->flex[j].kw + s;
+            if (s > 0) { /* only the first window starts with the queue */
+                lp->sub_flex[j].queued_kw = NULL;
+                lp->sub_flex[j].nqueued = 0;
+            }
+        }
+        w.flex = lp->sub_flex;
+        zp_lp_opts so;
+        zp_lp_opts_init(&so);
+        so.unserved_penalty = lp->penalty;
+        so.reserve_penalty = lp->reserve_penalty;
+        so.epsilon = lp->epsilon > 0 ? lp->epsilon : -1.0;
+        so.import_limit_kw = o->import_limit_kw ? o->import_limit_kw + s : NULL;
+        so.reserve_kwh = o->reserve_kwh ? o->reserve_kwh + s : NULL;
+        so.time_limit_s = o->time_limit_s;
+        so.max_iterations = o->max_iterations;
+        /* Each window from its own crash basis: a neighbour's basis is no
+         * better a start than that. */
+        lp->sub->has_basis = 0;
+        zp_dispatch_result *r = NULL;
+        zp_lp_info si;
+        if (zp_lp_solve(lp->sub, &w, &so, &r, &si) != ZP_OK) {
+            zp_ctx_clear_error(ctx);
+            return -1;
+        }
+        int ok = !si.fell_back;
+        *iterations += si.iterations;
+        if (ok) {
+            memcpy(lp->status + s * lp->cps, lp->sub->status, len * lp->cps);
+            memcpy(lp->status + lp->ncols + s * lp->rps, lp->sub->status + lp->sub->ncols,
+                   len * lp->rps);
+            for (size_t k = 0; k < K; k++)
+                soc[k] = r->storage[k].soc[len - 1];
+        }
+        zp_dispatch_result_free(ctx, r);
+        if (!ok)
+            return -1;
+        if (len != W)
+            break;
+    }
+    return 0;
+}
+
+zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *opts,
+                      zp_dispatch_result **out, zp_lp_info *info)
+{
+    zp_status rc;
+    zp_lp_opts defaults;
+    zp_lp_info local;
+    zp_dispatch_result *r = NULL;
+    int rebuilt = 0, window_iterations = 0;
+
+    if (!out)
+        return lp ? zp__error(lp->ctx, ZP_EINVAL, "dispatch (LP): out is NULL") : ZP_EINVAL;
+    *out = NULL;
+    if (!lp)
+        return ZP_EINVAL;
+    zp_ctx *ctx = lp->ctx;
+    if (!opts) {
+        zp_lp_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    if ((rc = check_lp_input(ctx, in, opts)))
+        return rc;
+
+    double t0 = now_s();
+    if ((rc = prepare(lp, in, opts, &rebuilt)))
+        goto fail;
+    if (opts->mps_path && (rc = write_mps(lp, opts->mps_path)))
+        goto fail;
+    if (!lp->clp) {
+        if (!(lp->clp = Clp_newModel())) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        Clp_setLogLevel(lp->clp, 0);
+    }
+    if (!lp->loaded) {
+        Clp_loadProblem(lp->clp, (int)lp->ncols, (int)lp->nrows, lp->start, lp->index,
+                        lp->value, lp->collb, lp->colub, lp->obj, lp->rowlb, lp->rowub);
+        lp->loaded = 1;
+    } else {
+        Clp_chgColumnLower(lp->clp, lp->collb);
+        Clp_chgColumnUpper(lp->clp, lp->colub);
+        Clp_chgObjCoefficients(lp->clp, lp->obj);
+        Clp_chgRowLower(lp->clp, lp->rowlb);
+        Clp_chgRowUpper(lp->clp, lp->rowub);
+        if (lp->has_basis && opts->shift_steps > 0 && opts->shift_steps < lp->steps) {
+            shift_basis(lp, opts->shift_steps);
+            Clp_copyinStatus(lp->clp, lp->status);
+        }
+    }
+    info->warm_started = lp->has_basis;
+    double t1 = now_s();
+
+    Clp_setMaximumIterations(lp->clp, opts->max_iterations > 0 ? opts->max_iterations : INT_MAX);
+    Clp_setMaximumSeconds(lp->clp, opts->time_limit_s > 0 ? opts->time_limit_s : -1.0);
+    if (!lp->has_basis) {
+        /* Cold: primal simplex from a feasible basis (crash_basis, or the
+         * windows' bases on a long horizon) takes a fraction of the
+         * iterations of the dual from the all-slack basis. */
+        if (windows_basis(lp, in, opts, &window_iterations) != 0)
+            crash_basis(lp);
+        Clp_copyinStatus(lp->clp, lp->status);
+        Clp_primal(lp->clp, 0);
+    } else {
+        /* Warm: the shifted basis stays nearly dual feasible (costs move
+         * little) while bounds and right-hand sides change. */
+        Clp_dual(lp->clp, 0);
+        /* A warm start that went wrong (not a limit the caller set) gets
+         * one cold try before the rule takes over. */
+        if (!Clp_isProvenOptimal(lp->clp) && Clp_status(lp->clp) != 3) {
+            crash_basis(lp);
+            Clp_copyinStatus(lp->clp, lp->status);
+            Clp_primal(lp->clp, 0);
+        }
+    }
+    double t2 = now_s();
+
+    info->rows = lp->nrows;
+    info->cols = lp->ncols;
+    info->nnz = lp->nnz;
+    info->iterations = Clp_numberIterations(lp->clp) + window_iterations;
+    info->build_s = t1 - t0;
+    info->solve_s = t2 - t1;
+    info->unserved_penalty = lp->penalty;
+    info->reserve_penalty = lp->reserve_penalty;
+    info->epsilon = lp->epsilon;
+
+    int st = Clp_status(lp->clp);
+    int optimal = Clp_isProvenOptimal(lp->clp) && st == 0;
+    lp->has_basis = 0;
+    if ((rc = zp_dispatch_result_new(ctx, in->steps, in->nstorage, in->nflex, &r)))
+        goto fail;
+    if (optimal) {
+        if (extract(lp, in, r, info->status_text, sizeof info->status_text) == 0) {
+            info->status = ZP_LP_OPTIMAL;
+            snprintf(info->status_text, sizeof info->status_text, "optimal");
+            info->objective = Clp_objectiveValue(lp->clp);
+            info->objective_economic = zp_dispatch_objective(in, r);
+            memcpy(lp->status, Clp_statusArray(lp->clp), lp->ncols + lp->nrows);
+            lp->has_basis = 1;
+            *out = r;
+            return ZP_OK;
+        }
+        info->status = ZP_LP_CHECK_FAILED;
+    } else {
+        switch (st) {
+        case 1:
+            info->status = ZP_LP_INFEASIBLE;
+            snprintf(info->status_text, sizeof info->status_text, "primal infeasible");
+            break;
+        case 2:
+            info->status = ZP_LP_UNBOUNDED;
+            snprintf(info->status_text, sizeof info->status_text,
+                     "unbounded (export pays more than import costs with no limit?)");
+            break;
+        case 3:
+            info->status = ZP_LP_STOPPED;
+            snprintf(info->status_text, sizeof info->status_text,
+                     "stopped at the limit (%d iterations, %.3g s)", info->iterations,
+                     info->solve_s);
+            break;
+        default:
+            info->status = ZP_LP_ERROR;
+            snprintf(info->status_text, sizeof info->status_text,
+                     "CLP status %d, secondary %d", st, Clp_secondaryStatus(lp->clp));
+            break;
+        }
+    }
+    /* Never an infeasible or unfinished plan: the rule's instead. */
+    zp_dispatch_result_free(ctx, r);
+    r = NULL;
+    if ((rc = fallback(lp, in, opts, &r)))
+        goto fail;
+    r->method = fallback_method(info->status);
+    info->fell_back = 1;
+    info->objective = lp_objective_of(lp, in, r, opts);
+    info->objective_economic = zp_dispatch_objective(in, r);
+    *out = r;
+    return ZP_OK;
+
+fail:
+    zp_dispatch_result_free(ctx, r);
+    /* A half-updated LP must not be taken for the loaded one. */
+    lp->loaded = 0;
+    lp->has_basis = 0;
+    return rc;
+}
+
+zp_status zp_dispatch_optimal(zp_ctx *ctx, const zp_dispatch_input *in, const zp_lp_opts *opts,
+                              zp_dispatch_result **out, zp_lp_info *info)
+{
+    if (out)
+        *out = NULL;
+    zp_lp *lp = zp_lp_new(ctx);
+    if (!lp)
+        return ZP_ENOMEM;
+    zp_status rc = zp_lp_solve(lp, in, opts, out, info);
+    zp_lp_free(lp);
+    return rc;
+}
+
+zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
+                                const zp_lp_opts *opts, const char *path)
+{
+    zp_status rc;
+    zp_lp_opts defaults;
+    int rebuilt;
+    if (!path)
+        return zp__error(ctx, ZP_EINVAL, "dispatch (LP): no MPS path given");
+    if (!opts) {
+        zp_lp_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if ((rc = check_lp_input(ctx, in, opts)))
+        return rc;
+    zp_lp *lp = zp_lp_new(ctx);
+    if (!lp)
+        return ZP_ENOMEM;
+    if ((rc = prepare(lp, in, opts, &rebuilt)) == ZP_OK)
+        rc = write_mps(lp, path);
+    zp_lp_free(lp);
+    return rc;
+}

@@ -1,0 +1,1440 @@
+/*
+ * weather.c - weather input: the zeropark weather CSV and NREL TMY3
+ * readers, mapping onto a model's grid, the checks and documented repairs,
+ * and the stochastic weather generator.
+ *
+ * Conventions and every repair are documented in docs/methodology.md
+ * ("Weather input", "Weather synthesis"). Bad input is an error with a
+ * place and a fix, or a repair that is reported; never a silent zero.
+ */
+#include "zeropark/weather.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "zeropark/pv.h"
+#include "zeropark/series.h"
+#include "zeropark/solar.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+#define HOURS_PER_YEAR 8760
+#define MAX_DIAGS 100
+#define TMY_MAX_LINE 65536
+#define TMY_MAX_FIELDS 256
+
+/* Plausible bounds; outside them the input is wrong, not the weather. */
+#define TEMP_MIN_C -90.0
+#define TEMP_MAX_C 70.0
+#define WIND_MAX_M_S 100.0
+#define PRES_MIN_HPA 300.0
+#define PRES_MAX_HPA 1100.0
+
+static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+/* Day of a non-leap year, 0-based, for month 1..12 and day 1..31. */
+static int doy0(int month, int day)
+{
+    int d = day - 1;
+    for (int m = 1; m < month; m++)
+        d += month_days[m - 1];
+    return d;
+}
+
+static int is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Floor division for instants before 1970. */
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Local civil date of instant t at offset_min; day of year is 1-based. */
+static void local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m, unsigned *d,
+                       int *doy, int64_t *sec_of_day)
+{
+    int64_t lt = t + (int64_t)offset_min * 60;
+    int64_t days = floordiv(lt, 86400);
+    zp_civil_from_days(days, y, m, d);
+    if (doy)
+        *doy = (int)(days - zp_days_from_civil(*y, 1, 1)) + 1;
+    if (sec_of_day)
+        *sec_of_day = lt - days * 86400;
+}
+
+void zp_weather_free(zp_ctx *ctx, zp_weather_data *w)
+{
+    if (!w)
+        return;
+    zp__free(ctx, w->ghi_w_m2);
+    zp__free(ctx, w->dni_w_m2);
+    zp__free(ctx, w->dhi_w_m2);
+    zp__free(ctx, w->temp_air_c);
+    zp__free(ctx, w->wind_speed_m_s);
+    zp__free(ctx, w->pressure_hpa);
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    zp__free(ctx, w->source);
+    zp__free(ctx, w);
+}
+
+/* A new record of n steps with the arrays that flags ask for. */
+enum { HAS_DNI = 1, HAS_DHI = 2, HAS_WIND = 4, HAS_PRES = 8 };
+
+static zp_status weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *source,
+                             zp_weather_data **out)
+{
+    zp_weather_data *w = zp__calloc(ctx, 1, sizeof *w);
+    size_t nn = n ? n : 1;
+    *out = NULL;
+    if (!w)
+        return zp__nomem(ctx);
+    w->len = n;
+    w->wind_height_m = 10.0;
+    w->site.lat_deg = w->site.lon_deg = w->site.elevation_m = NAN;
+    w->ghi_w_m2 = zp__calloc(ctx, nn, sizeof(double));
+    w->temp_air_c = zp__calloc(ctx, nn, sizeof(double));
+    if (has & HAS_DNI)
+        w->dni_w_m2 = zp__calloc(ctx, nn, sizeof(double));
+    if (has & HAS_DHI)
+        w->dhi_w_m2 = zp__calloc(ctx, nn, sizeof(double));
+    if (has & HAS_WIND)
+        w->wind_speed_m_s = zp__calloc(ctx, nn, sizeof(double));
+    if (has & HAS_PRES)
+        w->pressure_hpa = zp__calloc(ctx, nn, sizeof(double));
+    w->source = zp__strdup(ctx, source ? source : "weather");
+    if (!w->ghi_w_m2 || !w->temp_air_c || ((has & HAS_DNI) && !w->dni_w_m2) ||
+        ((has & HAS_DHI) && !w->dhi_w_m2) || ((has & HAS_WIND) && !w->wind_speed_m_s) ||
+        ((has & HAS_PRES) && !w->pressure_hpa) || !w->source) {
+        zp_weather_free(ctx, w);
+        return zp__nomem(ctx);
+    }
+    w->repairs.dni_derived = !(has & HAS_DNI);
+    w->repairs.dhi_derived = !(has & HAS_DHI);
+    w->repairs.wind_missing = !(has & HAS_WIND);
+    *out = w;
+    return ZP_OK;
+}
+
+static unsigned weather_has(const zp_weather_data *w)
+{
+    return (w->dni_w_m2 ? HAS_DNI : 0u) | (w->dhi_w_m2 ? HAS_DHI : 0u) |
+           (w->wind_speed_m_s ? HAS_WIND : 0u) | (w->pressure_hpa ? HAS_PRES : 0u);
+}
+
+/* ---- value checks shared by the readers ---------------------------------- */
+
+typedef struct vcheck {
+    zp_ctx *ctx;
+    const char *file;
+    size_t ndiag;  /* problems found */
+    zp_status rc;  /* ZP_ENOMEM if a diagnostic could not be stored */
+} vcheck;
+
+static void vreport(vcheck *v, int line, int col, const char *fmt, ...) ZP_PRINTF(4, 5);
+static void vreport(vcheck *v, int line, int col, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    v->ndiag++;
+    if (v->ndiag > MAX_DIAGS || v->rc)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (zp__diag(v->ctx, ZP_SEV_ERROR, v->file, line, col, NULL, "%s", msg))
+        v->rc = ZP_ENOMEM;
+}
+
+/* Range check of one value; where names it for the message. Returns 1 if ok. */
+/* Standard-atmosphere pressure at an elevation (hPa), for refraction. */
+static double std_pressure_hpa(double elevation_m)
+{
+    return 1013.25 * pow(1.0 - 2.25577e-5 * elevation_m, 5.25588);
+}
+
+void zp__weather_spa_input(const zp_site *site, const zp_weather_data *w, zp_spa_input *in)
+{
+    size_t n = w->len;
+    double tsum = 0, psum = 0;
+    size_t tn = 0, pn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(w->temp_air_c[i])) {
+            tsum += w->temp_air_c[i];
+            tn++;
+        }
+        if (w->pressure_hpa && isfinite(w->pressure_hpa[i])) {
+            psum += w->pressure_hpa[i];
+            pn++;
+        }
+    }
+    zp_spa_input_init(in);
+    in->lat_deg = site->lat_deg;
+    in->lon_deg = site->lon_deg;
+    in->elevation_m = site->elevation_m;
+    in->pressure_hpa = pn ? psum / (double)pn : std_pressure_hpa(site->elevation_m);
+    in->temperature_c = tn ? tsum / (double)tn : 12.0;
+    in->utc_offset_min = w->utc_offset_min;
+}
+
+/* Every value of row i within the bounds check_irr and check_range apply
+ * (NaN fails, as it does there). */
+static int irr_ok(double x) { return x >= 0 && x <= ZP_WEATHER_MAX_IRR_W_M2; }
+static int in_range(double x, double lo, double hi) { return x >= lo && x <= hi; }
+
+static int row_ok(const zp_weather_data *w, size_t i)
+{
+    return irr_ok(w->ghi_w_m2[i]) && (!w->dni_w_m2 || irr_ok(w->dni_w_m2[i])) &&
+           (!w->dhi_w_m2 || irr_ok(w->dhi_w_m2[i])) &&
+           in_range(w->temp_air_c[i], TEMP_MIN_C, TEMP_MAX_C) &&
+           (!w->wind_speed_m_s || in_range(w->wind_speed_m_s[i], 0, WIND_MAX_M_S)) &&
+           (!w->pressure_hpa || in_range(w->pressure_hpa[i], PRES_MIN_HPA, PRES_MAX_HPA));
+}
+
+static int check_irr(vcheck *v, int line, int col, const char *name, const char *where, double x)
+{
+    if (x < 0) {
+        vreport(v, line, col, "%s%s is %g W/m2: irradiance cannot be negative; fix or remove "
+                "the record (night values must be 0)", where, name, x);
+        return 0;
+    }
+    if (x > ZP_WEATHER_MAX_IRR_W_M2) {
+        vreport(v, line, col, "%s%s is %g W/m2, above the physical limit of %g W/m2: check the "
+                "unit (W/m2 expected; Wh/m2 per interval longer than an hour, or kJ/m2?)",
+                where, name, x, ZP_WEATHER_MAX_IRR_W_M2);
+        return 0;
+    }
+    return 1;
+}
+
+static int check_range(vcheck *v, int line, int col, const char *name, const char *unit,
+                       const char *where, double x, double lo, double hi)
+{
+    if (x < lo || x > hi) {
+        vreport(v, line, col, "%s%s is %g %s, outside the plausible %g..%g %s: check the unit "
+                "and the column", where, name, x, unit, lo, hi, unit);
+        return 0;
+    }
+    return 1;
+}
+
+/* GHI whose maximum over at least a day is between 0 and 2 W/m2 is in kW/m2. */
+static zp_status check_kw_units(zp_ctx *ctx, const zp_weather_data *w, const char *file)
+{
+    double mx = 0;
+    for (size_t i = 0; i < w->len; i++)
+        mx = fmax(mx, w->ghi_w_m2[i]);
+    if ((double)w->len * w->step_s >= 86400 && mx > 0 && mx < 2)
+        return zp__error(ctx, ZP_EDATA,
+                         "%s: GHI never exceeds %g W/m2: the column looks like kW/m2; multiply "
+                         "it by 1000 (ghi_w_m2 is in W/m2)", file, mx);
+    return ZP_OK;
+}
+
+/* ---- zeropark weather CSV -------------------------------------------------- */
+
+static int has_col(char **hdr, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(hdr[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_offset_min,
+                              zp_weather_data **out)
+{
+    static const char *const opt_names[] = {"dni_w_m2", "dhi_w_m2", "wind_speed_m_s",
+                                            "pressure_hpa"};
+    static const unsigned opt_flags[] = {HAS_DNI, HAS_DHI, HAS_WIND, HAS_PRES};
+    zp_status rc;
+    char **hdr = NULL;
+    size_t nh = 0, ns = 0;
+    zp_series **ser = NULL;
+    zp_weather_data *w = NULL;
+    const char *cols[6];
+    size_t nc = 0;
+    unsigned has = 0;
+    if (!ctx || !path || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_read_csv: NULL argument") : ZP_EINVAL;
+    *out = NULL;
+    if ((rc = zp_csv_header_file(ctx, path, &hdr, &nh)))
+        return rc;
+    cols[nc++] = "ghi_w_m2";
+    cols[nc++] = "temp_air_c";
+    for (size_t k = 0; k < ZP_ARRAY_LEN(opt_names); k++)
+        if (has_col(hdr, nh, opt_names[k])) {
+            cols[nc++] = opt_names[k];
+            has |= opt_flags[k];
+        }
+    zp_csv_opts co;
+    zp_csv_opts_init(&co);
+    co.columns = cols;
+    co.ncolumns = nc;
+    co.default_offset_min = default_offset_min;
+    co.kind = ZP_SERIES_INTENSITY;
+    /* a missing ghi_w_m2 or temp_air_c fails here, naming the columns there are */
+    if ((rc = zp_csv_read_file(ctx, path, &co, &ser, &ns)))
+        goto out;
+    if ((rc = weather_new(ctx, ser[0]->len, has, path, &w)))
+        goto out;
+    w->start = ser[0]->start;
+    w->step_s = ser[0]->step_s;
+    w->utc_offset_min = default_offset_min == ZP_TIME_NO_DEFAULT ? 0 : default_offset_min;
+    for (size_t k = 0; k < nc; k++) {
+        double *dst = k == 0 ? w->ghi_w_m2 : k == 1 ? w->temp_air_c
+                    : strcmp(cols[k], "dni_w_m2") == 0 ? w->dni_w_m2
+                    : strcmp(cols[k], "dhi_w_m2") == 0 ? w->dhi_w_m2
+                    : strcmp(cols[k], "wind_speed_m_s") == 0 ? w->wind_speed_m_s
+                    : w->pressure_hpa;
+        memcpy(dst, ser[k]->v, w->len * sizeof(double));
+    }
+    /* The CSV reader rejected gaps and NaN; what is left is range. */
+    vcheck v = {ctx, path, 0, ZP_OK};
+    char where[96], tb[ZP_TIME_BUFSIZE];
+    for (size_t i = 0; i < w->len && v.ndiag <= MAX_DIAGS; i++) {
+        /* Format the instant only for a row that has a problem (the
+         * check runs over every row of every simulation). */
+        if (!row_ok(w, i))
+            snprintf(where, sizeof where, "at %s: ",
+                     zp_time_format(w->start + (zp_time_t)i * w->step_s, w->utc_offset_min, tb));
+        else
+            continue;
+        check_irr(&v, 0, 0, "ghi_w_m2", where, w->ghi_w_m2[i]);
+        if (w->dni_w_m2)
+            check_irr(&v, 0, 0, "dni_w_m2", where, w->dni_w_m2[i]);
+        if (w->dhi_w_m2)
+            check_irr(&v, 0, 0, "dhi_w_m2", where, w->dhi_w_m2[i]);
+        check_range(&v, 0, 0, "temp_air_c", "C", where, w->temp_air_c[i], TEMP_MIN_C, TEMP_MAX_C);
+        if (w->wind_speed_m_s)
+            check_range(&v, 0, 0, "wind_speed_m_s", "m/s", where, w->wind_speed_m_s[i], 0,
+                        WIND_MAX_M_S);
+        if (w->pressure_hpa)
+            check_range(&v, 0, 0, "pressure_hpa", "hPa", where, w->pressure_hpa[i], PRES_MIN_HPA,
+                        PRES_MAX_HPA);
+    }
+    if (v.rc) {
+        rc = v.rc;
+        goto out;
+    }
+    if (v.ndiag) {
+        rc = zp__error(ctx, ZP_EDATA, "%s: %zu weather value(s) out of range", path, v.ndiag);
+        goto out;
+    }
+    if ((rc = check_kw_units(ctx, w, path)))
+        goto out;
+    *out = w;
+    w = NULL;
+out:
+    zp_weather_free(ctx, w);
+    zp_series_array_free(ctx, ser, ns);
+    zp_strv_free(ctx, hdr, nh);
+    return rc;
+}
+
+/* ---- NREL TMY3 ------------------------------------------------------------- */
+
+typedef struct field {
+    const char *p;
+    size_t n;
+    size_t col; /* 1-based byte column */
+} field;
+
+/* Split one line into fields; a field may be double-quoted ("" escapes a
+ * quote). Returns the count, or -1 when there are more than max. */
+static int split_line(const char *line, size_t len, field *f, int max)
+{
+    int nf = 0;
+    size_t i = 0;
+    for (;;) {
+        if (nf >= max)
+            return -1;
+        size_t s = i;
+        if (i < len && line[i] == '"') {
+            i++;
+            size_t q0 = i;
+            while (i < len && !(line[i] == '"' && !(i + 1 < len && line[i + 1] == '"')))
+                i += (line[i] == '"') ? 2 : 1;
+            f[nf].p = line + q0;
+            f[nf].n = (i < len ? i : len) - q0;
+            if (i < len)
+                i++;
+            while (i < len && line[i] != ',')
+                i++;
+        } else {
+            while (i < len && line[i] != ',')
+                i++;
+            f[nf].p = line + s;
+            f[nf].n = i - s;
+        }
+        f[nf].col = s + 1;
+        nf++;
+        if (i >= len)
+            return nf;
+        i++; /* the comma */
+    }
+}
+
+/* Parse a whole field as a finite number. */
+static int field_num(const field *f, double *x)
+{
+    char buf[64];
+    size_t s = 0, e = f->n;
+    while (s < e && (f->p[s] == ' ' || f->p[s] == '\t'))
+        s++;
+    while (e > s && (f->p[e - 1] == ' ' || f->p[e - 1] == '\t'))
+        e--;
+    if (e == s || e - s >= sizeof buf)
+        return 0;
+    memcpy(buf, f->p + s, e - s);
+    buf[e - s] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (*end || errno == ERANGE || !isfinite(v))
+        return 0;
+    *x = v;
+    return 1;
+}
+
+/* Parse exactly ndig..maxdig decimal digits from p[*i]. */
+static int digits(const field *f, size_t *i, int mindig, int maxdig, int *out)
+{
+    int v = 0, k = 0;
+    while (*i < f->n && k < maxdig && f->p[*i] >= '0' && f->p[*i] <= '9') {
+        v = v * 10 + (f->p[*i] - '0');
+        (*i)++;
+        k++;
+    }
+    *out = v;
+    return k >= mindig;
+}
+
+static int parse_date(const field *f, int *mo, int *d, int *y)
+{
+    size_t i = 0;
+    if (!digits(f, &i, 1, 2, mo) || i >= f->n || f->p[i++] != '/' || !digits(f, &i, 1, 2, d) ||
+        i >= f->n || f->p[i++] != '/' || !digits(f, &i, 4, 4, y) || i != f->n)
+        return 0;
+    if (*mo < 1 || *mo > 12 || *d < 1)
+        return 0;
+    int dim = month_days[*mo - 1] + (*mo == 2 && is_leap(*y));
+    return *d <= dim;
+}
+
+static int parse_time(const field *f, int *hh)
+{
+    size_t i = 0;
+    int mm;
+    if (!digits(f, &i, 1, 2, hh) || i >= f->n || f->p[i++] != ':' || !digits(f, &i, 2, 2, &mm) ||
+        i != f->n)
+        return 0;
+    return mm == 0 && *hh >= 1 && *hh <= 24;
+}
+
+/* Header name match: "GHI" matches "GHI" and "GHI (W/m^2)" but not "GHI source". */
+static int hdr_is(const field *f, const char *name)
+{
+    size_t n = strlen(name);
+    if (f->n < n || memcmp(f->p, name, n) != 0)
+        return 0;
+    return f->n == n || (f->n > n + 1 && f->p[n] == ' ' && f->p[n + 1] == '(');
+}
+
+/* Next line [*pos, eol); returns its length, or SIZE_MAX at the end. */
+static size_t next_line(const char *buf, size_t len, size_t *pos, const char **line)
+{
+    if (*pos >= len)
+        return SIZE_MAX;
+    const char *s = buf + *pos;
+    const char *nl = memchr(s, '\n', len - *pos);
+    size_t n = nl ? (size_t)(nl - s) : len - *pos;
+    *pos += n + (nl ? 1 : 0);
+    if (n && s[n - 1] == '\r')
+        n--;
+    *line = s;
+    return n;
+}
+
+enum { C_DATE, C_TIME, C_GHI, C_DNI, C_DHI, C_TEMP, C_WSPD, C_PRES, C_N };
+
+zp_status zp_weather_read_tmy3_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
+                                   zp_weather_data **out)
+{
+    static const char *const names[C_N] = {"Date", "Time", "GHI", "DNI", "DHI",
+                                           "Dry-bulb", "Wspd", "Pressure"};
+    zp_status rc = ZP_OK;
+    zp_weather_data *w = NULL;
+    int *seen = NULL; /* line of the record in each hour slot, 0 = none */
+    field *f = NULL;
+    const char *file = fname ? fname : "<tmy3>";
+    const char *line;
+    size_t pos = 0, n;
+    int lineno = 0, nf;
+    int col[C_N];
+    vcheck v = {ctx, file, 0, ZP_OK};
+    if (!ctx || (!buf && len) || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_read_tmy3_buf: NULL argument")
+                   : ZP_EINVAL;
+    *out = NULL;
+    if (len > ZP_WEATHER_MAX_BYTES)
+        return zp__error(ctx, ZP_ETOOBIG, "%s: %zu bytes is more than the %u a weather file may "
+                         "have", file, len, ZP_WEATHER_MAX_BYTES);
+    if (!(f = zp__malloc(ctx, TMY_MAX_FIELDS * sizeof *f)))
+        return zp__nomem(ctx);
+    /* a UTF-8 byte-order mark is not part of the first field */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+
+    /* Line 1: USAF, "name", state, time zone (h), latitude, longitude, elevation (m). */
+    double tz = 0, lat = 0, lon = 0, elev = 0;
+    lineno = 1;
+    n = next_line(buf, len, &pos, &line);
+    if (n == SIZE_MAX) {
+        rc = zp__error(ctx, ZP_EPARSE, "%s: empty file; a TMY3 file starts with a site line "
+                       "(USAF,name,state,TZ,lat,lon,elevation) and a header line", file);
+        goto out;
+    }
+    if (n > TMY_MAX_LINE || (nf = split_line(line, n, f, TMY_MAX_FIELDS)) < 7 ||
+        !field_num(&f[3], &tz) || !field_num(&f[4], &lat) || !field_num(&f[5], &lon) ||
+        !field_num(&f[6], &elev)) {
+        zp__diag(ctx, ZP_SEV_ERROR, file, 1, 1, NULL,
+                 "the TMY3 site line must be USAF,name,state,TZ,latitude,longitude,elevation "
+                 "with numbers in fields 4-7");
+        rc = zp__error(ctx, ZP_EPARSE, "%s:1: not a TMY3 site line", file);
+        goto out;
+    }
+    if (!(tz >= -12 && tz <= 14) || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) ||
+        !(elev >= -500 && elev <= 9000)) {
+        zp__diag(ctx, ZP_SEV_ERROR, file, 1, (int)f[3].col, NULL,
+                 "site out of range: TZ %g h (-12..14), latitude %g (-90..90), longitude %g "
+                 "(-180..180), elevation %g m (-500..9000)", tz, lat, lon, elev);
+        rc = zp__error(ctx, ZP_EPARSE, "%s:1: TMY3 site values out of range", file);
+        goto out;
+    }
+    if (fabs(tz * 60 - round(tz * 60)) > 1e-9) {
+        rc = zp__error(ctx, ZP_EPARSE, "%s:1: time zone %g h is not a whole number of minutes",
+                       file, tz);
+        goto out;
+    }
+
+    /* Line 2: the header; columns are taken by name, not position. */
+    lineno = 2;
+    n = next_line(buf, len, &pos, &line);
+    if (n == SIZE_MAX || n > TMY_MAX_LINE || (nf = split_line(line, n, f, TMY_MAX_FIELDS)) < 0) {
+        rc = zp__error(ctx, ZP_EPARSE, "%s:2: missing or overlong TMY3 header line", file);
+        goto out;
+    }
+    for (int k = 0; k < C_N; k++) {
+        col[k] = -1;
+        for (int j = 0; j < nf; j++)
+            if (hdr_is(&f[j], names[k])) {
+                col[k] = j;
+                break;
+            }
+        if (col[k] < 0 && k < C_WSPD)
+            vreport(&v, 2, 1, "the TMY3 header has no '%s' column (expected e.g. '%s%s')",
+                    names[k], names[k],
+                    k == C_DATE ? " (MM/DD/YYYY)" : k == C_TIME ? " (HH:MM)"
+                    : k == C_TEMP ? " (C)" : " (W/m^2)");
+    }
+    if (v.ndiag) {
+        rc = v.rc ? v.rc : zp__error(ctx, ZP_EPARSE, "%s:2: TMY3 header lacks %zu required "
+                                     "column(s)", file, v.ndiag);
+        goto out;
+    }
+    unsigned has = HAS_DNI | HAS_DHI | (col[C_WSPD] >= 0 ? HAS_WIND : 0u) |
+                   (col[C_PRES] >= 0 ? HAS_PRES : 0u);
+    if ((rc = weather_new(ctx, HOURS_PER_YEAR, has, file, &w)))
+        goto out;
+    if (!(seen = zp__calloc(ctx, HOURS_PER_YEAR, sizeof *seen))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    int need = 0;
+    for (int k = 0; k < C_N; k++)
+        if (col[k] + 1 > need)
+            need = col[k] + 1;
+
+    /* Records. */
+    size_t feb29 = 0;
+    while ((n = next_line(buf, len, &pos, &line)) != SIZE_MAX) {
+        lineno++;
+        if (v.ndiag > MAX_DIAGS || v.rc)
+            break;
+        if (n == 0 && pos >= len)
+            break; /* the final newline */
+        if (n > TMY_MAX_LINE) {
+            vreport(&v, lineno, 1, "line is longer than %d bytes", TMY_MAX_LINE);
+            continue;
+        }
+        nf = split_line(line, n, f, TMY_MAX_FIELDS);
+        if (nf < need) {
+            vreport(&v, lineno, 1, "%d field(s) where the header needs at least %d", nf < 0 ? TMY_MAX_FIELDS : nf, need);
+            continue;
+        }
+        int mo, d, y, hh;
+        if (!parse_date(&f[col[C_DATE]], &mo, &d, &y)) {
+            vreport(&v, lineno, (int)f[col[C_DATE]].col, "'%.*s' is not a date MM/DD/YYYY",
+                    (int)(f[col[C_DATE]].n > 40 ? 40 : f[col[C_DATE]].n), f[col[C_DATE]].p);
+            continue;
+        }
+        if (!parse_time(&f[col[C_TIME]], &hh)) {
+            vreport(&v, lineno, (int)f[col[C_TIME]].col, "'%.*s' is not an hour-ending time "
+                    "01:00..24:00", (int)(f[col[C_TIME]].n > 40 ? 40 : f[col[C_TIME]].n),
+                    f[col[C_TIME]].p);
+            continue;
+        }
+        if (mo == 2 && d == 29) {
+            feb29++;
+            continue;
+        }
+        /* hour-ending HH covers [HH-1, HH): slot by interval start */
+        int slot = doy0(mo, d) * 24 + (hh - 1);
+        if (seen[slot]) {
+            vreport(&v, lineno, 1, "second record for %02d/%02d %02d:00 (the first is on line "
+                    "%d); a TMY3 file has one record per hour", mo, d, hh, seen[slot]);
+            continue;
+        }
+        seen[slot] = lineno;
+        double x[C_N];
+        int ok = 1;
+        for (int k = C_GHI; k < C_N; k++) {
+            if (col[k] < 0) {
+                x[k] = NAN;
+                continue;
+            }
+            const field *fk = &f[col[k]];
+            if (!field_num(fk, &x[k]) || x[k] <= -9900) {
+                /* -9900 is TMY's missing-value marker */
+                vreport(&v, lineno, (int)fk->col, "%s is missing or not a number ('%.*s'); "
+                        "fill the gap before using the file", names[k],
+                        (int)(fk->n > 40 ? 40 : fk->n), fk->p);
+                ok = 0;
+            }
+        }
+        if (!ok)
+            continue;
+        ok &= check_irr(&v, lineno, (int)f[col[C_GHI]].col, "GHI", "", x[C_GHI]);
+        ok &= check_irr(&v, lineno, (int)f[col[C_DNI]].col, "DNI", "", x[C_DNI]);
+        ok &= check_irr(&v, lineno, (int)f[col[C_DHI]].col, "DHI", "", x[C_DHI]);
+        ok &= check_range(&v, lineno, (int)f[col[C_TEMP]].col, "Dry-bulb", "C", "", x[C_TEMP],
+                          TEMP_MIN_C, TEMP_MAX_C);
+        if (col[C_WSPD] >= 0)
+            ok &= check_range(&v, lineno, (int)f[col[C_WSPD]].col, "Wspd", "m/s", "", x[C_WSPD],
+                              0, WIND_MAX_M_S);
+        if (col[C_PRES] >= 0)
+            ok &= check_range(&v, lineno, (int)f[col[C_PRES]].col, "Pressure", "mbar", "",
+                              x[C_PRES], PRES_MIN_HPA, PRES_MAX_HPA);
+        if (!ok)
+            continue;
+        w->ghi_w_m2[slot] = x[C_GHI];
+        w->dni_w_m2[slot] = x[C_DNI];
+        w->dhi_w_m2[slot] = x[C_DHI];
+        w->temp_air_c[slot] = x[C_TEMP];
+        if (w->wind_speed_m_s)
+            w->wind_speed_m_s[slot] = x[C_WSPD];
+        if (w->pressure_hpa)
+            w->pressure_hpa[slot] = x[C_PRES];
+    }
+    if (v.rc) {
+        rc = v.rc;
+        goto out;
+    }
+    if (!v.ndiag) {
+        size_t missing = 0;
+        int first = -1;
+        for (int s = 0; s < HOURS_PER_YEAR; s++)
+            if (!seen[s]) {
+                missing++;
+                if (first < 0)
+                    first = s;
+            }
+        if (missing) {
+            int dd = first / 24, m = 1;
+            while (dd >= month_days[m - 1]) {
+                dd -= month_days[m - 1];
+                m++;
+            }
+            vreport(&v, 0, 0, "%zu of the 8760 hours of the year are missing, the first is "
+                    "%02d/%02d %02d:00 (hour ending); a TMY3 file has every hour once", missing, m,
+                    dd + 1, first % 24 + 1);
+        }
+    }
+    if (v.rc) {
+        rc = v.rc;
+        goto out;
+    }
+    if (v.ndiag) {
+        rc = zp__error(ctx, ZP_EDATA, "%s: %zu problem(s) in the TMY3 records%s", file, v.ndiag,
+                       v.ndiag > MAX_DIAGS ? " (only the first 100 are listed)" : "");
+        goto out;
+    }
+    w->step_s = 3600;
+    w->utc_offset_min = (int32_t)lround(tz * 60);
+    w->start = zp_days_from_civil(ZP_WEATHER_TYPICAL_YEAR, 1, 1) * 86400 -
+               (zp_time_t)w->utc_offset_min * 60;
+    w->typical = 1;
+    w->site.lat_deg = lat;
+    w->site.lon_deg = lon;
+    w->site.elevation_m = elev;
+    w->repairs.feb29_dropped = feb29;
+    if (feb29 && (rc = zp__diag(ctx, ZP_SEV_WARNING, file, 0, 0, NULL,
+                                "%zu record(s) on 29 February ignored: a typical year has 365 "
+                                "days (leap model years repeat 28 February)", feb29)))
+        goto out;
+    if ((rc = check_kw_units(ctx, w, file)))
+        goto out;
+    *out = w;
+    w = NULL;
+out:
+    zp__free(ctx, f);
+    zp__free(ctx, seen);
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+/* Whole file into memory, capped. */
+static zp_status read_all(zp_ctx *ctx, const char *path, char **out, size_t *outlen)
+{
+    zp_status rc = ZP_OK;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    FILE *fp = fopen(path, "rb");
+    *out = NULL;
+    *outlen = 0;
+    if (!fp)
+        return zp__error(ctx, ZP_EIO, "cannot open weather file %s: %s", path, strerror(errno));
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            if (cap > ZP_WEATHER_MAX_BYTES) {
+                rc = zp__error(ctx, ZP_ETOOBIG, "%s: more than %u bytes; not a weather file",
+                               path, ZP_WEATHER_MAX_BYTES);
+                goto out;
+            }
+            if ((rc = zp__grow(ctx, (void **)&buf, &cap, n + 65536 + 1, 1)))
+                goto out;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (got == 0) {
+            if (ferror(fp)) {
+                rc = zp__error(ctx, ZP_EIO, "cannot read %s: %s", path, strerror(errno));
+                goto out;
+            }
+            break;
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    buf = NULL;
+out:
+    fclose(fp);
+    zp__free(ctx, buf);
+    return rc;
+}
+
+zp_status zp_weather_read_tmy3_file(zp_ctx *ctx, const char *path, zp_weather_data **out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    zp_status rc;
+    if (!ctx || !path || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_read_tmy3_file: NULL argument")
+                   : ZP_EINVAL;
+    *out = NULL;
+    if ((rc = read_all(ctx, path, &buf, &len)))
+        return rc;
+    rc = zp_weather_read_tmy3_buf(ctx, buf, len, path, out);
+    zp__free(ctx, buf);
+    return rc;
+}
+
+/* ---- checks that need the site ------------------------------------------- */
+
+zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
+{
+    zp_status rc = ZP_OK;
+    double *zedge = NULL, *aedge = NULL;
+    const char *file = w->source;
+    size_t n = w->len;
+    if (!(w->site.lat_deg >= -90 && w->site.lat_deg <= 90) ||
+        !(w->site.lon_deg >= -180 && w->site.lon_deg <= 180) || !isfinite(w->site.elevation_m))
+        return zp__error(ctx, ZP_EINVAL, "%s: the weather's site is unknown; set it before the "
+                         "checks", file);
+    if (!n)
+        return ZP_OK;
+    /* One solar-position pass at half steps: zedge[2i] is the start of
+     * step i and zedge[2i+1] its middle (half the cost of two passes).
+     * The midpoints are kept on w for the PV model, which needs the same. */
+    if (!(zedge = zp__malloc(ctx, (2 * n + 1) * sizeof(double))) ||
+        !(aedge = zp__malloc(ctx, (2 * n + 1) * sizeof(double)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    zp_spa_input in;
+    zp__weather_spa_input(&w->site, w, &in);
+    if ((rc = zp_spa_series(ctx, &in, w->start, w->step_s / 2, 2 * n + 1, zedge, aedge)))
+        goto out;
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
+    if (!(w->sun_zenith_deg = zp__malloc(ctx, n * sizeof(double))) ||
+        !(w->sun_azimuth_deg = zp__malloc(ctx, n * sizeof(double)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w->sun_zenith_deg[i] = zedge[2 * i + 1];
+        w->sun_azimuth_deg[i] = aedge[2 * i + 1];
+    }
+#define ZMID(i) zedge[2 * (i) + 1]
+#define ZEDGE(i) zedge[2 * (i)]
+
+    /* Night: the sun is below the horizon at the start, middle and end of
+     * the step, so no light of it reaches the step at all. */
+    size_t nights = 0, lit = 0, first = 0, day = 0;
+    double first_ghi = 0, day_max = 0;
+    for (size_t i = 0; i < n; i++) {
+        int night = ZMID(i) > 90 && ZEDGE(i) > 90 && ZEDGE(i + 1) > 90;
+        if (night) {
+            nights++;
+            if (w->ghi_w_m2[i] > ZP_WEATHER_NIGHT_GHI_W_M2) {
+                if (!lit++) {
+                    first = i;
+                    first_ghi = w->ghi_w_m2[i];
+                }
+            }
+        } else if (ZMID(i) < 80) {
+            day++;
+            day_max = fmax(day_max, w->ghi_w_m2[i]);
+        }
+    }
+    char tb[ZP_TIME_BUFSIZE];
+    if (lit > 2 && lit * 20 > nights) {
+        rc = zp__error(ctx, ZP_EDATA,
+                       "%s: %zu of %zu night steps have GHI above %g W/m2 (the first at %s, %g "
+                       "W/m2): the timestamps are probably in the wrong time zone or label the "
+                       "end of each interval; fix the offset or relabel to interval starts",
+                       file, lit, nights, ZP_WEATHER_NIGHT_GHI_W_M2,
+                       zp_time_format(w->start + (zp_time_t)first * w->step_s, w->utc_offset_min,
+                                      tb),
+                       first_ghi);
+        goto out;
+    }
+    if (lit) {
+        for (size_t i = 0; i < n; i++)
+            if (ZMID(i) > 90 && ZEDGE(i) > 90 && ZEDGE(i + 1) > 90 &&
+                w->ghi_w_m2[i] > ZP_WEATHER_NIGHT_GHI_W_M2) {
+                w->ghi_w_m2[i] = 0;
+                if (w->dni_w_m2)
+                    w->dni_w_m2[i] = 0;
+                if (w->dhi_w_m2)
+                    w->dhi_w_m2[i] = 0;
+            }
+        w->repairs.night_zeroed += lit;
+        if ((rc = zp__diag(ctx, ZP_SEV_WARNING, file, 0, 0, NULL,
+                           "%zu night step(s) had GHI above %g W/m2 while the sun was below the "
+                           "horizon (the first at %s, %g W/m2); set to 0", lit,
+                           ZP_WEATHER_NIGHT_GHI_W_M2,
+                           zp_time_format(w->start + (zp_time_t)first * w->step_s,
+                                          w->utc_offset_min, tb),
+                           first_ghi)))
+            goto out;
+    }
+    if (day && day_max < 2) {
+        rc = zp__error(ctx, ZP_EDATA,
+                       "%s: GHI peaks at %g W/m2 over %zu daylight steps: %s", file, day_max, day,
+                       day_max > 0 ? "the column looks like kW/m2; multiply it by 1000 (ghi_w_m2 "
+                                     "is in W/m2)"
+                                   : "the irradiance is missing (all zero); supply measured or "
+                                     "synthetic weather (zeropark weather)");
+        goto out;
+    }
+
+    /* Derive what is missing: Erbs from GHI alone, or closure
+     * GHI = DNI cos z + DHI when one of the two is given. */
+    if (!w->dni_w_m2 || !w->dhi_w_m2) {
+        int need_dni = !w->dni_w_m2, need_dhi = !w->dhi_w_m2;
+        if ((need_dni && !(w->dni_w_m2 = zp__calloc(ctx, n, sizeof(double)))) ||
+            (need_dhi && !(w->dhi_w_m2 = zp__calloc(ctx, n, sizeof(double))))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double ghi = w->ghi_w_m2[i], z = ZMID(i), dni, dhi;
+            int doy;
+            int64_t y;
+            unsigned mo, d;
+            local_date(w->start + (zp_time_t)i * w->step_s + w->step_s / 2, w->utc_offset_min,
+                       &y, &mo, &d, &doy, NULL);
+            double cz = cos(z * M_PI / 180);
+            if (need_dni && need_dhi) {
+                zp_irr_erbs(ghi, z, zp_solar_extra_radiation(doy), &dni, &dhi);
+            } else if (need_dni) {
+                dhi = w->dhi_w_m2[i];
+                dni = (z <= 87 && ghi > dhi) ? (ghi - dhi) / fmax(cz, 0.065) : 0;
+            } else {
+                dni = w->dni_w_m2[i];
+                dhi = fmax(ghi - dni * fmax(cz, 0), 0);
+            }
+            w->dni_w_m2[i] = dni;
+            w->dhi_w_m2[i] = dhi;
+        }
+        w->repairs.dni_derived |= need_dni;
+        w->repairs.dhi_derived |= need_dhi;
+        if ((rc = zp__diag(ctx, ZP_SEV_NOTE, file, 0, 0, NULL, "%s not in the weather: derived %s",
+                           need_dni && need_dhi ? "DNI and DHI" : need_dni ? "DNI" : "DHI",
+                           need_dni && need_dhi ? "from GHI with the Erbs decomposition"
+                                                : "from GHI = DNI cos z + DHI")))
+            goto out;
+    }
+out:
+#undef ZMID
+#undef ZEDGE
+    zp__free(ctx, zedge);
+    zp__free(ctx, aedge);
+    return rc;
+}
+
+/* ---- mapping onto the model grid ----------------------------------------- */
+
+/* A typical year onto [start, start + n*step): each model step averages
+ * the file-hours it overlaps, found by calendar in the file's zone. */
+static zp_status map_typical(zp_ctx *ctx, const zp_weather_data *typ, zp_time_t start,
+                             int32_t step_s, size_t n, zp_weather_data **out)
+{
+    zp_weather_data *w = NULL;
+    zp_status rc;
+    if ((rc = weather_new(ctx, n, weather_has(typ), typ->source, &w)))
+        return rc;
+    w->start = start;
+    w->step_s = step_s;
+    w->utc_offset_min = typ->utc_offset_min;
+    w->wind_height_m = typ->wind_height_m;
+    w->repairs = typ->repairs;
+    const double *src[6] = {typ->ghi_w_m2, typ->dni_w_m2, typ->dhi_w_m2, typ->temp_air_c,
+                            typ->wind_speed_m_s, typ->pressure_hpa};
+    double *dst[6] = {w->ghi_w_m2, w->dni_w_m2, w->dhi_w_m2, w->temp_air_c, w->wind_speed_m_s,
+                      w->pressure_hpa};
+    size_t feb29 = 0;
+    for (size_t i = 0; i < n; i++) {
+        zp_time_t t0 = start + (zp_time_t)i * step_s, t1 = t0 + step_s;
+        double acc[6] = {0, 0, 0, 0, 0, 0};
+        int leapday = 0;
+        /* walk the file-local hours that overlap [t0, t1) */
+        zp_time_t off = (zp_time_t)typ->utc_offset_min * 60;
+        for (zp_time_t a = t0; a < t1;) {
+            int64_t hour = floordiv(a + off, 3600);
+            zp_time_t b = (hour + 1) * 3600 - off;
+            if (b > t1)
+                b = t1;
+            int64_t y;
+            unsigned mo, d;
+            zp_civil_from_days(floordiv(hour, 24), &y, &mo, &d);
+            if (mo == 2 && d == 29) {
+                d = 28;
+                leapday = 1;
+            }
+            size_t slot = (size_t)doy0((int)mo, (int)d) * 24 + (size_t)(hour - floordiv(hour, 24) * 24);
+            double wgt = (double)(b - a) / step_s;
+            for (int k = 0; k < 6; k++)
+                if (src[k])
+                    acc[k] += src[k][slot] * wgt;
+            a = b;
+        }
+        feb29 += (size_t)leapday;
+        for (int k = 0; k < 6; k++)
+            if (dst[k])
+                dst[k][i] = acc[k];
+    }
+    w->repairs.feb29_filled = feb29;
+    if (feb29 && (rc = zp__diag(ctx, ZP_SEV_NOTE, typ->source, 0, 0, NULL,
+                                "the model period has 29 February: %zu step(s) repeat 28 "
+                                "February of the typical year", feb29))) {
+        zp_weather_free(ctx, w);
+        return rc;
+    }
+    *out = w;
+    return ZP_OK;
+}
+
+/* A dated series onto the model grid; both spans named when it falls short. */
+static zp_status map_dated(zp_ctx *ctx, const zp_weather_data *src, zp_time_t start,
+                           int32_t step_s, size_t n, zp_weather_data **out)
+{
+    zp_weather_data *w = NULL;
+    zp_series s, *r = NULL;
+    zp_status rc;
+    if ((rc = weather_new(ctx, n, weather_has(src), src->source, &w)))
+        return rc;
+    w->start = start;
+    w->step_s = step_s;
+    w->utc_offset_min = src->utc_offset_min;
+    w->wind_height_m = src->wind_height_m;
+    w->repairs = src->repairs;
+    const double *sv[6] = {src->ghi_w_m2, src->dni_w_m2, src->dhi_w_m2, src->temp_air_c,
+                           src->wind_speed_m_s, src->pressure_hpa};
+    double *dst[6] = {w->ghi_w_m2, w->dni_w_m2, w->dhi_w_m2, w->temp_air_c, w->wind_speed_m_s,
+                      w->pressure_hpa};
+    static const char *const nm[6] = {"ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c",
+                                      "wind_speed_m_s", "pressure_hpa"};
+    for (int k = 0; k < 6; k++) {
+        if (!sv[k])
+            continue;
+        memset(&s, 0, sizeof s);
+        s.name = (char *)nm[k];
+        s.kind = ZP_SERIES_INTENSITY;
+        s.start = src->start;
+        s.step_s = src->step_s;
+        s.len = src->len;
+        s.v = (double *)sv[k];
+        if ((rc = zp_series_align(ctx, &s, start, step_s, n, &r))) {
+            if (rc == ZP_ERANGE || rc == ZP_EINVAL) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(ctx));
+                rc = zp__error(ctx, rc, "weather file %s does not fit the model period: %s",
+                               src->source, msg);
+            }
+            goto out;
+        }
+        memcpy(dst[k], r->v, n * sizeof(double));
+        zp_series_free(ctx, r);
+        r = NULL;
+    }
+    *out = w;
+    w = NULL;
+out:
+    zp_series_free(ctx, r);
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+zp_status zp_weather_for_model(zp_ctx *ctx, const zp_model *m, zp_weather_data **out)
+{
+    zp_status rc;
+    zp_weather_data *raw = NULL, *w = NULL;
+    if (!ctx || !m || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_for_model: NULL argument") : ZP_EINVAL;
+    *out = NULL;
+    if (!m->weather.present || !m->weather.csv_path)
+        return zp__error(ctx, ZP_EINVAL, "the model has no weather; add \"weather\": {\"csv\": "
+                         "...} (or generate one with `zeropark weather`)");
+    int tmy = m->weather.format && strcmp(m->weather.format, "tmy3") == 0;
+    if (tmy)
+        rc = zp_weather_read_tmy3_file(ctx, m->weather.csv_path, &raw);
+    else
+        rc = zp_weather_read_csv(ctx, m->weather.csv_path, m->utc_offset_min, &raw);
+    if (rc)
+        return rc;
+    int32_t step_s = m->step_min * 60;
+    if (raw->typical)
+        rc = map_typical(ctx, raw, m->start, step_s, m->steps, &w);
+    else
+        rc = map_dated(ctx, raw, m->start, step_s, m->steps, &w);
+    if (rc)
+        goto out;
+    /* A file from elsewhere is used as asked, but said so. */
+    if (isfinite(raw->site.lat_deg) &&
+        (fabs(raw->site.lat_deg - m->lat_deg) > 1 || fabs(raw->site.lon_deg - m->lon_deg) > 1) &&
+        (rc = zp__diag(ctx, ZP_SEV_WARNING, raw->source, 1, 0, "weather",
+                       "the weather file is for %.3f, %.3f but the model site is %.3f, %.3f; "
+                       "its irradiance is used with the model site's sun",
+                       raw->site.lat_deg, raw->site.lon_deg, m->lat_deg, m->lon_deg)))
+        goto out;
+    w->site.lat_deg = m->lat_deg;
+    w->site.lon_deg = m->lon_deg;
+    w->site.elevation_m = m->elevation_m;
+    if ((rc = zp_weather_check_site(ctx, w)))
+        goto out;
+    *out = w;
+    w = NULL;
+out:
+    zp_weather_free(ctx, raw);
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+/* ---- summaries and output --------------------------------------------------- */
+
+void zp_weather_monthly_ghi(const zp_weather_data *w, int32_t offset_min, double kwh_m2[12])
+{
+    for (int k = 0; k < 12; k++)
+        kwh_m2[k] = 0;
+    double h = (double)w->step_s / 3600.0;
+    for (size_t i = 0; i < w->len; i++) {
+        int64_t y;
+        unsigned mo, d;
+        local_date(w->start + (zp_time_t)i * w->step_s, offset_min, &y, &mo, &d, NULL, NULL);
+        kwh_m2[mo - 1] += w->ghi_w_m2[i] * h / 1000.0;
+    }
+}
+
+typedef struct dbuf {
+    zp_ctx *ctx;
+    char *p;
+    size_t len, cap;
+    zp_status rc;
+} dbuf;
+
+static void dbuf_printf(dbuf *b, const char *fmt, ...) ZP_PRINTF(2, 3);
+static void dbuf_printf(dbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->rc)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->rc = zp__error(b->ctx, ZP_EINVAL, "formatting failed");
+            return;
+        }
+        if (b->p && b->len + (size_t)k < b->cap) {
+            b->len += (size_t)k;
+            return;
+        }
+        size_t need = b->len + (size_t)k + 1;
+        if (need < 65536)
+            need = 65536;
+        if ((b->rc = zp__grow(b->ctx, (void **)&b->p, &b->cap, need, 1)))
+            return;
+    }
+}
+
+zp_status zp_weather_format_csv(zp_ctx *ctx, const zp_weather_data *w, int32_t offset_min,
+                                 char **out, size_t *len)
+{
+    dbuf b = {ctx, NULL, 0, 0, ZP_OK};
+    char tb[ZP_TIME_BUFSIZE];
+    *out = NULL;
+    *len = 0;
+    dbuf_printf(&b, "timestamp,ghi_w_m2%s%s,temp_air_c%s%s\n", w->dni_w_m2 ? ",dni_w_m2" : "",
+                w->dhi_w_m2 ? ",dhi_w_m2" : "", w->wind_speed_m_s ? ",wind_speed_m_s" : "",
+                w->pressure_hpa ? ",pressure_hpa" : "");
+    for (size_t i = 0; i < w->len && !b.rc; i++) {
+        dbuf_printf(&b, "%s,%.4f", zp_time_format(w->start + (zp_time_t)i * w->step_s,
+                                                  offset_min, tb), w->ghi_w_m2[i]);
+        if (w->dni_w_m2)
+            dbuf_printf(&b, ",%.4f", w->dni_w_m2[i]);
+        if (w->dhi_w_m2)
+            dbuf_printf(&b, ",%.4f", w->dhi_w_m2[i]);
+        dbuf_printf(&b, ",%.3f", w->temp_air_c[i]);
+        if (w->wind_speed_m_s)
+            dbuf_printf(&b, ",%.3f", w->wind_speed_m_s[i]);
+        if (w->pressure_hpa)
+            dbuf_printf(&b, ",%.2f", w->pressure_hpa[i]);
+        dbuf_printf(&b, "\n");
+    }
+    if (b.rc) {
+        zp__free(ctx, b.p);
+        return b.rc;
+    }
+    *out = b.p;
+    *len = b.len;
+    return ZP_OK;
+}
+
+void zp_weather_text_free(zp_ctx *ctx, char *text)
+{
+    zp__free(ctx, text);
+}
+
+/* ---- weather synthesis ------------------------------------------------------ */
+
+/* xoshiro256** seeded by splitmix64 (Blackman & Vigna): small, fast, and
+ * the same sequence on every platform, unlike rand(). */
+typedef struct rng {
+    uint64_t s[4];
+} rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return res;
+}
+
+/* Uniform in (0, 1). */
+static double rng_uniform(rng *r)
+{
+    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* Standard normal (Box-Muller; the second value is discarded so every
+ * draw consumes the same two numbers). */
+static double rng_normal(rng *r)
+{
+    double u1 = rng_uniform(r), u2 = rng_uniform(r);
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+/* Daily sky classes: clear, partly cloudy, overcast. Each day's class
+ * follows a Markov chain (methodology: the matrix gives runs of clear and
+ * overcast days of 2-3 days on average, as observed for mid-latitude
+ * synoptic weather); within a day the clear-sky index is the class mean
+ * plus hourly AR(1) noise with the class's spread. */
+static const double sky_p[3][3] = {{0.60, 0.30, 0.10}, {0.30, 0.45, 0.25}, {0.15, 0.40, 0.45}};
+static const double sky_kc_mean[3] = {0.97, 0.72, 0.32};
+static const double sky_kc_sd[3] = {0.04, 0.16, 0.10};
+static const double sky_diurnal[3] = {1.0, 0.75, 0.4}; /* share of the diurnal temperature swing */
+
+void zp_weather_synth_opts_init(zp_weather_synth_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->utc_offset_min = 8 * 60;
+    o->year = 2024;
+    o->step_s = 3600;
+    o->temp_mean_c = NAN;
+    o->temp_season_amp_c = NAN;
+    o->temp_diurnal_amp_c = NAN;
+    o->wind_mean_m_s = NAN;
+}
+
+zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
+                                zp_weather_data **out)
+{
+    zp_status rc = ZP_OK;
+    zp_weather_data *w = NULL;
+    double *cs = NULL, *e0h = NULL;
+    int *month = NULL;
+    if (!ctx || !o || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_synthesise: NULL argument") : ZP_EINVAL;
+    *out = NULL;
+    if (!(o->lat_deg >= -90 && o->lat_deg <= 90) || !(o->lon_deg >= -180 && o->lon_deg <= 180))
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: latitude %g must be within -90..90 "
+                         "and longitude %g within -180..180", o->lat_deg, o->lon_deg);
+    if (!(o->elevation_m >= -500 && o->elevation_m <= 9000))
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: elevation %g m must be within "
+                         "-500..9000", o->elevation_m);
+    if (o->year < 1 || o->year > 9999)
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: year %d must be within 1..9999",
+                         o->year);
+    if (o->step_s < 60 || o->step_s > 3600 || 3600 % o->step_s != 0)
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: step %ld s must divide an hour "
+                         "(60..3600 s)", (long)o->step_s);
+    if (o->utc_offset_min < -14 * 60 || o->utc_offset_min > 14 * 60)
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: UTC offset %ld min must be within "
+                         "-14..+14 h", (long)o->utc_offset_min);
+    if (!(o->annual_ghi_kwh_m2 > 0) || !isfinite(o->annual_ghi_kwh_m2))
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: annual GHI %g kWh/m2 must be > 0 "
+                         "(e.g. 1500 for a sunny mid-latitude site)", o->annual_ghi_kwh_m2);
+    if (o->monthly_clearness)
+        for (int k = 0; k < 12; k++)
+            if (!(o->monthly_clearness[k] > 0) || !isfinite(o->monthly_clearness[k]))
+                return zp__error(ctx, ZP_EINVAL, "weather synthesis: monthly clearness %d is %g; "
+                                 "each must be > 0", k + 1, o->monthly_clearness[k]);
+    double wind_mean = isnan(o->wind_mean_m_s) ? 3.0 : o->wind_mean_m_s;
+    if (!(wind_mean >= 0 && wind_mean <= 30))
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: mean wind %g m/s must be within 0..30",
+                         wind_mean);
+    double alat = fabs(o->lat_deg);
+    /* Defaults from latitude: a rough zonal-mean climate (28 C at the
+     * equator, 14 C at 40 deg), cooled 6.5 K per km of elevation. */
+    double slat = sin(alat * M_PI / 180);
+    double tmean = isnan(o->temp_mean_c) ? 28.0 - 34.0 * slat * slat - 0.0065 * fmax(o->elevation_m, 0)
+                                         : o->temp_mean_c;
+    double tseas = isnan(o->temp_season_amp_c) ? 0.25 * alat : o->temp_season_amp_c;
+    double tdiur = isnan(o->temp_diurnal_amp_c) ? 5.0 : o->temp_diurnal_amp_c;
+    if (!(tmean >= -60 && tmean <= 50) || !(tseas >= 0 && tseas <= 40) ||
+        !(tdiur >= 0 && tdiur <= 25))
+        return zp__error(ctx, ZP_EINVAL, "weather synthesis: temperature mean %g (-60..50), "
+                         "seasonal amplitude %g (0..40), diurnal amplitude %g (0..25) C", tmean,
+                         tseas, tdiur);
+
+    int ndays = 365 + is_leap(o->year);
+    size_t per_day = (size_t)(86400 / o->step_s);
+    size_t n = (size_t)ndays * per_day;
+    if ((rc = weather_new(ctx, n, HAS_DNI | HAS_DHI | HAS_WIND, "synthetic", &w)))
+        return rc;
+    w->start = zp_days_from_civil(o->year, 1, 1) * 86400 - (zp_time_t)o->utc_offset_min * 60;
+    w->step_s = o->step_s;
+    w->utc_offset_min = o->utc_offset_min;
+    w->site.lat_deg = o->lat_deg;
+    w->site.lon_deg = o->lon_deg;
+    w->site.elevation_m = o->elevation_m;
+    w->repairs.dni_derived = w->repairs.dhi_derived = 1;
+    if (!(cs = zp__malloc(ctx, n * sizeof(double))) ||
+        !(e0h = zp__malloc(ctx, n * sizeof(double))) ||
+        !(month = zp__malloc(ctx, n * sizeof(int)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    /* the zenith goes into dhi_w_m2 for now; it is overwritten below */
+    double *zen = w->dhi_w_m2;
+    zp_spa_input in;
+    zp_spa_input_init(&in);
+    in.lat_deg = o->lat_deg;
+    in.lon_deg = o->lon_deg;
+    in.elevation_m = o->elevation_m;
+    in.utc_offset_min = o->utc_offset_min;
+    if ((rc = zp_spa_series(ctx, &in, w->start + o->step_s / 2, o->step_s, n, zen, NULL)))
+        goto out;
+    const double h = (double)o->step_s / 3600.0;
+    double cs_total = 0;
+    for (size_t i = 0; i < n; i++) {
+        int doy = (int)(i / per_day) + 1;
+        double cz = cos(zen[i] * M_PI / 180);
+        cs[i] = zp_clearsky_haurwitz(zen[i]);
+        e0h[i] = cz > 0 ? zp_solar_extra_radiation(doy) * cz : 0;
+        cs_total += cs[i] * h / 1000.0;
+        int64_t y;
+        unsigned mo, d;
+        local_date(w->start + (zp_time_t)i * o->step_s, o->utc_offset_min, &y, &mo, &d, NULL,
+                   NULL);
+        month[i] = (int)mo - 1;
+    }
+    if (!(cs_total > 0)) {
+        rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: the sun never rises at %g, %g in %d",
+                       o->lat_deg, o->lon_deg, o->year);
+        goto out;
+    }
+    if (o->annual_ghi_kwh_m2 > cs_total) {
+        rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: %g kWh/m2 a year is more than a "
+                       "cloudless sky gives at %g, %g (%.0f kWh/m2, Haurwitz); check the value",
+                       o->annual_ghi_kwh_m2, o->lat_deg, o->lon_deg, cs_total);
+        goto out;
+    }
+
+    rng r;
+    rng_seed(&r, o->seed);
+    double phi_kc = pow(0.80, h), phi_t = pow(0.97, h), phi_w = pow(0.90, h);
+    double e_kc = 0, e_t = 0, z_w = rng_normal(&r);
+    int state = 1;
+    double c_weibull = wind_mean / 0.886226925452758; /* Gamma(1 + 1/2) */
+    double hemi = o->lat_deg >= 0 ? 1.0 : -1.0;
+    double month_cs[12] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t day = i / per_day;
+        if (i % per_day == 0 && day > 0) {
+            double u = rng_uniform(&r), acc = 0;
+            int next = 2;
+            for (int k = 0; k < 3; k++) {
+                acc += sky_p[state][k];
+                if (u < acc) {
+                    next = k;
+                    break;
+                }
+            }
+            state = next;
+        }
+        /* clear-sky index */
+        e_kc = phi_kc * e_kc + sky_kc_sd[state] * sqrt(1 - phi_kc * phi_kc) * rng_normal(&r);
+        double kc = fmin(fmax(sky_kc_mean[state] + e_kc, 0.05), 1.10);
+        w->ghi_w_m2[i] = cs[i] * kc;
+        month_cs[month[i]] += cs[i];
+        /* temperature: seasonal cycle lagging the solstice by a month
+         * (coldest about 20 January in the north), diurnal peak at 15:00
+         * local solar time, damped on cloudy days */
+        int64_t sod;
+        int64_t y;
+        unsigned mo, d;
+        int doy;
+        local_date(w->start + (zp_time_t)i * o->step_s + o->step_s / 2, o->utc_offset_min, &y,
+                   &mo, &d, &doy, &sod);
+        double solar_h = (double)sod / 3600.0 + (o->lon_deg - o->utc_offset_min / 4.0) / 15.0;
+        e_t = phi_t * e_t + 1.5 * sqrt(1 - phi_t * phi_t) * rng_normal(&r);
+        w->temp_air_c[i] = tmean - hemi * tseas * cos(2 * M_PI * (doy - 20) / 365.25) +
+                           tdiur * sky_diurnal[state] * cos(2 * M_PI * (solar_h - 15) / 24) + e_t;
+        /* wind: persistent Gaussian mapped onto Weibull(k = 2) */
+        z_w = phi_w * z_w + sqrt(1 - phi_w * phi_w) * rng_normal(&r);
+        double u = 0.5 * erfc(-z_w / sqrt(2.0));
+        u = fmin(fmax(u, 1e-12), 1 - 1e-12);
+        w->wind_speed_m_s[i] = c_weibull * sqrt(-log(1 - u));
+    }
+    /* Each month gets its expected share of the year (the TMY idea:
+     * typical months): the clear-sky irradiation of the month, weighted by
+     * the caller's monthly climatology if given. Within a month, the
+     * stochastic index only shapes days and hours. GHI is capped at 90% of
+     * the extraterrestrial horizontal irradiance; what a cap removes is
+     * spread over the month's uncapped steps until its total matches, so
+     * the months, and the year, come out exact. */
+    double target[12], wsum = 0;
+    for (int k = 0; k < 12; k++)
+        wsum += (o->monthly_clearness ? o->monthly_clearness[k] : 1.0) * month_cs[k];
+    for (int k = 0; k < 12; k++)
+        target[k] = o->annual_ghi_kwh_m2 *
+                    (o->monthly_clearness ? o->monthly_clearness[k] : 1.0) * month_cs[k] / wsum;
+    for (size_t i = 0; i < n; i++)
+        w->ghi_w_m2[i] = fmin(w->ghi_w_m2[i], 0.9 * e0h[i]);
+    for (int iter = 0;; iter++) {
+        double tot[12] = {0}, free_tot[12] = {0}, fac[12];
+        int done = 1;
+        for (size_t i = 0; i < n; i++) {
+            tot[month[i]] += w->ghi_w_m2[i] * h / 1000.0;
+            if (w->ghi_w_m2[i] < 0.9 * e0h[i])
+                free_tot[month[i]] += w->ghi_w_m2[i] * h / 1000.0;
+        }
+        for (int k = 0; k < 12; k++) {
+            double miss = target[k] - tot[k];
+            fac[k] = 1;
+            if (fabs(miss) <= 1e-13 * o->annual_ghi_kwh_m2)
+                continue;
+            done = 0;
+            if (!(free_tot[k] > 0) || iter >= 100) {
+                rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: month %d cannot reach %g "
+                               "kWh/m2 under the clear-sky cap at %g, %g; lower the annual GHI",
+                               k + 1, target[k], o->lat_deg, o->lon_deg);
+                goto out;
+            }
+            fac[k] = 1 + miss / free_tot[k];
+        }
+        if (done)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if (w->ghi_w_m2[i] < 0.9 * e0h[i])
+                w->ghi_w_m2[i] = fmin(w->ghi_w_m2[i] * fac[month[i]], 0.9 * e0h[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int doy = (int)(i / per_day) + 1;
+        double dni, dhi;
+        zp_irr_erbs(w->ghi_w_m2[i], zen[i], zp_solar_extra_radiation(doy), &dni, &dhi);
+        w->dni_w_m2[i] = dni;
+        w->dhi_w_m2[i] = dhi; /* overwrites the zenith, which is no longer needed */
+    }
+    *out = w;
+    w = NULL;
+out:
+    zp__free(ctx, cs);
+    zp__free(ctx, e0h);
+    zp__free(ctx, month);
+    zp_weather_free(ctx, w);
+    return rc;
+}

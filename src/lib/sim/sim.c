@@ -1,0 +1,1467 @@
+/*
+ * sim.c - the year simulation (include/zeropark/sim.h).
+ *
+ * Pipeline: the run window and step; the model's weather aligned to it;
+ * PV per array and wind per farm from the weather; loads and the data
+ * center split into firm and flexible demand; the dispatch; then the
+ * totals the results object reports (docs/methodology.md "Simulation").
+ */
+#include "core/internal.h"
+#include "dispatch/mpc.h"
+#include "zeropark/carbon.h"
+#include "zeropark/forecast.h"
+#include "zeropark/sim.h"
+#include "zeropark/series.h"
+#include "zeropark/weather.h"
+#include "zeropark/wind.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- fuels (Scope 1) ----------------------------------------------------
+ * t CO2 per unit = NCV x carbon content x oxidation fraction x 44/12.
+ * Values: reference/carbon-accounting.md section 2.3 (Chinese guideline
+ * style defaults) and 2.2 (IPCC 2006) where 2.3 has none. */
+typedef struct fuel_row {
+    const char *type;   /* model key */
+    const char *unit;   /* activity unit */
+    double ncv_gj;      /* GJ per unit */
+    double cc_tc_gj;    /* t C per GJ */
+    double of;          /* oxidation fraction */
+    const char *source;
+} fuel_row;
+
+static const fuel_row fuel_table[] = {
+    {"natural_gas", "m3", 389.31e-4, 0.01530, 0.99,
+     "China guideline defaults (NCV 389.31 GJ/10^4 Nm3, CC 15.30 tC/TJ, OF 99%)"},
+    {"diesel", "t", 43.33, 0.02020, 0.98, "China guideline defaults (NCV 43.33 GJ/t, CC 20.20 tC/TJ, OF 98%)"},
+    {"gasoline", "t", 44.80, 0.01890, 0.98, "China guideline defaults (NCV 44.80 GJ/t, CC 18.90 tC/TJ, OF 98%)"},
+    {"lpg", "t", 47.31, 0.01720, 0.99, "China guideline defaults (NCV 47.31 GJ/t, CC 17.20 tC/TJ, OF 99%)"},
+    {"raw_coal", "t", 20.908, 0.02637, 0.94,
+     "commonly quoted GB/T 32150-2015 values (NCV 20.908 GJ/t, CC 26.37 tC/TJ, OF 94%; not verified)"},
+    {"fuel_oil", "t", 40.4, 0.0211, 1.0, "IPCC 2006 residual fuel oil (NCV 40.4 GJ/t, CC 21.1 kgC/GJ, OF 1)"},
+    /* Purchased heat: 0.11 t CO2/GJ expressed as NCV 1 GJ/GJ and CC 0.11*12/44 tC/GJ. */
+    {"purchased_heat", "GJ", 1.0, 0.11 * 12.0 / 44.0, 1.0, "China guideline default 0.11 tCO2/GJ (not verified)"},
+};
+
+zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double *t_co2_per_unit,
+                         const char **source)
+{
+    for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_table); i++) {
+        const fuel_row *f = &fuel_table[i];
+        if (strcmp(f->type, type) != 0)
+            continue;
+        if (strcmp(f->unit, unit) != 0)
+            return zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' is measured in %s, not %s", type,
+                             f->unit, unit);
+        *t_co2_per_unit = f->ncv_gj * f->cc_tc_gj * f->of * 44.0 / 12.0;
+        if (source)
+            *source = f->source;
+        return ZP_OK;
+    }
+    return zp__error(ctx, ZP_ENOTFOUND, "unknown fuel type '%s'", type);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+void zp_sim_opts_init(zp_sim_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dispatch = ZP_DISPATCH_RULE;
+}
+
+/* Columns that are not kept as arrays but computed when asked for (a
+ * year at 1-min steps is 4.2 MB an array). */
+typedef enum col_kind {
+    COL_ARRAY = 0,
+    COL_CFE,
+    COL_CONSUMPTION,
+    COL_SCOPE2_KG,
+    COL_DC_FACILITY
+} col_kind;
+
+/* Column of the per-step CSV. */
+typedef struct sim_col {
+    char *name;       /* owned */
+    const double *v;  /* borrowed from the result (COL_ARRAY) */
+    col_kind kind;    /* how to get the values */
+} sim_col;
+
+/* Private part of the result. */
+typedef struct sim_priv {
+    zp_sim_result pub;
+    zp_ctx *ctx;
+    sim_col *cols;
+    size_t ncols, capcols;
+    double **arrays;   /* every owned array, freed together */
+    size_t narrays, caparrays;
+    double *firm_kw;
+    double *dc_pue;       /* PUE per step when it follows a temperature curve, else NULL */
+    double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
+    double *scratch;      /* steps values for derived columns, made on first use */
+    unsigned char *grid_down; /* steps flags of a grid outage, or NULL */
+    char *market_source;  /* source of the market-based residual factor */
+    double *reserve_kwh;  /* steps values of the resilience reserve, or NULL */
+    double *critical_kw;  /* steps values of the critical load, or NULL */
+    double *shed_kw;      /* steps values of load shed in an outage (firm demand above
+                             the critical load), or NULL */
+} sim_priv;
+
+static double *new_array(sim_priv *p, size_t n)
+{
+    if (zp__grow(p->ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays))
+        return NULL;
+    double *a = zp__calloc(p->ctx, n ? n : 1, sizeof *a);
+    if (!a) {
+        zp__nomem(p->ctx);
+        return NULL;
+    }
+    p->arrays[p->narrays++] = a;
+    return a;
+}
+
+static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...) ZP_PRINTF(3, 4);
+static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...)
+{
+    if (zp__grow(p->ctx, (void **)&p->cols, &p->capcols, p->ncols + 1, sizeof *p->cols))
+        return ZP_ENOMEM;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *name = zp__strdup(p->ctx, buf);
+    if (!name)
+        return zp__nomem(p->ctx);
+    p->cols[p->ncols].name = name;
+    p->cols[p->ncols].v = v;
+    p->cols[p->ncols].kind = COL_ARRAY;
+    p->ncols++;
+    return ZP_OK;
+}
+
+static zp_status add_derived(sim_priv *p, col_kind kind, const char *name)
+{
+    zp_status rc = add_col(p, NULL, "%s", name);
+    if (rc == ZP_OK)
+        p->cols[p->ncols - 1].kind = kind;
+    return rc;
+}
+
+void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
+{
+    if (!r)
+        return;
+    sim_priv *p = (sim_priv *)r;
+    for (size_t i = 0; i < p->narrays; i++)
+        zp__free(ctx, p->arrays[i]);
+    zp__free(ctx, p->arrays);
+    for (size_t i = 0; i < p->ncols; i++)
+        zp__free(ctx, p->cols[i].name);
+    zp__free(ctx, p->cols);
+    zp__free(ctx, p->scratch);
+    zp__free(ctx, p->grid_down);
+    zp__free(ctx, p->market_source);
+    zp__free(ctx, r->pv_array_kw);
+    zp__free(ctx, r->wind_farm_kw);
+    zp__free(ctx, r->load_kw);
+    zp__free(ctx, r->pv_totals);
+    zp_dispatch_result_free(ctx, r->flows);
+    zp__free(ctx, p);
+}
+
+/* Fill out[0..n) with v over the run window: constant, or the model's
+ * series aligned (resampled and cut) to start/step. */
+static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, zp_time_t start,
+                              int32_t step_s, size_t n, double *out)
+{
+    if (!v->is_series) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = v->constant;
+        return ZP_OK;
+    }
+    if (!v->series)
+        return zp__error(ctx, ZP_EINVAL, "%s: series %s:%s was not loaded", what, v->csv, v->column);
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, v->series, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* Value of a model input at step t: the run-window array of a series, or
+ * the constant. */
+#define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
+/* The run's location factor at step t (the series, or the resolved constant). */
+#define GRID_EF(r, t)                                                                        \
+    ((r)->grid_factor_kg_per_kwh ? (r)->grid_factor_kg_per_kwh[t]                          \
+                                 : (r)->grid_factor_constant_kg_per_kwh)
+/* Data-center facility power at step t. */
+#define DC_FACILITY(p, t)                                                                    \
+    ((p)->dc_facility_kw ? (p)->dc_facility_kw[t]                                        \
+                         : (p)->pub.dc_it_kw[t] * (p)->pub.model->datacenter.pue)
+
+/* The run-window array of a series input; *out stays NULL for a constant. */
+static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
+{
+    *out = NULL;
+    if (!v->is_series)
+        return ZP_OK;
+    zp_sim_result *r = &p->pub;
+    double *a = new_array(p, r->steps);
+    if (!a)
+        return ZP_ENOMEM;
+    *out = a;
+    return value_window(p->ctx, v, what, r->start, r->step_s, r->steps, a);
+}
+
+/* A constant array of n values (transient; freed by the caller). */
+static double *const_array(zp_ctx *ctx, size_t n, double v)
+{
+    double *a = zp__calloc(ctx, n ? n : 1, sizeof *a);
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        a[i] = v;
+    return a;
+}
+
+/* The grid connection is one meter: import and export in the same step
+ * only ever show as their net. An LP with separate import and export would
+ * buy and sell at once wherever the export price beats the import price (a
+ * valley tariff below the feed-in price), which no meter pays. The
+ * optimisers therefore see an export price capped at the step's import
+ * price (out may be xp); the run's cost still uses the real prices. */
+static void cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
+{
+    for (size_t t = 0; t < n; t++)
+        out[t] = xp[t] > ip[t] ? ip[t] : xp[t];
+}
+
+/* Run the chosen dispatcher on in; r->flows receives the result. The
+ * optimisers need every price and factor as an array: constants are
+ * expanded for the run. */
+static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts *o,
+                              zp_dispatch_input *in)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    const size_t n = r->steps;
+    zp_status rc = ZP_OK;
+    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL;
+    if (o->dispatch == ZP_DISPATCH_RULE) {
+        r->dispatch = "rule";
+        return zp_dispatch_rule(ctx, in, &r->flows);
+    }
+    if ((!in->import_price_cny_per_kwh &&
+         !(in->import_price_cny_per_kwh = price = const_array(ctx, n, m->grid.price_cny_per_kwh.constant))) ||
+        (!in->export_price_cny_per_kwh &&
+         !(in->export_price_cny_per_kwh = xprice = const_array(ctx, n, m->grid.export_price_cny_per_kwh.constant))) ||
+        (!in->grid_factor_kg_per_kwh &&
+         !(in->grid_factor_kg_per_kwh = fac = const_array(ctx, n, r->grid_factor_constant_kg_per_kwh)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    /* One meter: cap the export price (cap_export_prices). */
+    {
+        const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
+        int need = 0;
+        for (size_t t = 0; t < n && !need; t++)
+            need = xp[t] > ip[t];
+        if (need) {
+            double *capped = xprice ? xprice : zp__calloc(ctx, n ? n : 1, sizeof *capped);
+            if (!capped) {
+                rc = zp__nomem(ctx);
+                goto out;
+            }
+            cap_export_prices(ip, xp, n, capped);
+            xprice = capped;
+            in->export_price_cny_per_kwh = capped;
+        }
+    }
+    if (o->dispatch == ZP_DISPATCH_OPTIMAL) {
+        zp_lp_opts lo;
+        zp_lp_opts_init(&lo);
+        lo.time_limit_s = o->time_limit_s;
+        lo.reserve_kwh = p->reserve_kwh;
+        rc = zp_dispatch_optimal(ctx, in, &lo, &r->flows, &r->lp);
+        if (rc == ZP_OK) {
+            r->dispatch = r->lp.fell_back ? "rule (LP failed)" : "optimal";
+            r->solves = 1;
+            r->fallbacks = (size_t)r->lp.fell_back;
+        }
+    } else if (o->dispatch == ZP_DISPATCH_MPC) {
+        zp_forecast_opts fo;
+        zp_forecast_opts_init(&fo);
+        if (o->forecast)
+            fo = *o->forecast;
+        /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
+        if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
+            goto out;
+        double hz = o->horizon_h > 0 ? o->horizon_h : 48.0, rp = o->replan_h > 0 ? o->replan_h : 1.0;
+        zp_mpc_opts mo = {0};
+        mo.horizon_steps = (size_t)llround(hz / r->step_h);
+        mo.replan_steps = (size_t)llround(rp / r->step_h);
+        if (mo.horizon_steps < 1 || mo.replan_steps < 1 || mo.replan_steps > mo.horizon_steps) {
+            rc = zp__error(ctx, ZP_EINVAL, "mpc: horizon %g h and re-plan %g h must be whole steps "
+                           "of %g h, with the re-plan within the horizon", hz, rp, r->step_h);
+            goto out;
+        }
+        mo.fc = &fo;
+        mo.clearsky_pv_kw = csky;
+        mo.no_pv = !m->npv; /* no PV array: the PV forecast is zero (in.pv_kw holds zeros) */
+        mo.reserve_kwh = p->reserve_kwh;
+        mo.time_limit_s = o->time_limit_s;
+        zp_mpc_info mi;
+        rc = zp__dispatch_mpc(ctx, in, &mo, &r->flows, &mi);
+        if (rc == ZP_OK) {
+            r->dispatch = "mpc";
+            r->solves = mi.solves;
+            r->fallbacks = mi.fallbacks;
+            r->lp.iterations = (int)(mi.iterations > INT_MAX ? INT_MAX : mi.iterations);
+            r->lp.solve_s = mi.solve_s;
+        }
+    } else {
+        rc = zp__error(ctx, ZP_EINVAL, "unknown dispatch method %d", (int)o->dispatch);
+    }
+out:
+    /* The arrays were borrowed by in only for the dispatch. */
+    if (price)
+        in->import_price_cny_per_kwh = NULL;
+    if (xprice)
+        in->export_price_cny_per_kwh = NULL;
+    if (fac)
+        in->grid_factor_kg_per_kwh = NULL;
+    zp__free(ctx, price);
+    zp__free(ctx, xprice);
+    zp__free(ctx, fac);
+    zp__free(ctx, csky);
+    return rc;
+}
+
+/* Align one weather array (an intensity) to the run window. */
+static zp_status weather_window(zp_ctx *ctx, const zp_weather_data *w, const double *arr,
+                                zp_time_t start, int32_t step_s, size_t n, double *out)
+{
+    if (w->start == start && w->step_s == step_s && w->len >= n) {
+        memcpy(out, arr, n * sizeof *out);
+        return ZP_OK;
+    }
+    zp_series tmp = {.kind = ZP_SERIES_INTENSITY, .start = w->start, .step_s = w->step_s,
+                     .len = w->len, .v = (double *)arr};
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, &tmp, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* Weather aligned to the run window (arrays owned by p). */
+static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **wout)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_weather_data *w = NULL;
+    zp_status rc = zp_weather_for_model(ctx, m, &w);
+    if (rc)
+        return rc;
+    r->weather_night_zeroed = w->repairs.night_zeroed;
+    if (w->start == r->start && w->step_s == r->step_s && w->len == r->steps) {
+        *wout = w;
+        return ZP_OK;
+    }
+    /* Re-grid every array to the run window. */
+    double **fields[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
+                         &w->wind_speed_m_s, &w->pressure_hpa};
+    for (size_t f = 0; f < ZP_ARRAY_LEN(fields); f++) {
+        if (!*fields[f])
+            continue;
+        double *a = zp__calloc(ctx, r->steps, sizeof *a);
+        if (!a) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        rc = weather_window(ctx, w, *fields[f], r->start, r->step_s, r->steps, a);
+        if (rc) {
+            zp__free(ctx, a);
+            goto fail;
+        }
+        zp__free(ctx, *fields[f]);
+        *fields[f] = a;
+    }
+    /* The sun positions were for the old grid. */
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
+    w->start = r->start;
+    w->step_s = r->step_s;
+    w->len = r->steps;
+    *wout = w;
+    return ZP_OK;
+fail:
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+/* Carbon-free energy actually consumed per step (spec "hourly_matched"):
+ * on-site PV and wind consumed directly, plus storage discharge of energy
+ * that was charged from them. Each battery keeps a pool of stored energy
+ * and the green part of it; energy present at the start counts as not
+ * green. Renewables serve demand first; their surplus is what charges
+ * green. */
+static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
+                                 const double *firm_kw, double *cfe_kw, double *consumption_kw,
+                                 double *cfe_kwh, double *consumption_kwh)
+{
+    const zp_dispatch_result *f = r->flows;
+    const size_t ns = m->nstorage;
+    double *buf = zp__calloc(ctx, 6 * ns + 1, sizeof *buf);
+    if (!buf)
+        return zp__nomem(ctx);
+    double *e_total = buf, *e_green = buf + ns, *cb = buf + 2 * ns, *db = buf + 3 * ns;
+    double *ec = buf + 4 * ns, *ed = buf + 5 * ns;
+    for (size_t s = 0; s < ns; s++)
+        e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
+    double dt = r->step_h;
+    *cfe_kwh = *consumption_kwh = 0;
+    for (size_t t = 0; t < r->steps; t++) {
+        double cons = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
+        if (cons < 0)
+            cons = 0;
+        if (consumption_kw)
+            consumption_kw[t] = cons;
+        *consumption_kwh += cons * dt;
+        for (size_t s = 0; s < ns; s++) {
+            cb[s] = f->storage[s].charge_kw[t];
+            db[s] = f->storage[s].discharge_kw[t];
+            ec[s] = m->storage[s].charge_efficiency;
+            ed[s] = m->storage[s].discharge_efficiency;
+        }
+        double cfe = zp__cfe_step(ns, cb, db, ec, ed, e_total, e_green,
+                                  f->pv_used_kw[t] + f->wind_used_kw[t], cons, dt);
+        if (cfe_kw)
+            cfe_kw[t] = cfe;
+        *cfe_kwh += cfe * dt;
+    }
+    zp__free(ctx, buf);
+    return ZP_OK;
+}
+
+/* Everything before the dispatch: the run window and step, weather, PV,
+ * wind, loads, the data center, factors and prices. Fills *in with
+ * arrays owned by p (and *flex_out, owned by the caller). */
+static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
+                             zp_dispatch_input *in, zp_dispatch_flex **flex_out)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    const zp_sim_opts opts = *po;
+    zp_status rc = ZP_OK;
+    zp_weather_data *w = NULL;
+    zp_pv_output *pvo = NULL;
+    zp_dispatch_flex *flex = NULL;
+    size_t nflex = 0;
+    double *sun_zen = NULL, *sun_az = NULL;
+
+    /* Run window and step. */
+    int32_t step_min = opts.step_min ? opts.step_min : m->step_min;
+    if (step_min <= 0 || 60 % step_min != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "step %d min: use 1, 5, 10, 15, 30 or 60", (int)step_min);
+        goto fail;
+    }
+    r->step_s = step_min * 60;
+    r->step_h = step_min / 60.0;
+    r->start = opts.from ? opts.from : m->start;
+    zp_time_t end = opts.to ? opts.to : m->end;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], c[ZP_TIME_BUFSIZE], d[ZP_TIME_BUFSIZE];
+    if (r->start < m->start || end > m->end || end <= r->start) {
+        rc = zp__error(ctx, ZP_ERANGE, "run %s .. %s is not inside the model period %s .. %s",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b),
+                       zp_time_format(m->start, m->utc_offset_min, c),
+                       zp_time_format(m->end, m->utc_offset_min, d));
+        goto fail;
+    }
+    if ((end - r->start) % r->step_s != 0 || (r->start - m->start) % r->step_s != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "run %s .. %s does not fall on the %d-min step grid",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b), (int)step_min);
+        goto fail;
+    }
+    r->steps = (size_t)((end - r->start) / r->step_s);
+    size_t n = r->steps;
+
+    /* Per-step arrays. */
+    /* Per-step arrays. A year at 1-min steps is 4.2 MB an array, so arrays
+     * are made only when needed and freed as soon as they are not: constant
+     * factors and prices have none, transient ones are freed early. */
+    /* The PV and wind totals alias the single array or farm when there is
+     * one; with none they are zeros. */
+    if ((m->npv != 1 && !(r->pv_kw = new_array(p, n))) ||
+        (m->nwind != 1 && !(r->wind_kw = new_array(p, n))) || !(p->firm_kw = new_array(p, n))) {
+        rc = ZP_ENOMEM;
+        goto fail;
+    }
+    r->pv_array_kw = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_array_kw);
+    r->wind_farm_kw = zp__calloc(ctx, m->nwind + 1, sizeof *r->wind_farm_kw);
+    r->load_kw = zp__calloc(ctx, m->nloads + 1, sizeof *r->load_kw);
+    r->pv_totals = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_totals);
+    flex = zp__calloc(ctx, m->nloads + 2, sizeof *flex);
+    if (!r->pv_array_kw || !r->wind_farm_kw || !r->load_kw || !r->pv_totals || !flex) {
+        rc = zp__nomem(ctx);
+        goto fail;
+    }
+
+    /* Weather, PV and wind. */
+    if (m->npv || m->nwind || m->datacenter.pue_curve) {
+        if (!m->weather.present) {
+            rc = zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
+            goto fail;
+        }
+        if ((rc = run_weather(p, m, &w)))
+            goto fail;
+    }
+    zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
+    zp_pv_opts pvopts;
+    zp_pv_opts_init(&pvopts);
+    pvopts.ac_only = 1;
+    if (m->npv) {
+        /* Every array sees the same sun: compute its position once. */
+        sun_zen = zp__calloc(ctx, n, sizeof *sun_zen);
+        sun_az = zp__calloc(ctx, n, sizeof *sun_az);
+        if (!sun_zen || !sun_az) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        if ((rc = zp_pv_sun_position(ctx, &site, w, sun_zen, sun_az)))
+            goto fail;
+        pvopts.sun_zenith_deg = sun_zen;
+        pvopts.sun_azimuth_deg = sun_az;
+    }
+    for (size_t i = 0; i < m->npv; i++) {
+        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, &pvopts, &pvo)))
+            goto fail;
+        /* Take the AC array over rather than copy it. */
+        if (zp__grow(ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays)) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        double *arr = pvo->ac_kw;
+        pvo->ac_kw = NULL;
+        p->arrays[p->narrays++] = arr;
+        r->pv_totals[i] = pvo->totals;
+        zp_pv_output_free(ctx, pvo);
+        pvo = NULL;
+        r->pv_array_kw[i] = arr;
+        if (m->npv == 1)
+            r->pv_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->pv_kw[t] += arr[t];
+    }
+    for (size_t i = 0; i < m->nwind; i++) {
+        if (!w->wind_speed_m_s) {
+            rc = zp__error(ctx, ZP_EMODEL, "wind[%zu] '%s': the weather (%s) has no wind speed; add a wind_speed_m_s column", i, m->wind[i].name, m->weather.csv);
+            goto fail;
+        }
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        /* The model's measurement_height_m says where the weather's wind
+         * speed was measured (docs/model.md). */
+        if ((rc = zp_wind_power_series(ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
+            goto fail;
+        r->wind_farm_kw[i] = arr;
+        if (m->nwind == 1)
+            r->wind_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->wind_kw[t] += arr[t];
+    }
+
+    /* A PUE that follows the outdoor temperature. */
+    if (m->datacenter.present && m->datacenter.pue_curve) {
+        if (!(p->dc_pue = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            p->dc_pue[t] = zp_datacenter_pue_at(&m->datacenter, w->temp_air_c[t]);
+    }
+
+    /* The weather and the sun are no longer needed: free them before the
+     * dispatch allocates, to keep the peak low on 1-minute years. */
+    zp_weather_free(ctx, w);
+    w = NULL;
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    sun_zen = sun_az = NULL;
+
+    /* Loads and the data center: firm and flexible demand. */
+    for (size_t i = 0; i < m->nloads; i++) {
+        const zp_load *l = &m->loads[i];
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        char what[160];
+        snprintf(what, sizeof what, "loads[%zu].power_kw", i);
+        if ((rc = value_window(ctx, &l->power_kw, what, r->start, r->step_s, n, arr)))
+            goto fail;
+        r->load_kw[i] = arr;
+        double share = l->flexible.present ? l->flexible.share : 0.0;
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){.name = l->name, .kw = arr,
+                                               .max_delay_h = l->flexible.max_delay_h,
+                                               .share = share};
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * arr[t];
+    }
+    if (m->datacenter.present) {
+        if (!(r->dc_it_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->datacenter.it_power_kw, "datacenter.it_power_kw",
+                               r->start, r->step_s, n, r->dc_it_kw)))
+            goto fail;
+        double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
+        /* Cooling and power losses follow the IT work they serve, so the
+         * flexible share applies to facility power. With a constant PUE the
+         * facility power is IT x PUE, passed as IT with the share scaled;
+         * with a PUE curve it gets its own array. */
+        const double *fac = r->dc_it_kw;
+        double fac_scale = m->datacenter.pue;
+        if (p->dc_pue) {
+            if (!(p->dc_facility_kw = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->dc_facility_kw[t] = r->dc_it_kw[t] * p->dc_pue[t];
+            fac = p->dc_facility_kw;
+            fac_scale = 1.0;
+        }
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){.name = "datacenter", .kw = fac,
+                                               .max_delay_h = m->datacenter.flexible.max_delay_h,
+                                               .share = share * fac_scale};
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * fac[t] * fac_scale;
+    }
+
+    /* Grid factor and prices: arrays only for series (NULL = the constant). */
+    if ((rc = series_window(p, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
+                            &r->grid_factor_kg_per_kwh)) ||
+        (rc = series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
+                            &r->price_cny_per_kwh)) ||
+        (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
+                            &r->export_price_cny_per_kwh)))
+        goto fail;
+    /* The location factor: the one resolution (zp_model_grid_factors) for
+     * the local year the run starts in, as the accounting of the run. */
+    {
+        zp_grid_factors gf;
+        if ((rc = zp_model_grid_factors(ctx, m, zp__local_year(r->start, m->utc_offset_min), &gf)))
+            goto fail;
+        r->grid_factor_constant_kg_per_kwh = r->grid_factor_kg_per_kwh ? NAN : gf.location.value;
+        r->grid_factor_year = gf.location.year;
+        r->grid_factor_region = gf.location.region;
+        r->grid_factor_source = gf.location.source;
+        r->grid_factor_rule = zp_grid_rule_name(gf.rule);
+    }
+
+    /* The dispatch's input. */
+    zp_dispatch_input_init(in);
+    in->steps = n;
+    in->step_h = r->step_h;
+    in->pv_kw = r->pv_kw;
+    in->wind_kw = r->wind_kw;
+    in->firm_kw = p->firm_kw;
+    in->flex = flex;
+    in->nflex = nflex;
+    in->storage = m->storage;
+    in->nstorage = m->nstorage;
+    in->import_limit_kw = m->grid.import_limit_kw;
+    in->export_limit_kw = m->grid.export_limit_kw;
+    in->import_price_cny_per_kwh = r->price_cny_per_kwh;
+    in->export_price_cny_per_kwh = r->export_price_cny_per_kwh;
+    in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
+    in->objective = m->objective;
+    in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    /* A grid outage: no import and no export inside [outage_from, outage_to). */
+    if (opts.outage_from || opts.outage_to) {
+        if (!(opts.outage_to > opts.outage_from)) {
+            rc = zp__error(ctx, ZP_EINVAL, "outage: the end must come after the start");
+            goto fail;
+        }
+        if (!(p->grid_down = zp__calloc(ctx, n ? n : 1, 1))) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++) {
+            zp_time_t a0 = r->start + (zp_time_t)t * r->step_s;
+            p->grid_down[t] = a0 + r->step_s > opts.outage_from && a0 < opts.outage_to;
+            r->outage_steps += p->grid_down[t];
+        }
+        if (!r->outage_steps) {
+            rc = zp__error(ctx, ZP_ERANGE, "outage: the window does not overlap the run");
+            goto fail;
+        }
+        in->grid_down = p->grid_down;
+    }
+    /* Resilience: hold enough usable stored energy to carry the critical
+     * load for reserve_h hours (at the lowest discharge efficiency). */
+    if (m->resilience.present) {
+        if (!(p->critical_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->resilience.critical_load_kw, "resilience.critical_load_kw",
+                               r->start, r->step_s, n, p->critical_kw)))
+            goto fail;
+        if (!opts.no_reserve && m->nstorage && m->resilience.reserve_h > 0) {
+            double eta = 1.0;
+            for (size_t s2 = 0; s2 < m->nstorage; s2++)
+                if (m->storage[s2].discharge_efficiency < eta)
+                    eta = m->storage[s2].discharge_efficiency;
+            if (!(p->reserve_kwh = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->reserve_kwh[t] = p->critical_kw[t] * m->resilience.reserve_h / eta;
+        }
+    }
+    /* In an outage the park sheds what is not critical: only the critical
+     * part of the firm demand stays on (flexible demand waits, as always,
+     * up to its deadline). Without a critical load nothing is shed. */
+    if (p->grid_down && p->critical_kw) {
+        if (!(p->shed_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            if (p->grid_down[t] && p->firm_kw[t] > p->critical_kw[t]) {
+                p->shed_kw[t] = p->firm_kw[t] - p->critical_kw[t];
+                p->firm_kw[t] = p->critical_kw[t];
+            }
+    }
+    *flex_out = flex;
+    return ZP_OK;
+fail:
+    zp_pv_output_free(ctx, pvo);
+    zp_weather_free(ctx, w);
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    zp__free(ctx, flex);
+    return rc ? rc : ZP_ENOMEM;
+}
+
+zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
+                      zp_sim_result **out)
+{
+    zp_sim_opts opts;
+    if (opts_in)
+        opts = *opts_in;
+    else
+        zp_sim_opts_init(&opts);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    zp_status rc = ZP_OK;
+    zp_dispatch_flex *flex = NULL;
+    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    if (!p)
+        return zp__nomem(ctx);
+    p->ctx = ctx;
+    zp_sim_result *r = &p->pub;
+    r->model = m;
+    r->dispatch = "rule";
+
+    zp_dispatch_input in;
+    if ((rc = sim_prepare(p, m, &opts, &in, &flex)))
+        goto fail;
+    const size_t n = r->steps;
+    if ((rc = run_dispatch(p, m, &opts, &in)))
+        goto fail;
+    zp__free(ctx, flex);
+    flex = NULL;
+
+    if (opts.progress)
+        opts.progress(opts.progress_ud, n, n);
+
+    /* Totals. */
+    const zp_dispatch_result *f = r->flows;
+    const double dt = r->step_h;
+    zp_sim_energy *e = &r->energy_kwh;
+    for (size_t i = 0; i < m->nloads; i++)
+        for (size_t t = 0; t < n; t++)
+            e->load += r->load_kw[i][t] * dt;
+    if (r->dc_it_kw)
+        for (size_t t = 0; t < n; t++) {
+            e->datacenter_it += r->dc_it_kw[t] * dt;
+            e->datacenter_facility += DC_FACILITY(p, t) * dt;
+        }
+    double import_weighted_factor = 0, scope2_kg = 0, cost = 0, ef_sum = 0;
+    for (size_t t = 0; t < n; t++) {
+        e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
+        e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
+        e->grid_import += f->grid_import_kw[t] * dt;
+        e->grid_export += f->grid_export_kw[t] * dt;
+        e->curtailed += f->curtailed_kw[t] * dt;
+        e->unserved += (f->unserved_kw[t] + (p->shed_kw ? p->shed_kw[t] : 0.0)) * dt;
+        double ef = GRID_EF(r, t);
+        ef_sum += ef;
+        scope2_kg += f->grid_import_kw[t] * dt * ef;
+        cost += f->grid_import_kw[t] * dt * AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t) -
+                f->grid_export_kw[t] * dt *
+                    AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, t);
+    }
+    e->storage_charge = f->totals.charge_kwh;
+    e->storage_discharge = f->totals.discharge_kwh;
+    e->delayed = f->totals.delayed_kwh;
+    import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
+    r->cost_cny = cost;
+    /* The model's objective on the executed plan (as zp_dispatch_objective
+     * computes it, without materialising constant price arrays). */
+    r->objective = m->objective == ZP_MINIMISE_CARBON ? scope2_kg
+                   : m->objective == ZP_MINIMISE_COST
+                       ? cost
+                       : cost + m->carbon_price_cny_per_t * scope2_kg / 1000.0;
+    /* Dispatchers may end with more or less energy stored than they began
+     * with (the LP ends with at least as much). To compare them fairly the
+     * objective values the net energy drawn from storage at what replacing
+     * it from the grid would cost on average: mean import price and mean
+     * grid factor over the run, divided by the discharge efficiency. */
+    {
+        double price_sum = 0, fac_sum = 0;
+        for (size_t t = 0; t < n; t++) {
+            price_sum += AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t);
+            fac_sum += GRID_EF(r, t);
+        }
+        double mp = price_sum / (double)n, mf = fac_sum / (double)n;
+        double unit = m->objective == ZP_MINIMISE_CARBON ? mf
+                      : m->objective == ZP_MINIMISE_COST
+                          ? mp
+                          : mp + m->carbon_price_cny_per_t * mf / 1000.0;
+        double adj = 0;
+        for (size_t s = 0; s < m->nstorage; s++) {
+            double drawn_kwh = (f->storage[s].soc_start - f->storage[s].soc[n - 1]) *
+                               m->storage[s].energy_kwh;
+            adj += drawn_kwh * unit / m->storage[s].discharge_efficiency;
+        }
+        r->objective_storage_adjustment = adj;
+        r->objective += adj;
+    }
+
+    zp_sim_emissions *em = &r->emissions_t;
+    /* Fuels are given for the model period; a shorter run takes its share. */
+    double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
+    for (size_t i = 0; i < m->nfuels; i++) {
+        double k;
+        if ((rc = zp_fuel_factor(ctx, m->fuels[i].type, m->fuels[i].unit, &k, NULL)))
+            goto fail;
+        em->scope1 += m->fuels[i].amount * frac * k;
+    }
+    em->scope2_location = scope2_kg / 1000.0;
+    double cert_kwh = m->green_certificates_mwh * 1000.0 * frac;
+    double net_import = e->grid_import - cert_kwh;
+    if (net_import < 0)
+        net_import = 0;
+    r->market_factor_kg_per_kwh = import_weighted_factor;
+    r->grid_import_weighted_kg_per_kwh = import_weighted_factor;
+    em->scope2_market = net_import * import_weighted_factor / 1000.0;
+    em->total_location = em->scope1 + em->scope2_location;
+    em->total_market = em->scope1 + em->scope2_market;
+
+    double cons = 0, cfe = 0;
+    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons)))
+        goto fail;
+    /* What an outage left without supply. Supply goes to the critical load
+     * first, so its shortfall is what the whole shortfall exceeds the
+     * non-critical demand by. */
+    if (p->grid_down || p->critical_kw) {
+        for (size_t t = 0; t < n; t++) {
+            if (p->grid_down && !p->grid_down[t])
+                continue;
+            double shed = p->shed_kw ? p->shed_kw[t] : 0.0;
+            double dem = p->firm_kw[t] + shed + f->flex_served_kw[t];
+            double crit = p->critical_kw ? fmin(p->critical_kw[t], dem) : 0.0;
+            double uns = f->unserved_kw[t] + shed;
+            double crit_uns = uns - (dem - crit);
+            if (crit_uns < 0)
+                crit_uns = 0;
+            r->outage_demand_kwh += dem * dt;
+            r->outage_served_kwh += (dem - uns) * dt;
+            r->critical_demand_kwh += crit * dt;
+            r->critical_served_kwh += (crit - crit_uns) * dt;
+        }
+    }
+    r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
+    double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
+    r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
+    r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
+
+    /* Limits compare with a relative tolerance of 1e-9 so that a PUE of
+     * exactly the limit (1.25 x IT / IT) is not missed by rounding. */
+#define ZP_LE(v, lim) ((v) <= (lim) + 1e-9 * fabs(lim))
+#define ZP_GE(v, lim) ((v) >= (lim)-1e-9 * fabs(lim))
+    if (!isnan(m->targets.max_emissions_t))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_emissions_t", m->targets.max_emissions_t,
+                                                    em->total_market, ZP_LE(em->total_market, m->targets.max_emissions_t)};
+    if (!isnan(m->targets.min_green_share_pct))
+        r->targets[r->ntargets++] = (zp_sim_target){"min_green_share_pct", m->targets.min_green_share_pct,
+                                                    r->green_share_volumetric_pct,
+                                                    ZP_GE(r->green_share_volumetric_pct, m->targets.min_green_share_pct)};
+    if (!isnan(m->targets.max_pue) && !isnan(r->pue))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, ZP_LE(r->pue, m->targets.max_pue)};
+#undef ZP_LE
+#undef ZP_GE
+
+    /* Columns of the per-step CSV. */
+    if ((rc = add_col(p, NULL, "timestamp")))
+        goto fail;
+    for (size_t i = 0; i < m->npv; i++)
+        if ((rc = add_col(p, r->pv_array_kw[i], "pv.%s.ac_kw", m->pv[i].name)))
+            goto fail;
+    for (size_t i = 0; i < m->nwind; i++)
+        if ((rc = add_col(p, r->wind_farm_kw[i], "wind.%s.ac_kw", m->wind[i].name)))
+            goto fail;
+    for (size_t i = 0; i < m->nloads; i++)
+        if ((rc = add_col(p, r->load_kw[i], "load.%s.demand_kw", m->loads[i].name)))
+            goto fail;
+    if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
+                        (rc = add_derived(p, COL_DC_FACILITY, "datacenter.facility_kw"))))
+        goto fail;
+    if (p->dc_pue && (rc = add_col(p, p->dc_pue, "datacenter.pue")))
+        goto fail;
+    if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
+        (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
+        (rc = add_col(p, f->curtailed_kw, "curtailed_kw")) || (rc = add_col(p, p->firm_kw, "firm_demand_kw")) ||
+        (rc = add_col(p, f->flex_served_kw, "flexible_served_kw")) ||
+        (rc = add_col(p, f->flex_delayed_kw, "flexible_delayed_kw")) ||
+        (rc = add_col(p, f->flex_backlog_kwh, "flexible_backlog_kwh")))
+        goto fail;
+    for (size_t s = 0; s < m->nstorage; s++)
+        if ((rc = add_col(p, f->storage[s].charge_kw, "storage.%s.charge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].discharge_kw, "storage.%s.discharge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].soc, "storage.%s.soc", m->storage[s].name)))
+            goto fail;
+    if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
+        (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
+        (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
+        (p->shed_kw && (rc = add_col(p, p->shed_kw, "shed_kw"))) ||
+        (rc = add_derived(p, COL_CONSUMPTION, "consumption_kw")) ||
+        (rc = add_derived(p, COL_CFE, "carbon_free_kw")) ||
+        (rc = add_derived(p, COL_SCOPE2_KG, "scope2_location_kg")))
+        goto fail;
+    /* Inputs that vary (constants are in the model). */
+    if ((r->grid_factor_kg_per_kwh && (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh"))) ||
+        (r->price_cny_per_kwh && (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh"))) ||
+        (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
+        goto fail;
+
+    /* Market-based Scope 2 comes from the accounting engine, so that the
+     * simulation and `zeropark account` agree by construction: certificates
+     * and contracts first, the rest at the factor set's residual mix (or
+     * what the model's "accounting" section chooses). */
+    {
+        zp_acct_input *ai = NULL;
+        zp_acct_result *ar = NULL;
+        zp_acct_opts ao;
+        zp_acct_opts_from_model(&ao, m);
+        ao.by = 0;
+        if ((rc = zp_acct_from_sim_summary(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar))) {
+            zp_acct_input_free(ctx, ai);
+            goto fail;
+        }
+        em->scope2_market = ar->total.scope2_market_t;
+        em->total_market = em->scope1 + em->scope2_market;
+        r->market_factor_kg_per_kwh = ar->residual.value;
+        /* The source text belongs to the factor set, freed with ar. */
+        if (ar->residual.source &&
+            !(p->market_source = zp__strdup(ctx, ar->residual.source))) {
+            zp_acct_result_free(ctx, ar);
+            zp_acct_input_free(ctx, ai);
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        r->market_factor_source = p->market_source;
+        for (size_t i = 0; i < r->ntargets; i++)
+            if (strcmp(r->targets[i].name, "max_emissions_t") == 0) {
+                r->targets[i].value = em->total_market;
+                r->targets[i].met = em->total_market <= r->targets[i].limit * (1 + 1e-9);
+            }
+        zp_acct_result_free(ctx, ar);
+        zp_acct_input_free(ctx, ai);
+    }
+
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    *out = r;
+    return ZP_OK;
+fail:
+    zp__free(ctx, flex);
+    zp_sim_result_free(ctx, r);
+    return rc ? rc : ZP_ENOMEM;
+}
+
+size_t zp_sim_column_count(const zp_sim_result *r) { return ((const sim_priv *)r)->ncols; }
+
+const char *zp_sim_column_name(const zp_sim_result *r, size_t i)
+{
+    const sim_priv *p = (const sim_priv *)r;
+    return i < p->ncols ? p->cols[i].name : NULL;
+}
+
+const double *zp_sim_column(const zp_sim_result *r, size_t i)
+{
+    /* The result is const to the caller; the scratch buffer behind derived
+     * columns is the result's own business (borrowed until the next call). */
+    sim_priv *p = (sim_priv *)(uintptr_t)r;
+    if (i >= p->ncols)
+        return NULL;
+    const sim_col *c = &p->cols[i];
+    if (c->kind == COL_ARRAY)
+        return c->v;
+    if (!p->scratch && !(p->scratch = zp__calloc(p->ctx, r->steps ? r->steps : 1, sizeof(double))))
+        return NULL;
+    double a, b;
+    switch (c->kind) {
+    case COL_CFE:
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b))
+            return NULL;
+        break;
+    case COL_CONSUMPTION:
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b))
+            return NULL;
+        break;
+    case COL_SCOPE2_KG:
+        for (size_t t = 0; t < r->steps; t++)
+            p->scratch[t] = r->flows->grid_import_kw[t] * r->step_h *
+                            GRID_EF(r, t);
+        break;
+    case COL_DC_FACILITY:
+        for (size_t t = 0; t < r->steps; t++)
+            p->scratch[t] = DC_FACILITY(p, t);
+        break;
+    default:
+        return NULL;
+    }
+    return p->scratch;
+}
+
+/* ---- results document ------------------------------------------------- */
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static int p_reserve_held(const zp_sim_result *r) { return ((const sim_priv *)r)->reserve_kwh != NULL; }
+
+zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, char **out)
+{
+    const zp_model *m = r->model;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    json_t *doc = json_object();
+    if (!doc)
+        return zp__nomem(ctx);
+    json_object_set_new(doc, "model", json_string(m->name));
+    json_object_set_new(doc, "period",
+                        json_pack("{s:s, s:s, s:i, s:I}", "start",
+                                  zp_time_format(r->start, m->utc_offset_min, a), "end",
+                                  zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
+                                  "step_min", (int)(r->step_s / 60), "steps", (json_int_t)r->steps));
+    json_object_set_new(doc, "dispatch", json_string(r->dispatch));
+    const zp_sim_energy *e = &r->energy_kwh;
+    json_t *en = json_object();
+    json_object_set_new(en, "load", num(e->load));
+    json_object_set_new(en, "datacenter_it", num(e->datacenter_it));
+    json_object_set_new(en, "datacenter_facility", num(e->datacenter_facility));
+    json_object_set_new(en, "pv", num(e->pv));
+    json_object_set_new(en, "wind", num(e->wind));
+    json_object_set_new(en, "grid_import", num(e->grid_import));
+    json_object_set_new(en, "grid_export", num(e->grid_export));
+    json_object_set_new(en, "storage_charge", num(e->storage_charge));
+    json_object_set_new(en, "storage_discharge", num(e->storage_discharge));
+    json_object_set_new(en, "curtailed", num(e->curtailed));
+    json_object_set_new(en, "unserved", num(e->unserved));
+    json_object_set_new(en, "delayed", num(e->delayed));
+    json_object_set_new(doc, "energy_kwh", en);
+    const zp_sim_emissions *em = &r->emissions_t;
+    json_object_set_new(doc, "emissions_t",
+                        json_pack("{s:o, s:o, s:o, s:o, s:o}", "scope1", num(em->scope1),
+                                  "scope2_location", num(em->scope2_location), "scope2_market",
+                                  num(em->scope2_market), "total_location", num(em->total_location),
+                                  "total_market", num(em->total_market)));
+    json_object_set_new(doc, "green_share_pct",
+                        json_pack("{s:o, s:o}", "annual_volumetric", num(r->green_share_volumetric_pct),
+                                  "hourly_matched", num(r->green_share_hourly_pct)));
+    json_object_set_new(doc, "pue", num(r->pue));
+    json_object_set_new(doc, "cost_cny", num(r->cost_cny));
+    json_t *tg = json_array();
+    for (size_t i = 0; i < r->ntargets; i++)
+        json_array_append_new(tg, json_pack("{s:s, s:o, s:o, s:b}", "name", r->targets[i].name,
+                                            "limit", num(r->targets[i].limit), "value",
+                                            num(r->targets[i].value), "met", r->targets[i].met));
+    json_object_set_new(doc, "targets", tg);
+    static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
+    json_object_set_new(doc, "objective",
+                        json_pack("{s:s, s:o, s:o, s:s}", "minimise", obj_names[m->objective], "value",
+                                  num(r->objective), "storage_adjustment",
+                                  num(r->objective_storage_adjustment), "unit",
+                                  m->objective == ZP_MINIMISE_CARBON ? "kg CO2" : "CNY"));
+    json_object_set_new(doc, "solver",
+                        json_pack("{s:I, s:I, s:I, s:o}", "solves", (json_int_t)r->solves,
+                                  "fallbacks", (json_int_t)r->fallbacks, "iterations",
+                                  (json_int_t)r->lp.iterations, "seconds",
+                                  num(r->lp.build_s + r->lp.solve_s)));
+    /* Beyond the stable core: what the numbers rest on. */
+    json_object_set_new(doc, "factors",
+                        json_pack("{s:s?, s:o, s:i, s:s?, s:s?, s:o, s:o, s:s?, s:f}", "grid_source",
+                                  r->grid_factor_source, "grid_kg_per_kwh",
+                                  num(r->grid_factor_constant_kg_per_kwh), "grid_year",
+                                  r->grid_factor_year, "grid_region", r->grid_factor_region,
+                                  "grid_rule", r->grid_factor_rule,
+                                  "grid_import_weighted_kg_per_kwh", num(r->grid_import_weighted_kg_per_kwh),
+                                  "market_residual_kg_per_kwh", num(r->market_factor_kg_per_kwh),
+                                  "market_residual_source", r->market_factor_source,
+                                  "green_certificates_mwh", m->green_certificates_mwh));
+    json_t *pv = json_array();
+    for (size_t i = 0; i < m->npv; i++) {
+        const zp_pv_totals *t = &r->pv_totals[i];
+        json_array_append_new(
+            pv, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", m->pv[i].name,
+                          "poa_kwh_m2", num(t->poa_kwh_m2), "dc_kwh", num(t->dc_kwh),
+                          "inverter_loss_kwh", num(t->inverter_loss_kwh), "clipping_kwh",
+                          num(t->clipping_kwh), "ac_kwh", num(t->ac_kwh), "specific_yield_kwh_kwp",
+                          num(t->ac_kwh / m->pv[i].capacity_kwp), "capacity_factor_pct",
+                          num(100.0 * t->ac_kwh / (m->pv[i].capacity_kwp * (double)r->steps * r->step_h))));
+    }
+    json_object_set_new(doc, "pv", pv);
+    if (r->outage_steps || m->resilience.present)
+        json_object_set_new(
+            doc, "resilience",
+            json_pack("{s:I, s:b, s:o, s:o, s:o, s:o}", "outage_steps", (json_int_t)r->outage_steps,
+                      "reserve_held", p_reserve_held(r), "demand_kwh", num(r->outage_demand_kwh),
+                      "served_kwh", num(r->outage_served_kwh), "critical_demand_kwh",
+                      num(r->critical_demand_kwh), "critical_served_kwh",
+                      num(r->critical_served_kwh)));
+    json_object_set_new(doc, "weather_repairs",
+                        json_pack("{s:I}", "night_irradiance_zeroed", (json_int_t)r->weather_night_zeroed));
+    json_object_set_new(doc, "seconds", json_real(r->seconds));
+    char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12) |
+                                     (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT));
+    json_decref(doc);
+    if (!text)
+        return zp__nomem(ctx);
+    char *copy = zp__strdup(ctx, text);
+    free(text);
+    if (!copy)
+        return zp__nomem(ctx);
+    *out = copy;
+    return ZP_OK;
+}
+
+void zp_sim_text_free(zp_ctx *ctx, char *text) { zp__free(ctx, text); }
+
+/* ---- inputs hash and storing the run ------------------------------------ */
+
+static zp_status hash_file(zp_ctx *ctx, EVP_MD_CTX *md, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return zp__error(ctx, ZP_EIO, "%s: cannot read for the inputs hash", path);
+    unsigned char buf[1 << 15];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
+        EVP_DigestUpdate(md, buf, got);
+    int err = ferror(fp);
+    fclose(fp);
+    if (err)
+        return zp__error(ctx, ZP_EIO, "%s: read error while hashing", path);
+    /* Separate files so that moving bytes between them changes the hash. */
+    EVP_DigestUpdate(md, "\0", 1);
+    return ZP_OK;
+}
+
+zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return zp__nomem(ctx);
+    }
+    zp_status rc = hash_file(ctx, md, m->file);
+    if (!rc && m->weather.present)
+        rc = hash_file(ctx, md, m->weather.csv_path);
+    const zp_value *vals[] = {&m->grid.emission_factor_kg_per_kwh, &m->grid.price_cny_per_kwh,
+                              &m->grid.export_price_cny_per_kwh, &m->datacenter.it_power_kw};
+    for (size_t i = 0; !rc && i < ZP_ARRAY_LEN(vals); i++)
+        if (vals[i]->is_series)
+            rc = hash_file(ctx, md, vals[i]->csv_path);
+    for (size_t i = 0; !rc && i < m->nloads; i++)
+        if (m->loads[i].power_kw.is_series)
+            rc = hash_file(ctx, md, m->loads[i].power_kw.csv_path);
+    /* A factor-set directory decides the grid factor (docs/factors.md). */
+    static const char *const tables[] = {"grid.csv", "fuels.csv", "heat.csv", "gwp.csv",
+                                         "power_coal.csv"};
+    for (size_t i = 0; !rc && m->accounting.factor_set_path && i < ZP_ARRAY_LEN(tables); i++) {
+        char *path = zp__asprintf(ctx, "%s/%s", m->accounting.factor_set_path, tables[i]);
+        rc = path ? hash_file(ctx, md, path) : zp__nomem(ctx);
+        zp__free(ctx, path);
+    }
+    unsigned char dig[32];
+    unsigned int dl = 0;
+    if (!rc && EVP_DigestFinal_ex(md, dig, &dl) != 1)
+        rc = zp__error(ctx, ZP_EIO, "SHA-256 failed");
+    EVP_MD_CTX_free(md);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
+    return ZP_OK;
+}
+
+zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
+                       const char *inputs_sha256, int64_t *run_id)
+{
+    char *json = NULL;
+    zp_status rc = zp_sim_result_json(ctx, r, 0, &json);
+    if (rc)
+        return rc;
+    zp_store_run run = {0};
+    run.created = (zp_time_t)time(NULL);
+    run.kind = "simulate";
+    run.model_name = r->model->name;
+    run.inputs_sha256 = inputs_sha256;
+    run.results_json = json;
+    rc = zp_store_run_save(st, &run, run_id);
+    zp_sim_text_free(ctx, json);
+    return rc;
+}
+
+/* ---- one plan (the live controller's problem) --------------------------- */
+
+void zp_plan_opts_init(zp_plan_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->horizon_h = 24;
+}
+
+void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
+{
+    if (!pl)
+        return;
+    zp__free(ctx, pl->pv_kw);
+    zp__free(ctx, pl->wind_kw);
+    zp__free(ctx, pl->firm_kw);
+    zp__free(ctx, pl->flex_kw);
+    zp__free(ctx, pl->price_cny_per_kwh);
+    zp__free(ctx, pl->grid_factor_kg_per_kwh);
+    zp_dispatch_result_free(ctx, pl->flows);
+    zp__free(ctx, pl);
+}
+
+zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp_plan **out)
+{
+    zp_status rc = ZP_OK;
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    so.step_min = o->step_min;
+    zp_dispatch_flex *flex = NULL, *wflex = NULL;
+    zp_forecast_out fc;
+    zp_forecast_out_init(&fc);
+    const double **base = NULL;
+    double *csky = NULL, *xprice = NULL;
+    zp_plan *pl = NULL;
+    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    if (!p)
+        return zp__nomem(ctx);
+    p->ctx = ctx;
+    zp_sim_result *r = &p->pub;
+    r->model = m;
+    zp_dispatch_input in;
+    if ((rc = sim_prepare(p, m, &so, &in, &flex)))
+        goto out;
+    const size_t n = r->steps;
+    char a[ZP_TIME_BUFSIZE];
+    if (o->at < r->start || o->at >= r->start + (zp_time_t)n * r->step_s ||
+        (o->at - r->start) % r->step_s != 0) {
+        rc = zp__error(ctx, ZP_ERANGE, "plan: --at %s must be a step of the model period (every %d min)",
+                       zp_time_format(o->at, m->utc_offset_min, a), (int)(r->step_s / 60));
+        goto out;
+    }
+    size_t k = (size_t)((o->at - r->start) / r->step_s);
+    size_t h = (size_t)llround((o->horizon_h > 0 ? o->horizon_h : 24.0) / r->step_h);
+    if (h < 1)
+        h = 1;
+    if (k + h > n)
+        h = n - k;
+    /* Forecasts from what was known before --at. */
+    zp_forecast_opts fo;
+    zp_forecast_opts_init(&fo);
+    if (o->forecast)
+        fo = *o->forecast;
+    base = zp__calloc(ctx, in.nflex + 1, sizeof *base);
+    wflex = zp__calloc(ctx, in.nflex + 1, sizeof *wflex);
+    if (!base || !wflex) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    for (size_t j = 0; j < in.nflex; j++)
+        base[j] = in.flex[j].kw;
+    /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
+    if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
+        goto out;
+    /* A park without PV (or wind) forecasts zero for it: NULL, whatever
+     * the method (in.pv_kw then holds zeros that no method can scale). */
+    zp_forecast_inputs fin = {n, r->step_s, m->npv ? in.pv_kw : NULL, csky,
+                              m->nwind ? in.wind_kw : NULL, in.firm_kw, base, in.nflex};
+    if ((rc = zp_forecast_make(ctx, &fin, &fo, k, h, &fc)))
+        goto out;
+    for (size_t j = 0; j < in.nflex; j++) {
+        wflex[j] = in.flex[j];
+        wflex[j].kw = fc.flex_kw[j];
+    }
+    if (!(pl = zp__calloc(ctx, 1, sizeof *pl)) || !(pl->pv_kw = zp__calloc(ctx, h, sizeof(double))) ||
+        !(pl->wind_kw = zp__calloc(ctx, h, sizeof(double))) ||
+        !(pl->firm_kw = zp__calloc(ctx, h, sizeof(double))) ||
+        !(pl->flex_kw = zp__calloc(ctx, h, sizeof(double))) ||
+        !(pl->price_cny_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
+        !(pl->grid_factor_kg_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
+        !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    for (size_t i = 0; i < h; i++) {
+        double ip = AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, k + i);
+        double xp = AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, k + i);
+        pl->price_cny_per_kwh[i] = ip;
+        xprice[i] = xp;
+        pl->grid_factor_kg_per_kwh[i] =
+            GRID_EF(r, k + i);
+        pl->pv_kw[i] = fc.pv_kw[i];
+        pl->wind_kw[i] = fc.wind_kw[i];
+        pl->firm_kw[i] = fc.firm_kw[i];
+        for (size_t j = 0; j < in.nflex; j++)
+            pl->flex_kw[i] += in.flex[j].share > 0 ? in.flex[j].share * fc.flex_kw[j][i]
+                                                   : fc.flex_kw[j][i];
+    }
+    cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
+    zp_dispatch_input win = in;
+    win.steps = h;
+    win.pv_kw = pl->pv_kw;
+    win.wind_kw = pl->wind_kw;
+    win.firm_kw = pl->firm_kw;
+    win.flex = wflex;
+    win.soc_initial = o->soc_initial;
+    win.import_price_cny_per_kwh = pl->price_cny_per_kwh;
+    win.export_price_cny_per_kwh = xprice;
+    win.grid_factor_kg_per_kwh = pl->grid_factor_kg_per_kwh;
+    win.grid_down = NULL;
+    zp_lp_opts lo;
+    zp_lp_opts_init(&lo);
+    lo.reserve_kwh = p->reserve_kwh ? p->reserve_kwh + k : NULL;
+    lo.mps_path = o->mps_path;
+    if ((rc = zp_dispatch_optimal(ctx, &win, &lo, &pl->flows, &pl->lp)))
+        goto out;
+    pl->model = m;
+    pl->start = o->at;
+    pl->step_s = r->step_s;
+    pl->step_h = r->step_h;
+    pl->steps = h;
+    pl->csi = fc.csi;
+    *out = pl;
+    pl = NULL;
+out:
+    zp_plan_free(ctx, pl);
+    zp_forecast_out_release(ctx, &fc);
+    zp__free(ctx, base);
+    zp__free(ctx, wflex);
+    zp__free(ctx, flex);
+    zp__free(ctx, csky);
+    zp__free(ctx, xprice);
+    zp_sim_result_free(ctx, r);
+    return rc;
+}
+
+zp_status zp_plan_json(zp_ctx *ctx, const zp_plan *pl, int indent, char **out)
+{
+    const zp_model *m = pl->model;
+    const zp_dispatch_result *f = pl->flows;
+    char tb[ZP_TIME_BUFSIZE];
+    json_t *doc = json_object(), *steps = json_array();
+    if (!doc || !steps) {
+        json_decref(doc);
+        json_decref(steps);
+        return zp__nomem(ctx);
+    }
+    json_object_set_new(doc, "model", json_string(m->name));
+    json_object_set_new(doc, "at", json_string(zp_time_format(pl->start, m->utc_offset_min, tb)));
+    json_object_set_new(doc, "step_min", json_integer(pl->step_s / 60));
+    json_object_set_new(doc, "steps_count", json_integer((json_int_t)pl->steps));
+    json_object_set_new(doc, "method", json_string(f->method));
+    json_object_set_new(doc, "solver",
+                        json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:i, s:o, s:b}", "status",
+                                  pl->lp.status_text, "objective", num(pl->lp.objective),
+                                  "objective_economic", num(pl->lp.objective_economic), "rows",
+                                  (json_int_t)pl->lp.rows, "cols", (json_int_t)pl->lp.cols, "nnz",
+                                  (json_int_t)pl->lp.nnz, "iterations", pl->lp.iterations,
+                                  "seconds", num(pl->lp.build_s + pl->lp.solve_s), "fell_back",
+                                  pl->lp.fell_back));
+    for (size_t i = 0; i < pl->steps; i++) {
+        json_t *st = json_object();
+        json_object_set_new(st, "time", json_string(zp_time_format(pl->start + (zp_time_t)i * pl->step_s,
+                                                                   m->utc_offset_min, tb)));
+        json_object_set_new(st, "forecast",
+                            json_pack("{s:o, s:o, s:o, s:o}", "pv_kw", num(pl->pv_kw[i]), "wind_kw",
+                                      num(pl->wind_kw[i]), "firm_kw", num(pl->firm_kw[i]),
+                                      "flexible_kw", num(pl->flex_kw[i])));
+        json_object_set_new(st, "pv_used_kw", num(f->pv_used_kw[i]));
+        json_object_set_new(st, "wind_used_kw", num(f->wind_used_kw[i]));
+        json_object_set_new(st, "curtailed_kw", num(f->curtailed_kw[i]));
+        json_object_set_new(st, "grid_import_kw", num(f->grid_import_kw[i]));
+        json_object_set_new(st, "grid_export_kw", num(f->grid_export_kw[i]));
+        json_object_set_new(st, "flexible_served_kw", num(f->flex_served_kw[i]));
+        json_object_set_new(st, "unserved_kw", num(f->unserved_kw[i]));
+        json_t *bats = json_array();
+        for (size_t s = 0; s < f->nstorage; s++)
+            json_array_append_new(bats, json_pack("{s:s, s:o, s:o}", "name", m->storage[s].name,
+                                                  "setpoint_kw",
+                                                  num(f->storage[s].discharge_kw[i] -
+                                                      f->storage[s].charge_kw[i]),
+                                                  "soc", num(f->storage[s].soc[i])));
+        json_object_set_new(st, "storage", bats);
+        json_array_append_new(steps, st);
+    }
+    json_object_set_new(doc, "steps", steps);
+    char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12) |
+                                     (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT));
+    json_decref(doc);
+    if (!text)
+        return zp__nomem(ctx);
+    *out = zp__strdup(ctx, text);
+    free(text);
+    return *out ? ZP_OK : zp__nomem(ctx);
+}

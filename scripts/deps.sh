@@ -26,7 +26,7 @@ build=(gcc libc6-dev make cmake pkg-config libjansson-dev libsqlite3-dev libssl-
 # recommended by fonts-wqy-microhei, the Chinese font Chromium draws with.
 test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils
       chromium fonts-wqy-microhei fontconfig
-      mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd)
+      mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd curl)
 fuzz=(clang libclang-rt-14-dev)
 bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium)
 

@@ -6,6 +6,8 @@
 # real reset is reported. Expected values are worked out by hand below.
 set -euo pipefail
 zp=$1 src=$2
+. "$src/tests/need.sh"
+need python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 exec /usr/bin/python3 - "$zp" "$src" "$tmp" <<'PY'

@@ -10,6 +10,8 @@
 set -u
 zp=$1
 src=$2
+. "$src/tests/need.sh"
+need python3
 PY=${ZP_PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -10,6 +10,8 @@ set -u
 shopt -s lastpipe # `cmd | expect ...` counts in this shell
 zp=$1
 src=$2
+. "$src/tests/need.sh"
+need python3 sqlite3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

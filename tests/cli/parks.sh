@@ -8,6 +8,8 @@
 # dispatch, equal to the import summed here from the simulated flows.
 set -euo pipefail
 zp=$1 src=$2
+. "$src/tests/need.sh"
+need python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 exec /usr/bin/python3 - "$zp" "$src" "$tmp" <<'PY'

@@ -8,6 +8,8 @@
 # same store. Expected values are worked out by hand below.
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3
 rm -rf "$work" && mkdir -p "$work"
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import json, os, subprocess, sys

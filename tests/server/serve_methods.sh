@@ -9,6 +9,8 @@
 # line; and /metrics counts exactly the responses the test received.
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3 curl
 rm -rf "$work" && mkdir -p "$work"
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import collections, json, os, re, socket, subprocess, sys

@@ -8,6 +8,8 @@
 # only in the cheap hours and discharges only in the dear ones.
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3 py:scipy.optimize
 rm -rf "$work" && mkdir -p "$work"
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import datetime as dt, json, os, sys

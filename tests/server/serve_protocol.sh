@@ -14,6 +14,8 @@
 #    as root: the file is given to nobody with chown).
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3
 rm -rf "$work" && mkdir -p "$work"
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import json, os, re, shutil, signal, socket, subprocess, sys, time

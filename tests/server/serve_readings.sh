@@ -8,6 +8,8 @@
 # `zeropark import` refuses it. Expected values are worked out by hand.
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3 mosquitto mosquitto_pub
 rm -rf "$work" && mkdir -p "$work"
 if ! command -v mosquitto >/dev/null || ! command -v mosquitto_pub >/dev/null; then
     echo "serve_readings: mosquitto and mosquitto_pub are needed (scripts/deps.sh test installs them)" >&2

@@ -10,6 +10,8 @@
 # docs/methodology.md; a residual factor given in the model).
 set -euo pipefail
 zp=$1 src=$2 work=$3
+. "$src/tests/need.sh"
+need python3
 rm -rf "$work" && mkdir -p "$work"
 exec /usr/bin/python3 - "$zp" "$src" "$work" <<'PY'
 import datetime as dt, json, os, sys, time, urllib.parse

@@ -1,0 +1,225 @@
+/*
+ * method.c - the report's method section: how each figure is computed,
+ * the factors with their sources, and the accounting's notes, alerts and
+ * counter corrections.
+ */
+#include "report/report_impl.h"
+
+#include <math.h>
+
+/* "0.5306 kgCO2/kWh (2023, national; source; verification: S)" */
+static void factor_text(rep *p, const zp_factor *f)
+{
+    sbuf *b = &p->b;
+    if (isnan(f->value)) {
+        sb_esc(b, tr(p, S_M_HOURLY_FACTOR));
+    } else {
+        sb_printf(b, "%.6g ", f->value);
+        sb_esc(b, f->unit);
+    }
+    if (f->year && f->region) {
+        sb_printf(b, " (%d, ", f->year);
+        sb_word(p, f->region);
+        sb_puts(b, ")");
+    } else if (f->year) {
+        sb_printf(b, " (%d)", f->year);
+    } else if (f->region) {
+        sb_puts(b, " (");
+        sb_word(p, f->region);
+        sb_puts(b, ")");
+    }
+    sb_puts(b, "; ");
+    sb_esc(b, tr(p, S_M_SOURCE));
+    sb_puts(b, ": ");
+    sb_source(p, f->source);
+    if (f->verification) {
+        sb_puts(b, "; ");
+        sb_esc(b, tr(p, S_M_VERIF));
+        sb_puts(b, ": ");
+        sb_word(p, f->verification);
+    }
+}
+
+static void li_text(rep *p, int id)
+{
+    sb_puts(&p->b, "<li>");
+    sb_esc(&p->b, tr(p, id));
+    sb_puts(&p->b, "</li>\n");
+}
+
+static void li_label(rep *p, int id)
+{
+    sb_puts(&p->b, "<li><strong>");
+    sb_esc(&p->b, tr(p, id));
+    sb_puts(&p->b, ":</strong> ");
+}
+
+void method(rep *p)
+{
+    sbuf *b = &p->b;
+    const zp_model *m = p->m;
+    const zp_acct_result *a = p->a;
+    sb_puts(b, "<section id=\"method\"><h2>");
+    sb_esc(b, tr(p, S_T_METHOD));
+    sb_puts(b, "</h2>\n<ul>\n");
+    li_text(p, S_M_SCOPE1);
+    li_text(p, S_M_SCOPE2_LOC);
+    li_text(p, S_M_SCOPE2_MKT);
+    li_text(p, S_M_CFE);
+    li_text(p, S_M_VOL);
+    if (m->datacenter.present)
+        li_text(p, S_M_PUE);
+    if (a)
+        li_text(p, S_M_TCE);
+    li_text(p, S_M_BUDGET);
+    li_text(p, S_M_COST);
+    if (!a) {
+        li_text(p, S_M_SIM_ONLY);
+        li_text(p, S_M_SIM_MARKET);
+    }
+    sb_puts(b, "</ul>\n<h3>");
+    sb_esc(b, tr(p, S_M_SOURCE));
+    sb_puts(b, "</h3>\n<ul id=\"factor-sources\">\n");
+    if (a) {
+        li_label(p, S_M_FACTOR_SET);
+        sb_word(p, a->factor_set);
+        sb_printf(b, " (%d)</li>\n", a->year);
+        li_label(p, S_M_GWP);
+        sb_data(b, a->gwp_set);
+        sb_puts(b, "</li>\n");
+        li_label(p, S_M_GRID);
+        factor_text(p, &a->grid);
+        sb_puts(b, "</li>\n");
+        li_label(p, S_M_RESIDUAL);
+        factor_text(p, &a->residual);
+        sb_puts(b, "</li>\n");
+        li_label(p, S_M_POWER_COAL);
+        factor_text(p, &a->power_coal);
+        sb_puts(b, "</li>\n");
+        for (size_t i = 0; i < a->nfuels; i++) {
+            const zp_acct_fuel_line *f = &a->fuels[i];
+            li_label(p, S_M_FUEL);
+            sb_word(p, f->type);
+            sb_puts(b, " ");
+            sb_num(b, f->amount, 1);
+            sb_puts(b, " ");
+            sb_esc(b, f->unit);
+            sb_printf(b, " → %.6g t CO₂/", f->factor.t_co2_per_unit);
+            sb_esc(b, f->factor.unit);
+            sb_printf(b, " (%s %.6g GJ/", tr(p, S_M_NCV), f->factor.ncv_gj_per_unit);
+            sb_esc(b, f->factor.unit);
+            sb_printf(b, ", %s %.6g tC/GJ, %s %.4g; %d); ", tr(p, S_M_CC), f->factor.cc_tc_per_gj,
+                      tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
+            sb_esc(b, tr(p, S_M_SOURCE));
+            sb_puts(b, ": ");
+            sb_source(p, f->factor.source);
+            if (f->factor.verification) {
+                sb_puts(b, "; ");
+                sb_esc(b, tr(p, S_M_VERIF));
+                sb_puts(b, ": ");
+                sb_word(p, f->factor.verification);
+            }
+            sb_puts(b, " = ");
+            sb_num(b, f->t_co2, 1);
+            sb_puts(b, " t CO₂</li>\n");
+        }
+        for (size_t i = 0; i < a->nrefrigerants; i++) {
+            const zp_acct_refrigerant_line *f = &a->refrigerants[i];
+            li_label(p, S_M_REFRIG);
+            sb_data(b, f->gas);
+            sb_printf(b, " %.6g kg × GWP ", f->leak_kg);
+            factor_text(p, &f->gwp);
+            sb_puts(b, " = ");
+            sb_num(b, f->t_co2e, 2);
+            sb_puts(b, " t CO₂e</li>\n");
+        }
+    } else {
+        li_label(p, S_M_GRID);
+        if (m->grid.emission_factor_kg_per_kwh.is_series) {
+            sb_esc(b, tr(p, S_M_SERIES));
+            sb_puts(b, " ");
+            sb_data(b, m->grid.emission_factor_kg_per_kwh.csv);
+            sb_puts(b, " [");
+            sb_data(b, m->grid.emission_factor_kg_per_kwh.column);
+            sb_puts(b, "]");
+        } else {
+            sb_printf(b, "%.6g kg CO₂/kWh", m->grid.emission_factor_kg_per_kwh.constant);
+        }
+        sb_puts(b, "; ");
+        sb_esc(b, tr(p, S_M_SOURCE));
+        sb_puts(b, ": ");
+        if (m->grid.emission_factor_source)
+            sb_data(b, m->grid.emission_factor_source);
+        else
+            sb_esc(b, tr(p, S_PARK_MODEL));
+        sb_puts(b, "</li>\n");
+        li_label(p, S_M_RESIDUAL);
+        sb_printf(b, "%.6g kg CO₂/kWh (", p->r->market_factor_kg_per_kwh);
+        sb_esc(b, tr(p, S_IMPORT_WEIGHTED));
+        sb_puts(b, ")</li>\n");
+        for (size_t i = 0; i < m->nfuels; i++) {
+            double k = NAN;
+            const char *src = NULL;
+            /* The simulation already resolved these; a failure cannot happen here. */
+            if (zp_fuel_factor(p->ctx, m->fuels[i].type, m->fuels[i].unit, &k, &src) != ZP_OK)
+                zp_ctx_clear_error(p->ctx);
+            li_label(p, S_M_FUEL);
+            sb_word(p, m->fuels[i].type);
+            sb_puts(b, " ");
+            sb_num(b, m->fuels[i].amount, 1);
+            sb_puts(b, " ");
+            sb_esc(b, m->fuels[i].unit);
+            sb_printf(b, " → %.6g t CO₂/", k);
+            sb_esc(b, m->fuels[i].unit);
+            sb_puts(b, "; ");
+            sb_esc(b, tr(p, S_M_SOURCE));
+            sb_puts(b, ": ");
+            sb_source(p, src);
+            sb_puts(b, "</li>\n");
+        }
+        if (m->green_certificates_mwh > 0) {
+            li_label(p, S_G_CERTS);
+            sb_num(b, m->green_certificates_mwh, 1);
+            sb_puts(b, " MWh</li>\n");
+        }
+    }
+    sb_puts(b, "</ul>\n");
+    if (a && a->nnotes) {
+        sb_puts(b, "<h3>");
+        sb_esc(b, tr(p, S_M_NOTES));
+        sb_puts(b, "</h3>\n<ul id=\"notes\">\n");
+        for (size_t i = 0; i < a->nnotes; i++) {
+            sb_puts(b, "<li>");
+            note_text(p, a->notes[i]);
+            sb_puts(b, "</li>\n");
+        }
+        sb_puts(b, "</ul>\n");
+    }
+    if (a && a->nalerts) {
+        sb_puts(b, "<h3>");
+        sb_esc(b, tr(p, S_M_ALERTS));
+        sb_puts(b, "</h3>\n<ul id=\"alerts\">\n");
+        size_t next_target = 0;
+        for (size_t i = 0; i < a->nalerts; i++) {
+            sb_puts(b, "<li>");
+            alert_text(p, &a->alerts[i], &next_target);
+            sb_puts(b, "</li>\n");
+        }
+        sb_puts(b, "</ul>\n");
+    }
+    if (a && a->ncorrections) {
+        sb_puts(b, "<h3>");
+        sb_esc(b, tr(p, S_M_CORRECTIONS));
+        sb_puts(b, "</h3>\n<ul id=\"corrections\">\n");
+        for (size_t i = 0; i < a->ncorrections; i++) {
+            const zp_acct_correction *k = &a->corrections[i];
+            sb_puts(b, "<li>");
+            sb_data(b, k->meter);
+            sb_puts(b, " (");
+            sb_data(b, k->file);
+            sb_printf(b, ":%ld): %.10g → %.10g, +%.10g</li>\n", k->row, k->before, k->after, k->wrap);
+        }
+        sb_puts(b, "</ul>\n");
+    }
+    sb_puts(b, "</section>\n");
+}

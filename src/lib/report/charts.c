@@ -32,10 +32,10 @@ static const char *heat_color(double s) { return isnan(s) ? COL_NODATA : viridis
 static void month_cats(rep *p, char (*cat)[32])
 {
     for (size_t i = 0; i < p->nmonths; i++)
-        month_label(p, cat[i], 32, local_day(p->months[i].start, p->off), p->nmonths > 12);
+        rep__month_label(p, cat[i], 32, local_day(p->months[i].start, p->off), p->nmonths > 12);
 }
 
-void chart_emissions(rep *p)
+void rep__chart_emissions(rep *p)
 {
     sbuf *b = &p->b;
     size_t n = p->nmonths;
@@ -57,15 +57,15 @@ void chart_emissions(rep *p)
     }
     chart c;
     sb_puts(b, "<figure id=\"fig-emissions\">");
-    chart_open(p, &c, "chart-emissions", 640, 340, S_C_EMIS, S_C_EMIS_D, leg, 3);
-    double step = nice_range(&c, 0, top * 1.05, 6);
-    axis_y(p, &c, step, S_AX_EMIS);
-    stacked_bars(p, &c, n, 2, v, leg, cat, "t CO₂e", 1);
+    rep__chart_open(p, &c, "chart-emissions", 640, 340, S_C_EMIS, S_C_EMIS_D, leg, 3);
+    double step = rep__nice_range(&c, 0, top * 1.05, 6);
+    rep__axis_y(p, &c, step, S_AX_EMIS);
+    rep__stacked_bars(p, &c, n, 2, v, leg, cat, "t CO₂e", 1);
     double cw = c.w / (double)n;
     sb_puts(b, "<g class=\"dots\">");
     for (size_t i = 0; i < n; i++) {
         sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\"><title>",
-                  c.x0 + cw * ((double)i + 0.5), ymap(&c, p->months[i].total_market_t), COL_MARKET);
+                  c.x0 + cw * ((double)i + 0.5), rep__ymap(&c, p->months[i].total_market_t), COL_MARKET);
         sb_esc(b, cat[i]);
         sb_puts(b, " · ");
         sb_esc(b, tr(p, S_TOTAL_MKT));
@@ -74,7 +74,7 @@ void chart_emissions(rep *p)
         sb_puts(b, " t CO₂e</title></circle>");
     }
     sb_puts(b, "</g>");
-    axis_x_title(p, &c, S_AX_MONTH);
+    rep__axis_x_title(p, &c, S_AX_MONTH);
     sb_puts(b, "</svg><figcaption>");
     sb_esc(b, tr(p, S_C_EMIS));
     sb_puts(b, "</figcaption></figure>\n");
@@ -83,7 +83,7 @@ out:
     zp__free(p->ctx, cat);
 }
 
-void chart_sources(rep *p)
+void rep__chart_sources(rep *p)
 {
     sbuf *b = &p->b;
     size_t n = p->nmonths;
@@ -123,11 +123,11 @@ void chart_sources(rep *p)
     }
     chart c;
     sb_puts(b, "<figure id=\"fig-sources\">");
-    chart_open(p, &c, "chart-sources", 640, 340, S_C_SRC, S_C_SRC_D, leg, ns);
-    double step = nice_range(&c, 0, top * 1.05, 6);
-    axis_y(p, &c, step, S_AX_ENERGY);
-    stacked_bars(p, &c, n, ns, v, leg, cat, "MWh", 1);
-    axis_x_title(p, &c, S_AX_MONTH);
+    rep__chart_open(p, &c, "chart-sources", 640, 340, S_C_SRC, S_C_SRC_D, leg, ns);
+    double step = rep__nice_range(&c, 0, top * 1.05, 6);
+    rep__axis_y(p, &c, step, S_AX_ENERGY);
+    rep__stacked_bars(p, &c, n, ns, v, leg, cat, "MWh", 1);
+    rep__axis_x_title(p, &c, S_AX_MONTH);
     sb_puts(b, "</svg><figcaption>");
     sb_esc(b, tr(p, S_C_SRC));
     sb_puts(b, "</figcaption></figure>\n");
@@ -136,20 +136,20 @@ out:
     zp__free(p->ctx, cat);
 }
 
-void chart_heat(rep *p)
+void rep__chart_heat(rep *p)
 {
     sbuf *b = &p->b;
     legend_item leg[1] = {{tr(p, S_NO_CONS), COL_NODATA, 0}};
     chart c;
     sb_puts(b, "<figure id=\"fig-heatmap\" class=\"wide\">");
-    chart_open(p, &c, "chart-heatmap", 960, 400, S_C_HEAT, S_C_HEAT_D, leg, 1);
+    rep__chart_open(p, &c, "chart-heatmap", 960, 400, S_C_HEAT, S_C_HEAT_D, leg, 1);
     /* Colour scale to the right of the "no consumption" key. */
-    double sx = c.x0 + 40 + text_w(tr(p, S_NO_CONS)) + 40;
+    double sx = c.x0 + 40 + rep__text_w(tr(p, S_NO_CONS)) + 40;
     sb_puts(b, "<g class=\"scale\">");
     sb_printf(b, "<text x=\"%.1f\" y=\"28\">", sx);
     sb_esc(b, tr(p, S_SHARE));
     sb_puts(b, "</text>");
-    sx += text_w(tr(p, S_SHARE)) + 10;
+    sx += rep__text_w(tr(p, S_SHARE)) + 10;
     for (int i = 0; i <= 10; i++) {
         sb_printf(b, "<rect x=\"%.1f\" y=\"18\" width=\"24\" height=\"12\" fill=\"%s\"><title>%d%%</title></rect>",
                   sx + 24 * i, viridis[i], i * 10);
@@ -176,7 +176,7 @@ void chart_heat(rep *p)
     sb_puts(b, "<g class=\"cells\" shape-rendering=\"crispEdges\">");
     for (size_t col = 0; col < p->heat_cols; col++) {
         char day[16];
-        date_label(day, sizeof day, p->heat_day0 + (int64_t)(col * p->heat_k));
+        rep__date_label(day, sizeof day, p->heat_day0 + (int64_t)(col * p->heat_k));
         for (int h = 0; h < 24; h++) {
             double s = p->heat[col * 24 + (size_t)h];
             /* Cells overlap by a hair so no seams show between them. */
@@ -191,14 +191,14 @@ void chart_heat(rep *p)
     }
     sb_puts(b, "</g>");
     int64_t dlast = p->heat_day0 + (int64_t)(p->heat_cols * p->heat_k) - 1;
-    axis_x_months(p, &c, p->heat_day0, dlast, cw / (double)p->heat_k);
-    axis_x_title(p, &c, S_AX_DATE);
+    rep__axis_x_months(p, &c, p->heat_day0, dlast, cw / (double)p->heat_k);
+    rep__axis_x_title(p, &c, S_AX_DATE);
     sb_puts(b, "</svg><figcaption>");
     sb_esc(b, tr(p, S_C_HEAT));
     sb_puts(b, "</figcaption></figure>\n");
 }
 
-void chart_burndown(rep *p)
+void rep__chart_burndown(rep *p)
 {
     sbuf *b = &p->b;
     int has_budget = !isnan(p->budget_t);
@@ -226,19 +226,19 @@ void chart_burndown(rep *p)
         top = fmax(top, p->projected_t);
     chart c;
     sb_puts(b, "<figure id=\"fig-burndown\">");
-    chart_open(p, &c, "chart-burndown", 640, 340, S_C_BURN, S_C_BURN_D, leg, nl);
-    double step = nice_range(&c, 0, top * 1.05, 6);
-    axis_y(p, &c, step, S_AX_CUMUL);
+    rep__chart_open(p, &c, "chart-burndown", 640, 340, S_C_BURN, S_C_BURN_D, leg, nl);
+    double step = rep__nice_range(&c, 0, top * 1.05, 6);
+    rep__axis_y(p, &c, step, S_AX_CUMUL);
     double span = (double)(t1 - t0);
 #define XT(t) (c.x0 + (double)((t) - t0) / span * c.w)
-    axis_x_months(p, &c, d0, d1, c.w / ((double)(d1 - d0 + 1)));
+    rep__axis_x_months(p, &c, d0, d1, c.w / ((double)(d1 - d0 + 1)));
     char tip[160], num[64];
     if (has_budget) {
         double x[2] = {XT(t0), XT(t1)}, yb[2] = {p->budget_t, p->budget_t}, yp[2] = {0, p->budget_t};
-        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PACE), fmt_num(num, p->budget_t, 0));
-        line(p, &c, 2, x, yp, COL_GRID, 4, tip);
-        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_BUDGET), fmt_num(num, p->budget_t, 0));
-        line(p, &c, 2, x, yb, COL_SCOPE1, 1, tip);
+        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PACE), sb_fmt_num(num, p->budget_t, 0));
+        rep__line(p, &c, 2, x, yp, COL_GRID, 4, tip);
+        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_BUDGET), sb_fmt_num(num, p->budget_t, 0));
+        rep__line(p, &c, 2, x, yb, COL_SCOPE1, 1, tip);
     }
     if (p->ndays) {
         double *x = zp__calloc(p->ctx, p->ndays + 1, sizeof *x);
@@ -253,8 +253,8 @@ void chart_burndown(rep *p)
                 y[i + 1] = p->days[i].cumulative_market_t;
             }
             snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_CUMUL),
-                     fmt_num(num, last->cumulative_market_t, 1));
-            line(p, &c, p->ndays + 1, x, y, COL_SCOPE2, 1, tip);
+                     sb_fmt_num(num, last->cumulative_market_t, 1));
+            rep__line(p, &c, p->ndays + 1, x, y, COL_SCOPE2, 1, tip);
         }
         zp__free(p->ctx, x);
         zp__free(p->ctx, y);
@@ -263,7 +263,7 @@ void chart_burndown(rep *p)
         double dw = c.w / ((double)(d1 - d0 + 1));
         for (size_t i = 0; i < p->ndays; i++) {
             char day[16];
-            date_label(day, sizeof day, local_day(p->days[i].start, p->off));
+            rep__date_label(day, sizeof day, local_day(p->days[i].start, p->off));
             sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"><title>%s: ",
                       XT(p->days[i].start), c.y0, dw, c.h, day);
             sb_num(b, p->days[i].cumulative_market_t, 1);
@@ -273,21 +273,21 @@ void chart_burndown(rep *p)
     }
     if (has_proj) {
         double x[2] = {XT(last->end), XT(t1)}, y[2] = {last->cumulative_market_t, p->projected_t};
-        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PROJ), fmt_num(num, p->projected_t, 1));
-        line(p, &c, 2, x, y, COL_SCOPE2, 2, tip);
+        snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PROJ), sb_fmt_num(num, p->projected_t, 1));
+        rep__line(p, &c, 2, x, y, COL_SCOPE2, 2, tip);
     }
     if (has_budget && p->crossing > t0 && p->crossing <= t1) {
         char day[16];
-        date_label(day, sizeof day, local_day(p->crossing, p->off));
+        rep__date_label(day, sizeof day, local_day(p->crossing, p->off));
         sb_printf(b,
                   "<g class=\"crossing\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" "
                   "stroke=\"%s\" stroke-width=\"2\"><title>",
-                  XT(p->crossing), ymap(&c, p->budget_t), COL_SCOPE1);
+                  XT(p->crossing), rep__ymap(&c, p->budget_t), COL_SCOPE1);
         sb_esc(b, tr(p, S_CROSSING));
         sb_printf(b, ": %s</title></circle></g>", day);
     }
 #undef XT
-    axis_x_title(p, &c, S_AX_DATE);
+    rep__axis_x_title(p, &c, S_AX_DATE);
     sb_puts(b, "</svg><figcaption>");
     sb_esc(b, tr(p, S_C_BURN));
     if (!has_budget) {
@@ -297,7 +297,7 @@ void chart_burndown(rep *p)
     sb_puts(b, "</figcaption></figure>\n");
 }
 
-void chart_pue(rep *p)
+void rep__chart_pue(rep *p)
 {
     sbuf *b = &p->b;
     double target = p->m->targets.max_pue;
@@ -321,34 +321,34 @@ void chart_pue(rep *p)
         hi = fmax(hi, target);
     chart c;
     sb_puts(b, "<figure id=\"fig-pue\">");
-    chart_open(p, &c, "chart-pue", 640, 340, S_C_PUE, S_C_PUE_D, leg, nl);
-    double step = nice_range(&c, lo, hi + (hi - lo) * 0.1 + 0.02, 6);
-    axis_y(p, &c, step, S_AX_PUE);
+    rep__chart_open(p, &c, "chart-pue", 640, 340, S_C_PUE, S_C_PUE_D, leg, nl);
+    double step = rep__nice_range(&c, lo, hi + (hi - lo) * 0.1 + 0.02, 6);
+    rep__axis_y(p, &c, step, S_AX_PUE);
     int64_t d0 = local_day(p->days[0].start, p->off), d1 = local_day(p->days[p->ndays - 1].start, p->off);
     double dw = c.w / (double)(d1 - d0 + 1);
-    axis_x_months(p, &c, d0, d1, dw);
+    rep__axis_x_months(p, &c, d0, d1, dw);
     for (size_t i = 0; i < p->ndays; i++)
         x[i] = c.x0 + dw * ((double)(local_day(p->days[i].start, p->off) - d0) + 0.5);
     char tip[160], num[64];
-    snprintf(tip, sizeof tip, "PUE: %s", fmt_num(num, p->pue, 3));
-    line(p, &c, p->ndays, x, y, COL_STORAGE, 1, tip);
+    snprintf(tip, sizeof tip, "PUE: %s", sb_fmt_num(num, p->pue, 3));
+    rep__line(p, &c, p->ndays, x, y, COL_STORAGE, 1, tip);
     /* The target goes on top: dashed, so a PUE that sits on it shows both. */
     if (!isnan(target)) {
         double tx[2] = {c.x0, c.x0 + c.w}, ty[2] = {target, target};
-        snprintf(tip, sizeof tip, "%s: %s", tr(p, S_PUE_TARGET), fmt_num(num, target, 3));
-        line(p, &c, 2, tx, ty, COL_SCOPE1, 2, tip);
+        snprintf(tip, sizeof tip, "%s: %s", tr(p, S_PUE_TARGET), sb_fmt_num(num, target, 3));
+        rep__line(p, &c, 2, tx, ty, COL_SCOPE1, 2, tip);
     }
     sb_puts(b, "<g class=\"hover\">");
     for (size_t i = 0; i < p->ndays; i++) {
         if (isnan(y[i]))
             continue;
         char day[16];
-        date_label(day, sizeof day, local_day(p->days[i].start, p->off));
+        rep__date_label(day, sizeof day, local_day(p->days[i].start, p->off));
         sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\"><title>%s: PUE %.3f</title></rect>",
                   x[i] - dw / 2, c.y0, dw, c.h, day, y[i]);
     }
     sb_puts(b, "</g>");
-    axis_x_title(p, &c, S_AX_DATE);
+    rep__axis_x_title(p, &c, S_AX_DATE);
     sb_puts(b, "</svg><figcaption>");
     sb_esc(b, tr(p, S_C_PUE));
     sb_puts(b, "</figcaption></figure>\n");

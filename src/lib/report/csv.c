@@ -21,7 +21,7 @@ static const zp_report_cost_month *cost_month(const rep *p, zp_time_t t)
 }
 
 /* The monthly table as CSV. */
-void csv_body(rep *p)
+void rep__csv(rep *p)
 {
     sbuf *b = &p->b;
     sb_puts(b, "month,scope1_t,scope2_location_t,scope2_market_t,total_location_t,total_market_t,"
@@ -32,7 +32,7 @@ void csv_body(rep *p)
     for (size_t i = 0; i < p->nmonths; i++) {
         const zp_acct_totals *x = &p->months[i];
         char day[16];
-        date_label(day, sizeof day, local_day(x->start, p->off));
+        rep__date_label(day, sizeof day, local_day(x->start, p->off));
         day[7] = '\0'; /* YYYY-MM */
         const double v[] = {x->scope1_t, x->scope2_location_t, x->scope2_market_t, x->total_location_t,
                             x->total_market_t, x->pv_kwh, x->wind_kwh, x->storage_charge_kwh,

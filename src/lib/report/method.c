@@ -19,24 +19,24 @@ static void factor_text(rep *p, const zp_factor *f)
     }
     if (f->year && f->region) {
         sb_printf(b, " (%d, ", f->year);
-        sb_word(p, f->region);
+        rep__word(p, f->region);
         sb_puts(b, ")");
     } else if (f->year) {
         sb_printf(b, " (%d)", f->year);
     } else if (f->region) {
         sb_puts(b, " (");
-        sb_word(p, f->region);
+        rep__word(p, f->region);
         sb_puts(b, ")");
     }
     sb_puts(b, "; ");
     sb_esc(b, tr(p, S_M_SOURCE));
     sb_puts(b, ": ");
-    sb_source(p, f->source);
+    rep__source(p, f->source);
     if (f->verification) {
         sb_puts(b, "; ");
         sb_esc(b, tr(p, S_M_VERIF));
         sb_puts(b, ": ");
-        sb_word(p, f->verification);
+        rep__word(p, f->verification);
     }
 }
 
@@ -54,7 +54,7 @@ static void li_label(rep *p, int id)
     sb_puts(&p->b, ":</strong> ");
 }
 
-void method(rep *p)
+void rep__method(rep *p)
 {
     sbuf *b = &p->b;
     const zp_model *m = p->m;
@@ -82,7 +82,7 @@ void method(rep *p)
     sb_puts(b, "</h3>\n<ul id=\"factor-sources\">\n");
     if (a) {
         li_label(p, S_M_FACTOR_SET);
-        sb_word(p, a->factor_set);
+        rep__word(p, a->factor_set);
         sb_printf(b, " (%d)</li>\n", a->year);
         li_label(p, S_M_GWP);
         sb_data(b, a->gwp_set);
@@ -99,7 +99,7 @@ void method(rep *p)
         for (size_t i = 0; i < a->nfuels; i++) {
             const zp_acct_fuel_line *f = &a->fuels[i];
             li_label(p, S_M_FUEL);
-            sb_word(p, f->type);
+            rep__word(p, f->type);
             sb_puts(b, " ");
             sb_num(b, f->amount, 1);
             sb_puts(b, " ");
@@ -112,12 +112,12 @@ void method(rep *p)
                       tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
             sb_esc(b, tr(p, S_M_SOURCE));
             sb_puts(b, ": ");
-            sb_source(p, f->factor.source);
+            rep__source(p, f->factor.source);
             if (f->factor.verification) {
                 sb_puts(b, "; ");
                 sb_esc(b, tr(p, S_M_VERIF));
                 sb_puts(b, ": ");
-                sb_word(p, f->factor.verification);
+                rep__word(p, f->factor.verification);
             }
             sb_puts(b, " = ");
             sb_num(b, f->t_co2, 1);
@@ -164,7 +164,7 @@ void method(rep *p)
             if (zp_fuel_factor(p->ctx, m->fuels[i].type, m->fuels[i].unit, &k, &src) != ZP_OK)
                 zp_ctx_clear_error(p->ctx);
             li_label(p, S_M_FUEL);
-            sb_word(p, m->fuels[i].type);
+            rep__word(p, m->fuels[i].type);
             sb_puts(b, " ");
             sb_num(b, m->fuels[i].amount, 1);
             sb_puts(b, " ");
@@ -174,7 +174,7 @@ void method(rep *p)
             sb_puts(b, "; ");
             sb_esc(b, tr(p, S_M_SOURCE));
             sb_puts(b, ": ");
-            sb_source(p, src);
+            rep__source(p, src);
             sb_puts(b, "</li>\n");
         }
         if (m->green_certificates_mwh > 0) {
@@ -190,7 +190,7 @@ void method(rep *p)
         sb_puts(b, "</h3>\n<ul id=\"notes\">\n");
         for (size_t i = 0; i < a->nnotes; i++) {
             sb_puts(b, "<li>");
-            note_text(p, a->notes[i]);
+            rep__note(p, a->notes[i]);
             sb_puts(b, "</li>\n");
         }
         sb_puts(b, "</ul>\n");
@@ -202,7 +202,7 @@ void method(rep *p)
         size_t next_target = 0;
         for (size_t i = 0; i < a->nalerts; i++) {
             sb_puts(b, "<li>");
-            alert_text(p, &a->alerts[i], &next_target);
+            rep__alert(p, &a->alerts[i], &next_target);
             sb_puts(b, "</li>\n");
         }
         sb_puts(b, "</ul>\n");

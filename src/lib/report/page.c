@@ -68,7 +68,7 @@ static void kpi(rep *p, const char *id, int label, double v, int dec, const char
     sb_puts(b, "</div></div>\n");
 }
 
-void page(rep *p, const zp_report_opts *o)
+void rep__page(rep *p, const zp_report_opts *o)
 {
     sbuf *b = &p->b;
     const zp_model *m = p->m;
@@ -99,7 +99,7 @@ void page(rep *p, const zp_report_opts *o)
     sb_puts(b, "<span id=\"dispatch\" data-dispatch=\"");
     sb_esc(b, r->dispatch);
     sb_puts(b, "\">");
-    int dl = dispatch_label(r->dispatch);
+    int dl = rep__dispatch_label(r->dispatch);
     if (dl >= 0)
         sb_esc(b, tr(p, dl));
     else
@@ -138,31 +138,31 @@ void page(rep *p, const zp_report_opts *o)
     kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY", NULL);
     kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW", NULL);
     sb_puts(b, "</section>\n<section class=\"charts\" id=\"charts\">\n");
-    chart_emissions(p);
-    chart_sources(p);
-    chart_heat(p);
-    chart_burndown(p);
+    rep__chart_emissions(p);
+    rep__chart_sources(p);
+    rep__chart_heat(p);
+    rep__chart_burndown(p);
     if (p->ndays && !isnan(p->pue))
-        chart_pue(p);
+        rep__chart_pue(p);
     else {
         sb_puts(b, "<p class=\"note\" id=\"no-pue\">");
         sb_esc(b, tr(p, S_NO_DC));
         sb_puts(b, "</p>\n");
     }
     sb_puts(b, "</section>\n<section class=\"tables\" id=\"tables\">\n");
-    table_scopes(p);
-    table_targets(p);
-    table_energy(p);
-    table_green(p);
-    table_cost(p);
+    rep__table_scopes(p);
+    rep__table_targets(p);
+    rep__table_energy(p);
+    rep__table_green(p);
+    rep__table_cost(p);
     sb_puts(b, "</section>\n");
     if (o->offsets)
-        table_offsets(p, o->offsets);
+        rep__table_offsets(p, o->offsets);
     sb_puts(b, "<section id=\"monthly\">\n");
-    table_monthly(p);
-    table_peaks(p);
+    rep__table_monthly(p);
+    rep__table_peaks(p);
     sb_puts(b, "</section>\n");
-    method(p);
+    rep__method(p);
     sb_puts(b, "</main>\n<footer>");
     sb_esc(b, tr(p, S_FOOTER));
     sb_puts(b, " " ZP_VERSION_STRING "</footer>\n</body>\n</html>\n");

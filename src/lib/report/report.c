@@ -70,15 +70,15 @@ static zp_status report_text(zp_ctx *ctx, const zp_model *m, const zp_sim_result
     if (!opts)
         opts = &defaults;
     rep p;
-    zp_status rc = rep_init(&p, ctx, m, r, acct, opts, html);
+    zp_status rc = rep__init(&p, ctx, m, r, acct, opts, html);
     if (!rc) {
         if (html)
-            page(&p, opts);
+            rep__page(&p, opts);
         else
-            csv_body(&p);
+            rep__csv(&p);
         rc = rep_finish(&p, text, len);
     }
-    rep_free(&p);
+    rep__free(&p);
     return rc;
 }
 

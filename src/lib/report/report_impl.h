@@ -120,20 +120,21 @@ typedef struct rep {
 } rep;
 
 /* view.c */
-zp_status rep_init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
-                   const zp_acct_result *acct, const zp_report_opts *o, int heat);
-void rep_free(rep *p);
+zp_status rep__init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                    const zp_acct_result *acct, const zp_report_opts *o, int heat);
+void rep__free(rep *p);
 
-/* strings.c */
-const char *tr(const rep *p, int id);
-void sb_word(rep *p, const char *s);
-void sb_source(rep *p, const char *s);
-void month_label(rep *p, char *buf, size_t n, int64_t day, int with_year);
-void date_label(char *buf, size_t n, int64_t day);
-int dispatch_label(const char *d);
-int target_label(const char *name);
-void note_text(rep *p, const char *s);
-void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target);
+/* strings.c: the page's words, [id][lang] */
+extern const char *const rep__strings[S__COUNT][2];
+static inline const char *tr(const rep *p, int id) { return rep__strings[id][p->lang]; }
+void rep__word(rep *p, const char *s);
+void rep__source(rep *p, const char *s);
+void rep__month_label(rep *p, char *buf, size_t n, int64_t day, int with_year);
+void rep__date_label(char *buf, size_t n, int64_t day);
+int rep__dispatch_label(const char *d);
+int rep__target_label(const char *name);
+void rep__note(rep *p, const char *s);
+void rep__alert(rep *p, const zp_acct_alert *al, size_t *next_target);
 
 /* ---- SVG chart helpers --------------------------------------------------------
  * A chart is a viewBox of W x H units with a plot area (x0, y0, w, h) and a
@@ -152,43 +153,43 @@ typedef struct legend_item {
     int kind; /* 0 box, 1 line, 2 dashed line, 3 dot, 4 dotted line */
 } legend_item;
 
-double ymap(const chart *c, double v);
-double nice_range(chart *c, double lo, double hi, int nt);
-double text_w(const char *s);
-void chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
-                const legend_item *leg, size_t nleg);
-void axis_y(rep *p, const chart *c, double step, int title);
-void axis_x_title(rep *p, const chart *c, int title);
-void axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w);
-void stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
-                  const legend_item *ser, char (*cat)[32], const char *unit, int dec);
-void line(rep *p, const chart *c, size_t n, const double *x, const double *y,
-          const char *color, int kind, const char *title);
+double rep__ymap(const chart *c, double v);
+double rep__nice_range(chart *c, double lo, double hi, int nt);
+double rep__text_w(const char *s);
+void rep__chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
+                     const legend_item *leg, size_t nleg);
+void rep__axis_y(rep *p, const chart *c, double step, int title);
+void rep__axis_x_title(rep *p, const chart *c, int title);
+void rep__axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w);
+void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
+                       const legend_item *ser, char (*cat)[32], const char *unit, int dec);
+void rep__line(rep *p, const chart *c, size_t n, const double *x, const double *y,
+               const char *color, int kind, const char *title);
 
 /* charts.c */
-void chart_emissions(rep *p);
-void chart_sources(rep *p);
-void chart_heat(rep *p);
-void chart_burndown(rep *p);
-void chart_pue(rep *p);
+void rep__chart_emissions(rep *p);
+void rep__chart_sources(rep *p);
+void rep__chart_heat(rep *p);
+void rep__chart_burndown(rep *p);
+void rep__chart_pue(rep *p);
 
 /* tables.c */
-void table_scopes(rep *p);
-void table_targets(rep *p);
-void table_energy(rep *p);
-void table_green(rep *p);
-void table_monthly(rep *p);
-void table_cost(rep *p);
-void table_peaks(rep *p);
-void table_offsets(rep *p, const zp_report_offsets *o);
+void rep__table_scopes(rep *p);
+void rep__table_targets(rep *p);
+void rep__table_energy(rep *p);
+void rep__table_green(rep *p);
+void rep__table_monthly(rep *p);
+void rep__table_cost(rep *p);
+void rep__table_peaks(rep *p);
+void rep__table_offsets(rep *p, const zp_report_offsets *o);
 
 /* method.c */
-void method(rep *p);
+void rep__method(rep *p);
 
 /* page.c */
-void page(rep *p, const zp_report_opts *o);
+void rep__page(rep *p, const zp_report_opts *o);
 
 /* csv.c */
-void csv_body(rep *p);
+void rep__csv(rep *p);
 
 #endif

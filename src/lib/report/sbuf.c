@@ -118,7 +118,7 @@ void sb_data(sbuf *b, const char *s)
 
 /* v with dec decimals and thousands separators ("12,345.6"); NaN as an
  * en dash. buf must hold 64 bytes. Returns buf. */
-char *fmt_num(char *buf, double v, int dec)
+char *sb_fmt_num(char *buf, double v, int dec)
 {
     if (isnan(v) || isinf(v)) {
         snprintf(buf, 64, "%s", isnan(v) ? "\xE2\x80\x93" : v > 0 ? "\xE2\x88\x9E" : "-\xE2\x88\x9E");
@@ -156,5 +156,5 @@ char *fmt_num(char *buf, double v, int dec)
 void sb_num(sbuf *b, double v, int dec)
 {
     char buf[64];
-    sb_puts(b, fmt_num(buf, v, dec));
+    sb_puts(b, sb_fmt_num(buf, v, dec));
 }

@@ -23,7 +23,7 @@ void sb_puts(sbuf *b, const char *s);
 void sb_printf(sbuf *b, const char *fmt, ...) ZP_PRINTF(2, 3);
 void sb_esc(sbuf *b, const char *s);
 void sb_data(sbuf *b, const char *s);
-char *fmt_num(char *buf, double v, int dec);
+char *sb_fmt_num(char *buf, double v, int dec);
 void sb_num(sbuf *b, double v, int dec);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const strings[S__COUNT][2] = {
+const char *const rep__strings[S__COUNT][2] = {
     [S_HTML_LANG] = {"en", "zh-CN"},
     [S_REPORT] = {"Carbon and energy report", "碳排放与能源报告"},
     [S_PERIOD] = {"Period", "核算期"},
@@ -241,11 +241,9 @@ static const char *const region_zh[][2] = {
 static const char *const month_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-const char *tr(const rep *p, int id) { return strings[id][p->lang]; }
-
 /* A word of the factor tables or the accounting that the page has in both
  * languages ("national", "builtin", a fuel type), else the data as it is. */
-void sb_word(rep *p, const char *s)
+void rep__word(rep *p, const char *s)
 {
     static const struct {
         const char *key;
@@ -276,7 +274,7 @@ void sb_word(rep *p, const char *s)
 
 /* A factor's source: a citation (data), or the accounting's "park model
  * (KEY)" for a factor the model gives. */
-void sb_source(rep *p, const char *s)
+void rep__source(rep *p, const char *s)
 {
     static const char pm[] = "park model";
     if (s && strncmp(s, pm, sizeof pm - 1) == 0) {
@@ -288,7 +286,7 @@ void sb_source(rep *p, const char *s)
 }
 
 /* Month label of a local day: "Jan 2024" / "2024年1月" (year optional). */
-void month_label(rep *p, char *buf, size_t n, int64_t day, int with_year)
+void rep__month_label(rep *p, char *buf, size_t n, int64_t day, int with_year)
 {
     int64_t y;
     unsigned mo, d;
@@ -303,7 +301,7 @@ void month_label(rep *p, char *buf, size_t n, int64_t day, int with_year)
         snprintf(buf, n, "%s", month_en[mo - 1]);
 }
 
-void date_label(char *buf, size_t n, int64_t day)
+void rep__date_label(char *buf, size_t n, int64_t day)
 {
     int64_t y;
     unsigned mo, d;
@@ -311,7 +309,7 @@ void date_label(char *buf, size_t n, int64_t day)
     snprintf(buf, n, "%04lld-%02u-%02u", (long long)y, mo, d);
 }
 
-int dispatch_label(const char *d)
+int rep__dispatch_label(const char *d)
 {
     return !d                            ? -1
            : strcmp(d, "rule") == 0      ? S_DISP_RULE
@@ -320,7 +318,7 @@ int dispatch_label(const char *d)
                                          : -1;
 }
 
-int target_label(const char *name)
+int rep__target_label(const char *name)
 {
     if (strcmp(name, "max_emissions_t") == 0)
         return S_TG_EMIS;
@@ -348,7 +346,7 @@ static void sb_english(rep *p, const char *s)
 
 /* A note of the accounting (the forms written by src/lib/carbon/carbon.c) in the
  * page's language; one of another form as written. */
-void note_text(rep *p, const char *s)
+void rep__note(rep *p, const char *s)
 {
     sbuf *b = &p->b;
     if (p->lang != ZP_REPORT_ZH || !s) {
@@ -362,7 +360,7 @@ void note_text(rep *p, const char *s)
     if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
                   "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
         sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);
-        sb_word(p, region);
+        rep__word(p, region);
         sb_printf(b, "因子最新为 %d 年", y);
     } else if (sscanf(s, "residual mix: %d is the latest year with a published national "
                          "residual-mix factor up to the data year %d%n", &y, &y2, &n) == 2 &&
@@ -372,7 +370,7 @@ void note_text(rep *p, const char *s)
                          "factor; the first, %d, is used%n", &y2, region, &y, &n) == 3 &&
                n > 0 && !s[n]) {
         sb_printf(b, "电网排放因子：数据年份 %d 早于所有已发布的", y2);
-        sb_word(p, region);
+        rep__word(p, region);
         sb_printf(b, "因子，采用最早的 %d 年", y);
     } else if (sscanf(s, "residual mix: the data year %d is older than every published national "
                          "residual-mix factor; the first, %d, is used%n", &y2, &y, &n) == 2 &&
@@ -388,7 +386,7 @@ void note_text(rep *p, const char *s)
         sb_printf(b, " %.6g kg/kWh 优先于 ", f1);
         sb_data(b, "accounting.grid_region");
         sb_puts(b, " ");
-        sb_word(p, region);
+        rep__word(p, region);
         sb_printf(b, "（%.6g kg/kWh，%d 年）；删去 ", f2, y);
         sb_data(b, "grid.emission_factor_kg_per_kwh");
         sb_puts(b, " 即采用该地区的因子");
@@ -398,7 +396,7 @@ void note_text(rep *p, const char *s)
         sb_puts(b, "电网排放因子：逐时段的电网因子优先于 ");
         sb_data(b, "accounting.grid_region");
         sb_puts(b, " ");
-        sb_word(p, region);
+        rep__word(p, region);
         sb_printf(b, "（%.6g kg/kWh，%d 年）；删去该序列即采用该地区的因子", f2, y);
     } else if (sscanf(s, "equal-value tce: %d is the latest year with a coal consumption of power "
                          "supply up to %d%n", &y, &y2, &n) == 2 && n > 0 && !s[n]) {
@@ -417,7 +415,7 @@ void note_text(rep *p, const char *s)
 
 /* An alert of the accounting in the page's language, from its kind and
  * the figures it is about (*next_target: the next target not met). */
-void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target)
+void rep__alert(rep *p, const zp_acct_alert *al, size_t *next_target)
 {
     sbuf *b = &p->b;
     const zp_acct_result *a = p->a;
@@ -426,7 +424,7 @@ void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target)
         sb_esc(b, al->message);
         return;
     }
-    date_label(day, sizeof day, local_day(al->when, p->off));
+    rep__date_label(day, sizeof day, local_day(al->when, p->off));
     if (strcmp(al->kind, "budget_exceeded") == 0) {
         sb_puts(b, "碳预算 ");
         sb_num(b, p->budget_t, 1);
@@ -434,7 +432,7 @@ void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target)
         sb_num(b, p->total.total_market_t, 1);
         sb_puts(b, " 吨（基于市场）");
     } else if (strcmp(al->kind, "budget_projection") == 0) {
-        date_label(day2, sizeof day2, local_day(p->by_end - 1, p->off));
+        rep__date_label(day2, sizeof day2, local_day(p->by_end - 1, p->off));
         sb_puts(b, "按每日 ");
         sb_num(b, a->burn_rate_t_per_day, 2);
         sb_puts(b, " 吨的排放速度，");
@@ -453,7 +451,7 @@ void alert_text(rep *p, const zp_acct_alert *al, size_t *next_target)
         *next_target = k + 1;
         const tgt_view *t = &p->tg[k];
         int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
-        sb_esc(b, tr(p, target_label(t->name)));
+        sb_esc(b, tr(p, rep__target_label(t->name)));
         sb_puts(b, "：结果 ");
         sb_num(b, t->value, dec);
         sb_puts(b, "，限值 ");

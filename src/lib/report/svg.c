@@ -7,7 +7,7 @@
 
 #include <math.h>
 
-double ymap(const chart *c, double v) { return c->y0 + c->h - (v - c->lo) / (c->hi - c->lo) * c->h; }
+double rep__ymap(const chart *c, double v) { return c->y0 + c->h - (v - c->lo) / (c->hi - c->lo) * c->h; }
 
 /* 1, 2 or 5 times a power of ten near x (rounded, or the ceiling). */
 static double nice_num(double x, int round)
@@ -21,7 +21,7 @@ static double nice_num(double x, int round)
 }
 
 /* Nice y range covering [lo, hi] with about nt ticks; returns the step. */
-double nice_range(chart *c, double lo, double hi, int nt)
+double rep__nice_range(chart *c, double lo, double hi, int nt)
 {
     if (!(hi > lo) || !isfinite(hi - lo))
         hi = lo + 1;
@@ -35,7 +35,7 @@ double nice_range(chart *c, double lo, double hi, int nt)
 
 /* Rough text width in viewBox units at font size 12: CJK glyphs are about
  * twice as wide as Latin ones. Used to lay out legends. */
-double text_w(const char *s)
+double rep__text_w(const char *s)
 {
     double w = 0;
     for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
@@ -53,7 +53,7 @@ static int legend_lines(const legend_item *it, size_t n, double w)
     int lines = 1;
     double x = 0;
     for (size_t i = 0; i < n; i++) {
-        double iw = 22 + text_w(it[i].name) + 18;
+        double iw = 22 + rep__text_w(it[i].name) + 18;
         if (x > 0 && x + iw > w) {
             lines++;
             x = 0;
@@ -69,7 +69,7 @@ static void legend(rep *p, const chart *c, const legend_item *it, size_t n, doub
     double x = c->x0;
     sb_puts(b, "<g class=\"legend\">");
     for (size_t i = 0; i < n; i++) {
-        double iw = 22 + text_w(it[i].name) + 18;
+        double iw = 22 + rep__text_w(it[i].name) + 18;
         if (x > c->x0 && x + iw > c->x0 + c->w) {
             x = c->x0;
             y += 18;
@@ -101,8 +101,8 @@ static void legend(rep *p, const chart *c, const legend_item *it, size_t n, doub
 
 /* Open a chart: SVG with a title and description for screen readers and
  * the legend on top; sets the plot area under it. */
-void chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
-                       const legend_item *leg, size_t nleg)
+void rep__chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
+                     const legend_item *leg, size_t nleg)
 {
     sbuf *b = &p->b;
     c->W = W;
@@ -125,13 +125,13 @@ void chart_open(rep *p, chart *c, const char *id, double W, double H, int title,
 }
 
 /* Horizontal grid lines and labels for the y axis, and its title. */
-void axis_y(rep *p, const chart *c, double step, int title)
+void rep__axis_y(rep *p, const chart *c, double step, int title)
 {
     sbuf *b = &p->b;
     int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
     sb_puts(b, "<g class=\"axis\">");
     for (double v = c->lo; v <= c->hi + step * 1e-6; v += step) {
-        double y = ymap(c, v);
+        double y = rep__ymap(c, v);
         sb_printf(b, "<path class=\"grid\" d=\"M%.1f %.1fH%.1f\"/>", c->x0, y, c->x0 + c->w);
         sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", c->x0 - 6, y + 4);
         sb_num(b, v, dec);
@@ -146,7 +146,7 @@ void axis_y(rep *p, const chart *c, double step, int title)
     sb_printf(b, "<path class=\"base\" d=\"M%.1f %.1fH%.1f\"/></g>", c->x0, c->y0 + c->h, c->x0 + c->w);
 }
 
-void axis_x_title(rep *p, const chart *c, int title)
+void rep__axis_x_title(rep *p, const chart *c, int title)
 {
     sb_printf(&p->b, "<text class=\"atitle\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
               c->x0 + c->w / 2, c->H - 6);
@@ -156,7 +156,7 @@ void axis_x_title(rep *p, const chart *c, int title)
 
 /* Month ticks on a time axis [t0, t1): a tick at each local month start,
  * labelled when there is room. xat maps a local day to x. */
-void axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w)
+void rep__axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w)
 {
     sbuf *b = &p->b;
     size_t nmon = 0;
@@ -182,7 +182,7 @@ void axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w)
             /* The year only where one begins inside the axis: the page
              * header names the period, and a first label with a year
              * would run into the next month's. */
-            month_label(p, lab, sizeof lab, d, mo == 1 && d != d0);
+            rep__month_label(p, lab, sizeof lab, d, mo == 1 && d != d0);
             sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x + 2, c->y0 + c->h + 17);
             sb_esc(b, lab);
             sb_puts(b, "</text>");
@@ -193,8 +193,8 @@ void axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w)
 
 /* Stacked bars: v[s * ncat + i] >= 0 for series s, category i. Each
  * segment has a hover title "category · series: value unit". */
-void stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
-                         const legend_item *ser, char (*cat)[32], const char *unit, int dec)
+void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
+                       const legend_item *ser, char (*cat)[32], const char *unit, int dec)
 {
     sbuf *b = &p->b;
     double cw = c->w / (double)ncat, bw = cw * 0.68;
@@ -206,7 +206,7 @@ void stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double
             double val = v[s * ncat + i];
             if (!(val > 0))
                 continue;
-            double ya = ymap(c, acc + val), yb = ymap(c, acc);
+            double ya = rep__ymap(c, acc + val), yb = rep__ymap(c, acc);
             sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" fill=\"%s\">", x,
                       ya, bw, yb - ya, ser[s].color);
             sb_puts(b, "<title>");
@@ -229,8 +229,8 @@ void stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double
 }
 
 /* A polyline through (x[i], y[i]); NaN y breaks the line. */
-void line(rep *p, const chart *c, size_t n, const double *x, const double *y,
-                 const char *color, int kind, const char *title)
+void rep__line(rep *p, const chart *c, size_t n, const double *x, const double *y,
+               const char *color, int kind, const char *title)
 {
     sbuf *b = &p->b;
     sb_printf(b, "<path class=\"line\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s d=\"", color,
@@ -242,7 +242,7 @@ void line(rep *p, const chart *c, size_t n, const double *x, const double *y,
             pen = 0;
             continue;
         }
-        sb_printf(b, "%c%.1f %.1f", pen ? 'L' : 'M', x[i], ymap(c, y[i]));
+        sb_printf(b, "%c%.1f %.1f", pen ? 'L' : 'M', x[i], rep__ymap(c, y[i]));
         pen = 1;
     }
     sb_puts(b, "\">");

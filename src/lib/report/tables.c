@@ -57,7 +57,7 @@ static void table_open(rep *p, const char *id, int caption, int h1, int h2, int 
 
 static void table_close(rep *p) { sb_puts(&p->b, "</tbody></table></div>\n"); }
 
-void table_scopes(rep *p)
+void rep__table_scopes(rep *p)
 {
     sbuf *b = &p->b;
     const zp_acct_totals *T = &p->total;
@@ -114,7 +114,7 @@ static const char *target_unit(const char *name)
     return "t CO₂e / 10⁴ CNY";
 }
 
-void table_targets(rep *p)
+void rep__table_targets(rep *p)
 {
     sbuf *b = &p->b;
     if (!p->ntg) {
@@ -141,7 +141,7 @@ void table_targets(rep *p)
         int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
         int st = t->status >= 0 && t->status <= 2 ? t->status : 2;
         sb_puts(b, "<tr><th scope=\"row\">");
-        sb_esc(b, tr(p, target_label(t->name)));
+        sb_esc(b, tr(p, rep__target_label(t->name)));
         sb_puts(b, "</th>");
         td_num(p, NULL, t->limit, dec);
         char id[64];
@@ -159,7 +159,7 @@ void table_targets(rep *p)
     table_close(p);
 }
 
-void table_energy(rep *p)
+void rep__table_energy(rep *p)
 {
     sbuf *b = &p->b;
     const zp_sim_energy *e = &p->r->energy_kwh;
@@ -203,7 +203,7 @@ void table_energy(rep *p)
     sb_puts(b, "</div>\n");
 }
 
-void table_green(rep *p)
+void rep__table_green(rep *p)
 {
     table_open(p, "table-green", S_T_GREEN, S_H_ITEM, S_H_VALUE, S_H_UNIT);
     row_num(p, S_G_VOL, "green-volumetric", p->green_vol_pct, 1, "%");
@@ -227,7 +227,7 @@ void table_green(rep *p)
     table_close(p);
 }
 
-void table_monthly(rep *p)
+void rep__table_monthly(rep *p)
 {
     sbuf *b = &p->b;
     sb_puts(b, "<div class=\"tw\"><table id=\"table-monthly\" class=\"wide\"><caption>");
@@ -246,7 +246,7 @@ void table_monthly(rep *p)
     for (size_t i = 0; i < p->nmonths; i++) {
         const zp_acct_totals *x = &p->months[i];
         char lab[32];
-        month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
+        rep__month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
         sb_puts(b, "<tr><th scope=\"row\">");
         sb_esc(b, lab);
         sb_puts(b, "</th>");
@@ -271,7 +271,7 @@ static void peak_time(rep *p, zp_time_t t)
     sb_puts(&p->b, buf);
 }
 
-void table_cost(rep *p)
+void rep__table_cost(rep *p)
 {
     sbuf *b = &p->b;
     const zp_report_cost *c = p->cost;
@@ -293,7 +293,7 @@ void table_cost(rep *p)
 }
 
 /* Cost and peak grid import per month, and the highest peak of the run. */
-void table_peaks(rep *p)
+void rep__table_peaks(rep *p)
 {
     sbuf *b = &p->b;
     sb_puts(b, "<div class=\"tw\"><table id=\"table-peaks\"><caption>");
@@ -313,8 +313,8 @@ void table_peaks(rep *p)
     for (size_t i = 0; i < c->nmonths; i++) {
         const zp_report_cost_month *x = &c->months[i];
         char lab[32], key[16];
-        month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
-        date_label(key, sizeof key, local_day(x->start, p->off));
+        rep__month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
+        rep__date_label(key, sizeof key, local_day(x->start, p->off));
         key[7] = '\0';
         sb_printf(b, "<tr data-month=\"%s\"><th scope=\"row\">", key);
         sb_esc(b, lab);
@@ -341,7 +341,7 @@ void table_peaks(rep *p)
 }
 
 /* Gross, retired and net emissions, and the retirements with their serials. */
-void table_offsets(rep *p, const zp_report_offsets *o)
+void rep__table_offsets(rep *p, const zp_report_offsets *o)
 {
     sbuf *b = &p->b;
     double gross = p->total.total_market_t, retired = (double)o->retired_t;

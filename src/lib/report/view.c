@@ -286,8 +286,8 @@ static zp_status build_heat(rep *p)
 }
 
 /* Check the arguments and build the view both outputs share. */
-zp_status rep_init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
-                          const zp_acct_result *acct, const zp_report_opts *o, int heat)
+zp_status rep__init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
+                    const zp_acct_result *acct, const zp_report_opts *o, int heat)
 {
     memset(p, 0, sizeof *p);
     p->ctx = ctx;
@@ -316,7 +316,7 @@ zp_status rep_init(rep *p, zp_ctx *ctx, const zp_model *m, const zp_sim_result *
     return zp_report_cost_compute(ctx, r, &p->cost);
 }
 
-void rep_free(rep *p)
+void rep__free(rep *p)
 {
     zp__free(p->ctx, p->own);
     zp__free(p->ctx, p->heat);

@@ -69,122 +69,66 @@ void rep__method(rep *p)
     li_text(p, S_M_VOL);
     if (m->datacenter.present)
         li_text(p, S_M_PUE);
-    if (a)
-        li_text(p, S_M_TCE);
+    li_text(p, S_M_TCE);
     li_text(p, S_M_BUDGET);
     li_text(p, S_M_COST);
-    if (!a) {
-        li_text(p, S_M_SIM_ONLY);
-        li_text(p, S_M_SIM_MARKET);
-    }
     sb_puts(b, "</ul>\n<h3>");
     sb_esc(b, tr(p, S_M_SOURCE));
     sb_puts(b, "</h3>\n<ul id=\"factor-sources\">\n");
-    if (a) {
-        li_label(p, S_M_FACTOR_SET);
-        rep__word(p, a->factor_set);
-        sb_printf(b, " (%d)</li>\n", a->year);
-        li_label(p, S_M_GWP);
-        sb_data(b, a->gwp_set);
-        sb_puts(b, "</li>\n");
-        li_label(p, S_M_GRID);
-        factor_text(p, &a->grid);
-        sb_puts(b, "</li>\n");
-        li_label(p, S_M_RESIDUAL);
-        factor_text(p, &a->residual);
-        sb_puts(b, "</li>\n");
-        li_label(p, S_M_POWER_COAL);
-        factor_text(p, &a->power_coal);
-        sb_puts(b, "</li>\n");
-        for (size_t i = 0; i < a->nfuels; i++) {
-            const zp_acct_fuel_line *f = &a->fuels[i];
-            li_label(p, S_M_FUEL);
-            rep__word(p, f->type);
-            sb_puts(b, " ");
-            sb_num(b, f->amount, 1);
-            sb_puts(b, " ");
-            sb_esc(b, f->unit);
-            sb_printf(b, " → %.6g t CO₂/", f->factor.t_co2_per_unit);
-            sb_esc(b, f->factor.unit);
-            sb_printf(b, " (%s %.6g GJ/", tr(p, S_M_NCV), f->factor.ncv_gj_per_unit);
-            sb_esc(b, f->factor.unit);
-            sb_printf(b, ", %s %.6g tC/GJ, %s %.4g; %d); ", tr(p, S_M_CC), f->factor.cc_tc_per_gj,
-                      tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
-            sb_esc(b, tr(p, S_M_SOURCE));
-            sb_puts(b, ": ");
-            rep__source(p, f->factor.source);
-            if (f->factor.verification) {
-                sb_puts(b, "; ");
-                sb_esc(b, tr(p, S_M_VERIF));
-                sb_puts(b, ": ");
-                rep__word(p, f->factor.verification);
-            }
-            sb_puts(b, " = ");
-            sb_num(b, f->t_co2, 1);
-            sb_puts(b, " t CO₂</li>\n");
-        }
-        for (size_t i = 0; i < a->nrefrigerants; i++) {
-            const zp_acct_refrigerant_line *f = &a->refrigerants[i];
-            li_label(p, S_M_REFRIG);
-            sb_data(b, f->gas);
-            sb_printf(b, " %.6g kg × GWP ", f->leak_kg);
-            factor_text(p, &f->gwp);
-            sb_puts(b, " = ");
-            sb_num(b, f->t_co2e, 2);
-            sb_puts(b, " t CO₂e</li>\n");
-        }
-    } else {
-        li_label(p, S_M_GRID);
-        if (m->grid.emission_factor_kg_per_kwh.is_series) {
-            sb_esc(b, tr(p, S_M_SERIES));
-            sb_puts(b, " ");
-            sb_data(b, m->grid.emission_factor_kg_per_kwh.csv);
-            sb_puts(b, " [");
-            sb_data(b, m->grid.emission_factor_kg_per_kwh.column);
-            sb_puts(b, "]");
-        } else {
-            sb_printf(b, "%.6g kg CO₂/kWh", m->grid.emission_factor_kg_per_kwh.constant);
-        }
-        sb_puts(b, "; ");
+    li_label(p, S_M_FACTOR_SET);
+    rep__word(p, a->factor_set);
+    sb_printf(b, " (%d)</li>\n", a->year);
+    li_label(p, S_M_GWP);
+    sb_data(b, a->gwp_set);
+    sb_puts(b, "</li>\n");
+    li_label(p, S_M_GRID);
+    factor_text(p, &a->grid);
+    sb_puts(b, "</li>\n");
+    li_label(p, S_M_RESIDUAL);
+    factor_text(p, &a->residual);
+    sb_puts(b, "</li>\n");
+    li_label(p, S_M_POWER_COAL);
+    factor_text(p, &a->power_coal);
+    sb_puts(b, "</li>\n");
+    for (size_t i = 0; i < a->nfuels; i++) {
+        const zp_acct_fuel_line *f = &a->fuels[i];
+        li_label(p, S_M_FUEL);
+        rep__word(p, f->type);
+        sb_puts(b, " ");
+        sb_num(b, f->amount, 1);
+        sb_puts(b, " ");
+        sb_esc(b, f->unit);
+        sb_printf(b, " → %.6g t CO₂/", f->factor.t_co2_per_unit);
+        sb_esc(b, f->factor.unit);
+        sb_printf(b, " (%s %.6g GJ/", tr(p, S_M_NCV), f->factor.ncv_gj_per_unit);
+        sb_esc(b, f->factor.unit);
+        sb_printf(b, ", %s %.6g tC/GJ, %s %.4g; %d); ", tr(p, S_M_CC), f->factor.cc_tc_per_gj,
+                  tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
         sb_esc(b, tr(p, S_M_SOURCE));
         sb_puts(b, ": ");
-        if (m->grid.emission_factor_source)
-            sb_data(b, m->grid.emission_factor_source);
-        else
-            sb_esc(b, tr(p, S_PARK_MODEL));
-        sb_puts(b, "</li>\n");
-        li_label(p, S_M_RESIDUAL);
-        sb_printf(b, "%.6g kg CO₂/kWh (", p->r->market_factor_kg_per_kwh);
-        sb_esc(b, tr(p, S_IMPORT_WEIGHTED));
-        sb_puts(b, ")</li>\n");
-        for (size_t i = 0; i < m->nfuels; i++) {
-            double k = NAN;
-            const char *src = NULL;
-            /* The simulation already resolved these; a failure cannot happen here. */
-            if (zp_fuel_factor(p->ctx, m->fuels[i].type, m->fuels[i].unit, &k, &src) != ZP_OK)
-                zp_ctx_clear_error(p->ctx);
-            li_label(p, S_M_FUEL);
-            rep__word(p, m->fuels[i].type);
-            sb_puts(b, " ");
-            sb_num(b, m->fuels[i].amount, 1);
-            sb_puts(b, " ");
-            sb_esc(b, m->fuels[i].unit);
-            sb_printf(b, " → %.6g t CO₂/", k);
-            sb_esc(b, m->fuels[i].unit);
+        rep__source(p, f->factor.source);
+        if (f->factor.verification) {
             sb_puts(b, "; ");
-            sb_esc(b, tr(p, S_M_SOURCE));
+            sb_esc(b, tr(p, S_M_VERIF));
             sb_puts(b, ": ");
-            rep__source(p, src);
-            sb_puts(b, "</li>\n");
+            rep__word(p, f->factor.verification);
         }
-        if (m->green_certificates_mwh > 0) {
-            li_label(p, S_G_CERTS);
-            sb_num(b, m->green_certificates_mwh, 1);
-            sb_puts(b, " MWh</li>\n");
-        }
+        sb_puts(b, " = ");
+        sb_num(b, f->t_co2, 1);
+        sb_puts(b, " t CO₂</li>\n");
+    }
+    for (size_t i = 0; i < a->nrefrigerants; i++) {
+        const zp_acct_refrigerant_line *f = &a->refrigerants[i];
+        li_label(p, S_M_REFRIG);
+        sb_data(b, f->gas);
+        sb_printf(b, " %.6g kg × GWP ", f->leak_kg);
+        factor_text(p, &f->gwp);
+        sb_puts(b, " = ");
+        sb_num(b, f->t_co2e, 2);
+        sb_puts(b, " t CO₂e</li>\n");
     }
     sb_puts(b, "</ul>\n");
-    if (a && a->nnotes) {
+    if (a->nnotes) {
         sb_puts(b, "<h3>");
         sb_esc(b, tr(p, S_M_NOTES));
         sb_puts(b, "</h3>\n<ul id=\"notes\">\n");
@@ -195,7 +139,7 @@ void rep__method(rep *p)
         }
         sb_puts(b, "</ul>\n");
     }
-    if (a && a->nalerts) {
+    if (a->nalerts) {
         sb_puts(b, "<h3>");
         sb_esc(b, tr(p, S_M_ALERTS));
         sb_puts(b, "</h3>\n<ul id=\"alerts\">\n");
@@ -207,7 +151,7 @@ void rep__method(rep *p)
         }
         sb_puts(b, "</ul>\n");
     }
-    if (a && a->ncorrections) {
+    if (a->ncorrections) {
         sb_puts(b, "<h3>");
         sb_esc(b, tr(p, S_M_CORRECTIONS));
         sb_puts(b, "</h3>\n<ul id=\"corrections\">\n");

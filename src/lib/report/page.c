@@ -114,7 +114,7 @@ void rep__page(rep *p, const zp_report_opts *o)
     sb_puts(b, "</code> · ");
     sb_esc(b, tr(p, S_DATA_FROM));
     sb_puts(b, " ");
-    sb_esc(b, tr(p, p->a ? S_DATA_ACCT : S_DATA_SIM));
+    sb_esc(b, tr(p, S_DATA_ACCT));
     sb_puts(b, " · ");
     sb_esc(b, tr(p, S_LOCAL_TIME));
     sb_printf(b, " (UTC%c%02d:%02d)", p->off < 0 ? '-' : '+', abs(p->off) / 60, abs(p->off) % 60);

@@ -1,18 +1,18 @@
 /*
- * report.c - the park's year as one self-contained HTML page: SVG charts
- * written here (no JavaScript, no external fonts or images), tables, and
- * the method with its factor sources; the monthly table also as CSV.
+ * report.c - the public entry points of the report (zeropark/report.h):
+ * the park's year as one self-contained HTML page (SVG charts drawn by the
+ * library, no JavaScript, no external fonts or images; tables; the method
+ * with its factor sources) and the monthly table as CSV.
  *
- * Data flow: the accounting result (carbon.h) when the caller has one,
- * else a view built from the simulation alone with the same shape
- * (zp_acct_totals per month and per day), so every chart and table is
- * written by one code path. Text is built in a capped, growing buffer with
+ * Data flow: the accounting result (carbon.h), the caller's or one made
+ * by the accounting engine from the run (view.c), so every chart and table
+ * reads one set of figures. Text is built in a capped, growing buffer with
  * a sticky error, checked once at the end (SQLite's mallocFailed idea):
- * the writers stay free of error plumbing.
+ * the writers stay free of error plumbing (sbuf.c).
  *
  * Every string that comes from a model, a factor file or an accounting
- * note is HTML-escaped; the page's own strings live in one table below,
- * in English and Chinese.
+ * note is HTML-escaped; the page's own strings live in one table
+ * (strings.c), in English and Chinese. report_impl.h lists the files.
  */
 #include "report/report_impl.h"
 

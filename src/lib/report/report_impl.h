@@ -34,8 +34,8 @@
  * translation shows as an empty label in that language. */
 enum {
     S_HTML_LANG, S_REPORT, S_PERIOD, S_STEP, S_MINUTES, S_DISPATCH, S_MODEL_FILE,
-    S_GENERATED, S_LOCAL_TIME, S_DATA_FROM, S_DATA_SIM, S_DATA_ACCT,
-    S_K_TOTAL, S_K_GREEN, S_K_HOURLY, S_K_PUE, S_K_BUDGET, S_K_NO_BUDGET,
+    S_GENERATED, S_LOCAL_TIME, S_DATA_FROM, S_DATA_ACCT,
+    S_K_TOTAL, S_K_GREEN, S_K_HOURLY, S_K_PUE, S_K_BUDGET,
     S_C_EMIS, S_C_EMIS_D, S_C_HEAT, S_C_HEAT_D, S_C_SRC, S_C_SRC_D, S_C_BURN,
     S_C_BURN_D, S_C_PUE, S_C_PUE_D, S_NO_DC, S_NO_BUDGET_NOTE,
     S_SCOPE1, S_SCOPE2_LOC, S_SCOPE2_MKT, S_TOTAL_LOC, S_TOTAL_MKT, S_PV, S_WIND,
@@ -50,20 +50,18 @@ enum {
     S_E_LOADS, S_E_DC_IT, S_E_DC_FAC, S_E_PV, S_E_WIND, S_E_IMPORT, S_E_EXPORT,
     S_E_CHARGE, S_E_DISCHARGE, S_E_CURTAILED, S_E_UNSERVED, S_E_CONSUMPTION,
     S_E_TCE_CAL, S_E_TCE_EQ, S_E_FUELS_TCE, S_E_COAL_SAVED, S_E_INTENSITY,
-    S_E_NO_TCE,
     S_G_VOL, S_G_HOURLY, S_G_CERTS, S_G_CERTS_APPLIED, S_G_CONTRACTS, S_G_SURPLUS,
     S_G_CUE,
     S_M_SCOPE1, S_M_SCOPE2_LOC, S_M_SCOPE2_MKT, S_M_CFE, S_M_VOL, S_M_PUE, S_M_TCE,
     S_M_FACTOR_SET, S_M_GWP, S_M_GRID, S_M_RESIDUAL, S_M_POWER_COAL, S_M_FUEL,
-    S_M_REFRIG, S_M_SOURCE, S_M_YEAR, S_M_VERIF, S_M_NOTES, S_M_ALERTS,
-    S_M_CORRECTIONS, S_M_SIM_ONLY, S_M_HOURLY_FACTOR, S_M_SERIES, S_M_SIM_MARKET,
-    S_M_BUDGET,
+    S_M_REFRIG, S_M_SOURCE, S_M_VERIF, S_M_NOTES, S_M_ALERTS,
+    S_M_CORRECTIONS, S_M_HOURLY_FACTOR, S_M_BUDGET,
     S_K_NET, S_T_OFFSETS, S_O_GROSS, S_O_RETIRED, S_O_NET, S_O_NOTE, S_O_NONE, S_H_RETIREMENT,
     S_H_PROJECT, S_H_BENEFICIARY, S_H_PURPOSE, S_H_SERIALS,
     S_FOOTER,
     S_DISP_RULE, S_DISP_OPTIMAL, S_DISP_MPC, S_RUN, S_K_COST, S_K_PEAK, S_T_COST, S_CO_IMPORT,
     S_CO_EXPORT, S_CO_NET, S_CO_PEAK, S_CO_PEAK_AT, S_T_PEAKS, S_CO_MAX, S_M_COST,
-    S_PARK_MODEL, S_NATIONAL, S_BUILTIN, S_NOT_VERIFIED, S_GIVEN_IN_MODEL, S_IMPORT_WEIGHTED,
+    S_PARK_MODEL, S_NATIONAL, S_BUILTIN, S_NOT_VERIFIED, S_GIVEN_IN_MODEL,
     S_M_NCV, S_M_CC, S_M_OF, S_H_PEAK_TIME,
     S__COUNT
 };
@@ -81,8 +79,7 @@ static inline int64_t local_day(zp_time_t t, int32_t off_min)
 }
 
 /* ---- the report's view of the data -------------------------------------------
- * One shape for both sources: the accounting result, or the same totals
- * built from the simulation. */
+ * The accounting result's figures, as the charts and tables read them. */
 
 typedef struct tgt_view {
     const char *name;
@@ -96,13 +93,14 @@ typedef struct rep {
     int lang;
     const zp_model *m;
     const zp_sim_result *r;
-    const zp_acct_result *a; /* may be NULL */
+    const zp_acct_result *a; /* the caller's, or own_a */
     int32_t off;             /* local offset, minutes */
     zp_report_cost *cost;    /* energy cost and peak import, owned */
+    zp_acct_input *own_in;   /* the run as accounting input, when made here */
+    zp_acct_result *own_a;   /* its accounting, owned */
 
     const zp_acct_totals *months; size_t nmonths;
     const zp_acct_totals *days;   size_t ndays;
-    zp_acct_totals *own;          /* sim-only: months then days, owned */
     zp_acct_totals total;
     double green_vol_pct, green_hourly_pct, pue;
 

@@ -163,6 +163,7 @@ void rep__table_energy(rep *p)
 {
     sbuf *b = &p->b;
     const zp_sim_energy *e = &p->r->energy_kwh;
+    const zp_acct_result *a = p->a;
     sb_puts(b, "<div>");
     table_open(p, "table-energy", S_T_ENERGY, S_H_ITEM, S_H_VALUE, S_H_UNIT);
     row_num(p, S_E_LOADS, "energy-loads", e->load / 1000, 1, "MWh");
@@ -183,45 +184,33 @@ void rep__table_energy(rep *p)
     }
     row_num(p, S_E_CURTAILED, "energy-curtailed", e->curtailed / 1000, 1, "MWh");
     row_num(p, S_E_UNSERVED, "energy-unserved", e->unserved / 1000, 1, "MWh");
-    if (p->a) {
-        const zp_acct_result *a = p->a;
-        row_num(p, S_E_TCE_CAL, "energy-tce-calorific", a->total.energy_tce_calorific, 1, "tce");
-        row_num(p, S_E_TCE_EQ, "energy-tce-equal-value", a->total.energy_tce_equal_value, 1, "tce");
-        if (a->nfuels)
-            row_num(p, S_E_FUELS_TCE, "energy-fuels-tce", a->fuels_tce, 1, "tce");
-        row_num(p, S_E_COAL_SAVED, "energy-coal-saved", a->renewable_coal_saved_tce, 1, "tce");
-        if (!isnan(a->energy_intensity_tce_per_10k_cny))
-            row_num(p, S_E_INTENSITY, "energy-intensity", a->energy_intensity_tce_per_10k_cny, 4,
-                    "tce / 10⁴ CNY");
-    }
+    row_num(p, S_E_TCE_CAL, "energy-tce-calorific", a->total.energy_tce_calorific, 1, "tce");
+    row_num(p, S_E_TCE_EQ, "energy-tce-equal-value", a->total.energy_tce_equal_value, 1, "tce");
+    if (a->nfuels)
+        row_num(p, S_E_FUELS_TCE, "energy-fuels-tce", a->fuels_tce, 1, "tce");
+    row_num(p, S_E_COAL_SAVED, "energy-coal-saved", a->renewable_coal_saved_tce, 1, "tce");
+    if (!isnan(a->energy_intensity_tce_per_10k_cny))
+        row_num(p, S_E_INTENSITY, "energy-intensity", a->energy_intensity_tce_per_10k_cny, 4,
+                "tce / 10⁴ CNY");
     table_close(p);
-    if (!p->a) {
-        sb_puts(b, "<p class=\"note\">");
-        sb_esc(b, tr(p, S_E_NO_TCE));
-        sb_puts(b, "</p>\n");
-    }
     sb_puts(b, "</div>\n");
 }
 
 void rep__table_green(rep *p)
 {
+    const zp_acct_result *a = p->a;
     table_open(p, "table-green", S_T_GREEN, S_H_ITEM, S_H_VALUE, S_H_UNIT);
     row_num(p, S_G_VOL, "green-volumetric", p->green_vol_pct, 1, "%");
     row_num(p, S_G_HOURLY, "green-hourly", p->green_hourly_pct, 1, "%");
-    if (p->a) {
-        const zp_acct_result *a = p->a;
-        row_num(p, S_G_CERTS, "green-certificates", a->certificates_kwh / 1000, 1, "MWh");
-        row_num(p, S_G_CERTS_APPLIED, "green-certificates-applied", a->certificates_applied_kwh / 1000, 1,
-                "MWh");
-        if (a->contracts_kwh > 0)
-            row_num(p, S_G_CONTRACTS, "green-contracts-applied", a->contracts_applied_kwh / 1000, 1, "MWh");
-        if (a->surplus_kwh > 0)
-            row_num(p, S_G_SURPLUS, "green-surplus", a->surplus_kwh / 1000, 1, "MWh");
-        if (!isnan(a->pue))
-            row_num(p, S_G_CUE, "green-cue", a->cue_market_kg_per_kwh, 3, "kg CO₂e / kWh IT");
-    } else if (p->m->green_certificates_mwh > 0) {
-        row_num(p, S_G_CERTS, "green-certificates", p->m->green_certificates_mwh, 1, "MWh");
-    }
+    row_num(p, S_G_CERTS, "green-certificates", a->certificates_kwh / 1000, 1, "MWh");
+    row_num(p, S_G_CERTS_APPLIED, "green-certificates-applied", a->certificates_applied_kwh / 1000, 1,
+            "MWh");
+    if (a->contracts_kwh > 0)
+        row_num(p, S_G_CONTRACTS, "green-contracts-applied", a->contracts_applied_kwh / 1000, 1, "MWh");
+    if (a->surplus_kwh > 0)
+        row_num(p, S_G_SURPLUS, "green-surplus", a->surplus_kwh / 1000, 1, "MWh");
+    if (!isnan(a->pue))
+        row_num(p, S_G_CUE, "green-cue", a->cue_market_kg_per_kwh, 3, "kg CO₂e / kWh IT");
     if (!isnan(p->pue))
         row_num(p, S_K_PUE, "green-pue", p->pue, 3, "");
     table_close(p);

@@ -6,6 +6,7 @@
 #include "report/report_impl.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,63 +36,39 @@ static void month_cats(rep *p, char (*cat)[32])
         rep__month_label(p, cat[i], 32, local_day(p->months[i].start, p->off), p->nmonths > 12);
 }
 
-void rep__chart_emissions(rep *p)
+/* A series of a monthly chart: a field of zp_acct_totals. */
+typedef struct month_series {
+    int label;         /* word of the page */
+    const char *color;
+    size_t field;      /* offsetof(zp_acct_totals, a double) */
+    int keep;          /* drawn (and in the legend) even when zero all the run */
+} month_series;
+
+/* A chart of the months: stacked bars of up to four series, bottom up,
+ * and optionally a dot a month above them. */
+typedef struct month_chart {
+    const char *name;       /* figure "fig-NAME", chart "chart-NAME" */
+    int title, desc, axis;  /* words of the page */
+    const char *unit;       /* of the values shown */
+    double per;             /* value shown = field / per */
+    month_series bars[4];
+    size_t nbars;
+    month_series dot;       /* label -1: no dots */
+} month_chart;
+
+static double month_value(const rep *p, size_t i, const month_series *s, double per)
 {
-    sbuf *b = &p->b;
-    size_t n = p->nmonths;
-    legend_item leg[3] = {{tr(p, S_SCOPE1), COL_SCOPE1, 0},
-                          {tr(p, S_SCOPE2_LOC), COL_SCOPE2, 0},
-                          {tr(p, S_TOTAL_MKT), COL_MARKET, 3}};
-    double *v = zp__calloc(p->ctx, 2 * n, sizeof *v);
-    char(*cat)[32] = zp__calloc(p->ctx, n, sizeof *cat);
-    if (!v || !cat) {
-        sb_fail(b, ZP_ENOMEM);
-        goto out;
-    }
-    month_cats(p, cat);
-    double top = 0;
-    for (size_t i = 0; i < n; i++) {
-        v[i] = p->months[i].scope1_t;
-        v[n + i] = p->months[i].scope2_location_t;
-        top = fmax(top, fmax(p->months[i].total_location_t, p->months[i].total_market_t));
-    }
-    chart c;
-    sb_puts(b, "<figure id=\"fig-emissions\">");
-    rep__chart_open(p, &c, "chart-emissions", 640, 340, S_C_EMIS, S_C_EMIS_D, leg, 3);
-    double step = rep__nice_range(&c, 0, top * 1.05, 6);
-    rep__axis_y(p, &c, step, S_AX_EMIS);
-    rep__stacked_bars(p, &c, n, 2, v, leg, cat, "t CO₂e", 1);
-    double cw = c.w / (double)n;
-    sb_puts(b, "<g class=\"dots\">");
-    for (size_t i = 0; i < n; i++) {
-        sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\"><title>",
-                  c.x0 + cw * ((double)i + 0.5), rep__ymap(&c, p->months[i].total_market_t), COL_MARKET);
-        sb_esc(b, cat[i]);
-        sb_puts(b, " · ");
-        sb_esc(b, tr(p, S_TOTAL_MKT));
-        sb_puts(b, ": ");
-        sb_num(b, p->months[i].total_market_t, 1);
-        sb_puts(b, " t CO₂e</title></circle>");
-    }
-    sb_puts(b, "</g>");
-    rep__axis_x_title(p, &c, S_AX_MONTH);
-    sb_puts(b, "</svg><figcaption>");
-    sb_esc(b, tr(p, S_C_EMIS));
-    sb_puts(b, "</figcaption></figure>\n");
-out:
-    zp__free(p->ctx, v);
-    zp__free(p->ctx, cat);
+    const char *x = (const char *)&p->months[i];
+    return *(const double *)(const void *)(x + s->field) / per;
 }
 
-void rep__chart_sources(rep *p)
+static void chart_months(rep *p, const month_chart *mc)
 {
     sbuf *b = &p->b;
-    size_t n = p->nmonths;
-    legend_item leg[4] = {{tr(p, S_PV), COL_PV, 0},
-                          {tr(p, S_WIND), COL_WIND, 0},
-                          {tr(p, S_STORAGE), COL_STORAGE, 0},
-                          {tr(p, S_GRID), COL_GRID, 0}};
-    double *v = zp__calloc(p->ctx, 4 * n, sizeof *v);
+    const size_t n = p->nmonths, nb = mc->nbars;
+    const int dot = mc->dot.label >= 0;
+    legend_item leg[ZP_ARRAY_LEN(mc->bars) + 1];
+    double *v = zp__calloc(p->ctx, nb * n, sizeof *v);
     char(*cat)[32] = zp__calloc(p->ctx, n, sizeof *cat);
     if (!v || !cat) {
         sb_fail(b, ZP_ENOMEM);
@@ -100,49 +77,82 @@ void rep__chart_sources(rep *p)
     month_cats(p, cat);
     double top = 0;
     for (size_t i = 0; i < n; i++) {
-        const zp_acct_totals *x = &p->months[i];
-        v[i] = x->pv_kwh / 1000;
-        v[n + i] = x->wind_kwh / 1000;
-        v[2 * n + i] = x->storage_discharge_kwh / 1000;
-        v[3 * n + i] = x->grid_import_kwh / 1000;
-        top = fmax(top, v[i] + v[n + i] + v[2 * n + i] + v[3 * n + i]);
+        double stack = 0;
+        for (size_t s = 0; s < nb; s++)
+            stack += v[s * n + i] = month_value(p, i, &mc->bars[s], mc->per);
+        top = fmax(top, dot ? fmax(stack, month_value(p, i, &mc->dot, mc->per)) : stack);
     }
     /* A park without wind (or storage) gets no legend entry for it. */
     size_t ns = 0;
-    for (size_t s = 0; s < 4; s++) {
+    for (size_t s = 0; s < nb; s++) {
         double sum = 0;
         for (size_t i = 0; i < n; i++)
             sum += v[s * n + i];
-        if (sum <= 0 && s != 3)
+        if (sum <= 0 && !mc->bars[s].keep)
             continue;
-        if (ns != s) {
-            leg[ns] = leg[s];
+        if (ns != s)
             memmove(v + ns * n, v + s * n, n * sizeof *v);
-        }
-        ns++;
+        leg[ns++] = (legend_item){tr(p, mc->bars[s].label), mc->bars[s].color, MARK_BOX};
     }
+    if (dot)
+        leg[ns] = (legend_item){tr(p, mc->dot.label), mc->dot.color, MARK_DOT};
     chart c;
-    sb_puts(b, "<figure id=\"fig-sources\">");
-    rep__chart_open(p, &c, "chart-sources", 640, 340, S_C_SRC, S_C_SRC_D, leg, ns);
+    rep__chart_open(p, &c, mc->name, 0, 640, 340, mc->title, mc->desc, leg, ns + (size_t)dot);
     double step = rep__nice_range(&c, 0, top * 1.05, 6);
-    rep__axis_y(p, &c, step, S_AX_ENERGY);
-    rep__stacked_bars(p, &c, n, ns, v, leg, cat, "MWh", 1);
-    rep__axis_x_title(p, &c, S_AX_MONTH);
-    sb_puts(b, "</svg><figcaption>");
-    sb_esc(b, tr(p, S_C_SRC));
-    sb_puts(b, "</figcaption></figure>\n");
+    rep__axis_y(p, &c, step, mc->axis);
+    rep__stacked_bars(p, &c, n, ns, v, leg, cat, mc->unit, 1);
+    if (dot) {
+        double cw = c.w / (double)n;
+        sb_puts(b, "<g class=\"dots\">");
+        for (size_t i = 0; i < n; i++) {
+            double y = month_value(p, i, &mc->dot, mc->per);
+            sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\">",
+                      c.x0 + cw * ((double)i + 0.5), rep__ymap(&c, y), mc->dot.color);
+            rep__tip(p, cat[i], leg[ns].name, y, 1, mc->unit);
+            sb_puts(b, "</circle>");
+        }
+        sb_puts(b, "</g>");
+    }
+    rep__chart_close(p, &c, S_AX_MONTH, mc->title, -1);
 out:
     zp__free(p->ctx, v);
     zp__free(p->ctx, cat);
 }
 
-void rep__chart_heat(rep *p)
+#define FIELD(f) offsetof(zp_acct_totals, f)
+
+/* Scope 1 and Scope 2 location-based a month, the market-based total as a dot. */
+static void chart_emissions(rep *p)
+{
+    static const month_chart mc = {
+        "emissions", S_C_EMIS, S_C_EMIS_D, S_AX_EMIS, "t CO₂e", 1,
+        {{S_SCOPE1, COL_SCOPE1, FIELD(scope1_t), 1},
+         {S_SCOPE2_LOC, COL_SCOPE2, FIELD(scope2_location_t), 1}},
+        2,
+        {S_TOTAL_MKT, COL_MARKET, FIELD(total_market_t), 1}};
+    chart_months(p, &mc);
+}
+
+/* Energy supply a month by source. */
+static void chart_sources(rep *p)
+{
+    static const month_chart mc = {
+        "sources", S_C_SRC, S_C_SRC_D, S_AX_ENERGY, "MWh", 1000,
+        {{S_PV, COL_PV, FIELD(pv_kwh), 0},
+         {S_WIND, COL_WIND, FIELD(wind_kwh), 0},
+         {S_STORAGE, COL_STORAGE, FIELD(storage_discharge_kwh), 0},
+         {S_GRID, COL_GRID, FIELD(grid_import_kwh), 1}},
+        4,
+        {-1, NULL, 0, 0}};
+    chart_months(p, &mc);
+}
+
+static void chart_heat(rep *p)
 {
     sbuf *b = &p->b;
-    legend_item leg[1] = {{tr(p, S_NO_CONS), COL_NODATA, 0}};
+    legend_item leg[1] = {{tr(p, S_NO_CONS), COL_NODATA, MARK_BOX}};
     chart c;
-    sb_puts(b, "<figure id=\"fig-heatmap\" class=\"wide\">");
-    rep__chart_open(p, &c, "chart-heatmap", 960, 400, S_C_HEAT, S_C_HEAT_D, leg, 1);
+    rep__chart_open(p, &c, "heatmap", 1, 960, 400, S_C_HEAT, S_C_HEAT_D, leg, 1);
     /* Colour scale to the right of the "no consumption" key. */
     double sx = c.x0 + 40 + rep__text_w(tr(p, S_NO_CONS)) + 40;
     sb_puts(b, "<g class=\"scale\">");
@@ -167,12 +177,8 @@ void rep__chart_heat(rep *p)
         sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%02d:00</text>", c.x0 - 6,
                   c.y0 + rh * h + 4, h);
     }
-    sb_printf(b,
-              "<text class=\"atitle\" transform=\"translate(14 %.1f) rotate(-90)\" "
-              "text-anchor=\"middle\">",
-              c.y0 + c.h / 2);
-    sb_esc(b, tr(p, S_AX_HOUR));
-    sb_puts(b, "</text></g>");
+    rep__axis_y_title(p, &c, S_AX_HOUR);
+    sb_puts(b, "</g>");
     sb_puts(b, "<g class=\"cells\" shape-rendering=\"crispEdges\">");
     for (size_t col = 0; col < p->heat_cols; col++) {
         char day[16];
@@ -192,13 +198,10 @@ void rep__chart_heat(rep *p)
     sb_puts(b, "</g>");
     int64_t dlast = p->heat_day0 + (int64_t)(p->heat_cols * p->heat_k) - 1;
     rep__axis_x_months(p, &c, p->heat_day0, dlast, cw / (double)p->heat_k);
-    rep__axis_x_title(p, &c, S_AX_DATE);
-    sb_puts(b, "</svg><figcaption>");
-    sb_esc(b, tr(p, S_C_HEAT));
-    sb_puts(b, "</figcaption></figure>\n");
+    rep__chart_close(p, &c, S_AX_DATE, S_C_HEAT, -1);
 }
 
-void rep__chart_burndown(rep *p)
+static void chart_burndown(rep *p)
 {
     sbuf *b = &p->b;
     int has_budget = !isnan(p->budget_t);
@@ -212,12 +215,12 @@ void rep__chart_burndown(rep *p)
     int has_proj = last && last->end < t1 && !isnan(p->projected_t);
     legend_item leg[5];
     size_t nl = 0;
-    leg[nl++] = (legend_item){tr(p, S_CUMUL), COL_SCOPE2, 1};
+    leg[nl++] = (legend_item){tr(p, S_CUMUL), COL_SCOPE2, MARK_LINE};
     if (has_proj)
-        leg[nl++] = (legend_item){tr(p, S_PROJ), COL_SCOPE2, 2};
+        leg[nl++] = (legend_item){tr(p, S_PROJ), COL_SCOPE2, MARK_DASHED};
     if (has_budget) {
-        leg[nl++] = (legend_item){tr(p, S_BUDGET), COL_SCOPE1, 1};
-        leg[nl++] = (legend_item){tr(p, S_PACE), COL_GRID, 4};
+        leg[nl++] = (legend_item){tr(p, S_BUDGET), COL_SCOPE1, MARK_LINE};
+        leg[nl++] = (legend_item){tr(p, S_PACE), COL_GRID, MARK_DOTTED};
     }
     double top = last ? last->cumulative_market_t : 0;
     if (has_budget)
@@ -225,8 +228,7 @@ void rep__chart_burndown(rep *p)
     if (has_proj)
         top = fmax(top, p->projected_t);
     chart c;
-    sb_puts(b, "<figure id=\"fig-burndown\">");
-    rep__chart_open(p, &c, "chart-burndown", 640, 340, S_C_BURN, S_C_BURN_D, leg, nl);
+    rep__chart_open(p, &c, "burndown", 0, 640, 340, S_C_BURN, S_C_BURN_D, leg, nl);
     double step = rep__nice_range(&c, 0, top * 1.05, 6);
     rep__axis_y(p, &c, step, S_AX_CUMUL);
     double span = (double)(t1 - t0);
@@ -236,9 +238,9 @@ void rep__chart_burndown(rep *p)
     if (has_budget) {
         double x[2] = {XT(t0), XT(t1)}, yb[2] = {p->budget_t, p->budget_t}, yp[2] = {0, p->budget_t};
         snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PACE), sb_fmt_num(num, p->budget_t, 0));
-        rep__line(p, &c, 2, x, yp, COL_GRID, 4, tip);
+        rep__line(p, &c, 2, x, yp, COL_GRID, MARK_DOTTED, tip);
         snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_BUDGET), sb_fmt_num(num, p->budget_t, 0));
-        rep__line(p, &c, 2, x, yb, COL_SCOPE1, 1, tip);
+        rep__line(p, &c, 2, x, yb, COL_SCOPE1, MARK_LINE, tip);
     }
     if (p->ndays) {
         double *x = zp__calloc(p->ctx, p->ndays + 1, sizeof *x);
@@ -254,7 +256,7 @@ void rep__chart_burndown(rep *p)
             }
             snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_CUMUL),
                      sb_fmt_num(num, last->cumulative_market_t, 1));
-            rep__line(p, &c, p->ndays + 1, x, y, COL_SCOPE2, 1, tip);
+            rep__line(p, &c, p->ndays + 1, x, y, COL_SCOPE2, MARK_LINE, tip);
         }
         zp__free(p->ctx, x);
         zp__free(p->ctx, y);
@@ -274,7 +276,7 @@ void rep__chart_burndown(rep *p)
     if (has_proj) {
         double x[2] = {XT(last->end), XT(t1)}, y[2] = {last->cumulative_market_t, p->projected_t};
         snprintf(tip, sizeof tip, "%s: %s t CO₂e", tr(p, S_PROJ), sb_fmt_num(num, p->projected_t, 1));
-        rep__line(p, &c, 2, x, y, COL_SCOPE2, 2, tip);
+        rep__line(p, &c, 2, x, y, COL_SCOPE2, MARK_DASHED, tip);
     }
     if (has_budget && p->crossing > t0 && p->crossing <= t1) {
         char day[16];
@@ -287,21 +289,15 @@ void rep__chart_burndown(rep *p)
         sb_printf(b, ": %s</title></circle></g>", day);
     }
 #undef XT
-    rep__axis_x_title(p, &c, S_AX_DATE);
-    sb_puts(b, "</svg><figcaption>");
-    sb_esc(b, tr(p, S_C_BURN));
-    if (!has_budget) {
-        sb_puts(b, " — ");
-        sb_esc(b, tr(p, S_NO_BUDGET_NOTE));
-    }
-    sb_puts(b, "</figcaption></figure>\n");
+    rep__chart_close(p, &c, S_AX_DATE, S_C_BURN, has_budget ? -1 : S_NO_BUDGET_NOTE);
 }
 
-void rep__chart_pue(rep *p)
+static void chart_pue(rep *p)
 {
     sbuf *b = &p->b;
     double target = p->m->targets.max_pue;
-    legend_item leg[2] = {{tr(p, S_DAILY_PUE), COL_STORAGE, 1}, {tr(p, S_PUE_TARGET), COL_SCOPE1, 2}};
+    legend_item leg[2] = {{tr(p, S_DAILY_PUE), COL_STORAGE, MARK_LINE},
+                          {tr(p, S_PUE_TARGET), COL_SCOPE1, MARK_DASHED}};
     size_t nl = isnan(target) ? 1 : 2;
     double *x = zp__calloc(p->ctx, p->ndays, sizeof *x);
     double *y = zp__calloc(p->ctx, p->ndays, sizeof *y);
@@ -320,8 +316,7 @@ void rep__chart_pue(rep *p)
     if (!isnan(target))
         hi = fmax(hi, target);
     chart c;
-    sb_puts(b, "<figure id=\"fig-pue\">");
-    rep__chart_open(p, &c, "chart-pue", 640, 340, S_C_PUE, S_C_PUE_D, leg, nl);
+    rep__chart_open(p, &c, "pue", 0, 640, 340, S_C_PUE, S_C_PUE_D, leg, nl);
     double step = rep__nice_range(&c, lo, hi + (hi - lo) * 0.1 + 0.02, 6);
     rep__axis_y(p, &c, step, S_AX_PUE);
     int64_t d0 = local_day(p->days[0].start, p->off), d1 = local_day(p->days[p->ndays - 1].start, p->off);
@@ -331,12 +326,12 @@ void rep__chart_pue(rep *p)
         x[i] = c.x0 + dw * ((double)(local_day(p->days[i].start, p->off) - d0) + 0.5);
     char tip[160], num[64];
     snprintf(tip, sizeof tip, "PUE: %s", sb_fmt_num(num, p->pue, 3));
-    rep__line(p, &c, p->ndays, x, y, COL_STORAGE, 1, tip);
+    rep__line(p, &c, p->ndays, x, y, COL_STORAGE, MARK_LINE, tip);
     /* The target goes on top: dashed, so a PUE that sits on it shows both. */
     if (!isnan(target)) {
         double tx[2] = {c.x0, c.x0 + c.w}, ty[2] = {target, target};
         snprintf(tip, sizeof tip, "%s: %s", tr(p, S_PUE_TARGET), sb_fmt_num(num, target, 3));
-        rep__line(p, &c, 2, tx, ty, COL_SCOPE1, 2, tip);
+        rep__line(p, &c, 2, tx, ty, COL_SCOPE1, MARK_DASHED, tip);
     }
     sb_puts(b, "<g class=\"hover\">");
     for (size_t i = 0; i < p->ndays; i++) {
@@ -348,11 +343,28 @@ void rep__chart_pue(rep *p)
                   x[i] - dw / 2, c.y0, dw, c.h, day, y[i]);
     }
     sb_puts(b, "</g>");
-    rep__axis_x_title(p, &c, S_AX_DATE);
-    sb_puts(b, "</svg><figcaption>");
-    sb_esc(b, tr(p, S_C_PUE));
-    sb_puts(b, "</figcaption></figure>\n");
+    rep__chart_close(p, &c, S_AX_DATE, S_C_PUE, -1);
 out:
     zp__free(p->ctx, x);
     zp__free(p->ctx, y);
+}
+
+/* The charts section: the five charts, or instead of the PUE chart a note
+ * that the park has no data center. */
+void rep__charts(rep *p)
+{
+    sbuf *b = &p->b;
+    sb_puts(b, "<section class=\"charts\" id=\"charts\">\n");
+    chart_emissions(p);
+    chart_sources(p);
+    chart_heat(p);
+    chart_burndown(p);
+    if (p->ndays && !isnan(p->pue)) {
+        chart_pue(p);
+    } else {
+        sb_puts(b, "<p class=\"note\" id=\"no-pue\">");
+        sb_esc(b, tr(p, S_NO_DC));
+        sb_puts(b, "</p>\n");
+    }
+    sb_puts(b, "</section>\n");
 }

@@ -137,19 +137,9 @@ void rep__page(rep *p, const zp_report_opts *o)
         kpi(p, "kpi-budget", S_K_BUDGET, 100 * p->total.total_market_t / p->budget_t, 1, "%", NULL);
     kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY", NULL);
     kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW", NULL);
-    sb_puts(b, "</section>\n<section class=\"charts\" id=\"charts\">\n");
-    rep__chart_emissions(p);
-    rep__chart_sources(p);
-    rep__chart_heat(p);
-    rep__chart_burndown(p);
-    if (p->ndays && !isnan(p->pue))
-        rep__chart_pue(p);
-    else {
-        sb_puts(b, "<p class=\"note\" id=\"no-pue\">");
-        sb_esc(b, tr(p, S_NO_DC));
-        sb_puts(b, "</p>\n");
-    }
-    sb_puts(b, "</section>\n<section class=\"tables\" id=\"tables\">\n");
+    sb_puts(b, "</section>\n");
+    rep__charts(p);
+    sb_puts(b, "<section class=\"tables\" id=\"tables\">\n");
     rep__table_scopes(p);
     rep__table_targets(p);
     rep__table_energy(p);

@@ -145,31 +145,32 @@ typedef struct chart {
     double lo, hi;       /* y range */
 } chart;
 
+/* How a series is drawn, in the legend and by rep__line. */
+typedef enum marker { MARK_BOX, MARK_LINE, MARK_DASHED, MARK_DOT, MARK_DOTTED } marker;
+
 typedef struct legend_item {
     const char *name;
     const char *color;
-    int kind; /* 0 box, 1 line, 2 dashed line, 3 dot, 4 dotted line */
+    marker kind;
 } legend_item;
 
 double rep__ymap(const chart *c, double v);
 double rep__nice_range(chart *c, double lo, double hi, int nt);
 double rep__text_w(const char *s);
-void rep__chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
-                     const legend_item *leg, size_t nleg);
+void rep__chart_open(rep *p, chart *c, const char *name, int wide, double W, double H, int title,
+                     int desc, const legend_item *leg, size_t nleg);
+void rep__chart_close(rep *p, const chart *c, int xtitle, int title, int note);
 void rep__axis_y(rep *p, const chart *c, double step, int title);
-void rep__axis_x_title(rep *p, const chart *c, int title);
+void rep__axis_y_title(rep *p, const chart *c, int title);
 void rep__axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double day_w);
 void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
                        const legend_item *ser, char (*cat)[32], const char *unit, int dec);
+void rep__tip(rep *p, const char *cat, const char *series, double v, int dec, const char *unit);
 void rep__line(rep *p, const chart *c, size_t n, const double *x, const double *y,
-               const char *color, int kind, const char *title);
+               const char *color, marker kind, const char *title);
 
-/* charts.c */
-void rep__chart_emissions(rep *p);
-void rep__chart_sources(rep *p);
-void rep__chart_heat(rep *p);
-void rep__chart_burndown(rep *p);
-void rep__chart_pue(rep *p);
+/* charts.c: the charts section */
+void rep__charts(rep *p);
 
 /* tables.c */
 void rep__table_scopes(rep *p);

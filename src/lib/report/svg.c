@@ -6,6 +6,7 @@
 #include "report/report_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 
 double rep__ymap(const chart *c, double v) { return c->y0 + c->h - (v - c->lo) / (c->hi - c->lo) * c->h; }
 
@@ -63,6 +64,12 @@ static int legend_lines(const legend_item *it, size_t n, double w)
     return lines;
 }
 
+/* The stroke pattern of a line of kind k. */
+static const char *dash(marker k)
+{
+    return k == MARK_DASHED ? " stroke-dasharray=\"6 3\"" : k == MARK_DOTTED ? " stroke-dasharray=\"2 3\"" : "";
+}
+
 static void legend(rep *p, const chart *c, const legend_item *it, size_t n, double y)
 {
     sbuf *b = &p->b;
@@ -75,21 +82,18 @@ static void legend(rep *p, const chart *c, const legend_item *it, size_t n, doub
             y += 18;
         }
         switch (it[i].kind) {
-        case 0:
+        case MARK_BOX:
             sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" fill=\"%s\"/>", x,
                       y - 10, it[i].color);
             break;
-        case 3:
+        case MARK_DOT:
             sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\"/>",
                       x + 7, y - 4, it[i].color);
             break;
         default:
             sb_printf(b,
                       "<path d=\"M%.1f %.1fh16\" stroke=\"%s\" stroke-width=\"2.5\" fill=\"none\"%s/>",
-                      x - 1, y - 4, it[i].color,
-                      it[i].kind == 2   ? " stroke-dasharray=\"6 3\""
-                      : it[i].kind == 4 ? " stroke-dasharray=\"2 3\""
-                                        : "");
+                      x - 1, y - 4, it[i].color, dash(it[i].kind));
         }
         sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x + 20, y);
         sb_esc(b, it[i].name);
@@ -99,12 +103,16 @@ static void legend(rep *p, const chart *c, const legend_item *it, size_t n, doub
     sb_puts(b, "</g>");
 }
 
-/* Open a chart: SVG with a title and description for screen readers and
- * the legend on top; sets the plot area under it. */
-void rep__chart_open(rep *p, chart *c, const char *id, double W, double H, int title, int desc,
-                     const legend_item *leg, size_t nleg)
+/* Open a chart: a figure "fig-ID" (class "wide" across the page when
+ * wide), the SVG "chart-ID" with a title and description for screen
+ * readers and the legend on top; sets the plot area under it. */
+void rep__chart_open(rep *p, chart *c, const char *name, int wide, double W, double H, int title,
+                     int desc, const legend_item *leg, size_t nleg)
 {
     sbuf *b = &p->b;
+    char id[48];
+    snprintf(id, sizeof id, "chart-%s", name);
+    sb_printf(b, "<figure id=\"fig-%s\"%s>", name, wide ? " class=\"wide\"" : "");
     c->W = W;
     c->H = H;
     c->x0 = 72;
@@ -124,6 +132,34 @@ void rep__chart_open(rep *p, chart *c, const char *id, double W, double H, int t
     legend(p, c, leg, nleg, 16 + 12);
 }
 
+/* Close a chart: the x axis' title, the SVG, and the figure's caption (the
+ * chart's title, and note after a dash unless it is -1). */
+void rep__chart_close(rep *p, const chart *c, int xtitle, int title, int note)
+{
+    sbuf *b = &p->b;
+    sb_printf(b, "<text class=\"atitle\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+              c->x0 + c->w / 2, c->H - 6);
+    sb_esc(b, tr(p, xtitle));
+    sb_puts(b, "</text></svg><figcaption>");
+    sb_esc(b, tr(p, title));
+    if (note >= 0) {
+        sb_puts(b, " — ");
+        sb_esc(b, tr(p, note));
+    }
+    sb_puts(b, "</figcaption></figure>\n");
+}
+
+/* The y axis' title, turned along the axis. */
+void rep__axis_y_title(rep *p, const chart *c, int title)
+{
+    sb_printf(&p->b,
+              "<text class=\"atitle\" transform=\"translate(14 %.1f) rotate(-90)\" "
+              "text-anchor=\"middle\">",
+              c->y0 + c->h / 2);
+    sb_esc(&p->b, tr(p, title));
+    sb_puts(&p->b, "</text>");
+}
+
 /* Horizontal grid lines and labels for the y axis, and its title. */
 void rep__axis_y(rep *p, const chart *c, double step, int title)
 {
@@ -137,21 +173,8 @@ void rep__axis_y(rep *p, const chart *c, double step, int title)
         sb_num(b, v, dec);
         sb_puts(b, "</text>");
     }
-    sb_printf(b,
-              "<text class=\"atitle\" transform=\"translate(14 %.1f) rotate(-90)\" "
-              "text-anchor=\"middle\">",
-              c->y0 + c->h / 2);
-    sb_esc(b, tr(p, title));
-    sb_puts(b, "</text>");
+    rep__axis_y_title(p, c, title);
     sb_printf(b, "<path class=\"base\" d=\"M%.1f %.1fH%.1f\"/></g>", c->x0, c->y0 + c->h, c->x0 + c->w);
-}
-
-void rep__axis_x_title(rep *p, const chart *c, int title)
-{
-    sb_printf(&p->b, "<text class=\"atitle\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-              c->x0 + c->w / 2, c->H - 6);
-    sb_esc(&p->b, tr(p, title));
-    sb_puts(&p->b, "</text>");
 }
 
 /* Month ticks on a time axis [t0, t1): a tick at each local month start,
@@ -191,6 +214,19 @@ void rep__axis_x_months(rep *p, const chart *c, int64_t d0, int64_t d1, double d
     sb_puts(b, "</g>");
 }
 
+/* A hover title "category · series: value unit". */
+void rep__tip(rep *p, const char *cat, const char *series, double v, int dec, const char *unit)
+{
+    sbuf *b = &p->b;
+    sb_puts(b, "<title>");
+    sb_esc(b, cat);
+    sb_puts(b, " · ");
+    sb_esc(b, series);
+    sb_puts(b, ": ");
+    sb_num(b, v, dec);
+    sb_printf(b, " %s</title>", unit);
+}
+
 /* Stacked bars: v[s * ncat + i] >= 0 for series s, category i. Each
  * segment has a hover title "category · series: value unit". */
 void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const double *v,
@@ -209,13 +245,8 @@ void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const d
             double ya = rep__ymap(c, acc + val), yb = rep__ymap(c, acc);
             sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" fill=\"%s\">", x,
                       ya, bw, yb - ya, ser[s].color);
-            sb_puts(b, "<title>");
-            sb_esc(b, cat[i]);
-            sb_puts(b, " · ");
-            sb_esc(b, ser[s].name);
-            sb_puts(b, ": ");
-            sb_num(b, val, dec);
-            sb_printf(b, " %s</title></rect>", unit);
+            rep__tip(p, cat[i], ser[s].name, val, dec, unit);
+            sb_puts(b, "</rect>");
             acc += val;
         }
         if (i % every == 0) {
@@ -230,12 +261,11 @@ void rep__stacked_bars(rep *p, const chart *c, size_t ncat, size_t nser, const d
 
 /* A polyline through (x[i], y[i]); NaN y breaks the line. */
 void rep__line(rep *p, const chart *c, size_t n, const double *x, const double *y,
-               const char *color, int kind, const char *title)
+               const char *color, marker kind, const char *title)
 {
     sbuf *b = &p->b;
     sb_printf(b, "<path class=\"line\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s d=\"", color,
-              kind == 1 ? "2" : "2.5",
-              kind == 2 ? " stroke-dasharray=\"6 3\"" : kind == 4 ? " stroke-dasharray=\"2 3\"" : "");
+              kind == MARK_LINE ? "2" : "2.5", dash(kind));
     int pen = 0;
     for (size_t i = 0; i < n; i++) {
         if (isnan(y[i])) {

@@ -24,35 +24,71 @@ static void td_num(rep *p, const char *id, double v, int dec)
     sb_puts(b, "</td>");
 }
 
-static void th_text(rep *p, int id)
+/* A row's head cell: "<tr ATTRS><th scope="row">TEXT</th>" (attrs "" or
+ * starting with a space). */
+static void row_head(rep *p, const char *attrs, const char *text)
 {
-    sb_puts(&p->b, "<th>");
-    sb_esc(&p->b, tr(p, id));
-    sb_puts(&p->b, "</th>");
+    sbuf *b = &p->b;
+    sb_printf(b, "<tr%s><th scope=\"row\">", attrs);
+    sb_esc(b, text);
+    sb_puts(b, "</th>");
 }
 
+/* A row: label, value, unit. */
 static void row_num(rep *p, int label, const char *id, double v, int dec, const char *unit)
 {
     sbuf *b = &p->b;
-    sb_puts(b, "<tr><th scope=\"row\">");
-    sb_esc(b, tr(p, label));
-    sb_puts(b, "</th>");
+    row_head(p, "", tr(p, label));
     td_num(p, id, v, dec);
     sb_puts(b, "<td>");
     sb_esc(b, unit);
     sb_puts(b, "</td></tr>\n");
 }
 
-static void table_open(rep *p, const char *id, int caption, int h1, int h2, int h3)
+/* A column of a table's head: a word of the page, with its unit in
+ * brackets; label -1: the unit alone. */
+typedef struct col {
+    int label;
+    const char *unit; /* NULL: none */
+} col;
+
+static const col item_value_unit[] = {{S_H_ITEM, NULL}, {S_H_VALUE, NULL}, {S_H_UNIT, NULL}};
+
+/* The head of a table, then its body opens. */
+static void table_head(rep *p, const col *cols, size_t n)
 {
     sbuf *b = &p->b;
-    sb_printf(b, "<div class=\"tw\"><table id=\"%s\"><caption>", id);
-    sb_esc(b, tr(p, caption));
-    sb_puts(b, "</caption><thead><tr>");
-    th_text(p, h1);
-    th_text(p, h2);
-    th_text(p, h3);
+    sb_puts(b, "<thead><tr>");
+    for (size_t i = 0; i < n; i++) {
+        sb_puts(b, "<th>");
+        if (cols[i].label < 0) {
+            sb_puts(b, cols[i].unit);
+        } else {
+            sb_esc(b, tr(p, cols[i].label));
+            if (cols[i].unit)
+                sb_printf(b, " <span class=\"u\">(%s)</span>", cols[i].unit);
+        }
+        sb_puts(b, "</th>");
+    }
     sb_puts(b, "</tr></thead><tbody>\n");
+}
+
+/* Open a table in its scrolling wrapper: id, class cls (NULL: none), the
+ * caption (a word of the page; -1: none) and the head. */
+static void table_open(rep *p, const char *id, const char *cls, int caption, const col *cols,
+                       size_t n)
+{
+    sbuf *b = &p->b;
+    sb_printf(b, "<div class=\"tw\"><table id=\"%s\"", id);
+    if (cls)
+        sb_printf(b, " class=\"%s\"", cls);
+    sb_puts(b, ">");
+    if (caption >= 0) {
+        sb_puts(b, "<caption>");
+        sb_esc(b, tr(p, caption));
+        sb_puts(b, "</caption>");
+    }
+    table_head(p, cols, n);
 }
 
 static void table_close(rep *p) { sb_puts(&p->b, "</tbody></table></div>\n"); }
@@ -72,31 +108,16 @@ void rep__table_scopes(rep *p)
         {S_TOTAL_LOC, "total-location", T->total_location_t},
         {S_TOTAL_MKT, "total-market", T->total_market_t},
     };
-    sb_puts(b, "<div class=\"tw\"><table id=\"table-scopes\"><caption>");
-    sb_esc(b, tr(p, S_T_SCOPE));
-    sb_puts(b, "</caption><thead><tr>");
-    th_text(p, S_H_ITEM);
-    sb_puts(b, "<th>t CO₂e</th>");
-    th_text(p, S_H_SHARE);
-    sb_puts(b, "</tr></thead><tbody>\n");
+    static const col cols[] = {{S_H_ITEM, NULL}, {-1, "t CO₂e"}, {S_H_SHARE, NULL}};
+    table_open(p, "table-scopes", NULL, S_T_SCOPE, cols, ZP_ARRAY_LEN(cols));
     for (size_t i = 0; i < ZP_ARRAY_LEN(rows); i++) {
-        sb_printf(b, "<tr%s><th scope=\"row\">", i >= 3 ? " class=\"sum\"" : "");
-        sb_esc(b, tr(p, rows[i].label));
-        sb_puts(b, "</th>");
+        row_head(p, i >= 3 ? " class=\"sum\"" : "", tr(p, rows[i].label));
         td_num(p, rows[i].id, rows[i].v, 1);
         /* Shares of the total on the same basis (location or market). */
         double base = i == 2 || i == 4 ? T->total_market_t : T->total_location_t;
-        double share = i == 0 ? NAN : base > 0 ? 100 * rows[i].v / base : NAN;
-        if (i == 0) {
-            sb_puts(b, "<td class=\"n\">");
-            sb_num(b, T->total_location_t > 0 ? 100 * T->scope1_t / T->total_location_t : NAN, 1);
-            sb_puts(b, " %</td>");
-        } else {
-            sb_puts(b, "<td class=\"n\">");
-            sb_num(b, share, 1);
-            sb_puts(b, " %</td>");
-        }
-        sb_puts(b, "</tr>\n");
+        sb_puts(b, "<td class=\"n\">");
+        sb_num(b, base > 0 ? 100 * rows[i].v / base : NAN, 1);
+        sb_puts(b, " %</td></tr>\n");
     }
     table_close(p);
 }
@@ -123,16 +144,9 @@ void rep__table_targets(rep *p)
         sb_puts(b, "</p>\n");
         return;
     }
-    sb_puts(b, "<div class=\"tw\"><table id=\"table-targets\"><caption>");
-    sb_esc(b, tr(p, S_T_TARGETS));
-    sb_puts(b, "</caption><thead><tr>");
-    th_text(p, S_H_ITEM);
-    th_text(p, S_H_LIMIT);
-    th_text(p, S_H_RESULT);
-    th_text(p, S_H_PROJECTED);
-    th_text(p, S_H_UNIT);
-    th_text(p, S_H_STATUS);
-    sb_puts(b, "</tr></thead><tbody>\n");
+    static const col cols[] = {{S_H_ITEM, NULL},      {S_H_LIMIT, NULL}, {S_H_RESULT, NULL},
+                               {S_H_PROJECTED, NULL}, {S_H_UNIT, NULL},  {S_H_STATUS, NULL}};
+    table_open(p, "table-targets", NULL, S_T_TARGETS, cols, ZP_ARRAY_LEN(cols));
     static const char *const cls[3] = {"met", "risk", "missed"};
     static const int lab[3] = {S_ST_MET, S_ST_RISK, S_ST_MISSED};
     static const char *const mark[3] = {"✓", "!", "✗"};
@@ -140,9 +154,7 @@ void rep__table_targets(rep *p)
         const tgt_view *t = &p->tg[i];
         int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
         int st = t->status >= 0 && t->status <= 2 ? t->status : 2;
-        sb_puts(b, "<tr><th scope=\"row\">");
-        sb_esc(b, tr(p, rep__target_label(t->name)));
-        sb_puts(b, "</th>");
+        row_head(p, "", tr(p, rep__target_label(t->name)));
         td_num(p, NULL, t->limit, dec);
         char id[64];
         snprintf(id, sizeof id, "target-%s", t->name);
@@ -165,7 +177,7 @@ void rep__table_energy(rep *p)
     const zp_sim_energy *e = &p->r->energy_kwh;
     const zp_acct_result *a = p->a;
     sb_puts(b, "<div>");
-    table_open(p, "table-energy", S_T_ENERGY, S_H_ITEM, S_H_VALUE, S_H_UNIT);
+    table_open(p, "table-energy", NULL, S_T_ENERGY, item_value_unit, 3);
     row_num(p, S_E_LOADS, "energy-loads", e->load / 1000, 1, "MWh");
     if (p->m->datacenter.present) {
         row_num(p, S_E_DC_IT, "energy-dc-it", e->datacenter_it / 1000, 1, "MWh");
@@ -199,7 +211,7 @@ void rep__table_energy(rep *p)
 void rep__table_green(rep *p)
 {
     const zp_acct_result *a = p->a;
-    table_open(p, "table-green", S_T_GREEN, S_H_ITEM, S_H_VALUE, S_H_UNIT);
+    table_open(p, "table-green", NULL, S_T_GREEN, item_value_unit, 3);
     row_num(p, S_G_VOL, "green-volumetric", p->green_vol_pct, 1, "%");
     row_num(p, S_G_HOURLY, "green-hourly", p->green_hourly_pct, 1, "%");
     row_num(p, S_G_CERTS, "green-certificates", a->certificates_kwh / 1000, 1, "MWh");
@@ -219,26 +231,16 @@ void rep__table_green(rep *p)
 void rep__table_monthly(rep *p)
 {
     sbuf *b = &p->b;
-    sb_puts(b, "<div class=\"tw\"><table id=\"table-monthly\" class=\"wide\"><caption>");
-    sb_esc(b, tr(p, S_T_MONTHLY));
-    sb_puts(b, "</caption><thead><tr>");
-    th_text(p, S_H_MONTH);
-    const int cols[] = {S_SCOPE1, S_SCOPE2_LOC, S_SCOPE2_MKT, S_TOTAL_MKT, S_PV, S_WIND, S_STORAGE,
-                        S_GRID, S_H_CONS, S_G_HOURLY};
-    const char *units[] = {"t CO₂e", "t CO₂e", "t CO₂e", "t CO₂e", "MWh", "MWh", "MWh", "MWh", "MWh", "%"};
-    for (size_t i = 0; i < ZP_ARRAY_LEN(cols); i++) {
-        sb_puts(b, "<th>");
-        sb_esc(b, tr(p, cols[i]));
-        sb_printf(b, " <span class=\"u\">(%s)</span></th>", units[i]);
-    }
-    sb_puts(b, "</tr></thead><tbody>\n");
+    static const col cols[] = {
+        {S_H_MONTH, NULL}, {S_SCOPE1, "t CO₂e"}, {S_SCOPE2_LOC, "t CO₂e"}, {S_SCOPE2_MKT, "t CO₂e"},
+        {S_TOTAL_MKT, "t CO₂e"}, {S_PV, "MWh"}, {S_WIND, "MWh"}, {S_STORAGE, "MWh"}, {S_GRID, "MWh"},
+        {S_H_CONS, "MWh"}, {S_G_HOURLY, "%"}};
+    table_open(p, "table-monthly", "wide", S_T_MONTHLY, cols, ZP_ARRAY_LEN(cols));
     for (size_t i = 0; i < p->nmonths; i++) {
         const zp_acct_totals *x = &p->months[i];
         char lab[32];
         rep__month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
-        sb_puts(b, "<tr><th scope=\"row\">");
-        sb_esc(b, lab);
-        sb_puts(b, "</th>");
+        row_head(p, "", lab);
         const double v[] = {x->scope1_t, x->scope2_location_t, x->scope2_market_t, x->total_market_t,
                             x->pv_kwh / 1000, x->wind_kwh / 1000, x->storage_discharge_kwh / 1000,
                             x->grid_import_kwh / 1000, x->consumption_kwh / 1000,
@@ -264,68 +266,53 @@ void rep__table_cost(rep *p)
 {
     sbuf *b = &p->b;
     const zp_report_cost *c = p->cost;
-    table_open(p, "table-cost", S_T_COST, S_H_ITEM, S_H_VALUE, S_H_UNIT);
+    table_open(p, "table-cost", NULL, S_T_COST, item_value_unit, 3);
     row_num(p, S_CO_IMPORT, "cost-import", c->import_cost_cny, 0, "CNY");
     row_num(p, S_CO_EXPORT, "cost-export", c->export_revenue_cny, 0, "CNY");
-    sb_puts(b, "<tr class=\"sum\"><th scope=\"row\">");
-    sb_esc(b, tr(p, S_CO_NET));
-    sb_puts(b, "</th>");
+    row_head(p, " class=\"sum\"", tr(p, S_CO_NET));
     td_num(p, "cost-net", c->net_cny, 0);
     sb_puts(b, "<td>CNY</td></tr>\n");
     row_num(p, S_CO_PEAK, "cost-peak", c->peak_import_kw, 1, "kW");
-    sb_puts(b, "<tr><th scope=\"row\">");
-    sb_esc(b, tr(p, S_CO_PEAK_AT));
-    sb_puts(b, "</th><td class=\"n\" id=\"cost-peak-at\">");
+    row_head(p, "", tr(p, S_CO_PEAK_AT));
+    sb_puts(b, "<td class=\"n\" id=\"cost-peak-at\">");
     peak_time(p, c->peak_at);
     sb_puts(b, "</td><td></td></tr>\n");
     table_close(p);
 }
 
+/* A row of the cost and peaks table. */
+static void peaks_row(rep *p, const char *attrs, const char *label, const zp_report_cost_month *x,
+                      const char *peak_id)
+{
+    row_head(p, attrs, label);
+    td_num(p, NULL, x->import_cost_cny, 0);
+    td_num(p, NULL, x->export_revenue_cny, 0);
+    td_num(p, NULL, x->net_cny, 0);
+    td_num(p, peak_id, x->peak_import_kw, 1);
+    sb_puts(&p->b, "<td class=\"n\">");
+    peak_time(p, x->peak_at);
+    sb_puts(&p->b, "</td></tr>\n");
+}
+
 /* Cost and peak grid import per month, and the highest peak of the run. */
 void rep__table_peaks(rep *p)
 {
-    sbuf *b = &p->b;
-    sb_puts(b, "<div class=\"tw\"><table id=\"table-peaks\"><caption>");
-    sb_esc(b, tr(p, S_T_PEAKS));
-    sb_puts(b, "</caption><thead><tr>");
-    th_text(p, S_H_MONTH);
-    const int cols[] = {S_CO_IMPORT, S_CO_EXPORT, S_CO_NET, S_CO_PEAK};
-    const char *units[] = {"CNY", "CNY", "CNY", "kW"};
-    for (size_t i = 0; i < ZP_ARRAY_LEN(cols); i++) {
-        sb_puts(b, "<th>");
-        sb_esc(b, tr(p, cols[i]));
-        sb_printf(b, " <span class=\"u\">(%s)</span></th>", units[i]);
-    }
-    th_text(p, S_H_PEAK_TIME);
-    sb_puts(b, "</tr></thead><tbody>\n");
+    static const col cols[] = {{S_H_MONTH, NULL},  {S_CO_IMPORT, "CNY"}, {S_CO_EXPORT, "CNY"},
+                               {S_CO_NET, "CNY"},  {S_CO_PEAK, "kW"},    {S_H_PEAK_TIME, NULL}};
+    table_open(p, "table-peaks", NULL, S_T_PEAKS, cols, ZP_ARRAY_LEN(cols));
     const zp_report_cost *c = p->cost;
     for (size_t i = 0; i < c->nmonths; i++) {
         const zp_report_cost_month *x = &c->months[i];
-        char lab[32], key[16];
+        char lab[32], key[16], attrs[40];
         rep__month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
         rep__date_label(key, sizeof key, local_day(x->start, p->off));
         key[7] = '\0';
-        sb_printf(b, "<tr data-month=\"%s\"><th scope=\"row\">", key);
-        sb_esc(b, lab);
-        sb_puts(b, "</th>");
-        td_num(p, NULL, x->import_cost_cny, 0);
-        td_num(p, NULL, x->export_revenue_cny, 0);
-        td_num(p, NULL, x->net_cny, 0);
-        td_num(p, NULL, x->peak_import_kw, 1);
-        sb_puts(b, "<td class=\"n\">");
-        peak_time(p, x->peak_at);
-        sb_puts(b, "</td></tr>\n");
+        snprintf(attrs, sizeof attrs, " data-month=\"%s\"", key);
+        peaks_row(p, attrs, lab, x, NULL);
     }
-    sb_puts(b, "<tr class=\"sum\"><th scope=\"row\">");
-    sb_esc(b, tr(p, S_CO_MAX));
-    sb_puts(b, "</th>");
-    td_num(p, NULL, c->import_cost_cny, 0);
-    td_num(p, NULL, c->export_revenue_cny, 0);
-    td_num(p, NULL, c->net_cny, 0);
-    td_num(p, "peak-max", c->peak_import_kw, 1);
-    sb_puts(b, "<td class=\"n\">");
-    peak_time(p, c->peak_at);
-    sb_puts(b, "</td></tr>\n");
+    const zp_report_cost_month all = {0, c->import_cost_cny, c->export_revenue_cny, c->net_cny,
+                                      c->peak_import_kw, c->peak_at};
+    peaks_row(p, " class=\"sum\"", tr(p, S_CO_MAX), &all, "peak-max");
     table_close(p);
 }
 
@@ -340,26 +327,19 @@ void rep__table_offsets(rep *p, const zp_report_offsets *o)
     sb_esc(b, tr(p, S_T_OFFSETS));
     sb_printf(b, " (%d, ", o->year);
     sb_data(b, o->park);
-    sb_puts(b, ")</caption><thead><tr>");
-    th_text(p, S_H_ITEM);
-    th_text(p, S_H_VALUE);
-    th_text(p, S_H_UNIT);
-    sb_puts(b, "</tr></thead><tbody>\n");
+    sb_puts(b, ")</caption>");
+    table_head(p, item_value_unit, 3);
     row_num(p, S_O_GROSS, "offsets-gross", gross, 1, "t CO₂e");
     row_num(p, S_O_RETIRED, "offsets-retired", retired, 0, "t CO₂e");
     row_num(p, S_O_NET, "offsets-net", gross - retired, 1, "t CO₂e");
-    sb_puts(b, "</tbody></table></div>\n<p class=\"note\">");
+    table_close(p);
+    sb_puts(b, "<p class=\"note\">");
     sb_esc(b, tr(p, o->n ? S_O_NOTE : S_O_NONE));
     sb_puts(b, "</p>\n");
     if (o->n) {
-        sb_puts(b, "<div class=\"tw\"><table id=\"table-retirements\"><thead><tr>");
-        th_text(p, S_H_RETIREMENT);
-        th_text(p, S_H_PROJECT);
-        sb_puts(b, "<th>t CO₂e</th>");
-        th_text(p, S_H_BENEFICIARY);
-        th_text(p, S_H_PURPOSE);
-        th_text(p, S_H_SERIALS);
-        sb_puts(b, "</tr></thead><tbody>\n");
+        static const col cols[] = {{S_H_RETIREMENT, NULL},  {S_H_PROJECT, NULL}, {-1, "t CO₂e"},
+                                   {S_H_BENEFICIARY, NULL}, {S_H_PURPOSE, NULL}, {S_H_SERIALS, NULL}};
+        table_open(p, "table-retirements", NULL, -1, cols, ZP_ARRAY_LEN(cols));
         for (size_t i = 0; i < o->n; i++) {
             const zp_report_retirement *r = &o->items[i];
             sb_printf(b, "<tr><td class=\"n\">%lld</td><td>", (long long)r->id);
@@ -372,7 +352,7 @@ void rep__table_offsets(rep *p, const zp_report_offsets *o)
             sb_esc(b, r->serials ? r->serials : "");
             sb_puts(b, "</code></td></tr>\n");
         }
-        sb_puts(b, "</tbody></table></div>\n");
+        table_close(p);
     }
     sb_puts(b, "</section>\n");
 }

@@ -7,6 +7,21 @@
 
 #include <math.h>
 
+/* "Source: S; Verification: V" (without a verification tag: the source). */
+static void source_text(rep *p, const char *source, const char *verification)
+{
+    sbuf *b = &p->b;
+    sb_esc(b, tr(p, S_M_SOURCE));
+    sb_puts(b, ": ");
+    rep__source(p, source);
+    if (verification) {
+        sb_puts(b, "; ");
+        sb_esc(b, tr(p, S_M_VERIF));
+        sb_puts(b, ": ");
+        rep__word(p, verification);
+    }
+}
+
 /* "0.5306 kgCO2/kWh (2023, national; source; verification: S)" */
 static void factor_text(rep *p, const zp_factor *f)
 {
@@ -29,15 +44,7 @@ static void factor_text(rep *p, const zp_factor *f)
         sb_puts(b, ")");
     }
     sb_puts(b, "; ");
-    sb_esc(b, tr(p, S_M_SOURCE));
-    sb_puts(b, ": ");
-    rep__source(p, f->source);
-    if (f->verification) {
-        sb_puts(b, "; ");
-        sb_esc(b, tr(p, S_M_VERIF));
-        sb_puts(b, ": ");
-        rep__word(p, f->verification);
-    }
+    source_text(p, f->source, f->verification);
 }
 
 static void li_text(rep *p, int id)
@@ -52,6 +59,22 @@ static void li_label(rep *p, int id)
     sb_puts(&p->b, "<li><strong>");
     sb_esc(&p->b, tr(p, id));
     sb_puts(&p->b, ":</strong> ");
+}
+
+/* An item "Label: factor". */
+static void li_factor(rep *p, int id, const zp_factor *f)
+{
+    li_label(p, id);
+    factor_text(p, f);
+    sb_puts(&p->b, "</li>\n");
+}
+
+/* A titled list: "<h3>TITLE</h3>" and the list "id". */
+static void list_open(rep *p, int title, const char *id)
+{
+    sb_puts(&p->b, "<h3>");
+    sb_esc(&p->b, tr(p, title));
+    sb_printf(&p->b, "</h3>\n<ul id=\"%s\">\n", id);
 }
 
 void rep__method(rep *p)
@@ -72,24 +95,17 @@ void rep__method(rep *p)
     li_text(p, S_M_TCE);
     li_text(p, S_M_BUDGET);
     li_text(p, S_M_COST);
-    sb_puts(b, "</ul>\n<h3>");
-    sb_esc(b, tr(p, S_M_SOURCE));
-    sb_puts(b, "</h3>\n<ul id=\"factor-sources\">\n");
+    sb_puts(b, "</ul>\n");
+    list_open(p, S_M_SOURCE, "factor-sources");
     li_label(p, S_M_FACTOR_SET);
     rep__word(p, a->factor_set);
     sb_printf(b, " (%d)</li>\n", a->year);
     li_label(p, S_M_GWP);
     sb_data(b, a->gwp_set);
     sb_puts(b, "</li>\n");
-    li_label(p, S_M_GRID);
-    factor_text(p, &a->grid);
-    sb_puts(b, "</li>\n");
-    li_label(p, S_M_RESIDUAL);
-    factor_text(p, &a->residual);
-    sb_puts(b, "</li>\n");
-    li_label(p, S_M_POWER_COAL);
-    factor_text(p, &a->power_coal);
-    sb_puts(b, "</li>\n");
+    li_factor(p, S_M_GRID, &a->grid);
+    li_factor(p, S_M_RESIDUAL, &a->residual);
+    li_factor(p, S_M_POWER_COAL, &a->power_coal);
     for (size_t i = 0; i < a->nfuels; i++) {
         const zp_acct_fuel_line *f = &a->fuels[i];
         li_label(p, S_M_FUEL);
@@ -104,15 +120,7 @@ void rep__method(rep *p)
         sb_esc(b, f->factor.unit);
         sb_printf(b, ", %s %.6g tC/GJ, %s %.4g; %d); ", tr(p, S_M_CC), f->factor.cc_tc_per_gj,
                   tr(p, S_M_OF), f->factor.oxidation, f->factor.year);
-        sb_esc(b, tr(p, S_M_SOURCE));
-        sb_puts(b, ": ");
-        rep__source(p, f->factor.source);
-        if (f->factor.verification) {
-            sb_puts(b, "; ");
-            sb_esc(b, tr(p, S_M_VERIF));
-            sb_puts(b, ": ");
-            rep__word(p, f->factor.verification);
-        }
+        source_text(p, f->factor.source, f->factor.verification);
         sb_puts(b, " = ");
         sb_num(b, f->t_co2, 1);
         sb_puts(b, " t CO₂</li>\n");
@@ -129,9 +137,7 @@ void rep__method(rep *p)
     }
     sb_puts(b, "</ul>\n");
     if (a->nnotes) {
-        sb_puts(b, "<h3>");
-        sb_esc(b, tr(p, S_M_NOTES));
-        sb_puts(b, "</h3>\n<ul id=\"notes\">\n");
+        list_open(p, S_M_NOTES, "notes");
         for (size_t i = 0; i < a->nnotes; i++) {
             sb_puts(b, "<li>");
             rep__note(p, a->notes[i]);
@@ -140,9 +146,7 @@ void rep__method(rep *p)
         sb_puts(b, "</ul>\n");
     }
     if (a->nalerts) {
-        sb_puts(b, "<h3>");
-        sb_esc(b, tr(p, S_M_ALERTS));
-        sb_puts(b, "</h3>\n<ul id=\"alerts\">\n");
+        list_open(p, S_M_ALERTS, "alerts");
         size_t next_target = 0;
         for (size_t i = 0; i < a->nalerts; i++) {
             sb_puts(b, "<li>");
@@ -152,9 +156,7 @@ void rep__method(rep *p)
         sb_puts(b, "</ul>\n");
     }
     if (a->ncorrections) {
-        sb_puts(b, "<h3>");
-        sb_esc(b, tr(p, S_M_CORRECTIONS));
-        sb_puts(b, "</h3>\n<ul id=\"corrections\">\n");
+        list_open(p, S_M_CORRECTIONS, "corrections");
         for (size_t i = 0; i < a->ncorrections; i++) {
             const zp_acct_correction *k = &a->corrections[i];
             sb_puts(b, "<li>");

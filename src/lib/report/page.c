@@ -52,7 +52,8 @@ static const char css[] =
     "@media (max-width:700px){body{font-size:15px}.kpi .v{font-size:1.25rem}}"
     "@media print{figure{break-inside:avoid}}";
 
-static void kpi(rep *p, const char *id, int label, double v, int dec, const char *unit, const char *extra)
+/* A key figure: label and value with its unit (NULL or "": none). */
+static void kpi(rep *p, const char *id, int label, double v, int dec, const char *unit)
 {
     sbuf *b = &p->b;
     sb_printf(b, "<div class=\"kpi\" id=\"%s\"><div class=\"k\">", id);
@@ -63,8 +64,6 @@ static void kpi(rep *p, const char *id, int label, double v, int dec, const char
         sb_puts(b, " ");
         sb_puts(b, unit);
     }
-    if (extra)
-        sb_esc(b, extra);
     sb_puts(b, "</div></div>\n");
 }
 
@@ -125,18 +124,18 @@ void rep__page(rep *p, const zp_report_opts *o)
         sb_esc(b, o->generated_at);
     }
     sb_puts(b, "</p>\n</header>\n<main>\n<section class=\"kpis\" id=\"summary\">\n");
-    kpi(p, "kpi-total", S_K_TOTAL, p->total.total_market_t, 0, "t CO₂e", NULL);
+    kpi(p, "kpi-total", S_K_TOTAL, p->total.total_market_t, 0, "t CO₂e");
     if (o->offsets)
         kpi(p, "kpi-net", S_K_NET, p->total.total_market_t - (double)o->offsets->retired_t, 0,
-            "t CO₂e", NULL);
-    kpi(p, "kpi-green", S_K_GREEN, p->green_vol_pct, 1, "%", NULL);
-    kpi(p, "kpi-hourly", S_K_HOURLY, p->green_hourly_pct, 1, "%", NULL);
+            "t CO₂e");
+    kpi(p, "kpi-green", S_K_GREEN, p->green_vol_pct, 1, "%");
+    kpi(p, "kpi-hourly", S_K_HOURLY, p->green_hourly_pct, 1, "%");
     if (!isnan(p->pue))
-        kpi(p, "kpi-pue", S_K_PUE, p->pue, 3, NULL, NULL);
+        kpi(p, "kpi-pue", S_K_PUE, p->pue, 3, NULL);
     if (!isnan(p->budget_t) && p->budget_t > 0)
-        kpi(p, "kpi-budget", S_K_BUDGET, 100 * p->total.total_market_t / p->budget_t, 1, "%", NULL);
-    kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY", NULL);
-    kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW", NULL);
+        kpi(p, "kpi-budget", S_K_BUDGET, 100 * p->total.total_market_t / p->budget_t, 1, "%");
+    kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY");
+    kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW");
     sb_puts(b, "</section>\n");
     rep__charts(p);
     sb_puts(b, "<section class=\"tables\" id=\"tables\">\n");

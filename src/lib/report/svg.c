@@ -67,7 +67,9 @@ static int legend_lines(const legend_item *it, size_t n, double w)
 /* The stroke pattern of a line of kind k. */
 static const char *dash(marker k)
 {
-    return k == MARK_DASHED ? " stroke-dasharray=\"6 3\"" : k == MARK_DOTTED ? " stroke-dasharray=\"2 3\"" : "";
+    return k == MARK_DASHED   ? " stroke-dasharray=\"6 3\""
+           : k == MARK_DOTTED ? " stroke-dasharray=\"2 3\""
+                              : "";
 }
 
 static void legend(rep *p, const chart *c, const legend_item *it, size_t n, double y)

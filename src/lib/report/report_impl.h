@@ -4,8 +4,8 @@
  * page's words, the SVG chart types, and the functions the report's files
  * share. The files, in the order the data flows:
  *
- *   view.c     the view both outputs read: the accounting result, or the
- *              same totals built from the simulation; the heat map cells
+ *   view.c     the view both outputs read: the accounting result (made
+ *              there when the caller has none); the heat map cells
  *   cost.c     energy cost and peak grid import (public zp_report_cost_*)
  *   sbuf.c     the capped text buffer with a sticky error, escaping and
  *              numbers (its own header, sbuf.h: it knows nothing of the rest)
@@ -66,6 +66,7 @@ enum {
     S__COUNT
 };
 
+/* a / b rounded toward minus infinity. */
 static inline int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;

@@ -3,10 +3,15 @@
  * (charts drawn as SVG by the library, tables, method and factor sources)
  * and the same tables as CSV. Bilingual: English and Chinese.
  *
- * The library builds the text in memory and never writes files; the
- * `zeropark report` command writes it (docs/report.md). The page needs no
- * network: no scripts, fonts or images are referenced, only inline CSS and
- * SVG. Every string taken from the model is HTML-escaped.
+ * A report is made from a model, its simulation result and the accounting
+ * result of that run (zeropark/carbon.h): every figure on the page is the
+ * accounting's (the caller's, or one the report makes itself with the
+ * model's accounting options), the energy cost and peak grid import come
+ * from the run's flows (zp_report_cost_compute). The library builds the
+ * text in memory and never writes files; the `zeropark report` command
+ * writes it (docs/report.md). The page needs no network: no scripts, fonts
+ * or images are referenced, only inline CSS and SVG. Every string taken
+ * from the model is HTML-escaped.
  */
 #ifndef ZEROPARK_REPORT_H
 #define ZEROPARK_REPORT_H
@@ -19,8 +24,9 @@
 extern "C" {
 #endif
 
-/* The accounting result (zeropark/carbon.h). The report uses it when given
- * and falls back to the simulation's own totals when it is NULL. */
+/* The accounting result (zeropark/carbon.h) of the run, as zp_account
+ * makes it. When the caller passes NULL the report accounts the run itself
+ * (zp_acct_from_sim, zp_acct_opts_from_model, zp_account). */
 struct zp_acct_result;
 
 typedef enum zp_report_lang {
@@ -73,13 +79,16 @@ ZP_API void zp_report_opts_init(zp_report_opts *o);
 ZP_API zp_status zp_report_lang_parse(const char *text, zp_report_lang *out);
 
 /* Build the HTML report of simulation r of model m (r->model must be m).
- * acct may be NULL (the report then uses the simulation's totals and says
- * so in its method section); opts may be NULL (defaults).
+ * acct is the accounting of r, or NULL to have the report account r with
+ * the model's accounting options (as `zeropark report` does); opts may be
+ * NULL (defaults).
  *
  * On success *html owns a NUL-terminated text of *len bytes (len may be
  * NULL), freed with zp_report_free. Errors: ZP_EINVAL (NULL argument, r
- * not a run of m, run shorter than one step), ZP_ENOMEM, ZP_ETOOBIG (text
- * larger than opts->max_bytes); *html is NULL on failure. */
+ * not a run of m, run shorter than one step, an acct without months, days
+ * or per-step figures), ZP_ENOMEM, ZP_ETOOBIG (text larger than
+ * opts->max_bytes), and with acct NULL those of zp_account; *html is NULL
+ * on failure. */
 ZP_API zp_status zp_report_html(zp_ctx *ctx, const zp_model *m, const zp_sim_result *r,
                                 const struct zp_acct_result *acct, const zp_report_opts *opts,
                                 char **html, size_t *len);

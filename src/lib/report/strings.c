@@ -1,0 +1,453 @@
+/*
+ * strings.c - the page's words in English and Chinese: one table [id][lang]
+ * (ids in report_impl.h), words of the factor tables and the accounting,
+ * month and date labels, and the accounting's notes and alerts in the
+ * page's language.
+ */
+#include "report/report_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const rep__strings[S__COUNT][2] = {
+    [S_HTML_LANG] = {"en", "zh-CN"},
+    [S_REPORT] = {"Carbon and energy report", "碳排放与能源报告"},
+    [S_PERIOD] = {"Period", "核算期"},
+    [S_STEP] = {"step", "步长"},
+    [S_MINUTES] = {"min", "分钟"},
+    [S_DISPATCH] = {"dispatch", "调度方式"},
+    [S_MODEL_FILE] = {"Model", "模型"},
+    [S_GENERATED] = {"Generated", "生成时间"},
+    [S_LOCAL_TIME] = {"Dates and hours are the park's local time", "日期与时刻均为园区当地时间"},
+    [S_DATA_FROM] = {"Figures from", "数据来源"},
+    [S_DATA_ACCT] = {"the carbon accounting of the simulation", "对模拟结果的碳核算"},
+    [S_K_TOTAL] = {"Total emissions, market-based", "总排放（基于市场）"},
+    [S_K_GREEN] = {"Green electricity share", "绿电占比"},
+    [S_K_HOURLY] = {"Hourly matched carbon-free share", "逐时匹配无碳电力占比"},
+    [S_K_PUE] = {"Data-center PUE", "数据中心 PUE"},
+    [S_K_BUDGET] = {"Carbon budget used", "碳预算已用"},
+    [S_C_EMIS] = {"Monthly emissions by scope", "各月分范围排放"},
+    [S_C_EMIS_D] = {"Stacked bars: Scope 1 (fuels, refrigerants) and Scope 2 location-based emissions per month. "
+                    "Dots: total market-based emissions per month.",
+                    "堆叠柱：每月范围一（燃料、制冷剂）与范围二（基于位置）排放；圆点：每月基于市场的总排放。"},
+    [S_C_HEAT] = {"Hourly carbon-free share of consumption", "逐时无碳电力占用电量比例"},
+    [S_C_HEAT_D] = {"Each cell is one hour of one day: the share of the park's consumption met by "
+                    "on-site PV, wind and storage charged from them.",
+                    "每格为某日某小时：园区用电中由本地光伏、风电及其充入储能的电量所满足的比例。"},
+    [S_C_SRC] = {"Energy supply by source", "分来源电力供应"},
+    [S_C_SRC_D] = {"Stacked bars: energy delivered to the park each month by PV, wind, storage "
+                   "discharge and grid import.",
+                   "堆叠柱：每月由光伏、风电、储能放电与电网购电向园区供应的电量。"},
+    [S_C_BURN] = {"Carbon budget burn-down", "碳预算消耗"},
+    [S_C_BURN_D] = {"Cumulative market-based emissions by day against the budget, with the linear "
+                    "projection to the end of the budget year.",
+                    "按日累计的基于市场排放与预算对比，并线性外推至预算年末。"},
+    [S_C_PUE] = {"PUE over time", "PUE 变化"},
+    [S_C_PUE_D] = {"Daily PUE of the data center: total facility energy divided by IT energy.",
+                   "数据中心每日 PUE：设施总能耗除以 IT 能耗。"},
+    [S_NO_DC] = {"This park has no data center: no PUE chart.", "本园区无数据中心，故无 PUE 图。"},
+    [S_NO_BUDGET_NOTE] = {"The model sets no emissions cap: the chart shows cumulative emissions only.",
+                          "模型未设排放上限：图中仅显示累计排放。"},
+    [S_SCOPE1] = {"Scope 1 (direct)", "范围一（直接排放）"},
+    [S_SCOPE2_LOC] = {"Scope 2, location-based", "范围二（基于位置）"},
+    [S_SCOPE2_MKT] = {"Scope 2, market-based", "范围二（基于市场）"},
+    [S_TOTAL_LOC] = {"Total, location-based", "合计（基于位置）"},
+    [S_TOTAL_MKT] = {"Total, market-based", "合计（基于市场）"},
+    [S_PV] = {"PV", "光伏"},
+    [S_WIND] = {"Wind", "风电"},
+    [S_STORAGE] = {"Storage discharge", "储能放电"},
+    [S_GRID] = {"Grid import", "电网购电"},
+    [S_CUMUL] = {"Cumulative emissions", "累计排放"},
+    [S_PROJ] = {"Linear projection", "线性预测"},
+    [S_BUDGET] = {"Budget", "预算"},
+    [S_PACE] = {"Even pace to budget", "预算均匀消耗线"},
+    [S_CROSSING] = {"Budget crossed", "超出预算"},
+    [S_DAILY_PUE] = {"Daily PUE", "日 PUE"},
+    [S_PUE_TARGET] = {"PUE target", "PUE 目标"},
+    [S_NO_CONS] = {"no consumption", "无用电"},
+    [S_SHARE] = {"carbon-free share", "无碳占比"},
+    [S_AX_EMIS] = {"Emissions (t CO₂e)", "排放量（吨 CO₂e）"},
+    [S_AX_ENERGY] = {"Energy (MWh)", "电量（MWh）"},
+    [S_AX_HOUR] = {"Hour of day", "时刻"},
+    [S_AX_DATE] = {"Date", "日期"},
+    [S_AX_MONTH] = {"Month", "月份"},
+    [S_AX_CUMUL] = {"Cumulative emissions (t CO₂e)", "累计排放（吨 CO₂e）"},
+    [S_AX_PUE] = {"PUE (facility / IT)", "PUE（设施/IT）"},
+    [S_T_SCOPE] = {"Emissions by scope", "分范围排放"},
+    [S_T_TARGETS] = {"Targets", "目标"},
+    [S_T_ENERGY] = {"Energy", "能源"},
+    [S_T_GREEN] = {"Green electricity", "绿色电力"},
+    [S_T_MONTHLY] = {"Monthly figures", "月度数据"},
+    [S_T_METHOD] = {"Method and factor sources", "方法与排放因子来源"},
+    [S_H_ITEM] = {"Item", "项目"},
+    [S_H_VALUE] = {"Value", "数值"},
+    [S_H_UNIT] = {"Unit", "单位"},
+    [S_H_SHARE] = {"Share", "占比"},
+    [S_H_LIMIT] = {"Limit", "限值"},
+    [S_H_RESULT] = {"Result", "结果"},
+    [S_H_PROJECTED] = {"Projected", "预测值"},
+    [S_H_STATUS] = {"Status", "状态"},
+    [S_H_MONTH] = {"Month", "月份"},
+    [S_H_CONS] = {"Consumption", "用电量"},
+    [S_ST_MET] = {"met", "达成"},
+    [S_ST_RISK] = {"at risk", "有风险"},
+    [S_ST_MISSED] = {"missed", "未达成"},
+    [S_NO_TARGETS] = {"The model sets no targets.", "模型未设定目标。"},
+    [S_TG_EMIS] = {"Emissions cap (market-based)", "排放上限（基于市场）"},
+    [S_TG_GREEN] = {"Minimum green electricity share", "绿电占比下限"},
+    [S_TG_PUE] = {"Maximum PUE", "PUE 上限"},
+    [S_TG_TCE] = {"Energy cap (equal-value)", "能耗上限（等价值）"},
+    [S_TG_INTENSITY] = {"Carbon intensity cap", "碳排放强度上限"},
+    [S_E_LOADS] = {"Loads (demand)", "负荷（需求）"},
+    [S_E_DC_IT] = {"Data-center IT", "数据中心 IT"},
+    [S_E_DC_FAC] = {"Data-center facility", "数据中心设施总能耗"},
+    [S_E_PV] = {"PV generation available", "光伏可发电量"},
+    [S_E_WIND] = {"Wind generation available", "风电可发电量"},
+    [S_E_IMPORT] = {"Grid import", "电网购电"},
+    [S_E_EXPORT] = {"Grid export", "上网电量"},
+    [S_E_CHARGE] = {"Storage charge", "储能充电"},
+    [S_E_DISCHARGE] = {"Storage discharge", "储能放电"},
+    [S_E_CURTAILED] = {"Curtailed PV and wind", "弃光弃风"},
+    [S_E_UNSERVED] = {"Unserved demand", "未满足需求"},
+    [S_E_CONSUMPTION] = {"Consumption supplied", "实际用电量"},
+    [S_E_TCE_CAL] = {"Total energy, calorific-equivalent method", "综合能耗（当量值）"},
+    [S_E_TCE_EQ] = {"Total energy, equal-value method", "综合能耗（等价值）"},
+    [S_E_FUELS_TCE] = {"Fuels", "燃料"},
+    [S_E_COAL_SAVED] = {"Standard coal saved by on-site PV and wind", "本地光伏风电节约标准煤"},
+    [S_E_INTENSITY] = {"Energy intensity (equal-value)", "能耗强度（等价值）"},
+    [S_G_VOL] = {"Green share, annual volumetric (with certificates)", "绿电占比（年度电量口径，含绿证）"},
+    [S_G_HOURLY] = {"Carbon-free share, hourly matched", "无碳电力占比（逐时匹配）"},
+    [S_G_CERTS] = {"Green certificates offered", "绿证"},
+    [S_G_CERTS_APPLIED] = {"Green certificates applied", "已抵扣绿证"},
+    [S_G_CONTRACTS] = {"Green-power contracts applied", "已抵扣绿电交易"},
+    [S_G_SURPLUS] = {"Instruments beyond grid import (not used)", "超出购电量的凭证（未使用）"},
+    [S_G_CUE] = {"CUE, market-based", "CUE（基于市场）"},
+    [S_M_SCOPE1] = {"Scope 1: fuel amount × net calorific value × carbon content × oxidation rate "
+                    "× 44/12, plus refrigerant leakage × GWP.",
+                    "范围一：燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12，加制冷剂泄漏量 × GWP。"},
+    [S_M_SCOPE2_LOC] = {"Scope 2, location-based: grid import in each step × the grid emission factor.",
+                        "范围二（基于位置）：每个时段的电网购电量 × 电网排放因子。"},
+    [S_M_SCOPE2_MKT] = {"Scope 2, market-based: grid import less green certificates and green-power "
+                        "contracts, × the residual factor; floored at zero (a surplus is reported, "
+                        "never negative emissions).",
+                        "范围二（基于市场）：电网购电量扣除绿证与绿电交易电量后 × 剩余电力因子；最低为零"
+                        "（多余凭证单列，不产生负排放）。"},
+    [S_M_CFE] = {"Hourly matched carbon-free share: PV and wind consumed directly plus storage "
+                 "discharge of energy charged from them, divided by consumption, hour by hour.",
+                 "逐时匹配无碳占比：每小时直接消纳的光伏风电及由其充入储能的放电量，除以用电量。"},
+    [S_M_VOL] = {"Annual volumetric green share: carbon-free energy plus certificates and contracts, "
+                 "divided by consumption, at most 100 %.",
+                 "年度电量口径绿电占比：无碳电量加绿证与绿电交易电量，除以用电量，上限 100%。"},
+    [S_M_PUE] = {"PUE: total data-center facility energy divided by IT energy (daily in the chart).",
+                 "PUE：数据中心设施总能耗除以 IT 能耗（图中按日计算）。"},
+    [S_M_TCE] = {"Energy in standard coal equivalent: calorific-equivalent method with electricity "
+                 "at 0.1229 kgce/kWh; equal-value method with electricity at the coal consumption of "
+                 "thermal power supply below; fuels by their calorific value (29.3076 GJ/tce).",
+                 "标准煤折算：当量值法电力按 0.1229 kgce/kWh；等价值法电力按下列火电供电煤耗；"
+                 "燃料按其发热量折算（29.3076 GJ/tce）。"},
+    [S_M_FACTOR_SET] = {"Factor set", "因子集"},
+    [S_M_GWP] = {"Global warming potentials", "全球增温潜势"},
+    [S_M_GRID] = {"Grid emission factor (location-based)", "电网排放因子（基于位置）"},
+    [S_M_RESIDUAL] = {"Residual factor (market-based)", "剩余电力因子（基于市场）"},
+    [S_M_POWER_COAL] = {"Coal consumption of thermal power supply", "火电供电煤耗"},
+    [S_M_FUEL] = {"Fuel", "燃料"},
+    [S_M_REFRIG] = {"Refrigerant", "制冷剂"},
+    [S_M_SOURCE] = {"Source", "来源"},
+    [S_M_VERIF] = {"Verification", "核实"},
+    [S_M_NOTES] = {"Notes from the accounting", "核算说明"},
+    [S_M_ALERTS] = {"Alerts", "预警"},
+    [S_M_CORRECTIONS] = {"Corrected meter readings", "已修正的表计读数"},
+    [S_M_HOURLY_FACTOR] = {"per-step series", "逐时段序列"},
+    [S_M_BUDGET] = {"Carbon budget: the emissions cap; the projection extends the average daily "
+                    "emissions so far to the end of the budget year.",
+                    "碳预算即排放上限；预测按迄今日均排放线性外推至预算年末。"},
+    [S_K_NET] = {"Net emissions after offsets", "抵销后净排放"},
+    [S_T_OFFSETS] = {"Carbon credits retired against the park-year", "本园区年度注销的碳信用"},
+    [S_O_GROSS] = {"Gross emissions, market-based", "总排放（基于市场）"},
+    [S_O_RETIRED] = {"Carbon credits retired", "已注销碳信用"},
+    [S_O_NET] = {"Net emissions", "净排放"},
+    [S_O_NOTE] = {"Credits retired in the credit ledger for this park and year; each is one "
+                  "tonne CO₂e with its own serial number, which cannot be retired twice.",
+                  "碳信用账本中为本园区本年度注销的信用；每个序列号代表一吨 CO₂e，不能重复注销。"},
+    [S_O_NONE] = {"No credits have been retired against this park-year.", "本园区本年度尚无注销的碳信用。"},
+    [S_H_RETIREMENT] = {"Retirement", "注销编号"},
+    [S_H_PROJECT] = {"Project", "项目"},
+    [S_H_BENEFICIARY] = {"Beneficiary", "受益方"},
+    [S_H_PURPOSE] = {"Purpose", "用途"},
+    [S_H_SERIALS] = {"Serial numbers", "序列号"},
+    [S_FOOTER] = {"Written by zeropark", "由 zeropark 生成"},
+    [S_DISP_RULE] = {"rule-based", "规则调度"},
+    [S_DISP_OPTIMAL] = {"optimal (perfect foresight)", "最优调度（完全预见）"},
+    [S_DISP_MPC] = {"rolling-horizon MPC", "滚动优化调度（MPC）"},
+    [S_RUN] = {"stored run", "已存储的运行"},
+    [S_K_COST] = {"Net energy cost", "净能源费用"},
+    [S_K_PEAK] = {"Peak grid import", "电网购电峰值"},
+    [S_T_COST] = {"Energy cost", "能源费用"},
+    [S_CO_IMPORT] = {"Grid import cost", "购电费用"},
+    [S_CO_EXPORT] = {"Grid export revenue", "上网售电收入"},
+    [S_CO_NET] = {"Net energy cost", "净能源费用"},
+    [S_CO_PEAK] = {"Peak grid import", "电网购电峰值"},
+    [S_CO_PEAK_AT] = {"Time of the peak", "峰值出现时刻"},
+    [S_T_PEAKS] = {"Energy cost and peak grid import by month", "各月能源费用与电网购电峰值"},
+    [S_CO_MAX] = {"Whole run", "全期"},
+    [S_M_COST] = {"Energy cost: grid import in each step × that step's import price, less grid export × "
+                  "the export price. Peak grid import: the highest mean import power of a step.",
+                  "能源费用：每个时段的购电量 × 该时段购电电价，减去上网电量 × 上网电价。电网购电峰值："
+                  "单个时段平均购电功率的最大值。"},
+    [S_PARK_MODEL] = {"park model", "园区模型"},
+    [S_NATIONAL] = {"national", "全国"},
+    [S_BUILTIN] = {"builtin", "内置"},
+    [S_NOT_VERIFIED] = {"not verified", "未核实"},
+    [S_GIVEN_IN_MODEL] = {"model", "模型给定"},
+    [S_M_NCV] = {"NCV", "低位发热量"},
+    [S_M_CC] = {"CC", "单位热值含碳量"},
+    [S_M_OF] = {"OF", "碳氧化率"},
+    [S_H_PEAK_TIME] = {"Time of the peak", "峰值时刻"},
+};
+
+/* Fuel types of the factor tables (data/factors/fuels.csv) in Chinese. */
+static const char *const fuel_zh[][2] = {
+    {"anthracite", "无烟煤"},       {"bituminous_coal", "烟煤"},
+    {"diesel", "柴油"},             {"fuel_oil", "燃料油"},
+    {"gasoline", "汽油"},           {"lignite", "褐煤"},
+    {"lng", "液化天然气"},          {"lpg", "液化石油气"},
+    {"natural_gas", "天然气"},      {"other_bituminous_coal", "一般烟煤"},
+    {"raw_coal", "原煤"},           {"sub_bituminous_coal", "次烟煤"},
+};
+
+/* Grid regions of the built-in factor table (data/factors/grid.csv) in
+ * Chinese: the regional grids and the provinces it has. */
+static const char *const region_zh[][2] = {
+    {"north", "华北"},     {"northeast", "东北"}, {"east", "华东"},      {"central", "华中"},
+    {"northwest", "西北"}, {"south", "南方"},     {"southwest", "西南"}, {"guangdong", "广东"},
+    {"shanghai", "上海"},  {"sichuan", "四川"},   {"yunnan", "云南"},
+};
+
+static const char *const month_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* A word of the factor tables or the accounting that the page has in both
+ * languages ("national", "builtin", a fuel type), else the data as it is. */
+void rep__word(rep *p, const char *s)
+{
+    static const struct {
+        const char *key;
+        int id;
+    } known[] = {{"park model", S_PARK_MODEL}, {"national", S_NATIONAL}, {"builtin", S_BUILTIN},
+                 {"not verified", S_NOT_VERIFIED}, {"model", S_GIVEN_IN_MODEL}};
+    if (!s)
+        return;
+    for (size_t i = 0; i < ZP_ARRAY_LEN(known); i++)
+        if (strcmp(s, known[i].key) == 0) {
+            sb_esc(&p->b, tr(p, known[i].id));
+            return;
+        }
+    if (p->lang == ZP_REPORT_ZH) {
+        for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_zh); i++)
+            if (strcmp(s, fuel_zh[i][0]) == 0) {
+                sb_esc(&p->b, fuel_zh[i][1]);
+                return;
+            }
+        for (size_t i = 0; i < ZP_ARRAY_LEN(region_zh); i++)
+            if (strcasecmp(s, region_zh[i][0]) == 0) {
+                sb_esc(&p->b, region_zh[i][1]);
+                return;
+            }
+    }
+    sb_data(&p->b, s);
+}
+
+/* A factor's source: a citation (data), or the accounting's "park model
+ * (KEY)" for a factor the model gives. */
+void rep__source(rep *p, const char *s)
+{
+    static const char pm[] = "park model";
+    if (s && strncmp(s, pm, sizeof pm - 1) == 0) {
+        sb_esc(&p->b, tr(p, S_PARK_MODEL));
+        sb_data(&p->b, s + sizeof pm - 1);
+        return;
+    }
+    sb_data(&p->b, s ? s : "?");
+}
+
+/* Month label of a local day: "Jan 2024" / "2024年1月" (year optional). */
+void rep__month_label(rep *p, char *buf, size_t n, int64_t day, int with_year)
+{
+    int64_t y;
+    unsigned mo, d;
+    zp_civil_from_days(day, &y, &mo, &d);
+    if (p->lang == ZP_REPORT_ZH && with_year)
+        snprintf(buf, n, "%lld年%u月", (long long)y, mo);
+    else if (p->lang == ZP_REPORT_ZH)
+        snprintf(buf, n, "%u月", mo);
+    else if (with_year)
+        snprintf(buf, n, "%s %lld", month_en[mo - 1], (long long)y);
+    else
+        snprintf(buf, n, "%s", month_en[mo - 1]);
+}
+
+void rep__date_label(char *buf, size_t n, int64_t day)
+{
+    int64_t y;
+    unsigned mo, d;
+    zp_civil_from_days(day, &y, &mo, &d);
+    snprintf(buf, n, "%04lld-%02u-%02u", (long long)y, mo, d);
+}
+
+int rep__dispatch_label(const char *d)
+{
+    return !d                            ? -1
+           : strcmp(d, "rule") == 0      ? S_DISP_RULE
+           : strcmp(d, "optimal") == 0   ? S_DISP_OPTIMAL
+           : strcmp(d, "mpc") == 0       ? S_DISP_MPC
+                                         : -1;
+}
+
+int rep__target_label(const char *name)
+{
+    if (strcmp(name, "max_emissions_t") == 0)
+        return S_TG_EMIS;
+    if (strcmp(name, "min_green_share_pct") == 0)
+        return S_TG_GREEN;
+    if (strcmp(name, "max_pue") == 0)
+        return S_TG_PUE;
+    if (strcmp(name, "max_energy_tce") == 0)
+        return S_TG_TCE;
+    return S_TG_INTENSITY;
+}
+
+/* Text of the accounting that the page has no word for: as written, and
+ * marked as English on the Chinese page. */
+static void sb_english(rep *p, const char *s)
+{
+    if (p->lang == ZP_REPORT_ZH) {
+        sb_puts(&p->b, "<span lang=\"en\">");
+        sb_esc(&p->b, s);
+        sb_puts(&p->b, "</span>");
+    } else {
+        sb_esc(&p->b, s);
+    }
+}
+
+/* A note of the accounting (the forms written by src/lib/carbon/carbon.c) in the
+ * page's language; one of another form as written. */
+void rep__note(rep *p, const char *s)
+{
+    sbuf *b = &p->b;
+    if (p->lang != ZP_REPORT_ZH || !s) {
+        sb_esc(b, s);
+        return;
+    }
+    int y = 0, y2 = 0, n = -1;
+    char region[64];
+    double mwh = 0, f1 = 0, f2 = 0;
+    /* the forms of year_for() and zp_grid_factors_resolve() in carbon.c */
+    if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
+                  "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
+        sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);
+        rep__word(p, region);
+        sb_printf(b, "因子最新为 %d 年", y);
+    } else if (sscanf(s, "residual mix: %d is the latest year with a published national "
+                         "residual-mix factor up to the data year %d%n", &y, &y2, &n) == 2 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "剩余电力因子：截至数据年份 %d，已发布的全国剩余电力因子最新为 %d 年", y2, y);
+    } else if (sscanf(s, "location factor: the data year %d is older than every published %63s "
+                         "factor; the first, %d, is used%n", &y2, region, &y, &n) == 3 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "电网排放因子：数据年份 %d 早于所有已发布的", y2);
+        rep__word(p, region);
+        sb_printf(b, "因子，采用最早的 %d 年", y);
+    } else if (sscanf(s, "residual mix: the data year %d is older than every published national "
+                         "residual-mix factor; the first, %d, is used%n", &y2, &y, &n) == 2 &&
+               n > 0 && !s[n]) {
+        sb_printf(b, "剩余电力因子：数据年份 %d 早于所有已发布的全国剩余电力因子，采用最早的 %d 年", y2,
+                  y);
+    } else if (sscanf(s, "grid factor: grid.emission_factor_kg_per_kwh %lg kg/kWh wins over "
+                         "accounting.grid_region '%63[^']' (%lg kg/kWh, %d); remove "
+                         "grid.emission_factor_kg_per_kwh to use the region's factor%n",
+                      &f1, region, &f2, &y, &n) == 4 && n > 0 && !s[n]) {
+        sb_puts(b, "电网排放因子：模型填写的 ");
+        sb_data(b, "grid.emission_factor_kg_per_kwh");
+        sb_printf(b, " %.6g kg/kWh 优先于 ", f1);
+        sb_data(b, "accounting.grid_region");
+        sb_puts(b, " ");
+        rep__word(p, region);
+        sb_printf(b, "（%.6g kg/kWh，%d 年）；删去 ", f2, y);
+        sb_data(b, "grid.emission_factor_kg_per_kwh");
+        sb_puts(b, " 即采用该地区的因子");
+    } else if (sscanf(s, "grid factor: the per-step grid factor wins over accounting.grid_region "
+                         "'%63[^']' (%lg kg/kWh, %d); remove the series to use the region's "
+                         "factor%n", region, &f2, &y, &n) == 3 && n > 0 && !s[n]) {
+        sb_puts(b, "电网排放因子：逐时段的电网因子优先于 ");
+        sb_data(b, "accounting.grid_region");
+        sb_puts(b, " ");
+        rep__word(p, region);
+        sb_printf(b, "（%.6g kg/kWh，%d 年）；删去该序列即采用该地区的因子", f2, y);
+    } else if (sscanf(s, "equal-value tce: %d is the latest year with a coal consumption of power "
+                         "supply up to %d%n", &y, &y2, &n) == 2 && n > 0 && !s[n]) {
+        sb_printf(b, "等价值标准煤折算：截至 %d 年，已发布的火电供电煤耗最新为 %d 年", y2, y);
+    } else if (strncmp(s, "consumption is not metered:", 27) == 0) {
+        sb_puts(b, "用电量未计量：按每个时段的电量平衡推算（购电 − 上网 + 光伏 + 风电 + 储能放电 − 储能充电）");
+    } else if (sscanf(s, "certificates and contracts exceed grid import by %lg MWh:%n", &mwh, &n) == 1 &&
+               n > 0) {
+        sb_puts(b, "绿证与绿电交易电量超出购电量 ");
+        sb_num(b, mwh, 1);
+        sb_puts(b, " MWh：基于市场的范围二排放最低为零，超出部分不结转");
+    } else {
+        sb_english(p, s);
+    }
+}
+
+/* An alert of the accounting in the page's language, from its kind and
+ * the figures it is about (*next_target: the next target not met). */
+void rep__alert(rep *p, const zp_acct_alert *al, size_t *next_target)
+{
+    sbuf *b = &p->b;
+    const zp_acct_result *a = p->a;
+    char day[16], day2[16];
+    if (p->lang != ZP_REPORT_ZH) {
+        sb_esc(b, al->message);
+        return;
+    }
+    rep__date_label(day, sizeof day, local_day(al->when, p->off));
+    if (strcmp(al->kind, "budget_exceeded") == 0) {
+        sb_puts(b, "碳预算 ");
+        sb_num(b, p->budget_t, 1);
+        sb_printf(b, " 吨已于 %s 超出，已排放 ", day);
+        sb_num(b, p->total.total_market_t, 1);
+        sb_puts(b, " 吨（基于市场）");
+    } else if (strcmp(al->kind, "budget_projection") == 0) {
+        rep__date_label(day2, sizeof day2, local_day(p->by_end - 1, p->off));
+        sb_puts(b, "按每日 ");
+        sb_num(b, a->burn_rate_t_per_day, 2);
+        sb_puts(b, " 吨的排放速度，");
+        sb_num(b, p->budget_t, 1);
+        sb_printf(b, " 吨碳预算将于 %s 用尽；预计至 %s 累计排放 ", day, day2);
+        sb_num(b, p->projected_t, 1);
+        sb_puts(b, " 吨");
+    } else if (strncmp(al->kind, "target_", 7) == 0) {
+        size_t k = *next_target;
+        while (k < p->ntg && p->tg[k].status == ZP_TARGET_MET)
+            k++;
+        if (k >= p->ntg) {
+            sb_english(p, al->message);
+            return;
+        }
+        *next_target = k + 1;
+        const tgt_view *t = &p->tg[k];
+        int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
+        sb_esc(b, tr(p, rep__target_label(t->name)));
+        sb_puts(b, "：结果 ");
+        sb_num(b, t->value, dec);
+        sb_puts(b, "，限值 ");
+        sb_num(b, t->limit, dec);
+        sb_puts(b, "（预计年末 ");
+        sb_num(b, isnan(t->projected) ? t->value : t->projected, dec);
+        sb_puts(b, "）：");
+        sb_esc(b, tr(p, t->status == ZP_TARGET_MISSED ? S_ST_MISSED : S_ST_RISK));
+    } else {
+        sb_english(p, al->message);
+    }
+}

@@ -41,6 +41,9 @@ extern const cli_cmd cmd_credits;
  * exit code, or -1 when c is not one of them. */
 int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo,
                    const cli_cmd *cmd);
+/* With --dispatch rule or optimal, an MPC option (mpc_opt, the code of the
+ * first one given, 0 for none) is a usage error naming it; EXIT_OK else. */
+int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt);
 
 /* Print "zeropark CMD: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);

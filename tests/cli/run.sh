@@ -656,7 +656,7 @@ contains "$tmp/err" "--jobs"
 printf 'id,class,home,duration,power_kw\na,batch,Shaoguan,2,1e308\n' >"$tmp/huge.csv"
 for fmt in --json --csv=$tmp/huge-out.csv; do
     expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$tmp/huge.csv" $fmt
-    contains "$tmp/err" "$tmp/huge.csv:2: column power_kw: '1e308' is out of range: use a number of kW above 0 and at most 1000000"
+    contains "$tmp/err" "$tmp/huge.csv:2: column power_kw: '1e308' is out of range: use 0.001..1000000 kW"
     [ ! -s "$tmp/out" ] && [ ! -e "$tmp/huge-out.csv" ] && ok || bad "schedule: nothing written for a bad input"
 done
 printf '{"slots": 2, "sites": [{"name": "A", "capacity_kw": 1e308, "intensity_kg_per_kwh": 0.5}]}\n' >"$tmp/huge.json"

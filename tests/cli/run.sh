@@ -691,7 +691,7 @@ PY
 printf '{"slots": 2, "regions": ["R"], "sites": [{"name": "A", "capacity_kw": 10, "intensity_kg_per_kwh": 1, "latency_ms": {"R": 100}}]}\n' >"$tmp/far.json"
 printf 'id,class,home,region,latency_ms,duration,power_kw\nW,interactive,A,R,1,1,5\n' >"$tmp/web.csv"
 expect 0 "$zp" schedule --sites "$tmp/far.json" --jobs "$tmp/web.csv"
-contains "$tmp/out" "emissions vs run-now: not compared: greedy placed 0 of 1 jobs (run-now 1)"
+contains "$tmp/out" "emissions vs run-now: not compared: greedy placed 0 of 1 job (run-now 1)"
 if grep -q "100.0% less" "$tmp/out"; then bad "schedule: 100% less for an empty schedule"; else ok; fi
 expect 0 "$zp" schedule --sites "$tmp/far.json" --jobs "$tmp/web.csv" --json
 "$PY" - "$tmp/out" <<'PY' && ok || bad "schedule --json: no reduction for an empty schedule"

@@ -76,5 +76,72 @@ printf 'id,class,home,region,latency_ms,duration,power_kw\na,batch,Shaoguan,Guan
 expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$tmp/jobs-lat.csv"
 contains "$tmp/err" "$tmp/jobs-lat.csv:2: column latency_ms: '0x10' is not a number"
 
+# ---------------------------------------------------------------------------
+# schedule: a small schedule shows its figures, a large one keeps its
+# columns, counts agree with their nouns, and outputs are all or nothing.
+# One job of 100 kW for one 1-hour slot at one site (PUE 1, 0.5 kg/kWh,
+# 0.6 CNY/kWh): IT energy 100 kWh = 0.1 MWh, emissions 50 kg = 0.05 t,
+# cost 60 CNY, for every method.
+printf '{"start": "2024-06-01T00:00:00+08:00", "slots": 4, "sites": [{"name": "A", "capacity_kw": 1000, "intensity_kg_per_kwh": 0.5, "price_cny_per_kwh": 0.6}]}\n' >"$tmp/s1.json"
+printf 'id,class,home,duration,power_kw\nj,batch,A,1,100\n' >"$tmp/j1.csv"
+expect 0 "$zp" schedule --sites "$tmp/s1.json" --jobs "$tmp/j1.csv"
+contains "$tmp/out" "1 job, 1 site, 4 slots of 1 h; objective: carbon"
+contains "$tmp/out" "(the same 1 of 1 job placed)"
+"$PY" - "$tmp/out" <<'PY' && ok || bad "schedule: small figures show (0.1 MWh, 0.05 t, 60 CNY)"
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"  (\S.*?)\s{2,}(\S+)\s+(\S+)\s+(\S+)$", line.rstrip("\n"))
+    if m:
+        rows[m.group(1)] = m.groups()[1:]
+want = {"IT energy (MWh)": "0.1", "emissions (t CO2)": "0.05", "grid cost (CNY)": "60", "placed": "1"}
+bad = [(k, rows.get(k), v) for k, v in want.items() if rows.get(k) != (v, v, v)]
+assert not bad, bad
+PY
+# 100 jobs of 1,000,000 kW for 1,000 one-hour slots on a site of 1e8 kW at
+# 100 CNY/kWh and 10 kg/kWh: all run at once; cost 100 x 1e6 x 1,000 x 100 =
+# 1e13 CNY ("10,000,000,000,000", 18 characters), emissions 1e9 t.
+printf '{"start": "2024-01-01T00:00:00+08:00", "slots": 1000, "sites": [{"name": "A", "capacity_kw": 1e8, "intensity_kg_per_kwh": 10, "price_cny_per_kwh": 100}]}\n' >"$tmp/sbig.json"
+{
+    echo "id,class,home,duration,power_kw"
+    for i in $(seq 1 100); do echo "j$i,batch,A,1000,1000000"; done
+} >"$tmp/jbig.csv"
+expect 0 "$zp" schedule --sites "$tmp/sbig.json" --jobs "$tmp/jbig.csv"
+"$PY" - "$tmp/out" <<'PY' && ok || bad "schedule: large figures stay in their columns"
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+h = next(i for i, l in enumerate(lines) if l.rstrip().endswith("carbon_aware_sdk"))
+ends = [m.end() for m in re.finditer(r"\S+", lines[h])]
+assert len(ends) == 3, lines[h]
+rows = {}
+for l in lines[h + 1:]:
+    if not l.strip():
+        break
+    cells = list(re.finditer(r"\S+", l))[-3:]
+    assert [m.end() for m in cells] == ends, (l, ends)
+    rows[l[:30].strip()] = [m.group() for m in cells]
+assert rows["grid cost (CNY)"] == ["10,000,000,000,000"] * 3, rows
+assert rows["emissions (t CO2)"] == ["1,000,000,000.0"] * 3, rows
+assert rows["IT energy (MWh)"] == ["100,000,000"] * 3, rows
+PY
+# --site-load into a directory that does not exist: exit 2 and the --csv
+# file (which could be written) is not left behind either.
+expect 2 "$zp" schedule --sites "$tmp/s1.json" --jobs "$tmp/j1.csv" --csv "$tmp/place.csv" \
+    --site-load "A=$tmp/no/such/dir/load.csv"
+contains "$tmp/err" "cannot write $tmp/no/such/dir/load.csv"
+[ ! -e "$tmp/place.csv" ] && ok || bad "schedule: --csv written although --site-load failed"
+ls "$tmp" | grep -q '\.tmp' && bad "schedule: a temporary file left behind" || ok
+expect 2 "$zp" schedule --sites "$tmp/s1.json" --jobs "$tmp/j1.csv" --csv "$tmp/place.csv" --site-load "B=$tmp/load.csv"
+contains "$tmp/err" "--site-load 'B=$tmp/load.csv': use SITE=FILE with a site of the sites file"
+[ ! -e "$tmp/place.csv" ] && ok || bad "schedule: --csv written although --site-load named no site"
+# Both written when both can be: the placement and the load (100 kW in slot 0).
+expect 0 "$zp" schedule --sites "$tmp/s1.json" --jobs "$tmp/j1.csv" --csv "$tmp/place.csv" --site-load "A=$tmp/load.csv"
+contains "$tmp/place.csv" "j,A,0,,placed"
+"$PY" - "$tmp/load.csv" <<'PY' && ok || bad "schedule: --site-load file"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [float(r["it_kw"]) for r in rows] == [100, 0, 0, 0], rows
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -143,5 +143,62 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 assert [float(r["it_kw"]) for r in rows] == [100, 0, 0, 0], rows
 PY
 
+# ---------------------------------------------------------------------------
+# validate, series and import print numbers as people write them; a figure
+# the user wrote is shown as given (docs/cli.md). The Baoshan model with a
+# 12,345.6 kWp array, an import limit of 30,000 kW, a site at 79.95 W; the
+# year 2024 has 366 x 24 = 8,784 hourly steps.
+"$PY" - "$bs" "$tmp/v.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+base = os.path.dirname(os.path.abspath(sys.argv[1]))
+def absolute(x):
+    if isinstance(x, dict):
+        return {k: (os.path.join(base, v) if k == "csv" and not os.path.isabs(v) else absolute(v)) for k, v in x.items()}
+    if isinstance(x, list):
+        return [absolute(v) for v in x]
+    return x
+d = absolute(d)
+d["pv"][0]["capacity_kwp"] = 12345.6
+d["site"]["lon_deg"] = -79.95
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect 0 "$zp" validate "$tmp/v.json"
+contains "$tmp/out" "1 array, 12,345.6 kWp"
+contains "$tmp/out" "import <= 30,000 kW, export <= 5,000 kW"
+contains "$tmp/out" "60-min steps (8,784)"
+contains "$tmp/out" "79.9500 W"
+contains "$tmp/out" "natural_gas: 1,200,000 m3"
+lacks "$tmp/out" "12345.6"
+# 10,000 hourly readings of one series: "10,000" readings, a step of
+# "3,600 s"; a counter that goes down from 4,294,967,290.5 to 12 is named
+# with both readings as written.
+"$PY" - "$tmp/n.csv" "$tmp/c.csv" <<'PY'
+import datetime, sys
+t0 = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+with open(sys.argv[1], "w") as f:
+    f.write("time,pv_kw\n")
+    for i in range(10000):
+        f.write("%s,%d\n" % ((t0 + datetime.timedelta(hours=i)).isoformat(), i % 7))
+with open(sys.argv[2], "w") as f:
+    f.write("time,grid_import_kwh_total\n")
+    for i, v in enumerate(["4294967280", "4294967290.5", "12"]):
+        f.write("%s,%s\n" % ((t0 + datetime.timedelta(hours=i)).isoformat(), v))
+PY
+expect 0 "$zp" import "$tmp/n.csv" --db "$tmp/n.db"
+contains "$tmp/out" "imported 10,000 readings in 1 series"
+expect 0 "$zp" series --db "$tmp/n.db"
+"$PY" - "$tmp/out" <<'PY' && ok || bad "series: 10,000 readings at a 3,600 s step"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+row = next(l for l in lines if l.startswith("pv_kw "))
+assert row.split()[-1] == "10,000", row
+assert " 3,600 s " in row, row
+assert lines[0].rstrip().endswith("readings") and len(lines[0].rstrip()) == len(row.rstrip()), lines
+PY
+expect 0 "$zp" import "$tmp/c.csv" --db "$tmp/c.db"
+contains "$tmp/err" "counter 'grid_import_kwh_total' went down from 4,294,967,290.5 to 12"
+contains "$tmp/out" "imported 3 readings in 1 series"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

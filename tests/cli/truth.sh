@@ -200,5 +200,49 @@ expect 0 "$zp" import "$tmp/c.csv" --db "$tmp/c.db"
 contains "$tmp/err" "counter 'grid_import_kwh_total' went down from 4,294,967,290.5 to 12"
 contains "$tmp/out" "imported 3 readings in 1 series"
 
+# ---------------------------------------------------------------------------
+# account --run --by asset lists the simulation's assets (it printed an
+# empty table). A week of the Shaoguan campus; checked from the
+# simulation's own per-step CSV: grid import, each PV array's share of the
+# PV used (in proportion to its available power), the battery's flows, and
+# the consumption split between the services load and the data center's
+# facility in proportion to their demand; the Scope 2 shares add up to
+# import x 0.5306 kg/kWh (the model's factor) / 1000.
+sg=$src/examples/shaoguan-campus/model.json
+expect 0 "$zp" simulate "$sg" --from 2024-07-01 --to 2024-07-08 --db "$tmp/sg.db" --csv "$tmp/sg.csv"
+expect 0 "$zp" account "$sg" --run 1 --db "$tmp/sg.db" --by asset
+contains "$tmp/out" "pv.rooftops_kw"
+contains "$tmp/out" "load.campus-services_kw"
+expect 0 "$zp" account "$sg" --run 1 --db "$tmp/sg.db" --by asset --json
+"$PY" - "$tmp/out" "$tmp/sg.csv" <<'PY' && ok || bad "account --run --by asset: the simulation's assets"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+a = {x["name"]: x for x in d["assets"]}
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 7 * 24
+col = lambda k: [float(r[k]) for r in rows]
+def near(x, y, what):
+    assert abs(x - y) <= 1e-6 * max(1.0, abs(y)), (what, x, y)
+near(a["grid_import_kw"]["total"], sum(col("grid_import_kw")), "import")
+near(a["grid_export_kw"]["total"], sum(col("grid_export_kw")), "export")
+for arr in ("rooftops", "carports"):
+    share = sum(u * p / v if v > 0 else 0 for u, p, v in
+                zip(col("pv_used_kw"), col("pv.%s.ac_kw" % arr), col("pv_available_kw")))
+    near(a["pv.%s_kw" % arr]["total"], share, arr)
+near(a["wind.ridge_kw"]["total"], sum(col("wind_used_kw")), "wind")
+near(a["storage_charge.bess-1_kw"]["total"], sum(col("storage.bess-1.charge_kw")), "charge")
+near(a["storage_discharge.bess-1_kw"]["total"], sum(col("storage.bess-1.discharge_kw")), "discharge")
+svc = sum(c * l / (l + f) for c, l, f in zip(col("consumption_kw"), col("load.campus-services.demand_kw"),
+                                             col("datacenter.facility_kw")))
+near(a["load.campus-services_kw"]["total"], svc, "services")
+near(a["load.campus-services_kw"]["total"] + a["dc_facility_kw"]["total"], sum(col("consumption_kw")), "consumption")
+s2 = sum(col("grid_import_kw")) * 0.5306 / 1000
+near(sum(x["scope2_location_t"] for x in d["assets"]), s2, "scope 2 shares")
+near(d["emissions_t"]["scope2_location"], s2, "scope 2")
+assert set(a) == {"grid_import_kw", "grid_export_kw", "pv.rooftops_kw", "pv.carports_kw", "wind.ridge_kw",
+                  "storage_charge.bess-1_kw", "storage_discharge.bess-1_kw", "load.campus-services_kw",
+                  "dc_facility_kw"}, sorted(a)
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

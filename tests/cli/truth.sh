@@ -244,5 +244,79 @@ assert set(a) == {"grid_import_kw", "grid_export_kw", "pv.rooftops_kw", "pv.carp
                   "dc_facility_kw"}, sorted(a)
 PY
 
+# ---------------------------------------------------------------------------
+# Negative prices (docs/model.md allows them) are dispatched by the LP, not
+# refused with an internal field name. By hand (docs/methodology.md,
+# "Negative prices"): a battery of 100 kWh / 100 kW, round trip 1, empty;
+# 50 kW of load; prices -0.2, 1.0, 1.0 CNY/kWh; no export. Optimum: charge
+# 100 kW in hour 0 (import 150 kWh, paid 150 x 0.2 = 30 CNY), discharge 50
+# kW in hours 1 and 2 (no import): cost -30 CNY, import 150 kWh.
+mkdir -p "$tmp/neg"
+cat >"$tmp/neg/price.csv" <<'EOF'
+time,price_cny_per_kwh
+2024-01-01T00:00:00+08:00,-0.2
+2024-01-01T01:00:00+08:00,1.0
+2024-01-01T02:00:00+08:00,1.0
+EOF
+cat >"$tmp/neg/m.json" <<'EOF'
+{"name": "negative price",
+ "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2024-01-01T03:00:00+08:00"},
+ "grid": {"price_cny_per_kwh": {"csv": "price.csv", "column": "price_cny_per_kwh"}, "export_limit_kw": 0},
+ "storage": [{"name": "b", "energy_kwh": 100, "power_kw": 100, "charge_efficiency": 1,
+              "discharge_efficiency": 1, "soc_min": 0, "soc_max": 1, "soc_initial": 0}],
+ "loads": [{"name": "l", "power_kw": 50}],
+ "objective": {"minimise": "cost"}}
+EOF
+for d in optimal mpc; do
+    expect 0 "$zp" simulate "$tmp/neg/m.json" --dispatch $d --json --csv "$tmp/neg/$d.csv"
+    "$PY" - "$tmp/out" "$tmp/neg/$d.csv" <<'PY' && ok || bad "simulate --dispatch $d with a negative price: cost -30 CNY by hand"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+assert abs(d["cost_cny"] - (-30.0)) < 1e-6, d["cost_cny"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+imp = [float(r["grid_import_kw"]) for r in rows]
+ch = [float(r["storage.b.charge_kw"]) for r in rows]
+dis = [float(r["storage.b.discharge_kw"]) for r in rows]
+assert all(abs(a - b) < 1e-6 for a, b in zip(imp, [150, 0, 0])), imp
+assert all(abs(a - b) < 1e-6 for a, b in zip(ch, [100, 0, 0])), ch
+assert all(abs(a - b) < 1e-6 for a, b in zip(dis, [0, 50, 50])), dis
+PY
+done
+expect 0 "$zp" optimize "$tmp/neg/m.json" --at 2024-01-01T00:00 --json
+"$PY" - "$tmp/out" <<'PY' && ok || bad "optimize with a negative price: the hand plan"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert abs(d["solver"]["objective_economic"] - (-30.0)) < 1e-6, d["solver"]
+assert [round(s["grid_import_kw"], 6) for s in d["steps"]] == [150, 0, 0], d["steps"]
+assert [round(s["storage"][0]["setpoint_kw"], 6) for s in d["steps"]] == [-100, 50, 50], d["steps"]
+PY
+# With losses (one-way 0.9, half full at the start and at least so at the
+# end, prices -1.0, 0.1, 0.1) absorbing energy pays, through charge and
+# discharge in one step too, but a battery can only alternate within the
+# step: charge + discharge <= 100 kW. By hand, with x the charge and y the
+# discharge in hour 0 (stored energy then 50 + 0.9x - y/0.9; what is above
+# 50 is discharged later, 0.9 AC kWh per stored kWh, each saving 0.1 CNY):
+# cost = -(50 + x - y) + 0.1 x (100 - 0.9 x (0.9x - y/0.9))
+#      = -40 - 1.081x + 1.1y, least with the battery full (0.9x - y/0.9 = 50)
+# and x + y = 100: y = 40 / (0.9 + 1/0.9) = 19.889503, x = 80.110497, cost
+# -104.720994 CNY, import 50 + x - y = 110.220994 kWh in hour 0.
+sed -e 's/"charge_efficiency": 1,/"charge_efficiency": 0.9,/' -e 's/"discharge_efficiency": 1,/"discharge_efficiency": 0.9,/' \
+    -e 's/"soc_initial": 0}/"soc_initial": 0.5}/' -e 's/price.csv/price2.csv/' "$tmp/neg/m.json" >"$tmp/neg/m2.json"
+printf 'time,price_cny_per_kwh\n2024-01-01T00:00:00+08:00,-1.0\n2024-01-01T01:00:00+08:00,0.1\n2024-01-01T02:00:00+08:00,0.1\n' >"$tmp/neg/price2.csv"
+expect 0 "$zp" simulate "$tmp/neg/m2.json" --dispatch optimal --json --csv "$tmp/neg/loss.csv"
+"$PY" - "$tmp/out" "$tmp/neg/loss.csv" <<'PY' && ok || bad "simulate --dispatch optimal, negative price with losses: the hand optimum"
+import csv, json, sys
+y = 40 / (0.9 + 1 / 0.9)
+x = 100 - y
+cost = -40 - 1.081 * x + 1.1 * y
+d = json.load(open(sys.argv[1]))
+assert abs(d["cost_cny"] - cost) < 1e-6, (d["cost_cny"], cost)
+r0 = next(csv.DictReader(open(sys.argv[2])))
+ch, dis = float(r0["storage.b.charge_kw"]), float(r0["storage.b.discharge_kw"])
+assert abs(ch - x) < 1e-6 and abs(dis - y) < 1e-6, (ch, dis, x, y)
+assert ch + dis <= 100 + 1e-9, (ch, dis)
+assert abs(float(r0["grid_import_kw"]) - (50 + x - y)) < 1e-6, r0
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

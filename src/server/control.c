@@ -12,7 +12,8 @@
  *     up to the same time of year); the plan says which and why;
  *  2. the dispatch LP over the horizon (zp_dispatch_optimal) from the
  *     batteries' live SOC, with the model's prices and grid factors of the
- *     same time of year;
+ *     same time of year (a horizon past the end of the model's year goes
+ *     on from its start: zp_plan_opts.wrap);
  *  3. the first step's battery power written to each battery device with
  *     zs_poller_write_setpoint (clamped to the device's limits);
  *  4. safe mode when the data are stale, the solver fails (or falls back)
@@ -204,9 +205,9 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     const int64_t step = (int64_t)m->step_min * 60;
     const size_t hist = (size_t)(HIST_H * 3600 / step);
     size_t h = (size_t)llround(S->cfg.horizon_h * 3600 / (double)step);
-    size_t mh = (size_t)((m->end - at_model) / step);
+    size_t mh = (size_t)((m->end - m->start) / step);
     if (h > mh)
-        h = mh; /* prices and factors come from the model period */
+        h = mh; /* prices and factors: the model's year, wrapped (zp_plan_opts.wrap) */
     if (h < 1)
         h = 1;
     const size_t n = hist + h;
@@ -307,6 +308,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     po.at = at_model;
     po.horizon_h = (double)h * (double)step / 3600.0;
     po.soc_initial = soc0;
+    po.wrap = 1; /* past the end of the model's year: its start again */
     if (zp_plan_make(ctx, m, &po, &pl) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(ctx));
         zp_ctx_clear_error(ctx);
@@ -377,6 +379,7 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
     po.at = at_model;
     po.horizon_h = S->cfg.horizon_h;
     po.soc_initial = soc0;
+    po.wrap = 1; /* past the end of the model's year: its start again */
     zp_plan *pl = NULL;
     if (zp_plan_make(S->cctx, m, &po, &pl) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(S->cctx));

@@ -10,6 +10,10 @@
 #     is planned with the model's 1 January, PV at noon checked against a
 #     clear-sky estimate computed here independently (NOAA solar position,
 #     Haurwitz GHI), none at 03:00.
+#  2. Fed a day of history in which PV reports only while the sun is up
+#     (sunrise and sunset from the same independent NOAA position), the
+#     night counts as known 0 kW, so the plan switches to the live forecast
+#     (>= 22 h of history) and still spans 24 steps into 2026.
 set -euo pipefail
 zp=$1 src=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -138,5 +142,27 @@ check(0.3 * cs <= s["pv_kw"] <= 1.2 * cs,
 check(step_at(p, JAN1.replace(hour=3))["pv_kw"] == 0, "no PV planned at 03:00 on 1 January")
 check(d.stop() == 0, "first daemon stopped")
 
+# 2. a day in which PV reported only in daylight: the live forecast
+d = daemon_at(NOW, "serve-live")
+pv_h = feed(NOW - dt.timedelta(hours=24), NOW)
+check(pv_h < 12, f"PV read in {pv_h:.1f} h of the 24 (daylight only, short of the 22 h needed without the night)")
+t_hup = dt.datetime.fromisoformat(get_json(port, "/api/v1/status")["time"])
+d.p.send_signal(signal.SIGHUP)
+p = plan_after(t_hup)
+print(f"plan {p['created']}: forecast {p['forecast']} ({p.get('forecast_reason')}), {len(p['steps'])} steps")
+check(p["status"] == "ok" and p["forecast"] == "live" and p["forecast_history_h"] >= 22,
+      f"PV silent at night counts as 0 kW: the live forecast ({p.get('forecast_reason')})")
+check_span(p, "live forecast")
+s = step_at(p, noon)
+want = 0.5 * clear_sky_kw(noon + dt.timedelta(minutes=30))
+check(abs(s["pv_kw"] - want) <= 0.2 * want,
+      f"PV at noon on 1 January {s['pv_kw']:.0f} kW = the fed clear-sky index 0.5 x clear sky "
+      f"{want / 0.5:.0f} kW within 20 %")
+check(step_at(p, JAN1.replace(hour=3))["pv_kw"] == 0, "no PV at 03:00 on 1 January")
+bad = [st["t"] for st in p["steps"]
+       if abs(st["load_kw"] - (load(dt.datetime.fromisoformat(st["t"])) + facility(dt.datetime.fromisoformat(st["t"]))))
+       > 1e-6 * 25000]
+check(not bad, f"load forecast = the fed load of the same hour yesterday, into 2026 too ({bad[:3]})")
+check(d.stop() == 0, "second daemon stopped")
 print("serve_plan: all passed")
 PY

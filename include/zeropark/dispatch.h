@@ -187,7 +187,8 @@ ZP_API zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in,
  * penalty so supply always comes first. Formulation, penalties and
  * tie-breaking epsilons: docs/methodology.md, "Optimal dispatch (LP)".
  * Optimising dispatchers also require the price and factor arrays to be
- * finite, with import prices and grid factors >= 0 (ZP_EDATA otherwise). */
+ * finite, with grid factors >= 0 (ZP_EDATA otherwise); prices may be
+ * negative (docs/methodology.md, "Negative prices"). */
 
 typedef struct zp_lp_opts {
     double unserved_penalty;  /* objective units per kWh unserved; 0 = automatic

@@ -202,6 +202,9 @@ typedef struct zp_plan_opts {
     const zp_forecast_opts *forecast; /* NULL = defaults */
     const double *soc_initial; /* nstorage fractions now; NULL = the model's soc_initial */
     const char *mps_path;      /* write the exact LP as free MPS; NULL = none */
+    int wrap;                  /* 1: a horizon past the end of the model period
+                                  continues from its start (the model's year
+                                  wraps, as for a live park); 0: it is cut there */
 } zp_plan_opts;
 
 typedef struct zp_plan {
@@ -209,7 +212,8 @@ typedef struct zp_plan {
     zp_time_t start;           /* = opts.at */
     int32_t step_s;
     double step_h;
-    size_t steps;              /* horizon, cut at the end of the model period */
+    size_t steps;              /* horizon, cut at the end of the model period
+                                  unless opts.wrap */
     double *pv_kw, *wind_kw, *firm_kw, *flex_kw; /* the forecasts planned on */
     double *price_cny_per_kwh, *grid_factor_kg_per_kwh;
     double csi;                /* clear-sky index of the PV forecast (NaN if unused) */

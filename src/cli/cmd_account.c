@@ -367,6 +367,7 @@ static int run(int argc, char **argv)
         goto out;
     }
     zp_time_t from = 0, to = 0;
+    size_t missing = 0; /* --db: meter-steps without a reading (--fill-gaps) */
     if ((from_s && !cli_parse_time(from_s, m->utc_offset_min, &from)) ||
         (to_s && !cli_parse_time(to_s, m->utc_offset_min, &to))) {
         ex = cli_usage_error(&cmd_account, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
@@ -384,9 +385,8 @@ static int run(int argc, char **argv)
         if (!rc)
             rc = zp_acct_from_store_ex(ctx, st, m, from, to, fill_gaps ? ZP_ACCT_FILL_GAPS : 0, &in);
         zp_store_close(st);
-        if (!rc && in->missing_steps && !json)
-            fprintf(stderr, "zeropark account: %zu meter-steps had no reading and count as 0\n",
-                    in->missing_steps);
+        if (!rc)
+            missing = in->missing_steps;
     }
     if (rc) {
         ex = cli_fail("account", ctx, rc);
@@ -412,10 +412,21 @@ static int run(int argc, char **argv)
             ex = cli_fail("account", ctx, rc);
             goto out;
         }
-        puts(text);
+        /* --fill-gaps: the filled meter-steps, as /api/v1/carbon gives them */
+        json_t *doc = fill_gaps ? json_loads(text, 0, NULL) : NULL;
+        if (doc && json_object_set_new(doc, "missing_meter_steps", json_integer((json_int_t)missing)) == 0)
+            cli_print_json(doc);
+        else if (!fill_gaps)
+            puts(text);
+        else
+            ex = EXIT_INTERNAL;
+        json_decref(doc);
         zp_acct_text_free(ctx, text);
     } else {
         print_statement(m, r);
+        if (fill_gaps)
+            printf("  missing meter-steps: %s (no reading, counted as nothing metered; the totals "
+                   "are lower bounds when not 0)\n", CLI_NUM((double)missing, 0));
     }
     if (csv)
         ex = write_csv(r, csv);

@@ -214,11 +214,11 @@ static int run(int argc, char **argv)
             size_t nneg = 0;
             for (size_t k = 0; k < series[i]->len; k++)
                 if (series[i]->v[k] < 0 && nneg++ < 10)
-                    fprintf(stderr, "%s:%zu: counter '%s': negative reading %.10g; a cumulative register reads 0 or more\n",
-                            fname, k + 2, name, series[i]->v[k]);
+                    fprintf(stderr, "%s:%zu: counter '%s': negative reading %s; a cumulative register reads 0 or more\n",
+                            fname, k + 2, name, CLI_NUM(series[i]->v[k], CLI_NUM_EXACT));
             if (nneg) {
-                fprintf(stderr, "zeropark import: %s: %zu negative reading%s of counter '%s'; nothing imported\n",
-                        fname, nneg, nneg == 1 ? "" : "s", name);
+                fprintf(stderr, "zeropark import: %s: %s negative reading%s of counter '%s'; nothing imported\n",
+                        fname, CLI_NUM((double)nneg, 0), nneg == 1 ? "" : "s", name);
                 exit_code = EXIT_USAGE;
                 goto out;
             }
@@ -229,15 +229,17 @@ static int run(int argc, char **argv)
             for (size_t k = 0; k < d->nlisted; k++) {
                 const zp_counter_drop *x = &d->drop[k];
                 if (x->wrap > 0)
-                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %.10g to %.10g: a roll-over of a %.10g register, counted as %.10g\n",
-                            fname, x->index + 2, name, x->before, x->after, x->wrap, x->after + x->wrap - x->before);
+                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a roll-over of a %s register, counted as %s\n",
+                            fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
+                            CLI_NUM(x->wrap, CLI_NUM_EXACT), CLI_NUM(x->after + x->wrap - x->before, CLI_NUM_EXACT));
                 else
-                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %.10g to %.10g: a reset; export and account count it from 0 (an increment of %.10g)\n",
-                            fname, x->index + 2, name, x->before, x->after, x->after);
+                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a reset; export and account count it from 0 (an increment of %s)\n",
+                            fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
+                            CLI_NUM(x->after, CLI_NUM_EXACT));
             }
             if (d->count > d->nlisted)
-                fprintf(stderr, "zeropark import: warning: counter '%s' went down %zu times in all (%zu resets); the first %zu are listed\n",
-                        name, d->count, d->resets, d->nlisted);
+                fprintf(stderr, "zeropark import: warning: counter '%s' went down %s times in all (%s resets); the first %zu are listed\n",
+                        name, CLI_NUM((double)d->count, 0), CLI_NUM((double)d->resets, 0), d->nlisted);
         }
         total += series[i]->len;
     }
@@ -290,8 +292,9 @@ static int run(int argc, char **argv)
         cli_print_json(doc);
         json_decref(doc);
     } else {
-        printf("imported %llu readings in %zu series from %s into %s (%.2f s)\n",
-               (unsigned long long)total, nseries, fname, db, secs);
+        printf("imported %s reading%s in %s series from %s into %s (%s s)\n",
+               CLI_NUM((double)total, 0), total == 1 ? "" : "s", CLI_NUM((double)nseries, 0), fname, db,
+               CLI_NUM(secs, 2));
     }
 out:
     free(drops);

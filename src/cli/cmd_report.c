@@ -165,6 +165,7 @@ static int run(int argc, char **argv)
     const char *credits_db = NULL, *credits_park = NULL, *db = NULL;
     long credits_year = 0, run_id = 0;
     bool json = false, sim_opts = false;
+    int mpc_opt = 0;
     zp_sim_opts so;
     zp_sim_opts_init(&so);
     zp_forecast_opts fo;
@@ -208,6 +209,8 @@ static int run(int argc, char **argv)
             if (e != EXIT_OK)
                 return e;
             sim_opts = true;
+            if (c != 'd' && !mpc_opt)
+                mpc_opt = c;
             break;
         }
         case 'h': return cli_help(&cmd_report);
@@ -227,6 +230,8 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_report, "--run reports the stored run with its own dispatch, "
                                "options and period: leave out --dispatch, the MPC options, "
                                "--from and --to");
+    if (cli_sim_mpc_only(&cmd_report, &so, mpc_opt) != EXIT_OK)
+        return EXIT_USAGE;
     const char *path = argv[optind];
 
     zp_ctx *ctx = zp_ctx_new();

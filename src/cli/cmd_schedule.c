@@ -4,10 +4,12 @@
  * the run-now-at-home and Carbon-Aware-SDK baselines (docs/schedule.md).
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "zeropark/sched.h"
@@ -58,19 +60,56 @@ static json_t *totals_json(const zp_sched_result *r)
     return o;
 }
 
-/* Per-job placement as CSV; slots are listed (space separated) only for
- * jobs that run in pieces. */
-static int write_csv(const char *path, const zp_sched_problem *p, const zp_sched_result *r)
+/* The outputs (--csv, --site-load) are written to temporary files next to
+ * their paths and renamed only when every one of them is complete, so a
+ * failure leaves none of them behind (nor half of one). */
+typedef struct out_file {
+    const char *path; /* where it goes */
+    char *tmp;        /* the temporary file while it is written */
+} out_file;
+
+/* Open a temporary file for o->path; NULL (and a message) if it cannot be. */
+static FILE *out_open(out_file *o)
 {
-    FILE *f = fopen(path, "w");
+    size_t n = strlen(o->path) + 32;
+    if (!(o->tmp = malloc(n)))
+        return NULL;
+    snprintf(o->tmp, n, "%s.tmp%ld", o->path, (long)getpid());
+    FILE *f = fopen(o->tmp, "w");
     if (!f) {
-        cli_err("schedule", "%s: cannot write", path);
+        cli_err("schedule", "cannot write %s: %s", o->path, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    return f;
+}
+
+/* Close f; EXIT_OK, or a message and EXIT_USAGE when the data did not all
+ * reach the file (the temporary file is removed). */
+static int out_close(out_file *o, FILE *f)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        cli_err("schedule", "cannot write %s: %s", o->path, strerror(errno ? errno : EIO));
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
         return EXIT_USAGE;
     }
+    return EXIT_OK;
+}
+
+/* Per-job placement as CSV; slots are listed (space separated) only for
+ * jobs that run in pieces. */
+static int write_csv(out_file *o, const zp_sched_problem *p, const zp_sched_result *r)
+{
     int32_t *buf = malloc((p->nslots + 1) * sizeof *buf);
-    if (!buf) {
-        fclose(f);
+    if (!buf)
         return EXIT_INTERNAL;
+    FILE *f = out_open(o);
+    if (!f) {
+        free(buf);
+        return EXIT_USAGE;
     }
     fputs("id,site,start,slots,reason\n", f);
     for (size_t j = 0; j < p->njobs; j++) {
@@ -101,39 +140,35 @@ static int write_csv(const char *path, const zp_sched_problem *p, const zp_sched
         fputs(",placed\n", f);
     }
     free(buf);
-    if (fclose(f) != 0) {
-        cli_err("schedule", "%s: write failed", path);
-        return EXIT_INTERNAL;
-    }
-    return EXIT_OK;
+    return out_close(o, f);
+}
+
+/* The site of a --site-load SITE=FILE, or -1 (with a message). */
+static long site_load_site(const zp_sched_problem *p, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    for (size_t s = 0; eq && eq[1] && s < p->nsites; s++)
+        if (strlen(p->sites[s].name) == (size_t)(eq - spec) &&
+            memcmp(p->sites[s].name, spec, (size_t)(eq - spec)) == 0)
+            return (long)s;
+    cli_err("schedule", "--site-load '%s': use SITE=FILE with a site of the sites file", spec);
+    return -1;
 }
 
 static int write_site_load(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_result *r,
-                           const char *spec)
+                           size_t s, out_file *o)
 {
-    const char *eq = strchr(spec, '=');
-    size_t s;
-    for (s = 0; eq && s < p->nsites; s++)
-        if (strlen(p->sites[s].name) == (size_t)(eq - spec) &&
-            memcmp(p->sites[s].name, spec, (size_t)(eq - spec)) == 0)
-            break;
-    if (!eq || s == p->nsites) {
-        cli_err("schedule", "--site-load '%s': use SITE=FILE with a site of the sites file", spec);
-        return EXIT_USAGE;
-    }
     char *text;
     size_t len;
     zp_status rc = zp_sched_site_load_csv(ctx, p, r, s, &text, &len);
     if (rc)
         return cli_fail("schedule", ctx, rc);
-    FILE *f = fopen(eq + 1, "w");
-    int e = EXIT_OK;
-    if (!f || fwrite(text, 1, len, f) != len) {
-        cli_err("schedule", "%s: cannot write", eq + 1);
-        e = EXIT_USAGE;
+    FILE *f = out_open(o);
+    int e = EXIT_USAGE;
+    if (f) {
+        fwrite(text, 1, len, f);
+        e = out_close(o, f);
     }
-    if (f && fclose(f) != 0)
-        e = EXIT_INTERNAL;
     zp_sched_text_free(ctx, text);
     return e;
 }
@@ -272,6 +307,8 @@ static json_t *answer_json(const zp_sched_problem *p, zp_sched_result *const r[3
 
 /* A count as people write it ("10,000"). */
 #define CNT(n) CLI_NUM((double)(n), 0)
+/* "job" or "jobs" after a count n. */
+#define PL(n, word) (n) == 1 ? word : word "s"
 
 /* "29.1% less per IT kWh (greedy placed 10,000 of 10,000 jobs, run-now 9,648)" */
 static void print_reduction(const char *what, double pctv, const zp_sched_reduction *rd,
@@ -279,8 +316,8 @@ static void print_reduction(const char *what, double pctv, const zp_sched_reduct
 {
     printf("  %s vs %s: ", what, base_titles[i]);
     if (rd->basis == ZP_SCHED_CMP_NONE) {
-        printf("not compared: %s placed %s of %s jobs (%s %s)\n", method, CNT(rd->placed),
-               CNT(rd->njobs), base_titles[i], CNT(rd->base_placed));
+        printf("not compared: %s placed %s of %s %s (%s %s)\n", method, CNT(rd->placed),
+               CNT(rd->njobs), PL(rd->njobs, "job"), base_titles[i], CNT(rd->base_placed));
         return;
     }
     if (isnan(pctv))
@@ -288,19 +325,62 @@ static void print_reduction(const char *what, double pctv, const zp_sched_reduct
     else
         printf("%s%% %s", CLI_NUM(fabs(pctv), 1), pctv >= 0 ? "less" : "more");
     if (rd->basis == ZP_SCHED_CMP_SAME_JOBS)
-        printf(" (the same %s of %s jobs placed)\n", CNT(rd->placed), CNT(rd->njobs));
+        printf(" (the same %s of %s %s placed)\n", CNT(rd->placed), CNT(rd->njobs),
+               PL(rd->njobs, "job"));
     else
-        printf(" per IT kWh (%s placed %s of %s jobs, %s %s)\n", method, CNT(rd->placed),
-               CNT(rd->njobs), base_titles[i], CNT(rd->base_placed));
+        printf(" per IT kWh (%s placed %s of %s %s, %s %s)\n", method, CNT(rd->placed),
+               CNT(rd->njobs), PL(rd->njobs, "job"), base_titles[i], CNT(rd->base_placed));
 }
 
-/* One row of the three-column tables: label, then each value with dec
- * decimals and thousands separators, and unit ("%" or ""). */
-static void row3(const char *label, double a, double b, double c, int dec, const char *unit)
+/* The three-column tables (the schedule, run-now, the SDK rule). Cells are
+ * formatted first and every column is as wide as its widest cell, at least
+ * 16, so that no figure runs into the next. */
+#define TABLE_ROWS 12
+#define CELL_SIZE (CLI_NUM_BUFSIZE + 4)
+typedef struct table {
+    const char *head[3];
+    const char *label[TABLE_ROWS];
+    char cell[TABLE_ROWS][3][CELL_SIZE];
+    size_t n;
+} table;
+
+/* One cell: v with dec decimals and thousands separators, then unit ("%"
+ * or ""). A figure that these decimals would show with fewer than three
+ * significant digits (0.1 MWh at 0 decimals is "0") is shown with four
+ * instead. */
+static void cell(char *buf, double v, int dec, const char *unit)
 {
-    int w = 16 - (int)strlen(unit);
-    printf("  %-28s %*s%s %*s%s %*s%s\n", label, w, CLI_NUM(a, dec), unit, w, CLI_NUM(b, dec), unit,
-           w, CLI_NUM(c, dec), unit);
+    if (v != 0 && isfinite(v) && fabs(v) < pow(10, 2 - dec))
+        dec = CLI_NUM_AUTO;
+    snprintf(buf, CELL_SIZE, "%s%s", CLI_NUM(v, dec), unit);
+}
+
+static void row3(table *t, const char *label, double a, double b, double c, int dec,
+                 const char *unit)
+{
+    if (t->n == TABLE_ROWS)
+        return;
+    t->label[t->n] = label;
+    cell(t->cell[t->n][0], a, dec, unit);
+    cell(t->cell[t->n][1], b, dec, unit);
+    cell(t->cell[t->n][2], c, dec, unit);
+    t->n++;
+}
+
+static void table_print(const table *t)
+{
+    int w = 16;
+    for (int k = 0; k < 3; k++)
+        if ((int)strlen(t->head[k]) > w)
+            w = (int)strlen(t->head[k]);
+    for (size_t i = 0; i < t->n; i++)
+        for (int k = 0; k < 3; k++)
+            if ((int)strlen(t->cell[i][k]) > w)
+                w = (int)strlen(t->cell[i][k]);
+    printf("  %-28s %*s %*s %*s\n", "", w, t->head[0], w, t->head[1], w, t->head[2]);
+    for (size_t i = 0; i < t->n; i++)
+        printf("  %-28s %*s %*s %*s\n", t->label[i], w, t->cell[i][0], w, t->cell[i][1], w,
+               t->cell[i][2]);
 }
 
 static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
@@ -319,34 +399,37 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
         const zp_sched_park_share *sh = &share[s * 3];
         printf("campus %s (%s) with the site's load, over the schedule's window:\n",
                p->sites[s].name, p->sites[s].park_model);
-        printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-        row3("green share, hourly-matched", sh[0].green_share_hourly_pct,
+        table t = {{r[0]->method, "run_now", "carbon_aware_sdk"}, {NULL}, {{{0}}}, 0};
+        row3(&t, "green share, hourly-matched", sh[0].green_share_hourly_pct,
              sh[1].green_share_hourly_pct, sh[2].green_share_hourly_pct, 1, "%");
-        row3("green share, volumetric", sh[0].green_share_volumetric_pct,
+        row3(&t, "green share, volumetric", sh[0].green_share_volumetric_pct,
              sh[1].green_share_volumetric_pct, sh[2].green_share_volumetric_pct, 1, "%");
-        row3("site IT energy (MWh)", sh[0].it_kwh / 1e3, sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3, 0,
-             "");
-        row3("grid import (MWh)", sh[0].grid_import_kwh / 1e3, sh[1].grid_import_kwh / 1e3,
+        row3(&t, "site IT energy (MWh)", sh[0].it_kwh / 1e3, sh[1].it_kwh / 1e3, sh[2].it_kwh / 1e3,
+             0, "");
+        row3(&t, "grid import (MWh)", sh[0].grid_import_kwh / 1e3, sh[1].grid_import_kwh / 1e3,
              sh[2].grid_import_kwh / 1e3, 0, "");
-        row3("curtailed PV+wind (MWh)", sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3,
+        row3(&t, "curtailed PV+wind (MWh)", sh[0].curtailed_kwh / 1e3, sh[1].curtailed_kwh / 1e3,
              sh[2].curtailed_kwh / 1e3, 0, "");
+        table_print(&t);
         printf("\n");
     }
     const zp_sched_totals *g = &r[0]->totals, *rn = &r[1]->totals, *sdk = &r[2]->totals;
-    printf("%s jobs, %s sites, %s slots of %s h; objective: %s\n\n", CNT(p->njobs), CNT(p->nsites),
-           CNT(p->nslots), CLI_NUM(p->slot_h, CLI_NUM_AUTO), obj_names[objective]);
-    printf("  %-28s %16s %16s %16s\n", "", r[0]->method, "run_now", "carbon_aware_sdk");
-    row3("placed", (double)g->placed, (double)rn->placed, (double)sdk->placed, 0, "");
-    row3("unplaced", (double)g->unplaced, (double)rn->unplaced, (double)sdk->unplaced, 0, "");
-    row3("emissions (t CO2)", g->emissions_kg / 1e3, rn->emissions_kg / 1e3, sdk->emissions_kg / 1e3,
-         1, "");
-    row3("grid cost (CNY)", g->cost_cny, rn->cost_cny, sdk->cost_cny, 0, "");
-    row3("green share, hourly", g->green_share_pct, rn->green_share_pct, sdk->green_share_pct, 1,
-         "%");
-    row3("IT energy (MWh)", g->it_kwh / 1e3, rn->it_kwh / 1e3, sdk->it_kwh / 1e3, 0, "");
-    row3("over capacity (MWh)", g->overload_kwh / 1e3, rn->overload_kwh / 1e3,
+    printf("%s %s, %s %s, %s %s of %s h; objective: %s\n\n", CNT(p->njobs), PL(p->njobs, "job"),
+           CNT(p->nsites), PL(p->nsites, "site"), CNT(p->nslots), PL(p->nslots, "slot"),
+           CLI_NUM(p->slot_h, CLI_NUM_AUTO), obj_names[objective]);
+    table t = {{r[0]->method, "run_now", "carbon_aware_sdk"}, {NULL}, {{{0}}}, 0};
+    row3(&t, "placed", (double)g->placed, (double)rn->placed, (double)sdk->placed, 0, "");
+    row3(&t, "unplaced", (double)g->unplaced, (double)rn->unplaced, (double)sdk->unplaced, 0, "");
+    row3(&t, "emissions (t CO2)", g->emissions_kg / 1e3, rn->emissions_kg / 1e3,
+         sdk->emissions_kg / 1e3, 1, "");
+    row3(&t, "grid cost (CNY)", g->cost_cny, rn->cost_cny, sdk->cost_cny, 0, "");
+    row3(&t, "green share, hourly", g->green_share_pct, rn->green_share_pct, sdk->green_share_pct,
+         1, "%");
+    row3(&t, "IT energy (MWh)", g->it_kwh / 1e3, rn->it_kwh / 1e3, sdk->it_kwh / 1e3, 0, "");
+    row3(&t, "over capacity (MWh)", g->overload_kwh / 1e3, rn->overload_kwh / 1e3,
          sdk->overload_kwh / 1e3, 0, "");
-    row3("run time (s)", r[0]->seconds, r[1]->seconds, r[2]->seconds, 3, "");
+    row3(&t, "run time (s)", r[0]->seconds, r[1]->seconds, r[2]->seconds, 3, "");
+    table_print(&t);
     printf("\n");
     for (int i = 1; i < 3; i++)
         print_reduction("emissions", red[i].emissions_pct, &red[i], r[0]->method, i);
@@ -355,9 +438,9 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
             print_reduction(objective == ZP_SCHED_COST ? "cost" : "cost with carbon price",
                             red[i].objective_pct, &red[i], r[0]->method, i);
     if (g->unplaced)
-        printf("  %s jobs not placed (latency %s, window %s, capacity %s): see --json or "
+        printf("  %s %s not placed (latency %s, window %s, capacity %s): see --json or "
                "--csv\n",
-               CNT(g->unplaced), CNT(g->unplaced_by_reason[ZP_SCHED_LATENCY]),
+               CNT(g->unplaced), PL(g->unplaced, "job"), CNT(g->unplaced_by_reason[ZP_SCHED_LATENCY]),
                CNT(g->unplaced_by_reason[ZP_SCHED_WINDOW]),
                CNT(g->unplaced_by_reason[ZP_SCHED_CAPACITY]));
 }
@@ -375,7 +458,9 @@ static int run(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     const char *sites = NULL, *jobs = NULL, *csv = NULL, *site_load[16];
-    size_t nsite_load = 0;
+    long site_load_at[16];
+    out_file outs[17];
+    size_t nsite_load = 0, nouts = 0;
     int exact = 0, json = 0;
     zp_sched_opts so;
     zp_sched_opts_init(&so);
@@ -441,6 +526,11 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("schedule", ctx, rc);
         goto out;
     }
+    for (size_t k = 0; k < nsite_load; k++)
+        if ((site_load_at[k] = site_load_site(p, site_load[k])) < 0) {
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
     if (p->njobs == 0) {
         cli_err("schedule", "%s: no jobs: the file has a header but no job rows", jobs);
         exit_code = EXIT_USAGE;
@@ -497,11 +587,28 @@ static int run(int argc, char **argv)
         exit_code = EXIT_INTERNAL;
         goto out;
     }
-    if (csv && (exit_code = write_csv(csv, p, r[0])) != EXIT_OK)
-        goto out;
-    for (size_t k = 0; k < nsite_load; k++)
-        if ((exit_code = write_site_load(ctx, p, r[0], site_load[k])) != EXIT_OK)
+    /* Every file complete, then all renamed: a failure leaves none. */
+    if (csv) {
+        outs[nouts].path = csv;
+        if ((exit_code = write_csv(&outs[nouts++], p, r[0])) != EXIT_OK)
             goto out;
+    }
+    for (size_t k = 0; k < nsite_load; k++) {
+        outs[nouts].path = strchr(site_load[k], '=') + 1;
+        if ((exit_code = write_site_load(ctx, p, r[0], (size_t)site_load_at[k], &outs[nouts++])) !=
+            EXIT_OK)
+            goto out;
+    }
+    for (size_t k = 0; k < nouts; k++) {
+        if (rename(outs[k].tmp, outs[k].path) != 0) {
+            cli_err("schedule", "cannot write %s: %s", outs[k].path, strerror(errno));
+            exit_code = EXIT_USAGE;
+            /* those renamed already are complete; the rest are removed */
+            goto out;
+        }
+        free(outs[k].tmp);
+        outs[k].tmp = NULL;
+    }
     if (json) {
         if (cli_print_json(doc) != 0 || fflush(stdout) != 0) {
             cli_err("schedule", "cannot write the answer to standard output");
@@ -515,6 +622,11 @@ static int run(int argc, char **argv)
         }
     }
 out:
+    for (size_t k = 0; k < nouts; k++)
+        if (outs[k].tmp) {
+            unlink(outs[k].tmp);
+            free(outs[k].tmp);
+        }
     json_decref(doc);
     free(pinfo);
     free(share);

@@ -125,15 +125,23 @@ static int run(int argc, char **argv)
         cli_print_json(doc);
         json_decref(doc);
     } else {
-        printf("%-24s %-8s %-9s %6s %-25s %-25s %10s\n", "name", "unit", "kind", "step", "first",
-               "end", "readings");
+        /* counts as people write them ("8,784"), the step in seconds
+         * ("3,600 s"); the column as wide as its widest count */
+        int w = 10;
+        for (size_t i = 0; i < n; i++) {
+            int l = (int)strlen(CLI_NUM((double)info[i].count, 0));
+            w = l > w ? l : w;
+        }
+        printf("%-24s %-8s %-9s %8s %-25s %-25s %*s\n", "name", "unit", "kind", "step", "first",
+               "end", w, "readings");
         char nb[1100], ub[300];
         for (size_t i = 0; i < n; i++)
-            printf("%-24s %-8s %-9s %5ds %-25s %-25s %10lld\n", printable(info[i].name, nb, sizeof nb),
-                   info[i].unit ? printable(info[i].unit, ub, sizeof ub) : "-", kind_name(info[i].kind), (int)info[i].step_s,
+            printf("%-24s %-8s %-9s %6s s %-25s %-25s %*s\n", printable(info[i].name, nb, sizeof nb),
+                   info[i].unit ? printable(info[i].unit, ub, sizeof ub) : "-", kind_name(info[i].kind),
+                   CLI_NUM(info[i].step_s, 0),
                    info[i].count ? zp_time_format(info[i].first, offset, a) : "-",
-                   info[i].count ? zp_time_format(info[i].last_end, offset, b) : "-",
-                   (long long)info[i].count);
+                   info[i].count ? zp_time_format(info[i].last_end, offset, b) : "-", w,
+                   CLI_NUM((double)info[i].count, 0));
     }
 out:
     zp_store_series_info_free(ctx, info, n);

@@ -32,7 +32,8 @@ static const char usage_text[] =
     "  --load-forecast M     similar-day (default), persistence, noisy, perfect\n"
     "  --wind-forecast M     persistence (default), noisy, perfect\n"
     "  --noise-pct P         error size of the noisy forecasts (default 20)\n"
-    "  --seed N              seed of the noisy forecasts (default 1)\n"
+    "  --seed N              seed of the noisy forecasts (default 1); these MPC\n"
+    "                        options need --dispatch mpc\n"
     "  --step-min N          run at N-minute steps (1, 5, 10, 15, 30, 60;\n"
     "                        default: the model's step)\n"
     "  --from TIME, --to TIME  simulate only [from, to) inside the model period\n"
@@ -221,6 +222,24 @@ int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo
     }
 }
 
+int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt)
+{
+    static const struct {
+        int c;
+        const char *name;
+    } names[] = {{'H', "--horizon-h"},     {'R', "--replan-h"},      {'P', "--pv-forecast"},
+                 {'L', "--load-forecast"}, {'W', "--wind-forecast"}, {'N', "--noise-pct"},
+                 {'S', "--seed"}};
+    if (!mpc_opt || so->dispatch == ZP_DISPATCH_MPC)
+        return EXIT_OK;
+    const char *name = "an MPC option";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].c == mpc_opt)
+            name = names[i].name;
+    return cli_usage_error(cmd, "%s applies to --dispatch mpc only (this run is --dispatch %s)", name,
+                           so->dispatch == ZP_DISPATCH_OPTIMAL ? "optimal" : "rule");
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -238,7 +257,7 @@ static int run(int argc, char **argv)
     bool json = false;
     const char *csv = NULL, *db = NULL, *from_s = NULL, *to_s = NULL, *outage_s = NULL;
     long step = 0;
-    int c;
+    int c, mpc_opt = 0;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -254,6 +273,8 @@ static int run(int argc, char **argv)
             int e = cli_sim_option(c, optarg, &so, &fo, &cmd_simulate);
             if (e != EXIT_OK)
                 return e;
+            if (c != 'd' && !mpc_opt)
+                mpc_opt = c;
             break;
         }
         case 's':
@@ -274,6 +295,8 @@ static int run(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error(&cmd_simulate, optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if (cli_sim_mpc_only(&cmd_simulate, &so, mpc_opt) != EXIT_OK)
+        return EXIT_USAGE;
     const char *path = argv[optind];
 
     zp_ctx *ctx = zp_ctx_new();

@@ -34,7 +34,7 @@ const cli_cmd cmd_validate = {"validate", "check a park model and summarise it",
 static void value_text(const zp_value *v, char *buf, size_t n)
 {
     if (!v->is_series) {
-        snprintf(buf, n, "%g", v->constant);
+        snprintf(buf, n, "%s", CLI_NUM(v->constant, CLI_NUM_EXACT));
         return;
     }
     if (!v->series) {
@@ -45,8 +45,8 @@ static void value_text(const zp_value *v, char *buf, size_t n)
     for (size_t i = 0; i < v->series->len; i++)
         if (v->series->v[i] > peak)
             peak = v->series->v[i];
-    snprintf(buf, n, "mean %.6g, peak %.6g (%s:%s)", zp_series_mean(v->series), peak, v->csv,
-             v->column);
+    snprintf(buf, n, "mean %s, peak %s (%s:%s)", CLI_NUM(zp_series_mean(v->series), CLI_NUM_AUTO),
+             CLI_NUM(peak, CLI_NUM_EXACT), v->csv, v->column);
 }
 
 static json_t *value_json(const zp_value *v)
@@ -132,7 +132,7 @@ static json_t *factors_json(zp_ctx *ctx, const zp_model *m)
 static void factor_line(const char *what, const zp_factor *f, const char *by, const char *note)
 {
     if (isfinite(f->value))
-        printf("  %-12s %s %.6g kg/kWh", "", what, f->value);
+        printf("  %-12s %s %s kg/kWh", "", what, CLI_NUM(f->value, CLI_NUM_EXACT));
     else
         printf("  %-12s %s per step", "", what);
     if (f->year)
@@ -253,75 +253,87 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
     char t0[ZP_TIME_BUFSIZE], t1[ZP_TIME_BUFSIZE], buf[512];
     printf("%s  (%s)\n", m->name, m->file);
     int off = m->utc_offset_min, aoff = off < 0 ? -off : off;
-    printf("  %-12s %.4f N, %.4f E, %g m, UTC%c%02d:%02d\n", "site", m->lat_deg, m->lon_deg,
-           m->elevation_m, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
-    printf("  %-12s %s .. %s, %d-min steps (%zu)\n", "period",
+    printf("  %-12s %s %c, %s %c, %s m, UTC%c%02d:%02d\n", "site", CLI_NUM(fabs(m->lat_deg), 4),
+           m->lat_deg < 0 ? 'S' : 'N', CLI_NUM(fabs(m->lon_deg), 4), m->lon_deg < 0 ? 'W' : 'E',
+           CLI_NUM(m->elevation_m, CLI_NUM_EXACT), off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+    printf("  %-12s %s .. %s, %d-min steps (%s)\n", "period",
            zp_time_format(m->start, m->utc_offset_min, t0),
-           zp_time_format(m->end, m->utc_offset_min, t1), (int)m->step_min, m->steps);
+           zp_time_format(m->end, m->utc_offset_min, t1), (int)m->step_min,
+           CLI_NUM((double)m->steps, 0));
     if (m->weather.present)
         printf("  %-12s %s (%s)\n", "weather", m->weather.csv, m->weather.format);
     value_text(&m->grid.emission_factor_kg_per_kwh, buf, sizeof buf);
-    printf("  %-12s import <= %g kW, export <= %g kW, factor %s kg/kWh\n", "grid",
-           m->grid.import_limit_kw, m->grid.export_limit_kw, buf);
+    printf("  %-12s import <= %s kW, export <= %s kW, factor %s kg/kWh\n", "grid",
+           CLI_NUM(m->grid.import_limit_kw, CLI_NUM_EXACT),
+           CLI_NUM(m->grid.export_limit_kw, CLI_NUM_EXACT), buf);
     factors_text(ctx, m);
     double tot = 0;
     for (size_t i = 0; i < m->npv; i++)
         tot += m->pv[i].capacity_kwp;
     if (m->npv)
-        printf("  %-12s %zu array(s), %g kWp\n", "pv", m->npv, tot);
+        printf("  %-12s %zu array%s, %s kWp\n", "pv", m->npv, m->npv == 1 ? "" : "s",
+               CLI_NUM(tot, CLI_NUM_EXACT));
     for (size_t i = 0; i < m->npv; i++)
-        printf("  %-12s   %s: %g kWp, inverter %g kW, tilt %g deg, azimuth %g deg\n", "",
-               m->pv[i].name, m->pv[i].capacity_kwp, m->pv[i].inverter_kw, m->pv[i].tilt_deg,
-               m->pv[i].azimuth_deg);
+        printf("  %-12s   %s: %s kWp, inverter %s kW, tilt %s deg, azimuth %s deg\n", "",
+               m->pv[i].name, CLI_NUM(m->pv[i].capacity_kwp, CLI_NUM_EXACT),
+               CLI_NUM(m->pv[i].inverter_kw, CLI_NUM_EXACT), CLI_NUM(m->pv[i].tilt_deg, CLI_NUM_EXACT),
+               CLI_NUM(m->pv[i].azimuth_deg, CLI_NUM_EXACT));
     for (size_t i = 0; i < m->nwind; i++)
-        printf("  %-12s %s: %d x %g kW = %g kW, hub %g m\n", i ? "" : "wind", m->wind[i].name,
-               m->wind[i].count, m->wind[i].rated_kw, m->wind[i].count * m->wind[i].rated_kw,
-               m->wind[i].hub_height_m);
+        printf("  %-12s %s: %s x %s kW = %s kW, hub %s m\n", i ? "" : "wind", m->wind[i].name,
+               CLI_NUM(m->wind[i].count, 0), CLI_NUM(m->wind[i].rated_kw, CLI_NUM_EXACT),
+               CLI_NUM(m->wind[i].count * m->wind[i].rated_kw, CLI_NUM_EXACT),
+               CLI_NUM(m->wind[i].hub_height_m, CLI_NUM_EXACT));
     for (size_t i = 0; i < m->nstorage; i++)
-        printf("  %-12s %s: %g kWh / %g kW, SOC %g..%g\n", i ? "" : "storage",
-               m->storage[i].name, m->storage[i].energy_kwh, m->storage[i].power_kw,
-               m->storage[i].soc_min, m->storage[i].soc_max);
+        printf("  %-12s %s: %s kWh / %s kW, SOC %s..%s\n", i ? "" : "storage",
+               m->storage[i].name, CLI_NUM(m->storage[i].energy_kwh, CLI_NUM_EXACT),
+               CLI_NUM(m->storage[i].power_kw, CLI_NUM_EXACT),
+               CLI_NUM(m->storage[i].soc_min, CLI_NUM_EXACT),
+               CLI_NUM(m->storage[i].soc_max, CLI_NUM_EXACT));
     for (size_t i = 0; i < m->nloads; i++) {
         value_text(&m->loads[i].power_kw, buf, sizeof buf);
         printf("  %-12s %s: %s kW", i ? "" : "loads", m->loads[i].name, buf);
         if (m->loads[i].flexible.present)
-            printf(", %g%% flexible up to %g h", m->loads[i].flexible.share * 100,
-                   m->loads[i].flexible.max_delay_h);
+            printf(", %s%% flexible up to %s h", CLI_NUM(m->loads[i].flexible.share * 100, CLI_NUM_EXACT),
+                   CLI_NUM(m->loads[i].flexible.max_delay_h, CLI_NUM_EXACT));
         printf("\n");
     }
     if (m->datacenter.present) {
         value_text(&m->datacenter.it_power_kw, buf, sizeof buf);
         if (m->datacenter.pue_curve)
-            printf("  %-12s IT %s kW, PUE from outdoor temperature (%zu points; %g at 20 C)",
-                   "datacenter", buf, m->datacenter.pue_curve_len, m->datacenter.pue);
+            printf("  %-12s IT %s kW, PUE from outdoor temperature (%zu points; %s at 20 C)",
+                   "datacenter", buf, m->datacenter.pue_curve_len,
+                   CLI_NUM(m->datacenter.pue, CLI_NUM_EXACT));
         else
-            printf("  %-12s IT %s kW, PUE %g", "datacenter", buf, m->datacenter.pue);
+            printf("  %-12s IT %s kW, PUE %s", "datacenter", buf,
+                   CLI_NUM(m->datacenter.pue, CLI_NUM_EXACT));
         if (m->datacenter.flexible.present)
-            printf(", %g%% flexible up to %g h", m->datacenter.flexible.share * 100,
-                   m->datacenter.flexible.max_delay_h);
+            printf(", %s%% flexible up to %s h",
+                   CLI_NUM(m->datacenter.flexible.share * 100, CLI_NUM_EXACT),
+                   CLI_NUM(m->datacenter.flexible.max_delay_h, CLI_NUM_EXACT));
         printf("\n");
     }
     for (size_t i = 0; i < m->nfuels; i++)
-        printf("  %-12s %s: %g %s\n", i ? "" : "fuels", m->fuels[i].type, m->fuels[i].amount,
-               m->fuels[i].unit);
+        printf("  %-12s %s: %s %s\n", i ? "" : "fuels", m->fuels[i].type,
+               CLI_NUM(m->fuels[i].amount, CLI_NUM_EXACT), m->fuels[i].unit);
     if (m->green_certificates_mwh > 0)
-        printf("  %-12s %g MWh of green certificates\n", "certificates", m->green_certificates_mwh);
+        printf("  %-12s %s MWh of green certificates\n", "certificates",
+               CLI_NUM(m->green_certificates_mwh, CLI_NUM_EXACT));
     if (!isnan(m->targets.max_emissions_t) || !isnan(m->targets.min_green_share_pct) ||
         !isnan(m->targets.max_pue)) {
         printf("  %-12s", "targets");
         if (!isnan(m->targets.max_emissions_t))
-            printf(" emissions <= %g t;", m->targets.max_emissions_t);
+            printf(" emissions <= %s t;", CLI_NUM(m->targets.max_emissions_t, CLI_NUM_EXACT));
         if (!isnan(m->targets.min_green_share_pct))
-            printf(" green share >= %g%%;", m->targets.min_green_share_pct);
+            printf(" green share >= %s%%;", CLI_NUM(m->targets.min_green_share_pct, CLI_NUM_EXACT));
         if (!isnan(m->targets.max_pue))
-            printf(" PUE <= %g;", m->targets.max_pue);
+            printf(" PUE <= %s;", CLI_NUM(m->targets.max_pue, CLI_NUM_EXACT));
         printf("\n");
     }
     if (devices_line[0])
         printf("%s", devices_line);
     printf("  %-12s minimise %s", "objective", objective_name(m->objective));
     if (m->objective == ZP_MINIMISE_COST_WITH_CARBON_PRICE)
-        printf(" (carbon price %g CNY/t)", m->carbon_price_cny_per_t);
+        printf(" (carbon price %s CNY/t)", CLI_NUM(m->carbon_price_cny_per_t, CLI_NUM_EXACT));
     printf("\nvalid: no problems found\n");
 }
 
@@ -380,9 +392,11 @@ static int run(int argc, char **argv)
             char line[160] = "";
             if (devs.n)
                 snprintf(line, sizeof line,
-                         "  %-12s %zu (%zu Modbus, %zu MQTT, %zu HTTP push), %zu points\n",
-                         "devices", devs.n, kinds[ZS_DEV_MODBUS], kinds[ZS_DEV_MQTT],
-                         kinds[ZS_DEV_HTTP], points);
+                         "  %-12s %s (%s Modbus, %s MQTT, %s HTTP push), %s points\n",
+                         "devices", CLI_NUM((double)devs.n, 0),
+                         CLI_NUM((double)kinds[ZS_DEV_MODBUS], 0),
+                         CLI_NUM((double)kinds[ZS_DEV_MQTT], 0),
+                         CLI_NUM((double)kinds[ZS_DEV_HTTP], 0), CLI_NUM((double)points, 0));
             summary_text(ctx, m, line);
         }
     } else if (rc == ZP_EMODEL) {

@@ -164,13 +164,14 @@ const char *cli_num(char *buf, double v, int dec)
     }
     double a = fabs(v);
     bool aut = dec < 0;
+    int sig = dec == CLI_NUM_EXACT ? 15 : 4; /* significant digits when aut */
     if (a >= 1e15 || (aut && a != 0 && a < 1e-6)) {
-        snprintf(buf, CLI_NUM_BUFSIZE, "%.3g", v);
+        snprintf(buf, CLI_NUM_BUFSIZE, sig == 15 ? "%.15g" : "%.3g", v);
         return buf;
     }
     if (aut) {
         int mag = a > 0 ? (int)floor(log10(a)) : 0;
-        dec = mag >= 3 ? 0 : 3 - mag;
+        dec = mag >= sig - 1 ? 0 : sig - 1 - mag;
     }
     if (dec > 12)
         dec = 12;

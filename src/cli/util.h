@@ -41,6 +41,9 @@ extern const cli_cmd cmd_credits;
  * exit code, or -1 when c is not one of them. */
 int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo,
                    const cli_cmd *cmd);
+/* With --dispatch rule or optimal, an MPC option (mpc_opt, the code of the
+ * first one given, 0 for none) is a usage error naming it; EXIT_OK else. */
+int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt);
 
 /* Print "zeropark CMD: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);
@@ -81,6 +84,10 @@ bool cli_parse_long(const char *text, long lo, long hi, long *out);
  * returns buf. */
 #define CLI_NUM_BUFSIZE 64
 #define CLI_NUM_AUTO (-1)
+/* Like CLI_NUM_AUTO with fifteen significant digits: a figure the user
+ * wrote (a model's value, a reading) shown as given ("12,345.6",
+ * "0.53056", "4,294,967,290.5"), with "%.15g" beyond 1e-6 .. 1e15. */
+#define CLI_NUM_EXACT (-2)
 const char *cli_num(char *buf, double v, int dec);
 /* cli_num into a buffer of its own that lives to the end of the enclosing
  * block: printf("%s vs %s", CLI_NUM(a, 1), CLI_NUM(b, 1)). */

@@ -7,12 +7,14 @@
  *     (clear-sky PV x the clear-sky index of the measured daylight steps,
  *     persistence for wind, similar-day - yesterday's profile - for load;
  *     zp_forecast_make). Until each quantity the park has (PV, wind, load)
- *     has readings in LIVE_MIN_H of the last HIST_H hours, the model's own
+ *     has readings in LIVE_MIN_H of the last HIST_H hours (PV: night steps,
+ *     the sun below the horizon, count as read 0 kW), the model's own
  *     series stand in (zp_plan_make, which forecasts from the model's data
  *     up to the same time of year); the plan says which and why;
  *  2. the dispatch LP over the horizon (zp_dispatch_optimal) from the
  *     batteries' live SOC, with the model's prices and grid factors of the
- *     same time of year;
+ *     same time of year (a horizon past the end of the model's year goes
+ *     on from its start: zp_plan_opts.wrap);
  *  3. the first step's battery power written to each battery device with
  *     zs_poller_write_setpoint (clamped to the device's limits);
  *  4. safe mode when the data are stale, the solver fails (or falls back)
@@ -121,6 +123,39 @@ static size_t meters_sum(zp_store *st, zp_ctx *ctx, const char *const *prefixes,
     return found;
 }
 
+/* Night at the site over the n steps of step_s from t0: night[i] = 1 when
+ * the sun's upper limb stays below the horizon for the whole step (the
+ * apparent zenith of its centre above 90 deg + its semi-diameter at every
+ * minute of the step, the library's SPA), when PV can only be 0. Returns
+ * 0, or -1 (night all 0) when the position cannot be computed. */
+#define NIGHT_ZENITH_DEG (90.0 + 0.26667)
+static int night_steps(zp_ctx *ctx, const zp_model *m, int64_t t0, int64_t step_s, size_t n,
+                       unsigned char *night)
+{
+    memset(night, 0, n);
+    const size_t per = step_s >= 60 ? (size_t)(step_s / 60) : 1; /* samples per step */
+    double *z = calloc(n * per + 1, sizeof *z);
+    zp_spa_input in;
+    zp_spa_input_init(&in);
+    in.lat_deg = m->lat_deg;
+    in.lon_deg = m->lon_deg;
+    in.elevation_m = m->elevation_m;
+    in.utc_offset_min = m->utc_offset_min;
+    /* the minutes t0, t0 + 60 s, ..., t0 + n x step_s (both ends of each step) */
+    if (!z || zp_spa_series(ctx, &in, t0, (int32_t)(step_s / (int64_t)per), n * per + 1, z, NULL) != ZP_OK) {
+        zp_ctx_clear_error(ctx);
+        free(z);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        night[i] = 1;
+        for (size_t j = i * per; j <= (i + 1) * per && night[i]; j++)
+            night[i] = z[j] > NIGHT_ZENITH_DEG;
+    }
+    free(z);
+    return 0;
+}
+
 /* Fill NaN with the previous value (the first known value before it);
  * negative values become 0. Returns how many values were known. */
 static size_t fill(double *x, size_t n)
@@ -204,9 +239,9 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     const int64_t step = (int64_t)m->step_min * 60;
     const size_t hist = (size_t)(HIST_H * 3600 / step);
     size_t h = (size_t)llround(S->cfg.horizon_h * 3600 / (double)step);
-    size_t mh = (size_t)((m->end - at_model) / step);
+    size_t mh = (size_t)((m->end - m->start) / step);
     if (h > mh)
-        h = mh; /* prices and factors come from the model period */
+        h = mh; /* prices and factors: the model's year, wrapped (zp_plan_opts.wrap) */
     if (h < 1)
         h = 1;
     const size_t n = hist + h;
@@ -233,6 +268,16 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
                                       "storage_charge."};
     static const int plus[] = {1, 1}, bals[] = {1, -1, 1, 1, 1, -1};
     size_t npvm = meters_sum(st, ctx, pvp, plus, 1, t0, step, hist, pvh, cpv);
+    /* At night PV is known: 0 kW, read or not (inverters that stop
+     * reporting after sunset leave no gap in the history). */
+    unsigned char *night = npvm ? calloc(hist, 1) : NULL;
+    if (night && night_steps(ctx, m, t0, step, hist, night) == 0)
+        for (size_t i = 0; i < hist; i++)
+            if (night[i]) {
+                pvh[i] = 0;
+                cpv[i] = 1;
+            }
+    free(night);
     size_t nwm = meters_sum(st, ctx, wp, plus, 1, t0, step, hist, windh, cwind);
     size_t nl = meters_sum(st, ctx, lp, plus, 2, t0, step, hist, loadh, cload);
     if (!nl)
@@ -271,8 +316,8 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
                          "no %s meter in the park store: the model's forecast", q[k].name);
             else
                 snprintf(p->forecast_reason, sizeof p->forecast_reason,
-                         "%s has readings in %.1f of the last %d h; live forecasts need %d h",
-                         q[k].name, hk, HIST_H, LIVE_MIN_H);
+                         "%s has readings in %.1f of the last %d h%s; live forecasts need %d h",
+                         q[k].name, hk, HIST_H, k == 1 ? " (night counts as 0 kW)" : "", LIVE_MIN_H);
         }
     }
     if (short_of) {
@@ -307,6 +352,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     po.at = at_model;
     po.horizon_h = (double)h * (double)step / 3600.0;
     po.soc_initial = soc0;
+    po.wrap = 1; /* past the end of the model's year: its start again */
     if (zp_plan_make(ctx, m, &po, &pl) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(ctx));
         zp_ctx_clear_error(ctx);
@@ -377,6 +423,7 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
     po.at = at_model;
     po.horizon_h = S->cfg.horizon_h;
     po.soc_initial = soc0;
+    po.wrap = 1; /* past the end of the model's year: its start again */
     zp_plan *pl = NULL;
     if (zp_plan_make(S->cctx, m, &po, &pl) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(S->cctx));

@@ -141,7 +141,7 @@ EOF
     for i in $(seq 1 1200); do echo "j$i,batch,A,2,50"; done
 } >"$tmp/jobs.csv"
 expect 0 "$zp" schedule --sites "$tmp/sites.json" --jobs "$tmp/jobs.csv"
-contains "$tmp/out" '1,200 jobs, 1 sites, 24 slots of 1 h'
+contains "$tmp/out" '1,200 jobs, 1 site, 24 slots of 1 h'
 "$PY" - "$tmp/out" <<'PY' && ok || bad "schedule table rows (see above)"
 import re, sys
 rows = {}

@@ -656,7 +656,7 @@ contains "$tmp/err" "--jobs"
 printf 'id,class,home,duration,power_kw\na,batch,Shaoguan,2,1e308\n' >"$tmp/huge.csv"
 for fmt in --json --csv=$tmp/huge-out.csv; do
     expect 2 "$zp" schedule --sites "$ed/sites.json" --jobs "$tmp/huge.csv" $fmt
-    contains "$tmp/err" "$tmp/huge.csv:2: column power_kw: '1e308' is out of range: use a number of kW above 0 and at most 1000000"
+    contains "$tmp/err" "$tmp/huge.csv:2: column power_kw: '1e308' is out of range: use 0.001..1000000 kW"
     [ ! -s "$tmp/out" ] && [ ! -e "$tmp/huge-out.csv" ] && ok || bad "schedule: nothing written for a bad input"
 done
 printf '{"slots": 2, "sites": [{"name": "A", "capacity_kw": 1e308, "intensity_kg_per_kwh": 0.5}]}\n' >"$tmp/huge.json"
@@ -691,7 +691,7 @@ PY
 printf '{"slots": 2, "regions": ["R"], "sites": [{"name": "A", "capacity_kw": 10, "intensity_kg_per_kwh": 1, "latency_ms": {"R": 100}}]}\n' >"$tmp/far.json"
 printf 'id,class,home,region,latency_ms,duration,power_kw\nW,interactive,A,R,1,1,5\n' >"$tmp/web.csv"
 expect 0 "$zp" schedule --sites "$tmp/far.json" --jobs "$tmp/web.csv"
-contains "$tmp/out" "emissions vs run-now: not compared: greedy placed 0 of 1 jobs (run-now 1)"
+contains "$tmp/out" "emissions vs run-now: not compared: greedy placed 0 of 1 job (run-now 1)"
 if grep -q "100.0% less" "$tmp/out"; then bad "schedule: 100% less for an empty schedule"; else ok; fi
 expect 0 "$zp" schedule --sites "$tmp/far.json" --jobs "$tmp/web.csv" --json
 "$PY" - "$tmp/out" <<'PY' && ok || bad "schedule --json: no reduction for an empty schedule"

@@ -133,7 +133,14 @@ check(close(cy["emissions_t"]["total_market"], Y["emissions_t"], 1e-9, "year")
 missing = cy.pop("missing_meter_steps")
 for k in ("from", "to", "by"):
     cy.pop(k)
+check(ref.pop("missing_meter_steps", None) == missing,
+      f"account --fill-gaps --json reports the API's missing_meter_steps ({missing})")
 check(cy == ref, "/carbon over the year = `zeropark account --db --fill-gaps --json`")
+# the text statement says the same count
+r = subprocess.run([zp, "account", model, "--db", db, "--fill-gaps", "--from", Y["from"], "--to", Y["to"]],
+                   capture_output=True, text=True, timeout=120)
+check(r.returncode == 0 and f"missing meter-steps: {missing} (" in r.stdout,
+      f"account --fill-gaps text: 'missing meter-steps: {missing}'")
 imp, cons, mh = hand(D, D1 + dt.timedelta(days=1))
 check(cy["period"]["start"] == "2025-03-10T23:20:00+08:00" and cy["period"]["end"] == "2025-03-11T00:20:00+08:00",
       f"the window is cut to the readings: {cy['period']['start']} .. {cy['period']['end']}")
@@ -178,8 +185,10 @@ check(all(close(em[k] / 1000, ct["emissions_t"][k], 1e-9, k) for k in ("scope1",
       and close(T["energy_kwh"]["grid_import"], ct["energy_kwh"]["grid_import"], 1e-12)
       and close(T["green_share"]["volumetric"] * 100, ct["green_share_pct"]["annual_volumetric"], 1e-9),
       f"/status today = /carbon over today's window: {em}")
-for k in ("from", "to", "by", "missing_meter_steps"):
+for k in ("from", "to", "by"):
     ct.pop(k)
+check(ct.pop("missing_meter_steps") == tr.pop("missing_meter_steps", None),
+      "account --fill-gaps --json today: the API's missing_meter_steps")
 check(ct == tr, "/carbon today = `zeropark account --db --fill-gaps --json` today")
 imp_t, cons_t, mh_t = hand(D1, D1 + dt.timedelta(days=1))
 check(close(T["metered_h"], mh_t) and close(T["energy_kwh"]["grid_import"], imp_t, 1e-9)

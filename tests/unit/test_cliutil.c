@@ -73,6 +73,27 @@ static void test_num_rounding(void **state)
     NUM(0.000001, CLI_NUM_AUTO, "0.000001");
 }
 
+/* A figure as the user wrote it: up to fifteen significant digits,
+ * separators, no trailing zeros; %.15g outside 1e-6 .. 1e15. */
+static void test_num_exact(void **state)
+{
+    (void)state;
+    NUM(12345.6, CLI_NUM_EXACT, "12,345.6");
+    NUM(0.53056, CLI_NUM_EXACT, "0.53056");
+    NUM(1234567.891, CLI_NUM_EXACT, "1,234,567.891");
+    NUM(4294967296.0, CLI_NUM_EXACT, "4,294,967,296");
+    NUM(4294967290.5, CLI_NUM_EXACT, "4,294,967,290.5");
+    NUM(123456789012.345, CLI_NUM_EXACT, "123,456,789,012.345");
+    NUM(123456789.5, CLI_NUM_EXACT, "123,456,789.5");
+    NUM(1.25, CLI_NUM_EXACT, "1.25");
+    NUM(-3, CLI_NUM_EXACT, "-3");
+    NUM(0, CLI_NUM_EXACT, "0");
+    NUM(0.1 + 0.2, CLI_NUM_EXACT, "0.3");
+    NUM(1e-7, CLI_NUM_EXACT, "1e-07");
+    NUM(2.5e15, CLI_NUM_EXACT, "2.5e+15");
+    NUM(1.234567890123e-7, CLI_NUM_EXACT, "1.234567890123e-07");
+}
+
 static void test_num_tiny_huge_special(void **state)
 {
     (void)state;
@@ -96,6 +117,7 @@ int main(void)
         cmocka_unit_test(test_num_negative_and_zero),
         cmocka_unit_test(test_num_rounding),
         cmocka_unit_test(test_num_tiny_huge_special),
+        cmocka_unit_test(test_num_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,10 @@ static void check_plan(const zp_dispatch_input *in, const zp_lp_opts *o,
             flex_in += (in->flex[j].share > 0 ? in->flex[j].share : 1.0) * in->flex[j].kw[t] * dt;
     double *e = calloc(in->nstorage + 1, sizeof *e);
     assert_non_null(e);
+    int neg = 0;
+    for (size_t t = 0; in->objective != ZP_MINIMISE_CARBON && in->import_price_cny_per_kwh &&
+                       t < in->steps; t++)
+        neg |= in->import_price_cny_per_kwh[t] < 0;
     for (size_t k = 0; k < in->nstorage; k++)
         e[k] = (in->soc_initial ? in->soc_initial[k] : in->storage[k].soc_initial) *
                in->storage[k].energy_kwh;
@@ -88,8 +92,12 @@ static void check_plan(const zp_dispatch_input *in, const zp_lp_opts *o,
             double c = r->storage[k].charge_kw[t], d = r->storage[k].discharge_kw[t];
             assert_true(c >= 0 && c <= s->power_kw);
             assert_true(d >= 0 && d <= s->power_kw);
-            /* With the epsilon cost, never both in one step. */
-            assert_true(fmin(c, d) <= 1e-9);
+            /* With the epsilon cost, never both in one step; when some
+             * import is paid for, both only within the power (pwr rows). */
+            if (neg)
+                assert_true(c + d <= s->power_kw * (1 + 1e-9));
+            else
+                assert_true(fmin(c, d) <= 1e-9);
             e[k] += (s->charge_efficiency * c - d / s->discharge_efficiency) * dt;
             assert_near(r->storage[k].soc[t] * s->energy_kwh, e[k], 1e-6);
             assert_true(r->storage[k].soc[t] >= s->soc_min - 1e-12);
@@ -565,6 +573,12 @@ static void test_mps_independent(void **state)
     in.objective = ZP_MINIMISE_COST;
     check_mps(ctx, &in, NULL, "arbitrage", scipy, glpk);
 
+    /* Negative prices: with the pwr rows (charge + discharge <= power). */
+    double nprice[4] = {-1.0, 0.9, -0.3, 0.8};
+    in.import_price_cny_per_kwh = nprice;
+    check_mps(ctx, &in, NULL, "negative", scipy, glpk);
+    in.import_price_cny_per_kwh = price;
+
     /* Forced unserved: import limit far below demand. */
     rnd_case c;
     rnd_case_make(&c, 48, 1.0, 7, 0);
@@ -611,6 +625,62 @@ static void test_mps_independent(void **state)
     free(lim2);
     free(res2);
     rnd_case_free(&c);
+
+    /* A month with negative prices at midday (export prices capped at the
+     * import price, as the simulation does): the windows that seed the
+     * basis carry the pwr rows of the full LP. */
+    rnd_case_make(&c, 720, 1.0, 41, 0);
+    c.in.objective = ZP_MINIMISE_COST;
+    for (int t = 0; t < 720; t++) {
+        if (t % 24 >= 11 && t % 24 < 15)
+            c.price[t] = -0.4;
+        if (c.eprice[t] > c.price[t])
+            c.eprice[t] = c.price[t];
+    }
+    check_mps(ctx, &c.in, NULL, "negmonth", scipy, 0);
+    rnd_case_free(&c);
+}
+
+/* Negative price with losses (docs/methodology.md, "Negative prices"):
+ * three hours, firm 50 kW, prices [-1.0, 0.1, 0.1], battery 100 kWh /
+ * 100 kW, eta 0.9 / 0.9, SOC 0..1 from 0.5 (terminal >= 50 kWh). With x
+ * charge and y discharge in hour 0 the stored energy is 50 + 0.9x - y/0.9;
+ * above 50 kWh it is discharged later at 0.9 AC kWh per stored kWh, each
+ * saving 0.1 CNY: cost = -(50 + x - y) + 0.1 (100 - 0.9 (0.9x - y/0.9))
+ * = -40 - 1.081x + 1.1y. Least with the battery full (0.9x - y/0.9 = 50)
+ * and charge + discharge at the power (x + y = 100): y = 40 / (0.9 + 1/0.9),
+ * x = 100 - y. Without the pwr row the LP would charge and discharge 100 +
+ * 36 kW at once (cost -108.5). */
+static void test_negative_price(void **state)
+{
+    zp_ctx *ctx = *state;
+    double firm[3] = {50, 50, 50}, price[3] = {-1.0, 0.1, 0.1};
+    zp_storage s = bess(100, 100, 0.9, 0.9, 0.0, 1.0, 0.5);
+    zp_dispatch_input in;
+    zp_dispatch_input_init(&in);
+    in.steps = 3;
+    in.step_h = 1;
+    in.firm_kw = firm;
+    in.storage = &s;
+    in.nstorage = 1;
+    in.import_price_cny_per_kwh = price;
+    in.objective = ZP_MINIMISE_COST;
+    zp_lp_info info;
+    zp_dispatch_result *r = solve_ok(ctx, &in, NULL, &info);
+    check_plan(&in, NULL, r);
+    double y = 40 / (0.9 + 1 / 0.9), x = 100 - y;
+    assert_near(r->storage[0].charge_kw[0], x, 1e-6);
+    assert_near(r->storage[0].discharge_kw[0], y, 1e-6);
+    assert_near(r->grid_import_kw[0], 50 + x - y, 1e-6);
+    assert_near(r->storage[0].discharge_kw[1] + r->storage[0].discharge_kw[2], 45, 1e-6);
+    assert_near(info.objective_economic, -40 - 1.081 * x + 1.1 * y, 1e-6);
+    assert_int_equal(info.rows, 3 * 3); /* balance, dynamics, pwr */
+    zp_dispatch_result_free(ctx, r);
+    /* Every price >= 0: no pwr rows. */
+    price[0] = 0.05;
+    r = solve_ok(ctx, &in, NULL, &info);
+    assert_int_equal(info.rows, 3 * 2);
+    zp_dispatch_result_free(ctx, r);
 }
 
 /* The inputs as JSON for lp_reference.py --xform. */
@@ -879,7 +949,7 @@ static void test_fallback(void **state)
 static void test_errors(void **state)
 {
     zp_ctx *ctx = *state;
-    double firm[2] = {1, 1}, bad[2] = {0.5, -1};
+    double firm[2] = {1, 1}, bad[2] = {0.5, -1}, nan_price[2] = {0.5, NAN};
     zp_dispatch_input in;
     zp_dispatch_input_init(&in);
     in.steps = 2;
@@ -887,7 +957,8 @@ static void test_errors(void **state)
     in.firm_kw = firm;
     zp_dispatch_result *r = (zp_dispatch_result *)&in;
     zp_lp_info info;
-    in.import_price_cny_per_kwh = bad;
+    /* a price may be negative, not NaN */
+    in.import_price_cny_per_kwh = nan_price;
     in.objective = ZP_MINIMISE_COST;
     assert_int_equal(zp_dispatch_optimal(ctx, &in, NULL, &r, &info), ZP_EDATA);
     assert_null(r);
@@ -1039,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_reserve_outage),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_mps_independent),
+        cmocka_unit_test(test_negative_price),
         cmocka_unit_test(test_formulation_independent),
         cmocka_unit_test(test_warm_start),
         cmocka_unit_test(test_fallback),

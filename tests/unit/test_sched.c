@@ -406,8 +406,7 @@ static void test_jobs_errors(void **state)
     expect_diag(ctx, 0, "j.csv:3: column class: 'bulk': use interactive, batch or training");
     expect_diag(ctx, 1, "j.csv:4: column home: 'Wuhan' is not a site of the sites file");
     expect_diag(ctx, 2, "j.csv:5: column duration: '0': use a whole number of slots in 1..100000");
-    expect_diag(ctx, 3, "j.csv:6: column power_kw: '-5' is out of range: use a number of kW above 0 "
-                        "and at most 1000000");
+    expect_diag(ctx, 3, "j.csv:6: column power_kw: '-5' is out of range: use 0.001..1000000 kW");
     expect_diag(ctx, 4, "j.csv:7: interactive job needs a region and a latency_ms bound > 0");
     expect_diag(ctx, 5, "j.csv:8: 4 fields; the header has 7");
     expect_diag(ctx, 6, "j.csv:9: column region: 'Paris' is not in the sites file's \"regions\"");
@@ -480,16 +479,11 @@ static void test_jobs_bounds(void **state)
     assert_int_equal(zp_sched_jobs_parse(ctx, p, bad, strlen(bad), "jobs.csv"), ZP_EDATA);
     assert_int_equal(p->njobs, 0);
     assert_int_equal(zp_ctx_diag_count(ctx), 11);
-    expect_diag(ctx, 0, "jobs.csv:2: column power_kw: '1e308' is out of range: use a number of kW "
-                        "above 0 and at most 1000000");
-    expect_diag(ctx, 1, "jobs.csv:3: column power_kw: '1e400' is out of range: use a number of kW "
-                        "above 0 and at most 1000000");
-    expect_diag(ctx, 2, "jobs.csv:4: column power_kw: '1000000.5' is out of range: use a number of "
-                        "kW above 0 and at most 1000000");
-    expect_diag(ctx, 3, "jobs.csv:5: column power_kw: '0' is out of range: use a number of kW "
-                        "above 0 and at most 1000000");
-    expect_diag(ctx, 4, "jobs.csv:6: column power_kw: 'abc' is not a number: use a number of kW "
-                        "above 0 and at most 1000000");
+    expect_diag(ctx, 0, "jobs.csv:2: column power_kw: '1e308' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 1, "jobs.csv:3: column power_kw: '1e400' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 2, "jobs.csv:4: column power_kw: '1000000.5' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 3, "jobs.csv:5: column power_kw: '0' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 4, "jobs.csv:6: column power_kw: 'abc' is not a number: use 0.001..1000000 kW");
     expect_diag(ctx, 5, "jobs.csv:7: column duration: '100001': use a whole number of slots in "
                         "1..100000");
     expect_diag(ctx, 6, "jobs.csv:8: column release: '1000001': use a whole slot number in "
@@ -500,8 +494,7 @@ static void test_jobs_bounds(void **state)
                         "bound of 0..10000 ms (empty: no bound)");
     expect_diag(ctx, 9, "jobs.csv:11: column min_chunk: '100001': use a whole number of slots in "
                         "1..100000");
-    expect_diag(ctx, 10, "jobs.csv:12: column power_kw: 'nan' is not a number: use a number of kW "
-                         "above 0 and at most 1000000");
+    expect_diag(ctx, 10, "jobs.csv:12: column power_kw: 'nan' is not a number: use 0.001..1000000 kW");
     zp_ctx_diag_clear(ctx);
     /* The limits themselves are accepted. */
     static const char edge[] = "id,class,home,region,latency_ms,release,deadline,duration,power_kw,"
@@ -511,6 +504,32 @@ static void test_jobs_bounds(void **state)
     assert_int_equal(zp_sched_jobs_parse(ctx, p, edge, strlen(edge), "jobs.csv"), ZP_OK);
     assert_int_equal(p->njobs, 1);
     assert_near(p->jobs[0].power_kw, 1e6, 0);
+    /* Numbers are decimals only (hex, inf and nan are not), and power_kw
+     * has a smallest value: 1 W, so that a subnormal 1e-320 kW (which is
+     * "above 0") is refused, as is 0.0009 kW; 0.001 kW itself is taken. */
+    static const char dec[] = "id,class,home,region,latency_ms,duration,power_kw\n"
+                              "a,batch,Shaoguan,,,1,0x10\n"
+                              "b,batch,Shaoguan,,,1,1e-320\n"
+                              "c,batch,Shaoguan,,,1,0.0009\n"
+                              "d,batch,Shaoguan,,,1,inf\n"
+                              "e,batch,Shaoguan,Guangzhou,0x10,1,1\n"
+                              "f,batch,Shaoguan,,,1,0x1p-1060\n";
+    assert_int_equal(zp_sched_jobs_parse(ctx, p, dec, strlen(dec), "jobs.csv"), ZP_EDATA);
+    assert_int_equal(p->njobs, 1);
+    assert_int_equal(zp_ctx_diag_count(ctx), 6);
+    expect_diag(ctx, 0, "jobs.csv:2: column power_kw: '0x10' is not a number: use 0.001..1000000 kW");
+    expect_diag(ctx, 1, "jobs.csv:3: column power_kw: '1e-320' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 2, "jobs.csv:4: column power_kw: '0.0009' is out of range: use 0.001..1000000 kW");
+    expect_diag(ctx, 3, "jobs.csv:5: column power_kw: 'inf' is not a number: use 0.001..1000000 kW");
+    expect_diag(ctx, 4, "jobs.csv:6: column latency_ms: '0x10' is not a number: use a one-way "
+                        "bound of 0..10000 ms (empty: no bound)");
+    expect_diag(ctx, 5, "jobs.csv:7: column power_kw: '0x1p-1060' is not a number: use "
+                        "0.001..1000000 kW");
+    zp_ctx_diag_clear(ctx);
+    static const char small[] = "id,class,home,duration,power_kw\na,batch,Shaoguan,1,0.001\n";
+    assert_int_equal(zp_sched_jobs_parse(ctx, p, small, strlen(small), "jobs.csv"), ZP_OK);
+    assert_int_equal(p->njobs, 2);
+    assert_near(p->jobs[1].power_kw, 0.001, 0);
     zp_sched_problem_free(ctx, p);
     zp_ctx_free(ctx);
 }

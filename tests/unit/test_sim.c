@@ -468,6 +468,31 @@ static void test_plan(void **state)
     /* --at outside the period, or off the step grid, is refused. */
     po.at += 1800;
     assert_int_equal(zp_plan_make(ctx, m, &po, &pl), ZP_ERANGE);
+
+    /* Late on 31 December: cut at the end of the period (2 hourly steps
+     * left), or with wrap the whole 24 h, 1 January taking the model's own
+     * 1 January prices (the tariff series from its first step). */
+    const char *late = "2024-12-31T22:00:00+08:00";
+    assert_int_equal(zp_time_parse(late, strlen(late), 480, &po.at, NULL), ZP_OK);
+    po.horizon_h = 24;
+    po.mps_path = NULL;
+    assert_int_equal(zp_plan_make(ctx, m, &po, &pl), ZP_OK);
+    assert_int_equal(pl->steps, 2);
+    zp_plan_free(ctx, pl);
+    po.wrap = 1;
+    assert_int_equal(zp_plan_make(ctx, m, &po, &pl), ZP_OK);
+    assert_int_equal(pl->steps, 24);
+    assert_int_equal(pl->lp.status, ZP_LP_OPTIMAL);
+    const zp_series *tariff = m->grid.price_cny_per_kwh.series;
+    assert_non_null(tariff);
+    assert_int_equal(tariff->start, m->start);
+    assert_int_equal(tariff->step_s, 3600);
+    for (size_t i = 0; i < 22; i++)
+        assert_near(pl->price_cny_per_kwh[2 + i], tariff->v[i], 0);
+    assert_near(pl->price_cny_per_kwh[0], tariff->v[tariff->len - 2], 0);
+    for (size_t i = 0; i < pl->steps; i++)
+        assert_true(pl->flows->storage[0].soc[i] >= 0.1 - 1e-9);
+    zp_plan_free(ctx, pl);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
 }

@@ -2500,6 +2500,114 @@ double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const d
     return cfe < cons_kw ? cfe : cons_kw;
 }
 
+/* Append a meter ROLE[.ASSET]_kw reading v to in (its meters hold room). */
+static zp_status sim_meter(zp_ctx *ctx, zp_acct_input *in, zp_acct_role role, const char *asset,
+                           const double *v)
+{
+    input_owned *o = in->owned_;
+    zp_acct_meter *mt = &o->meters[in->nmeters];
+    const char *rn = zp_acct_role_name(role);
+    char *name = asset ? zp__asprintf(ctx, "%s.%s_kw", rn, asset) : zp__asprintf(ctx, "%s_kw", rn);
+    mt->name = name ? input_string(ctx, in, name) : NULL;
+    zp__free(ctx, name);
+    if (!mt->name || !(mt->asset = asset ? input_string(ctx, in, asset) : rn))
+        return zp__nomem(ctx);
+    mt->role = role;
+    mt->v = v;
+    in->nmeters++;
+    return ZP_OK;
+}
+
+/* The simulation's assets as meters (docs/methodology.md "Per-asset
+ * breakdown of a simulation"), for --by asset: grid import and export; each
+ * PV array and wind farm with its share of the generation used (curtailment
+ * shared in proportion to the power available); each battery's charge and
+ * discharge; the consumption split among the loads and the data center's
+ * facility in proportion to their demand at the step (where none has
+ * demand, as their demand over the run), so that the consumption meters
+ * add up to the consumption, as metered ones do. cons and facility are the
+ * run's consumption and the facility demand (NULL without a data center). */
+static zp_status sim_meters(zp_ctx *ctx, zp_acct_input *in, const zp_sim_result *r,
+                            const double *cons, const double *facility)
+{
+    input_owned *o = in->owned_;
+    const zp_model *m = r->model;
+    const zp_dispatch_result *f = r->flows;
+    const size_t n = r->steps;
+    const size_t nd = m->nloads + (facility != NULL); /* consumption assets */
+    size_t cap = 2 + m->npv + m->nwind + 2 * m->nstorage + nd;
+    if (!(o->meters = zp__calloc(ctx, cap, sizeof *o->meters)))
+        return zp__nomem(ctx);
+    o->capmeters = cap;
+    in->meters = o->meters;
+    zp_status rc;
+    if ((rc = sim_meter(ctx, in, ZP_ROLE_GRID_IMPORT, NULL, f->grid_import_kw)))
+        return rc;
+    if ((rc = sim_meter(ctx, in, ZP_ROLE_GRID_EXPORT, NULL, f->grid_export_kw)))
+        return rc;
+    for (int kind = 0; kind < 2; kind++) {
+        size_t na = kind ? m->nwind : m->npv;
+        const double *avail = kind ? r->wind_kw : r->pv_kw;
+        const double *used = kind ? f->wind_used_kw : f->pv_used_kw;
+        for (size_t i = 0; i < na; i++) {
+            const double *a = kind ? r->wind_farm_kw[i] : r->pv_array_kw[i];
+            double *v = input_array(ctx, in, n);
+            if (!v)
+                return zp__nomem(ctx);
+            for (size_t t = 0; t < n; t++)
+                v[t] = avail[t] > 0 ? used[t] * (a[t] / avail[t]) : 0;
+            if ((rc = sim_meter(ctx, in, kind ? ZP_ROLE_WIND : ZP_ROLE_PV,
+                                kind ? m->wind[i].name : m->pv[i].name, v)))
+                return rc;
+        }
+    }
+    for (size_t s = 0; s < m->nstorage; s++) {
+        if ((rc = sim_meter(ctx, in, ZP_ROLE_STORAGE_CHARGE, m->storage[s].name,
+                            f->storage[s].charge_kw)) ||
+            (rc = sim_meter(ctx, in, ZP_ROLE_STORAGE_DISCHARGE, m->storage[s].name,
+                            f->storage[s].discharge_kw)))
+            return rc;
+    }
+    if (nd) {
+        double *total = zp__calloc(ctx, nd, sizeof *total), all = 0;
+        double **v = zp__calloc(ctx, nd, sizeof *v);
+        if (!total || !v) {
+            zp__free(ctx, total);
+            zp__free(ctx, v);
+            return zp__nomem(ctx);
+        }
+        for (size_t i = 0; i < nd; i++) {
+            const double *d = i < m->nloads ? r->load_kw[i] : facility;
+            for (size_t t = 0; t < n; t++)
+                total[i] += d[t];
+            all += total[i];
+        }
+        for (size_t i = 0; i < nd && (v[i] = input_array(ctx, in, n)); i++)
+            ;
+        for (size_t t = 0; v[nd - 1] && t < n; t++) {
+            double sum = 0;
+            for (size_t i = 0; i < nd; i++)
+                sum += i < m->nloads ? r->load_kw[i][t] : facility[t];
+            for (size_t i = 0; i < nd; i++) {
+                double d = i < m->nloads ? r->load_kw[i][t] : facility[t];
+                v[i][t] = sum > 0   ? cons[t] * (d / sum)
+                          : all > 0 ? cons[t] * (total[i] / all)
+                                    : cons[t] / (double)nd;
+            }
+        }
+        zp__free(ctx, total);
+        rc = ZP_OK;
+        for (size_t i = 0; i < nd && !rc; i++)
+            rc = !v[i]           ? zp__nomem(ctx)
+                 : i < m->nloads ? sim_meter(ctx, in, ZP_ROLE_LOAD, m->loads[i].name, v[i])
+                                 : sim_meter(ctx, in, ZP_ROLE_DC_FACILITY, NULL, v[i]);
+        zp__free(ctx, v);
+        if (rc)
+            return rc;
+    }
+    return ZP_OK;
+}
+
 zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out)
 {
     zp_acct_input *in = NULL;
@@ -2556,6 +2664,8 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
         in->storage = o->storage;
         in->nstorage = m->nstorage;
     }
+    if ((rc = sim_meters(ctx, in, r, in->consumption_kw, in->dc_facility_kw)))
+        goto out;
     double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
     if ((rc = input_from_model(ctx, in, m, frac)))
         goto out;

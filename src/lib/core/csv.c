@@ -350,6 +350,17 @@ static num_err parse_number(const char *p, const char *e, const char **endp, dou
     return slow_number(s, p, out);
 }
 
+int zp__csv_number(const char *b, const char *e, double *out)
+{
+    const char *end;
+    double v = 0;
+    num_err ne = parse_number(b, e, &end, &v);
+    if ((ne != NUM_OK && ne != NUM_RANGE) || end != e)
+        return 0;
+    *out = v;
+    return 1;
+}
+
 static bool ieq(const char *b, const char *e, const char *word)
 {
     size_t n = strlen(word);

@@ -70,6 +70,11 @@ zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *
  * bytes, cut between characters, control characters and bytes that are
  * not UTF-8 as '?', "..." when cut. Returns the length written. */
 size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max);
+/* csv.c: the whole text [b, e) as a number in the CSV reader's decimal
+ * syntax (digits, '.', an exponent; no hex, inf or nan): 1 and *out, or 0
+ * when it is not such a number. Beyond the range of a double it reads as
+ * +-HUGE_VAL (or 0) for the caller's range check to refuse. */
+int zp__csv_number(const char *b, const char *e, double *out);
 
 /* weather/pv: the solar-position input for a site and its weather
  * (refraction from the weather's mean temperature and pressure, else the

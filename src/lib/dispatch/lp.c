@@ -21,6 +21,12 @@
  *              (t = 0: = initial energy)
  *   fq_j_t     fb_t - fb_{t-1} + fs_t = a'_t   (queue conservation)
  *   res_t      sum soc_k_t + short_t >= reserve_t + sum soc_min_k E_k
+ *   pwr_k_t    -ch_k_t - dis_k_t >= -P_k  (only when some import cost is
+ *              below 0: a battery charges or discharges at its power, or
+ *              alternates within the step, never both in full at once;
+ *              otherwise storage losses would absorb paid-for import
+ *              without bound of physics. With every cost >= 0 wasting
+ *              energy never pays, so the rows are left out.)
  *
  * Flexible demand. zp_dispatch_flex defines a deadline t + D (D =
  * floor(max_delay_h / step_h)), or t itself when that lies past the last
@@ -107,6 +113,8 @@ struct zp_lp {
     size_t steps, nst, nfl;
     double dt;
     int reserve;
+    int pwr;          /* the pwr_k_t rows are there */
+    int pwr_force;    /* windows' sub-solver: 1 + the parent's pwr; 0 = own */
     double *eta;      /* 2 * nst: charge and discharge efficiency */
 
     size_t cps, rps;  /* columns and rows per step */
@@ -204,8 +212,11 @@ static zp_status check_lp_input(zp_ctx *ctx, const zp_dispatch_input *in, const 
     if ((rc = zp_dispatch_input_check(ctx, in)))
         return rc;
     const size_t n = in->steps;
+    /* Prices may be negative (docs/model.md): the LP stays bounded, as
+     * import only meets demand, storage and export, each bounded or (export
+     * at a price capped at the import price) never paying for itself. */
     if ((rc = check_opt_array(ctx, "import_price_cny_per_kwh", in->import_price_cny_per_kwh, n,
-                              0, 0)) ||
+                              1, 0)) ||
         (rc = check_opt_array(ctx, "export_price_cny_per_kwh", in->export_price_cny_per_kwh, n,
                               1, 0)) ||
         (rc = check_opt_array(ctx, "grid_factor_kg_per_kwh", in->grid_factor_kg_per_kwh, n, 0,
@@ -270,11 +281,21 @@ static size_t col_fl(const zp_lp *lp, size_t j) { return C_FIXED + (size_t)lp->r
 static size_t row_dyn(size_t k) { return 1 + k; }
 static size_t row_fq(const zp_lp *lp, size_t j) { return 1 + lp->nst + j; }
 static size_t row_res(const zp_lp *lp) { return 1 + lp->nst + lp->nfl; }
+static size_t row_pwr(const zp_lp *lp, size_t k) { return 1 + lp->nst + lp->nfl + (size_t)lp->reserve + k; }
 
-static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve)
+/* Whether the LP needs the pwr rows: some import costs less than nothing. */
+static int needs_pwr(const zp_dispatch_input *in)
+{
+    for (size_t t = 0; in->nstorage && t < in->steps; t++)
+        if (import_cost(in, t) < 0)
+            return 1;
+    return 0;
+}
+
+static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr)
 {
     if (!lp->loaded || lp->steps != in->steps || lp->nst != in->nstorage ||
-        lp->nfl != in->nflex || lp->dt != in->step_h || lp->reserve != reserve)
+        lp->nfl != in->nflex || lp->dt != in->step_h || lp->reserve != reserve || lp->pwr != pwr)
         return 0;
     for (size_t k = 0; k < lp->nst; k++)
         if (lp->eta[2 * k] != in->storage[k].charge_efficiency ||
@@ -284,19 +305,20 @@ static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve)
 }
 
 /* Size the arrays for a shape and fill the matrix. */
-static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserve)
+static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr)
 {
     zp_ctx *ctx = lp->ctx;
     zp_status rc;
     const size_t n = in->steps, K = in->nstorage, J = in->nflex;
-    const size_t R = reserve ? 1 : 0;
+    const size_t R = reserve ? 1 : 0, PW = pwr ? 1 : 0;
     const double dt = in->step_h;
 
     size_t cps = C_FIXED + R + 3 * K + 2 * J;
-    size_t rps = 1 + K + J + R;
+    size_t rps = 1 + K + J + R + PW * K;
     /* Entries per step: 5 fixed columns in the balance, short in res,
-     * per storage 2 + 2 + (2 or 3) (+1 with a reserve), per flex 2 + 2. */
-    size_t nps = 5 + R + K * (6 + R) + 4 * J;
+     * per storage 2 + 2 + (2 or 3) (+1 with a reserve, +2 with pwr rows),
+     * per flex 2 + 2. */
+    size_t nps = 5 + R + K * (6 + R + 2 * PW) + 4 * J;
     if (n > (size_t)INT_MAX / cps || n > (size_t)INT_MAX / rps || n > (size_t)INT_MAX / nps ||
         n * cps + n * rps > (size_t)INT_MAX)
         return zp__error(ctx, ZP_ETOOBIG, "dispatch (LP): %zu steps with %zu storages and %zu "
@@ -320,6 +342,7 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
     lp->nfl = J;
     lp->dt = dt;
     lp->reserve = (int)R;
+    lp->pwr = (int)PW;
     lp->cps = cps;
     lp->rps = rps;
     lp->ncols = ncols;
@@ -351,9 +374,13 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
             start[c++] = (CoinBigIndex)e; /* charge */
             PUT(r0, -1.0);
             PUT(r0 + row_dyn(k), -s->charge_efficiency * dt);
+            if (PW)
+                PUT(r0 + row_pwr(lp, k), -1.0);
             start[c++] = (CoinBigIndex)e; /* discharge */
             PUT(r0, 1.0);
             PUT(r0 + row_dyn(k), dt / s->discharge_efficiency);
+            if (PW)
+                PUT(r0 + row_pwr(lp, k), -1.0);
             start[c++] = (CoinBigIndex)e; /* stored energy */
             PUT(r0 + row_dyn(k), 1.0);
             if (R)
@@ -401,7 +428,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
     /* Scale of the objective: the largest marginal value of a kWh. */
     double vmax = 0.0;
     for (size_t t = 0; t < n; t++) {
-        vmax = fmax(vmax, import_cost(in, t));
+        vmax = fmax(vmax, fabs(import_cost(in, t)));
         vmax = fmax(vmax, fabs(export_value(in, t)));
     }
     double vscale = vmax > 0.0 ? vmax : 1.0;
@@ -491,6 +518,10 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             if (t == last) /* terminal: end with at least the initial energy */
                 lb[cs + 2] = fmax(lb[cs + 2], e0);
             rl[r0 + row_dyn(k)] = ru[r0 + row_dyn(k)] = t == 0 ? e0 : 0.0;
+            if (lp->pwr) {
+                rl[r0 + row_pwr(lp, k)] = -s->power_kw;
+                ru[r0 + row_pwr(lp, k)] = LP_INF;
+            }
         }
         ub[c0 + C_UNS] = firm + late[t];
     }
@@ -586,8 +617,10 @@ static void row_name(const zp_lp *lp, size_t r, char *buf, size_t len)
         snprintf(buf, len, "dyn_%zu_%zu", off - 1, t);
     else if (off <= lp->nst + lp->nfl)
         snprintf(buf, len, "fq_%zu_%zu", off - 1 - lp->nst, t);
-    else
+    else if (lp->reserve && off == row_res(lp))
         snprintf(buf, len, "res_%zu", t);
+    else
+        snprintf(buf, len, "pwr_%zu_%zu", off - row_pwr(lp, 0), t);
 }
 
 static zp_status write_mps(zp_lp *lp, const char *path)
@@ -695,11 +728,12 @@ static zp_status prepare(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
 {
     zp_status rc;
     int reserve = o->reserve_kwh != NULL;
+    int pwr = lp->pwr_force ? lp->pwr_force - 1 : needs_pwr(in);
     *rebuilt = 0;
-    if (!same_shape(lp, in, reserve)) {
+    if (!same_shape(lp, in, reserve, pwr)) {
         lp->loaded = 0;
         lp->has_basis = 0;
-        if ((rc = build_matrix(lp, in, reserve)))
+        if ((rc = build_matrix(lp, in, reserve, pwr)))
             return rc;
         *rebuilt = 1;
     }
@@ -934,6 +968,8 @@ static void crash_basis(zp_lp *lp)
             cs[c0 + col_st(lp, k) + 2] = ST_BASIC;
         if (lp->reserve)
             rs[r0 + row_res(lp)] = ST_BASIC;
+        for (size_t k = 0; lp->pwr && k < K; k++)
+            rs[r0 + row_pwr(lp, k)] = ST_BASIC;
         double pv = ub[c0 + C_PV], wind = ub[c0 + C_WIND];
         if (need >= pv + wind) {
             cs[c0 + C_PV] = cs[c0 + C_WIND] = AT_UPPER;
@@ -984,6 +1020,7 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
         return -1;
     if (!lp->sub && !(lp->sub = zp_lp_new(ctx)))
         return -1;
+    lp->sub->pwr_force = 1 + lp->pwr; /* the windows' rows match the full LP's */
     if (J > lp->sub_flex_cap) {
         zp_dispatch_flex *f = zp__realloc(ctx, lp->sub_flex, J * sizeof *f);
         if (!f)

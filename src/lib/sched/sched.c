@@ -41,6 +41,7 @@
 #define SCHED_MAX_CARBON_PRICE 1e6 /* CNY per t CO2 */
 #define SCHED_MAX_LATENCY_MS 1e4  /* one way, 10 s */
 #define SCHED_MAX_POWER_KW 1e6    /* a job's IT power, 1 GW */
+#define SCHED_MIN_POWER_KW 0.001  /* a job's IT power, 1 W */
 #define SCHED_MAX_SLOT_NUM 1000000 /* |release|, |deadline| in slots */
 
 static const char *const reason_names[] = {"placed", "latency", "window", "capacity"};
@@ -722,50 +723,14 @@ static int parse_int(const field *f, long lo, long hi, int32_t *out)
     return 1;
 }
 
-/* A decimal. Plain decimals of <= 15 digits are converted exactly with
- * one division (both operands exact doubles, so correctly rounded); the
- * rest go to strtod. A number beyond the range of a double reads as
- * +-HUGE_VAL (or 0), for the caller's range check to reject with the
- * allowed range; "inf" and "nan" are not numbers. */
+/* A decimal in the CSV reader's syntax (zp__csv_number: no hex, inf or
+ * nan). A number beyond the range of a double reads as +-HUGE_VAL (or 0),
+ * for the caller's range check to reject with the allowed range. */
 static int parse_num(const field *f, double *out)
 {
-    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
-                                 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     if (f->n == 0 || f->n > 60)
         return 0;
-    size_t i = 0;
-    int neg = 0, digits = 0, frac = -1;
-    uint64_t m = 0;
-    if (f->s[0] == '-' || f->s[0] == '+')
-        neg = f->s[i++] == '-';
-    for (; i < f->n; i++) {
-        char c = f->s[i];
-        if (c >= '0' && c <= '9') {
-            m = m * 10 + (uint64_t)(c - '0');
-            digits++;
-            if (frac >= 0)
-                frac++;
-        } else if (c == '.' && frac < 0) {
-            frac = 0;
-        } else {
-            break;
-        }
-    }
-    if (i == f->n && digits > 0 && digits <= 15) {
-        double v = (double)m / p10[frac > 0 ? frac : 0];
-        *out = neg ? -v : v;
-        return 1;
-    }
-    char tmp[64];
-    memcpy(tmp, f->s, f->n);
-    tmp[f->n] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (end != tmp + f->n || (errno != ERANGE && !isfinite(v)))
-        return 0;
-    *out = v;
-    return 1;
+    return zp__csv_number(f->s, f->s + f->n, out);
 }
 
 /* Index of the name s[0..n) among count names stride bytes apart, or -1. */
@@ -953,9 +918,9 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
                 SCHED_MAX_SLOTS);
         {
             int ok = parse_num(&col[C_POW], &j.power_kw);
-            if (!ok || !(j.power_kw > 0) || j.power_kw > SCHED_MAX_POWER_KW)
-                BAD("column power_kw: '%.*s' %s: use a number of kW above 0 and at most %.15g",
-                    FIELD40(C_POW), ok ? "is out of range" : "is not a number",
+            if (!ok || !(j.power_kw >= SCHED_MIN_POWER_KW) || j.power_kw > SCHED_MAX_POWER_KW)
+                BAD("column power_kw: '%.*s' %s: use %.15g..%.15g kW", FIELD40(C_POW),
+                    ok ? "is out of range" : "is not a number", SCHED_MIN_POWER_KW,
                     SCHED_MAX_POWER_KW);
         }
         j.preemptible = j.cls == ZP_JOB_TRAINING;

@@ -1279,6 +1279,20 @@ void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
     zp__free(ctx, pl);
 }
 
+/* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
+ * (NULL for a NULL a); owned by the caller. */
+static zp_status wrap_copy(zp_ctx *ctx, const double *a, size_t n, size_t ne, double **out)
+{
+    *out = NULL;
+    if (!a)
+        return ZP_OK;
+    if (!(*out = zp__calloc(ctx, ne ? ne : 1, sizeof **out)))
+        return zp__nomem(ctx);
+    for (size_t i = 0; i < ne; i++)
+        (*out)[i] = a[i % n];
+    return ZP_OK;
+}
+
 zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp_plan **out)
 {
     zp_status rc = ZP_OK;
@@ -1290,6 +1304,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_forecast_out_init(&fc);
     const double **base = NULL;
     double *csky = NULL, *xprice = NULL;
+    /* with opts.wrap, the inputs repeated past the end of the period */
+    double *w_pv = NULL, *w_wind = NULL, *w_firm = NULL, *w_csky = NULL, *w_res = NULL;
+    double **w_flex = NULL;
+    size_t nw_flex = 0;
     zp_plan *pl = NULL;
     sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
     if (!p)
@@ -1312,8 +1330,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     size_t h = (size_t)llround((o->horizon_h > 0 ? o->horizon_h : 24.0) / r->step_h);
     if (h < 1)
         h = 1;
-    if (k + h > n)
-        h = n - k;
+    if (k + h > n && (!o->wrap || h > n))
+        h = o->wrap ? n : n - k;
+    /* the forecasts' inputs: the period, or it repeated to k + h steps */
+    const size_t ne = k + h > n ? k + h : n;
     /* Forecasts from what was known before --at. */
     zp_forecast_opts fo;
     zp_forecast_opts_init(&fo);
@@ -1338,6 +1358,25 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
      * the method (in.pv_kw then holds zeros that no method can scale). */
     zp_forecast_inputs fin = {n, r->step_s, m->npv ? in.pv_kw : NULL, csky,
                               m->nwind ? in.wind_kw : NULL, in.firm_kw, base, in.nflex};
+    if (ne > n) {
+        /* The horizon passes the end of the period: the model's year goes
+         * on from its start (weather, loads, prices and factors of the same
+         * day of the model year), as the daemon maps any date to it. */
+        if (!(w_flex = zp__calloc(ctx, in.nflex + 1, sizeof *w_flex))) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        nw_flex = in.nflex;
+        if ((rc = wrap_copy(ctx, fin.pv_kw, n, ne, &w_pv)) || (rc = wrap_copy(ctx, fin.wind_kw, n, ne, &w_wind)) ||
+            (rc = wrap_copy(ctx, fin.firm_kw, n, ne, &w_firm)) || (rc = wrap_copy(ctx, csky, n, ne, &w_csky)) ||
+            (rc = wrap_copy(ctx, p->reserve_kwh, n, ne, &w_res)))
+            goto out;
+        for (size_t j = 0; j < in.nflex; j++)
+            if ((rc = wrap_copy(ctx, base[j], n, ne, &w_flex[j])))
+                goto out;
+        fin = (zp_forecast_inputs){ne, r->step_s, w_pv, w_csky, w_wind, w_firm, (const double **)w_flex,
+                                   in.nflex};
+    }
     if ((rc = zp_forecast_make(ctx, &fin, &fo, k, h, &fc)))
         goto out;
     for (size_t j = 0; j < in.nflex; j++) {
@@ -1355,12 +1394,13 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
         goto out;
     }
     for (size_t i = 0; i < h; i++) {
-        double ip = AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, k + i);
-        double xp = AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, k + i);
+        size_t ki = (k + i) % n; /* wraps only with opts.wrap */
+        double ip = AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, ki);
+        double xp = AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, ki);
         pl->price_cny_per_kwh[i] = ip;
         xprice[i] = xp;
         pl->grid_factor_kg_per_kwh[i] =
-            GRID_EF(r, k + i);
+            GRID_EF(r, ki);
         pl->pv_kw[i] = fc.pv_kw[i];
         pl->wind_kw[i] = fc.wind_kw[i];
         pl->firm_kw[i] = fc.firm_kw[i];
@@ -1382,7 +1422,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     win.grid_down = NULL;
     zp_lp_opts lo;
     zp_lp_opts_init(&lo);
-    lo.reserve_kwh = p->reserve_kwh ? p->reserve_kwh + k : NULL;
+    lo.reserve_kwh = w_res ? w_res + k : p->reserve_kwh ? p->reserve_kwh + k : NULL;
     lo.mps_path = o->mps_path;
     if ((rc = zp_dispatch_optimal(ctx, &win, &lo, &pl->flows, &pl->lp)))
         goto out;
@@ -1402,6 +1442,14 @@ out:
     zp__free(ctx, flex);
     zp__free(ctx, csky);
     zp__free(ctx, xprice);
+    zp__free(ctx, w_pv);
+    zp__free(ctx, w_wind);
+    zp__free(ctx, w_firm);
+    zp__free(ctx, w_csky);
+    zp__free(ctx, w_res);
+    for (size_t j = 0; w_flex && j < nw_flex; j++)
+        zp__free(ctx, w_flex[j]);
+    zp__free(ctx, w_flex);
     zp_sim_result_free(ctx, r);
     return rc;
 }

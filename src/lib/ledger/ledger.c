@@ -156,7 +156,7 @@ zp_status lg__step_done(zp_ledger *lg, sqlite3_stmt *s, const char *what)
     return ZP_OK;
 }
 
-static zp_status lg_exec_sql(zp_ledger *lg, const char *sql, const char *what)
+zp_status lg__exec_sql(zp_ledger *lg, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(lg->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -166,11 +166,6 @@ static zp_status lg_exec_sql(zp_ledger *lg, const char *sql, const char *what)
         return rc;
     }
     return ZP_OK;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *t)
-{
-    sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
 }
 
 zp_time_t lg__now(const zp_ledger *lg)
@@ -214,12 +209,13 @@ zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledge
     sqlite3_busy_timeout(lg->db, LG_BUSY_MS);
     sqlite3_extended_result_codes(lg->db, 0);
     if (!lg->readonly) {
-        if ((rc = lg_exec_sql(lg, "PRAGMA journal_mode = WAL", "setting WAL mode")))
+        if ((rc = lg__exec_sql(lg, "PRAGMA journal_mode = WAL", "setting WAL mode")))
             goto fail;
     }
-    if ((rc = lg_exec_sql(lg, "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384;"
-                          " PRAGMA mmap_size = 268435456",
-                          "setting pragmas")))
+    if ((rc = lg__exec_sql(lg,
+                           "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384;"
+                           " PRAGMA mmap_size = 268435456",
+                           "setting pragmas")))
         goto fail;
     /* Is it a ledger? */
     sqlite3_stmt *s = NULL;
@@ -257,15 +253,15 @@ zp_status zp_ledger_open(zp_ctx *ctx, const char *path, unsigned flags, zp_ledge
                            path);
             goto fail;
         }
-        if ((rc = lg_exec_sql(lg, "BEGIN IMMEDIATE", "creating the ledger")))
+        if ((rc = lg__exec_sql(lg, "BEGIN IMMEDIATE", "creating the ledger")))
             goto fail;
         /* Another process may have created it meanwhile. */
         if (sqlite3_prepare_v2(lg->db, "SELECT 1 FROM lg_meta", -1, &s, NULL) == SQLITE_OK) {
             sqlite3_finalize(s);
-            rc = lg_exec_sql(lg, "COMMIT", "creating the ledger");
+            rc = lg__exec_sql(lg, "COMMIT", "creating the ledger");
         } else {
-            rc = lg_exec_sql(lg, schema_sql, "creating the ledger tables");
-            rc = rc ? rc : lg_exec_sql(lg, "COMMIT", "creating the ledger");
+            rc = lg__exec_sql(lg, schema_sql, "creating the ledger tables");
+            rc = rc ? rc : lg__exec_sql(lg, "COMMIT", "creating the ledger");
         }
         if (rc) {
             sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
@@ -305,7 +301,7 @@ zp_status zp_ledger_set_sync(zp_ledger *lg, zp_ledger_sync sync)
                                       "PRAGMA synchronous = OFF"};
     if ((unsigned)sync > 2)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: unknown sync level %d", (int)sync);
-    return lg_exec_sql(lg, sql[sync], "setting the sync level");
+    return lg__exec_sql(lg, sql[sync], "setting the sync level");
 }
 
 void zp_ledger_set_time(zp_ledger *lg, zp_time_t t)
@@ -322,7 +318,7 @@ zp_status zp_ledger_begin(zp_ledger *lg)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: a batch is already open");
     if (lg->readonly)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: opened read-only");
-    zp_status rc = lg_exec_sql(lg, "BEGIN IMMEDIATE", "starting a batch");
+    zp_status rc = lg__exec_sql(lg, "BEGIN IMMEDIATE", "starting a batch");
     if (rc)
         return rc;
     lg->batch = 1;
@@ -336,7 +332,7 @@ zp_status zp_ledger_commit(zp_ledger *lg)
         return ZP_EINVAL;
     if (!lg->batch)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: no batch is open");
-    zp_status rc = lg_exec_sql(lg, "COMMIT", "committing the batch");
+    zp_status rc = lg__exec_sql(lg, "COMMIT", "committing the batch");
     if (rc) {
         sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
         lg->npcache = lg->nacache = 0;
@@ -355,7 +351,7 @@ zp_status zp_ledger_rollback(zp_ledger *lg)
     lg->batch = 0;
     lg->head_ok = 0;
     lg->npcache = lg->nacache = 0;
-    return lg_exec_sql(lg, "ROLLBACK", "rolling back the batch");
+    return lg__exec_sql(lg, "ROLLBACK", "rolling back the batch");
 }
 
 /* ---- hashing and the journal ---------------------------------------------- */
@@ -713,7 +709,7 @@ zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what)
     sqlite3_stmt *s = lg__stmt(lg, LS_ACCT_GET);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, id);
+    lg__bind_text(s, 1, id);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
     if (r == SQLITE_ROW) {
@@ -731,7 +727,7 @@ zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what)
                      "%s: no account '%s' (create it with the account operation)", what, id);
 }
 
-static int standard_ok(const char *s, size_t n)
+int lg__standard_ok(const char *s, size_t n)
 {
     if (n < 2 || n > 16)
         return 0;
@@ -762,7 +758,7 @@ zp_status lg__product_parse(zp_ledger *lg, const char *text, const char *what, c
                             int64_t *vintage)
 {
     const char *dash = text ? strrchr(text, '-') : NULL;
-    if (!dash || !standard_ok(text, (size_t)(dash - text)) ||
+    if (!dash || !lg__standard_ok(text, (size_t)(dash - text)) ||
         !parse_i64(dash + 1, strlen(dash + 1), 1900, 2200, vintage))
         return zp__error(lg->ctx, ZP_EINVAL,
                          "%s: '%s' is not a product; write STANDARD-VINTAGE, e.g. CCER-2023",
@@ -772,14 +768,7 @@ zp_status lg__product_parse(zp_ledger *lg, const char *text, const char *what, c
     return ZP_OK;
 }
 
-/* A serial range "STD-PROJECT-VINTAGE-FIRST-LAST". */
-typedef struct lg_serial {
-    char standard[17];
-    char project[65];
-    int64_t vintage, first, last;
-} lg_serial;
-
-static zp_status serial_parse(zp_ledger *lg, const char *text, const char *what, lg_serial *out)
+zp_status lg__serial_parse(zp_ledger *lg, const char *text, const char *what, lg_serial *out)
 {
     const char *d1 = strchr(text, '-');
     const char *e = text + strlen(text);
@@ -796,7 +785,7 @@ static zp_status serial_parse(zp_ledger *lg, const char *text, const char *what,
             q--;
         }
     }
-    ok = ok && standard_ok(text, (size_t)(d1 - text)) && p3 - 1 > d1 + 1 &&
+    ok = ok && lg__standard_ok(text, (size_t)(d1 - text)) && p3 - 1 > d1 + 1 &&
          (size_t)(p3 - 1 - (d1 + 1)) <= 64 &&
          parse_i64(p3, (size_t)(p2 - 1 - p3), 1900, 2200, &out->vintage) &&
          parse_i64(p2, (size_t)(p1 - 1 - p2), 1, LG_MAX_QTY, &out->first) &&
@@ -813,8 +802,8 @@ static zp_status serial_parse(zp_ledger *lg, const char *text, const char *what,
     return ZP_OK;
 }
 
-static json_t *serial_json(const char *standard, const char *project, int64_t vintage,
-                           int64_t first, int64_t last)
+json_t *lg__serial_json(const char *standard, const char *project, int64_t vintage, int64_t first,
+                        int64_t last)
 {
     char buf[160];
     int n = snprintf(buf, sizeof buf, "%s-%s-%lld-%lld-%lld", standard, project,
@@ -823,7 +812,7 @@ static json_t *serial_json(const char *standard, const char *project, int64_t vi
 }
 
 /* Copy text (NULL: empty) into dst of cap bytes, cut to fit. */
-static void copy_text(char *dst, size_t cap, const char *text)
+void lg__copy_text(char *dst, size_t cap, const char *text)
 {
     size_t n = text ? strlen(text) : 0;
     if (n >= cap)
@@ -837,8 +826,8 @@ static void copy_text(char *dst, size_t cap, const char *text)
 
 /* Project's standard and owner (into buffers of 17 and 65), ZP_ENOTFOUND
  * naming what when unknown. */
-static zp_status project_get(zp_ledger *lg, const char *id, const char *what, char *standard,
-                             char *owner)
+zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char *standard,
+                          char *owner)
 {
     if (!owner)
         for (int i = 0; i < lg->npcache; i++)
@@ -849,14 +838,14 @@ static zp_status project_get(zp_ledger *lg, const char *id, const char *what, ch
     sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_GET);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, id);
+    lg__bind_text(s, 1, id);
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         const char *st = (const char *)sqlite3_column_text(s, 0);
         const char *ow = (const char *)sqlite3_column_text(s, 1);
-        copy_text(standard, 17, st);
+        lg__copy_text(standard, 17, st);
         if (owner)
-            copy_text(owner, 65, ow);
+            lg__copy_text(owner, 65, ow);
         sqlite3_reset(s);
         if (strlen(id) < 65) {
             if (lg->npcache == (int)ZP_ARRAY_LEN(lg->pcache))
@@ -874,14 +863,14 @@ static zp_status project_get(zp_ledger *lg, const char *id, const char *what, ch
                      "%s: no project '%s' (register it with the project operation)", what, id);
 }
 
-static zp_status balance_add(zp_ledger *lg, const char *acct, const char *project,
-                             int64_t vintage, int64_t delta)
+zp_status lg__balance_add(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
+                          int64_t delta)
 {
     sqlite3_stmt *s = lg__stmt(lg, delta < 0 ? LS_BAL_SUB : LS_BAL_ADD);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, acct);
-    bind_text(s, 2, project);
+    lg__bind_text(s, 1, acct);
+    lg__bind_text(s, 2, project);
     sqlite3_bind_int64(s, 3, vintage);
     sqlite3_bind_int64(s, 4, delta);
     zp_status rc = lg__step_done(lg, s, "updating a balance");
@@ -893,13 +882,13 @@ static zp_status balance_add(zp_ledger *lg, const char *acct, const char *projec
     return rc;
 }
 
-static zp_status pv_add(zp_ledger *lg, const char *project, int64_t vintage, int64_t issued,
-                        int64_t retired, int64_t cancelled)
+zp_status lg__pv_add(zp_ledger *lg, const char *project, int64_t vintage, int64_t issued,
+                     int64_t retired, int64_t cancelled)
 {
     sqlite3_stmt *s = lg__stmt(lg, LS_PV_ADD);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, project);
+    lg__bind_text(s, 1, project);
     sqlite3_bind_int64(s, 2, vintage);
     sqlite3_bind_int64(s, 3, issued);
     sqlite3_bind_int64(s, 4, retired);
@@ -907,21 +896,16 @@ static zp_status pv_add(zp_ledger *lg, const char *project, int64_t vintage, int
     return lg__step_done(lg, s, "updating the project-vintage totals");
 }
 
-typedef struct lg_blk {
-    int64_t id, first, last, state;
-    char account[65];
-} lg_blk;
-
 /* The block of (project, vintage) whose range starts at or before serial
  * (containing = 1) or starts exactly at serial (containing = 0). *found = 0
  * when there is none. */
-static zp_status block_find(zp_ledger *lg, const char *project, int64_t vintage, int64_t serial,
-                            int containing, lg_blk *b, int *found)
+zp_status lg__block_find(zp_ledger *lg, const char *project, int64_t vintage, int64_t serial,
+                         int containing, lg_blk *b, int *found)
 {
     sqlite3_stmt *s = lg__stmt(lg, containing ? LS_BLK_CONTAINING : LS_BLK_AT);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, project);
+    lg__bind_text(s, 1, project);
     sqlite3_bind_int64(s, 2, vintage);
     sqlite3_bind_int64(s, 3, serial);
     int r = sqlite3_step(s);
@@ -931,7 +915,7 @@ static zp_status block_find(zp_ledger *lg, const char *project, int64_t vintage,
         b->first = sqlite3_column_int64(s, 1);
         b->last = sqlite3_column_int64(s, 2);
         const char *a = (const char *)sqlite3_column_text(s, 3);
-        copy_text(b->account, sizeof b->account, a);
+        lg__copy_text(b->account, sizeof b->account, a);
         b->state = sqlite3_column_int64(s, 4);
         *found = !containing || b->last >= serial;
     }
@@ -950,7 +934,7 @@ static zp_status block_set(zp_ledger *lg, int64_t id, int64_t first, int64_t las
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, first);
     sqlite3_bind_int64(s, 3, last);
-    bind_text(s, 4, acct);
+    lg__bind_text(s, 4, acct);
     sqlite3_bind_int64(s, 5, state);
     if (retirement)
         sqlite3_bind_int64(s, 6, retirement);
@@ -967,18 +951,18 @@ static zp_status block_set_last(zp_ledger *lg, int64_t id, int64_t last)
     return lg__step_done(lg, s, "updating a block");
 }
 
-static zp_status block_ins(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
-                           int64_t last, const char *acct, int64_t state, int64_t retirement,
-                           int64_t *id)
+zp_status lg__block_ins(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
+                        int64_t last, const char *acct, int64_t state, int64_t retirement,
+                        int64_t *id)
 {
     sqlite3_stmt *s = lg__stmt(lg, LS_BLK_INS);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, project);
+    lg__bind_text(s, 1, project);
     sqlite3_bind_int64(s, 2, vintage);
     sqlite3_bind_int64(s, 3, first);
     sqlite3_bind_int64(s, 4, last);
-    bind_text(s, 5, acct);
+    lg__bind_text(s, 5, acct);
     sqlite3_bind_int64(s, 6, state);
     if (retirement)
         sqlite3_bind_int64(s, 7, retirement);
@@ -1001,14 +985,14 @@ static zp_status block_del(zp_ledger *lg, int64_t id)
  * neighbours of the same owner (left, right: whether to look on that
  * side; a side where the sender keeps the rest of a split block cannot
  * merge). */
-static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage, int64_t id,
-                             int64_t first, int64_t last, const char *acct, int left, int right)
+zp_status lg__block_merge(zp_ledger *lg, const char *project, int64_t vintage, int64_t id,
+                          int64_t first, int64_t last, const char *acct, int left, int right)
 {
     lg_blk nb;
     int found;
     zp_status rc;
     if (left && first > 1) {
-        if ((rc = block_find(lg, project, vintage, first - 1, 1, &nb, &found)))
+        if ((rc = lg__block_find(lg, project, vintage, first - 1, 1, &nb, &found)))
             return rc;
         if (found && nb.last == first - 1 && nb.state == 0 && strcmp(nb.account, acct) == 0) {
             if ((rc = block_del(lg, id)) || (rc = block_set_last(lg, nb.id, last)))
@@ -1019,7 +1003,7 @@ static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage
     }
     if (!right)
         return ZP_OK;
-    if ((rc = block_find(lg, project, vintage, last + 1, 0, &nb, &found)))
+    if ((rc = lg__block_find(lg, project, vintage, last + 1, 0, &nb, &found)))
         return rc;
     if (found && nb.state == 0 && strcmp(nb.account, acct) == 0) {
         if ((rc = block_del(lg, nb.id)) || (rc = block_set_last(lg, id, nb.last)))
@@ -1031,9 +1015,9 @@ static zp_status block_merge(zp_ledger *lg, const char *project, int64_t vintage
 /* Move serials [first, last] of (project, vintage), which lie inside one
  * active block of from, to account to with state (0 active, 1 retired,
  * 2 cancelled). Balances are the caller's. */
-static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
-                            int64_t last, const char *from, const char *to, int state,
-                            int64_t retirement)
+zp_status lg__move_range(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
+                         int64_t last, const char *from, const char *to, int state,
+                         int64_t retirement)
 {
     lg_blk b;
     int found;
@@ -1042,7 +1026,7 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
         return zp__error(lg->ctx, ZP_EINVAL,
                          "ledger: account '%s' cannot move serials %lld-%lld to itself", from,
                          (long long)first, (long long)last);
-    zp_status rc = block_find(lg, project, vintage, first, 1, &b, &found);
+    zp_status rc = lg__block_find(lg, project, vintage, first, 1, &b, &found);
     if (rc)
         return rc;
     if (!found || b.last < last || b.state != 0 || strcmp(b.account, from) != 0)
@@ -1054,32 +1038,32 @@ static zp_status move_range(zp_ledger *lg, const char *project, int64_t vintage,
     if (b.first < first) {
         /* The head stays with from; the block row becomes the moved part. */
         if ((rc = block_set_last(lg, b.id, first - 1)) ||
-            (rc = block_ins(lg, project, vintage, first, last, to, state, retirement, &id)))
+            (rc = lg__block_ins(lg, project, vintage, first, last, to, state, retirement, &id)))
             return rc;
     } else if ((rc = block_set(lg, b.id, first, last, to, state, retirement))) {
         return rc;
     }
     if (b.last > last &&
-        (rc = block_ins(lg, project, vintage, last + 1, b.last, from, 0, 0, NULL)))
+        (rc = lg__block_ins(lg, project, vintage, last + 1, b.last, from, 0, 0, NULL)))
         return rc;
     if (state == 0)
-        return block_merge(lg, project, vintage, id, first, last, to, b.first == first,
-                           b.last == last);
+        return lg__block_merge(lg, project, vintage, id, first, last, to, b.first == first,
+                               b.last == last);
     return ZP_OK;
 }
 
 /* The pieces [first, last] that take qty from acct's active blocks of
  * (project, vintage) in serial order, appended to pieces as [first, last]
  * pairs. The caller has checked the balance. */
-static zp_status pick_fifo(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
-                           int64_t qty, json_t *pieces, int64_t *held)
+zp_status lg__pick_fifo(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
+                        int64_t qty, json_t *pieces, int64_t *held)
 {
     int64_t want = qty, seen = 0;
     sqlite3_stmt *s = lg__stmt(lg, LS_BLK_OWNED);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, acct);
-    bind_text(s, 2, project);
+    lg__bind_text(s, 1, acct);
+    lg__bind_text(s, 2, project);
     sqlite3_bind_int64(s, 3, vintage);
     int r = SQLITE_DONE;
     while (qty > 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1102,14 +1086,14 @@ static zp_status pick_fifo(zp_ledger *lg, const char *acct, const char *project,
 }
 
 /* One of the per-product sums (LS_PROD_HOLD, LS_RESERVED) into *out. */
-static zp_status product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
-                             const char *standard, int64_t vintage, int64_t *out)
+zp_status lg__product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
+                          const char *standard, int64_t vintage, int64_t *out)
 {
     sqlite3_stmt *s = lg__stmt(lg, id);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, account);
-    bind_text(s, 2, standard);
+    lg__bind_text(s, 1, account);
+    lg__bind_text(s, 2, standard);
     sqlite3_bind_int64(s, 3, vintage);
     int r = sqlite3_step(s);
     *out = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -1120,8 +1104,8 @@ static zp_status product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *acco
 zp_status lg__product_available(zp_ledger *lg, const char *account, const char *standard,
                                 int64_t vintage, int64_t *held, int64_t *reserved)
 {
-    zp_status rc = product_sum(lg, LS_PROD_HOLD, account, standard, vintage, held);
-    return rc ? rc : product_sum(lg, LS_RESERVED, account, standard, vintage, reserved);
+    zp_status rc = lg__product_sum(lg, LS_PROD_HOLD, account, standard, vintage, held);
+    return rc ? rc : lg__product_sum(lg, LS_RESERVED, account, standard, vintage, reserved);
 }
 
 zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
@@ -1138,8 +1122,8 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
     sqlite3_stmt *s = lg__stmt(lg, LS_PROD_BLOCKS);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, seller);
-    bind_text(s, 2, standard);
+    lg__bind_text(s, 1, seller);
+    lg__bind_text(s, 2, standard);
     sqlite3_bind_int64(s, 3, vintage);
     int64_t left = qty;
     int r = SQLITE_DONE;
@@ -1166,10 +1150,10 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
                        (long long)qty);
     for (size_t i = 0; !rc && i < n; i++) {
         int64_t q = pc[i].last - pc[i].first + 1;
-        if ((rc = move_range(lg, pc[i].project, vintage, pc[i].first, pc[i].last, seller, buyer,
-                             0, 0)) ||
-            (rc = balance_add(lg, seller, pc[i].project, vintage, -q)) ||
-            (rc = balance_add(lg, buyer, pc[i].project, vintage, q)))
+        if ((rc = lg__move_range(lg, pc[i].project, vintage, pc[i].first, pc[i].last, seller, buyer,
+                                 0, 0)) ||
+            (rc = lg__balance_add(lg, seller, pc[i].project, vintage, -q)) ||
+            (rc = lg__balance_add(lg, buyer, pc[i].project, vintage, q)))
             break;
         if (json_array_append_new(blocks, json_pack("[s,I,I,I]", pc[i].project,
                                                     (json_int_t)vintage, (json_int_t)pc[i].first,
@@ -1184,7 +1168,7 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
 
 static const char *const account_kinds[] = {"village", "company", "park", "government", "other"};
 
-static zp_status op_account(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *id, *name, *kind;
     zp_status rc;
@@ -1220,9 +1204,9 @@ static zp_status op_account(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = lg__stmt(lg, LS_ACCT_INS);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, id);
-    bind_text(s, 2, name);
-    bind_text(s, 3, kind);
+    lg__bind_text(s, 1, id);
+    lg__bind_text(s, 2, name);
+    lg__bind_text(s, 3, kind);
     sqlite3_bind_int64(s, 4, seq);
     if ((rc = lg__step_done(lg, s, "inserting the account")))
         return rc;
@@ -1231,7 +1215,7 @@ static zp_status op_account(zp_ledger *lg, json_t *args, json_t **res)
     return *res ? ZP_OK : zp__nomem(lg->ctx);
 }
 
-static zp_status op_project(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *id, *name, *standard, *location, *methodology, *owner;
     zp_status rc;
@@ -1242,7 +1226,7 @@ static zp_status op_project(zp_ledger *lg, json_t *args, json_t **res)
         (rc = lg__arg_str(lg, args, "methodology", 1, &methodology)) ||
         (rc = lg__arg_id(lg, args, "owner", 1, &owner)))
         return rc;
-    if (!standard_ok(standard, strlen(standard)))
+    if (!lg__standard_ok(standard, strlen(standard)))
         return zp__error(lg->ctx, ZP_EINVAL,
                          "args.standard: '%s' is not a standard code; use 2-16 of A-Z 0-9 "
                          "(CCER, or a provincial scheme such as GDPHCER)",
@@ -1259,7 +1243,7 @@ static zp_status op_project(zp_ledger *lg, json_t *args, json_t **res)
     if ((rc = lg__account_check(lg, owner, "args.owner")))
         return rc;
     char std[17];
-    if (project_get(lg, id, "args.id", std, NULL) == ZP_OK)
+    if (lg__project_get(lg, id, "args.id", std, NULL) == ZP_OK)
         return zp__error(lg->ctx, ZP_EEXISTS, "args.id: project '%s' already exists", id);
     zp_ctx_clear_error(lg->ctx);
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "op", "project", "id", id,
@@ -1275,13 +1259,13 @@ static zp_status op_project(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_INS);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, id);
-    bind_text(s, 2, name);
-    bind_text(s, 3, standard);
-    bind_text(s, 4, location);
+    lg__bind_text(s, 1, id);
+    lg__bind_text(s, 2, name);
+    lg__bind_text(s, 3, standard);
+    lg__bind_text(s, 4, location);
     sqlite3_bind_int64(s, 5, area_cha);
-    bind_text(s, 6, methodology);
-    bind_text(s, 7, owner);
+    lg__bind_text(s, 6, methodology);
+    lg__bind_text(s, 7, owner);
     sqlite3_bind_int64(s, 8, seq);
     if ((rc = lg__step_done(lg, s, "inserting the project")))
         return rc;
@@ -1290,7 +1274,7 @@ static zp_status op_project(zp_ledger *lg, json_t *args, json_t **res)
     return *res ? ZP_OK : zp__nomem(lg->ctx);
 }
 
-static zp_status op_issue(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *project, *to, *verification;
     int64_t vintage = 0, qty = 0;
@@ -1302,7 +1286,7 @@ static zp_status op_issue(zp_ledger *lg, json_t *args, json_t **res)
         (rc = lg__arg_str(lg, args, "verification", 0, &verification)))
         return rc;
     char standard[17], owner[65];
-    if ((rc = project_get(lg, project, "args.project", standard, owner)))
+    if ((rc = lg__project_get(lg, project, "args.project", standard, owner)))
         return rc;
     if (!to)
         to = owner;
@@ -1311,7 +1295,7 @@ static zp_status op_issue(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = lg__stmt(lg, LS_PV_GET);
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, project);
+    lg__bind_text(s, 1, project);
     sqlite3_bind_int64(s, 2, vintage);
     int r = sqlite3_step(s);
     int64_t issued = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -1332,13 +1316,13 @@ static zp_status op_issue(zp_ledger *lg, json_t *args, json_t **res)
         return zp__nomem(lg->ctx);
     rc = lg__journal(lg, e, &seq);
     json_decref(e);
-    if (rc || (rc = block_ins(lg, project, vintage, first, last, to, 0, 0, &bid)) ||
-        (rc = block_merge(lg, project, vintage, bid, first, last, to, 1, 0)) ||
-        (rc = balance_add(lg, to, project, vintage, qty)) ||
-        (rc = pv_add(lg, project, vintage, qty, 0, 0)))
+    if (rc || (rc = lg__block_ins(lg, project, vintage, first, last, to, 0, 0, &bid)) ||
+        (rc = lg__block_merge(lg, project, vintage, bid, first, last, to, 1, 0)) ||
+        (rc = lg__balance_add(lg, to, project, vintage, qty)) ||
+        (rc = lg__pv_add(lg, project, vintage, qty, 0, 0)))
         return rc;
     *res = json_pack("{s:o, s:s, s:I, s:I, s:I, s:I}", "serial",
-                     serial_json(standard, project, vintage, first, last), "to", to, "qty",
+                     lg__serial_json(standard, project, vintage, first, last), "to", to, "qty",
                      (json_int_t)qty, "first", (json_int_t)first, "last", (json_int_t)last, "seq",
                      (json_int_t)seq);
     return *res ? ZP_OK : zp__nomem(lg->ctx);
@@ -1358,15 +1342,15 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         return rc;
     if (serial) {
         lg_serial sr;
-        if ((rc = serial_parse(lg, serial, "args.serial", &sr)))
+        if ((rc = lg__serial_parse(lg, serial, "args.serial", &sr)))
             return rc;
-        if ((rc = project_get(lg, sr.project, "args.serial", standard, NULL)))
+        if ((rc = lg__project_get(lg, sr.project, "args.serial", standard, NULL)))
             return rc;
         if (strcmp(standard, sr.standard) != 0)
             return zp__error(lg->ctx, ZP_EINVAL,
                              "args.serial: project '%s' is a %s project, not %s", sr.project,
                              standard, sr.standard);
-        copy_text(project, 65, sr.project);
+        lg__copy_text(project, 65, sr.project);
         *vintage = sr.vintage;
         *qty = sr.last - sr.first + 1;
         if (json_object_get(args, "qty") && !json_is_null(json_object_get(args, "qty"))) {
@@ -1381,7 +1365,7 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         }
         lg_blk b;
         int found;
-        if ((rc = block_find(lg, sr.project, sr.vintage, sr.first, 1, &b, &found)))
+        if ((rc = lg__block_find(lg, sr.project, sr.vintage, sr.first, 1, &b, &found)))
             return rc;
         if (!found || b.last < sr.last || b.state != 0 || strcmp(b.account, acct) != 0) {
             if ((rc = lg__account_check(lg, acct, "args.account")))
@@ -1402,13 +1386,13 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
             (rc = lg__arg_int(lg, args, "vintage", 1, 1900, 2200, vintage)) ||
             (rc = lg__arg_int(lg, args, "qty", 1, 1, LG_MAX_QTY, qty)))
             return rc;
-        if ((rc = project_get(lg, proj, "args.project", standard, NULL)))
+        if ((rc = lg__project_get(lg, proj, "args.project", standard, NULL)))
             return rc;
-        copy_text(project, 65, proj);
+        lg__copy_text(project, 65, proj);
         /* The blocks are read once: they give the pieces and, when they
          * fall short, the balance (verify keeps blocks and balances equal). */
         int64_t bal = 0;
-        if ((rc = pick_fifo(lg, acct, project, *vintage, *qty, pieces, &bal)))
+        if ((rc = lg__pick_fifo(lg, acct, project, *vintage, *qty, pieces, &bal)))
             return rc;
         if (bal < *qty && (rc = lg__account_check(lg, acct, "sender")))
             return rc;
@@ -1421,8 +1405,8 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
     }
     /* Most accounts offer nothing: the holdings are summed only when needed. */
     int64_t held = 0, reserved = 0;
-    if ((rc = product_sum(lg, LS_RESERVED, acct, standard, *vintage, &reserved)) ||
-        (reserved > 0 && (rc = product_sum(lg, LS_PROD_HOLD, acct, standard, *vintage, &held))))
+    if ((rc = lg__product_sum(lg, LS_RESERVED, acct, standard, *vintage, &reserved)) ||
+        (reserved > 0 && (rc = lg__product_sum(lg, LS_PROD_HOLD, acct, standard, *vintage, &held))))
         return rc;
     if (reserved > 0 && held - *qty < reserved)
         return zp__error(lg->ctx, ZP_ERANGE,
@@ -1448,9 +1432,9 @@ static zp_status pieces_out(zp_ledger *lg, json_t *pieces, const char *standard,
     {
         json_int_t f = json_integer_value(json_array_get(p, 0));
         json_int_t l = json_integer_value(json_array_get(p, 1));
-        if (json_array_append_new(*blocks, json_pack("[s,I,I,I]", project, (json_int_t)vintage,
-                                                     f, l)) ||
-            json_array_append_new(*serials, serial_json(standard, project, vintage, f, l)))
+        if (json_array_append_new(*blocks,
+                                  json_pack("[s,I,I,I]", project, (json_int_t)vintage, f, l)) ||
+            json_array_append_new(*serials, lg__serial_json(standard, project, vintage, f, l)))
             return zp__nomem(lg->ctx);
     }
     return ZP_OK;
@@ -1498,15 +1482,15 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
             rc = st ? ZP_ESTORE : zp__nomem(lg->ctx);
             goto out;
         }
-        bind_text(s, 1, from);
-        bind_text(s, 2, project);
+        lg__bind_text(s, 1, from);
+        lg__bind_text(s, 2, project);
         sqlite3_bind_int64(s, 3, vintage);
         sqlite3_bind_int64(s, 4, qty);
-        bind_text(s, 5, beneficiary);
-        bind_text(s, 6, purpose);
-        bind_text(s, 7, park);
+        lg__bind_text(s, 5, beneficiary);
+        lg__bind_text(s, 6, purpose);
+        lg__bind_text(s, 7, park);
         sqlite3_bind_int64(s, 8, year);
-        bind_text(s, 9, st);
+        lg__bind_text(s, 9, st);
         sqlite3_bind_int64(s, 10, 0);
         sqlite3_bind_int64(s, 11, lg__now(lg));
         rc = lg__step_done(lg, s, "recording the retirement");
@@ -1521,14 +1505,14 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
     {
         int64_t f = json_integer_value(json_array_get(p, 0));
         int64_t l = json_integer_value(json_array_get(p, 1));
-        if ((rc = move_range(lg, project, vintage, f, l, from, kind == 0 ? to : from, kind,
-                             ret_id)))
+        if ((rc = lg__move_range(lg, project, vintage, f, l, from, kind == 0 ? to : from, kind,
+                                 ret_id)))
             goto out;
     }
-    if ((rc = balance_add(lg, from, project, vintage, -qty)) ||
-        (kind == 0 && (rc = balance_add(lg, to, project, vintage, qty))) ||
-        (kind == 1 && (rc = pv_add(lg, project, vintage, 0, qty, 0))) ||
-        (kind == 2 && (rc = pv_add(lg, project, vintage, 0, 0, qty))))
+    if ((rc = lg__balance_add(lg, from, project, vintage, -qty)) ||
+        (kind == 0 && (rc = lg__balance_add(lg, to, project, vintage, qty))) ||
+        (kind == 1 && (rc = lg__pv_add(lg, project, vintage, 0, qty, 0))) ||
+        (kind == 2 && (rc = lg__pv_add(lg, project, vintage, 0, 0, qty))))
         goto out;
     if (kind == 0)
         e = json_pack("{s:s, s:s, s:s, s:I, s:O}", "op", "transfer", "from", from, "to", to,
@@ -1580,17 +1564,17 @@ out:
     return rc;
 }
 
-static zp_status op_transfer(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_transfer(zp_ledger *lg, json_t *args, json_t **res)
 {
     return op_move(lg, args, res, 0);
 }
 
-static zp_status op_retire(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res)
 {
     return op_move(lg, args, res, 1);
 }
 
-static zp_status op_cancel(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res)
 {
     if (json_object_get(args, "order"))
         return lg__op_order_cancel(lg, args, res);
@@ -1600,7 +1584,7 @@ static zp_status op_cancel(zp_ledger *lg, json_t *args, json_t **res)
 /* ---- queries ------------------------------------------------------------------ */
 
 /* Prepare a one-off query; NULL with the error set. */
-static sqlite3_stmt *query(zp_ledger *lg, const char *sql)
+sqlite3_stmt *lg__query(zp_ledger *lg, const char *sql)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(lg->db, sql, -1, &s, NULL) != SQLITE_OK) {
@@ -1610,13 +1594,7 @@ static sqlite3_stmt *query(zp_ledger *lg, const char *sql)
     return s;
 }
 
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(s, i);
-    return t ? t : "";
-}
-
-static zp_status op_balance(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *acct;
     zp_status rc;
@@ -1632,26 +1610,26 @@ static zp_status op_balance(zp_ledger *lg, json_t *args, json_t **res)
     }
     json_object_set_new(out, "accounts", accts);
     json_object_set_new(out, "project_vintages", pvs);
-    s = query(lg, "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
-                  " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
-                  " LEFT JOIN lg_project p ON p.id = l.project"
-                  " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage");
-    b = query(lg, "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
-                  " vintage = ?3 AND project = ?2 ORDER BY first");
+    s = lg__query(lg, "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
+                      " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
+                      " LEFT JOIN lg_project p ON p.id = l.project"
+                      " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage");
+    b = lg__query(lg, "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
+                      " vintage = ?3 AND project = ?2 ORDER BY first");
     if (!s || !b) {
         rc = ZP_ESTORE;
         goto fail;
     }
     if (acct)
-        bind_text(s, 1, acct);
+        lg__bind_text(s, 1, acct);
     json_t *cur = NULL;
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = col_text(s, 0);
+        const char *id = lg__col_text(s, 0);
         if (!cur || strcmp(json_string_value(json_object_get(cur, "account")), id) != 0) {
             cur = json_pack("{s:s, s:s, s:s, s:I, s:[], s:[]}", "account", id, "name",
-                            col_text(s, 1), "kind", col_text(s, 2), "total_t", (json_int_t)0,
-                            "holdings", "reserved");
+                            lg__col_text(s, 1), "kind", lg__col_text(s, 2), "total_t",
+                            (json_int_t)0, "holdings", "reserved");
             if (!cur || json_array_append_new(accts, cur)) {
                 rc = zp__nomem(lg->ctx);
                 goto fail;
@@ -1659,16 +1637,16 @@ static zp_status op_balance(zp_ledger *lg, json_t *args, json_t **res)
         }
         if (sqlite3_column_type(s, 3) == SQLITE_NULL)
             continue;
-        const char *proj = col_text(s, 3), *std = col_text(s, 4);
+        const char *proj = lg__col_text(s, 3), *std = lg__col_text(s, 4);
         int64_t vin = sqlite3_column_int64(s, 5), qty = sqlite3_column_int64(s, 6);
         json_t *ser = json_array();
         sqlite3_reset(b);
-        bind_text(b, 1, id);
-        bind_text(b, 2, proj);
+        lg__bind_text(b, 1, id);
+        lg__bind_text(b, 2, proj);
         sqlite3_bind_int64(b, 3, vin);
         while (ser && sqlite3_step(b) == SQLITE_ROW)
-            json_array_append_new(ser, serial_json(std, proj, vin, sqlite3_column_int64(b, 0),
-                                                   sqlite3_column_int64(b, 1)));
+            json_array_append_new(ser, lg__serial_json(std, proj, vin, sqlite3_column_int64(b, 0),
+                                                       sqlite3_column_int64(b, 1)));
         json_t *h = json_pack("{s:s, s:s, s:I, s:o, s:I, s:o*}", "project", proj, "standard",
                               std, "vintage", (json_int_t)vin, "product",
                               json_sprintf("%s-%lld", std, (long long)vin), "qty",
@@ -1686,33 +1664,33 @@ static zp_status op_balance(zp_ledger *lg, json_t *args, json_t **res)
         goto fail;
     }
     sqlite3_finalize(s);
-    s = query(lg, "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
-                  " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
-                  " GROUP BY account, standard, vintage ORDER BY account, standard, vintage");
+    s = lg__query(lg, "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
+                      " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
+                      " GROUP BY account, standard, vintage ORDER BY account, standard, vintage");
     if (!s) {
         rc = ZP_ESTORE;
         goto fail;
     }
     if (acct)
-        bind_text(s, 1, acct);
+        lg__bind_text(s, 1, acct);
     while (sqlite3_step(s) == SQLITE_ROW) {
         size_t i;
         json_t *a;
         json_array_foreach(accts, i, a)
         {
-            if (strcmp(json_string_value(json_object_get(a, "account")), col_text(s, 0)) == 0)
-                json_array_append_new(
-                    json_object_get(a, "reserved"),
-                    json_pack("{s:o, s:I}", "product",
-                              json_sprintf("%s-%lld", col_text(s, 1),
-                                           (long long)sqlite3_column_int64(s, 2)),
-                              "qty", (json_int_t)sqlite3_column_int64(s, 3)));
+            if (strcmp(json_string_value(json_object_get(a, "account")), lg__col_text(s, 0)) == 0)
+                json_array_append_new(json_object_get(a, "reserved"),
+                                      json_pack("{s:o, s:I}", "product",
+                                                json_sprintf("%s-%lld", lg__col_text(s, 1),
+                                                             (long long)sqlite3_column_int64(s, 2)),
+                                                "qty", (json_int_t)sqlite3_column_int64(s, 3)));
         }
     }
     sqlite3_finalize(s);
     s = NULL;
     if (!acct) {
-        s = query(lg, "SELECT v.project, p.standard, v.vintage, v.issued, v.retired, v.cancelled,"
+        s = lg__query(lg,
+                      "SELECT v.project, p.standard, v.vintage, v.issued, v.retired, v.cancelled,"
                       " (SELECT COALESCE(SUM(qty), 0) FROM lg_balance l WHERE l.project ="
                       " v.project AND l.vintage = v.vintage) FROM lg_pv v JOIN lg_project p ON"
                       " p.id = v.project ORDER BY v.project, v.vintage");
@@ -1721,14 +1699,14 @@ static zp_status op_balance(zp_ledger *lg, json_t *args, json_t **res)
             goto fail;
         }
         while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(
-                pvs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "project", col_text(s, 0),
-                               "standard", col_text(s, 1), "vintage",
-                               (json_int_t)sqlite3_column_int64(s, 2), "issued",
-                               (json_int_t)sqlite3_column_int64(s, 3), "held",
-                               (json_int_t)sqlite3_column_int64(s, 6), "retired",
-                               (json_int_t)sqlite3_column_int64(s, 4), "cancelled",
-                               (json_int_t)sqlite3_column_int64(s, 5)));
+            json_array_append_new(pvs,
+                                  json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "project",
+                                            lg__col_text(s, 0), "standard", lg__col_text(s, 1),
+                                            "vintage", (json_int_t)sqlite3_column_int64(s, 2),
+                                            "issued", (json_int_t)sqlite3_column_int64(s, 3),
+                                            "held", (json_int_t)sqlite3_column_int64(s, 6),
+                                            "retired", (json_int_t)sqlite3_column_int64(s, 4),
+                                            "cancelled", (json_int_t)sqlite3_column_int64(s, 5)));
     }
     sqlite3_finalize(s);
     sqlite3_finalize(b);
@@ -1772,7 +1750,7 @@ static int entry_mentions(json_t *e, const char *a, const int64_t *orders, size_
 /* Journal entries after seq `after`, at most `limit` of them; with an
  * account, only the entries that concern it. `next` is the seq to pass as
  * `after` for the next page, null when there is no more. */
-static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *acct;
     int64_t after = 0, limit = 100;
@@ -1790,10 +1768,10 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = NULL;
     if (acct) {
         /* The account's orders, whose cancellations name only the order. */
-        s = query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
+        s = lg__query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
         if (!s)
             return ZP_ESTORE;
-        bind_text(s, 1, acct);
+        lg__bind_text(s, 1, acct);
         while (!rc && sqlite3_step(s) == SQLITE_ROW)
             if (!(rc = zp__grow(lg->ctx, (void **)&orders, &cap, norders + 1, sizeof *orders)))
                 orders[norders++] = sqlite3_column_int64(s, 0);
@@ -1805,7 +1783,8 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
         if (rc)
             goto out;
     }
-    s = query(lg, "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
+    s = lg__query(lg,
+                  "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
                   " instr(entry, ?2) > 0 OR (?3 AND instr(entry, '\"op\":\"order_cancel\"') > 0))"
                   " ORDER BY seq");
     if (!s) {
@@ -1814,7 +1793,7 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
     }
     sqlite3_bind_int64(s, 1, after);
     if (quoted)
-        bind_text(s, 2, quoted);
+        lg__bind_text(s, 2, quoted);
     sqlite3_bind_int(s, 3, norders > 0);
     list = json_array();
     int64_t next = 0, last = 0;
@@ -1822,7 +1801,7 @@ static zp_status op_history(zp_ledger *lg, json_t *args, json_t **res)
     while (list && (r = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(s, 0);
         json_error_t err;
-        json_t *e = json_loads(col_text(s, 1), 0, &err);
+        json_t *e = json_loads(lg__col_text(s, 1), 0, &err);
         if (!e) {
             char words[JSON_ERROR_TEXT_LENGTH + 128];
             rc = zp__error(lg->ctx, ZP_ECORRUPT, "journal entry %lld is not JSON: %s",
@@ -1867,7 +1846,7 @@ out:
     return rc;
 }
 
-static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
+zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res)
 {
     const char *park;
     int64_t year = 0;
@@ -1879,19 +1858,20 @@ static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
      * whose tables agree with its journal (same read transaction). */
     if ((rc = lg__verified(lg)))
         return rc;
-    sqlite3_stmt *s = query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
-                                " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
-                                " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
-                                " r.year = ?2 ORDER BY r.id");
+    sqlite3_stmt *s =
+        lg__query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
+                      " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
+                      " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
+                      " r.year = ?2 ORDER BY r.id");
     if (!s)
         return ZP_ESTORE;
-    bind_text(s, 1, park);
+    lg__bind_text(s, 1, park);
     sqlite3_bind_int64(s, 2, year);
     json_t *list = json_array();
     int64_t total = 0;
     int r;
     while (list && (r = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *ser = json_loads(col_text(s, 8), 0, NULL);
+        json_t *ser = json_loads(lg__col_text(s, 8), 0, NULL);
         if (!json_is_array(ser)) {
             json_decref(ser);
             rc = zp__error(lg->ctx, ZP_ECORRUPT, "retirement %lld: serials are not a JSON array",
@@ -1901,12 +1881,12 @@ static zp_status op_offsets(zp_ledger *lg, json_t *args, json_t **res)
         total += sqlite3_column_int64(s, 5);
         json_array_append_new(
             list, json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:I}", "retirement",
-                            (json_int_t)sqlite3_column_int64(s, 0), "account", col_text(s, 1),
-                            "project", col_text(s, 2), "standard", col_text(s, 3), "vintage",
-                            (json_int_t)sqlite3_column_int64(s, 4), "qty",
-                            (json_int_t)sqlite3_column_int64(s, 5), "beneficiary", col_text(s, 6),
-                            "purpose", col_text(s, 7), "serials", ser, "seq",
-                            (json_int_t)sqlite3_column_int64(s, 9)));
+                            (json_int_t)sqlite3_column_int64(s, 0), "account", lg__col_text(s, 1),
+                            "project", lg__col_text(s, 2), "standard", lg__col_text(s, 3),
+                            "vintage", (json_int_t)sqlite3_column_int64(s, 4), "qty",
+                            (json_int_t)sqlite3_column_int64(s, 5), "beneficiary",
+                            lg__col_text(s, 6), "purpose", lg__col_text(s, 7), "serials", ser,
+                            "seq", (json_int_t)sqlite3_column_int64(s, 9)));
     }
     sqlite3_finalize(s);
     if (rc || !list) {
@@ -1929,21 +1909,24 @@ static const struct {
     int writes;
     const char *keys[10];
 } ops[] = {
-    {"account", op_account, 1, {"id", "name", "kind"}},
-    {"project", op_project, 1,
+    {"account", lg__op_account, 1, {"id", "name", "kind"}},
+    {"project",
+     lg__op_project,
+     1,
      {"id", "name", "standard", "location", "area_ha", "methodology", "owner"}},
-    {"issue", op_issue, 1, {"project", "vintage", "qty", "to", "verification"}},
-    {"transfer", op_transfer, 1, {"from", "to", "serial", "project", "vintage", "qty"}},
-    {"retire", op_retire, 1,
-     {"account", "serial", "project", "vintage", "qty", "beneficiary", "purpose", "park",
-      "year"}},
-    {"cancel", op_cancel, 1, {"account", "serial", "project", "vintage", "qty", "reason"}},
+    {"issue", lg__op_issue, 1, {"project", "vintage", "qty", "to", "verification"}},
+    {"transfer", lg__op_transfer, 1, {"from", "to", "serial", "project", "vintage", "qty"}},
+    {"retire",
+     lg__op_retire,
+     1,
+     {"account", "serial", "project", "vintage", "qty", "beneficiary", "purpose", "park", "year"}},
+    {"cancel", lg__op_cancel, 1, {"account", "serial", "project", "vintage", "qty", "reason"}},
     {"order", lg__op_order, 1, {"account", "side", "type", "product", "qty", "price"}},
-    {"balance", op_balance, 0, {"account"}},
+    {"balance", lg__op_balance, 0, {"account"}},
     {"book", lg__op_book, 0, {"product"}},
-    {"history", op_history, 0, {"account", "after", "limit"}},
+    {"history", lg__op_history, 0, {"account", "after", "limit"}},
     {"verify", lg__op_verify, 0, {NULL}},
-    {"offsets", op_offsets, 0, {"park", "year"}},
+    {"offsets", lg__op_offsets, 0, {"park", "year"}},
 };
 
 /* Cancelling an open order takes these instead of cancel's own. */
@@ -2005,7 +1988,7 @@ static zp_status savepoint(zp_ledger *lg, int k)
     return r == SQLITE_DONE ? ZP_OK : lg__sqlerr(lg, sql[k]);
 }
 
-static zp_status tx_begin(zp_ledger *lg, int writes)
+zp_status lg__tx_begin(zp_ledger *lg, int writes)
 {
     if (lg->batch)
         return savepoint(lg, 0);
@@ -2013,7 +1996,7 @@ static zp_status tx_begin(zp_ledger *lg, int writes)
     return savepoint(lg, writes ? 3 : 4);
 }
 
-static zp_status tx_end(zp_ledger *lg, int ok)
+zp_status lg__tx_end(zp_ledger *lg, int ok)
 {
     if (lg->batch) {
         if (ok)
@@ -2094,7 +2077,7 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         json_decref(empty);
         return zp__error(lg->ctx, ZP_EINVAL, "idempotency key: must be 1-200 bytes");
     }
-    rc = tx_begin(lg, writes);
+    rc = lg__tx_begin(lg, writes);
     if (rc) {
         json_decref(empty);
         return rc;
@@ -2108,7 +2091,7 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
             rc = rc ? rc : ZP_ESTORE;
             goto done;
         }
-        bind_text(s, 1, idempotency_key);
+        lg__bind_text(s, 1, idempotency_key);
         int r = sqlite3_step(s);
         if (r == SQLITE_ROW) {
             if (sqlite3_column_bytes(s, 0) != 32 || memcmp(sqlite3_column_blob(s, 0), req, 32)) {
@@ -2118,7 +2101,7 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
                                idempotency_key);
             } else {
                 json_error_t err;
-                res = json_loads(col_text(s, 1), 0, &err);
+                res = json_loads(lg__col_text(s, 1), 0, &err);
                 rc = res ? ZP_OK
                          : zp__error(lg->ctx, ZP_ECORRUPT,
                                      "idempotency key '%s': stored result is not JSON",
@@ -2139,16 +2122,16 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         if (!s) {
             rc = t ? ZP_ESTORE : zp__nomem(lg->ctx);
         } else {
-            bind_text(s, 1, idempotency_key);
+            lg__bind_text(s, 1, idempotency_key);
             sqlite3_bind_blob(s, 2, req, 32, SQLITE_STATIC);
-            bind_text(s, 3, t);
+            lg__bind_text(s, 3, t);
             sqlite3_bind_int64(s, 4, lg->head_ok ? lg->head_seq : 0);
             rc = lg__step_done(lg, s, "storing the idempotency key");
         }
         free(t);
     }
 done:;
-    zp_status rc2 = tx_end(lg, rc == ZP_OK && !replay);
+    zp_status rc2 = lg__tx_end(lg, rc == ZP_OK && !replay);
     if (!rc)
         rc = rc2;
     json_decref(empty);

@@ -79,7 +79,24 @@ sqlite3_stmt *lg__stmt(zp_ledger *lg, enum lg_stmt_id id);
 zp_status lg__sqlerr(zp_ledger *lg, const char *what);
 /* Step a statement that returns no row (SQLITE_DONE expected). */
 zp_status lg__step_done(zp_ledger *lg, sqlite3_stmt *s, const char *what);
+/* Run SQL text (no rows); ZP_ESTORE "ledger: WHAT: message" on error. */
+zp_status lg__exec_sql(zp_ledger *lg, const char *sql, const char *what);
+/* Prepare a one-off query (the caller finalizes it); NULL with the error set. */
+sqlite3_stmt *lg__query(zp_ledger *lg, const char *sql);
 zp_time_t lg__now(const zp_ledger *lg);
+
+/* Bind text that outlives the statement's step. */
+static inline void lg__bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+    sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+}
+
+/* Column i as text; "" for NULL. */
+static inline const char *lg__col_text(sqlite3_stmt *s, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    return t ? t : "";
+}
 
 /* Append an entry to the journal: sets "seq" and "at" on entry (borrowed),
  * dumps it canonically, chains the hash, inserts the row. *seq may be
@@ -105,6 +122,63 @@ zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what);
 /* Parse "STD-VINTAGE" into standard (buf of 17) and vintage. */
 zp_status lg__product_parse(zp_ledger *lg, const char *text, const char *what, char *standard,
                             int64_t *vintage);
+/* A standard's code: 2-16 of A-Z 0-9. */
+int lg__standard_ok(const char *s, size_t n);
+
+/* A serial range "STD-PROJECT-VINTAGE-FIRST-LAST". */
+typedef struct lg_serial {
+    char standard[17];
+    char project[65];
+    int64_t vintage, first, last;
+} lg_serial;
+
+/* Parse a serial range; ZP_EINVAL naming what when it is not one. */
+zp_status lg__serial_parse(zp_ledger *lg, const char *text, const char *what, lg_serial *out);
+/* The serial range's text as a JSON string; NULL when out of memory. */
+json_t *lg__serial_json(const char *standard, const char *project, int64_t vintage, int64_t first,
+                        int64_t last);
+/* Copy text (NULL: empty) into dst of cap bytes, cut to fit. */
+void lg__copy_text(char *dst, size_t cap, const char *text);
+
+/* Registry primitives. */
+typedef struct lg_blk {
+    int64_t id, first, last, state;
+    char account[65];
+} lg_blk;
+
+/* Project's standard and owner (into buffers of 17 and 65; owner may be
+ * NULL), ZP_ENOTFOUND naming what when unknown. */
+zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char *standard,
+                          char *owner);
+/* Add delta (may be negative) to an account's balance of a project-vintage. */
+zp_status lg__balance_add(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
+                          int64_t delta);
+/* Add to a project-vintage's issued, retired and cancelled totals. */
+zp_status lg__pv_add(zp_ledger *lg, const char *project, int64_t vintage, int64_t issued,
+                     int64_t retired, int64_t cancelled);
+/* The block of (project, vintage) that contains serial (containing = 1) or
+ * starts at it (containing = 0); *found = 0 when there is none. */
+zp_status lg__block_find(zp_ledger *lg, const char *project, int64_t vintage, int64_t serial,
+                         int containing, lg_blk *b, int *found);
+zp_status lg__block_ins(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
+                        int64_t last, const char *acct, int64_t state, int64_t retirement,
+                        int64_t *id);
+/* Merge an active block with its active neighbours of the same owner. */
+zp_status lg__block_merge(zp_ledger *lg, const char *project, int64_t vintage, int64_t id,
+                          int64_t first, int64_t last, const char *acct, int left, int right);
+/* Move serials [first, last] inside one active block of from to account
+ * to with state (0 active, 1 retired, 2 cancelled); balances are the
+ * caller's. */
+zp_status lg__move_range(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
+                         int64_t last, const char *from, const char *to, int state,
+                         int64_t retirement);
+/* The [first, last] pieces that take qty from acct's active blocks in
+ * serial order; *held: what acct holds when that falls short. */
+zp_status lg__pick_fifo(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
+                        int64_t qty, json_t *pieces, int64_t *held);
+/* One of the per-product sums (LS_PROD_HOLD, LS_RESERVED) into *out. */
+zp_status lg__product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
+                          const char *standard, int64_t vintage, int64_t *out);
 
 /* Move qty tonnes of product (standard, vintage) from seller to buyer,
  * taking the seller's blocks in (project, serial) order; appends the moved
@@ -116,6 +190,17 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
 zp_status lg__product_available(zp_ledger *lg, const char *account, const char *standard,
                                 int64_t vintage, int64_t *held, int64_t *reserved);
 
+/* Operations: each takes its arguments and gives its result (*res, owned
+ * by the caller). */
+zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_transfer(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res);
+zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res);
 /* Operations (ledger_order.c). */
 zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res);
@@ -125,6 +210,11 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res);
 /* ZP_OK when the ledger verifies; ZP_ECORRUPT naming the first problem
  * otherwise. For readers whose figures must agree with the journal. */
 zp_status lg__verified(zp_ledger *lg);
+
+/* An operation's transaction: BEGIN (IMMEDIATE when it writes) or, inside
+ * a batch, a savepoint; tx_end commits (ok) or rolls back. */
+zp_status lg__tx_begin(zp_ledger *lg, int writes);
+zp_status lg__tx_end(zp_ledger *lg, int ok);
 
 #define LG_MAX_QTY ((int64_t)1000000000000) /* 1e12 t: more than the world emits in 20 years */
 #define LG_MAX_PRICE ((int64_t)1000000000000)

@@ -29,104 +29,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ledger/ledger_impl.h"
+#include "ledger/verify_impl.h"
 
 #define MAX_PROBLEMS 50
 
-/* ---- replayed state ----------------------------------------------------- */
+/* ---- fields of an entry --------------------------------------------------- */
 
-typedef struct v_acct {
-    char *id, *name, *kind;
-    int64_t seq;
-} v_acct;
-
-typedef struct v_proj {
-    char *id, *name, *location, *methodology;
-    int32_t std, owner;
-    int64_t area_cha, seq;
-} v_proj;
-
-typedef struct v_pv {
-    int32_t proj, prod, root; /* root: the treap of serial ranges */
-    int64_t vintage, issued, retired, cancelled, seq;
-} v_pv;
-
-typedef struct v_bal {
-    int32_t acct, pv;
-    int64_t qty, seq;
-} v_bal;
-
-typedef struct v_hold { /* per account and product (standard, vintage) */
-    int64_t held, reserved;
-} v_hold;
-
-typedef struct v_prod {
-    int32_t std;
-    int64_t vintage;
-} v_prod;
-
-typedef struct v_order {
-    int64_t id, vintage, price, qty, remaining, seq;
-    int32_t acct, std;
-    int8_t side, market, state; /* side 0 buy 1 sell; state 0 open 1 filled 2 cancelled */
-} v_order;
-
-typedef struct v_ret {
-    int64_t id, vintage, qty, year, seq, at;
-    int32_t acct, proj;
-    char *beneficiary, *purpose, *park, *serials;
-} v_ret;
-
-typedef struct v_fill {
-    int64_t buy, sell, vintage, price, qty, seq;
-    int32_t buyer, seller, std;
-} v_fill;
-
-/* A serial range [first, last] of one project-vintage. */
-typedef struct v_node {
-    int64_t first, last, ret; /* ret: the retirement (state 1), else 0 */
-    int32_t acct, l, r;
-    uint32_t prio;
-    int8_t state; /* 0 active, 1 retired, 2 cancelled */
-} v_node;
-
-/* String -> index (the key is the record's own copy). */
-typedef struct smap {
-    struct sslot {
-        const char *k;
-        int32_t v;
-    } *s;
-    size_t cap, n;
-} smap;
-
-/* (a, b) -> index. */
-typedef struct imap {
-    struct islot {
-        int64_t a, b;
-        int32_t v1; /* index + 1; 0: empty */
-    } *s;
-    size_t cap, n;
-} imap;
-
-typedef struct v_piece {
-    const char *proj;
-    int64_t vintage, first, last;
-} v_piece;
-
-enum vfield {
-    F_NONE,
-    F_OP, F_SEQ, F_AT, F_ID, F_NAME, F_KIND, F_STANDARD, F_LOCATION, F_AREA_CHA,
-    F_METHODOLOGY, F_OWNER, F_PROJECT, F_VINTAGE, F_TO, F_QTY, F_FIRST, F_LAST,
-    F_VERIFICATION, F_FROM, F_BLOCKS, F_ACCOUNT, F_RETIREMENT, F_BENEFICIARY, F_PURPOSE,
-    F_PARK, F_YEAR, F_REASON, F_ORDER, F_SIDE, F_TYPE, F_PRODUCT, F_PRICE, F_BUY_ORDER,
-    F_SELL_ORDER, F_BUYER, F_SELLER, F_REMAINING,
-    F_COUNT
-};
-
-static const struct {
-    const char *name;
-    char type; /* s text, i whole number, b blocks */
-} vfields[F_COUNT] = {
+const vfield_def lgv__fields[F_COUNT] = {
     [F_OP] = {"op", 's'}, [F_SEQ] = {"seq", 'i'}, [F_AT] = {"at", 'i'}, [F_ID] = {"id", 's'},
     [F_NAME] = {"name", 's'}, [F_KIND] = {"kind", 's'}, [F_STANDARD] = {"standard", 's'},
     [F_LOCATION] = {"location", 's'}, [F_AREA_CHA] = {"area_cha", 'i'},
@@ -144,58 +53,7 @@ static const struct {
     [F_REMAINING] = {"remaining", 'i'},
 };
 
-/* One scanned entry: its fields (strings unescaped into the arena). */
-typedef struct ventry {
-    const char *s[F_COUNT];
-    int64_t i[F_COUNT];
-    uint64_t have;
-    size_t npieces;
-    int blocks_bad;
-} ventry;
-
-#define HAS(e, f) (((e)->have >> (f)) & 1u)
-
-typedef struct vstate {
-    zp_ledger *lg;
-    zp_ctx *ctx;
-    v_acct *accts;
-    size_t naccts, cap_accts;
-    v_proj *projs;
-    size_t nprojs, cap_projs;
-    char **stds;
-    size_t nstds, cap_stds;
-    v_pv *pvs;
-    size_t npvs, cap_pvs;
-    v_bal *bals;
-    size_t nbals, cap_bals;
-    v_hold *holds;
-    size_t nholds, cap_holds;
-    v_prod *prods;
-    size_t nprods, cap_prods;
-    v_order *orders;
-    size_t norders, cap_orders;
-    v_ret *rets;
-    size_t nrets, cap_rets;
-    v_fill *fills;
-    size_t nfills, cap_fills;
-    v_node *nodes;
-    size_t nnodes, cap_nodes;
-    int32_t free_node; /* chain of free nodes through .l */
-    smap acct_ix, proj_ix, std_ix;
-    imap pv_ix, bal_ix, hold_ix, prod_ix, order_ix, ret_ix;
-    /* per entry */
-    char *arena;
-    size_t alen, acap;
-    v_piece *pieces;
-    size_t cap_pieces;
-    uint32_t rng;
-    json_t *problems;
-    int64_t first_bad, nproblems;
-    int oom;
-} vstate;
-
-static void problem(vstate *vs, int64_t seq, const char *fmt, ...) ZP_PRINTF(3, 4);
-static void problem(vstate *vs, int64_t seq, const char *fmt, ...)
+void lgv__problem(vstate *vs, int64_t seq, const char *fmt, ...)
 {
     if (seq > 0 && (vs->first_bad == 0 || seq < vs->first_bad))
         vs->first_bad = seq;
@@ -213,7 +71,7 @@ static void problem(vstate *vs, int64_t seq, const char *fmt, ...)
 }
 
 /* Room for one more element in *vec; 0 (and oom) when out of memory. */
-static int room(vstate *vs, void **vec, size_t *cap, size_t n, size_t size)
+int lgv__room(vstate *vs, void **vec, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
         return 1;
@@ -224,7 +82,7 @@ static int room(vstate *vs, void **vec, size_t *cap, size_t n, size_t size)
     return 1;
 }
 
-static char *dup_or_oom(vstate *vs, const char *s)
+char *lgv__dup(vstate *vs, const char *s)
 {
     char *d = zp__strdup(vs->ctx, s ? s : "");
     if (!d)
@@ -340,9 +198,9 @@ static void imap_put(vstate *vs, imap *m, int64_t a, int64_t b, int32_t v)
 static int32_t std_get(vstate *vs, const char *name)
 {
     int32_t k = smap_find(&vs->std_ix, name);
-    if (k >= 0 || !room(vs, (void **)&vs->stds, &vs->cap_stds, vs->nstds, sizeof *vs->stds))
+    if (k >= 0 || !lgv__room(vs, (void **)&vs->stds, &vs->cap_stds, vs->nstds, sizeof *vs->stds))
         return k;
-    char *d = dup_or_oom(vs, name);
+    char *d = lgv__dup(vs, name);
     if (!d)
         return -1;
     k = (int32_t)vs->nstds++;
@@ -354,7 +212,8 @@ static int32_t std_get(vstate *vs, const char *name)
 static int32_t prod_get(vstate *vs, int32_t std, int64_t vintage)
 {
     int32_t k = imap_find(&vs->prod_ix, std, vintage);
-    if (k >= 0 || !room(vs, (void **)&vs->prods, &vs->cap_prods, vs->nprods, sizeof *vs->prods))
+    if (k >= 0 ||
+        !lgv__room(vs, (void **)&vs->prods, &vs->cap_prods, vs->nprods, sizeof *vs->prods))
         return k;
     k = (int32_t)vs->nprods++;
     vs->prods[k] = (v_prod){std, vintage};
@@ -368,7 +227,7 @@ static int32_t pv_get(vstate *vs, int32_t proj, int64_t vintage, int create)
     if (k >= 0 || !create)
         return k;
     int32_t prod = prod_get(vs, vs->projs[proj].std, vintage);
-    if (prod < 0 || !room(vs, (void **)&vs->pvs, &vs->cap_pvs, vs->npvs, sizeof *vs->pvs))
+    if (prod < 0 || !lgv__room(vs, (void **)&vs->pvs, &vs->cap_pvs, vs->npvs, sizeof *vs->pvs))
         return -1;
     k = (int32_t)vs->npvs++;
     vs->pvs[k] = (v_pv){proj, prod, -1, vintage, 0, 0, 0, 0};
@@ -380,7 +239,7 @@ static v_bal *bal_get(vstate *vs, int32_t acct, int32_t pv)
 {
     int32_t k = imap_find(&vs->bal_ix, acct, pv);
     if (k < 0) {
-        if (!room(vs, (void **)&vs->bals, &vs->cap_bals, vs->nbals, sizeof *vs->bals))
+        if (!lgv__room(vs, (void **)&vs->bals, &vs->cap_bals, vs->nbals, sizeof *vs->bals))
             return NULL;
         k = (int32_t)vs->nbals++;
         vs->bals[k] = (v_bal){acct, pv, 0, 0};
@@ -393,7 +252,7 @@ static v_hold *hold_get(vstate *vs, int32_t acct, int32_t prod)
 {
     int32_t k = imap_find(&vs->hold_ix, acct, prod);
     if (k < 0) {
-        if (!room(vs, (void **)&vs->holds, &vs->cap_holds, vs->nholds, sizeof *vs->holds))
+        if (!lgv__room(vs, (void **)&vs->holds, &vs->cap_holds, vs->nholds, sizeof *vs->holds))
             return NULL;
         k = (int32_t)vs->nholds++;
         vs->holds[k] = (v_hold){0, 0};
@@ -408,7 +267,7 @@ static v_order *order_find(vstate *vs, int64_t id)
     return k < 0 ? NULL : &vs->orders[k];
 }
 
-static const char *acct_name(const vstate *vs, int32_t a)
+const char *lgv__acct_name(const vstate *vs, int32_t a)
 {
     return a >= 0 && (size_t)a < vs->naccts ? vs->accts[a].id : "?";
 }
@@ -423,7 +282,7 @@ static int32_t node_new(vstate *vs, int64_t first, int64_t last, int32_t acct, i
         k = vs->free_node;
         vs->free_node = vs->nodes[k].l;
     } else {
-        if (!room(vs, (void **)&vs->nodes, &vs->cap_nodes, vs->nnodes, sizeof *vs->nodes))
+        if (!lgv__room(vs, (void **)&vs->nodes, &vs->cap_nodes, vs->nnodes, sizeof *vs->nodes))
             return -1;
         k = (int32_t)vs->nnodes++;
     }
@@ -718,7 +577,7 @@ static int field_of(const char *k)
         return F_NONE;
     const signed char *c = by_letter[k[0] - 'a'];
     for (int i = 0; i < 5 && c[i]; i++)
-        if (strcmp(vfields[(int)c[i]].name, k) == 0)
+        if (strcmp(lgv__fields[(int)c[i]].name, k) == 0)
             return c[i];
     return F_NONE;
 }
@@ -745,7 +604,7 @@ static void scan_blocks(vscan *s, vstate *vs, ventry *e)
             return;
         if (pc.first < 1 || pc.last < pc.first || pc.last - pc.first >= LG_MAX_QTY)
             e->blocks_bad = 1;
-        if (!room(vs, (void **)&vs->pieces, &vs->cap_pieces, e->npieces, sizeof *vs->pieces)) {
+        if (!lgv__room(vs, (void **)&vs->pieces, &vs->cap_pieces, e->npieces, sizeof *vs->pieces)) {
             s->bad = 1;
             return;
         }
@@ -762,13 +621,13 @@ static void scan_blocks(vscan *s, vstate *vs, ventry *e)
 
 /* Scan one entry. 0 when it is not a JSON object of fields of the right
  * types; *why names the field at fault. */
-static int ventry_scan(vstate *vs, const char *text, size_t len, ventry *e, const char **why)
+int lgv__scan(vstate *vs, const char *text, size_t len, ventry *e, const char **why)
 {
     e->have = 0;
     e->npieces = 0;
     e->blocks_bad = 0;
     *why = NULL;
-    if (!room(vs, (void **)&vs->arena, &vs->acap, len + 1, 1))
+    if (!lgv__room(vs, (void **)&vs->arena, &vs->acap, len + 1, 1))
         return 0;
     vs->alen = 0;
     vscan s = {text, text + len, 0};
@@ -788,10 +647,10 @@ static int ventry_scan(vstate *vs, const char *text, size_t len, ventry *e, cons
             skip_value(&s, vs, 0);
         } else {
             ws(&s);
-            char t = vfields[f].type, c = s.p < s.end ? *s.p : 0;
+            char t = lgv__fields[f].type, c = s.p < s.end ? *s.p : 0;
             if ((t == 's' && c != '"') || (t == 'i' && c != '-' && (c < '0' || c > '9')) ||
                 (t == 'b' && c != '[')) {
-                *why = vfields[f].name;
+                *why = lgv__fields[f].name;
                 return 0;
             }
             if (t == 's')
@@ -801,7 +660,7 @@ static int ventry_scan(vstate *vs, const char *text, size_t len, ventry *e, cons
             else
                 scan_blocks(&s, vs, e);
             if (s.bad) {
-                *why = vfields[f].name;
+                *why = lgv__fields[f].name;
                 return 0;
             }
             e->have |= (uint64_t)1 << f;
@@ -846,8 +705,8 @@ static int32_t known_acct(vstate *vs, int64_t seq, const ventry *e, int f)
 {
     int32_t a = smap_find(&vs->acct_ix, e->s[f]);
     if (a < 0)
-        problem(vs, seq, "entry %lld: %s '%s' is not an account by the journal", (long long)seq,
-                vfields[f].name, e->s[f]);
+        lgv__problem(vs, seq, "entry %lld: %s '%s' is not an account by the journal",
+                     (long long)seq, lgv__fields[f].name, e->s[f]);
     return a;
 }
 
@@ -881,7 +740,7 @@ static void describe(const vstate *vs, const v_pv *pv, int64_t s, char *buf, siz
     else if (vs->nodes[t].state == 2)
         snprintf(buf, n, "is cancelled");
     else
-        snprintf(buf, n, "is held by '%s'", acct_name(vs, vs->nodes[t].acct));
+        snprintf(buf, n, "is held by '%s'", lgv__acct_name(vs, vs->nodes[t].acct));
 }
 
 /* Move serials [f, l] of pv from account from to account to (state 0),
@@ -896,12 +755,13 @@ static int move_piece(vstate *vs, int64_t seq, const char *verb, int32_t pvi, in
     if (!holds || vs->nodes[t].last < l) {
         char why[160];
         describe(vs, pv, holds ? vs->nodes[t].last + 1 : f, why, sizeof why);
-        problem(vs, seq,
-                "entry %lld %s serials %lld-%lld of project '%s' vintage %lld from '%s', but by "
-                "the journal serial %lld %s",
-                (long long)seq, verb, (long long)f, (long long)l, vs->projs[pv->proj].id,
-                (long long)pv->vintage, acct_name(vs, from),
-                (long long)(holds ? vs->nodes[t].last + 1 : f), why);
+        lgv__problem(
+            vs, seq,
+            "entry %lld %s serials %lld-%lld of project '%s' vintage %lld from '%s', but by "
+            "the journal serial %lld %s",
+            (long long)seq, verb, (long long)f, (long long)l, vs->projs[pv->proj].id,
+            (long long)pv->vintage, lgv__acct_name(vs, from),
+            (long long)(holds ? vs->nodes[t].last + 1 : f), why);
         return 0;
     }
     int64_t q = l - f + 1;
@@ -981,9 +841,9 @@ static int64_t move_blocks(vstate *vs, int64_t seq, const ventry *e, const char 
     int64_t total = 0;
     *pv0 = -1;
     if (e->npieces == 0 || e->blocks_bad) {
-        problem(vs, seq, "entry %lld: its blocks are not a list of [project, vintage, first, "
-                         "last] ranges",
-                (long long)seq);
+        lgv__problem(vs, seq, "entry %lld: its blocks are not a list of [project, vintage, first, "
+                              "last] ranges",
+                     (long long)seq);
         return 0;
     }
     for (size_t i = 0; i < e->npieces && !vs->oom; i++) {
@@ -992,15 +852,16 @@ static int64_t move_blocks(vstate *vs, int64_t seq, const ventry *e, const char 
         int32_t pvi = p >= 0 ? pv_get(vs, p, pc->vintage, 0) : -1;
         total += pc->last - pc->first + 1;
         if (pvi < 0) {
-            problem(vs, seq, "entry %lld: project '%s' vintage %lld has no credits by the journal",
-                    (long long)seq, pc->proj, (long long)pc->vintage);
+            lgv__problem(vs, seq,
+                         "entry %lld: project '%s' vintage %lld has no credits by the journal",
+                         (long long)seq, pc->proj, (long long)pc->vintage);
             continue;
         }
         if (*pv0 < 0) {
             *pv0 = pvi;
         } else if (one_pv ? pvi != *pv0 : vs->pvs[pvi].prod != vs->pvs[*pv0].prod) {
-            problem(vs, seq, "entry %lld: its blocks are of more than one %s", (long long)seq,
-                    one_pv ? "project-vintage" : "product");
+            lgv__problem(vs, seq, "entry %lld: its blocks are of more than one %s", (long long)seq,
+                         one_pv ? "project-vintage" : "product");
             continue;
         }
         move_piece(vs, seq, verb, pvi, pc->first, pc->last, from, to, state, ret);
@@ -1016,19 +877,19 @@ static void check_reserved(vstate *vs, int64_t seq, int32_t a, int32_t pvi)
         return;
     int32_t prod = vs->pvs[pvi].prod, k = imap_find(&vs->hold_ix, a, prod);
     if (k >= 0 && vs->holds[k].held < vs->holds[k].reserved)
-        problem(vs, seq,
-                "entry %lld leaves account '%s' %lld t of %s-%lld, but its open sell orders "
-                "offer %lld t by the journal",
-                (long long)seq, acct_name(vs, a), (long long)vs->holds[k].held,
-                vs->stds[vs->prods[prod].std], (long long)vs->prods[prod].vintage,
-                (long long)vs->holds[k].reserved);
+        lgv__problem(vs, seq,
+                     "entry %lld leaves account '%s' %lld t of %s-%lld, but its open sell orders "
+                     "offer %lld t by the journal",
+                     (long long)seq, lgv__acct_name(vs, a), (long long)vs->holds[k].held,
+                     vs->stds[vs->prods[prod].std], (long long)vs->prods[prod].vintage,
+                     (long long)vs->holds[k].reserved);
 }
 
 static void check_qty(vstate *vs, int64_t seq, const ventry *e, int64_t total)
 {
     if (total != e->i[F_QTY])
-        problem(vs, seq, "entry %lld: its blocks hold %lld t but its qty is %lld", (long long)seq,
-                (long long)total, (long long)e->i[F_QTY]);
+        lgv__problem(vs, seq, "entry %lld: its blocks hold %lld t but its qty is %lld",
+                     (long long)seq, (long long)total, (long long)e->i[F_QTY]);
 }
 
 static const char *const account_kinds[] = {"village", "company", "park", "government", "other"};
@@ -1036,20 +897,20 @@ static const char *const account_kinds[] = {"village", "company", "park", "gover
 static void replay_account(vstate *vs, int64_t seq, const ventry *e)
 {
     if (smap_find(&vs->acct_ix, e->s[F_ID]) >= 0) {
-        problem(vs, seq, "entry %lld creates account '%s' a second time", (long long)seq,
-                e->s[F_ID]);
+        lgv__problem(vs, seq, "entry %lld creates account '%s' a second time", (long long)seq,
+                     e->s[F_ID]);
         return;
     }
     int kind_ok = 0;
     for (size_t k = 0; k < ZP_ARRAY_LEN(account_kinds); k++)
         kind_ok |= strcmp(e->s[F_KIND], account_kinds[k]) == 0;
     if (!kind_ok)
-        problem(vs, seq, "entry %lld: '%s' is not a kind of account", (long long)seq,
-                e->s[F_KIND]);
-    if (!room(vs, (void **)&vs->accts, &vs->cap_accts, vs->naccts, sizeof *vs->accts))
+        lgv__problem(vs, seq, "entry %lld: '%s' is not a kind of account", (long long)seq,
+                     e->s[F_KIND]);
+    if (!lgv__room(vs, (void **)&vs->accts, &vs->cap_accts, vs->naccts, sizeof *vs->accts))
         return;
-    v_acct a = {dup_or_oom(vs, e->s[F_ID]), dup_or_oom(vs, e->s[F_NAME]),
-                dup_or_oom(vs, e->s[F_KIND]), seq};
+    v_acct a = {lgv__dup(vs, e->s[F_ID]), lgv__dup(vs, e->s[F_NAME]),
+                lgv__dup(vs, e->s[F_KIND]), seq};
     vs->accts[vs->naccts] = a;
     if (a.id)
         smap_put(vs, &vs->acct_ix, a.id, (int32_t)vs->naccts);
@@ -1059,17 +920,17 @@ static void replay_account(vstate *vs, int64_t seq, const ventry *e)
 static void replay_project(vstate *vs, int64_t seq, const ventry *e)
 {
     if (smap_find(&vs->proj_ix, e->s[F_ID]) >= 0) {
-        problem(vs, seq, "entry %lld creates project '%s' a second time", (long long)seq,
-                e->s[F_ID]);
+        lgv__problem(vs, seq, "entry %lld creates project '%s' a second time", (long long)seq,
+                     e->s[F_ID]);
         return;
     }
     int32_t owner = known_acct(vs, seq, e, F_OWNER);
     int32_t std = std_get(vs, e->s[F_STANDARD]);
     if (std < 0 ||
-        !room(vs, (void **)&vs->projs, &vs->cap_projs, vs->nprojs, sizeof *vs->projs))
+        !lgv__room(vs, (void **)&vs->projs, &vs->cap_projs, vs->nprojs, sizeof *vs->projs))
         return;
-    v_proj p = {dup_or_oom(vs, e->s[F_ID]),       dup_or_oom(vs, e->s[F_NAME]),
-                dup_or_oom(vs, e->s[F_LOCATION]), dup_or_oom(vs, e->s[F_METHODOLOGY]),
+    v_proj p = {lgv__dup(vs, e->s[F_ID]),       lgv__dup(vs, e->s[F_NAME]),
+                lgv__dup(vs, e->s[F_LOCATION]), lgv__dup(vs, e->s[F_METHODOLOGY]),
                 std,                               owner,
                 e->i[F_AREA_CHA],                  seq};
     vs->projs[vs->nprojs] = p;
@@ -1083,9 +944,10 @@ static void replay_issue(vstate *vs, int64_t seq, const ventry *e)
     int32_t p = smap_find(&vs->proj_ix, e->s[F_PROJECT]);
     int32_t to = known_acct(vs, seq, e, F_TO);
     if (p < 0)
-        problem(vs, seq, "entry %lld issues credits of project '%s', which is not a project by "
-                         "the journal",
-                (long long)seq, e->s[F_PROJECT]);
+        lgv__problem(vs, seq,
+                     "entry %lld issues credits of project '%s', which is not a project by "
+                     "the journal",
+                     (long long)seq, e->s[F_PROJECT]);
     if (p < 0 || to < 0)
         return;
     int64_t v = e->i[F_VINTAGE], q = e->i[F_QTY];
@@ -1095,11 +957,12 @@ static void replay_issue(vstate *vs, int64_t seq, const ventry *e)
     v_pv *pv = &vs->pvs[pvi];
     if (v < 1900 || v > 2200 || q < 1 || q > LG_MAX_QTY - pv->issued ||
         e->i[F_FIRST] != pv->issued + 1 || e->i[F_LAST] != pv->issued + q) {
-        problem(vs, seq,
-                "entry %lld issues serials %lld-%lld (%lld t) of project '%s' vintage %lld; by "
-                "the journal the next serial is %lld",
-                (long long)seq, (long long)e->i[F_FIRST], (long long)e->i[F_LAST], (long long)q,
-                e->s[F_PROJECT], (long long)v, (long long)(pv->issued + 1));
+        lgv__problem(
+            vs, seq,
+            "entry %lld issues serials %lld-%lld (%lld t) of project '%s' vintage %lld; by "
+            "the journal the next serial is %lld",
+            (long long)seq, (long long)e->i[F_FIRST], (long long)e->i[F_LAST], (long long)q,
+            e->s[F_PROJECT], (long long)v, (long long)(pv->issued + 1));
         return;
     }
     int64_t first = pv->issued + 1, last = pv->issued + q;
@@ -1131,8 +994,8 @@ static void replay_transfer(vstate *vs, int64_t seq, const ventry *e)
     if (from < 0 || to < 0)
         return;
     if (from == to)
-        problem(vs, seq, "entry %lld transfers from account '%s' to itself", (long long)seq,
-                e->s[F_FROM]);
+        lgv__problem(vs, seq, "entry %lld transfers from account '%s' to itself", (long long)seq,
+                     e->s[F_FROM]);
     check_qty(vs, seq, e, move_blocks(vs, seq, e, "moves", from, to, 0, 0, 1, &pv0));
     check_reserved(vs, seq, from, pv0);
 }
@@ -1147,7 +1010,7 @@ static void replay_fill(vstate *vs, int64_t seq, const ventry *e)
     v_order *bo = order_find(vs, e->i[F_BUY_ORDER]), *so = order_find(vs, e->i[F_SELL_ORDER]);
     int64_t q = e->i[F_QTY], price = e->i[F_PRICE];
     if (q < 1 || q > LG_MAX_QTY) {
-        problem(vs, seq, "entry %lld fills %lld t", (long long)seq, (long long)q);
+        lgv__problem(vs, seq, "entry %lld fills %lld t", (long long)seq, (long long)q);
         return;
     }
     char std[17];
@@ -1159,43 +1022,46 @@ static void replay_fill(vstate *vs, int64_t seq, const ventry *e)
         int64_t id = e->i[k ? F_SELL_ORDER : F_BUY_ORDER];
         if (!o || o->state != 0 || o->remaining < q || o->side != k ||
             o->acct != (k ? seller : buyer) || o->std != s || o->vintage != vin)
-            problem(vs, seq,
-                    "entry %lld fills %lld t of %s order %lld of '%s' in %s, but by the journal "
-                    "that order %s",
-                    (long long)seq, (long long)q, k ? "sell" : "buy", (long long)id,
-                    e->s[k ? F_SELLER : F_BUYER], e->s[F_PRODUCT],
-                    !o                  ? "was never placed"
-                    : o->side != k      ? "is on the other side"
-                    : o->acct != (k ? seller : buyer) ? "belongs to another account"
-                    : o->std != s || o->vintage != vin ? "is for another product"
-                    : o->state != 0     ? (o->state == 1 ? "is filled" : "is cancelled")
-                                        : "has less left");
+            lgv__problem(
+                vs, seq,
+                "entry %lld fills %lld t of %s order %lld of '%s' in %s, but by the journal "
+                "that order %s",
+                (long long)seq, (long long)q, k ? "sell" : "buy", (long long)id,
+                e->s[k ? F_SELLER : F_BUYER], e->s[F_PRODUCT],
+                !o                                 ? "was never placed"
+                : o->side != k                     ? "is on the other side"
+                : o->acct != (k ? seller : buyer)  ? "belongs to another account"
+                : o->std != s || o->vintage != vin ? "is for another product"
+                : o->state != 0                    ? (o->state == 1 ? "is filled" : "is cancelled")
+                                                   : "has less left");
     }
     if (buyer == seller)
-        problem(vs, seq, "entry %lld: account '%s' trades with itself (a self-trade)",
-                (long long)seq, e->s[F_BUYER]);
+        lgv__problem(vs, seq, "entry %lld: account '%s' trades with itself (a self-trade)",
+                     (long long)seq, e->s[F_BUYER]);
     if (bo && so && bo->side == 0 && so->side == 1) {
         /* The resting order (placed first) sets the price; the incoming one
          * must accept it. */
         v_order *maker = bo->id < so->id ? bo : so, *taker = maker == bo ? so : bo;
         if (maker->market || price != maker->price ||
             (!taker->market && (taker->side == 0 ? price > taker->price : price < taker->price)))
-            problem(vs, seq,
-                    "entry %lld fills at %lld fen/t, but by the journal the resting order %lld "
-                    "asks %lld fen/t and order %lld %s",
-                    (long long)seq, (long long)price, (long long)maker->id,
-                    (long long)maker->price, (long long)taker->id,
-                    taker->market ? "is a market order"
-                                  : taker->side == 0 ? "bids less" : "asks more");
+            lgv__problem(
+                vs, seq,
+                "entry %lld fills at %lld fen/t, but by the journal the resting order %lld "
+                "asks %lld fen/t and order %lld %s",
+                (long long)seq, (long long)price, (long long)maker->id, (long long)maker->price,
+                (long long)taker->id,
+                taker->market      ? "is a market order"
+                : taker->side == 0 ? "bids less"
+                                   : "asks more");
     }
     int32_t pv0;
     check_qty(vs, seq, e, move_blocks(vs, seq, e, "moves", seller, buyer, 0, 0, 0, &pv0));
     if (pv0 >= 0 && (s < 0 || vs->prods[vs->pvs[pv0].prod].std != s ||
                      vs->prods[vs->pvs[pv0].prod].vintage != vin))
-        problem(vs, seq, "entry %lld: its blocks are not credits of %s", (long long)seq,
-                e->s[F_PRODUCT]);
+        lgv__problem(vs, seq, "entry %lld: its blocks are not credits of %s", (long long)seq,
+                     e->s[F_PRODUCT]);
     if (!vs->oom &&
-        room(vs, (void **)&vs->fills, &vs->cap_fills, vs->nfills, sizeof *vs->fills))
+        lgv__room(vs, (void **)&vs->fills, &vs->cap_fills, vs->nfills, sizeof *vs->fills))
         vs->fills[vs->nfills++] =
             (v_fill){e->i[F_BUY_ORDER], e->i[F_SELL_ORDER], vin, price, q, seq, buyer, seller, s};
     for (int k = 0; k < 2; k++) {
@@ -1249,8 +1115,8 @@ static void replay_retire_cancel(vstate *vs, int64_t seq, const ventry *e, int r
         return;
     int64_t id = retire ? e->i[F_RETIREMENT] : 0;
     if (retire && (id < 1 || imap_find(&vs->ret_ix, id, 0) >= 0)) {
-        problem(vs, seq, "entry %lld records retirement %lld a second time", (long long)seq,
-                (long long)id);
+        lgv__problem(vs, seq, "entry %lld records retirement %lld a second time", (long long)seq,
+                     (long long)id);
         id = -seq; /* keep the blocks apart from the first one */
     }
     int64_t total = move_blocks(vs, seq, e, retire ? "retires" : "cancels", a, a, retire ? 1 : 2,
@@ -1258,11 +1124,11 @@ static void replay_retire_cancel(vstate *vs, int64_t seq, const ventry *e, int r
     check_qty(vs, seq, e, total);
     check_reserved(vs, seq, a, pv0);
     if (!retire || id < 1 || vs->oom ||
-        !room(vs, (void **)&vs->rets, &vs->cap_rets, vs->nrets, sizeof *vs->rets))
+        !lgv__room(vs, (void **)&vs->rets, &vs->cap_rets, vs->nrets, sizeof *vs->rets))
         return;
     int64_t y = e->i[F_YEAR];
     if (y < 1900 || y > 2200)
-        problem(vs, seq, "entry %lld retires against year %lld", (long long)seq, (long long)y);
+        lgv__problem(vs, seq, "entry %lld retires against year %lld", (long long)seq, (long long)y);
     v_ret r = {id,
                pv0 >= 0 ? vs->pvs[pv0].vintage : e->npieces ? vs->pieces[0].vintage : 0,
                e->i[F_QTY],
@@ -1271,9 +1137,9 @@ static void replay_retire_cancel(vstate *vs, int64_t seq, const ventry *e, int r
                at,
                a,
                pv0 >= 0 ? vs->pvs[pv0].proj : -1,
-               dup_or_oom(vs, e->s[F_BENEFICIARY]),
-               dup_or_oom(vs, e->s[F_PURPOSE]),
-               dup_or_oom(vs, e->s[F_PARK]),
+               lgv__dup(vs, e->s[F_BENEFICIARY]),
+               lgv__dup(vs, e->s[F_PURPOSE]),
+               lgv__dup(vs, e->s[F_PARK]),
                serials_text(vs, e)};
     vs->rets[vs->nrets] = r;
     imap_put(vs, &vs->ret_ix, id, 0, (int32_t)vs->nrets);
@@ -1284,8 +1150,8 @@ static void replay_order(vstate *vs, int64_t seq, const ventry *e)
 {
     int64_t id = e->i[F_ORDER];
     if (id < 1 || order_find(vs, id)) {
-        problem(vs, seq, "entry %lld places order %lld a second time", (long long)seq,
-                (long long)id);
+        lgv__problem(vs, seq, "entry %lld places order %lld a second time", (long long)seq,
+                     (long long)id);
         return;
     }
     int32_t a = known_acct(vs, seq, e, F_ACCOUNT);
@@ -1298,10 +1164,11 @@ static void replay_order(vstate *vs, int64_t seq, const ventry *e)
     if (s < 0 || (!sell && strcmp(side, "buy") != 0) ||
         (!market && strcmp(type, "limit") != 0) || q < 1 || q > LG_MAX_QTY ||
         (market ? price != 0 : price < 1 || price > LG_MAX_PRICE))
-        problem(vs, seq, "entry %lld: order %lld (%s %s %lld t of '%s' at %lld) is not an order "
-                         "the ledger takes",
-                (long long)seq, (long long)id, type, side, (long long)q, e->s[F_PRODUCT],
-                (long long)price);
+        lgv__problem(vs, seq,
+                     "entry %lld: order %lld (%s %s %lld t of '%s' at %lld) is not an order "
+                     "the ledger takes",
+                     (long long)seq, (long long)id, type, side, (long long)q, e->s[F_PRODUCT],
+                     (long long)price);
     if (a < 0 || s < 0)
         return;
     if (sell) {
@@ -1310,14 +1177,15 @@ static void replay_order(vstate *vs, int64_t seq, const ventry *e)
         if (!h)
             return;
         if (h->held - h->reserved < q)
-            problem(vs, seq,
-                    "entry %lld: account '%s' offers %lld t of %s, but by the journal it holds "
-                    "%lld t of which %lld t are already offered",
-                    (long long)seq, e->s[F_ACCOUNT], (long long)q, e->s[F_PRODUCT],
-                    (long long)h->held, (long long)h->reserved);
+            lgv__problem(
+                vs, seq,
+                "entry %lld: account '%s' offers %lld t of %s, but by the journal it holds "
+                "%lld t of which %lld t are already offered",
+                (long long)seq, e->s[F_ACCOUNT], (long long)q, e->s[F_PRODUCT], (long long)h->held,
+                (long long)h->reserved);
         h->reserved += q;
     }
-    if (!room(vs, (void **)&vs->orders, &vs->cap_orders, vs->norders, sizeof *vs->orders))
+    if (!lgv__room(vs, (void **)&vs->orders, &vs->cap_orders, vs->norders, sizeof *vs->orders))
         return;
     vs->orders[vs->norders] =
         (v_order){id, vin, price, q, q, seq, a, s, (int8_t)sell, (int8_t)market, 0};
@@ -1329,14 +1197,15 @@ static void replay_order_cancel(vstate *vs, int64_t seq, const ventry *e)
 {
     v_order *o = order_find(vs, e->i[F_ORDER]);
     if (!o || o->state != 0 || o->remaining != e->i[F_REMAINING]) {
-        problem(vs, seq,
-                "entry %lld cancels order %lld with %lld t left, but by the journal that order "
-                "%s",
-                (long long)seq, (long long)e->i[F_ORDER], (long long)e->i[F_REMAINING],
-                !o                ? "was never placed"
-                : o->state == 1   ? "is filled"
-                : o->state == 2   ? "is cancelled"
-                                  : "has another quantity left");
+        lgv__problem(
+            vs, seq,
+            "entry %lld cancels order %lld with %lld t left, but by the journal that order "
+            "%s",
+            (long long)seq, (long long)e->i[F_ORDER], (long long)e->i[F_REMAINING],
+            !o              ? "was never placed"
+            : o->state == 1 ? "is filled"
+            : o->state == 2 ? "is cancelled"
+                            : "has another quantity left");
         if (!o || o->state)
             return;
     }
@@ -1350,7 +1219,7 @@ static void replay_order_cancel(vstate *vs, int64_t seq, const ventry *e)
     o->seq = seq;
 }
 
-static void replay(vstate *vs, int64_t seq, const ventry *e)
+void lgv__replay(vstate *vs, int64_t seq, const ventry *e)
 {
     const char *op = e->s[F_OP];
     size_t k;
@@ -1358,13 +1227,13 @@ static void replay(vstate *vs, int64_t seq, const ventry *e)
         if (strcmp(needs[k].op, op) == 0)
             break;
     if (k == ZP_ARRAY_LEN(needs)) {
-        problem(vs, seq, "entry %lld has an unknown op '%s'", (long long)seq, op);
+        lgv__problem(vs, seq, "entry %lld has an unknown op '%s'", (long long)seq, op);
         return;
     }
     for (int i = 0; i < 12 && needs[k].fields[i]; i++)
         if (!HAS(e, needs[k].fields[i])) {
-            problem(vs, seq, "entry %lld (%s) has no \"%s\"", (long long)seq, op,
-                    vfields[needs[k].fields[i]].name);
+            lgv__problem(vs, seq, "entry %lld (%s) has no \"%s\"", (long long)seq, op,
+                         lgv__fields[needs[k].fields[i]].name);
             return;
         }
     switch (k) {
@@ -1426,10 +1295,10 @@ static void td_done(tdiff *d)
     if (!d->rows)
         return;
     if (d->rows > 1)
-        problem(d->vs, 0, "%s: %s (%lld rows differ from the journal)", d->table, d->msg,
-                (long long)d->rows);
+        lgv__problem(d->vs, 0, "%s: %s (%lld rows differ from the journal)", d->table, d->msg,
+                     (long long)d->rows);
     else
-        problem(d->vs, 0, "%s: %s", d->table, d->msg);
+        lgv__problem(d->vs, 0, "%s: %s", d->table, d->msg);
 }
 
 /* A table value as text for a message. */
@@ -1520,7 +1389,7 @@ static void key_pv(vstate *vs, size_t i, skey *k)
 static void key_bal(vstate *vs, size_t i, skey *k)
 {
     const v_pv *pv = &vs->pvs[vs->bals[i].pv];
-    *k = (skey){acct_name(vs, vs->bals[i].acct), vs->projs[pv->proj].id, pv->vintage,
+    *k = (skey){lgv__acct_name(vs, vs->bals[i].acct), vs->projs[pv->proj].id, pv->vintage,
                 (int32_t)i};
 }
 static void key_ret(vstate *vs, size_t i, skey *k)
@@ -1532,7 +1401,7 @@ static void key_order(vstate *vs, size_t i, skey *k)
     *k = (skey){"", "", vs->orders[i].id, (int32_t)i};
 }
 
-static zp_status prep(zp_ledger *lg, const char *sql, sqlite3_stmt **s)
+zp_status lgv__prep(zp_ledger *lg, const char *sql, sqlite3_stmt **s)
 {
     if (sqlite3_prepare_v2(lg->db, sql, -1, s, NULL) != SQLITE_OK)
         return lg__sqlerr(lg, "verify");
@@ -1561,7 +1430,7 @@ typedef struct walk {
 static zp_status run_walk(vstate *vs, walk *w, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    zp_status rc = prep(vs->lg, sql, &s);
+    zp_status rc = lgv__prep(vs->lg, sql, &s);
     if (rc || !w->keys)
         goto out;
     size_t i = 0;
@@ -1662,7 +1531,7 @@ static void cols_proj(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
     td_str(d, key, s, 3, p->location, p->seq);
     td_int(d, key, s, 4, p->area_cha, p->seq);
     td_str(d, key, s, 5, p->methodology, p->seq);
-    td_str(d, key, s, 6, acct_name(vs, p->owner), p->seq);
+    td_str(d, key, s, 6, lgv__acct_name(vs, p->owner), p->seq);
     td_int(d, key, s, 7, p->seq, p->seq);
 }
 
@@ -1715,7 +1584,7 @@ static void cols_ret(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, con
 {
     const v_ret *r = &vs->rets[k->i];
     int64_t q = r->seq;
-    td_str(d, key, s, 1, acct_name(vs, r->acct), q);
+    td_str(d, key, s, 1, lgv__acct_name(vs, r->acct), q);
     td_str(d, key, s, 2, r->proj >= 0 ? vs->projs[r->proj].id : "?", q);
     td_int(d, key, s, 3, r->vintage, q);
     td_int(d, key, s, 4, r->qty, q);
@@ -1742,7 +1611,7 @@ static void cols_order(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, c
 {
     const v_order *o = &vs->orders[k->i];
     int64_t q = o->seq;
-    td_str(d, key, s, 1, acct_name(vs, o->acct), q);
+    td_str(d, key, s, 1, lgv__acct_name(vs, o->acct), q);
     td_str(d, key, s, 2, vs->stds[o->std], q);
     td_int(d, key, s, 3, o->vintage, q);
     td_int(d, key, s, 4, o->side, q);
@@ -1777,8 +1646,8 @@ static void cols_fill(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
     td_int(d, key, s, 2, f->vintage, q);
     td_int(d, key, s, 3, f->buy, q);
     td_int(d, key, s, 4, f->sell, q);
-    td_str(d, key, s, 5, acct_name(vs, f->buyer), q);
-    td_str(d, key, s, 6, acct_name(vs, f->seller), q);
+    td_str(d, key, s, 5, lgv__acct_name(vs, f->buyer), q);
+    td_str(d, key, s, 6, lgv__acct_name(vs, f->seller), q);
     td_int(d, key, s, 7, f->price, q);
     td_int(d, key, s, 8, f->qty, q);
     td_int(d, key, s, 9, f->seq, q);
@@ -1793,9 +1662,10 @@ static zp_status check_blocks(vstate *vs)
     int32_t *stack = NULL;
     size_t cap = 0;
     sqlite3_stmt *s = NULL;
-    zp_status rc = pk ? prep(vs->lg, "SELECT project, vintage, first, last, account, state,"
-                                     " retirement FROM lg_block ORDER BY project, vintage, first",
-                             &s)
+    zp_status rc = pk ? lgv__prep(vs->lg,
+                                  "SELECT project, vintage, first, last, account, state,"
+                                  " retirement FROM lg_block ORDER BY project, vintage, first",
+                                  &s)
                       : ZP_ENOMEM;
     if (rc)
         goto out;
@@ -1810,7 +1680,7 @@ static zp_status check_blocks(vstate *vs)
         int64_t vin = i < vs->npvs ? pk[i].v : 0;
         for (;;) {
             while (t >= 0) {
-                if (!room(vs, (void **)&stack, &cap, depth, sizeof *stack))
+                if (!lgv__room(vs, (void **)&stack, &cap, depth, sizeof *stack))
                     goto out;
                 stack[depth++] = t;
                 t = vs->nodes[t].l;
@@ -1845,11 +1715,11 @@ static zp_status check_blocks(vstate *vs)
                         sqlite3_column_int64(s, 1) == vin && sqlite3_column_int64(s, 2) == x->first;
             if (!match) {
                 td_note(&d, key, "is missing from the table (held by '%s', %s)",
-                        acct_name(vs, x->acct),
+                        lgv__acct_name(vs, x->acct),
                         x->state == 0 ? "active" : x->state == 1 ? "retired" : "cancelled");
             } else {
                 td_int(&d, key, s, 3, x->last, 0);
-                td_str(&d, key, s, 4, acct_name(vs, x->acct), 0);
+                td_str(&d, key, s, 4, lgv__acct_name(vs, x->acct), 0);
                 td_int(&d, key, s, 5, x->state, 0);
                 if (x->state == 1) {
                     td_int(&d, key, s, 6, x->ret, 0);
@@ -1874,7 +1744,7 @@ out:
     return rc ? rc : vs->oom ? zp__nomem(vs->ctx) : ZP_OK;
 }
 
-static zp_status check_tables(vstate *vs)
+zp_status lgv__check_tables(vstate *vs)
 {
     static const struct {
         const char *table, *sql;
@@ -1924,7 +1794,7 @@ static zp_status check_tables(vstate *vs)
     return rc ? rc : vs->oom ? zp__nomem(vs->ctx) : ZP_OK;
 }
 
-static void vstate_free(vstate *vs)
+void lgv__free(vstate *vs)
 {
     for (size_t i = 0; i < vs->naccts; i++) {
         zp__free(vs->ctx, vs->accts[i].id);
@@ -1970,7 +1840,7 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
     unsigned char prev[32] = {0}, h[32];
     if (!vs.problems)
         return zp__nomem(lg->ctx);
-    if ((rc = prep(lg, "SELECT seq, entry, hash FROM lg_journal ORDER BY seq", &s)))
+    if ((rc = lgv__prep(lg, "SELECT seq, entry, hash FROM lg_journal ORDER BY seq", &s)))
         goto out;
     int r;
     ventry e;
@@ -1982,17 +1852,18 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
         int slen = sqlite3_column_bytes(s, 2);
         n++;
         if (seq != expect)
-            problem(&vs, seq < expect ? seq : expect, "entry %lld follows entry %lld: %s",
-                    (long long)seq, (long long)(expect - 1),
-                    seq > expect ? "entries are missing" : "out of order");
+            lgv__problem(&vs, seq < expect ? seq : expect, "entry %lld follows entry %lld: %s",
+                         (long long)seq, (long long)(expect - 1),
+                         seq > expect ? "entries are missing" : "out of order");
         expect = seq + 1;
         if ((rc = lg__sha256(lg, prev, 32, text ? text : "", (size_t)tlen, h)))
             goto out;
         if (slen != 32 || memcmp(h, stored, 32) != 0) {
-            problem(&vs, seq,
-                    "entry %lld: hash does not match SHA-256(previous hash || entry): the entry "
-                    "or its hash was altered",
-                    (long long)seq);
+            lgv__problem(
+                &vs, seq,
+                "entry %lld: hash does not match SHA-256(previous hash || entry): the entry "
+                "or its hash was altered",
+                (long long)seq);
             /* Go on from the stored hash, so that one altered entry is
              * reported once. */
             if (slen == 32)
@@ -2003,18 +1874,19 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
             memcpy(prev, h, 32);
         }
         const char *why = NULL;
-        if (!text || !ventry_scan(&vs, text, (size_t)tlen, &e, &why) || !HAS(&e, F_OP) ||
+        if (!text || !lgv__scan(&vs, text, (size_t)tlen, &e, &why) || !HAS(&e, F_OP) ||
             !HAS(&e, F_SEQ)) {
             if (!vs.oom && why)
-                problem(&vs, seq, "entry %lld: \"%s\" is not of its type", (long long)seq, why);
+                lgv__problem(&vs, seq, "entry %lld: \"%s\" is not of its type", (long long)seq,
+                             why);
             else if (!vs.oom)
-                problem(&vs, seq, "entry %lld is not a JSON object of a journal entry's shape",
-                        (long long)seq);
+                lgv__problem(&vs, seq, "entry %lld is not a JSON object of a journal entry's shape",
+                             (long long)seq);
         } else {
             if (e.i[F_SEQ] != seq)
-                problem(&vs, seq, "entry %lld says it is entry %lld", (long long)seq,
-                        (long long)e.i[F_SEQ]);
-            replay(&vs, seq, &e);
+                lgv__problem(&vs, seq, "entry %lld says it is entry %lld", (long long)seq,
+                             (long long)e.i[F_SEQ]);
+            lgv__replay(&vs, seq, &e);
         }
         if (vs.oom) {
             rc = zp__nomem(lg->ctx);
@@ -2027,7 +1899,7 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
     }
     sqlite3_finalize(s);
     s = NULL;
-    if ((rc = check_tables(&vs)))
+    if ((rc = lgv__check_tables(&vs)))
         goto out;
     char hex[65];
     lg__hex(prev, 32, hex);
@@ -2042,7 +1914,7 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
         rc = zp__nomem(lg->ctx);
 out:
     sqlite3_finalize(s);
-    vstate_free(&vs);
+    lgv__free(&vs);
     return rc;
 }
 
@@ -2116,7 +1988,7 @@ zp_status zp_ledger_export(zp_ledger *lg, const char *path, int64_t *entries)
     /* One read transaction: the export is one consistent snapshot. */
     if (sqlite3_exec(lg->db, lg->batch ? "SAVEPOINT lg_export" : "BEGIN", NULL, NULL, NULL) !=
             SQLITE_OK ||
-        (rc = prep(lg, "SELECT seq, hash, entry FROM lg_journal ORDER BY seq", &s))) {
+        (rc = lgv__prep(lg, "SELECT seq, hash, entry FROM lg_journal ORDER BY seq", &s))) {
         rc = rc ? rc : lg__sqlerr(lg, "export");
         goto out;
     }

@@ -1,12 +1,12 @@
 /*
  * args.c - reading an operation's arguments (args.KEY): texts, ids and
- * whole numbers, with errors that name the argument.
+ * whole numbers, with errors that name the argument, and refusing keys
+ * the operation does not take. The one place that reads args.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ledger/ledger_impl.h"
-
-/* ---- arguments -------------------------------------------------------------- */
 
 zp_status lg__arg_str(zp_ledger *lg, json_t *args, const char *key, int required,
                       const char **out)
@@ -74,5 +74,37 @@ zp_status lg__arg_int(zp_ledger *lg, json_t *args, const char *key, int required
         return zp__error(lg->ctx, ZP_EINVAL, "args.%s: %lld is out of range [%lld, %lld]", key,
                          (long long)x, (long long)lo, (long long)hi);
     *out = x;
+    return ZP_OK;
+}
+
+zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char *const *keys,
+                       size_t max)
+{
+    size_t n = 0;
+    while (n < max && keys[n])
+        n++;
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v)
+    {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (strcmp(key, keys[i]) == 0)
+                break;
+        if (i < n)
+            continue;
+        if (n == 0)
+            return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no arguments", key, what);
+        const char *near = zp__nearest(key, keys, n);
+        char list[200] = "";
+        for (i = 0; i < n; i++) {
+            size_t len = strlen(list);
+            snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", keys[i]);
+        }
+        return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no argument '%.64s'%s%s%s; "
+                                             "its arguments are %s",
+                         key, what, key, near ? " (did you mean '" : "", near ? near : "",
+                         near ? "'?)" : "", list);
+    }
     return ZP_OK;
 }

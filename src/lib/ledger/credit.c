@@ -309,7 +309,5 @@ zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res)
 
 zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res)
 {
-    if (json_object_get(args, "order"))
-        return lg__op_order_cancel(lg, args, res);
     return op_move(lg, args, res, 2);
 }

@@ -117,6 +117,12 @@ zp_status lg__arg_id(zp_ledger *lg, json_t *args, const char *key, int required,
                      const char **out);
 zp_status lg__arg_int(zp_ledger *lg, json_t *args, const char *key, int required, int64_t lo,
                       int64_t hi, int64_t *out);
+/* Every key of args must be one of keys (up to max of them, ended early
+ * by NULL): an unknown one (a typo such as "too" for "to") is refused,
+ * naming the nearest argument, rather than ignored. what names the
+ * operation. */
+zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char *const *keys,
+                       size_t max);
 /* ZP_ENOTFOUND naming the account when it does not exist. */
 zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what);
 /* Parse "STD-VINTAGE" into standard (buf of 17) and vintage. */

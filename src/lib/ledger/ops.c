@@ -1,36 +1,32 @@
 /*
  * ops.c - the operation table (names, the arguments each takes, whether it
- * writes) and zp_ledger_exec: each operation in its transaction, with its
- * idempotency key.
+ * writes) and zp_ledger_exec: each operation in its own transaction, with
+ * its idempotency key; zp_ledger_verify, which runs the verify operation.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger/ledger_impl.h"
 
-/* ---- exec ---------------------------------------------------------------------- */
-
 typedef zp_status (*lg_op_fn)(zp_ledger *lg, json_t *args, json_t **res);
 
-/* Each operation with the arguments it takes (docs/credits.md). */
-static const struct {
+/* An operation with the arguments it takes (docs/credits.md). */
+typedef struct lg_op {
     const char *name;
     lg_op_fn fn;
     int writes;
     const char *keys[10];
-} ops[] = {
+} lg_op;
+
+static const lg_op ops[] = {
     {"account", lg__op_account, 1, {"id", "name", "kind"}},
-    {"project",
-     lg__op_project,
-     1,
+    {"project", lg__op_project, 1,
      {"id", "name", "standard", "location", "area_ha", "methodology", "owner"}},
     {"issue", lg__op_issue, 1, {"project", "vintage", "qty", "to", "verification"}},
     {"transfer", lg__op_transfer, 1, {"from", "to", "serial", "project", "vintage", "qty"}},
-    {"retire",
-     lg__op_retire,
-     1,
-     {"account", "serial", "project", "vintage", "qty", "beneficiary", "purpose", "park", "year"}},
+    {"retire", lg__op_retire, 1,
+     {"account", "serial", "project", "vintage", "qty", "beneficiary", "purpose", "park",
+      "year"}},
     {"cancel", lg__op_cancel, 1, {"account", "serial", "project", "vintage", "qty", "reason"}},
     {"order", lg__op_order, 1, {"account", "side", "type", "product", "qty", "price"}},
     {"balance", lg__op_balance, 0, {"account"}},
@@ -40,48 +36,10 @@ static const struct {
     {"offsets", lg__op_offsets, 0, {"park", "year"}},
 };
 
-/* Cancelling an open order takes these instead of cancel's own. */
-static const char *const cancel_order_keys[10] = {"order", "account"};
-
-/* Every key of args must be an argument of op k: an unknown one (a typo
- * such as "too" for "to") is refused, naming the nearest argument, rather
- * than ignored. */
-static zp_status check_keys(zp_ledger *lg, size_t k, json_t *args)
-{
-    const char *const *keys = ops[k].keys;
-    const char *what = ops[k].name;
-    if (strcmp(what, "cancel") == 0 && json_object_get(args, "order")) {
-        keys = cancel_order_keys;
-        what = "cancel of an order";
-    }
-    size_t n = 0;
-    while (n < 10 && keys[n])
-        n++;
-    const char *key;
-    json_t *v;
-    json_object_foreach(args, key, v)
-    {
-        size_t i;
-        for (i = 0; i < n; i++)
-            if (strcmp(key, keys[i]) == 0)
-                break;
-        if (i < n)
-            continue;
-        if (n == 0)
-            return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no arguments", key, what);
-        const char *near = zp__nearest(key, keys, n);
-        char list[200] = "";
-        for (i = 0; i < n; i++) {
-            size_t len = strlen(list);
-            snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", keys[i]);
-        }
-        return zp__error(lg->ctx, ZP_EINVAL, "args.%.64s: %s takes no argument '%.64s'%s%s%s; "
-                                             "its arguments are %s",
-                         key, what, key, near ? " (did you mean '" : "", near ? near : "",
-                         near ? "'?)" : "", list);
-    }
-    return ZP_OK;
-}
+/* cancel with args.order cancels an open order instead of credits, and
+ * takes these arguments instead of cancel's own. */
+static const lg_op cancel_order = {"cancel of an order", lg__op_order_cancel, 1,
+                                   {"order", "account"}};
 
 /* SHA-256 of op NUL canonical-args: what an idempotency key is bound to. */
 static zp_status request_hash(zp_ledger *lg, const char *op, json_t *args, unsigned char h[32])
@@ -123,12 +81,15 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         json_decref(empty);
         return zp__error(lg->ctx, ZP_EINVAL, "args: must be a JSON object");
     }
-    zp_status rc = check_keys(lg, k, args);
+    const lg_op *o = &ops[k];
+    if (o->fn == lg__op_cancel && json_object_get(args, "order"))
+        o = &cancel_order;
+    zp_status rc = lg__arg_keys(lg, args, o->name, o->keys, ZP_ARRAY_LEN(o->keys));
     if (rc) {
         json_decref(empty);
         return rc;
     }
-    int writes = ops[k].writes;
+    int writes = o->writes;
     if (writes && lg->readonly) {
         json_decref(empty);
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: '%s' writes, but the ledger is open "
@@ -177,7 +138,7 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         if (rc || replay)
             goto done;
     }
-    rc = ops[k].fn(lg, args, &res);
+    rc = o->fn(lg, args, &res);
     if (!rc && writes && idempotency_key) {
         char *t = lg__canon(res);
         sqlite3_stmt *s = t ? lg__stmt(lg, LS_IDEM_INS) : NULL;

@@ -36,13 +36,8 @@ zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)
     json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "op", "account", "id", id, "name", name, "kind",
                           kind);
     int64_t seq;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    if ((rc = lg__journal(lg, e, &seq))) {
-        json_decref(e);
+    if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
-    }
-    json_decref(e);
     sqlite3_stmt *s = lg__stmt(lg, LS_ACCT_INS);
     if (!s)
         return ZP_ESTORE;
@@ -92,11 +87,7 @@ zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res)
                           "name", name, "standard", standard, "location", location, "area_cha",
                           (json_int_t)area_cha, "methodology", methodology, "owner", owner);
     int64_t seq;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc)
+    if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
     sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_INS);
     if (!s)

@@ -45,11 +45,8 @@ zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res)
                           (json_int_t)qty, "first", (json_int_t)first, "last", (json_int_t)last,
                           "verification", verification ? verification : "");
     int64_t seq;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc || (rc = lg__block_ins(lg, project, vintage, first, last, to, 0, 0, &bid)) ||
+    if ((rc = lg__journal_take(lg, e, &seq)) ||
+        (rc = lg__block_ins(lg, project, vintage, first, last, to, 0, 0, &bid)) ||
         (rc = lg__block_merge(lg, project, vintage, bid, first, last, to, 1, 0)) ||
         (rc = lg__balance_add(lg, to, project, vintage, qty)) ||
         (rc = lg__pv_add(lg, project, vintage, qty, 0, 0)))

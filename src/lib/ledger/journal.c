@@ -284,3 +284,12 @@ zp_status lg__journal(zp_ledger *lg, json_t *entry, int64_t *seq)
         *seq = n;
     return ZP_OK;
 }
+
+zp_status lg__journal_take(zp_ledger *lg, json_t *entry, int64_t *seq)
+{
+    if (!entry)
+        return zp__nomem(lg->ctx);
+    zp_status rc = lg__journal(lg, entry, seq);
+    json_decref(entry);
+    return rc;
+}

@@ -102,6 +102,9 @@ static inline const char *lg__col_text(sqlite3_stmt *s, int i)
  * dumps it canonically, chains the hash, inserts the row. *seq may be
  * NULL. */
 zp_status lg__journal(zp_ledger *lg, json_t *entry, int64_t *seq);
+/* lg__journal of a new entry, which it takes: the caller passes what
+ * json_pack made (NULL: ZP_ENOMEM) and keeps no reference. */
+zp_status lg__journal_take(zp_ledger *lg, json_t *entry, int64_t *seq);
 /* Canonical text of a JSON value (sorted keys, compact, ASCII); free with
  * free(). NULL when out of memory. */
 char *lg__canon(const json_t *v);

@@ -118,15 +118,15 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
     if (!blocks)
         return zp__nomem(lg->ctx);
     rc = lg__move_product(lg, seller, buyer, sc->standard, sc->vintage, f->qty, blocks);
-    json_t *e = NULL;
     int64_t seq = 0;
-    if (!rc) {
-        e = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:O}", "op", "fill", "buy_order",
+    if (!rc)
+        rc = lg__journal_take(
+            lg,
+            json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:O}", "op", "fill", "buy_order",
                       (json_int_t)buy_id, "sell_order", (json_int_t)sell_id, "buyer", buyer,
                       "seller", seller, "product", sc->product, "price", (json_int_t)f->price,
-                      "qty", (json_int_t)f->qty, "blocks", blocks);
-        rc = e ? lg__journal(lg, e, &seq) : zp__nomem(lg->ctx);
-    }
+                      "qty", (json_int_t)f->qty, "blocks", blocks),
+            &seq);
     int64_t left = maker.remaining - f->qty;
     if (!rc)
         rc = order_set(lg, (int64_t)f->maker, left, left ? "open" : "filled", seq);
@@ -156,7 +156,6 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
         if (!fj || json_array_append_new(sc->fills, fj))
             rc = zp__nomem(lg->ctx);
     }
-    json_decref(e);
     json_decref(blocks);
     return rc;
 }
@@ -282,11 +281,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
                           market ? "market" : "limit", "product", prod, "price",
                           (json_int_t)price, "qty", (json_int_t)qty);
     int64_t seq = 0;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc)
+    if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
     zp_book *book = NULL;
     settle_ctx sc = {lg, standard, vintage, prod, (uint64_t)id, account, qty, json_array(), ZP_OK};
@@ -306,13 +301,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
     if (market && rested > 0) {
         e = json_pack("{s:s, s:I, s:I, s:s}", "op", "order_cancel", "order", (json_int_t)id,
                       "remaining", (json_int_t)rested, "reason", "market order: no more offers");
-        if (!e) {
-            rc = zp__nomem(lg->ctx);
-            goto out;
-        }
-        rc = lg__journal(lg, e, &last_seq);
-        json_decref(e);
-        if (rc)
+        if ((rc = lg__journal_take(lg, e, &last_seq)))
             goto out;
     } else if (json_array_size(sc.fills)) {
         last_seq = json_integer_value(
@@ -356,11 +345,8 @@ zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res)
     json_t *e = json_pack("{s:s, s:I, s:I, s:s}", "op", "order_cancel", "order", (json_int_t)id,
                           "remaining", (json_int_t)o.remaining, "reason", "request");
     int64_t seq;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc || (rc = order_set(lg, id, o.remaining, "cancelled", seq)))
+    if ((rc = lg__journal_take(lg, e, &seq)) ||
+        (rc = order_set(lg, id, o.remaining, "cancelled", seq)))
         return rc;
     *res = json_pack("{s:I, s:s, s:I, s:s, s:I}", "order", (json_int_t)id, "account", o.account,
                      "remaining", (json_int_t)o.remaining, "state", "cancelled", "seq",

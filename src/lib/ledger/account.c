@@ -8,7 +8,7 @@
 
 /* ---- operations ---------------------------------------------------------------- */
 
-static const char *const account_kinds[] = {"village", "company", "park", "government", "other"};
+const char *const lg__account_kinds[5] = {"village", "company", "park", "government", "other"};
 
 zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)
 {
@@ -22,10 +22,10 @@ zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)
     if (!kind)
         kind = "other";
     size_t k;
-    for (k = 0; k < ZP_ARRAY_LEN(account_kinds); k++)
-        if (strcmp(kind, account_kinds[k]) == 0)
+    for (k = 0; k < ZP_ARRAY_LEN(lg__account_kinds); k++)
+        if (strcmp(kind, lg__account_kinds[k]) == 0)
             break;
-    if (k == ZP_ARRAY_LEN(account_kinds))
+    if (k == ZP_ARRAY_LEN(lg__account_kinds))
         return zp__error(lg->ctx, ZP_EINVAL,
                          "args.kind: '%s' is not a kind; use village, company, park, government "
                          "or other",

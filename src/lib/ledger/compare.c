@@ -164,12 +164,6 @@ static void key_order(vstate *vs, size_t i, skey *k)
     *k = (skey){"", "", vs->orders[i].id, (int32_t)i};
 }
 
-static const char *ctext(sqlite3_stmt *s, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(s, i);
-    return t ? t : "";
-}
-
 /* Compare table rows (sql, ordered by the key) with the records of keys
  * (sorted the same way). cmp compares the current row's key with record
  * k; name writes a key's words; cols compares the columns. */
@@ -186,7 +180,7 @@ typedef struct walk {
 static zp_status run_walk(vstate *vs, walk *w, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    zp_status rc = lgv__prep(vs->lg, sql, &s);
+    zp_status rc = lg__prepare(vs->lg, sql, "verify", &s);
     if (rc || !w->keys)
         goto out;
     size_t i = 0;
@@ -226,21 +220,21 @@ out:
 
 static int cmp_text1(sqlite3_stmt *s, const skey *k)
 {
-    return strcmp(ctext(s, 0), k->a);
+    return strcmp(lg__col_text(s, 0), k->a);
 }
 
 static int cmp_text1_int(sqlite3_stmt *s, const skey *k)
 {
-    int c = strcmp(ctext(s, 0), k->a);
+    int c = strcmp(lg__col_text(s, 0), k->a);
     int64_t v = sqlite3_column_int64(s, 1);
     return c ? c : v < k->v ? -1 : v > k->v;
 }
 
 static int cmp_text2_int(sqlite3_stmt *s, const skey *k)
 {
-    int c = strcmp(ctext(s, 0), k->a);
+    int c = strcmp(lg__col_text(s, 0), k->a);
     if (!c)
-        c = strcmp(ctext(s, 1), k->b);
+        c = strcmp(lg__col_text(s, 1), k->b);
     int64_t v = sqlite3_column_int64(s, 2);
     return c ? c : v < k->v ? -1 : v > k->v;
 }
@@ -254,7 +248,7 @@ static int cmp_int(sqlite3_stmt *s, const skey *k)
 /* lg_account */
 static void row_acct(sqlite3_stmt *s, char *b, size_t n)
 {
-    snprintf(b, n, "account '%.80s'", ctext(s, 0));
+    snprintf(b, n, "account '%.80s'", lg__col_text(s, 0));
 }
 static void rec_acct(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
 {
@@ -272,7 +266,7 @@ static void cols_acct(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
 /* lg_project */
 static void row_proj(sqlite3_stmt *s, char *b, size_t n)
 {
-    snprintf(b, n, "project '%.80s'", ctext(s, 0));
+    snprintf(b, n, "project '%.80s'", lg__col_text(s, 0));
 }
 static void rec_proj(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
 {
@@ -294,7 +288,7 @@ static void cols_proj(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
 /* lg_pv */
 static void row_pv(sqlite3_stmt *s, char *b, size_t n)
 {
-    snprintf(b, n, "project '%.80s' vintage %lld", ctext(s, 0),
+    snprintf(b, n, "project '%.80s' vintage %lld", lg__col_text(s, 0),
              (long long)sqlite3_column_int64(s, 1));
 }
 static void rec_pv(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
@@ -313,8 +307,8 @@ static void cols_pv(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, cons
 /* lg_balance */
 static void row_bal(sqlite3_stmt *s, char *b, size_t n)
 {
-    snprintf(b, n, "account '%.80s' project '%.80s' vintage %lld", ctext(s, 0), ctext(s, 1),
-             (long long)sqlite3_column_int64(s, 2));
+    snprintf(b, n, "account '%.80s' project '%.80s' vintage %lld", lg__col_text(s, 0),
+             lg__col_text(s, 1), (long long)sqlite3_column_int64(s, 2));
 }
 static void rec_bal(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
 {
@@ -418,10 +412,10 @@ static zp_status check_blocks(vstate *vs)
     int32_t *stack = NULL;
     size_t cap = 0;
     sqlite3_stmt *s = NULL;
-    zp_status rc = pk ? lgv__prep(vs->lg,
-                                  "SELECT project, vintage, first, last, account, state,"
-                                  " retirement FROM lg_block ORDER BY project, vintage, first",
-                                  &s)
+    zp_status rc = pk ? lg__prepare(vs->lg,
+                                    "SELECT project, vintage, first, last, account, state,"
+                                    " retirement FROM lg_block ORDER BY project, vintage, first",
+                                    "verify", &s)
                       : ZP_ENOMEM;
     if (rc)
         goto out;
@@ -448,7 +442,7 @@ static zp_status check_blocks(vstate *vs)
                     break;
                 /* Compare the row's (project, vintage, first) with x's, or
                  * with the end of this project-vintage (of all when none). */
-                int c = pname ? strcmp(ctext(s, 0), pname) : -1;
+                int c = pname ? strcmp(lg__col_text(s, 0), pname) : -1;
                 int64_t v = sqlite3_column_int64(s, 1), f = sqlite3_column_int64(s, 2);
                 if (!c)
                     c = v < vin ? -1 : v > vin;
@@ -457,7 +451,7 @@ static zp_status check_blocks(vstate *vs)
                 if (c >= 0)
                     break;
                 snprintf(key, sizeof key, "project '%.80s' vintage %lld serials %lld-%lld",
-                         ctext(s, 0), (long long)v, (long long)f,
+                         lg__col_text(s, 0), (long long)v, (long long)f,
                          (long long)sqlite3_column_int64(s, 3));
                 td_note(&d, key, "is in the table but not in the journal");
                 td_row_end(&d);
@@ -467,7 +461,7 @@ static zp_status check_blocks(vstate *vs)
                 break;
             snprintf(key, sizeof key, "project '%.80s' vintage %lld serials %lld-%lld", pname,
                      (long long)vin, (long long)x->first, (long long)x->last);
-            int match = r == SQLITE_ROW && strcmp(ctext(s, 0), pname) == 0 &&
+            int match = r == SQLITE_ROW && strcmp(lg__col_text(s, 0), pname) == 0 &&
                         sqlite3_column_int64(s, 1) == vin && sqlite3_column_int64(s, 2) == x->first;
             if (!match) {
                 td_note(&d, key, "is missing from the table (held by '%s', %s)",

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ledger/verify_impl.h" /* lgv__prep */
+#include "ledger/ledger_impl.h"
 
 zp_status zp_ledger_export(zp_ledger *lg, const char *path, int64_t *entries)
 {
@@ -30,7 +30,8 @@ zp_status zp_ledger_export(zp_ledger *lg, const char *path, int64_t *entries)
     /* One read transaction: the export is one consistent snapshot. */
     if (sqlite3_exec(lg->db, lg->batch ? "SAVEPOINT lg_export" : "BEGIN", NULL, NULL, NULL) !=
             SQLITE_OK ||
-        (rc = lgv__prep(lg, "SELECT seq, hash, entry FROM lg_journal ORDER BY seq", &s))) {
+        (rc = lg__prepare(lg, "SELECT seq, hash, entry FROM lg_journal ORDER BY seq", "verify",
+                          &s))) {
         rc = rc ? rc : lg__sqlerr(lg, "export");
         goto out;
     }

@@ -81,8 +81,9 @@ zp_status lg__sqlerr(zp_ledger *lg, const char *what);
 zp_status lg__step_done(zp_ledger *lg, sqlite3_stmt *s, const char *what);
 /* Run SQL text (no rows); ZP_ESTORE "ledger: WHAT: message" on error. */
 zp_status lg__exec_sql(zp_ledger *lg, const char *sql, const char *what);
-/* Prepare a one-off query (the caller finalizes it); NULL with the error set. */
-sqlite3_stmt *lg__query(zp_ledger *lg, const char *sql);
+/* Prepare a one-off statement (the caller finalizes it); on error *s is
+ * NULL and the error "ledger: WHAT: message" is set. */
+zp_status lg__prepare(zp_ledger *lg, const char *sql, const char *what, sqlite3_stmt **s);
 zp_time_t lg__now(const zp_ledger *lg);
 
 /* Bind text that outlives the statement's step. */
@@ -198,6 +199,9 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
  * sell orders. */
 zp_status lg__product_available(zp_ledger *lg, const char *account, const char *standard,
                                 int64_t vintage, int64_t *held, int64_t *reserved);
+
+/* The kinds of account (args.kind). */
+extern const char *const lg__account_kinds[5];
 
 /* Operations: each takes its arguments and gives its result (*res, owned
  * by the caller). */

@@ -53,9 +53,9 @@ static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
     *found = r == SQLITE_ROW;
     if (*found) {
         const char *t = (const char *)sqlite3_column_text(s, 0);
-        snprintf(o->account, sizeof o->account, "%s", t ? t : "");
+        lg__copy_text(o->account, sizeof o->account, t);
         t = (const char *)sqlite3_column_text(s, 1);
-        snprintf(o->standard, sizeof o->standard, "%s", t ? t : "");
+        lg__copy_text(o->standard, sizeof o->standard, t);
         o->vintage = sqlite3_column_int64(s, 2);
         o->side = sqlite3_column_int64(s, 3);
         o->market = sqlite3_column_int64(s, 4);
@@ -63,7 +63,7 @@ static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
         o->qty = sqlite3_column_int64(s, 6);
         o->remaining = sqlite3_column_int64(s, 7);
         t = (const char *)sqlite3_column_text(s, 8);
-        snprintf(o->state, sizeof o->state, "%s", t ? t : "");
+        lg__copy_text(o->state, sizeof o->state, t);
     }
     sqlite3_reset(s);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -79,7 +79,7 @@ static zp_status order_set(zp_ledger *lg, int64_t id, int64_t remaining, const c
         return ZP_ESTORE;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, remaining);
-    sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+    lg__bind_text(s, 3, state);
     sqlite3_bind_int64(s, 4, seq);
     return lg__step_done(lg, s, "updating an order");
 }
@@ -135,7 +135,7 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
         if (!s) {
             rc = ZP_ESTORE;
         } else {
-            sqlite3_bind_text(s, 1, sc->standard, -1, SQLITE_STATIC);
+            lg__bind_text(s, 1, sc->standard);
             sqlite3_bind_int64(s, 2, sc->vintage);
             sqlite3_bind_int64(s, 3, buy_id);
             sqlite3_bind_int64(s, 4, sell_id);
@@ -187,7 +187,7 @@ static zp_status book_load(zp_ledger *lg, const char *standard, int64_t vintage,
     sqlite3_stmt *s = lg__stmt(lg, LS_ORD_OPEN);
     if (!s)
         return ZP_ESTORE;
-    sqlite3_bind_text(s, 1, standard, -1, SQLITE_STATIC);
+    lg__bind_text(s, 1, standard);
     sqlite3_bind_int64(s, 2, vintage);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -264,8 +264,8 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = lg__stmt(lg, LS_ORD_INS);
     if (!s)
         return ZP_ESTORE;
-    sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, standard, -1, SQLITE_STATIC);
+    lg__bind_text(s, 1, account);
+    lg__bind_text(s, 2, standard);
     sqlite3_bind_int64(s, 3, vintage);
     sqlite3_bind_int(s, 4, side);
     sqlite3_bind_int(s, 5, market);

@@ -6,7 +6,14 @@
 #include "core/jsonpos.h"
 #include "ledger/ledger_impl.h"
 
-/* ---- queries ------------------------------------------------------------------ */
+/* Prepare a one-off query (the caller finalizes it); NULL with the error
+ * set. */
+static sqlite3_stmt *query(zp_ledger *lg, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    lg__prepare(lg, sql, "preparing a query", &s);
+    return s;
+}
 
 zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
 {
@@ -24,12 +31,12 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
     }
     json_object_set_new(out, "accounts", accts);
     json_object_set_new(out, "project_vintages", pvs);
-    s = lg__query(lg, "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
-                      " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
-                      " LEFT JOIN lg_project p ON p.id = l.project"
-                      " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage");
-    b = lg__query(lg, "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
-                      " vintage = ?3 AND project = ?2 ORDER BY first");
+    s = query(lg, "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
+                  " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
+                  " LEFT JOIN lg_project p ON p.id = l.project"
+                  " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage");
+    b = query(lg, "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
+                  " vintage = ?3 AND project = ?2 ORDER BY first");
     if (!s || !b) {
         rc = ZP_ESTORE;
         goto fail;
@@ -78,9 +85,9 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
         goto fail;
     }
     sqlite3_finalize(s);
-    s = lg__query(lg, "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
-                      " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
-                      " GROUP BY account, standard, vintage ORDER BY account, standard, vintage");
+    s = query(lg, "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
+                  " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
+                  " GROUP BY account, standard, vintage ORDER BY account, standard, vintage");
     if (!s) {
         rc = ZP_ESTORE;
         goto fail;
@@ -103,8 +110,7 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_finalize(s);
     s = NULL;
     if (!acct) {
-        s = lg__query(lg,
-                      "SELECT v.project, p.standard, v.vintage, v.issued, v.retired, v.cancelled,"
+        s = query(lg, "SELECT v.project, p.standard, v.vintage, v.issued, v.retired, v.cancelled,"
                       " (SELECT COALESCE(SUM(qty), 0) FROM lg_balance l WHERE l.project ="
                       " v.project AND l.vintage = v.vintage) FROM lg_pv v JOIN lg_project p ON"
                       " p.id = v.project ORDER BY v.project, v.vintage");
@@ -182,7 +188,7 @@ zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = NULL;
     if (acct) {
         /* The account's orders, whose cancellations name only the order. */
-        s = lg__query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
+        s = query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
         if (!s)
             return ZP_ESTORE;
         lg__bind_text(s, 1, acct);
@@ -197,8 +203,7 @@ zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res)
         if (rc)
             goto out;
     }
-    s = lg__query(lg,
-                  "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
+    s = query(lg, "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
                   " instr(entry, ?2) > 0 OR (?3 AND instr(entry, '\"op\":\"order_cancel\"') > 0))"
                   " ORDER BY seq");
     if (!s) {
@@ -272,11 +277,10 @@ zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res)
      * whose tables agree with its journal (same read transaction). */
     if ((rc = lg__verified(lg)))
         return rc;
-    sqlite3_stmt *s =
-        lg__query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
-                      " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
-                      " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
-                      " r.year = ?2 ORDER BY r.id");
+    sqlite3_stmt *s = query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
+                                " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
+                                " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
+                                " r.year = ?2 ORDER BY r.id");
     if (!s)
         return ZP_ESTORE;
     lg__bind_text(s, 1, park);

@@ -81,7 +81,7 @@ zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char 
         if (strlen(id) < 65) {
             if (lg->npcache == (int)ZP_ARRAY_LEN(lg->pcache))
                 lg->npcache = lg->nacache = 0;
-            snprintf(lg->pcache[lg->npcache].id, 65, "%s", id);
+            lg__copy_text(lg->pcache[lg->npcache].id, 65, id);
             memcpy(lg->pcache[lg->npcache].standard, standard, 17);
             lg->npcache++;
         }
@@ -362,7 +362,7 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
         if (n == cap && (rc = zp__grow(lg->ctx, (void **)&pc, &cap, n + 1, sizeof *pc)))
             break;
         const char *p = (const char *)sqlite3_column_text(s, 1);
-        snprintf(pc[n].project, sizeof pc[n].project, "%s", p ? p : "");
+        lg__copy_text(pc[n].project, sizeof pc[n].project, p);
         int64_t f = sqlite3_column_int64(s, 2), l = sqlite3_column_int64(s, 3);
         int64_t take = l - f + 1 < left ? l - f + 1 : left;
         pc[n].first = f;

@@ -488,8 +488,6 @@ static void check_qty(vstate *vs, int64_t seq, const ventry *e, int64_t total)
                      (long long)seq, (long long)total, (long long)e->i[F_QTY]);
 }
 
-static const char *const account_kinds[] = {"village", "company", "park", "government", "other"};
-
 static void replay_account(vstate *vs, int64_t seq, const ventry *e)
 {
     if (smap_find(&vs->acct_ix, e->s[F_ID]) >= 0) {
@@ -498,8 +496,8 @@ static void replay_account(vstate *vs, int64_t seq, const ventry *e)
         return;
     }
     int kind_ok = 0;
-    for (size_t k = 0; k < ZP_ARRAY_LEN(account_kinds); k++)
-        kind_ok |= strcmp(e->s[F_KIND], account_kinds[k]) == 0;
+    for (size_t k = 0; k < ZP_ARRAY_LEN(lg__account_kinds); k++)
+        kind_ok |= strcmp(e->s[F_KIND], lg__account_kinds[k]) == 0;
     if (!kind_ok)
         lgv__problem(vs, seq, "entry %lld: '%s' is not a kind of account", (long long)seq,
                      e->s[F_KIND]);

@@ -298,13 +298,9 @@ void zp_ledger_set_time(zp_ledger *lg, zp_time_t t)
         lg->fixed_at = t;
 }
 
-/* Prepare a one-off query; NULL with the error set. */
-sqlite3_stmt *lg__query(zp_ledger *lg, const char *sql)
+zp_status lg__prepare(zp_ledger *lg, const char *sql, const char *what, sqlite3_stmt **s)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(lg->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        lg__sqlerr(lg, "preparing a query");
-        return NULL;
-    }
-    return s;
+    if (sqlite3_prepare_v2(lg->db, sql, -1, s, NULL) != SQLITE_OK)
+        return lg__sqlerr(lg, what);
+    return ZP_OK;
 }

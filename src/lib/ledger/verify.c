@@ -47,7 +47,8 @@ zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res)
     unsigned char prev[32] = {0}, h[32];
     if (!vs.problems)
         return zp__nomem(lg->ctx);
-    if ((rc = lgv__prep(lg, "SELECT seq, entry, hash FROM lg_journal ORDER BY seq", &s)))
+    if ((rc =
+             lg__prepare(lg, "SELECT seq, entry, hash FROM lg_journal ORDER BY seq", "verify", &s)))
         goto out;
     int r;
     ventry e;

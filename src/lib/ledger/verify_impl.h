@@ -174,6 +174,5 @@ int lgv__scan(vstate *vs, const char *text, size_t len, ventry *e, const char **
 void lgv__replay(vstate *vs, int64_t seq, const ventry *e);
 /* Compare every table with the replayed state. */
 zp_status lgv__check_tables(vstate *vs);
-zp_status lgv__prep(zp_ledger *lg, const char *sql, sqlite3_stmt **s);
 
 #endif

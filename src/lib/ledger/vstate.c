@@ -51,13 +51,6 @@ const char *lgv__acct_name(const vstate *vs, int32_t a)
     return a >= 0 && (size_t)a < vs->naccts ? vs->accts[a].id : "?";
 }
 
-zp_status lgv__prep(zp_ledger *lg, const char *sql, sqlite3_stmt **s)
-{
-    if (sqlite3_prepare_v2(lg->db, sql, -1, s, NULL) != SQLITE_OK)
-        return lg__sqlerr(lg, "verify");
-    return ZP_OK;
-}
-
 void lgv__free(vstate *vs)
 {
     for (size_t i = 0; i < vs->naccts; i++) {

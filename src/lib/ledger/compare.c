@@ -108,11 +108,12 @@ static void td_int(tdiff *d, const char *key, sqlite3_stmt *s, int i, int64_t jv
             tval(s, i, b, sizeof b), (long long)jv, r);
 }
 
-/* A sort key: two texts and a number. */
+/* A sort key: two texts and a number; the record's index and entry. */
 typedef struct skey {
     const char *a, *b;
     int64_t v;
     int32_t i;
+    int64_t seq;
 } skey;
 
 static int skey_cmp(const void *x, const void *y)
@@ -139,43 +140,82 @@ static skey *sorted(vstate *vs, size_t n, void (*fill)(vstate *, size_t, skey *)
 
 static void key_acct(vstate *vs, size_t i, skey *k)
 {
-    *k = (skey){vs->accts[i].id ? vs->accts[i].id : "", "", 0, (int32_t)i};
+    *k = (skey){vs->accts[i].id ? vs->accts[i].id : "", "", 0, (int32_t)i, vs->accts[i].seq};
 }
 static void key_proj(vstate *vs, size_t i, skey *k)
 {
-    *k = (skey){vs->projs[i].id ? vs->projs[i].id : "", "", 0, (int32_t)i};
+    *k = (skey){vs->projs[i].id ? vs->projs[i].id : "", "", 0, (int32_t)i, vs->projs[i].seq};
 }
 static void key_pv(vstate *vs, size_t i, skey *k)
 {
-    *k = (skey){vs->projs[vs->pvs[i].proj].id, "", vs->pvs[i].vintage, (int32_t)i};
+    *k = (skey){vs->projs[vs->pvs[i].proj].id, "", vs->pvs[i].vintage, (int32_t)i, vs->pvs[i].seq};
 }
 static void key_bal(vstate *vs, size_t i, skey *k)
 {
     const v_pv *pv = &vs->pvs[vs->bals[i].pv];
     *k = (skey){lgv__acct_name(vs, vs->bals[i].acct), vs->projs[pv->proj].id, pv->vintage,
-                (int32_t)i};
+                (int32_t)i, vs->bals[i].seq};
 }
 static void key_ret(vstate *vs, size_t i, skey *k)
 {
-    *k = (skey){"", "", vs->rets[i].id, (int32_t)i};
+    *k = (skey){"", "", vs->rets[i].id, (int32_t)i, vs->rets[i].seq};
 }
 static void key_order(vstate *vs, size_t i, skey *k)
 {
-    *k = (skey){"", "", vs->orders[i].id, (int32_t)i};
+    *k = (skey){"", "", vs->orders[i].id, (int32_t)i, vs->orders[i].seq};
+}
+/* lg_fill: fill n is the journal's n-th fill entry. */
+static void key_fill(vstate *vs, size_t i, skey *k)
+{
+    *k = (skey){"", "", (int64_t)i + 1, (int32_t)i, vs->fills[i].seq};
 }
 
 /* Compare table rows (sql, ordered by the key) with the records of keys
- * (sorted the same way). cmp compares the current row's key with record
- * k; name writes a key's words; cols compares the columns. */
+ * (sorted the same way). A key is up to two texts and a number, the first
+ * columns of a row; text and num name them in messages ("account 'a'
+ * project 'p' vintage 2023"). cols compares the other columns. */
 typedef struct walk {
     tdiff d;
     skey *keys;
     size_t n;
-    int (*cmp)(sqlite3_stmt *s, const skey *k);
-    void (*row_name)(sqlite3_stmt *s, char *buf, size_t n);
-    void (*rec_name)(vstate *vs, const skey *k, char *buf, size_t n, int64_t *seq);
+    const char *text[2]; /* the key's texts (NULL: fewer) */
+    const char *num;     /* its number (NULL: none) */
     void (*cols)(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k);
 } walk;
+
+static int key_ntext(const walk *w)
+{
+    return w->text[0] ? w->text[1] ? 2 : 1 : 0;
+}
+
+/* The current row's key (s) against record k's. */
+static int key_cmp(const walk *w, sqlite3_stmt *s, const skey *k)
+{
+    int nt = key_ntext(w);
+    int c = nt > 0 ? strcmp(lg__col_text(s, 0), k->a) : 0;
+    if (!c && nt > 1)
+        c = strcmp(lg__col_text(s, 1), k->b);
+    if (c || !w->num)
+        return c;
+    int64_t v = sqlite3_column_int64(s, nt);
+    return v < k->v ? -1 : v > k->v;
+}
+
+/* The current row's key (s) or, with s NULL, record k's in words. */
+static void key_words(const walk *w, sqlite3_stmt *s, const skey *k, char *buf, size_t n)
+{
+    int nt = key_ntext(w), m;
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < nt && len + 1 < n; i++) {
+        const char *t = s ? lg__col_text(s, i) : i ? k->b : k->a;
+        m = snprintf(buf + len, n - len, "%s%s '%.80s'", i ? " " : "", w->text[i], t);
+        len += m > 0 ? (size_t)m : 0;
+    }
+    if (w->num && len + 1 < n)
+        snprintf(buf + len, n - len, "%s%s %lld", nt ? " " : "", w->num,
+                 (long long)(s ? sqlite3_column_int64(s, nt) : k->v));
+}
 
 static zp_status run_walk(vstate *vs, walk *w, const char *sql)
 {
@@ -187,22 +227,20 @@ static zp_status run_walk(vstate *vs, walk *w, const char *sql)
     int r = sqlite3_step(s);
     char key[300];
     while (r == SQLITE_ROW || i < w->n) {
-        int c = r != SQLITE_ROW ? 1 : i >= w->n ? -1 : w->cmp(s, &w->keys[i]);
+        int c = r != SQLITE_ROW ? 1 : i >= w->n ? -1 : key_cmp(w, s, &w->keys[i]);
         if (c < 0) {
-            w->row_name(s, key, sizeof key);
+            key_words(w, s, NULL, key, sizeof key);
             td_note(&w->d, key, "is in the table but not in the journal");
             td_row_end(&w->d);
             r = sqlite3_step(s);
         } else if (c > 0) {
-            int64_t seq = 0;
-            w->rec_name(vs, &w->keys[i], key, sizeof key, &seq);
+            key_words(w, NULL, &w->keys[i], key, sizeof key);
             td_note(&w->d, key, "is missing from the table (journal entry %lld)",
-                    (long long)seq);
+                    (long long)w->keys[i].seq);
             td_row_end(&w->d);
             i++;
         } else {
-            int64_t seq = 0;
-            w->rec_name(vs, &w->keys[i], key, sizeof key, &seq);
+            key_words(w, NULL, &w->keys[i], key, sizeof key);
             w->cols(&w->d, key, s, vs, &w->keys[i]);
             td_row_end(&w->d);
             i++;
@@ -218,43 +256,7 @@ out:
     return rc;
 }
 
-static int cmp_text1(sqlite3_stmt *s, const skey *k)
-{
-    return strcmp(lg__col_text(s, 0), k->a);
-}
-
-static int cmp_text1_int(sqlite3_stmt *s, const skey *k)
-{
-    int c = strcmp(lg__col_text(s, 0), k->a);
-    int64_t v = sqlite3_column_int64(s, 1);
-    return c ? c : v < k->v ? -1 : v > k->v;
-}
-
-static int cmp_text2_int(sqlite3_stmt *s, const skey *k)
-{
-    int c = strcmp(lg__col_text(s, 0), k->a);
-    if (!c)
-        c = strcmp(lg__col_text(s, 1), k->b);
-    int64_t v = sqlite3_column_int64(s, 2);
-    return c ? c : v < k->v ? -1 : v > k->v;
-}
-
-static int cmp_int(sqlite3_stmt *s, const skey *k)
-{
-    int64_t v = sqlite3_column_int64(s, 0);
-    return v < k->v ? -1 : v > k->v;
-}
-
 /* lg_account */
-static void row_acct(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "account '%.80s'", lg__col_text(s, 0));
-}
-static void rec_acct(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "account '%.80s'", k->a);
-    *seq = vs->accts[k->i].seq;
-}
 static void cols_acct(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_acct *a = &vs->accts[k->i];
@@ -264,15 +266,6 @@ static void cols_acct(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
 }
 
 /* lg_project */
-static void row_proj(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "project '%.80s'", lg__col_text(s, 0));
-}
-static void rec_proj(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "project '%.80s'", k->a);
-    *seq = vs->projs[k->i].seq;
-}
 static void cols_proj(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_proj *p = &vs->projs[k->i];
@@ -286,16 +279,6 @@ static void cols_proj(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, co
 }
 
 /* lg_pv */
-static void row_pv(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "project '%.80s' vintage %lld", lg__col_text(s, 0),
-             (long long)sqlite3_column_int64(s, 1));
-}
-static void rec_pv(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "project '%.80s' vintage %lld", k->a, (long long)k->v);
-    *seq = vs->pvs[k->i].seq;
-}
 static void cols_pv(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_pv *p = &vs->pvs[k->i];
@@ -305,31 +288,12 @@ static void cols_pv(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, cons
 }
 
 /* lg_balance */
-static void row_bal(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "account '%.80s' project '%.80s' vintage %lld", lg__col_text(s, 0),
-             lg__col_text(s, 1), (long long)sqlite3_column_int64(s, 2));
-}
-static void rec_bal(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "account '%.80s' project '%.80s' vintage %lld", k->a, k->b, (long long)k->v);
-    *seq = vs->bals[k->i].seq;
-}
 static void cols_bal(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     td_int(d, key, s, 3, vs->bals[k->i].qty, vs->bals[k->i].seq);
 }
 
 /* lg_retirement */
-static void row_ret(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "retirement %lld", (long long)sqlite3_column_int64(s, 0));
-}
-static void rec_ret(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "retirement %lld", (long long)k->v);
-    *seq = vs->rets[k->i].seq;
-}
 static void cols_ret(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_ret *r = &vs->rets[k->i];
@@ -348,15 +312,6 @@ static void cols_ret(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, con
 }
 
 /* lg_order */
-static void row_order(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "order %lld", (long long)sqlite3_column_int64(s, 0));
-}
-static void rec_order(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "order %lld", (long long)k->v);
-    *seq = vs->orders[k->i].seq;
-}
 static void cols_order(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_order *o = &vs->orders[k->i];
@@ -373,21 +328,7 @@ static void cols_order(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, c
     td_int(d, key, s, 10, o->seq, q);
 }
 
-/* lg_fill: fill n is the journal's n-th fill entry. */
-static void row_fill(sqlite3_stmt *s, char *b, size_t n)
-{
-    snprintf(b, n, "fill %lld", (long long)sqlite3_column_int64(s, 0));
-}
-static void rec_fill(vstate *vs, const skey *k, char *b, size_t n, int64_t *seq)
-{
-    snprintf(b, n, "fill %lld", (long long)k->v);
-    *seq = vs->fills[k->i].seq;
-}
-static void key_fill(vstate *vs, size_t i, skey *k)
-{
-    (void)vs;
-    *k = (skey){"", "", (int64_t)i + 1, (int32_t)i};
-}
+/* lg_fill */
 static void cols_fill(tdiff *d, const char *key, sqlite3_stmt *s, vstate *vs, const skey *k)
 {
     const v_fill *f = &vs->fills[k->i];
@@ -500,45 +441,43 @@ zp_status lgv__check_tables(vstate *vs)
         const char *table, *sql;
         void (*key)(vstate *, size_t, skey *);
         size_t off; /* of the record count in vstate */
-        int (*cmp)(sqlite3_stmt *, const skey *);
-        void (*row_name)(sqlite3_stmt *, char *, size_t);
-        void (*rec_name)(vstate *, const skey *, char *, size_t, int64_t *);
+        const char *text[2], *num;
         void (*cols)(tdiff *, const char *, sqlite3_stmt *, vstate *, const skey *);
     } t[] = {
         {"lg_account", "SELECT id, name, kind, seq FROM lg_account ORDER BY id", key_acct,
-         offsetof(vstate, naccts), cmp_text1, row_acct, rec_acct, cols_acct},
+         offsetof(vstate, naccts), {"account"}, NULL, cols_acct},
         {"lg_project",
          "SELECT id, name, standard, location, area_cha, methodology, owner, seq FROM lg_project"
          " ORDER BY id",
-         key_proj, offsetof(vstate, nprojs), cmp_text1, row_proj, rec_proj, cols_proj},
+         key_proj, offsetof(vstate, nprojs), {"project"}, NULL, cols_proj},
         {"lg_pv",
          "SELECT project, vintage, issued, retired, cancelled FROM lg_pv ORDER BY project,"
          " vintage",
-         key_pv, offsetof(vstate, npvs), cmp_text1_int, row_pv, rec_pv, cols_pv},
+         key_pv, offsetof(vstate, npvs), {"project"}, "vintage", cols_pv},
         {"lg_balance",
          "SELECT account, project, vintage, qty FROM lg_balance ORDER BY account, project,"
          " vintage",
-         key_bal, offsetof(vstate, nbals), cmp_text2_int, row_bal, rec_bal, cols_bal},
+         key_bal, offsetof(vstate, nbals), {"account", "project"}, "vintage", cols_bal},
         {"lg_retirement",
          "SELECT id, account, project, vintage, qty, beneficiary, purpose, park, year, serials,"
          " seq, at FROM lg_retirement ORDER BY id",
-         key_ret, offsetof(vstate, nrets), cmp_int, row_ret, rec_ret, cols_ret},
+         key_ret, offsetof(vstate, nrets), {NULL}, "retirement", cols_ret},
         {"lg_order",
          "SELECT id, account, standard, vintage, side, market, price, qty, remaining, state, seq"
          " FROM lg_order ORDER BY id",
-         key_order, offsetof(vstate, norders), cmp_int, row_order, rec_order, cols_order},
+         key_order, offsetof(vstate, norders), {NULL}, "order", cols_order},
         {"lg_fill",
          "SELECT id, standard, vintage, buy_order, sell_order, buyer, seller, price, qty, seq"
          " FROM lg_fill ORDER BY id",
-         key_fill, offsetof(vstate, nfills), cmp_int, row_fill, rec_fill, cols_fill},
+         key_fill, offsetof(vstate, nfills), {NULL}, "fill", cols_fill},
     };
     zp_status rc = ZP_OK;
     for (size_t k = 0; k < ZP_ARRAY_LEN(t) && !rc; k++) {
         if (k == 4 && (rc = check_blocks(vs)))
             break;
         size_t n = *(const size_t *)((const char *)vs + t[k].off);
-        walk w = {{vs, t[k].table, 0, 0, 0, "", 0}, sorted(vs, n, t[k].key), n, t[k].cmp,
-                  t[k].row_name, t[k].rec_name, t[k].cols};
+        walk w = {{vs, t[k].table, 0, 0, 0, "", 0}, sorted(vs, n, t[k].key), n,
+                  {t[k].text[0], t[k].text[1]}, t[k].num, t[k].cols};
         rc = run_walk(vs, &w, t[k].sql);
     }
     return rc ? rc : vs->oom ? zp__nomem(vs->ctx) : ZP_OK;

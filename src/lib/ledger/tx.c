@@ -4,6 +4,14 @@
  */
 #include "ledger/ledger_impl.h"
 
+/* After a rollback the journal head and the caches of accounts and
+ * projects may hold what was undone. */
+static void forget(zp_ledger *lg)
+{
+    lg->head_ok = 0;
+    lg->npcache = lg->nacache = 0;
+}
+
 zp_status zp_ledger_begin(zp_ledger *lg)
 {
     if (!lg)
@@ -29,7 +37,7 @@ zp_status zp_ledger_commit(zp_ledger *lg)
     zp_status rc = lg__exec_sql(lg, "COMMIT", "committing the batch");
     if (rc) {
         sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
-        lg->npcache = lg->nacache = 0;
+        forget(lg);
     }
     lg->batch = 0;
     lg->head_ok = 0;
@@ -43,14 +51,23 @@ zp_status zp_ledger_rollback(zp_ledger *lg)
     if (!lg->batch)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: no batch is open");
     lg->batch = 0;
-    lg->head_ok = 0;
-    lg->npcache = lg->nacache = 0;
+    forget(lg);
     return lg__exec_sql(lg, "ROLLBACK", "rolling back the batch");
 }
 
-/* Run transaction statement k (0 SAVEPOINT, 1 RELEASE, 2 ROLLBACK TO,
- * 3 BEGIN IMMEDIATE, 4 BEGIN, 5 COMMIT, 6 ROLLBACK), prepared once: one
- * or two of them run per operation. */
+/* The transaction statements, in the order of lg->sp. */
+enum {
+    SP_SAVEPOINT,
+    SP_RELEASE,
+    SP_ROLLBACK_TO,
+    SP_BEGIN_IMMEDIATE,
+    SP_BEGIN,
+    SP_COMMIT,
+    SP_ROLLBACK
+};
+
+/* Run transaction statement k, prepared once: one or two of them run per
+ * operation. */
 static zp_status savepoint(zp_ledger *lg, int k)
 {
     static const char *const sql[] = {"SAVEPOINT lg_op", "RELEASE lg_op", "ROLLBACK TO lg_op",
@@ -67,32 +84,30 @@ static zp_status savepoint(zp_ledger *lg, int k)
 zp_status lg__tx_begin(zp_ledger *lg, int writes)
 {
     if (lg->batch)
-        return savepoint(lg, 0);
+        return savepoint(lg, SP_SAVEPOINT);
     lg->head_ok = 0;
-    return savepoint(lg, writes ? 3 : 4);
+    return savepoint(lg, writes ? SP_BEGIN_IMMEDIATE : SP_BEGIN);
 }
 
 zp_status lg__tx_end(zp_ledger *lg, int ok)
 {
     if (lg->batch) {
         if (ok)
-            return savepoint(lg, 1);
-        lg->head_ok = 0;
-        lg->npcache = lg->nacache = 0;
-        savepoint(lg, 2);
-        savepoint(lg, 1);
+            return savepoint(lg, SP_RELEASE);
+        forget(lg);
+        savepoint(lg, SP_ROLLBACK_TO);
+        savepoint(lg, SP_RELEASE);
         return ZP_OK;
     }
     if (ok) {
-        zp_status rc = savepoint(lg, 5);
+        zp_status rc = savepoint(lg, SP_COMMIT);
         if (rc) {
-            savepoint(lg, 6);
-            lg->npcache = lg->nacache = 0;
+            savepoint(lg, SP_ROLLBACK);
+            forget(lg);
         }
         return rc;
     }
-    lg->head_ok = 0;
-    lg->npcache = lg->nacache = 0;
-    savepoint(lg, 6);
+    forget(lg);
+    savepoint(lg, SP_ROLLBACK);
     return ZP_OK;
 }

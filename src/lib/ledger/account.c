@@ -6,8 +6,6 @@
 
 #include "ledger/ledger_impl.h"
 
-/* ---- operations ---------------------------------------------------------------- */
-
 const char *const lg__account_kinds[5] = {"village", "company", "park", "government", "other"};
 
 zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)

@@ -1,7 +1,21 @@
 /*
- * ledger_impl.h - what ledger.c (registry, journal, exec), ledger_order.c
- * (durable orders) and ledger_verify.c (verify, export) share. Never
- * installed.
+ * ledger_impl.h - what the files of the ledger share. Never installed.
+ *
+ * The files, each calling only the ones listed before it:
+ *   schema.c   the SQLite file: open/create, tables, prepared statements
+ *   tx.c       batches and each operation's transaction
+ *   journal.c  canonical JSON, SHA-256, the hash-chained journal
+ *   args.c     the one reader of an operation's arguments (args.KEY)
+ *   serial.c   product and serial-range texts
+ *   registry.c the registry's primitives: accounts, projects, blocks,
+ *              balances, project-vintage totals
+ *   book.c     the in-memory matching engine (public zp_book_*)
+ *   account.c  the account and project operations; the kinds of account
+ *   verify.c   the verify operation, over vstate.c, vscan.c, replay.c and
+ *              compare.c (verify_impl.h)
+ *   credit.c, query.c, order.c  the other operations
+ *   export.c   the auditor's export
+ *   ops.c      the operation table, zp_ledger_exec and zp_ledger_verify
  */
 #ifndef ZP_LEDGER_IMPL_H
 #define ZP_LEDGER_IMPL_H
@@ -68,9 +82,11 @@ struct zp_ledger {
     int npcache;
     char acache[32][65]; /* accounts known to exist, emptied with pcache */
     int nacache;
-    sqlite3_stmt *sp[7]; /* SAVEPOINT, RELEASE, ROLLBACK TO, BEGIN IMMEDIATE, BEGIN, COMMIT,
-                            ROLLBACK */
+    sqlite3_stmt *sp[7]; /* transaction statements (tx.c): SAVEPOINT, RELEASE, ROLLBACK TO,
+                            BEGIN IMMEDIATE, BEGIN, COMMIT, ROLLBACK */
 };
+
+/* ---- schema.c: statements and SQLite plumbing ------------------------------ */
 
 /* A statement, reset and with bindings cleared, or NULL with the error set
  * (ZP_ESTORE) when it cannot be prepared. */
@@ -99,6 +115,15 @@ static inline const char *lg__col_text(sqlite3_stmt *s, int i)
     return t ? t : "";
 }
 
+/* ---- tx.c ------------------------------------------------------------------ */
+
+/* An operation's transaction: BEGIN (IMMEDIATE when it writes) or, inside
+ * a batch, a savepoint; tx_end commits (ok) or rolls back. */
+zp_status lg__tx_begin(zp_ledger *lg, int writes);
+zp_status lg__tx_end(zp_ledger *lg, int ok);
+
+/* ---- journal.c ------------------------------------------------------------- */
+
 /* Append an entry to the journal: sets "seq" and "at" on entry (borrowed),
  * dumps it canonically, chains the hash, inserts the row. *seq may be
  * NULL. */
@@ -114,7 +139,8 @@ zp_status lg__sha256(zp_ledger *lg, const void *a, size_t alen, const void *b, s
                      unsigned char out[32]);
 void lg__hex(const unsigned char *h, size_t n, char *out);
 
-/* Arguments: the value at args.key. Errors name "args.KEY". */
+/* ---- args.c: the value at args.KEY; errors name "args.KEY" ----------------- */
+
 zp_status lg__arg_str(zp_ledger *lg, json_t *args, const char *key, int required,
                       const char **out);
 zp_status lg__arg_id(zp_ledger *lg, json_t *args, const char *key, int required,
@@ -127,13 +153,14 @@ zp_status lg__arg_int(zp_ledger *lg, json_t *args, const char *key, int required
  * operation. */
 zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char *const *keys,
                        size_t max);
-/* ZP_ENOTFOUND naming the account when it does not exist. */
-zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what);
+
+/* ---- serial.c -------------------------------------------------------------- */
+
+/* A standard's code: 2-16 of A-Z 0-9. */
+int lg__standard_ok(const char *s, size_t n);
 /* Parse "STD-VINTAGE" into standard (buf of 17) and vintage. */
 zp_status lg__product_parse(zp_ledger *lg, const char *text, const char *what, char *standard,
                             int64_t *vintage);
-/* A standard's code: 2-16 of A-Z 0-9. */
-int lg__standard_ok(const char *s, size_t n);
 
 /* A serial range "STD-PROJECT-VINTAGE-FIRST-LAST". */
 typedef struct lg_serial {
@@ -147,15 +174,20 @@ zp_status lg__serial_parse(zp_ledger *lg, const char *text, const char *what, lg
 /* The serial range's text as a JSON string; NULL when out of memory. */
 json_t *lg__serial_json(const char *standard, const char *project, int64_t vintage, int64_t first,
                         int64_t last);
-/* Copy text (NULL: empty) into dst of cap bytes, cut to fit. */
-void lg__copy_text(char *dst, size_t cap, const char *text);
 
-/* Registry primitives. */
+/* ---- registry.c ------------------------------------------------------------ */
+
+/* A block of serials: [first, last] held by account; state 0 active,
+ * 1 retired, 2 cancelled. */
 typedef struct lg_blk {
     int64_t id, first, last, state;
     char account[65];
 } lg_blk;
 
+/* Copy text (NULL: empty) into dst of cap bytes, cut to fit. */
+void lg__copy_text(char *dst, size_t cap, const char *text);
+/* ZP_ENOTFOUND naming the account when it does not exist. */
+zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what);
 /* Project's standard and owner (into buffers of 17 and 65; owner may be
  * NULL), ZP_ENOTFOUND naming what when unknown. */
 zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char *standard,
@@ -189,7 +221,6 @@ zp_status lg__pick_fifo(zp_ledger *lg, const char *acct, const char *project, in
 /* One of the per-product sums (LS_PROD_HOLD, LS_RESERVED) into *out. */
 zp_status lg__product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
                           const char *standard, int64_t vintage, int64_t *out);
-
 /* Move qty tonnes of product (standard, vintage) from seller to buyer,
  * taking the seller's blocks in (project, serial) order; appends the moved
  * pieces ([project, vintage, first, last]) to blocks. */
@@ -200,34 +231,31 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
 zp_status lg__product_available(zp_ledger *lg, const char *account, const char *standard,
                                 int64_t vintage, int64_t *held, int64_t *reserved);
 
-/* The kinds of account (args.kind). */
-extern const char *const lg__account_kinds[5];
+/* ---- the operations: each takes its arguments and gives its result (*res,
+ * owned by the caller); ops.c's table calls them -------------------------- */
 
-/* Operations: each takes its arguments and gives its result (*res, owned
- * by the caller). */
+/* account.c; and the kinds of account (args.kind). */
+extern const char *const lg__account_kinds[5];
 zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res);
+/* credit.c */
 zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_transfer(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res);
+/* query.c */
 zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res);
-/* Operations (ledger_order.c). */
+/* order.c */
 zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res);
 zp_status lg__op_book(zp_ledger *lg, json_t *args, json_t **res);
-/* Verify (ledger_verify.c). */
+/* verify.c */
 zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res);
 /* ZP_OK when the ledger verifies; ZP_ECORRUPT naming the first problem
  * otherwise. For readers whose figures must agree with the journal. */
 zp_status lg__verified(zp_ledger *lg);
-
-/* An operation's transaction: BEGIN (IMMEDIATE when it writes) or, inside
- * a batch, a savepoint; tx_end commits (ok) or rolls back. */
-zp_status lg__tx_begin(zp_ledger *lg, int writes);
-zp_status lg__tx_end(zp_ledger *lg, int ok);
 
 #define LG_MAX_QTY ((int64_t)1000000000000) /* 1e12 t: more than the world emits in 20 years */
 #define LG_MAX_PRICE ((int64_t)1000000000000)

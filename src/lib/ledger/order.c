@@ -1,10 +1,10 @@
 /*
- * ledger_order.c - the durable order book: the order, cancel-order and
- * book operations.
+ * order.c - the durable order book: the order, cancel-order and book
+ * operations.
  *
  * An order is placed in one SQLite transaction: its row and journal entry,
  * then the product's open orders are loaded into an in-memory zp_book
- * (ledger_book.c, the same engine the benchmark measures) in time order,
+ * (book.c, the same engine the benchmark measures) in time order,
  * the new order is submitted to it, and each fill is settled from the
  * match callback - registry transfer of the seller's blocks to the buyer,
  * both orders' remaining quantities, a fill row and a journal entry - so
@@ -13,7 +13,7 @@
  *
  * A sell order reserves what it offers: the seller must hold that much of
  * the product beyond what its other open sell orders offer, and registry
- * operations may not take reserved credits away (ledger.c, take_spec).
+ * operations may not take reserved credits away (credit.c, take_spec).
  * An order that would trade with an open order of its own account is
  * refused as a whole (settle), so open orders never cross.
  */

@@ -9,9 +9,8 @@
  * ranges of one owner are merged again, so a holding reads as few serial
  * ranges. lg_balance keeps each account's active tonnes per
  * project-vintage and lg_pv the issued, retired and cancelled totals; both
- * are derived data that verify recomputes (ledger_verify.c).
+ * are derived data that verify recomputes (verify.c).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "ledger/ledger_impl.h"

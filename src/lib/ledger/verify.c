@@ -1,5 +1,7 @@
 /*
- * ledger_verify.c - verify and export.
+ * verify.c - the verify operation: the hash chain checked and every entry
+ * replayed (replay.c) into a state of its own (vstate.c), then the tables
+ * compared with that state (compare.c).
  *
  * verify trusts nothing but the journal. It recomputes the hash chain and
  * replays every entry from entry 1 into the whole state of the registry:
@@ -17,17 +19,11 @@
  * table: its key, the column, the table's value and the journal's.
  *
  * A million entries replay in about a second of CPU, so the entries
- * are read by a scanner of their own (no jansson tree per entry) and the
- * serial ranges of a project-vintage live in a treap keyed by the first
- * serial.
+ * are read by a scanner of their own (vscan.c: no jansson tree per entry)
+ * and the serial ranges of a project-vintage live in a treap keyed by the
+ * first serial (replay.c).
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ledger/verify_impl.h"
 

@@ -66,13 +66,13 @@ zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res)
                          "args.standard: '%s' is not a standard code; use 2-16 of A-Z 0-9 "
                          "(CCER, or a provincial scheme such as GDPHCER)",
                          standard);
-    json_t *a = json_object_get(args, "area_ha");
-    if (!json_is_number(a) || !(json_number_value(a) > 0) || json_number_value(a) > 1e9)
+    double area_ha = 0;
+    if (!lg__arg_number(args, "area_ha", &area_ha) || !(area_ha > 0) || area_ha > 1e9)
         return zp__error(lg->ctx, ZP_EINVAL,
                          "args.area_ha: the project area in hectares is required (a number "
                          "> 0 and at most 1e9)");
     /* Kept as whole hundredths of a hectare: no floating point in the journal. */
-    int64_t area_cha = (int64_t)(json_number_value(a) * 100.0 + 0.5);
+    int64_t area_cha = (int64_t)(area_ha * 100.0 + 0.5);
     if (!name)
         name = id;
     if ((rc = lg__account_check(lg, owner, "args.owner")))

@@ -1,7 +1,8 @@
 /*
  * args.c - reading an operation's arguments (args.KEY): texts, ids and
  * whole numbers, with errors that name the argument, and refusing keys
- * the operation does not take. The one place that reads args.
+ * the operation does not take. The one place that reads args: the
+ * operations ask it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,8 @@ zp_status lg__arg_int(zp_ledger *lg, json_t *args, const char *key, int required
 zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char *const *keys,
                        size_t max)
 {
+    if (!json_is_object(args))
+        return zp__error(lg->ctx, ZP_EINVAL, "args: must be a JSON object");
     size_t n = 0;
     while (n < max && keys[n])
         n++;
@@ -107,4 +110,24 @@ zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char
                          near ? "'?)" : "", list);
     }
     return ZP_OK;
+}
+
+int lg__arg_has(json_t *args, const char *key)
+{
+    return json_object_get(args, key) != NULL;
+}
+
+int lg__arg_given(json_t *args, const char *key)
+{
+    json_t *v = json_object_get(args, key);
+    return v && !json_is_null(v);
+}
+
+int lg__arg_number(json_t *args, const char *key, double *out)
+{
+    json_t *v = json_object_get(args, key);
+    if (!json_is_number(v))
+        return 0;
+    *out = json_number_value(v);
+    return 1;
 }

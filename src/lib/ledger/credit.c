@@ -83,7 +83,7 @@ static zp_status take_spec(zp_ledger *lg, json_t *args, const char *acct, const 
         lg__copy_text(project, 65, sr.project);
         *vintage = sr.vintage;
         *qty = sr.last - sr.first + 1;
-        if (json_object_get(args, "qty") && !json_is_null(json_object_get(args, "qty"))) {
+        if (lg__arg_given(args, "qty")) {
             int64_t q = 0;
             if ((rc = lg__arg_int(lg, args, "qty", 1, 1, LG_MAX_QTY, &q)))
                 return rc;

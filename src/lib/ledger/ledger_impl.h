@@ -147,12 +147,17 @@ zp_status lg__arg_id(zp_ledger *lg, json_t *args, const char *key, int required,
                      const char **out);
 zp_status lg__arg_int(zp_ledger *lg, json_t *args, const char *key, int required, int64_t lo,
                       int64_t hi, int64_t *out);
-/* Every key of args must be one of keys (up to max of them, ended early
- * by NULL): an unknown one (a typo such as "too" for "to") is refused,
+/* args must be an object whose every key is one of keys (up to max of
+ * them, ended early by NULL): an unknown one (a typo such as "too" for "to") is refused,
  * naming the nearest argument, rather than ignored. what names the
  * operation. */
 zp_status lg__arg_keys(zp_ledger *lg, json_t *args, const char *what, const char *const *keys,
                        size_t max);
+/* Whether args has key (its value may be null); has it with a value that
+ * is not null; has a number there (into *out). */
+int lg__arg_has(json_t *args, const char *key);
+int lg__arg_given(json_t *args, const char *key);
+int lg__arg_number(json_t *args, const char *key, double *out);
 
 /* ---- serial.c -------------------------------------------------------------- */
 

@@ -77,12 +77,8 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
         if (!args)
             return zp__nomem(lg->ctx);
     }
-    if (!json_is_object(args)) {
-        json_decref(empty);
-        return zp__error(lg->ctx, ZP_EINVAL, "args: must be a JSON object");
-    }
     const lg_op *o = &ops[k];
-    if (o->fn == lg__op_cancel && json_object_get(args, "order"))
+    if (o->fn == lg__op_cancel && lg__arg_has(args, "order"))
         o = &cancel_order;
     zp_status rc = lg__arg_keys(lg, args, o->name, o->keys, ZP_ARRAY_LEN(o->keys));
     if (rc) {

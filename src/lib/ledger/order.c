@@ -241,7 +241,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
         return zp__error(lg->ctx, ZP_EINVAL, "args.type: '%s' is not limit or market", type_s);
     if (!market && (rc = lg__arg_int(lg, args, "price", 1, 1, LG_MAX_PRICE, &price)))
         return rc;
-    if (market && json_object_get(args, "price") && !json_is_null(json_object_get(args, "price")))
+    if (market && lg__arg_given(args, "price"))
         return zp__error(lg->ctx, ZP_EINVAL,
                          "args.price: a market order takes no price; drop it or use type limit");
     char standard[17];

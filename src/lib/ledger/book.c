@@ -1,5 +1,5 @@
 /*
- * ledger_book.c - the in-memory matching engine: one product's order book
+ * book.c - the in-memory matching engine: one product's order book
  * with price-time priority.
  *
  * Each side is an array of price levels sorted so that the best price is

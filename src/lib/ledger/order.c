@@ -1,10 +1,10 @@
 /*
- * ledger_order.c - the durable order book: the order, cancel-order and
- * book operations.
+ * order.c - the durable order book: the order, cancel-order and book
+ * operations.
  *
  * An order is placed in one SQLite transaction: its row and journal entry,
  * then the product's open orders are loaded into an in-memory zp_book
- * (ledger_book.c, the same engine the benchmark measures) in time order,
+ * (book.c, the same engine the benchmark measures) in time order,
  * the new order is submitted to it, and each fill is settled from the
  * match callback - registry transfer of the seller's blocks to the buyer,
  * both orders' remaining quantities, a fill row and a journal entry - so
@@ -13,7 +13,7 @@
  *
  * A sell order reserves what it offers: the seller must hold that much of
  * the product beyond what its other open sell orders offer, and registry
- * operations may not take reserved credits away (ledger.c, take_spec).
+ * operations may not take reserved credits away (credit.c, take_spec).
  * An order that would trade with an open order of its own account is
  * refused as a whole (settle), so open orders never cross.
  */
@@ -53,9 +53,9 @@ static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
     *found = r == SQLITE_ROW;
     if (*found) {
         const char *t = (const char *)sqlite3_column_text(s, 0);
-        snprintf(o->account, sizeof o->account, "%s", t ? t : "");
+        lg__copy_text(o->account, sizeof o->account, t);
         t = (const char *)sqlite3_column_text(s, 1);
-        snprintf(o->standard, sizeof o->standard, "%s", t ? t : "");
+        lg__copy_text(o->standard, sizeof o->standard, t);
         o->vintage = sqlite3_column_int64(s, 2);
         o->side = sqlite3_column_int64(s, 3);
         o->market = sqlite3_column_int64(s, 4);
@@ -63,7 +63,7 @@ static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
         o->qty = sqlite3_column_int64(s, 6);
         o->remaining = sqlite3_column_int64(s, 7);
         t = (const char *)sqlite3_column_text(s, 8);
-        snprintf(o->state, sizeof o->state, "%s", t ? t : "");
+        lg__copy_text(o->state, sizeof o->state, t);
     }
     sqlite3_reset(s);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -79,7 +79,7 @@ static zp_status order_set(zp_ledger *lg, int64_t id, int64_t remaining, const c
         return ZP_ESTORE;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, remaining);
-    sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+    lg__bind_text(s, 3, state);
     sqlite3_bind_int64(s, 4, seq);
     return lg__step_done(lg, s, "updating an order");
 }
@@ -118,15 +118,15 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
     if (!blocks)
         return zp__nomem(lg->ctx);
     rc = lg__move_product(lg, seller, buyer, sc->standard, sc->vintage, f->qty, blocks);
-    json_t *e = NULL;
     int64_t seq = 0;
-    if (!rc) {
-        e = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:O}", "op", "fill", "buy_order",
+    if (!rc)
+        rc = lg__journal_take(
+            lg,
+            json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:O}", "op", "fill", "buy_order",
                       (json_int_t)buy_id, "sell_order", (json_int_t)sell_id, "buyer", buyer,
                       "seller", seller, "product", sc->product, "price", (json_int_t)f->price,
-                      "qty", (json_int_t)f->qty, "blocks", blocks);
-        rc = e ? lg__journal(lg, e, &seq) : zp__nomem(lg->ctx);
-    }
+                      "qty", (json_int_t)f->qty, "blocks", blocks),
+            &seq);
     int64_t left = maker.remaining - f->qty;
     if (!rc)
         rc = order_set(lg, (int64_t)f->maker, left, left ? "open" : "filled", seq);
@@ -135,7 +135,7 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
         if (!s) {
             rc = ZP_ESTORE;
         } else {
-            sqlite3_bind_text(s, 1, sc->standard, -1, SQLITE_STATIC);
+            lg__bind_text(s, 1, sc->standard);
             sqlite3_bind_int64(s, 2, sc->vintage);
             sqlite3_bind_int64(s, 3, buy_id);
             sqlite3_bind_int64(s, 4, sell_id);
@@ -156,7 +156,6 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
         if (!fj || json_array_append_new(sc->fills, fj))
             rc = zp__nomem(lg->ctx);
     }
-    json_decref(e);
     json_decref(blocks);
     return rc;
 }
@@ -188,7 +187,7 @@ static zp_status book_load(zp_ledger *lg, const char *standard, int64_t vintage,
     sqlite3_stmt *s = lg__stmt(lg, LS_ORD_OPEN);
     if (!s)
         return ZP_ESTORE;
-    sqlite3_bind_text(s, 1, standard, -1, SQLITE_STATIC);
+    lg__bind_text(s, 1, standard);
     sqlite3_bind_int64(s, 2, vintage);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -242,7 +241,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
         return zp__error(lg->ctx, ZP_EINVAL, "args.type: '%s' is not limit or market", type_s);
     if (!market && (rc = lg__arg_int(lg, args, "price", 1, 1, LG_MAX_PRICE, &price)))
         return rc;
-    if (market && json_object_get(args, "price") && !json_is_null(json_object_get(args, "price")))
+    if (market && lg__arg_given(args, "price"))
         return zp__error(lg->ctx, ZP_EINVAL,
                          "args.price: a market order takes no price; drop it or use type limit");
     char standard[17];
@@ -265,8 +264,8 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = lg__stmt(lg, LS_ORD_INS);
     if (!s)
         return ZP_ESTORE;
-    sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, standard, -1, SQLITE_STATIC);
+    lg__bind_text(s, 1, account);
+    lg__bind_text(s, 2, standard);
     sqlite3_bind_int64(s, 3, vintage);
     sqlite3_bind_int(s, 4, side);
     sqlite3_bind_int(s, 5, market);
@@ -282,11 +281,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
                           market ? "market" : "limit", "product", prod, "price",
                           (json_int_t)price, "qty", (json_int_t)qty);
     int64_t seq = 0;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc)
+    if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
     zp_book *book = NULL;
     settle_ctx sc = {lg, standard, vintage, prod, (uint64_t)id, account, qty, json_array(), ZP_OK};
@@ -306,13 +301,7 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
     if (market && rested > 0) {
         e = json_pack("{s:s, s:I, s:I, s:s}", "op", "order_cancel", "order", (json_int_t)id,
                       "remaining", (json_int_t)rested, "reason", "market order: no more offers");
-        if (!e) {
-            rc = zp__nomem(lg->ctx);
-            goto out;
-        }
-        rc = lg__journal(lg, e, &last_seq);
-        json_decref(e);
-        if (rc)
+        if ((rc = lg__journal_take(lg, e, &last_seq)))
             goto out;
     } else if (json_array_size(sc.fills)) {
         last_seq = json_integer_value(
@@ -356,11 +345,8 @@ zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res)
     json_t *e = json_pack("{s:s, s:I, s:I, s:s}", "op", "order_cancel", "order", (json_int_t)id,
                           "remaining", (json_int_t)o.remaining, "reason", "request");
     int64_t seq;
-    if (!e)
-        return zp__nomem(lg->ctx);
-    rc = lg__journal(lg, e, &seq);
-    json_decref(e);
-    if (rc || (rc = order_set(lg, id, o.remaining, "cancelled", seq)))
+    if ((rc = lg__journal_take(lg, e, &seq)) ||
+        (rc = order_set(lg, id, o.remaining, "cancelled", seq)))
         return rc;
     *res = json_pack("{s:I, s:s, s:I, s:s, s:I}", "order", (json_int_t)id, "account", o.account,
                      "remaining", (json_int_t)o.remaining, "state", "cancelled", "seq",

@@ -157,8 +157,39 @@ def model_copy(src_model, out, devices=None, edit=None):
     return out
 
 
+def mqtt_connack(port, timeout=2):
+    """Return code of the CONNACK a broker on 127.0.0.1:port answers to an
+    MQTT 3.1.1 CONNECT (0 = accepted), or None when the connection is
+    refused, closed or silent. Written from the MQTT 3.1.1 standard
+    (3.1 CONNECT, 3.2 CONNACK): a clean session, keep-alive 60 s."""
+    cid = b"zeropark-test-probe"
+    var = b"\x00\x04MQTT\x04\x02\x00\x3c"
+    body = var + len(cid).to_bytes(2, "big") + cid
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(bytes([0x10, len(body)]) + body)
+            ack = b""
+            while len(ack) < 4:
+                chunk = s.recv(4 - len(ack))
+                if not chunk:
+                    return None
+                ack += chunk
+            s.sendall(b"\xe0\x00")  # DISCONNECT
+    except OSError:
+        return None
+    return ack[3] if ack[:2] == b"\x20\x02" else None
+
+
 class Mosquitto:
-    """A real broker on 127.0.0.1:port (Debian's mosquitto)."""
+    """A real broker on 127.0.0.1:port (Debian's mosquitto).
+
+    It runs as the user who runs the tests: started as root, mosquitto
+    would otherwise switch to the system user "mosquitto", and Debian's
+    build asks tcpd (libwrap) about every connection, reading
+    /etc/hosts.allow and /etc/hosts.deny as that user. Where that user
+    cannot read them (a root directory of mode 0700, as `mktemp -d` makes
+    for a chroot) tcpd denies every client ("denied access by tcpd" in
+    mosquitto.log) while the port still accepts TCP connections."""
 
     def __init__(self, workdir, port):
         self.port = port
@@ -166,20 +197,30 @@ class Mosquitto:
         with open(self.conf, "w") as f:
             f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                     "max_queued_messages 1000000\n")
-        self.log = open(os.path.join(workdir, "mosquitto.log"), "ab")
+            if os.geteuid() == 0:
+                f.write("user root\n")  # no effect for other users
+        self.logpath = os.path.join(workdir, "mosquitto.log")
+        self.log = open(self.logpath, "ab")
         self.p = None
 
     def start(self, timeout=15):
         self.p = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
         atexit.register(Daemon._reap, self.p)
         deadline = time.time() + timeout
+        rc = None
         while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            if self.p.poll() is not None:
+                break
+            # ready when it accepts an MQTT client, not only a TCP connection
+            rc = mqtt_connack(self.port)
+            if rc == 0:
                 return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("mosquitto did not start")
+            time.sleep(0.1)
+        self.log.flush()
+        with open(self.logpath, "rb") as f:
+            tail = b"\n".join(f.read().splitlines()[-10:]).decode(errors="replace")
+        raise AssertionError(f"mosquitto on 127.0.0.1:{self.port} did not accept an MQTT client "
+                             f"(last CONNACK code: {rc}); {self.logpath}:\n{tail}")
 
     def stop(self):
         if self.p and self.p.poll() is None:

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)

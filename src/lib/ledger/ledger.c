@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "ledger/ledger_impl.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 
 #define LG_SCHEMA_VERSION 1
 #define LG_BUSY_MS 10000

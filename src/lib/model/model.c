@@ -19,7 +19,7 @@
 
 #include "core/internal.h"
 #include "zeropark/carbon.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -5,7 +5,7 @@
  * checker (docs/schedule.md). The exact MIP lives in sched_exact.c.
  */
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "zeropark/sched.h"
 #include "zeropark/model.h"
 #include "zeropark/sim.h"

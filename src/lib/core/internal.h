@@ -42,6 +42,18 @@ size_t zp__edit_distance(const char *a, const char *b, size_t cap);
 /* Nearest candidate to word among n names, or NULL when none is close. */
 const char *zp__nearest(const char *word, const char *const *names, size_t n);
 
+/* file.c: the whole file at path into *out (allocated, NUL-terminated;
+ * *outlen bytes before the NUL), at most max bytes. A pipe, a FIFO or a
+ * terminal is read once, to its end. Errors: ZP_EIO "cannot open PATH:
+ * REASON" and "cannot read PATH: REASON"; ZP_ETOOBIG "PATH: the WHAT is
+ * larger than MAX bytes" ("PATH is larger than MAX bytes" when what is
+ * NULL); ZP_ENOMEM. */
+zp_status zp__file_read(zp_ctx *ctx, const char *path, size_t max, const char *what, char **out,
+                        size_t *outlen);
+/* file.c: the same for the open stream f, path naming it in messages. */
+zp_status zp__file_read_stream(zp_ctx *ctx, FILE *f, const char *path, size_t max,
+                               const char *what, char **out, size_t *outlen);
+
 /* A database about to be created (a store, a credit ledger) is created
  * here first as an empty file of mode 0600, whatever the umask: SQLite
  * would make it 0644 less the umask, and gives its -wal, -shm and journal

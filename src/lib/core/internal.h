@@ -39,8 +39,12 @@ void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3,
 
 /* Levenshtein distance (for did-you-mean), capped at cap+1. */
 size_t zp__edit_distance(const char *a, const char *b, size_t cap);
-/* Nearest candidate to word among n names, or NULL when none is close. */
+/* Nearest candidate to word among n names, or NULL when none is close:
+ * within 1 edit for a word of up to 3 bytes, 2 up to 8, else 3. */
 const char *zp__nearest(const char *word, const char *const *names, size_t n);
+/* The same within cap edits whatever the word's length (the first of the
+ * nearest names wins). */
+const char *zp__nearest_within(const char *word, const char *const *names, size_t n, size_t cap);
 
 /* file.c: the whole file at path into *out (allocated, NUL-terminated;
  * *outlen bytes before the NUL), at most max bytes. A pipe, a FIFO or a

@@ -51,6 +51,7 @@
  * rounding gives the correctly rounded result, same as strtod). Anything
  * else goes to strtod on a NUL-terminated copy.
  */
+#include "core/csvtok.h"
 #include "core/internal.h"
 #include "zeropark/series.h"
 
@@ -84,161 +85,6 @@ void zp_strv_free(zp_ctx *ctx, char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         zp__free(ctx, v[i]);
     zp__free(ctx, v);
-}
-
-/* ---- fields --------------------------------------------------------------- */
-
-/* One field of a line: [b, e) is the content inside quotes (or the trimmed
- * raw text), next is where the following delimiter or the line end is. */
-typedef struct field {
-    const char *b, *e;  /* content */
-    const char *start;  /* first byte of the field, for the column */
-    const char *next;   /* delimiter after the field, or the line end */
-    bool quoted;        /* content was inside quotes */
-    bool escaped;       /* content holds "" pairs that stand for one quote */
-} field;
-
-typedef enum field_err { FIELD_OK = 0, FIELD_UNTERMINATED, FIELD_AFTER_QUOTE } field_err;
-
-static bool is_space(char c, char delim)
-{
-    return (c == ' ' || c == '\t') && c != delim;
-}
-
-/* Split the field at p (p <= e). */
-static field_err next_field(const char *p, const char *e, char delim, field *f)
-{
-    f->start = p;
-    f->quoted = f->escaped = false;
-    while (p < e && is_space(*p, delim))
-        p++;
-    if (p < e && *p == '"') {
-        const char *q = ++p;
-        for (;;) {
-            if (q >= e) {
-                f->b = p;
-                f->e = f->next = e;
-                return FIELD_UNTERMINATED;
-            }
-            if (*q == '"') {
-                if (q + 1 < e && q[1] == '"') {
-                    f->escaped = true;
-                    q += 2;
-                    continue;
-                }
-                break;
-            }
-            q++;
-        }
-        f->b = p;
-        f->e = q;
-        f->quoted = true;
-        q++;
-        while (q < e && is_space(*q, delim))
-            q++;
-        f->next = q;
-        if (q < e && *q != delim) {
-            /* Point next at the real end so the caller can go on. */
-            while (q < e && *q != delim)
-                q++;
-            f->next = q;
-            return FIELD_AFTER_QUOTE;
-        }
-        return FIELD_OK;
-    }
-    const char *q = p;
-    while (q < e && *q != delim)
-        q++;
-    f->next = q;
-    while (q > p && is_space(q[-1], delim))
-        q--;
-    f->b = p;
-    f->e = q;
-    return FIELD_OK;
-}
-
-/* ---- text ---------------------------------------------------------------- */
-
-/* Length of the UTF-8 sequence at p (n > 0 bytes left), or 0 when the
- * bytes there are not UTF-8 (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
-        (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return 0;
-    return len;
-}
-
-size_t zp__name_check(const char *s, size_t n, const char **what)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-        if (k == 0) {
-            *what = "a byte that is not UTF-8";
-            return i;
-        }
-        /* C0 controls, DEL and the C1 controls U+0080..U+009F */
-        if ((k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
-            *what = "a control character";
-            return i;
-        }
-        i += k;
-    }
-    *what = NULL;
-    return n;
-}
-
-size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    size_t j = 0, i = 0;
-    if (cap < 5) {
-        if (cap)
-            dst[0] = '\0';
-        return 0;
-    }
-    if (max > cap - 4)
-        max = cap - 4;
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-        size_t w = k ? k : 1;
-        if (j + w > max)
-            break;
-        if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
-            (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
-            dst[j++] = '?'; /* a message is always one line of UTF-8 */
-        } else {
-            memcpy(dst + j, p + i, k);
-            j += k;
-        }
-        i += w;
-    }
-    if (i < n) {
-        memcpy(dst + j, "...", 3);
-        j += 3;
-    }
-    dst[j] = '\0';
-    return j;
 }
 
 /* Copy at most CSV_SHOW_MAX bytes of [p, p+n) into dst for a message, with
@@ -453,7 +299,7 @@ static const char *line_end(const char *p, const char *end, const char **eol)
 }
 
 /* Unquoted copy of a field's content ("" becomes "). */
-static char *field_dup(zp_ctx *ctx, const field *f)
+static char *field_dup(zp_ctx *ctx, const zp_csvfield *f)
 {
     size_t n = (size_t)(f->e - f->b);
     char *s = zp__malloc(ctx, n + 1);
@@ -478,8 +324,8 @@ static zp_status read_header(reader *r, const char *p, const char *e, bool *uncl
     size_t cap = 0;
     *unclean = false;
     for (;;) {
-        field f;
-        field_err fe = next_field(p, e, r->delim, &f);
+        zp_csvfield f;
+        zp_csvfield_err fe = zp__csvtok_field(p, e, r->delim, &f);
         const char *what;
         size_t n = (size_t)(f.e - f.b), bad = zp__name_check(f.b, n, &what);
         if (bad < n) {
@@ -505,10 +351,10 @@ static zp_status read_header(reader *r, const char *p, const char *e, bool *uncl
                         "from the header", r->ncols + 1, show(sh, sizeof sh, f.b, n), what, byte);
             *unclean = true;
         }
-        if (fe == FIELD_UNTERMINATED)
+        if (fe == ZP_CSVF_UNTERMINATED)
             problem(r, f.start, "unterminated quoted field in the header; close the quote "
                     "(a field cannot span lines)");
-        else if (fe == FIELD_AFTER_QUOTE)
+        else if (fe == ZP_CSVF_AFTER_QUOTE)
             problem(r, f.start, "text after the closing quote of a header field; quote the "
                     "whole field");
         if (zp__grow(r->ctx, (void **)&r->names, &cap, r->ncols + 1, sizeof *r->names))
@@ -662,7 +508,7 @@ accept:
     q->nrows++;
 }
 
-static void bad_timestamp(reader *r, const field *f, int32_t default_off)
+static void bad_timestamp(reader *r, const zp_csvfield *f, int32_t default_off)
 {
     char sh[64];
     size_t n = (size_t)(f->e - f->b);
@@ -680,7 +526,7 @@ static void bad_timestamp(reader *r, const field *f, int32_t default_off)
 }
 
 /* Explain why field f of column c is not a number. */
-static void bad_value(reader *r, const field *f, size_t c, num_err ne)
+static void bad_value(reader *r, const zp_csvfield *f, size_t c, num_err ne)
 {
     char sh[64];
     const char *name = r->names[c];
@@ -707,8 +553,8 @@ static size_t count_fields(const char *p, const char *e, char delim)
 {
     size_t n = 1;
     for (;;) {
-        field f;
-        next_field(p, e, delim, &f);
+        zp_csvfield f;
+        zp__csvtok_field(p, e, delim, &f);
         if (f.next >= e)
             return n;
         n++;
@@ -721,16 +567,16 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                      double **vals, size_t row, const char *p, const char *e)
 {
     const char delim = r->delim;
-    field f;
-    field_err fe = next_field(p, e, delim, &f);
+    zp_csvfield f;
+    zp_csvfield_err fe = zp__csvtok_field(p, e, delim, &f);
     zp_time_t t;
     int32_t off;
-    if (fe == FIELD_OK &&
+    if (fe == ZP_CSVF_OK &&
         zp_time_parse(f.b, (size_t)(f.e - f.b), o->default_offset_min, &t, &off) == ZP_OK) {
         check_time(r, q, f.start, t, off);
     } else {
-        if (fe != FIELD_OK)
-            problem(r, f.start, fe == FIELD_UNTERMINATED
+        if (fe != ZP_CSVF_OK)
+            problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                     ? "unterminated quoted field; close the quote (a field "
                                       "cannot span lines)"
                                     : "text after the closing quote; quote the whole field");
@@ -742,7 +588,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
             q->prev += q->step;
             q->prev_line = r->lineno;
         }
-        if (fe != FIELD_OK)
+        if (fe != ZP_CSVF_OK)
             return;
     }
     p = f.next;
@@ -760,9 +606,9 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                 p = np;
                 continue;
             }
-            fe = next_field(p, e, delim, &f);
-            if (fe != FIELD_OK) {
-                problem(r, f.start, fe == FIELD_UNTERMINATED
+            fe = zp__csvtok_field(p, e, delim, &f);
+            if (fe != ZP_CSVF_OK) {
+                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                         ? "unterminated quoted field; close the quote (a "
                                           "field cannot span lines)"
                                         : "text after the closing quote; quote the whole "
@@ -778,9 +624,9 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                 bad_value(r, &f, c, ne == NUM_OK ? NUM_SYNTAX : ne);
             p = f.next;
         } else {
-            fe = next_field(p, e, delim, &f);
-            if (fe != FIELD_OK) {
-                problem(r, f.start, fe == FIELD_UNTERMINATED
+            fe = zp__csvtok_field(p, e, delim, &f);
+            if (fe != ZP_CSVF_OK) {
+                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                         ? "unterminated quoted field; close the quote (a "
                                           "field cannot span lines)"
                                         : "text after the closing quote; quote the whole "

@@ -71,7 +71,7 @@ void zp__db_create_private(const char *path);
  * directory, else ZP_ENOTFOUND naming it. "" and ":memory:" pass. */
 zp_status zp__db_path_check(zp_ctx *ctx, const char *path, int create, const char *what,
                             const char *fix);
-/* csv.c: where the text [s, s+n) stops being a clean name (UTF-8 without
+/* csvtok.c: where the text [s, s+n) stops being a clean name (UTF-8 without
  * control characters): the offset of the first byte that is not UTF-8 or
  * begins a control character (C0, DEL, C1), *what saying which; n (and
  * *what NULL) when it is clean. */
@@ -82,7 +82,7 @@ zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, siz
 /* csv.c: read f to its end into *out (allocated, *outlen bytes; at most
  * 2 GiB), path naming it in messages: a pipe or a terminal is read once. */
 zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen);
-/* csv.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
+/* csvtok.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
  * bytes, cut between characters, control characters and bytes that are
  * not UTF-8 as '?', "..." when cut. Returns the length written. */
 size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max);

@@ -953,14 +953,13 @@ static const char *input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+    return zp__fdiv(a, b);
 }
 
 /* Local day number (days since 1970-01-01) of an instant. */
 static int64_t local_day(zp_time_t t, int32_t off_min)
 {
-    return floor_div(t + (int64_t)off_min * 60, SECONDS_PER_DAY);
+    return zp__local_day(t, off_min);
 }
 
 /* Instant of local midnight of day number d. */

@@ -58,6 +58,21 @@ zp_status zp__file_read(zp_ctx *ctx, const char *path, size_t max, const char *w
 zp_status zp__file_read_stream(zp_ctx *ctx, FILE *f, const char *path, size_t max,
                                const char *what, char **out, size_t *outlen);
 
+/* Calendar arithmetic, inline for per-step loops: a / b rounded toward
+ * minus infinity (b != 0; times before 1970, negative offsets), the one
+ * floor division of the library. */
+static inline int64_t zp__fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+/* The local day (days since 1970-01-01 on the local calendar) of instant t
+ * at UTC offset off_min. */
+static inline int64_t zp__local_day(zp_time_t t, int32_t off_min)
+{
+    return zp__fdiv(t + (int64_t)off_min * 60, 86400);
+}
+
 /* A database about to be created (a store, a credit ledger) is created
  * here first as an empty file of mode 0600, whatever the umask: SQLite
  * would make it 0644 less the umask, and gives its -wal, -shm and journal

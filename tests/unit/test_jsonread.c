@@ -233,6 +233,9 @@ static void my_words(zp_jr_problem *p, char *msg, size_t size)
     case ZP_JR_TYPE:
         snprintf(msg, size, "must be %s (%s)", p->want, (const char *)p->ud);
         break;
+    case ZP_JR_MISSING:
+        snprintf(msg, size, "missing %s (%s is required)", p->key, p->want);
+        break;
     case ZP_JR_RANGE:
         snprintf(msg, size, "%.15g is out of range: use %.15g..%.15g %s", p->num, p->range.lo,
                  p->range.hi, p->range.unit);
@@ -272,11 +275,15 @@ static void test_words(void **state)
     zp__jr_num(jr, site, path, "pue", ZP_JR_OPT, 1, zp__jr_in(1, 3), &x);
     static const char *const keys[] = {"kw", "pue", "db"};
     zp__jr_keys(jr, site, path, keys, 3);
-    assert_int_equal(zp_ctx_diag_count(ctx), 3);
+    const char *name;
+    zp__jr_str(jr, site, path, "name", ZP_JR_REQ, 0, &name);
+    assert_int_equal(zp_ctx_diag_count(ctx), 4);
     assert_string_equal(diag(ctx, 0), "s.json:1:17: site.kw: -3 is out of range: use 0..100 kW");
     assert_string_equal(diag(ctx, 1), "s.json:1:28: site.pue: must be a number (sites)");
     /* the key as written (its control byte kept), with no position */
     assert_string_equal(diag(ctx, 2), "s.json: site.db\x01: no such key, try db");
+    /* missing: at the object, with what the getter wanted */
+    assert_string_equal(diag(ctx, 3), "s.json:1:10: site: missing name (a string is required)");
     zp__jr_free(jr);
     zp_ctx_free(ctx);
 }

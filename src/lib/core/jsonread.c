@@ -520,8 +520,10 @@ static const char *nearest(const zp_jr *jr, const char *word, const char *const 
                             : zp__nearest(word, names, n);
 }
 
-json_t *zp__jr_member(zp_jr *jr, json_t *obj, const char *opath, const char *key,
-                      unsigned flags, char *path)
+/* The member key of obj (path into path); absent with ZP_JR_REQ is
+ * MISSING, with the getter's want. */
+static json_t *member(zp_jr *jr, json_t *obj, const char *opath, const char *key,
+                      unsigned flags, char *path, const char *want, bool whole)
 {
     zp__jsonpos_path_key(path, ZP_JR_PATH_MAX, opath, key);
     json_t *j = obj ? json_object_get(obj, key) : NULL;
@@ -530,9 +532,17 @@ json_t *zp__jr_member(zp_jr *jr, json_t *obj, const char *opath, const char *key
     if (!j && (flags & ZP_JR_REQ) && obj) {
         zp_jr_problem p;
         problem_init(&p, ZP_JR_MISSING, opath, opath, key, NULL);
+        p.want = want;
+        p.whole = whole;
         problem(jr, &p);
     }
     return j;
+}
+
+json_t *zp__jr_member(zp_jr *jr, json_t *obj, const char *opath, const char *key,
+                      unsigned flags, char *path)
+{
+    return member(jr, obj, opath, key, flags, path, NULL, false);
 }
 
 int zp__jr_num(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
@@ -541,7 +551,7 @@ int zp__jr_num(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
     char path[ZP_JR_PATH_MAX];
     const bool whole = flags & ZP_JR_WHOLE;
     *out = def;
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, whole ? "an integer" : "a number", whole);
     if (!j)
         return 0;
     zp_jr_problem p;
@@ -597,7 +607,7 @@ int zp__jr_int64(zp_jr *jr, json_t *obj, const char *opath, const char *key, uns
 {
     char path[ZP_JR_PATH_MAX];
     *out = def;
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, "an integer", true);
     if (!j)
         return 0;
     if (!json_is_integer(j))
@@ -624,7 +634,7 @@ int zp__jr_str(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
     char path[ZP_JR_PATH_MAX];
     zp_jr_problem p;
     *out = NULL;
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, "a string", false);
     if (!j)
         return 0;
     if (!json_is_string(j))
@@ -675,7 +685,7 @@ int zp__jr_bool(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsi
 {
     char path[ZP_JR_PATH_MAX];
     *out = 0;
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, "true or false", false);
     if (!j)
         return 0;
     if (!json_is_boolean(j))
@@ -719,7 +729,7 @@ int zp__jr_enum(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsi
 json_t *zp__jr_obj(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
                    char *path)
 {
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, "an object", false);
     if (j && !json_is_object(j)) {
         type_problem(jr, opath, path, key, j, "an object", false);
         return NULL;
@@ -730,7 +740,7 @@ json_t *zp__jr_obj(zp_jr *jr, json_t *obj, const char *opath, const char *key, u
 json_t *zp__jr_arr(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
                    size_t max, char *path)
 {
-    json_t *j = zp__jr_member(jr, obj, opath, key, flags, path);
+    json_t *j = member(jr, obj, opath, key, flags, path, "an array", false);
     if (j && !json_is_array(j)) {
         type_problem(jr, opath, path, key, j, "an array", false);
         return NULL;

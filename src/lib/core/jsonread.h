@@ -56,8 +56,8 @@
  *                      zs_devices_parse; words: the default but for
  *                      UNKNOWN_KEY ("unknown key '%.60s'; ... this object
  *                      takes no such field"), NOT_ONE_OF (the names quoted
- *                      'a', 'b', the value raw) and TOO_LONG/NUL (its
- *                      str_field); its str_field is zp__jr_str_copy, its
+ *                      'a', 'b', the value raw); its str_field is
+ *                      zp__jr_str_copy, its
  *                      enum_field zp__jr_str_copy into char[64] then
  *                      zp__jr_pick; its arrays check their own caps.
  *   sched/sched.c sites ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
@@ -76,7 +76,8 @@
  *                      ZP_JR_NO_CONTROL, ZP_JR_EMPTY_OK unless required),
  *                      lg__arg_int is zp__jr_int64, check_keys is
  *                      zp__jr_keys; words: MISSING "missing (a text is
- *                      required)", TYPE "must be a text" / "must be a whole
+ *                      required)" or "(a whole number ...)" by want, TYPE
+ *                      "must be a text" / "must be a whole
  *                      number (...)", RANGE "%lld is out of range [%lld,
  *                      %lld]", UNKNOWN_KEY with the operation's name from
  *                      ud; it keeps "args.%.64s" by setting ZP_JR_AT_NONE
@@ -261,8 +262,9 @@ struct zp_jr_problem {
     const char *path;         /* reported at this path (MISSING: the object's) */
     const char *key;          /* the member's key; NULL for an array element */
     const json_t *value;      /* the value; NULL for MISSING */
-    const char *want;         /* TYPE: "a number", "an integer", "a string", "true or
-                                 false", "an object", "an array" */
+    const char *want;         /* TYPE, and MISSING from a typed getter: "a number", "an
+                                 integer", "a string", "true or false", "an object",
+                                 "an array" (NULL from zp__jr_member) */
     bool whole;               /* the getter wants a whole number (TYPE, RANGE) */
     bool int64;               /* RANGE of zp__jr_int64: ival, ilo, ihi hold it */
     double num;               /* RANGE, NOT_WHOLE, TOO_LARGE */

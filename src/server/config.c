@@ -7,7 +7,6 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -50,70 +49,60 @@ void zs_config_defaults(zs_config *c)
 static const char *const top_keys[] = {"listen", "db", "raw_db", "token", "replan_min", "horizon_h",
                                        "stale_s", "log_level", "web", "store_step_s",
                                        "account_step_s", "flush_ms", "queue_max", "max_body_bytes",
-                                       "http_threads", "mqtt", "safe_mode", "credits_db", NULL};
+                                       "http_threads", "mqtt", "safe_mode", "credits_db"};
 static const char *const mqtt_keys[] = {"host", "port", "prefix", "client_id", "qos",
-                                        "keepalive_s", "max_payload", NULL};
+                                        "keepalive_s", "max_payload"};
 
-static int check_keys(json_t *obj, const char *const *keys, const char *where, const char *fname,
-                      char *err, size_t errsz)
+/* The config's words for what the JSON reader finds (core/jsonread.h);
+ * the reader puts "FILE: PATH: " before them. */
+static void config_words(zp_jr_problem *p, char *msg, size_t size)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(obj, k, v) {
-        size_t i, best = 99;
-        const char *near = NULL;
-        for (i = 0; keys[i]; i++) {
-            if (strcmp(keys[i], k) == 0)
-                break;
-            size_t d = zp__edit_distance(k, keys[i], 3);
-            if (d < best) {
-                best = d;
-                near = keys[i];
-            }
-        }
-        if (!keys[i]) {
-            snprintf(err, errsz, "%s: %s%s: unknown key%s%s%s", fname, where, k,
-                     near && best <= 3 ? "; did you mean '" : "", near && best <= 3 ? near : "",
-                     near && best <= 3 ? "'?" : "");
-            return -1;
-        }
+    switch (p->kind) {
+    case ZP_JR_UNKNOWN_KEY:
+        /* the key as written, not the path's tidied copy */
+        p->at = ZP_JR_AT_NONE;
+        snprintf(msg, size, "%s%s%s: unknown key%s%s%s", p->opath, p->opath[0] ? "." : "", p->key,
+                 p->near ? "; did you mean '" : "", p->near ? p->near : "", p->near ? "'?" : "");
+        break;
+    case ZP_JR_TYPE:
+    case ZP_JR_RANGE:
+    case ZP_JR_NOT_WHOLE:
+        if (strcmp(p->want ? p->want : "", "a string") == 0)
+            snprintf(msg, size, "expected a string");
+        else
+            snprintf(msg, size, "expected %s %g..%g", p->whole ? "a whole number" : "a number",
+                     p->range.lo, p->range.hi);
+        break;
+    case ZP_JR_TOO_LONG:
+    case ZP_JR_NUL:
+        snprintf(msg, size, "at most %zu characters, no NUL", p->max);
+        break;
+    case ZP_JR_NOT_ONE_OF: {
+        size_t n = (size_t)snprintf(msg, size, "'%s': use ", p->text);
+        for (size_t i = 0; i < p->nnames && n < size; i++)
+            n += (size_t)snprintf(msg + n, size - n, "%s%s",
+                                  i == 0 ? "" : i + 1 < p->nnames ? ", " : " or ", p->names[i]);
+        break;
     }
-    return 0;
+    default:
+        zp__jr_words_default(p, msg, size);
+        break;
+    }
 }
 
-static int get_str(json_t *obj, const char *key, const char *where, char *dst, size_t dstsz,
-                   const char *fname, char *err, size_t errsz)
+/* A string member copied into dst (dstsz bytes); "" is a value. */
+static int get_str(zp_jr *jr, json_t *obj, const char *where, const char *key, char *dst,
+                   size_t dstsz)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return 0;
-    if (!json_is_string(v)) {
-        snprintf(err, errsz, "%s: %s%s: expected a string", fname, where, key);
-        return -1;
-    }
-    if (json_string_length(v) >= dstsz || strlen(json_string_value(v)) != json_string_length(v)) {
-        snprintf(err, errsz, "%s: %s%s: at most %zu characters, no NUL", fname, where, key,
-                 dstsz - 1);
-        return -1;
-    }
-    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return zp__jr_str_copy(jr, obj, where, key, ZP_JR_EMPTY_OK, dst, dstsz);
 }
 
-static int get_num(json_t *obj, const char *key, const char *where, double lo, double hi,
-                   bool integer, double *out, const char *fname, char *err, size_t errsz)
+/* A number member in lo..hi (whole when integer) into *out. */
+static int get_num(zp_jr *jr, json_t *obj, const char *where, const char *key, double lo,
+                   double hi, bool integer, double *out)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return 0;
-    double x = json_number_value(v);
-    if (!json_is_number(v) || !isfinite(x) || x < lo || x > hi || (integer && x != floor(x))) {
-        snprintf(err, errsz, "%s: %s%s: expected %s %g..%g", fname, where, key,
-                 integer ? "a whole number" : "a number", lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
+    return zp__jr_num(jr, obj, where, key, integer ? ZP_JR_WHOLE : ZP_JR_OPT, *out,
+                      zp__jr_in(lo, hi), out);
 }
 
 /* "host:port" with host an IPv4 address or name, port 0..65535. */
@@ -135,151 +124,166 @@ static int parse_listen(const char *s, zs_config *c)
 
 int zs_config_listen(zs_config *c, const char *s) { return parse_listen(s, c); }
 
-int zs_config_parse(const char *buf, size_t len, const char *fname, zs_config *c, char *err,
-                    size_t errsz)
+/* The document in buf read into c through jr's reader (first problem
+ * stops it). 0, or -1 with the problem as ctx's error. */
+static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs_config *c)
 {
-    json_error_t je;
+    zp_jr *jr = NULL;
+    zp_jr_opts o;
     double x;
     int rc = -1;
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        char words[JSON_ERROR_TEXT_LENGTH + 128];
-        snprintf(err, errsz, "%s:%d:%d: %s", fname, je.line, je.column,
-                 zp__json_errtext(je.text, words, sizeof words));
+    zp__jr_opts_init(&o);
+    o.file = fname;
+    o.what = "config";
+    o.mode = ZP_JR_FIRST;
+    o.near_edits = 3;
+    o.words = config_words;
+    if (zp__jr_open_buf(ctx, buf, len, &o, &jr))
         return -1;
-    }
+    json_t *root = zp__jr_root(jr);
     if (!json_is_object(root)) {
-        snprintf(err, errsz, "%s: expected a JSON object at the top", fname);
+        zp__jr_report(jr, "", ZP_JR_AT_VALUE, "expected a JSON object at the top");
         goto out;
     }
-    if (check_keys(root, top_keys, "", fname, err, errsz))
+    zp__jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
+    if (zp__jr_problems(jr))
         goto out;
     char listen[96] = "";
-    if (get_str(root, "listen", "", listen, sizeof listen, fname, err, errsz))
+    if (get_str(jr, root, "", "listen", listen, sizeof listen) < 0)
         goto out;
     if (*listen && parse_listen(listen, c)) {
-        snprintf(err, errsz, "%s: listen: '%s' is not HOST:PORT (e.g. 127.0.0.1:8080)", fname, listen);
+        zp__jr_report(jr, "listen", ZP_JR_AT_VALUE, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
+                      listen);
         goto out;
     }
-    if (get_str(root, "db", "", c->db, sizeof c->db, fname, err, errsz) ||
-        get_str(root, "raw_db", "", c->raw_db, sizeof c->raw_db, fname, err, errsz) ||
-        get_str(root, "token", "", c->token, sizeof c->token, fname, err, errsz) ||
-        get_str(root, "web", "", c->web, sizeof c->web, fname, err, errsz) ||
-        get_str(root, "credits_db", "", c->credits_db, sizeof c->credits_db, fname, err, errsz))
+    if (get_str(jr, root, "", "db", c->db, sizeof c->db) < 0 ||
+        get_str(jr, root, "", "raw_db", c->raw_db, sizeof c->raw_db) < 0 ||
+        get_str(jr, root, "", "token", c->token, sizeof c->token) < 0 ||
+        get_str(jr, root, "", "web", c->web, sizeof c->web) < 0 ||
+        get_str(jr, root, "", "credits_db", c->credits_db, sizeof c->credits_db) < 0)
         goto out;
     if (*c->token && strlen(c->token) < 16) {
-        snprintf(err, errsz, "%s: token: at least 16 characters (e.g. from 'openssl rand -hex 24')",
-                 fname);
+        zp__jr_report(jr, "token", ZP_JR_AT_VALUE,
+                      "at least 16 characters (e.g. from 'openssl rand -hex 24')");
         goto out;
     }
     for (const char *p = c->token; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            snprintf(err, errsz, "%s: token: printable ASCII without spaces", fname);
+            zp__jr_report(jr, "token", ZP_JR_AT_VALUE, "printable ASCII without spaces");
             goto out;
         }
     x = c->replan_min;
-    if (get_num(root, "replan_min", "", 1, 1440, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "replan_min", 1, 1440, true, &x) < 0)
         goto out;
     c->replan_min = (int)x;
-    if (get_num(root, "horizon_h", "", 1, 168, false, &c->horizon_h, fname, err, errsz))
+    if (get_num(jr, root, "", "horizon_h", 1, 168, false, &c->horizon_h) < 0)
         goto out;
     x = c->stale_s;
-    if (get_num(root, "stale_s", "", 1, 86400, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "stale_s", 1, 86400, true, &x) < 0)
         goto out;
     c->stale_s = (int)x;
     char level[16] = "";
-    if (get_str(root, "log_level", "", level, sizeof level, fname, err, errsz))
+    if (get_str(jr, root, "", "log_level", level, sizeof level) < 0)
         goto out;
     if (*level) {
         static const char *const names[] = {"debug", "info", "warn", "error"};
-        int k = 0;
-        while (k < 4 && strcmp(names[k], level) != 0)
-            k++;
-        if (k == 4) {
-            snprintf(err, errsz, "%s: log_level: '%s': use debug, info, warn or error", fname, level);
+        int k = zp__jr_pick(jr, "log_level", "log_level", level, names, ZP_ARRAY_LEN(names));
+        if (k < 0)
             goto out;
-        }
         c->log_level = (zs_log_level)k;
     }
     x = c->store_step_s;
-    if (get_num(root, "store_step_s", "", 1, 3600, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "store_step_s", 1, 3600, true, &x) < 0)
         goto out;
     c->store_step_s = (int)x;
     x = c->account_step_s;
-    if (get_num(root, "account_step_s", "", 60, 3600, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "account_step_s", 60, 3600, true, &x) < 0)
         goto out;
     c->account_step_s = (int)x;
     if (c->account_step_s % c->store_step_s != 0 || 86400 % c->account_step_s != 0) {
-        snprintf(err, errsz, "%s: account_step_s: %d must divide a day and be a multiple of "
-                 "store_step_s (%d)", fname, c->account_step_s, c->store_step_s);
+        zp__jr_report(jr, "account_step_s", ZP_JR_AT_VALUE,
+                      "%d must divide a day and be a multiple of store_step_s (%d)",
+                      c->account_step_s, c->store_step_s);
         goto out;
     }
     x = c->flush_ms;
-    if (get_num(root, "flush_ms", "", 10, 60000, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "flush_ms", 10, 60000, true, &x) < 0)
         goto out;
     c->flush_ms = (int)x;
     x = (double)c->queue_max;
-    if (get_num(root, "queue_max", "", 1000, 1e8, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "queue_max", 1000, 1e8, true, &x) < 0)
         goto out;
     c->queue_max = (long)x;
     x = (double)c->max_body_bytes;
-    if (get_num(root, "max_body_bytes", "", 1024, 1 << 30, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "max_body_bytes", 1024, 1 << 30, true, &x) < 0)
         goto out;
     c->max_body_bytes = (long)x;
     x = c->http_threads;
-    if (get_num(root, "http_threads", "", 1, 64, true, &x, fname, err, errsz))
+    if (get_num(jr, root, "", "http_threads", 1, 64, true, &x) < 0)
         goto out;
     c->http_threads = (int)x;
     char safe[32] = "";
-    if (get_str(root, "safe_mode", "", safe, sizeof safe, fname, err, errsz))
+    if (get_str(jr, root, "", "safe_mode", safe, sizeof safe) < 0)
         goto out;
     if (*safe) {
-        if (strcmp(safe, "hold") == 0)
-            c->safe_hold = true;
-        else if (strcmp(safe, "self-consumption") == 0)
-            c->safe_hold = false;
-        else {
-            snprintf(err, errsz, "%s: safe_mode: '%s': use hold or self-consumption", fname, safe);
+        static const char *const modes[] = {"hold", "self-consumption"};
+        int k = zp__jr_pick(jr, "safe_mode", "safe_mode", safe, modes, ZP_ARRAY_LEN(modes));
+        if (k < 0)
             goto out;
-        }
+        c->safe_hold = k == 0;
     }
-    json_t *mq = json_object_get(root, "mqtt");
+    char mpath[ZP_JR_PATH_MAX];
+    json_t *mq = zp__jr_member(jr, root, "", "mqtt", ZP_JR_OPT, mpath);
     if (mq) {
         if (!json_is_object(mq)) {
-            snprintf(err, errsz, "%s: mqtt: expected an object {\"host\", \"port\", ...}", fname);
+            zp__jr_report(jr, mpath, ZP_JR_AT_VALUE,
+                          "expected an object {\"host\", \"port\", ...}");
             goto out;
         }
-        if (check_keys(mq, mqtt_keys, "mqtt.", fname, err, errsz) ||
-            get_str(mq, "host", "mqtt.", c->mqtt_host, sizeof c->mqtt_host, fname, err, errsz) ||
-            get_str(mq, "prefix", "mqtt.", c->mqtt_prefix, sizeof c->mqtt_prefix, fname, err, errsz) ||
-            get_str(mq, "client_id", "mqtt.", c->mqtt_client_id, sizeof c->mqtt_client_id, fname,
-                    err, errsz))
+        zp__jr_keys(jr, mq, mpath, mqtt_keys, ZP_ARRAY_LEN(mqtt_keys));
+        if (zp__jr_problems(jr) ||
+            get_str(jr, mq, mpath, "host", c->mqtt_host, sizeof c->mqtt_host) < 0 ||
+            get_str(jr, mq, mpath, "prefix", c->mqtt_prefix, sizeof c->mqtt_prefix) < 0 ||
+            get_str(jr, mq, mpath, "client_id", c->mqtt_client_id, sizeof c->mqtt_client_id) < 0)
             goto out;
         if (strpbrk(c->mqtt_prefix, "+#")) {
-            snprintf(err, errsz, "%s: mqtt.prefix: no wildcards (+ or #) in the prefix", fname);
+            zp__jr_report(jr, "mqtt.prefix", ZP_JR_AT_VALUE, "no wildcards (+ or #) in the prefix");
             goto out;
         }
         x = c->mqtt_port;
-        if (get_num(mq, "port", "mqtt.", 1, 65535, true, &x, fname, err, errsz))
+        if (get_num(jr, mq, mpath, "port", 1, 65535, true, &x) < 0)
             goto out;
         c->mqtt_port = (int)x;
         x = c->mqtt_qos;
-        if (get_num(mq, "qos", "mqtt.", 0, 1, true, &x, fname, err, errsz))
+        if (get_num(jr, mq, mpath, "qos", 0, 1, true, &x) < 0)
             goto out;
         c->mqtt_qos = (int)x;
         x = c->mqtt_keepalive_s;
-        if (get_num(mq, "keepalive_s", "mqtt.", 5, 3600, true, &x, fname, err, errsz))
+        if (get_num(jr, mq, mpath, "keepalive_s", 5, 3600, true, &x) < 0)
             goto out;
         c->mqtt_keepalive_s = (int)x;
         x = (double)c->mqtt_max_payload;
-        if (get_num(mq, "max_payload", "mqtt.", 64, 1 << 26, true, &x, fname, err, errsz))
+        if (get_num(jr, mq, mpath, "max_payload", 64, 1 << 26, true, &x) < 0)
             goto out;
         c->mqtt_max_payload = (long)x;
         c->mqtt_enabled = true;
     }
     rc = 0;
 out:
-    json_decref(root);
+    zp__jr_free(jr);
+    return rc;
+}
+
+int zs_config_parse(const char *buf, size_t len, const char *fname, zs_config *c, char *err,
+                    size_t errsz)
+{
+    zp_ctx *ctx = zp_ctx_new();
+    int rc = -1;
+    if (!ctx)
+        snprintf(err, errsz, "%s: out of memory", fname);
+    else if ((rc = parse(ctx, buf, len, fname, c)))
+        snprintf(err, errsz, "%s", zp_ctx_errmsg(ctx));
+    zp_ctx_free(ctx);
     return rc;
 }
 
@@ -287,6 +291,8 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
+    zp_ctx *ctx = NULL;
+    FILE *f = NULL;
     char *buf = NULL;
     int rc = -1;
     if (fd < 0) {
@@ -330,24 +336,25 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
         snprintf(err, errsz, "%s: larger than %u bytes", path, CONFIG_MAX_BYTES);
         goto out;
     }
-    size_t len = (size_t)st.st_size, got = 0;
-    if (!(buf = malloc(len + 1))) {
+    /* the file just checked, read through its descriptor */
+    if (!(ctx = zp_ctx_new()) || !(f = fdopen(fd, "rb"))) {
         snprintf(err, errsz, "%s: out of memory", path);
         goto out;
     }
-    while (got < len) {
-        ssize_t r = read(fd, buf + got, len - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            snprintf(err, errsz, "%s: read error: %s", path, r < 0 ? strerror(errno) : "short read");
-            goto out;
-        }
-        got += (size_t)r;
-    }
-    rc = zs_config_parse(buf, len, path, c, err, errsz);
+    fd = -1; /* f owns it now */
+    size_t len;
+    if (zp__file_read_stream(ctx, f, path, CONFIG_MAX_BYTES, "config file", &buf, &len) ||
+        parse(ctx, buf, len, path, c))
+        snprintf(err, errsz, "%s", zp_ctx_errmsg(ctx));
+    else
+        rc = 0;
 out:
-    free(buf);
-    close(fd);
+    if (ctx)
+        zp__free(ctx, buf);
+    zp_ctx_free(ctx);
+    if (f)
+        fclose(f);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }

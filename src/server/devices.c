@@ -11,7 +11,7 @@
 #include "devices.h"
 
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 
 #include <errno.h>
 #include <math.h>

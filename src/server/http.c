@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "serve.h"
 
 #define MAX_READINGS_PER_REQUEST 100000

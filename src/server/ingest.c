@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "serve.h"
 
 #define SERIES_MAX (256 * 1024)

@@ -1,15 +1,18 @@
 /*
- * test_core.c - context, errors, diagnostics, did-you-mean and time.
+ * test_core.c - context, errors, diagnostics, did-you-mean, time, floor
+ * division and the whole-file reader.
  *
  * Epoch values checked here come from the definition of Unix time:
  * 2024-01-01T00:00:00Z = 19723 days * 86400 s = 1704067200 (19723 days from
  * 1970-01-01: 54 years, 13 of them leap (1972..2020), 54*365 + 13 = 19723).
  */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +161,92 @@ static void test_nearest(void **state)
     assert_string_equal(zp__nearest("capacity_kw", names, 5), "capacity_kwp");
     assert_string_equal(zp__nearest("azimut_deg", names, 5), "azimuth_deg");
     assert_null(zp__nearest("colour", names, 5));
+    /* a short word: zp__nearest allows 1 edit, _within as many as asked */
+    const char *keys[] = {"db", "web", "token"};
+    assert_null(zp__nearest("xyz", keys, 3));
+    assert_string_equal(zp__nearest_within("xyz", keys, 3, 3), "db");
+    assert_string_equal(zp__nearest_within("xen", keys, 3, 2), "web");
+    assert_null(zp__nearest_within("xen", keys, 3, 1));
+}
+
+static void test_floor_division(void **state)
+{
+    (void)state;
+    assert_int_equal(zp__fdiv(7, 2), 3);
+    assert_int_equal(zp__fdiv(-7, 2), -4);
+    assert_int_equal(zp__fdiv(-8, 2), -4);
+    assert_int_equal(zp__fdiv(7, -2), -4);
+    assert_int_equal(zp__fdiv(0, 86400), 0);
+    assert_int_equal(zp__fdiv(-1, 86400), -1);
+    /* 2024-01-01T00:00:00+08:00 is 2023-12-31T16:00Z: day 19723 locally, 19722 in UTC */
+    assert_int_equal(zp__local_day(1704038400, 480), 19723);
+    assert_int_equal(zp__local_day(1704038400, 0), 19722);
+    /* 1969-12-31T23:00Z at -05:00 is 18:00 on 1969-12-31: day -1 */
+    assert_int_equal(zp__local_day(-3600, -300), -1);
+    assert_int_equal(zp__local_day(-3600, 120), 0);
+}
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_file_read(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    char path[256], *buf = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/test_core_file.txt", ZP_BINARY_DIR);
+    write_file(path, "0123456789", 10);
+    assert_int_equal(zp__file_read(ctx, path, 10, "model", &buf, &len), ZP_OK);
+    assert_int_equal(len, 10);
+    assert_string_equal(buf, "0123456789"); /* NUL-terminated */
+    zp__free(ctx, buf);
+    /* one byte over the cap: the message names the file, the noun and the cap */
+    char want[512];
+    assert_int_equal(zp__file_read(ctx, path, 9, "model", &buf, &len), ZP_ETOOBIG);
+    assert_null(buf);
+    snprintf(want, sizeof want, "%s: the model is larger than 9 bytes", path);
+    assert_string_equal(zp_ctx_errmsg(ctx), want);
+    assert_int_equal(zp__file_read(ctx, path, 4, NULL, &buf, &len), ZP_ETOOBIG);
+    snprintf(want, sizeof want, "%s is larger than 4 bytes", path);
+    assert_string_equal(zp_ctx_errmsg(ctx), want);
+    /* an empty file is an empty text */
+    write_file(path, "", 0);
+    assert_int_equal(zp__file_read(ctx, path, 10, NULL, &buf, &len), ZP_OK);
+    assert_int_equal(len, 0);
+    assert_string_equal(buf, "");
+    zp__free(ctx, buf);
+    remove(path);
+    /* missing, or a directory */
+    assert_int_equal(zp__file_read(ctx, path, 10, NULL, &buf, &len), ZP_EIO);
+    snprintf(want, sizeof want, "cannot open %s: No such file or directory", path);
+    assert_string_equal(zp_ctx_errmsg(ctx), want);
+    assert_int_equal(zp__file_read(ctx, ZP_BINARY_DIR, 10, NULL, &buf, &len), ZP_EIO);
+    snprintf(want, sizeof want, "cannot read %s: Is a directory", ZP_BINARY_DIR);
+    assert_string_equal(zp_ctx_errmsg(ctx), want);
+    /* a stream that is not a regular file (a pipe) is read once, block by block */
+    size_t big = 100000;
+    char *text = malloc(big);
+    assert_non_null(text);
+    memset(text, 'z', big);
+    FILE *p = fmemopen(text, big, "rb");
+    assert_non_null(p);
+    assert_int_equal(zp__file_read_stream(ctx, p, "<stdin>", big, NULL, &buf, &len), ZP_OK);
+    assert_int_equal(len, big);
+    assert_memory_equal(buf, text, big);
+    zp__free(ctx, buf);
+    rewind(p);
+    assert_int_equal(zp__file_read_stream(ctx, p, "<stdin>", big - 1, "table", &buf, &len),
+                     ZP_ETOOBIG);
+    assert_string_equal(zp_ctx_errmsg(ctx), "<stdin>: the table is larger than 99999 bytes");
+    fclose(p);
+    free(text);
+    zp_ctx_free(ctx);
 }
 
 /* Allocator that fails after a budget of allocations. */
@@ -204,7 +293,8 @@ int main(void)
         cmocka_unit_test(test_time_parse_offsets), cmocka_unit_test(test_time_parse_rejects),
         cmocka_unit_test(test_time_format_roundtrip), cmocka_unit_test(test_civil),
         cmocka_unit_test(test_errors_and_diags),     cmocka_unit_test(test_nearest),
-        cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_alloc_failure),       cmocka_unit_test(test_floor_division),
+        cmocka_unit_test(test_file_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

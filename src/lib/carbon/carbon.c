@@ -13,6 +13,7 @@
  * Input builders (simulation, CSV, store) are in the last part.
  * Formulas and rules: docs/methodology.md "Carbon accounting".
  */
+#include "core/csvtok.h"
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 #include "zeropark/series.h"
@@ -132,55 +133,29 @@ typedef struct table {
     size_t nfield;
 } table;
 
-/* Split one line (without its end) into fields in t->buf. */
-static zp_status table_split(table *t, const char *p, size_t n)
+/* Split one line into fields in t->buf (core/csvtok.h). */
+static zp_status table_split(table *t, const zp_csvline *ln)
 {
-    if (n >= sizeof t->buf)
-        return zp__error(t->ctx, ZP_EDATA, "%s:%ld: line longer than %zu bytes", t->fname, t->line,
-                         sizeof t->buf - 1);
     char *o = t->buf;
-    size_t i = 0;
+    const char *p = ln->b;
     t->nfield = 0;
     for (;;) {
         if (t->nfield == TABLE_MAX_FIELDS)
             return zp__error(t->ctx, ZP_EDATA, "%s:%ld: more than %d fields", t->fname, t->line,
                              TABLE_MAX_FIELDS);
-        while (i < n && (p[i] == ' ' || p[i] == '\t'))
-            i++;
-        char *f = o;
-        if (i < n && p[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= n)
-                    return zp__error(t->ctx, ZP_EDATA, "%s:%ld: unterminated quoted field",
-                                     t->fname, t->line);
-                if (p[i] == '"') {
-                    if (i + 1 < n && p[i + 1] == '"') {
-                        *o++ = '"';
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                *o++ = p[i++];
-            }
-            while (i < n && (p[i] == ' ' || p[i] == '\t'))
-                i++;
-            if (i < n && p[i] != ',')
-                return zp__error(t->ctx, ZP_EDATA, "%s:%ld: text after a closing quote",
-                                 t->fname, t->line);
-        } else {
-            while (i < n && p[i] != ',')
-                *o++ = p[i++];
-            while (o > f && (o[-1] == ' ' || o[-1] == '\t'))
-                o--;
-        }
-        *o++ = '\0';
-        t->field[t->nfield++] = f;
-        if (i >= n)
+        zp_csvfield f;
+        zp_csvfield_err fe = zp__csvtok_field(p, ln->e, ',', &f);
+        if (fe == ZP_CSVF_UNTERMINATED)
+            return zp__error(t->ctx, ZP_EDATA, "%s:%ld: unterminated quoted field", t->fname,
+                             t->line);
+        if (fe == ZP_CSVF_AFTER_QUOTE)
+            return zp__error(t->ctx, ZP_EDATA, "%s:%ld: text after a closing quote", t->fname,
+                             t->line);
+        t->field[t->nfield++] = o;
+        o += zp__csvtok_unquote(&f, o) + 1;
+        if (f.next >= ln->e)
             break;
-        i++; /* the comma */
+        p = f.next + 1; /* the comma */
     }
     return ZP_OK;
 }
@@ -198,25 +173,20 @@ static zp_status table_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
         return zp__nomem(ctx);
     t->ctx = ctx;
     t->fname = fname;
-    const char *p = buf, *end = buf + len;
-    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-        (unsigned char)p[2] == 0xBF)
-        p += 3;
+    zp_csvtok tok;
+    zp_csvline ln;
+    zp__csvtok_init_buf(&tok, buf, len, sizeof t->buf - 1);
     int header = 1;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *next = eol ? eol + 1 : end;
-        if (!eol)
-            eol = end;
-        if (eol > p && eol[-1] == '\r')
-            eol--;
-        t->line++;
-        size_t n = (size_t)(eol - p);
-        if (n == 0) {
-            p = next;
+    while (zp__csvtok_next(&tok, &ln) > 0) {
+        t->line = (long)ln.lineno;
+        if (ln.e == ln.b)
             continue; /* blank lines carry nothing in a factor table */
+        if (ln.too_long) {
+            rc = zp__error(ctx, ZP_EDATA, "%s:%ld: line longer than %zu bytes", fname, t->line,
+                           sizeof t->buf - 1);
+            goto out;
         }
-        if ((rc = table_split(t, p, n)))
+        if ((rc = table_split(t, &ln)))
             goto out;
         if (header) {
             for (size_t k = 0; k < ncols; k++) {
@@ -240,7 +210,6 @@ static zp_status table_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
             if ((rc = fn(t, ud)))
                 goto out;
         }
-        p = next;
     }
     if (header)
         rc = zp__error(ctx, ZP_EDATA, "%s: empty table (no header row)", fname);
@@ -984,14 +953,13 @@ static const char *input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+    return zp__fdiv(a, b);
 }
 
 /* Local day number (days since 1970-01-01) of an instant. */
 static int64_t local_day(zp_time_t t, int32_t off_min)
 {
-    return floor_div(t + (int64_t)off_min * 60, SECONDS_PER_DAY);
+    return zp__local_day(t, off_min);
 }
 
 /* Instant of local midnight of day number d. */

@@ -51,11 +51,11 @@
  * rounding gives the correctly rounded result, same as strtod). Anything
  * else goes to strtod on a NUL-terminated copy.
  */
+#include "core/csvtok.h"
 #include "core/internal.h"
 #include "zeropark/series.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,7 +66,7 @@
 
 #define CSV_DEFAULT_MAX_LINE ((size_t)65536)
 #define CSV_DEFAULT_MAX_DIAGS ((size_t)100)
-#define CSV_MAX_FILE_BYTES ((size_t)2 << 30) /* 2 GiB */
+#define CSV_MAX_FILE_BYTES ZP_CSVTOK_MAX_BYTES /* 2 GiB */
 #define CSV_SHOW_MAX 40                       /* bytes of a field quoted in a message */
 
 void zp_csv_opts_init(zp_csv_opts *opts)
@@ -84,161 +84,6 @@ void zp_strv_free(zp_ctx *ctx, char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         zp__free(ctx, v[i]);
     zp__free(ctx, v);
-}
-
-/* ---- fields --------------------------------------------------------------- */
-
-/* One field of a line: [b, e) is the content inside quotes (or the trimmed
- * raw text), next is where the following delimiter or the line end is. */
-typedef struct field {
-    const char *b, *e;  /* content */
-    const char *start;  /* first byte of the field, for the column */
-    const char *next;   /* delimiter after the field, or the line end */
-    bool quoted;        /* content was inside quotes */
-    bool escaped;       /* content holds "" pairs that stand for one quote */
-} field;
-
-typedef enum field_err { FIELD_OK = 0, FIELD_UNTERMINATED, FIELD_AFTER_QUOTE } field_err;
-
-static bool is_space(char c, char delim)
-{
-    return (c == ' ' || c == '\t') && c != delim;
-}
-
-/* Split the field at p (p <= e). */
-static field_err next_field(const char *p, const char *e, char delim, field *f)
-{
-    f->start = p;
-    f->quoted = f->escaped = false;
-    while (p < e && is_space(*p, delim))
-        p++;
-    if (p < e && *p == '"') {
-        const char *q = ++p;
-        for (;;) {
-            if (q >= e) {
-                f->b = p;
-                f->e = f->next = e;
-                return FIELD_UNTERMINATED;
-            }
-            if (*q == '"') {
-                if (q + 1 < e && q[1] == '"') {
-                    f->escaped = true;
-                    q += 2;
-                    continue;
-                }
-                break;
-            }
-            q++;
-        }
-        f->b = p;
-        f->e = q;
-        f->quoted = true;
-        q++;
-        while (q < e && is_space(*q, delim))
-            q++;
-        f->next = q;
-        if (q < e && *q != delim) {
-            /* Point next at the real end so the caller can go on. */
-            while (q < e && *q != delim)
-                q++;
-            f->next = q;
-            return FIELD_AFTER_QUOTE;
-        }
-        return FIELD_OK;
-    }
-    const char *q = p;
-    while (q < e && *q != delim)
-        q++;
-    f->next = q;
-    while (q > p && is_space(q[-1], delim))
-        q--;
-    f->b = p;
-    f->e = q;
-    return FIELD_OK;
-}
-
-/* ---- text ---------------------------------------------------------------- */
-
-/* Length of the UTF-8 sequence at p (n > 0 bytes left), or 0 when the
- * bytes there are not UTF-8 (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
-        (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return 0;
-    return len;
-}
-
-size_t zp__name_check(const char *s, size_t n, const char **what)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-        if (k == 0) {
-            *what = "a byte that is not UTF-8";
-            return i;
-        }
-        /* C0 controls, DEL and the C1 controls U+0080..U+009F */
-        if ((k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
-            *what = "a control character";
-            return i;
-        }
-        i += k;
-    }
-    *what = NULL;
-    return n;
-}
-
-size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    size_t j = 0, i = 0;
-    if (cap < 5) {
-        if (cap)
-            dst[0] = '\0';
-        return 0;
-    }
-    if (max > cap - 4)
-        max = cap - 4;
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-        size_t w = k ? k : 1;
-        if (j + w > max)
-            break;
-        if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
-            (k == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
-            dst[j++] = '?'; /* a message is always one line of UTF-8 */
-        } else {
-            memcpy(dst + j, p + i, k);
-            j += k;
-        }
-        i += w;
-    }
-    if (i < n) {
-        memcpy(dst + j, "...", 3);
-        j += 3;
-    }
-    dst[j] = '\0';
-    return j;
 }
 
 /* Copy at most CSV_SHOW_MAX bytes of [p, p+n) into dst for a message, with
@@ -412,8 +257,7 @@ static void problem(reader *r, const char *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* A column past INT_MAX (a 2 GiB line) is left out rather than wrapped. */
-    int col = at && at - r->line < INT_MAX ? (int)(at - r->line) + 1 : 0;
+    int col = zp__csvtok_col(r->line, at);
     if (zp__diag(r->ctx, ZP_SEV_ERROR, r->fname, r->lineno, col, NULL, "%s", msg)) {
         r->fatal = ZP_ENOMEM;
         return;
@@ -438,34 +282,12 @@ static zp_status summarize(reader *r)
                      r->ndiags, r->ndiags == 1 ? "" : "s", stop, first);
 }
 
-/* Find the end of the line at p: *eol is the LF (or end), return the end
- * of the content (CR stripped). */
-static const char *line_end(const char *p, const char *end, const char **eol)
-{
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl)
-        nl = end;
-    *eol = nl;
-    const char *e = nl;
-    if (e > p && e[-1] == '\r')
-        e--;
-    return e;
-}
-
 /* Unquoted copy of a field's content ("" becomes "). */
-static char *field_dup(zp_ctx *ctx, const field *f)
+static char *field_dup(zp_ctx *ctx, const zp_csvfield *f)
 {
-    size_t n = (size_t)(f->e - f->b);
-    char *s = zp__malloc(ctx, n + 1);
-    if (!s)
-        return NULL;
-    size_t j = 0;
-    for (const char *p = f->b; p < f->e; p++) {
-        s[j++] = *p;
-        if (f->escaped && *p == '"' && p + 1 < f->e && p[1] == '"')
-            p++;
-    }
-    s[j] = '\0';
+    char *s = zp__malloc(ctx, (size_t)(f->e - f->b) + 1);
+    if (s)
+        zp__csvtok_unquote(f, s);
     return s;
 }
 
@@ -478,8 +300,8 @@ static zp_status read_header(reader *r, const char *p, const char *e, bool *uncl
     size_t cap = 0;
     *unclean = false;
     for (;;) {
-        field f;
-        field_err fe = next_field(p, e, r->delim, &f);
+        zp_csvfield f;
+        zp_csvfield_err fe = zp__csvtok_field(p, e, r->delim, &f);
         const char *what;
         size_t n = (size_t)(f.e - f.b), bad = zp__name_check(f.b, n, &what);
         if (bad < n) {
@@ -505,10 +327,10 @@ static zp_status read_header(reader *r, const char *p, const char *e, bool *uncl
                         "from the header", r->ncols + 1, show(sh, sizeof sh, f.b, n), what, byte);
             *unclean = true;
         }
-        if (fe == FIELD_UNTERMINATED)
+        if (fe == ZP_CSVF_UNTERMINATED)
             problem(r, f.start, "unterminated quoted field in the header; close the quote "
                     "(a field cannot span lines)");
-        else if (fe == FIELD_AFTER_QUOTE)
+        else if (fe == ZP_CSVF_AFTER_QUOTE)
             problem(r, f.start, "text after the closing quote of a header field; quote the "
                     "whole field");
         if (zp__grow(r->ctx, (void **)&r->names, &cap, r->ncols + 1, sizeof *r->names))
@@ -662,7 +484,7 @@ accept:
     q->nrows++;
 }
 
-static void bad_timestamp(reader *r, const field *f, int32_t default_off)
+static void bad_timestamp(reader *r, const zp_csvfield *f, int32_t default_off)
 {
     char sh[64];
     size_t n = (size_t)(f->e - f->b);
@@ -680,7 +502,7 @@ static void bad_timestamp(reader *r, const field *f, int32_t default_off)
 }
 
 /* Explain why field f of column c is not a number. */
-static void bad_value(reader *r, const field *f, size_t c, num_err ne)
+static void bad_value(reader *r, const zp_csvfield *f, size_t c, num_err ne)
 {
     char sh[64];
     const char *name = r->names[c];
@@ -707,8 +529,8 @@ static size_t count_fields(const char *p, const char *e, char delim)
 {
     size_t n = 1;
     for (;;) {
-        field f;
-        next_field(p, e, delim, &f);
+        zp_csvfield f;
+        zp__csvtok_field(p, e, delim, &f);
         if (f.next >= e)
             return n;
         n++;
@@ -721,16 +543,16 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                      double **vals, size_t row, const char *p, const char *e)
 {
     const char delim = r->delim;
-    field f;
-    field_err fe = next_field(p, e, delim, &f);
+    zp_csvfield f;
+    zp_csvfield_err fe = zp__csvtok_field(p, e, delim, &f);
     zp_time_t t;
     int32_t off;
-    if (fe == FIELD_OK &&
+    if (fe == ZP_CSVF_OK &&
         zp_time_parse(f.b, (size_t)(f.e - f.b), o->default_offset_min, &t, &off) == ZP_OK) {
         check_time(r, q, f.start, t, off);
     } else {
-        if (fe != FIELD_OK)
-            problem(r, f.start, fe == FIELD_UNTERMINATED
+        if (fe != ZP_CSVF_OK)
+            problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                     ? "unterminated quoted field; close the quote (a field "
                                       "cannot span lines)"
                                     : "text after the closing quote; quote the whole field");
@@ -742,7 +564,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
             q->prev += q->step;
             q->prev_line = r->lineno;
         }
-        if (fe != FIELD_OK)
+        if (fe != ZP_CSVF_OK)
             return;
     }
     p = f.next;
@@ -760,9 +582,9 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                 p = np;
                 continue;
             }
-            fe = next_field(p, e, delim, &f);
-            if (fe != FIELD_OK) {
-                problem(r, f.start, fe == FIELD_UNTERMINATED
+            fe = zp__csvtok_field(p, e, delim, &f);
+            if (fe != ZP_CSVF_OK) {
+                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                         ? "unterminated quoted field; close the quote (a "
                                           "field cannot span lines)"
                                         : "text after the closing quote; quote the whole "
@@ -778,9 +600,9 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
                 bad_value(r, &f, c, ne == NUM_OK ? NUM_SYNTAX : ne);
             p = f.next;
         } else {
-            fe = next_field(p, e, delim, &f);
-            if (fe != FIELD_OK) {
-                problem(r, f.start, fe == FIELD_UNTERMINATED
+            fe = zp__csvtok_field(p, e, delim, &f);
+            if (fe != ZP_CSVF_OK) {
+                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
                                         ? "unterminated quoted field; close the quote (a "
                                           "field cannot span lines)"
                                         : "text after the closing quote; quote the whole "
@@ -802,12 +624,11 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
 }
 
 /* ---- the line-by-line parser ------------------------------------------------
- * Both entry points feed it one line at a time: zp_csv_read_buf from the
- * caller's buffer, zp_csv_read_stream from a buffer of about
- * max_line_bytes + CSV_BLOCK that it refills, so a line longer than the
- * limit is refused before more of it is read. */
-
-#define CSV_BLOCK ((size_t)1 << 16)
+ * Both entry points feed it one line at a time from the tokenizer
+ * (core/csvtok.h): zp_csv_read_buf from the caller's buffer,
+ * zp_csv_read_stream from a buffer of about max_line_bytes + 64 KiB that
+ * it refills, so a line longer than the limit is refused before more of
+ * it is read. */
 
 typedef struct parser {
     reader r;
@@ -902,7 +723,7 @@ static void parser_too_long(parser *P, const char *b)
         problem(r, nul, "NUL byte in the file; CSV must be UTF-8 text (is it UTF-16 or a "
                 "binary file?)");
     } else {
-        const char *cr = memchr(b, '\r', P->max_line);
+        const char *cr = zp__csvtok_bare_cr(b, P->max_line);
         problem(r, b + P->max_line, "%s is longer than %zu bytes, the line limit; reading "
                 "stopped here%s%s%s%s",
                 P->header_done ? "line" : "header line", P->max_line,
@@ -940,21 +761,16 @@ static void parser_header(parser *P, const char *p, const char *e)
     check_header_names(r, P->colmap);
 }
 
-/* One line: [b, eol) up to (not including) its LF, or to the end of the
- * input for a last line without one. */
-static void parser_line(parser *P, const char *b, const char *eol, bool first)
+/* One line from the tokenizer. */
+static void parser_line(parser *P, const zp_csvline *ln)
 {
     reader *r = &P->r;
-    r->lineno++;
-    if (first && eol - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-        b += 3;
+    const char *b = ln->b, *e = ln->e, *eol = ln->eol;
+    r->lineno = (int)ln->lineno;
     r->line = b;
-    const char *e = eol;
-    if (e > b && e[-1] == '\r')
-        e--;
     /* Of a line over the limit only the limit is looked at (a stream
      * never holds more of it), for a NUL as for the rest. */
-    if ((size_t)(e - b) > P->max_line) {
+    if (ln->too_long) {
         parser_too_long(P, b);
         return;
     }
@@ -1080,15 +896,13 @@ zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *
         lines++;
     }
     P.rows_hint = lines;
-    const char *p = buf, *end = buf + len;
-    bool empty = len == 0 || (len == 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0);
-    for (bool first = true; !empty && p < end && !P.halted && !P.rc; first = false) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        parser_line(&P, p, eol, first);
-        p = nl ? nl + 1 : end;
-    }
-    rc = parser_finish(&P, empty, out, nout);
+    zp_csvtok tok;
+    zp_csvline ln;
+    zp__csvtok_init_buf(&tok, buf, len, P.max_line);
+    while (!P.halted && !P.rc && zp__csvtok_next(&tok, &ln) > 0)
+        parser_line(&P, &ln);
+    /* no line at all: nothing, or a BOM alone */
+    rc = parser_finish(&P, tok.lineno == 0, out, nout);
     parser_free(&P);
     return rc;
 }
@@ -1098,10 +912,9 @@ zp_status zp_csv_read_stream(zp_ctx *ctx, FILE *f, const char *fname, const zp_c
 {
     zp_csv_opts defaults;
     parser P;
-    char *buf = NULL;
-    size_t cap = 0, len = 0, pos = 0;
-    uint64_t total = 0;
-    bool first = true, eof = false, empty = false;
+    zp_csvtok tok;
+    zp_csvline ln;
+    int got = 0;
     *out = NULL;
     *nout = 0;
     if (!opts) {
@@ -1111,78 +924,17 @@ zp_status zp_csv_read_stream(zp_ctx *ctx, FILE *f, const char *fname, const zp_c
     zp_status rc = parser_init(&P, ctx, fname, opts);
     if (rc)
         return rc;
-    fname = P.r.fname;
     struct stat sb;
     if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
         P.bytes_hint = (uint64_t)sb.st_size > CSV_MAX_FILE_BYTES ? CSV_MAX_FILE_BYTES
                                                                  : (size_t)sb.st_size;
-    /* The longest line that can be accepted, raw: the content, a CR, and a
-     * BOM on the first line. The buffer holds that and a block more; it
-     * starts smaller and grows only as far as a line needs. */
-    const size_t most = P.max_line + 4 + CSV_BLOCK;
-    while (!P.halted && !P.rc) {
-        /* every complete line in the buffer */
-        const char *nl;
-        while (!P.halted && !P.rc && pos < len && (nl = memchr(buf + pos, '\n', len - pos))) {
-            parser_line(&P, buf + pos, nl, first);
-            first = false;
-            pos = (size_t)(nl - buf) + 1;
-        }
-        if (P.halted || P.rc)
-            break;
-        if (eof) {
-            if (first && (len == 0 || (len == 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)))
-                empty = true;
-            else if (pos < len)
-                parser_line(&P, buf + pos, buf + len, first);
-            break;
-        }
-        /* a line without its end yet: refuse it once it cannot fit */
-        if (len - pos > P.max_line + 1 + (first ? 3 : 0)) {
-            const char *b = buf + pos;
-            P.r.lineno++;
-            if (first && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
-                b += 3;
-            parser_too_long(&P, b);
-            break;
-        }
-        if (pos > 0) {
-            memmove(buf, buf + pos, len - pos);
-            len -= pos;
-            pos = 0;
-        }
-        if (cap - len < CSV_BLOCK / 4 && cap < most) {
-            size_t ncap = cap ? cap * 2 : CSV_BLOCK * 4;
-            if (ncap > most || ncap < cap)
-                ncap = most;
-            char *nb = zp__realloc(ctx, buf, ncap);
-            if (!nb) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0) {
-            if (ferror(f)) {
-                rc = zp__error(ctx, ZP_EIO, "cannot read %s: %s", fname, strerror(errno));
-                goto out;
-            }
-            eof = true;
-        }
-        len += n;
-        total += n;
-        if (total > CSV_MAX_FILE_BYTES) {
-            rc = zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are limited to "
-                           "2 GiB, split it by time", fname);
-            goto out;
-        }
-    }
-    rc = parser_finish(&P, empty, out, nout);
-out:
+    zp__csvtok_init_stream(&tok, ctx, f, P.r.fname, P.max_line);
+    while (!P.halted && !P.rc && (got = zp__csvtok_next(&tok, &ln)) > 0)
+        parser_line(&P, &ln);
+    /* a read error or an input over 2 GiB ends the read as it is */
+    rc = got < 0 ? tok.rc : parser_finish(&P, tok.lineno == 0, out, nout);
+    zp__csvtok_free(&tok);
     parser_free(&P);
-    zp__free(ctx, buf);
     return rc;
 }
 
@@ -1214,10 +966,12 @@ static zp_status header_of(zp_ctx *ctx, const char *path, const char *buf, size_
     zp_status rc = ZP_OK;
     reader r;
     memset(&r, 0, sizeof r);
-    const char *p = buf ? buf : "", *end = p + len, *eol;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    const char *e = line_end(p, end, &eol);
+    zp_csvtok tok;
+    zp_csvline ln;
+    zp__csvtok_init_buf(&tok, buf, len, SIZE_MAX);
+    if (zp__csvtok_next(&tok, &ln) <= 0)
+        ln.b = ln.e = "";
+    const char *p = ln.b, *e = ln.e;
     if (e == p)
         return zp__error(ctx, ZP_EDATA, "%s:1: empty header line; the first line must name the "
                          "columns", path);
@@ -1261,39 +1015,11 @@ zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, siz
 
 zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen)
 {
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
-    *out = NULL;
-    *outlen = 0;
-    for (;;) {
-        if (cap - len < CSV_BLOCK) {
-            if (cap > CSV_MAX_FILE_BYTES) {
-                zp__free(ctx, buf);
-                return zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are "
-                                 "limited to 2 GiB, split it by time", path);
-            }
-            size_t ncap = cap ? cap * 2 : CSV_BLOCK * 4;
-            char *nb = zp__realloc(ctx, buf, ncap);
-            if (!nb) {
-                zp__free(ctx, buf);
-                return zp__nomem(ctx);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0) {
-            if (ferror(f)) {
-                zp__free(ctx, buf);
-                return zp__error(ctx, ZP_EIO, "cannot read %s: %s", path, strerror(errno));
-            }
-            break;
-        }
-        len += n;
-    }
-    *out = buf;
-    *outlen = len;
-    return ZP_OK;
+    zp_status rc = zp__file_read_stream(ctx, f, path, CSV_MAX_FILE_BYTES, NULL, out, outlen);
+    if (rc == ZP_ETOOBIG)
+        rc = zp__error(ctx, ZP_ETOOBIG, "%s is larger than 2 GiB; CSV files are limited to "
+                       "2 GiB, split it by time", path);
+    return rc;
 }
 
 zp_status zp_csv_header_file(zp_ctx *ctx, const char *path, char ***out, size_t *nout)

@@ -325,7 +325,11 @@ size_t zp__edit_distance(const char *a, const char *b, size_t cap)
 const char *zp__nearest(const char *word, const char *const *names, size_t n)
 {
     size_t len = strlen(word);
-    size_t cap = len <= 3 ? 1 : len <= 8 ? 2 : 3;
+    return zp__nearest_within(word, names, n, len <= 3 ? 1 : len <= 8 ? 2 : 3);
+}
+
+const char *zp__nearest_within(const char *word, const char *const *names, size_t n, size_t cap)
+{
     const char *best = NULL;
     size_t bestd = cap + 1;
     for (size_t i = 0; i < n; i++) {

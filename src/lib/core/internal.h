@@ -39,8 +39,39 @@ void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3,
 
 /* Levenshtein distance (for did-you-mean), capped at cap+1. */
 size_t zp__edit_distance(const char *a, const char *b, size_t cap);
-/* Nearest candidate to word among n names, or NULL when none is close. */
+/* Nearest candidate to word among n names, or NULL when none is close:
+ * within 1 edit for a word of up to 3 bytes, 2 up to 8, else 3. */
 const char *zp__nearest(const char *word, const char *const *names, size_t n);
+/* The same within cap edits whatever the word's length (the first of the
+ * nearest names wins). */
+const char *zp__nearest_within(const char *word, const char *const *names, size_t n, size_t cap);
+
+/* file.c: the whole file at path into *out (allocated, NUL-terminated;
+ * *outlen bytes before the NUL), at most max bytes. A pipe, a FIFO or a
+ * terminal is read once, to its end. Errors: ZP_EIO "cannot open PATH:
+ * REASON" and "cannot read PATH: REASON"; ZP_ETOOBIG "PATH: the WHAT is
+ * larger than MAX bytes" ("PATH is larger than MAX bytes" when what is
+ * NULL); ZP_ENOMEM. */
+zp_status zp__file_read(zp_ctx *ctx, const char *path, size_t max, const char *what, char **out,
+                        size_t *outlen);
+/* file.c: the same for the open stream f, path naming it in messages. */
+zp_status zp__file_read_stream(zp_ctx *ctx, FILE *f, const char *path, size_t max,
+                               const char *what, char **out, size_t *outlen);
+
+/* Calendar arithmetic, inline for per-step loops: a / b rounded toward
+ * minus infinity (b != 0; times before 1970, negative offsets), the one
+ * floor division of the library. */
+static inline int64_t zp__fdiv(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+/* The local day (days since 1970-01-01 on the local calendar) of instant t
+ * at UTC offset off_min. */
+static inline int64_t zp__local_day(zp_time_t t, int32_t off_min)
+{
+    return zp__fdiv(t + (int64_t)off_min * 60, 86400);
+}
 
 /* A database about to be created (a store, a credit ledger) is created
  * here first as an empty file of mode 0600, whatever the umask: SQLite
@@ -55,7 +86,7 @@ void zp__db_create_private(const char *path);
  * directory, else ZP_ENOTFOUND naming it. "" and ":memory:" pass. */
 zp_status zp__db_path_check(zp_ctx *ctx, const char *path, int create, const char *what,
                             const char *fix);
-/* csv.c: where the text [s, s+n) stops being a clean name (UTF-8 without
+/* csvtok.c: where the text [s, s+n) stops being a clean name (UTF-8 without
  * control characters): the offset of the first byte that is not UTF-8 or
  * begins a control character (C0, DEL, C1), *what saying which; n (and
  * *what NULL) when it is clean. */
@@ -66,7 +97,7 @@ zp_status zp__csv_header_buf(zp_ctx *ctx, const char *path, const char *buf, siz
 /* csv.c: read f to its end into *out (allocated, *outlen bytes; at most
  * 2 GiB), path naming it in messages: a pipe or a terminal is read once. */
 zp_status zp__slurp(zp_ctx *ctx, FILE *f, const char *path, char **out, size_t *outlen);
-/* csv.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
+/* csvtok.c: copy [p, p+n) into dst (cap >= 5) for a message: at most max
  * bytes, cut between characters, control characters and bytes that are
  * not UTF-8 as '?', "..." when cut. Returns the length written. */
 size_t zp__show(char *dst, size_t cap, const char *p, size_t n, size_t max);

@@ -126,7 +126,7 @@ zp_status zp_time_parse(const char *text, size_t len, int32_t default_offset_min
 char *zp_time_format(zp_time_t t, int32_t offset_min, char *buf)
 {
     int64_t local = t + (int64_t)offset_min * 60;
-    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t days = zp__fdiv(local, 86400);
     int64_t sod = local - days * 86400;
     int64_t y;
     unsigned m, d;

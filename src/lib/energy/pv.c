@@ -322,8 +322,7 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
         zp_time_t mid = w->start + (zp_time_t)i * w->step_s + w->step_s / 2;
         int64_t y;
         unsigned mo, d;
-        int64_t days = (mid + (int64_t)w->utc_offset_min * 60) / 86400 -
-                       ((mid + (int64_t)w->utc_offset_min * 60) % 86400 < 0 ? 1 : 0);
+        int64_t days = zp__local_day(mid, w->utc_offset_min);
         zp_civil_from_days(days, &y, &mo, &d);
         int doy = (int)(days - zp_days_from_civil(y, 1, 1)) + 1;
         double e0 = zp_solar_extra_radiation(doy);

@@ -588,7 +588,7 @@ static zp_status check_site(zp_ctx *ctx, const zp_spa_input *in)
 
 static int64_t floor_div_day(int64_t t)
 {
-    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    return zp__fdiv(t, 86400);
 }
 
 static zp_status check_time(zp_ctx *ctx, zp_time_t t)

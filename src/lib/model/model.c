@@ -2,12 +2,12 @@
  * model.c - the park model: parse JSON, validate, load series.
  *
  * Loading runs in three steps:
- *   1. jansson parses the text (a syntax error is one diagnostic) and
- *      jsonpos.c indexes where every value is.
- *   2. Validation walks the tree and fills the zp_model. Problems are
- *      collected locally with their positions, then sorted by position
- *      and handed to the context, so they read top to bottom like a
- *      compiler's. Validation never stops at the first problem.
+ *   1. The JSON reader (core/jsonread.h) parses the text (a syntax error
+ *      is one diagnostic) and indexes where every value is.
+ *   2. Validation walks the tree and fills the zp_model. The reader
+ *      collects the problems with their positions, then sorts them by
+ *      position and hands them to the context, so they read top to bottom
+ *      like a compiler's. Validation never stops at the first problem.
  *   3. Unless ZP_MODEL_NO_SERIES, files are touched: the weather header is
  *      checked and each series reference is read and aligned to the
  *      period. CSV problems keep the CSV reader's own diagnostics and add
@@ -19,7 +19,7 @@
 
 #include "core/internal.h"
 #include "zeropark/carbon.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,92 +30,24 @@
 #include <string.h>
 #include <strings.h>
 
-#define PATH_SZ ZP_JSONPOS_PATH_MAX
+#define PATH_SZ ZP_JR_PATH_MAX
 #define MAX_CURVE_POINTS 1000
 #define MAX_DELAY_H 168.0
 
 /* ---- ranges -------------------------------------------------------------- */
 
-typedef enum rg_kind {
-    RG_ANY,   /* any finite number */
-    RG_GE,    /* v >= lo */
-    RG_GT,    /* v > lo */
-    RG_IN,    /* lo <= v <= hi */
-    RG_GT_LE  /* lo < v <= hi */
-} rg_kind;
+typedef zp_jr_range range;
 
-typedef struct range {
-    rg_kind kind; /* which comparison */
-    double lo;    /* lower bound */
-    double hi;    /* upper bound (RG_IN, RG_GT_LE) */
-} range;
+static const range ANY = {ZP_JR_ANY, 0, 0, NULL};
+static const range NONNEG = {ZP_JR_GE, 0, 0, NULL};
+static const range POSITIVE = {ZP_JR_GT, 0, 0, NULL};
+static const range FRACTION = {ZP_JR_IN, 0, 1, NULL};
+static const range EFFICIENCY = {ZP_JR_GT_LE, 0, 1, NULL};
 
-static const range ANY = {RG_ANY, 0, 0};
-static const range NONNEG = {RG_GE, 0, 0};
-static const range POSITIVE = {RG_GT, 0, 0};
-static const range FRACTION = {RG_IN, 0, 1};
-static const range EFFICIENCY = {RG_GT_LE, 0, 1};
-
-static range rg_in(double lo, double hi)
-{
-    range r = {RG_IN, lo, hi};
-    return r;
-}
-
-static range rg_ge(double lo)
-{
-    range r = {RG_GE, lo, 0};
-    return r;
-}
-
-static range rg_gt_le(double lo, double hi)
-{
-    range r = {RG_GT_LE, lo, hi};
-    return r;
-}
-
-static int range_ok(range rg, double v)
-{
-    switch (rg.kind) {
-    case RG_GE: return v >= rg.lo;
-    case RG_GT: return v > rg.lo;
-    case RG_IN: return v >= rg.lo && v <= rg.hi;
-    case RG_GT_LE: return v > rg.lo && v <= rg.hi;
-    default: return isfinite(v);
-    }
-}
-
-/* Describe why v is outside rg ("120 is out of range 0..90"). */
-static void range_msg(range rg, double v, char *buf, size_t size)
-{
-    switch (rg.kind) {
-    case RG_GE:
-        snprintf(buf, size, "%.15g must be at least %.15g", v, rg.lo);
-        break;
-    case RG_GT:
-        snprintf(buf, size, "%.15g must be greater than %.15g", v, rg.lo);
-        break;
-    case RG_IN:
-        snprintf(buf, size, "%.15g is out of range %.15g..%.15g", v, rg.lo, rg.hi);
-        break;
-    case RG_GT_LE:
-        snprintf(buf, size, "%.15g must be greater than %.15g and at most %.15g", v, rg.lo, rg.hi);
-        break;
-    default:
-        snprintf(buf, size, "%.15g is not a finite number", v);
-        break;
-    }
-}
-
-/* ---- reader state and diagnostics --------------------------------------- */
-
-typedef struct pdiag {
-    int line;   /* 1-based, 0 unknown */
-    int col;    /* 1-based, 0 unknown */
-    size_t seq; /* report order, keeps the sort stable */
-    char *path; /* JSON path, "" for the root */
-    char *msg;  /* message */
-} pdiag;
+/* ---- reader state and diagnostics ---------------------------------------
+ * The JSON reader (core/jsonread.h) collects the problems of step 2 with
+ * their positions and sends them sorted (zp__jr_flush); in step 3 each
+ * problem goes out as it is found. */
 
 /* A series reference to read once the whole model is validated. */
 typedef struct sref {
@@ -128,109 +60,36 @@ typedef struct sref {
 typedef struct reader {
     zp_ctx *ctx;
     zp_model *m;          /* model being filled */
-    zp_jsonpos *jp;       /* positions */
+    zp_jr *jr;            /* the JSON reader: tree, positions, problems */
     const char *file;     /* name in diagnostics, may be NULL */
     zp_status st;         /* ZP_ENOMEM once any allocation failed (sticky) */
-    pdiag *d;             /* collected diagnostics */
-    size_t nd, capd;
+    size_t nd;            /* problems of step 2 (set when they are flushed) */
     sref *refs;           /* series references */
     size_t nrefs, caprefs;
     int period_ok;        /* start, end, step and steps are usable */
 } reader;
 
-static void position(const reader *r, const char *path, int at_key, int *line, int *col)
+/* Report a problem at path (the value, or its key when at_key): collected
+ * in step 2, sent at once in step 3. ZP_OK or ZP_ENOMEM. */
+static zp_status report(reader *r, const char *path, int at_key, const char *fmt, ...)
+    ZP_PRINTF(4, 5);
+static zp_status report(reader *r, const char *path, int at_key, const char *fmt, ...)
 {
-    zp_jsonpos_loc loc;
-    zp__jsonpos_find(r->jp, path, &loc);
-    if (at_key && loc.key_line) {
-        *line = loc.key_line;
-        *col = loc.key_col;
-    } else {
-        *line = loc.line;
-        *col = loc.col;
-    }
-}
-
-/* Collect a problem at path (the value, or its key when at_key). */
-static void report(reader *r, const char *path, int at_key, const char *fmt, ...) ZP_PRINTF(4, 5);
-static void report(reader *r, const char *path, int at_key, const char *fmt, ...)
-{
-    char msg[1024];
     va_list ap;
     if (r->st)
-        return;
+        return r->st;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    zp_status rc = zp__jr_vreport(r->jr, path, at_key ? ZP_JR_AT_KEY : ZP_JR_AT_VALUE, fmt, ap);
     va_end(ap);
-    if (zp__grow(r->ctx, (void **)&r->d, &r->capd, r->nd + 1, sizeof *r->d)) {
-        r->st = ZP_ENOMEM;
-        return;
-    }
-    pdiag *d = &r->d[r->nd];
-    position(r, path, at_key, &d->line, &d->col);
-    d->seq = r->nd;
-    d->path = zp__strdup(r->ctx, path);
-    d->msg = zp__strdup(r->ctx, msg);
-    if (!d->path || !d->msg) {
-        zp__free(r->ctx, d->path);
-        zp__free(r->ctx, d->msg);
-        r->st = ZP_ENOMEM;
-        return;
-    }
-    r->nd++;
-}
-
-/* Send a diagnostic straight to the context (step 3, after the collected
- * ones went out). */
-static zp_status diag_now(reader *r, const char *path, const char *fmt, ...) ZP_PRINTF(3, 4);
-static zp_status diag_now(reader *r, const char *path, const char *fmt, ...)
-{
-    char msg[1024];
-    int line, col;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    position(r, path, 0, &line, &col);
-    return zp__diag(r->ctx, ZP_SEV_ERROR, r->file, line, col, path[0] ? path : NULL, "%s", msg);
-}
-
-static int pdiag_cmp(const void *a, const void *b)
-{
-    const pdiag *x = a, *y = b;
-    /* unknown positions sort last */
-    long lx = x->line ? x->line : INT_MAX, ly = y->line ? y->line : INT_MAX;
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static zp_status flush_diags(reader *r)
-{
-    if (r->nd > 1)
-        qsort(r->d, r->nd, sizeof *r->d, pdiag_cmp);
-    for (size_t i = 0; i < r->nd; i++) {
-        const pdiag *d = &r->d[i];
-        if (zp__diag(r->ctx, ZP_SEV_ERROR, r->file, d->line, d->col, d->path[0] ? d->path : NULL,
-                     "%s", d->msg))
-            return ZP_ENOMEM;
-    }
-    return ZP_OK;
+    return rc;
 }
 
 static void reader_free(reader *r)
 {
-    for (size_t i = 0; i < r->nd; i++) {
-        zp__free(r->ctx, r->d[i].path);
-        zp__free(r->ctx, r->d[i].msg);
-    }
-    zp__free(r->ctx, r->d);
     for (size_t i = 0; i < r->nrefs; i++)
         zp__free(r->ctx, r->refs[i].path);
     zp__free(r->ctx, r->refs);
-    zp__jsonpos_free(r->ctx, r->jp);
+    zp__jr_free(r->jr);
 }
 
 static char *dup(reader *r, const char *s)
@@ -241,221 +100,14 @@ static char *dup(reader *r, const char *s)
     return d;
 }
 
-/* Text from the model for a message: control bytes become '?', long text
- * is cut with "...". */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-    size_t n = 0, i = 0;
-    for (; s[i] && n + 4 < size && i < 64; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    if (s[i]) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-static const char *type_name(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
-
-/* Join names as "a, b, c" into buf. */
-static const char *join(const char *const *names, size_t n, char *buf, size_t size)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        int k = snprintf(buf + pos, size - pos, "%s%s", i ? ", " : "", names[i]);
-        if (k < 0 || (size_t)k >= size - pos)
-            break;
-        pos += (size_t)k;
-    }
-    return buf;
-}
-
 /* ---- field readers --------------------------------------------------------
- * Each reads member key of obj (whose path is opath). They return 1 when
- * the member is present and valid, 0 when it is absent (the default is
- * stored; a missing required member is reported) and -1 when it is
- * present but wrong (reported). */
+ * The JSON reader's getters (zp__jr_num, zp__jr_str, ...) read member key
+ * of obj (whose path is opath). They return 1 when the member is present
+ * and valid, 0 when it is absent (the default is stored; a missing
+ * required member is reported) and -1 when it is present but wrong
+ * (reported). */
 
-enum { OPT = 0, REQ = 1 };
-
-static void check_keys(reader *r, json_t *obj, const char *opath, const char *const *known,
-                       size_t n)
-{
-    const char *key;
-    json_t *val;
-    char path[PATH_SZ], sk[80], list[512];
-    json_object_foreach(obj, key, val) {
-        size_t i = 0;
-        while (i < n && strcmp(key, known[i]) != 0)
-            i++;
-        if (i < n)
-            continue;
-        zp__jsonpos_path_key(path, sizeof path, opath, key);
-        const char *near = zp__nearest(key, known, n);
-        if (near)
-            report(r, path, 1, "unknown key '%s'; did you mean '%s'?", shown(key, sk, sizeof sk),
-                   near);
-        else
-            report(r, path, 1, "unknown key '%s'; expected one of: %s",
-                   shown(key, sk, sizeof sk), join(known, n, list, sizeof list));
-    }
-}
-
-static json_t *member(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                      char *path)
-{
-    zp__jsonpos_path_key(path, PATH_SZ, opath, key);
-    json_t *j = obj ? json_object_get(obj, key) : NULL;
-    if (!j && required && obj)
-        report(r, opath, 0, "missing required field '%s'", key);
-    return j;
-}
-
-static int num_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                     double def, range rg, double *out)
-{
-    char path[PATH_SZ], msg[256];
-    *out = def;
-    json_t *j = member(r, obj, opath, key, required, path);
-    if (!j)
-        return 0;
-    if (!json_is_number(j)) {
-        report(r, path, 0, "expected a number, got %s", type_name(j));
-        return -1;
-    }
-    double v = json_number_value(j);
-    if (!range_ok(rg, v)) {
-        range_msg(rg, v, msg, sizeof msg);
-        report(r, path, 0, "%s", msg);
-        return -1;
-    }
-    *out = v;
-    return 1;
-}
-
-static int int_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                     int def, range rg, int *out)
-{
-    char path[PATH_SZ], msg[256];
-    *out = def;
-    json_t *j = member(r, obj, opath, key, required, path);
-    if (!j)
-        return 0;
-    if (!json_is_number(j)) {
-        report(r, path, 0, "expected an integer, got %s", type_name(j));
-        return -1;
-    }
-    double v = json_number_value(j);
-    /* 20.0 is as good as 20; 2.5 turbines is not */
-    if (v != floor(v)) {
-        report(r, path, 0, "expected an integer, got %.15g", v);
-        return -1;
-    }
-    if (!range_ok(rg, v)) {
-        range_msg(rg, v, msg, sizeof msg);
-        report(r, path, 0, "%s", msg);
-        return -1;
-    }
-    if (v > INT_MAX / 2 || v < INT_MIN / 2) {
-        report(r, path, 0, "%.15g is too large", v);
-        return -1;
-    }
-    *out = (int)v;
-    return 1;
-}
-
-/* Strings must be non-empty. *out is borrowed from the JSON tree. */
-static int str_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                     const char **out)
-{
-    char path[PATH_SZ];
-    *out = NULL;
-    json_t *j = member(r, obj, opath, key, required, path);
-    if (!j)
-        return 0;
-    if (!json_is_string(j)) {
-        report(r, path, 0, "expected a string, got %s", type_name(j));
-        return -1;
-    }
-    if (json_string_length(j) == 0) {
-        report(r, path, 0, "must not be empty");
-        return -1;
-    }
-    *out = json_string_value(j);
-    return 1;
-}
-
-/* A string out of a fixed set; *out is its index. */
-static int enum_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                      const char *const *names, size_t n, int def, int *out)
-{
-    char path[PATH_SZ], sv[80], list[256];
-    const char *s;
-    *out = def;
-    int rc = str_field(r, obj, opath, key, required, &s);
-    if (rc <= 0)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = (int)i;
-            return 1;
-        }
-    }
-    zp__jsonpos_path_key(path, sizeof path, opath, key);
-    const char *near = zp__nearest(s, names, n);
-    if (near)
-        report(r, path, 0, "'%s' is not one of %s; did you mean '%s'?", shown(s, sv, sizeof sv),
-               join(names, n, list, sizeof list), near);
-    else
-        report(r, path, 0, "'%s' is not one of %s", shown(s, sv, sizeof sv),
-               join(names, n, list, sizeof list));
-    return -1;
-}
-
-/* An object member; NULL when absent or not an object (reported). */
-static json_t *obj_field(reader *r, json_t *obj, const char *opath, const char *key,
-                         int required, char *path)
-{
-    json_t *j = member(r, obj, opath, key, required, path);
-    if (j && !json_is_object(j)) {
-        report(r, path, 0, "expected an object, got %s", type_name(j));
-        return NULL;
-    }
-    return j;
-}
-
-/* An array member of at most max entries; NULL when absent or wrong. */
-static json_t *arr_field(reader *r, json_t *obj, const char *opath, const char *key,
-                         int required, size_t max, char *path)
-{
-    json_t *j = member(r, obj, opath, key, required, path);
-    if (j && !json_is_array(j)) {
-        report(r, path, 0, "expected an array, got %s", type_name(j));
-        return NULL;
-    }
-    if (j && json_array_size(j) > max) {
-        report(r, path, 0, "too many entries (%zu); at most %zu are allowed", json_array_size(j),
-               max);
-        return NULL;
-    }
-    return j;
-}
+enum { OPT = ZP_JR_OPT, REQ = ZP_JR_REQ };
 
 /* Resolve a path from the model against the model's directory. */
 static char *resolve(reader *r, const char *p)
@@ -495,13 +147,13 @@ static int value_field(reader *r, json_t *obj, const char *opath, const char *ke
     static const char *const keys[] = {"csv", "column"};
     char path[PATH_SZ], msg[256];
     out->constant = def;
-    json_t *j = member(r, obj, opath, key, required, path);
+    json_t *j = zp__jr_member(r->jr, obj, opath, key, required, path);
     if (!j)
         return 0;
     if (json_is_number(j)) {
         double v = json_number_value(j);
-        if (!range_ok(rg, v)) {
-            range_msg(rg, v, msg, sizeof msg);
+        if (!zp__jr_range_ok(rg, v)) {
+            zp__jr_range_text(rg, v, msg, sizeof msg);
             report(r, path, 0, "%s", msg);
             return -1;
         }
@@ -510,13 +162,13 @@ static int value_field(reader *r, json_t *obj, const char *opath, const char *ke
     }
     if (!json_is_object(j)) {
         report(r, path, 0, "expected a number or {\"csv\": PATH, \"column\": NAME}, got %s",
-               type_name(j));
+               zp__jr_type_name(j));
         return -1;
     }
     const char *csv, *column;
-    check_keys(r, j, path, keys, ZP_ARRAY_LEN(keys));
-    int a = str_field(r, j, path, "csv", REQ, &csv);
-    int b = str_field(r, j, path, "column", REQ, &column);
+    zp__jr_keys(r->jr, j, path, keys, ZP_ARRAY_LEN(keys));
+    int a = zp__jr_str(r->jr, j, path, "csv", REQ, 0, &csv);
+    int b = zp__jr_str(r->jr, j, path, "column", REQ, 0, &column);
     if (a <= 0 || b <= 0)
         return -1;
     /* a series has no constant: make any accidental use visible */
@@ -533,7 +185,7 @@ static int value_field(reader *r, json_t *obj, const char *opath, const char *ke
 static void name_field(reader *r, json_t *obj, const char *opath, char **out)
 {
     const char *s;
-    if (str_field(r, obj, opath, "name", REQ, &s) > 0)
+    if (zp__jr_str(r->jr, obj, opath, "name", REQ, 0, &s) > 0)
         *out = dup(r, s);
 }
 
@@ -554,7 +206,7 @@ static void check_names(reader *r, json_t *arr, const char *apath)
                 zp__jsonpos_path_key(path, sizeof path, epath, "name");
                 zp__jsonpos_path_index(first, sizeof first, apath, k);
                 report(r, path, 0, "duplicate name '%s'; %s already uses it",
-                       shown(a, sn, sizeof sn), first);
+                       zp__jr_shown(a, sn, sizeof sn), first);
                 break;
             }
         }
@@ -576,44 +228,33 @@ static void *asset_array(reader *r, json_t *arr, size_t elem, size_t *n)
     return p;
 }
 
-/* The object at arr[i], or NULL (reported) when it is not one. */
-static json_t *element(reader *r, json_t *arr, const char *apath, size_t i, char *path)
-{
-    json_t *e = json_array_get(arr, i);
-    zp__jsonpos_path_index(path, PATH_SZ, apath, i);
-    if (!json_is_object(e)) {
-        report(r, path, 0, "expected an object, got %s", type_name(e));
-        return NULL;
-    }
-    return e;
-}
-
 /* ---- sections ------------------------------------------------------------- */
 
 static void read_flexible(reader *r, json_t *parent, const char *ppath, zp_flexible *f)
 {
     static const char *const keys[] = {"share", "max_delay_h"};
     char path[PATH_SZ];
-    json_t *o = obj_field(r, parent, ppath, "flexible", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, parent, ppath, "flexible", OPT, path);
     if (!o)
         return;
     f->present = 1;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    num_field(r, o, path, "share", REQ, 0, FRACTION, &f->share);
-    num_field(r, o, path, "max_delay_h", REQ, 0, rg_gt_le(0, MAX_DELAY_H), &f->max_delay_h);
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_num(r->jr, o, path, "share", REQ, 0, FRACTION, &f->share);
+    zp__jr_num(r->jr, o, path, "max_delay_h", REQ, 0, zp__jr_gt_le(0, MAX_DELAY_H),
+               &f->max_delay_h);
 }
 
 static void read_site(reader *r, json_t *root)
 {
     static const char *const keys[] = {"lat_deg", "lon_deg", "elevation_m"};
     char path[PATH_SZ];
-    json_t *o = obj_field(r, root, "", "site", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "site", OPT, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    num_field(r, o, path, "lat_deg", REQ, 0, rg_in(-90, 90), &r->m->lat_deg);
-    num_field(r, o, path, "lon_deg", REQ, 0, rg_in(-180, 180), &r->m->lon_deg);
-    num_field(r, o, path, "elevation_m", OPT, 0, rg_in(-500, 9000), &r->m->elevation_m);
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_num(r->jr, o, path, "lat_deg", REQ, 0, zp__jr_in(-90, 90), &r->m->lat_deg);
+    zp__jr_num(r->jr, o, path, "lon_deg", REQ, 0, zp__jr_in(-180, 180), &r->m->lon_deg);
+    zp__jr_num(r->jr, o, path, "elevation_m", OPT, 0, zp__jr_in(-500, 9000), &r->m->elevation_m);
 }
 
 /* Parse a period timestamp; 1 on success. */
@@ -622,14 +263,14 @@ static int read_instant(reader *r, json_t *o, const char *opath, const char *key
 {
     char path[PATH_SZ], sv[80];
     const char *s;
-    if (str_field(r, o, opath, key, REQ, &s) <= 0)
+    if (zp__jr_str(r->jr, o, opath, key, REQ, 0, &s) <= 0)
         return 0;
     if (zp_time_parse(s, strlen(s), ZP_TIME_NO_DEFAULT, t, off) != ZP_OK) {
         zp__jsonpos_path_key(path, sizeof path, opath, key);
         report(r, path, 0,
                "'%s' is not an ISO-8601 timestamp with a UTC offset "
                "(such as 2024-01-01T00:00:00+08:00)",
-               shown(s, sv, sizeof sv));
+               zp__jr_shown(s, sv, sizeof sv));
         return 0;
     }
     return 1;
@@ -644,13 +285,13 @@ static void read_period(reader *r, json_t *root)
     zp_model *m = r->m;
     int32_t soff = 0, eoff = 0;
     int step = 60;
-    json_t *o = obj_field(r, root, "", "period", REQ, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "period", REQ, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
     int s_ok = read_instant(r, o, path, "start", &m->start, &soff);
     int e_ok = read_instant(r, o, path, "end", &m->end, &eoff);
-    int rc = int_field(r, o, path, "step_min", OPT, 60, ANY, &step);
+    int rc = zp__jr_int(r->jr, o, path, "step_min", OPT, 60, ANY, &step);
     int step_ok = rc >= 0;
     if (rc > 0) {
         size_t i = 0;
@@ -705,16 +346,16 @@ static void read_weather(reader *r, json_t *root)
     const char *csv;
     int fmt = 0;
     zp_weather *w = &r->m->weather;
-    json_t *o = obj_field(r, root, "", "weather", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "weather", OPT, path);
     if (!o)
         return;
     w->present = 1;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    if (str_field(r, o, path, "csv", REQ, &csv) > 0) {
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    if (zp__jr_str(r->jr, o, path, "csv", REQ, 0, &csv) > 0) {
         w->csv = dup(r, csv);
         w->csv_path = resolve(r, csv);
     }
-    enum_field(r, o, path, "format", OPT, formats, ZP_ARRAY_LEN(formats), 0, &fmt);
+    zp__jr_enum(r->jr, o, path, "format", OPT, formats, ZP_ARRAY_LEN(formats), 0, &fmt);
     w->format = dup(r, formats[fmt]);
 }
 
@@ -728,12 +369,12 @@ static void read_grid(reader *r, json_t *root)
     g->import_limit_kw = INFINITY;
     g->emission_factor_kg_per_kwh.constant = ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH;
     g->emission_factor_source = ZP_GRID_DEFAULT_FACTOR_SOURCE;
-    json_t *o = obj_field(r, root, "", "grid", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "grid", OPT, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    num_field(r, o, path, "import_limit_kw", OPT, INFINITY, NONNEG, &g->import_limit_kw);
-    num_field(r, o, path, "export_limit_kw", OPT, 0, NONNEG, &g->export_limit_kw);
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_num(r->jr, o, path, "import_limit_kw", OPT, INFINITY, NONNEG, &g->import_limit_kw);
+    zp__jr_num(r->jr, o, path, "export_limit_kw", OPT, 0, NONNEG, &g->export_limit_kw);
     if (value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
                     ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
                     &g->emission_factor_kg_per_kwh) != 0) {
@@ -753,24 +394,25 @@ static void read_pv(reader *r, json_t *root)
                                        "azimuth_deg", "losses_pct",  "inverter_kw",
                                        "gamma_pct_per_c"};
     char apath[PATH_SZ], path[PATH_SZ];
-    json_t *arr = arr_field(r, root, "", "pv", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, root, "", "pv", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->pv = asset_array(r, arr, sizeof *r->m->pv, &r->m->npv);
     for (size_t i = 0; i < r->m->npv; i++) {
         zp_pv *p = &r->m->pv[i];
-        json_t *o = element(r, arr, apath, i, path);
+        json_t *o = zp__jr_elem_obj(r->jr, arr, apath, i, path);
         if (!o)
             continue;
-        check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+        zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &p->name);
-        int cap = num_field(r, o, path, "capacity_kwp", REQ, 0, POSITIVE, &p->capacity_kwp);
-        num_field(r, o, path, "tilt_deg", REQ, 0, rg_in(0, 90), &p->tilt_deg);
-        num_field(r, o, path, "azimuth_deg", REQ, 0, rg_in(0, 360), &p->azimuth_deg);
-        num_field(r, o, path, "losses_pct", OPT, 14, rg_in(0, 100), &p->losses_pct);
+        int cap = zp__jr_num(r->jr, o, path, "capacity_kwp", REQ, 0, POSITIVE, &p->capacity_kwp);
+        zp__jr_num(r->jr, o, path, "tilt_deg", REQ, 0, zp__jr_in(0, 90), &p->tilt_deg);
+        zp__jr_num(r->jr, o, path, "azimuth_deg", REQ, 0, zp__jr_in(0, 360), &p->azimuth_deg);
+        zp__jr_num(r->jr, o, path, "losses_pct", OPT, 14, zp__jr_in(0, 100), &p->losses_pct);
         /* a DC/AC ratio of 1.2 is the usual design point */
-        if (num_field(r, o, path, "inverter_kw", OPT, 0, POSITIVE, &p->inverter_kw) == 0 &&
+        if (zp__jr_num(r->jr, o, path, "inverter_kw", OPT, 0, POSITIVE, &p->inverter_kw) == 0 &&
             cap > 0)
             p->inverter_kw = p->capacity_kwp / 1.2;
-        num_field(r, o, path, "gamma_pct_per_c", OPT, -0.35, rg_in(-2, 0), &p->gamma_pct_per_c);
+        zp__jr_num(r->jr, o, path, "gamma_pct_per_c", OPT, -0.35, zp__jr_in(-2, 0),
+                   &p->gamma_pct_per_c);
     }
     if (arr)
         check_names(r, arr, apath);
@@ -779,7 +421,7 @@ static void read_pv(reader *r, json_t *root)
 static void read_power_curve(reader *r, json_t *o, const char *opath, zp_wind *w, int rated_ok)
 {
     char path[PATH_SZ], epath[PATH_SZ], vpath[PATH_SZ];
-    json_t *arr = arr_field(r, o, opath, "power_curve", REQ, MAX_CURVE_POINTS, path);
+    json_t *arr = zp__jr_arr(r->jr, o, opath, "power_curve", REQ, MAX_CURVE_POINTS, path);
     if (!arr)
         return;
     size_t n = json_array_size(arr);
@@ -801,7 +443,7 @@ static void read_power_curve(reader *r, json_t *o, const char *opath, zp_wind *w
         if (!json_is_array(pt) || json_array_size(pt) != 2 ||
             !json_is_number(json_array_get(pt, 0)) || !json_is_number(json_array_get(pt, 1))) {
             report(r, epath, 0, "expected a point [speed_m_s, power_kw], got %s",
-                   json_is_array(pt) ? "another array" : type_name(pt));
+                   json_is_array(pt) ? "another array" : zp__jr_type_name(pt));
             prev_ok = 0;
             continue;
         }
@@ -830,22 +472,22 @@ static void read_wind(reader *r, json_t *root)
                                        "hub_height_m", "measurement_height_m",
                                        "shear_exponent", "power_curve"};
     char apath[PATH_SZ], path[PATH_SZ];
-    json_t *arr = arr_field(r, root, "", "wind", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, root, "", "wind", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->wind = asset_array(r, arr, sizeof *r->m->wind, &r->m->nwind);
     for (size_t i = 0; i < r->m->nwind; i++) {
         zp_wind *w = &r->m->wind[i];
-        json_t *o = element(r, arr, apath, i, path);
+        json_t *o = zp__jr_elem_obj(r->jr, arr, apath, i, path);
         if (!o)
             continue;
-        check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+        zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &w->name);
-        int_field(r, o, path, "count", OPT, 1, rg_ge(1), &w->count);
-        int rated = num_field(r, o, path, "rated_kw", REQ, 0, POSITIVE, &w->rated_kw);
-        num_field(r, o, path, "hub_height_m", REQ, 0, POSITIVE, &w->hub_height_m);
-        num_field(r, o, path, "measurement_height_m", OPT, 10, POSITIVE,
+        zp__jr_int(r->jr, o, path, "count", OPT, 1, zp__jr_ge(1), &w->count);
+        int rated = zp__jr_num(r->jr, o, path, "rated_kw", REQ, 0, POSITIVE, &w->rated_kw);
+        zp__jr_num(r->jr, o, path, "hub_height_m", REQ, 0, POSITIVE, &w->hub_height_m);
+        zp__jr_num(r->jr, o, path, "measurement_height_m", OPT, 10, POSITIVE,
                   &w->measurement_height_m);
         /* 1/7: the classic open-terrain power-law exponent */
-        num_field(r, o, path, "shear_exponent", OPT, 1.0 / 7.0, FRACTION, &w->shear_exponent);
+        zp__jr_num(r->jr, o, path, "shear_exponent", OPT, 1.0 / 7.0, FRACTION, &w->shear_exponent);
         read_power_curve(r, o, path, w, rated > 0);
     }
     if (arr)
@@ -858,23 +500,24 @@ static void read_storage(reader *r, json_t *root)
                                        "charge_efficiency", "discharge_efficiency",
                                        "soc_min",      "soc_max",             "soc_initial"};
     char apath[PATH_SZ], path[PATH_SZ], fpath[PATH_SZ];
-    json_t *arr = arr_field(r, root, "", "storage", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, root, "", "storage", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->storage = asset_array(r, arr, sizeof *r->m->storage, &r->m->nstorage);
     for (size_t i = 0; i < r->m->nstorage; i++) {
         zp_storage *s = &r->m->storage[i];
-        json_t *o = element(r, arr, apath, i, path);
+        json_t *o = zp__jr_elem_obj(r->jr, arr, apath, i, path);
         if (!o)
             continue;
-        check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+        zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &s->name);
-        num_field(r, o, path, "energy_kwh", REQ, 0, POSITIVE, &s->energy_kwh);
-        num_field(r, o, path, "power_kw", REQ, 0, POSITIVE, &s->power_kw);
-        num_field(r, o, path, "charge_efficiency", OPT, 0.95, EFFICIENCY, &s->charge_efficiency);
-        num_field(r, o, path, "discharge_efficiency", OPT, 0.95, EFFICIENCY,
+        zp__jr_num(r->jr, o, path, "energy_kwh", REQ, 0, POSITIVE, &s->energy_kwh);
+        zp__jr_num(r->jr, o, path, "power_kw", REQ, 0, POSITIVE, &s->power_kw);
+        zp__jr_num(r->jr, o, path, "charge_efficiency", OPT, 0.95, EFFICIENCY,
+                   &s->charge_efficiency);
+        zp__jr_num(r->jr, o, path, "discharge_efficiency", OPT, 0.95, EFFICIENCY,
                   &s->discharge_efficiency);
-        int lo = num_field(r, o, path, "soc_min", OPT, 0.10, FRACTION, &s->soc_min);
-        int hi = num_field(r, o, path, "soc_max", OPT, 0.95, FRACTION, &s->soc_max);
-        int ini = num_field(r, o, path, "soc_initial", OPT, 0.5, FRACTION, &s->soc_initial);
+        int lo = zp__jr_num(r->jr, o, path, "soc_min", OPT, 0.10, FRACTION, &s->soc_min);
+        int hi = zp__jr_num(r->jr, o, path, "soc_max", OPT, 0.95, FRACTION, &s->soc_max);
+        int ini = zp__jr_num(r->jr, o, path, "soc_initial", OPT, 0.5, FRACTION, &s->soc_initial);
         if (lo < 0 || hi < 0 || ini < 0)
             continue;
         if (s->soc_min >= s->soc_max) {
@@ -901,14 +544,14 @@ static void read_loads(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name", "power_kw", "flexible"};
     char apath[PATH_SZ], path[PATH_SZ];
-    json_t *arr = arr_field(r, root, "", "loads", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, root, "", "loads", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->loads = asset_array(r, arr, sizeof *r->m->loads, &r->m->nloads);
     for (size_t i = 0; i < r->m->nloads; i++) {
         zp_load *l = &r->m->loads[i];
-        json_t *o = element(r, arr, apath, i, path);
+        json_t *o = zp__jr_elem_obj(r->jr, arr, apath, i, path);
         if (!o)
             continue;
-        check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+        zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &l->name);
         value_field(r, o, path, "power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &l->power_kw);
         read_flexible(r, o, path, &l->flexible);
@@ -925,8 +568,8 @@ static void read_pue_curve(reader *r, json_t *root, json_t *obj, const char *dcp
     static const char *const keys[] = {"curve"};
     char opath[PATH_SZ], path[PATH_SZ], epath[PATH_SZ], vpath[PATH_SZ];
     zp__jsonpos_path_key(opath, sizeof opath, dcpath, "pue");
-    check_keys(r, obj, opath, keys, ZP_ARRAY_LEN(keys));
-    json_t *arr = arr_field(r, obj, opath, "curve", REQ, MAX_CURVE_POINTS, path);
+    zp__jr_keys(r->jr, obj, opath, keys, ZP_ARRAY_LEN(keys));
+    json_t *arr = zp__jr_arr(r->jr, obj, opath, "curve", REQ, MAX_CURVE_POINTS, path);
     if (!arr)
         return;
     size_t n = json_array_size(arr);
@@ -949,7 +592,7 @@ static void read_pue_curve(reader *r, json_t *root, json_t *obj, const char *dcp
         if (!json_is_array(pt) || json_array_size(pt) != 2 ||
             !json_is_number(json_array_get(pt, 0)) || !json_is_number(json_array_get(pt, 1))) {
             report(r, epath, 0, "expected a point [temp_air_c, pue], got %s",
-                   json_is_array(pt) ? "another array" : type_name(pt));
+                   json_is_array(pt) ? "another array" : zp__jr_type_name(pt));
             prev_ok = all_ok = 0;
             continue;
         }
@@ -981,17 +624,17 @@ static void read_datacenter(reader *r, json_t *root)
     static const char *const keys[] = {"it_power_kw", "pue", "flexible"};
     char path[PATH_SZ];
     zp_datacenter *dc = &r->m->datacenter;
-    json_t *o = obj_field(r, root, "", "datacenter", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "datacenter", OPT, path);
     if (!o)
         return;
     dc->present = 1;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
     value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &dc->it_power_kw);
     json_t *pue = json_object_get(o, "pue");
     if (pue && json_is_object(pue))
         read_pue_curve(r, root, pue, path, dc);
     else
-        num_field(r, o, path, "pue", REQ, 0, rg_in(1, 3), &dc->pue);
+        zp__jr_num(r->jr, o, path, "pue", REQ, 0, zp__jr_in(1, 3), &dc->pue);
     read_flexible(r, o, path, &dc->flexible);
 }
 
@@ -1022,18 +665,18 @@ static void read_fuels(reader *r, json_t *root)
 {
     static const char *const keys[] = {"type", "amount", "unit"};
     char apath[PATH_SZ], path[PATH_SZ], fpath[PATH_SZ], sv[80], su[80], list[256];
-    json_t *arr = arr_field(r, root, "", "fuels", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, root, "", "fuels", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->fuels = asset_array(r, arr, sizeof *r->m->fuels, &r->m->nfuels);
     for (size_t i = 0; i < r->m->nfuels; i++) {
         zp_fuel *f = &r->m->fuels[i];
         const char *type, *unit;
-        json_t *o = element(r, arr, apath, i, path);
+        json_t *o = zp__jr_elem_obj(r->jr, arr, apath, i, path);
         if (!o)
             continue;
-        check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-        int t = str_field(r, o, path, "type", REQ, &type);
-        num_field(r, o, path, "amount", REQ, 0, NONNEG, &f->amount);
-        int u = str_field(r, o, path, "unit", REQ, &unit);
+        zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+        int t = zp__jr_str(r->jr, o, path, "type", REQ, 0, &type);
+        zp__jr_num(r->jr, o, path, "amount", REQ, 0, NONNEG, &f->amount);
+        int u = zp__jr_str(r->jr, o, path, "unit", REQ, 0, &unit);
         if (t > 0)
             f->type = dup(r, type);
         if (u > 0)
@@ -1048,17 +691,17 @@ static void read_fuels(reader *r, json_t *root)
             const char *near = zp__nearest(type, fuel_types, ZP_ARRAY_LEN(fuel_types));
             if (near)
                 report(r, fpath, 0, "unknown fuel type '%s'; did you mean '%s'?",
-                       shown(type, sv, sizeof sv), near);
+                       zp__jr_shown(type, sv, sizeof sv), near);
             else
                 report(r, fpath, 0, "unknown fuel type '%s'; known types: %s",
-                       shown(type, sv, sizeof sv),
-                       join(fuel_types, ZP_ARRAY_LEN(fuel_types), list, sizeof list));
+                       zp__jr_shown(type, sv, sizeof sv),
+                       zp__jr_join(fuel_types, ZP_ARRAY_LEN(fuel_types), list, sizeof list));
             continue;
         }
         if (u > 0 && strcmp(unit, fuel_units[k]) != 0) {
             zp__jsonpos_path_key(fpath, sizeof fpath, path, "unit");
             report(r, fpath, 0, "unit '%s' does not fit fuel type '%s'; expected '%s'",
-                   shown(unit, su, sizeof su), fuel_types[k], fuel_units[k]);
+                   zp__jr_shown(unit, su, sizeof su), fuel_types[k], fuel_units[k]);
         }
     }
 }
@@ -1067,11 +710,11 @@ static void read_certificates(reader *r, json_t *root)
 {
     static const char *const keys[] = {"green_certificates_mwh"};
     char path[PATH_SZ];
-    json_t *o = obj_field(r, root, "", "certificates", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "certificates", OPT, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    num_field(r, o, path, "green_certificates_mwh", OPT, 0, NONNEG,
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_num(r->jr, o, path, "green_certificates_mwh", OPT, 0, NONNEG,
               &r->m->green_certificates_mwh);
 }
 
@@ -1083,16 +726,16 @@ static void read_targets(reader *r, json_t *root)
     zp_targets *t = &r->m->targets;
     t->max_emissions_t = t->min_green_share_pct = t->max_pue = NAN;
     t->max_energy_tce = t->max_carbon_intensity_t_per_10k_cny = NAN;
-    json_t *o = obj_field(r, root, "", "targets", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "targets", OPT, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    num_field(r, o, path, "max_emissions_t", OPT, NAN, NONNEG, &t->max_emissions_t);
-    num_field(r, o, path, "min_green_share_pct", OPT, NAN, rg_in(0, 100),
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_num(r->jr, o, path, "max_emissions_t", OPT, NAN, NONNEG, &t->max_emissions_t);
+    zp__jr_num(r->jr, o, path, "min_green_share_pct", OPT, NAN, zp__jr_in(0, 100),
               &t->min_green_share_pct);
-    num_field(r, o, path, "max_pue", OPT, NAN, rg_ge(1), &t->max_pue);
-    num_field(r, o, path, "max_energy_tce", OPT, NAN, NONNEG, &t->max_energy_tce);
-    num_field(r, o, path, "max_carbon_intensity_t_per_10k_cny", OPT, NAN, NONNEG,
+    zp__jr_num(r->jr, o, path, "max_pue", OPT, NAN, zp__jr_ge(1), &t->max_pue);
+    zp__jr_num(r->jr, o, path, "max_energy_tce", OPT, NAN, NONNEG, &t->max_energy_tce);
+    zp__jr_num(r->jr, o, path, "max_carbon_intensity_t_per_10k_cny", OPT, NAN, NONNEG,
               &t->max_carbon_intensity_t_per_10k_cny);
 }
 
@@ -1119,29 +762,30 @@ static void read_accounting(reader *r, json_t *root)
     a->residual_factor_kg_per_kwh = a->output_value_cny = NAN;
     a->at_risk_margin_pct = 5;
     a->water_l.constant = NAN;
-    json_t *o = obj_field(r, root, "", "accounting", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "accounting", OPT, path);
     if (!o)
         return;
     a->present = 1;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    if (str_field(r, o, path, "factor_set", OPT, &s) > 0) {
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    if (zp__jr_str(r->jr, o, path, "factor_set", OPT, 0, &s) > 0) {
         a->factor_set = dup(r, s);
         if (strcmp(s, "builtin") != 0)
             a->factor_set_path = resolve(r, s);
     }
-    if (str_field(r, o, path, "grid_region", OPT, &s) > 0)
+    if (zp__jr_str(r->jr, o, path, "grid_region", OPT, 0, &s) > 0)
         a->grid_region = dup(r, s);
     int year = 0;
-    if (int_field(r, o, path, "year", OPT, 0, rg_in(1990, 2100), &year) > 0)
+    if (zp__jr_int(r->jr, o, path, "year", OPT, 0, zp__jr_in(1990, 2100), &year) > 0)
         a->year = year;
-    enum_field(r, o, path, "gwp", OPT, gwps, ZP_ARRAY_LEN(gwps), 1, &a->gwp);
+    zp__jr_enum(r->jr, o, path, "gwp", OPT, gwps, ZP_ARRAY_LEN(gwps), 1, &a->gwp);
     k = 0;
-    if (enum_field(r, o, path, "fuel_set", OPT, fuel_sets, ZP_ARRAY_LEN(fuel_sets), 0, &k) > 0)
+    if (zp__jr_enum(r->jr, o, path, "fuel_set", OPT, fuel_sets, ZP_ARRAY_LEN(fuel_sets), 0, &k) > 0)
         a->fuel_set = dup(r, fuel_sets[k]);
-    int has_value = num_field(r, o, path, "residual_factor_kg_per_kwh", OPT, NAN, NONNEG,
+    int has_value = zp__jr_num(r->jr, o, path, "residual_factor_kg_per_kwh", OPT, NAN, NONNEG,
                               &a->residual_factor_kg_per_kwh) > 0;
     k = has_value ? 2 : 0;
-    int given = enum_field(r, o, path, "residual", OPT, residuals, ZP_ARRAY_LEN(residuals), k, &k);
+    int given = zp__jr_enum(r->jr, o, path, "residual", OPT, residuals, ZP_ARRAY_LEN(residuals), k,
+                            &k);
     if (given >= 0) {
         zp__jsonpos_path_key(kpath, sizeof kpath, path, "residual");
         if (k == 2 && !has_value)
@@ -1151,22 +795,23 @@ static void read_accounting(reader *r, json_t *root)
                    residuals[k]);
         a->residual = dup(r, residuals[k]);
     }
-    num_field(r, o, path, "output_value_cny", OPT, NAN, POSITIVE, &a->output_value_cny);
-    num_field(r, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
+    zp__jr_num(r->jr, o, path, "output_value_cny", OPT, NAN, POSITIVE, &a->output_value_cny);
+    zp__jr_num(r->jr, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
               &a->green_power_contracts_mwh);
-    num_field(r, o, path, "at_risk_margin_pct", OPT, 5, rg_in(0, 100), &a->at_risk_margin_pct);
+    zp__jr_num(r->jr, o, path, "at_risk_margin_pct", OPT, 5, zp__jr_in(0, 100),
+               &a->at_risk_margin_pct);
     value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY, &a->water_l);
 
-    json_t *arr = arr_field(r, o, path, "refrigerants", OPT, ZP_MODEL_MAX_ASSETS, apath);
+    json_t *arr = zp__jr_arr(r->jr, o, path, "refrigerants", OPT, ZP_MODEL_MAX_ASSETS, apath);
     a->refrigerants = asset_array(r, arr, sizeof *a->refrigerants, &a->nrefrigerants);
     for (size_t i = 0; i < a->nrefrigerants; i++) {
-        json_t *e = element(r, arr, apath, i, epath);
+        json_t *e = zp__jr_elem_obj(r->jr, arr, apath, i, epath);
         if (!e)
             continue;
-        check_keys(r, e, epath, rkeys, ZP_ARRAY_LEN(rkeys));
-        if (str_field(r, e, epath, "gas", REQ, &s) > 0)
+        zp__jr_keys(r->jr, e, epath, rkeys, ZP_ARRAY_LEN(rkeys));
+        if (zp__jr_str(r->jr, e, epath, "gas", REQ, 0, &s) > 0)
             a->refrigerants[i].gas = dup(r, s);
-        num_field(r, e, epath, "leak_kg", REQ, 0, NONNEG, &a->refrigerants[i].leak_kg);
+        zp__jr_num(r->jr, e, epath, "leak_kg", REQ, 0, NONNEG, &a->refrigerants[i].leak_kg);
     }
 }
 
@@ -1177,13 +822,13 @@ static void read_objective(reader *r, json_t *root)
     static const char *const kinds[] = {"carbon", "cost", "cost_with_carbon_price"};
     char path[PATH_SZ], kpath[PATH_SZ];
     int kind = ZP_MINIMISE_CARBON;
-    json_t *o = obj_field(r, root, "", "objective", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "objective", OPT, path);
     if (!o)
         return;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
-    enum_field(r, o, path, "minimise", OPT, kinds, ZP_ARRAY_LEN(kinds), 0, &kind);
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_enum(r->jr, o, path, "minimise", OPT, kinds, ZP_ARRAY_LEN(kinds), 0, &kind);
     r->m->objective = (zp_objective_kind)kind;
-    int price = num_field(r, o, path, "carbon_price_cny_per_t", OPT, 0, NONNEG,
+    int price = zp__jr_num(r->jr, o, path, "carbon_price_cny_per_t", OPT, 0, NONNEG,
                           &r->m->carbon_price_cny_per_t);
     if (kind == ZP_MINIMISE_COST_WITH_CARBON_PRICE && price == 0) {
         zp__jsonpos_path_key(kpath, sizeof kpath, path, "minimise");
@@ -1198,31 +843,14 @@ static void read_resilience(reader *r, json_t *root)
     static const char *const keys[] = {"critical_load_kw", "reserve_h"};
     char path[PATH_SZ];
     zp_resilience *rs = &r->m->resilience;
-    json_t *o = obj_field(r, root, "", "resilience", OPT, path);
+    json_t *o = zp__jr_obj(r->jr, root, "", "resilience", OPT, path);
     if (!o)
         return;
     rs->present = 1;
-    check_keys(r, o, path, keys, ZP_ARRAY_LEN(keys));
+    zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
     value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
                 &rs->critical_load_kw);
-    num_field(r, o, path, "reserve_h", OPT, 4, rg_in(0, 168), &rs->reserve_h);
-}
-
-/* A problem with the factor set: collected in step 2, sent at once in
- * step 3 (now). */
-static void factor_problem(reader *r, int now, const char *path, const char *fmt, ...)
-    ZP_PRINTF(4, 5);
-static void factor_problem(reader *r, int now, const char *path, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (!now)
-        report(r, path, 0, "%s", msg);
-    else if (diag_now(r, path, "%s", msg))
-        r->st = ZP_ENOMEM;
+    zp__jr_num(r->jr, o, path, "reserve_h", OPT, 4, zp__jr_in(0, 168), &rs->reserve_h);
 }
 
 static const char *years_text(const int *ys, size_t n, char *buf, size_t size)
@@ -1265,7 +893,7 @@ static void read_factors(reader *r, int now)
             if (rc == ZP_ENOMEM)
                 r->st = rc;
             else
-                factor_problem(r, now, "accounting.factor_set", "%s", zp_ctx_errmsg(r->ctx));
+                report(r, "accounting.factor_set", 0, "%s", zp_ctx_errmsg(r->ctx));
             zp_ctx_clear_error(r->ctx);
             return;
         }
@@ -1285,14 +913,14 @@ static void read_factors(reader *r, int now)
         if (k == n) {
             const char *near = zp__nearest(region, names, n);
             if (near)
-                factor_problem(r, now, "accounting.grid_region",
+                report(r, "accounting.grid_region", 0,
                                "unknown grid region '%s'; did you mean '%s'?",
-                               shown(region, sv, sizeof sv), near);
+                               zp__jr_shown(region, sv, sizeof sv), near);
             else
-                factor_problem(r, now, "accounting.grid_region",
+                report(r, "accounting.grid_region", 0,
                                "unknown grid region '%s'; factor set %s has: %s",
-                               shown(region, sv, sizeof sv), fsname,
-                               join(names, n, list, sizeof list));
+                               zp__jr_shown(region, sv, sizeof sv), fsname,
+                               zp__jr_join(names, n, list, sizeof list));
             bad = 1;
         }
     }
@@ -1300,17 +928,17 @@ static void read_factors(reader *r, int now)
         int ys[64];
         size_t ny = zp__grid_years(fs, region, ZP_GRID_AVERAGE, ys, ZP_ARRAY_LEN(ys));
         if (!has_year(ys, ny, a->year)) {
-            factor_problem(r, now, "accounting.year",
+            report(r, "accounting.year", 0,
                            "grid region '%s' has no factor for %d in factor set %s; years with "
                            "factors: %s",
-                           shown(region, sv, sizeof sv), a->year, fsname,
+                           zp__jr_shown(region, sv, sizeof sv), a->year, fsname,
                            years_text(ys, ny, list, sizeof list));
             bad = 1;
         }
         ny = zp__grid_years(fs, "national", ZP_GRID_RESIDUAL, ys, ZP_ARRAY_LEN(ys));
         if ((!a->residual || strcmp(a->residual, "factor_set") == 0) &&
             !has_year(ys, ny, a->year)) {
-            factor_problem(r, now, "accounting.year",
+            report(r, "accounting.year", 0,
                            "the national residual mix (accounting.residual \"factor_set\") has "
                            "no factor for %d in factor set %s; years with factors: %s; or set "
                            "accounting.residual to \"location\" or \"value\"",
@@ -1319,14 +947,14 @@ static void read_factors(reader *r, int now)
         }
     }
     /* The factor itself, once everything it rests on is sound. */
-    if (bad || r->nd || !r->period_ok)
+    if (bad || (now ? r->nd : zp__jr_problems(r->jr)) || !r->period_ok)
         return;
     zp_grid_factors gf;
     if ((rc = zp_model_grid_factors(r->ctx, m, 0, &gf))) {
         if (rc == ZP_ENOMEM)
             r->st = rc;
         else
-            factor_problem(r, now, "accounting", "%s", zp_ctx_errmsg(r->ctx));
+            report(r, "accounting", 0, "%s", zp_ctx_errmsg(r->ctx));
         zp_ctx_clear_error(r->ctx);
         return;
     }
@@ -1336,7 +964,7 @@ static void read_factors(reader *r, int now)
     }
     if (gf.warning[0]) {
         int line, col;
-        position(r, "grid.emission_factor_kg_per_kwh", 0, &line, &col);
+        zp__jr_position(r->jr, "grid.emission_factor_kg_per_kwh", ZP_JR_AT_VALUE, &line, &col);
         zp__log(r->ctx, ZP_LOG_WARN, "%s:%d:%d: %s", r->file ? r->file : "model", line, col,
                 gf.warning);
     }
@@ -1355,10 +983,11 @@ static void read_root(reader *r, json_t *root)
     zp_model *m = r->m;
     const char *name;
 
-    check_keys(r, root, "", keys, ZP_ARRAY_LEN(keys));
-    if (str_field(r, root, "", "name", REQ, &name) > 0)
+    zp__jr_keys(r->jr, root, "", keys, ZP_ARRAY_LEN(keys));
+    if (zp__jr_str(r->jr, root, "", "name", REQ, 0, &name) > 0)
         m->name = dup(r, name);
-    if (num_field(r, root, "", "utc_offset_h", OPT, 8, rg_in(-12, 14), &m->utc_offset_h) >= 0) {
+    if (zp__jr_num(r->jr, root, "", "utc_offset_h", OPT, 8, zp__jr_in(-12, 14),
+                   &m->utc_offset_h) >= 0) {
         double min = m->utc_offset_h * 60;
         if (min != floor(min)) {
             zp__jsonpos_path_key(path, sizeof path, "", "utc_offset_h");
@@ -1416,7 +1045,7 @@ static zp_status check_weather(reader *r)
         /* the TMY3 reader comes later; for now the file must be there */
         FILE *f = fopen(w->csv_path, "rb");
         if (!f)
-            return diag_now(r, "weather.csv", "cannot open %s: %s", w->csv_path, strerror(errno));
+            return report(r, "weather.csv", 0, "cannot open %s: %s", w->csv_path, strerror(errno));
         fclose(f);
         return ZP_OK;
     }
@@ -1424,14 +1053,14 @@ static zp_status check_weather(reader *r)
     if (rc == ZP_ENOMEM)
         goto out;
     if (rc) {
-        rc = diag_now(r, "weather.csv", "%s", zp_ctx_errmsg(r->ctx));
+        rc = report(r, "weather.csv", 0, "%s", zp_ctx_errmsg(r->ctx));
         goto out;
     }
     const char *need[3] = {"ghi_w_m2", "temp_air_c", "wind_speed_m_s"};
     size_t nneed = r->m->nwind ? 3 : 2;
     for (size_t i = 0; i < nneed && !rc; i++)
         if (!has_name(hdr, nh, need[i]))
-            rc = diag_now(r, "weather.csv", "%s has no column '%s'%s", w->csv, need[i],
+            rc = report(r, "weather.csv", 0, "%s has no column '%s'%s", w->csv, need[i],
                           i == 2 ? " (wind assets need it)" : "");
     w->has_dni = has_name(hdr, nh, "dni_w_m2");
     w->has_dhi = has_name(hdr, nh, "dhi_w_m2");
@@ -1446,9 +1075,9 @@ static zp_status check_values(reader *r, const sref *ref, const zp_series *s)
 {
     char msg[256], tbuf[ZP_TIME_BUFSIZE];
     for (size_t i = 0; i < s->len; i++) {
-        if (!range_ok(ref->rg, s->v[i])) {
-            range_msg(ref->rg, s->v[i], msg, sizeof msg);
-            return diag_now(r, ref->path, "%s column '%s' at %s: %s", ref->v->csv, ref->v->column,
+        if (!zp__jr_range_ok(ref->rg, s->v[i])) {
+            zp__jr_range_text(ref->rg, s->v[i], msg, sizeof msg);
+            return report(r, ref->path, 0, "%s column '%s' at %s: %s", ref->v->csv, ref->v->column,
                             zp_time_format(s->start + (zp_time_t)i * s->step_s,
                                            r->m->utc_offset_min, tbuf),
                             msg);
@@ -1467,7 +1096,7 @@ static zp_status check_column(reader *r, const sref *ref)
     if (rc == ZP_ENOMEM)
         goto out;
     if (rc) {
-        rc = diag_now(r, ref->path, "%s", zp_ctx_errmsg(r->ctx));
+        rc = report(r, ref->path, 0, "%s", zp_ctx_errmsg(r->ctx));
         goto out;
     }
     /* the first column holds the timestamps */
@@ -1476,10 +1105,10 @@ static zp_status check_column(reader *r, const sref *ref)
                                                 nh - 1)
                                   : NULL;
         if (near)
-            rc = diag_now(r, ref->path, "%s has no column '%s'; did you mean '%s'?", ref->v->csv,
+            rc = report(r, ref->path, 0, "%s has no column '%s'; did you mean '%s'?", ref->v->csv,
                           ref->v->column, near);
         else
-            rc = diag_now(r, ref->path, "%s has no column '%s'", ref->v->csv, ref->v->column);
+            rc = report(r, ref->path, 0, "%s has no column '%s'", ref->v->csv, ref->v->column);
     }
 out:
     zp_strv_free(r->ctx, hdr, nh);
@@ -1511,7 +1140,7 @@ static zp_status load_ref(reader *r, const sref *ref)
     if (rc == ZP_ENOMEM)
         goto out;
     if (rc) {
-        rc = diag_now(r, ref->path, "%s", zp_ctx_errmsg(r->ctx));
+        rc = report(r, ref->path, 0, "%s", zp_ctx_errmsg(r->ctx));
         goto out;
     }
     rc = check_values(r, ref, aligned);
@@ -1530,7 +1159,7 @@ static zp_status load_files(reader *r)
         rc = load_ref(r, &r->refs[i]);
     if (rc != ZP_ENOMEM)
         read_factors(r, 1);
-    return rc == ZP_ENOMEM || r->st ? ZP_ENOMEM : ZP_OK;
+    return rc == ZP_ENOMEM || r->st || zp__jr_status(r->jr) ? ZP_ENOMEM : ZP_OK;
 }
 
 /* ---- public ------------------------------------------------------------------ */
@@ -1549,7 +1178,7 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
 {
     reader r;
     json_t *root = NULL;
-    json_error_t jerr;
+    zp_jr_opts o;
     zp_status rc = ZP_OK;
     size_t errs_before;
 
@@ -1557,49 +1186,26 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
         return ZP_EINVAL;
     if (!out || (!buf && len))
         return zp__error(ctx, ZP_EINVAL, "zp_model_load_buf: NULL argument");
-    if (len > ZP_MODEL_MAX_BYTES)
-        return zp__error(ctx, ZP_ETOOBIG, "%s: the model is %zu bytes; the limit is %u",
-                         fname ? fname : "model", len, ZP_MODEL_MAX_BYTES);
-    if (!buf)
-        buf = "";
-    /* jansson does not take a byte order mark; editors do not show it */
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3;
-        len -= 3;
-    }
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
     r.file = fname;
     errs_before = zp_ctx_diag_errors(ctx);
 
-    /* NUL characters are taken, then refused below with the string's
-     * path: jansson's own refusal cannot say where in the model it is */
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (!root) {
-        char words[JSON_ERROR_TEXT_LENGTH + 128];
-        if (zp__diag(ctx, ZP_SEV_ERROR, fname, jerr.line > 0 ? jerr.line : 0,
-                     jerr.column > 0 ? jerr.column : 0, NULL, "%s",
-                     zp__json_errtext(jerr.text, words, sizeof words))) {
-            rc = ZP_ENOMEM;
-            goto out;
-        }
+    /* a string holding \u0000 is refused at its path */
+    zp__jr_opts_init(&o);
+    o.file = fname;
+    o.what = "model";
+    o.max_bytes = ZP_MODEL_MAX_BYTES;
+    o.flags = ZP_JR_SKIP_BOM | ZP_JR_NUL_AT_PATH;
+    o.mode = ZP_JR_SORTED;
+    rc = zp__jr_open_buf(ctx, buf, len, &o, &r.jr);
+    if (rc == ZP_EPARSE) {
+        rc = ZP_OK;
         goto count;
     }
-    rc = zp__jsonpos_build(ctx, buf, len, &r.jp);
     if (rc)
         goto out;
-    char nulpath[ZP_JSONPOS_PATH_MAX];
-    if (zp__json_find_nul(root, "", nulpath, sizeof nulpath)) {
-        zp_jsonpos_loc loc;
-        zp__jsonpos_find(r.jp, nulpath, &loc);
-        if (zp__diag(ctx, ZP_SEV_ERROR, fname, loc.line, loc.col, nulpath[0] ? nulpath : NULL,
-                     "the string holds \\u0000 (the NUL character), which is not allowed; "
-                     "remove it")) {
-            rc = ZP_ENOMEM;
-            goto out;
-        }
-        goto count;
-    }
+    root = zp__jr_root(r.jr);
     r.m = zp__calloc(ctx, 1, sizeof *r.m);
     if (!r.m) {
         rc = zp__nomem(ctx);
@@ -1611,10 +1217,11 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     r.m->utc_offset_min = 480;
     r.m->step_min = 60;
     if (!json_is_object(root))
-        report(&r, "", 0, "the model must be a JSON object, got %s", type_name(root));
+        report(&r, "", 0, "the model must be a JSON object, got %s", zp__jr_type_name(root));
     else
         read_root(&r, root);
-    if (r.st || flush_diags(&r)) {
+    r.nd = zp__jr_problems(r.jr);
+    if (r.st || zp__jr_flush(r.jr)) {
         rc = zp__nomem(ctx);
         goto out;
     }
@@ -1634,59 +1241,21 @@ count:;
 out:
     zp_model_free(ctx, r.m);
     reader_free(&r);
-    json_decref(root);
     return rc;
 }
 
 zp_status zp_model_load_file(zp_ctx *ctx, const char *path, unsigned flags, zp_model **out)
 {
-    FILE *f = NULL;
     char *buf = NULL, *dir = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0;
     zp_status rc = ZP_OK;
 
     if (!ctx)
         return ZP_EINVAL;
     if (!path || !out)
         return zp__error(ctx, ZP_EINVAL, "zp_model_load_file: NULL argument");
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
+    if ((rc = zp__file_read(ctx, path, ZP_MODEL_MAX_BYTES, "model", &buf, &len)))
         goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            /* read one byte past the limit to tell "too big" from "exactly at it" */
-            if (cap > ZP_MODEL_MAX_BYTES) {
-                rc = zp__error(ctx, ZP_ETOOBIG, "%s: the model is larger than %u bytes", path,
-                               ZP_MODEL_MAX_BYTES);
-                goto out;
-            }
-            size_t ncap = cap ? cap * 2 : 16384;
-            if (ncap > (size_t)ZP_MODEL_MAX_BYTES + 1)
-                ncap = (size_t)ZP_MODEL_MAX_BYTES + 1;
-            char *nb = zp__realloc(ctx, buf, ncap);
-            if (!nb) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = zp__error(ctx, ZP_EIO, "cannot read %s", path);
-        goto out;
-    }
-    if (len > ZP_MODEL_MAX_BYTES) {
-        rc = zp__error(ctx, ZP_ETOOBIG, "%s: the model is larger than %u bytes", path,
-                       ZP_MODEL_MAX_BYTES);
-        goto out;
-    }
     const char *slash = strrchr(path, '/');
     if (slash) {
         dir = zp__strndup(ctx, path, slash == path ? 1 : (size_t)(slash - path));
@@ -1697,8 +1266,6 @@ zp_status zp_model_load_file(zp_ctx *ctx, const char *path, unsigned flags, zp_m
     }
     rc = zp_model_load_buf(ctx, buf, len, path, dir, flags, out);
 out:
-    if (f)
-        fclose(f);
     zp__free(ctx, buf);
     zp__free(ctx, dir);
     return rc;

@@ -69,14 +69,13 @@ enum {
 /* a / b rounded toward minus infinity. */
 static inline int64_t floor_div(int64_t a, int64_t b)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+    return zp__fdiv(a, b);
 }
 
 /* Local day number (days since 1970-01-01 in the park's time) of t. */
 static inline int64_t local_day(zp_time_t t, int32_t off_min)
 {
-    return floor_div(t + (int64_t)off_min * 60, 86400);
+    return zp__local_day(t, off_min);
 }
 
 /* ---- the report's view of the data -------------------------------------------

@@ -5,7 +5,7 @@
  * checker (docs/schedule.md). The exact MIP lives in sched_exact.c.
  */
 #include "core/internal.h"
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "zeropark/sched.h"
 #include "zeropark/model.h"
 #include "zeropark/sim.h"
@@ -2324,7 +2324,7 @@ void zp_sched_text_free(zp_ctx *ctx, char *text)
  * (u = UTC + offset). */
 static int64_t into_local_year(zp_time_t u)
 {
-    int64_t days = u >= 0 ? u / 86400 : -((-u + 86399) / 86400), y;
+    int64_t days = zp__fdiv(u, 86400), y;
     unsigned mo, d;
     zp_civil_from_days(days, &y, &mo, &d);
     return u - zp_days_from_civil(y, 1, 1) * 86400;

@@ -13,6 +13,7 @@
 
 #include "core/internal.h"
 #include "zeropark/pv.h"
+#include "zeropark/sky.h"
 #include "zeropark/solar.h"
 #include "zeropark/weather.h"
 

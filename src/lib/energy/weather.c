@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "zeropark/pv.h"
 #include "zeropark/series.h"
+#include "zeropark/sky.h"
 #include "zeropark/solar.h"
 
 #ifndef M_PI

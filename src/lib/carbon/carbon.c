@@ -13,6 +13,7 @@
  * Input builders (simulation, CSV, store) are in the last part.
  * Formulas and rules: docs/methodology.md "Carbon accounting".
  */
+#include "carbon/carbon_impl.h"
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 #include "zeropark/series.h"
@@ -902,23 +903,11 @@ void zp_acct_opts_from_model(zp_acct_opts *o, const zp_model *m)
     o->max_carbon_intensity_t_per_10k_cny = m->targets.max_carbon_intensity_t_per_10k_cny;
 }
 
-/* What an input made by zp_acct_from_* owns. */
-typedef struct input_owned {
-    double **arrays;  size_t narrays, caparrays;
-    char **strings;   size_t nstrings, capstrings;
-    zp_acct_meter *meters;       size_t capmeters;
-    zp_acct_storage *storage;
-    zp_acct_fuel *fuels;
-    zp_acct_refrigerant *refrigerants;
-    zp_acct_correction *corrections; size_t capcorr;
-    int fill_gaps;    /* ZP_ACCT_FILL_GAPS: missing readings count as 0 / held */
-} input_owned;
-
 void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in)
 {
     if (!in)
         return;
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     if (o) {
         for (size_t i = 0; i < o->narrays; i++)
             zp__free(ctx, o->arrays[i]);
@@ -941,10 +930,10 @@ void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in)
 }
 
 /* A new input with its owned part. */
-static zp_status input_new(zp_ctx *ctx, zp_acct_input **out)
+zp_status zp__acct_input_new(zp_ctx *ctx, zp_acct_input **out)
 {
     zp_acct_input *in = zp__calloc(ctx, 1, sizeof *in);
-    input_owned *o = in ? zp__calloc(ctx, 1, sizeof *o) : NULL;
+    zp__acct_owned *o = in ? zp__calloc(ctx, 1, sizeof *o) : NULL;
     if (!o) {
         zp__free(ctx, in);
         return zp__nomem(ctx);
@@ -956,9 +945,9 @@ static zp_status input_new(zp_ctx *ctx, zp_acct_input **out)
 }
 
 /* An array of n doubles owned by the input (zeroed). */
-static double *input_array(zp_ctx *ctx, zp_acct_input *in, size_t n)
+double *zp__acct_input_array(zp_ctx *ctx, zp_acct_input *in, size_t n)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     if (zp__grow(ctx, (void **)&o->arrays, &o->caparrays, o->narrays + 1, sizeof *o->arrays))
         return NULL;
     double *a = zp__calloc(ctx, n ? n : 1, sizeof *a);
@@ -967,9 +956,9 @@ static double *input_array(zp_ctx *ctx, zp_acct_input *in, size_t n)
     return a;
 }
 
-static const char *input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
+const char *zp__acct_input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     if (zp__grow(ctx, (void **)&o->strings, &o->capstrings, o->nstrings + 1, sizeof *o->strings))
         return NULL;
     char *d = zp__strdup(ctx, s);
@@ -2438,9 +2427,10 @@ static const double *sim_column(const zp_sim_result *r, const char *name)
 /* Model parts common to every input: fuels, certificates, contracts and
  * refrigerants (given for the model period; frac is the input's share of
  * it, as in the simulation). */
-static zp_status input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_model *m, double frac)
+zp_status zp__acct_input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_model *m,
+                                    double frac)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     if (!m)
         return ZP_OK;
     in->utc_offset_min = m->utc_offset_min;
@@ -2504,13 +2494,13 @@ double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const d
 static zp_status sim_meter(zp_ctx *ctx, zp_acct_input *in, zp_acct_role role, const char *asset,
                            const double *v)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     zp_acct_meter *mt = &o->meters[in->nmeters];
     const char *rn = zp_acct_role_name(role);
     char *name = asset ? zp__asprintf(ctx, "%s.%s_kw", rn, asset) : zp__asprintf(ctx, "%s_kw", rn);
-    mt->name = name ? input_string(ctx, in, name) : NULL;
+    mt->name = name ? zp__acct_input_string(ctx, in, name) : NULL;
     zp__free(ctx, name);
-    if (!mt->name || !(mt->asset = asset ? input_string(ctx, in, asset) : rn))
+    if (!mt->name || !(mt->asset = asset ? zp__acct_input_string(ctx, in, asset) : rn))
         return zp__nomem(ctx);
     mt->role = role;
     mt->v = v;
@@ -2530,7 +2520,7 @@ static zp_status sim_meter(zp_ctx *ctx, zp_acct_input *in, zp_acct_role role, co
 static zp_status sim_meters(zp_ctx *ctx, zp_acct_input *in, const zp_sim_result *r,
                             const double *cons, const double *facility)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     const zp_model *m = r->model;
     const zp_dispatch_result *f = r->flows;
     const size_t n = r->steps;
@@ -2551,7 +2541,7 @@ static zp_status sim_meters(zp_ctx *ctx, zp_acct_input *in, const zp_sim_result 
         const double *used = kind ? f->wind_used_kw : f->pv_used_kw;
         for (size_t i = 0; i < na; i++) {
             const double *a = kind ? r->wind_farm_kw[i] : r->pv_array_kw[i];
-            double *v = input_array(ctx, in, n);
+            double *v = zp__acct_input_array(ctx, in, n);
             if (!v)
                 return zp__nomem(ctx);
             for (size_t t = 0; t < n; t++)
@@ -2582,7 +2572,7 @@ static zp_status sim_meters(zp_ctx *ctx, zp_acct_input *in, const zp_sim_result 
                 total[i] += d[t];
             all += total[i];
         }
-        for (size_t i = 0; i < nd && (v[i] = input_array(ctx, in, n)); i++)
+        for (size_t i = 0; i < nd && (v[i] = zp__acct_input_array(ctx, in, n)); i++)
             ;
         for (size_t t = 0; v[nd - 1] && t < n; t++) {
             double sum = 0;
@@ -2615,9 +2605,9 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
     if (!ctx || !r || !out || !r->flows || !r->model)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_sim: NULL argument") : ZP_EINVAL;
     *out = NULL;
-    if ((rc = input_new(ctx, &in)))
+    if ((rc = zp__acct_input_new(ctx, &in)))
         return rc;
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     const zp_model *m = r->model;
     const zp_dispatch_result *f = r->flows;
     const size_t n = r->steps;
@@ -2638,7 +2628,7 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
         const double *src = sim_column(r, copy[k]);
         if (!src)
             continue;
-        if (!(dst[k] = input_array(ctx, in, n))) {
+        if (!(dst[k] = zp__acct_input_array(ctx, in, n))) {
             rc = zp__nomem(ctx);
             goto out;
         }
@@ -2667,7 +2657,7 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
     if ((rc = sim_meters(ctx, in, r, in->consumption_kw, in->dc_facility_kw)))
         goto out;
     double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
-    if ((rc = input_from_model(ctx, in, m, frac)))
+    if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
         goto out;
     /* Water: the model's series over the run window. */
     const zp_value *wv = &m->accounting.water_l;
@@ -2675,7 +2665,7 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
         zp_series *al = NULL;
         if ((rc = zp_series_align(ctx, wv->series, r->start, r->step_s, n, &al)))
             goto out;
-        double *wa = input_array(ctx, in, n);
+        double *wa = zp__acct_input_array(ctx, in, n);
         if (wa)
             memcpy(wa, al->v, n * sizeof(double));
         zp_series_free(ctx, al);
@@ -2685,7 +2675,7 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
         }
         in->water_l = wa;
     } else if (!wv->is_series && isfinite(wv->constant)) {
-        double *wa = input_array(ctx, in, n);
+        double *wa = zp__acct_input_array(ctx, in, n);
         if (!wa) {
             rc = zp__nomem(ctx);
             goto out;
@@ -2716,9 +2706,9 @@ zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_
     const size_t n = r->steps;
     if ((double)n * r->step_s > 2147483647.0)
         return zp__error(ctx, ZP_ERANGE, "zp_acct_from_sim_summary: run longer than 68 years");
-    if ((rc = input_new(ctx, &in)))
+    if ((rc = zp__acct_input_new(ctx, &in)))
         return rc;
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     in->source = "simulation";
     in->start = r->start;
     in->step_s = (int32_t)(n * (size_t)r->step_s);
@@ -2746,7 +2736,7 @@ zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_
         v[6] += fac[t];
     double *a[8];
     for (size_t k = 0; k < 8; k++)
-        if (!(a[k] = input_array(ctx, in, 1))) {
+        if (!(a[k] = zp__acct_input_array(ctx, in, 1))) {
             rc = zp__nomem(ctx);
             goto out;
         }
@@ -2773,7 +2763,7 @@ zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_
             goto out;
         }
         for (size_t s = 0; s < m->nstorage; s++) {
-            double *ch = input_array(ctx, in, 1), *dis = input_array(ctx, in, 1);
+            double *ch = zp__acct_input_array(ctx, in, 1), *dis = zp__acct_input_array(ctx, in, 1);
             if (!ch || !dis) {
                 rc = zp__nomem(ctx);
                 goto out;
@@ -2789,7 +2779,7 @@ zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_
         in->nstorage = m->nstorage;
     }
     double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
-    if ((rc = input_from_model(ctx, in, m, frac)))
+    if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
         goto out;
     *out = in;
     in = NULL;
@@ -2894,7 +2884,7 @@ static int classify(zp_ctx *ctx, const char *name, const char *where, meter_spec
 static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name, const char *file,
                                long row0, const meter_spec *sp, zp_series *s, zp_series **mask)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     if (mask)
         *mask = NULL;
     if (o->fill_gaps && !sp->is_factor && mask) {
@@ -2986,7 +2976,7 @@ typedef struct pending {
 static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t np,
                               const zp_model *m, zp_time_t from, zp_time_t to)
 {
-    input_owned *o = in->owned_;
+    zp__acct_owned *o = in->owned_;
     zp_status rc = ZP_OK;
     size_t nmeters = 0;
     for (size_t i = 0; i < np; i++)
@@ -3030,7 +3020,7 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         return zp__nomem(ctx);
     in->meters = o->meters;
     double *metered = NULL;
-    if (o->fill_gaps && !(metered = input_array(ctx, in, n)))
+    if (o->fill_gaps && !(metered = zp__acct_input_array(ctx, in, n)))
         return zp__nomem(ctx);
     for (size_t i = 0; i < np; i++) {
         zp_series *al = NULL;
@@ -3060,7 +3050,7 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
                     metered[off + t] = mk->v[t] > 1 ? 1 : mk->v[t];
             zp_series_free(ctx, mk);
         }
-        double *a = input_array(ctx, in, n);
+        double *a = zp__acct_input_array(ctx, in, n);
         if (!a) {
             zp_series_free(ctx, al);
             return zp__nomem(ctx);
@@ -3078,8 +3068,8 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
             in->grid_factor_kg_per_kwh = a;
         } else {
             zp_acct_meter *mt = &o->meters[in->nmeters++];
-            mt->name = input_string(ctx, in, p[i].s->name ? p[i].s->name : "?");
-            mt->asset = input_string(ctx, in, p[i].sp.asset);
+            mt->name = zp__acct_input_string(ctx, in, p[i].s->name ? p[i].s->name : "?");
+            mt->asset = zp__acct_input_string(ctx, in, p[i].sp.asset);
             mt->role = p[i].sp.role;
             mt->v = a;
             if (!mt->name || !mt->asset)
@@ -3101,7 +3091,7 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     }
     if (m) {
         double frac = span_s / (double)(m->end - m->start);
-        if ((rc = input_from_model(ctx, in, m, frac)))
+        if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
             return rc;
     }
     return ZP_OK;
@@ -3126,7 +3116,7 @@ zp_status zp_acct_from_csv(zp_ctx *ctx, const char *const *paths, size_t npaths,
     if (!ctx || !paths || !npaths || !out)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_csv: no files") : ZP_EINVAL;
     *out = NULL;
-    if ((rc = input_new(ctx, &in)))
+    if ((rc = zp__acct_input_new(ctx, &in)))
         return rc;
     in->source = "csv";
     for (size_t f = 0; f < npaths; f++) {
@@ -3244,11 +3234,11 @@ zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp
     if (!ctx || !st || !out)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_store: NULL argument") : ZP_EINVAL;
     *out = NULL;
-    if ((rc = input_new(ctx, &in)))
+    if ((rc = zp__acct_input_new(ctx, &in)))
         return rc;
     in->source = "store";
     const int fill = (flags & ZP_ACCT_FILL_GAPS) != 0;
-    ((input_owned *)in->owned_)->fill_gaps = fill;
+    ((zp__acct_owned *)in->owned_)->fill_gaps = fill;
     if ((rc = zp_store_series_list(st, &info, &ninfo)))
         goto out;
     for (size_t i = 0; i < ninfo; i++) {

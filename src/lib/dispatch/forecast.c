@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/rng.h"
 #include "zeropark/pv.h"
 #include "zeropark/sky.h"
 #include "zeropark/solar.h"
@@ -152,72 +153,17 @@ zp_status zp_forecast_clearsky_index(zp_ctx *ctx, const double *x, const double 
     return ZP_OK;
 }
 
-/* xoshiro256** seeded by splitmix64 (Blackman & Vigna): a small, fast,
- * well-tested generator whose output is the same on every platform. */
-typedef struct fc_rng {
-    uint64_t s[4];
-    int have_spare;
-    double spare;
-} fc_rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(fc_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* One generator per (seed, origin, stream): the forecast from an origin is
- * the same whether the caller runs origins in order, skips some, or runs
- * them in parallel. */
-static void rng_seed(fc_rng *r, uint64_t seed, uint64_t at, uint64_t stream)
+/* One generator (core/rng.h) per (seed, origin, stream): the forecast from
+ * an origin is the same whether the caller runs origins in order, skips
+ * some, or runs them in parallel. */
+static void noise_seed(zp__rng *r, uint64_t seed, uint64_t at, uint64_t stream)
 {
     uint64_t k = seed;
-    uint64_t a = splitmix64(&k);
+    uint64_t a = zp__splitmix64(&k);
     k = a ^ (at * 0xd1b54a32d192ed03ull);
-    uint64_t b = splitmix64(&k);
+    uint64_t b = zp__splitmix64(&k);
     k = b ^ (stream * 0x8cb92ba72f3d8dd7ull);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&k);
-    r->have_spare = 0;
-    r->spare = 0;
-}
-
-/* Uniform in (0, 1): never 0, so the logarithm below is finite. */
-static double rng_uniform(fc_rng *r)
-{
-    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Standard normal by Box-Muller, both values of a pair used. */
-static double rng_normal(fc_rng *r)
-{
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    double u1 = rng_uniform(r), u2 = rng_uniform(r);
-    double rad = sqrt(-2.0 * log(u1)), th = 2.0 * 3.14159265358979323846 * u2;
-    r->spare = rad * sin(th);
-    r->have_spare = 1;
-    return rad * cos(th);
+    zp__rng_seed(r, k);
 }
 
 static void noisy(const double *x, size_t at, size_t h, int32_t step_s,
@@ -226,11 +172,11 @@ static void noisy(const double *x, size_t at, size_t h, int32_t step_s,
     double tau_h = nz->tau_h > 0 ? nz->tau_h : 12.0;
     double phi = exp(-((double)step_s / 3600.0) / tau_h);
     double s = nz->sigma * sqrt(1.0 - phi * phi);
-    fc_rng r;
-    rng_seed(&r, nz->seed, at, stream);
+    zp__rng r;
+    noise_seed(&r, nz->seed, at, stream);
     double e = 0;
     for (size_t k = 0; k < h; k++) {
-        e = phi * e + s * rng_normal(&r);
+        e = phi * e + s * zp__rng_normal(&r);
         double v = x[at + k] * (1.0 + e);
         out[k] = v > 0 ? v : 0.0;
     }

@@ -8,6 +8,7 @@
  */
 #include "core/internal.h"
 #include "dispatch/mpc.h"
+#include "sim/sim_impl.h"
 #include "zeropark/carbon.h"
 #include "zeropark/forecast.h"
 #include "zeropark/sim.h"
@@ -75,43 +76,6 @@ void zp_sim_opts_init(zp_sim_opts *o)
     memset(o, 0, sizeof *o);
     o->dispatch = ZP_DISPATCH_RULE;
 }
-
-/* Columns that are not kept as arrays but computed when asked for (a
- * year at 1-min steps is 4.2 MB an array). */
-typedef enum col_kind {
-    COL_ARRAY = 0,
-    COL_CFE,
-    COL_CONSUMPTION,
-    COL_SCOPE2_KG,
-    COL_DC_FACILITY
-} col_kind;
-
-/* Column of the per-step CSV. */
-typedef struct sim_col {
-    char *name;       /* owned */
-    const double *v;  /* borrowed from the result (COL_ARRAY) */
-    col_kind kind;    /* how to get the values */
-} sim_col;
-
-/* Private part of the result. */
-typedef struct sim_priv {
-    zp_sim_result pub;
-    zp_ctx *ctx;
-    sim_col *cols;
-    size_t ncols, capcols;
-    double **arrays;   /* every owned array, freed together */
-    size_t narrays, caparrays;
-    double *firm_kw;
-    double *dc_pue;       /* PUE per step when it follows a temperature curve, else NULL */
-    double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
-    double *scratch;      /* steps values for derived columns, made on first use */
-    unsigned char *grid_down; /* steps flags of a grid outage, or NULL */
-    char *market_source;  /* source of the market-based residual factor */
-    double *reserve_kwh;  /* steps values of the resilience reserve, or NULL */
-    double *critical_kw;  /* steps values of the critical load, or NULL */
-    double *shed_kw;      /* steps values of load shed in an outage (firm demand above
-                             the critical load), or NULL */
-} sim_priv;
 
 static double *new_array(sim_priv *p, size_t n)
 {
@@ -197,18 +161,6 @@ static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, 
     return ZP_OK;
 }
 
-/* Value of a model input at step t: the run-window array of a series, or
- * the constant. */
-#define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
-/* The run's location factor at step t (the series, or the resolved constant). */
-#define GRID_EF(r, t)                                                                        \
-    ((r)->grid_factor_kg_per_kwh ? (r)->grid_factor_kg_per_kwh[t]                          \
-                                 : (r)->grid_factor_constant_kg_per_kwh)
-/* Data-center facility power at step t. */
-#define DC_FACILITY(p, t)                                                                    \
-    ((p)->dc_facility_kw ? (p)->dc_facility_kw[t]                                        \
-                         : (p)->pub.dc_it_kw[t] * (p)->pub.model->datacenter.pue)
-
 /* The run-window array of a series input; *out stays NULL for a constant. */
 static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
 {
@@ -240,7 +192,7 @@ static double *const_array(zp_ctx *ctx, size_t n, double v)
  * valley tariff below the feed-in price), which no meter pays. The
  * optimisers therefore see an export price capped at the step's import
  * price (out may be xp); the run's cost still uses the real prices. */
-static void cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
+void zp__sim_cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
 {
     for (size_t t = 0; t < n; t++)
         out[t] = xp[t] > ip[t] ? ip[t] : xp[t];
@@ -282,7 +234,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
                 rc = zp__nomem(ctx);
                 goto out;
             }
-            cap_export_prices(ip, xp, n, capped);
+            zp__sim_cap_export_prices(ip, xp, n, capped);
             xprice = capped;
             in->export_price_cny_per_kwh = capped;
         }
@@ -464,8 +416,8 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
 /* Everything before the dispatch: the run window and step, weather, PV,
  * wind, loads, the data center, factors and prices. Fills *in with
  * arrays owned by p (and *flex_out, owned by the caller). */
-static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
-                             zp_dispatch_input *in, zp_dispatch_flex **flex_out)
+zp_status zp__sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
+                         zp_dispatch_input *in, zp_dispatch_flex **flex_out)
 {
     zp_ctx *ctx = p->ctx;
     zp_sim_result *r = &p->pub;
@@ -796,7 +748,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     r->dispatch = "rule";
 
     zp_dispatch_input in;
-    if ((rc = sim_prepare(p, m, &opts, &in, &flex)))
+    if ((rc = zp__sim_prepare(p, m, &opts, &in, &flex)))
         goto fail;
     const size_t n = r->steps;
     if ((rc = run_dispatch(p, m, &opts, &in)))
@@ -1316,7 +1268,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_sim_result *r = &p->pub;
     r->model = m;
     zp_dispatch_input in;
-    if ((rc = sim_prepare(p, m, &so, &in, &flex)))
+    if ((rc = zp__sim_prepare(p, m, &so, &in, &flex)))
         goto out;
     const size_t n = r->steps;
     char a[ZP_TIME_BUFSIZE];
@@ -1408,7 +1360,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
             pl->flex_kw[i] += in.flex[j].share > 0 ? in.flex[j].share * fc.flex_kw[j][i]
                                                    : fc.flex_kw[j][i];
     }
-    cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
+    zp__sim_cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
     zp_dispatch_input win = in;
     win.steps = h;
     win.pv_kw = pl->pv_kw;

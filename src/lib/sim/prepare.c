@@ -1,0 +1,446 @@
+/*
+ * prepare.c - the inputs of a run, everything before the dispatch
+ * (zp__sim_prepare, sim_impl.h): the run window and step, the model's
+ * weather on it, PV per array and wind per farm, the loads and the data
+ * center as firm and flexible demand, the grid factor and prices, a grid
+ * outage and the resilience reserve. Shared by the simulation (sim.c) and
+ * the plan (plan.c).
+ */
+#include "core/internal.h"
+#include "sim/sim_impl.h"
+#include "zeropark/series.h"
+#include "zeropark/sim.h"
+#include "zeropark/weather.h"
+#include "zeropark/wind.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static double *new_array(sim_priv *p, size_t n)
+{
+    if (zp__grow(p->ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays))
+        return NULL;
+    double *a = zp__calloc(p->ctx, n ? n : 1, sizeof *a);
+    if (!a) {
+        zp__nomem(p->ctx);
+        return NULL;
+    }
+    p->arrays[p->narrays++] = a;
+    return a;
+}
+
+/* Fill out[0..n) with v over the run window: constant, or the model's
+ * series aligned (resampled and cut) to start/step. */
+static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, zp_time_t start,
+                              int32_t step_s, size_t n, double *out)
+{
+    if (!v->is_series) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = v->constant;
+        return ZP_OK;
+    }
+    if (!v->series)
+        return zp__error(ctx, ZP_EINVAL, "%s: series %s:%s was not loaded", what, v->csv, v->column);
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, v->series, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* The run-window array of a series input; *out stays NULL for a constant. */
+static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
+{
+    *out = NULL;
+    if (!v->is_series)
+        return ZP_OK;
+    zp_sim_result *r = &p->pub;
+    double *a = new_array(p, r->steps);
+    if (!a)
+        return ZP_ENOMEM;
+    *out = a;
+    return value_window(p->ctx, v, what, r->start, r->step_s, r->steps, a);
+}
+
+/* Align one weather array (an intensity) to the run window. */
+static zp_status weather_window(zp_ctx *ctx, const zp_weather_data *w, const double *arr,
+                                zp_time_t start, int32_t step_s, size_t n, double *out)
+{
+    if (w->start == start && w->step_s == step_s && w->len >= n) {
+        memcpy(out, arr, n * sizeof *out);
+        return ZP_OK;
+    }
+    zp_series tmp = {.kind = ZP_SERIES_INTENSITY, .start = w->start, .step_s = w->step_s,
+                     .len = w->len, .v = (double *)arr};
+    zp_series *a = NULL;
+    zp_status rc = zp_series_align(ctx, &tmp, start, step_s, n, &a);
+    if (rc)
+        return rc;
+    memcpy(out, a->v, n * sizeof *out);
+    zp_series_free(ctx, a);
+    return ZP_OK;
+}
+
+/* Weather aligned to the run window (arrays owned by p). */
+static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **wout)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_weather_data *w = NULL;
+    zp_status rc = zp_weather_for_model(ctx, m, &w);
+    if (rc)
+        return rc;
+    r->weather_night_zeroed = w->repairs.night_zeroed;
+    if (w->start == r->start && w->step_s == r->step_s && w->len == r->steps) {
+        *wout = w;
+        return ZP_OK;
+    }
+    /* Re-grid every array to the run window. */
+    double **fields[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
+                         &w->wind_speed_m_s, &w->pressure_hpa};
+    for (size_t f = 0; f < ZP_ARRAY_LEN(fields); f++) {
+        if (!*fields[f])
+            continue;
+        double *a = zp__calloc(ctx, r->steps, sizeof *a);
+        if (!a) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        rc = weather_window(ctx, w, *fields[f], r->start, r->step_s, r->steps, a);
+        if (rc) {
+            zp__free(ctx, a);
+            goto fail;
+        }
+        zp__free(ctx, *fields[f]);
+        *fields[f] = a;
+    }
+    /* The sun positions were for the old grid. */
+    zp__free(ctx, w->sun_zenith_deg);
+    zp__free(ctx, w->sun_azimuth_deg);
+    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
+    w->start = r->start;
+    w->step_s = r->step_s;
+    w->len = r->steps;
+    *wout = w;
+    return ZP_OK;
+fail:
+    zp_weather_free(ctx, w);
+    return rc;
+}
+
+/* Everything before the dispatch: the run window and step, weather, PV,
+ * wind, loads, the data center, factors and prices. Fills *in with
+ * arrays owned by p (and *flex_out, owned by the caller). */
+zp_status zp__sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
+                         zp_dispatch_input *in, zp_dispatch_flex **flex_out)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    const zp_sim_opts opts = *po;
+    zp_status rc = ZP_OK;
+    zp_weather_data *w = NULL;
+    zp_pv_output *pvo = NULL;
+    zp_dispatch_flex *flex = NULL;
+    size_t nflex = 0;
+    double *sun_zen = NULL, *sun_az = NULL;
+
+    /* Run window and step. */
+    int32_t step_min = opts.step_min ? opts.step_min : m->step_min;
+    if (step_min <= 0 || 60 % step_min != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "step %d min: use 1, 5, 10, 15, 30 or 60", (int)step_min);
+        goto fail;
+    }
+    r->step_s = step_min * 60;
+    r->step_h = step_min / 60.0;
+    r->start = opts.from ? opts.from : m->start;
+    zp_time_t end = opts.to ? opts.to : m->end;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], c[ZP_TIME_BUFSIZE], d[ZP_TIME_BUFSIZE];
+    if (r->start < m->start || end > m->end || end <= r->start) {
+        rc = zp__error(ctx, ZP_ERANGE, "run %s .. %s is not inside the model period %s .. %s",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b),
+                       zp_time_format(m->start, m->utc_offset_min, c),
+                       zp_time_format(m->end, m->utc_offset_min, d));
+        goto fail;
+    }
+    if ((end - r->start) % r->step_s != 0 || (r->start - m->start) % r->step_s != 0) {
+        rc = zp__error(ctx, ZP_EINVAL, "run %s .. %s does not fall on the %d-min step grid",
+                       zp_time_format(r->start, m->utc_offset_min, a),
+                       zp_time_format(end, m->utc_offset_min, b), (int)step_min);
+        goto fail;
+    }
+    r->steps = (size_t)((end - r->start) / r->step_s);
+    size_t n = r->steps;
+
+    /* Per-step arrays. */
+    /* Per-step arrays. A year at 1-min steps is 4.2 MB an array, so arrays
+     * are made only when needed and freed as soon as they are not: constant
+     * factors and prices have none, transient ones are freed early. */
+    /* The PV and wind totals alias the single array or farm when there is
+     * one; with none they are zeros. */
+    if ((m->npv != 1 && !(r->pv_kw = new_array(p, n))) ||
+        (m->nwind != 1 && !(r->wind_kw = new_array(p, n))) || !(p->firm_kw = new_array(p, n))) {
+        rc = ZP_ENOMEM;
+        goto fail;
+    }
+    r->pv_array_kw = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_array_kw);
+    r->wind_farm_kw = zp__calloc(ctx, m->nwind + 1, sizeof *r->wind_farm_kw);
+    r->load_kw = zp__calloc(ctx, m->nloads + 1, sizeof *r->load_kw);
+    r->pv_totals = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_totals);
+    flex = zp__calloc(ctx, m->nloads + 2, sizeof *flex);
+    if (!r->pv_array_kw || !r->wind_farm_kw || !r->load_kw || !r->pv_totals || !flex) {
+        rc = zp__nomem(ctx);
+        goto fail;
+    }
+
+    /* Weather, PV and wind. */
+    if (m->npv || m->nwind || m->datacenter.pue_curve) {
+        if (!m->weather.present) {
+            rc = zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
+            goto fail;
+        }
+        if ((rc = run_weather(p, m, &w)))
+            goto fail;
+    }
+    zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
+    zp_pv_opts pvopts;
+    zp_pv_opts_init(&pvopts);
+    pvopts.ac_only = 1;
+    if (m->npv) {
+        /* Every array sees the same sun: compute its position once. */
+        sun_zen = zp__calloc(ctx, n, sizeof *sun_zen);
+        sun_az = zp__calloc(ctx, n, sizeof *sun_az);
+        if (!sun_zen || !sun_az) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        if ((rc = zp_pv_sun_position(ctx, &site, w, sun_zen, sun_az)))
+            goto fail;
+        pvopts.sun_zenith_deg = sun_zen;
+        pvopts.sun_azimuth_deg = sun_az;
+    }
+    for (size_t i = 0; i < m->npv; i++) {
+        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, &pvopts, &pvo)))
+            goto fail;
+        /* Take the AC array over rather than copy it. */
+        if (zp__grow(ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays)) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        double *arr = pvo->ac_kw;
+        pvo->ac_kw = NULL;
+        p->arrays[p->narrays++] = arr;
+        r->pv_totals[i] = pvo->totals;
+        zp_pv_output_free(ctx, pvo);
+        pvo = NULL;
+        r->pv_array_kw[i] = arr;
+        if (m->npv == 1)
+            r->pv_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->pv_kw[t] += arr[t];
+    }
+    for (size_t i = 0; i < m->nwind; i++) {
+        if (!w->wind_speed_m_s) {
+            rc = zp__error(ctx, ZP_EMODEL, "wind[%zu] '%s': the weather (%s) has no wind speed; add a wind_speed_m_s column", i, m->wind[i].name, m->weather.csv);
+            goto fail;
+        }
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        /* The model's measurement_height_m says where the weather's wind
+         * speed was measured (docs/model.md). */
+        if ((rc = zp_wind_power_series(ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
+            goto fail;
+        r->wind_farm_kw[i] = arr;
+        if (m->nwind == 1)
+            r->wind_kw = arr;
+        else
+            for (size_t t = 0; t < n; t++)
+                r->wind_kw[t] += arr[t];
+    }
+
+    /* A PUE that follows the outdoor temperature. */
+    if (m->datacenter.present && m->datacenter.pue_curve) {
+        if (!(p->dc_pue = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            p->dc_pue[t] = zp_datacenter_pue_at(&m->datacenter, w->temp_air_c[t]);
+    }
+
+    /* The weather and the sun are no longer needed: free them before the
+     * dispatch allocates, to keep the peak low on 1-minute years. */
+    zp_weather_free(ctx, w);
+    w = NULL;
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    sun_zen = sun_az = NULL;
+
+    /* Loads and the data center: firm and flexible demand. */
+    for (size_t i = 0; i < m->nloads; i++) {
+        const zp_load *l = &m->loads[i];
+        double *arr = new_array(p, n);
+        if (!arr) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        char what[160];
+        snprintf(what, sizeof what, "loads[%zu].power_kw", i);
+        if ((rc = value_window(ctx, &l->power_kw, what, r->start, r->step_s, n, arr)))
+            goto fail;
+        r->load_kw[i] = arr;
+        double share = l->flexible.present ? l->flexible.share : 0.0;
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){.name = l->name, .kw = arr,
+                                               .max_delay_h = l->flexible.max_delay_h,
+                                               .share = share};
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * arr[t];
+    }
+    if (m->datacenter.present) {
+        if (!(r->dc_it_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->datacenter.it_power_kw, "datacenter.it_power_kw",
+                               r->start, r->step_s, n, r->dc_it_kw)))
+            goto fail;
+        double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
+        /* Cooling and power losses follow the IT work they serve, so the
+         * flexible share applies to facility power. With a constant PUE the
+         * facility power is IT x PUE, passed as IT with the share scaled;
+         * with a PUE curve it gets its own array. */
+        const double *fac = r->dc_it_kw;
+        double fac_scale = m->datacenter.pue;
+        if (p->dc_pue) {
+            if (!(p->dc_facility_kw = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->dc_facility_kw[t] = r->dc_it_kw[t] * p->dc_pue[t];
+            fac = p->dc_facility_kw;
+            fac_scale = 1.0;
+        }
+        if (share > 0)
+            flex[nflex++] = (zp_dispatch_flex){.name = "datacenter", .kw = fac,
+                                               .max_delay_h = m->datacenter.flexible.max_delay_h,
+                                               .share = share * fac_scale};
+        for (size_t t = 0; t < n; t++)
+            p->firm_kw[t] += (1.0 - share) * fac[t] * fac_scale;
+    }
+
+    /* Grid factor and prices: arrays only for series (NULL = the constant). */
+    if ((rc = series_window(p, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
+                            &r->grid_factor_kg_per_kwh)) ||
+        (rc = series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
+                            &r->price_cny_per_kwh)) ||
+        (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
+                            &r->export_price_cny_per_kwh)))
+        goto fail;
+    /* The location factor: the one resolution (zp_model_grid_factors) for
+     * the local year the run starts in, as the accounting of the run. */
+    {
+        zp_grid_factors gf;
+        if ((rc = zp_model_grid_factors(ctx, m, zp__local_year(r->start, m->utc_offset_min), &gf)))
+            goto fail;
+        r->grid_factor_constant_kg_per_kwh = r->grid_factor_kg_per_kwh ? NAN : gf.location.value;
+        r->grid_factor_year = gf.location.year;
+        r->grid_factor_region = gf.location.region;
+        r->grid_factor_source = gf.location.source;
+        r->grid_factor_rule = zp_grid_rule_name(gf.rule);
+    }
+
+    /* The dispatch's input. */
+    zp_dispatch_input_init(in);
+    in->steps = n;
+    in->step_h = r->step_h;
+    in->pv_kw = r->pv_kw;
+    in->wind_kw = r->wind_kw;
+    in->firm_kw = p->firm_kw;
+    in->flex = flex;
+    in->nflex = nflex;
+    in->storage = m->storage;
+    in->nstorage = m->nstorage;
+    in->import_limit_kw = m->grid.import_limit_kw;
+    in->export_limit_kw = m->grid.export_limit_kw;
+    in->import_price_cny_per_kwh = r->price_cny_per_kwh;
+    in->export_price_cny_per_kwh = r->export_price_cny_per_kwh;
+    in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
+    in->objective = m->objective;
+    in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    /* A grid outage: no import and no export inside [outage_from, outage_to). */
+    if (opts.outage_from || opts.outage_to) {
+        if (!(opts.outage_to > opts.outage_from)) {
+            rc = zp__error(ctx, ZP_EINVAL, "outage: the end must come after the start");
+            goto fail;
+        }
+        if (!(p->grid_down = zp__calloc(ctx, n ? n : 1, 1))) {
+            rc = zp__nomem(ctx);
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++) {
+            zp_time_t a0 = r->start + (zp_time_t)t * r->step_s;
+            p->grid_down[t] = a0 + r->step_s > opts.outage_from && a0 < opts.outage_to;
+            r->outage_steps += p->grid_down[t];
+        }
+        if (!r->outage_steps) {
+            rc = zp__error(ctx, ZP_ERANGE, "outage: the window does not overlap the run");
+            goto fail;
+        }
+        in->grid_down = p->grid_down;
+    }
+    /* Resilience: hold enough usable stored energy to carry the critical
+     * load for reserve_h hours (at the lowest discharge efficiency). */
+    if (m->resilience.present) {
+        if (!(p->critical_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        if ((rc = value_window(ctx, &m->resilience.critical_load_kw, "resilience.critical_load_kw",
+                               r->start, r->step_s, n, p->critical_kw)))
+            goto fail;
+        if (!opts.no_reserve && m->nstorage && m->resilience.reserve_h > 0) {
+            double eta = 1.0;
+            for (size_t s2 = 0; s2 < m->nstorage; s2++)
+                if (m->storage[s2].discharge_efficiency < eta)
+                    eta = m->storage[s2].discharge_efficiency;
+            if (!(p->reserve_kwh = new_array(p, n))) {
+                rc = ZP_ENOMEM;
+                goto fail;
+            }
+            for (size_t t = 0; t < n; t++)
+                p->reserve_kwh[t] = p->critical_kw[t] * m->resilience.reserve_h / eta;
+        }
+    }
+    /* In an outage the park sheds what is not critical: only the critical
+     * part of the firm demand stays on (flexible demand waits, as always,
+     * up to its deadline). Without a critical load nothing is shed. */
+    if (p->grid_down && p->critical_kw) {
+        if (!(p->shed_kw = new_array(p, n))) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        for (size_t t = 0; t < n; t++)
+            if (p->grid_down[t] && p->firm_kw[t] > p->critical_kw[t]) {
+                p->shed_kw[t] = p->firm_kw[t] - p->critical_kw[t];
+                p->firm_kw[t] = p->critical_kw[t];
+            }
+    }
+    *flex_out = flex;
+    return ZP_OK;
+fail:
+    zp_pv_output_free(ctx, pvo);
+    zp_weather_free(ctx, w);
+    zp__free(ctx, sun_zen);
+    zp__free(ctx, sun_az);
+    zp__free(ctx, flex);
+    return rc ? rc : ZP_ENOMEM;
+}

@@ -223,6 +223,9 @@ typedef struct zp_plan_opts {
     int wrap;                  /* 1: a horizon past the end of the model period
                                   continues from its start (the model's year
                                   wraps, as for a live park); 0: it is cut there */
+    const zp_weather_data *weather; /* the model's weather as zp_weather_for_model
+                                  returns it (borrowed), so that a caller that plans
+                                  again and again reads it once; NULL = read here */
 } zp_plan_opts;
 
 typedef struct zp_plan {

@@ -62,7 +62,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_forecast_out fc;
     zp_forecast_out_init(&fc);
     const double **base = NULL;
-    double *csky = NULL, *xprice = NULL;
+    double *xprice = NULL;
     /* with opts.wrap, the inputs repeated past the end of the period */
     double *w_pv = NULL, *w_wind = NULL, *w_firm = NULL, *w_csky = NULL, *w_res = NULL;
     double **w_flex = NULL;
@@ -75,7 +75,8 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_sim_result *r = &p->pub;
     r->model = m;
     zp_dispatch_input in;
-    if ((rc = zp__sim_prepare(p, m, &so, &in, &flex)))
+    p->want_clearsky = 1;
+    if ((rc = zp__sim_prepare(p, m, &so, o->weather, &in, &flex)))
         goto out;
     const size_t n = r->steps;
     char a[ZP_TIME_BUFSIZE];
@@ -106,13 +107,8 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     }
     for (size_t j = 0; j < in.nflex; j++)
         base[j] = in.flex[j].kw;
-    /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
-    if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-        goto out;
+    /* clear-sky PV for the PV forecast (zp__sim_prepare) */
+    const double *csky = p->clearsky_pv_kw;
     /* A park without PV (or wind) forecasts zero for it: NULL, whatever
      * the method (in.pv_kw then holds zeros that no method can scale). */
     zp_forecast_inputs fin = {n, r->step_s, m->npv ? in.pv_kw : NULL, csky,
@@ -199,7 +195,6 @@ out:
     zp__free(ctx, base);
     zp__free(ctx, wflex);
     zp__free(ctx, flex);
-    zp__free(ctx, csky);
     zp__free(ctx, xprice);
     zp__free(ctx, w_pv);
     zp__free(ctx, w_wind);

@@ -8,6 +8,7 @@
  */
 #include "core/internal.h"
 #include "sim/sim_impl.h"
+#include "zeropark/forecast.h"
 #include "zeropark/series.h"
 #include "zeropark/sim.h"
 #include "zeropark/weather.h"
@@ -84,51 +85,49 @@ static zp_status weather_window(zp_ctx *ctx, const zp_weather_data *w, const dou
     return ZP_OK;
 }
 
-/* Weather aligned to the run window (arrays owned by p). */
-static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **wout)
+/* The model's weather mw on the run window, in *out (owned by the
+ * caller), or *out NULL when mw is already on it. The arrays are
+ * re-gridded; the sun positions, which were for mw's grid, are left out. */
+static zp_status weather_on_run_grid(sim_priv *p, const zp_weather_data *mw,
+                                     zp_weather_data **out)
 {
     zp_ctx *ctx = p->ctx;
     zp_sim_result *r = &p->pub;
-    zp_weather_data *w = NULL;
-    zp_status rc = zp_weather_for_model(ctx, m, &w);
-    if (rc)
-        return rc;
-    r->weather_night_zeroed = w->repairs.night_zeroed;
-    if (w->start == r->start && w->step_s == r->step_s && w->len == r->steps) {
-        *wout = w;
+    *out = NULL;
+    if (mw->start == r->start && mw->step_s == r->step_s && mw->len == r->steps)
         return ZP_OK;
-    }
-    /* Re-grid every array to the run window. */
-    double **fields[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
-                         &w->wind_speed_m_s, &w->pressure_hpa};
-    for (size_t f = 0; f < ZP_ARRAY_LEN(fields); f++) {
-        if (!*fields[f])
-            continue;
-        double *a = zp__calloc(ctx, r->steps, sizeof *a);
-        if (!a) {
-            rc = zp__nomem(ctx);
-            goto fail;
-        }
-        rc = weather_window(ctx, w, *fields[f], r->start, r->step_s, r->steps, a);
-        if (rc) {
-            zp__free(ctx, a);
-            goto fail;
-        }
-        zp__free(ctx, *fields[f]);
-        *fields[f] = a;
-    }
-    /* The sun positions were for the old grid. */
-    zp__free(ctx, w->sun_zenith_deg);
-    zp__free(ctx, w->sun_azimuth_deg);
+    zp_weather_data *w = zp__calloc(ctx, 1, sizeof *w);
+    if (!w)
+        return zp__nomem(ctx);
+    *w = *mw;
+    double *const *from[] = {&mw->ghi_w_m2, &mw->dni_w_m2, &mw->dhi_w_m2, &mw->temp_air_c,
+                             &mw->wind_speed_m_s, &mw->pressure_hpa};
+    double **to[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
+                     &w->wind_speed_m_s, &w->pressure_hpa};
+    for (size_t f = 0; f < ZP_ARRAY_LEN(to); f++)
+        *to[f] = NULL;
     w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
+    w->source = NULL;
+    zp_status rc = ZP_OK;
+    if (mw->source && !(w->source = zp__strdup(ctx, mw->source)))
+        rc = zp__nomem(ctx);
+    for (size_t f = 0; !rc && f < ZP_ARRAY_LEN(to); f++) {
+        if (!*from[f])
+            continue;
+        if (!(*to[f] = zp__calloc(ctx, r->steps, sizeof **to[f])))
+            rc = zp__nomem(ctx);
+        else
+            rc = weather_window(ctx, mw, *from[f], r->start, r->step_s, r->steps, *to[f]);
+    }
+    if (rc) {
+        zp_weather_free(ctx, w);
+        return rc;
+    }
     w->start = r->start;
     w->step_s = r->step_s;
     w->len = r->steps;
-    *wout = w;
+    *out = w;
     return ZP_OK;
-fail:
-    zp_weather_free(ctx, w);
-    return rc;
 }
 
 /* The run window and step: the options', else the model's period and
@@ -276,22 +275,49 @@ static zp_status pue_curve(sim_priv *p, const zp_model *m, const zp_weather_data
     return ZP_OK;
 }
 
-/* What the weather gives the run: PV, wind and a temperature-driven PUE.
- * The weather is read, put on the run grid and freed here, before the
- * dispatch allocates, to keep the peak low on 1-minute years. */
-static zp_status renewables(sim_priv *p, const zp_model *m)
+/* What the weather gives the run: PV, wind, a temperature-driven PUE, and
+ * the clear-sky PV of the forecasts (p->want_clearsky), all from the one
+ * reading of the model's weather (given, borrowed, or read here). The
+ * weather is freed here, before the dispatch allocates, to keep the peak
+ * low on 1-minute years. */
+static zp_status renewables(sim_priv *p, const zp_model *m, const zp_weather_data *given)
 {
-    zp_weather_data *w = NULL;
+    zp_ctx *ctx = p->ctx;
+    zp_weather_data *own = NULL, *regrid = NULL;
+    const zp_weather_data *mw = given;
+    const int clearsky = p->want_clearsky && m->npv;
     zp_status rc;
     if (!(m->npv || m->nwind || m->datacenter.pue_curve))
         return ZP_OK;
     if (!m->weather.present)
-        return zp__error(p->ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
-    if ((rc = run_weather(p, m, &w)))
-        return rc;
+        return zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
+    if (!mw) {
+        if ((rc = zp_weather_for_model(ctx, m, &own)))
+            return rc;
+        mw = own;
+    }
+    p->pub.weather_night_zeroed = mw->repairs.night_zeroed;
+    if ((rc = weather_on_run_grid(p, mw, &regrid)))
+        goto out;
+    if (regrid && own && !clearsky) {
+        /* only the run grid's copy is needed from here */
+        zp_weather_free(ctx, own);
+        own = NULL;
+        mw = NULL;
+    }
+    const zp_weather_data *w = regrid ? regrid : mw;
     if (!(rc = pv_arrays(p, m, w)) && !(rc = wind_farms(p, m, w)))
         rc = pue_curve(p, m, w);
-    zp_weather_free(p->ctx, w);
+    zp_weather_free(ctx, regrid);
+    regrid = NULL;
+    /* The clear-sky PV on the model's own grid of the weather, as
+     * zp_forecast_clearsky_pv computes it. */
+    if (!rc && clearsky)
+        rc = zp_forecast_clearsky_pv_weather(ctx, m, mw, p->pub.start, p->pub.step_s,
+                                             p->pub.steps, p->clearsky_pv_kw);
+out:
+    zp_weather_free(ctx, regrid);
+    zp_weather_free(ctx, own);
     return rc;
 }
 
@@ -469,13 +495,22 @@ static zp_status shed_in_outage(sim_priv *p)
 }
 
 zp_status zp__sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
-                         zp_dispatch_input *in, zp_dispatch_flex **flex_out)
+                         const zp_weather_data *weather, zp_dispatch_input *in,
+                         zp_dispatch_flex **flex_out)
 {
     zp_dispatch_flex *flex = NULL;
     size_t nflex = 0;
     zp_status rc;
-    if ((rc = run_window(p, m, po)) || (rc = result_arrays(p, m, &flex)) ||
-        (rc = renewables(p, m)) || (rc = demand(p, m, flex, &nflex)) || (rc = grid_inputs(p, m)))
+    if ((rc = run_window(p, m, po)) || (rc = result_arrays(p, m, &flex)))
+        goto fail;
+    /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
+    if (p->want_clearsky && !(p->clearsky_pv_kw = zp__calloc(p->ctx, p->pub.steps ? p->pub.steps : 1,
+                                                             sizeof(double)))) {
+        rc = zp__nomem(p->ctx);
+        goto fail;
+    }
+    if ((rc = renewables(p, m, weather)) || (rc = demand(p, m, flex, &nflex)) ||
+        (rc = grid_inputs(p, m)))
         goto fail;
     dispatch_input(p, m, flex, nflex, in);
     if ((rc = outage(p, po, in)) || (rc = resilience(p, m, po)) || (rc = shed_in_outage(p)))

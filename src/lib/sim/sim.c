@@ -118,6 +118,7 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     zp__free(ctx, p->scratch);
     zp__free(ctx, p->grid_down);
     zp__free(ctx, p->market_source);
+    zp__free(ctx, p->clearsky_pv_kw);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
@@ -159,7 +160,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
     zp_sim_result *r = &p->pub;
     const size_t n = r->steps;
     zp_status rc = ZP_OK;
-    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL;
+    double *price = NULL, *xprice = NULL, *fac = NULL;
     if (o->dispatch == ZP_DISPATCH_RULE) {
         r->dispatch = "rule";
         return zp_dispatch_rule(ctx, in, &r->flows);
@@ -206,13 +207,6 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         zp_forecast_opts_init(&fo);
         if (o->forecast)
             fo = *o->forecast;
-        /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
-        if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-            goto out;
         double hz = o->horizon_h > 0 ? o->horizon_h : 48.0, rp = o->replan_h > 0 ? o->replan_h : 1.0;
         zp_mpc_opts mo = {0};
         mo.horizon_steps = (size_t)llround(hz / r->step_h);
@@ -223,7 +217,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
             goto out;
         }
         mo.fc = &fo;
-        mo.clearsky_pv_kw = csky;
+        mo.clearsky_pv_kw = p->clearsky_pv_kw; /* made by zp__sim_prepare */
         mo.no_pv = !m->npv; /* no PV array: the PV forecast is zero (in.pv_kw holds zeros) */
         mo.reserve_kwh = p->reserve_kwh;
         mo.time_limit_s = o->time_limit_s;
@@ -250,7 +244,8 @@ out:
     zp__free(ctx, price);
     zp__free(ctx, xprice);
     zp__free(ctx, fac);
-    zp__free(ctx, csky);
+    zp__free(ctx, p->clearsky_pv_kw);
+    p->clearsky_pv_kw = NULL;
     return rc;
 }
 
@@ -319,7 +314,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     r->dispatch = "rule";
 
     zp_dispatch_input in;
-    if ((rc = zp__sim_prepare(p, m, &opts, &in, &flex)))
+    p->want_clearsky = opts.dispatch == ZP_DISPATCH_MPC;
+    if ((rc = zp__sim_prepare(p, m, &opts, NULL, &in, &flex)))
         goto fail;
     const size_t n = r->steps;
     if ((rc = run_dispatch(p, m, &opts, &in)))

@@ -44,6 +44,10 @@ typedef struct sim_priv {
     double *critical_kw;  /* steps values of the critical load, or NULL */
     double *shed_kw;      /* steps values of load shed in an outage (firm demand above
                              the critical load), or NULL */
+    int want_clearsky;    /* set before zp__sim_prepare: the forecasts need clear-sky PV */
+    double *clearsky_pv_kw; /* steps values of clear-sky PV (zeros without PV) when
+                               want_clearsky, made from the same weather as the PV; freed
+                               by whoever used it, or with the result */
 } sim_priv;
 
 /* Value of a model input at step t: the run-window array of a series, or
@@ -59,10 +63,15 @@ typedef struct sim_priv {
                          : (p)->pub.dc_it_kw[t] * (p)->pub.model->datacenter.pue)
 
 /* Everything before the dispatch: the run window and step, weather, PV,
- * wind, loads, the data center, factors and prices. Fills *in with
- * arrays owned by p (and *flex_out, owned by the caller). */
+ * wind, loads, the data center, factors and prices, and the clear-sky PV
+ * when p->want_clearsky. weather is the model's weather as
+ * zp_weather_for_model returns it (borrowed), or NULL to read it here:
+ * either way it is read once for the PV, the wind, the PUE and the
+ * clear-sky PV. Fills *in with arrays owned by p (and *flex_out, owned by
+ * the caller). */
 zp_status zp__sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
-                         zp_dispatch_input *in, zp_dispatch_flex **flex_out);
+                         const zp_weather_data *weather, zp_dispatch_input *in,
+                         zp_dispatch_flex **flex_out);
 
 /* The grid connection is one meter: the optimisers see an export price
  * capped at the step's import price (sim.c says why); out may be xp. */

@@ -22,7 +22,6 @@
 
 #include "zeropark/core.h"
 #include "zeropark/model.h"
-#include "zeropark/sim.h"
 #include "zeropark/store.h"
 
 #ifdef __cplusplus
@@ -225,21 +224,6 @@ typedef struct zp_acct_input {
 ZP_API void zp_acct_input_init(zp_acct_input *in);
 /* Frees an input made by zp_acct_from_* (arrays included). Accepts NULL. */
 ZP_API void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in);
-
-/* From a simulation run: flows of the dispatch (PV and wind used, grid,
- * storage per battery), consumption as the simulation defines it, the
- * data center, the run's per-step grid factor, the model's fuels
- * (prorated to the run as the simulation does), certificates (prorated),
- * refrigerants, contracts and water from the model's "accounting"
- * section. The input borrows r's arrays: r must outlive it. */
-ZP_API zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out);
-/* The same run as ONE step of mean power covering the whole run: every
- * total (Scope 1, location- and market-based Scope 2, energy, tce) is
- * exact, while per-step results (hourly matching, months, days) are not
- * meaningful. For callers that need the totals of a long fine-grained run
- * without copying its series (the simulation's market-based figures). */
-ZP_API zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r,
-                                          zp_acct_input **out);
 
 /* Metered data: CSV files whose columns follow the meter naming
  * convention (docs/methodology.md "Meter names"):

@@ -25,6 +25,7 @@
 
 #include "zeropark/core.h"
 #include "zeropark/model.h"
+#include "zeropark/weather.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -112,6 +113,14 @@ ZP_API zp_status zp_forecast_noisy(zp_ctx *ctx, const double *x, size_t at, size
  * the model's weather cannot be read. */
 ZP_API zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t start,
                                          int32_t step_s, size_t n, double *out_kw);
+/* The same on the model's weather as zp_weather_for_model returns it
+ * (borrowed; NULL for a model without weather), for a caller that keeps
+ * it: the weather is then read once for a simulation, its forecasts and
+ * every re-plan. zp_forecast_clearsky_pv reads it and calls this. */
+ZP_API zp_status zp_forecast_clearsky_pv_weather(zp_ctx *ctx, const zp_model *m,
+                                                 const zp_weather_data *weather,
+                                                 zp_time_t start, int32_t step_s, size_t n,
+                                                 double *out_kw);
 
 /* ---- A forecast bundle for the MPC --------------------------------------- */
 

@@ -7,6 +7,7 @@
 #ifndef ZEROPARK_SIM_H
 #define ZEROPARK_SIM_H
 
+#include "zeropark/carbon.h"
 #include "zeropark/core.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/model.h"
@@ -193,6 +194,23 @@ ZP_API zp_status zp_sim_rerun(zp_ctx *ctx, const zp_model *m, zp_store *st, int6
 ZP_API zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit,
                                 double *t_co2_per_unit, const char **source);
 
+/* ---- The run as the accounting engine's input (zeropark/carbon.h) ------ */
+
+/* From a simulation run: flows of the dispatch (PV and wind used, grid,
+ * storage per battery), consumption as the simulation defines it, the
+ * data center, the run's per-step grid factor, the model's fuels
+ * (prorated to the run as the simulation does), certificates (prorated),
+ * refrigerants, contracts and water from the model's "accounting"
+ * section. The input borrows r's arrays: r must outlive it. */
+ZP_API zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out);
+/* The same run as ONE step of mean power covering the whole run: every
+ * total (Scope 1, location- and market-based Scope 2, energy, tce) is
+ * exact, while per-step results (hourly matching, months, days) are not
+ * meaningful. For callers that need the totals of a long fine-grained run
+ * without copying its series (the simulation's market-based figures). */
+ZP_API zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r,
+                                          zp_acct_input **out);
+
 /* ---- One plan: what the live controller runs every few minutes -------- */
 
 typedef struct zp_plan_opts {
@@ -205,6 +223,9 @@ typedef struct zp_plan_opts {
     int wrap;                  /* 1: a horizon past the end of the model period
                                   continues from its start (the model's year
                                   wraps, as for a live park); 0: it is cut there */
+    const zp_weather_data *weather; /* the model's weather as zp_weather_for_model
+                                  returns it (borrowed), so that a caller that plans
+                                  again and again reads it once; NULL = read here */
 } zp_plan_opts;
 
 typedef struct zp_plan {

@@ -9,6 +9,7 @@
 #include "zeropark/model.h"
 #include "zeropark/store.h"
 #include "zeropark/solar.h"
+#include "zeropark/sky.h"
 #include "zeropark/weather.h"
 #include "zeropark/pv.h"
 #include "zeropark/wind.h"

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/rng.h"
 #include "zeropark/pv.h"
+#include "zeropark/sky.h"
 #include "zeropark/solar.h"
 #include "zeropark/weather.h"
 
@@ -151,72 +153,17 @@ zp_status zp_forecast_clearsky_index(zp_ctx *ctx, const double *x, const double 
     return ZP_OK;
 }
 
-/* xoshiro256** seeded by splitmix64 (Blackman & Vigna): a small, fast,
- * well-tested generator whose output is the same on every platform. */
-typedef struct fc_rng {
-    uint64_t s[4];
-    int have_spare;
-    double spare;
-} fc_rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(fc_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* One generator per (seed, origin, stream): the forecast from an origin is
- * the same whether the caller runs origins in order, skips some, or runs
- * them in parallel. */
-static void rng_seed(fc_rng *r, uint64_t seed, uint64_t at, uint64_t stream)
+/* One generator (core/rng.h) per (seed, origin, stream): the forecast from
+ * an origin is the same whether the caller runs origins in order, skips
+ * some, or runs them in parallel. */
+static void noise_seed(zp__rng *r, uint64_t seed, uint64_t at, uint64_t stream)
 {
     uint64_t k = seed;
-    uint64_t a = splitmix64(&k);
+    uint64_t a = zp__splitmix64(&k);
     k = a ^ (at * 0xd1b54a32d192ed03ull);
-    uint64_t b = splitmix64(&k);
+    uint64_t b = zp__splitmix64(&k);
     k = b ^ (stream * 0x8cb92ba72f3d8dd7ull);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&k);
-    r->have_spare = 0;
-    r->spare = 0;
-}
-
-/* Uniform in (0, 1): never 0, so the logarithm below is finite. */
-static double rng_uniform(fc_rng *r)
-{
-    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Standard normal by Box-Muller, both values of a pair used. */
-static double rng_normal(fc_rng *r)
-{
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    double u1 = rng_uniform(r), u2 = rng_uniform(r);
-    double rad = sqrt(-2.0 * log(u1)), th = 2.0 * 3.14159265358979323846 * u2;
-    r->spare = rad * sin(th);
-    r->have_spare = 1;
-    return rad * cos(th);
+    zp__rng_seed(r, k);
 }
 
 static void noisy(const double *x, size_t at, size_t h, int32_t step_s,
@@ -225,11 +172,11 @@ static void noisy(const double *x, size_t at, size_t h, int32_t step_s,
     double tau_h = nz->tau_h > 0 ? nz->tau_h : 12.0;
     double phi = exp(-((double)step_s / 3600.0) / tau_h);
     double s = nz->sigma * sqrt(1.0 - phi * phi);
-    fc_rng r;
-    rng_seed(&r, nz->seed, at, stream);
+    zp__rng r;
+    noise_seed(&r, nz->seed, at, stream);
     double e = 0;
     for (size_t k = 0; k < h; k++) {
-        e = phi * e + s * rng_normal(&r);
+        e = phi * e + s * zp__rng_normal(&r);
         double v = x[at + k] * (1.0 + e);
         out[k] = v > 0 ? v : 0.0;
     }
@@ -251,40 +198,20 @@ zp_status zp_forecast_noisy(zp_ctx *ctx, const double *x, size_t at, size_t h, i
 
 /* ---- Clear-sky PV of a model -------------------------------------------- */
 
-zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t start,
-                                  int32_t step_s, size_t n, double *out_kw)
+/* The air temperature, wind and pressure of the clear-sky weather: the
+ * model's weather (real, on its own grid; NULL for none) where it covers
+ * the step, else 25 degC and the PV default wind. Clear days are as warm
+ * as the days around them. The pressure too, so that the refraction
+ * matches zp_simulate's and sunrise and sunset fall in the same steps;
+ * steps the weather does not cover take the mean of those it does, so one
+ * refraction applies throughout. Returns 1 when pa holds pressures. */
+static int clearsky_air(const zp_weather_data *real, zp_time_t start, int32_t step_s, size_t n,
+                        double default_wind_m_s, double *ta, double *ws, double *pa)
 {
-    zp_status rc = ZP_OK;
-    zp_weather_data *real = NULL;
-    zp_pv_output *pvo = NULL;
-    double *buf = NULL;
-    if (!m || (n && !out_kw))
-        return zp__error(ctx, ZP_EINVAL, "zp_forecast_clearsky_pv: NULL argument");
-    if (step_s <= 0)
-        return zp__error(ctx, ZP_EINVAL, "zp_forecast_clearsky_pv: step of %d s", (int)step_s);
-    for (size_t i = 0; i < n; i++)
-        out_kw[i] = 0;
-    if (!m->npv || !n)
-        return ZP_OK;
-    /* Eight arrays of n: GHI, DNI, DHI, temperature, wind, pressure,
-     * zenith, azimuth. */
-    if (!(buf = zp__calloc(ctx, 8 * n, sizeof *buf)))
-        return zp__nomem(ctx);
-    double *ghi = buf, *dni = buf + n, *dhi = buf + 2 * n, *ta = buf + 3 * n,
-           *ws = buf + 4 * n, *pa = buf + 5 * n, *zen = buf + 6 * n, *az = buf + 7 * n;
     int have_pressure = 0;
-
-    zp_pv_opts po;
-    zp_pv_opts_init(&po);
-    /* Clear days are as warm as the days around them: take the model's
-     * air temperature and wind where its weather covers the step. Its
-     * pressure too: the refraction then matches zp_simulate's, so sunrise
-     * and sunset fall in the same steps. */
-    if (m->weather.present && (rc = zp_weather_for_model(ctx, m, &real)))
-        goto out;
     for (size_t i = 0; i < n; i++) {
         ta[i] = 25.0;
-        ws[i] = po.default_wind_m_s;
+        ws[i] = default_wind_m_s;
         if (!real || real->step_s <= 0)
             continue;
         zp_time_t t = start + (zp_time_t)i * step_s;
@@ -302,8 +229,6 @@ zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t star
             have_pressure = 1;
         }
     }
-    /* Steps the weather does not cover take the mean of those it does, so
-     * one refraction applies throughout. */
     if (have_pressure) {
         double sum = 0;
         size_t cnt = 0;
@@ -316,20 +241,70 @@ zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t star
             if (!(pa[i] > 0))
                 pa[i] = sum / (double)cnt;
     }
-    zp_weather_free(ctx, real);
-    real = NULL;
+    return have_pressure;
+}
 
+/* GHI, DNI and DHI of a clear sky (w->len steps) at the zenith zen. */
+static void clearsky_irradiance(zp_weather_data *w, int32_t utc_offset_min, const double *zen)
+{
+    for (size_t i = 0; i < w->len; i++) {
+        double *ghi = &w->ghi_w_m2[i];
+        *ghi = zp_clearsky_haurwitz(zen[i]);
+        w->dni_w_m2[i] = w->dhi_w_m2[i] = 0;
+        if (!(*ghi > 0))
+            continue;
+        /* Day of the year at the interval midpoint in local time, as
+         * zp_pv_simulate takes it for the extraterrestrial irradiance. */
+        int64_t lt = w->start + (zp_time_t)i * w->step_s + w->step_s / 2 +
+                     (int64_t)utc_offset_min * 60;
+        int64_t days = lt / 86400 - (lt % 86400 < 0 ? 1 : 0);
+        int64_t y;
+        unsigned mo, d;
+        zp_civil_from_days(days, &y, &mo, &d);
+        int doy = (int)(days - zp_days_from_civil(y, 1, 1)) + 1;
+        zp_irr_erbs(*ghi, zen[i], zp_solar_extra_radiation(doy), &w->dni_w_m2[i],
+                    &w->dhi_w_m2[i]);
+    }
+}
+
+/* The clear-sky PV of the model's arrays on the model's weather real (or
+ * NULL); fn names the public entry in messages. */
+static zp_status clearsky_pv(zp_ctx *ctx, const char *fn, const zp_model *m,
+                             const zp_weather_data *real, zp_time_t start, int32_t step_s,
+                             size_t n, double *out_kw)
+{
+    zp_status rc = ZP_OK;
+    zp_pv_output *pvo = NULL;
+    double *buf = NULL;
+    if (!m || (n && !out_kw))
+        return zp__error(ctx, ZP_EINVAL, "%s: NULL argument", fn);
+    if (step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "%s: step of %d s", fn, (int)step_s);
+    for (size_t i = 0; i < n; i++)
+        out_kw[i] = 0;
+    if (!m->npv || !n)
+        return ZP_OK;
+    /* Eight arrays of n: GHI, DNI, DHI, temperature, wind, pressure,
+     * zenith, azimuth. */
+    if (!(buf = zp__calloc(ctx, 8 * n, sizeof *buf)))
+        return zp__nomem(ctx);
+    double *pa = buf + 5 * n, *zen = buf + 6 * n, *az = buf + 7 * n;
+    zp_pv_opts po;
+    zp_pv_opts_init(&po);
     zp_weather_data w;
     memset(&w, 0, sizeof w);
     w.start = start;
     w.step_s = step_s;
     w.len = n;
-    w.ghi_w_m2 = ghi;
-    w.dni_w_m2 = dni;
-    w.dhi_w_m2 = dhi;
-    w.temp_air_c = ta;
-    w.wind_speed_m_s = ws;
-    w.pressure_hpa = have_pressure ? pa : NULL;
+    w.ghi_w_m2 = buf;
+    w.dni_w_m2 = buf + n;
+    w.dhi_w_m2 = buf + 2 * n;
+    w.temp_air_c = buf + 3 * n;
+    w.wind_speed_m_s = buf + 4 * n;
+    w.pressure_hpa = clearsky_air(real, start, step_s, n, po.default_wind_m_s, w.temp_air_c,
+                                  w.wind_speed_m_s, pa)
+                         ? pa
+                         : NULL;
     w.wind_height_m = 10.0;
     w.site = (zp_site){m->lat_deg, m->lon_deg, m->elevation_m};
     w.utc_offset_min = m->utc_offset_min;
@@ -337,21 +312,7 @@ zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t star
     zp_site site = w.site;
     if ((rc = zp_pv_sun_position(ctx, &site, &w, zen, az)))
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        ghi[i] = zp_clearsky_haurwitz(zen[i]);
-        dni[i] = dhi[i] = 0;
-        if (!(ghi[i] > 0))
-            continue;
-        /* Day of the year at the interval midpoint in local time, as
-         * zp_pv_simulate takes it for the extraterrestrial irradiance. */
-        int64_t lt = start + (zp_time_t)i * step_s + step_s / 2 + (int64_t)m->utc_offset_min * 60;
-        int64_t days = lt / 86400 - (lt % 86400 < 0 ? 1 : 0);
-        int64_t y;
-        unsigned mo, d;
-        zp_civil_from_days(days, &y, &mo, &d);
-        int doy = (int)(days - zp_days_from_civil(y, 1, 1)) + 1;
-        zp_irr_erbs(ghi[i], zen[i], zp_solar_extra_radiation(doy), &dni[i], &dhi[i]);
-    }
+    clearsky_irradiance(&w, m->utc_offset_min, zen);
     po.sun_zenith_deg = zen;
     po.sun_azimuth_deg = az;
     po.ac_only = 1;
@@ -365,8 +326,30 @@ zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t star
     }
 out:
     zp_pv_output_free(ctx, pvo);
-    zp_weather_free(ctx, real);
     zp__free(ctx, buf);
+    return rc;
+}
+
+zp_status zp_forecast_clearsky_pv_weather(zp_ctx *ctx, const zp_model *m,
+                                          const zp_weather_data *weather, zp_time_t start,
+                                          int32_t step_s, size_t n, double *out_kw)
+{
+    return clearsky_pv(ctx, "zp_forecast_clearsky_pv_weather", m, weather, start, step_s, n,
+                       out_kw);
+}
+
+zp_status zp_forecast_clearsky_pv(zp_ctx *ctx, const zp_model *m, zp_time_t start,
+                                  int32_t step_s, size_t n, double *out_kw)
+{
+    static const char fn[] = "zp_forecast_clearsky_pv";
+    zp_weather_data *real = NULL;
+    /* Read the weather only when there is PV to forecast. */
+    if (!m || !m->npv || !n || step_s <= 0 || !out_kw)
+        return clearsky_pv(ctx, fn, m, NULL, start, step_s, n, out_kw);
+    zp_status rc = m->weather.present ? zp_weather_for_model(ctx, m, &real) : ZP_OK;
+    if (!rc)
+        rc = clearsky_pv(ctx, fn, m, real, start, step_s, n, out_kw);
+    zp_weather_free(ctx, real);
     return rc;
 }
 

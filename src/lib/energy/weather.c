@@ -16,8 +16,9 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "zeropark/pv.h"
+#include "core/rng.h"
 #include "zeropark/series.h"
+#include "zeropark/sky.h"
 #include "zeropark/solar.h"
 
 #ifndef M_PI
@@ -1154,58 +1155,6 @@ void zp_weather_text_free(zp_ctx *ctx, char *text)
 
 /* ---- weather synthesis ------------------------------------------------------ */
 
-/* xoshiro256** seeded by splitmix64 (Blackman & Vigna): small, fast, and
- * the same sequence on every platform, unlike rand(). */
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return res;
-}
-
-/* Uniform in (0, 1). */
-static double rng_uniform(rng *r)
-{
-    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Standard normal (Box-Muller; the second value is discarded so every
- * draw consumes the same two numbers). */
-static double rng_normal(rng *r)
-{
-    double u1 = rng_uniform(r), u2 = rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
 /* Daily sky classes: clear, partly cloudy, overcast. Each day's class
  * follows a Markov chain (methodology: the matrix gives runs of clear and
  * overcast days of 2-3 days on average, as observed for mid-latitude
@@ -1333,10 +1282,10 @@ zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
         goto out;
     }
 
-    rng r;
-    rng_seed(&r, o->seed);
+    zp__rng r;
+    zp__rng_seed(&r, o->seed);
     double phi_kc = pow(0.80, h), phi_t = pow(0.97, h), phi_w = pow(0.90, h);
-    double e_kc = 0, e_t = 0, z_w = rng_normal(&r);
+    double e_kc = 0, e_t = 0, z_w = zp__rng_normal_single(&r);
     int state = 1;
     double c_weibull = wind_mean / 0.886226925452758; /* Gamma(1 + 1/2) */
     double hemi = o->lat_deg >= 0 ? 1.0 : -1.0;
@@ -1344,7 +1293,7 @@ zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
     for (size_t i = 0; i < n; i++) {
         size_t day = i / per_day;
         if (i % per_day == 0 && day > 0) {
-            double u = rng_uniform(&r), acc = 0;
+            double u = zp__rng_uniform(&r), acc = 0;
             int next = 2;
             for (int k = 0; k < 3; k++) {
                 acc += sky_p[state][k];
@@ -1356,7 +1305,8 @@ zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
             state = next;
         }
         /* clear-sky index */
-        e_kc = phi_kc * e_kc + sky_kc_sd[state] * sqrt(1 - phi_kc * phi_kc) * rng_normal(&r);
+        e_kc = phi_kc * e_kc +
+               sky_kc_sd[state] * sqrt(1 - phi_kc * phi_kc) * zp__rng_normal_single(&r);
         double kc = fmin(fmax(sky_kc_mean[state] + e_kc, 0.05), 1.10);
         w->ghi_w_m2[i] = cs[i] * kc;
         month_cs[month[i]] += cs[i];
@@ -1370,11 +1320,11 @@ zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
         local_date(w->start + (zp_time_t)i * o->step_s + o->step_s / 2, o->utc_offset_min, &y,
                    &mo, &d, &doy, &sod);
         double solar_h = (double)sod / 3600.0 + (o->lon_deg - o->utc_offset_min / 4.0) / 15.0;
-        e_t = phi_t * e_t + 1.5 * sqrt(1 - phi_t * phi_t) * rng_normal(&r);
+        e_t = phi_t * e_t + 1.5 * sqrt(1 - phi_t * phi_t) * zp__rng_normal_single(&r);
         w->temp_air_c[i] = tmean - hemi * tseas * cos(2 * M_PI * (doy - 20) / 365.25) +
                            tdiur * sky_diurnal[state] * cos(2 * M_PI * (solar_h - 15) / 24) + e_t;
         /* wind: persistent Gaussian mapped onto Weibull(k = 2) */
-        z_w = phi_w * z_w + sqrt(1 - phi_w * phi_w) * rng_normal(&r);
+        z_w = phi_w * z_w + sqrt(1 - phi_w * phi_w) * zp__rng_normal_single(&r);
         double u = 0.5 * erfc(-z_w / sqrt(2.0));
         u = fmin(fmax(u, 1e-12), 1 - 1e-12);
         w->wind_speed_m_s[i] = c_weibull * sqrt(-log(1 - u));

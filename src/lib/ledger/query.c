@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "core/jsonpos.h"
+#include "core/jsonread.h"
 #include "ledger/ledger_impl.h"
 
 /* Prepare a one-off query (the caller finalizes it); NULL with the error

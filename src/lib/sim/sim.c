@@ -8,6 +8,7 @@
  */
 #include "core/internal.h"
 #include "dispatch/mpc.h"
+#include "sim/sim_impl.h"
 #include "zeropark/carbon.h"
 #include "zeropark/forecast.h"
 #include "zeropark/sim.h"
@@ -18,7 +19,6 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,56 +76,6 @@ void zp_sim_opts_init(zp_sim_opts *o)
     o->dispatch = ZP_DISPATCH_RULE;
 }
 
-/* Columns that are not kept as arrays but computed when asked for (a
- * year at 1-min steps is 4.2 MB an array). */
-typedef enum col_kind {
-    COL_ARRAY = 0,
-    COL_CFE,
-    COL_CONSUMPTION,
-    COL_SCOPE2_KG,
-    COL_DC_FACILITY
-} col_kind;
-
-/* Column of the per-step CSV. */
-typedef struct sim_col {
-    char *name;       /* owned */
-    const double *v;  /* borrowed from the result (COL_ARRAY) */
-    col_kind kind;    /* how to get the values */
-} sim_col;
-
-/* Private part of the result. */
-typedef struct sim_priv {
-    zp_sim_result pub;
-    zp_ctx *ctx;
-    sim_col *cols;
-    size_t ncols, capcols;
-    double **arrays;   /* every owned array, freed together */
-    size_t narrays, caparrays;
-    double *firm_kw;
-    double *dc_pue;       /* PUE per step when it follows a temperature curve, else NULL */
-    double *dc_facility_kw; /* facility power per step with a PUE curve, else NULL */
-    double *scratch;      /* steps values for derived columns, made on first use */
-    unsigned char *grid_down; /* steps flags of a grid outage, or NULL */
-    char *market_source;  /* source of the market-based residual factor */
-    double *reserve_kwh;  /* steps values of the resilience reserve, or NULL */
-    double *critical_kw;  /* steps values of the critical load, or NULL */
-    double *shed_kw;      /* steps values of load shed in an outage (firm demand above
-                             the critical load), or NULL */
-} sim_priv;
-
-static double *new_array(sim_priv *p, size_t n)
-{
-    if (zp__grow(p->ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays))
-        return NULL;
-    double *a = zp__calloc(p->ctx, n ? n : 1, sizeof *a);
-    if (!a) {
-        zp__nomem(p->ctx);
-        return NULL;
-    }
-    p->arrays[p->narrays++] = a;
-    return a;
-}
-
 static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...) ZP_PRINTF(3, 4);
 static zp_status add_col(sim_priv *p, const double *v, const char *fmt, ...)
 {
@@ -168,59 +118,13 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     zp__free(ctx, p->scratch);
     zp__free(ctx, p->grid_down);
     zp__free(ctx, p->market_source);
+    zp__free(ctx, p->clearsky_pv_kw);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
     zp__free(ctx, r->pv_totals);
     zp_dispatch_result_free(ctx, r->flows);
     zp__free(ctx, p);
-}
-
-/* Fill out[0..n) with v over the run window: constant, or the model's
- * series aligned (resampled and cut) to start/step. */
-static zp_status value_window(zp_ctx *ctx, const zp_value *v, const char *what, zp_time_t start,
-                              int32_t step_s, size_t n, double *out)
-{
-    if (!v->is_series) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = v->constant;
-        return ZP_OK;
-    }
-    if (!v->series)
-        return zp__error(ctx, ZP_EINVAL, "%s: series %s:%s was not loaded", what, v->csv, v->column);
-    zp_series *a = NULL;
-    zp_status rc = zp_series_align(ctx, v->series, start, step_s, n, &a);
-    if (rc)
-        return rc;
-    memcpy(out, a->v, n * sizeof *out);
-    zp_series_free(ctx, a);
-    return ZP_OK;
-}
-
-/* Value of a model input at step t: the run-window array of a series, or
- * the constant. */
-#define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)
-/* The run's location factor at step t (the series, or the resolved constant). */
-#define GRID_EF(r, t)                                                                        \
-    ((r)->grid_factor_kg_per_kwh ? (r)->grid_factor_kg_per_kwh[t]                          \
-                                 : (r)->grid_factor_constant_kg_per_kwh)
-/* Data-center facility power at step t. */
-#define DC_FACILITY(p, t)                                                                    \
-    ((p)->dc_facility_kw ? (p)->dc_facility_kw[t]                                        \
-                         : (p)->pub.dc_it_kw[t] * (p)->pub.model->datacenter.pue)
-
-/* The run-window array of a series input; *out stays NULL for a constant. */
-static zp_status series_window(sim_priv *p, const zp_value *v, const char *what, double **out)
-{
-    *out = NULL;
-    if (!v->is_series)
-        return ZP_OK;
-    zp_sim_result *r = &p->pub;
-    double *a = new_array(p, r->steps);
-    if (!a)
-        return ZP_ENOMEM;
-    *out = a;
-    return value_window(p->ctx, v, what, r->start, r->step_s, r->steps, a);
 }
 
 /* A constant array of n values (transient; freed by the caller). */
@@ -240,7 +144,7 @@ static double *const_array(zp_ctx *ctx, size_t n, double v)
  * valley tariff below the feed-in price), which no meter pays. The
  * optimisers therefore see an export price capped at the step's import
  * price (out may be xp); the run's cost still uses the real prices. */
-static void cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
+void zp__sim_cap_export_prices(const double *ip, const double *xp, size_t n, double *out)
 {
     for (size_t t = 0; t < n; t++)
         out[t] = xp[t] > ip[t] ? ip[t] : xp[t];
@@ -256,7 +160,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
     zp_sim_result *r = &p->pub;
     const size_t n = r->steps;
     zp_status rc = ZP_OK;
-    double *price = NULL, *xprice = NULL, *fac = NULL, *csky = NULL;
+    double *price = NULL, *xprice = NULL, *fac = NULL;
     if (o->dispatch == ZP_DISPATCH_RULE) {
         r->dispatch = "rule";
         return zp_dispatch_rule(ctx, in, &r->flows);
@@ -282,7 +186,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
                 rc = zp__nomem(ctx);
                 goto out;
             }
-            cap_export_prices(ip, xp, n, capped);
+            zp__sim_cap_export_prices(ip, xp, n, capped);
             xprice = capped;
             in->export_price_cny_per_kwh = capped;
         }
@@ -303,13 +207,6 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         zp_forecast_opts_init(&fo);
         if (o->forecast)
             fo = *o->forecast;
-        /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
-        if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-            goto out;
         double hz = o->horizon_h > 0 ? o->horizon_h : 48.0, rp = o->replan_h > 0 ? o->replan_h : 1.0;
         zp_mpc_opts mo = {0};
         mo.horizon_steps = (size_t)llround(hz / r->step_h);
@@ -320,7 +217,7 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
             goto out;
         }
         mo.fc = &fo;
-        mo.clearsky_pv_kw = csky;
+        mo.clearsky_pv_kw = p->clearsky_pv_kw; /* made by zp__sim_prepare */
         mo.no_pv = !m->npv; /* no PV array: the PV forecast is zero (in.pv_kw holds zeros) */
         mo.reserve_kwh = p->reserve_kwh;
         mo.time_limit_s = o->time_limit_s;
@@ -347,73 +244,8 @@ out:
     zp__free(ctx, price);
     zp__free(ctx, xprice);
     zp__free(ctx, fac);
-    zp__free(ctx, csky);
-    return rc;
-}
-
-/* Align one weather array (an intensity) to the run window. */
-static zp_status weather_window(zp_ctx *ctx, const zp_weather_data *w, const double *arr,
-                                zp_time_t start, int32_t step_s, size_t n, double *out)
-{
-    if (w->start == start && w->step_s == step_s && w->len >= n) {
-        memcpy(out, arr, n * sizeof *out);
-        return ZP_OK;
-    }
-    zp_series tmp = {.kind = ZP_SERIES_INTENSITY, .start = w->start, .step_s = w->step_s,
-                     .len = w->len, .v = (double *)arr};
-    zp_series *a = NULL;
-    zp_status rc = zp_series_align(ctx, &tmp, start, step_s, n, &a);
-    if (rc)
-        return rc;
-    memcpy(out, a->v, n * sizeof *out);
-    zp_series_free(ctx, a);
-    return ZP_OK;
-}
-
-/* Weather aligned to the run window (arrays owned by p). */
-static zp_status run_weather(sim_priv *p, const zp_model *m, zp_weather_data **wout)
-{
-    zp_ctx *ctx = p->ctx;
-    zp_sim_result *r = &p->pub;
-    zp_weather_data *w = NULL;
-    zp_status rc = zp_weather_for_model(ctx, m, &w);
-    if (rc)
-        return rc;
-    r->weather_night_zeroed = w->repairs.night_zeroed;
-    if (w->start == r->start && w->step_s == r->step_s && w->len == r->steps) {
-        *wout = w;
-        return ZP_OK;
-    }
-    /* Re-grid every array to the run window. */
-    double **fields[] = {&w->ghi_w_m2, &w->dni_w_m2, &w->dhi_w_m2, &w->temp_air_c,
-                         &w->wind_speed_m_s, &w->pressure_hpa};
-    for (size_t f = 0; f < ZP_ARRAY_LEN(fields); f++) {
-        if (!*fields[f])
-            continue;
-        double *a = zp__calloc(ctx, r->steps, sizeof *a);
-        if (!a) {
-            rc = zp__nomem(ctx);
-            goto fail;
-        }
-        rc = weather_window(ctx, w, *fields[f], r->start, r->step_s, r->steps, a);
-        if (rc) {
-            zp__free(ctx, a);
-            goto fail;
-        }
-        zp__free(ctx, *fields[f]);
-        *fields[f] = a;
-    }
-    /* The sun positions were for the old grid. */
-    zp__free(ctx, w->sun_zenith_deg);
-    zp__free(ctx, w->sun_azimuth_deg);
-    w->sun_zenith_deg = w->sun_azimuth_deg = NULL;
-    w->start = r->start;
-    w->step_s = r->step_s;
-    w->len = r->steps;
-    *wout = w;
-    return ZP_OK;
-fail:
-    zp_weather_free(ctx, w);
+    zp__free(ctx, p->clearsky_pv_kw);
+    p->clearsky_pv_kw = NULL;
     return rc;
 }
 
@@ -461,320 +293,6 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
     return ZP_OK;
 }
 
-/* Everything before the dispatch: the run window and step, weather, PV,
- * wind, loads, the data center, factors and prices. Fills *in with
- * arrays owned by p (and *flex_out, owned by the caller). */
-static zp_status sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
-                             zp_dispatch_input *in, zp_dispatch_flex **flex_out)
-{
-    zp_ctx *ctx = p->ctx;
-    zp_sim_result *r = &p->pub;
-    const zp_sim_opts opts = *po;
-    zp_status rc = ZP_OK;
-    zp_weather_data *w = NULL;
-    zp_pv_output *pvo = NULL;
-    zp_dispatch_flex *flex = NULL;
-    size_t nflex = 0;
-    double *sun_zen = NULL, *sun_az = NULL;
-
-    /* Run window and step. */
-    int32_t step_min = opts.step_min ? opts.step_min : m->step_min;
-    if (step_min <= 0 || 60 % step_min != 0) {
-        rc = zp__error(ctx, ZP_EINVAL, "step %d min: use 1, 5, 10, 15, 30 or 60", (int)step_min);
-        goto fail;
-    }
-    r->step_s = step_min * 60;
-    r->step_h = step_min / 60.0;
-    r->start = opts.from ? opts.from : m->start;
-    zp_time_t end = opts.to ? opts.to : m->end;
-    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], c[ZP_TIME_BUFSIZE], d[ZP_TIME_BUFSIZE];
-    if (r->start < m->start || end > m->end || end <= r->start) {
-        rc = zp__error(ctx, ZP_ERANGE, "run %s .. %s is not inside the model period %s .. %s",
-                       zp_time_format(r->start, m->utc_offset_min, a),
-                       zp_time_format(end, m->utc_offset_min, b),
-                       zp_time_format(m->start, m->utc_offset_min, c),
-                       zp_time_format(m->end, m->utc_offset_min, d));
-        goto fail;
-    }
-    if ((end - r->start) % r->step_s != 0 || (r->start - m->start) % r->step_s != 0) {
-        rc = zp__error(ctx, ZP_EINVAL, "run %s .. %s does not fall on the %d-min step grid",
-                       zp_time_format(r->start, m->utc_offset_min, a),
-                       zp_time_format(end, m->utc_offset_min, b), (int)step_min);
-        goto fail;
-    }
-    r->steps = (size_t)((end - r->start) / r->step_s);
-    size_t n = r->steps;
-
-    /* Per-step arrays. */
-    /* Per-step arrays. A year at 1-min steps is 4.2 MB an array, so arrays
-     * are made only when needed and freed as soon as they are not: constant
-     * factors and prices have none, transient ones are freed early. */
-    /* The PV and wind totals alias the single array or farm when there is
-     * one; with none they are zeros. */
-    if ((m->npv != 1 && !(r->pv_kw = new_array(p, n))) ||
-        (m->nwind != 1 && !(r->wind_kw = new_array(p, n))) || !(p->firm_kw = new_array(p, n))) {
-        rc = ZP_ENOMEM;
-        goto fail;
-    }
-    r->pv_array_kw = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_array_kw);
-    r->wind_farm_kw = zp__calloc(ctx, m->nwind + 1, sizeof *r->wind_farm_kw);
-    r->load_kw = zp__calloc(ctx, m->nloads + 1, sizeof *r->load_kw);
-    r->pv_totals = zp__calloc(ctx, m->npv + 1, sizeof *r->pv_totals);
-    flex = zp__calloc(ctx, m->nloads + 2, sizeof *flex);
-    if (!r->pv_array_kw || !r->wind_farm_kw || !r->load_kw || !r->pv_totals || !flex) {
-        rc = zp__nomem(ctx);
-        goto fail;
-    }
-
-    /* Weather, PV and wind. */
-    if (m->npv || m->nwind || m->datacenter.pue_curve) {
-        if (!m->weather.present) {
-            rc = zp__error(ctx, ZP_EMODEL, "%s: the model has PV or wind but no weather; add \"weather\": {\"csv\": ...}", m->file);
-            goto fail;
-        }
-        if ((rc = run_weather(p, m, &w)))
-            goto fail;
-    }
-    zp_site site = {m->lat_deg, m->lon_deg, m->elevation_m};
-    zp_pv_opts pvopts;
-    zp_pv_opts_init(&pvopts);
-    pvopts.ac_only = 1;
-    if (m->npv) {
-        /* Every array sees the same sun: compute its position once. */
-        sun_zen = zp__calloc(ctx, n, sizeof *sun_zen);
-        sun_az = zp__calloc(ctx, n, sizeof *sun_az);
-        if (!sun_zen || !sun_az) {
-            rc = zp__nomem(ctx);
-            goto fail;
-        }
-        if ((rc = zp_pv_sun_position(ctx, &site, w, sun_zen, sun_az)))
-            goto fail;
-        pvopts.sun_zenith_deg = sun_zen;
-        pvopts.sun_azimuth_deg = sun_az;
-    }
-    for (size_t i = 0; i < m->npv; i++) {
-        if ((rc = zp_pv_simulate(ctx, &m->pv[i], &site, w, &pvopts, &pvo)))
-            goto fail;
-        /* Take the AC array over rather than copy it. */
-        if (zp__grow(ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays)) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        double *arr = pvo->ac_kw;
-        pvo->ac_kw = NULL;
-        p->arrays[p->narrays++] = arr;
-        r->pv_totals[i] = pvo->totals;
-        zp_pv_output_free(ctx, pvo);
-        pvo = NULL;
-        r->pv_array_kw[i] = arr;
-        if (m->npv == 1)
-            r->pv_kw = arr;
-        else
-            for (size_t t = 0; t < n; t++)
-                r->pv_kw[t] += arr[t];
-    }
-    for (size_t i = 0; i < m->nwind; i++) {
-        if (!w->wind_speed_m_s) {
-            rc = zp__error(ctx, ZP_EMODEL, "wind[%zu] '%s': the weather (%s) has no wind speed; add a wind_speed_m_s column", i, m->wind[i].name, m->weather.csv);
-            goto fail;
-        }
-        double *arr = new_array(p, n);
-        if (!arr) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        /* The model's measurement_height_m says where the weather's wind
-         * speed was measured (docs/model.md). */
-        if ((rc = zp_wind_power_series(ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
-            goto fail;
-        r->wind_farm_kw[i] = arr;
-        if (m->nwind == 1)
-            r->wind_kw = arr;
-        else
-            for (size_t t = 0; t < n; t++)
-                r->wind_kw[t] += arr[t];
-    }
-
-    /* A PUE that follows the outdoor temperature. */
-    if (m->datacenter.present && m->datacenter.pue_curve) {
-        if (!(p->dc_pue = new_array(p, n))) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        for (size_t t = 0; t < n; t++)
-            p->dc_pue[t] = zp_datacenter_pue_at(&m->datacenter, w->temp_air_c[t]);
-    }
-
-    /* The weather and the sun are no longer needed: free them before the
-     * dispatch allocates, to keep the peak low on 1-minute years. */
-    zp_weather_free(ctx, w);
-    w = NULL;
-    zp__free(ctx, sun_zen);
-    zp__free(ctx, sun_az);
-    sun_zen = sun_az = NULL;
-
-    /* Loads and the data center: firm and flexible demand. */
-    for (size_t i = 0; i < m->nloads; i++) {
-        const zp_load *l = &m->loads[i];
-        double *arr = new_array(p, n);
-        if (!arr) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        char what[160];
-        snprintf(what, sizeof what, "loads[%zu].power_kw", i);
-        if ((rc = value_window(ctx, &l->power_kw, what, r->start, r->step_s, n, arr)))
-            goto fail;
-        r->load_kw[i] = arr;
-        double share = l->flexible.present ? l->flexible.share : 0.0;
-        if (share > 0)
-            flex[nflex++] = (zp_dispatch_flex){.name = l->name, .kw = arr,
-                                               .max_delay_h = l->flexible.max_delay_h,
-                                               .share = share};
-        for (size_t t = 0; t < n; t++)
-            p->firm_kw[t] += (1.0 - share) * arr[t];
-    }
-    if (m->datacenter.present) {
-        if (!(r->dc_it_kw = new_array(p, n))) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        if ((rc = value_window(ctx, &m->datacenter.it_power_kw, "datacenter.it_power_kw",
-                               r->start, r->step_s, n, r->dc_it_kw)))
-            goto fail;
-        double share = m->datacenter.flexible.present ? m->datacenter.flexible.share : 0.0;
-        /* Cooling and power losses follow the IT work they serve, so the
-         * flexible share applies to facility power. With a constant PUE the
-         * facility power is IT x PUE, passed as IT with the share scaled;
-         * with a PUE curve it gets its own array. */
-        const double *fac = r->dc_it_kw;
-        double fac_scale = m->datacenter.pue;
-        if (p->dc_pue) {
-            if (!(p->dc_facility_kw = new_array(p, n))) {
-                rc = ZP_ENOMEM;
-                goto fail;
-            }
-            for (size_t t = 0; t < n; t++)
-                p->dc_facility_kw[t] = r->dc_it_kw[t] * p->dc_pue[t];
-            fac = p->dc_facility_kw;
-            fac_scale = 1.0;
-        }
-        if (share > 0)
-            flex[nflex++] = (zp_dispatch_flex){.name = "datacenter", .kw = fac,
-                                               .max_delay_h = m->datacenter.flexible.max_delay_h,
-                                               .share = share * fac_scale};
-        for (size_t t = 0; t < n; t++)
-            p->firm_kw[t] += (1.0 - share) * fac[t] * fac_scale;
-    }
-
-    /* Grid factor and prices: arrays only for series (NULL = the constant). */
-    if ((rc = series_window(p, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
-                            &r->grid_factor_kg_per_kwh)) ||
-        (rc = series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
-                            &r->price_cny_per_kwh)) ||
-        (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
-                            &r->export_price_cny_per_kwh)))
-        goto fail;
-    /* The location factor: the one resolution (zp_model_grid_factors) for
-     * the local year the run starts in, as the accounting of the run. */
-    {
-        zp_grid_factors gf;
-        if ((rc = zp_model_grid_factors(ctx, m, zp__local_year(r->start, m->utc_offset_min), &gf)))
-            goto fail;
-        r->grid_factor_constant_kg_per_kwh = r->grid_factor_kg_per_kwh ? NAN : gf.location.value;
-        r->grid_factor_year = gf.location.year;
-        r->grid_factor_region = gf.location.region;
-        r->grid_factor_source = gf.location.source;
-        r->grid_factor_rule = zp_grid_rule_name(gf.rule);
-    }
-
-    /* The dispatch's input. */
-    zp_dispatch_input_init(in);
-    in->steps = n;
-    in->step_h = r->step_h;
-    in->pv_kw = r->pv_kw;
-    in->wind_kw = r->wind_kw;
-    in->firm_kw = p->firm_kw;
-    in->flex = flex;
-    in->nflex = nflex;
-    in->storage = m->storage;
-    in->nstorage = m->nstorage;
-    in->import_limit_kw = m->grid.import_limit_kw;
-    in->export_limit_kw = m->grid.export_limit_kw;
-    in->import_price_cny_per_kwh = r->price_cny_per_kwh;
-    in->export_price_cny_per_kwh = r->export_price_cny_per_kwh;
-    in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
-    in->objective = m->objective;
-    in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
-    /* A grid outage: no import and no export inside [outage_from, outage_to). */
-    if (opts.outage_from || opts.outage_to) {
-        if (!(opts.outage_to > opts.outage_from)) {
-            rc = zp__error(ctx, ZP_EINVAL, "outage: the end must come after the start");
-            goto fail;
-        }
-        if (!(p->grid_down = zp__calloc(ctx, n ? n : 1, 1))) {
-            rc = zp__nomem(ctx);
-            goto fail;
-        }
-        for (size_t t = 0; t < n; t++) {
-            zp_time_t a0 = r->start + (zp_time_t)t * r->step_s;
-            p->grid_down[t] = a0 + r->step_s > opts.outage_from && a0 < opts.outage_to;
-            r->outage_steps += p->grid_down[t];
-        }
-        if (!r->outage_steps) {
-            rc = zp__error(ctx, ZP_ERANGE, "outage: the window does not overlap the run");
-            goto fail;
-        }
-        in->grid_down = p->grid_down;
-    }
-    /* Resilience: hold enough usable stored energy to carry the critical
-     * load for reserve_h hours (at the lowest discharge efficiency). */
-    if (m->resilience.present) {
-        if (!(p->critical_kw = new_array(p, n))) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        if ((rc = value_window(ctx, &m->resilience.critical_load_kw, "resilience.critical_load_kw",
-                               r->start, r->step_s, n, p->critical_kw)))
-            goto fail;
-        if (!opts.no_reserve && m->nstorage && m->resilience.reserve_h > 0) {
-            double eta = 1.0;
-            for (size_t s2 = 0; s2 < m->nstorage; s2++)
-                if (m->storage[s2].discharge_efficiency < eta)
-                    eta = m->storage[s2].discharge_efficiency;
-            if (!(p->reserve_kwh = new_array(p, n))) {
-                rc = ZP_ENOMEM;
-                goto fail;
-            }
-            for (size_t t = 0; t < n; t++)
-                p->reserve_kwh[t] = p->critical_kw[t] * m->resilience.reserve_h / eta;
-        }
-    }
-    /* In an outage the park sheds what is not critical: only the critical
-     * part of the firm demand stays on (flexible demand waits, as always,
-     * up to its deadline). Without a critical load nothing is shed. */
-    if (p->grid_down && p->critical_kw) {
-        if (!(p->shed_kw = new_array(p, n))) {
-            rc = ZP_ENOMEM;
-            goto fail;
-        }
-        for (size_t t = 0; t < n; t++)
-            if (p->grid_down[t] && p->firm_kw[t] > p->critical_kw[t]) {
-                p->shed_kw[t] = p->firm_kw[t] - p->critical_kw[t];
-                p->firm_kw[t] = p->critical_kw[t];
-            }
-    }
-    *flex_out = flex;
-    return ZP_OK;
-fail:
-    zp_pv_output_free(ctx, pvo);
-    zp_weather_free(ctx, w);
-    zp__free(ctx, sun_zen);
-    zp__free(ctx, sun_az);
-    zp__free(ctx, flex);
-    return rc ? rc : ZP_ENOMEM;
-}
-
 zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
                       zp_sim_result **out)
 {
@@ -796,7 +314,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     r->dispatch = "rule";
 
     zp_dispatch_input in;
-    if ((rc = sim_prepare(p, m, &opts, &in, &flex)))
+    p->want_clearsky = opts.dispatch == ZP_DISPATCH_MPC;
+    if ((rc = zp__sim_prepare(p, m, &opts, NULL, &in, &flex)))
         goto fail;
     const size_t n = r->steps;
     if ((rc = run_dispatch(p, m, &opts, &in)))
@@ -1180,336 +699,3 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
 }
 
 void zp_sim_text_free(zp_ctx *ctx, char *text) { zp__free(ctx, text); }
-
-/* ---- inputs hash and storing the run ------------------------------------ */
-
-static zp_status hash_file(zp_ctx *ctx, EVP_MD_CTX *md, const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return zp__error(ctx, ZP_EIO, "%s: cannot read for the inputs hash", path);
-    unsigned char buf[1 << 15];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, fp)) > 0)
-        EVP_DigestUpdate(md, buf, got);
-    int err = ferror(fp);
-    fclose(fp);
-    if (err)
-        return zp__error(ctx, ZP_EIO, "%s: read error while hashing", path);
-    /* Separate files so that moving bytes between them changes the hash. */
-    EVP_DigestUpdate(md, "\0", 1);
-    return ZP_OK;
-}
-
-zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65])
-{
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(md);
-        return zp__nomem(ctx);
-    }
-    zp_status rc = hash_file(ctx, md, m->file);
-    if (!rc && m->weather.present)
-        rc = hash_file(ctx, md, m->weather.csv_path);
-    const zp_value *vals[] = {&m->grid.emission_factor_kg_per_kwh, &m->grid.price_cny_per_kwh,
-                              &m->grid.export_price_cny_per_kwh, &m->datacenter.it_power_kw};
-    for (size_t i = 0; !rc && i < ZP_ARRAY_LEN(vals); i++)
-        if (vals[i]->is_series)
-            rc = hash_file(ctx, md, vals[i]->csv_path);
-    for (size_t i = 0; !rc && i < m->nloads; i++)
-        if (m->loads[i].power_kw.is_series)
-            rc = hash_file(ctx, md, m->loads[i].power_kw.csv_path);
-    /* A factor-set directory decides the grid factor (docs/factors.md). */
-    static const char *const tables[] = {"grid.csv", "fuels.csv", "heat.csv", "gwp.csv",
-                                         "power_coal.csv"};
-    for (size_t i = 0; !rc && m->accounting.factor_set_path && i < ZP_ARRAY_LEN(tables); i++) {
-        char *path = zp__asprintf(ctx, "%s/%s", m->accounting.factor_set_path, tables[i]);
-        rc = path ? hash_file(ctx, md, path) : zp__nomem(ctx);
-        zp__free(ctx, path);
-    }
-    unsigned char dig[32];
-    unsigned int dl = 0;
-    if (!rc && EVP_DigestFinal_ex(md, dig, &dl) != 1)
-        rc = zp__error(ctx, ZP_EIO, "SHA-256 failed");
-    EVP_MD_CTX_free(md);
-    if (rc)
-        return rc;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-    return ZP_OK;
-}
-
-zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
-                       const char *inputs_sha256, int64_t *run_id)
-{
-    char *json = NULL;
-    zp_status rc = zp_sim_result_json(ctx, r, 0, &json);
-    if (rc)
-        return rc;
-    zp_store_run run = {0};
-    run.created = (zp_time_t)time(NULL);
-    run.kind = "simulate";
-    run.model_name = r->model->name;
-    run.inputs_sha256 = inputs_sha256;
-    run.results_json = json;
-    rc = zp_store_run_save(st, &run, run_id);
-    zp_sim_text_free(ctx, json);
-    return rc;
-}
-
-/* ---- one plan (the live controller's problem) --------------------------- */
-
-void zp_plan_opts_init(zp_plan_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->horizon_h = 24;
-}
-
-void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
-{
-    if (!pl)
-        return;
-    zp__free(ctx, pl->pv_kw);
-    zp__free(ctx, pl->wind_kw);
-    zp__free(ctx, pl->firm_kw);
-    zp__free(ctx, pl->flex_kw);
-    zp__free(ctx, pl->price_cny_per_kwh);
-    zp__free(ctx, pl->grid_factor_kg_per_kwh);
-    zp_dispatch_result_free(ctx, pl->flows);
-    zp__free(ctx, pl);
-}
-
-/* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
- * (NULL for a NULL a); owned by the caller. */
-static zp_status wrap_copy(zp_ctx *ctx, const double *a, size_t n, size_t ne, double **out)
-{
-    *out = NULL;
-    if (!a)
-        return ZP_OK;
-    if (!(*out = zp__calloc(ctx, ne ? ne : 1, sizeof **out)))
-        return zp__nomem(ctx);
-    for (size_t i = 0; i < ne; i++)
-        (*out)[i] = a[i % n];
-    return ZP_OK;
-}
-
-zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp_plan **out)
-{
-    zp_status rc = ZP_OK;
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
-    so.step_min = o->step_min;
-    zp_dispatch_flex *flex = NULL, *wflex = NULL;
-    zp_forecast_out fc;
-    zp_forecast_out_init(&fc);
-    const double **base = NULL;
-    double *csky = NULL, *xprice = NULL;
-    /* with opts.wrap, the inputs repeated past the end of the period */
-    double *w_pv = NULL, *w_wind = NULL, *w_firm = NULL, *w_csky = NULL, *w_res = NULL;
-    double **w_flex = NULL;
-    size_t nw_flex = 0;
-    zp_plan *pl = NULL;
-    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
-    if (!p)
-        return zp__nomem(ctx);
-    p->ctx = ctx;
-    zp_sim_result *r = &p->pub;
-    r->model = m;
-    zp_dispatch_input in;
-    if ((rc = sim_prepare(p, m, &so, &in, &flex)))
-        goto out;
-    const size_t n = r->steps;
-    char a[ZP_TIME_BUFSIZE];
-    if (o->at < r->start || o->at >= r->start + (zp_time_t)n * r->step_s ||
-        (o->at - r->start) % r->step_s != 0) {
-        rc = zp__error(ctx, ZP_ERANGE, "plan: --at %s must be a step of the model period (every %d min)",
-                       zp_time_format(o->at, m->utc_offset_min, a), (int)(r->step_s / 60));
-        goto out;
-    }
-    size_t k = (size_t)((o->at - r->start) / r->step_s);
-    size_t h = (size_t)llround((o->horizon_h > 0 ? o->horizon_h : 24.0) / r->step_h);
-    if (h < 1)
-        h = 1;
-    if (k + h > n && (!o->wrap || h > n))
-        h = o->wrap ? n : n - k;
-    /* the forecasts' inputs: the period, or it repeated to k + h steps */
-    const size_t ne = k + h > n ? k + h : n;
-    /* Forecasts from what was known before --at. */
-    zp_forecast_opts fo;
-    zp_forecast_opts_init(&fo);
-    if (o->forecast)
-        fo = *o->forecast;
-    base = zp__calloc(ctx, in.nflex + 1, sizeof *base);
-    wflex = zp__calloc(ctx, in.nflex + 1, sizeof *wflex);
-    if (!base || !wflex) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t j = 0; j < in.nflex; j++)
-        base[j] = in.flex[j].kw;
-    /* clear-sky PV for the PV forecast: 0 kW for a park without PV */
-    if (!(csky = zp__calloc(ctx, n, sizeof *csky))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if (m->npv && (rc = zp_forecast_clearsky_pv(ctx, m, r->start, r->step_s, n, csky)))
-        goto out;
-    /* A park without PV (or wind) forecasts zero for it: NULL, whatever
-     * the method (in.pv_kw then holds zeros that no method can scale). */
-    zp_forecast_inputs fin = {n, r->step_s, m->npv ? in.pv_kw : NULL, csky,
-                              m->nwind ? in.wind_kw : NULL, in.firm_kw, base, in.nflex};
-    if (ne > n) {
-        /* The horizon passes the end of the period: the model's year goes
-         * on from its start (weather, loads, prices and factors of the same
-         * day of the model year), as the daemon maps any date to it. */
-        if (!(w_flex = zp__calloc(ctx, in.nflex + 1, sizeof *w_flex))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        nw_flex = in.nflex;
-        if ((rc = wrap_copy(ctx, fin.pv_kw, n, ne, &w_pv)) || (rc = wrap_copy(ctx, fin.wind_kw, n, ne, &w_wind)) ||
-            (rc = wrap_copy(ctx, fin.firm_kw, n, ne, &w_firm)) || (rc = wrap_copy(ctx, csky, n, ne, &w_csky)) ||
-            (rc = wrap_copy(ctx, p->reserve_kwh, n, ne, &w_res)))
-            goto out;
-        for (size_t j = 0; j < in.nflex; j++)
-            if ((rc = wrap_copy(ctx, base[j], n, ne, &w_flex[j])))
-                goto out;
-        fin = (zp_forecast_inputs){ne, r->step_s, w_pv, w_csky, w_wind, w_firm, (const double **)w_flex,
-                                   in.nflex};
-    }
-    if ((rc = zp_forecast_make(ctx, &fin, &fo, k, h, &fc)))
-        goto out;
-    for (size_t j = 0; j < in.nflex; j++) {
-        wflex[j] = in.flex[j];
-        wflex[j].kw = fc.flex_kw[j];
-    }
-    if (!(pl = zp__calloc(ctx, 1, sizeof *pl)) || !(pl->pv_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->wind_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->firm_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->flex_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->price_cny_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->grid_factor_kg_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t i = 0; i < h; i++) {
-        size_t ki = (k + i) % n; /* wraps only with opts.wrap */
-        double ip = AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, ki);
-        double xp = AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, ki);
-        pl->price_cny_per_kwh[i] = ip;
-        xprice[i] = xp;
-        pl->grid_factor_kg_per_kwh[i] =
-            GRID_EF(r, ki);
-        pl->pv_kw[i] = fc.pv_kw[i];
-        pl->wind_kw[i] = fc.wind_kw[i];
-        pl->firm_kw[i] = fc.firm_kw[i];
-        for (size_t j = 0; j < in.nflex; j++)
-            pl->flex_kw[i] += in.flex[j].share > 0 ? in.flex[j].share * fc.flex_kw[j][i]
-                                                   : fc.flex_kw[j][i];
-    }
-    cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
-    zp_dispatch_input win = in;
-    win.steps = h;
-    win.pv_kw = pl->pv_kw;
-    win.wind_kw = pl->wind_kw;
-    win.firm_kw = pl->firm_kw;
-    win.flex = wflex;
-    win.soc_initial = o->soc_initial;
-    win.import_price_cny_per_kwh = pl->price_cny_per_kwh;
-    win.export_price_cny_per_kwh = xprice;
-    win.grid_factor_kg_per_kwh = pl->grid_factor_kg_per_kwh;
-    win.grid_down = NULL;
-    zp_lp_opts lo;
-    zp_lp_opts_init(&lo);
-    lo.reserve_kwh = w_res ? w_res + k : p->reserve_kwh ? p->reserve_kwh + k : NULL;
-    lo.mps_path = o->mps_path;
-    if ((rc = zp_dispatch_optimal(ctx, &win, &lo, &pl->flows, &pl->lp)))
-        goto out;
-    pl->model = m;
-    pl->start = o->at;
-    pl->step_s = r->step_s;
-    pl->step_h = r->step_h;
-    pl->steps = h;
-    pl->csi = fc.csi;
-    *out = pl;
-    pl = NULL;
-out:
-    zp_plan_free(ctx, pl);
-    zp_forecast_out_release(ctx, &fc);
-    zp__free(ctx, base);
-    zp__free(ctx, wflex);
-    zp__free(ctx, flex);
-    zp__free(ctx, csky);
-    zp__free(ctx, xprice);
-    zp__free(ctx, w_pv);
-    zp__free(ctx, w_wind);
-    zp__free(ctx, w_firm);
-    zp__free(ctx, w_csky);
-    zp__free(ctx, w_res);
-    for (size_t j = 0; w_flex && j < nw_flex; j++)
-        zp__free(ctx, w_flex[j]);
-    zp__free(ctx, w_flex);
-    zp_sim_result_free(ctx, r);
-    return rc;
-}
-
-zp_status zp_plan_json(zp_ctx *ctx, const zp_plan *pl, int indent, char **out)
-{
-    const zp_model *m = pl->model;
-    const zp_dispatch_result *f = pl->flows;
-    char tb[ZP_TIME_BUFSIZE];
-    json_t *doc = json_object(), *steps = json_array();
-    if (!doc || !steps) {
-        json_decref(doc);
-        json_decref(steps);
-        return zp__nomem(ctx);
-    }
-    json_object_set_new(doc, "model", json_string(m->name));
-    json_object_set_new(doc, "at", json_string(zp_time_format(pl->start, m->utc_offset_min, tb)));
-    json_object_set_new(doc, "step_min", json_integer(pl->step_s / 60));
-    json_object_set_new(doc, "steps_count", json_integer((json_int_t)pl->steps));
-    json_object_set_new(doc, "method", json_string(f->method));
-    json_object_set_new(doc, "solver",
-                        json_pack("{s:s, s:o, s:o, s:I, s:I, s:I, s:i, s:o, s:b}", "status",
-                                  pl->lp.status_text, "objective", num(pl->lp.objective),
-                                  "objective_economic", num(pl->lp.objective_economic), "rows",
-                                  (json_int_t)pl->lp.rows, "cols", (json_int_t)pl->lp.cols, "nnz",
-                                  (json_int_t)pl->lp.nnz, "iterations", pl->lp.iterations,
-                                  "seconds", num(pl->lp.build_s + pl->lp.solve_s), "fell_back",
-                                  pl->lp.fell_back));
-    for (size_t i = 0; i < pl->steps; i++) {
-        json_t *st = json_object();
-        json_object_set_new(st, "time", json_string(zp_time_format(pl->start + (zp_time_t)i * pl->step_s,
-                                                                   m->utc_offset_min, tb)));
-        json_object_set_new(st, "forecast",
-                            json_pack("{s:o, s:o, s:o, s:o}", "pv_kw", num(pl->pv_kw[i]), "wind_kw",
-                                      num(pl->wind_kw[i]), "firm_kw", num(pl->firm_kw[i]),
-                                      "flexible_kw", num(pl->flex_kw[i])));
-        json_object_set_new(st, "pv_used_kw", num(f->pv_used_kw[i]));
-        json_object_set_new(st, "wind_used_kw", num(f->wind_used_kw[i]));
-        json_object_set_new(st, "curtailed_kw", num(f->curtailed_kw[i]));
-        json_object_set_new(st, "grid_import_kw", num(f->grid_import_kw[i]));
-        json_object_set_new(st, "grid_export_kw", num(f->grid_export_kw[i]));
-        json_object_set_new(st, "flexible_served_kw", num(f->flex_served_kw[i]));
-        json_object_set_new(st, "unserved_kw", num(f->unserved_kw[i]));
-        json_t *bats = json_array();
-        for (size_t s = 0; s < f->nstorage; s++)
-            json_array_append_new(bats, json_pack("{s:s, s:o, s:o}", "name", m->storage[s].name,
-                                                  "setpoint_kw",
-                                                  num(f->storage[s].discharge_kw[i] -
-                                                      f->storage[s].charge_kw[i]),
-                                                  "soc", num(f->storage[s].soc[i])));
-        json_object_set_new(st, "storage", bats);
-        json_array_append_new(steps, st);
-    }
-    json_object_set_new(doc, "steps", steps);
-    char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12) |
-                                     (indent > 0 ? JSON_INDENT(indent) : JSON_COMPACT));
-    json_decref(doc);
-    if (!text)
-        return zp__nomem(ctx);
-    *out = zp__strdup(ctx, text);
-    free(text);
-    return *out ? ZP_OK : zp__nomem(ctx);
-}

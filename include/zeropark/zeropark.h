@@ -21,6 +21,7 @@
 #include "zeropark/report.h"
 #include "zeropark/sched.h"
 #include "zeropark/ledger.h"
+#include "zeropark/tariff.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -309,6 +309,49 @@ static double point_bound(const zs_devsim *s, const sdev *sd, const spoint *sp)
     }
 }
 
+/* SunSpec strings: two ASCII characters a register, high byte first,
+ * NUL-padded. */
+static void put_string(uint16_t *regs, int nregs, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    for (int i = 0; i < nregs; i++) {
+        size_t a = (size_t)i * 2, b = a + 1;
+        unsigned hi = a < len ? (unsigned char)s[a] : 0;
+        unsigned lo = b < len ? (unsigned char)s[b] : 0;
+        regs[i] = (uint16_t)(hi << 8 | lo);
+    }
+}
+
+void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
+                           const char *serial, uint16_t *regs)
+{
+    int size = zs_sunspec_block_size(model), len = 0;
+    if (!size)
+        return;
+    zs_sunspec_map(model, NULL, &len);
+    memset(regs, 0, (size_t)size * sizeof *regs);
+    regs[0] = 0x5375; /* "Su" */
+    regs[1] = 0x6e53; /* "nS" */
+    uint16_t *c = regs + ZS_SUNSPEC_COMMON_AT;
+    c[0] = 1;
+    c[1] = 66;
+    put_string(c + 2, 16, manufacturer);
+    put_string(c + 18, 16, device_model);
+    put_string(c + 34, 8, "");
+    put_string(c + 42, 8, "1.0");
+    put_string(c + 50, 16, serial);
+    c[66] = 1; /* DA: device address */
+    c[67] = 0x8000;
+    uint16_t *m = regs + ZS_SUNSPEC_MODEL_AT;
+    int id = 0;
+    for (const char *p = model; *p; p++)
+        id = id * 10 + (*p - '0');
+    m[0] = (uint16_t)id;
+    m[1] = (uint16_t)len;
+    regs[size - 2] = 0xFFFF;
+    regs[size - 1] = 0;
+}
+
 static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
 {
     zp_ctx *ctx = s->ctx;

@@ -92,6 +92,12 @@ ZP_API void zp_ctx_set_log(zp_ctx *ctx, zp_log_fn fn, void *ud);
 ZP_API zp_status zp_ctx_errcode(const zp_ctx *ctx);
 ZP_API const char *zp_ctx_errmsg(const zp_ctx *ctx);
 ZP_API void zp_ctx_clear_error(zp_ctx *ctx);
+/* Set the last error, as the library's own calls do, for a caller that
+ * reports through the same context (the front-ends' own parts). The
+ * message is cut to the context's buffer; ZP_ENOMEM takes no message
+ * ("out of memory", nothing allocated). Returns code. */
+ZP_API zp_status zp_ctx_set_error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
+    ZP_PRINTF(3, 4);
 
 /* Diagnostics: problems found in input. Calls that validate input append
  * one diagnostic per problem (all of them, not only the first) and then
@@ -136,6 +142,15 @@ ZP_API zp_status zp_time_parse(const char *text, size_t len, int32_t default_off
  * plus NUL). buf must hold ZP_TIME_BUFSIZE bytes. Returns buf. */
 #define ZP_TIME_BUFSIZE 48
 ZP_API char *zp_time_format(zp_time_t t, int32_t offset_min, char *buf);
+
+/* a / b rounded toward minus infinity (b != 0): the day or step of a time
+ * before 1970 or at a negative offset, as the library counts them. */
+ZP_API int64_t zp_fdiv(int64_t a, int64_t b);
+
+/* The name among names nearest to word ("did you mean ...?"), or NULL when
+ * none is close: within 1 edit for a word of up to 3 bytes, 2 up to 8,
+ * else 3. */
+ZP_API const char *zp_nearest(const char *word, const char *const *names, size_t n);
 
 /* Civil date <-> days since 1970-01-01 (proleptic Gregorian). */
 ZP_API int64_t zp_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -6,6 +6,7 @@
 
 #include "zeropark/core.h"
 #include "zeropark/series.h"
+#include "zeropark/devices.h"
 #include "zeropark/model.h"
 #include "zeropark/store.h"
 #include "zeropark/solar.h"

@@ -1,17 +1,9 @@
 /*
- * devices.c - the "devices" array of the park model (docs/model.md,
- * "Devices"), the register codec the poller and the simulator share, and
- * the ms clocks of src/server.
- *
- * Parsing follows model.c: jansson reads the text, jsonpos.c says where
- * each value is, and every problem found becomes a diagnostic
- * (file:line:col, JSON path, what to fix) before the call fails with
- * ZP_EMODEL. Nothing is returned half-built.
+ * devices.c - the park model's live devices in memory of the server's own
+ * (read by the library, src/lib/model/devices.c), the register codec the
+ * poller and the simulator share, and the ms clocks of src/server.
  */
 #include "devices.h"
-
-#include "core/internal.h"
-#include "core/jsonread.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,18 +13,69 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- register codec ------------------------------------------------------ */
+/* ---- devices ----------------------------------------------------------------- */
 
-int zs_reg_count(zs_reg_type t)
+/* src's devices copied into memory of the C allocator (zs_devices_free
+ * takes no context), src freed. ZP_OK or ZP_ENOMEM. */
+static zp_status own_copy(zp_ctx *ctx, zp_devices *src, zs_devices *out)
 {
-    return t == ZS_REG_INT32 || t == ZS_REG_UINT32 || t == ZS_REG_FLOAT32 ? 2 : 1;
+    zp_status rc = ZP_OK;
+    memset(out, 0, sizeof *out);
+    if (src->n && !(out->dev = calloc(src->n, sizeof *out->dev)))
+        rc = zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < src->n; i++) {
+        const zs_device *d = &src->dev[i];
+        out->dev[i] = *d;
+        out->dev[i].points = NULL;
+        out->n = i + 1;
+        if (d->npoints && !(out->dev[i].points = malloc(d->npoints * sizeof *d->points)))
+            rc = zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
+        else if (d->npoints)
+            memcpy(out->dev[i].points, d->points, d->npoints * sizeof *d->points);
+    }
+    zp_devices_free(ctx, src);
+    if (rc)
+        zs_devices_free(out);
+    return rc;
 }
+
+zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, size_t len,
+                               zs_devices *out)
+{
+    zp_devices d;
+    zp_status rc = zp_devices_load_buf(ctx, buf, len, file, &d);
+    if (out)
+        memset(out, 0, sizeof *out);
+    return rc ? rc : own_copy(ctx, &d, out);
+}
+
+zp_status zs_devices_load(zp_ctx *ctx, const char *model_path, zs_devices *out)
+{
+    zp_devices d;
+    zp_status rc = zp_devices_load_file(ctx, model_path, &d);
+    if (out)
+        memset(out, 0, sizeof *out);
+    return rc ? rc : own_copy(ctx, &d, out);
+}
+
+void zs_devices_free(zs_devices *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        free(d->dev[i].points);
+    free(d->dev);
+    d->dev = NULL;
+    d->n = 0;
+}
+
+/* ---- register codec ------------------------------------------------------ */
 
 int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *value)
 {
     uint32_t w = 0;
     double raw;
-    if (zs_reg_count(p->type) == 2)
+    if (zp_reg_count(p->type) == 2)
         w = p->word_swap ? ((uint32_t)regs[1] << 16 | regs[0]) : ((uint32_t)regs[0] << 16 | regs[1]);
     if (p->sf_address >= 0 && sf == -32768)
         return -1;

@@ -1,26 +1,9 @@
 /*
- * devices.h - the park's live devices: configuration, Modbus polling and
- * setpoint writes. Shared by `zeropark serve` (acquisition and control),
+ * devices.h - the park's live devices as the server sees them: the model's
+ * devices (zeropark/devices.h: fields, feeds, SunSpec maps), the readings
+ * they yield, their health, the Modbus poller and setpoint writes, and the
+ * register codec. Shared by `zeropark serve` (acquisition and control),
  * `zeropark devices` (the simulator) and their tests.
- *
- * Configuration comes from the "devices" array of the park model (documented
- * in docs/model.md). Each device yields readings: one value of one series at
- * one instant. Series names are "<device>.<point>" (e.g. "inv1.ac_power_kw").
- * A point may feed a model quantity ("feeds"), which is how the daemon knows
- * that a reading is, say, the PV array "rooftops" or the grid meter:
- *
- *   pv.<name>              PV array AC power, kW (positive = generation)
- *   wind.<name>            wind farm power, kW
- *   storage.<name>.power   battery power, kW (positive = discharge)
- *   storage.<name>.soc     battery state of charge, 0..1
- *   load.<name>            a load, kW
- *   datacenter.it          data-center IT power, kW
- *   grid.import            grid import, kW;  grid.export  grid export, kW
- *   grid.net               net grid power, kW (positive = import)
- *
- * When several points feed one quantity (ten inverters on one PV array),
- * the quantity is their sum (a state of charge is not summed); the
- * simulator splits it evenly among them.
  *
  * Threading: the poller runs its own thread(s); the sink is called from them
  * and must be thread-safe. Everything else is called from one thread.
@@ -31,17 +14,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "zeropark/zeropark.h"
 
+/* The model's devices (zeropark/devices.h) under the names the server's
+ * parts, the simulator and their tests use. */
+typedef zp_dev_kind zs_dev_kind;
+#define ZS_DEV_MODBUS ZP_DEV_MODBUS
+#define ZS_DEV_MQTT ZP_DEV_MQTT
+#define ZS_DEV_HTTP ZP_DEV_HTTP
+typedef zp_reg_type zs_reg_type;
+#define ZS_REG_INT16 ZP_REG_INT16
+#define ZS_REG_UINT16 ZP_REG_UINT16
+#define ZS_REG_INT32 ZP_REG_INT32
+#define ZS_REG_UINT32 ZP_REG_UINT32
+#define ZS_REG_FLOAT32 ZP_REG_FLOAT32
+typedef zp_point zs_point;
+typedef zp_device zs_device;
+typedef zp_devices zs_devices;
 
-/* Parses the "devices" array of the park model at model_path (with the
- * built-in SunSpec maps expanded). A model without devices yields n = 0.
- * Errors are located diagnostics in ctx (file:line:col, JSON path). */
+/* The devices of the park model at model_path (zp_devices_load_file), or
+ * of len bytes of model JSON (zp_devices_load_buf; the fuzz target and the
+ * tests), in memory of their own: free them with zs_devices_free, before
+ * or after ctx. The daemon and the commands take a loaded model's
+ * devices instead (zp_model.devices), which zp_model_free frees. */
 zp_status zs_devices_load(zp_ctx *ctx, const char *model_path, zs_devices *out);
-/* Same, from an already parsed model JSON root. */
-zp_status zs_devices_parse(zp_ctx *ctx, const char *file, json_t *root, zs_devices *out);
+zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, size_t len,
+                               zs_devices *out);
+/* Frees what zs_devices_load/_parse_buf returned. NULL is fine. */
 void zs_devices_free(zs_devices *d);
 
 /* A reading delivered by the acquisition. t_ms is Unix time in ms (UTC). */
@@ -80,14 +79,8 @@ void zs_poller_health(zs_poller *p, size_t i, zs_dev_health *out);
 zp_status zs_poller_write_setpoint(zs_poller *p, const char *storage, double kw, double *applied_kw,
                                    char *err, size_t errsz);
 
-/* ---- Registers and SunSpec maps (devices.c, sunspec.c) ----------------- */
+/* ---- the register codec (devices.c) ---------------------------------------- */
 
-/* Same as zs_devices_parse, from len bytes of model JSON (diagnostics carry
- * file:line:col). Used by the fuzz target and the tests. */
-zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, size_t len,
-                               zs_devices *out);
-/* Registers a type takes: 1 or 2. */
-int zs_reg_count(zs_reg_type t);
 /* Engineering value of a point from its raw registers (regs[0], and regs[1]
  * for 32-bit types, in the order read) and its scale factor sf (0 when the
  * point has none): raw * scale * 10^sf. Returns 0, or -1 when the raw value
@@ -105,11 +98,5 @@ int64_t zs_now_ms(void);
 /* The test-only wall-clock shift in seconds (0 unless set). */
 int64_t zs_clock_offset_s(void);
 int64_t zs_mono_ms(void);
-
-/* Fill the block's fixed registers (marker, common model with manufacturer,
- * model and serial strings, model header, end marker) into regs, which
- * holds zs_sunspec_block_size(model) registers (the rest are zeroed). */
-void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
-                           const char *serial, uint16_t *regs);
 
 #endif

@@ -322,17 +322,21 @@ static void put_string(uint16_t *regs, int nregs, const char *s)
     }
 }
 
-void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
-                           const char *serial, uint16_t *regs)
+/* Fill a SunSpec block's fixed registers (marker, common model with
+ * manufacturer, model and serial strings, model header, end marker) into
+ * regs, which holds zp_sunspec_block_size(model) registers (the rest are
+ * zeroed). */
+static void sunspec_fill_block(const char *model, const char *manufacturer,
+                               const char *device_model, const char *serial, uint16_t *regs)
 {
-    int size = zs_sunspec_block_size(model), len = 0;
+    int size = zp_sunspec_block_size(model), len = 0;
     if (!size)
         return;
-    zs_sunspec_map(model, NULL, &len);
+    zp_sunspec_map(model, NULL, &len);
     memset(regs, 0, (size_t)size * sizeof *regs);
     regs[0] = 0x5375; /* "Su" */
     regs[1] = 0x6e53; /* "nS" */
-    uint16_t *c = regs + ZS_SUNSPEC_COMMON_AT;
+    uint16_t *c = regs + ZP_SUNSPEC_COMMON_AT;
     c[0] = 1;
     c[1] = 66;
     put_string(c + 2, 16, manufacturer);
@@ -342,7 +346,7 @@ void zs_sunspec_fill_block(const char *model, const char *manufacturer, const ch
     put_string(c + 50, 16, serial);
     c[66] = 1; /* DA: device address */
     c[67] = 0x8000;
-    uint16_t *m = regs + ZS_SUNSPEC_MODEL_AT;
+    uint16_t *m = regs + ZP_SUNSPEC_MODEL_AT;
     int id = 0;
     for (const char *p = model; *p; p++)
         id = id * 10 + (*p - '0');
@@ -383,7 +387,7 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
             sp->r = R_ZERO;
         if (sp->r == R_FEED && sp->q != Q_NONE && sd->primary < 0)
             sd->primary = (int)i;
-        int end = p->address + zs_reg_count(p->type);
+        int end = p->address + zp_reg_count(p->type);
         if (p->address < lo)
             lo = p->address;
         if (end > hi)
@@ -396,7 +400,7 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
         }
     }
     if (d->sunspec[0]) {
-        int b = d->base_address, e = b + zs_sunspec_block_size(d->sunspec);
+        int b = d->base_address, e = b + zp_sunspec_block_size(d->sunspec);
         if (b < lo)
             lo = b;
         if (e > hi)
@@ -410,13 +414,13 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
     if (!sd->map)
         return zp__nomem(ctx);
     if (d->sunspec[0]) {
-        int n = zs_sunspec_block_size(d->sunspec);
+        int n = zp_sunspec_block_size(d->sunspec);
         uint16_t *blk = calloc((size_t)n, sizeof *blk);
         char md[32];
         if (!blk)
             return zp__nomem(ctx);
         snprintf(md, sizeof md, "sim-%s", d->sunspec);
-        zs_sunspec_fill_block(d->sunspec, "zeropark", md, d->name, blk);
+        sunspec_fill_block(d->sunspec, "zeropark", md, d->name, blk);
         memcpy(sd->map->tab_registers + (d->base_address - lo), blk, (size_t)n * sizeof *blk);
         free(blk);
     }
@@ -490,7 +494,7 @@ static void put_point(sdev *sd, const spoint *sp, double v)
             return;
     }
     sd->map->tab_registers[p->address - sd->start] = regs[0];
-    if (zs_reg_count(p->type) == 2)
+    if (zp_reg_count(p->type) == 2)
         sd->map->tab_registers[p->address + 1 - sd->start] = regs[1];
 }
 
@@ -649,7 +653,7 @@ static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, doub
     }
     double lo = sd->d->setpoint_min_kw, hi = sd->d->setpoint_max_kw, v;
     if (sd->native124) {
-        int at = sd->d->base_address + ZS_SUNSPEC_MODEL_AT;
+        int at = sd->d->base_address + ZP_SUNSPEC_MODEL_AT;
         uint16_t *tab = sd->map->tab_registers - sd->start;
         uint16_t r[3] = {tab[at + S124_STORCTL], tab[at + S124_OUTWRTE], tab[at + S124_INWRTE]};
         for (int k = 0; k < n; k++) {
@@ -672,17 +676,17 @@ static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, doub
     const spoint *sp = NULL;
     for (size_t j = 0; j < sd->npt && !sp; j++) {
         const zs_point *p = sd->pt[j].p;
-        if (p->writable && addr >= p->address && addr < p->address + zs_reg_count(p->type))
+        if (p->writable && addr >= p->address && addr < p->address + zp_reg_count(p->type))
             sp = &sd->pt[j];
     }
-    if (!sp || addr + n > sp->p->address + zs_reg_count(sp->p->type))
+    if (!sp || addr + n > sp->p->address + zp_reg_count(sp->p->type))
         return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
     *target = sp;
     /* the setpoint as it would read after the write */
     const zs_point *p = sp->p;
     uint16_t regs[2];
     regs[0] = sd->map->tab_registers[p->address - sd->start];
-    regs[1] = zs_reg_count(p->type) == 2 ? sd->map->tab_registers[p->address + 1 - sd->start] : 0;
+    regs[1] = zp_reg_count(p->type) == 2 ? sd->map->tab_registers[p->address + 1 - sd->start] : 0;
     for (int a = addr; a < addr + n; a++)
         regs[a - p->address] = (uint16_t)(vals[2 * (a - addr)] << 8 | vals[2 * (a - addr) + 1]);
     if (zs_point_decode(p, regs, p->sf_address >= 0 ? sp->sf : 0, &v) != 0)

@@ -168,7 +168,7 @@ static zp_status plan(pdev *pd)
         return ZP_ENOMEM;
     for (size_t i = 0; i < d->npoints; i++) {
         pd->spans[n].start = d->points[i].address;
-        pd->spans[n++].count = zs_reg_count(d->points[i].type);
+        pd->spans[n++].count = zp_reg_count(d->points[i].type);
         if (d->points[i].sf_address >= 0) {
             pd->spans[n].start = d->points[i].sf_address;
             pd->spans[n++].count = 1;
@@ -299,7 +299,7 @@ static int verify_sunspec(pdev *pd)
     uint16_t marker[2], id;
     int base = pd->d.base_address, want = atoi(pd->d.sunspec);
     if (modbus_read_registers(pd->mb, base, 2, marker) != 2 ||
-        modbus_read_registers(pd->mb, base + ZS_SUNSPEC_MODEL_AT, 1, &id) != 1) {
+        modbus_read_registers(pd->mb, base + ZP_SUNSPEC_MODEL_AT, 1, &id) != 1) {
         int e = errno;
         set_error(pd, "read SunSpec header", e);
         return is_exception(e) ? 1 : -1;
@@ -311,7 +311,7 @@ static int verify_sunspec(pdev *pd)
         why = msg;
     } else if (!same_layout(want, id)) {
         snprintf(msg, sizeof msg, "SunSpec model %u at %d, expected %d", id,
-                 base + ZS_SUNSPEC_MODEL_AT, want);
+                 base + ZP_SUNSPEC_MODEL_AT, want);
         why = msg;
     }
     if (why) {
@@ -365,7 +365,7 @@ static int poll_once(pdev *pd, size_t *nout)
     size_t n = 0;
     for (size_t i = 0; i < pd->d.npoints; i++) {
         const zs_point *p = &pd->d.points[i];
-        int v = pd->val_at[i], w = zs_reg_count(p->type);
+        int v = pd->val_at[i], w = zp_reg_count(p->type);
         int sf = 0;
         if (v < 0 || !pd->valid[v] || (w == 2 && !pd->valid[v + 1]))
             continue;
@@ -616,7 +616,7 @@ static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, s
 {
     uint16_t m[26];
     zp_status rc = ZP_OK;
-    int at = pd->d.base_address + ZS_SUNSPEC_MODEL_AT;
+    int at = pd->d.base_address + ZP_SUNSPEC_MODEL_AT;
     kw = fmin(pd->d.setpoint_max_kw, fmax(pd->d.setpoint_min_kw, kw));
     pthread_mutex_lock(&pd->io);
     if (connect_for_write(pd, err, errsz) != 0) {

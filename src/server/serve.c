@@ -178,13 +178,10 @@ static void stop_acquisition(zs_server *S)
 static bool reload(zs_server *S)
 {
     zp_model *m = NULL;
-    zs_devices devs = {0};
     zp_factor_set *fs = NULL;
     char q[600];
     zs_log(ZS_LOG_INFO, "event=reload model=%s", zs_log_quote(S->model_path, q, sizeof q));
     zp_status rc = zp_model_load_file(S->ctx, S->model_path, 0, &m);
-    if (!rc)
-        rc = zs_devices_load(S->ctx, S->model_path, &devs);
     if (!rc && m->accounting.factor_set_path)
         rc = zp_factor_set_load_dir(S->ctx, m->accounting.factor_set_path, &fs);
     if (rc) {
@@ -200,7 +197,6 @@ static bool reload(zs_server *S)
         zp_ctx_clear_error(S->ctx);
         zp_ctx_diag_clear(S->ctx);
         zp_model_free(S->ctx, m);
-        zs_devices_free(&devs);
         return false;
     }
     zs_alert_clear("reload");
@@ -209,14 +205,12 @@ static bool reload(zs_server *S)
     pthread_rwlock_wrlock(&S->model_lock);
     zp_model *oldm = S->model;
     zp_factor_set *oldfs = S->factors;
-    zs_devices oldd = S->devs;
     S->model = m;
     S->factors = fs;
-    S->devs = devs;
+    S->devs = m->devices; /* the model's: freed with it */
     S->year_known = false; /* the year's figures follow the new model at once */
     pthread_rwlock_unlock(&S->model_lock);
     zs_ingest_set_devices(S->ingest, &S->devs);
-    zs_devices_free(&oldd);
     zp_factor_set_free(S->ctx, oldfs);
     zp_model_free(S->ctx, oldm);
     start_acquisition(S);
@@ -361,7 +355,7 @@ int zs_serve_main(const zs_serve_opts *o)
     zp_ctx_set_log(S->cctx, log_to_stderr, NULL);
     zp_status rc = zp_model_load_file(S->ctx, o->model, 0, &S->model);
     if (!rc)
-        rc = zs_devices_load(S->ctx, o->model, &S->devs);
+        S->devs = S->model->devices; /* the model's: freed with it */
     if (!rc && S->model->accounting.factor_set_path)
         rc = zp_factor_set_load_dir(S->ctx, S->model->accounting.factor_set_path, &S->factors);
     if (rc) {
@@ -446,7 +440,6 @@ out:
     zp_store_close(S->cpark);
     zp_store_close(S->craw);
     zp_ctx_free(S->cctx);
-    zs_devices_free(&S->devs);
     zp_factor_set_free(S->ctx, S->factors);
     zp_model_free(S->ctx, S->model);
     zp_ctx_free(S->ctx);

@@ -266,7 +266,7 @@ struct zs_server {
     pthread_rwlock_t model_lock;   /* guards model, factors, devs (SIGHUP swaps them) */
     zp_model *model;
     zp_factor_set *factors;        /* model's factor set, NULL = builtin */
-    zs_devices devs;
+    zs_devices devs;               /* model->devices (borrowed: freed with the model) */
 
     zp_ctx *ctx;                   /* main thread's context */
     zp_store *park_ro;             /* main thread's read-only park store */

@@ -167,6 +167,22 @@ zp_status zp__error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
     return code;
 }
 
+zp_status zp_ctx_set_error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
+{
+    va_list ap;
+    if (code == ZP_ENOMEM)
+        return zp__nomem(ctx);
+    va_start(ap, fmt);
+    zp__verror(ctx, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *zp_nearest(const char *word, const char *const *names, size_t n)
+{
+    return zp__nearest(word, names, n);
+}
+
 zp_status zp__nomem(zp_ctx *ctx)
 {
     ctx->errcode = ZP_ENOMEM;

@@ -82,6 +82,16 @@ void zp__jr_free(zp_jr *jr)
 }
 
 json_t *zp__jr_root(const zp_jr *jr) { return jr ? jr->root : NULL; }
+
+zp_jr_words_fn zp__jr_set_words(zp_jr *jr, zp_jr_words_fn words, void *ud, void **old_ud)
+{
+    zp_jr_words_fn old = jr->o.words;
+    if (old_ud)
+        *old_ud = jr->o.ud;
+    jr->o.words = words ? words : zp__jr_words_default;
+    jr->o.ud = ud;
+    return old;
+}
 size_t zp__jr_problems(const zp_jr *jr) { return jr->nproblems; }
 
 zp_status zp__jr_status(const zp_jr *jr)

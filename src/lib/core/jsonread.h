@@ -3,7 +3,7 @@
  * (internal).
  *
  * Every JSON input goes through a zp_jr ("JSON reader"): the park model
- * (model/model.c), its "devices" (src/server/devices.c), the sites file of
+ * (model/model.c), its "devices" (model/devices.c), the sites file of
  * the scheduler (sched/sched.c), the config of `zeropark serve`
  * (src/server/config.c) and the arguments of ledger operations
  * (ledger/ledger.c). It does the work those readers share:
@@ -52,14 +52,16 @@
  *                      words: "expected a string", "expected a whole number
  *                      1..1440", "unknown key; did you mean 'x'?")
  *                      (converted).
- *   src/server/devices.c ZP_JR_DIAG, ZP_JR_SKIP_BOM, zp__jr_open_tree for
- *                      zs_devices_parse; words: the default but for
- *                      UNKNOWN_KEY ("unknown key '%.60s'; ... this object
- *                      takes no such field"), NOT_ONE_OF (the names quoted
- *                      'a', 'b', the value raw); its str_field is
- *                      zp__jr_str_copy, its
- *                      enum_field zp__jr_str_copy into char[64] then
- *                      zp__jr_pick; its arrays check their own caps.
+ *   model/devices.c    the model's "devices": read with the model's reader
+ *                      (after its flush, so they follow its problems in
+ *                      the order found) or alone (zp_devices_load_*,
+ *                      ZP_JR_DIAG, ZP_JR_SKIP_BOM); words (zp__jr_set_words)
+ *                      the default but for UNKNOWN_KEY ("unknown key
+ *                      '%.60s'; ... this object takes no such field") and
+ *                      NOT_ONE_OF (the names quoted 'a', 'b', the value
+ *                      raw); its enum_field is zp__jr_str_copy into
+ *                      char[64] then zp__jr_pick; its arrays check their
+ *                      own caps (converted).
  *   sched/sched.c sites ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
  *                      is the call's ZP_EPARSE "FILE:L:C: text", what
  *                      "sites"); snum is zp__jr_num (no ZP_JR_REQ) with
@@ -162,6 +164,11 @@ zp_status zp__jr_open_tree(zp_ctx *ctx, json_t *root, const zp_jr_opts *opts, zp
 /* Frees what the reader owns (the parsed tree too). Accepts NULL. Problems
  * still collected and not flushed are dropped. */
 void zp__jr_free(zp_jr *jr);
+/* Word what follows with words (NULL: zp__jr_words_default) and ud, as
+ * for a part of a document worded its own way (the model's "devices").
+ * Returns the words in use until now; *old_ud (when not NULL) gets their
+ * ud, so the caller can put them back. */
+zp_jr_words_fn zp__jr_set_words(zp_jr *jr, zp_jr_words_fn words, void *ud, void **old_ud);
 /* The root value (borrowed from the reader). */
 json_t *zp__jr_root(const zp_jr *jr);
 /* SORTED: send the collected problems as diagnostics, sorted (later ones

@@ -1,5 +1,6 @@
 /*
- * sunspec.c - built-in register maps for SunSpec information models.
+ * sunspec.c - built-in register maps for SunSpec information models: the
+ * points a device with "sunspec" gets (zeropark/devices.h).
  *
  * Register offsets are those of the SunSpec model definitions, counted from
  * the model's ID register (ID = 0, L = 1, first point = 2):
@@ -34,46 +35,46 @@
  * Powers are read in W and delivered in kW (scale 0.001); ChaState in %
  * is delivered as a fraction (scale 0.01) so it can feed storage.<name>.soc.
  */
-#include "devices.h"
+#include "zeropark/devices.h"
 
 #include <string.h>
 
-static const zs_sunspec_point inverter[] = {
-    {"ac_power_kw", "W", 14, ZS_REG_INT16, 15, 0.001, "kW", 1},
-    {"energy_kwh", "WH", 24, ZS_REG_UINT32, 26, 0.001, "kWh", 0},
-    {"current_a", "A", 2, ZS_REG_UINT16, 6, 1, "A", 0},
-    {"voltage_v", "PhVphA", 10, ZS_REG_UINT16, 13, 1, "V", 0},
-    {"frequency_hz", "Hz", 16, ZS_REG_UINT16, 17, 1, "Hz", 0},
-    {"dc_power_kw", "DCW", 31, ZS_REG_INT16, 32, 0.001, "kW", 0},
-    {"cabinet_temp_c", "TmpCab", 33, ZS_REG_INT16, 37, 1, "degC", 0},
-    {"state", "St", 38, ZS_REG_UINT16, -1, 1, "", 0},
+static const zp_sunspec_point inverter[] = {
+    {"ac_power_kw", "W", 14, ZP_REG_INT16, 15, 0.001, "kW", 1},
+    {"energy_kwh", "WH", 24, ZP_REG_UINT32, 26, 0.001, "kWh", 0},
+    {"current_a", "A", 2, ZP_REG_UINT16, 6, 1, "A", 0},
+    {"voltage_v", "PhVphA", 10, ZP_REG_UINT16, 13, 1, "V", 0},
+    {"frequency_hz", "Hz", 16, ZP_REG_UINT16, 17, 1, "Hz", 0},
+    {"dc_power_kw", "DCW", 31, ZP_REG_INT16, 32, 0.001, "kW", 0},
+    {"cabinet_temp_c", "TmpCab", 33, ZP_REG_INT16, 37, 1, "degC", 0},
+    {"state", "St", 38, ZP_REG_UINT16, -1, 1, "", 0},
 };
 
-static const zs_sunspec_point meter[] = {
-    {"power_kw", "W", 18, ZS_REG_INT16, 22, 0.001, "kW", 1},
-    {"current_a", "A", 2, ZS_REG_INT16, 6, 1, "A", 0},
-    {"voltage_v", "PhV", 7, ZS_REG_INT16, 15, 1, "V", 0},
-    {"frequency_hz", "Hz", 16, ZS_REG_INT16, 17, 1, "Hz", 0},
-    {"export_kwh", "TotWhExp", 38, ZS_REG_UINT32, 54, 0.001, "kWh", 0},
-    {"import_kwh", "TotWhImp", 46, ZS_REG_UINT32, 54, 0.001, "kWh", 0},
+static const zp_sunspec_point meter[] = {
+    {"power_kw", "W", 18, ZP_REG_INT16, 22, 0.001, "kW", 1},
+    {"current_a", "A", 2, ZP_REG_INT16, 6, 1, "A", 0},
+    {"voltage_v", "PhV", 7, ZP_REG_INT16, 15, 1, "V", 0},
+    {"frequency_hz", "Hz", 16, ZP_REG_INT16, 17, 1, "Hz", 0},
+    {"export_kwh", "TotWhExp", 38, ZP_REG_UINT32, 54, 0.001, "kWh", 0},
+    {"import_kwh", "TotWhImp", 46, ZP_REG_UINT32, 54, 0.001, "kWh", 0},
 };
 
-static const zs_sunspec_point storage[] = {
-    {"soc", "ChaState", 8, ZS_REG_UINT16, 22, 0.01, "fraction", 1},
-    {"max_charge_kw", "WChaMax", 2, ZS_REG_UINT16, 18, 0.001, "kW", 0},
-    {"min_reserve_pct", "MinRsvPct", 7, ZS_REG_UINT16, 21, 1, "%", 0},
-    {"battery_v", "InBatV", 10, ZS_REG_UINT16, 24, 1, "V", 0},
-    {"charge_status", "ChaSt", 11, ZS_REG_UINT16, -1, 1, "", 0},
-    {"control_mode", "StorCtl_Mod", 5, ZS_REG_UINT16, -1, 1, "", 0},
-    {"discharge_rate_pct", "OutWRte", 12, ZS_REG_INT16, 25, 1, "%", 0},
-    {"charge_rate_pct", "InWRte", 13, ZS_REG_INT16, 25, 1, "%", 0},
+static const zp_sunspec_point storage[] = {
+    {"soc", "ChaState", 8, ZP_REG_UINT16, 22, 0.01, "fraction", 1},
+    {"max_charge_kw", "WChaMax", 2, ZP_REG_UINT16, 18, 0.001, "kW", 0},
+    {"min_reserve_pct", "MinRsvPct", 7, ZP_REG_UINT16, 21, 1, "%", 0},
+    {"battery_v", "InBatV", 10, ZP_REG_UINT16, 24, 1, "V", 0},
+    {"charge_status", "ChaSt", 11, ZP_REG_UINT16, -1, 1, "", 0},
+    {"control_mode", "StorCtl_Mod", 5, ZP_REG_UINT16, -1, 1, "", 0},
+    {"discharge_rate_pct", "OutWRte", 12, ZP_REG_INT16, 25, 1, "%", 0},
+    {"charge_rate_pct", "InWRte", 13, ZP_REG_INT16, 25, 1, "%", 0},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-const zs_sunspec_point *zs_sunspec_map(const char *model, size_t *n, int *length)
+const zp_sunspec_point *zp_sunspec_map(const char *model, size_t *n, int *length)
 {
-    const zs_sunspec_point *m = NULL;
+    const zp_sunspec_point *m = NULL;
     size_t k = 0;
     int len = 0;
     if (!model)
@@ -92,10 +93,10 @@ const zs_sunspec_point *zs_sunspec_map(const char *model, size_t *n, int *length
     return m;
 }
 
-int zs_sunspec_block_size(const char *model)
+int zp_sunspec_block_size(const char *model)
 {
     int len;
-    if (!zs_sunspec_map(model, NULL, &len))
+    if (!zp_sunspec_map(model, NULL, &len))
         return 0;
-    return ZS_SUNSPEC_MODEL_AT + 2 + len + 2;
+    return ZP_SUNSPEC_MODEL_AT + 2 + len + 2;
 }

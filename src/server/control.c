@@ -720,3 +720,43 @@ void zs_control_run(zs_server *S)
         free(text);
     }
 }
+
+const char *zs_mode_name(zs_mode m)
+{
+    return m == ZS_MODE_SAFE ? "safe" : m == ZS_MODE_DRY_RUN ? "dry-run" : "normal";
+}
+
+/* The control loop runs in a thread of its own, so a long solve never
+ * holds up /status; one run at a time. */
+static pthread_t control_thread;
+static atomic_bool control_running;
+static bool control_started;
+
+static void *control_main(void *ud)
+{
+    zs_control_run(ud);
+    atomic_store(&control_running, false);
+    return NULL;
+}
+
+static void control_join(void)
+{
+    if (control_started) {
+        pthread_join(control_thread, NULL);
+        control_started = false;
+    }
+}
+
+static void control_start(zs_server *S)
+{
+    if (atomic_load(&control_running))
+        return; /* the previous run is still solving */
+    control_join();
+    atomic_store(&control_running, true);
+    if (pthread_create(&control_thread, NULL, control_main, S) != 0) {
+        atomic_store(&control_running, false);
+        zs_log(ZS_LOG_ERROR, "event=control_thread_failed");
+        return;
+    }
+    control_started = true;
+}

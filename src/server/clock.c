@@ -1,3 +1,18 @@
+/*
+ * clock.c - the daemon's clocks in ms (wall, shifted for tests; monotonic)
+ * and its times as text.
+ */
+#define _GNU_SOURCE
+#include "clock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "zeropark/core.h"
+
 /* Test-only: ZEROPARK_TEST_CLOCK_OFFSET_S (whole seconds, may be negative)
  * shifts the wall clock of the daemon, so a test can run it at a chosen
  * date and time, e.g. across a local midnight (docs/serve.md "Testing").

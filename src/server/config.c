@@ -5,6 +5,8 @@
  * the daemon runs as or by root; anything else is refused.
  */
 #define _DEFAULT_SOURCE
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -16,7 +18,6 @@
 
 #include "core/internal.h"
 #include "core/jsonread.h"
-#include "serve.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 

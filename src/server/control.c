@@ -26,12 +26,19 @@
  * --dry-run plans and reports the setpoints it would write, writing none.
  */
 #define _DEFAULT_SOURCE
+#include "control.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "clock.h"
+#include "doc.h"
+#include "log.h"
+#include "metrics.h"
+#include "poller.h"
+#include "server.h"
 
 #define MAX_STORAGE 16
 #define HIST_H 24     /* hours of live history read for the forecast */
@@ -44,8 +51,8 @@ static int64_t model_time(const zp_model *m, int64_t t)
     const int64_t offs = (int64_t)m->utc_offset_min * 60, step = (int64_t)m->step_min * 60;
     int64_t ys, y;
     unsigned mo, d, mo0, d0;
-    zp_civil_from_days(zs_fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
-    int64_t days = zs_fdiv(t + offs, 86400), sod = t + offs - days * 86400;
+    zp_civil_from_days(zp_fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
+    int64_t days = zp_fdiv(t + offs, 86400), sod = t + offs - days * 86400;
     zp_civil_from_days(days, &y, &mo, &d);
     if (mo == 2 && d == 29)
         d = 28;
@@ -55,7 +62,7 @@ static int64_t model_time(const zp_model *m, int64_t t)
     int64_t span = m->end - m->start;
     if (at < m->start || at >= m->end)
         at = m->start + ((at - m->start) % span + span) % span;
-    at = m->start + zs_fdiv(at - m->start, step) * step;
+    at = m->start + zp_fdiv(at - m->start, step) * step;
     if (at >= m->end)
         at = m->end - step;
     return at;
@@ -245,7 +252,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     if (h < 1)
         h = 1;
     const size_t n = hist + h;
-    int64_t t0 = zs_fdiv(now, step) * step - (int64_t)hist * step;
+    int64_t t0 = zp_fdiv(now, step) * step - (int64_t)hist * step;
     int rc = -1;
     zp_ctx *ctx = S->cctx;
     double *pvh = calloc(n, sizeof *pvh), *windh = calloc(n, sizeof *windh), *loadh = calloc(n, sizeof *loadh);
@@ -595,7 +602,7 @@ void zs_control_run(zs_server *S)
                   : s > m->storage[i].soc_max ? m->storage[i].soc_max : s;
     }
     bool stale = zs_live_stale(&L, now_ms, S->cfg.stale_s);
-    int64_t at_model = model_time(m, zs_fdiv(now, step) * step);
+    int64_t at_model = model_time(m, zp_fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);
     if (!S->cpark &&
@@ -658,7 +665,7 @@ void zs_control_run(zs_server *S)
     /* the /plan document */
     char tb[ZP_TIME_BUFSIZE];
     json_t *steps = json_array();
-    int64_t t0 = zs_fdiv(now, step) * step;
+    int64_t t0 = zp_fdiv(now, step) * step;
     for (size_t i = 0; !failed && i < p.h; i++)
         json_array_append_new(
             steps, json_pack("{ss sf sf sf sf so sf sf sf sf}", "t", zp_time_format(t0 + (int64_t)i * step, off, tb),
@@ -739,7 +746,7 @@ static void *control_main(void *ud)
     return NULL;
 }
 
-static void control_join(void)
+void zs_control_join(void)
 {
     if (control_started) {
         pthread_join(control_thread, NULL);
@@ -747,11 +754,11 @@ static void control_join(void)
     }
 }
 
-static void control_start(zs_server *S)
+void zs_control_start(zs_server *S)
 {
     if (atomic_load(&control_running))
         return; /* the previous run is still solving */
-    control_join();
+    zs_control_join();
     atomic_store(&control_running, true);
     if (pthread_create(&control_thread, NULL, control_main, S) != 0) {
         atomic_store(&control_running, false);

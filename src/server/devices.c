@@ -161,12 +161,3 @@ int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs)
     return 2;
 }
 
-const char *zs_dev_state_name(zs_dev_state s)
-{
-    switch (s) {
-    case ZS_STATE_OK: return "ok";
-    case ZS_STATE_STALE: return "stale";
-    case ZS_STATE_DOWN: return "down";
-    default: return "unknown";
-    }
-}

@@ -1,3 +1,12 @@
+/*
+ * doc.c - the documents the daemon serves (doc.h): refcounted immutable
+ * texts, swapped under a lock by the thread that builds them.
+ */
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
 zs_doc *zs_doc_new(const char *text, size_t len)
 {
     zs_doc *d = malloc(sizeof *d + len + 1);

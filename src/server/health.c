@@ -1,3 +1,29 @@
+/*
+ * health.c - a device's health (health.h): its state's name, the daemon's
+ * view of it from whichever part watches the device, and the alerts when
+ * it changes.
+ */
+#include "health.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "mqtt.h"
+#include "poller.h"
+#include "server.h"
+
+const char *zs_dev_state_name(zs_dev_state s)
+{
+    switch (s) {
+    case ZS_STATE_OK: return "ok";
+    case ZS_STATE_STALE: return "stale";
+    case ZS_STATE_DOWN: return "down";
+    default: return "unknown";
+    }
+}
+
 bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out)
 {
     memset(out, 0, sizeof *out);
@@ -10,8 +36,7 @@ bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out)
     return true;
 }
 
-/* Device health transitions become alerts. */
-static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
+void zs_health_check(zs_server *S, zs_dev_state *prev, size_t nprev)
 {
     for (size_t i = 0; i < S->devs.n && i < nprev; i++) {
         zs_dev_health h;

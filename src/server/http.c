@@ -10,6 +10,8 @@
  * until the main thread publishes a new status (resume).
  */
 #define _DEFAULT_SOURCE
+#include "http.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -26,7 +28,14 @@
 
 #include "core/internal.h"
 #include "core/jsonread.h"
-#include "serve.h"
+#include "clock.h"
+#include "control.h"
+#include "doc.h"
+#include "health.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
 
 #define MAX_READINGS_PER_REQUEST 100000
 #define MAX_VALUES 1000000
@@ -374,12 +383,12 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     int64_t now = zs_now_ms() / 1000;
     int64_t offs = (int64_t)off * 60;
     if (!gt)
-        to = (zs_fdiv(now + offs, step) + 1) * step - offs;
+        to = (zp_fdiv(now + offs, step) + 1) * step - offs;
     if (!gf)
         from = to - 86400;
     /* align to the step grid of the park's local time */
-    from = zs_fdiv(from + offs, step) * step - offs;
-    to = -zs_fdiv(-(to + offs), step) * step - offs;
+    from = zp_fdiv(from + offs, step) * step - offs;
+    to = -zp_fdiv(-(to + offs), step) * step - offs;
     if (to <= from) {
         json_decref(unit);
         return send_error(h, c, 400, "bad_request", "to must be after from");
@@ -501,7 +510,7 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     if (!gf) {
         int64_t y;
         unsigned mo, d;
-        zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
+        zp_civil_from_days(zp_fdiv(now + offs, 86400), &y, &mo, &d);
         from = zp_days_from_civil(y, 1, 1) * 86400 - offs;
     }
     zp_store *st = tls_store(h, t, true);

@@ -1,3 +1,16 @@
+/*
+ * info.c - the /api/v1/info document: the park, its components, targets,
+ * grid factor and the daemon's mode (docs/api.md).
+ */
+#include "info.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "server.h"
+
 zs_doc *zs_info_build(zs_server *S)
 {
     const zp_model *m = S->model;

@@ -15,8 +15,12 @@
  * when a reading is queued, so they show before the batch is written.
  */
 #define _DEFAULT_SOURCE
+#include "ingest.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,8 @@
 
 #include "core/internal.h"
 #include "core/jsonread.h"
-#include "serve.h"
+#include "clock.h"
+#include "log.h"
 
 #define SERIES_MAX (256 * 1024)
 #define BLOCK 1024
@@ -866,10 +871,10 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
     for (size_t i = 0; ok && i < n;) {
         size_t j = i + 1;
         while (j < n && b[j].id == b[i].id &&
-               zs_fdiv(b[j].t_ms, 1000 * step) - zs_fdiv(b[j - 1].t_ms, 1000 * step) <=
+               zp_fdiv(b[j].t_ms, 1000 * step) - zp_fdiv(b[j - 1].t_ms, 1000 * step) <=
                    SEGMENT_GAP_STEPS)
             j++;
-        int64_t k0 = zs_fdiv(b[i].t_ms, 1000 * step), k1 = zs_fdiv(b[j - 1].t_ms, 1000 * step);
+        int64_t k0 = zp_fdiv(b[i].t_ms, 1000 * step), k1 = zp_fdiv(b[j - 1].t_ms, 1000 * step);
         sentry *e = ent(in, b[i].id);
         zp_series *s = NULL;
         zp_series_kind kind = zp_series_name_is_counter(e->name) ? ZP_SERIES_COUNTER
@@ -899,7 +904,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         for (size_t x = 0; x < s->len; x++)
             s->v[x] = NAN;
         for (size_t x = i; x < j; x++)
-            s->v[zs_fdiv(b[x].t_ms, 1000 * step) - k0] = b[x].v;
+            s->v[zp_fdiv(b[x].t_ms, 1000 * step) - k0] = b[x].v;
         ord[nseg] = nseg && i > 0 && b[i - 1].id == b[i].id ? ord[nseg - 1] + 1 : 0;
         if (ord[nseg] > maxord)
             maxord = ord[nseg];
@@ -912,7 +917,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
                 for (size_t c = 0; c < m->nc; c++)
                     if (m->c[c].id == b[i].id) {
                         for (size_t x = i; x < j; x++)
-                            touch(m, zs_fdiv(b[x].t_ms, 1000 * A) * A);
+                            touch(m, zp_fdiv(b[x].t_ms, 1000 * A) * A);
                         break;
                     }
             }

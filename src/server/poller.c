@@ -30,7 +30,7 @@
  * setpoint writes share; health by another (mu) that snapshots take.
  */
 #define _GNU_SOURCE
-#include "devices.h"
+#include "poller.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,7 +41,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "core/internal.h"
+#include "devices.h"
 
 #define MAX_BLOCK 125 /* registers per read request (Modbus limit) */
 #define MAX_GAP 8     /* unused registers a block may read to save a request */

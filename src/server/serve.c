@@ -20,8 +20,6 @@
 
 #include "serve.h"
 
-zs_server *zs_S;
-
 static void print_ctx_error(const char *what, zp_ctx *ctx)
 {
     for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
@@ -149,7 +147,6 @@ int zs_serve_main(const zs_serve_opts *o)
     sigset_t set;
 
     memset(S, 0, sizeof *S);
-    zs_S = S;
     /* A few hundred threads (one per Modbus device, the HTTP pool, MQTT)
      * would each get a malloc arena; two keep the resident size small and
      * the allocations are not contended. */
@@ -251,7 +248,7 @@ int zs_serve_main(const zs_serve_opts *o)
                 break;
             }
             if (sig == SIGHUP)
-                control_join(); /* the poller restarts: no setpoint write in flight */
+                zs_control_join(); /* the poller restarts: no setpoint write in flight */
             if (sig == SIGHUP && reload(S))
                 next_control = zs_mono_ms() + 2000; /* re-plan on the new model once polled */
             continue;
@@ -260,17 +257,17 @@ int zs_serve_main(const zs_serve_opts *o)
         if (year)
             next_year = now + 300000;
         zs_status_refresh(S, year);
-        check_devices(S, prev, sizeof prev / sizeof prev[0]);
+        zs_health_check(S, prev, sizeof prev / sizeof prev[0]);
         next_status = now + 1000;
         if (now >= next_control) {
-            control_start(S);
+            zs_control_start(S);
             next_control = now + (int64_t)S->cfg.replan_min * 60000;
         }
     }
 out:
     zs_http_stop(S->http);
     S->http = NULL;
-    control_join();
+    zs_control_join();
     stop_acquisition(S);
     if (S->ingest) {
         zs_ingest_stop(S->ingest); /* writes what is queued */

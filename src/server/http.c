@@ -11,6 +11,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "http.h"
+#include "http_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,30 +38,6 @@
 #include "metrics.h"
 #include "server.h"
 
-#define MAX_READINGS_PER_REQUEST 100000
-#define MAX_VALUES 1000000
-#define SSE_MAX 64
-
-struct zs_http {
-    zs_server *S;
-    struct MHD_Daemon *d;
-    int port;
-    char web[PATH_MAX];
-    pthread_key_t tls;
-    pthread_mutex_t sse_lock;
-    struct MHD_Connection *sse_parked[SSE_MAX];
-    size_t nparked;
-    int nsse;
-    bool quiesce;
-};
-
-/* Per pool-thread state. */
-typedef struct tls_state {
-    zp_ctx *ctx;
-    zp_store *raw, *park;
-    zp_ledger *lg; /* the credit ledger, opened on first use */
-} tls_state;
-
 static void tls_free(void *p)
 {
     tls_state *t = p;
@@ -73,7 +50,7 @@ static void tls_free(void *p)
     free(t);
 }
 
-static tls_state *tls_get(zs_http *h)
+tls_state *http__tls_get(zs_http *h)
 {
     tls_state *t = pthread_getspecific(h->tls);
     if (t)
@@ -87,7 +64,7 @@ static tls_state *tls_get(zs_http *h)
 }
 
 /* Read-only store of this thread (opened on first use). */
-static zp_store *tls_store(zs_http *h, tls_state *t, bool park)
+zp_store *http__tls_store(zs_http *h, tls_state *t, bool park)
 {
     zp_store **slot = park ? &t->park : &t->raw;
     if (*slot)
@@ -101,16 +78,9 @@ static zp_store *tls_store(zs_http *h, tls_state *t, bool park)
 
 /* ---- responses ----------------------------------------------------------- */
 
-typedef struct req {
-    char *body;
-    size_t len, cap;
-    bool too_large;
-    bool is_post;
-} req;
-
 /* Queue r (and drop our reference); counted in /metrics only when it was
  * queued, so the counters hold what clients were sent. */
-static enum MHD_Result queue(zs_http *h, struct MHD_Connection *c, unsigned status,
+enum MHD_Result http__queue(zs_http *h, struct MHD_Connection *c, unsigned status,
                              struct MHD_Response *r)
 {
     enum MHD_Result ok = MHD_queue_response(c, status, r);
@@ -135,10 +105,10 @@ static enum MHD_Result send_buf_allow(zs_http *h, struct MHD_Connection *c, unsi
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    return queue(h, c, status, r);
+    return http__queue(h, c, status, r);
 }
 
-static enum MHD_Result send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
+enum MHD_Result http__send_buf(zs_http *h, struct MHD_Connection *c, unsigned status,
                                 const char *ctype, const char *buf, size_t len,
                                 enum MHD_ResponseMemoryMode mode)
 {
@@ -151,14 +121,14 @@ static enum MHD_Result send_json_allow(zs_http *h, struct MHD_Connection *c, uns
     char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(doc);
     if (!text)
-        return send_buf(h, c, 500, "application/json",
-                        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55,
-                        MHD_RESPMEM_PERSISTENT);
+        return http__send_buf(h, c, 500, "application/json",
+                              "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55,
+                              MHD_RESPMEM_PERSISTENT);
     return send_buf_allow(h, c, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE,
                           allow);
 }
 
-static enum MHD_Result send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
+enum MHD_Result http__send_json(zs_http *h, struct MHD_Connection *c, unsigned status, json_t *doc)
 {
     return send_json_allow(h, c, status, doc, NULL);
 }
@@ -186,9 +156,7 @@ static enum MHD_Result send_error_v(zs_http *h, struct MHD_Connection *c, unsign
                            allow);
 }
 
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
-                                  const char *code, const char *fmt, ...) ZP_PRINTF(5, 6);
-static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
+enum MHD_Result http__send_error(zs_http *h, struct MHD_Connection *c, unsigned status,
                                   const char *code, const char *fmt, ...)
 {
     va_list ap;
@@ -198,10 +166,7 @@ static enum MHD_Result send_error(zs_http *h, struct MHD_Connection *c, unsigned
     return ok;
 }
 
-/* 405 method_not_allowed with the Allow header. */
-static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
-                                const char *fmt, ...) ZP_PRINTF(4, 5);
-static enum MHD_Result send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
+enum MHD_Result http__send_405(zs_http *h, struct MHD_Connection *c, const char *allow,
                                 const char *fmt, ...)
 {
     va_list ap;
@@ -216,9 +181,9 @@ static enum MHD_Result send_doc(zs_http *h, struct MHD_Connection *c, zs_doc **s
 {
     zs_doc *d = zs_doc_get(&h->S->doc_lock, slot);
     if (!d)
-        return send_buf(h, c, 200, "application/json", fallback, strlen(fallback),
-                        MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ok = send_buf(h, c, 200, "application/json", d->text, d->len, MHD_RESPMEM_MUST_COPY);
+        return http__send_buf(h, c, 200, "application/json", fallback, strlen(fallback),
+                              MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = http__send_buf(h, c, 200, "application/json", d->text, d->len, MHD_RESPMEM_MUST_COPY);
     zs_doc_unref(d);
     return ok;
 }
@@ -244,10 +209,10 @@ static const char *path_methods(const char *url)
     if (strcmp(url, "/api/v1/readings") == 0)
         return "POST";
     if (strncmp(url, "/api/v1/credits/", 16) == 0)
-        return in_list(credit_writes, url + 16) ? "POST"
-               : in_list(credit_reads, url + 16) ? "GET, HEAD"
+        return http__in_list(http__credit_writes, url + 16) ? "POST"
+               : http__in_list(http__credit_reads, url + 16) ? "GET, HEAD"
                                                  : NULL;
-    if (in_list(get_paths, url) || strncmp(url, "/api/v1/series/", 15) == 0)
+    if (http__in_list(get_paths, url) || strncmp(url, "/api/v1/series/", 15) == 0)
         return "GET, HEAD";
     return strncmp(url, "/api/", 5) == 0 ? NULL : "GET, HEAD";
 }
@@ -315,17 +280,17 @@ static enum MHD_Result refuse(zs_http *h, struct MHD_Connection *c, const char *
                               const char *allow)
 {
     if (url[0] != '/')
-        return send_error(h, c, 400, "bad_request", "request target '%.200s': must start with '/'", url);
+        return http__send_error(h, c, 400, "bad_request", "request target '%.200s': must start with '/'", url);
     if (!allow && strncmp(url, "/api/v1/credits/", 16) == 0)
-        return send_error(h, c, 404, "not_found",
-                          "no credits operation '%.64s' (account, project, issue, transfer, retire, "
-                          "cancel, order, balance, book, history, verify, offsets)", url + 16);
+        return http__send_error(h, c, 404, "not_found",
+                                "no credits operation '%.64s' (account, project, issue, transfer, retire, "
+                                "cancel, order, balance, book, history, verify, offsets)", url + 16);
     if (!allow)
-        return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
+        return http__send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
     if (!method_allowed(allow, method))
-        return send_405(h, c, allow, "%.16s %.200s: use %s", method, url,
-                        strcmp(allow, "POST") == 0 ? "POST" : "GET or HEAD");
-    return send_error(h, c, 400, "bad_request", "%.16s %.200s: takes no body", method, url);
+        return http__send_405(h, c, allow, "%.16s %.200s: use %s", method, url,
+                              strcmp(allow, "POST") == 0 ? "POST" : "GET or HEAD");
+    return http__send_error(h, c, 400, "bad_request", "%.16s %.200s: takes no body", method, url);
 }
 
 /* libmicrohttpd calls this once with the header, once per piece of the
@@ -344,10 +309,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_get_connection_values(c, MHD_HEADER_KIND, cl_each, &cs);
         if (cs.other) {
             atomic_fetch_add(&S->metrics.http_protocol_errors, 1);
-            return send_error(h, c, 400, "bad_request",
-                              "Content-Length given twice with different values (%.20s and %.20s): "
-                              "the body's length is unknown; send one Content-Length (RFC 9112 6.3)",
-                              cs.first, cs.other);
+            return http__send_error(h, c, 400, "bad_request",
+                                    "Content-Length given twice with different values (%.20s and %.20s): "
+                                    "the body's length is unknown; send one Content-Length (RFC 9112 6.3)",
+                                    cs.first, cs.other);
         }
     }
     const char *allow = path_methods(url);
@@ -355,14 +320,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (allow && strcmp(allow, "POST") == 0 && strcmp(method, "POST") == 0) {
         req *rq = *con_cls;
         if (!rq) {
-            if (!token_ok(&S->cfg, c))
-                return send_error(h, c, 401, "unauthorized",
-                                  S->cfg.token[0] ? "Authorization: Bearer <token> missing or wrong"
+            if (!http__token_ok(&S->cfg, c))
+                return http__send_error(h, c, 401, "unauthorized",
+                                        S->cfg.token[0] ? "Authorization: Bearer <token> missing or wrong"
                                                   : "writes are disabled: set \"token\" in the config file");
             const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoll(cl, NULL, 10) > S->cfg.max_body_bytes)
-                return send_error(h, c, 413, "too_large", "body of %s bytes, at most %ld (max_body_bytes)",
-                                  cl, S->cfg.max_body_bytes);
+                return http__send_error(h, c, 413, "too_large", "body of %s bytes, at most %ld (max_body_bytes)",
+                                        cl, S->cfg.max_body_bytes);
             if (!(rq = calloc(1, sizeof *rq)))
                 return MHD_NO;
             rq->is_post = true;
@@ -393,7 +358,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             rq->len += n;
             return MHD_YES;
         }
-        return credits ? ep_credits(h, c, url + 16, true, rq) : ep_readings(h, c, rq);
+        return credits ? http__ep_credits(h, c, url + 16, true, rq) : http__ep_readings(h, c, rq);
     }
     if (!*con_cls) {
         /* A body this path does not take is refused before it is read:
@@ -414,13 +379,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (url[0] != '/' || !allow || !method_allowed(allow, method) || *con_cls == &body_seen_marker)
         return refuse(h, c, url, method, allow);
     if (strcmp(url, "/healthz") == 0)
-        return send_buf(h, c, 200, "text/plain; charset=utf-8", "ok\n", 3, MHD_RESPMEM_PERSISTENT);
+        return http__send_buf(h, c, 200, "text/plain; charset=utf-8", "ok\n", 3, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/api/v1/status") == 0)
         return send_doc(h, c, &S->status_doc, "{\"error\":{\"code\":\"unavailable\",\"message\":\"starting\"}}");
     if (strcmp(url, "/metrics") == 0)
-        return ep_metrics(h, c);
+        return http__ep_metrics(h, c);
     if (strncmp(url, "/api/", 5) != 0)
-        return ep_static(h, c, url);
+        return http__ep_static(h, c, url);
     if (strcmp(url, "/api/v1/info") == 0)
         return send_doc(h, c, &S->info_doc, "{}");
     if (strcmp(url, "/api/v1/plan") == 0)
@@ -431,32 +396,32 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         pthread_rwlock_rdlock(&S->model_lock);
         int32_t off = S->model->utc_offset_min;
         pthread_rwlock_unlock(&S->model_lock);
-        return send_json(h, c, 200, zs_alerts_json(off));
+        return http__send_json(h, c, 200, zs_alerts_json(off));
     }
     if (strcmp(url, "/api/v1/devices") == 0)
-        return ep_devices(h, c);
+        return http__ep_devices(h, c);
     if (strcmp(url, "/api/v1/events") == 0)
-        return ep_events(h, c);
-    tls_state *t = tls_get(h);
+        return http__ep_events(h, c);
+    tls_state *t = http__tls_get(h);
     if (!t)
-        return send_error(h, c, 500, "internal", "out of memory");
+        return http__send_error(h, c, 500, "internal", "out of memory");
     if (strcmp(url, "/api/v1/series") == 0 || strcmp(url, "/api/v1/series/") == 0) {
         pthread_rwlock_rdlock(&S->model_lock);
         int32_t off = S->model->utc_offset_min;
         pthread_rwlock_unlock(&S->model_lock);
-        return ep_series_list(h, c, t, off);
+        return http__ep_series_list(h, c, t, off);
     }
     if (strncmp(url, "/api/v1/series/", 15) == 0) {
         pthread_rwlock_rdlock(&S->model_lock);
         int32_t off = S->model->utc_offset_min;
         pthread_rwlock_unlock(&S->model_lock);
-        return ep_series(h, c, t, url + 15, off);
+        return http__ep_series(h, c, t, url + 15, off);
     }
     if (strcmp(url, "/api/v1/carbon") == 0)
-        return ep_carbon(h, c, t);
+        return http__ep_carbon(h, c, t);
     if (credits)
-        return ep_credits(h, c, url + 16, false, NULL);
-    return send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
+        return http__ep_credits(h, c, url + 16, false, NULL);
+    return http__send_error(h, c, 404, "not_found", "no endpoint %.200s (docs/api.md lists them)", url);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -564,7 +529,7 @@ zp_status zs_http_start(zs_server *S, zs_http **out, char *err, size_t errsz)
     h->S = S;
     pthread_key_create(&h->tls, tls_free);
     pthread_mutex_init(&h->sse_lock, NULL);
-    find_web(&S->cfg, h->web, sizeof h->web);
+    http__find_web(&S->cfg, h->web, sizeof h->web);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;

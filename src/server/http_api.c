@@ -1,3 +1,33 @@
+/*
+ * http_api.c - the endpoints of the JSON API that are more than a shared
+ * document (docs/api.md): series and their values, carbon over a window,
+ * devices and their health, /metrics, POST /api/v1/readings and the
+ * credit ledger's operations.
+ */
+#define _DEFAULT_SOURCE
+#include "http_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "control.h"
+#include "core/internal.h"
+#include "core/jsonread.h"
+#include "doc.h"
+#include "health.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+
 /* ---- query helpers ------------------------------------------------------- */
 
 static int parse_step(const char *s, int64_t *out)
@@ -58,12 +88,12 @@ static void add_series_list(json_t *arr, zp_store *st, zp_ctx *ctx, int32_t off)
     zp_store_series_info_free(ctx, info, n);
 }
 
-static enum MHD_Result ep_series_list(zs_http *h, struct MHD_Connection *c, tls_state *t, int32_t off)
+enum MHD_Result http__ep_series_list(zs_http *h, struct MHD_Connection *c, tls_state *t, int32_t off)
 {
     json_t *arr = json_array();
-    add_series_list(arr, tls_store(h, t, true), t->ctx, off);
-    add_series_list(arr, tls_store(h, t, false), t->ctx, off);
-    return send_json(h, c, 200, json_pack("{so}", "series", arr));
+    add_series_list(arr, http__tls_store(h, t, true), t->ctx, off);
+    add_series_list(arr, http__tls_store(h, t, false), t->ctx, off);
+    return http__send_json(h, c, 200, json_pack("{so}", "series", arr));
 }
 
 /* The stored name (raw or park store) nearest to name into out: true when
@@ -75,7 +105,7 @@ static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out
     const char **names = NULL;
     bool found = false;
     for (int k = 0; k < 2; k++) {
-        zp_store *st = tls_store(h, t, k == 1);
+        zp_store *st = http__tls_store(h, t, k == 1);
         if (!st || zp_store_series_list(st, &info[k], &n[k]) != ZP_OK) {
             zp_ctx_clear_error(t->ctx);
             info[k] = NULL;
@@ -99,17 +129,17 @@ static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out
     return found;
 }
 
-static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state *t, const char *name,
+enum MHD_Result http__ep_series(zs_http *h, struct MHD_Connection *c, tls_state *t, const char *name,
                                  int32_t off)
 {
     if (!zs_series_name_ok(name))
-        return send_error(h, c, 400, "bad_request",
-                          "series name: 1..111 characters A-Z a-z 0-9 . _ - : expected");
+        return http__send_error(h, c, 400, "bad_request",
+                                "series name: 1..111 characters A-Z a-z 0-9 . _ - : expected");
     zp_store *st = NULL;
     zp_store_series_info info;
     memset(&info, 0, sizeof info);
     bool failed = false;
-    zp_store *cand[2] = {tls_store(h, t, false), tls_store(h, t, true)};
+    zp_store *cand[2] = {http__tls_store(h, t, false), http__tls_store(h, t, true)};
     for (int k = 0; k < 2 && !st; k++) {
         if (!cand[k])
             continue;
@@ -127,15 +157,15 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
         }
     }
     if (!st && failed)
-        return send_error(h, c, 500, "internal", "series '%s': a store could not be read (see the log)",
-                          name);
+        return http__send_error(h, c, 500, "internal", "series '%s': a store could not be read (see the log)",
+                                name);
     if (!st) {
         /* the message names the series and the nearest of both stores,
          * never the store files */
         char near[128];
         if (nearest_series(h, t, name, near, sizeof near))
-            return send_error(h, c, 404, "not_found", "no series '%s'; did you mean '%s'?", name, near);
-        return send_error(h, c, 404, "not_found", "no series '%s' (GET /api/v1/series lists them)", name);
+            return http__send_error(h, c, 404, "not_found", "no series '%s'; did you mean '%s'?", name, near);
+        return http__send_error(h, c, 404, "not_found", "no series '%s' (GET /api/v1/series lists them)", name);
     }
     const int64_t sstep = info.step_s;
     zp_series_kind kind = info.kind;
@@ -146,14 +176,14 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     const char *sp = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "step");
     if (sp && (parse_step(sp, &step) || step % sstep != 0)) {
         json_decref(unit);
-        return send_error(h, c, 400, "bad_request",
-                          "step '%s': seconds or 15m, 1h, 1d, a multiple of the stored step %llds",
-                          sp, (long long)sstep);
+        return http__send_error(h, c, 400, "bad_request",
+                                "step '%s': seconds or 15m, 1h, 1d, a multiple of the stored step %llds",
+                                sp, (long long)sstep);
     }
     if (query_time(c, "from", off, &from, &gf) || query_time(c, "to", off, &to, &gt)) {
         json_decref(unit);
-        return send_error(h, c, 400, "bad_request",
-                          "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
+        return http__send_error(h, c, 400, "bad_request",
+                                "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
     }
     int64_t now = zs_now_ms() / 1000;
     int64_t offs = (int64_t)off * 60;
@@ -166,14 +196,14 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
     to = -zp_fdiv(-(to + offs), step) * step - offs;
     if (to <= from) {
         json_decref(unit);
-        return send_error(h, c, 400, "bad_request", "to must be after from");
+        return http__send_error(h, c, 400, "bad_request", "to must be after from");
     }
     int64_t nout = (to - from) / step;
     if (nout > MAX_VALUES) {
         json_decref(unit);
-        return send_error(h, c, 413, "too_large",
-                          "%lld values asked, at most %d: use a coarser step or a shorter window",
-                          (long long)nout, MAX_VALUES);
+        return http__send_error(h, c, 413, "too_large",
+                                "%lld values asked, at most %d: use a coarser step or a shorter window",
+                                (long long)nout, MAX_VALUES);
     }
     /* A counter (the readings of a cumulative register, docs/formats.md
      * "Counters") asked for at a step gives the energy of each interval:
@@ -187,7 +217,7 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
         free(sum);
         free(cnt);
         json_decref(unit);
-        return send_error(h, c, 500, "internal", "out of memory");
+        return http__send_error(h, c, 500, "internal", "out of memory");
     }
     /* a counter's differences need the reading at `to` too */
     const int64_t rto = diff ? to + sstep : to;
@@ -207,7 +237,7 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
             free(sum);
             free(cnt);
             json_decref(unit);
-            return send_error(h, c, 500, "internal", "reading series '%s' failed (see the log)", name);
+            return http__send_error(h, c, 500, "internal", "reading series '%s' failed (see the log)", name);
         }
         for (size_t i = 0; i < s->len; i++) {
             int64_t ts = s->start + (int64_t)i * s->step_s;
@@ -251,10 +281,10 @@ static enum MHD_Result ep_series(zs_http *h, struct MHD_Connection *c, tls_state
                             "step_s", (json_int_t)step, "values", vals);
     if (doc && diff)
         json_object_set_new(doc, "drops", json_integer((json_int_t)drops));
-    return send_json(h, c, 200, doc);
+    return http__send_json(h, c, 200, doc);
 }
 
-static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state *t)
+enum MHD_Result http__ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state *t)
 {
     zs_server *S = h->S;
     enum MHD_Result ok;
@@ -269,7 +299,7 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     else if (strcmp(by, "hour") == 0)
         flags = ZP_ACCT_BY_MONTH | ZP_ACCT_BY_DAY | ZP_ACCT_BY_ASSET;
     else
-        return send_error(h, c, 400, "bad_request", "by '%s': use total, month, day or hour", by);
+        return http__send_error(h, c, 400, "bad_request", "by '%s': use total, month, day or hour", by);
     pthread_rwlock_rdlock(&S->model_lock);
     const zp_model *m = S->model;
     int32_t off = m->utc_offset_min;
@@ -277,8 +307,8 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
     bool gf, gt;
     if (query_time(c, "from", off, &from, &gf) || query_time(c, "to", off, &to, &gt)) {
         pthread_rwlock_unlock(&S->model_lock);
-        return send_error(h, c, 400, "bad_request",
-                          "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
+        return http__send_error(h, c, 400, "bad_request",
+                                "from/to: ISO-8601 times (2024-06-01T00:00:00+08:00), dates or Unix ms");
     }
     if (!gt)
         to = now;
@@ -288,14 +318,14 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
         zp_civil_from_days(zp_fdiv(now + offs, 86400), &y, &mo, &d);
         from = zp_days_from_civil(y, 1, 1) * 86400 - offs;
     }
-    zp_store *st = tls_store(h, t, true);
+    zp_store *st = http__tls_store(h, t, true);
     zp_acct_input *in = NULL;
     zp_acct_result *r = NULL;
     char *text = NULL;
     zp_status rc = ZP_EIO;
     if (to <= from) {
         pthread_rwlock_unlock(&S->model_lock);
-        return send_error(h, c, 400, "bad_request", "to must be after from");
+        return http__send_error(h, c, 400, "bad_request", "to must be after from");
     }
     size_t missing = 0;
     if (st && !(rc = zp_acct_from_store_ex(t->ctx, st, m, from, to, ZP_ACCT_FILL_GAPS, &in))) {
@@ -317,26 +347,26 @@ static enum MHD_Result ep_carbon(zs_http *h, struct MHD_Connection *c, tls_state
         zp_acct_result_free(t->ctx, r);
         zp_acct_input_free(t->ctx, in);
         bool input = rc == ZP_EDATA || rc == ZP_ERANGE || rc == ZP_EINVAL || rc == ZP_ENOTFOUND;
-        return send_error(h, c, input ? 400 : 500, input ? "bad_request" : "internal",
-                          "accounting %s: %s", by, msg);
+        return http__send_error(h, c, input ? 400 : 500, input ? "bad_request" : "internal",
+                                "accounting %s: %s", by, msg);
     }
     json_t *doc = json_loads(text, 0, NULL);
     zp_acct_text_free(t->ctx, text);
     zp_acct_result_free(t->ctx, r);
     zp_acct_input_free(t->ctx, in);
     if (!doc)
-        return send_error(h, c, 500, "internal", "accounting document did not parse");
+        return http__send_error(h, c, 500, "internal", "accounting document did not parse");
     char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
     json_object_set_new(doc, "from", json_string(zp_time_format(from, off, fa)));
     json_object_set_new(doc, "to", json_string(zp_time_format(to, off, fb)));
     json_object_set_new(doc, "by", json_string(by));
     /* meter-steps without a reading, counted as nothing metered */
     json_object_set_new(doc, "missing_meter_steps", json_integer((json_int_t)missing));
-    ok = send_json(h, c, 200, doc);
+    ok = http__send_json(h, c, 200, doc);
     return ok;
 }
 
-static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
+enum MHD_Result http__ep_devices(zs_http *h, struct MHD_Connection *c)
 {
     zs_server *S = h->S;
     json_t *arr = json_array();
@@ -382,10 +412,10 @@ static enum MHD_Result ep_devices(zs_http *h, struct MHD_Connection *c)
                            "write_errors", (json_int_t)hl.write_errors, "points", pts));
     }
     pthread_rwlock_unlock(&S->model_lock);
-    return send_json(h, c, 200, json_pack("{so}", "devices", arr));
+    return http__send_json(h, c, 200, json_pack("{so}", "devices", arr));
 }
 
-static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
+enum MHD_Result http__ep_metrics(zs_http *h, struct MHD_Connection *c)
 {
     zs_server *S = h->S;
     zs_metrics *M = &S->metrics;
@@ -393,7 +423,7 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return send_error(h, c, 500, "internal", "out of memory");
+        return http__send_error(h, c, 500, "internal", "out of memory");
 #define COUNTER(name, help, v)                                                                  \
     fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,              \
             (unsigned long long)(v))
@@ -486,14 +516,14 @@ static enum MHD_Result ep_metrics(zs_http *h, struct MHD_Connection *c)
 #undef GAUGE
     if (fclose(f) != 0 || !buf) {
         free(buf);
-        return send_error(h, c, 500, "internal", "out of memory");
+        return http__send_error(h, c, 500, "internal", "out of memory");
     }
-    return send_buf(h, c, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len, MHD_RESPMEM_MUST_FREE);
+    return http__send_buf(h, c, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len, MHD_RESPMEM_MUST_FREE);
 }
 
 /* ---- POST /api/v1/readings ----------------------------------------------- */
 
-static bool token_ok(const zs_config *cfg, struct MHD_Connection *c)
+bool http__token_ok(const zs_config *cfg, struct MHD_Connection *c)
 {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!cfg->token[0] || !a || strncmp(a, "Bearer ", 7) != 0)
@@ -506,12 +536,12 @@ static bool token_ok(const zs_config *cfg, struct MHD_Connection *c)
     return diff == 0;
 }
 
-static enum MHD_Result ep_readings(zs_http *h, struct MHD_Connection *c, req *rq)
+enum MHD_Result http__ep_readings(zs_http *h, struct MHD_Connection *c, req *rq)
 {
     zs_server *S = h->S;
     if (rq->too_large)
-        return send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
-                          S->cfg.max_body_bytes);
+        return http__send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
+                                S->cfg.max_body_bytes);
     json_t *root = NULL;
     zs_parsed *r = NULL;
     size_t n = 0;
@@ -522,14 +552,14 @@ static enum MHD_Result ep_readings(zs_http *h, struct MHD_Connection *c, req *rq
     pthread_rwlock_unlock(&S->model_lock);
     if (zs_readings_parse(rq->body ? rq->body : "", rq->len, off, zs_now_ms(), MAX_READINGS_PER_REQUEST,
                           &root, &r, &n, &toobig, err, sizeof err))
-        return send_error(h, c, toobig ? 413 : 400, toobig ? "too_large" : "bad_request", "%s", err);
+        return http__send_error(h, c, toobig ? 413 : 400, toobig ? "too_large" : "bad_request", "%s", err);
     long k = zs_ingest_push(S->ingest, ZS_SRC_HTTP, r, n);
     free(r);
     json_decref(root);
     if (k < 0)
-        return send_error(h, c, 503, "unavailable", "the ingest queue is full (queue_max %ld); retry later",
-                          S->cfg.queue_max);
-    return send_json(h, c, 202, json_pack("{sI}", "accepted", (json_int_t)k));
+        return http__send_error(h, c, 503, "unavailable", "the ingest queue is full (queue_max %ld); retry later",
+                                S->cfg.queue_max);
+    return http__send_json(h, c, 202, json_pack("{sI}", "accepted", (json_int_t)k));
 }
 
 /* ---- /api/v1/credits/<op> ------------------------------------------------- */
@@ -538,11 +568,11 @@ static enum MHD_Result ep_readings(zs_http *h, struct MHD_Connection *c, req *rq
  * the arguments as a JSON object and an optional Idempotency-Key header,
  * behind the bearer token; reads are GET with the arguments in the query
  * string. One ledger handle per pool thread; SQLite serialises writers. */
-static const char *const credit_writes[] = {"account", "project", "issue", "transfer",
+const char *const http__credit_writes[] = {"account", "project", "issue", "transfer",
                                             "retire", "cancel", "order", NULL};
-static const char *const credit_reads[] = {"balance", "book", "history", "verify", "offsets", NULL};
+const char *const http__credit_reads[] = {"balance", "book", "history", "verify", "offsets", NULL};
 
-static bool in_list(const char *const *l, const char *s)
+bool http__in_list(const char *const *l, const char *s)
 {
     for (; *l; l++)
         if (strcmp(*l, s) == 0)
@@ -579,30 +609,30 @@ static unsigned credit_status(zp_status rc)
     }
 }
 
-static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const char *op, bool post,
+enum MHD_Result http__ep_credits(zs_http *h, struct MHD_Connection *c, const char *op, bool post,
                                   req *rq)
 {
     zs_server *S = h->S;
-    bool w = in_list(credit_writes, op), r = in_list(credit_reads, op);
+    bool w = http__in_list(http__credit_writes, op), r = http__in_list(http__credit_reads, op);
     if (!w && !r)
-        return send_error(h, c, 404, "not_found",
-                          "no credits operation '%.64s' (account, project, issue, transfer, retire, "
-                          "cancel, order, balance, book, history, verify, offsets)", op);
+        return http__send_error(h, c, 404, "not_found",
+                                "no credits operation '%.64s' (account, project, issue, transfer, retire, "
+                                "cancel, order, balance, book, history, verify, offsets)", op);
     if (w != post)
-        return send_405(h, c, w ? "POST" : "GET, HEAD", "/api/v1/credits/%.64s: use %s", op,
-                        w ? "POST" : "GET");
+        return http__send_405(h, c, w ? "POST" : "GET, HEAD", "/api/v1/credits/%.64s: use %s", op,
+                              w ? "POST" : "GET");
     if (!S->cfg.credits_db[0])
-        return send_error(h, c, 404, "not_found",
-                          "the credit ledger is off: set \"credits_db\" in the config file");
+        return http__send_error(h, c, 404, "not_found",
+                                "the credit ledger is off: set \"credits_db\" in the config file");
     if (rq && rq->too_large)
-        return send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
-                          S->cfg.max_body_bytes);
-    tls_state *t = tls_get(h);
+        return http__send_error(h, c, 413, "too_large", "body larger than max_body_bytes (%ld bytes)",
+                                S->cfg.max_body_bytes);
+    tls_state *t = http__tls_get(h);
     if (!t)
-        return send_error(h, c, 500, "internal", "out of memory");
+        return http__send_error(h, c, 500, "internal", "out of memory");
     if (!t->lg && zp_ledger_open(t->ctx, S->cfg.credits_db, ZP_LEDGER_CREATE, &t->lg))
-        return send_error(h, c, 500, "internal", "credit ledger %.200s: %.200s", S->cfg.credits_db,
-                          zp_ctx_errmsg(t->ctx));
+        return http__send_error(h, c, 500, "internal", "credit ledger %.200s: %.200s", S->cfg.credits_db,
+                                zp_ctx_errmsg(t->ctx));
     json_t *args = NULL;
     if (post) {
         json_error_t je;
@@ -610,11 +640,11 @@ static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const ch
                           JSON_REJECT_DUPLICATES, &je);
         char words[JSON_ERROR_TEXT_LENGTH + 128];
         if (!args)
-            return send_error(h, c, 400, "bad_request", "body line %d column %d: %.200s", je.line,
-                              je.column, zp__json_errtext(je.text, words, sizeof words));
+            return http__send_error(h, c, 400, "bad_request", "body line %d column %d: %.200s", je.line,
+                                    je.column, zp__json_errtext(je.text, words, sizeof words));
         if (!json_is_object(args)) {
             json_decref(args);
-            return send_error(h, c, 400, "bad_request", "body: expected a JSON object of arguments");
+            return http__send_error(h, c, 400, "bad_request", "body: expected a JSON object of arguments");
         }
     } else {
         args = json_object();
@@ -623,18 +653,18 @@ static enum MHD_Result ep_credits(zs_http *h, struct MHD_Connection *c, const ch
     const char *key = post ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key") : NULL;
     if (key && (strlen(key) == 0 || strlen(key) > 200)) {
         json_decref(args);
-        return send_error(h, c, 400, "bad_request", "Idempotency-Key: 1 to 200 characters");
+        return http__send_error(h, c, 400, "bad_request", "Idempotency-Key: 1 to 200 characters");
     }
     json_t *result = NULL;
     zp_status rc = zp_ledger_exec(t->lg, op, args, key, &result);
     json_decref(args);
     if (rc)
-        return send_error(h, c, credit_status(rc),
-                          rc == ZP_EINVAL ? "bad_request" : rc == ZP_ENOTFOUND ? "not_found"
-                          : rc == ZP_EEXISTS || rc == ZP_ERANGE ? "conflict" : "internal",
-                          "%.400s", zp_ctx_errmsg(t->ctx));
+        return http__send_error(h, c, credit_status(rc),
+                                rc == ZP_EINVAL ? "bad_request" : rc == ZP_ENOTFOUND ? "not_found"
+                                : rc == ZP_EEXISTS || rc == ZP_ERANGE ? "conflict" : "internal",
+                                "%.400s", zp_ctx_errmsg(t->ctx));
     char qk[256];
     zs_log(ZS_LOG_INFO, "event=credits op=%s key=%s", op, key ? zs_log_quote(key, qk, sizeof qk) : "-");
-    return send_json(h, c, 200, result);
+    return http__send_json(h, c, 200, result);
 }
 

@@ -1,3 +1,24 @@
+/*
+ * http_events.c - Server-Sent Events (/api/v1/events): each stream is
+ * parked (suspended) until the main thread publishes a new status
+ * (zs_http_notify), then sent it.
+ */
+#define _DEFAULT_SOURCE
+#include "http_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "doc.h"
+
 /* ---- Server-Sent Events ---------------------------------------------------- */
 
 typedef struct sse {
@@ -82,7 +103,7 @@ void zs_http_notify(zs_http *h)
     pthread_mutex_unlock(&h->sse_lock);
 }
 
-static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
+enum MHD_Result http__ep_events(zs_http *h, struct MHD_Connection *c)
 {
     pthread_mutex_lock(&h->sse_lock);
     bool full = h->nsse >= SSE_MAX;
@@ -90,8 +111,8 @@ static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
         h->nsse++;
     pthread_mutex_unlock(&h->sse_lock);
     if (full)
-        return send_error(h, c, 503, "unavailable", "too many event streams (%d); poll /api/v1/status",
-                          SSE_MAX);
+        return http__send_error(h, c, 503, "unavailable", "too many event streams (%d); poll /api/v1/status",
+                                SSE_MAX);
     sse *e = calloc(1, sizeof *e);
     if (!e) {
         pthread_mutex_lock(&h->sse_lock);
@@ -108,6 +129,6 @@ static enum MHD_Result ep_events(zs_http *h, struct MHD_Connection *c)
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return queue(h, c, 200, r);
+    return http__queue(h, c, 200, r);
 }
 

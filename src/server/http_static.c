@@ -1,3 +1,23 @@
+/*
+ * http_static.c - the dashboard's static files: safe paths below the web
+ * directory only, their MIME types and caching.
+ */
+#define _DEFAULT_SOURCE
+#include "http_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
 /* ---- static files -------------------------------------------------------- */
 
 static const char *mime(const char *path)
@@ -124,19 +144,19 @@ static bool path_inside(const char *dir, const char *path)
     return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
-static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const char *url)
+enum MHD_Result http__ep_static(zs_http *h, struct MHD_Connection *c, const char *url)
 {
     const char *why = static_path_problem(url);
     if (why)
-        return send_error(h, c, 400, "bad_request", "path '%.200s': %s", url, why);
+        return http__send_error(h, c, 400, "bad_request", "path '%.200s': %s", url, why);
     if (!h->web[0])
-        return send_error(h, c, 404, "not_found",
-                          "no dashboard directory (give --web DIR or build web/dist)");
+        return http__send_error(h, c, 404, "not_found",
+                                "no dashboard directory (give --web DIR or build web/dist)");
     char root[PATH_MAX], full[PATH_MAX + STATIC_PATH_MAX + 16], real[PATH_MAX];
     /* resolved per request: the directory may be a link switched on deploy */
     int root_fd = realpath(h->web, root) ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (root_fd < 0)
-        return send_error(h, c, 404, "not_found", "the dashboard directory is missing");
+        return http__send_error(h, c, 404, "not_found", "the dashboard directory is missing");
     const char *rel = strcmp(url, "/") == 0 ? "index.html" : url + 1;
     const char *served = rel;
     struct stat st;
@@ -148,13 +168,13 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
     int rerr = errno;
     if (exists && !path_inside(root, real)) {
         close(root_fd);
-        return send_error(h, c, 404, "not_found",
-                          "'%.200s' not found in the dashboard directory (symbolic links there are "
-                          "not followed)", url);
+        return http__send_error(h, c, 404, "not_found",
+                                "'%.200s' not found in the dashboard directory (symbolic links there are "
+                                "not followed)", url);
     }
     if (!exists && rerr != ENOENT && rerr != ENOTDIR) {
         close(root_fd);
-        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
+        return http__send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory", url);
     }
     if (exists)
         fd = open_below(root_fd, rel, &st);
@@ -166,8 +186,8 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
     int oerr = errno;
     close(root_fd);
     if (fd < 0)
-        return send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory%s", url,
-                          oerr == ELOOP ? " (symbolic links there are not followed)" : "");
+        return http__send_error(h, c, 404, "not_found", "'%.200s' not found in the dashboard directory%s", url,
+                                oerr == ELOOP ? " (symbolic links there are not followed)" : "");
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     if (!r) {
         close(fd);
@@ -176,12 +196,12 @@ static enum MHD_Result ep_static(zs_http *h, struct MHD_Connection *c, const cha
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, mime(served));
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
                             strncmp(served, "assets/", 7) == 0 ? "max-age=31536000, immutable" : "no-cache");
-    return queue(h, c, 200, r);
+    return http__queue(h, c, 200, r);
 }
 
 /* The dashboard: --web/config, else the installed share/zeropark/web, else
  * web/dist of the source tree next to the build directory. */
-static void find_web(const zs_config *cfg, char *out, size_t outsz)
+void http__find_web(const zs_config *cfg, char *out, size_t outsz)
 {
     struct stat st;
     out[0] = '\0';

@@ -16,8 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-#include "core/jsonread.h"
+#include "zeropark/jsonread.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 
@@ -54,7 +53,7 @@ static const char *const top_keys[] = {"listen", "db", "raw_db", "token", "repla
 static const char *const mqtt_keys[] = {"host", "port", "prefix", "client_id", "qos",
                                         "keepalive_s", "max_payload"};
 
-/* The config's words for what the JSON reader finds (core/jsonread.h);
+/* The config's words for what the JSON reader finds (zeropark/jsonread.h);
  * the reader puts "FILE: PATH: " before them. */
 static void config_words(zp_jr_problem *p, char *msg, size_t size)
 {
@@ -86,7 +85,7 @@ static void config_words(zp_jr_problem *p, char *msg, size_t size)
         break;
     }
     default:
-        zp__jr_words_default(p, msg, size);
+        zp_jr_words_default(p, msg, size);
         break;
     }
 }
@@ -95,15 +94,15 @@ static void config_words(zp_jr_problem *p, char *msg, size_t size)
 static int get_str(zp_jr *jr, json_t *obj, const char *where, const char *key, char *dst,
                    size_t dstsz)
 {
-    return zp__jr_str_copy(jr, obj, where, key, ZP_JR_EMPTY_OK, dst, dstsz);
+    return zp_jr_str_copy(jr, obj, where, key, ZP_JR_EMPTY_OK, dst, dstsz);
 }
 
 /* A number member in lo..hi (whole when integer) into *out. */
 static int get_num(zp_jr *jr, json_t *obj, const char *where, const char *key, double lo,
                    double hi, bool integer, double *out)
 {
-    return zp__jr_num(jr, obj, where, key, integer ? ZP_JR_WHOLE : ZP_JR_OPT, *out,
-                      zp__jr_in(lo, hi), out);
+    zp_jr_range rg = {ZP_JR_IN, lo, hi, NULL};
+    return zp_jr_num(jr, obj, where, key, integer ? ZP_JR_WHOLE : ZP_JR_OPT, *out, rg, out);
 }
 
 /* "host:port" with host an IPv4 address or name, port 0..65535. */
@@ -133,27 +132,27 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
     zp_jr_opts o;
     double x;
     int rc = -1;
-    zp__jr_opts_init(&o);
+    zp_jr_opts_init(&o);
     o.file = fname;
     o.what = "config";
     o.mode = ZP_JR_FIRST;
     o.near_edits = 3;
     o.words = config_words;
-    if (zp__jr_open_buf(ctx, buf, len, &o, &jr))
+    if (zp_jr_open_buf(ctx, buf, len, &o, &jr))
         return -1;
-    json_t *root = zp__jr_root(jr);
+    json_t *root = zp_jr_root(jr);
     if (!json_is_object(root)) {
-        zp__jr_report(jr, "", ZP_JR_AT_VALUE, "expected a JSON object at the top");
+        zp_jr_report(jr, "", ZP_JR_AT_VALUE, "expected a JSON object at the top");
         goto out;
     }
-    zp__jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
-    if (zp__jr_problems(jr))
+    zp_jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
+    if (zp_jr_problems(jr))
         goto out;
     char listen[96] = "";
     if (get_str(jr, root, "", "listen", listen, sizeof listen) < 0)
         goto out;
     if (*listen && parse_listen(listen, c)) {
-        zp__jr_report(jr, "listen", ZP_JR_AT_VALUE, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
+        zp_jr_report(jr, "listen", ZP_JR_AT_VALUE, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
                       listen);
         goto out;
     }
@@ -164,13 +163,13 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
         get_str(jr, root, "", "credits_db", c->credits_db, sizeof c->credits_db) < 0)
         goto out;
     if (*c->token && strlen(c->token) < 16) {
-        zp__jr_report(jr, "token", ZP_JR_AT_VALUE,
+        zp_jr_report(jr, "token", ZP_JR_AT_VALUE,
                       "at least 16 characters (e.g. from 'openssl rand -hex 24')");
         goto out;
     }
     for (const char *p = c->token; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            zp__jr_report(jr, "token", ZP_JR_AT_VALUE, "printable ASCII without spaces");
+            zp_jr_report(jr, "token", ZP_JR_AT_VALUE, "printable ASCII without spaces");
             goto out;
         }
     x = c->replan_min;
@@ -188,7 +187,7 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
         goto out;
     if (*level) {
         static const char *const names[] = {"debug", "info", "warn", "error"};
-        int k = zp__jr_pick(jr, "log_level", "log_level", level, names, ZP_ARRAY_LEN(names));
+        int k = zp_jr_pick(jr, "log_level", "log_level", level, names, ZP_ARRAY_LEN(names));
         if (k < 0)
             goto out;
         c->log_level = (zs_log_level)k;
@@ -202,7 +201,7 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
         goto out;
     c->account_step_s = (int)x;
     if (c->account_step_s % c->store_step_s != 0 || 86400 % c->account_step_s != 0) {
-        zp__jr_report(jr, "account_step_s", ZP_JR_AT_VALUE,
+        zp_jr_report(jr, "account_step_s", ZP_JR_AT_VALUE,
                       "%d must divide a day and be a multiple of store_step_s (%d)",
                       c->account_step_s, c->store_step_s);
         goto out;
@@ -228,27 +227,27 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
         goto out;
     if (*safe) {
         static const char *const modes[] = {"hold", "self-consumption"};
-        int k = zp__jr_pick(jr, "safe_mode", "safe_mode", safe, modes, ZP_ARRAY_LEN(modes));
+        int k = zp_jr_pick(jr, "safe_mode", "safe_mode", safe, modes, ZP_ARRAY_LEN(modes));
         if (k < 0)
             goto out;
         c->safe_hold = k == 0;
     }
     char mpath[ZP_JR_PATH_MAX];
-    json_t *mq = zp__jr_member(jr, root, "", "mqtt", ZP_JR_OPT, mpath);
+    json_t *mq = zp_jr_member(jr, root, "", "mqtt", ZP_JR_OPT, mpath);
     if (mq) {
         if (!json_is_object(mq)) {
-            zp__jr_report(jr, mpath, ZP_JR_AT_VALUE,
+            zp_jr_report(jr, mpath, ZP_JR_AT_VALUE,
                           "expected an object {\"host\", \"port\", ...}");
             goto out;
         }
-        zp__jr_keys(jr, mq, mpath, mqtt_keys, ZP_ARRAY_LEN(mqtt_keys));
-        if (zp__jr_problems(jr) ||
+        zp_jr_keys(jr, mq, mpath, mqtt_keys, ZP_ARRAY_LEN(mqtt_keys));
+        if (zp_jr_problems(jr) ||
             get_str(jr, mq, mpath, "host", c->mqtt_host, sizeof c->mqtt_host) < 0 ||
             get_str(jr, mq, mpath, "prefix", c->mqtt_prefix, sizeof c->mqtt_prefix) < 0 ||
             get_str(jr, mq, mpath, "client_id", c->mqtt_client_id, sizeof c->mqtt_client_id) < 0)
             goto out;
         if (strpbrk(c->mqtt_prefix, "+#")) {
-            zp__jr_report(jr, "mqtt.prefix", ZP_JR_AT_VALUE, "no wildcards (+ or #) in the prefix");
+            zp_jr_report(jr, "mqtt.prefix", ZP_JR_AT_VALUE, "no wildcards (+ or #) in the prefix");
             goto out;
         }
         x = c->mqtt_port;
@@ -271,7 +270,7 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
     }
     rc = 0;
 out:
-    zp__jr_free(jr);
+    zp_jr_free(jr);
     return rc;
 }
 
@@ -344,14 +343,14 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
     }
     fd = -1; /* f owns it now */
     size_t len;
-    if (zp__file_read_stream(ctx, f, path, CONFIG_MAX_BYTES, "config file", &buf, &len) ||
+    if (zp_file_read_stream(ctx, f, path, CONFIG_MAX_BYTES, "config file", &buf, &len) ||
         parse(ctx, buf, len, path, c))
         snprintf(err, errsz, "%s", zp_ctx_errmsg(ctx));
     else
         rc = 0;
 out:
     if (ctx)
-        zp__free(ctx, buf);
+        zp_free(ctx, buf);
     zp_ctx_free(ctx);
     if (f)
         fclose(f);

@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/internal.h"
 
 #define MAX_CLIENTS 1000
 
@@ -374,7 +373,7 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
             sd->native124 = 0;
     sd->pt = calloc(d->npoints + 1, sizeof *sd->pt);
     if (!sd->pt)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     sd->npt = d->npoints;
     for (size_t i = 0; i < d->npoints; i++) {
         const zs_point *p = &d->points[i];
@@ -407,18 +406,18 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
             hi = e;
     }
     if (hi < 0)
-        return zp__error(ctx, ZP_EMODEL, "device %s has no registers to serve", d->name);
+        return zp_ctx_set_error(ctx, ZP_EMODEL, "device %s has no registers to serve", d->name);
     sd->start = lo;
     sd->count = hi - lo;
     sd->map = modbus_mapping_new_start_address(0, 0, 0, 0, (unsigned)lo, (unsigned)(hi - lo), 0, 0);
     if (!sd->map)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     if (d->sunspec[0]) {
         int n = zp_sunspec_block_size(d->sunspec);
         uint16_t *blk = calloc((size_t)n, sizeof *blk);
         char md[32];
         if (!blk)
-            return zp__nomem(ctx);
+            return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         snprintf(md, sizeof md, "sim-%s", d->sunspec);
         sunspec_fill_block(d->sunspec, "zeropark", md, d->name, blk);
         memcpy(sd->map->tab_registers + (d->base_address - lo), blk, (size_t)n * sizeof *blk);
@@ -765,7 +764,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     *out = NULL;
     s = calloc(1, sizeof *s);
     if (!s)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     s->ctx = ctx;
     s->m = m;
     s->devs = devs;
@@ -777,7 +776,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     if (!s->o.host || !s->o.host[0])
         s->o.host = "127.0.0.1";
     if (!(s->o.speed >= 0 && s->o.speed <= 1e7)) {
-        rc = zp__error(ctx, ZP_EINVAL, "speed %.6g is out of range 0..1e7", s->o.speed);
+        rc = zp_ctx_set_error(ctx, ZP_EINVAL, "speed %.6g is out of range 0..1e7", s->o.speed);
         goto fail;
     }
     snprintf(hostbuf, sizeof hostbuf, "%s", s->o.host);
@@ -789,7 +788,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     s->bat = calloc(m->nstorage + 1, sizeof *s->bat);
     s->dev = calloc(devs->n + 1, sizeof *s->dev);
     if (!s->bat || !s->dev) {
-        rc = zp__nomem(ctx);
+        rc = zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < devs->n; i++) {
@@ -797,10 +796,10 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
         if (d->kind != ZS_DEV_MODBUS)
             continue;
         if (s->by_unit[d->unit_id & 255]) {
-            rc = zp__error(ctx, ZP_EMODEL,
-                           "devices %s and %s both use unit id %d; the simulator serves every "
-                           "device on one port, so give each its own unit_id",
-                           s->by_unit[d->unit_id & 255]->d->name, d->name, d->unit_id);
+            rc = zp_ctx_set_error(ctx, ZP_EMODEL,
+                                  "devices %s and %s both use unit id %d; the simulator serves every "
+                                  "device on one port, so give each its own unit_id",
+                                  s->by_unit[d->unit_id & 255]->d->name, d->name, d->unit_id);
             goto fail;
         }
         sdev *sd = &s->dev[s->ndev++];
@@ -810,8 +809,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
         s->by_unit[d->unit_id & 255] = sd;
     }
     if (!s->ndev) {
-        rc = zp__error(ctx, ZP_EMODEL, "%s has no Modbus devices to simulate; add some to "
-                       "\"devices\" (docs/model.md)", m->file ? m->file : "the model");
+        rc = zp_ctx_set_error(ctx, ZP_EMODEL, "%s has no Modbus devices to simulate; add some to "
+                              "\"devices\" (docs/model.md)", m->file ? m->file : "the model");
         goto fail;
     }
     finish_layout(s);
@@ -824,8 +823,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
 
     s->mb = modbus_new_tcp(hostbuf, s->o.port);
     if (!s->mb) {
-        rc = zp__error(ctx, ZP_EIO, "cannot make a Modbus server for %s:%d: %s", hostbuf,
-                       s->o.port, modbus_strerror(errno));
+        rc = zp_ctx_set_error(ctx, ZP_EIO, "cannot make a Modbus server for %s:%d: %s", hostbuf,
+                              s->o.port, modbus_strerror(errno));
         goto fail;
     }
     /* a client that sends half a request must not hold the others for long */
@@ -833,8 +832,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     modbus_set_byte_timeout(s->mb, 0, 200000);
     s->listen_fd = modbus_tcp_listen(s->mb, 1024); /* backlog: 200 pollers connect at once */
     if (s->listen_fd < 0) {
-        rc = zp__error(ctx, ZP_EIO, "cannot listen on %s:%d: %s", hostbuf, s->o.port,
-                       modbus_strerror(errno));
+        rc = zp_ctx_set_error(ctx, ZP_EIO, "cannot listen on %s:%d: %s", hostbuf, s->o.port,
+                              modbus_strerror(errno));
         goto fail;
     }
     {
@@ -879,7 +878,7 @@ zp_status zs_devsim_run(zs_devsim *s, volatile sig_atomic_t *stop)
     char tbuf[ZP_TIME_BUFSIZE];
 
     if (!fds)
-        return zp__nomem(s->ctx);
+        return zp_ctx_set_error(s->ctx, ZP_ENOMEM, "out of memory");
     fds[0].fd = s->listen_fd;
     fds[0].events = POLLIN;
     logf_(s, "level=info msg=listening host=%s port=%d devices=%zu speed=%.6g sim_time=%s",
@@ -889,7 +888,7 @@ zp_status zs_devsim_run(zs_devsim *s, volatile sig_atomic_t *stop)
     while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
         int k = poll(fds, (nfds_t)n, 50);
         if (k < 0 && errno != EINTR) {
-            rc = zp__error(s->ctx, ZP_EIO, "poll: %s", strerror(errno));
+            rc = zp_ctx_set_error(s->ctx, ZP_EIO, "poll: %s", strerror(errno));
             break;
         }
         double w = mono_s();

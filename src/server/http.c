@@ -27,8 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-#include "core/jsonread.h"
 #include "clock.h"
 #include "control.h"
 #include "doc.h"

@@ -20,8 +20,6 @@
 
 #include "clock.h"
 #include "control.h"
-#include "core/internal.h"
-#include "core/jsonread.h"
 #include "doc.h"
 #include "health.h"
 #include "ingest.h"
@@ -97,7 +95,7 @@ enum MHD_Result http__ep_series_list(zs_http *h, struct MHD_Connection *c, tls_s
 }
 
 /* The stored name (raw or park store) nearest to name into out: true when
- * one is close enough (zp__nearest). */
+ * one is close enough (zp_nearest). */
 static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out, size_t outsz)
 {
     zp_store_series_info *info[2] = {NULL, NULL};
@@ -117,7 +115,7 @@ static bool nearest_series(zs_http *h, tls_state *t, const char *name, char *out
         for (int k = 0; k < 2; k++)
             for (size_t i = 0; i < n[k]; i++)
                 names[m++] = info[k][i].name;
-        const char *near = zp__nearest(name, names, m);
+        const char *near = zp_nearest(name, names, m);
         if (near && strlen(near) < outsz) {
             snprintf(out, outsz, "%s", near);
             found = true;
@@ -641,7 +639,7 @@ enum MHD_Result http__ep_credits(zs_http *h, struct MHD_Connection *c, const cha
         char words[JSON_ERROR_TEXT_LENGTH + 128];
         if (!args)
             return http__send_error(h, c, 400, "bad_request", "body line %d column %d: %.200s", je.line,
-                                    je.column, zp__json_errtext(je.text, words, sizeof words));
+                                    je.column, zp_json_errtext(je.text, words, sizeof words));
         if (!json_is_object(args)) {
             json_decref(args);
             return http__send_error(h, c, 400, "bad_request", "body: expected a JSON object of arguments");

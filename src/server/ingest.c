@@ -26,8 +26,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
-#include "core/jsonread.h"
 #include "clock.h"
 #include "log.h"
 
@@ -172,7 +170,7 @@ int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t n
     if (!root) {
         char words[JSON_ERROR_TEXT_LENGTH + 128];
         snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column,
-                 zp__json_errtext(je.text, words, sizeof words));
+                 zp_json_errtext(je.text, words, sizeof words));
         return -1;
     }
     json_t *arr = json_object_get(root, "readings");
@@ -314,7 +312,7 @@ int zs_mqtt_payload_parse(const char *payload, size_t len, const char *field, in
             snprintf(err, errsz, "expected a JSON object");
         else
             snprintf(err, errsz, "payload:%d:%d: %s", je.line, je.column,
-                     zp__json_errtext(je.text, words, sizeof words));
+                     zp_json_errtext(je.text, words, sizeof words));
         goto out;
     }
     const char *key = field && *field ? field : "value";
@@ -1099,7 +1097,7 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
     zs_raw_db_path(o->db, o->raw_db, rawp, sizeof rawp);
     if ((rc = zp_store_open(in->ctx, rawp, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->raw)) ||
         (rc = zp_store_open(in->ctx, o->db, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->park))) {
-        zp__error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));
+        zp_ctx_set_error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));
         zs_ingest_stop(in);
         return rc;
     }
@@ -1128,7 +1126,7 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
     pthread_mutex_unlock(&in->mu);
     if (pthread_create(&in->thread, NULL, writer_main, in) != 0) {
         zs_ingest_stop(in);
-        return zp__error(ctx, ZP_EIO, "cannot start the ingest thread");
+        return zp_ctx_set_error(ctx, ZP_EIO, "cannot start the ingest thread");
     }
     in->started = true;
     *out = in;

@@ -42,7 +42,6 @@
 #include <time.h>
 
 #include "clock.h"
-#include "core/internal.h"
 #include "devices.h"
 
 #define MAX_BLOCK 125 /* registers per read request (Modbus limit) */
@@ -482,7 +481,7 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
     *out = NULL;
     P = calloc(1, sizeof *P);
     if (!P)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     pthread_mutex_init(&P->mu, NULL);
     {
         pthread_condattr_t ca;
@@ -496,7 +495,7 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
     P->dev = calloc(devs->n + 1, sizeof *P->dev);
     if (!P->dev) {
         zs_poller_stop(P);
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     }
     P->n = devs->n;
     for (size_t i = 0; i < devs->n; i++) {
@@ -511,14 +510,14 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
             pd->d.points = malloc(devs->dev[i].npoints * sizeof *pd->d.points);
             if (!pd->d.points) {
                 zs_poller_stop(P);
-                return zp__nomem(ctx);
+                return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
             }
             memcpy(pd->d.points, devs->dev[i].points, devs->dev[i].npoints * sizeof *pd->d.points);
             pd->d.npoints = devs->dev[i].npoints;
         }
         if (plan(pd)) {
             zs_poller_stop(P);
-            return zp__nomem(ctx);
+            return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         }
     }
     /* small stacks: 200 devices are 200 threads */
@@ -530,8 +529,8 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
             continue;
         int e = pthread_create(&pd->th, &attr, device_thread, pd);
         if (e) {
-            rc = zp__error(ctx, ZP_EIO, "device %s: cannot start its thread: %s", pd->d.name,
-                           strerror(e));
+            rc = zp_ctx_set_error(ctx, ZP_EIO, "device %s: cannot start its thread: %s", pd->d.name,
+                                  strerror(e));
             break;
         }
         pd->started = 1;

@@ -99,6 +99,8 @@ void zp__free(zp_ctx *ctx, void *p)
         ctx->alloc(ctx->alloc_ud, p, 0);
 }
 
+void zp_free(zp_ctx *ctx, void *p) { zp__free(ctx, p); }
+
 zp_status zp__grow(zp_ctx *ctx, void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)

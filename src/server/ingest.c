@@ -346,49 +346,6 @@ out:
     return rc;
 }
 
-zs_feed_kind zs_feed_parse(const char *f, char *asset, size_t assetsz)
-{
-    size_t n = strlen(f);
-    asset[0] = '\0';
-    if (strcmp(f, "datacenter.it") == 0)
-        return ZS_FEED_DC_IT;
-    if (strcmp(f, "datacenter.facility") == 0)
-        return ZS_FEED_DC_FACILITY;
-    if (strcmp(f, "grid.import") == 0)
-        return ZS_FEED_GRID_IMPORT;
-    if (strcmp(f, "grid.export") == 0)
-        return ZS_FEED_GRID_EXPORT;
-    if (strcmp(f, "grid.net") == 0)
-        return ZS_FEED_GRID_NET;
-    static const struct {
-        const char *pre;
-        zs_feed_kind k;
-    } simple[] = {{"pv.", ZS_FEED_PV}, {"wind.", ZS_FEED_WIND}, {"load.", ZS_FEED_LOAD}};
-    for (size_t i = 0; i < 3; i++) {
-        size_t pl = strlen(simple[i].pre);
-        if (n > pl && strncmp(f, simple[i].pre, pl) == 0 && n - pl < assetsz &&
-            !strchr(f + pl, '.')) {
-            memcpy(asset, f + pl, n - pl + 1);
-            return simple[i].k;
-        }
-    }
-    if (n > 8 && strncmp(f, "storage.", 8) == 0) {
-        const char *dot = strrchr(f, '.');
-        size_t al = (size_t)(dot - (f + 8));
-        if (dot > f + 8 && al < assetsz) {
-            zs_feed_kind k = strcmp(dot, ".power") == 0 ? ZS_FEED_STORAGE_POWER
-                             : strcmp(dot, ".soc") == 0 ? ZS_FEED_STORAGE_SOC
-                                                        : ZS_FEED_NONE;
-            if (k != ZS_FEED_NONE) {
-                memcpy(asset, f + 8, al);
-                asset[al] = '\0';
-                return k;
-            }
-        }
-    }
-    return ZS_FEED_NONE;
-}
-
 /* ---- the series table ---------------------------------------------------- */
 
 static uint64_t hash_str(const char *s)

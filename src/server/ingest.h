@@ -48,16 +48,6 @@ int zs_time_text_parse(const char *s, size_t len, int32_t offset_min, int64_t *t
 typedef struct zs_ingest zs_ingest;
 typedef enum zs_source { ZS_SRC_HTTP = 0, ZS_SRC_MQTT, ZS_SRC_MODBUS } zs_source;
 
-/* What a series feeds, resolved from the model's devices and the names
- * themselves (docs/api.md "Series names"). */
-typedef enum zs_feed_kind {
-    ZS_FEED_NONE = 0, ZS_FEED_PV, ZS_FEED_WIND, ZS_FEED_STORAGE_POWER, ZS_FEED_STORAGE_SOC,
-    ZS_FEED_LOAD, ZS_FEED_DC_IT, ZS_FEED_DC_FACILITY, ZS_FEED_GRID_IMPORT, ZS_FEED_GRID_EXPORT,
-    ZS_FEED_GRID_NET
-} zs_feed_kind;
-/* Parse "pv.rooftops" etc.; asset gets the name part ("" for grid/dc). */
-zs_feed_kind zs_feed_parse(const char *feeds, char *asset, size_t assetsz);
-
 typedef struct zs_ingest_opts {
     const char *raw_db, *db;
     int store_step_s, account_step_s, flush_ms;

@@ -188,7 +188,8 @@ static size_t fill(double *x, size_t n)
 typedef struct plan_out {
     size_t h;
     double step_h;
-    double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values; soc: mean over storages */
+    double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values each, one block (plan_alloc);
+                                                          soc: mean over storages */
     double first_kw[MAX_STORAGE];                      /* step 0 battery power per storage */
     const char *forecast;                              /* "live" or "model" */
     char forecast_reason[200];                         /* why that forecast */
@@ -196,28 +197,24 @@ typedef struct plan_out {
     char error[300];
 } plan_out;
 
+/* The flows live in one block that pv points to. */
 static void plan_out_free(plan_out *p)
 {
     free(p->pv);
-    free(p->wind);
-    free(p->load);
-    free(p->bat);
-    free(p->soc);
-    free(p->imp);
-    free(p->exp);
+    p->pv = NULL;
 }
 
 static int plan_alloc(plan_out *p, size_t h)
 {
+    double **flows[] = {&p->pv, &p->wind, &p->load, &p->bat, &p->soc, &p->imp, &p->exp};
+    plan_out_free(p);
     p->h = h;
-    p->pv = calloc(h, sizeof(double));
-    p->wind = calloc(h, sizeof(double));
-    p->load = calloc(h, sizeof(double));
-    p->bat = calloc(h, sizeof(double));
-    p->soc = calloc(h, sizeof(double));
-    p->imp = calloc(h, sizeof(double));
-    p->exp = calloc(h, sizeof(double));
-    return p->pv && p->wind && p->load && p->bat && p->soc && p->imp && p->exp ? 0 : -1;
+    double *block = calloc(h ? h * ZP_ARRAY_LEN(flows) : 1, sizeof *block);
+    if (!block)
+        return -1;
+    for (size_t i = 0; i < ZP_ARRAY_LEN(flows); i++)
+        *flows[i] = block + i * h;
+    return 0;
 }
 
 static void take_flows(plan_out *p, const zp_model *m, const zp_dispatch_result *f)

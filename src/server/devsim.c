@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "feed.h"
+
 
 #define MAX_CLIENTS 1000
 
@@ -139,43 +141,35 @@ static void logf_(zs_devsim *s, const char *fmt, ...)
             }                                                                                \
     } while (0)
 
+/* The quantity f feeds (zs_feed_parse) and, for one of an asset, the
+ * asset's index in the model (*k); Q_NONE for a quantity the simulation
+ * has not. */
 static qkind parse_feeds(const zp_model *m, const char *f, size_t *k)
 {
-    long i;
+    static const qkind of[] = {
+        [ZS_FEED_NONE] = Q_NONE,          [ZS_FEED_PV] = Q_PV,
+        [ZS_FEED_WIND] = Q_WIND,          [ZS_FEED_STORAGE_POWER] = Q_STOR_P,
+        [ZS_FEED_STORAGE_SOC] = Q_STOR_SOC, [ZS_FEED_LOAD] = Q_LOAD,
+        [ZS_FEED_DC_IT] = Q_DC,           [ZS_FEED_DC_FACILITY] = Q_NONE,
+        [ZS_FEED_GRID_IMPORT] = Q_GRID_IMP, [ZS_FEED_GRID_EXPORT] = Q_GRID_EXP,
+        [ZS_FEED_GRID_NET] = Q_GRID_NET};
+    char asset[128];
+    long i = 0;
     *k = 0;
-    if (!f || !f[0])
+    zs_feed_kind fk = f ? zs_feed_parse(f, asset, sizeof asset) : ZS_FEED_NONE;
+    switch (fk) {
+    case ZS_FEED_PV: FIND(m->pv, m->npv, asset, strlen(asset), i); break;
+    case ZS_FEED_WIND: FIND(m->wind, m->nwind, asset, strlen(asset), i); break;
+    case ZS_FEED_LOAD: FIND(m->loads, m->nloads, asset, strlen(asset), i); break;
+    case ZS_FEED_STORAGE_POWER:
+    case ZS_FEED_STORAGE_SOC: FIND(m->storage, m->nstorage, asset, strlen(asset), i); break;
+    case ZS_FEED_DC_IT: i = m->datacenter.present ? 0 : -1; break;
+    default: break;
+    }
+    if (i < 0)
         return Q_NONE;
-    if (strcmp(f, "datacenter.it") == 0)
-        return m->datacenter.present ? Q_DC : Q_NONE;
-    if (strcmp(f, "grid.import") == 0)
-        return Q_GRID_IMP;
-    if (strcmp(f, "grid.export") == 0)
-        return Q_GRID_EXP;
-    if (strcmp(f, "grid.net") == 0)
-        return Q_GRID_NET;
-    if (strncmp(f, "pv.", 3) == 0) {
-        FIND(m->pv, m->npv, f + 3, strlen(f + 3), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_PV);
-    }
-    if (strncmp(f, "wind.", 5) == 0) {
-        FIND(m->wind, m->nwind, f + 5, strlen(f + 5), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_WIND);
-    }
-    if (strncmp(f, "load.", 5) == 0) {
-        FIND(m->loads, m->nloads, f + 5, strlen(f + 5), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_LOAD);
-    }
-    if (strncmp(f, "storage.", 8) == 0) {
-        const char *dot = strrchr(f + 8, '.');
-        if (!dot)
-            return Q_NONE;
-        FIND(m->storage, m->nstorage, f + 8, (size_t)(dot - (f + 8)), i);
-        if (i < 0)
-            return Q_NONE;
-        *k = (size_t)i;
-        return strcmp(dot, ".soc") == 0 ? Q_STOR_SOC : Q_STOR_P;
-    }
-    return Q_NONE;
+    *k = (size_t)i;
+    return of[fk];
 }
 
 /* Step of the simulation at simulated time t (wrapping around the period). */

@@ -1,22 +1,30 @@
+/*
+ * feed.c - the one parser of a "feeds" text in the server: ingest resolves
+ * series with it, the simulator the quantities it serves.
+ */
+#include "feed.h"
+
+#include <string.h>
+
 zs_feed_kind zs_feed_parse(const char *f, char *asset, size_t assetsz)
 {
-    size_t n = strlen(f);
-    asset[0] = '\0';
-    if (strcmp(f, "datacenter.it") == 0)
-        return ZS_FEED_DC_IT;
-    if (strcmp(f, "datacenter.facility") == 0)
-        return ZS_FEED_DC_FACILITY;
-    if (strcmp(f, "grid.import") == 0)
-        return ZS_FEED_GRID_IMPORT;
-    if (strcmp(f, "grid.export") == 0)
-        return ZS_FEED_GRID_EXPORT;
-    if (strcmp(f, "grid.net") == 0)
-        return ZS_FEED_GRID_NET;
+    /* the quantities without an asset, then those named "<kind>.<asset>" */
+    static const struct {
+        const char *name;
+        zs_feed_kind k;
+    } fixed[] = {{"datacenter.it", ZS_FEED_DC_IT},     {"datacenter.facility", ZS_FEED_DC_FACILITY},
+                 {"grid.import", ZS_FEED_GRID_IMPORT}, {"grid.export", ZS_FEED_GRID_EXPORT},
+                 {"grid.net", ZS_FEED_GRID_NET}};
     static const struct {
         const char *pre;
         zs_feed_kind k;
     } simple[] = {{"pv.", ZS_FEED_PV}, {"wind.", ZS_FEED_WIND}, {"load.", ZS_FEED_LOAD}};
-    for (size_t i = 0; i < 3; i++) {
+    size_t n = strlen(f);
+    asset[0] = '\0';
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(f, fixed[i].name) == 0)
+            return fixed[i].k;
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         size_t pl = strlen(simple[i].pre);
         if (n > pl && strncmp(f, simple[i].pre, pl) == 0 && n - pl < assetsz &&
             !strchr(f + pl, '.')) {

@@ -1,3 +1,13 @@
+/*
+ * feed.h - what a point or a series feeds (feed.c): the model quantity
+ * named by a device point's "feeds" or by a pushed series' own name
+ * (docs/api.md "Series names"; zeropark/devices.h lists them).
+ */
+#ifndef ZEROPARK_SERVER_FEED_H
+#define ZEROPARK_SERVER_FEED_H
+
+#include <stddef.h>
+
 /* What a series feeds, resolved from the model's devices and the names
  * themselves (docs/api.md "Series names"). */
 typedef enum zs_feed_kind {
@@ -7,3 +17,5 @@ typedef enum zs_feed_kind {
 } zs_feed_kind;
 /* Parse "pv.rooftops" etc.; asset gets the name part ("" for grid/dc). */
 zs_feed_kind zs_feed_parse(const char *feeds, char *asset, size_t assetsz);
+
+#endif

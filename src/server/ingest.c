@@ -346,6 +346,23 @@ out:
     return rc;
 }
 
+/* Room for need elements of elem bytes in *arr, whose capacity *cap
+ * doubles from first: false when out of memory (*arr left as it was). */
+static bool grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : first;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
 /* ---- the series table ---------------------------------------------------- */
 
 static uint64_t hash_str(const char *s)
@@ -482,18 +499,10 @@ long zs_ingest_push(zs_ingest *in, zs_source src, const zs_parsed *r, size_t n)
         pthread_mutex_unlock(&in->mu);
         return -1;
     }
-    if (in->qn + n > in->qcap) {
-        size_t cap = in->qcap ? in->qcap : 4096;
-        while (cap < in->qn + n)
-            cap *= 2;
-        qent *nq = realloc(in->q, cap * sizeof *nq);
-        if (!nq) {
-            dropped(in, n, "out of memory growing the ingest queue");
-            pthread_mutex_unlock(&in->mu);
-            return -1;
-        }
-        in->q = nq;
-        in->qcap = cap;
+    if (!grow((void **)&in->q, &in->qcap, in->qn + n, sizeof *in->q, 4096)) {
+        dropped(in, n, "out of memory growing the ingest queue");
+        pthread_mutex_unlock(&in->mu);
+        return -1;
     }
     size_t k = 0;
     for (; k < n; k++) {
@@ -679,18 +688,33 @@ static void meter_add(zs_ingest *in, const char *name, uint32_t id, xform xf)
     for (size_t i = 0; i < m->nc; i++)
         if (m->c[i].id == id && m->c[i].xf == xf)
             return;
-    if (m->nc == m->capc) {
-        size_t cap = m->capc ? m->capc * 2 : 4;
-        contrib *nc = realloc(m->c, cap * sizeof *nc);
-        if (!nc)
-            return;
-        m->c = nc;
-        m->capc = cap;
-    }
-    m->c[m->nc++] = (contrib){id, xf};
+    if (grow((void **)&m->c, &m->capc, m->nc + 1, sizeof *m->c, 4))
+        m->c[m->nc++] = (contrib){id, xf};
 }
 
-/* The accounting meters series id contributes to (writer only). */
+/* The accounting meters each kind of feed contributes to, in order: an
+ * asset's meter is pre + asset + "_kw", a park-wide one pre alone. */
+static const struct {
+    zs_feed_kind feed;
+    const char *pre;
+    bool per_asset;
+    xform xf;
+} feed_meters[] = {
+    {ZS_FEED_PV, "pv.", true, XF_ID},
+    {ZS_FEED_WIND, "wind.", true, XF_ID},
+    {ZS_FEED_LOAD, "load.", true, XF_ID},
+    {ZS_FEED_STORAGE_POWER, "storage_discharge.", true, XF_POS},
+    {ZS_FEED_STORAGE_POWER, "storage_charge.", true, XF_NEG},
+    {ZS_FEED_DC_IT, "dc_it_kw", false, XF_ID},
+    {ZS_FEED_DC_FACILITY, "dc_facility_kw", false, XF_ID},
+    {ZS_FEED_GRID_IMPORT, "grid_import_kw", false, XF_ID},
+    {ZS_FEED_GRID_EXPORT, "grid_export_kw", false, XF_ID},
+    {ZS_FEED_GRID_NET, "grid_import_kw", false, XF_POS},
+    {ZS_FEED_GRID_NET, "grid_export_kw", false, XF_NEG},
+};
+
+/* The accounting meters series id contributes to (writer only). IT power
+ * stands for the facility's (x PUE) when no point feeds the facility. */
 static void register_series(zs_ingest *in, uint32_t id, bool has_facility)
 {
     sentry *e = ent(in, id);
@@ -698,47 +722,17 @@ static void register_series(zs_ingest *in, uint32_t id, bool has_facility)
         return;
     e->registered = true;
     char name[128];
-    switch (e->feed) {
-    case ZS_FEED_PV:
-        snprintf(name, sizeof name, "pv.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_WIND:
-        snprintf(name, sizeof name, "wind.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_LOAD:
-        snprintf(name, sizeof name, "load.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_STORAGE_POWER:
-        snprintf(name, sizeof name, "storage_discharge.%s_kw", e->asset);
-        meter_add(in, name, id, XF_POS);
-        snprintf(name, sizeof name, "storage_charge.%s_kw", e->asset);
-        meter_add(in, name, id, XF_NEG);
-        break;
-    case ZS_FEED_DC_IT:
-        meter_add(in, "dc_it_kw", id, XF_ID);
-        if (!has_facility)
-            meter_add(in, "dc_facility_kw", id, XF_PUE);
-        break;
-    case ZS_FEED_DC_FACILITY:
-        meter_add(in, "dc_facility_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_IMPORT:
-        meter_add(in, "grid_import_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_EXPORT:
-        meter_add(in, "grid_export_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_NET:
-        meter_add(in, "grid_import_kw", id, XF_POS);
-        meter_add(in, "grid_export_kw", id, XF_NEG);
-        break;
-    case ZS_FEED_STORAGE_SOC:
-    case ZS_FEED_NONE:
-        break;
+    for (size_t i = 0; i < sizeof feed_meters / sizeof feed_meters[0]; i++) {
+        if (feed_meters[i].feed != e->feed)
+            continue;
+        if (feed_meters[i].per_asset)
+            snprintf(name, sizeof name, "%s%s_kw", feed_meters[i].pre, e->asset);
+        else
+            snprintf(name, sizeof name, "%s", feed_meters[i].pre);
+        meter_add(in, name, id, feed_meters[i].xf);
     }
+    if (e->feed == ZS_FEED_DC_IT && !has_facility)
+        meter_add(in, "dc_facility_kw", id, XF_PUE);
 }
 
 static void touch(meter *m, int64_t t)
@@ -748,15 +742,8 @@ static void touch(meter *m, int64_t t)
     for (size_t i = 0; i < m->nt; i++)
         if (m->touched[i] == t)
             return;
-    if (m->nt == m->capt) {
-        size_t cap = m->capt ? m->capt * 2 : 8;
-        int64_t *nt = realloc(m->touched, cap * sizeof *nt);
-        if (!nt)
-            return;
-        m->touched = nt;
-        m->capt = cap;
-    }
-    m->touched[m->nt++] = t;
+    if (grow((void **)&m->touched, &m->capt, m->nt + 1, sizeof *m->touched, 8))
+        m->touched[m->nt++] = t;
 }
 
 static int cmp_i64(const void *a, const void *b)

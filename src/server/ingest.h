@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "devices.h"
+#include "feed.h"
 #include "metrics.h"
 #include "poller.h"
 #include "zeropark/zeropark.h"

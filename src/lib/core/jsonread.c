@@ -171,15 +171,6 @@ zp_status zp__jr_vreport(zp_jr *jr, const char *path, zp_jr_at at, const char *f
     return jr->st;
 }
 
-zp_status zp__jr_report(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    zp_status rc = zp__jr_vreport(jr, path, at, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 static int pending_cmp(const void *a, const void *b)
 {
     const pending *x = a, *y = b;

@@ -148,11 +148,10 @@ zp_status zp__jr_status(const zp_jr *jr);
 
 /* ---- problems ------------------------------------------------------------- */
 
-
 /* Send (or collect, per the mode) one problem at path. ZP_OK, or ZP_ENOMEM
- * (also sticky in the reader). */
-zp_status zp__jr_report(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, ...)
-    ZP_PRINTF(4, 5);
+ * (also sticky in the reader). The public entry (zeropark/jsonread.h),
+ * which the library calls by its internal name too; and with a va_list. */
+#define zp__jr_report zp_jr_report
 zp_status zp__jr_vreport(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, va_list ap)
     ZP_PRINTF(4, 0);
 /* Line and column of path (0, 0 when unknown). */

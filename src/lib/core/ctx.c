@@ -99,6 +99,8 @@ void zp__free(zp_ctx *ctx, void *p)
         ctx->alloc(ctx->alloc_ud, p, 0);
 }
 
+void zp_free(zp_ctx *ctx, void *p) { zp__free(ctx, p); }
+
 zp_status zp__grow(zp_ctx *ctx, void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -165,6 +167,22 @@ zp_status zp__error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
     zp__verror(ctx, code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+zp_status zp_ctx_set_error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
+{
+    va_list ap;
+    if (code == ZP_ENOMEM)
+        return zp__nomem(ctx);
+    va_start(ap, fmt);
+    zp__verror(ctx, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *zp_nearest(const char *word, const char *const *names, size_t n)
+{
+    return zp__nearest(word, names, n);
 }
 
 zp_status zp__nomem(zp_ctx *ctx)

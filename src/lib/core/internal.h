@@ -143,6 +143,5 @@ size_t zp__grid_regions(const struct zp_factor_set *fs, const char *kind, const 
 size_t zp__grid_years(const struct zp_factor_set *fs, const char *region, const char *kind,
                       int *years, size_t cap);
 
-#define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -1,0 +1,67 @@
+/*
+ * sched_impl.h - private to src/lib/sched (never installed): the ranges of
+ * the inputs and what the scheduler's files share.
+ */
+#ifndef ZP_SCHED_IMPL_H
+#define ZP_SCHED_IMPL_H
+
+#include "core/internal.h"
+#include "zeropark/sched.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SCHED_MAX_SITES 4096
+#define SCHED_MAX_REGIONS 4096
+#define SCHED_MAX_SLOTS 100000
+#define SCHED_MAX_DIAGS 100
+#define SCHED_MAX_LINE 4096
+#define SCHED_MAX_FILE ((size_t)4 << 30)
+#define SCHED_CAP_TOL 1e-9 /* relative slack on capacity, for float sums */
+
+/* Physical ranges of the inputs (docs/schedule.md, "Inputs"). With every
+ * input inside them no sum the scheduler forms can overflow: a job's
+ * facility energy is at most 1e6 kW x 1e5 slots x 24 h x PUE 10 = 2.4e13
+ * kWh, its emissions 2.4e14 kg, its cost with the largest carbon price
+ * (100 + 10 x 1e6 / 1000 CNY/kWh) 2.4e17 CNY, and a 4 GiB jobs file holds
+ * fewer than 2^29 jobs (a row takes at least 14 bytes), so every total
+ * stays below 1e27, far from the largest double. */
+#define SCHED_MAX_CAPACITY_KW 1e8 /* a site's IT capacity and green supply, 100 GW */
+#define SCHED_MAX_PUE 10.0
+#define SCHED_MAX_INTENSITY 10.0  /* kg CO2 per kWh (coal is about 1) */
+#define SCHED_MAX_PRICE 100.0     /* |CNY per kWh| */
+#define SCHED_MAX_CARBON_PRICE 1e6 /* CNY per t CO2 */
+#define SCHED_MAX_LATENCY_MS 1e4  /* one way, 10 s */
+#define SCHED_MAX_POWER_KW 1e6    /* a job's IT power, 1 GW */
+#define SCHED_MIN_POWER_KW 0.001  /* a job's IT power, 1 W */
+#define SCHED_MAX_SLOT_NUM 1000000 /* |release|, |deadline| in slots */
+
+static inline double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* c beats best by more than float noise, so equal costs keep the first
+ * candidate (home site, earliest start). best may be HUGE_VAL. */
+static inline int better(double c, double best)
+{
+    return best == HUGE_VAL ? c < HUGE_VAL : c < best - 1e-9 * fabs(best) - 1e-12;
+}
+
+/* The job's window [*r0, *r1) clipped to the horizon of T slots. */
+static inline void job_window(const zp_sched_job *jb, size_t T, int32_t *r0, int32_t *r1)
+{
+    *r0 = jb->release > 0 ? jb->release : 0;
+    *r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
+}
+
+/* problem.c */
+zp_status pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n, uint32_t *off);
+/* sites.c */
+char *path_beside(zp_ctx *ctx, const char *file, const char *rel);
+zp_status read_file(zp_ctx *ctx, const char *path, char **out, size_t *len);
+
+#endif

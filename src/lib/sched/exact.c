@@ -1,5 +1,5 @@
 /*
- * sched_exact.c - the exact scheduler: the placement problem of
+ * exact.c - the exact scheduler: the placement problem of
  * zeropark/sched.h as one mixed-integer programme, solved with COIN-OR CBC
  * through its C interface, used to measure the greedy heuristic's gap
  * (docs/schedule.md, "Exact method").
@@ -47,8 +47,7 @@
  * Memory: the matrix arrays go through the context's allocator; CBC's own
  * copies use C++ new (CBC has no allocator hook).
  */
-#include "core/internal.h"
-#include "zeropark/sched.h"
+#include "sched/sched_impl.h"
 
 #include <errno.h>
 #include <float.h>
@@ -56,7 +55,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -187,20 +185,6 @@ static zp_status sx_entry(sx_model *m, size_t row, double v)
     return ZP_OK;
 }
 
-/* The window [*a, *b) of job j clipped to the horizon. */
-static void sx_window(const zp_sched_problem *p, const zp_sched_job *jb, int32_t *a, int32_t *b)
-{
-    int32_t T = (int32_t)p->nslots;
-    *a = jb->release > 0 ? jb->release : 0;
-    *b = jb->deadline < T ? jb->deadline : T;
-}
-
-static int32_t sx_min_run(const zp_sched_job *jb)
-{
-    int32_t m = jb->min_chunk > 1 ? jb->min_chunk : 1;
-    return m < jb->duration ? m : jb->duration;
-}
-
 /* A negative (or non-finite) objective weight, in the sites file's terms.
  * The model's grid column g >= u L - G is priced at the weight; at a
  * negative weight the solver would raise g without limit, and modelling
@@ -306,7 +290,7 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
     for (size_t j = 0; j < J; j++) {
         const zp_sched_job *jb = &p->jobs[j];
         int32_t a, b;
-        sx_window(p, jb, &a, &b);
+        job_window(jb, p->nslots, &a, &b);
         /* Window before latency, as the greedy solver decides. */
         if (jb->duration < 1 || b - a < jb->duration || !(jb->power_kw > 0.0)) {
             m->reason[j] = ZP_SCHED_WINDOW;
@@ -333,7 +317,7 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
             (rc = sx_entry(m, asg, 1.0)))
             return rc == ZP_ENOMEM ? zp__nomem(ctx) : rc;
         double pw = jb->power_kw, d = jb->duration;
-        int32_t mr = sx_min_run(jb);
+        int32_t mr = job_min_run(jb);
         for (size_t s = 0; s < S; s++) {
             if (!zp_sched_site_allowed(p, j, s) ||
                 !(pw <= p->sites[s].capacity_kw * (1.0 + 1e-12)))
@@ -537,13 +521,6 @@ out:
 
 /* ---- solution ------------------------------------------------------------ */
 
-static double sx_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Place preemptible job j at site s in the slots given by flags on[a..b). */
 static zp_status sx_place_slots(zp_ctx *ctx, zp_sched_result *r, size_t j, int32_t s,
                                 const unsigned char *on, int32_t a, int32_t b, int32_t *buf)
@@ -677,7 +654,7 @@ static zp_status sx_extract_relax(const sx_model *m, const zp_sched_problem *p, 
         const zp_sched_job *jb = &p->jobs[cd->j];
         if (done[cd->j])
             continue;
-        double pw = jb->power_kw, capk = p->sites[cd->s].capacity_kw * (1.0 + 1e-9);
+        double pw = jb->power_kw, capk = p->sites[cd->s].capacity_kw * (1.0 + SCHED_CAP_TOL);
         double *ld = load + (size_t)cd->s * T;
         if (cd->t >= 0) {
             int ok = 1;
@@ -692,8 +669,8 @@ static zp_status sx_extract_relax(const sx_model *m, const zp_sched_problem *p, 
             continue;
         }
         /* Preemptible at site s: y values follow the z column. */
-        int32_t a, b, mr = sx_min_run(jb), d = jb->duration;
-        sx_window(p, jb, &a, &b);
+        int32_t a, b, mr = job_min_run(jb), d = jb->duration;
+        job_window(jb, p->nslots, &a, &b);
         for (int32_t t = a; t < b; t++)
             yv[t] = x[cd->col + 1 + (size_t)(t - a)];
         memset(on, 0, T);
@@ -821,7 +798,7 @@ zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
                          "the exact method takes up to %d jobs (this has %zu); use "
                          "--method greedy, or split the instance",
                          ZP_SCHED_EXACT_MAX_JOBS, p->njobs);
-    double t0 = sx_now();
+    double t0 = now_s();
     sx_model m;
     memset(&m, 0, sizeof m);
     m.ctx = ctx;
@@ -922,7 +899,7 @@ zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
     r->bound -= m.penalty * (double)left;
     if (r->optimal && r->bound > r->totals.objective)
         r->bound = r->totals.objective; /* rounding noise of the penalty */
-    r->seconds = sx_now() - t0;
+    r->seconds = now_s() - t0;
     *out = r;
     r = NULL;
 out:

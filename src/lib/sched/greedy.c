@@ -303,7 +303,7 @@ static int32_t best_place(gstate *g, size_t j, int32_t *sorder, int32_t *bestpic
     int32_t r0, r1;
     job_window(jb, T, &r0, &r1);
     const int32_t d = jb->duration;
-    const int32_t m = jb->min_chunk < d ? jb->min_chunk : d;
+    const int32_t m = job_min_run(jb);
     const int split = jb->preemptible && m < d && r1 - r0 > d;
     /* home first, so ties stay at home; then by lower bound */
     size_t ns = 0;

@@ -343,7 +343,7 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
                 rc = zp__nomem(ctx);
                 goto out;
             }
-            if ((rc = pool_add(ctx, p, col[C_ID].s, col[C_ID].n, &j.id_off)))
+            if ((rc = zp__sched_pool_add(ctx, p, col[C_ID].s, col[C_ID].n, &j.id_off)))
                 goto out;
             p->jobs[p->njobs++] = j;
         }

@@ -76,7 +76,7 @@ static zp_status park_open(zp_ctx *ctx, const zp_sched_problem *p, const zp_sche
     *m = NULL;
     if (!ps->park_model)
         return zp__error(ctx, ZP_EINVAL, "site '%s' names no park model", ps->name);
-    if (!(*path = path_beside(ctx, sites_path, ps->park_model)))
+    if (!(*path = zp__sched_path_beside(ctx, sites_path, ps->park_model)))
         return zp__nomem(ctx);
     zp_status rc = park_slot_min(ctx, p, ps, slot_min);
     if (!rc && (rc = zp_model_load_file(ctx, *path, 0, m)) != ZP_OK && rc != ZP_ENOMEM) {

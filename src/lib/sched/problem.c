@@ -72,7 +72,7 @@ nomem:
 }
 
 /* Append an id to the pool; returns its offset in *off. */
-zp_status pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n,
+zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n,
                           uint32_t *off)
 {
     if (p->ids_len + n + 1 > UINT32_MAX)
@@ -103,7 +103,7 @@ zp_status zp_sched_problem_add_job(zp_ctx *ctx, zp_sched_problem *p, const zp_sc
         id = buf;
     }
     zp_sched_job j = *job;
-    zp_status rc = pool_add(ctx, p, id, strlen(id), &j.id_off);
+    zp_status rc = zp__sched_pool_add(ctx, p, id, strlen(id), &j.id_off);
     if (rc)
         return rc;
     p->jobs[p->njobs++] = j;

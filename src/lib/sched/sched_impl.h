@@ -58,10 +58,18 @@ static inline void job_window(const zp_sched_job *jb, size_t T, int32_t *r0, int
     *r1 = jb->deadline < (int64_t)T ? jb->deadline : (int32_t)T;
 }
 
+/* The shortest run a job may be cut into: min_chunk, at least 1, at most
+ * the duration. */
+static inline int32_t job_min_run(const zp_sched_job *jb)
+{
+    int32_t m = jb->min_chunk > 1 ? jb->min_chunk : 1;
+    return m < jb->duration ? m : jb->duration;
+}
+
 /* problem.c */
-zp_status pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n, uint32_t *off);
+zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n, uint32_t *off);
 /* sites.c */
-char *path_beside(zp_ctx *ctx, const char *file, const char *rel);
+char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel);
 zp_status read_file(zp_ctx *ctx, const char *path, char **out, size_t *len);
 
 #endif

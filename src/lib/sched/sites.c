@@ -146,7 +146,7 @@ static void sunknown(sreader *r, json_t *obj, const char *opath, const char *con
 
 /* rel resolved against the directory of file (as model paths are):
  * "DIR/rel", or rel itself when it is absolute or file has no directory. */
-char *path_beside(zp_ctx *ctx, const char *file, const char *rel)
+char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel)
 {
     const char *slash = file ? strrchr(file, '/') : NULL;
     if (rel[0] != '/' && slash)
@@ -291,7 +291,7 @@ static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
                 ps->park_model_col = loc.col;
             }
             if (ps->park_model && check_files) {
-                char *full = path_beside(ctx, name, ps->park_model);
+                char *full = zp__sched_path_beside(ctx, name, ps->park_model);
                 const char *rel = ps->park_model[0] == '/' ? "" : " (relative to the sites file)";
                 struct stat sb;
                 FILE *f = full ? fopen(full, "rb") : NULL;

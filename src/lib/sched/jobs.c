@@ -386,7 +386,7 @@ zp_status zp_sched_jobs_load(zp_ctx *ctx, zp_sched_problem *p, const char *path)
 {
     char *buf;
     size_t len;
-    zp_status rc = read_file(ctx, path, &buf, &len);
+    zp_status rc = zp__file_read(ctx, path, SCHED_MAX_FILE, "jobs file", &buf, &len);
     if (rc)
         return rc;
     rc = zp_sched_jobs_parse(ctx, p, buf, len, path);

@@ -70,6 +70,5 @@ static inline int32_t job_min_run(const zp_sched_job *jb)
 zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n, uint32_t *off);
 /* sites.c */
 char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel);
-zp_status read_file(zp_ctx *ctx, const char *path, char **out, size_t *len);
 
 #endif

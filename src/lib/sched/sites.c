@@ -1,6 +1,11 @@
 /*
  * sites.c - the sites file (JSON, docs/schedule.md "Sites (JSON)"): a problem
  * without jobs.
+ *
+ * Read through core/jsonread (its header says how): each problem is a
+ * diagnostic "FILE:LINE:COL: PATH: message" as it is found, a syntax error
+ * is the call's ZP_EPARSE, and any problem fails the read with ZP_EMODEL
+ * naming the first. The words are the sites file's own (sites_words).
  */
 #include "sched/sched_impl.h"
 #include "core/jsonread.h"
@@ -12,135 +17,109 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A read in progress. */
 typedef struct sreader {
     zp_ctx *ctx;
-    const char *file;
-    zp_jsonpos *jp;
-    size_t nerr;
-    zp_status st; /* sticky ENOMEM */
+    zp_jr *jr;
+    const char *name; /* the file's name, or NULL */
+    int check_files;  /* name is a path: park models must be readable beside it */
+    int nomem;        /* an allocation of ours failed */
 } sreader;
 
-/* One problem at path: at the member's key when at_key (unknown keys),
- * else at its value. */
-static void vsdiag(sreader *r, const char *path, int at_key, const char *fmt, va_list ap)
-    ZP_PRINTF(4, 0);
-static void vsdiag(sreader *r, const char *path, int at_key, const char *fmt, va_list ap)
+/* What the top level gives before the problem can be made. */
+typedef struct stop {
+    double slots, slot_min, carbon_price;
+    json_t *regions, *sites; /* borrowed; regions NULL when absent or wrong */
+    size_t nreg, nsites;
+} stop;
+
+/* "X is out of range: use LO..HI UNIT" (no unit: no space). */
+static void range_text(char *msg, size_t size, double x, zp_jr_range rg)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    zp_jsonpos_loc loc;
-    zp__jsonpos_find(r->jp, path, &loc);
-    int line = at_key && loc.key_line ? loc.key_line : loc.line;
-    int col = at_key && loc.key_line ? loc.key_col : loc.col;
-    r->nerr++;
-    if (zp__diag(r->ctx, ZP_SEV_ERROR, r->file, line, col, path[0] ? path : NULL, "%s", msg))
-        r->st = ZP_ENOMEM;
+    const char *unit = rg.unit ? rg.unit : "";
+    snprintf(msg, size, "%.15g is out of range: use %.15g..%.15g%s%s", x, rg.lo, rg.hi,
+             unit[0] ? " " : "", unit);
 }
 
-static void sdiag(sreader *r, const char *path, const char *fmt, ...) ZP_PRINTF(3, 4);
-static void sdiag(sreader *r, const char *path, const char *fmt, ...)
+/* The sites file's words for what the getters find; the rest is said
+ * where it is found. */
+static void sites_words(zp_jr_problem *p, char *msg, size_t size)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsdiag(r, path, 0, fmt, ap);
-    va_end(ap);
+    switch (p->kind) {
+    case ZP_JR_TYPE:
+        snprintf(msg, size, "must be %s", p->want);
+        break;
+    case ZP_JR_RANGE:
+        range_text(msg, size, p->num, p->range);
+        break;
+    case ZP_JR_UNKNOWN_KEY:
+        if (p->near)
+            snprintf(msg, size, "unknown key '%s' (did you mean '%s'?)", p->key, p->near);
+        else
+            snprintf(msg, size, "unknown key '%s'", p->key);
+        break;
+    default:
+        zp__jr_words_default(p, msg, size);
+        break;
+    }
 }
 
-static void sdiag_key(sreader *r, const char *path, const char *fmt, ...) ZP_PRINTF(3, 4);
-static void sdiag_key(sreader *r, const char *path, const char *fmt, ...)
+static zp_jr_range srange(double lo, double hi, const char *unit)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsdiag(r, path, 1, fmt, ap);
-    va_end(ap);
+    zp_jr_range rg = zp__jr_in(lo, hi);
+    rg.unit = unit;
+    return rg;
 }
 
-/* A number member; absent -> *out = dflt (returns 0), wrong -> diag. */
+/* A number member in lo..hi; absent -> *out = dflt (returns 0), wrong ->
+ * a problem (-1). */
 static int snum(sreader *r, json_t *obj, const char *opath, const char *key, double lo,
                 double hi, const char *unit, double dflt, double *out)
 {
-    char path[ZP_JSONPOS_PATH_MAX];
-    zp__jsonpos_path_key(path, sizeof path, opath, key);
-    json_t *v = json_object_get(obj, key);
-    *out = dflt;
-    if (!v)
-        return 0;
-    if (!json_is_number(v)) {
-        sdiag(r, path, "must be a number");
-        return -1;
-    }
-    double x = json_number_value(v);
-    if (!isfinite(x) || x < lo || x > hi) {
-        sdiag(r, path, "%.15g is out of range: use %.15g..%.15g%s%s", x, lo, hi, unit[0] ? " " : "",
-              unit);
-        return -1;
-    }
-    *out = x;
-    return 1;
+    return zp__jr_num(r->jr, obj, opath, key, ZP_JR_OPT, dflt, srange(lo, hi, unit), out);
 }
 
 /* A per-slot quantity: a number (constant) or an array of nslots numbers. */
 static void sseries(sreader *r, json_t *obj, const char *opath, const char *key, size_t n,
                     double lo, double hi, const char *unit, double *out)
 {
-    char path[ZP_JSONPOS_PATH_MAX], epath[ZP_JSONPOS_PATH_MAX];
-    zp__jsonpos_path_key(path, sizeof path, opath, key);
-    json_t *v = json_object_get(obj, key);
+    char path[ZP_JR_PATH_MAX], epath[ZP_JR_PATH_MAX], msg[512];
+    const zp_jr_range rg = srange(lo, hi, unit);
+    json_t *v = zp__jr_member(r->jr, obj, opath, key, ZP_JR_OPT, path);
+    double x;
     if (!v)
         return; /* stays zero; required ones are checked by the caller */
     if (json_is_number(v)) {
-        double x = json_number_value(v);
-        if (!isfinite(x) || x < lo || x > hi) {
-            sdiag(r, path, "%.15g is out of range: use %.15g..%.15g %s", x, lo, hi, unit);
-            return;
-        }
-        for (size_t t = 0; t < n; t++)
-            out[t] = x;
+        if (zp__jr_num(r->jr, obj, opath, key, ZP_JR_OPT, 0, rg, &x) > 0)
+            for (size_t t = 0; t < n; t++)
+                out[t] = x;
         return;
     }
     if (!json_is_array(v)) {
-        sdiag(r, path, "must be a number or an array of %zu numbers (one per slot)", n);
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE,
+                      "must be a number or an array of %zu numbers (one per slot)", n);
         return;
     }
     if (json_array_size(v) != n) {
-        sdiag(r, path, "has %zu values; the horizon has %zu slots", json_array_size(v), n);
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "has %zu values; the horizon has %zu slots",
+                      json_array_size(v), n);
         return;
     }
     for (size_t t = 0; t < n; t++) {
         json_t *e = json_array_get(v, t);
         zp__jsonpos_path_index(epath, sizeof epath, path, t);
         if (!json_is_number(e)) {
-            sdiag(r, epath, "must be a number in %.15g..%.15g %s", lo, hi, unit);
+            zp__jr_report(r->jr, epath, ZP_JR_AT_VALUE, "must be a number in %.15g..%.15g %s",
+                          lo, hi, unit);
             return;
         }
-        double x = json_number_value(e);
-        if (!isfinite(x) || x < lo || x > hi) {
-            sdiag(r, epath, "%.15g is out of range: use %.15g..%.15g %s", x, lo, hi, unit);
+        x = json_number_value(e);
+        if (!zp__jr_range_ok(rg, x)) {
+            range_text(msg, sizeof msg, x, rg);
+            zp__jr_report(r->jr, epath, ZP_JR_AT_VALUE, "%s", msg);
             return;
         }
         out[t] = x;
-    }
-}
-
-static void sunknown(sreader *r, json_t *obj, const char *opath, const char *const *keys,
-                     size_t nkeys)
-{
-    const char *key;
-    json_t *v;
-    char path[ZP_JSONPOS_PATH_MAX];
-    json_object_foreach(obj, key, v)
-    {
-        size_t i;
-        for (i = 0; i < nkeys && strcmp(key, keys[i]) != 0; i++)
-            ;
-        if (i < nkeys)
-            continue;
-        zp__jsonpos_path_key(path, sizeof path, opath, key);
-        const char *near = zp__nearest(key, keys, nkeys);
-        if (near)
-            sdiag_key(r, path, "unknown key '%s' (did you mean '%s'?)", key, near);
-        else
-            sdiag_key(r, path, "unknown key '%s'", key);
     }
 }
 
@@ -154,252 +133,252 @@ char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel)
     return zp__strdup(ctx, rel);
 }
 
-/* The sites file from a buffer. check_files: name is the file's path, and
- * every park model it names must be readable (relative to it). */
-static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const char *name,
-                             int check_files, zp_sched_problem **out)
+/* The top level up to the sites' count. 0 when the problem can be made. */
+static int sites_top(sreader *r, json_t *root, stop *top)
 {
     static const char *const top_keys[] = {"start", "slot_min", "slots", "carbon_price_cny_per_t",
                                            "regions", "sites", "description"};
-    static const char *const site_keys[] = {"name", "capacity_kw", "pue", "intensity_kg_per_kwh",
-                                            "price_cny_per_kwh", "green_kw", "latency_ms",
-                                            "park_model", "description"};
-    *out = NULL;
-    zp_sched_problem *p = NULL;
-    json_error_t jerr;
-    sreader r = {ctx, name, NULL, 0, ZP_OK};
-    zp_status rc = ZP_OK;
-    const char *fname = name ? name : "sites";
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-    {
-        char words[JSON_ERROR_TEXT_LENGTH + 128];
-        return zp__error(ctx, ZP_EPARSE, "%s:%d:%d: %s", fname, jerr.line, jerr.column,
-                         zp__json_errtext(jerr.text, words, sizeof words));
-    }
-    if ((rc = zp__jsonpos_build(ctx, buf, len, &r.jp)))
-        goto out;
+    zp_jr *jr = r->jr;
     if (!json_is_object(root)) {
-        sdiag(&r, "", "the sites file must be a JSON object");
-        goto done;
+        zp__jr_report(jr, "", ZP_JR_AT_VALUE, "the sites file must be a JSON object");
+        return -1;
     }
-    sunknown(&r, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
-    double slots_d, slot_min, cp;
-    if (snum(&r, root, "", "slots", 1, SCHED_MAX_SLOTS, "slots", 168, &slots_d) >= 0 &&
-        slots_d != floor(slots_d))
-        sdiag(&r, "slots", "must be a whole number");
-    snum(&r, root, "", "slot_min", 1, 1440, "minutes", 60, &slot_min);
-    if (slot_min != floor(slot_min))
-        sdiag(&r, "slot_min", "must be a whole number of minutes");
-    snum(&r, root, "", "carbon_price_cny_per_t", 0, SCHED_MAX_CARBON_PRICE, "CNY/t", 0, &cp);
-    json_t *regions = json_object_get(root, "regions");
-    size_t nreg = 0;
-    if (regions && !json_is_array(regions))
-        sdiag(&r, "regions", "must be an array of region names");
-    else if (regions)
-        nreg = json_array_size(regions);
-    if (nreg > SCHED_MAX_REGIONS) {
-        sdiag(&r, "regions", "at most %d regions", SCHED_MAX_REGIONS);
-        nreg = 0;
+    zp__jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
+    if (snum(r, root, "", "slots", 1, SCHED_MAX_SLOTS, "slots", 168, &top->slots) >= 0 &&
+        top->slots != floor(top->slots))
+        zp__jr_report(jr, "slots", ZP_JR_AT_VALUE, "must be a whole number");
+    snum(r, root, "", "slot_min", 1, 1440, "minutes", 60, &top->slot_min);
+    if (top->slot_min != floor(top->slot_min))
+        zp__jr_report(jr, "slot_min", ZP_JR_AT_VALUE, "must be a whole number of minutes");
+    snum(r, root, "", "carbon_price_cny_per_t", 0, SCHED_MAX_CARBON_PRICE, "CNY/t", 0,
+         &top->carbon_price);
+    top->regions = json_object_get(root, "regions");
+    top->nreg = 0;
+    if (top->regions && !json_is_array(top->regions))
+        zp__jr_report(jr, "regions", ZP_JR_AT_VALUE, "must be an array of region names");
+    else if (top->regions)
+        top->nreg = json_array_size(top->regions);
+    if (top->nreg > SCHED_MAX_REGIONS) {
+        zp__jr_report(jr, "regions", ZP_JR_AT_VALUE, "at most %d regions", SCHED_MAX_REGIONS);
+        top->nreg = 0;
     }
-    json_t *sites = json_object_get(root, "sites");
-    size_t nsites = json_is_array(sites) ? json_array_size(sites) : 0;
-    if (!json_is_array(sites) || nsites == 0 || nsites > SCHED_MAX_SITES) {
-        sdiag(&r, sites ? "sites" : "", sites ? "must be an array of 1..%d sites"
-                                              : "missing \"sites\": an array of 1..%d sites",
-              SCHED_MAX_SITES);
-        goto done;
-    }
-    if (r.nerr)
-        goto done;
-    if ((rc = zp_sched_problem_new(ctx, nsites, (size_t)slots_d, nreg, &p)))
-        goto out;
-    p->slot_h = slot_min / 60.0;
-    p->carbon_price_cny_per_t = cp;
-    json_t *st = json_object_get(root, "start");
-    if (st) {
-        int32_t off;
-        if (!json_is_string(st) ||
-            zp_time_parse(json_string_value(st), json_string_length(st), ZP_TIME_NO_DEFAULT,
-                          &p->start, &off))
-            sdiag(&r, "start", "must be an ISO-8601 time with an offset, e.g. "
-                               "\"2026-06-01T00:00:00+08:00\"");
-        else if (zp__local_year(p->start + (zp_time_t)slots_d * slot_min * 60 - 1, off) > 9999)
-            sdiag(&r, "start", "the horizon (%.0f slots of %.0f min from %s) ends after the year "
-                               "9999: use an earlier start", slots_d, slot_min,
-                  json_string_value(st));
+    top->sites = json_object_get(root, "sites");
+    top->nsites = json_is_array(top->sites) ? json_array_size(top->sites) : 0;
+    if (!json_is_array(top->sites) || top->nsites == 0 || top->nsites > SCHED_MAX_SITES) {
+        if (top->sites)
+            zp__jr_report(jr, "sites", ZP_JR_AT_VALUE, "must be an array of 1..%d sites",
+                          SCHED_MAX_SITES);
         else
-            p->offset_min = off;
+            zp__jr_report(jr, "", ZP_JR_AT_VALUE, "missing \"sites\": an array of 1..%d sites",
+                          SCHED_MAX_SITES);
+        return -1;
     }
-    char path[ZP_JSONPOS_PATH_MAX], spath[ZP_JSONPOS_PATH_MAX], kpath[ZP_JSONPOS_PATH_MAX];
-    for (size_t i = 0; i < nreg; i++) {
-        json_t *e = json_array_get(regions, i);
+    return zp__jr_problems(jr) ? -1 : 0;
+}
+
+/* "start": the time of slot 0, with its offset. */
+static void sites_start(sreader *r, json_t *root, const stop *top, zp_sched_problem *p)
+{
+    json_t *st = json_object_get(root, "start");
+    int32_t off;
+    if (!st)
+        return;
+    if (!json_is_string(st) ||
+        zp_time_parse(json_string_value(st), json_string_length(st), ZP_TIME_NO_DEFAULT,
+                      &p->start, &off))
+        zp__jr_report(r->jr, "start", ZP_JR_AT_VALUE, "must be an ISO-8601 time with an offset, "
+                      "e.g. \"2026-06-01T00:00:00+08:00\"");
+    else if (zp__local_year(p->start + (zp_time_t)top->slots * top->slot_min * 60 - 1, off) > 9999)
+        zp__jr_report(r->jr, "start", ZP_JR_AT_VALUE, "the horizon (%.0f slots of %.0f min from "
+                      "%s) ends after the year 9999: use an earlier start", top->slots,
+                      top->slot_min, json_string_value(st));
+    else
+        p->offset_min = off;
+}
+
+/* A name of 1..ZP_SCHED_NAME_MAX - 1 bytes. */
+static int name_ok(const json_t *v)
+{
+    return json_is_string(v) && json_string_length(v) > 0 &&
+           json_string_length(v) < ZP_SCHED_NAME_MAX;
+}
+
+static void sites_regions(sreader *r, const stop *top, zp_sched_problem *p)
+{
+    char path[ZP_JR_PATH_MAX];
+    for (size_t i = 0; i < top->nreg; i++) {
+        json_t *e = json_array_get(top->regions, i);
         zp__jsonpos_path_index(path, sizeof path, "regions", i);
-        if (!json_is_string(e) || json_string_length(e) == 0 ||
-            json_string_length(e) >= ZP_SCHED_NAME_MAX) {
-            sdiag(&r, path, "must be a name of 1..%d characters", ZP_SCHED_NAME_MAX - 1);
+        if (!name_ok(e)) {
+            zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "must be a name of 1..%d characters",
+                          ZP_SCHED_NAME_MAX - 1);
             continue;
         }
         snprintf(p->regions[i], ZP_SCHED_NAME_MAX, "%s", json_string_value(e));
         for (size_t k = 0; k < i; k++)
             if (strcmp(p->regions[k], p->regions[i]) == 0)
-                sdiag(&r, path, "region '%s' is listed twice", p->regions[i]);
+                zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "region '%s' is listed twice",
+                              p->regions[i]);
     }
-    for (size_t s = 0; s < nsites; s++) {
-        json_t *so = json_array_get(sites, s);
-        zp_sched_site *ps = &p->sites[s];
-        zp__jsonpos_path_index(spath, sizeof spath, "sites", s);
-        if (!json_is_object(so)) {
-            sdiag(&r, spath, "must be an object");
-            continue;
-        }
-        sunknown(&r, so, spath, site_keys, ZP_ARRAY_LEN(site_keys));
-        json_t *nm = json_object_get(so, "name");
-        zp__jsonpos_path_key(path, sizeof path, spath, "name");
-        if (!json_is_string(nm) || json_string_length(nm) == 0 ||
-            json_string_length(nm) >= ZP_SCHED_NAME_MAX) {
-            sdiag(&r, nm ? path : spath, "%s a name of 1..%d characters",
-                  nm ? "must be" : "missing \"name\":", ZP_SCHED_NAME_MAX - 1);
-        } else {
-            snprintf(ps->name, sizeof ps->name, "%s", json_string_value(nm));
-            for (size_t k = 0; k < s; k++)
-                if (strcmp(p->sites[k].name, ps->name) == 0)
-                    sdiag(&r, path, "site '%s' is defined twice", ps->name);
-        }
-        if (snum(&r, so, spath, "capacity_kw", 0, SCHED_MAX_CAPACITY_KW, "kW", 0, &ps->capacity_kw) == 0)
-            sdiag(&r, spath, "missing \"capacity_kw\": IT power the site can run per slot");
-        snum(&r, so, spath, "pue", 1.0, SCHED_MAX_PUE, "", 1.0, &ps->pue);
-        if (!json_object_get(so, "intensity_kg_per_kwh"))
-            sdiag(&r, spath, "missing \"intensity_kg_per_kwh\": a number or one per slot");
-        sseries(&r, so, spath, "intensity_kg_per_kwh", p->nslots, 0, SCHED_MAX_INTENSITY,
-                "kg/kWh", ps->intensity_kg_per_kwh);
-        sseries(&r, so, spath, "price_cny_per_kwh", p->nslots, -SCHED_MAX_PRICE, SCHED_MAX_PRICE,
-                "CNY/kWh", ps->price_cny_per_kwh);
-        sseries(&r, so, spath, "green_kw", p->nslots, 0, SCHED_MAX_CAPACITY_KW, "kW",
-                ps->green_kw);
-        json_t *pm = json_object_get(so, "park_model");
-        if (pm) {
-            zp__jsonpos_path_key(path, sizeof path, spath, "park_model");
-            if (!json_is_string(pm) || json_string_length(pm) == 0) {
-                sdiag(&r, path, "must be the path of a park model");
-            } else if (!(ps->park_model = zp__strdup(ctx, json_string_value(pm)))) {
-                r.st = ZP_ENOMEM;
-            } else {
-                zp_jsonpos_loc loc;
-                zp__jsonpos_find(r.jp, path, &loc);
-                ps->park_model_line = loc.line;
-                ps->park_model_col = loc.col;
-            }
-            if (ps->park_model && check_files) {
-                char *full = zp__sched_path_beside(ctx, name, ps->park_model);
-                const char *rel = ps->park_model[0] == '/' ? "" : " (relative to the sites file)";
-                struct stat sb;
-                FILE *f = full ? fopen(full, "rb") : NULL;
-                if (!full)
-                    r.st = ZP_ENOMEM;
-                else if (!f)
-                    sdiag(&r, path, "park model '%s' cannot be opened: tried %s%s: %s",
-                          ps->park_model, full, rel, strerror(errno));
-                else if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
-                    sdiag(&r, path, "park model '%s' is a directory, not a park model file: tried "
-                                    "%s%s; name its model.json", ps->park_model, full, rel);
-                if (f)
-                    fclose(f);
-                zp__free(ctx, full);
-            }
-        }
-        json_t *lat = json_object_get(so, "latency_ms");
-        zp__jsonpos_path_key(path, sizeof path, spath, "latency_ms");
-        if (lat && !json_is_object(lat)) {
-            sdiag(&r, path, "must be an object: region name -> one-way latency in ms");
-            continue;
-        }
-        if (nreg && !lat) {
-            sdiag(&r, spath, "missing \"latency_ms\": one-way latency from every region");
-            continue;
-        }
-        if (!lat)
-            continue;
-        const char *key;
-        json_t *v;
-        json_object_foreach(lat, key, v)
-        {
-            size_t k;
-            for (k = 0; k < nreg && strcmp(p->regions[k], key) != 0; k++)
-                ;
-            zp__jsonpos_path_key(kpath, sizeof kpath, path, key);
-            if (k == nreg)
-                sdiag_key(&r, kpath, "unknown region '%s' (not in \"regions\")", key);
-        }
-        for (size_t k = 0; k < nreg; k++) {
-            double ms;
-            int got = snum(&r, lat, path, p->regions[k], 0, SCHED_MAX_LATENCY_MS, "ms", 0, &ms);
-            if (got == 0)
-                sdiag(&r, path, "missing the latency from region '%s'", p->regions[k]);
-            p->latency_ms[k * nsites + s] = ms;
-        }
-    }
-done:
-    if (r.st) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if (r.nerr) {
-        char first[512] = "";
-        const zp_diag *d = zp_ctx_diag_get(ctx, zp_ctx_diag_count(ctx) - r.nerr);
-        if (d)
-            zp_diag_format(d, first, sizeof first);
-        rc = zp__error(ctx, ZP_EMODEL, "%s: %zu problem%s in the sites file; first: %s", fname,
-                       r.nerr, r.nerr == 1 ? "" : "s", first);
-        goto out;
-    }
-    *out = p;
-    p = NULL;
-out:
-    zp_sched_problem_free(ctx, p);
-    zp__jsonpos_free(ctx, r.jp);
-    json_decref(root);
-    return rc;
 }
 
-/* Read a whole file with the ctx allocator (NUL-terminated). */
-zp_status read_file(zp_ctx *ctx, const char *path, char **out, size_t *len)
+/* Site s's "park_model" (path): kept with where it stands; when checking
+ * files, the model must be a file that opens. */
+static void site_park_model(sreader *r, json_t *pm, const char *path, zp_sched_site *ps)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return zp__error(ctx, ZP_EIO, "%s: cannot open: %s", path, strerror(errno));
-    zp_status rc = ZP_OK;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            if (n > SCHED_MAX_FILE) {
-                rc = zp__error(ctx, ZP_ETOOBIG, "%s: larger than 4 GiB", path);
-                goto out;
-            }
-            if (zp__grow(ctx, (void **)&buf, &cap, n + 65536 + 1, 1)) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = zp__error(ctx, ZP_EIO, "%s: read error", path);
-            break;
-        }
+    if (!json_is_string(pm) || json_string_length(pm) == 0) {
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "must be the path of a park model");
+        return;
     }
-    if (!rc) {
-        buf[n] = '\0';
-        *out = buf;
-        *len = n;
-        buf = NULL;
+    if (!(ps->park_model = zp__strdup(r->ctx, json_string_value(pm)))) {
+        r->nomem = 1;
+        return;
+    }
+    zp__jr_position(r->jr, path, ZP_JR_AT_VALUE, &ps->park_model_line, &ps->park_model_col);
+    if (!r->check_files)
+        return;
+    char *full = zp__sched_path_beside(r->ctx, r->name, ps->park_model);
+    const char *rel = ps->park_model[0] == '/' ? "" : " (relative to the sites file)";
+    struct stat sb;
+    FILE *f = full ? fopen(full, "rb") : NULL;
+    if (!full)
+        r->nomem = 1;
+    else if (!f)
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "park model '%s' cannot be opened: tried %s%s: %s",
+                      ps->park_model, full, rel, strerror(errno));
+    else if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "park model '%s' is a directory, not a park "
+                      "model file: tried %s%s; name its model.json", ps->park_model, full, rel);
+    if (f)
+        fclose(f);
+    zp__free(r->ctx, full);
+}
+
+/* Site s's "latency_ms": one number per region, no other key. */
+static void site_latency(sreader *r, json_t *so, const char *spath, zp_sched_problem *p, size_t s)
+{
+    char path[ZP_JR_PATH_MAX], kpath[ZP_JR_PATH_MAX];
+    const size_t nreg = p->nregions;
+    json_t *lat = zp__jr_member(r->jr, so, spath, "latency_ms", ZP_JR_OPT, path);
+    if (lat && !json_is_object(lat)) {
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE,
+                      "must be an object: region name -> one-way latency in ms");
+        return;
+    }
+    if (nreg && !lat)
+        zp__jr_report(r->jr, spath, ZP_JR_AT_VALUE,
+                      "missing \"latency_ms\": one-way latency from every region");
+    if (!lat)
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach(lat, key, v)
+    {
+        size_t k;
+        for (k = 0; k < nreg && strcmp(p->regions[k], key) != 0; k++)
+            ;
+        zp__jsonpos_path_key(kpath, sizeof kpath, path, key);
+        if (k == nreg)
+            zp__jr_report(r->jr, kpath, ZP_JR_AT_KEY, "unknown region '%s' (not in \"regions\")",
+                          key);
+    }
+    for (size_t k = 0; k < nreg; k++) {
+        double ms;
+        if (snum(r, lat, path, p->regions[k], 0, SCHED_MAX_LATENCY_MS, "ms", 0, &ms) == 0)
+            zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "missing the latency from region '%s'",
+                          p->regions[k]);
+        p->latency_ms[k * p->nsites + s] = ms;
+    }
+}
+
+/* Site s of the "sites" array. */
+static void site_read(sreader *r, json_t *sites, zp_sched_problem *p, size_t s)
+{
+    static const char *const site_keys[] = {"name", "capacity_kw", "pue", "intensity_kg_per_kwh",
+                                            "price_cny_per_kwh", "green_kw", "latency_ms",
+                                            "park_model", "description"};
+    char spath[ZP_JR_PATH_MAX], path[ZP_JR_PATH_MAX];
+    zp_jr *jr = r->jr;
+    zp_sched_site *ps = &p->sites[s];
+    json_t *so = zp__jr_elem_obj(jr, sites, "sites", s, spath);
+    if (!so)
+        return;
+    zp__jr_keys(jr, so, spath, site_keys, ZP_ARRAY_LEN(site_keys));
+    json_t *nm = zp__jr_member(jr, so, spath, "name", ZP_JR_OPT, path);
+    if (!name_ok(nm)) {
+        zp__jr_report(jr, nm ? path : spath, ZP_JR_AT_VALUE, "%s a name of 1..%d characters",
+                      nm ? "must be" : "missing \"name\":", ZP_SCHED_NAME_MAX - 1);
+    } else {
+        snprintf(ps->name, sizeof ps->name, "%s", json_string_value(nm));
+        for (size_t k = 0; k < s; k++)
+            if (strcmp(p->sites[k].name, ps->name) == 0)
+                zp__jr_report(jr, path, ZP_JR_AT_VALUE, "site '%s' is defined twice", ps->name);
+    }
+    if (snum(r, so, spath, "capacity_kw", 0, SCHED_MAX_CAPACITY_KW, "kW", 0, &ps->capacity_kw) == 0)
+        zp__jr_report(jr, spath, ZP_JR_AT_VALUE,
+                      "missing \"capacity_kw\": IT power the site can run per slot");
+    snum(r, so, spath, "pue", 1.0, SCHED_MAX_PUE, "", 1.0, &ps->pue);
+    if (!json_object_get(so, "intensity_kg_per_kwh"))
+        zp__jr_report(jr, spath, ZP_JR_AT_VALUE,
+                      "missing \"intensity_kg_per_kwh\": a number or one per slot");
+    sseries(r, so, spath, "intensity_kg_per_kwh", p->nslots, 0, SCHED_MAX_INTENSITY, "kg/kWh",
+            ps->intensity_kg_per_kwh);
+    sseries(r, so, spath, "price_cny_per_kwh", p->nslots, -SCHED_MAX_PRICE, SCHED_MAX_PRICE,
+            "CNY/kWh", ps->price_cny_per_kwh);
+    sseries(r, so, spath, "green_kw", p->nslots, 0, SCHED_MAX_CAPACITY_KW, "kW", ps->green_kw);
+    json_t *pm = zp__jr_member(jr, so, spath, "park_model", ZP_JR_OPT, path);
+    if (pm)
+        site_park_model(r, pm, path, ps);
+    site_latency(r, so, spath, p, s);
+}
+
+/* The sites file from a buffer. check_files: name is the file's path, and
+ * every park model it names must be readable (relative to it). */
+static zp_status sites_parse(zp_ctx *ctx, const char *buf, size_t len, const char *name,
+                             int check_files, zp_sched_problem **out)
+{
+    zp_sched_problem *p = NULL;
+    zp_jr_opts o;
+    sreader r = {ctx, NULL, name, check_files, 0};
+    stop top;
+    *out = NULL;
+    zp__jr_opts_init(&o);
+    o.file = name;
+    o.what = "sites";
+    o.mode = ZP_JR_DIAG;
+    o.flags = ZP_JR_SYNTAX_ERROR;
+    o.words = sites_words;
+    zp_status rc = zp__jr_open_buf(ctx, buf, len, &o, &r.jr);
+    if (rc)
+        return rc;
+    json_t *root = zp__jr_root(r.jr);
+    if (sites_top(&r, root, &top) == 0) {
+        if ((rc = zp_sched_problem_new(ctx, top.nsites, (size_t)top.slots, top.nreg, &p)))
+            goto out;
+        p->slot_h = top.slot_min / 60.0;
+        p->carbon_price_cny_per_t = top.carbon_price;
+        sites_start(&r, root, &top, p);
+        sites_regions(&r, &top, p);
+        for (size_t s = 0; s < top.nsites; s++)
+            site_read(&r, top.sites, p, s);
+    }
+    const size_t nerr = zp__jr_problems(r.jr);
+    if (r.nomem || zp__jr_status(r.jr)) {
+        rc = zp__nomem(ctx);
+    } else if (nerr) {
+        char first[512] = "";
+        const zp_diag *d = zp_ctx_diag_get(ctx, zp_ctx_diag_count(ctx) - nerr);
+        if (d)
+            zp_diag_format(d, first, sizeof first);
+        rc = zp__error(ctx, ZP_EMODEL, "%s: %zu problem%s in the sites file; first: %s",
+                       name ? name : "sites", nerr, nerr == 1 ? "" : "s", first);
+    } else {
+        *out = p;
+        p = NULL;
     }
 out:
-    zp__free(ctx, buf);
-    fclose(f);
+    zp_sched_problem_free(ctx, p);
+    zp__jr_free(r.jr);
     return rc;
 }
 
@@ -414,7 +393,7 @@ zp_status zp_sched_sites_load(zp_ctx *ctx, const char *path, zp_sched_problem **
     char *buf;
     size_t len;
     *out = NULL;
-    zp_status rc = read_file(ctx, path, &buf, &len);
+    zp_status rc = zp__file_read(ctx, path, SCHED_MAX_FILE, "sites file", &buf, &len);
     if (rc)
         return rc;
     rc = sites_parse(ctx, buf, len, path, 1, out);

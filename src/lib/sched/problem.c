@@ -72,7 +72,7 @@ nomem:
 }
 
 /* Append an id to the pool; returns its offset in *off. */
-zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n,
+static zp_status pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n,
                           uint32_t *off)
 {
     if (p->ids_len + n + 1 > UINT32_MAX)
@@ -86,6 +86,20 @@ zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, s
     return ZP_OK;
 }
 
+/* Append job with the id of n bytes at id (the caller checked the count). */
+zp_status zp__sched_job_append(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
+                               const char *id, size_t n)
+{
+    if (zp__grow(ctx, (void **)&p->jobs, &p->jobs_cap, p->njobs + 1, sizeof *p->jobs))
+        return zp__nomem(ctx);
+    zp_sched_job j = *job;
+    zp_status rc = pool_add(ctx, p, id, n, &j.id_off);
+    if (rc)
+        return rc;
+    p->jobs[p->njobs++] = j;
+    return ZP_OK;
+}
+
 zp_status zp_sched_problem_add_job(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
                                    const char *id)
 {
@@ -95,19 +109,12 @@ zp_status zp_sched_problem_add_job(zp_ctx *ctx, zp_sched_problem *p, const zp_sc
         return zp__error(ctx, ZP_EINVAL, "schedule: job region %d out of range", job->region);
     if (p->njobs >= UINT32_MAX)
         return zp__error(ctx, ZP_ETOOBIG, "schedule: too many jobs");
-    if (zp__grow(ctx, (void **)&p->jobs, &p->jobs_cap, p->njobs + 1, sizeof *p->jobs))
-        return zp__nomem(ctx);
     char buf[32];
     if (!id) {
         snprintf(buf, sizeof buf, "%zu", p->njobs);
         id = buf;
     }
-    zp_sched_job j = *job;
-    zp_status rc = zp__sched_pool_add(ctx, p, id, strlen(id), &j.id_off);
-    if (rc)
-        return rc;
-    p->jobs[p->njobs++] = j;
-    return ZP_OK;
+    return zp__sched_job_append(ctx, p, job, id, strlen(id));
 }
 
 const char *zp_sched_job_id(const zp_sched_problem *p, size_t j)

@@ -67,7 +67,8 @@ static inline int32_t job_min_run(const zp_sched_job *jb)
 }
 
 /* problem.c */
-zp_status zp__sched_pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size_t n, uint32_t *off);
+zp_status zp__sched_job_append(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
+                               const char *id, size_t n);
 /* sites.c */
 char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel);
 

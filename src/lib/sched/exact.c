@@ -56,15 +56,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#endif
+/* CBC's header is a system header (-isystem, from its pkg-config target):
+ * its warnings are not ours. */
 #include <Cbc_C_Interface.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 /* CBC reads bounds at or above 1e30 as infinite. */
 #define SX_INF DBL_MAX
@@ -384,49 +378,39 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
 
 /* ---- MPS ----------------------------------------------------------------- */
 
+/* How a column or row kind is named: its prefix and which of j, s, t
+ * follow it. */
+enum { SX_J = 1, SX_S = 2, SX_T = 4 };
+typedef struct sx_naming {
+    const char *prefix;
+    unsigned idx;
+} sx_naming;
+static const sx_naming col_naming[] = {{"g", SX_S | SX_T},        {"u", SX_J},
+                                       {"x", SX_J | SX_S | SX_T}, {"z", SX_J | SX_S},
+                                       {"y", SX_J | SX_S | SX_T}, {"c", SX_J | SX_S | SX_T}};
+static const sx_naming row_naming[] = {{"cap", SX_S | SX_T},        {"grid", SX_S | SX_T},
+                                       {"asg", SX_J},               {"dur", SX_J | SX_S},
+                                       {"up", SX_J | SX_S | SX_T}, {"mu", SX_J | SX_S | SX_T}};
+
+/* The MPS name of r ("y_3_1_17") by the kind's naming. */
+static void sx_name(const sx_naming *naming, const sx_ref *r, char *buf, size_t len)
+{
+    const sx_naming *k = &naming[r->kind];
+    const int32_t v[3] = {r->j, r->s, r->t};
+    size_t n = (size_t)snprintf(buf, len, "%s", k->prefix);
+    for (int i = 0; i < 3 && n < len; i++)
+        if (k->idx & (1u << i))
+            n += (size_t)snprintf(buf + n, len - n, "_%d", (int)v[i]);
+}
+
 static void sx_col_name(const sx_model *m, size_t c, char *buf, size_t len)
 {
-    const sx_ref *r = &m->col[c];
-    static const char *const kn[] = {"g", "u", "x", "z", "y", "c"};
-    switch (r->kind) {
-    case K_G:
-        snprintf(buf, len, "g_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case K_U:
-        snprintf(buf, len, "u_%d", (int)r->j);
-        break;
-    case K_Z:
-        snprintf(buf, len, "z_%d_%d", (int)r->j, (int)r->s);
-        break;
-    default:
-        snprintf(buf, len, "%s_%d_%d_%d", kn[r->kind], (int)r->j, (int)r->s, (int)r->t);
-        break;
-    }
+    sx_name(col_naming, &m->col[c], buf, len);
 }
 
 static void sx_row_name(const sx_model *m, size_t i, char *buf, size_t len)
 {
-    const sx_ref *r = &m->row[i];
-    switch (r->kind) {
-    case R_CAP:
-        snprintf(buf, len, "cap_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case R_GRID:
-        snprintf(buf, len, "grid_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case R_ASG:
-        snprintf(buf, len, "asg_%d", (int)r->j);
-        break;
-    case R_DUR:
-        snprintf(buf, len, "dur_%d_%d", (int)r->j, (int)r->s);
-        break;
-    case R_UP:
-        snprintf(buf, len, "up_%d_%d_%d", (int)r->j, (int)r->s, (int)r->t);
-        break;
-    default:
-        snprintf(buf, len, "mu_%d_%d_%d", (int)r->j, (int)r->s, (int)r->t);
-        break;
-    }
+    sx_name(row_naming, &m->row[i], buf, len);
 }
 
 static zp_status sx_write_mps(const sx_model *m, const zp_sched_problem *p, const char *path)
@@ -500,11 +484,7 @@ static zp_status sx_write_mps(const sx_model *m, const zp_sched_problem *p, cons
 zp_status zp_sched_write_mps(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                              const char *path)
 {
-    zp_sched_opts o;
-    if (opts)
-        o = *opts;
-    else
-        zp_sched_opts_init(&o);
+    const zp_sched_opts o = opts_or_default(opts);
     if (!path)
         return zp__error(ctx, ZP_EINVAL, "zp_sched_write_mps: no path");
     sx_model m;
@@ -783,11 +763,7 @@ out:
 zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                          zp_sched_result **out)
 {
-    zp_sched_opts o;
-    if (opts)
-        o = *opts;
-    else
-        zp_sched_opts_init(&o);
+    const zp_sched_opts o = opts_or_default(opts);
     if (!out)
         return zp__error(ctx, ZP_EINVAL, "zp_sched_exact: no output");
     *out = NULL;

@@ -843,11 +843,8 @@ static int sched_better(const zp_sched_result *a, const zp_sched_result *b)
 zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                           zp_sched_result **out)
 {
-    zp_sched_opts def;
-    if (!opts) {
-        zp_sched_opts_init(&def);
-        opts = &def;
-    }
+    const zp_sched_opts def = opts_or_default(opts);
+    opts = &def;
     *out = NULL;
     const double t0 = now_s();
     zp_sched_result *best = NULL;

@@ -87,11 +87,8 @@ size_t zp_sched_result_job_slots(const zp_sched_problem *p, const zp_sched_resul
 zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                             zp_sched_result *r)
 {
-    zp_sched_opts def;
-    if (!opts) {
-        zp_sched_opts_init(&def);
-        opts = &def;
-    }
+    const zp_sched_opts def = opts_or_default(opts);
+    opts = &def;
     const size_t T = p->nslots;
     memset(r->load_kw, 0, p->nsites * T * sizeof *r->load_kw);
     zp_sched_totals *tt = &r->totals;

@@ -51,6 +51,16 @@ static inline int better(double c, double best)
     return best == HUGE_VAL ? c < HUGE_VAL : c < best - 1e-9 * fabs(best) - 1e-12;
 }
 
+/* *opts, or the defaults (zp_sched_opts_init) when opts is NULL. */
+static inline zp_sched_opts opts_or_default(const zp_sched_opts *opts)
+{
+    zp_sched_opts o;
+    if (opts)
+        return *opts;
+    zp_sched_opts_init(&o);
+    return o;
+}
+
 /* The job's window [*r0, *r1) clipped to the horizon of T slots. */
 static inline void job_window(const zp_sched_job *jb, size_t T, int32_t *r0, int32_t *r1)
 {

@@ -4,7 +4,6 @@
  */
 #include "sched/sched_impl.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,38 +12,15 @@
  * Deliberately shares no code with the solvers: its own load array, its own
  * reading of the placement. */
 
-typedef struct checker {
-    zp_ctx *ctx;
-    const zp_sched_problem *p;
-    size_t n;
-    zp_status st;
-} checker;
-
-static void violation(checker *c, size_t j, const char *fmt, ...) ZP_PRINTF(3, 4);
-static void violation(checker *c, size_t j, const char *fmt, ...)
-{
-    c->n++;
-    if (c->n > SCHED_MAX_DIAGS || c->st)
-        return;
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    zp_status rc;
-    if (j == SIZE_MAX)
-        rc = zp__diag(c->ctx, ZP_SEV_ERROR, NULL, 0, 0, NULL, "%s", msg);
-    else
-        rc = zp__diag(c->ctx, ZP_SEV_ERROR, NULL, (int)c->p->jobs[j].line, 0, NULL, "job '%s': %s",
-                      zp_sched_job_id(c->p, j), msg);
-    if (rc)
-        c->st = rc;
-}
+/* A violation of job jb (id): at its line, the message starting
+ * "job 'ID': " (JOB, then id as the first argument). */
+#define JOB "job '%s': "
+#define VIOLATION(...) zp__sched_diag(&c, jb->line, __VA_ARGS__)
 
 zp_status zp_sched_check(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_result *r,
                          unsigned flags, size_t *violations)
 {
-    checker c = {ctx, p, 0, ZP_OK};
+    sched_diags c = {ctx, NULL, 0, ZP_OK};
     const size_t T = p->nslots;
     if (violations)
         *violations = 0;
@@ -56,27 +32,28 @@ zp_status zp_sched_check(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
     for (size_t j = 0; j < p->njobs; j++) {
         const zp_sched_job *jb = &p->jobs[j];
         const zp_sched_placement *pl = &r->place[j];
+        const char *id = zp_sched_job_id(p, j);
         if (pl->site < 0) {
             if (pl->reason == ZP_SCHED_PLACED || pl->reason >= ZP_SCHED_REASON_LAST)
-                violation(&c, j, "not placed and no valid reason (%u)", pl->reason);
+                VIOLATION(JOB "not placed and no valid reason (%u)", id, pl->reason);
             continue;
         }
         if (pl->reason != ZP_SCHED_PLACED)
-            violation(&c, j, "placed but marked '%s'", zp_sched_reason_name(pl->reason));
+            VIOLATION(JOB "placed but marked '%s'", id, zp_sched_reason_name(pl->reason));
         if ((size_t)pl->site >= p->nsites) {
-            violation(&c, j, "site %d does not exist", pl->site);
+            VIOLATION(JOB "site %d does not exist", id, pl->site);
             continue;
         }
         const size_t s = (size_t)pl->site;
         if (!(flags & ZP_SCHED_CHECK_NO_LATENCY) && jb->region >= 0 && jb->latency_ms > 0 &&
             !(p->latency_ms[(size_t)jb->region * p->nsites + s] <= jb->latency_ms))
-            violation(&c, j, "site %s is %g ms from %s; the bound is %g ms", p->sites[s].name,
-                      p->latency_ms[(size_t)jb->region * p->nsites + s], p->regions[jb->region],
-                      jb->latency_ms);
+            VIOLATION(JOB "site %s is %g ms from %s; the bound is %g ms", id, p->sites[s].name,
+                      p->latency_ms[(size_t)jb->region * p->nsites + s],
+                      p->regions[jb->region], jb->latency_ms);
         if (pl->slot_off >= 0 &&
             ((size_t)pl->slot_off > r->nslots_used ||
              r->nslots_used - (size_t)pl->slot_off < (size_t)jb->duration)) {
-            violation(&c, j, "slot list out of range");
+            VIOLATION(JOB "slot list out of range", id);
             continue;
         }
         int32_t prev = INT32_MIN, runlen = 0, minrun = INT32_MAX;
@@ -85,15 +62,15 @@ zp_status zp_sched_check(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
         for (int32_t k = 0; k < jb->duration; k++) {
             int32_t t = pl->slot_off < 0 ? pl->start + k : r->slots[pl->slot_off + k];
             if (t < 0 || (size_t)t >= T) {
-                violation(&c, j, "slot %d outside the horizon 0..%zu", t, T - 1);
+                VIOLATION(JOB "slot %d outside the horizon 0..%zu", id, t, T - 1);
                 goto next_job;
             }
             if (t < jb->release)
-                violation(&c, j, "runs in slot %d before its release %d", t, jb->release);
+                VIOLATION(JOB "runs in slot %d before its release %d", id, t, jb->release);
             if (t >= jb->deadline)
-                violation(&c, j, "runs in slot %d, not before its deadline %d", t, jb->deadline);
+                VIOLATION(JOB "runs in slot %d, not before its deadline %d", id, t, jb->deadline);
             if (prev != INT32_MIN && t <= prev) {
-                violation(&c, j, "slots not ascending (%d after %d)", t, prev);
+                VIOLATION(JOB "slots not ascending (%d after %d)", id, t, prev);
                 goto next_job;
             }
             if (prev != INT32_MIN && t != prev + 1) {
@@ -109,9 +86,9 @@ zp_status zp_sched_check(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
         if (runlen < minrun)
             minrun = runlen;
         if (!jb->preemptible && !contiguous)
-            violation(&c, j, "non-preemptible job runs in pieces");
+            VIOLATION(JOB "non-preemptible job runs in pieces", id);
         if (jb->preemptible && minrun < m)
-            violation(&c, j, "runs %d slot%s in a row; min_chunk is %d", minrun,
+            VIOLATION(JOB "runs %d slot%s in a row; min_chunk is %d", id, minrun,
                       minrun == 1 ? "" : "s", m);
     next_job:;
     }
@@ -120,8 +97,8 @@ zp_status zp_sched_check(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
             for (size_t t = 0; t < T; t++) {
                 double cap = p->sites[s].capacity_kw;
                 if (load[s * T + t] > cap * (1 + SCHED_CAP_TOL) + 1e-9)
-                    violation(&c, SIZE_MAX, "site %s slot %zu: load %.6g kW exceeds capacity %.6g kW",
-                              p->sites[s].name, t, load[s * T + t], cap);
+                    zp__sched_diag(&c, 0, "site %s slot %zu: load %.6g kW exceeds capacity "
+                                   "%.6g kW", p->sites[s].name, t, load[s * T + t], cap);
             }
     zp__free(ctx, load);
     if (c.st)

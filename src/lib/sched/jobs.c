@@ -11,7 +11,6 @@
 #include "sched/sched_impl.h"
 #include "core/csvtok.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,37 +113,15 @@ static int find_name(const char *s, size_t n, const char *names, size_t stride_b
     return -1;
 }
 
-typedef struct jreader {
-    zp_ctx *ctx;
-    const char *file;
-    size_t nerr;
-    zp_status st;
-} jreader;
-
-static void jdiag(jreader *r, size_t line, const char *fmt, ...) ZP_PRINTF(3, 4);
-static void jdiag(jreader *r, size_t line, const char *fmt, ...)
-{
-    r->nerr++;
-    if (r->nerr > SCHED_MAX_DIAGS || r->st)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (zp__diag(r->ctx, ZP_SEV_ERROR, r->file, line > INT32_MAX ? 0 : (int)line, 0, NULL, "%s",
-                 msg))
-        r->st = ZP_ENOMEM;
-}
-
 /* The header row's nf fields (split's count): colmap gets each field's
  * column. Returns nf, or -1 after a diagnostic. */
-static int jobs_header(jreader *r, const field *f, int nf, size_t line, int *colmap)
+static int jobs_header(sched_diags *r, const field *f, int nf, size_t line, int *colmap)
 {
     static const int required[] = {C_ID, C_CLASS, C_HOME, C_DUR, C_POW};
     int have[C_N];
     if (nf < 0) {
-        jdiag(r, line, nf == -1 ? "header: unbalanced quote" : "header: too many columns");
+        zp__sched_diag(r, line,
+                       nf == -1 ? "header: unbalanced quote" : "header: too many columns");
         return -1;
     }
     memset(have, 0, sizeof have);
@@ -153,10 +130,11 @@ static int jobs_header(jreader *r, const field *f, int nf, size_t line, int *col
         for (c = 0; c < C_N && !field_is(&f[i], col_names[c]); c++)
             ;
         if (c == C_N || have[c]) {
-            jdiag(r, line, "header: %s column '%.*s' (columns: id, class, home, region, "
-                           "latency_ms, release, deadline, duration, power_kw, "
-                           "preemptible, min_chunk)",
-                  c == C_N ? "unknown" : "repeated", (int)(f[i].n > 40 ? 40 : f[i].n), f[i].s);
+            zp__sched_diag(r, line, "header: %s column '%.*s' (columns: id, class, home, "
+                                    "region, latency_ms, release, deadline, duration, "
+                                    "power_kw, preemptible, min_chunk)",
+                           c == C_N ? "unknown" : "repeated", (int)(f[i].n > 40 ? 40 : f[i].n),
+                           f[i].s);
             return -1;
         }
         have[c] = 1;
@@ -164,7 +142,7 @@ static int jobs_header(jreader *r, const field *f, int nf, size_t line, int *col
     }
     for (size_t k = 0; k < ZP_ARRAY_LEN(required); k++)
         if (!have[required[k]]) {
-            jdiag(r, line, "header: missing column '%s'", col_names[required[k]]);
+            zp__sched_diag(r, line, "header: missing column '%s'", col_names[required[k]]);
             return -1;
         }
     return nf;
@@ -173,13 +151,13 @@ static int jobs_header(jreader *r, const field *f, int nf, size_t line, int *col
 /* The job of one row (col: its fields by column, empty where the header
  * has none) into *j. Returns 0, or -1 after a diagnostic for the first
  * thing wrong. */
-static int job_read(jreader *r, const zp_sched_problem *p, const field *col, size_t line,
+static int job_read(sched_diags *r, const zp_sched_problem *p, const field *col, size_t line,
                     zp_sched_job *j)
 {
 #define FIELD40(c) (int)(col[c].n > 40 ? 40 : col[c].n), col[c].s
 #define BAD(...)                                                                                   \
     do {                                                                                           \
-        jdiag(r, line, __VA_ARGS__);                                                               \
+        zp__sched_diag(r, line, __VA_ARGS__);                                                      \
         return -1;                                                                                 \
     } while (0)
     memset(j, 0, sizeof *j);
@@ -269,7 +247,7 @@ static zp_status jobs_reserve(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
 zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf, size_t len,
                               const char *name)
 {
-    jreader r = {ctx, name ? name : "jobs", 0, ZP_OK};
+    sched_diags r = {ctx, name ? name : "jobs", 0, ZP_OK};
     const size_t njobs0 = p->njobs, ids0 = p->ids_len;
     zp_status rc = ZP_OK;
     char scratch[SCHED_MAX_LINE];
@@ -287,7 +265,7 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
     while (zp__csvtok_next(&tok, &ln) > 0) {
         const size_t line = ln.lineno;
         if (ln.too_long) {
-            jdiag(&r, line, "line longer than %d bytes", SCHED_MAX_LINE - 1);
+            zp__sched_diag(&r, line, "line longer than %d bytes", SCHED_MAX_LINE - 1);
             if (!nf_hdr)
                 goto fail;
             continue;
@@ -299,9 +277,10 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
             if ((nf_hdr = jobs_header(&r, f, nf, line, colmap)) < 0)
                 goto fail;
         } else if (nf < 0) {
-            jdiag(&r, line, nf == -1 ? "unbalanced quote" : "more fields than the header");
+            zp__sched_diag(&r, line,
+                           nf == -1 ? "unbalanced quote" : "more fields than the header");
         } else if (nf != nf_hdr) {
-            jdiag(&r, line, "%d fields; the header has %d", nf, nf_hdr);
+            zp__sched_diag(&r, line, "%d fields; the header has %d", nf, nf_hdr);
         } else {
             memset(col, 0, sizeof col);
             for (int i = 0; i < nf; i++)
@@ -317,12 +296,12 @@ zp_status zp_sched_jobs_parse(zp_ctx *ctx, zp_sched_problem *p, const char *buf,
         }
     }
     if (!nf_hdr) {
-        jdiag(&r, tok.lineno ? tok.lineno : 1, "no header row: expected id,class,home,region,"
-                                               "latency_ms,release,deadline,duration,power_kw,"
-                                               "preemptible,min_chunk");
+        zp__sched_diag(&r, tok.lineno ? tok.lineno : 1,
+                       "no header row: expected id,class,home,region,latency_ms,release,"
+                       "deadline,duration,power_kw,preemptible,min_chunk");
         goto fail;
     }
-    if (!r.nerr && !r.st)
+    if (!r.n && !r.st)
         return ZP_OK;
 fail:
     if (r.st) {
@@ -331,12 +310,12 @@ fail:
     }
     {
         char first[512] = "";
-        size_t shown = r.nerr < SCHED_MAX_DIAGS ? r.nerr : SCHED_MAX_DIAGS;
+        size_t shown = r.n < SCHED_MAX_DIAGS ? r.n : SCHED_MAX_DIAGS;
         const zp_diag *d = zp_ctx_diag_get(ctx, zp_ctx_diag_count(ctx) - shown);
         if (d)
             zp_diag_format(d, first, sizeof first);
         rc = zp__error(ctx, ZP_EDATA, "%s: %zu bad row%s, no job loaded; first: %s", r.file,
-                       r.nerr, r.nerr == 1 ? "" : "s", first);
+                       r.n, r.n == 1 ? "" : "s", first);
     }
 out:
     /* All or nothing: a failed read adds no job. */

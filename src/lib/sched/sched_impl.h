@@ -76,6 +76,16 @@ static inline int32_t job_min_run(const zp_sched_job *jb)
     return m < jb->duration ? m : jb->duration;
 }
 
+/* Diagnostics "FILE:LINE: message" counted as they are found; the first
+ * SCHED_MAX_DIAGS go to the context (diag.c). */
+typedef struct sched_diags {
+    zp_ctx *ctx;
+    const char *file; /* name in the messages, or NULL */
+    size_t n;         /* found so far */
+    zp_status st;     /* ZP_ENOMEM once sending one failed */
+} sched_diags;
+void zp__sched_diag(sched_diags *d, size_t line, const char *fmt, ...) ZP_PRINTF(3, 4);
+
 /* problem.c */
 zp_status zp__sched_job_append(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
                                const char *id, size_t n);

@@ -244,8 +244,9 @@ static void site_park_model(sreader *r, json_t *pm, const char *path, zp_sched_s
     if (!full)
         r->nomem = 1;
     else if (!f)
-        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "park model '%s' cannot be opened: tried %s%s: %s",
-                      ps->park_model, full, rel, strerror(errno));
+        zp__jr_report(r->jr, path, ZP_JR_AT_VALUE,
+                      "park model '%s' cannot be opened: tried %s%s: %s", ps->park_model, full,
+                      rel, strerror(errno));
     else if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
         zp__jr_report(r->jr, path, ZP_JR_AT_VALUE, "park model '%s' is a directory, not a park "
                       "model file: tried %s%s; name its model.json", ps->park_model, full, rel);

@@ -809,10 +809,7 @@ static zp_status greedy_run(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
         if (!moved)
             break;
     }
-    if ((rc = zp_sched_evaluate(ctx, p, opts, r)))
-        goto out;
-    r->seconds = now_s() - t0;
-    *out = r;
+    rc = zp__sched_result_finish(ctx, p, opts, t0, r, out);
     r = NULL;
 out:
     zp_sched_result_free(ctx, r);

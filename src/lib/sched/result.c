@@ -146,3 +146,17 @@ zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p, const zp_sch
                              tt->cost_cny);
     return ZP_OK;
 }
+
+zp_status zp__sched_result_finish(zp_ctx *ctx, const zp_sched_problem *p,
+                                  const zp_sched_opts *opts, double t0, zp_sched_result *r,
+                                  zp_sched_result **out)
+{
+    zp_status rc = zp_sched_evaluate(ctx, p, opts, r);
+    if (rc) {
+        zp_sched_result_free(ctx, r);
+        return rc;
+    }
+    r->seconds = now_s() - t0;
+    *out = r;
+    return ZP_OK;
+}

@@ -89,6 +89,11 @@ void zp__sched_diag(sched_diags *d, size_t line, const char *fmt, ...) ZP_PRINTF
 /* problem.c */
 zp_status zp__sched_job_append(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
                                const char *id, size_t n);
+/* result.c: the end of a heuristic's run: r evaluated with opts, its
+ * seconds counted from t0, and handed to *out; on failure r is freed. */
+zp_status zp__sched_result_finish(zp_ctx *ctx, const zp_sched_problem *p,
+                                  const zp_sched_opts *opts, double t0, zp_sched_result *r,
+                                  zp_sched_result **out);
 /* sites.c */
 char *zp__sched_path_beside(zp_ctx *ctx, const char *file, const char *rel);
 

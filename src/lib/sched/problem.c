@@ -90,13 +90,14 @@ static zp_status pool_add(zp_ctx *ctx, zp_sched_problem *p, const char *id, size
 zp_status zp__sched_job_append(zp_ctx *ctx, zp_sched_problem *p, const zp_sched_job *job,
                                const char *id, size_t n)
 {
+    uint32_t off = 0;
     if (zp__grow(ctx, (void **)&p->jobs, &p->jobs_cap, p->njobs + 1, sizeof *p->jobs))
         return zp__nomem(ctx);
-    zp_sched_job j = *job;
-    zp_status rc = pool_add(ctx, p, id, n, &j.id_off);
+    zp_status rc = pool_add(ctx, p, id, n, &off);
     if (rc)
         return rc;
-    p->jobs[p->njobs++] = j;
+    p->jobs[p->njobs] = *job;
+    p->jobs[p->njobs++].id_off = off;
     return ZP_OK;
 }
 

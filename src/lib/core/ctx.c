@@ -204,15 +204,22 @@ void zp_ctx_clear_error(zp_ctx *ctx)
 zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
                    const char *path, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    zp_status rc = zp__vdiag(ctx, sev, file, line, col, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+zp_status zp__vdiag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                    const char *path, const char *fmt, va_list ap)
+{
     if (zp__grow(ctx, (void **)&ctx->diags, &ctx->capdiags, ctx->ndiags + 1, sizeof *ctx->diags))
         return ZP_ENOMEM;
     zp_diag *d = &ctx->diags[ctx->ndiags];
     memset(d, 0, sizeof *d);
-    va_list ap;
-    va_start(ap, fmt);
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     d->severity = sev;
     d->line = line;
     d->col = col;

@@ -774,8 +774,8 @@ size_t zp__grid_years(const zp_factor_set *fs, const char *region, const char *k
 
 /* Latest year <= want that has a factor (grid kind/region or, with
  * region NULL, power coal); 0 if none. */
-static int latest_year_upto(const zp_factor_set *fs, const char *region, const char *kind,
-                            int want)
+int zp__factor_latest_year(const zp_factor_set *fs, const char *region, const char *kind,
+                           int want)
 {
     int best = 0;
     if (region) {
@@ -939,17 +939,6 @@ const char *zp__acct_input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 /* ---- the engine ---------------------------------------------------------- */
 
 #define SECONDS_PER_DAY 86400
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return zp__fdiv(a, b);
-}
-
-/* Local day number (days since 1970-01-01) of an instant. */
-static int64_t local_day(zp_time_t t, int32_t off_min)
-{
-    return zp__local_day(t, off_min);
-}
 
 /* Instant of local midnight of day number d. */
 static zp_time_t day_start(int64_t d, int32_t off_min)
@@ -1351,7 +1340,7 @@ int zp__local_year(zp_time_t t, int32_t off_min)
 {
     int64_t y;
     unsigned mo, d;
-    zp_civil_from_days(local_day(t, off_min), &y, &mo, &d);
+    zp_civil_from_days(zp__local_day(t, off_min), &y, &mo, &d);
     return (int)y;
 }
 
@@ -1376,7 +1365,7 @@ static int year_for(const zp_factor_set *fs, const char *region, const char *kin
 {
     if (given)
         return given;
-    int y = latest_year_upto(fs, region, kind, data_year);
+    int y = zp__factor_latest_year(fs, region, kind, data_year);
     if (y && y != data_year)
         snprintf(note, cap,
                  "%s: %d is the latest year with a published %s factor up to the data year %d",
@@ -1531,7 +1520,7 @@ static zp_status select_factors(zp_ctx *ctx, const zp_factor_set *fs, const zp_a
     int cy = o->power_coal_year;
     if (!cy) {
         int want = o->year ? o->year : data_year;
-        cy = latest_year_upto(fs, NULL, NULL, want);
+        cy = zp__factor_latest_year(fs, NULL, NULL, want);
         if (cy && cy != want &&
             (rc = add_note(ctx, r,
                            "equal-value tce: %d is the latest year with a coal consumption of "
@@ -1657,7 +1646,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     r->by = o.by;
     r->output_value_cny = o.output_value_cny;
 
-    int64_t first_day = local_day(in->start, off), last_day = local_day(end - 1, off);
+    int64_t first_day = zp__local_day(in->start, off), last_day = zp__local_day(end - 1, off);
     int64_t yy;
     unsigned mm, dd;
     zp_civil_from_days(first_day, &yy, &mm, &dd);
@@ -1742,7 +1731,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         size_t d = 0;
         day_first[0] = 0;
         for (size_t t = 1; t < n; t++) {
-            int64_t dn = local_day(in->start + (zp_time_t)t * in->step_s, off);
+            int64_t dn = zp__local_day(in->start + (zp_time_t)t * in->step_s, off);
             while ((int64_t)d + first_day < dn)
                 day_first[++d] = t;
         }
@@ -2667,9 +2656,9 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     if (to && to < end)
         end = to;
     /* the window starts and ends on the coarsest step's grid */
-    if (floor_div(start, step) * step != start)
-        start = (floor_div(start, step) + 1) * step;
-    end = floor_div(end, step) * step;
+    if (zp__fdiv(start, step) * step != start)
+        start = (zp__fdiv(start, step) + 1) * step;
+    end = zp__fdiv(end, step) * step;
     if (end <= start)
         return zp__error(ctx, ZP_ERANGE, "the meters have no common window of whole %ld-s steps",
                          (long)step);
@@ -2691,9 +2680,9 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
         if (o->fill_gaps) {
             zp_time_t s0 = p[i].s->start, s1 = zp_series_end(p[i].s);
             if (s0 > a0)
-                a0 = (floor_div(s0 - start + step - 1, step)) * step + start;
+                a0 = (zp__fdiv(s0 - start + step - 1, step)) * step + start;
             if (s1 < a1)
-                a1 = floor_div(s1 - start, step) * step + start;
+                a1 = zp__fdiv(s1 - start, step) * step + start;
         }
         size_t off = a1 > a0 ? (size_t)((a0 - start) / step) : 0;
         size_t na = a1 > a0 ? (size_t)((a1 - a0) / step) : 0;

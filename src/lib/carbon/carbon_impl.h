@@ -36,4 +36,9 @@ const char *zp__acct_input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 zp_status zp__acct_input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_model *m,
                                     double frac);
 
+/* The latest year <= want that has a factor in fs (grid kind/region or,
+ * with region NULL, power coal); 0 if none. */
+int zp__factor_latest_year(const zp_factor_set *fs, const char *region, const char *kind,
+                           int want);
+
 #endif

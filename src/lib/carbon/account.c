@@ -6,6 +6,7 @@
  * the budget. Formulas and rules: docs/methodology.md "Carbon accounting".
  */
 #include "carbon/carbon_impl.h"
+#include "carbon/matching.h"
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 
@@ -553,7 +554,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     const zp_factor_set *fs;
     zp_acct_result *r = NULL;
     flows fl;
-    double *w = NULL, *e_total = NULL, *e_green = NULL, *bstep = NULL;
+    double *w = NULL;
     size_t *day_first = NULL, *month_first = NULL;
     zp_status rc = ZP_OK;
     char tb[ZP_TIME_BUFSIZE], tb2[ZP_TIME_BUFSIZE];
@@ -688,10 +689,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         !(r->months = zp__calloc(ctx, ndays, sizeof *r->months)) ||
         !(r->cfe_kw = zp__calloc(ctx, n, sizeof(double))) ||
         !(r->consumption_kw = zp__calloc(ctx, n, sizeof(double))) ||
-        !(w = zp__calloc(ctx, n, sizeof(double))) ||
-        (in->nstorage && (!(e_total = zp__calloc(ctx, in->nstorage, sizeof(double))) ||
-                          !(e_green = zp__calloc(ctx, in->nstorage, sizeof(double))) ||
-                          !(bstep = zp__calloc(ctx, 4 * in->nstorage, sizeof(double)))))) {
+        !(w = zp__calloc(ctx, n, sizeof(double)))) {
         rc = zp__nomem(ctx);
         goto out;
     }
@@ -742,8 +740,9 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     const double *it = fl.v[ZP_ROLE_DC_IT], *fac = fl.v[ZP_ROLE_DC_FACILITY];
     const double *wat = fl.v[ZP_ROLE_WATER], *efs = in->grid_factor_kg_per_kwh;
     double scope2_kg = 0, ef_sum = 0;
-    for (size_t s = 0; s < in->nstorage; s++)
-        e_total[s] = in->storage[s].initial_kwh;
+    /* Hourly matching (docs/methodology.md "Green share"). */
+    if ((rc = zp__cfe_match(ctx, n, dt, pvv, wnd, cons_in, in->storage, in->nstorage, r->cfe_kw)))
+        goto out;
     zp_acct_totals *T = &r->total;
     size_t di = 0;
     for (size_t t = 0; t < n; t++) {
@@ -757,20 +756,7 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
         scope2_kg += loc_kg;
         D->scope2_location_t += loc_kg;
         w[t] = cons > 0 ? loc_kg / cons : 0;
-
-        /* Hourly matching (docs/methodology.md "Green share"). */
-        const size_t nb = in->nstorage;
-        double *cb = bstep, *db = bstep + nb, *ec = bstep + 2 * nb, *ed = bstep + 3 * nb;
-        for (size_t s = 0; s < nb; s++) {
-            const zp_acct_storage *b = &in->storage[s];
-            cb[s] = AT0(b->charge_kw, t);
-            db[s] = AT0(b->discharge_kw, t);
-            ec[s] = b->charge_efficiency;
-            ed[s] = b->discharge_efficiency;
-        }
-        double cfe = zp__cfe_step(in->nstorage, cb, db, ec, ed, e_total, e_green,
-                                  AT0(pvv, t) + AT0(wnd, t), cons, dt);
-        r->cfe_kw[t] = cfe;
+        double cfe = r->cfe_kw[t];
         r->consumption_kw[t] = cons;
 
         T->grid_import_kwh += gi * dt;
@@ -1110,9 +1096,6 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     r = NULL;
 out:
     zp__free(ctx, w);
-    zp__free(ctx, e_total);
-    zp__free(ctx, e_green);
-    zp__free(ctx, bstep);
     zp__free(ctx, day_first);
     zp__free(ctx, month_first);
     flows_free(ctx, &fl);

@@ -1,28 +1,31 @@
 /*
  * matching.c - hourly matching of carbon-free energy (docs/methodology.md
- * "Green share"), shared by the accounting engine and the simulation.
+ * "Green share"), shared by the accounting engine and the simulation
+ * (matching.h).
  */
-#include "core/internal.h"
+#include "carbon/matching.h"
 
-double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const double *eta_c,
-                    const double *eta_d, double *total_kwh, double *green_kwh, double ren_kw,
-                    double cons_kw, double dt_h)
+#define AT0(a, t) ((a) ? (a)[t] : 0.0)
+
+/* Step t: total and green are the batteries' pools (kWh, updated). */
+static double cfe_step(const zp_acct_storage *bat, size_t nbat, size_t t, double *total_kwh,
+                       double *green_kwh, double ren_kw, double cons_kw, double dt_h)
 {
     double direct = ren_kw < cons_kw ? ren_kw : cons_kw;
     double surplus = ren_kw - direct, green_dis = 0;
     for (size_t s = 0; s < nbat; s++) {
-        double c = c_kw[s], d = d_kw[s];
+        double c = AT0(bat[s].charge_kw, t), d = AT0(bat[s].discharge_kw, t);
         if (c > 0) {
             double g = surplus < c ? surplus : c;
             surplus -= g;
-            total_kwh[s] += c * eta_c[s] * dt_h;
-            green_kwh[s] += g * eta_c[s] * dt_h;
+            total_kwh[s] += c * bat[s].charge_efficiency * dt_h;
+            green_kwh[s] += g * bat[s].charge_efficiency * dt_h;
         }
         if (d > 0) {
             double frac = total_kwh[s] > 1e-12 ? green_kwh[s] / total_kwh[s] : 0.0;
             if (frac > 1)
                 frac = 1;
-            double removed = d / eta_d[s] * dt_h;
+            double removed = d / bat[s].discharge_efficiency * dt_h;
             green_dis += d * frac;
             green_kwh[s] -= frac * removed;
             total_kwh[s] -= removed;
@@ -34,4 +37,21 @@ double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const d
     }
     double cfe = direct + green_dis;
     return cfe < cons_kw ? cfe : cons_kw;
+}
+
+zp_status zp__cfe_match(zp_ctx *ctx, size_t n, double dt_h, const double *pv_kw,
+                        const double *wind_kw, const double *cons_kw, const zp_acct_storage *bat,
+                        size_t nbat, double *cfe_kw)
+{
+    double *total_kwh = zp__calloc(ctx, 2 * nbat + 1, sizeof *total_kwh);
+    if (!total_kwh)
+        return zp__nomem(ctx);
+    double *green_kwh = total_kwh + nbat;
+    for (size_t s = 0; s < nbat; s++)
+        total_kwh[s] = bat[s].initial_kwh;
+    for (size_t t = 0; t < n; t++)
+        cfe_kw[t] = cfe_step(bat, nbat, t, total_kwh, green_kwh, AT0(pv_kw, t) + AT0(wind_kw, t),
+                             cons_kw[t], dt_h);
+    zp__free(ctx, total_kwh);
+    return ZP_OK;
 }

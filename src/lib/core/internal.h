@@ -116,17 +116,6 @@ struct zp_spa_input;
 void zp__weather_spa_input(const struct zp_site *site, const struct zp_weather_data *w,
                            struct zp_spa_input *in);
 
-/* Hourly matching (docs/methodology.md, "Green share"): each battery keeps a
- * pool of stored energy and the green part of it. One step: renewables
- * (ren_kw) serve consumption (cons_kw) first, their surplus charges green,
- * discharge carries the pool's green fraction. c_kw/d_kw/eta_c/eta_d hold
- * each battery's charge, discharge and efficiencies for the step; total and
- * green are the pools (kWh, updated). Returns the carbon-free power
- * consumed, capped at consumption. */
-double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const double *eta_c,
-                    const double *eta_d, double *total_kwh, double *green_kwh, double ren_kw,
-                    double cons_kw, double dt_h);
-
 /* carbon.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
  * 4 power_coal, modulo 5) from a buffer into a throw-away set (fuzzing). */
 zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len);

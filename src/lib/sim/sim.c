@@ -6,6 +6,7 @@
  * center split into firm and flexible demand; the dispatch; then the
  * totals the results object reports (docs/methodology.md "Simulation").
  */
+#include "carbon/matching.h"
 #include "core/internal.h"
 #include "dispatch/mpc.h"
 #include "sim/sim_impl.h"
@@ -260,37 +261,33 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
                                  double *cfe_kwh, double *consumption_kwh)
 {
     const zp_dispatch_result *f = r->flows;
-    const size_t ns = m->nstorage;
-    double *buf = zp__calloc(ctx, 6 * ns + 1, sizeof *buf);
-    if (!buf)
+    const size_t ns = m->nstorage, n = r->steps;
+    double *buf = zp__calloc(ctx, 2 * n + 1, sizeof *buf);
+    zp_acct_storage *bat = buf ? zp__calloc(ctx, ns + 1, sizeof *bat) : NULL;
+    if (!bat) {
+        zp__free(ctx, buf);
         return zp__nomem(ctx);
-    double *e_total = buf, *e_green = buf + ns, *cb = buf + 2 * ns, *db = buf + 3 * ns;
-    double *ec = buf + 4 * ns, *ed = buf + 5 * ns;
+    }
+    double *cons = consumption_kw ? consumption_kw : buf, *cfe = cfe_kw ? cfe_kw : buf + n;
     for (size_t s = 0; s < ns; s++)
-        e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
+        bat[s] = (zp_acct_storage){m->storage[s].name, f->storage[s].charge_kw,
+                                   f->storage[s].discharge_kw, m->storage[s].charge_efficiency,
+                                   m->storage[s].discharge_efficiency,
+                                   f->storage[s].soc_start * m->storage[s].energy_kwh};
     double dt = r->step_h;
     *cfe_kwh = *consumption_kwh = 0;
-    for (size_t t = 0; t < r->steps; t++) {
-        double cons = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
-        if (cons < 0)
-            cons = 0;
-        if (consumption_kw)
-            consumption_kw[t] = cons;
-        *consumption_kwh += cons * dt;
-        for (size_t s = 0; s < ns; s++) {
-            cb[s] = f->storage[s].charge_kw[t];
-            db[s] = f->storage[s].discharge_kw[t];
-            ec[s] = m->storage[s].charge_efficiency;
-            ed[s] = m->storage[s].discharge_efficiency;
-        }
-        double cfe = zp__cfe_step(ns, cb, db, ec, ed, e_total, e_green,
-                                  f->pv_used_kw[t] + f->wind_used_kw[t], cons, dt);
-        if (cfe_kw)
-            cfe_kw[t] = cfe;
-        *cfe_kwh += cfe * dt;
+    for (size_t t = 0; t < n; t++) {
+        cons[t] = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
+        if (cons[t] < 0)
+            cons[t] = 0;
+        *consumption_kwh += cons[t] * dt;
     }
+    zp_status rc = zp__cfe_match(ctx, n, dt, f->pv_used_kw, f->wind_used_kw, cons, bat, ns, cfe);
+    for (size_t t = 0; !rc && t < n; t++)
+        *cfe_kwh += cfe[t] * dt;
+    zp__free(ctx, bat);
     zp__free(ctx, buf);
-    return ZP_OK;
+    return rc;
 }
 
 zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,

@@ -546,216 +546,267 @@ static void totals_add(zp_acct_totals *a, const zp_acct_totals *b)
 
 #define AT0(a, t) ((a) ? (a)[t] : 0.0)
 
-zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *opts_in,
-                     zp_acct_result **out)
-{
+/* One accounting run: what zp_account's phases share. */
+typedef struct acct {
+    zp_ctx *ctx;
+    const zp_acct_input *in;
     zp_acct_opts o;
-    zp_factor_set *own_fs = NULL;
     const zp_factor_set *fs;
-    zp_acct_result *r = NULL;
-    flows fl;
-    double *w = NULL;
-    size_t *day_first = NULL, *month_first = NULL;
-    zp_status rc = ZP_OK;
-    char tb[ZP_TIME_BUFSIZE], tb2[ZP_TIME_BUFSIZE];
+    zp_factor_set *own_fs;      /* the built-in set when the options name none */
+    zp_acct_result *r;          /* the result being made */
+    flows fl;                   /* the park's flows per role */
+    const double *cons;         /* consumption per step, kW (the input's or derived) */
+    double *w;                  /* location-based kg per kWh consumed, per step */
+    size_t *day_first;          /* first step of each local day; [ndays] = n */
+    size_t *month_first;        /* first day of each month; [nmonths] = ndays */
+    size_t n;                   /* steps */
+    int32_t off;                /* UTC offset, minutes */
+    double dt;                  /* step, hours */
+    zp_time_t end;              /* end of the period */
+    double msteps;              /* metered steps (live data with gaps), else n */
+    int64_t first_day, last_day; /* local day numbers of the period */
+    int data_year;              /* local year of the first day */
+    int complete;               /* the period covers the budget year */
+    double tce_projected;       /* equal-value tce projected to the year's end */
+} acct;
 
-    memset(&fl, 0, sizeof fl);
-    if (!ctx || !in || !out)
-        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_account: NULL argument") : ZP_EINVAL;
-    *out = NULL;
-    if (in->steps == 0 || in->step_s <= 0 || in->steps > (size_t)INT64_MAX / (size_t)in->step_s)
-        return zp__error(ctx, ZP_EINVAL, "accounting input: %zu steps of %ld s is not a period",
-                         in->steps, (long)in->step_s);
-    if (opts_in)
-        o = *opts_in;
+/* The options (defaults when NULL), the factor set (the built-in one when
+ * the options name none), the period's constants. */
+static zp_status acct_init(acct *a, zp_ctx *ctx, const zp_acct_input *in,
+                           const zp_acct_opts *opts)
+{
+    memset(a, 0, sizeof *a);
+    a->ctx = ctx;
+    a->in = in;
+    if (opts)
+        a->o = *opts;
     else
-        zp_acct_opts_init(&o);
-    fs = o.factors;
-    if (!fs) {
-        if ((rc = zp_factor_set_default(ctx, &own_fs)))
+        zp_acct_opts_init(&a->o);
+    a->fs = a->o.factors;
+    if (!a->fs) {
+        zp_status rc = zp_factor_set_default(ctx, &a->own_fs);
+        if (rc)
             return rc;
-        fs = own_fs;
+        a->fs = a->own_fs;
     }
-
-    const size_t n = in->steps;
-    const int32_t off = in->utc_offset_min;
-    const double dt = (double)in->step_s / 3600.0;
-    const zp_time_t end = in->start + (zp_time_t)n * in->step_s;
-
-    if (!(r = zp__calloc(ctx, 1, sizeof *r)) || !(r->priv_ = zp__calloc(ctx, 1, sizeof(result_priv)))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    if (!(r->factor_set = zp__strdup(ctx, zp_factor_set_name(fs))) ||
-        !(r->gwp_set = zp__strdup(ctx, o.gwp == ZP_GWP_AR5 ? "AR5" : "AR6")) ||
-        !(r->grid_region = zp__strdup(ctx, isfinite(o.grid_factor_kg_per_kwh)
-                                               ? "park model"
-                                               : (o.grid_region ? o.grid_region : "national"))) ||
-        !(r->input_source = zp__strdup(ctx, in->source ? in->source : "caller"))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    r->start = in->start;
-    r->step_s = in->step_s;
-    r->steps = n;
-    r->utc_offset_min = off;
-    /* metered steps (live data with gaps), else every step */
-    double msteps = (double)n;
-    if (in->metered) {
-        msteps = 0;
-        for (size_t t = 0; t < n; t++) {
-            double k = in->metered[t];
-            if (!(k >= 0 && k <= 1)) {
-                rc = zp__error(ctx, ZP_EINVAL, "accounting input: metered share %g at step %zu "
-                               "is not in 0..1", k, t);
-                goto out;
-            }
-            msteps += k;
-        }
-    }
-    r->metered_s = msteps * (double)in->step_s;
-    r->by = o.by;
-    r->output_value_cny = o.output_value_cny;
-
-    int64_t first_day = zp__local_day(in->start, off), last_day = zp__local_day(end - 1, off);
+    a->n = in->steps;
+    a->off = in->utc_offset_min;
+    a->dt = (double)in->step_s / 3600.0;
+    a->end = in->start + (zp_time_t)a->n * in->step_s;
+    a->first_day = zp__local_day(in->start, a->off);
+    a->last_day = zp__local_day(a->end - 1, a->off);
     int64_t yy;
     unsigned mm, dd;
-    zp_civil_from_days(first_day, &yy, &mm, &dd);
-    int data_year = (int)yy;
-    if ((rc = select_factors(ctx, fs, &o, in, data_year, r)))
-        goto out;
+    zp_civil_from_days(a->first_day, &yy, &mm, &dd);
+    a->data_year = (int)yy;
+    return ZP_OK;
+}
 
-    /* Flows, checked. */
-    if ((rc = build_flows(ctx, in, &fl)))
-        goto out;
-    {
-        static const char *const flow_names[ZP_ROLE_LAST] = {
-            "grid_import_kw", "grid_export_kw", "pv_kw", "wind_kw", "storage_charge_kw",
-            "storage_discharge_kw", "load_kw", "dc_it_kw", "dc_facility_kw", "water_l"};
-        for (int role = 0; role < ZP_ROLE_LAST; role++)
-            if (fl.v[role] && !fl.sum[role] &&
-                (rc = bad_value(ctx, in, flow_names[role], fl.v[role], 0, n, 0)))
-                goto out;
-        if (in->consumption_kw && (rc = bad_value(ctx, in, "consumption_kw", in->consumption_kw, 0, n, 0)))
-            goto out;
-        if (in->grid_factor_kg_per_kwh &&
-            (rc = bad_value(ctx, in, "grid_factor_kg_per_kwh", in->grid_factor_kg_per_kwh, 0, n, 0)))
-            goto out;
-        for (size_t s = 0; s < in->nstorage; s++) {
-            const zp_acct_storage *b = &in->storage[s];
-            if (!(b->charge_efficiency > 0 && b->charge_efficiency <= 1) ||
-                !(b->discharge_efficiency > 0 && b->discharge_efficiency <= 1) ||
-                !(b->initial_kwh >= 0)) {
-                rc = zp__error(ctx, ZP_EINVAL,
-                               "storage '%s': efficiencies must be in (0, 1] and initial_kwh >= 0",
-                               b->name ? b->name : "?");
-                goto out;
-            }
+static void acct_free(acct *a)
+{
+    zp__free(a->ctx, a->w);
+    zp__free(a->ctx, a->day_first);
+    zp__free(a->ctx, a->month_first);
+    flows_free(a->ctx, &a->fl);
+    zp_acct_result_free(a->ctx, a->r);
+    zp_factor_set_free(a->ctx, a->own_fs);
+}
+
+/* The result with what it names (factor set, GWP set, region, input) and
+ * its period; the metered steps (live data with gaps), else every step. */
+static zp_status result_new(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    const zp_acct_opts *o = &a->o;
+    zp_acct_result *r;
+    if (!(r = a->r = zp__calloc(ctx, 1, sizeof *r)) ||
+        !(r->priv_ = zp__calloc(ctx, 1, sizeof(result_priv))))
+        return zp__nomem(ctx);
+    if (!(r->factor_set = zp__strdup(ctx, zp_factor_set_name(a->fs))) ||
+        !(r->gwp_set = zp__strdup(ctx, o->gwp == ZP_GWP_AR5 ? "AR5" : "AR6")) ||
+        !(r->grid_region = zp__strdup(ctx, isfinite(o->grid_factor_kg_per_kwh)
+                                               ? "park model"
+                                               : (o->grid_region ? o->grid_region : "national"))) ||
+        !(r->input_source = zp__strdup(ctx, in->source ? in->source : "caller")))
+        return zp__nomem(ctx);
+    r->start = in->start;
+    r->step_s = in->step_s;
+    r->steps = a->n;
+    r->utc_offset_min = a->off;
+    a->msteps = (double)a->n;
+    if (in->metered) {
+        a->msteps = 0;
+        for (size_t t = 0; t < a->n; t++) {
+            double k = in->metered[t];
+            if (!(k >= 0 && k <= 1))
+                return zp__error(ctx, ZP_EINVAL, "accounting input: metered share %g at step %zu "
+                                 "is not in 0..1", k, t);
+            a->msteps += k;
         }
     }
-    const double *cons_in = in->consumption_kw;
-    if (!cons_in) {
-        if (!(fl.consumption = zp__calloc(ctx, n, sizeof(double)))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        const double *ld = fl.v[ZP_ROLE_LOAD], *fc = fl.v[ZP_ROLE_DC_FACILITY];
-        if (ld || fc) {
-            for (size_t t = 0; t < n; t++)
-                fl.consumption[t] = AT0(ld, t) + AT0(fc, t);
-        } else {
-            /* No consumption metered: what came in and was not stored or
-             * sent out was consumed. */
-            for (size_t t = 0; t < n; t++) {
-                double c = AT0(fl.v[ZP_ROLE_GRID_IMPORT], t) - AT0(fl.v[ZP_ROLE_GRID_EXPORT], t) +
-                           AT0(fl.v[ZP_ROLE_PV], t) + AT0(fl.v[ZP_ROLE_WIND], t) +
-                           AT0(fl.v[ZP_ROLE_STORAGE_DISCHARGE], t) -
-                           AT0(fl.v[ZP_ROLE_STORAGE_CHARGE], t);
-                fl.consumption[t] = c > 0 ? c : 0;
-            }
-            if ((rc = add_note(ctx, r,
-                               "consumption is not metered: derived per step from the balance "
-                               "import - export + pv + wind + discharge - charge")))
-                goto out;
-        }
-        cons_in = fl.consumption;
-    }
+    r->metered_s = a->msteps * (double)in->step_s;
+    r->by = o->by;
+    r->output_value_cny = o->output_value_cny;
+    return ZP_OK;
+}
 
-    /* Days and months (local calendar). */
-    size_t ndays = (size_t)(last_day - first_day + 1);
+/* The flows per role, each value checked, and the batteries. */
+static zp_status flows_checked(acct *a)
+{
+    static const char *const flow_names[ZP_ROLE_LAST] = {
+        "grid_import_kw", "grid_export_kw", "pv_kw", "wind_kw", "storage_charge_kw",
+        "storage_discharge_kw", "load_kw", "dc_it_kw", "dc_facility_kw", "water_l"};
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    const size_t n = a->n;
+    zp_status rc;
+    if ((rc = build_flows(ctx, in, &a->fl)))
+        return rc;
+    for (int role = 0; role < ZP_ROLE_LAST; role++)
+        if (a->fl.v[role] && !a->fl.sum[role] &&
+            (rc = bad_value(ctx, in, flow_names[role], a->fl.v[role], 0, n, 0)))
+            return rc;
+    if (in->consumption_kw && (rc = bad_value(ctx, in, "consumption_kw", in->consumption_kw, 0, n, 0)))
+        return rc;
+    if (in->grid_factor_kg_per_kwh &&
+        (rc = bad_value(ctx, in, "grid_factor_kg_per_kwh", in->grid_factor_kg_per_kwh, 0, n, 0)))
+        return rc;
+    for (size_t s = 0; s < in->nstorage; s++) {
+        const zp_acct_storage *b = &in->storage[s];
+        if (!(b->charge_efficiency > 0 && b->charge_efficiency <= 1) ||
+            !(b->discharge_efficiency > 0 && b->discharge_efficiency <= 1) ||
+            !(b->initial_kwh >= 0))
+            return zp__error(ctx, ZP_EINVAL,
+                             "storage '%s': efficiencies must be in (0, 1] and initial_kwh >= 0",
+                             b->name ? b->name : "?");
+    }
+    return ZP_OK;
+}
+
+/* Consumption per step: the input's; else loads and the data center's
+ * facility; else, nothing of it metered, the balance of the flows. */
+static zp_status consumption(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    flows *fl = &a->fl;
+    const size_t n = a->n;
+    a->cons = a->in->consumption_kw;
+    if (a->cons)
+        return ZP_OK;
+    if (!(fl->consumption = zp__calloc(ctx, n, sizeof(double))))
+        return zp__nomem(ctx);
+    a->cons = fl->consumption;
+    const double *ld = fl->v[ZP_ROLE_LOAD], *fc = fl->v[ZP_ROLE_DC_FACILITY];
+    if (ld || fc) {
+        for (size_t t = 0; t < n; t++)
+            fl->consumption[t] = AT0(ld, t) + AT0(fc, t);
+        return ZP_OK;
+    }
+    /* No consumption metered: what came in and was not stored or sent out
+     * was consumed. */
+    for (size_t t = 0; t < n; t++) {
+        double c = AT0(fl->v[ZP_ROLE_GRID_IMPORT], t) - AT0(fl->v[ZP_ROLE_GRID_EXPORT], t) +
+                   AT0(fl->v[ZP_ROLE_PV], t) + AT0(fl->v[ZP_ROLE_WIND], t) +
+                   AT0(fl->v[ZP_ROLE_STORAGE_DISCHARGE], t) - AT0(fl->v[ZP_ROLE_STORAGE_CHARGE], t);
+        fl->consumption[t] = c > 0 ? c : 0;
+    }
+    return add_note(ctx, a->r,
+                    "consumption is not metered: derived per step from the balance "
+                    "import - export + pv + wind + discharge - charge");
+}
+
+/* Days and months of the local calendar (months group whole days), the
+ * period's totals zeroed, and the per-step arrays. */
+static zp_status calendar(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    const size_t n = a->n, ndays = (size_t)(a->last_day - a->first_day + 1);
     if (!(r->days = zp__calloc(ctx, ndays, sizeof *r->days)) ||
-        !(day_first = zp__calloc(ctx, ndays + 1, sizeof *day_first)) ||
-        !(month_first = zp__calloc(ctx, ndays + 1, sizeof *month_first)) ||
+        !(a->day_first = zp__calloc(ctx, ndays + 1, sizeof *a->day_first)) ||
+        !(a->month_first = zp__calloc(ctx, ndays + 1, sizeof *a->month_first)) ||
         !(r->months = zp__calloc(ctx, ndays, sizeof *r->months)) ||
         !(r->cfe_kw = zp__calloc(ctx, n, sizeof(double))) ||
         !(r->consumption_kw = zp__calloc(ctx, n, sizeof(double))) ||
-        !(w = zp__calloc(ctx, n, sizeof(double)))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
+        !(a->w = zp__calloc(ctx, n, sizeof(double))))
+        return zp__nomem(ctx);
     r->ndays = ndays;
-    {
-        int water = fl.v[ZP_ROLE_WATER] != NULL;
-        size_t d = 0;
-        day_first[0] = 0;
-        for (size_t t = 1; t < n; t++) {
-            int64_t dn = zp__local_day(in->start + (zp_time_t)t * in->step_s, off);
-            while ((int64_t)d + first_day < dn)
-                day_first[++d] = t;
-        }
-        while (d < ndays)
-            day_first[++d] = n;
-        for (size_t k = 0; k < ndays; k++) {
-            zp_time_t ds = in->start + (zp_time_t)day_first[k] * in->step_s;
-            zp_time_t de = in->start + (zp_time_t)day_first[k + 1] * in->step_s;
-            totals_zero(&r->days[k], ds, de, water);
-        }
-        /* Months group whole days. */
-        size_t nm = 0;
-        int64_t prev_y = -1;
-        unsigned prev_m = 0;
-        for (size_t k = 0; k < ndays; k++) {
-            zp_civil_from_days(first_day + (int64_t)k, &yy, &mm, &dd);
-            if (yy != prev_y || mm != prev_m) {
-                month_first[nm] = k;
-                totals_zero(&r->months[nm], r->days[k].start, 0, water);
-                nm++;
-                prev_y = yy;
-                prev_m = mm;
-            }
-        }
-        month_first[nm] = ndays;
-        for (size_t k = 0; k < nm; k++)
-            r->months[k].end = r->days[month_first[k + 1] - 1].end;
-        r->nmonths = nm;
-        totals_zero(&r->total, in->start, end, water);
+    size_t *day_first = a->day_first, *month_first = a->month_first;
+    int water = a->fl.v[ZP_ROLE_WATER] != NULL;
+    size_t d = 0;
+    day_first[0] = 0;
+    for (size_t t = 1; t < n; t++) {
+        int64_t dn = zp__local_day(in->start + (zp_time_t)t * in->step_s, a->off);
+        while ((int64_t)d + a->first_day < dn)
+            day_first[++d] = t;
     }
+    while (d < ndays)
+        day_first[++d] = n;
+    for (size_t k = 0; k < ndays; k++) {
+        zp_time_t ds = in->start + (zp_time_t)day_first[k] * in->step_s;
+        zp_time_t de = in->start + (zp_time_t)day_first[k + 1] * in->step_s;
+        totals_zero(&r->days[k], ds, de, water);
+    }
+    size_t nm = 0;
+    int64_t prev_y = -1, yy;
+    unsigned prev_m = 0, mm, dd;
+    for (size_t k = 0; k < ndays; k++) {
+        zp_civil_from_days(a->first_day + (int64_t)k, &yy, &mm, &dd);
+        if (yy != prev_y || mm != prev_m) {
+            month_first[nm] = k;
+            totals_zero(&r->months[nm], r->days[k].start, 0, water);
+            nm++;
+            prev_y = yy;
+            prev_m = mm;
+        }
+    }
+    month_first[nm] = ndays;
+    for (size_t k = 0; k < nm; k++)
+        r->months[k].end = r->days[month_first[k + 1] - 1].end;
+    r->nmonths = nm;
+    totals_zero(&r->total, in->start, a->end, water);
+    return ZP_OK;
+}
 
-    /* The pass over the steps. Sums follow the simulation's order (step
-     * order, import x dt x factor) so that a simulated run accounts to the
-     * same bits or within rounding. */
-    const double *imp = fl.v[ZP_ROLE_GRID_IMPORT], *exq = fl.v[ZP_ROLE_GRID_EXPORT];
-    const double *pvv = fl.v[ZP_ROLE_PV], *wnd = fl.v[ZP_ROLE_WIND];
-    const double *chg = fl.v[ZP_ROLE_STORAGE_CHARGE], *dis = fl.v[ZP_ROLE_STORAGE_DISCHARGE];
-    const double *it = fl.v[ZP_ROLE_DC_IT], *fac = fl.v[ZP_ROLE_DC_FACILITY];
-    const double *wat = fl.v[ZP_ROLE_WATER], *efs = in->grid_factor_kg_per_kwh;
+/* Hourly matching (docs/methodology.md "Green share") into r->cfe_kw. */
+static zp_status matching(acct *a)
+{
+    return zp__cfe_match(a->ctx, a->n, a->dt, a->fl.v[ZP_ROLE_PV], a->fl.v[ZP_ROLE_WIND], a->cons,
+                         a->in->storage, a->in->nstorage, a->r->cfe_kw);
+}
+
+/* The pass over the steps: location-based Scope 2, the energy totals of
+ * the period and of each day, the import-weighted factor. Sums follow the
+ * simulation's order (step order, import x dt x factor) so that a
+ * simulated run accounts to the same bits or within rounding. */
+static void step_pass(acct *a)
+{
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    const flows *fl = &a->fl;
+    const size_t n = a->n;
+    const double dt = a->dt;
+    const double *imp = fl->v[ZP_ROLE_GRID_IMPORT], *exq = fl->v[ZP_ROLE_GRID_EXPORT];
+    const double *pvv = fl->v[ZP_ROLE_PV], *wnd = fl->v[ZP_ROLE_WIND];
+    const double *chg = fl->v[ZP_ROLE_STORAGE_CHARGE], *dis = fl->v[ZP_ROLE_STORAGE_DISCHARGE];
+    const double *it = fl->v[ZP_ROLE_DC_IT], *fac = fl->v[ZP_ROLE_DC_FACILITY];
+    const double *wat = fl->v[ZP_ROLE_WATER], *efs = in->grid_factor_kg_per_kwh;
     double scope2_kg = 0, ef_sum = 0;
-    /* Hourly matching (docs/methodology.md "Green share"). */
-    if ((rc = zp__cfe_match(ctx, n, dt, pvv, wnd, cons_in, in->storage, in->nstorage, r->cfe_kw)))
-        goto out;
     zp_acct_totals *T = &r->total;
     size_t di = 0;
     for (size_t t = 0; t < n; t++) {
-        while (t >= day_first[di + 1])
+        while (t >= a->day_first[di + 1])
             di++;
         zp_acct_totals *D = &r->days[di];
         double ef = efs ? efs[t] : r->grid.value;
-        double gi = AT0(imp, t), cons = cons_in[t];
+        double gi = AT0(imp, t), cons = a->cons[t];
         double loc_kg = gi * dt * ef;
         ef_sum += ef;
         scope2_kg += loc_kg;
         D->scope2_location_t += loc_kg;
-        w[t] = cons > 0 ? loc_kg / cons : 0;
+        a->w[t] = cons > 0 ? loc_kg / cons : 0;
         double cfe = r->cfe_kw[t];
         r->consumption_kw[t] = cons;
 
@@ -788,82 +839,88 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     double weighted = T->grid_import_kwh > 0 ? scope2_kg / T->grid_import_kwh : ef_sum / (double)n;
     if (r->grid_hourly)
         r->grid.value = weighted;
-    if (o.residual == ZP_RESIDUAL_LOCATION)
+    if (a->o.residual == ZP_RESIDUAL_LOCATION)
         r->residual.value = weighted;
+}
 
-    /* Scope 1. */
-    if (in->nfuels && !(r->fuels = zp__calloc(ctx, in->nfuels, sizeof *r->fuels))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
+/* Scope 1 of the fuels burnt: amount x the factor of the fuel set. */
+static zp_status scope1_fuels(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    zp_status rc;
+    if (in->nfuels && !(r->fuels = zp__calloc(ctx, in->nfuels, sizeof *r->fuels)))
+        return zp__nomem(ctx);
     for (size_t i = 0; i < in->nfuels; i++) {
         const zp_acct_fuel *f = &in->fuels[i];
         zp_acct_fuel_line *L = &r->fuels[i];
         r->nfuels = i + 1;
-        if (!f->type || !f->unit) {
-            rc = zp__error(ctx, ZP_EINVAL, "fuel %zu: type and unit are required", i);
-            goto out;
-        }
-        if (!(L->type = zp__strdup(ctx, f->type)) || !(L->unit = zp__strdup(ctx, f->unit))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        if (!(f->amount >= 0) || !isfinite(f->amount)) {
-            rc = zp__error(ctx, ZP_EDATA, "fuel '%s': amount %.10g must be finite and >= 0",
-                           f->type, f->amount);
-            goto out;
-        }
-        if ((rc = zp_factor_fuel(ctx, fs, f->type, f->unit, o.fuel_set, &L->factor)))
-            goto out;
+        if (!f->type || !f->unit)
+            return zp__error(ctx, ZP_EINVAL, "fuel %zu: type and unit are required", i);
+        if (!(L->type = zp__strdup(ctx, f->type)) || !(L->unit = zp__strdup(ctx, f->unit)))
+            return zp__nomem(ctx);
+        if (!(f->amount >= 0) || !isfinite(f->amount))
+            return zp__error(ctx, ZP_EDATA, "fuel '%s': amount %.10g must be finite and >= 0",
+                             f->type, f->amount);
+        if ((rc = zp_factor_fuel(ctx, a->fs, f->type, f->unit, a->o.fuel_set, &L->factor)))
+            return rc;
         if (!(L->factor.type = keep(ctx, r, L->factor.type)) ||
             !(L->factor.set = keep(ctx, r, L->factor.set)) ||
             !(L->factor.unit = keep(ctx, r, L->factor.unit)) ||
             !(L->factor.source = keep(ctx, r, L->factor.source)) ||
-            !(L->factor.verification = keep(ctx, r, L->factor.verification))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
+            !(L->factor.verification = keep(ctx, r, L->factor.verification)))
+            return zp__nomem(ctx);
         L->amount = f->amount;
         L->t_co2 = f->amount * L->factor.t_co2_per_unit;
         L->tce = f->amount * L->factor.tce_per_unit;
         r->scope1_fuels_t += L->t_co2;
         r->fuels_tce += L->tce;
     }
+    return ZP_OK;
+}
+
+/* Scope 1 of the refrigerants leaked: kg x the gas's GWP. */
+static zp_status scope1_refrigerants(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    zp_status rc;
     if (in->nrefrigerants &&
-        !(r->refrigerants = zp__calloc(ctx, in->nrefrigerants, sizeof *r->refrigerants))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
+        !(r->refrigerants = zp__calloc(ctx, in->nrefrigerants, sizeof *r->refrigerants)))
+        return zp__nomem(ctx);
     for (size_t i = 0; i < in->nrefrigerants; i++) {
         const zp_acct_refrigerant *g = &in->refrigerants[i];
         zp_acct_refrigerant_line *L = &r->refrigerants[i];
         r->nrefrigerants = i + 1;
-        if (!g->gas || !(L->gas = zp__strdup(ctx, g->gas))) {
-            rc = g->gas ? zp__nomem(ctx) : zp__error(ctx, ZP_EINVAL, "refrigerant %zu: no gas", i);
-            goto out;
-        }
-        if (!(g->leak_kg >= 0) || !isfinite(g->leak_kg)) {
-            rc = zp__error(ctx, ZP_EDATA, "refrigerant '%s': leak %.10g kg must be finite and >= 0",
-                           g->gas, g->leak_kg);
-            goto out;
-        }
-        if ((rc = zp_factor_gwp(ctx, fs, g->gas, o.gwp, &L->gwp)) ||
+        if (!g->gas || !(L->gas = zp__strdup(ctx, g->gas)))
+            return g->gas ? zp__nomem(ctx) : zp__error(ctx, ZP_EINVAL, "refrigerant %zu: no gas", i);
+        if (!(g->leak_kg >= 0) || !isfinite(g->leak_kg))
+            return zp__error(ctx, ZP_EDATA, "refrigerant '%s': leak %.10g kg must be finite and >= 0",
+                             g->gas, g->leak_kg);
+        if ((rc = zp_factor_gwp(ctx, a->fs, g->gas, a->o.gwp, &L->gwp)) ||
             (rc = keep_factor(ctx, r, &L->gwp)))
-            goto out;
+            return rc;
         L->leak_kg = g->leak_kg;
         L->t_co2e = g->leak_kg * L->gwp.value / 1000.0;
         r->scope1_refrigerants_t += L->t_co2e;
     }
-    T->scope1_t = r->scope1_fuels_t + r->scope1_refrigerants_t;
+    r->total.scope1_t = r->scope1_fuels_t + r->scope1_refrigerants_t;
+    return ZP_OK;
+}
 
-    /* Scope 2, market-based: certificates first, then contracts, then the
-     * residual factor on what is left; instruments beyond import are
-     * surplus, never negative emissions. */
+/* Scope 2, market-based: certificates first, then contracts, then the
+ * residual factor on what is left; instruments beyond import are surplus,
+ * never negative emissions. The period's totals by both methods. */
+static zp_status scope2_market(acct *a)
+{
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    zp_acct_totals *T = &r->total;
     if (!(in->certificates_mwh >= 0) || !(in->green_contracts_mwh >= 0) ||
-        !isfinite(in->certificates_mwh) || !isfinite(in->green_contracts_mwh)) {
-        rc = zp__error(ctx, ZP_EDATA, "certificates and green-power contracts must be >= 0 MWh");
-        goto out;
-    }
+        !isfinite(in->certificates_mwh) || !isfinite(in->green_contracts_mwh))
+        return zp__error(a->ctx, ZP_EDATA, "certificates and green-power contracts must be >= 0 MWh");
     r->certificates_kwh = in->certificates_mwh * 1000.0;
     r->contracts_kwh = in->green_contracts_mwh * 1000.0;
     double left = T->grid_import_kwh;
@@ -878,14 +935,19 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     T->scope2_market_t = r->residual_kwh * r->residual.value / 1000.0;
     T->total_location_t = T->scope1_t + T->scope2_location_t;
     T->total_market_t = T->scope1_t + T->scope2_market_t;
-    if (r->surplus_kwh > 0 &&
-        (rc = add_note(ctx, r,
-                       "certificates and contracts exceed grid import by %.6g MWh: market-based "
-                       "Scope 2 is floored at zero and the surplus is not carried",
-                       r->surplus_kwh / 1000.0)))
-        goto out;
+    if (r->surplus_kwh > 0)
+        return add_note(a->ctx, r,
+                        "certificates and contracts exceed grid import by %.6g MWh: market-based "
+                        "Scope 2 is floored at zero and the surplus is not carried",
+                        r->surplus_kwh / 1000.0);
+    return ZP_OK;
+}
 
-    /* Shares, data center, energy, intensity. */
+/* Shares, data center, energy and intensity of the period. */
+static void indicators(acct *a)
+{
+    zp_acct_result *r = a->r;
+    zp_acct_totals *T = &r->total;
     double cons_kwh = T->consumption_kwh;
     r->green_share_hourly_pct = cons_kwh > 0 ? 100.0 * T->cfe_kwh / cons_kwh : 0.0;
     double vol = cons_kwh > 0 ? 100.0 * (T->cfe_kwh + r->certificates_kwh + r->contracts_kwh) / cons_kwh : 0.0;
@@ -896,210 +958,267 @@ zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *o
     double dc_share = cons_kwh > 0 ? T->dc_facility_kwh / cons_kwh : NAN;
     r->cue_location_kg_per_kwh = nan_div(T->total_location_t * 1000.0 * dc_share, T->dc_it_kwh);
     r->cue_market_kg_per_kwh = nan_div(T->total_market_t * 1000.0 * dc_share, T->dc_it_kwh);
-    r->wue_l_per_kwh = wat ? nan_div(T->water_l, T->dc_it_kwh) : NAN;
+    r->wue_l_per_kwh = a->fl.v[ZP_ROLE_WATER] ? nan_div(T->water_l, T->dc_it_kwh) : NAN;
     r->electricity_net_kwh = T->grid_import_kwh - T->grid_export_kwh;
     r->renewable_coal_saved_tce = (T->pv_kwh + T->wind_kwh) * r->power_coal.value / 1e6;
     totals_finish(T, r);
-    double out10k = o.output_value_cny / 1e4;
+    double out10k = a->o.output_value_cny / 1e4;
     r->carbon_intensity_t_per_10k_cny = out10k > 0 ? T->total_market_t / out10k : NAN;
     r->carbon_intensity_location_t_per_10k_cny = out10k > 0 ? T->total_location_t / out10k : NAN;
     r->energy_intensity_tce_per_10k_cny = out10k > 0 ? T->energy_tce_equal_value / out10k : NAN;
+}
 
-    /* Days and months: Scope 1 spread evenly over the (metered) steps
-     * (fuel use is known for the period only), market-based Scope 2 as the
-     * day's share of import. */
-    {
-        double res_share = T->grid_import_kwh > 0 ? r->residual_kwh / T->grid_import_kwh : 0;
-        double cum = 0;
-        const int by_metered = in->metered && msteps > 0;
-        for (size_t k = 0; k < ndays; k++) {
-            zp_acct_totals *D = &r->days[k];
-            double share = (double)(day_first[k + 1] - day_first[k]) / (double)n;
-            if (by_metered) {
-                double md = 0;
-                for (size_t t = day_first[k]; t < day_first[k + 1]; t++)
-                    md += in->metered[t];
-                share = md / msteps;
-            }
-            D->scope2_location_t /= 1000.0;
-            D->scope1_t = T->scope1_t * share;
-            D->scope2_market_t = D->grid_import_kwh * res_share * r->residual.value / 1000.0;
-            D->total_location_t = D->scope1_t + D->scope2_location_t;
-            D->total_market_t = D->scope1_t + D->scope2_market_t;
-            totals_finish(D, r);
-            cum += D->total_market_t;
-            D->cumulative_market_t = cum;
+/* Days and months: Scope 1 spread evenly over the (metered) steps (fuel
+ * use is known for the period only), market-based Scope 2 as the day's
+ * share of import. */
+static void periods(acct *a)
+{
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    const zp_acct_totals *T = &r->total;
+    const size_t *day_first = a->day_first, *month_first = a->month_first;
+    double res_share = T->grid_import_kwh > 0 ? r->residual_kwh / T->grid_import_kwh : 0;
+    double cum = 0;
+    const int by_metered = in->metered && a->msteps > 0;
+    for (size_t k = 0; k < r->ndays; k++) {
+        zp_acct_totals *D = &r->days[k];
+        double share = (double)(day_first[k + 1] - day_first[k]) / (double)a->n;
+        if (by_metered) {
+            double md = 0;
+            for (size_t t = day_first[k]; t < day_first[k + 1]; t++)
+                md += in->metered[t];
+            share = md / a->msteps;
         }
-        for (size_t k = 0; k < r->nmonths; k++) {
-            zp_acct_totals *M = &r->months[k];
-            for (size_t d = month_first[k]; d < month_first[k + 1]; d++)
-                totals_add(M, &r->days[d]);
-            totals_finish(M, r);
-            M->cumulative_market_t = r->days[month_first[k + 1] - 1].cumulative_market_t;
+        D->scope2_location_t /= 1000.0;
+        D->scope1_t = T->scope1_t * share;
+        D->scope2_market_t = D->grid_import_kwh * res_share * r->residual.value / 1000.0;
+        D->total_location_t = D->scope1_t + D->scope2_location_t;
+        D->total_market_t = D->scope1_t + D->scope2_market_t;
+        totals_finish(D, r);
+        cum += D->total_market_t;
+        D->cumulative_market_t = cum;
+    }
+    for (size_t k = 0; k < r->nmonths; k++) {
+        zp_acct_totals *M = &r->months[k];
+        for (size_t d = month_first[k]; d < month_first[k + 1]; d++)
+            totals_add(M, &r->days[d]);
+        totals_finish(M, r);
+        M->cumulative_market_t = r->days[month_first[k + 1] - 1].cumulative_market_t;
+    }
+}
+
+/* Assets: one pass per meter, by month; a consumer's location-based
+ * Scope 2 is its energy weighted by the step's kg per kWh consumed. */
+static zp_status assets(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    result_priv *p = r->priv_;
+    if (!in->nmeters)
+        return ZP_OK;
+    if (!(r->assets = zp__calloc(ctx, in->nmeters, sizeof *r->assets)) ||
+        !(p->month_block = zp__calloc(ctx, in->nmeters * r->nmonths, sizeof(double))))
+        return zp__nomem(ctx);
+    for (size_t k = 0; k < in->nmeters; k++) {
+        const zp_acct_meter *m = &in->meters[k];
+        zp_acct_asset *A = &r->assets[k];
+        r->nassets = k + 1;
+        A->role = m->role;
+        A->month = p->month_block + k * r->nmonths;
+        if (!(A->name = zp__strdup(ctx, m->name ? m->name : "")) ||
+            !(A->asset = zp__strdup(ctx, m->asset ? m->asset : zp_acct_role_name(m->role))))
+            return zp__nomem(ctx);
+        if ((unsigned)m->role >= ZP_ROLE_LAST || !m->v)
+            return zp__error(ctx, ZP_EINVAL, "meter '%s': no role or no data", A->name);
+        int consumer = m->role == ZP_ROLE_LOAD || m->role == ZP_ROLE_DC_FACILITY;
+        double scale = m->role == ZP_ROLE_WATER ? 1.0 : a->dt, dot_sum = 0;
+        for (size_t mo = 0; mo < r->nmonths; mo++) {
+            size_t t0 = a->day_first[a->month_first[mo]], t1 = a->day_first[a->month_first[mo + 1]];
+            double sum, dot;
+            int neg;
+            meter_kernel(m->v + t0, consumer ? a->w + t0 : NULL, t1 - t0, &sum, &dot, &neg);
+            if (!isfinite(sum) || neg) {
+                char what[256];
+                snprintf(what, sizeof what, "meter '%s'", A->name);
+                zp_status rc = bad_value(ctx, in, what, m->v, t0, t1, 0);
+                return rc ? rc : zp__error(ctx, ZP_EDATA, "meter '%s': readings overflow", A->name);
+            }
+            A->month[mo] = sum * scale;
+            A->total += sum * scale;
+            dot_sum += dot;
+        }
+        A->scope2_location_t = consumer ? dot_sum / 1000.0 : 0;
+    }
+    return ZP_OK;
+}
+
+/* The budget year (the data year, or up to the options' end), the burn
+ * rate over the days covered (metered days for live data with gaps) and
+ * the projections to the year's end. */
+static void budget(acct *a)
+{
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    const zp_acct_totals *T = &r->total;
+    int64_t y0 = zp_days_from_civil(a->data_year, 1, 1), y1 = zp_days_from_civil(a->data_year + 1, 1, 1);
+    r->budget_year_start = day_start(y0, a->off);
+    r->budget_year_end = a->o.budget_year_end ? a->o.budget_year_end : day_start(y1, a->off);
+    a->complete = in->start <= r->budget_year_start && a->end >= r->budget_year_end;
+    double covered_days = (in->metered && a->msteps > 0 ? r->metered_s : (double)(a->end - in->start)) /
+                          SECONDS_PER_DAY;
+    double remaining_days =
+        r->budget_year_end > a->end ? (double)(r->budget_year_end - a->end) / SECONDS_PER_DAY : 0;
+    r->burn_rate_t_per_day = T->total_market_t / covered_days;
+    r->projected_year_end_t = T->total_market_t + r->burn_rate_t_per_day * remaining_days;
+    a->tce_projected = T->energy_tce_equal_value +
+                       T->energy_tce_equal_value / covered_days * remaining_days;
+    r->budget_t = a->o.max_emissions_t;
+}
+
+/* The targets the options set, each met, at risk or missed. */
+static zp_status targets(acct *a)
+{
+    const zp_acct_opts *o = &a->o;
+    zp_acct_result *r = a->r;
+    const zp_acct_totals *T = &r->total;
+    const double margin = o->at_risk_margin_pct;
+    const int complete = a->complete;
+    zp_acct_target tg[5];
+    size_t nt = 0;
+    if (!isnan(o->max_emissions_t))
+        tg[nt++] = (zp_acct_target){"max_emissions_t", o->max_emissions_t, T->total_market_t,
+                                    r->projected_year_end_t,
+                                    status_max(T->total_market_t, r->projected_year_end_t,
+                                               o->max_emissions_t, margin, complete, 1)};
+    if (!isnan(o->min_green_share_pct))
+        tg[nt++] = (zp_acct_target){"min_green_share_pct", o->min_green_share_pct,
+                                    r->green_share_volumetric_pct, NAN,
+                                    status_min(r->green_share_volumetric_pct,
+                                               o->min_green_share_pct, margin, complete)};
+    if (!isnan(o->max_pue) && !isnan(r->pue))
+        tg[nt++] = (zp_acct_target){"max_pue", o->max_pue, r->pue, NAN,
+                                    status_max(r->pue, NAN, o->max_pue, margin, complete, 0)};
+    if (!isnan(o->max_energy_tce))
+        tg[nt++] = (zp_acct_target){"max_energy_tce", o->max_energy_tce,
+                                    T->energy_tce_equal_value, a->tce_projected,
+                                    status_max(T->energy_tce_equal_value, a->tce_projected,
+                                               o->max_energy_tce, margin, complete, 1)};
+    if (!isnan(o->max_carbon_intensity_t_per_10k_cny) && !isnan(r->carbon_intensity_t_per_10k_cny))
+        tg[nt++] = (zp_acct_target){"max_carbon_intensity_t_per_10k_cny",
+                                    o->max_carbon_intensity_t_per_10k_cny,
+                                    r->carbon_intensity_t_per_10k_cny, NAN,
+                                    status_max(r->carbon_intensity_t_per_10k_cny, NAN,
+                                               o->max_carbon_intensity_t_per_10k_cny, margin,
+                                               complete, 0)};
+    if (!nt)
+        return ZP_OK;
+    if (!(r->targets = zp__calloc(a->ctx, nt, sizeof *r->targets)))
+        return zp__nomem(a->ctx);
+    memcpy(r->targets, tg, nt * sizeof *tg);
+    r->ntargets = nt;
+    return ZP_OK;
+}
+
+/* Alerts: the budget exceeded (the day it was) or projected to be (the
+ * day it will be at the burn rate), then each target not met. */
+static zp_status alerts(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    zp_acct_result *r = a->r;
+    const zp_acct_totals *T = &r->total;
+    const int32_t off = a->off;
+    char tb[ZP_TIME_BUFSIZE], tb2[ZP_TIME_BUFSIZE];
+    zp_status rc;
+    if (!isnan(r->budget_t)) {
+        double B = r->budget_t;
+        if (!LE_TOL(T->total_market_t, B)) {
+            size_t k = 0;
+            while (k + 1 < r->ndays && LE_TOL(r->days[k].cumulative_market_t, B))
+                k++;
+            r->budget_crossing = r->days[k].start;
+            if ((rc = add_alert(ctx, r, "budget_exceeded", r->budget_crossing,
+                                "carbon budget of %s t exceeded on %.10s: %s t emitted "
+                                "(market-based)",
+                                HNUM(B), zp_time_format(r->budget_crossing, off, tb),
+                                HNUM(T->total_market_t))))
+                return rc;
+        } else if (!LE_TOL(r->projected_year_end_t, B) && r->burn_rate_t_per_day > 0) {
+            double days_left = (B - T->total_market_t) / r->burn_rate_t_per_day;
+            r->budget_crossing = a->end + (zp_time_t)floor(days_left * SECONDS_PER_DAY);
+            if ((rc = add_alert(ctx, r, "budget_projection", r->budget_crossing,
+                                "at %s t/day the carbon budget of %s t is used up on "
+                                "%.10s; projected %s t by %.10s",
+                                HNUM(r->burn_rate_t_per_day), HNUM(B),
+                                zp_time_format(r->budget_crossing, off, tb),
+                                HNUM(r->projected_year_end_t),
+                                zp_time_format(r->budget_year_end - 1, off, tb2))))
+                return rc;
         }
     }
-
-    /* Assets: one pass per meter, by month. */
-    if (in->nmeters) {
-        result_priv *p = r->priv_;
-        if (!(r->assets = zp__calloc(ctx, in->nmeters, sizeof *r->assets)) ||
-            !(p->month_block = zp__calloc(ctx, in->nmeters * r->nmonths, sizeof(double)))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        for (size_t k = 0; k < in->nmeters; k++) {
-            const zp_acct_meter *m = &in->meters[k];
-            zp_acct_asset *A = &r->assets[k];
-            r->nassets = k + 1;
-            A->role = m->role;
-            A->month = p->month_block + k * r->nmonths;
-            if (!(A->name = zp__strdup(ctx, m->name ? m->name : "")) ||
-                !(A->asset = zp__strdup(ctx, m->asset ? m->asset : zp_acct_role_name(m->role)))) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            if ((unsigned)m->role >= ZP_ROLE_LAST || !m->v) {
-                rc = zp__error(ctx, ZP_EINVAL, "meter '%s': no role or no data", A->name);
-                goto out;
-            }
-            int consumer = m->role == ZP_ROLE_LOAD || m->role == ZP_ROLE_DC_FACILITY;
-            double scale = m->role == ZP_ROLE_WATER ? 1.0 : dt, dot_sum = 0;
-            for (size_t mo = 0; mo < r->nmonths; mo++) {
-                size_t a = day_first[month_first[mo]], b = day_first[month_first[mo + 1]];
-                double sum, dot;
-                int neg;
-                meter_kernel(m->v + a, consumer ? w + a : NULL, b - a, &sum, &dot, &neg);
-                if (!isfinite(sum) || neg) {
-                    char what[256];
-                    snprintf(what, sizeof what, "meter '%s'", A->name);
-                    rc = bad_value(ctx, in, what, m->v, a, b, 0);
-                    if (!rc)
-                        rc = zp__error(ctx, ZP_EDATA, "meter '%s': readings overflow", A->name);
-                    goto out;
-                }
-                A->month[mo] = sum * scale;
-                A->total += sum * scale;
-                dot_sum += dot;
-            }
-            A->scope2_location_t = consumer ? dot_sum / 1000.0 : 0;
-        }
+    for (size_t k = 0; k < r->ntargets; k++) {
+        const zp_acct_target *g = &r->targets[k];
+        if (g->status == ZP_TARGET_MET)
+            continue;
+        if ((rc = add_alert(ctx, r, g->status == ZP_TARGET_MISSED ? "target_missed" : "target_at_risk",
+                            0, "%s: %s against a limit of %s (projected to year-end: %s)",
+                            g->name, HNUM(g->value), HNUM(g->limit),
+                            HNUM(isnan(g->projected) ? g->value : g->projected))))
+            return rc;
     }
+    return ZP_OK;
+}
 
-    /* Targets, budget and alerts. */
-    {
-        int64_t y0 = zp_days_from_civil(data_year, 1, 1), y1 = zp_days_from_civil(data_year + 1, 1, 1);
-        r->budget_year_start = day_start(y0, off);
-        r->budget_year_end = o.budget_year_end ? o.budget_year_end : day_start(y1, off);
-        int complete = in->start <= r->budget_year_start && end >= r->budget_year_end;
-        /* days covered: metered days for live data with gaps */
-        double covered_days = (in->metered && msteps > 0 ? r->metered_s : (double)(end - in->start)) /
-                              SECONDS_PER_DAY;
-        double remaining_days =
-            r->budget_year_end > end ? (double)(r->budget_year_end - end) / SECONDS_PER_DAY : 0;
-        r->burn_rate_t_per_day = T->total_market_t / covered_days;
-        r->projected_year_end_t = T->total_market_t + r->burn_rate_t_per_day * remaining_days;
-        double tce_proj = T->energy_tce_equal_value +
-                          T->energy_tce_equal_value / covered_days * remaining_days;
-        r->budget_t = o.max_emissions_t;
-        double margin = o.at_risk_margin_pct;
-        zp_acct_target tg[5];
-        size_t nt = 0;
-        if (!isnan(o.max_emissions_t))
-            tg[nt++] = (zp_acct_target){"max_emissions_t", o.max_emissions_t, T->total_market_t,
-                                        r->projected_year_end_t,
-                                        status_max(T->total_market_t, r->projected_year_end_t,
-                                                   o.max_emissions_t, margin, complete, 1)};
-        if (!isnan(o.min_green_share_pct))
-            tg[nt++] = (zp_acct_target){"min_green_share_pct", o.min_green_share_pct,
-                                        r->green_share_volumetric_pct, NAN,
-                                        status_min(r->green_share_volumetric_pct,
-                                                   o.min_green_share_pct, margin, complete)};
-        if (!isnan(o.max_pue) && !isnan(r->pue))
-            tg[nt++] = (zp_acct_target){"max_pue", o.max_pue, r->pue, NAN,
-                                        status_max(r->pue, NAN, o.max_pue, margin, complete, 0)};
-        if (!isnan(o.max_energy_tce))
-            tg[nt++] = (zp_acct_target){"max_energy_tce", o.max_energy_tce,
-                                        T->energy_tce_equal_value, tce_proj,
-                                        status_max(T->energy_tce_equal_value, tce_proj,
-                                                   o.max_energy_tce, margin, complete, 1)};
-        if (!isnan(o.max_carbon_intensity_t_per_10k_cny) && !isnan(r->carbon_intensity_t_per_10k_cny))
-            tg[nt++] = (zp_acct_target){"max_carbon_intensity_t_per_10k_cny",
-                                        o.max_carbon_intensity_t_per_10k_cny,
-                                        r->carbon_intensity_t_per_10k_cny, NAN,
-                                        status_max(r->carbon_intensity_t_per_10k_cny, NAN,
-                                                   o.max_carbon_intensity_t_per_10k_cny, margin,
-                                                   complete, 0)};
-        if (nt) {
-            if (!(r->targets = zp__calloc(ctx, nt, sizeof *r->targets))) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            memcpy(r->targets, tg, nt * sizeof *tg);
-            r->ntargets = nt;
-        }
-        if (!isnan(r->budget_t)) {
-            double B = r->budget_t;
-            if (!LE_TOL(T->total_market_t, B)) {
-                size_t k = 0;
-                while (k + 1 < ndays && LE_TOL(r->days[k].cumulative_market_t, B))
-                    k++;
-                r->budget_crossing = r->days[k].start;
-                if ((rc = add_alert(ctx, r, "budget_exceeded", r->budget_crossing,
-                                    "carbon budget of %s t exceeded on %.10s: %s t emitted "
-                                    "(market-based)",
-                                    HNUM(B), zp_time_format(r->budget_crossing, off, tb),
-                                    HNUM(T->total_market_t))))
-                    goto out;
-            } else if (!LE_TOL(r->projected_year_end_t, B) && r->burn_rate_t_per_day > 0) {
-                double days_left = (B - T->total_market_t) / r->burn_rate_t_per_day;
-                r->budget_crossing = end + (zp_time_t)floor(days_left * SECONDS_PER_DAY);
-                if ((rc = add_alert(ctx, r, "budget_projection", r->budget_crossing,
-                                    "at %s t/day the carbon budget of %s t is used up on "
-                                    "%.10s; projected %s t by %.10s",
-                                    HNUM(r->burn_rate_t_per_day), HNUM(B),
-                                    zp_time_format(r->budget_crossing, off, tb),
-                                    HNUM(r->projected_year_end_t),
-                                    zp_time_format(r->budget_year_end - 1, off, tb2))))
-                    goto out;
-            }
-        }
-        for (size_t k = 0; k < r->ntargets; k++) {
-            const zp_acct_target *g = &r->targets[k];
-            if (g->status == ZP_TARGET_MET)
-                continue;
-            if ((rc = add_alert(ctx, r, g->status == ZP_TARGET_MISSED ? "target_missed" : "target_at_risk",
-                                0, "%s: %s against a limit of %s (projected to year-end: %s)",
-                                g->name, HNUM(g->value), HNUM(g->limit),
-                                HNUM(isnan(g->projected) ? g->value : g->projected))))
-                goto out;
-        }
+/* Corrections made while reading, carried to the report. */
+static zp_status corrections(acct *a)
+{
+    zp_ctx *ctx = a->ctx;
+    const zp_acct_input *in = a->in;
+    zp_acct_result *r = a->r;
+    if (!in->ncorrections)
+        return ZP_OK;
+    if (!(r->corrections = zp__calloc(ctx, in->ncorrections, sizeof *r->corrections)))
+        return zp__nomem(ctx);
+    for (size_t k = 0; k < in->ncorrections; k++) {
+        r->corrections[k] = in->corrections[k];
+        r->corrections[k].meter = zp__strdup(ctx, in->corrections[k].meter);
+        r->corrections[k].file = zp__strdup(ctx, in->corrections[k].file);
+        r->ncorrections = k + 1;
+        if (!r->corrections[k].meter || !r->corrections[k].file)
+            return zp__nomem(ctx);
     }
+    return ZP_OK;
+}
 
-    /* Corrections made while reading, carried to the report. */
-    if (in->ncorrections) {
-        if (!(r->corrections = zp__calloc(ctx, in->ncorrections, sizeof *r->corrections))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        for (size_t k = 0; k < in->ncorrections; k++) {
-            r->corrections[k] = in->corrections[k];
-            r->corrections[k].meter = zp__strdup(ctx, in->corrections[k].meter);
-            r->corrections[k].file = zp__strdup(ctx, in->corrections[k].file);
-            r->ncorrections = k + 1;
-            if (!r->corrections[k].meter || !r->corrections[k].file) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-        }
-    }
-    *out = r;
-    r = NULL;
+zp_status zp_account(zp_ctx *ctx, const zp_acct_input *in, const zp_acct_opts *opts_in,
+                     zp_acct_result **out)
+{
+    if (!ctx || !in || !out)
+        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_account: NULL argument") : ZP_EINVAL;
+    *out = NULL;
+    if (in->steps == 0 || in->step_s <= 0 || in->steps > (size_t)INT64_MAX / (size_t)in->step_s)
+        return zp__error(ctx, ZP_EINVAL, "accounting input: %zu steps of %ld s is not a period",
+                         in->steps, (long)in->step_s);
+    acct a;
+    zp_status rc;
+    if ((rc = acct_init(&a, ctx, in, opts_in)) || (rc = result_new(&a)) ||
+        (rc = select_factors(ctx, a.fs, &a.o, in, a.data_year, a.r)) ||
+        (rc = flows_checked(&a)) || (rc = consumption(&a)) || (rc = calendar(&a)) ||
+        (rc = matching(&a)))
+        goto out;
+    step_pass(&a);
+    if ((rc = scope1_fuels(&a)) || (rc = scope1_refrigerants(&a)) || (rc = scope2_market(&a)))
+        goto out;
+    indicators(&a);
+    periods(&a);
+    if ((rc = assets(&a)))
+        goto out;
+    budget(&a);
+    if ((rc = targets(&a)) || (rc = alerts(&a)) || (rc = corrections(&a)))
+        goto out;
+    *out = a.r;
+    a.r = NULL;
 out:
-    zp__free(ctx, w);
-    zp__free(ctx, day_first);
-    zp__free(ctx, month_first);
-    flows_free(ctx, &fl);
-    zp_acct_result_free(ctx, r);
-    zp_factor_set_free(ctx, own_fs);
+    acct_free(&a);
     return rc;
 }

@@ -37,6 +37,11 @@ zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int
 
 void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3, 4);
 
+/* A copy of s that ctx keeps until zp_ctx_free (one copy per distinct
+ * text), for a borrowed string a function returns without a handle of its
+ * own to hold it; NULL when out of memory (ZP_ENOMEM set). */
+const char *zp__ctx_keep(zp_ctx *ctx, const char *s);
+
 /* Levenshtein distance (for did-you-mean), capped at cap+1. */
 size_t zp__edit_distance(const char *a, const char *b, size_t cap);
 /* Nearest candidate to word among n names, or NULL when none is close:

@@ -305,8 +305,7 @@ static zp_status fuel_row_fn(table *t, void *ud)
                          t->fname, t->line, want);
     if ((rc = fuel_fill(t, f)))
         return rc;
-    /* Same expression and order as the simulation's table (sim.c), so the
-     * two give bit-identical factors. */
+    /* NCV x carbon content x oxidation x 44/12 (docs/methodology.md). */
     f->f.t_co2_per_unit = f->f.ncv_gj_per_unit * f->f.cc_tc_per_gj * f->f.oxidation * 44.0 / 12.0;
     f->f.tce_per_unit = f->f.ncv_gj_per_unit / ZP_TCE_GJ;
     return ZP_OK;
@@ -397,14 +396,23 @@ typedef struct table_def {
     const char *const *cols;
     size_t ncols;
     row_fn fn;
+    const unsigned char *builtin; /* the embedded copy of the file */
+    const size_t *builtin_len;
 } table_def;
 
-static const table_def table_defs[] = {
-    {"grid.csv", grid_cols, ZP_ARRAY_LEN(grid_cols), grid_row_fn},
-    {"fuels.csv", fuel_cols, ZP_ARRAY_LEN(fuel_cols), fuel_row_fn},
-    {"heat.csv", heat_cols, ZP_ARRAY_LEN(heat_cols), heat_row_fn},
-    {"gwp.csv", gwp_cols, ZP_ARRAY_LEN(gwp_cols), gwp_row_fn},
-    {"power_coal.csv", coal_cols, ZP_ARRAY_LEN(coal_cols), coal_row_fn},
+/* The tables of a factor set, in reading order. */
+enum { TABLE_GRID, TABLE_FUELS, TABLE_HEAT, TABLE_GWP, TABLE_COAL, TABLES };
+static const table_def table_defs[TABLES] = {
+    {"grid.csv", grid_cols, ZP_ARRAY_LEN(grid_cols), grid_row_fn, zp__factors_grid_csv,
+     &zp__factors_grid_csv_len},
+    {"fuels.csv", fuel_cols, ZP_ARRAY_LEN(fuel_cols), fuel_row_fn, zp__factors_fuels_csv,
+     &zp__factors_fuels_csv_len},
+    {"heat.csv", heat_cols, ZP_ARRAY_LEN(heat_cols), heat_row_fn, zp__factors_heat_csv,
+     &zp__factors_heat_csv_len},
+    {"gwp.csv", gwp_cols, ZP_ARRAY_LEN(gwp_cols), gwp_row_fn, zp__factors_gwp_csv,
+     &zp__factors_gwp_csv_len},
+    {"power_coal.csv", coal_cols, ZP_ARRAY_LEN(coal_cols), coal_row_fn,
+     zp__factors_power_coal_csv, &zp__factors_power_coal_csv_len},
 };
 
 static zp_status set_new(zp_ctx *ctx, const char *name, zp_factor_set **out)
@@ -418,37 +426,33 @@ static zp_status set_new(zp_ctx *ctx, const char *name, zp_factor_set **out)
     return ZP_OK;
 }
 
-zp_status zp_factor_set_default(zp_ctx *ctx, zp_factor_set **out)
+/* The built-in set "builtin" with the tables [from, to) of table_defs. */
+static zp_status set_builtin(zp_ctx *ctx, size_t from, size_t to, zp_factor_set **out)
 {
-    const struct {
-        const unsigned char *data;
-        const size_t *len;
-    } emb[] = {
-        {zp__factors_grid_csv, &zp__factors_grid_csv_len},
-        {zp__factors_fuels_csv, &zp__factors_fuels_csv_len},
-        {zp__factors_heat_csv, &zp__factors_heat_csv_len},
-        {zp__factors_gwp_csv, &zp__factors_gwp_csv_len},
-        {zp__factors_power_coal_csv, &zp__factors_power_coal_csv_len},
-    };
     zp_factor_set *fs = NULL;
     zp_status rc;
+    if ((rc = set_new(ctx, "builtin", &fs)))
+        return rc;
+    for (size_t i = from; i < to; i++) {
+        const table_def *d = &table_defs[i];
+        char fname[64];
+        snprintf(fname, sizeof fname, "builtin:%s", d->file);
+        if ((rc = table_parse(ctx, (const char *)d->builtin, *d->builtin_len, fname, d->cols,
+                              d->ncols, d->fn, fs))) {
+            zp_factor_set_free(ctx, fs);
+            return rc;
+        }
+    }
+    *out = fs;
+    return ZP_OK;
+}
+
+zp_status zp_factor_set_default(zp_ctx *ctx, zp_factor_set **out)
+{
     if (!ctx || !out)
         return ZP_EINVAL;
     *out = NULL;
-    if ((rc = set_new(ctx, "builtin", &fs)))
-        return rc;
-    for (size_t i = 0; i < ZP_ARRAY_LEN(table_defs); i++) {
-        char fname[64];
-        snprintf(fname, sizeof fname, "builtin:%s", table_defs[i].file);
-        if ((rc = table_parse(ctx, (const char *)emb[i].data, *emb[i].len, fname,
-                              table_defs[i].cols, table_defs[i].ncols, table_defs[i].fn, fs)))
-            goto out;
-    }
-    *out = fs;
-    fs = NULL;
-out:
-    zp_factor_set_free(ctx, fs);
-    return rc;
+    return set_builtin(ctx, 0, TABLES, out);
 }
 
 zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len)
@@ -622,16 +626,23 @@ static const fuel_row *find_fuel(const zp_factor_set *fs, const char *type, cons
     return NULL;
 }
 
+/* The row of fuel type in set; with set NULL, of the Chinese guideline
+ * set, IPCC 2006 filling its gaps (residual fuel oil, the IPCC coal
+ * ranks). */
+static const fuel_row *fuel_of(const zp_factor_set *fs, const char *type, const char *set)
+{
+    const fuel_row *f = find_fuel(fs, type, set ? set : ZP_FUELS_CN);
+    if (!f && !set)
+        f = find_fuel(fs, type, ZP_FUELS_IPCC2006);
+    return f;
+}
+
 zp_status zp_factor_fuel(zp_ctx *ctx, const zp_factor_set *fs, const char *type,
                          const char *unit, const char *set, zp_fuel_factor_row *out)
 {
     if (!fs || !type || !unit || !out)
         return zp__error(ctx, ZP_EINVAL, "zp_factor_fuel: NULL argument");
-    const fuel_row *f = find_fuel(fs, type, set ? set : ZP_FUELS_CN);
-    /* The Chinese guideline set is preferred; IPCC 2006 fills its gaps
-     * (residual fuel oil, the IPCC coal ranks). */
-    if (!f && !set)
-        f = find_fuel(fs, type, ZP_FUELS_IPCC2006);
+    const fuel_row *f = fuel_of(fs, type, set);
     if (!f) {
         const char *names[128];
         size_t n = 0;
@@ -659,6 +670,27 @@ zp_status zp_factor_fuel(zp_ctx *ctx, const zp_factor_set *fs, const char *type,
         return zp__error(ctx, ZP_EDATA, "fuel '%s' is measured in %s, not %s", type, f->unit, unit);
     *out = f->f;
     return ZP_OK;
+}
+
+zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double *t_co2_per_unit,
+                         const char **source)
+{
+    zp_factor_set *fs = NULL;
+    zp_status rc = set_builtin(ctx, TABLE_FUELS, TABLE_HEAT + 1, &fs);
+    if (rc)
+        return rc;
+    const fuel_row *f = fuel_of(fs, type, NULL);
+    if (!f)
+        rc = zp__error(ctx, ZP_ENOTFOUND, "unknown fuel type '%s'", type);
+    else if (strcmp(f->unit, unit) != 0)
+        rc = zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' is measured in %s, not %s", type, f->unit,
+                       unit);
+    else if (source && !(*source = zp__ctx_keep(ctx, f->source)))
+        rc = ZP_ENOMEM;
+    else
+        *t_co2_per_unit = f->f.t_co2_per_unit;
+    zp_factor_set_free(ctx, fs);
+    return rc;
 }
 
 /* Gas names compare without case, and "R-134a" is "HFC-134a". */

@@ -25,50 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- fuels (Scope 1) ----------------------------------------------------
- * t CO2 per unit = NCV x carbon content x oxidation fraction x 44/12.
- * Values: reference/carbon-accounting.md section 2.3 (Chinese guideline
- * style defaults) and 2.2 (IPCC 2006) where 2.3 has none. */
-typedef struct fuel_row {
-    const char *type;   /* model key */
-    const char *unit;   /* activity unit */
-    double ncv_gj;      /* GJ per unit */
-    double cc_tc_gj;    /* t C per GJ */
-    double of;          /* oxidation fraction */
-    const char *source;
-} fuel_row;
-
-static const fuel_row fuel_table[] = {
-    {"natural_gas", "m3", 389.31e-4, 0.01530, 0.99,
-     "China guideline defaults (NCV 389.31 GJ/10^4 Nm3, CC 15.30 tC/TJ, OF 99%)"},
-    {"diesel", "t", 43.33, 0.02020, 0.98, "China guideline defaults (NCV 43.33 GJ/t, CC 20.20 tC/TJ, OF 98%)"},
-    {"gasoline", "t", 44.80, 0.01890, 0.98, "China guideline defaults (NCV 44.80 GJ/t, CC 18.90 tC/TJ, OF 98%)"},
-    {"lpg", "t", 47.31, 0.01720, 0.99, "China guideline defaults (NCV 47.31 GJ/t, CC 17.20 tC/TJ, OF 99%)"},
-    {"raw_coal", "t", 20.908, 0.02637, 0.94,
-     "commonly quoted GB/T 32150-2015 values (NCV 20.908 GJ/t, CC 26.37 tC/TJ, OF 94%; not verified)"},
-    {"fuel_oil", "t", 40.4, 0.0211, 1.0, "IPCC 2006 residual fuel oil (NCV 40.4 GJ/t, CC 21.1 kgC/GJ, OF 1)"},
-    /* Purchased heat: 0.11 t CO2/GJ expressed as NCV 1 GJ/GJ and CC 0.11*12/44 tC/GJ. */
-    {"purchased_heat", "GJ", 1.0, 0.11 * 12.0 / 44.0, 1.0, "China guideline default 0.11 tCO2/GJ (not verified)"},
-};
-
-zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double *t_co2_per_unit,
-                         const char **source)
-{
-    for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_table); i++) {
-        const fuel_row *f = &fuel_table[i];
-        if (strcmp(f->type, type) != 0)
-            continue;
-        if (strcmp(f->unit, unit) != 0)
-            return zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' is measured in %s, not %s", type,
-                             f->unit, unit);
-        *t_co2_per_unit = f->ncv_gj * f->cc_tc_gj * f->of * 44.0 / 12.0;
-        if (source)
-            *source = f->source;
-        return ZP_OK;
-    }
-    return zp__error(ctx, ZP_ENOTFOUND, "unknown fuel type '%s'", type);
-}
-
 /* ---- helpers ------------------------------------------------------------ */
 
 void zp_sim_opts_init(zp_sim_opts *o)

@@ -545,7 +545,7 @@ typedef struct zp_acct_result {
     zp_acct_correction *corrections; size_t ncorrections;
     char **notes;            size_t nnotes;  /* method notes (factor year fallback, ...) */
 
-    void *priv_;             /* private: copies of the factor strings above */
+    void *priv_;             /* private: the pool of what the result holds */
 } zp_acct_result;
 
 /* Account. opts NULL = defaults. Errors: ZP_EINVAL (shape), ZP_EDATA

@@ -86,23 +86,28 @@ static zp_time_t day_start(int64_t d, int32_t off_min)
     return d * SECONDS_PER_DAY - (int64_t)off_min * 60;
 }
 
-typedef struct result_priv {
-    char **strings; size_t nstrings, capstrings;
-    double *month_block;   /* the per-asset month arrays */
-} result_priv;
-
-/* A copy of s owned by the result (factor strings outlive the set). */
-static const char *keep(zp_ctx *ctx, zp_acct_result *r, const char *s)
+/* A copy of s owned by the result (NULL for NULL): what the result names
+ * outlives the factor set and the input. Everything the result holds but
+ * its alerts and notes arrays is in its pool (r->priv_). */
+static char *keep(zp_ctx *ctx, zp_acct_result *r, const char *s)
 {
-    result_priv *p = r->priv_;
-    if (!s)
-        return NULL;
-    if (zp__grow(ctx, (void **)&p->strings, &p->capstrings, p->nstrings + 1, sizeof *p->strings))
-        return NULL;
-    char *d = zp__strdup(ctx, s);
-    if (d)
-        p->strings[p->nstrings++] = d;
-    return d;
+    return s ? zp__cpool_strdup(ctx, r->priv_, s) : NULL;
+}
+
+/* n zeroed elements of size bytes owned by the result. */
+static void *result_calloc(zp_ctx *ctx, zp_acct_result *r, size_t n, size_t size)
+{
+    return zp__cpool_calloc(ctx, r->priv_, n, size);
+}
+
+/* fmt formatted (at most 1023 bytes), owned by the result. */
+static char *keep_vfmt(zp_ctx *ctx, zp_acct_result *r, const char *fmt, va_list ap)
+    ZP_PRINTF(3, 0);
+static char *keep_vfmt(zp_ctx *ctx, zp_acct_result *r, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    return keep(ctx, r, buf);
 }
 
 static zp_status keep_factor(zp_ctx *ctx, zp_acct_result *r, zp_factor *f)
@@ -118,18 +123,15 @@ static zp_status keep_factor(zp_ctx *ctx, zp_acct_result *r, zp_factor *f)
 static zp_status add_note(zp_ctx *ctx, zp_acct_result *r, const char *fmt, ...) ZP_PRINTF(3, 4);
 static zp_status add_note(zp_ctx *ctx, zp_acct_result *r, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *text = keep_vfmt(ctx, r, fmt, ap);
     va_end(ap);
-    char **n = zp__realloc(ctx, r->notes, (r->nnotes + 1) * sizeof *n);
+    char **n = text ? zp__realloc(ctx, r->notes, (r->nnotes + 1) * sizeof *n) : NULL;
     if (!n)
         return zp__nomem(ctx);
     r->notes = n;
-    if (!(r->notes[r->nnotes] = zp__strdup(ctx, buf)))
-        return zp__nomem(ctx);
-    r->nnotes++;
+    r->notes[r->nnotes++] = text;
     return ZP_OK;
 }
 
@@ -179,24 +181,16 @@ static zp_status add_alert(zp_ctx *ctx, zp_acct_result *r, const char *kind, zp_
 static zp_status add_alert(zp_ctx *ctx, zp_acct_result *r, const char *kind, zp_time_t when,
                            const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *text = keep_vfmt(ctx, r, fmt, ap);
     va_end(ap);
-    zp_acct_alert *a = zp__realloc(ctx, r->alerts, (r->nalerts + 1) * sizeof *a);
+    char *k = text ? keep(ctx, r, kind) : NULL;
+    zp_acct_alert *a = k ? zp__realloc(ctx, r->alerts, (r->nalerts + 1) * sizeof *a) : NULL;
     if (!a)
         return zp__nomem(ctx);
     r->alerts = a;
-    a = &r->alerts[r->nalerts];
-    memset(a, 0, sizeof *a);
-    a->when = when;
-    if (!(a->kind = zp__strdup(ctx, kind)) || !(a->message = zp__strdup(ctx, buf))) {
-        zp__free(ctx, a->kind);
-        zp__free(ctx, a->message);
-        return zp__nomem(ctx);
-    }
-    r->nalerts++;
+    r->alerts[r->nalerts++] = (zp_acct_alert){.kind = k, .when = when, .message = text};
     return ZP_OK;
 }
 
@@ -204,48 +198,10 @@ void zp_acct_result_free(zp_ctx *ctx, zp_acct_result *r)
 {
     if (!r)
         return;
-    result_priv *p = r->priv_;
-    if (p) {
-        for (size_t i = 0; i < p->nstrings; i++)
-            zp__free(ctx, p->strings[i]);
-        zp__free(ctx, p->strings);
-        zp__free(ctx, p->month_block);
-        zp__free(ctx, p);
-    }
-    zp__free(ctx, r->factor_set);
-    zp__free(ctx, r->gwp_set);
-    zp__free(ctx, r->grid_region);
-    zp__free(ctx, r->input_source);
-    for (size_t i = 0; r->fuels && i < r->nfuels; i++) {
-        zp__free(ctx, r->fuels[i].type);
-        zp__free(ctx, r->fuels[i].unit);
-    }
-    zp__free(ctx, r->fuels);
-    for (size_t i = 0; r->refrigerants && i < r->nrefrigerants; i++)
-        zp__free(ctx, r->refrigerants[i].gas);
-    zp__free(ctx, r->refrigerants);
-    zp__free(ctx, r->months);
-    zp__free(ctx, r->days);
-    for (size_t i = 0; r->assets && i < r->nassets; i++) {
-        zp__free(ctx, r->assets[i].name);
-        zp__free(ctx, r->assets[i].asset);
-    }
-    zp__free(ctx, r->assets);
-    zp__free(ctx, r->cfe_kw);
-    zp__free(ctx, r->consumption_kw);
-    zp__free(ctx, r->targets);
-    for (size_t i = 0; r->alerts && i < r->nalerts; i++) {
-        zp__free(ctx, r->alerts[i].kind);
-        zp__free(ctx, r->alerts[i].message);
-    }
+    if (r->priv_)
+        zp__cpool_free(ctx, r->priv_);
+    zp__free(ctx, r->priv_);
     zp__free(ctx, r->alerts);
-    for (size_t i = 0; r->corrections && i < r->ncorrections; i++) {
-        zp__free(ctx, r->corrections[i].meter);
-        zp__free(ctx, r->corrections[i].file);
-    }
-    zp__free(ctx, r->corrections);
-    for (size_t i = 0; r->notes && i < r->nnotes; i++)
-        zp__free(ctx, r->notes[i]);
     zp__free(ctx, r->notes);
     zp__free(ctx, r);
 }
@@ -621,14 +577,14 @@ static zp_status result_new(acct *a)
     const zp_acct_opts *o = &a->o;
     zp_acct_result *r;
     if (!(r = a->r = zp__calloc(ctx, 1, sizeof *r)) ||
-        !(r->priv_ = zp__calloc(ctx, 1, sizeof(result_priv))))
+        !(r->priv_ = zp__calloc(ctx, 1, sizeof(zp__cpool))))
         return zp__nomem(ctx);
-    if (!(r->factor_set = zp__strdup(ctx, zp_factor_set_name(a->fs))) ||
-        !(r->gwp_set = zp__strdup(ctx, o->gwp == ZP_GWP_AR5 ? "AR5" : "AR6")) ||
-        !(r->grid_region = zp__strdup(ctx, isfinite(o->grid_factor_kg_per_kwh)
-                                               ? "park model"
-                                               : (o->grid_region ? o->grid_region : "national"))) ||
-        !(r->input_source = zp__strdup(ctx, in->source ? in->source : "caller")))
+    if (!(r->factor_set = keep(ctx, r, zp_factor_set_name(a->fs))) ||
+        !(r->gwp_set = keep(ctx, r, o->gwp == ZP_GWP_AR5 ? "AR5" : "AR6")) ||
+        !(r->grid_region = keep(ctx, r, isfinite(o->grid_factor_kg_per_kwh)
+                                            ? "park model"
+                                            : (o->grid_region ? o->grid_region : "national"))) ||
+        !(r->input_source = keep(ctx, r, in->source ? in->source : "caller")))
         return zp__nomem(ctx);
     r->start = in->start;
     r->step_s = in->step_s;
@@ -724,12 +680,12 @@ static zp_status calendar(acct *a)
     const zp_acct_input *in = a->in;
     zp_acct_result *r = a->r;
     const size_t n = a->n, ndays = (size_t)(a->last_day - a->first_day + 1);
-    if (!(r->days = zp__calloc(ctx, ndays, sizeof *r->days)) ||
+    if (!(r->days = result_calloc(ctx, r, ndays, sizeof *r->days)) ||
         !(a->day_first = zp__calloc(ctx, ndays + 1, sizeof *a->day_first)) ||
         !(a->month_first = zp__calloc(ctx, ndays + 1, sizeof *a->month_first)) ||
-        !(r->months = zp__calloc(ctx, ndays, sizeof *r->months)) ||
-        !(r->cfe_kw = zp__calloc(ctx, n, sizeof(double))) ||
-        !(r->consumption_kw = zp__calloc(ctx, n, sizeof(double))) ||
+        !(r->months = result_calloc(ctx, r, ndays, sizeof *r->months)) ||
+        !(r->cfe_kw = result_calloc(ctx, r, n, sizeof(double))) ||
+        !(r->consumption_kw = result_calloc(ctx, r, n, sizeof(double))) ||
         !(a->w = zp__calloc(ctx, n, sizeof(double))))
         return zp__nomem(ctx);
     r->ndays = ndays;
@@ -850,7 +806,7 @@ static zp_status scope1_fuels(acct *a)
     const zp_acct_input *in = a->in;
     zp_acct_result *r = a->r;
     zp_status rc;
-    if (in->nfuels && !(r->fuels = zp__calloc(ctx, in->nfuels, sizeof *r->fuels)))
+    if (in->nfuels && !(r->fuels = result_calloc(ctx, r, in->nfuels, sizeof *r->fuels)))
         return zp__nomem(ctx);
     for (size_t i = 0; i < in->nfuels; i++) {
         const zp_acct_fuel *f = &in->fuels[i];
@@ -858,7 +814,7 @@ static zp_status scope1_fuels(acct *a)
         r->nfuels = i + 1;
         if (!f->type || !f->unit)
             return zp__error(ctx, ZP_EINVAL, "fuel %zu: type and unit are required", i);
-        if (!(L->type = zp__strdup(ctx, f->type)) || !(L->unit = zp__strdup(ctx, f->unit)))
+        if (!(L->type = keep(ctx, r, f->type)) || !(L->unit = keep(ctx, r, f->unit)))
             return zp__nomem(ctx);
         if (!(f->amount >= 0) || !isfinite(f->amount))
             return zp__error(ctx, ZP_EDATA, "fuel '%s': amount %.10g must be finite and >= 0",
@@ -888,13 +844,13 @@ static zp_status scope1_refrigerants(acct *a)
     zp_acct_result *r = a->r;
     zp_status rc;
     if (in->nrefrigerants &&
-        !(r->refrigerants = zp__calloc(ctx, in->nrefrigerants, sizeof *r->refrigerants)))
+        !(r->refrigerants = result_calloc(ctx, r, in->nrefrigerants, sizeof *r->refrigerants)))
         return zp__nomem(ctx);
     for (size_t i = 0; i < in->nrefrigerants; i++) {
         const zp_acct_refrigerant *g = &in->refrigerants[i];
         zp_acct_refrigerant_line *L = &r->refrigerants[i];
         r->nrefrigerants = i + 1;
-        if (!g->gas || !(L->gas = zp__strdup(ctx, g->gas)))
+        if (!g->gas || !(L->gas = keep(ctx, r, g->gas)))
             return g->gas ? zp__nomem(ctx) : zp__error(ctx, ZP_EINVAL, "refrigerant %zu: no gas", i);
         if (!(g->leak_kg >= 0) || !isfinite(g->leak_kg))
             return zp__error(ctx, ZP_EDATA, "refrigerant '%s': leak %.10g kg must be finite and >= 0",
@@ -1014,20 +970,20 @@ static zp_status assets(acct *a)
     zp_ctx *ctx = a->ctx;
     const zp_acct_input *in = a->in;
     zp_acct_result *r = a->r;
-    result_priv *p = r->priv_;
+    double *month_block;
     if (!in->nmeters)
         return ZP_OK;
-    if (!(r->assets = zp__calloc(ctx, in->nmeters, sizeof *r->assets)) ||
-        !(p->month_block = zp__calloc(ctx, in->nmeters * r->nmonths, sizeof(double))))
+    if (!(r->assets = result_calloc(ctx, r, in->nmeters, sizeof *r->assets)) ||
+        !(month_block = result_calloc(ctx, r, in->nmeters * r->nmonths, sizeof(double))))
         return zp__nomem(ctx);
     for (size_t k = 0; k < in->nmeters; k++) {
         const zp_acct_meter *m = &in->meters[k];
         zp_acct_asset *A = &r->assets[k];
         r->nassets = k + 1;
         A->role = m->role;
-        A->month = p->month_block + k * r->nmonths;
-        if (!(A->name = zp__strdup(ctx, m->name ? m->name : "")) ||
-            !(A->asset = zp__strdup(ctx, m->asset ? m->asset : zp_acct_role_name(m->role))))
+        A->month = month_block + k * r->nmonths;
+        if (!(A->name = keep(ctx, r, m->name ? m->name : "")) ||
+            !(A->asset = keep(ctx, r, m->asset ? m->asset : zp_acct_role_name(m->role))))
             return zp__nomem(ctx);
         if ((unsigned)m->role >= ZP_ROLE_LAST || !m->v)
             return zp__error(ctx, ZP_EINVAL, "meter '%s': no role or no data", A->name);
@@ -1113,7 +1069,7 @@ static zp_status targets(acct *a)
                                                complete, 0)};
     if (!nt)
         return ZP_OK;
-    if (!(r->targets = zp__calloc(a->ctx, nt, sizeof *r->targets)))
+    if (!(r->targets = result_calloc(a->ctx, r, nt, sizeof *r->targets)))
         return zp__nomem(a->ctx);
     memcpy(r->targets, tg, nt * sizeof *tg);
     r->ntargets = nt;
@@ -1177,12 +1133,12 @@ static zp_status corrections(acct *a)
     zp_acct_result *r = a->r;
     if (!in->ncorrections)
         return ZP_OK;
-    if (!(r->corrections = zp__calloc(ctx, in->ncorrections, sizeof *r->corrections)))
+    if (!(r->corrections = result_calloc(ctx, r, in->ncorrections, sizeof *r->corrections)))
         return zp__nomem(ctx);
     for (size_t k = 0; k < in->ncorrections; k++) {
         r->corrections[k] = in->corrections[k];
-        r->corrections[k].meter = zp__strdup(ctx, in->corrections[k].meter);
-        r->corrections[k].file = zp__strdup(ctx, in->corrections[k].file);
+        r->corrections[k].meter = keep(ctx, r, in->corrections[k].meter);
+        r->corrections[k].file = keep(ctx, r, in->corrections[k].file);
         r->ncorrections = k + 1;
         if (!r->corrections[k].meter || !r->corrections[k].file)
             return zp__nomem(ctx);

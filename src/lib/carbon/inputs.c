@@ -41,20 +41,9 @@ void zp_acct_input_free(zp_ctx *ctx, zp_acct_input *in)
         return;
     zp__acct_owned *o = in->owned_;
     if (o) {
-        for (size_t i = 0; i < o->narrays; i++)
-            zp__free(ctx, o->arrays[i]);
-        for (size_t i = 0; i < o->nstrings; i++)
-            zp__free(ctx, o->strings[i]);
-        for (size_t i = 0; i < in->ncorrections; i++) {
-            zp__free(ctx, o->corrections[i].meter);
-            zp__free(ctx, o->corrections[i].file);
-        }
-        zp__free(ctx, o->arrays);
-        zp__free(ctx, o->strings);
+        zp__cpool_free(ctx, &o->pool);
         zp__free(ctx, o->meters);
         zp__free(ctx, o->storage);
-        zp__free(ctx, o->fuels);
-        zp__free(ctx, o->refrigerants);
         zp__free(ctx, o->corrections);
         zp__free(ctx, o);
     }
@@ -76,27 +65,14 @@ zp_status zp__acct_input_new(zp_ctx *ctx, zp_acct_input **out)
     return ZP_OK;
 }
 
-/* An array of n doubles owned by the input (zeroed). */
 double *zp__acct_input_array(zp_ctx *ctx, zp_acct_input *in, size_t n)
 {
-    zp__acct_owned *o = in->owned_;
-    if (zp__grow(ctx, (void **)&o->arrays, &o->caparrays, o->narrays + 1, sizeof *o->arrays))
-        return NULL;
-    double *a = zp__calloc(ctx, n ? n : 1, sizeof *a);
-    if (a)
-        o->arrays[o->narrays++] = a;
-    return a;
+    return zp__cpool_calloc(ctx, &((zp__acct_owned *)in->owned_)->pool, n, sizeof(double));
 }
 
 const char *zp__acct_input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
 {
-    zp__acct_owned *o = in->owned_;
-    if (zp__grow(ctx, (void **)&o->strings, &o->capstrings, o->nstrings + 1, sizeof *o->strings))
-        return NULL;
-    char *d = zp__strdup(ctx, s);
-    if (d)
-        o->strings[o->nstrings++] = d;
-    return d;
+    return zp__cpool_strdup(ctx, &((zp__acct_owned *)in->owned_)->pool, s);
 }
 
 /* ---- input from a simulation --------------------------------------------- */
@@ -112,22 +88,22 @@ zp_status zp__acct_input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_mod
         return ZP_OK;
     in->utc_offset_min = m->utc_offset_min;
     if (m->nfuels) {
-        if (!(o->fuels = zp__calloc(ctx, m->nfuels, sizeof *o->fuels)))
-            return zp__nomem(ctx);
+        zp_acct_fuel *fu = zp__cpool_calloc(ctx, &o->pool, m->nfuels, sizeof *fu);
+        if (!fu)
+            return ZP_ENOMEM;
         for (size_t i = 0; i < m->nfuels; i++)
-            o->fuels[i] = (zp_acct_fuel){m->fuels[i].type, m->fuels[i].amount * frac,
-                                         m->fuels[i].unit};
-        in->fuels = o->fuels;
+            fu[i] = (zp_acct_fuel){m->fuels[i].type, m->fuels[i].amount * frac, m->fuels[i].unit};
+        in->fuels = fu;
         in->nfuels = m->nfuels;
     }
     const zp_accounting *a = &m->accounting;
     if (a->nrefrigerants) {
-        if (!(o->refrigerants = zp__calloc(ctx, a->nrefrigerants, sizeof *o->refrigerants)))
-            return zp__nomem(ctx);
+        zp_acct_refrigerant *rf = zp__cpool_calloc(ctx, &o->pool, a->nrefrigerants, sizeof *rf);
+        if (!rf)
+            return ZP_ENOMEM;
         for (size_t i = 0; i < a->nrefrigerants; i++)
-            o->refrigerants[i] = (zp_acct_refrigerant){a->refrigerants[i].gas,
-                                                       a->refrigerants[i].leak_kg * frac};
-        in->refrigerants = o->refrigerants;
+            rf[i] = (zp_acct_refrigerant){a->refrigerants[i].gas, a->refrigerants[i].leak_kg * frac};
+        in->refrigerants = rf;
         in->nrefrigerants = a->nrefrigerants;
     }
     in->certificates_mwh = m->green_certificates_mwh * frac;
@@ -292,8 +268,8 @@ static zp_status meter_prepare(zp_ctx *ctx, zp_acct_input *in, const char *name,
                     return zp__nomem(ctx);
                 zp_acct_correction *c = &o->corrections[in->ncorrections];
                 memset(c, 0, sizeof *c);
-                c->meter = zp__strdup(ctx, name);
-                c->file = zp__strdup(ctx, file);
+                c->meter = zp__cpool_strdup(ctx, &o->pool, name);
+                c->file = zp__cpool_strdup(ctx, &o->pool, file);
                 in->ncorrections++;
                 in->corrections = o->corrections;
                 if (!c->meter || !c->file)

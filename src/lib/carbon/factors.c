@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,73 +37,51 @@ extern const size_t zp__factors_power_coal_csv_len;
 
 /* ---- factor set ---------------------------------------------------------- */
 
+/* Rows of the tables; their strings are kept by the set's pool. */
 typedef struct grid_row {
-    char *region, *kind, *unit, *source, *verification;
+    const char *region, *kind, *unit, *source, *verification;
     int year;
     double value;
 } grid_row;
 
-typedef struct fuel_row {
-    zp_fuel_factor_row f; /* strings point at the owned copies below */
-    char *type, *set, *unit, *source, *verification;
-} fuel_row;
+typedef zp_fuel_factor_row fuel_row; /* fuels.csv, and heat.csv as fuels */
 
 typedef struct gwp_row {
-    char *gas, *set, *source, *verification;
+    const char *gas, *set, *source, *verification;
     int year;
     double value;
 } gwp_row;
 
 typedef struct coal_row {
-    char *unit, *source, *verification;
+    const char *unit, *source, *verification;
     int year;
     double value;
 } coal_row;
 
+/* One table's rows (v holds n rows of its type). */
+typedef struct rows {
+    void *v;
+    size_t n, cap;
+} rows;
+
 struct zp_factor_set {
-    char *name;
-    grid_row *grid;  size_t ngrid, capgrid;
-    fuel_row *fuels; size_t nfuels, capfuels;
-    gwp_row *gwp;    size_t ngwp, capgwp;
-    coal_row *coal;  size_t ncoal, capcoal;
+    const char *name;
+    zp__cpool pool;   /* the name and every string of the rows */
+    rows grid;        /* grid_row */
+    rows fuels;       /* fuel_row */
+    rows gwp;         /* gwp_row */
+    rows coal;        /* coal_row */
 };
 
 void zp_factor_set_free(zp_ctx *ctx, zp_factor_set *fs)
 {
     if (!fs)
         return;
-    for (size_t i = 0; i < fs->ngrid; i++) {
-        grid_row *g = &fs->grid[i];
-        zp__free(ctx, g->region);
-        zp__free(ctx, g->kind);
-        zp__free(ctx, g->unit);
-        zp__free(ctx, g->source);
-        zp__free(ctx, g->verification);
-    }
-    for (size_t i = 0; i < fs->nfuels; i++) {
-        fuel_row *f = &fs->fuels[i];
-        zp__free(ctx, f->type);
-        zp__free(ctx, f->set);
-        zp__free(ctx, f->unit);
-        zp__free(ctx, f->source);
-        zp__free(ctx, f->verification);
-    }
-    for (size_t i = 0; i < fs->ngwp; i++) {
-        zp__free(ctx, fs->gwp[i].gas);
-        zp__free(ctx, fs->gwp[i].set);
-        zp__free(ctx, fs->gwp[i].source);
-        zp__free(ctx, fs->gwp[i].verification);
-    }
-    for (size_t i = 0; i < fs->ncoal; i++) {
-        zp__free(ctx, fs->coal[i].unit);
-        zp__free(ctx, fs->coal[i].source);
-        zp__free(ctx, fs->coal[i].verification);
-    }
-    zp__free(ctx, fs->grid);
-    zp__free(ctx, fs->fuels);
-    zp__free(ctx, fs->gwp);
-    zp__free(ctx, fs->coal);
-    zp__free(ctx, fs->name);
+    zp__cpool_free(ctx, &fs->pool);
+    zp__free(ctx, fs->grid.v);
+    zp__free(ctx, fs->fuels.v);
+    zp__free(ctx, fs->gwp.v);
+    zp__free(ctx, fs->coal.v);
     zp__free(ctx, fs);
 }
 
@@ -115,7 +94,9 @@ const char *zp_factor_set_name(const zp_factor_set *fs) { return fs ? fs->name :
  * (or reorder them) without breaking the reader. */
 typedef struct table {
     zp_ctx *ctx;
+    zp_factor_set *fs;                /* the set the rows go to */
     const char *fname;
+    const char *const *cols;          /* the wanted columns' names */
     long line;                        /* current line, 1-based */
     int col[TABLE_MAX_FIELDS];        /* field index of each wanted column */
     char buf[TABLE_MAX_LINE];         /* the current line, fields NUL-split */
@@ -150,19 +131,23 @@ static zp_status table_split(table *t, const zp_csvline *ln)
     return ZP_OK;
 }
 
-typedef zp_status (*row_fn)(table *t, void *ud);
+/* A table's data row: read its columns (table_read), check them, add the
+ * row to the set. */
+typedef zp_status (*row_fn)(table *t, zp_factor_set *fs);
 
 /* Parse buf: find the wanted columns in the header, call fn per data row
  * with t->field[t->col[k]] holding column k. */
-static zp_status table_parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
-                             const char *const *cols, size_t ncols, row_fn fn, void *ud)
+static zp_status table_parse(zp_ctx *ctx, zp_factor_set *fs, const char *buf, size_t len,
+                             const char *fname, const char *const *cols, size_t ncols, row_fn fn)
 {
     zp_status rc = ZP_OK;
     table *t = zp__calloc(ctx, 1, sizeof *t);
     if (!t)
         return zp__nomem(ctx);
     t->ctx = ctx;
+    t->fs = fs;
     t->fname = fname;
+    t->cols = cols;
     zp_csvtok tok;
     zp_csvline ln;
     zp__csvtok_init_buf(&tok, buf, len, sizeof t->buf - 1);
@@ -197,7 +182,7 @@ static zp_status table_parse(zp_ctx *ctx, const char *buf, size_t len, const cha
                                    fname, t->line, t->nfield, cols[k]);
                     goto out;
                 }
-            if ((rc = fn(t, ud)))
+            if ((rc = fn(t, fs)))
                 goto out;
         }
     }
@@ -236,25 +221,49 @@ static zp_status table_year(table *t, size_t k, int *out)
     return ZP_OK;
 }
 
-static zp_status table_str(table *t, size_t k, char **out)
+/* The wanted columns of the current row, in order, by fmt: 's' a string
+ * the set keeps (const char **), 'n' a number (double *), 'y' a year
+ * (int *), '-' a column the row function checks itself (no argument). */
+static zp_status table_read(table *t, const char *fmt, ...)
 {
-    *out = zp__strdup(t->ctx, tf(t, k));
-    return *out ? ZP_OK : zp__nomem(t->ctx);
+    zp_status rc = ZP_OK;
+    va_list ap;
+    va_start(ap, fmt);
+    for (size_t k = 0; fmt[k] && !rc; k++) {
+        const char **s;
+        switch (fmt[k]) {
+        case 's':
+            s = va_arg(ap, const char **);
+            if (!(*s = zp__cpool_strdup(t->ctx, &t->fs->pool, tf(t, k))))
+                rc = ZP_ENOMEM;
+            break;
+        case 'n': rc = table_num(t, k, t->cols[k], va_arg(ap, double *)); break;
+        case 'y': rc = table_year(t, k, va_arg(ap, int *)); break;
+        default: break;
+        }
+    }
+    va_end(ap);
+    return rc;
 }
 
-static zp_status grid_row_fn(table *t, void *ud)
+/* A new zeroed row of size bytes at the end of rv; NULL when out of
+ * memory (ZP_ENOMEM set). */
+static void *row_add(zp_ctx *ctx, rows *rv, size_t size)
 {
-    zp_factor_set *fs = ud;
-    zp_status rc;
-    if ((rc = zp__grow(t->ctx, (void **)&fs->grid, &fs->capgrid, fs->ngrid + 1, sizeof *fs->grid)))
-        return rc;
-    grid_row *g = &fs->grid[fs->ngrid];
-    memset(g, 0, sizeof *g);
-    fs->ngrid++; /* counted now so that a failure below frees what was set */
-    if ((rc = table_str(t, 0, &g->region)) || (rc = table_str(t, 1, &g->kind)) ||
-        (rc = table_year(t, 2, &g->year)) || (rc = table_num(t, 3, "value", &g->value)) ||
-        (rc = table_str(t, 4, &g->unit)) || (rc = table_str(t, 5, &g->source)) ||
-        (rc = table_str(t, 6, &g->verification)))
+    if (zp__grow(ctx, &rv->v, &rv->cap, rv->n + 1, size))
+        return NULL;
+    void *row = (char *)rv->v + rv->n++ * size;
+    memset(row, 0, size);
+    return row;
+}
+
+static zp_status grid_row_fn(table *t, zp_factor_set *fs)
+{
+    grid_row *g = row_add(t->ctx, &fs->grid, sizeof *g);
+    zp_status rc = g ? table_read(t, "ssynsss", &g->region, &g->kind, &g->year, &g->value, &g->unit,
+                                  &g->source, &g->verification)
+                     : ZP_ENOMEM;
+    if (rc)
         return rc;
     if (g->value < 0 || strcmp(g->unit, "kgCO2/kWh") != 0)
         return zp__error(t->ctx, ZP_EDATA, "%s:%ld: grid factors are >= 0 in kgCO2/kWh", t->fname,
@@ -262,38 +271,24 @@ static zp_status grid_row_fn(table *t, void *ud)
     return ZP_OK;
 }
 
-static zp_status fuel_fill(table *t, fuel_row *f)
+static zp_status fuel_check(table *t, const fuel_row *f)
 {
-    f->f.type = f->type;
-    f->f.set = f->set;
-    f->f.unit = f->unit;
-    f->f.source = f->source;
-    f->f.verification = f->verification;
-    if (!(f->f.ncv_gj_per_unit > 0) || !(f->f.cc_tc_per_gj >= 0) || !(f->f.oxidation > 0) ||
-        f->f.oxidation > 1)
+    if (!(f->ncv_gj_per_unit > 0) || !(f->cc_tc_per_gj >= 0) || !(f->oxidation > 0) ||
+        f->oxidation > 1)
         return zp__error(t->ctx, ZP_EDATA,
                          "%s:%ld: need ncv > 0, carbon_content >= 0, 0 < oxidation <= 1",
                          t->fname, t->line);
     return ZP_OK;
 }
 
-static zp_status fuel_row_fn(table *t, void *ud)
+static zp_status fuel_row_fn(table *t, zp_factor_set *fs)
 {
-    zp_factor_set *fs = ud;
-    zp_status rc;
-    if ((rc = zp__grow(t->ctx, (void **)&fs->fuels, &fs->capfuels, fs->nfuels + 1,
-                       sizeof *fs->fuels)))
-        return rc;
-    fuel_row *f = &fs->fuels[fs->nfuels];
-    memset(f, 0, sizeof *f);
-    fs->nfuels++;
-    if ((rc = table_str(t, 0, &f->type)) || (rc = table_str(t, 1, &f->set)) ||
-        (rc = table_str(t, 2, &f->unit)) ||
-        (rc = table_num(t, 3, "ncv", &f->f.ncv_gj_per_unit)) ||
-        (rc = table_num(t, 5, "carbon_content", &f->f.cc_tc_per_gj)) ||
-        (rc = table_num(t, 7, "oxidation", &f->f.oxidation)) ||
-        (rc = table_year(t, 8, &f->f.year)) || (rc = table_str(t, 9, &f->source)) ||
-        (rc = table_str(t, 10, &f->verification)))
+    fuel_row *f = row_add(t->ctx, &fs->fuels, sizeof *f);
+    zp_status rc = f ? table_read(t, "sssn-n-nyss", &f->type, &f->set, &f->unit,
+                                  &f->ncv_gj_per_unit, &f->cc_tc_per_gj, &f->oxidation, &f->year,
+                                  &f->source, &f->verification)
+                     : ZP_ENOMEM;
+    if (rc)
         return rc;
     /* Only GJ per unit and t C per GJ are accepted, so that no unit
      * conversion hides in the formula. */
@@ -303,58 +298,46 @@ static zp_status fuel_row_fn(table *t, void *ud)
         return zp__error(t->ctx, ZP_EDATA,
                          "%s:%ld: ncv_unit must be '%s' and carbon_content_unit 'tC/GJ'",
                          t->fname, t->line, want);
-    if ((rc = fuel_fill(t, f)))
+    if ((rc = fuel_check(t, f)))
         return rc;
     /* NCV x carbon content x oxidation x 44/12 (docs/methodology.md). */
-    f->f.t_co2_per_unit = f->f.ncv_gj_per_unit * f->f.cc_tc_per_gj * f->f.oxidation * 44.0 / 12.0;
-    f->f.tce_per_unit = f->f.ncv_gj_per_unit / ZP_TCE_GJ;
+    f->t_co2_per_unit = f->ncv_gj_per_unit * f->cc_tc_per_gj * f->oxidation * 44.0 / 12.0;
+    f->tce_per_unit = f->ncv_gj_per_unit / ZP_TCE_GJ;
     return ZP_OK;
 }
 
 /* heat.csv rows become fuels of the "cn" set measured in GJ, with the
  * factor given directly (t CO2 per GJ of heat bought). */
-static zp_status heat_row_fn(table *t, void *ud)
+static zp_status heat_row_fn(table *t, zp_factor_set *fs)
 {
-    zp_factor_set *fs = ud;
-    zp_status rc;
+    fuel_row *f = row_add(t->ctx, &fs->fuels, sizeof *f);
     double v = 0;
-    if ((rc = zp__grow(t->ctx, (void **)&fs->fuels, &fs->capfuels, fs->nfuels + 1,
-                       sizeof *fs->fuels)))
-        return rc;
-    fuel_row *f = &fs->fuels[fs->nfuels];
-    memset(f, 0, sizeof *f);
-    fs->nfuels++;
-    if ((rc = table_str(t, 0, &f->type)) || (rc = table_str(t, 1, &f->unit)) ||
-        (rc = table_num(t, 2, "value", &v)) || (rc = table_year(t, 4, &f->f.year)) ||
-        (rc = table_str(t, 5, &f->source)) || (rc = table_str(t, 6, &f->verification)))
+    zp_status rc = f ? table_read(t, "ssn-yss", &f->type, &f->unit, &v, &f->year, &f->source,
+                                  &f->verification)
+                     : ZP_ENOMEM;
+    if (rc)
         return rc;
     if (strcmp(f->unit, "GJ") != 0 || strcmp(tf(t, 3), "tCO2/GJ") != 0 || v < 0)
         return zp__error(t->ctx, ZP_EDATA, "%s:%ld: heat is bought in GJ with a factor >= 0 in tCO2/GJ",
                          t->fname, t->line);
-    if (!(f->set = zp__strdup(t->ctx, ZP_FUELS_CN)))
-        return zp__nomem(t->ctx);
-    f->f.ncv_gj_per_unit = 1.0;
-    f->f.cc_tc_per_gj = v * 12.0 / 44.0;
-    f->f.oxidation = 1.0;
-    if ((rc = fuel_fill(t, f)))
+    f->set = ZP_FUELS_CN;
+    f->ncv_gj_per_unit = 1.0;
+    f->cc_tc_per_gj = v * 12.0 / 44.0;
+    f->oxidation = 1.0;
+    if ((rc = fuel_check(t, f)))
         return rc;
-    f->f.t_co2_per_unit = v;
-    f->f.tce_per_unit = 1.0 / ZP_TCE_GJ;
+    f->t_co2_per_unit = v;
+    f->tce_per_unit = 1.0 / ZP_TCE_GJ;
     return ZP_OK;
 }
 
-static zp_status gwp_row_fn(table *t, void *ud)
+static zp_status gwp_row_fn(table *t, zp_factor_set *fs)
 {
-    zp_factor_set *fs = ud;
-    zp_status rc;
-    if ((rc = zp__grow(t->ctx, (void **)&fs->gwp, &fs->capgwp, fs->ngwp + 1, sizeof *fs->gwp)))
-        return rc;
-    gwp_row *g = &fs->gwp[fs->ngwp];
-    memset(g, 0, sizeof *g);
-    fs->ngwp++;
-    if ((rc = table_str(t, 0, &g->gas)) || (rc = table_str(t, 1, &g->set)) ||
-        (rc = table_num(t, 2, "value", &g->value)) || (rc = table_year(t, 3, &g->year)) ||
-        (rc = table_str(t, 4, &g->source)) || (rc = table_str(t, 5, &g->verification)))
+    gwp_row *g = row_add(t->ctx, &fs->gwp, sizeof *g);
+    zp_status rc = g ? table_read(t, "ssnyss", &g->gas, &g->set, &g->value, &g->year, &g->source,
+                                  &g->verification)
+                     : ZP_ENOMEM;
+    if (rc)
         return rc;
     if (g->value < 0 || (strcmp(g->set, "AR5") != 0 && strcmp(g->set, "AR6") != 0))
         return zp__error(t->ctx, ZP_EDATA, "%s:%ld: set must be AR5 or AR6 and value >= 0",
@@ -362,18 +345,13 @@ static zp_status gwp_row_fn(table *t, void *ud)
     return ZP_OK;
 }
 
-static zp_status coal_row_fn(table *t, void *ud)
+static zp_status coal_row_fn(table *t, zp_factor_set *fs)
 {
-    zp_factor_set *fs = ud;
-    zp_status rc;
-    if ((rc = zp__grow(t->ctx, (void **)&fs->coal, &fs->capcoal, fs->ncoal + 1, sizeof *fs->coal)))
-        return rc;
-    coal_row *c = &fs->coal[fs->ncoal];
-    memset(c, 0, sizeof *c);
-    fs->ncoal++;
-    if ((rc = table_year(t, 0, &c->year)) || (rc = table_num(t, 1, "value", &c->value)) ||
-        (rc = table_str(t, 2, &c->unit)) || (rc = table_str(t, 3, &c->source)) ||
-        (rc = table_str(t, 4, &c->verification)))
+    coal_row *c = row_add(t->ctx, &fs->coal, sizeof *c);
+    zp_status rc = c ? table_read(t, "ynsss", &c->year, &c->value, &c->unit, &c->source,
+                                  &c->verification)
+                     : ZP_ENOMEM;
+    if (rc)
         return rc;
     if (!(c->value > 0) || strcmp(c->unit, "gce/kWh") != 0)
         return zp__error(t->ctx, ZP_EDATA, "%s:%ld: coal consumption is > 0 in gce/kWh", t->fname,
@@ -415,111 +393,29 @@ static const table_def table_defs[TABLES] = {
      zp__factors_power_coal_csv, &zp__factors_power_coal_csv_len},
 };
 
-static zp_status set_new(zp_ctx *ctx, const char *name, zp_factor_set **out)
+/* A set named name with the tables [from, to) of table_defs: the files of
+ * dir, or with dir NULL the built-in copies ("builtin:FILE" in messages). */
+static zp_status set_read(zp_ctx *ctx, const char *name, const char *dir, size_t from, size_t to,
+                          zp_factor_set **out)
 {
     zp_factor_set *fs = zp__calloc(ctx, 1, sizeof *fs);
-    if (!fs || !(fs->name = zp__strdup(ctx, name))) {
-        zp__free(ctx, fs);
-        return zp__nomem(ctx);
+    char *path = NULL, *buf = NULL;
+    zp_status rc = ZP_OK;
+    if (!fs || !(fs->name = zp__cpool_strdup(ctx, &fs->pool, name))) {
+        rc = zp__nomem(ctx);
+        goto out;
     }
-    *out = fs;
-    return ZP_OK;
-}
-
-/* The built-in set "builtin" with the tables [from, to) of table_defs. */
-static zp_status set_builtin(zp_ctx *ctx, size_t from, size_t to, zp_factor_set **out)
-{
-    zp_factor_set *fs = NULL;
-    zp_status rc;
-    if ((rc = set_new(ctx, "builtin", &fs)))
-        return rc;
     for (size_t i = from; i < to; i++) {
         const table_def *d = &table_defs[i];
-        char fname[64];
-        snprintf(fname, sizeof fname, "builtin:%s", d->file);
-        if ((rc = table_parse(ctx, (const char *)d->builtin, *d->builtin_len, fname, d->cols,
-                              d->ncols, d->fn, fs))) {
-            zp_factor_set_free(ctx, fs);
-            return rc;
-        }
-    }
-    *out = fs;
-    return ZP_OK;
-}
-
-zp_status zp_factor_set_default(zp_ctx *ctx, zp_factor_set **out)
-{
-    if (!ctx || !out)
-        return ZP_EINVAL;
-    *out = NULL;
-    return set_builtin(ctx, 0, TABLES, out);
-}
-
-zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len)
-{
-    zp_factor_set *fs = NULL;
-    zp_status rc = set_new(ctx, "fuzz", &fs);
-    if (rc)
-        return rc;
-    size_t i = which % ZP_ARRAY_LEN(table_defs);
-    rc = table_parse(ctx, buf, len, table_defs[i].file, table_defs[i].cols, table_defs[i].ncols,
-                     table_defs[i].fn, fs);
-    zp_factor_set_free(ctx, fs);
-    return rc;
-}
-
-static zp_status read_small_file(zp_ctx *ctx, const char *path, char **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
-    zp_status rc = ZP_OK;
-    size_t cap = 0, n = 0;
-    char *b = NULL;
-    for (;;) {
-        if (n + 4096 > cap && (rc = zp__grow(ctx, (void **)&b, &cap, n + 4096, 1)))
-            break;
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (n > TABLE_MAX_BYTES) {
-            rc = zp__error(ctx, ZP_ETOOBIG, "%s: larger than %u bytes", path, TABLE_MAX_BYTES);
-            break;
-        }
-        if (got == 0) {
-            if (ferror(f))
-                rc = zp__error(ctx, ZP_EIO, "cannot read %s", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        zp__free(ctx, b);
-        return rc;
-    }
-    *buf = b;
-    *len = n;
-    return ZP_OK;
-}
-
-zp_status zp_factor_set_load_dir(zp_ctx *ctx, const char *dir, zp_factor_set **out)
-{
-    zp_factor_set *fs = NULL;
-    char *path = NULL, *buf = NULL;
-    zp_status rc;
-    if (!ctx || !dir || !out)
-        return ZP_EINVAL;
-    *out = NULL;
-    if ((rc = set_new(ctx, dir, &fs)))
-        return rc;
-    for (size_t i = 0; i < ZP_ARRAY_LEN(table_defs); i++) {
-        size_t len = 0;
-        if (!(path = zp__asprintf(ctx, "%s/%s", dir, table_defs[i].file))) {
+        size_t len = *d->builtin_len;
+        if (!(path = dir ? zp__asprintf(ctx, "%s/%s", dir, d->file)
+                         : zp__asprintf(ctx, "builtin:%s", d->file))) {
             rc = zp__nomem(ctx);
             goto out;
         }
-        if ((rc = read_small_file(ctx, path, &buf, &len)) ||
-            (rc = table_parse(ctx, buf, len, path, table_defs[i].cols, table_defs[i].ncols,
-                              table_defs[i].fn, fs)))
+        if ((dir && (rc = zp__file_read(ctx, path, TABLE_MAX_BYTES, "factor table", &buf, &len))) ||
+            (rc = table_parse(ctx, fs, dir ? buf : (const char *)d->builtin, len, path, d->cols,
+                              d->ncols, d->fn)))
             goto out;
         zp__free(ctx, buf);
         zp__free(ctx, path);
@@ -530,6 +426,33 @@ zp_status zp_factor_set_load_dir(zp_ctx *ctx, const char *dir, zp_factor_set **o
 out:
     zp__free(ctx, buf);
     zp__free(ctx, path);
+    zp_factor_set_free(ctx, fs);
+    return rc;
+}
+
+zp_status zp_factor_set_default(zp_ctx *ctx, zp_factor_set **out)
+{
+    if (!ctx || !out)
+        return ZP_EINVAL;
+    *out = NULL;
+    return set_read(ctx, "builtin", NULL, 0, TABLES, out);
+}
+
+zp_status zp_factor_set_load_dir(zp_ctx *ctx, const char *dir, zp_factor_set **out)
+{
+    if (!ctx || !dir || !out)
+        return ZP_EINVAL;
+    *out = NULL;
+    return set_read(ctx, dir, dir, 0, TABLES, out);
+}
+
+zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len)
+{
+    zp_factor_set *fs = zp__calloc(ctx, 1, sizeof *fs);
+    if (!fs)
+        return zp__nomem(ctx);
+    const table_def *d = &table_defs[which % TABLES];
+    zp_status rc = table_parse(ctx, fs, buf, len, d->file, d->cols, d->ncols, d->fn);
     zp_factor_set_free(ctx, fs);
     return rc;
 }
@@ -572,8 +495,8 @@ zp_status zp_factor_grid(zp_ctx *ctx, const zp_factor_set *fs, const char *regio
     size_t ny = 0;
     const char *regions[64] = {NULL};
     size_t nr = 0;
-    for (size_t i = 0; i < fs->ngrid; i++) {
-        const grid_row *g = &fs->grid[i];
+    for (size_t i = 0; i < fs->grid.n; i++) {
+        const grid_row *g = (const grid_row *)fs->grid.v + i;
         if (strcmp(g->kind, kind) == 0) {
             size_t k = 0;
             while (k < nr && strcmp(regions[k], g->region) != 0)
@@ -620,9 +543,10 @@ zp_status zp_factor_grid(zp_ctx *ctx, const zp_factor_set *fs, const char *regio
 
 static const fuel_row *find_fuel(const zp_factor_set *fs, const char *type, const char *set)
 {
-    for (size_t i = 0; i < fs->nfuels; i++)
-        if (strcmp(fs->fuels[i].type, type) == 0 && strcmp(fs->fuels[i].set, set) == 0)
-            return &fs->fuels[i];
+    const fuel_row *fu = fs->fuels.v;
+    for (size_t i = 0; i < fs->fuels.n; i++)
+        if (strcmp(fu[i].type, type) == 0 && strcmp(fu[i].set, set) == 0)
+            return &fu[i];
     return NULL;
 }
 
@@ -644,18 +568,19 @@ zp_status zp_factor_fuel(zp_ctx *ctx, const zp_factor_set *fs, const char *type,
         return zp__error(ctx, ZP_EINVAL, "zp_factor_fuel: NULL argument");
     const fuel_row *f = fuel_of(fs, type, set);
     if (!f) {
+        const fuel_row *fu = fs->fuels.v;
         const char *names[128];
         size_t n = 0;
-        for (size_t i = 0; i < fs->nfuels && n < ZP_ARRAY_LEN(names); i++) {
+        for (size_t i = 0; i < fs->fuels.n && n < ZP_ARRAY_LEN(names); i++) {
             size_t k = 0;
-            while (k < n && strcmp(names[k], fs->fuels[i].type) != 0)
+            while (k < n && strcmp(names[k], fu[i].type) != 0)
                 k++;
             if (k == n)
-                names[n++] = fs->fuels[i].type;
+                names[n++] = fu[i].type;
         }
         int any = 0;
-        for (size_t i = 0; i < fs->nfuels; i++)
-            any |= strcmp(fs->fuels[i].type, type) == 0;
+        for (size_t i = 0; i < fs->fuels.n; i++)
+            any |= strcmp(fu[i].type, type) == 0;
         if (any)
             return zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' has no factor in the '%s' set of %s",
                              type, set, fs->name);
@@ -668,7 +593,7 @@ zp_status zp_factor_fuel(zp_ctx *ctx, const zp_factor_set *fs, const char *type,
     }
     if (strcmp(f->unit, unit) != 0)
         return zp__error(ctx, ZP_EDATA, "fuel '%s' is measured in %s, not %s", type, f->unit, unit);
-    *out = f->f;
+    *out = *f;
     return ZP_OK;
 }
 
@@ -676,7 +601,7 @@ zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double
                          const char **source)
 {
     zp_factor_set *fs = NULL;
-    zp_status rc = set_builtin(ctx, TABLE_FUELS, TABLE_HEAT + 1, &fs);
+    zp_status rc = set_read(ctx, "builtin", NULL, TABLE_FUELS, TABLE_HEAT + 1, &fs);
     if (rc)
         return rc;
     const fuel_row *f = fuel_of(fs, type, NULL);
@@ -688,7 +613,7 @@ zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double
     else if (source && !(*source = zp__ctx_keep(ctx, f->source)))
         rc = ZP_ENOMEM;
     else
-        *t_co2_per_unit = f->f.t_co2_per_unit;
+        *t_co2_per_unit = f->t_co2_per_unit;
     zp_factor_set_free(ctx, fs);
     return rc;
 }
@@ -711,8 +636,8 @@ zp_status zp_factor_gwp(zp_ctx *ctx, const zp_factor_set *fs, const char *gas, z
     const char *sname = set == ZP_GWP_AR5 ? "AR5" : "AR6";
     const char *names[128];
     size_t n = 0;
-    for (size_t i = 0; i < fs->ngwp; i++) {
-        const gwp_row *g = &fs->gwp[i];
+    for (size_t i = 0; i < fs->gwp.n; i++) {
+        const gwp_row *g = (const gwp_row *)fs->gwp.v + i;
         if (strcmp(g->set, sname) != 0)
             continue;
         if (gas_eq(g->gas, gas)) {
@@ -739,8 +664,8 @@ zp_status zp_factor_power_coal(zp_ctx *ctx, const zp_factor_set *fs, int year, z
     const coal_row *best = NULL;
     int ys[64];
     size_t ny = 0;
-    for (size_t i = 0; i < fs->ncoal; i++) {
-        const coal_row *c = &fs->coal[i];
+    for (size_t i = 0; i < fs->coal.n; i++) {
+        const coal_row *c = (const coal_row *)fs->coal.v + i;
         if (ny < ZP_ARRAY_LEN(ys))
             ys[ny++] = c->year;
         if (year ? c->year == year : (!best || c->year > best->year))
@@ -768,8 +693,8 @@ size_t zp__grid_regions(const zp_factor_set *fs, const char *kind, const char **
                         size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; fs && i < fs->ngrid; i++) {
-        const grid_row *g = &fs->grid[i];
+    for (size_t i = 0; fs && i < fs->grid.n; i++) {
+        const grid_row *g = (const grid_row *)fs->grid.v + i;
         if (strcmp(g->kind, kind) != 0)
             continue;
         size_t k = 0;
@@ -785,8 +710,8 @@ size_t zp__grid_years(const zp_factor_set *fs, const char *region, const char *k
                       size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; fs && i < fs->ngrid; i++) {
-        const grid_row *g = &fs->grid[i];
+    for (size_t i = 0; fs && i < fs->grid.n; i++) {
+        const grid_row *g = (const grid_row *)fs->grid.v + i;
         if (strcasecmp(g->region, region) == 0 && strcmp(g->kind, kind) == 0 && n < cap)
             years[n++] = g->year;
     }
@@ -800,16 +725,17 @@ int zp__factor_latest_year(const zp_factor_set *fs, const char *region, const ch
 {
     int best = 0;
     if (region) {
-        for (size_t i = 0; i < fs->ngrid; i++) {
-            const grid_row *g = &fs->grid[i];
+        for (size_t i = 0; i < fs->grid.n; i++) {
+            const grid_row *g = (const grid_row *)fs->grid.v + i;
             if (strcasecmp(g->region, region) == 0 && strcmp(g->kind, kind) == 0 &&
                 g->year <= want && g->year > best)
                 best = g->year;
         }
     } else {
-        for (size_t i = 0; i < fs->ncoal; i++)
-            if (fs->coal[i].year <= want && fs->coal[i].year > best)
-                best = fs->coal[i].year;
+        const coal_row *c = fs->coal.v;
+        for (size_t i = 0; i < fs->coal.n; i++)
+            if (c[i].year <= want && c[i].year > best)
+                best = c[i].year;
     }
     return best;
 }
@@ -839,8 +765,8 @@ int zp__local_year(zp_time_t t, int32_t off_min)
 static int first_year(const zp_factor_set *fs, const char *region, const char *kind)
 {
     int best = 0;
-    for (size_t i = 0; i < fs->ngrid; i++) {
-        const grid_row *g = &fs->grid[i];
+    for (size_t i = 0; i < fs->grid.n; i++) {
+        const grid_row *g = (const grid_row *)fs->grid.v + i;
         if (strcasecmp(g->region, region) == 0 && strcmp(g->kind, kind) == 0 &&
             (!best || g->year < best))
             best = g->year;

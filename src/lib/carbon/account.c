@@ -240,28 +240,21 @@ static void meter_kernel(const double *restrict v, const double *restrict w, siz
     zp_v2d s0 = z, s1 = z, s2 = z, s3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
     zp_v2i ng = {0, 0};
     size_t i = 0;
-    if (w) {
-        for (; i + 8 <= n; i += 8) {
-            zp_v2d a = load2(v + i), b = load2(v + i + 2), c = load2(v + i + 4), d = load2(v + i + 6);
-            s0 += a;
-            s1 += b;
-            s2 += c;
-            s3 += d;
+    /* w is the same for the whole loop: the compiler keeps one loop
+     * without the dot product and one with it (loop unswitching). */
+    for (; i + 8 <= n; i += 8) {
+        zp_v2d a = load2(v + i), b = load2(v + i + 2), c = load2(v + i + 4), d = load2(v + i + 6);
+        s0 += a;
+        s1 += b;
+        s2 += c;
+        s3 += d;
+        if (w) {
             d0 += a * load2(w + i);
             d1 += b * load2(w + i + 2);
             d2 += c * load2(w + i + 4);
             d3 += d * load2(w + i + 6);
-            ng |= (a < z) | (b < z) | (c < z) | (d < z);
         }
-    } else {
-        for (; i + 8 <= n; i += 8) {
-            zp_v2d a = load2(v + i), b = load2(v + i + 2), c = load2(v + i + 4), d = load2(v + i + 6);
-            s0 += a;
-            s1 += b;
-            s2 += c;
-            s3 += d;
-            ng |= (a < z) | (b < z) | (c < z) | (d < z);
-        }
+        ng |= (a < z) | (b < z) | (c < z) | (d < z);
     }
     zp_v2d s = (s0 + s1) + (s2 + s3), dd = (d0 + d1) + (d2 + d3);
     double ts = s[0] + s[1], td = dd[0] + dd[1];
@@ -763,33 +756,24 @@ static void step_pass(acct *a)
         scope2_kg += loc_kg;
         D->scope2_location_t += loc_kg;
         a->w[t] = cons > 0 ? loc_kg / cons : 0;
-        double cfe = r->cfe_kw[t];
         r->consumption_kw[t] = cons;
-
-        T->grid_import_kwh += gi * dt;
-        T->grid_export_kwh += AT0(exq, t) * dt;
-        T->pv_kwh += AT0(pvv, t) * dt;
-        T->wind_kwh += AT0(wnd, t) * dt;
-        T->storage_charge_kwh += AT0(chg, t) * dt;
-        T->storage_discharge_kwh += AT0(dis, t) * dt;
-        T->consumption_kwh += cons * dt;
-        T->cfe_kwh += cfe * dt;
-        T->dc_it_kwh += AT0(it, t) * dt;
-        T->dc_facility_kwh += AT0(fac, t) * dt;
-        D->grid_import_kwh += gi * dt;
-        D->grid_export_kwh += AT0(exq, t) * dt;
-        D->pv_kwh += AT0(pvv, t) * dt;
-        D->wind_kwh += AT0(wnd, t) * dt;
-        D->storage_charge_kwh += AT0(chg, t) * dt;
-        D->storage_discharge_kwh += AT0(dis, t) * dt;
-        D->consumption_kwh += cons * dt;
-        D->cfe_kwh += cfe * dt;
-        D->dc_it_kwh += AT0(it, t) * dt;
-        D->dc_facility_kwh += AT0(fac, t) * dt;
-        if (wat) {
-            T->water_l += wat[t];
-            D->water_l += wat[t];
-        }
+        /* The step's energy and water, added to the period and the day
+         * (water only where it is metered: totals_zero). */
+        const zp_acct_totals step = {
+            .grid_import_kwh = gi * dt,
+            .grid_export_kwh = AT0(exq, t) * dt,
+            .pv_kwh = AT0(pvv, t) * dt,
+            .wind_kwh = AT0(wnd, t) * dt,
+            .storage_charge_kwh = AT0(chg, t) * dt,
+            .storage_discharge_kwh = AT0(dis, t) * dt,
+            .consumption_kwh = cons * dt,
+            .cfe_kwh = r->cfe_kw[t] * dt,
+            .dc_it_kwh = AT0(it, t) * dt,
+            .dc_facility_kwh = AT0(fac, t) * dt,
+            .water_l = AT0(wat, t),
+        };
+        totals_add(T, &step);
+        totals_add(D, &step);
     }
     T->scope2_location_t = scope2_kg / 1000.0;
     double weighted = T->grid_import_kwh > 0 ? scope2_kg / T->grid_import_kwh : ef_sum / (double)n;

@@ -140,57 +140,43 @@ typedef zp_status (*row_fn)(table *t, zp_factor_set *fs);
 static zp_status table_parse(zp_ctx *ctx, zp_factor_set *fs, const char *buf, size_t len,
                              const char *fname, const char *const *cols, size_t ncols, row_fn fn)
 {
-    zp_status rc = ZP_OK;
-    table *t = zp__calloc(ctx, 1, sizeof *t);
-    if (!t)
-        return zp__nomem(ctx);
-    t->ctx = ctx;
-    t->fs = fs;
-    t->fname = fname;
-    t->cols = cols;
+    table t = {.ctx = ctx, .fs = fs, .fname = fname, .cols = cols};
+    zp_status rc;
     zp_csvtok tok;
     zp_csvline ln;
-    zp__csvtok_init_buf(&tok, buf, len, sizeof t->buf - 1);
+    zp__csvtok_init_buf(&tok, buf, len, sizeof t.buf - 1);
     int header = 1;
     while (zp__csvtok_next(&tok, &ln) > 0) {
-        t->line = (long)ln.lineno;
+        t.line = (long)ln.lineno;
         if (ln.e == ln.b)
             continue; /* blank lines carry nothing in a factor table */
-        if (ln.too_long) {
-            rc = zp__error(ctx, ZP_EDATA, "%s:%ld: line longer than %zu bytes", fname, t->line,
-                           sizeof t->buf - 1);
-            goto out;
-        }
-        if ((rc = table_split(t, &ln)))
-            goto out;
+        if (ln.too_long)
+            return zp__error(ctx, ZP_EDATA, "%s:%ld: line longer than %zu bytes", fname, t.line,
+                             sizeof t.buf - 1);
+        if ((rc = table_split(&t, &ln)))
+            return rc;
         if (header) {
             for (size_t k = 0; k < ncols; k++) {
-                t->col[k] = -1;
-                for (size_t f = 0; f < t->nfield; f++)
-                    if (strcmp(t->field[f], cols[k]) == 0)
-                        t->col[k] = (int)f;
-                if (t->col[k] < 0) {
-                    rc = zp__error(ctx, ZP_EDATA, "%s:1: missing column '%s'", fname, cols[k]);
-                    goto out;
-                }
+                t.col[k] = -1;
+                for (size_t f = 0; f < t.nfield; f++)
+                    if (strcmp(t.field[f], cols[k]) == 0)
+                        t.col[k] = (int)f;
+                if (t.col[k] < 0)
+                    return zp__error(ctx, ZP_EDATA, "%s:1: missing column '%s'", fname, cols[k]);
             }
             header = 0;
-        } else {
-            for (size_t k = 0; k < ncols; k++)
-                if ((size_t)t->col[k] >= t->nfield) {
-                    rc = zp__error(ctx, ZP_EDATA, "%s:%ld: %zu fields; column '%s' is missing",
-                                   fname, t->line, t->nfield, cols[k]);
-                    goto out;
-                }
-            if ((rc = fn(t, fs)))
-                goto out;
+            continue;
         }
+        for (size_t k = 0; k < ncols; k++)
+            if ((size_t)t.col[k] >= t.nfield)
+                return zp__error(ctx, ZP_EDATA, "%s:%ld: %zu fields; column '%s' is missing",
+                                 fname, t.line, t.nfield, cols[k]);
+        if ((rc = fn(&t, fs)))
+            return rc;
     }
     if (header)
-        rc = zp__error(ctx, ZP_EDATA, "%s: empty table (no header row)", fname);
-out:
-    zp__free(ctx, t);
-    return rc;
+        return zp__error(ctx, ZP_EDATA, "%s: empty table (no header row)", fname);
+    return ZP_OK;
 }
 
 static const char *tf(const table *t, size_t k) { return t->field[t->col[k]]; }
@@ -393,41 +379,41 @@ static const table_def table_defs[TABLES] = {
      zp__factors_power_coal_csv, &zp__factors_power_coal_csv_len},
 };
 
-/* A set named name with the tables [from, to) of table_defs: the files of
- * dir, or with dir NULL the built-in copies ("builtin:FILE" in messages). */
+/* Table d into fs: the file of dir, or with dir NULL the built-in copy
+ * ("builtin:FILE" in messages). */
+static zp_status table_load(zp_ctx *ctx, zp_factor_set *fs, const char *dir, const table_def *d)
+{
+    char *path = dir ? zp__asprintf(ctx, "%s/%s", dir, d->file)
+                     : zp__asprintf(ctx, "builtin:%s", d->file);
+    char *buf = NULL;
+    size_t len = *d->builtin_len;
+    zp_status rc = ZP_OK;
+    if (!path)
+        return zp__nomem(ctx);
+    if (!dir || !(rc = zp__file_read(ctx, path, TABLE_MAX_BYTES, "factor table", &buf, &len)))
+        rc = table_parse(ctx, fs, dir ? buf : (const char *)d->builtin, len, path, d->cols,
+                         d->ncols, d->fn);
+    zp__free(ctx, buf);
+    zp__free(ctx, path);
+    return rc;
+}
+
+/* A set named name with the tables [from, to) of table_defs (table_load). */
 static zp_status set_read(zp_ctx *ctx, const char *name, const char *dir, size_t from, size_t to,
                           zp_factor_set **out)
 {
     zp_factor_set *fs = zp__calloc(ctx, 1, sizeof *fs);
-    char *path = NULL, *buf = NULL;
     zp_status rc = ZP_OK;
-    if (!fs || !(fs->name = zp__cpool_strdup(ctx, &fs->pool, name))) {
+    if (!fs || !(fs->name = zp__cpool_strdup(ctx, &fs->pool, name)))
         rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t i = from; i < to; i++) {
-        const table_def *d = &table_defs[i];
-        size_t len = *d->builtin_len;
-        if (!(path = dir ? zp__asprintf(ctx, "%s/%s", dir, d->file)
-                         : zp__asprintf(ctx, "builtin:%s", d->file))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        if ((dir && (rc = zp__file_read(ctx, path, TABLE_MAX_BYTES, "factor table", &buf, &len))) ||
-            (rc = table_parse(ctx, fs, dir ? buf : (const char *)d->builtin, len, path, d->cols,
-                              d->ncols, d->fn)))
-            goto out;
-        zp__free(ctx, buf);
-        zp__free(ctx, path);
-        buf = path = NULL;
+    for (size_t i = from; !rc && i < to; i++)
+        rc = table_load(ctx, fs, dir, &table_defs[i]);
+    if (rc) {
+        zp_factor_set_free(ctx, fs);
+        return rc;
     }
     *out = fs;
-    fs = NULL;
-out:
-    zp__free(ctx, buf);
-    zp__free(ctx, path);
-    zp_factor_set_free(ctx, fs);
-    return rc;
+    return ZP_OK;
 }
 
 zp_status zp_factor_set_default(zp_ctx *ctx, zp_factor_set **out)
@@ -532,12 +518,8 @@ zp_status zp_factor_grid(zp_ctx *ctx, const zp_factor_set *fs, const char *regio
                          "with factors: %s",
                          kind, region, year, fs->name, list);
     }
-    out->value = best->value;
-    out->unit = best->unit;
-    out->year = best->year;
-    out->region = best->region;
-    out->source = best->source;
-    out->verification = best->verification;
+    *out = (zp_factor){best->value, best->unit, best->year, best->region, best->source,
+                       best->verification};
     return ZP_OK;
 }
 
@@ -641,12 +623,7 @@ zp_status zp_factor_gwp(zp_ctx *ctx, const zp_factor_set *fs, const char *gas, z
         if (strcmp(g->set, sname) != 0)
             continue;
         if (gas_eq(g->gas, gas)) {
-            out->value = g->value;
-            out->unit = "kgCO2e/kg";
-            out->year = g->year;
-            out->region = NULL;
-            out->source = g->source;
-            out->verification = g->verification;
+            *out = (zp_factor){g->value, "kgCO2e/kg", g->year, NULL, g->source, g->verification};
             return ZP_OK;
         }
         if (n < ZP_ARRAY_LEN(names))
@@ -680,12 +657,8 @@ zp_status zp_factor_power_coal(zp_ctx *ctx, const zp_factor_set *fs, int year, z
                          "years: %s",
                          year, fs->name, list);
     }
-    out->value = best->value;
-    out->unit = best->unit;
-    out->year = best->year;
-    out->region = "national";
-    out->source = best->source;
-    out->verification = best->verification;
+    *out = (zp_factor){best->value, best->unit, best->year, "national", best->source,
+                       best->verification};
     return ZP_OK;
 }
 

@@ -295,15 +295,22 @@ typedef struct pending {
     meter_spec sp;
 } pending;
 
+/* How many of the np series of p are meters (not the grid factor). */
+static size_t meters_of(const pending *p, size_t np)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < np; i++)
+        n += !p[i].sp.is_factor;
+    return n;
+}
+
 /* Align every prepared series to the common window and step, fill in. */
 static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t np,
                               const zp_model *m, zp_time_t from, zp_time_t to)
 {
     zp__acct_owned *o = in->owned_;
     zp_status rc = ZP_OK;
-    size_t nmeters = 0;
-    for (size_t i = 0; i < np; i++)
-        nmeters += !p[i].sp.is_factor;
+    size_t nmeters = meters_of(p, np);
     if (nmeters == 0)
         return zp__error(ctx, ZP_EDATA,
                          "no meter found: name columns ROLE[.ASSET]_UNIT, e.g. grid_import_kw, "
@@ -429,99 +436,122 @@ static void pending_free(zp_ctx *ctx, pending *p, size_t np)
     zp__free(ctx, p);
 }
 
+/* An input being built from metered series: the series read so far,
+ * prepared (meter_prepare), waiting for the common window. */
+typedef struct builder {
+    zp_acct_input *in;
+    pending *p;
+    size_t np, capp;
+} builder;
+
+static zp_status builder_begin(zp_ctx *ctx, builder *b, const char *source)
+{
+    memset(b, 0, sizeof *b);
+    zp_status rc = zp__acct_input_new(ctx, &b->in);
+    if (!rc)
+        b->in->source = source;
+    return rc;
+}
+
+/* One prepared series more; b takes s and mask (freed when out of memory). */
+static zp_status builder_add(zp_ctx *ctx, builder *b, zp_series *s, zp_series *mask,
+                             const meter_spec *sp)
+{
+    if (zp__grow(ctx, (void **)&b->p, &b->capp, b->np + 1, sizeof *b->p)) {
+        zp_series_free(ctx, s);
+        zp_series_free(ctx, mask);
+        return ZP_ENOMEM;
+    }
+    b->p[b->np++] = (pending){s, mask, *sp};
+    return ZP_OK;
+}
+
+/* With rc ZP_OK, the input (input_finish) into *out; what b holds is
+ * freed either way. Returns rc or input_finish's error. */
+static zp_status builder_end(zp_ctx *ctx, builder *b, zp_status rc, const zp_model *m,
+                             zp_time_t from, zp_time_t to, zp_acct_input **out)
+{
+    if (!rc && !(rc = input_finish(ctx, b->in, b->p, b->np, m, from, to))) {
+        *out = b->in;
+        b->in = NULL;
+    }
+    pending_free(ctx, b->p, b->np);
+    zp_acct_input_free(ctx, b->in);
+    return rc;
+}
+
+/* The meter columns of one CSV file into b. A file is read twice (its
+ * header, then the columns it names); a pipe, standard input or a process
+ * substitution (/dev/stdin, <(...)) can be read only once: into memory,
+ * then parsed. */
+static zp_status csv_file(zp_ctx *ctx, builder *b, const char *path, const zp_model *m)
+{
+    char **hdr = NULL, *text = NULL;
+    size_t nh = 0, nsel = 0, ns = 0, tlen = 0;
+    const char **sel = NULL;
+    meter_spec *specs = NULL;
+    zp_series **ss = NULL;
+    zp_status rc = ZP_OK;
+    FILE *fp = fopen(path, "rb");
+    struct stat fst;
+    if (!fp)
+        return zp__error(ctx, ZP_EIO, "cannot open %s: %s", path, strerror(errno));
+    bool once = fstat(fileno(fp), &fst) != 0 || !S_ISREG(fst.st_mode);
+    if (once)
+        rc = zp__slurp(ctx, fp, path, &text, &tlen);
+    fclose(fp);
+    if (rc)
+        return rc;
+    rc = once ? zp__csv_header_buf(ctx, path, text, tlen, &hdr, &nh)
+              : zp_csv_header_file(ctx, path, &hdr, &nh);
+    if (!rc && (!(sel = zp__calloc(ctx, nh ? nh : 1, sizeof *sel)) ||
+                !(specs = zp__calloc(ctx, nh ? nh : 1, sizeof *specs))))
+        rc = zp__nomem(ctx);
+    for (size_t c = 1; !rc && c < nh; c++) {
+        meter_spec sp;
+        if (classify(ctx, hdr[c], path, &sp, &rc) == 1) {
+            specs[nsel] = sp;
+            sel[nsel++] = hdr[c];
+        }
+    }
+    if (!rc && nsel) {
+        zp_csv_opts co;
+        zp_csv_opts_init(&co);
+        co.columns = sel;
+        co.ncolumns = nsel;
+        co.default_offset_min = m ? m->utc_offset_min : 480;
+        rc = once ? zp_csv_read_buf(ctx, text, tlen, path, &co, &ss, &ns)
+                  : zp_csv_read_file(ctx, path, &co, &ss, &ns);
+    }
+    for (size_t i = 0; !rc && i < ns; i++) {
+        /* data row i is line i + 2 (line 1 is the header) */
+        if ((rc = meter_prepare(ctx, b->in, sel[i], path, 2, &specs[i], ss[i], NULL)))
+            break;
+        zp_series *s = ss[i];
+        ss[i] = NULL;
+        rc = builder_add(ctx, b, s, NULL, &specs[i]);
+    }
+    zp__free(ctx, text);
+    zp_series_array_free(ctx, ss, ns);
+    zp__free(ctx, sel);
+    zp__free(ctx, specs);
+    zp_strv_free(ctx, hdr, nh);
+    return rc;
+}
+
 zp_status zp_acct_from_csv(zp_ctx *ctx, const char *const *paths, size_t npaths,
                            const zp_model *m, zp_time_t from, zp_time_t to, zp_acct_input **out)
 {
-    zp_acct_input *in = NULL;
-    pending *p = NULL;
-    size_t np = 0, capp = 0;
-    zp_status rc;
+    builder b;
     if (!ctx || !paths || !npaths || !out)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_csv: no files") : ZP_EINVAL;
     *out = NULL;
-    if ((rc = zp__acct_input_new(ctx, &in)))
+    zp_status rc = builder_begin(ctx, &b, "csv");
+    if (rc)
         return rc;
-    in->source = "csv";
-    for (size_t f = 0; f < npaths; f++) {
-        char **hdr = NULL;
-        size_t nh = 0, nsel = 0;
-        const char **sel = NULL;
-        zp_series **ss = NULL;
-        size_t ns = 0;
-        /* A file is read twice (its header, then the columns it names); a
-         * pipe, standard input or a process substitution (/dev/stdin,
-         * <(...)) can be read only once: into memory, then parsed. */
-        char *text = NULL;
-        size_t tlen = 0;
-        FILE *fp = fopen(paths[f], "rb");
-        struct stat fst;
-        if (!fp) {
-            rc = zp__error(ctx, ZP_EIO, "cannot open %s: %s", paths[f], strerror(errno));
-            goto out;
-        }
-        bool once = fstat(fileno(fp), &fst) != 0 || !S_ISREG(fst.st_mode);
-        if (once)
-            rc = zp__slurp(ctx, fp, paths[f], &text, &tlen);
-        fclose(fp);
-        if (rc)
-            goto out;
-        rc = once ? zp__csv_header_buf(ctx, paths[f], text, tlen, &hdr, &nh)
-                  : zp_csv_header_file(ctx, paths[f], &hdr, &nh);
-        if (rc) {
-            zp__free(ctx, text);
-            goto out;
-        }
-        sel = zp__calloc(ctx, nh ? nh : 1, sizeof *sel);
-        meter_spec *specs = zp__calloc(ctx, nh ? nh : 1, sizeof *specs);
-        if (!sel || !specs) {
-            rc = zp__nomem(ctx);
-        } else {
-            for (size_t c = 1; c < nh && !rc; c++) {
-                meter_spec sp;
-                int k = classify(ctx, hdr[c], paths[f], &sp, &rc);
-                if (k == 1) {
-                    specs[nsel] = sp;
-                    sel[nsel++] = hdr[c];
-                }
-            }
-        }
-        if (!rc && nsel) {
-            zp_csv_opts co;
-            zp_csv_opts_init(&co);
-            co.columns = sel;
-            co.ncolumns = nsel;
-            co.default_offset_min = m ? m->utc_offset_min : 480;
-            rc = once ? zp_csv_read_buf(ctx, text, tlen, paths[f], &co, &ss, &ns)
-                      : zp_csv_read_file(ctx, paths[f], &co, &ss, &ns);
-        }
-        zp__free(ctx, text);
-        for (size_t i = 0; !rc && i < ns; i++) {
-            /* data row i is line i + 2 (line 1 is the header) */
-            if ((rc = meter_prepare(ctx, in, sel[i], paths[f], 2, &specs[i], ss[i], NULL)))
-                break;
-            if ((rc = zp__grow(ctx, (void **)&p, &capp, np + 1, sizeof *p)))
-                break;
-            p[np].s = ss[i];
-            p[np].mask = NULL;
-            p[np].sp = specs[i];
-            ss[i] = NULL;
-            np++;
-        }
-        zp_series_array_free(ctx, ss, ns);
-        zp__free(ctx, sel);
-        zp__free(ctx, specs);
-        zp_strv_free(ctx, hdr, nh);
-        if (rc)
-            goto out;
-    }
-    if ((rc = input_finish(ctx, in, p, np, m, from, to)))
-        goto out;
-    *out = in;
-    in = NULL;
-out:
-    pending_free(ctx, p, np);
-    zp_acct_input_free(ctx, in);
-    return rc;
+    for (size_t f = 0; !rc && f < npaths; f++)
+        rc = csv_file(ctx, &b, paths[f], m);
+    return builder_end(ctx, &b, rc, m, from, to, out);
 }
 
 /* Cut the missing values at both ends of s; 0 when it holds none. */
@@ -545,88 +575,71 @@ zp_status zp_acct_from_store(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_ti
     return zp_acct_from_store_ex(ctx, st, m, from, to, 0, out);
 }
 
+/* The stored series si into b when it is a meter (or the grid factor)
+ * with readings in [from, to); fill: live data (ZP_ACCT_FILL_GAPS). */
+static zp_status store_series(zp_ctx *ctx, builder *b, zp_store *st,
+                              const zp_store_series_info *si, zp_time_t from, zp_time_t to,
+                              int fill)
+{
+    meter_spec sp;
+    zp_status rc;
+    int k = classify(ctx, si->name, "store", &sp, &rc);
+    if (k <= 0 || si->count == 0)
+        return rc;
+    /* a counter's readings bound its intervals: [from, to) needs the
+     * reading at to as well */
+    zp_time_t a = from ? from : si->first,
+              e = to ? to + (sp.counter ? si->step_s : 0) : si->last_end;
+    if (fill) {
+        /* live data: only the stored span, so the window starts at the
+         * first reading and ends with the last */
+        if (si->first > a)
+            a = si->first;
+        if (si->last_end < e)
+            e = si->last_end;
+        if (e <= a)
+            return ZP_OK;
+    }
+    zp_series *s = NULL, *mask = NULL;
+    if ((rc = zp_store_read(st, si->name, a, e, &s)))
+        return rc;
+    if (fill && !sp.is_factor && !trim_gaps(s)) {
+        zp_series_free(ctx, s); /* no reading in the window */
+        return ZP_OK;
+    }
+    if ((!s->name && (rc = zp_series_set_name(ctx, s, si->name))) ||
+        (rc = meter_prepare(ctx, b->in, si->name, "store", 1, &sp, s, &mask))) {
+        zp_series_free(ctx, s);
+        zp_series_free(ctx, mask);
+        return rc;
+    }
+    return builder_add(ctx, b, s, mask, &sp);
+}
+
 zp_status zp_acct_from_store_ex(zp_ctx *ctx, zp_store *st, const zp_model *m, zp_time_t from,
                                 zp_time_t to, unsigned flags, zp_acct_input **out)
 {
-    zp_acct_input *in = NULL;
     zp_store_series_info *info = NULL;
     size_t ninfo = 0;
-    pending *p = NULL;
-    size_t np = 0, capp = 0;
-    zp_status rc;
+    builder b;
     if (!ctx || !st || !out)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_acct_from_store: NULL argument") : ZP_EINVAL;
     *out = NULL;
-    if ((rc = zp__acct_input_new(ctx, &in)))
+    zp_status rc = builder_begin(ctx, &b, "store");
+    if (rc)
         return rc;
-    in->source = "store";
     const int fill = (flags & ZP_ACCT_FILL_GAPS) != 0;
-    ((zp__acct_owned *)in->owned_)->fill_gaps = fill;
-    if ((rc = zp_store_series_list(st, &info, &ninfo)))
-        goto out;
-    for (size_t i = 0; i < ninfo; i++) {
-        meter_spec sp;
-        int k = classify(ctx, info[i].name, "store", &sp, &rc);
-        if (k < 0)
-            goto out;
-        if (k == 0 || info[i].count == 0)
-            continue;
-        /* a counter's readings bound its intervals: [from, to) needs the
-         * reading at to as well */
-        zp_time_t a = from ? from : info[i].first,
-                  b = to ? to + (sp.counter ? info[i].step_s : 0) : info[i].last_end;
-        if (fill) {
-            /* live data: only the stored span, so the window starts at the
-             * first reading and ends with the last */
-            if (info[i].first > a)
-                a = info[i].first;
-            if (info[i].last_end < b)
-                b = info[i].last_end;
-            if (b <= a)
-                continue;
-        }
-        zp_series *s = NULL, *mask = NULL;
-        if ((rc = zp_store_read(st, info[i].name, a, b, &s)))
-            goto out;
-        if (fill && !sp.is_factor && !trim_gaps(s)) {
-            zp_series_free(ctx, s); /* no reading in the window */
-            continue;
-        }
-        if (!s->name && (rc = zp_series_set_name(ctx, s, info[i].name))) {
-            zp_series_free(ctx, s);
-            goto out;
-        }
-        if ((rc = meter_prepare(ctx, in, info[i].name, "store", 1, &sp, s, &mask)) ||
-            (rc = zp__grow(ctx, (void **)&p, &capp, np + 1, sizeof *p))) {
-            zp_series_free(ctx, s);
-            zp_series_free(ctx, mask);
-            goto out;
-        }
-        p[np].s = s;
-        p[np].mask = mask;
-        p[np].sp = sp;
-        np++;
-    }
-    if (fill) {
-        size_t nm = 0;
-        for (size_t i = 0; i < np; i++)
-            nm += !p[i].sp.is_factor;
-        if (!nm) {
-            char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
-            int32_t off = m ? m->utc_offset_min : 0;
-            rc = zp__error(ctx, ZP_ENOTFOUND, "no meter reading between %s and %s",
-                           from ? zp_time_format(from, off, fa) : "the first",
-                           to ? zp_time_format(to, off, fb) : "the last");
-            goto out;
-        }
-    }
-    if ((rc = input_finish(ctx, in, p, np, m, from, to)))
-        goto out;
-    *out = in;
-    in = NULL;
-out:
+    ((zp__acct_owned *)b.in->owned_)->fill_gaps = fill;
+    rc = zp_store_series_list(st, &info, &ninfo);
+    for (size_t i = 0; !rc && i < ninfo; i++)
+        rc = store_series(ctx, &b, st, &info[i], from, to, fill);
     zp_store_series_info_free(ctx, info, ninfo);
-    pending_free(ctx, p, np);
-    zp_acct_input_free(ctx, in);
-    return rc;
+    if (!rc && fill && !meters_of(b.p, b.np)) {
+        char fa[ZP_TIME_BUFSIZE], fb[ZP_TIME_BUFSIZE];
+        int32_t off = m ? m->utc_offset_min : 0;
+        rc = zp__error(ctx, ZP_ENOTFOUND, "no meter reading between %s and %s",
+                       from ? zp_time_format(from, off, fa) : "the first",
+                       to ? zp_time_format(to, off, fb) : "the last");
+    }
+    return builder_end(ctx, &b, rc, m, from, to, out);
 }

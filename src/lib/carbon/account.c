@@ -1,9 +1,10 @@
 /*
  * account.c - the accounting engine, zp_account (include/zeropark/carbon.h):
- * one pass over the steps for the park's flows (Scope 2, hourly matching,
- * months and days) and one pass per meter for the per-asset breakdown,
- * then Scope 1, the market-based method, tce, intensities, targets and
- * the budget. Formulas and rules: docs/methodology.md "Carbon accounting".
+ * one pass over the steps for the park's flows (Scope 2, months and days;
+ * hourly matching by matching.c) and one pass per meter for the per-asset
+ * breakdown, then Scope 1, the market-based method, tce, intensities,
+ * targets and the budget, each a phase of zp_account (at the end of the
+ * file). Formulas and rules: docs/methodology.md "Carbon accounting".
  */
 #include "carbon/carbon_impl.h"
 #include "carbon/matching.h"

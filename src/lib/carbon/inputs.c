@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- input and options --------------------------------------------------- */
+/* ---- the input and what it owns ------------------------------------------ */
 
 static const char *const role_names[ZP_ROLE_LAST] = {
     "grid_import", "grid_export", "pv", "wind", "storage_charge", "storage_discharge",
@@ -75,7 +75,7 @@ const char *zp__acct_input_string(zp_ctx *ctx, zp_acct_input *in, const char *s)
     return zp__cpool_strdup(ctx, &((zp__acct_owned *)in->owned_)->pool, s);
 }
 
-/* ---- input from a simulation --------------------------------------------- */
+/* ---- the model's part of every input ------------------------------------- */
 
 /* Model parts common to every input: fuels, certificates, contracts and
  * refrigerants (given for the model period; frac is the input's share of

@@ -121,18 +121,18 @@ struct zp_spa_input;
 void zp__weather_spa_input(const struct zp_site *site, const struct zp_weather_data *w,
                            struct zp_spa_input *in);
 
-/* carbon.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
+/* carbon/factors.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
  * 4 power_coal, modulo 5) from a buffer into a throw-away set (fuzzing). */
 zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len);
 
-/* carbon.c: the local calendar year of instant t at offset off_min. */
+/* carbon/factors.c: the local calendar year of instant t at offset off_min. */
 int zp__local_year(zp_time_t t, int32_t off_min);
-/* carbon.c: grid regions with a factor of kind in fs, case-insensitively
+/* carbon/factors.c: grid regions with a factor of kind in fs, case-insensitively
  * distinct, into names (at most cap; borrowed from fs); the count. */
 struct zp_factor_set;
 size_t zp__grid_regions(const struct zp_factor_set *fs, const char *kind, const char **names,
                         size_t cap);
-/* carbon.c: sorted distinct years of region and kind in fs into years (at
+/* carbon/factors.c: sorted distinct years of region and kind in fs into years (at
  * most cap); the count. */
 size_t zp__grid_years(const struct zp_factor_set *fs, const char *region, const char *kind,
                       int *years, size_t cap);

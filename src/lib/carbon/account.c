@@ -669,11 +669,14 @@ static zp_status calendar(acct *a)
     return ZP_OK;
 }
 
+static double cons_at(const void *ud, size_t t) { return ((const acct *)ud)->cons[t]; }
+
 /* Hourly matching (docs/methodology.md "Green share") into r->cfe_kw. */
 static zp_status matching(acct *a)
 {
-    return zp__cfe_match(a->ctx, a->n, a->dt, a->fl.v[ZP_ROLE_PV], a->fl.v[ZP_ROLE_WIND], a->cons,
-                         a->in->storage, a->in->nstorage, a->r->cfe_kw);
+    const zp__cfe_run run = {a->n, a->dt, a->fl.v[ZP_ROLE_PV], a->fl.v[ZP_ROLE_WIND], cons_at, a,
+                             a->in->storage, a->in->nstorage};
+    return zp__cfe_match(a->ctx, &run, a->r->cfe_kw, NULL);
 }
 
 /* The pass over the steps: location-based Scope 2, the energy totals of

@@ -39,19 +39,25 @@ static double cfe_step(const zp_acct_storage *bat, size_t nbat, size_t t, double
     return cfe < cons_kw ? cfe : cons_kw;
 }
 
-zp_status zp__cfe_match(zp_ctx *ctx, size_t n, double dt_h, const double *pv_kw,
-                        const double *wind_kw, const double *cons_kw, const zp_acct_storage *bat,
-                        size_t nbat, double *cfe_kw)
+zp_status zp__cfe_match(zp_ctx *ctx, const zp__cfe_run *run, double *cfe_kw, double *cfe_kwh)
 {
+    const size_t nbat = run->nbat;
     double *total_kwh = zp__calloc(ctx, 2 * nbat + 1, sizeof *total_kwh);
     if (!total_kwh)
         return zp__nomem(ctx);
-    double *green_kwh = total_kwh + nbat;
+    double *green_kwh = total_kwh + nbat, sum_kwh = 0;
     for (size_t s = 0; s < nbat; s++)
-        total_kwh[s] = bat[s].initial_kwh;
-    for (size_t t = 0; t < n; t++)
-        cfe_kw[t] = cfe_step(bat, nbat, t, total_kwh, green_kwh, AT0(pv_kw, t) + AT0(wind_kw, t),
-                             cons_kw[t], dt_h);
+        total_kwh[s] = run->bat[s].initial_kwh;
+    for (size_t t = 0; t < run->n; t++) {
+        double cfe = cfe_step(run->bat, nbat, t, total_kwh, green_kwh,
+                              AT0(run->pv_kw, t) + AT0(run->wind_kw, t),
+                              run->cons_kw(run->ud, t), run->dt_h);
+        if (cfe_kw)
+            cfe_kw[t] = cfe;
+        sum_kwh += cfe * run->dt_h;
+    }
+    if (cfe_kwh)
+        *cfe_kwh = sum_kwh;
     zp__free(ctx, total_kwh);
     return ZP_OK;
 }

@@ -9,16 +9,25 @@
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 
-/* Carbon-free power consumed in each of n steps of dt_h hours
- * (docs/methodology.md "Green share") into cfe_kw: on-site renewables
- * (pv_kw + wind_kw; NULL counts as 0) serve consumption (cons_kw) first,
- * their surplus charges the batteries green; each battery of bat (nbat;
- * NULL charge or discharge counts as 0) keeps a pool of stored energy and
- * its green part, initial_kwh counting as grey, and its discharge carries
- * the pool's green fraction; a step's value is capped at its consumption.
- * Steps are matched in order. Returns ZP_OK or ZP_ENOMEM. */
-zp_status zp__cfe_match(zp_ctx *ctx, size_t n, double dt_h, const double *pv_kw,
-                        const double *wind_kw, const double *cons_kw, const zp_acct_storage *bat,
-                        size_t nbat, double *cfe_kw);
+/* What is matched: n steps of dt_h hours. */
+typedef struct zp__cfe_run {
+    size_t n;
+    double dt_h;
+    const double *pv_kw, *wind_kw;   /* on-site renewables per step; NULL counts as 0 */
+    double (*cons_kw)(const void *ud, size_t t); /* consumption in step t, kW */
+    const void *ud;                  /* the caller's data for cons_kw */
+    const zp_acct_storage *bat;      /* the batteries; NULL charge or discharge counts as 0 */
+    size_t nbat;
+} zp__cfe_run;
+
+/* Carbon-free power consumed in each step (docs/methodology.md "Green
+ * share"), the steps matched in order: renewables (pv + wind) serve
+ * consumption first and their surplus charges the batteries green; each
+ * battery keeps a pool of stored energy and its green part, initial_kwh
+ * counting as grey, and its discharge carries the pool's green fraction;
+ * a step's value is capped at its consumption. Into cfe_kw (NULL: not
+ * kept) and, summed x dt_h in step order, *cfe_kwh (NULL: not summed).
+ * Returns ZP_OK or ZP_ENOMEM. */
+zp_status zp__cfe_match(zp_ctx *ctx, const zp__cfe_run *run, double *cfe_kw, double *cfe_kwh);
 
 #endif

@@ -206,43 +206,51 @@ out:
     return rc;
 }
 
+typedef struct sim_cons {
+    const double *firm_kw;
+    const zp_dispatch_result *f;
+} sim_cons;
+
+/* Consumption in step t: demand supplied. */
+static double sim_cons_at(const void *ud, size_t t)
+{
+    const sim_cons *c = ud;
+    double cons = c->firm_kw[t] + c->f->flex_served_kw[t] - c->f->unserved_kw[t];
+    return cons < 0 ? 0 : cons;
+}
+
 /* Carbon-free energy actually consumed per step (spec "hourly_matched"):
  * on-site PV and wind consumed directly, plus storage discharge of energy
  * that was charged from them. Each battery keeps a pool of stored energy
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
- * green. */
+ * green. The matching is zp__cfe_match (carbon/matching.h). */
 static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
                                  const double *firm_kw, double *cfe_kw, double *consumption_kw,
                                  double *cfe_kwh, double *consumption_kwh)
 {
     const zp_dispatch_result *f = r->flows;
-    const size_t ns = m->nstorage, n = r->steps;
-    double *buf = zp__calloc(ctx, 2 * n + 1, sizeof *buf);
-    zp_acct_storage *bat = buf ? zp__calloc(ctx, ns + 1, sizeof *bat) : NULL;
-    if (!bat) {
-        zp__free(ctx, buf);
+    const size_t ns = m->nstorage;
+    const sim_cons sc = {firm_kw, f};
+    zp_acct_storage *bat = zp__calloc(ctx, ns + 1, sizeof *bat);
+    if (!bat)
         return zp__nomem(ctx);
-    }
-    double *cons = consumption_kw ? consumption_kw : buf, *cfe = cfe_kw ? cfe_kw : buf + n;
     for (size_t s = 0; s < ns; s++)
         bat[s] = (zp_acct_storage){m->storage[s].name, f->storage[s].charge_kw,
                                    f->storage[s].discharge_kw, m->storage[s].charge_efficiency,
                                    m->storage[s].discharge_efficiency,
                                    f->storage[s].soc_start * m->storage[s].energy_kwh};
-    double dt = r->step_h;
-    *cfe_kwh = *consumption_kwh = 0;
-    for (size_t t = 0; t < n; t++) {
-        cons[t] = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
-        if (cons[t] < 0)
-            cons[t] = 0;
-        *consumption_kwh += cons[t] * dt;
+    *consumption_kwh = 0;
+    for (size_t t = 0; t < r->steps; t++) {
+        double cons = sim_cons_at(&sc, t);
+        if (consumption_kw)
+            consumption_kw[t] = cons;
+        *consumption_kwh += cons * r->step_h;
     }
-    zp_status rc = zp__cfe_match(ctx, n, dt, f->pv_used_kw, f->wind_used_kw, cons, bat, ns, cfe);
-    for (size_t t = 0; !rc && t < n; t++)
-        *cfe_kwh += cfe[t] * dt;
+    const zp__cfe_run run = {r->steps, r->step_h, f->pv_used_kw, f->wind_used_kw, sim_cons_at, &sc,
+                             bat, ns};
+    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh);
     zp__free(ctx, bat);
-    zp__free(ctx, buf);
     return rc;
 }
 

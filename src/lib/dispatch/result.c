@@ -1,8 +1,10 @@
 /*
  * result.c - what every dispatcher shares (zeropark/dispatch.h): the
- * input's defaults and check, and the result's lifecycle.
+ * input's defaults and check, the result's lifecycle, and its totals
+ * (dispatch_impl.h).
  */
 #include "core/internal.h"
+#include "dispatch/dispatch_impl.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
@@ -160,4 +162,31 @@ void zp_dispatch_result_free(zp_ctx *ctx, zp_dispatch_result *r)
     zp__free(ctx, r->storage);
     zp__free(ctx, r->flex);
     zp__free(ctx, r);
+}
+
+/* ---- totals ---------------------------------------------------------------- */
+
+void zp__dispatch_totals_step(zp_dispatch_totals *tot, const zp_dispatch_result *r, size_t t,
+                              double firm, double pv, double wind, double dt)
+{
+    tot->firm_kwh += firm * dt;
+    tot->pv_available_kwh += pv * dt;
+    tot->wind_available_kwh += wind * dt;
+    tot->pv_kwh += r->pv_used_kw[t] * dt;
+    tot->wind_kwh += r->wind_used_kw[t] * dt;
+    tot->import_kwh += r->grid_import_kw[t] * dt;
+    tot->export_kwh += r->grid_export_kw[t] * dt;
+    tot->curtailed_kwh += r->curtailed_kw[t] * dt;
+    tot->unserved_kwh += r->unserved_kw[t] * dt;
+    tot->flex_unserved_kwh += r->flex_unserved_kw[t] * dt;
+}
+
+void zp__dispatch_totals_end(zp_dispatch_totals *tot, const zp_dispatch_result *r)
+{
+    for (size_t j = 0; j < r->nflex; j++) {
+        tot->flex_kwh += r->flex[j].demand_kwh;
+        tot->delayed_kwh += r->flex[j].delayed_kwh;
+        tot->delay_kwh_h += r->flex[j].delay_kwh_h;
+    }
+    tot->load_kwh = tot->firm_kwh + tot->flex_kwh;
 }

@@ -24,18 +24,44 @@ void zp_plan_opts_init(zp_plan_opts *o)
     o->horizon_h = 24;
 }
 
+/* The plan's per-step arrays (steps values each). */
+#define PLAN_ARRAYS 6
+static void plan_arrays(zp_plan *pl, double **a[PLAN_ARRAYS])
+{
+    a[0] = &pl->pv_kw;
+    a[1] = &pl->wind_kw;
+    a[2] = &pl->firm_kw;
+    a[3] = &pl->flex_kw;
+    a[4] = &pl->price_cny_per_kwh;
+    a[5] = &pl->grid_factor_kg_per_kwh;
+}
+
 void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
 {
     if (!pl)
         return;
-    zp__free(ctx, pl->pv_kw);
-    zp__free(ctx, pl->wind_kw);
-    zp__free(ctx, pl->firm_kw);
-    zp__free(ctx, pl->flex_kw);
-    zp__free(ctx, pl->price_cny_per_kwh);
-    zp__free(ctx, pl->grid_factor_kg_per_kwh);
+    double **a[PLAN_ARRAYS];
+    plan_arrays(pl, a);
+    for (size_t k = 0; k < PLAN_ARRAYS; k++)
+        zp__free(ctx, *a[k]);
     zp_dispatch_result_free(ctx, pl->flows);
     zp__free(ctx, pl);
+}
+
+/* A new plan of h steps, its arrays zeroed; NULL when out of memory. */
+static zp_plan *plan_new(zp_ctx *ctx, size_t h)
+{
+    zp_plan *pl = zp__calloc(ctx, 1, sizeof *pl);
+    double **a[PLAN_ARRAYS];
+    if (!pl)
+        return NULL;
+    plan_arrays(pl, a);
+    for (size_t k = 0; k < PLAN_ARRAYS; k++)
+        if (!(*a[k] = zp__calloc(ctx, h, sizeof(double)))) {
+            zp_plan_free(ctx, pl);
+            return NULL;
+        }
+    return pl;
 }
 
 /* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
@@ -68,12 +94,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     double **w_flex = NULL;
     size_t nw_flex = 0;
     zp_plan *pl = NULL;
-    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    sim_priv *p = zp__sim_priv_new(ctx, m);
     if (!p)
-        return zp__nomem(ctx);
-    p->ctx = ctx;
+        return ZP_ENOMEM;
     zp_sim_result *r = &p->pub;
-    r->model = m;
     zp_dispatch_input in;
     p->want_clearsky = 1;
     if ((rc = zp__sim_prepare(p, m, &so, o->weather, &in, &flex)))
@@ -138,13 +162,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
         wflex[j] = in.flex[j];
         wflex[j].kw = fc.flex_kw[j];
     }
-    if (!(pl = zp__calloc(ctx, 1, sizeof *pl)) || !(pl->pv_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->wind_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->firm_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->flex_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->price_cny_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->grid_factor_kg_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
+    if (!(pl = plan_new(ctx, h)) || !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
         rc = zp__nomem(ctx);
         goto out;
     }

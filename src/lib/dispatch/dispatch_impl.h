@@ -7,6 +7,7 @@
 #define ZP_DISPATCH_IMPL_H
 
 #include "zeropark/dispatch.h"
+#include "zeropark/storage.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -48,6 +49,12 @@ static inline double zp__dispatch_import_cost(const zp_dispatch_input *in, size_
         return f;
     }
 }
+
+/* Each storage's state at the start (in->soc_initial, else its own
+ * initial state of charge) into st (in->nstorage entries), and the result
+ * r's soc_start. */
+void zp__dispatch_storage_init(const zp_dispatch_input *in, zp_storage_state *st,
+                               zp_dispatch_result *r);
 
 /* Step t of r into the totals: demand and what was available as given
  * (kW), what was used, traded, curtailed and unserved as r holds it, over

@@ -166,13 +166,7 @@ static zp_status mpc_setup(mpc_run *m)
         /* Forecast the whole load; the share scales the forecast. */
         m->flex_base[j] = in->flex[j].kw;
     }
-    for (size_t s = 0; s < ns; s++) {
-        if (in->soc_initial)
-            zp_storage_state_init_soc(&m->bat[s], &in->storage[s], in->soc_initial[s]);
-        else
-            zp_storage_state_init(&m->bat[s], &in->storage[s]);
-        m->res->storage[s].soc_start = zp_storage_soc(&m->bat[s]);
-    }
+    zp__dispatch_storage_init(in, m->bat, m->res);
     if (!(m->lp = zp_lp_new(ctx)))
         return ZP_ENOMEM;
     zp_forecast_inputs *fin = &m->fin;

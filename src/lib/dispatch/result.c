@@ -106,31 +106,46 @@ zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
     return ZP_OK;
 }
 
+/* The storages' entries follow the per-step arrays in a result's block,
+ * and the flexible loads' entries follow them: each starts where its
+ * type's alignment allows. */
+_Static_assert(_Alignof(zp_dispatch_storage) <= sizeof(double) &&
+                   sizeof(zp_dispatch_storage) % _Alignof(zp_dispatch_flex_totals) == 0,
+               "a result's block holds its sections aligned");
+
 zp_status zp_dispatch_result_new(zp_ctx *ctx, size_t steps, size_t nstorage, size_t nflex,
                                  zp_dispatch_result **out)
 {
-    zp_status rc = ZP_OK;
     zp_dispatch_result *r = NULL;
     double *p;
     *out = NULL;
-    /* All per-step arrays share one block: one allocation, one free. */
+    /* Everything a result holds shares one block, one allocation and one
+     * free: the per-step arrays, then the storages' entries, then the
+     * flexible loads'. */
     if (nstorage > (SIZE_MAX / sizeof(double) - ZP__DISPATCH_STEP_ARRAYS) / 3)
         return zp__error(ctx, ZP_ETOOBIG, "dispatch: %zu storages is too many", nstorage);
     size_t narrays = ZP__DISPATCH_STEP_ARRAYS + 3 * nstorage;
     if (steps > SIZE_MAX / sizeof(double) / narrays)
         return zp__error(ctx, ZP_ETOOBIG, "dispatch: %zu steps x %zu arrays is too large",
                          steps, narrays);
+    size_t arrays_b = steps * narrays * sizeof(double);
+    if (nstorage > (SIZE_MAX - arrays_b) / sizeof *r->storage)
+        return zp__nomem(ctx);
+    size_t storage_b = nstorage * sizeof *r->storage;
+    if (nflex > (SIZE_MAX - arrays_b - storage_b) / sizeof *r->flex)
+        return zp__nomem(ctx);
+    size_t flex_b = nflex * sizeof *r->flex;
     if (!(r = zp__calloc(ctx, 1, sizeof *r)) ||
-        !(r->block_ = zp__calloc(ctx, steps * narrays, sizeof(double))) ||
-        !(r->storage = zp__calloc(ctx, nstorage, sizeof *r->storage)) ||
-        !(r->flex = zp__calloc(ctx, nflex, sizeof *r->flex))) {
-        rc = zp__nomem(ctx);
-        goto out;
+        !(r->block_ = zp__calloc(ctx, 1, arrays_b + storage_b + flex_b))) {
+        zp__free(ctx, r);
+        return zp__nomem(ctx);
     }
     r->method = "rule";
     r->steps = steps;
     r->nstorage = nstorage;
     r->nflex = nflex;
+    r->storage = (zp_dispatch_storage *)(void *)((char *)r->block_ + arrays_b);
+    r->flex = (zp_dispatch_flex_totals *)(void *)((char *)r->block_ + arrays_b + storage_b);
     p = r->block_;
     r->pv_used_kw = p, p += steps;
     r->wind_used_kw = p, p += steps;
@@ -148,20 +163,28 @@ zp_status zp_dispatch_result_new(zp_ctx *ctx, size_t steps, size_t nstorage, siz
         r->storage[k].soc = p, p += steps;
     }
     *out = r;
-    r = NULL;
-out:
-    zp_dispatch_result_free(ctx, r);
-    return rc;
+    return ZP_OK;
 }
 
 void zp_dispatch_result_free(zp_ctx *ctx, zp_dispatch_result *r)
 {
-    if (!r)
-        return;
-    zp__free(ctx, r->block_);
-    zp__free(ctx, r->storage);
-    zp__free(ctx, r->flex);
+    if (r)
+        zp__free(ctx, r->block_);
     zp__free(ctx, r);
+}
+
+/* ---- storage ----------------------------------------------------------------- */
+
+void zp__dispatch_storage_init(const zp_dispatch_input *in, zp_storage_state *st,
+                               zp_dispatch_result *r)
+{
+    for (size_t k = 0; k < in->nstorage; k++) {
+        if (in->soc_initial)
+            zp_storage_state_init_soc(&st[k], &in->storage[k], in->soc_initial[k]);
+        else
+            zp_storage_state_init(&st[k], &in->storage[k]);
+        r->storage[k].soc_start = zp_storage_soc(&st[k]);
+    }
 }
 
 /* ---- totals ---------------------------------------------------------------- */

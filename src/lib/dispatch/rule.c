@@ -157,13 +157,7 @@ static zp_status rule_setup(rule_run *u)
         q[j].ring = u->ring + nring;
         nring += q[j].cap;
     }
-    for (size_t k = 0; k < nst; k++) {
-        if (in->soc_initial)
-            zp_storage_state_init_soc(&u->st[k], &in->storage[k], in->soc_initial[k]);
-        else
-            zp_storage_state_init(&u->st[k], &in->storage[k]);
-        u->r->storage[k].soc_start = zp_storage_soc(&u->st[k]);
-    }
+    zp__dispatch_storage_init(in, u->st, u->r);
     return ZP_OK;
 }
 

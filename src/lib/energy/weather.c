@@ -789,11 +789,10 @@ zp_status zp_weather_read_tmy3_file(zp_ctx *ctx, const char *path, zp_weather_da
     rc = zp__file_read_stream(ctx, fp, path, ZP_WEATHER_MAX_BYTES, NULL, &buf, &len);
     fclose(fp);
     if (rc == ZP_ETOOBIG)
-        return zp__error(ctx, ZP_ETOOBIG, "%s: more than %u bytes; not a weather file", path,
-                         ZP_WEATHER_MAX_BYTES);
-    if (rc)
-        return rc;
-    rc = zp_weather_read_tmy3_buf(ctx, buf, len, path, out);
+        rc = zp__error(ctx, ZP_ETOOBIG, "%s: more than %u bytes; not a weather file", path,
+                       ZP_WEATHER_MAX_BYTES);
+    else if (!rc)
+        rc = zp_weather_read_tmy3_buf(ctx, buf, len, path, out);
     zp__free(ctx, buf);
     return rc;
 }
@@ -948,9 +947,11 @@ out:
 /* ---- mapping onto the model grid ----------------------------------------- */
 
 /* A new record of n steps on the grid [start, start + n*step) with the
- * arrays, zone, wind height and repairs of src (values still 0). */
+ * arrays, zone, wind height and repairs of src (values still 0); the
+ * arrays of src into from and of the new one into to. */
 static zp_status weather_like(zp_ctx *ctx, const zp_weather_data *src, zp_time_t start,
-                              int32_t step_s, size_t n, zp_weather_data **out)
+                              int32_t step_s, size_t n, zp_weather_data **out,
+                              double *from[W_N], double *to[W_N])
 {
     zp_status rc = weather_new(ctx, n, weather_has(src), src->source, out);
     if (rc)
@@ -961,6 +962,8 @@ static zp_status weather_like(zp_ctx *ctx, const zp_weather_data *src, zp_time_t
     w->utc_offset_min = src->utc_offset_min;
     w->wind_height_m = src->wind_height_m;
     w->repairs = src->repairs;
+    weather_arrays(src, from);
+    weather_arrays(w, to);
     return ZP_OK;
 }
 
@@ -972,10 +975,8 @@ static zp_status map_typical(zp_ctx *ctx, const zp_weather_data *typ, zp_time_t 
     zp_weather_data *w = NULL;
     zp_status rc;
     double *src[W_N], *dst[W_N];
-    if ((rc = weather_like(ctx, typ, start, step_s, n, &w)))
+    if ((rc = weather_like(ctx, typ, start, step_s, n, &w, src, dst)))
         return rc;
-    weather_arrays(typ, src);
-    weather_arrays(w, dst);
     size_t feb29 = 0;
     for (size_t i = 0; i < n; i++) {
         zp_time_t t0 = start + (zp_time_t)i * step_s, t1 = t0 + step_s;
@@ -1026,10 +1027,8 @@ static zp_status map_dated(zp_ctx *ctx, const zp_weather_data *src, zp_time_t st
     zp_series s, *r = NULL;
     zp_status rc;
     double *sv[W_N], *dst[W_N];
-    if ((rc = weather_like(ctx, src, start, step_s, n, &w)))
+    if ((rc = weather_like(ctx, src, start, step_s, n, &w, sv, dst)))
         return rc;
-    weather_arrays(src, sv);
-    weather_arrays(w, dst);
     for (int k = 0; k < W_N; k++) {
         if (!sv[k])
             continue;
@@ -1222,7 +1221,7 @@ typedef struct synth {
     double h;           /* a step in hours */
     zp_weather_data *w;
     double *zen;        /* zenith at each step's middle: kept in w->dhi_w_m2 until Erbs */
-    double *cs;         /* clear-sky GHI (Haurwitz) */
+    double *cs;         /* clear-sky GHI (Haurwitz); its block holds e0h too */
     double *e0h;        /* extraterrestrial irradiance on the horizontal */
     int *month;         /* local month, 0..11 */
     double month_cs[12]; /* clear-sky GHI summed over each month */
@@ -1297,10 +1296,10 @@ static zp_status synth_clearsky(synth *s)
     w->site.lon_deg = o->lon_deg;
     w->site.elevation_m = o->elevation_m;
     w->repairs.dni_derived = w->repairs.dhi_derived = 1;
-    if (!(s->cs = zp__malloc(ctx, n * sizeof(double))) ||
-        !(s->e0h = zp__malloc(ctx, n * sizeof(double))) ||
+    if (!(s->cs = zp__malloc(ctx, 2 * n * sizeof(double))) ||
         !(s->month = zp__malloc(ctx, n * sizeof(int))))
         return zp__nomem(ctx);
+    s->e0h = s->cs + n;
     /* the zenith goes into dhi_w_m2 for now; it is overwritten by Erbs */
     s->zen = w->dhi_w_m2;
     zp_spa_input in;
@@ -1470,8 +1469,7 @@ zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
         *out = w;
         s.w = NULL;
     }
-    zp__free(ctx, s.cs);
-    zp__free(ctx, s.e0h);
+    zp__free(ctx, s.cs); /* and e0h */
     zp__free(ctx, s.month);
     zp_weather_free(ctx, s.w);
     return rc;

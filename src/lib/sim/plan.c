@@ -24,43 +24,31 @@ void zp_plan_opts_init(zp_plan_opts *o)
     o->horizon_h = 24;
 }
 
-/* The plan's per-step arrays (steps values each). */
-#define PLAN_ARRAYS 6
-static void plan_arrays(zp_plan *pl, double **a[PLAN_ARRAYS])
-{
-    a[0] = &pl->pv_kw;
-    a[1] = &pl->wind_kw;
-    a[2] = &pl->firm_kw;
-    a[3] = &pl->flex_kw;
-    a[4] = &pl->price_cny_per_kwh;
-    a[5] = &pl->grid_factor_kg_per_kwh;
-}
-
 void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
 {
     if (!pl)
         return;
-    double **a[PLAN_ARRAYS];
-    plan_arrays(pl, a);
-    for (size_t k = 0; k < PLAN_ARRAYS; k++)
-        zp__free(ctx, *a[k]);
+    zp__free(ctx, pl->pv_kw); /* the block of the plan's arrays (plan_new) */
     zp_dispatch_result_free(ctx, pl->flows);
     zp__free(ctx, pl);
 }
 
-/* A new plan of h steps, its arrays zeroed; NULL when out of memory. */
+/* A new plan of h steps whose per-step arrays share one zeroed block,
+ * which pv_kw points at; NULL when out of memory. */
 static zp_plan *plan_new(zp_ctx *ctx, size_t h)
 {
     zp_plan *pl = zp__calloc(ctx, 1, sizeof *pl);
-    double **a[PLAN_ARRAYS];
     if (!pl)
         return NULL;
-    plan_arrays(pl, a);
-    for (size_t k = 0; k < PLAN_ARRAYS; k++)
-        if (!(*a[k] = zp__calloc(ctx, h, sizeof(double)))) {
-            zp_plan_free(ctx, pl);
-            return NULL;
-        }
+    double **arrays[] = {&pl->pv_kw, &pl->wind_kw, &pl->firm_kw, &pl->flex_kw,
+                         &pl->price_cny_per_kwh, &pl->grid_factor_kg_per_kwh};
+    double *block = zp__calloc(ctx, ZP_ARRAY_LEN(arrays) * (h ? h : 1), sizeof *block);
+    if (!block) {
+        zp__free(ctx, pl);
+        return NULL;
+    }
+    for (size_t k = 0; k < ZP_ARRAY_LEN(arrays); k++)
+        *arrays[k] = block + k * h;
     return pl;
 }
 

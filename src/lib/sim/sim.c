@@ -685,24 +685,17 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
                                   "step_min", (int)(r->step_s / 60), "steps", (json_int_t)r->steps));
     json_object_set_new(doc, "dispatch", json_string(r->dispatch));
-    /* energy_kwh: the keys in the document's order */
+    /* energy_kwh: each key is its field's name, in the document's order */
+#define ENERGY_KEY(f) {#f, offsetof(zp_sim_energy, f)}
     static const struct {
         const char *key;
-        size_t off; /* offsetof(zp_sim_energy, ...) */
-    } energy_keys[] = {
-        {"load", offsetof(zp_sim_energy, load)},
-        {"datacenter_it", offsetof(zp_sim_energy, datacenter_it)},
-        {"datacenter_facility", offsetof(zp_sim_energy, datacenter_facility)},
-        {"pv", offsetof(zp_sim_energy, pv)},
-        {"wind", offsetof(zp_sim_energy, wind)},
-        {"grid_import", offsetof(zp_sim_energy, grid_import)},
-        {"grid_export", offsetof(zp_sim_energy, grid_export)},
-        {"storage_charge", offsetof(zp_sim_energy, storage_charge)},
-        {"storage_discharge", offsetof(zp_sim_energy, storage_discharge)},
-        {"curtailed", offsetof(zp_sim_energy, curtailed)},
-        {"unserved", offsetof(zp_sim_energy, unserved)},
-        {"delayed", offsetof(zp_sim_energy, delayed)},
-    };
+        size_t off;
+    } energy_keys[] = {ENERGY_KEY(load), ENERGY_KEY(datacenter_it),
+                       ENERGY_KEY(datacenter_facility), ENERGY_KEY(pv), ENERGY_KEY(wind),
+                       ENERGY_KEY(grid_import), ENERGY_KEY(grid_export),
+                       ENERGY_KEY(storage_charge), ENERGY_KEY(storage_discharge),
+                       ENERGY_KEY(curtailed), ENERGY_KEY(unserved), ENERGY_KEY(delayed)};
+#undef ENERGY_KEY
     json_t *en = json_object();
     for (size_t k = 0; k < ZP_ARRAY_LEN(energy_keys); k++) {
         double v;

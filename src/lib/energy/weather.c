@@ -19,6 +19,7 @@
 #include "core/csvtok.h"
 #include "core/internal.h"
 #include "core/rng.h"
+#include "energy/weather_impl.h"
 #include "zeropark/series.h"
 #include "zeropark/sky.h"
 #include "zeropark/solar.h"
@@ -55,9 +56,8 @@ static int is_leap(int64_t y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Local civil date of instant t at offset_min; day of year is 1-based. */
-static void local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m, unsigned *d,
-                       int *doy, int64_t *sec_of_day)
+void zp__weather_local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m,
+                            unsigned *d, int *doy, int64_t *sec_of_day)
 {
     int64_t days = zp__local_day(t, offset_min);
     zp_civil_from_days(days, y, m, d);
@@ -68,9 +68,6 @@ static void local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m,
 }
 
 /* ---- the per-step quantities ------------------------------------------------ */
-
-/* Optional quantities, as flags: a record has the arrays asked for. */
-enum { HAS_DNI = 1, HAS_DHI = 2, HAS_WIND = 4, HAS_PRES = 8 };
 
 /* The per-step quantities of a record, in the order of the zeropark
  * weather CSV's columns, which is also the order the TMY3 columns are
@@ -132,9 +129,8 @@ void zp_weather_free(zp_ctx *ctx, zp_weather_data *w)
     zp__free(ctx, w);
 }
 
-/* A new record of n steps with the arrays that flags ask for. */
-static zp_status weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *source,
-                             zp_weather_data **out)
+zp_status zp__weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *source,
+                          zp_weather_data **out)
 {
     zp_weather_data *w = zp__calloc(ctx, 1, sizeof *w);
     double **slot[W_N];
@@ -367,7 +363,7 @@ zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_off
     /* a missing ghi_w_m2 or temp_air_c fails here, naming the columns there are */
     if ((rc = zp_csv_read_file(ctx, path, &co, &ser, &ns)))
         goto out;
-    if ((rc = weather_new(ctx, ser[0]->len, has, path, &w)))
+    if ((rc = zp__weather_new(ctx, ser[0]->len, has, path, &w)))
         goto out;
     w->start = ser[0]->start;
     w->step_s = ser[0]->step_s;
@@ -593,7 +589,7 @@ static zp_status tmy_header(tmy_reader *t)
                                              "required column(s)", t->file, t->v.ndiag);
     unsigned has = HAS_DNI | HAS_DHI | (t->col[C_Q + W_WIND] >= 0 ? HAS_WIND : 0u) |
                    (t->col[C_Q + W_PRES] >= 0 ? HAS_PRES : 0u);
-    zp_status rc = weather_new(ctx, HOURS_PER_YEAR, has, t->file, &t->w);
+    zp_status rc = zp__weather_new(ctx, HOURS_PER_YEAR, has, t->file, &t->w);
     if (!rc && !(t->seen = zp__calloc(ctx, HOURS_PER_YEAR, sizeof *t->seen)))
         rc = zp__nomem(ctx);
     return rc;
@@ -913,8 +909,8 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
             int doy;
             int64_t y;
             unsigned mo, d;
-            local_date(w->start + (zp_time_t)i * w->step_s + w->step_s / 2, w->utc_offset_min,
-                       &y, &mo, &d, &doy, NULL);
+            zp__weather_local_date(w->start + (zp_time_t)i * w->step_s + w->step_s / 2,
+                                   w->utc_offset_min, &y, &mo, &d, &doy, NULL);
             double cz = cos(z * M_PI / 180);
             if (need_dni && need_dhi) {
                 zp_irr_erbs(ghi, z, zp_solar_extra_radiation(doy), &dni, &dhi);
@@ -953,7 +949,7 @@ static zp_status weather_like(zp_ctx *ctx, const zp_weather_data *src, zp_time_t
                               int32_t step_s, size_t n, zp_weather_data **out,
                               double *from[W_N], double *to[W_N])
 {
-    zp_status rc = weather_new(ctx, n, weather_has(src), src->source, out);
+    zp_status rc = zp__weather_new(ctx, n, weather_has(src), src->source, out);
     if (rc)
         return rc;
     zp_weather_data *w = *out;
@@ -1115,7 +1111,8 @@ void zp_weather_monthly_ghi(const zp_weather_data *w, int32_t offset_min, double
     for (size_t i = 0; i < w->len; i++) {
         int64_t y;
         unsigned mo, d;
-        local_date(w->start + (zp_time_t)i * w->step_s, offset_min, &y, &mo, &d, NULL, NULL);
+        zp__weather_local_date(w->start + (zp_time_t)i * w->step_s, offset_min, &y, &mo, &d, NULL,
+                               NULL);
         kwh_m2[mo - 1] += w->ghi_w_m2[i] * h / 1000.0;
     }
 }
@@ -1281,12 +1278,12 @@ static zp_status synth_clearsky(synth *s)
     zp_ctx *ctx = s->ctx;
     const zp_weather_synth_opts *o = s->o;
     zp_status rc;
-    int ndays = 365 + is_leap(o->year);
+    int ndays = (int)(zp_days_from_civil(o->year + 1, 1, 1) - zp_days_from_civil(o->year, 1, 1));
     s->per_day = (size_t)(86400 / o->step_s);
     s->n = (size_t)ndays * s->per_day;
     s->h = (double)o->step_s / 3600.0;
     const size_t n = s->n;
-    if ((rc = weather_new(ctx, n, HAS_DNI | HAS_DHI | HAS_WIND, "synthetic", &s->w)))
+    if ((rc = zp__weather_new(ctx, n, HAS_DNI | HAS_DHI | HAS_WIND, "synthetic", &s->w)))
         return rc;
     zp_weather_data *w = s->w;
     w->start = zp_days_from_civil(o->year, 1, 1) * 86400 - (zp_time_t)o->utc_offset_min * 60;
@@ -1319,8 +1316,8 @@ static zp_status synth_clearsky(synth *s)
         cs_total += s->cs[i] * s->h / 1000.0;
         int64_t y;
         unsigned mo, d;
-        local_date(w->start + (zp_time_t)i * o->step_s, o->utc_offset_min, &y, &mo, &d, NULL,
-                   NULL);
+        zp__weather_local_date(w->start + (zp_time_t)i * o->step_s, o->utc_offset_min, &y, &mo,
+                               &d, NULL, NULL);
         s->month[i] = (int)mo - 1;
     }
     if (!(cs_total > 0))
@@ -1374,8 +1371,8 @@ static void synth_sky(synth *s)
         int64_t y;
         unsigned mo, d;
         int doy;
-        local_date(w->start + (zp_time_t)i * o->step_s + o->step_s / 2, o->utc_offset_min, &y,
-                   &mo, &d, &doy, &sod);
+        zp__weather_local_date(w->start + (zp_time_t)i * o->step_s + o->step_s / 2,
+                               o->utc_offset_min, &y, &mo, &d, &doy, &sod);
         double solar_h = (double)sod / 3600.0 + (o->lon_deg - o->utc_offset_min / 4.0) / 15.0;
         e_t = phi_t * e_t + 1.5 * sqrt(1 - phi_t * phi_t) * zp__rng_normal_single(&r);
         w->temp_air_c[i] = s->tmean - hemi * s->tseas * cos(2 * M_PI * (doy - 20) / 365.25) +

@@ -1,7 +1,7 @@
 /*
  * weather.c - weather input: the zeropark weather CSV and NREL TMY3
- * readers, mapping onto a model's grid, the checks and documented repairs,
- * and the stochastic weather generator.
+ * readers, mapping onto a model's grid, the checks and documented repairs
+ * (the stochastic weather generator is weather_synth.c).
  *
  * Conventions and every repair are documented in docs/methodology.md
  * ("Weather input", "Weather synthesis"). Bad input is an error with a
@@ -18,7 +18,6 @@
 
 #include "core/csvtok.h"
 #include "core/internal.h"
-#include "core/rng.h"
 #include "energy/weather_impl.h"
 #include "zeropark/series.h"
 #include "zeropark/sky.h"

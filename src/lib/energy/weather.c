@@ -390,30 +390,26 @@ typedef struct field {
     size_t col; /* 1-based byte column */
 } field;
 
-/* The field at p of the line [b, e), as TMY3 files are read: a field
- * that starts with a double quote is what is inside the quotes ("" pairs
- * kept as they are, a missing closing quote runs to the line's end, text
- * after the closing quote is dropped); any other field is its text as it
- * stands, up to the next comma (nothing trimmed: field_num trims numbers,
- * and a quote after spaces is text). TMY3 files are lenient about quotes:
- * neither is an error. Returns where the field ends (its comma or e). */
+/* The field at p of the line [b, e), as TMY3 files are read: its text as
+ * it stands up to the next comma (nothing trimmed: field_num trims
+ * numbers); or, when it starts with a double quote, what the tokenizer
+ * finds inside the quotes ("" pairs kept as they are; a missing closing
+ * quote runs to the line's end and text after the closing quote is
+ * dropped: TMY3 files are lenient about quotes, so neither is an error).
+ * Returns where the field ends (its comma or e). */
 static const char *tmy_field(const char *b, const char *p, const char *e, field *f)
 {
-    zp_csvfield cf;
-    /* an unterminated quote is a quoted field that runs to the end */
-    bool quoted = zp__csvtok_field(p, e, ',', &cf) == ZP_CSVF_UNTERMINATED || cf.quoted;
     f->col = (size_t)(p - b) + 1;
-    if (quoted && cf.b == p + 1) {
+    if (p < e && *p == '"') {
+        zp_csvfield cf;
+        (void)zp__csvtok_field(p, e, ',', &cf);
         f->p = cf.b;
         f->n = (size_t)(cf.e - cf.b);
         return cf.next;
     }
-    const char *next = cf.next;
-    if (quoted) { /* spaces, then a quote: text to the first comma */
-        next = memchr(p, ',', (size_t)(e - p));
-        if (!next)
-            next = e;
-    }
+    const char *next = p; /* fields are short: a loop beats memchr */
+    while (next < e && *next != ',')
+        next++;
     f->p = p;
     f->n = (size_t)(next - p);
     return next;

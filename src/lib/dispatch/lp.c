@@ -1,5 +1,5 @@
 /*
- * dispatch_lp.c - optimal dispatch: the horizon as one linear programme,
+ * lp.c - optimal dispatch: the horizon as one linear programme,
  * solved with COIN-OR CLP through its C interface (zeropark/dispatch.h;
  * docs/methodology.md, "Optimal dispatch (LP)").
  *

@@ -3,7 +3,7 @@
  *
  * Every replan_steps steps: forecast PV, wind and demand over the horizon
  * from what is known before that step (forecast.c), solve the dispatch LP
- * (dispatch_lp.c) from the present state - battery energy and the queue of
+ * (lp.c) from the present state - battery energy and the queue of
  * flexible energy with its deadlines - warm-started from the previous
  * basis, and execute the plan's first step(s) against the actual values.
  *
@@ -49,13 +49,6 @@ static size_t delay_steps(double max_delay_h, double step_h)
 {
     double d = floor(max_delay_h / step_h + 1e-9);
     return d > 0 ? (size_t)d : 0;
-}
-
-/* What a kWh from the grid costs at step t in the input's objective (the
- * LP checked the objective before the first plan). */
-static double grid_unit(const zp_dispatch_input *in, size_t t)
-{
-    return zp__dispatch_import_cost(in, t);
 }
 
 /* Serve up to kwh of queued flexible energy at step t, earliest deadline
@@ -124,12 +117,15 @@ typedef struct mpc_step {
     double pv, wind, firm; /* actual values */
     int down;            /* the grid is down */
     double lim, xlim;    /* import and export limits now */
-    double unit_now;     /* grid_unit now, and the dearest later in the horizon */
+    double unit_now;     /* a kWh from the grid now (its cost in the objective), and
+                            the dearest later in the horizon */
     double unit_max_later;
     double flex_kw;      /* flexible demand served */
     double net;          /* what the grid is left to balance (import positive) */
 } mpc_step;
 
+/* The result, the workspace, the LP and what the forecasts start from;
+ * each battery as it starts. */
 static zp_status mpc_setup(mpc_run *m)
 {
     zp_ctx *ctx = m->ctx;
@@ -336,9 +332,9 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
                     if (dl > t && dl < next_dl)
                         next_dl = dl;
                 }
-            double now = grid_unit(in, t), best_later = INFINITY;
+            double now = zp__dispatch_import_cost(in, t), best_later = INFINITY;
             for (size_t u = t + 1; u <= next_dl && u < n && u < st->k + st->h; u++) {
-                double g = grid_unit(in, u);
+                double g = zp__dispatch_import_cost(in, u);
                 if (g < best_later)
                     best_later = g;
             }
@@ -369,10 +365,10 @@ static void mpc_setpoints(mpc_run *m, mpc_step *st)
     /* Charging from the grid pays only where a later step of the horizon
      * has a dearer grid (the LP may also charge to meet its end-of-horizon
      * state, which a rolling horizon does not need). */
-    st->unit_now = grid_unit(in, t);
+    st->unit_now = zp__dispatch_import_cost(in, t);
     st->unit_max_later = -INFINITY;
     for (size_t u = t + 1; u < m->n && u < st->k + st->h; u++) {
-        double g = grid_unit(in, u);
+        double g = zp__dispatch_import_cost(in, u);
         if (g > st->unit_max_later)
             st->unit_max_later = g;
     }

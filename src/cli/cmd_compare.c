@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "simopts.h"
 #include "util.h"
 
 static const char usage_text[] =

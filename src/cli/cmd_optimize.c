@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simopts.h"
 #include "util.h"
 
 static const char usage_text[] =

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "simopts.h"
 #include "util.h"
 #include "zeropark/carbon.h"
 #include "zeropark/ledger.h"

@@ -8,6 +8,15 @@
 
 #include "simopts.h"
 
+void cli_sim_args_init(cli_sim_args *a)
+{
+    zp_sim_opts_init(&a->so);
+    zp_forecast_opts_init(&a->fo);
+    a->so.forecast = &a->fo;
+    a->mpc_opt = NULL;
+    a->given = false;
+}
+
 /* Parse a forecast method option into *m (a usage error names the choices). */
 static bool forecast_method(const char *text, zp_forecast_method *m)
 {
@@ -17,74 +26,50 @@ static bool forecast_method(const char *text, zp_forecast_method *m)
     return ok;
 }
 
-int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo, const cli_cmd *cmd)
+int cli_sim_option(const cli_cmd *cmd, const cli_opt *o, const char *arg)
 {
+    cli_sim_args *a = o->dst;
+    const char *name = o->name;
     double x;
-    switch (c) {
-    case 'd':
+    if (strcmp(name, "dispatch") == 0) {
         if (strcmp(arg, "rule") == 0)
-            so->dispatch = ZP_DISPATCH_RULE;
+            a->so.dispatch = ZP_DISPATCH_RULE;
         else if (strcmp(arg, "optimal") == 0)
-            so->dispatch = ZP_DISPATCH_OPTIMAL;
+            a->so.dispatch = ZP_DISPATCH_OPTIMAL;
         else if (strcmp(arg, "mpc") == 0)
-            so->dispatch = ZP_DISPATCH_MPC;
+            a->so.dispatch = ZP_DISPATCH_MPC;
         else
             return cli_usage_error(cmd, "--dispatch '%s': use rule, optimal or mpc", arg);
-        return EXIT_OK;
-    case 'H':
+    } else if (strcmp(name, "horizon-h") == 0 || strcmp(name, "replan-h") == 0) {
+        bool horizon = name[0] == 'h';
         if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
-            return cli_usage_error(cmd, "--horizon-h '%s': hours, e.g. 48", arg);
-        so->horizon_h = x;
-        return EXIT_OK;
-    case 'R':
-        if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
-            return cli_usage_error(cmd, "--replan-h '%s': hours, e.g. 1", arg);
-        so->replan_h = x;
-        return EXIT_OK;
-    case 'P':
-    case 'L':
-    case 'W': {
+            return cli_usage_error(cmd, "--%s '%s': hours, e.g. %s", name, arg, horizon ? "48" : "1");
+        *(horizon ? &a->so.horizon_h : &a->so.replan_h) = x;
+    } else if (strcmp(name, "noise-pct") == 0) {
+        if (!cli_parse_double(arg, 0, 500, &x))
+            return cli_usage_error(cmd, "--noise-pct '%s': 0..500", arg);
+        a->fo.noise.sigma = x / 100.0;
+    } else if (strcmp(name, "seed") == 0) {
+        if (!cli_parse_double(arg, 0, 1e15, &x) || x != floor(x))
+            return cli_usage_error(cmd, "--seed '%s': a whole number", arg);
+        a->fo.noise.seed = (uint64_t)x;
+    } else { /* pv-forecast, load-forecast, wind-forecast */
         zp_forecast_method fm;
         if (!forecast_method(arg, &fm))
             return cli_usage_error(cmd, "forecast method '%s': use perfect, persistence, "
                                    "similar-day, clearsky or noisy", arg);
-        if (c == 'P')
-            fo->pv = fm;
-        else if (c == 'L')
-            fo->load = fm;
-        else
-            fo->wind = fm;
-        return EXIT_OK;
+        *(name[0] == 'p' ? &a->fo.pv : name[0] == 'l' ? &a->fo.load : &a->fo.wind) = fm;
     }
-    case 'N':
-        if (!cli_parse_double(arg, 0, 500, &x))
-            return cli_usage_error(cmd, "--noise-pct '%s': 0..500", arg);
-        fo->noise.sigma = x / 100.0;
-        return EXIT_OK;
-    case 'S':
-        if (!cli_parse_double(arg, 0, 1e15, &x) || x != floor(x))
-            return cli_usage_error(cmd, "--seed '%s': a whole number", arg);
-        fo->noise.seed = (uint64_t)x;
-        return EXIT_OK;
-    default:
-        return -1;
-    }
+    a->given = true;
+    if (strcmp(name, "dispatch") != 0 && !a->mpc_opt)
+        a->mpc_opt = name;
+    return EXIT_OK;
 }
 
-int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt)
+int cli_sim_mpc_only(const cli_cmd *cmd, const cli_sim_args *a)
 {
-    static const struct {
-        int c;
-        const char *name;
-    } names[] = {{'H', "--horizon-h"},     {'R', "--replan-h"},      {'P', "--pv-forecast"},
-                 {'L', "--load-forecast"}, {'W', "--wind-forecast"}, {'N', "--noise-pct"},
-                 {'S', "--seed"}};
-    if (!mpc_opt || so->dispatch == ZP_DISPATCH_MPC)
+    if (!a->mpc_opt || a->so.dispatch == ZP_DISPATCH_MPC)
         return EXIT_OK;
-    const char *name = "an MPC option";
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (names[i].c == mpc_opt)
-            name = names[i].name;
-    return cli_usage_error(cmd, "%s applies to --dispatch mpc only (this run is --dispatch %s)", name,
-                           so->dispatch == ZP_DISPATCH_OPTIMAL ? "optimal" : "rule");
+    return cli_usage_error(cmd, "--%s applies to --dispatch mpc only (this run is --dispatch %s)",
+                           a->mpc_opt, a->so.dispatch == ZP_DISPATCH_OPTIMAL ? "optimal" : "rule");
 }

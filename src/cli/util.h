@@ -43,6 +43,16 @@ int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc);
  * that wins over accounting.grid_region, ...) to stderr as
  * "zeropark CMD: warning: message". cmd must outlive ctx. */
 void cli_warnings_to_stderr(zp_ctx *ctx, const char *cmd);
+/* A new context whose library warnings go to stderr (as
+ * cli_warnings_to_stderr does); NULL without memory. */
+zp_ctx *cli_ctx_new(const char *cmd);
+/* Load the park model at path (flags as for zp_model_load_file) into *m.
+ * EXIT_OK, or the exit code of the failure, reported with cli_fail. */
+int cli_model_load(const char *cmd, zp_ctx *ctx, const char *path, unsigned flags, zp_model **m);
+/* Print text, a document the library made with status rc, on stdout and
+ * free it with free_text. EXIT_OK, or the exit code of rc (cli_fail). */
+int cli_put_text(const char *cmd, zp_ctx *ctx, zp_status rc, char *text,
+                 void (*free_text)(zp_ctx *, char *));
 /* Diagnostics as a JSON array. */
 json_t *cli_diags_json(const zp_ctx *ctx);
 /* Print a JSON document to stdout (2-space indent, keys in insertion order). */
@@ -87,6 +97,9 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, const char *label);
 void cli_progress_update(cli_progress *p, uint64_t done, uint64_t total);
 void cli_progress_done(cli_progress *p);
+/* The library's progress callback for a cli_progress at ud: shows it,
+ * never cancels. */
+int cli_progress_cb(void *ud, uint64_t done, uint64_t total);
 double cli_now(void);
 
 #endif

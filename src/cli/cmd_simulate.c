@@ -72,6 +72,22 @@ static int write_csv(const zp_sim_result *r, const char *path)
     return cli_outfile_commit(&o, "simulate", false);
 }
 
+/* A row of the summary: a label and its value. */
+typedef struct summary_row {
+    const char *name;
+    double v;
+} summary_row;
+
+/* A table of the summary: its heading and unit, then each value divided
+ * by div (into the unit) with one decimal. */
+static void print_rows(const char *heading, const char *unit, const summary_row *rows, size_t n,
+                       double div)
+{
+    printf("  %-30s %16s\n", heading, unit);
+    for (size_t i = 0; i < n; i++)
+        printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / div, 1));
+}
+
 static void print_summary(const zp_sim_result *r, const char *path)
 {
     const zp_model *m = r->model;
@@ -83,11 +99,7 @@ static void print_summary(const zp_sim_result *r, const char *path)
            zp_time_format(r->start, m->utc_offset_min, a),
            zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
            r->steps, (int)(r->step_s / 60), r->dispatch, r->seconds * 1e3);
-    printf("  %-30s %16s\n", "energy", "MWh");
-    const struct {
-        const char *name;
-        double v;
-    } rows[] = {
+    const summary_row energy[] = {
         {"loads", e->load},
         {"data center IT", e->datacenter_it},
         {"data center facility", e->datacenter_facility},
@@ -101,14 +113,16 @@ static void print_summary(const zp_sim_result *r, const char *path)
         {"unserved", e->unserved},
         {"flexible load delayed", e->delayed},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / 1000.0, 1));
-    printf("\n  %-30s %16s\n", "emissions", "t CO2");
-    printf("  %-30s %16s\n", "scope 1 (fuels)", CLI_NUM(em->scope1, 1));
-    printf("  %-30s %16s\n", "scope 2, location-based", CLI_NUM(em->scope2_location, 1));
-    printf("  %-30s %16s\n", "scope 2, market-based", CLI_NUM(em->scope2_market, 1));
-    printf("  %-30s %16s\n", "total, location-based", CLI_NUM(em->total_location, 1));
-    printf("  %-30s %16s\n", "total, market-based", CLI_NUM(em->total_market, 1));
+    print_rows("energy", "MWh", energy, sizeof energy / sizeof energy[0], 1000.0);
+    const summary_row emissions[] = {
+        {"scope 1 (fuels)", em->scope1},
+        {"scope 2, location-based", em->scope2_location},
+        {"scope 2, market-based", em->scope2_market},
+        {"total, location-based", em->total_location},
+        {"total, market-based", em->total_market},
+    };
+    printf("\n");
+    print_rows("emissions", "t CO2", emissions, sizeof emissions / sizeof emissions[0], 1);
     printf("\n  %-30s %15s%%\n", "green share, annual volumetric",
            CLI_NUM(r->green_share_volumetric_pct, 1));
     printf("  %-30s %15s%%\n", "green share, hourly matched", CLI_NUM(r->green_share_hourly_pct, 1));

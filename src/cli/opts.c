@@ -24,6 +24,7 @@ static int apply(const cli_cmd *cmd, const cli_opt *o, const char *value, const 
     case CLI_OPT_TEXT: *(const char **)o->dst = value; break;
     case CLI_OPT_LONG: ok = cli_parse_long(value, (long)o->lo, (long)o->hi, o->dst); break;
     case CLI_OPT_DOUBLE: ok = cli_parse_double(value, o->lo, o->hi, o->dst); break;
+    case CLI_OPT_WHOLE: ok = cli_parse_whole(value, o->hi, o->dst); break;
     case CLI_OPT_OFFSET: ok = cli_parse_offset(value, o->dst); break;
     case CLI_OPT_STEP:
         ok = cli_parse_long(value, 1, 60, &l) && 60 % l == 0;

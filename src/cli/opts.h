@@ -25,6 +25,7 @@ typedef enum cli_opt_kind {
     CLI_OPT_TEXT,   /* *(const char **)dst = the value (the last one given wins) */
     CLI_OPT_LONG,   /* a whole number in [lo, hi] into *(long *)dst */
     CLI_OPT_DOUBLE, /* a finite number in [lo, hi] into *(double *)dst */
+    CLI_OPT_WHOLE,  /* a whole number 0 .. hi (cli_parse_whole) into *(uint64_t *)dst */
     CLI_OPT_OFFSET, /* a UTC offset ("+08:00", "-05:00", "Z") in minutes into *(int32_t *)dst */
     CLI_OPT_STEP,   /* whole minutes that divide the hour (1 .. 60) into *(int32_t *)dst */
     CLI_OPT_REFUSE, /* not for this command: the usage error is 'WORD' and the hint */
@@ -42,7 +43,7 @@ struct cli_opt {
     const char *name;  /* the long option without "--"; NULL ends the table */
     cli_opt_kind kind; /* what the value is */
     void *dst;         /* where it goes; CLI_OPT_CALL: fn's data */
-    double lo, hi;     /* CLI_OPT_LONG, CLI_OPT_DOUBLE: the range accepted */
+    double lo, hi;     /* CLI_OPT_LONG, _DOUBLE, _WHOLE: the range accepted */
     const char *hint;  /* what the usage error says after "--NAME 'VALUE'" */
     cli_opt_fn fn;     /* CLI_OPT_CALL: applies the value */
     bool given;        /* set by cli_opts_parse: the option was on the command line */
@@ -53,6 +54,7 @@ struct cli_opt {
 #define CLI_TEXT(name, dst) CLI_OPT_(name, CLI_OPT_TEXT, dst, 0, 0, NULL, NULL)
 #define CLI_LONG(name, dst, lo, hi, hint) CLI_OPT_(name, CLI_OPT_LONG, dst, lo, hi, hint, NULL)
 #define CLI_DOUBLE(name, dst, lo, hi, hint) CLI_OPT_(name, CLI_OPT_DOUBLE, dst, lo, hi, hint, NULL)
+#define CLI_WHOLE(name, dst, hi, hint) CLI_OPT_(name, CLI_OPT_WHOLE, dst, 0, hi, hint, NULL)
 #define CLI_OFFSET(name, dst, hint) CLI_OPT_(name, CLI_OPT_OFFSET, dst, 0, 0, hint, NULL)
 /* --step-min of the commands that simulate or plan. */
 #define CLI_STEP_MIN(dst) CLI_OPT_("step-min", CLI_OPT_STEP, dst, 0, 0, ": use 1, 5, 10, 15, 30 or 60", NULL)

@@ -3,7 +3,6 @@
  * compare, report, optimize): dispatch method, MPC horizon and forecasts.
  */
 #define _DEFAULT_SOURCE
-#include <math.h>
 #include <string.h>
 
 #include "simopts.h"
@@ -50,9 +49,8 @@ int cli_sim_option(const cli_cmd *cmd, const cli_opt *o, const char *arg)
             return cli_usage_error(cmd, "--noise-pct '%s': 0..500", arg);
         a->fo.noise.sigma = x / 100.0;
     } else if (strcmp(name, "seed") == 0) {
-        if (!cli_parse_double(arg, 0, 1e15, &x) || x != floor(x))
+        if (!cli_parse_whole(arg, 1e15, &a->fo.noise.seed))
             return cli_usage_error(cmd, "--seed '%s': a whole number", arg);
-        a->fo.noise.seed = (uint64_t)x;
     } else { /* pv-forecast, load-forecast, wind-forecast */
         zp_forecast_method fm;
         if (!forecast_method(arg, &fm))

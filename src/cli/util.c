@@ -167,6 +167,15 @@ bool cli_parse_double(const char *text, double lo, double hi, double *out)
     return true;
 }
 
+bool cli_parse_whole(const char *text, double hi, uint64_t *out)
+{
+    double x;
+    if (!cli_parse_double(text, 0, hi, &x) || x != floor(x))
+        return false;
+    *out = (uint64_t)x;
+    return true;
+}
+
 bool cli_parse_long(const char *text, long lo, long hi, long *out)
 {
     char *end;

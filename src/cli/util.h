@@ -64,6 +64,9 @@ bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out
 bool cli_parse_offset(const char *text, int32_t *out_min);
 /* Parse a finite number (the whole text) within [lo, hi]. */
 bool cli_parse_double(const char *text, double lo, double hi, double *out);
+/* Parse a whole number 0 .. hi written as a number ("12", "1e3"; exact up
+ * to 2^53), as seeds are. */
+bool cli_parse_whole(const char *text, double hi, uint64_t *out);
 /* Parse a whole-number option within [lo, hi]. */
 bool cli_parse_long(const char *text, long lo, long hi, long *out);
 /* A number for people (text output; --json keeps full precision):

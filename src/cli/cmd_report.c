@@ -98,8 +98,7 @@ static int run_year(const zp_model *m, const zp_sim_result *r)
     int64_t y;
     unsigned mo, d;
     int64_t t = r->start + (int64_t)m->utc_offset_min * 60;
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    zp_civil_from_days(days, &y, &mo, &d);
+    zp_civil_from_days(zp_fdiv(t, 86400), &y, &mo, &d);
     return (int)y;
 }
 

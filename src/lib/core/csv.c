@@ -538,6 +538,15 @@ static size_t count_fields(const char *p, const char *e, char delim)
     }
 }
 
+/* A data field that is not well formed (fe), said at its start. */
+static void bad_field(reader *r, const zp_csvfield *f, zp_csvfield_err fe)
+{
+    problem(r, f->start, "%s",
+            fe == ZP_CSVF_UNTERMINATED
+                ? "unterminated quoted field; close the quote (a field cannot span lines)"
+                : "text after the closing quote; quote the whole field");
+}
+
 /* Parse one data line [p, e) into row `row` of vals. */
 static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *colmap,
                      double **vals, size_t row, const char *p, const char *e)
@@ -552,10 +561,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
         check_time(r, q, f.start, t, off);
     } else {
         if (fe != ZP_CSVF_OK)
-            problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                    ? "unterminated quoted field; close the quote (a field "
-                                      "cannot span lines)"
-                                    : "text after the closing quote; quote the whole field");
+            bad_field(r, &f, fe);
         else
             bad_timestamp(r, &f, o->default_offset_min);
         /* Assume the row was the expected one so one bad stamp does not
@@ -584,11 +590,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
             }
             fe = zp__csvtok_field(p, e, delim, &f);
             if (fe != ZP_CSVF_OK) {
-                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                        ? "unterminated quoted field; close the quote (a "
-                                          "field cannot span lines)"
-                                        : "text after the closing quote; quote the whole "
-                                          "field");
+                bad_field(r, &f, fe);
                 return;
             }
             ne = NUM_SYNTAX;
@@ -602,11 +604,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
         } else {
             fe = zp__csvtok_field(p, e, delim, &f);
             if (fe != ZP_CSVF_OK) {
-                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                        ? "unterminated quoted field; close the quote (a "
-                                          "field cannot span lines)"
-                                        : "text after the closing quote; quote the whole "
-                                          "field");
+                bad_field(r, &f, fe);
                 return;
             }
             p = f.next;

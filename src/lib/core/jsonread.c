@@ -235,6 +235,19 @@ static int type_problem(zp_jr *jr, const char *opath, const char *path, const ch
     return problem(jr, &p);
 }
 
+/* A number that is not as wanted: its value, whether it must be whole and the
+ * range it must lie in. */
+static int num_problem(zp_jr *jr, zp_jr_kind kind, const char *opath, const char *path,
+                       const char *key, const json_t *v, bool whole, double num, zp_jr_range rg)
+{
+    zp_jr_problem p;
+    problem_init(&p, kind, opath, path, key, v);
+    p.whole = whole;
+    p.num = num;
+    p.range = rg;
+    return problem(jr, &p);
+}
+
 /* ---- loading ---------------------------------------------------------------- */
 
 /* A text jansson refused: one problem, in the user's words. */
@@ -569,20 +582,10 @@ int zp__jr_num(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
         return problem(jr, &p);
     }
     double v = json_number_value(j);
-    if (whole && v != floor(v)) {
-        problem_init(&p, ZP_JR_NOT_WHOLE, opath, path, key, j);
-        p.whole = true;
-        p.num = v;
-        p.range = rg;
-        return problem(jr, &p);
-    }
-    if (!zp__jr_range_ok(rg, v)) {
-        problem_init(&p, ZP_JR_RANGE, opath, path, key, j);
-        p.whole = whole;
-        p.num = v;
-        p.range = rg;
-        return problem(jr, &p);
-    }
+    if (whole && v != floor(v))
+        return num_problem(jr, ZP_JR_NOT_WHOLE, opath, path, key, j, true, v, rg);
+    if (!zp__jr_range_ok(rg, v))
+        return num_problem(jr, ZP_JR_RANGE, opath, path, key, j, whole, v, rg);
     *out = v;
     return 1;
 }
@@ -597,12 +600,9 @@ int zp__jr_int(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
         return rc;
     if (v > INT_MAX / 2 || v < INT_MIN / 2) {
         char path[ZP_JR_PATH_MAX];
-        zp_jr_problem p;
         zp__jsonpos_path_key(path, sizeof path, opath, key);
-        problem_init(&p, ZP_JR_TOO_LARGE, opath, path, key, json_object_get(obj, key));
-        p.whole = true;
-        p.num = v;
-        return problem(jr, &p);
+        return num_problem(jr, ZP_JR_TOO_LARGE, opath, path, key, json_object_get(obj, key), true,
+                           v, (zp_jr_range){0});
     }
     *out = (int)v;
     return 1;

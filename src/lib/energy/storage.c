@@ -59,34 +59,39 @@ double zp_storage_soc(const zp_storage_state *st)
     return st->stored_kwh / st->capacity_kwh;
 }
 
+/* The most power for dt_h hours: power_kw, or less when the kwh stored (or
+ * room for it, charging) runs out first; 0 for no kwh or a bad dt_h. */
+static double limit_kw(const zp_storage_state *st, double dt_h, double kwh, int charging)
+{
+    if (!(dt_h > 0.0) || !isfinite(dt_h) || !(kwh > 0.0))
+        return 0.0;
+    return fmin(st->power_kw, charging ? kwh / (st->eta_charge * dt_h)
+                                       : kwh * st->eta_discharge / dt_h);
+}
+
 double zp_storage_max_charge_kw(const zp_storage_state *st, double dt_h)
 {
-    if (!(dt_h > 0.0) || !isfinite(dt_h))
-        return 0.0;
-    double room_kwh = st->max_kwh - st->stored_kwh;
-    if (!(room_kwh > 0.0))
-        return 0.0;
-    return fmin(st->power_kw, room_kwh / (st->eta_charge * dt_h));
+    return limit_kw(st, dt_h, st->max_kwh - st->stored_kwh, 1);
 }
 
 double zp_storage_max_discharge_kw(const zp_storage_state *st, double dt_h)
 {
-    if (!(dt_h > 0.0) || !isfinite(dt_h))
-        return 0.0;
-    double avail_kwh = st->stored_kwh - st->min_kwh;
-    if (!(avail_kwh > 0.0))
-        return 0.0;
-    return fmin(st->power_kw, avail_kwh * st->eta_discharge / dt_h);
+    return limit_kw(st, dt_h, st->stored_kwh - st->min_kwh, 0);
+}
+
+/* The power granted of a request when at most max_kw can flow; 0 when
+ * either is not positive. */
+static double granted_kw(double req_kw, double max_kw)
+{
+    return req_kw > 0.0 && max_kw > 0.0 ? fmin(req_kw, max_kw) : 0.0;
 }
 
 double zp_storage_charge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    if (!(req_kw > 0.0))
-        return 0.0;
     double max_kw = zp_storage_max_charge_kw(st, dt_h);
-    if (!(max_kw > 0.0))
+    double kw = granted_kw(req_kw, max_kw);
+    if (kw == 0.0)
         return 0.0;
-    double kw = fmin(req_kw, max_kw);
     double in_kwh = kw * dt_h;
     if (kw == max_kw && max_kw < st->power_kw) {
         /* Limited by headroom: land exactly on soc_max, so rounding can
@@ -103,12 +108,10 @@ double zp_storage_charge(zp_storage_state *st, double req_kw, double dt_h)
 
 double zp_storage_discharge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    if (!(req_kw > 0.0))
-        return 0.0;
     double max_kw = zp_storage_max_discharge_kw(st, dt_h);
-    if (!(max_kw > 0.0))
+    double kw = granted_kw(req_kw, max_kw);
+    if (kw == 0.0)
         return 0.0;
-    double kw = fmin(req_kw, max_kw);
     double out_kwh = kw * dt_h;
     if (kw == max_kw && max_kw < st->power_kw)
         st->stored_kwh = st->min_kwh; /* limited by energy: land exactly on soc_min */

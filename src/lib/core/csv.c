@@ -644,11 +644,17 @@ typedef struct parser {
     bool header_done;  /* the header line has been read */
     bool halted;       /* no more lines are read (a problem that ends the read) */
     zp_status rc;      /* an error that ends the read at once (not a diagnostic) */
+    zp_csv_opts defaults; /* what o points to when the caller passes no options */
 } parser;
 
+/* Ready P to read with opts (NULL: the defaults). */
 static zp_status parser_init(parser *P, zp_ctx *ctx, const char *fname, const zp_csv_opts *opts)
 {
     memset(P, 0, sizeof *P);
+    if (!opts) {
+        zp_csv_opts_init(&P->defaults);
+        opts = &P->defaults;
+    }
     P->o = opts;
     P->r.ctx = ctx;
     P->r.fname = fname ? fname : "<input>";
@@ -871,16 +877,11 @@ static zp_status parser_finish(parser *P, bool empty, zp_series ***out, size_t *
 zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
                           const zp_csv_opts *opts, zp_series ***out, size_t *nout)
 {
-    zp_csv_opts defaults;
     parser P;
     *out = NULL;
     *nout = 0;
     if (!buf)
         buf = ""; /* (NULL, 0) is an empty input; NULL + 0 is not valid C */
-    if (!opts) {
-        zp_csv_opts_init(&defaults);
-        opts = &defaults;
-    }
     zp_status rc = parser_init(&P, ctx, fname, opts);
     if (rc)
         return rc;
@@ -908,17 +909,12 @@ zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *
 zp_status zp_csv_read_stream(zp_ctx *ctx, FILE *f, const char *fname, const zp_csv_opts *opts,
                              zp_series ***out, size_t *nout)
 {
-    zp_csv_opts defaults;
     parser P;
     zp_csvtok tok;
     zp_csvline ln;
     int got = 0;
     *out = NULL;
     *nout = 0;
-    if (!opts) {
-        zp_csv_opts_init(&defaults);
-        opts = &defaults;
-    }
     zp_status rc = parser_init(&P, ctx, fname, opts);
     if (rc)
         return rc;

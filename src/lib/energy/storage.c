@@ -79,47 +79,42 @@ double zp_storage_max_discharge_kw(const zp_storage_state *st, double dt_h)
     return limit_kw(st, dt_h, st->stored_kwh - st->min_kwh, 0);
 }
 
-/* The power granted of a request when at most max_kw can flow; 0 when
- * either is not positive. */
-static double granted_kw(double req_kw, double max_kw)
+/* Charge (charging) or discharge at up to req_kw for dt_h hours; the power
+ * granted, 0 when none can flow. */
+static double flow(zp_storage_state *st, double req_kw, double dt_h, int charging)
 {
-    return req_kw > 0.0 && max_kw > 0.0 ? fmin(req_kw, max_kw) : 0.0;
+    double max_kw = charging ? zp_storage_max_charge_kw(st, dt_h)
+                             : zp_storage_max_discharge_kw(st, dt_h);
+    if (!(req_kw > 0.0) || !(max_kw > 0.0))
+        return 0.0;
+    double kw = fmin(req_kw, max_kw);
+    double kwh = kw * dt_h;
+    /* Limited by headroom or by energy: land exactly on soc_max or soc_min,
+     * so rounding can neither overshoot the bound nor leave a sliver that
+     * the next step chases. */
+    int at_bound = kw == max_kw && max_kw < st->power_kw;
+    if (charging) {
+        st->stored_kwh = at_bound ? st->max_kwh
+                                  : fmin(st->stored_kwh + kwh * st->eta_charge, st->max_kwh);
+        st->charged_kwh += kwh;
+        st->loss_kwh += kwh * (1.0 - st->eta_charge);
+    } else {
+        st->stored_kwh = at_bound ? st->min_kwh
+                                  : fmax(st->stored_kwh - kwh / st->eta_discharge, st->min_kwh);
+        st->discharged_kwh += kwh;
+        st->loss_kwh += kwh / st->eta_discharge - kwh;
+    }
+    return kw;
 }
 
 double zp_storage_charge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    double max_kw = zp_storage_max_charge_kw(st, dt_h);
-    double kw = granted_kw(req_kw, max_kw);
-    if (kw == 0.0)
-        return 0.0;
-    double in_kwh = kw * dt_h;
-    if (kw == max_kw && max_kw < st->power_kw) {
-        /* Limited by headroom: land exactly on soc_max, so rounding can
-         * neither overshoot the bound nor leave a sliver that the next
-         * step chases. */
-        st->stored_kwh = st->max_kwh;
-    } else {
-        st->stored_kwh = fmin(st->stored_kwh + in_kwh * st->eta_charge, st->max_kwh);
-    }
-    st->charged_kwh += in_kwh;
-    st->loss_kwh += in_kwh * (1.0 - st->eta_charge);
-    return kw;
+    return flow(st, req_kw, dt_h, 1);
 }
 
 double zp_storage_discharge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    double max_kw = zp_storage_max_discharge_kw(st, dt_h);
-    double kw = granted_kw(req_kw, max_kw);
-    if (kw == 0.0)
-        return 0.0;
-    double out_kwh = kw * dt_h;
-    if (kw == max_kw && max_kw < st->power_kw)
-        st->stored_kwh = st->min_kwh; /* limited by energy: land exactly on soc_min */
-    else
-        st->stored_kwh = fmax(st->stored_kwh - out_kwh / st->eta_discharge, st->min_kwh);
-    st->discharged_kwh += out_kwh;
-    st->loss_kwh += out_kwh / st->eta_discharge - out_kwh;
-    return kw;
+    return flow(st, req_kw, dt_h, 0);
 }
 
 double zp_storage_step(zp_storage_state *st, double net_kw, double dt_h)

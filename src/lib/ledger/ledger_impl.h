@@ -252,25 +252,27 @@ zp_status lg__product_available(zp_ledger *lg, const char *account, const char *
 /* ---- the operations: each takes its arguments and gives its result (*res,
  * owned by the caller); ops.c's table calls them -------------------------- */
 
+typedef zp_status lg_op_fn(zp_ledger *lg, json_t *args, json_t **res);
+
 /* account.c; and the kinds of account (args.kind). */
 extern const char *const lg__account_kinds[5];
-zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_account;
+lg_op_fn lg__op_project;
 /* credit.c */
-zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_transfer(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_issue;
+lg_op_fn lg__op_transfer;
+lg_op_fn lg__op_retire;
+lg_op_fn lg__op_cancel;
 /* query.c */
-zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_balance;
+lg_op_fn lg__op_history;
+lg_op_fn lg__op_offsets;
 /* order.c */
-zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_book(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_order;
+lg_op_fn lg__op_order_cancel;
+lg_op_fn lg__op_book;
 /* verify.c */
-zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_verify;
 /* ZP_OK when the ledger verifies; ZP_ECORRUPT naming the first problem
  * otherwise. For readers whose figures must agree with the journal. */
 zp_status lg__verified(zp_ledger *lg);

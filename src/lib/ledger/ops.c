@@ -8,12 +8,10 @@
 
 #include "ledger/ledger_impl.h"
 
-typedef zp_status (*lg_op_fn)(zp_ledger *lg, json_t *args, json_t **res);
-
 /* An operation with the arguments it takes (docs/credits.md). */
 typedef struct lg_op {
     const char *name;
-    lg_op_fn fn;
+    lg_op_fn *fn;
     int writes;
     const char *keys[10];
 } lg_op;

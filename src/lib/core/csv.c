@@ -253,10 +253,7 @@ static void problem(reader *r, const char *at, const char *fmt, ...)
     if (r->stopped || r->fatal)
         return;
     char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    ZP_VFORMAT(msg, fmt);
     int col = zp__csvtok_col(r->line, at);
     if (zp__diag(r->ctx, ZP_SEV_ERROR, r->fname, r->lineno, col, NULL, "%s", msg)) {
         r->fatal = ZP_ENOMEM;

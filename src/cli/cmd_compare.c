@@ -28,7 +28,7 @@ static const char usage_text[] =
     "  --json                print the comparison as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
 
-static int run(int argc, char **argv);
+static int run(const cli_cmd *cmd, int argc, char **argv);
 const cli_cmd cmd_compare = {"compare", "rule vs MPC vs optimal dispatch, side by side", usage_text, run};
 
 static const char *const method_names[] = {"rule", "mpc", "optimal"};
@@ -39,7 +39,7 @@ static int refuse_dispatch(const cli_cmd *cmd, const cli_opt *o, const char *val
     return cli_usage_error(cmd, "--dispatch: compare runs every method");
 }
 
-static int run(int argc, char **argv)
+static int run(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_sim_args sim;
     cli_sim_args_init(&sim);
@@ -48,9 +48,9 @@ static int run(int argc, char **argv)
                       CLI_FLAG("reserve", &reserve), CLI_CALL("dispatch", refuse_dispatch, NULL),
                       CLI_MPC_OPTS(&sim), CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_compare, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_one_operand(&cmd_compare, argc, "MODEL")))
+    if ((exit_code = cli_one_operand(cmd, argc, "MODEL")))
         return exit_code;
     zp_sim_opts so = sim.so;
     so.no_reserve = !reserve;

@@ -47,7 +47,7 @@ static int parse_listen(const char *s, char *host, size_t hsz, int *port)
     return 1;
 }
 
-static int run(int argc, char **argv)
+static int run(const cli_cmd *cmd, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"speed", required_argument, NULL, 's'},
@@ -69,21 +69,21 @@ static int run(int argc, char **argv)
         switch (c) {
         case 'l':
             if (!parse_listen(optarg, host, sizeof host, &port))
-                return cli_usage_error(&cmd_devices, "--listen '%s': expected HOST:PORT, e.g. "
+                return cli_usage_error(cmd, "--listen '%s': expected HOST:PORT, e.g. "
                                        "127.0.0.1:5020", optarg);
             break;
         case 's':
             if (!cli_parse_double(optarg, 0, 1e7, &speed))
-                return cli_usage_error(&cmd_devices, "--speed '%s': expected a number of simulated "
+                return cli_usage_error(cmd, "--speed '%s': expected a number of simulated "
                                        "seconds per second, 0..1e7", optarg);
             break;
         case 't': start_text = optarg; break;
-        case 'h': return cli_help(&cmd_devices);
-        default: return cli_usage_error(&cmd_devices, "unknown option");
+        case 'h': return cli_help(cmd);
+        default: return cli_usage_error(cmd, "unknown option");
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_devices, "expected one MODEL file");
+        return cli_usage_error(cmd, "expected one MODEL file");
     ctx = zp_ctx_new();
     if (!ctx) {
         cli_err("devices", "out of memory");
@@ -113,12 +113,12 @@ static int run(int argc, char **argv)
     o.port = port;
     o.speed = speed;
     if (start_text && !cli_parse_time(start_text, m->utc_offset_min, &o.start)) {
-        ex = cli_usage_error(&cmd_devices, "--start '%s': expected an ISO-8601 time such as "
+        ex = cli_usage_error(cmd, "--start '%s': expected an ISO-8601 time such as "
                              "2024-06-21T12:00+08:00", start_text);
         goto out;
     }
     if (start_text && (o.start < m->start || o.start >= m->end)) {
-        ex = cli_usage_error(&cmd_devices, "--start '%s' is outside the model period", start_text);
+        ex = cli_usage_error(cmd, "--start '%s' is outside the model period", start_text);
         goto out;
     }
     o.log = log_line;

@@ -34,11 +34,11 @@ static const char usage_text[] =
     "Exit status: 0 stopped by a signal, 2 bad model, config or address,\n"
     "3 internal error.\n";
 
-static int run(int argc, char **argv);
+static int run(const cli_cmd *cmd, int argc, char **argv);
 const cli_cmd cmd_serve = {"serve", "the live daemon: acquisition, control, HTTP API, dashboard",
                            usage_text, run};
 
-static int run(int argc, char **argv)
+static int run(const cli_cmd *cmd, int argc, char **argv)
 {
     zs_serve_opts o;
     memset(&o, 0, sizeof o);
@@ -47,12 +47,12 @@ static int run(int argc, char **argv)
                       CLI_FLAG("dry-run", &o.dry_run), CLI_HELP,
                       CLI_END};
     int ex;
-    if (!cli_opts_parse(&cmd_serve, opts, argc, argv, &ex))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex))
         return ex;
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_serve, "expected one MODEL");
+        return cli_usage_error(cmd, "expected one MODEL");
     if (!o.config)
-        return cli_usage_error(&cmd_serve, "--config FILE is required (docs/serve.md)");
+        return cli_usage_error(cmd, "--config FILE is required (docs/serve.md)");
     o.model = argv[optind];
     return zs_serve_main(&o);
 }

@@ -44,7 +44,7 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 written, 2 bad usage or impossible values, 3 internal error.\n";
 
-static int run(int argc, char **argv);
+static int run(const cli_cmd *cmd, int argc, char **argv);
 const cli_cmd cmd_weather = {"weather", "synthesise a year of weather for a site", usage_text,
                              run};
 
@@ -113,7 +113,7 @@ static int parse_step(const cli_cmd *cmd, const cli_opt *o, const char *value)
     return EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+static int run(const cli_cmd *cmd, int argc, char **argv)
 {
     zp_weather_synth_opts so;
     zp_weather_synth_opts_init(&so);
@@ -139,10 +139,10 @@ static int run(int argc, char **argv)
         CLI_HELP,
         CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_weather, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_no_operand(&cmd_weather, argc, argv)) ||
-        (exit_code = cli_opts_need(&cmd_weather, opts, "lat", "--lat", "lon", "--lon", "year", "--year",
+    if ((exit_code = cli_no_operand(cmd, argc, argv)) ||
+        (exit_code = cli_opts_need(cmd, opts, "lat", "--lat", "lon", "--lon", "year", "--year",
                                    "annual-ghi-kwh-m2", "--annual-ghi-kwh-m2", "csv", "--csv FILE", NULL)))
         return exit_code;
     so.year = (int)year;

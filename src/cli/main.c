@@ -118,5 +118,5 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return cli_help(c);
     }
-    return c->run(argc - 1, argv + 1);
+    return c->run(c, argc - 1, argv + 1);
 }

@@ -18,7 +18,9 @@ typedef struct cli_cmd {
     const char *name;    /* "validate" */
     const char *summary; /* one line for `zeropark help` */
     const char *usage;   /* full help text for `zeropark help NAME` */
-    int (*run)(int argc, char **argv);
+    /* argv[0] is the command's name; cmd is this descriptor, for its
+     * usage errors. */
+    int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
 } cli_cmd;
 
 extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar, cmd_weather,

@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/carbon.h"
 
-static const char usage_text[] =
+const char cmd_account_usage[] =
     "usage: zeropark account MODEL (--data CSV... | --db FILE | --run ID) [options]\n"
     "\n"
     "Account the park's emissions and energy: Scope 1 (fuels, refrigerants),\n"
@@ -52,10 +53,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model, data\n"
     "or options, 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_account = {"account", "carbon and energy accounting (Scope 1/2, tce, targets)",
-                             usage_text, run};
 
 static const char *status_text(zp_target_status s)
 {
@@ -341,7 +338,7 @@ static int print_json(const account_job *j, const char *text, size_t missing)
     return ex;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_account_run(const cli_cmd *cmd, int argc, char **argv)
 {
     account_job j = {.run_id = -1};
     cli_opt opts[] = {CLI_CALL("data", add_data, &j), CLI_TEXT("db", &j.db),

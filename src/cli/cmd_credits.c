@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "util.h"
 #include "zeropark/ledger.h"
 
-static const char usage_text[] =
+const char cmd_credits_usage[] =
     "usage: zeropark credits OP --db FILE [options] [--json]\n"
     "\n"
     "The carbon-credit ledger: a registry of accounts, projects and serial-\n"
@@ -59,10 +60,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 verify found a problem, 2 bad usage or input\n"
     "(unknown account, insufficient balance, ...), 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_credits = {"credits", "carbon-credit registry, order book and audit journal",
-                             usage_text, run};
 
 /* Options that become arguments: name, argument key, type (s text, i
  * whole number, n number). */
@@ -277,7 +274,7 @@ static const char *nul_key(json_t *o)
     return NULL;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_credits_run(const cli_cmd *cmd, int argc, char **argv)
 {
     static struct option opts[NARGOPTS + 8];
     for (size_t i = 0; i < NARGOPTS; i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "devsim.h"
 #include "util.h"
 
@@ -47,7 +48,7 @@ static int parse_listen(const char *s, char *host, size_t hsz, int *port)
     return 1;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_devices_run(const cli_cmd *cmd, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"speed", required_argument, NULL, 's'},
@@ -146,9 +147,7 @@ out:
     return ex;
 }
 
-const cli_cmd cmd_devices = {
-    "devices",
-    "serve the model's Modbus devices from its simulation (device simulator)",
+const char cmd_devices_usage[] =
     "usage: zeropark devices MODEL [--listen HOST:PORT] [--speed N] [--start TIME]\n"
     "\n"
     "Simulates the park (rule dispatch) and serves every Modbus device in the\n"
@@ -175,6 +174,4 @@ const cli_cmd cmd_devices = {
     "\n"
     "Example:\n"
     "  zeropark devices examples/live-campus/model.json --listen 127.0.0.1:5020 --speed 60\n"
-    "  mbpoll -m tcp -p 5020 -a 1 -0 -r 40084 -c 2 -1 127.0.0.1\n",
-    run,
-};
+    "  mbpoll -m tcp -p 5020 -a 1 -0 -r 40084 -c 2 -1 127.0.0.1\n";

@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_export_usage[] =
     "usage: zeropark export --db FILE --series NAME[,NAME...] [options]\n"
     "\n"
     "Write stored series as CSV: a header row (timestamp,NAME,...), then one row\n"
@@ -44,9 +45,6 @@ static const char usage_text[] =
     "                     without one (default +08:00)\n"
     "  --output FILE      write to FILE (atomically) instead of standard output\n"
     "  -h, --help         show this help\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_export = {"export", "export stored series as CSV", usage_text, run};
 
 /* What export's options ask for. */
 typedef struct export_job {
@@ -226,7 +224,7 @@ static int export(zp_ctx *ctx, const export_job *j)
     return ex;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_export_run(const cli_cmd *cmd, int argc, char **argv)
 {
     export_job j = {.offset = 8 * 60};
     cli_opt opts[] = {CLI_TEXT("db", &j.db),

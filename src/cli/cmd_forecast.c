@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/forecast.h"
 
-static const char usage_text[] =
+const char cmd_forecast_usage[] =
     "usage: zeropark forecast MODEL --at TIME [options]\n"
     "       zeropark forecast MODEL --skill [options]\n"
     "\n"
@@ -44,10 +45,6 @@ static const char usage_text[] =
     "Methods are described in docs/methodology.md, section \"Forecasts\".\n"
     "\n"
     "Exit status: 0 ok, 2 bad model or options, 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_forecast = {"forecast", "forecast PV, wind and load; forecast skill", usage_text,
-                              run};
 
 /* Round to a tenth of a watt so the JSON does not carry float noise. */
 static double r4(double v) { return round(v * 1e4) / 1e4; }
@@ -293,7 +290,7 @@ static void print_text(const forecast_job *j, const char *path)
         skill_text(j->sk, step_s);
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_forecast_run(const cli_cmd *cmd, int argc, char **argv)
 {
     forecast_job j = {.horizon_h = 48, .noise_pct = 20, .seed = 1};
     zp_forecast_opts_init(&j.fo);

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_import_usage[] =
     "usage: zeropark import --db FILE CSV [--series NAME[=COLUMN]]... [options]\n"
     "\n"
     "Import columns of a CSV file into the store as series (created if new).\n"
@@ -44,9 +45,6 @@ static const char usage_text[] =
     "\n"
     "Each chunk of readings is committed on its own: an interrupted import keeps\n"
     "what was committed and the file stays consistent.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_import = {"import", "import CSV columns into the store", usage_text, run};
 
 /* One import: what the options ask for and what is read. */
 typedef struct import_job {
@@ -237,7 +235,7 @@ static int import(const cli_cmd *cmd, zp_ctx *ctx, import_job *j, const char *cs
     return EXIT_OK;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_import_run(const cli_cmd *cmd, int argc, char **argv)
 {
     import_job j = {.kind = -1, .offset = ZP_TIME_NO_DEFAULT};
     cli_opt opts[] = {CLI_TEXT("db", &j.db),

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_optimize_usage[] =
     "usage: zeropark optimize MODEL --at TIME [options]\n"
     "\n"
     "Make one plan: forecast PV, wind and demand from what is known before TIME,\n"
@@ -33,10 +34,7 @@ static const char usage_text[] =
     "  --json                print the plan as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
 
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_optimize = {"optimize", "one dispatch plan from a given time (live control)", usage_text, run};
-
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_optimize_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zp_plan_opts po;
     zp_plan_opts_init(&po);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "simopts.h"
@@ -17,7 +18,7 @@
 #include "zeropark/ledger.h"
 #include "zeropark/report.h"
 
-static const char usage_text[] =
+const char cmd_report_usage[] =
     "usage: zeropark report MODEL (--html FILE | --csv FILE) [options]\n"
     "\n"
     "Simulate the park over its period, account its carbon (Scope 1, Scope 2\n"
@@ -54,10 +55,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
     "options or an unwritable file, 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_report = {"report", "write the park's HTML report (charts, tables, sources)",
-                            usage_text, run};
 
 /* One report: what the options ask for and what is made of them. */
 typedef struct report_job {
@@ -317,7 +314,7 @@ static int check_options(const cli_cmd *cmd, const report_job *j)
     return cli_sim_mpc_only(cmd, &j->sim);
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_report_run(const cli_cmd *cmd, int argc, char **argv)
 {
     report_job j;
     memset(&j, 0, sizeof j);

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/sched.h"
 
-static const char usage_text[] =
+const char cmd_schedule_usage[] =
     "usage: zeropark schedule --sites FILE --jobs FILE [options]\n"
     "\n"
     "Place every job in a site and hourly slots so that emissions (or cost) are\n"
@@ -34,10 +35,6 @@ static const char usage_text[] =
     "                        (for a park model's datacenter.it_power_kw)\n"
     "  --json                print the result as JSON (docs/schedule.md)\n"
     "  -h, --help            show this help\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_schedule = {"schedule", "carbon-aware placement of compute jobs across sites",
-                              usage_text, run};
 
 static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
 
@@ -482,7 +479,7 @@ static int parse_objective(const cli_cmd *cmd, const cli_opt *o, const char *val
     return EXIT_OK;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_schedule_run(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *sites = NULL, *jobs = NULL, *csv = NULL;
     site_loads sl = {{NULL}, 0};

@@ -4,11 +4,12 @@
  */
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "serve.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_serve_usage[] =
     "usage: zeropark serve MODEL --config FILE [--db FILE] [--listen HOST:PORT] [--web DIR]\n"
     "                      [--dry-run]\n"
     "\n"
@@ -34,11 +35,7 @@ static const char usage_text[] =
     "Exit status: 0 stopped by a signal, 2 bad model, config or address,\n"
     "3 internal error.\n";
 
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_serve = {"serve", "the live daemon: acquisition, control, HTTP API, dashboard",
-                           usage_text, run};
-
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_serve_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zs_serve_opts o;
     memset(&o, 0, sizeof o);

@@ -6,12 +6,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_simulate_usage[] =
     "usage: zeropark simulate MODEL [options]\n"
     "\n"
     "Simulate the park over its period: weather -> PV and wind, loads and the\n"
@@ -47,9 +48,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
     "options, 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_simulate = {"simulate", "simulate the park's year (the main job)", usage_text, run};
 
 /* Write the per-step CSV through a temporary file and a rename. */
 static int write_csv(const zp_sim_result *r, const char *path)
@@ -165,7 +163,7 @@ static int parse_outage(const cli_cmd *cmd, const char *text, int32_t offset_min
     return EXIT_OK;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_simulate_run(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_sim_args sim;
     cli_sim_args_init(&sim);

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "util.h"
 #include "zeropark/solar.h"
 
-static const char usage_text[] =
+const char cmd_solar_usage[] =
     "usage: zeropark solar --lat DEG --lon DEG --time ISO8601 [options]\n"
     "\n"
     "Position of the sun by the NREL Solar Position Algorithm (Reda & Andreas\n"
@@ -39,10 +40,6 @@ static const char usage_text[] =
     "Sunrise and sunset are \"none\" (null in JSON) in polar day or night.\n"
     "Exit status: 0 ok, 2 bad usage or a value out of range.\n";
 
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_solar = {"solar", "position of the sun, sunrise and sunset at a site", usage_text,
-                           run};
-
 /* Local time of day h (hours since local midnight of the day of t) as an
  * instant, rounded to the second; false when there is none. */
 static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
@@ -59,7 +56,7 @@ static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
  * JSON and the text show the same digits. */
 static double r6(double x) { return round(x * 1e6) / 1e6; }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_solar_run(const cli_cmd *cmd, int argc, char **argv)
 {
     enum {
         O_LAT = 256, O_LON, O_TIME, O_ELEV, O_PRES, O_TEMP, O_DT, O_DUT1, O_SLOPE, O_AZROT, O_JSON

@@ -9,11 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/weather.h"
 
-static const char usage_text[] =
+const char cmd_weather_usage[] =
     "usage: zeropark weather --lat DEG --lon DEG --year YYYY --annual-ghi-kwh-m2 X\n"
     "                        --csv FILE [--elevation-m M] [--utc-offset-h H]\n"
     "                        [--step-min N] [--seed N] [--temp-mean-c T]\n"
@@ -43,10 +44,6 @@ static const char usage_text[] =
     "  -h, --help                show this help\n"
     "\n"
     "Exit status: 0 written, 2 bad usage or impossible values, 3 internal error.\n";
-
-static int run(const cli_cmd *cmd, int argc, char **argv);
-const cli_cmd cmd_weather = {"weather", "synthesise a year of weather for a site", usage_text,
-                             run};
 
 /* Write len bytes to path through a temporary file in the same directory
  * and rename it over path, so a reader never sees half a file. */
@@ -113,7 +110,7 @@ static int parse_step(const cli_cmd *cmd, const cli_opt *o, const char *value)
     return EXIT_OK;
 }
 
-static int run(const cli_cmd *cmd, int argc, char **argv)
+int cmd_weather_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zp_weather_synth_opts so;
     zp_weather_synth_opts_init(&so);

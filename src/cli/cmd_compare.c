@@ -6,11 +6,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_compare_usage[] =
     "usage: zeropark compare MODEL [options]\n"
     "\n"
     "Simulate the park three times - rule-based dispatch, rolling-horizon MPC on\n"
@@ -28,9 +29,6 @@ static const char usage_text[] =
     "  --json                print the comparison as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
 
-static int run(int argc, char **argv);
-const cli_cmd cmd_compare = {"compare", "rule vs MPC vs optimal dispatch, side by side", usage_text, run};
-
 static const char *const method_names[] = {"rule", "mpc", "optimal"};
 
 /* compare runs every method: --dispatch is a usage error. */
@@ -39,7 +37,7 @@ static int refuse_dispatch(const cli_cmd *cmd, const cli_opt *o, const char *val
     return cli_usage_error(cmd, "--dispatch: compare runs every method");
 }
 
-static int run(int argc, char **argv)
+int cmd_compare_run(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_sim_args sim;
     cli_sim_args_init(&sim);
@@ -48,9 +46,9 @@ static int run(int argc, char **argv)
                       CLI_FLAG("reserve", &reserve), CLI_CALL("dispatch", refuse_dispatch, NULL),
                       CLI_MPC_OPTS(&sim), CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_compare, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_one_operand(&cmd_compare, argc, "MODEL")))
+    if ((exit_code = cli_one_operand(cmd, argc, "MODEL")))
         return exit_code;
     zp_sim_opts so = sim.so;
     so.no_reserve = !reserve;

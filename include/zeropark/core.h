@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,12 @@ ZP_API void zp_ctx_set_log(zp_ctx *ctx, zp_log_fn fn, void *ud);
 ZP_API zp_status zp_ctx_errcode(const zp_ctx *ctx);
 ZP_API const char *zp_ctx_errmsg(const zp_ctx *ctx);
 ZP_API void zp_ctx_clear_error(zp_ctx *ctx);
+/* Set the last error, as the library's own calls do, for a caller that
+ * reports through the same context (the front-ends' own parts). The
+ * message is cut to the context's buffer; ZP_ENOMEM takes no message
+ * ("out of memory", nothing allocated). Returns code. */
+ZP_API zp_status zp_ctx_set_error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
+    ZP_PRINTF(3, 4);
 
 /* Diagnostics: problems found in input. Calls that validate input append
  * one diagnostic per problem (all of them, not only the first) and then
@@ -136,6 +143,36 @@ ZP_API zp_status zp_time_parse(const char *text, size_t len, int32_t default_off
  * plus NUL). buf must hold ZP_TIME_BUFSIZE bytes. Returns buf. */
 #define ZP_TIME_BUFSIZE 48
 ZP_API char *zp_time_format(zp_time_t t, int32_t offset_min, char *buf);
+
+/* Free memory the library allocated for the caller with ctx's allocator
+ * (the text of zp_file_read_stream). Accepts NULL. */
+ZP_API void zp_free(zp_ctx *ctx, void *p);
+/* The whole of the open stream f (path names it in messages; a pipe is
+ * read once, to its end) into *out, allocated (zp_free) and
+ * NUL-terminated, *outlen bytes before the NUL, at most max bytes. Errors:
+ * ZP_EIO "cannot read PATH: REASON"; ZP_ETOOBIG "PATH: the WHAT is larger
+ * than MAX bytes" ("PATH is larger than MAX bytes" when what is NULL);
+ * ZP_ENOMEM. f stays open. */
+ZP_API zp_status zp_file_read_stream(zp_ctx *ctx, FILE *f, const char *path, size_t max,
+                                     const char *what, char **out, size_t *outlen);
+
+/* The number of elements of array a. */
+#define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* jansson's error text (json_error_t.text) in the user's words: the few
+ * messages that name jansson's flags or internals are rewritten, the rest
+ * returned as is. buf (n bytes) may receive the text; the result is buf
+ * or text. */
+ZP_API const char *zp_json_errtext(const char *text, char *buf, size_t n);
+
+/* a / b rounded toward minus infinity (b != 0): the day or step of a time
+ * before 1970 or at a negative offset, as the library counts them. */
+ZP_API int64_t zp_fdiv(int64_t a, int64_t b);
+
+/* The name among names nearest to word ("did you mean ...?"), or NULL when
+ * none is close: within 1 edit for a word of up to 3 bytes, 2 up to 8,
+ * else 3. */
+ZP_API const char *zp_nearest(const char *word, const char *const *names, size_t n);
 
 /* Civil date <-> days since 1970-01-01 (proleptic Gregorian). */
 ZP_API int64_t zp_days_from_civil(int64_t y, unsigned m, unsigned d);

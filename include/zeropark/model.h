@@ -16,6 +16,7 @@
 #define ZEROPARK_MODEL_H
 
 #include "zeropark/core.h"
+#include "zeropark/devices.h"
 #include "zeropark/series.h"
 
 #ifdef __cplusplus
@@ -207,6 +208,7 @@ typedef struct zp_model {
     double carbon_price_cny_per_t; /* default 0 */
     zp_resilience resilience;
     zp_accounting accounting;
+    zp_devices devices;      /* live devices ("devices"; zeropark/devices.h), n = 0 when none */
 } zp_model;
 
 /* MEE/NBS national average electricity CO2 emission factor for 2023

@@ -6,7 +6,9 @@
 
 #include "zeropark/core.h"
 #include "zeropark/series.h"
+#include "zeropark/devices.h"
 #include "zeropark/model.h"
+#include "zeropark/jsonread.h"
 #include "zeropark/store.h"
 #include "zeropark/solar.h"
 #include "zeropark/sky.h"
@@ -21,6 +23,7 @@
 #include "zeropark/report.h"
 #include "zeropark/sched.h"
 #include "zeropark/ledger.h"
+#include "zeropark/tariff.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -60,7 +60,6 @@ static int run(int argc, char **argv)
     const char *start_text = NULL;
     zp_ctx *ctx = NULL;
     zp_model *m = NULL;
-    zs_devices devs = {0};
     zs_devsim *sim = NULL;
     zp_status rc;
     int ex = EXIT_OK;
@@ -95,19 +94,15 @@ static int run(int argc, char **argv)
         ex = cli_fail("devices", ctx, rc);
         goto out;
     }
-    rc = zs_devices_load(ctx, argv[optind], &devs);
-    if (rc) {
-        ex = cli_fail("devices", ctx, rc);
-        goto out;
-    }
+    const zs_devices *devs = &m->devices;
     zs_devsim_opts o;
     zs_devsim_opts_init(&o);
     if (port < 0) {
         /* default: where the model's Modbus devices say they are */
-        for (size_t i = 0; i < devs.n; i++)
-            if (devs.dev[i].kind == ZS_DEV_MODBUS) {
-                snprintf(host, sizeof host, "%s", devs.dev[i].host);
-                port = devs.dev[i].port;
+        for (size_t i = 0; i < devs->n; i++)
+            if (devs->dev[i].kind == ZS_DEV_MODBUS) {
+                snprintf(host, sizeof host, "%s", devs->dev[i].host);
+                port = devs->dev[i].port;
                 break;
             }
         if (port < 0)
@@ -127,7 +122,7 @@ static int run(int argc, char **argv)
         goto out;
     }
     o.log = log_line;
-    rc = zs_devsim_new(ctx, m, &devs, &o, &sim);
+    rc = zs_devsim_new(ctx, m, devs, &o, &sim);
     if (rc) {
         ex = cli_fail("devices", ctx, rc);
         goto out;
@@ -146,7 +141,6 @@ static int run(int argc, char **argv)
         ex = cli_fail("devices", ctx, rc);
 out:
     zs_devsim_free(sim);
-    zs_devices_free(&devs);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
     return ex;

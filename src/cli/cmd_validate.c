@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "devices.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -367,24 +366,21 @@ static int run(int argc, char **argv)
         return EXIT_INTERNAL;
     zp_model *m = NULL;
     zp_status rc = zp_model_load_file(ctx, path, flags, &m);
-    /* the live devices, which the model parser leaves to src/server */
-    zs_devices devs = {NULL, 0};
-    if (rc == ZP_OK)
-        rc = zs_devices_load(ctx, path, &devs);
     int exit_code = EXIT_OK;
     if (rc == ZP_OK) {
+        const zp_devices devs = m->devices;
         size_t kinds[3] = {0, 0, 0}, points = 0;
         for (size_t i = 0; i < devs.n; i++) {
-            kinds[devs.dev[i].kind <= ZS_DEV_HTTP ? devs.dev[i].kind : 0]++;
+            kinds[devs.dev[i].kind <= ZP_DEV_HTTP ? devs.dev[i].kind : 0]++;
             points += devs.dev[i].npoints;
         }
         if (json) {
             json_t *doc = summary_json(ctx, m);
             json_object_set_new(doc, "devices",
                                 json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)devs.n,
-                                          "modbus", (json_int_t)kinds[ZS_DEV_MODBUS], "mqtt",
-                                          (json_int_t)kinds[ZS_DEV_MQTT], "http",
-                                          (json_int_t)kinds[ZS_DEV_HTTP], "points",
+                                          "modbus", (json_int_t)kinds[ZP_DEV_MODBUS], "mqtt",
+                                          (json_int_t)kinds[ZP_DEV_MQTT], "http",
+                                          (json_int_t)kinds[ZP_DEV_HTTP], "points",
                                           (json_int_t)points));
             cli_print_json(doc);
             json_decref(doc);
@@ -394,9 +390,9 @@ static int run(int argc, char **argv)
                 snprintf(line, sizeof line,
                          "  %-12s %s (%s Modbus, %s MQTT, %s HTTP push), %s points\n",
                          "devices", CLI_NUM((double)devs.n, 0),
-                         CLI_NUM((double)kinds[ZS_DEV_MODBUS], 0),
-                         CLI_NUM((double)kinds[ZS_DEV_MQTT], 0),
-                         CLI_NUM((double)kinds[ZS_DEV_HTTP], 0), CLI_NUM((double)points, 0));
+                         CLI_NUM((double)kinds[ZP_DEV_MODBUS], 0),
+                         CLI_NUM((double)kinds[ZP_DEV_MQTT], 0),
+                         CLI_NUM((double)kinds[ZP_DEV_HTTP], 0), CLI_NUM((double)points, 0));
             summary_text(ctx, m, line);
         }
     } else if (rc == ZP_EMODEL) {
@@ -413,7 +409,6 @@ static int run(int argc, char **argv)
     } else {
         exit_code = cli_fail("validate", ctx, rc);
     }
-    zs_devices_free(&devs);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
     return exit_code;

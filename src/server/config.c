@@ -5,18 +5,19 @@
  * the daemon runs as or by root; anything else is refused.
  */
 #define _DEFAULT_SOURCE
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-#include "core/jsonread.h"
-#include "serve.h"
+#include "zeropark/jsonread.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 
@@ -53,7 +54,7 @@ static const char *const top_keys[] = {"listen", "db", "raw_db", "token", "repla
 static const char *const mqtt_keys[] = {"host", "port", "prefix", "client_id", "qos",
                                         "keepalive_s", "max_payload"};
 
-/* The config's words for what the JSON reader finds (core/jsonread.h);
+/* The config's words for what the JSON reader finds (zeropark/jsonread.h);
  * the reader puts "FILE: PATH: " before them. */
 static void config_words(zp_jr_problem *p, char *msg, size_t size)
 {
@@ -85,7 +86,7 @@ static void config_words(zp_jr_problem *p, char *msg, size_t size)
         break;
     }
     default:
-        zp__jr_words_default(p, msg, size);
+        zp_jr_words_default(p, msg, size);
         break;
     }
 }
@@ -94,15 +95,71 @@ static void config_words(zp_jr_problem *p, char *msg, size_t size)
 static int get_str(zp_jr *jr, json_t *obj, const char *where, const char *key, char *dst,
                    size_t dstsz)
 {
-    return zp__jr_str_copy(jr, obj, where, key, ZP_JR_EMPTY_OK, dst, dstsz);
+    return zp_jr_str_copy(jr, obj, where, key, ZP_JR_EMPTY_OK, dst, dstsz);
 }
 
-/* A number member in lo..hi (whole when integer) into *out. */
-static int get_num(zp_jr *jr, json_t *obj, const char *where, const char *key, double lo,
-                   double hi, bool integer, double *out)
+/* One of the n names for the top-level key, its text at most size - 1
+ * (<= 31) bytes: 1 with its index in *k, 0 when absent or "", -1 at a
+ * problem. */
+static int get_enum(zp_jr *jr, json_t *root, const char *key, size_t size,
+                    const char *const *names, size_t n, int *k)
 {
-    return zp__jr_num(jr, obj, where, key, integer ? ZP_JR_WHOLE : ZP_JR_OPT, *out,
-                      zp__jr_in(lo, hi), out);
+    char text[32] = "";
+    if (get_str(jr, root, "", key, text, size) < 0)
+        return -1;
+    if (!*text)
+        return 0;
+    *k = zp_jr_pick(jr, key, key, text, names, n);
+    return *k < 0 ? -1 : 1;
+}
+
+/* A number of the config: its key, range, and the field it sets. */
+typedef struct num_field {
+    const char *key;
+    double lo, hi;
+    char type;  /* 'i' an int (a whole number), 'l' a long (whole), 'd' a double */
+    size_t off; /* offsetof(zs_config, the field) */
+} num_field;
+
+#define NUM(key, lo, hi, type, field) {key, lo, hi, type, offsetof(zs_config, field)}
+/* In the order they are checked (the first problem is the one said). */
+static const num_field control_nums[] = {NUM("replan_min", 1, 1440, 'i', replan_min),
+                                         NUM("horizon_h", 1, 168, 'd', horizon_h),
+                                         NUM("stale_s", 1, 86400, 'i', stale_s)};
+static const num_field step_nums[] = {NUM("store_step_s", 1, 3600, 'i', store_step_s),
+                                      NUM("account_step_s", 60, 3600, 'i', account_step_s)};
+static const num_field io_nums[] = {NUM("flush_ms", 10, 60000, 'i', flush_ms),
+                                    NUM("queue_max", 1000, 1e8, 'l', queue_max),
+                                    NUM("max_body_bytes", 1024, 1 << 30, 'l', max_body_bytes),
+                                    NUM("http_threads", 1, 64, 'i', http_threads)};
+static const num_field mqtt_nums[] = {NUM("port", 1, 65535, 'i', mqtt_port),
+                                      NUM("qos", 0, 1, 'i', mqtt_qos),
+                                      NUM("keepalive_s", 5, 3600, 'i', mqtt_keepalive_s),
+                                      NUM("max_payload", 64, 1 << 26, 'l', mqtt_max_payload)};
+#undef NUM
+
+/* The n numbers f of obj (path where) into c, in order (absent ones keep
+ * their value): 0, or -1 at the first problem. */
+static int get_nums(zp_jr *jr, json_t *obj, const char *where, const num_field *f, size_t n,
+                    zs_config *c)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *field = (char *)c + f[i].off;
+        zp_jr_range rg = {ZP_JR_IN, f[i].lo, f[i].hi, NULL};
+        double x = f[i].type == 'i'   ? *(int *)(void *)field
+                   : f[i].type == 'l' ? (double)*(long *)(void *)field
+                                      : *(double *)(void *)field;
+        if (zp_jr_num(jr, obj, where, f[i].key, f[i].type == 'd' ? ZP_JR_OPT : ZP_JR_WHOLE, x, rg,
+                      &x) < 0)
+            return -1;
+        if (f[i].type == 'i')
+            *(int *)(void *)field = (int)x;
+        else if (f[i].type == 'l')
+            *(long *)(void *)field = (long)x;
+        else
+            *(double *)(void *)field = x;
+    }
+    return 0;
 }
 
 /* "host:port" with host an IPv4 address or name, port 0..65535. */
@@ -130,29 +187,28 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
 {
     zp_jr *jr = NULL;
     zp_jr_opts o;
-    double x;
     int rc = -1;
-    zp__jr_opts_init(&o);
+    zp_jr_opts_init(&o);
     o.file = fname;
     o.what = "config";
     o.mode = ZP_JR_FIRST;
     o.near_edits = 3;
     o.words = config_words;
-    if (zp__jr_open_buf(ctx, buf, len, &o, &jr))
+    if (zp_jr_open_buf(ctx, buf, len, &o, &jr))
         return -1;
-    json_t *root = zp__jr_root(jr);
+    json_t *root = zp_jr_root(jr);
     if (!json_is_object(root)) {
-        zp__jr_report(jr, "", ZP_JR_AT_VALUE, "expected a JSON object at the top");
+        zp_jr_report(jr, "", ZP_JR_AT_VALUE, "expected a JSON object at the top");
         goto out;
     }
-    zp__jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
-    if (zp__jr_problems(jr))
+    zp_jr_keys(jr, root, "", top_keys, ZP_ARRAY_LEN(top_keys));
+    if (zp_jr_problems(jr))
         goto out;
     char listen[96] = "";
     if (get_str(jr, root, "", "listen", listen, sizeof listen) < 0)
         goto out;
     if (*listen && parse_listen(listen, c)) {
-        zp__jr_report(jr, "listen", ZP_JR_AT_VALUE, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
+        zp_jr_report(jr, "listen", ZP_JR_AT_VALUE, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
                       listen);
         goto out;
     }
@@ -163,114 +219,63 @@ static int parse(zp_ctx *ctx, const char *buf, size_t len, const char *fname, zs
         get_str(jr, root, "", "credits_db", c->credits_db, sizeof c->credits_db) < 0)
         goto out;
     if (*c->token && strlen(c->token) < 16) {
-        zp__jr_report(jr, "token", ZP_JR_AT_VALUE,
+        zp_jr_report(jr, "token", ZP_JR_AT_VALUE,
                       "at least 16 characters (e.g. from 'openssl rand -hex 24')");
         goto out;
     }
     for (const char *p = c->token; *p; p++)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            zp__jr_report(jr, "token", ZP_JR_AT_VALUE, "printable ASCII without spaces");
+            zp_jr_report(jr, "token", ZP_JR_AT_VALUE, "printable ASCII without spaces");
             goto out;
         }
-    x = c->replan_min;
-    if (get_num(jr, root, "", "replan_min", 1, 1440, true, &x) < 0)
+    if (get_nums(jr, root, "", control_nums, ZP_ARRAY_LEN(control_nums), c) < 0)
         goto out;
-    c->replan_min = (int)x;
-    if (get_num(jr, root, "", "horizon_h", 1, 168, false, &c->horizon_h) < 0)
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    int k, got = get_enum(jr, root, "log_level", 16, levels, ZP_ARRAY_LEN(levels), &k);
+    if (got < 0)
         goto out;
-    x = c->stale_s;
-    if (get_num(jr, root, "", "stale_s", 1, 86400, true, &x) < 0)
-        goto out;
-    c->stale_s = (int)x;
-    char level[16] = "";
-    if (get_str(jr, root, "", "log_level", level, sizeof level) < 0)
-        goto out;
-    if (*level) {
-        static const char *const names[] = {"debug", "info", "warn", "error"};
-        int k = zp__jr_pick(jr, "log_level", "log_level", level, names, ZP_ARRAY_LEN(names));
-        if (k < 0)
-            goto out;
+    if (got)
         c->log_level = (zs_log_level)k;
-    }
-    x = c->store_step_s;
-    if (get_num(jr, root, "", "store_step_s", 1, 3600, true, &x) < 0)
+    if (get_nums(jr, root, "", step_nums, ZP_ARRAY_LEN(step_nums), c) < 0)
         goto out;
-    c->store_step_s = (int)x;
-    x = c->account_step_s;
-    if (get_num(jr, root, "", "account_step_s", 60, 3600, true, &x) < 0)
-        goto out;
-    c->account_step_s = (int)x;
     if (c->account_step_s % c->store_step_s != 0 || 86400 % c->account_step_s != 0) {
-        zp__jr_report(jr, "account_step_s", ZP_JR_AT_VALUE,
+        zp_jr_report(jr, "account_step_s", ZP_JR_AT_VALUE,
                       "%d must divide a day and be a multiple of store_step_s (%d)",
                       c->account_step_s, c->store_step_s);
         goto out;
     }
-    x = c->flush_ms;
-    if (get_num(jr, root, "", "flush_ms", 10, 60000, true, &x) < 0)
+    if (get_nums(jr, root, "", io_nums, ZP_ARRAY_LEN(io_nums), c) < 0)
         goto out;
-    c->flush_ms = (int)x;
-    x = (double)c->queue_max;
-    if (get_num(jr, root, "", "queue_max", 1000, 1e8, true, &x) < 0)
+    static const char *const modes[] = {"hold", "self-consumption"};
+    if ((got = get_enum(jr, root, "safe_mode", 32, modes, ZP_ARRAY_LEN(modes), &k)) < 0)
         goto out;
-    c->queue_max = (long)x;
-    x = (double)c->max_body_bytes;
-    if (get_num(jr, root, "", "max_body_bytes", 1024, 1 << 30, true, &x) < 0)
-        goto out;
-    c->max_body_bytes = (long)x;
-    x = c->http_threads;
-    if (get_num(jr, root, "", "http_threads", 1, 64, true, &x) < 0)
-        goto out;
-    c->http_threads = (int)x;
-    char safe[32] = "";
-    if (get_str(jr, root, "", "safe_mode", safe, sizeof safe) < 0)
-        goto out;
-    if (*safe) {
-        static const char *const modes[] = {"hold", "self-consumption"};
-        int k = zp__jr_pick(jr, "safe_mode", "safe_mode", safe, modes, ZP_ARRAY_LEN(modes));
-        if (k < 0)
-            goto out;
+    if (got)
         c->safe_hold = k == 0;
-    }
     char mpath[ZP_JR_PATH_MAX];
-    json_t *mq = zp__jr_member(jr, root, "", "mqtt", ZP_JR_OPT, mpath);
+    json_t *mq = zp_jr_member(jr, root, "", "mqtt", ZP_JR_OPT, mpath);
     if (mq) {
         if (!json_is_object(mq)) {
-            zp__jr_report(jr, mpath, ZP_JR_AT_VALUE,
+            zp_jr_report(jr, mpath, ZP_JR_AT_VALUE,
                           "expected an object {\"host\", \"port\", ...}");
             goto out;
         }
-        zp__jr_keys(jr, mq, mpath, mqtt_keys, ZP_ARRAY_LEN(mqtt_keys));
-        if (zp__jr_problems(jr) ||
+        zp_jr_keys(jr, mq, mpath, mqtt_keys, ZP_ARRAY_LEN(mqtt_keys));
+        if (zp_jr_problems(jr) ||
             get_str(jr, mq, mpath, "host", c->mqtt_host, sizeof c->mqtt_host) < 0 ||
             get_str(jr, mq, mpath, "prefix", c->mqtt_prefix, sizeof c->mqtt_prefix) < 0 ||
             get_str(jr, mq, mpath, "client_id", c->mqtt_client_id, sizeof c->mqtt_client_id) < 0)
             goto out;
         if (strpbrk(c->mqtt_prefix, "+#")) {
-            zp__jr_report(jr, "mqtt.prefix", ZP_JR_AT_VALUE, "no wildcards (+ or #) in the prefix");
+            zp_jr_report(jr, "mqtt.prefix", ZP_JR_AT_VALUE, "no wildcards (+ or #) in the prefix");
             goto out;
         }
-        x = c->mqtt_port;
-        if (get_num(jr, mq, mpath, "port", 1, 65535, true, &x) < 0)
+        if (get_nums(jr, mq, mpath, mqtt_nums, ZP_ARRAY_LEN(mqtt_nums), c) < 0)
             goto out;
-        c->mqtt_port = (int)x;
-        x = c->mqtt_qos;
-        if (get_num(jr, mq, mpath, "qos", 0, 1, true, &x) < 0)
-            goto out;
-        c->mqtt_qos = (int)x;
-        x = c->mqtt_keepalive_s;
-        if (get_num(jr, mq, mpath, "keepalive_s", 5, 3600, true, &x) < 0)
-            goto out;
-        c->mqtt_keepalive_s = (int)x;
-        x = (double)c->mqtt_max_payload;
-        if (get_num(jr, mq, mpath, "max_payload", 64, 1 << 26, true, &x) < 0)
-            goto out;
-        c->mqtt_max_payload = (long)x;
         c->mqtt_enabled = true;
     }
     rc = 0;
 out:
-    zp__jr_free(jr);
+    zp_jr_free(jr);
     return rc;
 }
 
@@ -343,14 +348,14 @@ int zs_config_load(const char *path, zs_config *c, char *err, size_t errsz)
     }
     fd = -1; /* f owns it now */
     size_t len;
-    if (zp__file_read_stream(ctx, f, path, CONFIG_MAX_BYTES, "config file", &buf, &len) ||
+    if (zp_file_read_stream(ctx, f, path, CONFIG_MAX_BYTES, "config file", &buf, &len) ||
         parse(ctx, buf, len, path, c))
         snprintf(err, errsz, "%s", zp_ctx_errmsg(ctx));
     else
         rc = 0;
 out:
     if (ctx)
-        zp__free(ctx, buf);
+        zp_free(ctx, buf);
     zp_ctx_free(ctx);
     if (f)
         fclose(f);

@@ -26,12 +26,19 @@
  * --dry-run plans and reports the setpoints it would write, writing none.
  */
 #define _DEFAULT_SOURCE
+#include "control.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "clock.h"
+#include "doc.h"
+#include "log.h"
+#include "metrics.h"
+#include "poller.h"
+#include "server.h"
 
 #define MAX_STORAGE 16
 #define HIST_H 24     /* hours of live history read for the forecast */
@@ -44,8 +51,8 @@ static int64_t model_time(const zp_model *m, int64_t t)
     const int64_t offs = (int64_t)m->utc_offset_min * 60, step = (int64_t)m->step_min * 60;
     int64_t ys, y;
     unsigned mo, d, mo0, d0;
-    zp_civil_from_days(zs_fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
-    int64_t days = zs_fdiv(t + offs, 86400), sod = t + offs - days * 86400;
+    zp_civil_from_days(zp_fdiv(m->start + offs, 86400), &ys, &mo0, &d0);
+    int64_t days = zp_fdiv(t + offs, 86400), sod = t + offs - days * 86400;
     zp_civil_from_days(days, &y, &mo, &d);
     if (mo == 2 && d == 29)
         d = 28;
@@ -55,7 +62,7 @@ static int64_t model_time(const zp_model *m, int64_t t)
     int64_t span = m->end - m->start;
     if (at < m->start || at >= m->end)
         at = m->start + ((at - m->start) % span + span) % span;
-    at = m->start + zs_fdiv(at - m->start, step) * step;
+    at = m->start + zp_fdiv(at - m->start, step) * step;
     if (at >= m->end)
         at = m->end - step;
     return at;
@@ -181,7 +188,8 @@ static size_t fill(double *x, size_t n)
 typedef struct plan_out {
     size_t h;
     double step_h;
-    double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values; soc: mean over storages */
+    double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values each, one block (plan_alloc);
+                                                          soc: mean over storages */
     double first_kw[MAX_STORAGE];                      /* step 0 battery power per storage */
     const char *forecast;                              /* "live" or "model" */
     char forecast_reason[200];                         /* why that forecast */
@@ -189,28 +197,24 @@ typedef struct plan_out {
     char error[300];
 } plan_out;
 
+/* The flows live in one block that pv points to. */
 static void plan_out_free(plan_out *p)
 {
     free(p->pv);
-    free(p->wind);
-    free(p->load);
-    free(p->bat);
-    free(p->soc);
-    free(p->imp);
-    free(p->exp);
+    p->pv = NULL;
 }
 
 static int plan_alloc(plan_out *p, size_t h)
 {
+    double **flows[] = {&p->pv, &p->wind, &p->load, &p->bat, &p->soc, &p->imp, &p->exp};
+    plan_out_free(p);
     p->h = h;
-    p->pv = calloc(h, sizeof(double));
-    p->wind = calloc(h, sizeof(double));
-    p->load = calloc(h, sizeof(double));
-    p->bat = calloc(h, sizeof(double));
-    p->soc = calloc(h, sizeof(double));
-    p->imp = calloc(h, sizeof(double));
-    p->exp = calloc(h, sizeof(double));
-    return p->pv && p->wind && p->load && p->bat && p->soc && p->imp && p->exp ? 0 : -1;
+    double *block = calloc(h ? h * ZP_ARRAY_LEN(flows) : 1, sizeof *block);
+    if (!block)
+        return -1;
+    for (size_t i = 0; i < ZP_ARRAY_LEN(flows); i++)
+        *flows[i] = block + i * h;
+    return 0;
 }
 
 static void take_flows(plan_out *p, const zp_model *m, const zp_dispatch_result *f)
@@ -245,7 +249,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     if (h < 1)
         h = 1;
     const size_t n = hist + h;
-    int64_t t0 = zs_fdiv(now, step) * step - (int64_t)hist * step;
+    int64_t t0 = zp_fdiv(now, step) * step - (int64_t)hist * step;
     int rc = -1;
     zp_ctx *ctx = S->cctx;
     double *pvh = calloc(n, sizeof *pvh), *windh = calloc(n, sizeof *windh), *loadh = calloc(n, sizeof *loadh);
@@ -595,7 +599,7 @@ void zs_control_run(zs_server *S)
                   : s > m->storage[i].soc_max ? m->storage[i].soc_max : s;
     }
     bool stale = zs_live_stale(&L, now_ms, S->cfg.stale_s);
-    int64_t at_model = model_time(m, zs_fdiv(now, step) * step);
+    int64_t at_model = model_time(m, zp_fdiv(now, step) * step);
     plan_out p;
     memset(&p, 0, sizeof p);
     if (!S->cpark &&
@@ -658,7 +662,7 @@ void zs_control_run(zs_server *S)
     /* the /plan document */
     char tb[ZP_TIME_BUFSIZE];
     json_t *steps = json_array();
-    int64_t t0 = zs_fdiv(now, step) * step;
+    int64_t t0 = zp_fdiv(now, step) * step;
     for (size_t i = 0; !failed && i < p.h; i++)
         json_array_append_new(
             steps, json_pack("{ss sf sf sf sf so sf sf sf sf}", "t", zp_time_format(t0 + (int64_t)i * step, off, tb),
@@ -719,4 +723,44 @@ void zs_control_run(zs_server *S)
         zs_doc_set(&S->doc_lock, &S->plan_doc, zs_doc_new(text, strlen(text)));
         free(text);
     }
+}
+
+const char *zs_mode_name(zs_mode m)
+{
+    return m == ZS_MODE_SAFE ? "safe" : m == ZS_MODE_DRY_RUN ? "dry-run" : "normal";
+}
+
+/* The control loop runs in a thread of its own, so a long solve never
+ * holds up /status; one run at a time. */
+static pthread_t control_thread;
+static atomic_bool control_running;
+static bool control_started;
+
+static void *control_main(void *ud)
+{
+    zs_control_run(ud);
+    atomic_store(&control_running, false);
+    return NULL;
+}
+
+void zs_control_join(void)
+{
+    if (control_started) {
+        pthread_join(control_thread, NULL);
+        control_started = false;
+    }
+}
+
+void zs_control_start(zs_server *S)
+{
+    if (atomic_load(&control_running))
+        return; /* the previous run is still solving */
+    zs_control_join();
+    atomic_store(&control_running, true);
+    if (pthread_create(&control_thread, NULL, control_main, S) != 0) {
+        atomic_store(&control_running, false);
+        zs_log(ZS_LOG_ERROR, "event=control_thread_failed");
+        return;
+    }
+    control_started = true;
 }

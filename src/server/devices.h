@@ -1,29 +1,12 @@
 /*
- * devices.h - the park's live devices: configuration, Modbus polling and
- * setpoint writes. Shared by `zeropark serve` (acquisition and control),
- * `zeropark devices` (the simulator) and their tests.
+ * devices.h - the park's live devices as the server sees them (devices.c):
+ * the model's devices (zeropark/devices.h: fields, feeds, SunSpec maps)
+ * under the server's names, and the register codec the poller and the
+ * simulator share. Used by `zeropark serve`, `zeropark devices` (the
+ * simulator) and their tests.
  *
- * Configuration comes from the "devices" array of the park model (documented
- * in docs/model.md). Each device yields readings: one value of one series at
- * one instant. Series names are "<device>.<point>" (e.g. "inv1.ac_power_kw").
- * A point may feed a model quantity ("feeds"), which is how the daemon knows
- * that a reading is, say, the PV array "rooftops" or the grid meter:
- *
- *   pv.<name>              PV array AC power, kW (positive = generation)
- *   wind.<name>            wind farm power, kW
- *   storage.<name>.power   battery power, kW (positive = discharge)
- *   storage.<name>.soc     battery state of charge, 0..1
- *   load.<name>            a load, kW
- *   datacenter.it          data-center IT power, kW
- *   grid.import            grid import, kW;  grid.export  grid export, kW
- *   grid.net               net grid power, kW (positive = import)
- *
- * When several points feed one quantity (ten inverters on one PV array),
- * the quantity is their sum (a state of charge is not summed); the
- * simulator splits it evenly among them.
- *
- * Threading: the poller runs its own thread(s); the sink is called from them
- * and must be thread-safe. Everything else is called from one thread.
+ * It includes the poller's and the device health's headers, which the
+ * simulator and the tests take from here.
  */
 #ifndef ZEROPARK_SERVER_DEVICES_H
 #define ZEROPARK_SERVER_DEVICES_H
@@ -31,117 +14,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "health.h"
+#include "poller.h"
 #include "zeropark/zeropark.h"
 
-typedef enum zs_dev_kind { ZS_DEV_MODBUS = 0, ZS_DEV_MQTT = 1, ZS_DEV_HTTP = 2 } zs_dev_kind;
+/* The model's devices (zeropark/devices.h) under the names the server's
+ * parts, the simulator and their tests use. */
+typedef zp_dev_kind zs_dev_kind;
+#define ZS_DEV_MODBUS ZP_DEV_MODBUS
+#define ZS_DEV_MQTT ZP_DEV_MQTT
+#define ZS_DEV_HTTP ZP_DEV_HTTP
+typedef zp_reg_type zs_reg_type;
+#define ZS_REG_INT16 ZP_REG_INT16
+#define ZS_REG_UINT16 ZP_REG_UINT16
+#define ZS_REG_INT32 ZP_REG_INT32
+#define ZS_REG_UINT32 ZP_REG_UINT32
+#define ZS_REG_FLOAT32 ZP_REG_FLOAT32
+typedef zp_point zs_point;
+typedef zp_device zs_device;
+typedef zp_devices zs_devices;
 
-typedef enum zs_reg_type {
-    ZS_REG_INT16 = 0, ZS_REG_UINT16, ZS_REG_INT32, ZS_REG_UINT32, ZS_REG_FLOAT32
-} zs_reg_type;
-
-/* One point: a Modbus register (or pair), an MQTT payload field or an
- * HTTP-pushed series. */
-typedef struct zs_point {
-    char name[48];          /* point name; series is "<device>.<name>" */
-    char series[112];       /* "<device>.<name>" */
-    char unit[16];          /* "kW", "kWh", "%", "V", ... */
-    char feeds[64];         /* model quantity (see above) or "" */
-    /* Modbus */
-    int address;            /* holding-register address, 0-based */
-    zs_reg_type type;
-    int word_swap;          /* 32-bit types: 1 = low word first */
-    double scale;           /* value = raw * scale * 10^sf (scale default 1) */
-    int sf_address;         /* SunSpec scale-factor register, -1 = none */
-    int writable;           /* a setpoint register */
-    double min, max;        /* setpoint limits in engineering units (writable) */
-    /* MQTT */
-    char field[64];         /* JSON field in the payload ("" = plain number) */
-    /* SunSpec */
-    int sunspec_na;         /* 1: the SunSpec N/A sentinel raw value (0x8000
-                               int16, 0xFFFF uint16, 0 acc32) yields no reading */
-} zs_point;
-
-typedef struct zs_device {
-    char name[48];
-    zs_dev_kind kind;
-    /* Modbus TCP */
-    char host[64];
-    int port;
-    int unit_id;
-    int poll_ms;            /* poll interval (default 1000) */
-    int timeout_ms;         /* response timeout (default 500) */
-    char sunspec[16];       /* built-in map: "", "101", "103", "201", "203", "124" */
-    int base_address;       /* SunSpec: where the "SunS" marker is (default 40000) */
-    /* MQTT */
-    char broker_host[64];
-    int broker_port;
-    char topic[128];        /* topic filter, may hold + and # */
-    /* battery setpoint (Modbus): which storage unit, and its limits, kW */
-    char storage[48];       /* storage name in the model, "" = not a battery */
-    double setpoint_min_kw, setpoint_max_kw;
-    zs_point *points;
-    size_t npoints;
-} zs_device;
-
-typedef struct zs_devices {
-    zs_device *dev;
-    size_t n;
-} zs_devices;
-
-/* Parses the "devices" array of the park model at model_path (with the
- * built-in SunSpec maps expanded). A model without devices yields n = 0.
- * Errors are located diagnostics in ctx (file:line:col, JSON path). */
+/* The devices of the park model at model_path (zp_devices_load_file), or
+ * of len bytes of model JSON (zp_devices_load_buf; the fuzz target and the
+ * tests), in memory of their own: free them with zs_devices_free, before
+ * or after ctx. The daemon and the commands take a loaded model's
+ * devices instead (zp_model.devices), which zp_model_free frees. */
 zp_status zs_devices_load(zp_ctx *ctx, const char *model_path, zs_devices *out);
-/* Same, from an already parsed model JSON root. */
-zp_status zs_devices_parse(zp_ctx *ctx, const char *file, json_t *root, zs_devices *out);
-void zs_devices_free(zs_devices *d);
-
-/* A reading delivered by the acquisition. t_ms is Unix time in ms (UTC). */
-typedef struct zs_reading {
-    const char *series;     /* valid during the sink call only */
-    int64_t t_ms;
-    double value;
-} zs_reading;
-typedef void (*zs_reading_sink)(void *ud, const zs_reading *r, size_t n);
-
-/* Health of one device, as /api/v1/devices reports it. */
-typedef enum zs_dev_state { ZS_STATE_UNKNOWN = 0, ZS_STATE_OK, ZS_STATE_STALE, ZS_STATE_DOWN } zs_dev_state;
-typedef struct zs_dev_health {
-    zs_dev_state state;
-    int64_t last_ok_ms;     /* last successful poll/message, 0 = never */
-    uint64_t polls, errors, timeouts, exceptions, reconnects, writes, write_errors;
-    char last_error[128];
-} zs_dev_health;
-
-/* The Modbus poller: one thread per device (a stalled device never stalls
- * the others); reconnect with exponential backoff (250 ms .. 30 s). */
-typedef struct zs_poller zs_poller;
-zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink sink, void *ud,
-                          zs_poller **out);
-void zs_poller_stop(zs_poller *p);     /* joins the threads; NULL is fine */
-/* Health of device i (index into devs->dev); thread-safe snapshot. */
-void zs_poller_health(zs_poller *p, size_t i, zs_dev_health *out);
-/* Writes a battery power setpoint (kW, positive = discharge) to the device
- * that controls storage unit `storage`, clamped to the device's limits:
- * to its writable point, or, for a SunSpec 124 device without one, as
- * SunSpec storage controls (OutWRte or InWRte in % of WChaMax, then
- * StorCtl_Mod: 2 discharge, 1 charge, 0 neither).
- * *applied_kw gets the clamped value actually written. Returns ZP_OK, or
- * ZP_ENOTFOUND (no such battery device), ZP_EIO (write failed/rejected,
- * message in err). */
-zp_status zs_poller_write_setpoint(zs_poller *p, const char *storage, double kw, double *applied_kw,
-                                   char *err, size_t errsz);
-
-/* ---- Registers and SunSpec maps (devices.c, sunspec.c) ----------------- */
-
-/* Same as zs_devices_parse, from len bytes of model JSON (diagnostics carry
- * file:line:col). Used by the fuzz target and the tests. */
 zp_status zs_devices_parse_buf(zp_ctx *ctx, const char *file, const char *buf, size_t len,
                                zs_devices *out);
-/* Registers a type takes: 1 or 2. */
-int zs_reg_count(zs_reg_type t);
+/* Frees what zs_devices_load/_parse_buf returned. NULL is fine. */
+void zs_devices_free(zs_devices *d);
+
+/* ---- the register codec (devices.c) ---------------------------------------- */
+
 /* Engineering value of a point from its raw registers (regs[0], and regs[1]
  * for 32-bit types, in the order read) and its scale factor sf (0 when the
  * point has none): raw * scale * 10^sf. Returns 0, or -1 when the raw value
@@ -151,44 +56,5 @@ int zs_point_decode(const zs_point *p, const uint16_t *regs, int sf, double *val
  * nearest step). Returns the register count, or -1 when the value does not
  * fit the type. */
 int zs_point_encode(const zs_point *p, double value, int sf, uint16_t *regs);
-/* "unknown", "ok", "stale", "down". */
-const char *zs_dev_state_name(zs_dev_state s);
-/* Clocks in ms: wall (Unix time, shifted by the test-only
- * ZEROPARK_TEST_CLOCK_OFFSET_S) and monotonic. */
-int64_t zs_now_ms(void);
-/* The test-only wall-clock shift in seconds (0 unless set). */
-int64_t zs_clock_offset_s(void);
-int64_t zs_mono_ms(void);
-
-/* A point of a built-in SunSpec map. Offsets count from the model's ID
- * register (0 = ID, 1 = L, 2 = the first point), as the SunSpec model
- * definitions number them. */
-typedef struct zs_sunspec_point {
-    const char *name;       /* our point name ("ac_power_kw") */
-    const char *sunspec;    /* SunSpec point id ("W") */
-    int offset;             /* register offset from the model ID register */
-    zs_reg_type type;
-    int sf_offset;          /* offset of its scale factor, -1 = none */
-    double scale;           /* W -> kW is 0.001 */
-    const char *unit;
-    int primary;            /* 1: takes the device's "feeds" */
-} zs_sunspec_point;
-
-/* Layout of a SunSpec block at base: "SunS" (2 registers), common model 1
- * (ID, L = 66, 66 registers), the device model (ID, L, L registers), the
- * end marker (0xFFFF, 0). */
-#define ZS_SUNSPEC_COMMON_AT 2   /* common model ID register, from base */
-#define ZS_SUNSPEC_MODEL_AT 70   /* device model ID register, from base */
-
-/* The built-in map of model ("101", "103", "201", "203", "124"), or NULL.
- * *n gets its point count and *length the model's L. */
-const zs_sunspec_point *zs_sunspec_map(const char *model, size_t *n, int *length);
-/* Registers of the whole block (marker to end marker), or 0 for an unknown model. */
-int zs_sunspec_block_size(const char *model);
-/* Fill the block's fixed registers (marker, common model with manufacturer,
- * model and serial strings, model header, end marker) into regs, which
- * holds zs_sunspec_block_size(model) registers (the rest are zeroed). */
-void zs_sunspec_fill_block(const char *model, const char *manufacturer, const char *device_model,
-                           const char *serial, uint16_t *regs);
 
 #endif

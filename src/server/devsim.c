@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "feed.h"
+
 
 #define MAX_CLIENTS 1000
 
@@ -140,43 +141,35 @@ static void logf_(zs_devsim *s, const char *fmt, ...)
             }                                                                                \
     } while (0)
 
+/* The quantity f feeds (zs_feed_parse) and, for one of an asset, the
+ * asset's index in the model (*k); Q_NONE for a quantity the simulation
+ * has not. */
 static qkind parse_feeds(const zp_model *m, const char *f, size_t *k)
 {
-    long i;
+    static const qkind of[] = {
+        [ZS_FEED_NONE] = Q_NONE,          [ZS_FEED_PV] = Q_PV,
+        [ZS_FEED_WIND] = Q_WIND,          [ZS_FEED_STORAGE_POWER] = Q_STOR_P,
+        [ZS_FEED_STORAGE_SOC] = Q_STOR_SOC, [ZS_FEED_LOAD] = Q_LOAD,
+        [ZS_FEED_DC_IT] = Q_DC,           [ZS_FEED_DC_FACILITY] = Q_NONE,
+        [ZS_FEED_GRID_IMPORT] = Q_GRID_IMP, [ZS_FEED_GRID_EXPORT] = Q_GRID_EXP,
+        [ZS_FEED_GRID_NET] = Q_GRID_NET};
+    char asset[128];
+    long i = 0;
     *k = 0;
-    if (!f || !f[0])
+    zs_feed_kind fk = f ? zs_feed_parse(f, asset, sizeof asset) : ZS_FEED_NONE;
+    switch (fk) {
+    case ZS_FEED_PV: FIND(m->pv, m->npv, asset, strlen(asset), i); break;
+    case ZS_FEED_WIND: FIND(m->wind, m->nwind, asset, strlen(asset), i); break;
+    case ZS_FEED_LOAD: FIND(m->loads, m->nloads, asset, strlen(asset), i); break;
+    case ZS_FEED_STORAGE_POWER:
+    case ZS_FEED_STORAGE_SOC: FIND(m->storage, m->nstorage, asset, strlen(asset), i); break;
+    case ZS_FEED_DC_IT: i = m->datacenter.present ? 0 : -1; break;
+    default: break;
+    }
+    if (i < 0)
         return Q_NONE;
-    if (strcmp(f, "datacenter.it") == 0)
-        return m->datacenter.present ? Q_DC : Q_NONE;
-    if (strcmp(f, "grid.import") == 0)
-        return Q_GRID_IMP;
-    if (strcmp(f, "grid.export") == 0)
-        return Q_GRID_EXP;
-    if (strcmp(f, "grid.net") == 0)
-        return Q_GRID_NET;
-    if (strncmp(f, "pv.", 3) == 0) {
-        FIND(m->pv, m->npv, f + 3, strlen(f + 3), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_PV);
-    }
-    if (strncmp(f, "wind.", 5) == 0) {
-        FIND(m->wind, m->nwind, f + 5, strlen(f + 5), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_WIND);
-    }
-    if (strncmp(f, "load.", 5) == 0) {
-        FIND(m->loads, m->nloads, f + 5, strlen(f + 5), i);
-        return i < 0 ? Q_NONE : (*k = (size_t)i, Q_LOAD);
-    }
-    if (strncmp(f, "storage.", 8) == 0) {
-        const char *dot = strrchr(f + 8, '.');
-        if (!dot)
-            return Q_NONE;
-        FIND(m->storage, m->nstorage, f + 8, (size_t)(dot - (f + 8)), i);
-        if (i < 0)
-            return Q_NONE;
-        *k = (size_t)i;
-        return strcmp(dot, ".soc") == 0 ? Q_STOR_SOC : Q_STOR_P;
-    }
-    return Q_NONE;
+    *k = (size_t)i;
+    return of[fk];
 }
 
 /* Step of the simulation at simulated time t (wrapping around the period). */
@@ -309,6 +302,53 @@ static double point_bound(const zs_devsim *s, const sdev *sd, const spoint *sp)
     }
 }
 
+/* SunSpec strings: two ASCII characters a register, high byte first,
+ * NUL-padded. */
+static void put_string(uint16_t *regs, int nregs, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    for (int i = 0; i < nregs; i++) {
+        size_t a = (size_t)i * 2, b = a + 1;
+        unsigned hi = a < len ? (unsigned char)s[a] : 0;
+        unsigned lo = b < len ? (unsigned char)s[b] : 0;
+        regs[i] = (uint16_t)(hi << 8 | lo);
+    }
+}
+
+/* Fill a SunSpec block's fixed registers (marker, common model with
+ * manufacturer, model and serial strings, model header, end marker) into
+ * regs, which holds zp_sunspec_block_size(model) registers (the rest are
+ * zeroed). */
+static void sunspec_fill_block(const char *model, const char *manufacturer,
+                               const char *device_model, const char *serial, uint16_t *regs)
+{
+    int size = zp_sunspec_block_size(model), len = 0;
+    if (!size)
+        return;
+    zp_sunspec_map(model, NULL, &len);
+    memset(regs, 0, (size_t)size * sizeof *regs);
+    regs[0] = 0x5375; /* "Su" */
+    regs[1] = 0x6e53; /* "nS" */
+    uint16_t *c = regs + ZP_SUNSPEC_COMMON_AT;
+    c[0] = 1;
+    c[1] = 66;
+    put_string(c + 2, 16, manufacturer);
+    put_string(c + 18, 16, device_model);
+    put_string(c + 34, 8, "");
+    put_string(c + 42, 8, "1.0");
+    put_string(c + 50, 16, serial);
+    c[66] = 1; /* DA: device address */
+    c[67] = 0x8000;
+    uint16_t *m = regs + ZP_SUNSPEC_MODEL_AT;
+    int id = 0;
+    for (const char *p = model; *p; p++)
+        id = id * 10 + (*p - '0');
+    m[0] = (uint16_t)id;
+    m[1] = (uint16_t)len;
+    regs[size - 2] = 0xFFFF;
+    regs[size - 1] = 0;
+}
+
 static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
 {
     zp_ctx *ctx = s->ctx;
@@ -327,7 +367,7 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
             sd->native124 = 0;
     sd->pt = calloc(d->npoints + 1, sizeof *sd->pt);
     if (!sd->pt)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     sd->npt = d->npoints;
     for (size_t i = 0; i < d->npoints; i++) {
         const zs_point *p = &d->points[i];
@@ -340,7 +380,7 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
             sp->r = R_ZERO;
         if (sp->r == R_FEED && sp->q != Q_NONE && sd->primary < 0)
             sd->primary = (int)i;
-        int end = p->address + zs_reg_count(p->type);
+        int end = p->address + zp_reg_count(p->type);
         if (p->address < lo)
             lo = p->address;
         if (end > hi)
@@ -353,27 +393,27 @@ static zp_status layout(zs_devsim *s, sdev *sd, const zs_device *d)
         }
     }
     if (d->sunspec[0]) {
-        int b = d->base_address, e = b + zs_sunspec_block_size(d->sunspec);
+        int b = d->base_address, e = b + zp_sunspec_block_size(d->sunspec);
         if (b < lo)
             lo = b;
         if (e > hi)
             hi = e;
     }
     if (hi < 0)
-        return zp__error(ctx, ZP_EMODEL, "device %s has no registers to serve", d->name);
+        return zp_ctx_set_error(ctx, ZP_EMODEL, "device %s has no registers to serve", d->name);
     sd->start = lo;
     sd->count = hi - lo;
     sd->map = modbus_mapping_new_start_address(0, 0, 0, 0, (unsigned)lo, (unsigned)(hi - lo), 0, 0);
     if (!sd->map)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     if (d->sunspec[0]) {
-        int n = zs_sunspec_block_size(d->sunspec);
+        int n = zp_sunspec_block_size(d->sunspec);
         uint16_t *blk = calloc((size_t)n, sizeof *blk);
         char md[32];
         if (!blk)
-            return zp__nomem(ctx);
+            return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         snprintf(md, sizeof md, "sim-%s", d->sunspec);
-        zs_sunspec_fill_block(d->sunspec, "zeropark", md, d->name, blk);
+        sunspec_fill_block(d->sunspec, "zeropark", md, d->name, blk);
         memcpy(sd->map->tab_registers + (d->base_address - lo), blk, (size_t)n * sizeof *blk);
         free(blk);
     }
@@ -447,7 +487,7 @@ static void put_point(sdev *sd, const spoint *sp, double v)
             return;
     }
     sd->map->tab_registers[p->address - sd->start] = regs[0];
-    if (zs_reg_count(p->type) == 2)
+    if (zp_reg_count(p->type) == 2)
         sd->map->tab_registers[p->address + 1 - sd->start] = regs[1];
 }
 
@@ -606,7 +646,7 @@ static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, doub
     }
     double lo = sd->d->setpoint_min_kw, hi = sd->d->setpoint_max_kw, v;
     if (sd->native124) {
-        int at = sd->d->base_address + ZS_SUNSPEC_MODEL_AT;
+        int at = sd->d->base_address + ZP_SUNSPEC_MODEL_AT;
         uint16_t *tab = sd->map->tab_registers - sd->start;
         uint16_t r[3] = {tab[at + S124_STORCTL], tab[at + S124_OUTWRTE], tab[at + S124_INWRTE]};
         for (int k = 0; k < n; k++) {
@@ -629,17 +669,17 @@ static int check_write(zs_devsim *s, sdev *sd, const uint8_t *req, int len, doub
     const spoint *sp = NULL;
     for (size_t j = 0; j < sd->npt && !sp; j++) {
         const zs_point *p = sd->pt[j].p;
-        if (p->writable && addr >= p->address && addr < p->address + zs_reg_count(p->type))
+        if (p->writable && addr >= p->address && addr < p->address + zp_reg_count(p->type))
             sp = &sd->pt[j];
     }
-    if (!sp || addr + n > sp->p->address + zs_reg_count(sp->p->type))
+    if (!sp || addr + n > sp->p->address + zp_reg_count(sp->p->type))
         return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
     *target = sp;
     /* the setpoint as it would read after the write */
     const zs_point *p = sp->p;
     uint16_t regs[2];
     regs[0] = sd->map->tab_registers[p->address - sd->start];
-    regs[1] = zs_reg_count(p->type) == 2 ? sd->map->tab_registers[p->address + 1 - sd->start] : 0;
+    regs[1] = zp_reg_count(p->type) == 2 ? sd->map->tab_registers[p->address + 1 - sd->start] : 0;
     for (int a = addr; a < addr + n; a++)
         regs[a - p->address] = (uint16_t)(vals[2 * (a - addr)] << 8 | vals[2 * (a - addr) + 1]);
     if (zs_point_decode(p, regs, p->sf_address >= 0 ? sp->sf : 0, &v) != 0)
@@ -718,7 +758,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     *out = NULL;
     s = calloc(1, sizeof *s);
     if (!s)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     s->ctx = ctx;
     s->m = m;
     s->devs = devs;
@@ -730,7 +770,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     if (!s->o.host || !s->o.host[0])
         s->o.host = "127.0.0.1";
     if (!(s->o.speed >= 0 && s->o.speed <= 1e7)) {
-        rc = zp__error(ctx, ZP_EINVAL, "speed %.6g is out of range 0..1e7", s->o.speed);
+        rc = zp_ctx_set_error(ctx, ZP_EINVAL, "speed %.6g is out of range 0..1e7", s->o.speed);
         goto fail;
     }
     snprintf(hostbuf, sizeof hostbuf, "%s", s->o.host);
@@ -742,7 +782,7 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     s->bat = calloc(m->nstorage + 1, sizeof *s->bat);
     s->dev = calloc(devs->n + 1, sizeof *s->dev);
     if (!s->bat || !s->dev) {
-        rc = zp__nomem(ctx);
+        rc = zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < devs->n; i++) {
@@ -750,10 +790,10 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
         if (d->kind != ZS_DEV_MODBUS)
             continue;
         if (s->by_unit[d->unit_id & 255]) {
-            rc = zp__error(ctx, ZP_EMODEL,
-                           "devices %s and %s both use unit id %d; the simulator serves every "
-                           "device on one port, so give each its own unit_id",
-                           s->by_unit[d->unit_id & 255]->d->name, d->name, d->unit_id);
+            rc = zp_ctx_set_error(ctx, ZP_EMODEL,
+                                  "devices %s and %s both use unit id %d; the simulator serves every "
+                                  "device on one port, so give each its own unit_id",
+                                  s->by_unit[d->unit_id & 255]->d->name, d->name, d->unit_id);
             goto fail;
         }
         sdev *sd = &s->dev[s->ndev++];
@@ -763,8 +803,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
         s->by_unit[d->unit_id & 255] = sd;
     }
     if (!s->ndev) {
-        rc = zp__error(ctx, ZP_EMODEL, "%s has no Modbus devices to simulate; add some to "
-                       "\"devices\" (docs/model.md)", m->file ? m->file : "the model");
+        rc = zp_ctx_set_error(ctx, ZP_EMODEL, "%s has no Modbus devices to simulate; add some to "
+                              "\"devices\" (docs/model.md)", m->file ? m->file : "the model");
         goto fail;
     }
     finish_layout(s);
@@ -777,8 +817,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
 
     s->mb = modbus_new_tcp(hostbuf, s->o.port);
     if (!s->mb) {
-        rc = zp__error(ctx, ZP_EIO, "cannot make a Modbus server for %s:%d: %s", hostbuf,
-                       s->o.port, modbus_strerror(errno));
+        rc = zp_ctx_set_error(ctx, ZP_EIO, "cannot make a Modbus server for %s:%d: %s", hostbuf,
+                              s->o.port, modbus_strerror(errno));
         goto fail;
     }
     /* a client that sends half a request must not hold the others for long */
@@ -786,8 +826,8 @@ zp_status zs_devsim_new(zp_ctx *ctx, const zp_model *m, const zs_devices *devs,
     modbus_set_byte_timeout(s->mb, 0, 200000);
     s->listen_fd = modbus_tcp_listen(s->mb, 1024); /* backlog: 200 pollers connect at once */
     if (s->listen_fd < 0) {
-        rc = zp__error(ctx, ZP_EIO, "cannot listen on %s:%d: %s", hostbuf, s->o.port,
-                       modbus_strerror(errno));
+        rc = zp_ctx_set_error(ctx, ZP_EIO, "cannot listen on %s:%d: %s", hostbuf, s->o.port,
+                              modbus_strerror(errno));
         goto fail;
     }
     {
@@ -832,7 +872,7 @@ zp_status zs_devsim_run(zs_devsim *s, volatile sig_atomic_t *stop)
     char tbuf[ZP_TIME_BUFSIZE];
 
     if (!fds)
-        return zp__nomem(s->ctx);
+        return zp_ctx_set_error(s->ctx, ZP_ENOMEM, "out of memory");
     fds[0].fd = s->listen_fd;
     fds[0].events = POLLIN;
     logf_(s, "level=info msg=listening host=%s port=%d devices=%zu speed=%.6g sim_time=%s",
@@ -842,7 +882,7 @@ zp_status zs_devsim_run(zs_devsim *s, volatile sig_atomic_t *stop)
     while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
         int k = poll(fds, (nfds_t)n, 50);
         if (k < 0 && errno != EINTR) {
-            rc = zp__error(s->ctx, ZP_EIO, "poll: %s", strerror(errno));
+            rc = zp_ctx_set_error(s->ctx, ZP_EIO, "poll: %s", strerror(errno));
             break;
         }
         double w = mono_s();

@@ -15,16 +15,19 @@
  * when a reading is queued, so they show before the batch is written.
  */
 #define _DEFAULT_SOURCE
+#include "ingest.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
-#include "core/jsonread.h"
-#include "serve.h"
+#include "clock.h"
+#include "log.h"
 
 #define SERIES_MAX (256 * 1024)
 #define BLOCK 1024
@@ -167,7 +170,7 @@ int zs_readings_parse(const char *buf, size_t len, int32_t offset_min, int64_t n
     if (!root) {
         char words[JSON_ERROR_TEXT_LENGTH + 128];
         snprintf(err, errsz, "body:%d:%d: %s", je.line, je.column,
-                 zp__json_errtext(je.text, words, sizeof words));
+                 zp_json_errtext(je.text, words, sizeof words));
         return -1;
     }
     json_t *arr = json_object_get(root, "readings");
@@ -309,7 +312,7 @@ int zs_mqtt_payload_parse(const char *payload, size_t len, const char *field, in
             snprintf(err, errsz, "expected a JSON object");
         else
             snprintf(err, errsz, "payload:%d:%d: %s", je.line, je.column,
-                     zp__json_errtext(je.text, words, sizeof words));
+                     zp_json_errtext(je.text, words, sizeof words));
         goto out;
     }
     const char *key = field && *field ? field : "value";
@@ -343,47 +346,21 @@ out:
     return rc;
 }
 
-zs_feed_kind zs_feed_parse(const char *f, char *asset, size_t assetsz)
+/* Room for need elements of elem bytes in *arr, whose capacity *cap
+ * doubles from first: false when out of memory (*arr left as it was). */
+static bool grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 {
-    size_t n = strlen(f);
-    asset[0] = '\0';
-    if (strcmp(f, "datacenter.it") == 0)
-        return ZS_FEED_DC_IT;
-    if (strcmp(f, "datacenter.facility") == 0)
-        return ZS_FEED_DC_FACILITY;
-    if (strcmp(f, "grid.import") == 0)
-        return ZS_FEED_GRID_IMPORT;
-    if (strcmp(f, "grid.export") == 0)
-        return ZS_FEED_GRID_EXPORT;
-    if (strcmp(f, "grid.net") == 0)
-        return ZS_FEED_GRID_NET;
-    static const struct {
-        const char *pre;
-        zs_feed_kind k;
-    } simple[] = {{"pv.", ZS_FEED_PV}, {"wind.", ZS_FEED_WIND}, {"load.", ZS_FEED_LOAD}};
-    for (size_t i = 0; i < 3; i++) {
-        size_t pl = strlen(simple[i].pre);
-        if (n > pl && strncmp(f, simple[i].pre, pl) == 0 && n - pl < assetsz &&
-            !strchr(f + pl, '.')) {
-            memcpy(asset, f + pl, n - pl + 1);
-            return simple[i].k;
-        }
-    }
-    if (n > 8 && strncmp(f, "storage.", 8) == 0) {
-        const char *dot = strrchr(f, '.');
-        size_t al = (size_t)(dot - (f + 8));
-        if (dot > f + 8 && al < assetsz) {
-            zs_feed_kind k = strcmp(dot, ".power") == 0 ? ZS_FEED_STORAGE_POWER
-                             : strcmp(dot, ".soc") == 0 ? ZS_FEED_STORAGE_SOC
-                                                        : ZS_FEED_NONE;
-            if (k != ZS_FEED_NONE) {
-                memcpy(asset, f + 8, al);
-                asset[al] = '\0';
-                return k;
-            }
-        }
-    }
-    return ZS_FEED_NONE;
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : first;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
 }
 
 /* ---- the series table ---------------------------------------------------- */
@@ -522,18 +499,10 @@ long zs_ingest_push(zs_ingest *in, zs_source src, const zs_parsed *r, size_t n)
         pthread_mutex_unlock(&in->mu);
         return -1;
     }
-    if (in->qn + n > in->qcap) {
-        size_t cap = in->qcap ? in->qcap : 4096;
-        while (cap < in->qn + n)
-            cap *= 2;
-        qent *nq = realloc(in->q, cap * sizeof *nq);
-        if (!nq) {
-            dropped(in, n, "out of memory growing the ingest queue");
-            pthread_mutex_unlock(&in->mu);
-            return -1;
-        }
-        in->q = nq;
-        in->qcap = cap;
+    if (!grow((void **)&in->q, &in->qcap, in->qn + n, sizeof *in->q, 4096)) {
+        dropped(in, n, "out of memory growing the ingest queue");
+        pthread_mutex_unlock(&in->mu);
+        return -1;
     }
     size_t k = 0;
     for (; k < n; k++) {
@@ -719,18 +688,33 @@ static void meter_add(zs_ingest *in, const char *name, uint32_t id, xform xf)
     for (size_t i = 0; i < m->nc; i++)
         if (m->c[i].id == id && m->c[i].xf == xf)
             return;
-    if (m->nc == m->capc) {
-        size_t cap = m->capc ? m->capc * 2 : 4;
-        contrib *nc = realloc(m->c, cap * sizeof *nc);
-        if (!nc)
-            return;
-        m->c = nc;
-        m->capc = cap;
-    }
-    m->c[m->nc++] = (contrib){id, xf};
+    if (grow((void **)&m->c, &m->capc, m->nc + 1, sizeof *m->c, 4))
+        m->c[m->nc++] = (contrib){id, xf};
 }
 
-/* The accounting meters series id contributes to (writer only). */
+/* The accounting meters each kind of feed contributes to, in order: an
+ * asset's meter is pre + asset + "_kw", a park-wide one pre alone. */
+static const struct {
+    zs_feed_kind feed;
+    const char *pre;
+    bool per_asset;
+    xform xf;
+} feed_meters[] = {
+    {ZS_FEED_PV, "pv.", true, XF_ID},
+    {ZS_FEED_WIND, "wind.", true, XF_ID},
+    {ZS_FEED_LOAD, "load.", true, XF_ID},
+    {ZS_FEED_STORAGE_POWER, "storage_discharge.", true, XF_POS},
+    {ZS_FEED_STORAGE_POWER, "storage_charge.", true, XF_NEG},
+    {ZS_FEED_DC_IT, "dc_it_kw", false, XF_ID},
+    {ZS_FEED_DC_FACILITY, "dc_facility_kw", false, XF_ID},
+    {ZS_FEED_GRID_IMPORT, "grid_import_kw", false, XF_ID},
+    {ZS_FEED_GRID_EXPORT, "grid_export_kw", false, XF_ID},
+    {ZS_FEED_GRID_NET, "grid_import_kw", false, XF_POS},
+    {ZS_FEED_GRID_NET, "grid_export_kw", false, XF_NEG},
+};
+
+/* The accounting meters series id contributes to (writer only). IT power
+ * stands for the facility's (x PUE) when no point feeds the facility. */
 static void register_series(zs_ingest *in, uint32_t id, bool has_facility)
 {
     sentry *e = ent(in, id);
@@ -738,47 +722,17 @@ static void register_series(zs_ingest *in, uint32_t id, bool has_facility)
         return;
     e->registered = true;
     char name[128];
-    switch (e->feed) {
-    case ZS_FEED_PV:
-        snprintf(name, sizeof name, "pv.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_WIND:
-        snprintf(name, sizeof name, "wind.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_LOAD:
-        snprintf(name, sizeof name, "load.%s_kw", e->asset);
-        meter_add(in, name, id, XF_ID);
-        break;
-    case ZS_FEED_STORAGE_POWER:
-        snprintf(name, sizeof name, "storage_discharge.%s_kw", e->asset);
-        meter_add(in, name, id, XF_POS);
-        snprintf(name, sizeof name, "storage_charge.%s_kw", e->asset);
-        meter_add(in, name, id, XF_NEG);
-        break;
-    case ZS_FEED_DC_IT:
-        meter_add(in, "dc_it_kw", id, XF_ID);
-        if (!has_facility)
-            meter_add(in, "dc_facility_kw", id, XF_PUE);
-        break;
-    case ZS_FEED_DC_FACILITY:
-        meter_add(in, "dc_facility_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_IMPORT:
-        meter_add(in, "grid_import_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_EXPORT:
-        meter_add(in, "grid_export_kw", id, XF_ID);
-        break;
-    case ZS_FEED_GRID_NET:
-        meter_add(in, "grid_import_kw", id, XF_POS);
-        meter_add(in, "grid_export_kw", id, XF_NEG);
-        break;
-    case ZS_FEED_STORAGE_SOC:
-    case ZS_FEED_NONE:
-        break;
+    for (size_t i = 0; i < sizeof feed_meters / sizeof feed_meters[0]; i++) {
+        if (feed_meters[i].feed != e->feed)
+            continue;
+        if (feed_meters[i].per_asset)
+            snprintf(name, sizeof name, "%s%s_kw", feed_meters[i].pre, e->asset);
+        else
+            snprintf(name, sizeof name, "%s", feed_meters[i].pre);
+        meter_add(in, name, id, feed_meters[i].xf);
     }
+    if (e->feed == ZS_FEED_DC_IT && !has_facility)
+        meter_add(in, "dc_facility_kw", id, XF_PUE);
 }
 
 static void touch(meter *m, int64_t t)
@@ -788,15 +742,8 @@ static void touch(meter *m, int64_t t)
     for (size_t i = 0; i < m->nt; i++)
         if (m->touched[i] == t)
             return;
-    if (m->nt == m->capt) {
-        size_t cap = m->capt ? m->capt * 2 : 8;
-        int64_t *nt = realloc(m->touched, cap * sizeof *nt);
-        if (!nt)
-            return;
-        m->touched = nt;
-        m->capt = cap;
-    }
-    m->touched[m->nt++] = t;
+    if (grow((void **)&m->touched, &m->capt, m->nt + 1, sizeof *m->touched, 8))
+        m->touched[m->nt++] = t;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -866,10 +813,10 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
     for (size_t i = 0; ok && i < n;) {
         size_t j = i + 1;
         while (j < n && b[j].id == b[i].id &&
-               zs_fdiv(b[j].t_ms, 1000 * step) - zs_fdiv(b[j - 1].t_ms, 1000 * step) <=
+               zp_fdiv(b[j].t_ms, 1000 * step) - zp_fdiv(b[j - 1].t_ms, 1000 * step) <=
                    SEGMENT_GAP_STEPS)
             j++;
-        int64_t k0 = zs_fdiv(b[i].t_ms, 1000 * step), k1 = zs_fdiv(b[j - 1].t_ms, 1000 * step);
+        int64_t k0 = zp_fdiv(b[i].t_ms, 1000 * step), k1 = zp_fdiv(b[j - 1].t_ms, 1000 * step);
         sentry *e = ent(in, b[i].id);
         zp_series *s = NULL;
         zp_series_kind kind = zp_series_name_is_counter(e->name) ? ZP_SERIES_COUNTER
@@ -899,7 +846,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
         for (size_t x = 0; x < s->len; x++)
             s->v[x] = NAN;
         for (size_t x = i; x < j; x++)
-            s->v[zs_fdiv(b[x].t_ms, 1000 * step) - k0] = b[x].v;
+            s->v[zp_fdiv(b[x].t_ms, 1000 * step) - k0] = b[x].v;
         ord[nseg] = nseg && i > 0 && b[i - 1].id == b[i].id ? ord[nseg - 1] + 1 : 0;
         if (ord[nseg] > maxord)
             maxord = ord[nseg];
@@ -912,7 +859,7 @@ static void write_batch(zs_ingest *in, qent *b, size_t n, bool has_facility)
                 for (size_t c = 0; c < m->nc; c++)
                     if (m->c[c].id == b[i].id) {
                         for (size_t x = i; x < j; x++)
-                            touch(m, zs_fdiv(b[x].t_ms, 1000 * A) * A);
+                            touch(m, zp_fdiv(b[x].t_ms, 1000 * A) * A);
                         break;
                     }
             }
@@ -1094,7 +1041,7 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
     zs_raw_db_path(o->db, o->raw_db, rawp, sizeof rawp);
     if ((rc = zp_store_open(in->ctx, rawp, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->raw)) ||
         (rc = zp_store_open(in->ctx, o->db, ZP_STORE_CREATE | ZP_STORE_LOWMEM, &in->park))) {
-        zp__error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));
+        zp_ctx_set_error(ctx, rc, "%s", zp_ctx_errmsg(in->ctx));
         zs_ingest_stop(in);
         return rc;
     }
@@ -1123,7 +1070,7 @@ zp_status zs_ingest_start(zp_ctx *ctx, const zs_ingest_opts *o, zs_ingest **out)
     pthread_mutex_unlock(&in->mu);
     if (pthread_create(&in->thread, NULL, writer_main, in) != 0) {
         zs_ingest_stop(in);
-        return zp__error(ctx, ZP_EIO, "cannot start the ingest thread");
+        return zp_ctx_set_error(ctx, ZP_EIO, "cannot start the ingest thread");
     }
     in->started = true;
     *out = in;

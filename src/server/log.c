@@ -4,12 +4,12 @@
  * journald, grep and log shippers.
  */
 #define _DEFAULT_SOURCE
+#include "log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include "serve.h"
 
 static _Atomic int log_level = ZS_LOG_INFO;
 

@@ -4,11 +4,15 @@
  * its cause so that raising it again refreshes it and clearing ends it.
  */
 #define _DEFAULT_SOURCE
+#include "metrics.h"
+
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "serve.h"
+#include "clock.h"
+#include "log.h"
 
 void zs_metrics_http(zs_metrics *m, unsigned code)
 {

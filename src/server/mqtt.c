@@ -13,12 +13,18 @@
  * (rate-limited) and dropped; the client keeps running.
  */
 #define _DEFAULT_SOURCE
+#include "mqtt.h"
+
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "clock.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
 
 #define MAX_CLIENTS 16
 

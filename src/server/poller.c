@@ -30,7 +30,7 @@
  * setpoint writes share; health by another (mu) that snapshots take.
  */
 #define _GNU_SOURCE
-#include "devices.h"
+#include "poller.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,7 +41,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
+#include "clock.h"
+#include "devices.h"
 
 #define MAX_BLOCK 125 /* registers per read request (Modbus limit) */
 #define MAX_GAP 8     /* unused registers a block may read to save a request */
@@ -168,7 +169,7 @@ static zp_status plan(pdev *pd)
         return ZP_ENOMEM;
     for (size_t i = 0; i < d->npoints; i++) {
         pd->spans[n].start = d->points[i].address;
-        pd->spans[n++].count = zs_reg_count(d->points[i].type);
+        pd->spans[n++].count = zp_reg_count(d->points[i].type);
         if (d->points[i].sf_address >= 0) {
             pd->spans[n].start = d->points[i].sf_address;
             pd->spans[n++].count = 1;
@@ -299,7 +300,7 @@ static int verify_sunspec(pdev *pd)
     uint16_t marker[2], id;
     int base = pd->d.base_address, want = atoi(pd->d.sunspec);
     if (modbus_read_registers(pd->mb, base, 2, marker) != 2 ||
-        modbus_read_registers(pd->mb, base + ZS_SUNSPEC_MODEL_AT, 1, &id) != 1) {
+        modbus_read_registers(pd->mb, base + ZP_SUNSPEC_MODEL_AT, 1, &id) != 1) {
         int e = errno;
         set_error(pd, "read SunSpec header", e);
         return is_exception(e) ? 1 : -1;
@@ -311,7 +312,7 @@ static int verify_sunspec(pdev *pd)
         why = msg;
     } else if (!same_layout(want, id)) {
         snprintf(msg, sizeof msg, "SunSpec model %u at %d, expected %d", id,
-                 base + ZS_SUNSPEC_MODEL_AT, want);
+                 base + ZP_SUNSPEC_MODEL_AT, want);
         why = msg;
     }
     if (why) {
@@ -365,7 +366,7 @@ static int poll_once(pdev *pd, size_t *nout)
     size_t n = 0;
     for (size_t i = 0; i < pd->d.npoints; i++) {
         const zs_point *p = &pd->d.points[i];
-        int v = pd->val_at[i], w = zs_reg_count(p->type);
+        int v = pd->val_at[i], w = zp_reg_count(p->type);
         int sf = 0;
         if (v < 0 || !pd->valid[v] || (w == 2 && !pd->valid[v + 1]))
             continue;
@@ -480,7 +481,7 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
     *out = NULL;
     P = calloc(1, sizeof *P);
     if (!P)
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     pthread_mutex_init(&P->mu, NULL);
     {
         pthread_condattr_t ca;
@@ -494,7 +495,7 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
     P->dev = calloc(devs->n + 1, sizeof *P->dev);
     if (!P->dev) {
         zs_poller_stop(P);
-        return zp__nomem(ctx);
+        return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
     }
     P->n = devs->n;
     for (size_t i = 0; i < devs->n; i++) {
@@ -509,14 +510,14 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
             pd->d.points = malloc(devs->dev[i].npoints * sizeof *pd->d.points);
             if (!pd->d.points) {
                 zs_poller_stop(P);
-                return zp__nomem(ctx);
+                return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
             }
             memcpy(pd->d.points, devs->dev[i].points, devs->dev[i].npoints * sizeof *pd->d.points);
             pd->d.npoints = devs->dev[i].npoints;
         }
         if (plan(pd)) {
             zs_poller_stop(P);
-            return zp__nomem(ctx);
+            return zp_ctx_set_error(ctx, ZP_ENOMEM, "out of memory");
         }
     }
     /* small stacks: 200 devices are 200 threads */
@@ -528,8 +529,8 @@ zp_status zs_poller_start(zp_ctx *ctx, const zs_devices *devs, zs_reading_sink s
             continue;
         int e = pthread_create(&pd->th, &attr, device_thread, pd);
         if (e) {
-            rc = zp__error(ctx, ZP_EIO, "device %s: cannot start its thread: %s", pd->d.name,
-                           strerror(e));
+            rc = zp_ctx_set_error(ctx, ZP_EIO, "device %s: cannot start its thread: %s", pd->d.name,
+                                  strerror(e));
             break;
         }
         pd->started = 1;
@@ -616,7 +617,7 @@ static zp_status write_124(pdev *pd, double kw, double *applied_kw, char *err, s
 {
     uint16_t m[26];
     zp_status rc = ZP_OK;
-    int at = pd->d.base_address + ZS_SUNSPEC_MODEL_AT;
+    int at = pd->d.base_address + ZP_SUNSPEC_MODEL_AT;
     kw = fmin(pd->d.setpoint_max_kw, fmax(pd->d.setpoint_min_kw, kw));
     pthread_mutex_lock(&pd->io);
     if (connect_for_write(pd, err, errsz) != 0) {

@@ -20,96 +20,6 @@
 
 #include "serve.h"
 
-zs_server *zs_S;
-
-char *zs_time_fmt(int64_t t_ms, int32_t offset_min, char *buf)
-{
-    int64_t s = t_ms >= 0 ? t_ms / 1000 : -((-t_ms + 999) / 1000);
-    return zp_time_format(s, offset_min, buf);
-}
-
-const char *zs_mode_name(zs_mode m)
-{
-    return m == ZS_MODE_SAFE ? "safe" : m == ZS_MODE_DRY_RUN ? "dry-run" : "normal";
-}
-
-zs_doc *zs_doc_new(const char *text, size_t len)
-{
-    zs_doc *d = malloc(sizeof *d + len + 1);
-    if (!d)
-        return NULL;
-    atomic_init(&d->refs, 1);
-    d->len = len;
-    memcpy(d->text, text, len);
-    d->text[len] = '\0';
-    return d;
-}
-
-void zs_doc_unref(zs_doc *d)
-{
-    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
-        free(d);
-}
-
-void zs_doc_set(pthread_mutex_t *lock, zs_doc **slot, zs_doc *d)
-{
-    pthread_mutex_lock(lock);
-    zs_doc *old = *slot;
-    *slot = d;
-    pthread_mutex_unlock(lock);
-    zs_doc_unref(old);
-}
-
-zs_doc *zs_doc_get(pthread_mutex_t *lock, zs_doc **slot)
-{
-    pthread_mutex_lock(lock);
-    zs_doc *d = *slot;
-    if (d)
-        atomic_fetch_add(&d->refs, 1);
-    pthread_mutex_unlock(lock);
-    return d;
-}
-
-zs_doc *zs_info_build(zs_server *S)
-{
-    const zp_model *m = S->model;
-    json_t *pv = json_array(), *wind = json_array(), *st = json_array(), *loads = json_array();
-    for (size_t i = 0; i < m->npv; i++)
-        json_array_append_new(pv, json_string(m->pv[i].name));
-    for (size_t i = 0; i < m->nwind; i++)
-        json_array_append_new(wind, json_string(m->wind[i].name));
-    for (size_t i = 0; i < m->nstorage; i++)
-        json_array_append_new(st, json_pack("{ss sf sf}", "name", m->storage[i].name, "energy_kwh",
-                                            m->storage[i].energy_kwh, "power_kw", m->storage[i].power_kw));
-    for (size_t i = 0; i < m->nloads; i++)
-        json_array_append_new(loads, json_string(m->loads[i].name));
-    json_t *targets = json_object();
-    const double tv[] = {m->targets.max_emissions_t, m->targets.min_green_share_pct, m->targets.max_pue,
-                         m->targets.max_energy_tce, m->targets.max_carbon_intensity_t_per_10k_cny};
-    const char *tn[] = {"max_emissions_t", "min_green_share_pct", "max_pue", "max_energy_tce",
-                        "max_carbon_intensity_t_per_10k_cny"};
-    for (size_t i = 0; i < 5; i++)
-        if (isfinite(tv[i]))
-            json_object_set_new(targets, tn[i], json_real(tv[i]));
-    const zp_value *ef = &m->grid.emission_factor_kg_per_kwh;
-    double factor = ef->is_series ? (ef->series ? zp_series_mean(ef->series) : NAN) : ef->constant;
-    json_t *doc = json_pack(
-        "{ss sf ss si s{so so so so sb} so s{ss ss so ss} ss}", "park", m->name, "utc_offset_h",
-        m->utc_offset_h, "version", ZP_VERSION_STRING, "step_min", (int)m->step_min, "components", "pv",
-        pv, "wind", wind, "storage", st, "loads", loads, "datacenter", m->datacenter.present != 0,
-        "targets", targets, "factors", "set",
-        m->accounting.factor_set ? m->accounting.factor_set : "builtin", "method",
-        "location and market based", "grid_factor_kg_per_kwh",
-        isfinite(factor) ? json_real(factor) : json_null(), "grid_factor_source",
-        m->grid.emission_factor_source ? m->grid.emission_factor_source : "", "mode",
-        zs_mode_name((zs_mode)atomic_load(&S->mode)));
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    json_decref(doc);
-    zs_doc *d = text ? zs_doc_new(text, strlen(text)) : NULL;
-    free(text);
-    return d;
-}
-
 static void print_ctx_error(const char *what, zp_ctx *ctx)
 {
     for (size_t i = 0; i < zp_ctx_diag_count(ctx); i++) {
@@ -178,13 +88,10 @@ static void stop_acquisition(zs_server *S)
 static bool reload(zs_server *S)
 {
     zp_model *m = NULL;
-    zs_devices devs = {0};
     zp_factor_set *fs = NULL;
     char q[600];
     zs_log(ZS_LOG_INFO, "event=reload model=%s", zs_log_quote(S->model_path, q, sizeof q));
     zp_status rc = zp_model_load_file(S->ctx, S->model_path, 0, &m);
-    if (!rc)
-        rc = zs_devices_load(S->ctx, S->model_path, &devs);
     if (!rc && m->accounting.factor_set_path)
         rc = zp_factor_set_load_dir(S->ctx, m->accounting.factor_set_path, &fs);
     if (rc) {
@@ -200,7 +107,6 @@ static bool reload(zs_server *S)
         zp_ctx_clear_error(S->ctx);
         zp_ctx_diag_clear(S->ctx);
         zp_model_free(S->ctx, m);
-        zs_devices_free(&devs);
         return false;
     }
     zs_alert_clear("reload");
@@ -209,90 +115,18 @@ static bool reload(zs_server *S)
     pthread_rwlock_wrlock(&S->model_lock);
     zp_model *oldm = S->model;
     zp_factor_set *oldfs = S->factors;
-    zs_devices oldd = S->devs;
     S->model = m;
     S->factors = fs;
-    S->devs = devs;
+    S->devs = m->devices; /* the model's: freed with it */
     S->year_known = false; /* the year's figures follow the new model at once */
     pthread_rwlock_unlock(&S->model_lock);
     zs_ingest_set_devices(S->ingest, &S->devs);
-    zs_devices_free(&oldd);
     zp_factor_set_free(S->ctx, oldfs);
     zp_model_free(S->ctx, oldm);
     start_acquisition(S);
     zs_log(ZS_LOG_INFO, "event=reloaded park=%s devices=%zu", zs_log_quote(m->name, q, sizeof q),
            S->devs.n);
     return true;
-}
-
-/* The control loop runs in a thread of its own, so a long solve never
- * holds up /status; one run at a time. */
-static pthread_t control_thread;
-static atomic_bool control_running;
-static bool control_started;
-
-static void *control_main(void *ud)
-{
-    zs_control_run(ud);
-    atomic_store(&control_running, false);
-    return NULL;
-}
-
-static void control_join(void)
-{
-    if (control_started) {
-        pthread_join(control_thread, NULL);
-        control_started = false;
-    }
-}
-
-static void control_start(zs_server *S)
-{
-    if (atomic_load(&control_running))
-        return; /* the previous run is still solving */
-    control_join();
-    atomic_store(&control_running, true);
-    if (pthread_create(&control_thread, NULL, control_main, S) != 0) {
-        atomic_store(&control_running, false);
-        zs_log(ZS_LOG_ERROR, "event=control_thread_failed");
-        return;
-    }
-    control_started = true;
-}
-
-bool zs_device_health(const zs_server *S, size_t i, zs_dev_health *out)
-{
-    memset(out, 0, sizeof *out);
-    if (S->devs.dev[i].kind == ZS_DEV_MODBUS && S->poller)
-        zs_poller_health(S->poller, i, out);
-    else if (S->devs.dev[i].kind == ZS_DEV_MQTT && S->mqtt)
-        zs_mqtt_health(S->mqtt, i, out);
-    else
-        return false;
-    return true;
-}
-
-/* Device health transitions become alerts. */
-static void check_devices(zs_server *S, zs_dev_state *prev, size_t nprev)
-{
-    for (size_t i = 0; i < S->devs.n && i < nprev; i++) {
-        zs_dev_health h;
-        if (!zs_device_health(S, i, &h))
-            continue;
-        if (h.state == prev[i])
-            continue;
-        char key[96];
-        snprintf(key, sizeof key, "device.%s", S->devs.dev[i].name);
-        if (h.state == ZS_STATE_DOWN)
-            zs_alert_raise(key, ZS_ALERT_WARNING, "device", "device %s is down: %s", S->devs.dev[i].name,
-                           h.last_error[0] ? h.last_error : "no answer");
-        else if (h.state == ZS_STATE_OK)
-            zs_alert_clear(key);
-        char qn[200];
-        zs_log(ZS_LOG_INFO, "event=device_state device=%s state=%d",
-               zs_log_quote(S->devs.dev[i].name, qn, sizeof qn), (int)h.state);
-        prev[i] = h.state;
-    }
 }
 
 static void log_to_stderr(void *ud, zp_log_level level, const char *msg)
@@ -313,7 +147,6 @@ int zs_serve_main(const zs_serve_opts *o)
     sigset_t set;
 
     memset(S, 0, sizeof *S);
-    zs_S = S;
     /* A few hundred threads (one per Modbus device, the HTTP pool, MQTT)
      * would each get a malloc arena; two keep the resident size small and
      * the allocations are not contended. */
@@ -361,7 +194,7 @@ int zs_serve_main(const zs_serve_opts *o)
     zp_ctx_set_log(S->cctx, log_to_stderr, NULL);
     zp_status rc = zp_model_load_file(S->ctx, o->model, 0, &S->model);
     if (!rc)
-        rc = zs_devices_load(S->ctx, o->model, &S->devs);
+        S->devs = S->model->devices; /* the model's: freed with it */
     if (!rc && S->model->accounting.factor_set_path)
         rc = zp_factor_set_load_dir(S->ctx, S->model->accounting.factor_set_path, &S->factors);
     if (rc) {
@@ -415,7 +248,7 @@ int zs_serve_main(const zs_serve_opts *o)
                 break;
             }
             if (sig == SIGHUP)
-                control_join(); /* the poller restarts: no setpoint write in flight */
+                zs_control_join(); /* the poller restarts: no setpoint write in flight */
             if (sig == SIGHUP && reload(S))
                 next_control = zs_mono_ms() + 2000; /* re-plan on the new model once polled */
             continue;
@@ -424,17 +257,17 @@ int zs_serve_main(const zs_serve_opts *o)
         if (year)
             next_year = now + 300000;
         zs_status_refresh(S, year);
-        check_devices(S, prev, sizeof prev / sizeof prev[0]);
+        zs_health_check(S, prev, sizeof prev / sizeof prev[0]);
         next_status = now + 1000;
         if (now >= next_control) {
-            control_start(S);
+            zs_control_start(S);
             next_control = now + (int64_t)S->cfg.replan_min * 60000;
         }
     }
 out:
     zs_http_stop(S->http);
     S->http = NULL;
-    control_join();
+    zs_control_join();
     stop_acquisition(S);
     if (S->ingest) {
         zs_ingest_stop(S->ingest); /* writes what is queued */
@@ -446,7 +279,6 @@ out:
     zp_store_close(S->cpark);
     zp_store_close(S->craw);
     zp_ctx_free(S->cctx);
-    zs_devices_free(&S->devs);
     zp_factor_set_free(S->ctx, S->factors);
     zp_model_free(S->ctx, S->model);
     zp_ctx_free(S->ctx);

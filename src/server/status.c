@@ -11,12 +11,22 @@
  * /api/v1/carbon?from=..&to=.. answers the same numbers.
  */
 #define _DEFAULT_SOURCE
+#include "status.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "clock.h"
+#include "control.h"
+#include "doc.h"
+#include "http.h"
+#include "info.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
 
 /* The park store, read-only, for the main thread. */
 static zp_store *main_store(zs_server *S)
@@ -106,8 +116,8 @@ void zs_status_refresh(zs_server *S, bool year_too)
         }
 
     /* today: local midnight to the end of the last complete accounting step */
-    int64_t midnight = zs_fdiv(now + offs, 86400) * 86400 - offs;
-    int64_t done = zs_fdiv(now, A) * A;
+    int64_t midnight = zp_fdiv(now + offs, 86400) * 86400 - offs;
+    int64_t done = zp_fdiv(now, A) * A;
     zp_acct_result *r = account(S, m, midnight, done);
     const zp_acct_totals *T = r ? &r->total : NULL;
     double today_metered_h = r ? r->metered_s / 3600 : 0;
@@ -137,7 +147,7 @@ void zs_status_refresh(zs_server *S, bool year_too)
      * /api/v1/carbon over that window do */
     int64_t y;
     unsigned mo, d;
-    zp_civil_from_days(zs_fdiv(now + offs, 86400), &y, &mo, &d);
+    zp_civil_from_days(zp_fdiv(now + offs, 86400), &y, &mo, &d);
     int64_t jan1 = zp_days_from_civil(y, 1, 1) * 86400 - offs;
     uint_fast64_t writes = atomic_load(&S->metrics.park_writes);
     if (year_too || !S->year_known || jan1 != S->year_from || done != S->year_to ||

@@ -144,7 +144,12 @@ check(d.stop() == 0, "first daemon stopped")
 
 # 2. a day in which PV reported only in daylight: the live forecast
 d = daemon_at(NOW, "serve-live")
+# the plan made at start (from no readings) first, so that a slow start
+# cannot stamp it after the SIGHUP below and pass for the re-plan
+p0 = dt.datetime.fromisoformat(plan_after(NOW)["created"])
 pv_h = feed(NOW - dt.timedelta(hours=24), NOW)
+wait_for("the daemon's clock past the first plan's second",
+         lambda: dt.datetime.fromisoformat(get_json(port, "/api/v1/status")["time"]) > p0, 10)
 check(pv_h < 12, f"PV read in {pv_h:.1f} h of the 24 (daylight only, short of the 22 h needed without the night)")
 t_hup = dt.datetime.fromisoformat(get_json(port, "/api/v1/status")["time"])
 d.p.send_signal(signal.SIGHUP)

@@ -99,6 +99,8 @@ void zp__free(zp_ctx *ctx, void *p)
         ctx->alloc(ctx->alloc_ud, p, 0);
 }
 
+void zp_free(zp_ctx *ctx, void *p) { zp__free(ctx, p); }
+
 zp_status zp__grow(zp_ctx *ctx, void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -167,6 +169,22 @@ zp_status zp__error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
     return code;
 }
 
+zp_status zp_ctx_set_error(zp_ctx *ctx, zp_status code, const char *fmt, ...)
+{
+    va_list ap;
+    if (code == ZP_ENOMEM)
+        return zp__nomem(ctx);
+    va_start(ap, fmt);
+    zp__verror(ctx, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *zp_nearest(const char *word, const char *const *names, size_t n)
+{
+    return zp__nearest(word, names, n);
+}
+
 zp_status zp__nomem(zp_ctx *ctx)
 {
     ctx->errcode = ZP_ENOMEM;
@@ -186,15 +204,22 @@ void zp_ctx_clear_error(zp_ctx *ctx)
 zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
                    const char *path, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    zp_status rc = zp__vdiag(ctx, sev, file, line, col, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+zp_status zp__vdiag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                    const char *path, const char *fmt, va_list ap)
+{
     if (zp__grow(ctx, (void **)&ctx->diags, &ctx->capdiags, ctx->ndiags + 1, sizeof *ctx->diags))
         return ZP_ENOMEM;
     zp_diag *d = &ctx->diags[ctx->ndiags];
     memset(d, 0, sizeof *d);
-    va_list ap;
-    va_start(ap, fmt);
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     d->severity = sev;
     d->line = line;
     d->col = col;

@@ -93,3 +93,9 @@ zp_status zp__file_read(zp_ctx *ctx, const char *path, size_t max, const char *w
     fclose(f);
     return rc;
 }
+
+zp_status zp_file_read_stream(zp_ctx *ctx, FILE *f, const char *path, size_t max,
+                              const char *what, char **out, size_t *outlen)
+{
+    return zp__file_read_stream(ctx, f, path, max, what, out, outlen);
+}

@@ -34,6 +34,8 @@ zp_status zp__nomem(zp_ctx *ctx);
 /* Append a diagnostic. file/path may be NULL. Returns ZP_OK or ZP_ENOMEM. */
 zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
                    const char *path, const char *fmt, ...) ZP_PRINTF(7, 8);
+zp_status zp__vdiag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                    const char *path, const char *fmt, va_list ap) ZP_PRINTF(7, 0);
 
 void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3, 4);
 
@@ -143,6 +145,5 @@ size_t zp__grid_regions(const struct zp_factor_set *fs, const char *kind, const 
 size_t zp__grid_years(const struct zp_factor_set *fs, const char *region, const char *kind,
                       int *years, size_t cap);
 
-#define ZP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

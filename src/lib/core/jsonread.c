@@ -82,6 +82,16 @@ void zp__jr_free(zp_jr *jr)
 }
 
 json_t *zp__jr_root(const zp_jr *jr) { return jr ? jr->root : NULL; }
+
+zp_jr_words_fn zp__jr_set_words(zp_jr *jr, zp_jr_words_fn words, void *ud, void **old_ud)
+{
+    zp_jr_words_fn old = jr->o.words;
+    if (old_ud)
+        *old_ud = jr->o.ud;
+    jr->o.words = words ? words : zp__jr_words_default;
+    jr->o.ud = ud;
+    return old;
+}
 size_t zp__jr_problems(const zp_jr *jr) { return jr->nproblems; }
 
 zp_status zp__jr_status(const zp_jr *jr)
@@ -159,15 +169,6 @@ zp_status zp__jr_vreport(zp_jr *jr, const char *path, zp_jr_at at, const char *f
     vsnprintf(msg, sizeof msg, fmt, ap);
     put(jr, path, at, msg);
     return jr->st;
-}
-
-zp_status zp__jr_report(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    zp_status rc = zp__jr_vreport(jr, path, at, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -486,6 +487,11 @@ const char *zp__json_errtext(const char *text, char *buf, size_t n)
     return text;
 }
 
+const char *zp_json_errtext(const char *text, char *buf, size_t n)
+{
+    return zp__json_errtext(text, buf, n);
+}
+
 int zp__json_find_nul(const json_t *v, const char *path, char *out, size_t outsz)
 {
     char sub[ZP_JSONPOS_PATH_MAX];
@@ -787,4 +793,61 @@ void zp__jr_keys(zp_jr *jr, json_t *obj, const char *opath, const char *const *k
         p.near = nearest(jr, key, known, n);
         problem(jr, &p);
     }
+}
+
+/* ---- the public entry points (zeropark/jsonread.h) ------------------------- */
+
+void zp_jr_opts_init(zp_jr_opts *o) { zp__jr_opts_init(o); }
+
+zp_status zp_jr_open_buf(zp_ctx *ctx, const char *buf, size_t len, const zp_jr_opts *opts,
+                         zp_jr **out)
+{
+    return zp__jr_open_buf(ctx, buf, len, opts, out);
+}
+
+void zp_jr_free(zp_jr *jr) { zp__jr_free(jr); }
+json_t *zp_jr_root(const zp_jr *jr) { return zp__jr_root(jr); }
+size_t zp_jr_problems(const zp_jr *jr) { return zp__jr_problems(jr); }
+
+zp_status zp_jr_report(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    zp_status rc = zp__jr_vreport(jr, path, at, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+json_t *zp_jr_member(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
+                     char *path)
+{
+    return zp__jr_member(jr, obj, opath, key, flags, path);
+}
+
+int zp_jr_num(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
+              double def, zp_jr_range rg, double *out)
+{
+    return zp__jr_num(jr, obj, opath, key, flags, def, rg, out);
+}
+
+int zp_jr_str_copy(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
+                   char *dst, size_t size)
+{
+    return zp__jr_str_copy(jr, obj, opath, key, flags, dst, size);
+}
+
+int zp_jr_pick(zp_jr *jr, const char *path, const char *key, const char *text,
+               const char *const *names, size_t n)
+{
+    return zp__jr_pick(jr, path, key, text, names, n);
+}
+
+void zp_jr_keys(zp_jr *jr, json_t *obj, const char *opath, const char *const *known, size_t n)
+{
+    zp__jr_keys(jr, obj, opath, known, n);
+}
+
+void zp_jr_words_default(zp_jr_problem *p, char *msg, size_t size)
+{
+    zp__jr_words_default(p, msg, size);
 }

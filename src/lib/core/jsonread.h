@@ -3,8 +3,8 @@
  * (internal).
  *
  * Every JSON input goes through a zp_jr ("JSON reader"): the park model
- * (model/model.c), its "devices" (src/server/devices.c), the sites file of
- * the scheduler (sched/sched.c), the config of `zeropark serve`
+ * (model/model.c), its "devices" (model/devices.c), the sites file of
+ * the scheduler (sched/sites.c), the config of `zeropark serve`
  * (src/server/config.c) and the arguments of ledger operations
  * (ledger/ledger.c). It does the work those readers share:
  *
@@ -52,24 +52,26 @@
  *                      words: "expected a string", "expected a whole number
  *                      1..1440", "unknown key; did you mean 'x'?")
  *                      (converted).
- *   src/server/devices.c ZP_JR_DIAG, ZP_JR_SKIP_BOM, zp__jr_open_tree for
- *                      zs_devices_parse; words: the default but for
- *                      UNKNOWN_KEY ("unknown key '%.60s'; ... this object
- *                      takes no such field"), NOT_ONE_OF (the names quoted
- *                      'a', 'b', the value raw); its str_field is
- *                      zp__jr_str_copy, its
- *                      enum_field zp__jr_str_copy into char[64] then
- *                      zp__jr_pick; its arrays check their own caps.
- *   sched/sched.c sites ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
+ *   model/devices.c    the model's "devices": read with the model's reader
+ *                      (after its flush, so they follow its problems in
+ *                      the order found) or alone (zp_devices_load_*,
+ *                      ZP_JR_DIAG, ZP_JR_SKIP_BOM); words (zp__jr_set_words)
+ *                      the default but for UNKNOWN_KEY ("unknown key
+ *                      '%.60s'; ... this object takes no such field") and
+ *                      NOT_ONE_OF (the names quoted 'a', 'b', the value
+ *                      raw); its enum_field is zp__jr_str_copy into
+ *                      char[64] then zp__jr_pick; its arrays check their
+ *                      own caps (converted).
+ *   sched/sites.c      ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
  *                      is the call's ZP_EPARSE "FILE:L:C: text", what
  *                      "sites"); snum is zp__jr_num (no ZP_JR_REQ) with
  *                      words TYPE "must be a number", RANGE "%.15g is out
  *                      of range: use LO..HI UNIT" (zp_jr_range.unit);
- *                      sunknown is zp__jr_keys with words UNKNOWN_KEY
- *                      "unknown key '%s' (did you mean '%s'?)"; sdiag and
- *                      sdiag_key are zp__jr_report (ZP_JR_AT_VALUE/_KEY);
- *                      sseries stays sched's, built on zp__jr_member and
- *                      zp__jr_report.
+ *                      unknown keys are zp__jr_keys with words UNKNOWN_KEY
+ *                      "unknown key '%s' (did you mean '%s'?)"; the rest
+ *                      is zp__jr_report (ZP_JR_AT_VALUE/_KEY); sseries
+ *                      stays sched's, built on zp__jr_member and
+ *                      zp__jr_report (converted).
  *   ledger/ledger.c    ZP_JR_FIRST, code ZP_EINVAL, ZP_JR_NULL_ABSENT,
  *                      zp__jr_open_tree on the args object, opath "args";
  *                      lg__arg_str is zp__jr_str (max 1000,
@@ -88,6 +90,7 @@
 
 #include "core/jsonpos.h"
 #include "zeropark/core.h"
+#include "zeropark/jsonread.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -95,50 +98,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZP_JR_PATH_MAX ZP_JSONPOS_PATH_MAX
+/* The types, flags and words of the reader are public (zeropark/jsonread.h,
+ * with the entry points the front-ends use); positions are core/jsonpos.c's. */
+_Static_assert(ZP_JR_PATH_MAX == ZP_JSONPOS_PATH_MAX, "one path size");
 
-typedef struct zp_jr zp_jr;
 
-/* How problems are handed on. */
-typedef enum zp_jr_mode {
-    ZP_JR_SORTED, /* collected; zp__jr_flush sends them to the context as
-                     diagnostics sorted by line and column (unknown
-                     positions last, ties in the order found); after the
-                     flush each later problem is sent at once */
-    ZP_JR_DIAG,   /* each is a diagnostic at once */
-    ZP_JR_FIRST   /* the first sets the context's error, code opts.code,
-                     "FILE: PATH: message" (FILE when opts.file is set, PATH
-                     when not ""; no line:col); later ones are counted only */
-} zp_jr_mode;
 
-/* Flags of zp_jr_opts.flags (apart from the getters' flags below). */
-#define ZP_JR_SKIP_BOM 0x100u     /* a leading UTF-8 byte order mark is skipped */
-#define ZP_JR_NUL_AT_PATH 0x200u  /* a string holding \u0000 is a problem at its path
-                                     (the park model); otherwise jansson refuses it as
-                                     a syntax error without a path */
-#define ZP_JR_SYNTAX_ERROR 0x400u /* ZP_JR_SORTED/_DIAG: a syntax error is the
-                                     open's error, not a diagnostic (as in FIRST) */
-#define ZP_JR_NULL_ABSENT 0x800u  /* a member holding null counts as absent */
 
-typedef struct zp_jr_problem zp_jr_problem;
-/* Write the message for p into msg (size bytes, always terminated). It may
- * change p->at. */
-typedef void (*zp_jr_words_fn)(zp_jr_problem *p, char *msg, size_t size);
 
-typedef struct zp_jr_opts {
-    const char *file;     /* name in messages (borrowed for the reader's life), or NULL */
-    const char *what;     /* the document's noun: "model" gives "FILE: the model is N
-                             bytes; the limit is M" and stands for a NULL file there
-                             and in syntax errors; default "document" */
-    size_t max_bytes;     /* zp__jr_open_buf refuses a longer text (ZP_ETOOBIG); 0: no cap */
-    unsigned flags;       /* ZP_JR_* above */
-    zp_jr_mode mode;      /* default ZP_JR_SORTED */
-    zp_status code;       /* ZP_JR_FIRST: the error's code; default ZP_EINVAL */
-    size_t near_edits;    /* did-you-mean: names within this many edits; 0: zp__nearest's
-                             rule (1, 2 or 3 by the length of the word) */
-    zp_jr_words_fn words; /* wording; NULL: zp__jr_words_default */
-    void *ud;             /* for words (zp_jr_problem.ud) */
-} zp_jr_opts;
+
 
 /* The defaults above (never fails). */
 void zp__jr_opts_init(zp_jr_opts *o);
@@ -162,6 +130,11 @@ zp_status zp__jr_open_tree(zp_ctx *ctx, json_t *root, const zp_jr_opts *opts, zp
 /* Frees what the reader owns (the parsed tree too). Accepts NULL. Problems
  * still collected and not flushed are dropped. */
 void zp__jr_free(zp_jr *jr);
+/* Word what follows with words (NULL: zp__jr_words_default) and ud, as
+ * for a part of a document worded its own way (the model's "devices").
+ * Returns the words in use until now; *old_ud (when not NULL) gets their
+ * ud, so the caller can put them back. */
+zp_jr_words_fn zp__jr_set_words(zp_jr *jr, zp_jr_words_fn words, void *ud, void **old_ud);
 /* The root value (borrowed from the reader). */
 json_t *zp__jr_root(const zp_jr *jr);
 /* SORTED: send the collected problems as diagnostics, sorted (later ones
@@ -175,37 +148,15 @@ zp_status zp__jr_status(const zp_jr *jr);
 
 /* ---- problems ------------------------------------------------------------- */
 
-/* Where a message points. */
-typedef enum zp_jr_at {
-    ZP_JR_AT_VALUE, /* the value at path (its first character) */
-    ZP_JR_AT_KEY,   /* the member's key (unknown keys, a field that should not be there) */
-    ZP_JR_AT_NONE   /* nowhere: no path, no position (the message says it) */
-} zp_jr_at;
-
 /* Send (or collect, per the mode) one problem at path. ZP_OK, or ZP_ENOMEM
- * (also sticky in the reader). */
-zp_status zp__jr_report(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, ...)
-    ZP_PRINTF(4, 5);
+ * (also sticky in the reader). The public entry (zeropark/jsonread.h),
+ * which the library calls by its internal name too; and with a va_list. */
+#define zp__jr_report zp_jr_report
 zp_status zp__jr_vreport(zp_jr *jr, const char *path, zp_jr_at at, const char *fmt, va_list ap)
     ZP_PRINTF(4, 0);
 /* Line and column of path (0, 0 when unknown). */
 void zp__jr_position(const zp_jr *jr, const char *path, zp_jr_at at, int *line, int *col);
 
-/* A range a number must be in. */
-typedef enum zp_jr_rg {
-    ZP_JR_ANY,  /* any finite number */
-    ZP_JR_GE,   /* v >= lo */
-    ZP_JR_GT,   /* v > lo */
-    ZP_JR_IN,   /* lo <= v <= hi */
-    ZP_JR_GT_LE /* lo < v <= hi */
-} zp_jr_rg;
-
-typedef struct zp_jr_range {
-    zp_jr_rg kind;    /* which comparison */
-    double lo;        /* lower bound */
-    double hi;        /* upper bound (ZP_JR_IN, ZP_JR_GT_LE) */
-    const char *unit; /* for words that name it ("kW"), or NULL */
-} zp_jr_range;
 
 static inline zp_jr_range zp__jr_any(void)
 {
@@ -237,47 +188,7 @@ int zp__jr_range_ok(zp_jr_range rg, double v);
 /* Why v is outside rg, in the default words ("120 is out of range 0..90"). */
 void zp__jr_range_text(zp_jr_range rg, double v, char *buf, size_t size);
 
-/* What a getter found wrong. */
-typedef enum zp_jr_kind {
-    ZP_JR_MISSING,     /* a required member is absent (at the object; key) */
-    ZP_JR_TYPE,        /* the value is not want */
-    ZP_JR_RANGE,       /* num outside range (or ival outside ilo..ihi when int64) */
-    ZP_JR_NOT_WHOLE,   /* num is not a whole number */
-    ZP_JR_TOO_LARGE,   /* num is a whole number too large for an int */
-    ZP_JR_EMPTY,       /* an empty string */
-    ZP_JR_TOO_LONG,    /* a string of len bytes, over max */
-    ZP_JR_NUL,         /* a string holding \u0000 */
-    ZP_JR_CONTROL,     /* a string holding a control character at byte len */
-    ZP_JR_NOT_ONE_OF,  /* text is none of names */
-    ZP_JR_UNKNOWN_KEY, /* key is none of names */
-    ZP_JR_TOO_MANY     /* an array of len entries, over max */
-} zp_jr_kind;
 
-struct zp_jr_problem {
-    zp_jr_kind kind;          /* what is wrong */
-    zp_jr_at at;              /* where the message points: MISSING the object's value,
-                                 UNKNOWN_KEY the key, the rest the value; words may change it */
-    const char *opath;        /* the object's path (an array's for its elements; NULL
-                                 from zp__jr_pick) */
-    const char *path;         /* reported at this path (MISSING: the object's) */
-    const char *key;          /* the member's key; NULL for an array element */
-    const json_t *value;      /* the value; NULL for MISSING */
-    const char *want;         /* TYPE, and MISSING from a typed getter: "a number", "an
-                                 integer", "a string", "true or false", "an object",
-                                 "an array" (NULL from zp__jr_member) */
-    bool whole;               /* the getter wants a whole number (TYPE, RANGE) */
-    bool int64;               /* RANGE of zp__jr_int64: ival, ilo, ihi hold it */
-    double num;               /* RANGE, NOT_WHOLE, TOO_LARGE */
-    zp_jr_range range;        /* RANGE; also TYPE and NOT_WHOLE from zp__jr_num/_int */
-    int64_t ival, ilo, ihi;   /* RANGE when int64 */
-    size_t len, max;          /* TOO_LONG, NUL, TOO_MANY (max 0: no cap); CONTROL: len
-                                 is the byte */
-    const char *text;         /* NOT_ONE_OF: the string */
-    const char *const *names; /* NOT_ONE_OF, UNKNOWN_KEY: the names allowed */
-    size_t nnames;            /* how many */
-    const char *near;         /* NOT_ONE_OF, UNKNOWN_KEY: the nearest name, or NULL */
-    void *ud;                 /* zp_jr_opts.ud */
-};
 
 /* The park model's words:
  *   MISSING     missing required field 'KEY'
@@ -297,12 +208,6 @@ void zp__jr_words_default(zp_jr_problem *p, char *msg, size_t size);
 
 /* ---- getters -------------------------------------------------------------- */
 
-/* Flags of the getters. */
-#define ZP_JR_OPT 0x0u       /* absent is fine */
-#define ZP_JR_REQ 0x1u       /* absent is ZP_JR_MISSING */
-#define ZP_JR_WHOLE 0x2u     /* zp__jr_num: the number must be whole (20.0 is) */
-#define ZP_JR_EMPTY_OK 0x4u  /* zp__jr_str: "" is a value (default: ZP_JR_EMPTY) */
-#define ZP_JR_NO_CONTROL 0x8u /* zp__jr_str: bytes below 0x20 are ZP_JR_CONTROL */
 
 /* The member (borrowed) or NULL when absent; path receives its path
  * (ZP_JR_PATH_MAX bytes). ZP_JR_REQ reports it missing. */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int64_t zp_fdiv(int64_t a, int64_t b) { return zp__fdiv(a, b); }
+
 int64_t zp_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;

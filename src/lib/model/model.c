@@ -1,7 +1,7 @@
 /*
  * model.c - the park model: parse JSON, validate, load series.
  *
- * Loading runs in three steps:
+ * Loading runs in four steps:
  *   1. The JSON reader (core/jsonread.h) parses the text (a syntax error
  *      is one diagnostic) and indexes where every value is.
  *   2. Validation walks the tree and fills the zp_model. The reader
@@ -12,14 +12,18 @@
  *      checked and each series reference is read and aligned to the
  *      period. CSV problems keep the CSV reader's own diagnostics and add
  *      one at the JSON path of the reference.
+ *   4. The live devices (model/devices.c, "devices") are read from the
+ *      same tree, in the model's words for them;
+ *      their problems follow, in the order found.
  * Any error diagnostic makes the load fail with ZP_EMODEL and free
  * everything built so far; running out of memory anywhere gives ZP_ENOMEM.
  */
 #include "zeropark/model.h"
 
 #include "core/internal.h"
-#include "zeropark/carbon.h"
 #include "core/jsonread.h"
+#include "model/devices.h"
+#include "zeropark/carbon.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -977,7 +981,7 @@ static void read_root(reader *r, json_t *root)
                                        "storage", "loads",        "datacenter",  "fuels",
                                        "certificates", "targets", "objective",
                                        "resilience", "accounting",
-                                       /* live devices: read by src/server/devices.c */
+                                       /* live devices: model/devices.c */
                                        "devices"};
     char path[PATH_SZ];
     zp_model *m = r->m;
@@ -1180,7 +1184,7 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     json_t *root = NULL;
     zp_jr_opts o;
     zp_status rc = ZP_OK;
-    size_t errs_before;
+    size_t errs_before, ndevice_errs = 0;
 
     if (!ctx)
         return ZP_EINVAL;
@@ -1229,11 +1233,19 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
         rc = zp__nomem(ctx);
         goto out;
     }
+    size_t before_devices = zp_ctx_diag_errors(ctx);
+    if (json_is_object(root) && zp__devices_read(ctx, r.jr, &r.m->devices)) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    ndevice_errs = zp_ctx_diag_errors(ctx) - before_devices;
 count:;
     size_t n = zp_ctx_diag_errors(ctx) - errs_before;
     if (n || !r.m) {
-        rc = zp__error(ctx, ZP_EMODEL, "%s: %zu problem%s", fname ? fname : "model", n,
-                       n == 1 ? "" : "s");
+        /* a model whose only problems are its devices says so, as `zeropark
+         * serve` and `zeropark validate` did when the devices were read apart */
+        rc = zp__error(ctx, ZP_EMODEL, "%s: %zu problem%s%s", fname ? fname : "model", n,
+                       n == 1 ? "" : "s", n && n == ndevice_errs ? " in \"devices\"" : "");
         goto out;
     }
     *out = r.m;
@@ -1326,5 +1338,6 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
         zp__free(ctx, m->fuels[i].unit);
     }
     zp__free(ctx, m->fuels);
+    zp_devices_free(ctx, &m->devices);
     zp__free(ctx, m);
 }

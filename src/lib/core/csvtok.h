@@ -36,7 +36,7 @@
  *   core/csv.c         series: a stream or a buffer, the caller's line cap,
  *                      NUL refused per line, fields split in place with a
  *                      fast path for bare numbers (converted).
- *   carbon/carbon.c    factor tables (table_parse/table_split): a buffer,
+ *   carbon/factors.c   factor tables (table_parse/table_split): a buffer,
  *                      cap 4095 bytes, blank lines skipped, fields unquoted
  *                      into the table's line buffer (converted).
  *   sched/jobs.c       jobs (split): a buffer (the file read whole by

@@ -24,6 +24,8 @@ struct zp_ctx {
     zp_diag *diags;         /* diagnostics, strings owned */
     size_t ndiags;          /* diagnostics in use */
     size_t capdiags;        /* diagnostics allocated */
+    char **kept;            /* strings kept until zp_ctx_free (zp__ctx_keep) */
+    size_t nkept, capkept;  /* kept strings in use, allocated */
 };
 
 static void *default_alloc(void *ud, void *ptr, size_t nsize)
@@ -57,7 +59,25 @@ void zp_ctx_free(zp_ctx *ctx)
         return;
     zp_ctx_diag_clear(ctx);
     zp__free(ctx, ctx->diags);
+    for (size_t i = 0; i < ctx->nkept; i++)
+        zp__free(ctx, ctx->kept[i]);
+    zp__free(ctx, ctx->kept);
     ctx->alloc(ctx->alloc_ud, ctx, 0);
+}
+
+const char *zp__ctx_keep(zp_ctx *ctx, const char *s)
+{
+    for (size_t i = 0; i < ctx->nkept; i++)
+        if (strcmp(ctx->kept[i], s) == 0)
+            return ctx->kept[i];
+    char *d;
+    if (zp__grow(ctx, (void **)&ctx->kept, &ctx->capkept, ctx->nkept + 1, sizeof *ctx->kept))
+        return NULL;
+    if (!(d = zp__strdup(ctx, s))) {
+        zp__nomem(ctx);
+        return NULL;
+    }
+    return ctx->kept[ctx->nkept++] = d;
 }
 
 void zp_ctx_set_log(zp_ctx *ctx, zp_log_fn fn, void *ud)

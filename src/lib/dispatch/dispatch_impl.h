@@ -50,6 +50,46 @@ static inline double zp__dispatch_import_cost(const zp_dispatch_input *in, size_
     }
 }
 
+/* The demand charge (zeropark/dispatch.h): the months a horizon indexes
+ * (at least one), step t's month, each month's share of the charge and
+ * the peak already paid in it. */
+static inline size_t zp__dispatch_nmonths(const zp_dispatch_input *in)
+{
+    return in->nmonths > 0 ? in->nmonths : 1;
+}
+static inline size_t zp__dispatch_month(const zp_dispatch_input *in, size_t t)
+{
+    return in->month_of_step ? in->month_of_step[t] : 0;
+}
+static inline double zp__dispatch_month_fraction(const zp_dispatch_input *in, size_t m)
+{
+    return in->month_fraction ? in->month_fraction[m] : 1.0;
+}
+static inline double zp__dispatch_peak_so_far(const zp_dispatch_input *in, size_t m)
+{
+    return in->peak_so_far_kw ? in->peak_so_far_kw[m] : 0.0;
+}
+
+/* The objective is in CNY, so the demand charge and the batteries' wear
+ * enter it (with ZP_MINIMISE_CARBON they are billed, not optimised). */
+static inline int zp__dispatch_in_cny(const zp_dispatch_input *in)
+{
+    return in->objective == ZP_MINIMISE_COST ||
+           in->objective == ZP_MINIMISE_COST_WITH_CARBON_PRICE;
+}
+
+/* The optimisers price the monthly peaks. */
+static inline int zp__dispatch_prices_peaks(const zp_dispatch_input *in)
+{
+    return in->demand_charge_cny_per_kw_month > 0.0 && zp__dispatch_in_cny(in);
+}
+
+/* What a kWh discharged from storage k costs in the objective (its wear). */
+static inline double zp__dispatch_wear_cost(const zp_dispatch_input *in, size_t k)
+{
+    return zp__dispatch_in_cny(in) ? in->storage[k].degradation_cny_per_kwh : 0.0;
+}
+
 /* Each storage's state at the start (in->soc_initial, else its own
  * initial state of charge) into st (in->nstorage entries), and the result
  * r's soc_start. */

@@ -28,6 +28,10 @@
  *     step later in the horizon);
  *   - draws on storage beyond the plan in a step as dear as any later one
  *     only from energy above what the plan keeps stored for later steps;
+ *   - keeps stored the energy that holding the month's target took on the
+ *     worst of the last 7 days (peak.c), against a peak the forecast
+ *     misses: discharge below it is cut while import stays within the
+ *     target, and below the target the grid tops it up;
  *   - holds import at the month's target, the larger of its peak so far
  *     and the plan's peak in the month: a forecast miss above it first
  *     cancels charging, then draws more from the batteries.
@@ -123,6 +127,9 @@ typedef struct mpc_run {
     unsigned char *wdown;       /* the window's outage flags */
     int dem;                    /* the LP prices each month's peak */
     double *peak;               /* nmonths: each month's peak import so far (kW) */
+    double *net;                /* steps: net demand (peak.c), with dem */
+    zp_peak_fleet fleet;        /* the storages together */
+    size_t day;                 /* steps per day */
     zp_mpc_info inf;
 } mpc_run;
 
@@ -141,6 +148,7 @@ typedef struct mpc_step {
     double target;       /* with a priced demand charge: import to hold at or
                             below (the month's peak so far, or the plan's peak
                             in the month if higher); INFINITY otherwise */
+    double keep_kwh;     /* with it: stored energy kept against a missed peak */
 } mpc_step;
 
 /* The result, the workspace, the LP and what the forecasts start from;
@@ -176,6 +184,14 @@ static zp_status mpc_setup(mpc_run *m)
     m->dem = zp__dispatch_prices_peaks(in);
     for (size_t mo = 0; mo < zp__dispatch_nmonths(in); mo++)
         m->peak[mo] = zp__dispatch_peak_so_far(in, mo);
+    if (m->dem) {
+        if (!(m->net = zp__calloc(ctx, m->n, sizeof *m->net)))
+            return zp__nomem(ctx);
+        zp__peak_net_demand(in, m->net);
+        zp__peak_fleet(in, &m->fleet);
+        double d = round(24.0 / m->dt);
+        m->day = d >= 1.0 ? (size_t)d : 1;
+    }
     for (size_t j = 0; j < nfl; j++) {
         m->dsteps[j] = delay_steps(in->flex[j].max_delay_h, m->dt);
         m->q[j].cap = m->dsteps[j] + 2;
@@ -215,7 +231,7 @@ static void mpc_free(mpc_run *m)
     }
     void *owned[] = {m->q,       m->dsteps,  m->flex_base, m->bat,  m->soc0,
                      m->wflex,   m->slot_kw, m->imp_lim,   m->reserve, m->wprice,
-                     m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak};
+                     m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak, m->net};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
 }
@@ -336,7 +352,10 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
      * supply; serve from the grid only when no later step before the
      * queue's next deadline has a cheaper (or cleaner) grid: queued energy
      * is the buffer that absorbs a surplus the forecast missed, so it is
-     * not spent on grid energy that could as well be bought later. */
+     * not spent on grid energy that could as well be bought later. With a
+     * priced demand charge, as the plan says (energy put off falls due in
+     * some later step, perhaps the month's peak), as far as the import the
+     * plan's battery power leaves stays within the month's target. */
     double want = m->plan->flex_served_kw[st->i] * dt;
     /* In a grid outage flexible work waits, past its deadline if need
      * be, so that storage carries the critical load. */
@@ -365,8 +384,16 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
                 if (g < best_later)
                     best_later = g;
             }
-            if (now < best_later - 1e-12 * fabs(best_later))
+            if (m->dem) {
+                double bat = 0;
+                for (size_t s = 0; s < m->ns; s++)
+                    bat += m->plan->storage[s].discharge_kw[st->i] -
+                           m->plan->storage[s].charge_kw[st->i];
+                double room = (st->target + bat) * dt - (serve - green);
+                serve += fmax(0.0, fmin(from_grid, room));
+            } else if (now < best_later - 1e-12 * fabs(best_later)) {
                 serve += from_grid;
+            }
         }
     }
     return serve_queue(q, nfl, serve, t, dt, m->res) / dt;
@@ -479,9 +506,42 @@ static void mpc_deficit_from_storage(mpc_run *m, mpc_step *st)
         for (size_t s = 0; s < m->ns; s++)
             planned += m->plan->storage[s].soc[st->i] * m->in->storage[s].energy_kwh -
                        m->bat[s].min_kwh;
-        keep = fmax(keep, planned);
+        keep = fmax(keep, fmax(planned, st->keep_kwh));
     }
     mpc_draw_down_to(m, st, 0.0, keep);
+}
+
+/* With a priced demand charge, the energy kept against a peak the forecast
+ * missed (st->keep_kwh): discharging below it is cut, then the grid tops
+ * it up, both only as far as import stays within the month's target. */
+static void mpc_keep_reserve(mpc_run *m, mpc_step *st)
+{
+    const double dt = m->dt;
+    double usable = mpc_usable_after(m);
+    if (st->down || !(usable < st->keep_kwh))
+        return;
+    for (size_t s = 0; s < m->ns && usable < st->keep_kwh && st->net < st->target; s++) {
+        if (m->energy[s] < 0) {
+            double back = fmin(fmin(-m->energy[s], st->target - st->net),
+                               (st->keep_kwh - usable) * m->bat[s].eta_discharge / dt);
+            m->energy[s] += back;
+            st->net += back;
+            usable += back * dt / m->bat[s].eta_discharge;
+        }
+    }
+    for (size_t s = 0; s < m->ns && usable < st->keep_kwh && st->net < st->lim &&
+                       st->net < st->target; s++) {
+        if (m->energy[s] >= 0) {
+            double room = zp_storage_max_charge_kw(&m->bat[s], dt) - m->energy[s];
+            double more = fmin(fmin(room, fmin(st->target, st->lim) - st->net),
+                               (st->keep_kwh - usable) / (m->bat[s].eta_charge * dt));
+            if (more > 0) {
+                m->energy[s] += more;
+                st->net += more;
+                usable += more * m->bat[s].eta_charge * dt;
+            }
+        }
+    }
 }
 
 /* With a priced demand charge, import above the month's target (st->target)
@@ -632,10 +692,17 @@ static void mpc_step_run(mpc_run *m, size_t k, size_t h, size_t i)
              : m->opts->import_limit_kw ? m->opts->import_limit_kw[st.t]
                                         : in->import_limit_kw;
     st.xlim = st.down ? 0.0 : in->export_limit_kw;
-    st.target = m->dem ? mpc_target(m, &st) : INFINITY;
+    st.target = INFINITY;
+    if (m->dem) {
+        st.target = mpc_target(m, &st);
+        st.keep_kwh = zp__peak_reserve_kwh(&m->fleet, m->net, st.t, m->day, ZP__PEAK_DAYS, m->dt,
+                                           st.target);
+    }
     st.flex_kw = mpc_flex(m, &st);
     mpc_setpoints(m, &st);
     mpc_deficit_from_storage(m, &st);
+    if (m->dem)
+        mpc_keep_reserve(m, &st);
     mpc_hold_peak(m, &st);
     mpc_limits(m, &st);
     mpc_execute(m, &st);

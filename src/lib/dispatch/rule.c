@@ -29,16 +29,16 @@
  * Peak shaving. With a demand charge (demand_charge_cny_per_kw_month > 0,
  * whatever the objective) steps 3-4 hold the grid import at a target
  * instead (docs/methodology.md, "Rule-based dispatch", peak shaving):
- *  - Each day (24-h blocks from the first step) sets a threshold from the
- *    day before (the first day from itself, standing in for the operator's
- *    knowledge of the park's usual day): the lowest level to which the
- *    batteries' usable energy and power would have held that day's net
- *    demand (firm + flexible arrivals - PV - wind). The target of a step
- *    is the larger of that threshold and the month's peak so far
- *    (peak_so_far_kw, raised by every import of the month): importing up
- *    to a peak already set costs nothing more.
- *  - The batteries keep the energy that shaving the day before down to
- *    the day's target took (stored, kWh); energy above it serves the
+ *  - Each day (24-h blocks from the first step) sets a threshold: the
+ *    highest of the levels to which the batteries' usable energy and power
+ *    would have held each of the last 7 days' net demand (firm + flexible
+ *    arrivals - PV - wind; the first day's level from the day itself,
+ *    standing in for the operator's knowledge of the park's usual day).
+ *    The target of a step is the larger of that threshold and the month's
+ *    peak so far (peak_so_far_kw, raised by every import of the month):
+ *    importing up to a peak already set costs nothing more.
+ *  - The batteries keep the energy that holding the target took on the
+ *    worst of those days (stored, kWh); energy above it serves the
  *    deficit as in 4.
  *  3'. Surplus charges the storages, model order, as in 3.
  *  4'. The deficit above the target is discharged first (any stored
@@ -144,6 +144,10 @@ typedef struct rule_run {
     size_t day_steps;     /* steps per day */
     double *peak;         /* nmonths: each month's peak import so far (kW) */
     double *must_kw;      /* nst: a step's discharge above the target, per storage */
+    double *net;          /* steps: net demand (peak.c) */
+    zp_peak_fleet fleet;  /* the storages together */
+    double level[ZP__PEAK_DAYS]; /* the last days' levels (a ring) */
+    size_t nlevel;        /* days seen */
     double day_level;     /* the day's threshold (kW) */
     double keep_kwh;      /* stored energy above the minima kept for shaving */
 } rule_run;
@@ -193,8 +197,11 @@ static zp_status rule_setup(rule_run *u)
     if (u->shave) {
         const size_t nm = zp__dispatch_nmonths(in);
         if (!(u->peak = zp__calloc(ctx, nm, sizeof *u->peak)) ||
-            !(u->must_kw = zp__calloc(ctx, nst + 1, sizeof *u->must_kw)))
+            !(u->must_kw = zp__calloc(ctx, nst + 1, sizeof *u->must_kw)) ||
+            !(u->net = zp__calloc(ctx, steps, sizeof *u->net)))
             return zp__nomem(ctx);
+        zp__peak_net_demand(in, u->net);
+        zp__peak_fleet(in, &u->fleet);
         for (size_t m = 0; m < nm; m++)
             u->peak[m] = zp__dispatch_peak_so_far(in, m);
         double spd = round(24.0 / u->dt);
@@ -303,65 +310,26 @@ static void rule_storage(rule_run *u, rule_step *s)
 
 /* ---- peak shaving ----------------------------------------------------------- */
 
-/* Net demand at step t as the grid would see it without storage (kW;
- * negative in a surplus). */
-static double rule_net_demand(const rule_run *u, size_t t)
-{
-    const zp_dispatch_input *in = u->in;
-    double net = zp__dispatch_at(in->firm_kw, t) - zp__dispatch_at(in->pv_kw, t) -
-                 zp__dispatch_at(in->wind_kw, t);
-    for (size_t j = 0; j < u->nfl; j++)
-        net += zp__flex_arrival(&in->flex[j], t);
-    return net;
-}
-
-/* Energy (kWh, AC) of the net demand above level over steps [a, b). */
-static double rule_energy_above(const rule_run *u, size_t a, size_t b, double level)
-{
-    double e = 0.0;
-    for (size_t t = a; t < b; t++) {
-        double x = rule_net_demand(u, t) - level;
-        if (x > 0.0)
-            e += x * u->dt;
-    }
-    return e;
-}
-
-/* At the first step t of a day: the day's threshold and the energy kept
- * for shaving, from the day before (the first day: from itself). The
- * threshold is the lowest level L >= max(net) - power at which the energy
- * above L is at most what the batteries deliver from soc_max down to
- * soc_min (bisection: the energy above L falls as L rises). */
+/* At the first step t of a day: the day's threshold, the highest of the
+ * levels the batteries would have held the last days at (each day's level
+ * computed once, from its net demand; the first day's from itself), and
+ * the energy kept for shaving: the most that holding the target took on
+ * one of those days (peak.c). */
 static void rule_new_day(rule_run *u, size_t t)
 {
-    const zp_dispatch_input *in = u->in;
-    size_t a = t >= u->day_steps ? t - u->day_steps : 0;
-    size_t b = t >= u->day_steps ? t : (u->day_steps < u->steps ? u->day_steps : u->steps);
-    double deliver = 0.0, usable = 0.0, power = 0.0, hi = 0.0;
-    for (size_t k = 0; k < u->nst; k++) {
-        const zp_storage *s = &in->storage[k];
-        usable += (s->soc_max - s->soc_min) * s->energy_kwh;
-        deliver += (s->soc_max - s->soc_min) * s->energy_kwh * s->discharge_efficiency;
-        power += s->power_kw;
-    }
-    for (size_t i = a; i < b; i++)
-        hi = fmax(hi, rule_net_demand(u, i));
-    double lo = fmax(0.0, hi - power);
-    if (rule_energy_above(u, a, b, lo) > deliver) {
-        double x = lo, y = hi; /* above(x) > deliver >= above(y) = 0 */
-        for (int it = 0; it < 60 && y - x > 1e-9 * (1.0 + hi); it++) {
-            double mid = 0.5 * (x + y);
-            if (rule_energy_above(u, a, b, mid) > deliver)
-                x = mid;
-            else
-                y = mid;
-        }
-        lo = y;
-    }
-    u->day_level = lo;
-    double target = fmax(lo, u->peak[zp__dispatch_month(in, t)]);
-    double eta = usable > 0.0 ? deliver / usable : 1.0;
-    u->keep_kwh = fmin(usable, rule_energy_above(u, a, b, target) / eta);
+    const size_t D = u->day_steps;
+    size_t a = t >= D ? t - D : 0, b = t >= D ? t : (D < u->steps ? D : u->steps);
+    u->level[u->nlevel++ % ZP__PEAK_DAYS] = zp__peak_hold_level(&u->fleet, u->net, a, b, u->dt);
+    size_t nl = u->nlevel < ZP__PEAK_DAYS ? u->nlevel : ZP__PEAK_DAYS;
+    u->day_level = 0.0;
+    for (size_t i = 0; i < nl; i++)
+        u->day_level = fmax(u->day_level, u->level[i]);
+    double target = fmax(u->day_level, u->peak[zp__dispatch_month(u->in, t)]);
+    if (t >= D)
+        u->keep_kwh = zp__peak_reserve_kwh(&u->fleet, u->net, t, D, ZP__PEAK_DAYS, u->dt, target);
+    else
+        u->keep_kwh = fmin(u->fleet.usable_kwh,
+                           zp__peak_energy_above(u->net, a, b, u->dt, target) / u->fleet.eta);
 }
 
 /* 3'. Surplus charges storage; 4'. the deficit above the target from
@@ -560,6 +528,7 @@ zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch
     }
     zp__free(ctx, u.peak);
     zp__free(ctx, u.must_kw);
+    zp__free(ctx, u.net);
     zp__free(ctx, u.ring);
     zp__free(ctx, u.q);
     zp__free(ctx, u.st);

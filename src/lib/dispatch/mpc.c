@@ -21,8 +21,10 @@
  * With a demand charge the optimiser prices (dispatch/lp.c), the run
  * carries each month's peak so far - the input's peak_so_far_kw raised by
  * every import executed in the month - into each window's LP, so importing
- * up to it again is free there; and executing a plan (docs/methodology.md,
- * "Demand charge and battery wear"):
+ * up to it again is free there, and prices a raise of the peak at the
+ * window's share of the rest of the month (mpc_window_shares); and
+ * executing a plan (docs/methodology.md, "Demand charge and battery
+ * wear"):
  *   - charges from the grid as the plan does (the plan has priced the
  *     peak it may set; without a charge, grid charging waits for a dearer
  *     step later in the horizon);
@@ -130,6 +132,9 @@ typedef struct mpc_run {
     double *net;                /* steps: net demand (peak.c), with dem */
     zp_peak_fleet fleet;        /* the storages together */
     size_t day;                 /* steps per day */
+    size_t *rem;                /* steps: steps of its month from it on */
+    double *wfrac;              /* nmonths: the window's share of each month's charge */
+    size_t *wcount;             /* nmonths: the window's steps in each month */
     zp_mpc_info inf;
 } mpc_run;
 
@@ -191,6 +196,15 @@ static zp_status mpc_setup(mpc_run *m)
         zp__peak_fleet(in, &m->fleet);
         double d = round(24.0 / m->dt);
         m->day = d >= 1.0 ? (size_t)d : 1;
+        size_t nm = zp__dispatch_nmonths(in);
+        if (!(m->rem = zp__calloc(ctx, m->n, sizeof *m->rem)) ||
+            !(m->wfrac = zp__calloc(ctx, nm, sizeof *m->wfrac)) ||
+            !(m->wcount = zp__calloc(ctx, nm, sizeof *m->wcount)))
+            return zp__nomem(ctx);
+        for (size_t t = m->n; t-- > 0;) {
+            size_t mo = zp__dispatch_month(in, t);
+            m->rem[t] = ++m->wcount[mo];
+        }
     }
     for (size_t j = 0; j < nfl; j++) {
         m->dsteps[j] = delay_steps(in->flex[j].max_delay_h, m->dt);
@@ -231,9 +245,37 @@ static void mpc_free(mpc_run *m)
     }
     void *owned[] = {m->q,       m->dsteps,  m->flex_base, m->bat,  m->soc0,
                      m->wflex,   m->slot_kw, m->imp_lim,   m->reserve, m->wprice,
-                     m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak, m->net};
+                     m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak, m->net,
+                     m->rem,     m->wfrac,   m->wcount};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
+}
+
+/* The share of each month's charge the window of h steps from step k
+ * prices a raise of the peak at: the month's own fraction times the
+ * window's part of what is left of the month from the window's start
+ * (its steps in the month / the month's steps from there on), at most 1.
+ * Raising a month's peak is paid once and frees every later window of
+ * the month up to it, so the whole charge on one window would keep a
+ * short horizon from ever raising it for gains that recur each day; this
+ * spreads it over the windows left, as if the window's gains recurred
+ * through the rest of the month. */
+static const double *mpc_window_shares(mpc_run *m, size_t k, size_t h)
+{
+    const zp_dispatch_input *in = m->in;
+    for (size_t mo = 0; mo < zp__dispatch_nmonths(in); mo++) {
+        m->wcount[mo] = 0;
+        m->wfrac[mo] = zp__dispatch_month_fraction(in, mo);
+    }
+    for (size_t i = 0; i < h; i++)
+        m->wcount[zp__dispatch_month(in, k + i)]++;
+    for (size_t i = 0; i < h; i++) {
+        size_t mo = zp__dispatch_month(in, k + i);
+        if (i == 0 || zp__dispatch_month(in, k + i - 1) != mo) /* from its first step */
+            m->wfrac[mo] = zp__dispatch_month_fraction(in, mo) *
+                           fmin(1.0, (double)m->wcount[mo] / (double)m->rem[k + i]);
+    }
+    return m->wfrac;
 }
 
 /* The window of h steps from step k as the LP sees it, into *win: the
@@ -295,6 +337,8 @@ static void mpc_window(mpc_run *m, size_t k, size_t h, zp_dispatch_input *win)
      * set costs nothing to reach again. */
     win->month_of_step = in->month_of_step ? in->month_of_step + k : NULL;
     win->peak_so_far_kw = m->peak;
+    if (m->dem)
+        win->month_fraction = mpc_window_shares(m, k, h);
 }
 
 /* The plan for the h steps from step k (after the one from prev_k) into

@@ -239,12 +239,13 @@ typedef struct zp_plan {
     /* The demand charge as the plan priced it (zp_dispatch_input): the
      * model's charge; the plan's calendar months, 0 the month of its first
      * step, counting on at each change of month (a horizon that wraps past
-     * the end of the model's year starts a new one); each paid in full (a
-     * live park pays every month); the first from opts.peak_so_far_kw. */
+     * the end of the model's year starts a new one), each with the run's
+     * share of its month's charge (1 when the model's period covers the
+     * whole month), the first from opts.peak_so_far_kw. */
     double demand_charge_cny_per_kw_month;
     uint16_t *month_of_step;   /* steps values */
     size_t nmonths;
-    double *month_fraction;    /* nmonths values, all 1 */
+    double *month_fraction;    /* nmonths values */
     double *peak_so_far_kw;    /* nmonths values: opts.peak_so_far_kw, then 0 */
     zp_dispatch_result *flows; /* per-step setpoints and flows */
     zp_lp_info lp;             /* the solve */

@@ -61,7 +61,8 @@ static size_t month_at(const zp_dispatch_input *in, size_t t)
 
 /* The plan's calendar months (zp_plan): from the run's month of each of
  * its steps k .. k + h - 1 (wrapping at n), renumbered from 0 at each
- * change, in one block that month_of_step points at. */
+ * change, each with the run's share of its month's charge, in one block
+ * that month_of_step points at. */
 static zp_status plan_months(zp_ctx *ctx, zp_plan *pl, const zp_dispatch_input *in, size_t k,
                              size_t h, size_t n, double peak_so_far_kw)
 {
@@ -77,12 +78,12 @@ static zp_status plan_months(zp_ctx *ctx, zp_plan *pl, const zp_dispatch_input *
     pl->month_of_step = (uint16_t *)(block + 2 * nm);
     pl->nmonths = nm;
     for (size_t i = 0, mo = 0; i < h; i++) {
-        if (i > 0 && month_at(in, (k + i) % n) != month_at(in, (k + i - 1) % n))
+        size_t run_mo = month_at(in, (k + i) % n);
+        if (i > 0 && run_mo != month_at(in, (k + i - 1) % n))
             mo++;
         pl->month_of_step[i] = (uint16_t)mo;
+        pl->month_fraction[mo] = in->month_fraction ? in->month_fraction[run_mo] : 1.0;
     }
-    for (size_t mo = 0; mo < nm; mo++)
-        pl->month_fraction[mo] = 1.0;
     pl->peak_so_far_kw[0] = peak_so_far_kw > 0 ? peak_so_far_kw : 0.0;
     pl->demand_charge_cny_per_kw_month = in->demand_charge_cny_per_kw_month;
     return ZP_OK;

@@ -29,7 +29,7 @@ void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
     if (!pl)
         return;
     zp__free(ctx, pl->pv_kw); /* the block of the plan's arrays (plan_new) */
-    zp__free(ctx, pl->month_of_step); /* the block of its months (plan_months) */
+    zp__free(ctx, pl->month_fraction); /* the block of its months (plan_months) */
     zp_dispatch_result_free(ctx, pl->flows);
     zp__free(ctx, pl);
 }
@@ -73,7 +73,7 @@ static zp_status plan_months(zp_ctx *ctx, zp_plan *pl, const zp_dispatch_input *
     double *block = zp__calloc(ctx, 2 * nm * sizeof(double) + h * sizeof(uint16_t), 1);
     if (!block)
         return zp__nomem(ctx);
-    pl->month_fraction = block;
+    pl->month_fraction = block; /* the block's start (zp_plan_free) */
     pl->peak_so_far_kw = block + nm;
     pl->month_of_step = (uint16_t *)(block + 2 * nm);
     pl->nmonths = nm;

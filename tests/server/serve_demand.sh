@@ -2,8 +2,8 @@
 # serve_demand.sh ZEROPARK SRCDIR WORKDIR - the control loop plans with the
 # month's peak import so far (docs/serve.md "Control loop"). The daemon runs
 # at 2025-07-15 10:20 (+08:00) through the test-only clock shift
-# ZEROPARK_TEST_CLOCK_OFFSET_S; the model (examples/live-campus) with a
-# demand charge of 40 CNY/kW-month and the cost objective.
+# ZEROPARK_TEST_CLOCK_OFFSET_S; the model (examples/live-campus) without its
+# wind farm, with a demand charge of 40 CNY/kW-month and the cost objective.
 #  Fed the grid's net power every 5 minutes from 28 June: 20 MW, except one
 #  hour at 45 MW on 3 July and one at 52 MW on 30 June (the month before),
 #  the plan's demand_charge says: month 2025-07, peak so far 45 MW (the
@@ -25,6 +25,7 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 CHARGE = 40.0
 def edit(m):
     m["devices"] = []
+    m["wind"] = []  # so that the campus imports
     m["grid"]["demand_charge_cny_per_kw_month"] = CHARGE
     m["objective"]["minimise"] = "cost"
 model = model_copy(os.path.join(src, "examples/live-campus/model.json"), os.path.join(work, "model.json"),
@@ -88,8 +89,8 @@ check(dc["cny_per_kw_month"] == CHARGE and dc["month"] == "2025-07", f"charge {C
 check(abs(dc["month_peak_so_far_kw"] - 45000) <= 1e-6 * 45000,
       f"peak so far {dc['month_peak_so_far_kw']} kW = July's highest hourly mean 45 000 kW (June's 52 000 is not this month's)")
 imports = max(s["grid_import_kw"] for s in p["steps"])
-check(imports <= 45000 * (1 + 1e-9) and abs(dc["month_planned_peak_kw"] - 45000) <= 1e-6 * 45000,
-      f"the plan imports at most {imports:.0f} kW: the month's peak as planned stays the one paid, 45 000 kW")
+check(10000 < imports <= 45000 * (1 + 1e-9) and abs(dc["month_planned_peak_kw"] - 45000) <= 1e-6 * 45000,
+      f"the plan imports up to {imports:.0f} kW: the month's peak as planned stays the one paid, 45 000 kW")
 check(abs(dc["month_charge_cny"] - CHARGE * dc["month_planned_peak_kw"]) <= 1e-6 * dc["month_charge_cny"],
       f"the month's charge {dc['month_charge_cny']:.0f} CNY = {CHARGE} x the planned peak")
 check(d.stop() == 0, "daemon stopped")

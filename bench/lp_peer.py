@@ -13,7 +13,8 @@ planning tool would run it.
       docs/methodology.md "Optimal dispatch (LP)" with numpy/scipy.sparse
       (vectorised, the same rows, columns, bounds and costs as zeropark's
       dispatch_lp.c), solve. Prints JSON: seconds (read + build + solve),
-      read_s, build_s, solve_s, objective, rows, cols, nnz.
+      cpu_s (the process's CPU time over the same), read_s, build_s,
+      solve_s, objective, rows, cols, nnz.
       With "demand_charge_cny_per_kw_month" > 0 in PARAMS (and a "month"
       column in the CSV, "month_fraction" per month, optional
       "peak_so_far_kw") one peak column per month, at least its peak so
@@ -65,6 +66,7 @@ def mps_mode(path, runs):
 
 def year_mode(csv_path, params_path):
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     with open(params_path) as f:
         p = json.load(f)
     data = np.genfromtxt(csv_path, delimiter=",", names=True)
@@ -173,9 +175,10 @@ def year_mode(csv_path, params_path):
     t2 = time.perf_counter()
     res = linprog(cost, A_eq=A, b_eq=rhs, bounds=np.column_stack([lb, ub]), method="highs", **kw)
     t3 = time.perf_counter()
+    cpu = time.process_time() - cpu0
     if res.status != 0:
         raise SystemExit("lp_peer: HiGHS status %d: %s" % (res.status, res.message))
-    print(json.dumps({"seconds": t3 - t0, "read_s": t1 - t0, "build_s": t2 - t1,
+    print(json.dumps({"seconds": t3 - t0, "cpu_s": cpu, "read_s": t1 - t0, "build_s": t2 - t1,
                       "solve_s": t3 - t2, "objective": res.fun,
                       "rows": nrows + (n if kw else 0), "cols": ncols,
                       "nnz": A.nnz + (kw["A_ub"].nnz if kw else 0)}))

@@ -5,7 +5,7 @@
  * level computed here by hand; the optimum with a demand charge equal to
  * independent solvers' optimum of the exported MPS (GLPK's glpsol, SciPy's
  * HiGHS) on one month, two months and part months, short and long (the
- * windowed start) horizons; a peak already paid costing nothing to reach
+ * start from week-long and month-long windows) horizons; a peak already paid costing nothing to reach
  * again; wear priced exactly and cutting cycling; optimal <= MPC <= rule
  * on the bill (zp_bill_compute) of a two-month case; warm starts across a
  * month's end; results unchanged, bit for bit, without a charge or wear.
@@ -269,8 +269,14 @@ static void test_mps_demand(void **state)
     c.in.peak_so_far_kw = c.peak;
     check_mps(ctx, &c.in, NULL, "part", 1, 1);
     dcase_free(&c);
-    /* five weeks: the long-horizon start from week-long windows, two
-     * months, part months, wear */
+    /* four weeks in one month: the long-horizon start from week-long
+     * windows that carry the month's peak */
+    dcase_make(&c, 672, 672, 14);
+    c.frac[0] = 28.0 / 31.0;
+    check_mps(ctx, &c.in, NULL, "weeks", 1, 0);
+    dcase_free(&c);
+    /* five weeks over two months: the long-horizon start from the months'
+     * own LPs; part months, wear */
     dcase_make(&c, 840, 400, 13);
     c.frac[0] = 17.0 / 31.0;
     c.frac[1] = 18.0 / 30.0;

@@ -79,8 +79,10 @@
  * solve week-long windows on their own and start the full LP from their
  * bases laid side by side (windows_basis); the full LP is still solved to
  * proven optimality, the windows only choose where it starts (a year
- * hourly: 1.4 k final iterations instead of 17 k; with a demand charge each
- * window starts from the peaks of the windows before it in its months).
+ * hourly: 1.4 k final iterations instead of 17 k). With a demand charge the
+ * windows of a horizon longer than a month are its calendar months, each
+ * its own LP with its peak (and seeded by its weeks in turn): the year
+ * hourly then takes 0.6 k final iterations instead of 16 k.
  * Warm (same shape, a
  * previous optimum): the old basis, shifted by the replan offset, into
  * dual simplex.
@@ -129,7 +131,7 @@ enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
 
 /* Arrays of the handle, each with its own capacity. */
 enum { B_ETA, B_START, B_INDEX, B_VALUE, B_COLLB, B_COLUB, B_OBJ, B_ROWLB, B_ROWUB, B_STATUS,
-       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_MOS, B_MWORK, B_MPEAK, B_SUBPEAK, B_COUNT };
+       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_MOS, B_MWORK, B_MPEAK, B_SUBPEAK, B_SUBFRAC, B_COUNT };
 
 struct zp_lp {
     zp_ctx *ctx;
@@ -143,6 +145,8 @@ struct zp_lp {
     int reserve;
     int pwr;          /* the pwr_k_t rows are there */
     int pwr_force;    /* windows' sub-solver: 1 + the parent's pwr; 0 = own */
+    int dual_after_windows; /* a month window's sub-solver: dual simplex from its
+                               weeks' bases (fewer iterations than primal there) */
     int dem;          /* the pk_t rows and the month columns are there */
     size_t nm;        /* month columns (with dem) */
     double *eta;      /* 2 * nst: charge and discharge efficiency */
@@ -152,7 +156,8 @@ struct zp_lp {
     size_t ncols, nrows, nnz;
     size_t nnz_steps; /* entries of the step columns (the month columns' follow) */
     uint16_t *mos;    /* steps: the month of each step the month columns hold */
-    size_t *mwork;    /* nm + 1: counts when building, a step per month in crash_basis */
+    size_t *mwork;    /* nm + 1 (2 nm + 1 in windows_basis): counts when building, a
+                         step per month in crash_basis and windows_basis */
     double *mpeak;    /* nm: the crash basis' largest import per month */
     int reload;       /* the month columns changed: load the matrix into CLP again */
     CoinBigIndex *start;   /* ncols + 1 */
@@ -179,6 +184,7 @@ struct zp_lp {
     zp_dispatch_flex *sub_flex;
     size_t sub_flex_cap;
     double *sub_peak; /* nm: each month's peak so far as the windows go on */
+    double *sub_frac; /* nm: the windows' shares of the months' charges */
 };
 
 /* Grow *p to n elements (exactly: these arrays are large and sized once
@@ -839,6 +845,7 @@ void zp_lp_free(zp_lp *lp)
     zp_lp_free(lp->sub);
     zp__free(ctx, lp->sub_flex);
     zp__free(ctx, lp->sub_peak);
+    zp__free(ctx, lp->sub_frac);
     zp__free(ctx, lp);
 }
 
@@ -1137,6 +1144,47 @@ static size_t window_steps(const zp_dispatch_input *in)
     return w < 48 ? 48 : w;
 }
 
+/* The end of the window that starts at step s: a week (W steps; the last
+ * window takes the remainder, a short tail joins it), or with by_month
+ * the end of s's calendar month (a run shorter than W joins the next, a
+ * tail shorter than W the last). */
+static size_t window_end(const zp_lp *lp, size_t s, size_t W, int by_month)
+{
+    const size_t n = lp->steps;
+    if (!by_month)
+        return n - s < 2 * W ? n : s + W;
+    size_t e = s;
+    while (e < n && e - s < W) { /* whole months until the window holds W steps */
+        size_t m = lp->mos[e];
+        while (e < n && lp->mos[e] == m)
+            e++;
+    }
+    return n - e < W ? n : e;
+}
+
+/* The shares of the months' charges a week-long window [s, e) prices a
+ * raise of a peak at, into lp->sub_frac: the month's fraction times the
+ * window's part of what is left of the month in the horizon (the rolling
+ * horizon's rule, mpc.c): a week sees a raise that serves the rest of the
+ * month too. */
+static const double *window_shares(zp_lp *lp, const zp_dispatch_input *in, size_t s, size_t e)
+{
+    const size_t nm = lp->nm;
+    size_t *left = lp->mwork + nm; /* steps of each month from s on (mwork has 2 nm + 1) */
+    for (size_t m = 0; m < nm; m++)
+        left[m] = 0;
+    for (size_t t = s; t < lp->steps; t++)
+        left[lp->mos[t]]++;
+    for (size_t m = 0; m < nm; m++) {
+        size_t in_win = 0;
+        for (size_t t = s; t < e; t++)
+            in_win += lp->mos[t] == m;
+        lp->sub_frac[m] = zp__dispatch_month_fraction(in, m) *
+                          (left[m] ? fmin(1.0, (double)in_win / (double)left[m]) : 1.0);
+    }
+    return lp->sub_frac;
+}
+
 /* A starting basis for a long horizon, from consecutive windows solved on
  * their own (each from its SOC at the end of the previous one) and their
  * optimal bases laid side by side. Every window's basis has as many basic
@@ -1144,11 +1192,17 @@ static size_t window_steps(const zp_dispatch_input *in)
  * the full LP; only the seams are off, and the final solve of the whole
  * LP (which alone decides optimality) repairs them in a few iterations
  * instead of re-deriving every day's cycle through one long factorised
- * chain. With a demand charge every window has all the months' columns;
- * it starts from the peaks the windows before it reached in its months,
- * and each month's column is basic (with the tight pk row of the last
- * window that raised its peak) when some window raised it. Returns 0 with
- * lp->status filled, or -1 (use crash_basis). */
+ * chain.
+ * With a demand charge every window has all the months' columns. Over
+ * more than a month the windows are the calendar months: each window is
+ * then its months' own LP, peak and all, and each month's column is basic
+ * in one window only, so only the state of charge at the months' ends is
+ * off (a month's own solve starts from week-long windows in turn). Within
+ * a month the windows are weeks: each starts from the peaks the weeks
+ * before it reached and prices a raise at its share of the rest of the
+ * month (window_shares); a month's column is basic with the tight pk row
+ * of the last week that raised its peak. Returns 0 with lp->status
+ * filled, or -1 (use crash_basis). */
 static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
                          int *iterations)
 {
@@ -1170,19 +1224,21 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
     }
     /* lp->mwork: per month the first step of the last window that raised
      * its peak (SIZE_MAX: none did). */
-    if (nm && ensure(lp, &lp->sub_peak, B_SUBPEAK, nm, sizeof *lp->sub_peak) != ZP_OK)
+    if (nm && (ensure(lp, &lp->sub_peak, B_SUBPEAK, nm, sizeof *lp->sub_peak) != ZP_OK ||
+               ensure(lp, &lp->sub_frac, B_SUBFRAC, nm, sizeof *lp->sub_frac) != ZP_OK ||
+               ensure(lp, &lp->mwork, B_MWORK, 2 * nm + 1, sizeof *lp->mwork) != ZP_OK))
         return -1;
     for (size_t m = 0; m < nm; m++) {
         lp->sub_peak[m] = zp__dispatch_peak_so_far(in, m);
         lp->mwork[m] = SIZE_MAX;
     }
+    const int by_month = nm && window_end(lp, 0, W, 1) < n;
+    lp->sub->dual_after_windows = by_month;
     for (size_t k = 0; k < K; k++)
         soc[k] = in->soc_initial ? in->soc_initial[k] : in->storage[k].soc_initial;
-    size_t last = 0; /* the last window's first step */
-    for (size_t s = 0; s < n; s += W) {
-        last = s;
-        /* The last window takes the remainder (a short tail joins it). */
-        size_t len = n - s < 2 * W ? n - s : W;
+    for (size_t s = 0, e; s < n; s = e) {
+        e = window_end(lp, s, W, by_month);
+        const size_t len = e - s;
         zp_dispatch_input w = *in;
         w.steps = len;
         w.pv_kw = in->pv_kw ? in->pv_kw + s : NULL;
@@ -1195,6 +1251,8 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
         w.grid_down = in->grid_down ? in->grid_down + s : NULL;
         w.month_of_step = in->month_of_step ? in->month_of_step + s : NULL;
         w.peak_so_far_kw = nm ? lp->sub_peak : in->peak_so_far_kw;
+        if (nm && !by_month)
+            w.month_fraction = window_shares(lp, in, s, e);
         for (size_t j = 0; j < J; j++) {
             lp->sub_flex[j] = in->flex[j];
             if (in->flex[j].kw)
@@ -1235,26 +1293,26 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
                 if (lp->sub->status[lp->sub->nsc + m] == ST_BASIC)
                     lp->mwork[m] = s;
             for (size_t t = 0; nm && t < len; t++) {
-                size_t m = zp__dispatch_month(in, s + t);
+                size_t m = lp->mos[s + t];
                 lp->sub_peak[m] = fmax(lp->sub_peak[m], r->grid_import_kw[t]);
             }
         }
         zp_dispatch_result_free(ctx, r);
         if (!ok)
             return -1;
-        if (len != W)
-            break;
     }
     /* Each month's peak: basic where its last raise left it; every other
      * window's pk rows of that month slack (its old peak is below). */
     unsigned char *rs = lp->status + lp->ncols;
     for (size_t m = 0; m < nm; m++)
         lp->status[lp->nsc + m] = lp->mwork[m] == SIZE_MAX ? ST_AT_LOWER : ST_BASIC;
-    for (size_t t = 0; nm && t < n; t++) {
-        size_t m = lp->mos[t], from = lp->mwork[m];
-        size_t win = t / W * W < last ? t / W * W : last; /* t's window */
-        if (from != SIZE_MAX && win != from)
-            rs[t * lp->rps + row_pk(lp)] = ST_BASIC;
+    for (size_t s = 0, e; nm && s < n; s = e) {
+        e = window_end(lp, s, W, by_month);
+        for (size_t t = s; t < e; t++) {
+            size_t from = lp->mwork[lp->mos[t]];
+            if (from != SIZE_MAX && from != s)
+                rs[t * lp->rps + row_pk(lp)] = ST_BASIC;
+        }
     }
     return 0;
 }
@@ -1325,11 +1383,17 @@ zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *
     if (!lp->has_basis) {
         /* Cold: primal simplex from a feasible basis (crash_basis, or the
          * windows' bases on a long horizon) takes a fraction of the
-         * iterations of the dual from the all-slack basis. */
-        if (windows_basis(lp, in, opts, &window_iterations) != 0)
+         * iterations of the dual from the all-slack basis. A month of a
+         * long horizon with a demand charge goes from its weeks' bases by
+         * the dual: a tenth fewer iterations there. */
+        int windowed = windows_basis(lp, in, opts, &window_iterations) == 0;
+        if (!windowed)
             crash_basis(lp);
         Clp_copyinStatus(lp->clp, lp->status);
-        Clp_primal(lp->clp, 0);
+        if (windowed && lp->dual_after_windows)
+            Clp_dual(lp->clp, 0);
+        else
+            Clp_primal(lp->clp, 0);
     } else {
         /* Warm: the shifted basis stays nearly dual feasible (costs move
          * little) while bounds and right-hand sides change. */

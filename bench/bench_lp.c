@@ -156,6 +156,7 @@ static void campus_load(zp_ctx *ctx, const zp_model *m, int step_min, const char
     c->fl = (zp_dispatch_flex){"datacenter", c->flex, m->datacenter.flexible.max_delay_h,
                                m->datacenter.flexible.share, NULL, 0};
     c->st = m->storage[0];
+    c->st.degradation_cny_per_kwh = 0; /* the model's, if any: campus_tariff's bill */
     zp_dispatch_input_init(&c->in);
     c->in.steps = c->steps;
     c->in.step_h = c->step_h;
@@ -340,74 +341,102 @@ static void bench_day(zp_ctx *ctx, const zp_model *m, const char *tmp)
     campus_free(&c);
 }
 
+/* The year LP of c through the peer (bench/lp_peer.py year), in the same
+ * run: it reads what a Python tool would - the per-step inputs as CSV
+ * (with each step's calendar month when c has a demand charge) and the
+ * parameters as JSON (with the charge, the months' fractions and the
+ * battery's wear) - builds the same LP and solves it, timed end to end.
+ * Prints NAME_scipy_s and NAME_ratio against zeropark's best (wall) and
+ * best_cpu (CPU) seconds. */
+static void year_peer(const campus *c, const zp_lp_info *info, const char *tmp, const char *name,
+                      double best, double best_cpu)
+{
+    const int dem = c->in.demand_charge_cny_per_kw_month > 0 && c->month;
+    char csv[1024], js[1024], cmd[4096], out[4096];
+    snprintf(csv, sizeof csv, "%s/%s.csv", tmp, name);
+    snprintf(js, sizeof js, "%s/%s.json", tmp, name);
+    FILE *f = fopen(csv, "w");
+    if (!f)
+        die(NULL, csv);
+    fprintf(f, "pv_kw,wind_kw,firm_kw,flex_kw_0,import_cost,export_value,import_limit_kw%s\n",
+            dem ? ",month" : "");
+    for (size_t t = 0; t < c->steps; t++) {
+        double ic = c->price[t] + c->in.carbon_price_cny_per_t * c->factor[t] / 1000.0;
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", c->pv[t], c->wind[t], c->firm[t],
+                c->fl.share * c->flex[t], ic, c->eprice[t], c->in.import_limit_kw);
+        if (dem)
+            fprintf(f, ",%u", (unsigned)c->month[t]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    f = fopen(js, "w");
+    if (!f)
+        die(NULL, js);
+    double ds = floor(c->fl.max_delay_h / c->step_h + 1e-9);
+    fprintf(f, "{\"step_h\": %.17g, \"export_limit_kw\": %.17g, \"unserved_penalty\": %.17g, "
+               "\"epsilon\": %.17g,\n \"storage\": [{\"energy_kwh\": %.17g, \"power_kw\": %.17g, "
+               "\"charge_efficiency\": %.17g, \"discharge_efficiency\": %.17g, \"soc_min\": %.17g, "
+               "\"soc_max\": %.17g, \"soc_initial\": %.17g, \"degradation_cny_per_kwh\": %.17g}],\n "
+               "\"flex\": [{\"delay_steps\": %d}]", c->step_h, c->in.export_limit_kw,
+            info->unserved_penalty, info->epsilon, c->st.energy_kwh, c->st.power_kw,
+            c->st.charge_efficiency, c->st.discharge_efficiency, c->st.soc_min, c->st.soc_max,
+            c->st.soc_initial, c->st.degradation_cny_per_kwh, (int)ds);
+    if (dem) {
+        fprintf(f, ",\n \"demand_charge_cny_per_kw_month\": %.17g, \"month_fraction\": [",
+                c->in.demand_charge_cny_per_kw_month);
+        for (size_t k = 0; k < c->in.nmonths; k++)
+            fprintf(f, "%s%.17g", k ? ", " : "", c->frac[k]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "}\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, PYTHON " %s/bench/lp_peer.py year %s %s", ZP_SOURCE_DIR, csv, js);
+    if (run_peer(cmd, out, sizeof out) == 0) {
+        double py = json_num(out, "seconds"), py_cpu = json_num(out, "cpu_s");
+        printf("{\"bench\": \"%s_scipy_s\", \"value\": %.4f, \"unit\": \"s\", \"cpu_s\": %.4f, "
+               "\"peer\": \"numpy/scipy.sparse build + linprog(method='highs')\", "
+               "\"read_s\": %.4f, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
+               "\"zeropark_objective\": %.10g, \"agree\": %s}\n", name, py, py_cpu,
+               json_num(out, "read_s"), json_num(out, "build_s"), json_num(out, "solve_s"),
+               json_num(out, "objective"), info->objective,
+               agree(json_num(out, "objective"), info->objective));
+        printf("{\"bench\": \"%s_ratio\", \"value\": %.2f, \"unit\": \"x\", \"target\": 3, "
+               "\"cpu_ratio\": %.2f, \"note\": \"scipy end to end / zeropark build+solve (wall; "
+               "cpu_ratio: CPU time)\"}\n", name, py / best, py_cpu / best_cpu);
+    } else {
+        printf("{\"bench\": \"%s_scipy_s\", \"value\": null, \"unit\": \"s\", "
+               "\"skipped\": \"" PYTHON " with scipy not available\"}\n", name);
+    }
+    remove(csv);
+    remove(js);
+}
+
 static void bench_year(zp_ctx *ctx, const zp_model *m, const char *tmp)
 {
     campus c;
     campus_load(ctx, m, 60, NULL, NULL, &c);
     zp_lp_info info;
     zp_dispatch_result *r = NULL;
-    double best = 1e30;
+    double best = 1e30, best_cpu = 1e30;
     for (int i = 0; i < 3; i++) {
         double t0 = now();
+        clock_t c0 = clock();
         if (zp_dispatch_optimal(ctx, &c.in, NULL, &r, &info))
             die(ctx, "year LP");
-        double s = now() - t0;
+        double s = now() - t0, cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
         if (info.fell_back)
             die(NULL, info.status_text);
         best = s < best ? s : best;
+        best_cpu = cpu < best_cpu ? cpu : best_cpu;
         zp_dispatch_result_free(ctx, r);
         r = NULL;
     }
     printf("{\"bench\": \"lp_campus_year_1h_s\", \"value\": %.4f, \"unit\": \"s\", "
-           "\"steps\": %zu, \"rows\": %zu, \"cols\": %zu, \"nnz\": %zu, \"iterations\": %d, "
-           "\"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, \"note\": \"best of 3\"}\n",
-           best, c.steps, info.rows, info.cols, info.nnz, info.iterations, info.build_s,
-           info.solve_s, info.objective);
-
-    /* The peer reads what a Python tool would: per-step inputs and parameters. */
-    char csv[1024], js[1024], cmd[4096], out[4096];
-    snprintf(csv, sizeof csv, "%s/campus_year.csv", tmp);
-    snprintf(js, sizeof js, "%s/campus_year.json", tmp);
-    FILE *f = fopen(csv, "w");
-    if (!f)
-        die(NULL, csv);
-    fprintf(f, "pv_kw,wind_kw,firm_kw,flex_kw_0,import_cost,export_value,import_limit_kw\n");
-    for (size_t t = 0; t < c.steps; t++) {
-        double ic = c.price[t] + c.in.carbon_price_cny_per_t * c.factor[t] / 1000.0;
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", c.pv[t], c.wind[t], c.firm[t],
-                c.fl.share * c.flex[t], ic, c.eprice[t], c.in.import_limit_kw);
-    }
-    fclose(f);
-    f = fopen(js, "w");
-    if (!f)
-        die(NULL, js);
-    double ds = floor(c.fl.max_delay_h / c.step_h + 1e-9);
-    fprintf(f, "{\"step_h\": %.17g, \"export_limit_kw\": %.17g, \"unserved_penalty\": %.17g, "
-               "\"epsilon\": %.17g,\n \"storage\": [{\"energy_kwh\": %.17g, \"power_kw\": %.17g, "
-               "\"charge_efficiency\": %.17g, \"discharge_efficiency\": %.17g, \"soc_min\": %.17g, "
-               "\"soc_max\": %.17g, \"soc_initial\": %.17g}],\n \"flex\": [{\"delay_steps\": %d}]}\n",
-            c.step_h, c.in.export_limit_kw, info.unserved_penalty, info.epsilon, c.st.energy_kwh,
-            c.st.power_kw, c.st.charge_efficiency, c.st.discharge_efficiency, c.st.soc_min,
-            c.st.soc_max, c.st.soc_initial, (int)ds);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, PYTHON " %s/bench/lp_peer.py year %s %s", ZP_SOURCE_DIR, csv, js);
-    if (run_peer(cmd, out, sizeof out) == 0) {
-        double py = json_num(out, "seconds");
-        printf("{\"bench\": \"lp_campus_year_1h_scipy_s\", \"value\": %.4f, \"unit\": \"s\", "
-               "\"peer\": \"numpy/scipy.sparse build + linprog(method='highs')\", "
-               "\"read_s\": %.4f, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
-               "\"zeropark_objective\": %.10g, \"agree\": %s}\n", py, json_num(out, "read_s"),
-               json_num(out, "build_s"), json_num(out, "solve_s"), json_num(out, "objective"),
-               info.objective, agree(json_num(out, "objective"), info.objective));
-        printf("{\"bench\": \"lp_campus_year_1h_ratio\", \"value\": %.2f, \"unit\": \"x\", "
-               "\"target\": 3, \"note\": \"scipy end to end / zeropark build+solve\"}\n",
-               py / best);
-    } else {
-        printf("{\"bench\": \"lp_campus_year_1h_scipy_s\", \"value\": null, \"unit\": \"s\", "
-               "\"skipped\": \"" PYTHON " with scipy not available\"}\n");
-    }
-    remove(csv);
-    remove(js);
+           "\"cpu_s\": %.4f, \"steps\": %zu, \"rows\": %zu, \"cols\": %zu, \"nnz\": %zu, "
+           "\"iterations\": %d, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
+           "\"note\": \"best of 3\"}\n", best, best_cpu, c.steps, info.rows, info.cols, info.nnz,
+           info.iterations, info.build_s, info.solve_s, info.objective);
+    year_peer(&c, &info, tmp, "lp_campus_year_1h", best, best_cpu);
 
     /* Rolling horizon: 48 h seen, 1 h executed, warm-started each time. */
     const size_t H = 48, runs = c.steps - H;
@@ -474,58 +503,7 @@ static void bench_year_demand(zp_ctx *ctx, const zp_model *m, const char *tmp)
            info.nnz, info.iterations, info.build_s, info.solve_s, info.objective, peak);
     zp_dispatch_result_free(ctx, r);
 
-    /* The peer reads the per-step inputs with each step's month, and the
-     * parameters, the charge and the wear. */
-    char csv[1024], js[1024], cmd[4096], out[4096];
-    snprintf(csv, sizeof csv, "%s/campus_year_demand.csv", tmp);
-    snprintf(js, sizeof js, "%s/campus_year_demand.json", tmp);
-    FILE *f = fopen(csv, "w");
-    if (!f)
-        die(NULL, csv);
-    fprintf(f, "pv_kw,wind_kw,firm_kw,flex_kw_0,import_cost,export_value,import_limit_kw,month\n");
-    for (size_t t = 0; t < c.steps; t++) {
-        double ic = c.price[t] + c.in.carbon_price_cny_per_t * c.factor[t] / 1000.0;
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%u\n", c.pv[t], c.wind[t], c.firm[t],
-                c.fl.share * c.flex[t], ic, c.eprice[t], c.in.import_limit_kw, (unsigned)c.month[t]);
-    }
-    fclose(f);
-    f = fopen(js, "w");
-    if (!f)
-        die(NULL, js);
-    double ds = floor(c.fl.max_delay_h / c.step_h + 1e-9);
-    fprintf(f, "{\"step_h\": %.17g, \"export_limit_kw\": %.17g, \"unserved_penalty\": %.17g, "
-               "\"epsilon\": %.17g,\n \"storage\": [{\"energy_kwh\": %.17g, \"power_kw\": %.17g, "
-               "\"charge_efficiency\": %.17g, \"discharge_efficiency\": %.17g, \"soc_min\": %.17g, "
-               "\"soc_max\": %.17g, \"soc_initial\": %.17g, \"degradation_cny_per_kwh\": %.17g}],\n "
-               "\"flex\": [{\"delay_steps\": %d}],\n \"demand_charge_cny_per_kw_month\": %.17g, "
-               "\"month_fraction\": [", c.step_h, c.in.export_limit_kw, info.unserved_penalty,
-            info.epsilon, c.st.energy_kwh, c.st.power_kw, c.st.charge_efficiency,
-            c.st.discharge_efficiency, c.st.soc_min, c.st.soc_max, c.st.soc_initial,
-            c.st.degradation_cny_per_kwh, (int)ds, c.in.demand_charge_cny_per_kw_month);
-    for (size_t k = 0; k < c.in.nmonths; k++)
-        fprintf(f, "%s%.17g", k ? ", " : "", c.frac[k]);
-    fprintf(f, "]}\n");
-    fclose(f);
-    snprintf(cmd, sizeof cmd, PYTHON " %s/bench/lp_peer.py year %s %s", ZP_SOURCE_DIR, csv, js);
-    if (run_peer(cmd, out, sizeof out) == 0) {
-        double py = json_num(out, "seconds");
-        printf("{\"bench\": \"lp_campus_year_1h_demand_scipy_s\", \"value\": %.4f, \"unit\": \"s\", "
-               "\"cpu_s\": %.4f, \"peer\": \"numpy/scipy.sparse build + linprog(method='highs')\", "
-               "\"read_s\": %.4f, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
-               "\"zeropark_objective\": %.10g, \"agree\": %s}\n", py, json_num(out, "cpu_s"),
-               json_num(out, "read_s"),
-               json_num(out, "build_s"), json_num(out, "solve_s"), json_num(out, "objective"),
-               info.objective, agree(json_num(out, "objective"), info.objective));
-        printf("{\"bench\": \"lp_campus_year_1h_demand_ratio\", \"value\": %.2f, \"unit\": \"x\", "
-               "\"target\": 3, \"cpu_ratio\": %.2f, \"note\": \"scipy end to end / zeropark "
-               "build+solve (wall; cpu_ratio: CPU time)\"}\n", py / best,
-               json_num(out, "cpu_s") / best_cpu);
-    } else {
-        printf("{\"bench\": \"lp_campus_year_1h_demand_scipy_s\", \"value\": null, \"unit\": \"s\", "
-               "\"skipped\": \"" PYTHON " with scipy not available\"}\n");
-    }
-    remove(csv);
-    remove(js);
+    year_peer(&c, &info, tmp, "lp_campus_year_1h_demand", best, best_cpu);
     fflush(stdout);
 
     /* The rolling horizon as the simulation runs it, on its forecasts. */

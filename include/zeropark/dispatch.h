@@ -313,7 +313,11 @@ ZP_API zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
  * ZP_MINIMISE_CARBON: sum import x factor x step_h (kg CO2);
  * ZP_MINIMISE_COST: sum (import x price - export x export price) x step_h (CNY);
  * ZP_MINIMISE_COST_WITH_CARBON_PRICE: cost + carbon price x kg / 1000.
- * Use it to compare any two dispatchers on the same input. */
+ * In CNY it also counts the storages' wear (degradation_cny_per_kwh x kWh
+ * discharged) and, with a demand charge, each month's charge x fraction x
+ * the larger of its peak so far and its largest import: what the
+ * optimisers minimise. Use it to compare any two dispatchers on the same
+ * input; the park's bill is zp_bill_compute's (zeropark/tariff.h). */
 ZP_API double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_result *r);
 
 #ifdef __cplusplus

@@ -33,6 +33,8 @@
 
 #define PI 3.14159265358979323846
 
+static double value_at(const double *a, size_t t) { return a ? a[t] : 0.0; }
+
 /* ---- the spike, by hand ----------------------------------------------------- */
 
 /* Two days hourly, firm demand 1000 kW except 2000 kW at 18:00 and 19:00
@@ -365,6 +367,29 @@ static double bill_total(zp_ctx *ctx, const dcase *c, const zp_dispatch_result *
     return total;
 }
 
+/* Any dispatcher's plan balances every step and keeps every battery
+ * within its power and state-of-charge limits. */
+static void check_balance(const zp_dispatch_input *in, const zp_dispatch_result *r)
+{
+    for (size_t t = 0; t < in->steps; t++) {
+        double ch = 0, dis = 0;
+        for (size_t k = 0; k < in->nstorage; k++) {
+            const zp_storage *st = &in->storage[k];
+            ch += r->storage[k].charge_kw[t];
+            dis += r->storage[k].discharge_kw[t];
+            assert_true(r->storage[k].charge_kw[t] <= st->power_kw * (1 + 1e-12));
+            assert_true(r->storage[k].discharge_kw[t] <= st->power_kw * (1 + 1e-12));
+            assert_true(r->storage[k].soc[t] >= st->soc_min - 1e-9 &&
+                        r->storage[k].soc[t] <= st->soc_max + 1e-9);
+        }
+        double supply = r->pv_used_kw[t] + r->wind_used_kw[t] + dis + r->grid_import_kw[t] +
+                        r->unserved_kw[t];
+        double use = value_at(in->firm_kw, t) + r->flex_served_kw[t] + ch + r->grid_export_kw[t];
+        assert_near(supply, use, 1e-6 * (1 + use));
+        assert_true(r->grid_import_kw[t] <= in->import_limit_kw);
+    }
+}
+
 static zp_dispatch_result *run_mpc(zp_ctx *ctx, const zp_dispatch_input *in,
                                    zp_forecast_method load)
 {
@@ -431,6 +456,11 @@ static void test_three_dispatchers(void **state)
     assert_true(bs <= br);
     assert_true(br < b0); /* shaving pays */
     assert_true(pr.demand < p0.demand);
+    check_balance(&c.in, rm);
+    check_balance(&c.in, rs);
+    check_balance(&c.in, rr);
+    for (size_t t = 0; t < c.n; t++) /* nothing unserved */
+        assert_true(rm->unserved_kw[t] + rs->unserved_kw[t] + rr->unserved_kw[t] < 1e-9);
     zp_dispatch_result_free(ctx, ro);
     zp_dispatch_result_free(ctx, rm);
     zp_dispatch_result_free(ctx, rs);

@@ -113,6 +113,9 @@ typedef struct zp_storage {
     double soc_min;              /* fraction, default 0.1 */
     double soc_max;              /* fraction, default 0.95, > soc_min */
     double soc_initial;          /* fraction within [soc_min, soc_max], default 0.5 */
+    double degradation_cny_per_kwh; /* wear per kWh discharged (AC), >= 0: the model's, or
+                                       derived from capex_cny_per_kwh and cycle_life
+                                       (zp_degradation_cny_per_kwh), else 0 */
 } zp_storage;
 
 typedef struct zp_load {

@@ -233,6 +233,10 @@ typedef struct zp_plan_opts {
     const zp_weather_data *weather; /* the model's weather as zp_weather_for_model
                                   returns it (borrowed), so that a caller that plans
                                   again and again reads it once; NULL = read here */
+    double peak_so_far_kw;     /* the highest step-mean grid import of the calendar
+                                  month (park-local) the plan starts in, up to now:
+                                  with a demand charge importing up to it is free;
+                                  0 = none */
 } zp_plan_opts;
 
 typedef struct zp_plan {
@@ -245,6 +249,17 @@ typedef struct zp_plan {
     double *pv_kw, *wind_kw, *firm_kw, *flex_kw; /* the forecasts planned on */
     double *price_cny_per_kwh, *grid_factor_kg_per_kwh;
     double csi;                /* clear-sky index of the PV forecast (NaN if unused) */
+    /* The demand charge as the plan priced it (zp_dispatch_input): the
+     * model's charge; the plan's calendar months, 0 the month of its first
+     * step, counting on at each change of month (a horizon that wraps past
+     * the end of the model's year starts a new one), each with the run's
+     * share of its month's charge (1 when the model's period covers the
+     * whole month), the first from opts.peak_so_far_kw. */
+    double demand_charge_cny_per_kw_month;
+    uint16_t *month_of_step;   /* steps values */
+    size_t nmonths;
+    double *month_fraction;    /* nmonths values */
+    double *peak_so_far_kw;    /* nmonths values: opts.peak_so_far_kw, then 0 */
     zp_dispatch_result *flows; /* per-step setpoints and flows */
     zp_lp_info lp;             /* the solve */
 } zp_plan;

@@ -23,6 +23,7 @@
 #include "core/internal.h"
 #include "core/jsonread.h"
 #include "model/devices.h"
+#include "model/model_impl.h"
 #include "zeropark/carbon.h"
 
 #include <errno.h>
@@ -34,44 +35,16 @@
 #include <string.h>
 #include <strings.h>
 
-#define PATH_SZ ZP_JR_PATH_MAX
 #define MAX_CURVE_POINTS 1000
 #define MAX_DELAY_H 168.0
 
 /* ---- ranges -------------------------------------------------------------- */
-
-typedef zp_jr_range range;
 
 static const range ANY = {ZP_JR_ANY, 0, 0, NULL};
 static const range NONNEG = {ZP_JR_GE, 0, 0, NULL};
 static const range POSITIVE = {ZP_JR_GT, 0, 0, NULL};
 static const range FRACTION = {ZP_JR_IN, 0, 1, NULL};
 static const range EFFICIENCY = {ZP_JR_GT_LE, 0, 1, NULL};
-
-/* ---- reader state and diagnostics ---------------------------------------
- * The JSON reader (core/jsonread.h) collects the problems of step 2 with
- * their positions and sends them sorted (zp__jr_flush); in step 3 each
- * problem goes out as it is found. */
-
-/* A series reference to read once the whole model is validated. */
-typedef struct sref {
-    zp_value *v;         /* where the series goes (inside the model) */
-    char *path;          /* JSON path of the reference */
-    zp_series_kind kind; /* how it resamples */
-    range rg;            /* what each value must satisfy */
-} sref;
-
-typedef struct reader {
-    zp_ctx *ctx;
-    zp_model *m;          /* model being filled */
-    zp_jr *jr;            /* the JSON reader: tree, positions, problems */
-    const char *file;     /* name in diagnostics, may be NULL */
-    zp_status st;         /* ZP_ENOMEM once any allocation failed (sticky) */
-    size_t nd;            /* problems of step 2 (set when they are flushed) */
-    sref *refs;           /* series references */
-    size_t nrefs, caprefs;
-    int period_ok;        /* start, end, step and steps are usable */
-} reader;
 
 /* Report a problem at path (the value, or its key when at_key): collected
  * in step 2, sent at once in step 3. ZP_OK or ZP_ENOMEM. */
@@ -144,9 +117,10 @@ static void add_ref(reader *r, zp_value *v, const char *path, zp_series_kind kin
         r->nrefs++;
 }
 
-/* A number or {"csv": PATH, "column": NAME}. */
-static int value_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                       double def, range rg, zp_series_kind kind, zp_value *out)
+/* A number or {"csv": PATH, "column": NAME} (model_impl.h). */
+int zp__model_value_field(reader *r, json_t *obj, const char *opath, const char *key,
+                          int required, double def, range rg, zp_series_kind kind,
+                          zp_value *out)
 {
     static const char *const keys[] = {"csv", "column"};
     char path[PATH_SZ], msg[256];
@@ -379,17 +353,17 @@ static void read_grid(reader *r, json_t *root)
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
     zp__jr_num(r->jr, o, path, "import_limit_kw", OPT, INFINITY, NONNEG, &g->import_limit_kw);
     zp__jr_num(r->jr, o, path, "export_limit_kw", OPT, 0, NONNEG, &g->export_limit_kw);
-    if (value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
-                    ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
-                    &g->emission_factor_kg_per_kwh) != 0) {
+    if (zp__model_value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
+                              ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
+                              &g->emission_factor_kg_per_kwh) != 0) {
         g->emission_factor_source = "park model";
         g->emission_factor_given = 1;
     }
     /* prices may be negative (markets pay for surplus), so any number */
-    value_field(r, o, path, "price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
-                &g->price_cny_per_kwh);
-    value_field(r, o, path, "export_price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
-                &g->export_price_cny_per_kwh);
+    zp__model_value_field(r, o, path, "price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
+                          &g->price_cny_per_kwh);
+    zp__model_value_field(r, o, path, "export_price_cny_per_kwh", OPT, 0, ANY,
+                          ZP_SERIES_INTENSITY, &g->export_price_cny_per_kwh);
 }
 
 static void read_pv(reader *r, json_t *root)
@@ -557,7 +531,8 @@ static void read_loads(reader *r, json_t *root)
             continue;
         zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &l->name);
-        value_field(r, o, path, "power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &l->power_kw);
+        zp__model_value_field(r, o, path, "power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                              &l->power_kw);
         read_flexible(r, o, path, &l->flexible);
     }
     if (arr)
@@ -633,7 +608,8 @@ static void read_datacenter(reader *r, json_t *root)
         return;
     dc->present = 1;
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
-    value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &dc->it_power_kw);
+    zp__model_value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                          &dc->it_power_kw);
     json_t *pue = json_object_get(o, "pue");
     if (pue && json_is_object(pue))
         read_pue_curve(r, root, pue, path, dc);
@@ -804,7 +780,8 @@ static void read_accounting(reader *r, json_t *root)
               &a->green_power_contracts_mwh);
     zp__jr_num(r->jr, o, path, "at_risk_margin_pct", OPT, 5, zp__jr_in(0, 100),
                &a->at_risk_margin_pct);
-    value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY, &a->water_l);
+    zp__model_value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY,
+                          &a->water_l);
 
     json_t *arr = zp__jr_arr(r->jr, o, path, "refrigerants", OPT, ZP_MODEL_MAX_ASSETS, apath);
     a->refrigerants = asset_array(r, arr, sizeof *a->refrigerants, &a->nrefrigerants);
@@ -852,8 +829,8 @@ static void read_resilience(reader *r, json_t *root)
         return;
     rs->present = 1;
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
-    value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
-                &rs->critical_load_kw);
+    zp__model_value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                          &rs->critical_load_kw);
     zp__jr_num(r->jr, o, path, "reserve_h", OPT, 4, zp__jr_in(0, 168), &rs->reserve_h);
 }
 

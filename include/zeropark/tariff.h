@@ -68,7 +68,9 @@ ZP_API zp_status zp_tariff_load_file(zp_ctx *ctx, const char *path, zp_tariff **
  * file name less ".json"): the *.json files of each directory of dirs in
  * order (a directory that is not there is passed over), then the built-in
  * tables. The first directory that has it wins; two files of one
- * directory with the name are ZP_EDATA. ZP_ENOTFOUND names the tariffs
+ * directory with the name are ZP_EDATA. A JSON object with neither
+ * "periods" nor "schedule" is not a tariff (a park model beside them) and
+ * is passed over. ZP_ENOTFOUND names the tariffs
  * there are and the nearest. Problems in the tariff found are reported as
  * zp_tariff_load_buf does. */
 ZP_API zp_status zp_tariff_find(zp_ctx *ctx, const char *name, const char *const *dirs,

@@ -339,14 +339,24 @@ static void read_weather(reader *r, json_t *root)
 
 static void read_grid(reader *r, json_t *root)
 {
-    static const char *const keys[] = {"import_limit_kw", "export_limit_kw",
-                                       "emission_factor_kg_per_kwh", "price_cny_per_kwh",
-                                       "export_price_cny_per_kwh"};
+    static const char *const keys[] = {"import_limit_kw",
+                                       "export_limit_kw",
+                                       "emission_factor_kg_per_kwh",
+                                       "price_cny_per_kwh",
+                                       "export_price_cny_per_kwh",
+                                       /* what the park pays: model/billing.c */
+                                       "tariff",
+                                       "tariff_base_price_cny_per_kwh",
+                                       "demand_charge_cny_per_kw_month",
+                                       "capacity_charge_cny_per_kva_month",
+                                       "transformer_kva",
+                                       "green_power"};
     char path[PATH_SZ];
     zp_grid *g = &r->m->grid;
     g->import_limit_kw = INFINITY;
     g->emission_factor_kg_per_kwh.constant = ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH;
     g->emission_factor_source = ZP_GRID_DEFAULT_FACTOR_SOURCE;
+    g->tariff_base_price_cny_per_kwh = NAN;
     json_t *o = zp__jr_obj(r->jr, root, "", "grid", OPT, path);
     if (!o)
         return;
@@ -364,6 +374,7 @@ static void read_grid(reader *r, json_t *root)
                           &g->price_cny_per_kwh);
     zp__model_value_field(r, o, path, "export_price_cny_per_kwh", OPT, 0, ANY,
                           ZP_SERIES_INTENSITY, &g->export_price_cny_per_kwh);
+    zp__model_read_billing(r, o, path);
 }
 
 static void read_pv(reader *r, json_t *root)
@@ -472,11 +483,53 @@ static void read_wind(reader *r, json_t *root)
         check_names(r, arr, apath);
 }
 
+/* A battery's wear: its cost per kWh discharged, given or derived from
+ * what the cells cost and how many cycles they last (docs/tariffs.md
+ * "Battery wear"), and the figures its fade is estimated from. soc_ok:
+ * soc_min and soc_max are sound (the depth of the rated cycles). */
+static void read_wear(reader *r, json_t *o, const char *path, zp_storage *s, int soc_ok)
+{
+    char fpath[PATH_SZ];
+    int dg = zp__jr_num(r->jr, o, path, "degradation_cny_per_kwh", OPT, 0, NONNEG,
+                        &s->degradation_cny_per_kwh);
+    int cl = zp__jr_num(r->jr, o, path, "cycle_life", OPT, 0, POSITIVE, &s->cycle_life);
+    int cx = zp__jr_num(r->jr, o, path, "capex_cny_per_kwh", OPT, NAN, NONNEG,
+                        &s->capex_cny_per_kwh);
+    int eol = zp__jr_num(r->jr, o, path, "end_of_life_soh", OPT, 0.8, zp__jr_gt_le(0, 1),
+                         &s->end_of_life_soh);
+    if (eol > 0 && s->end_of_life_soh >= 1) {
+        zp__jsonpos_path_key(fpath, sizeof fpath, path, "end_of_life_soh");
+        report(r, fpath, 0, "%.15g must be less than 1 (the capacity left at end of life)",
+               s->end_of_life_soh);
+        eol = -1;
+    }
+    if (cx <= 0)
+        return;
+    zp__jsonpos_path_key(fpath, sizeof fpath, path, "capex_cny_per_kwh");
+    if (dg > 0)
+        report(r, fpath, 1,
+               "give degradation_cny_per_kwh or capex_cny_per_kwh with cycle_life (it is "
+               "derived from them), not both");
+    else if (cl == 0)
+        report(r, fpath, 1,
+               "deriving the wear cost from capex_cny_per_kwh needs cycle_life (equivalent "
+               "full cycles to end of life)");
+    else if (dg == 0 && cl > 0 && eol >= 0 && soc_ok) {
+        s->degradation_cny_per_kwh =
+            zp_degradation_cny_per_kwh(s->capex_cny_per_kwh, s->cycle_life,
+                                       s->soc_max - s->soc_min, s->discharge_efficiency,
+                                       s->end_of_life_soh);
+        s->degradation_derived = 1;
+    }
+}
+
 static void read_storage(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name",         "energy_kwh",          "power_kw",
                                        "charge_efficiency", "discharge_efficiency",
-                                       "soc_min",      "soc_max",             "soc_initial"};
+                                       "soc_min",      "soc_max",             "soc_initial",
+                                       "degradation_cny_per_kwh", "cycle_life",
+                                       "capex_cny_per_kwh", "end_of_life_soh"};
     char apath[PATH_SZ], path[PATH_SZ], fpath[PATH_SZ];
     json_t *arr = zp__jr_arr(r->jr, root, "", "storage", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->storage = asset_array(r, arr, sizeof *r->m->storage, &r->m->nstorage);
@@ -496,6 +549,7 @@ static void read_storage(reader *r, json_t *root)
         int lo = zp__jr_num(r->jr, o, path, "soc_min", OPT, 0.10, FRACTION, &s->soc_min);
         int hi = zp__jr_num(r->jr, o, path, "soc_max", OPT, 0.95, FRACTION, &s->soc_max);
         int ini = zp__jr_num(r->jr, o, path, "soc_initial", OPT, 0.5, FRACTION, &s->soc_initial);
+        read_wear(r, o, path, s, lo >= 0 && hi >= 0 && s->soc_min < s->soc_max);
         if (lo < 0 || hi < 0 || ini < 0)
             continue;
         if (s->soc_min >= s->soc_max) {
@@ -1170,6 +1224,7 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
     r.file = fname;
+    r.flags = flags;
     errs_before = zp_ctx_diag_errors(ctx);
 
     /* a string holding \u0000 is refused at its path */
@@ -1281,6 +1336,8 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     value_free(ctx, &m->grid.emission_factor_kg_per_kwh);
     value_free(ctx, &m->grid.price_cny_per_kwh);
     value_free(ctx, &m->grid.export_price_cny_per_kwh);
+    value_free(ctx, &m->grid.green_power.profile_kw);
+    zp_tariff_free(ctx, m->grid.tariff);
     for (size_t i = 0; m->pv && i < m->npv; i++)
         zp__free(ctx, m->pv[i].name);
     zp__free(ctx, m->pv);

@@ -41,6 +41,7 @@ typedef struct reader {
     sref *refs;           /* series references */
     size_t nrefs, caprefs;
     int period_ok;        /* start, end, step and steps are usable */
+    unsigned flags;       /* ZP_MODEL_* of the load */
 } reader;
 
 /* A number or {"csv": PATH, "column": NAME} at member key of obj (path
@@ -49,5 +50,10 @@ typedef struct reader {
 int zp__model_value_field(reader *r, json_t *obj, const char *opath, const char *key,
                           int required, double def, range rg, zp_series_kind kind,
                           zp_value *out);
+
+/* billing.c: the members of grid (object go at gpath) that say what the
+ * park pays: tariff, tariff_base_price_cny_per_kwh, the basic charges,
+ * transformer_kva, green_power. */
+void zp__model_read_billing(reader *r, json_t *go, const char *gpath);
 
 #endif

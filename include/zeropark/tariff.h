@@ -269,6 +269,16 @@ ZP_API zp_status zp_bill_compute(zp_ctx *ctx, const zp_bill_input *in, zp_bill *
 /* Accepts NULL. */
 ZP_API void zp_bill_free(zp_ctx *ctx, zp_bill *b);
 
+/* The calendar months (park-local) of grid g as the bill counts them, for
+ * a dispatch that prices each month's peak: month_of_step (g->count
+ * values, or NULL) receives the index 0..*nmonths-1 of the month each step
+ * starts in; *fraction (fraction may be NULL) a new array (zp_free) of
+ * *nmonths values, the share of the monthly charges each month pays
+ * (prorate; zp_bill_month.fraction). Errors: ZP_EINVAL (NULL g or nmonths,
+ * step_s <= 0, a bad prorate, more than 65535 months), ZP_ENOMEM. */
+ZP_API zp_status zp_bill_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate,
+                                uint16_t *month_of_step, double **fraction, size_t *nmonths);
+
 /* Battery wear per kWh discharged (AC) from what the battery costs and how
  * long it lasts (docs/tariffs.md, "Battery wear"):
  *   capex_cny_per_kwh / (cycle_life x depth x discharge_efficiency x

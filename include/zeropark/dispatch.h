@@ -86,6 +86,11 @@ typedef struct zp_dispatch_input {
     const double *grid_factor_kg_per_kwh;
     zp_objective_kind objective;   /* what an optimiser minimises */
     double carbon_price_cny_per_t; /* for ZP_MINIMISE_COST_WITH_CARBON_PRICE */
+    double demand_charge_cny_per_kw_month;
+    const uint16_t *month_of_step;
+    size_t nmonths;
+    const double *month_fraction;
+    const double *peak_so_far_kw;
 } zp_dispatch_input;
 
 /* Fill in: everything zero/NULL, import_limit_kw = INFINITY,

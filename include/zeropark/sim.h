@@ -130,7 +130,10 @@ typedef struct zp_sim_result {
     double green_share_volumetric_pct;
     double green_share_hourly_pct;
     double pue;              /* facility / IT energy; NaN without a data center */
-    double cost_cny;         /* import cost - export revenue */
+    double cost_cny;         /* the bill's total (bill->cost.total): energy + demand +
+                                capacity - export revenue + wear + green power */
+    zp_bill *bill;           /* the run's bill in parts, by month and battery
+                                (zp_bill_compute on the flows; owned) */
     zp_sim_target targets[3];
     size_t ntargets;
     size_t weather_night_zeroed; /* weather repairs made (reported) */

@@ -119,6 +119,9 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     zp__free(ctx, p->grid_down);
     zp__free(ctx, p->market_source);
     zp__free(ctx, p->clearsky_pv_kw);
+    zp__free(ctx, p->month_of_step);
+    zp__free(ctx, p->month_fraction);
+    zp_bill_free(ctx, r->bill);
     zp__free(ctx, r->pv_array_kw);
     zp__free(ctx, r->wind_farm_kw);
     zp__free(ctx, r->load_kw);
@@ -338,7 +341,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
             e->datacenter_it += r->dc_it_kw[t] * dt;
             e->datacenter_facility += DC_FACILITY(p, t) * dt;
         }
-    double import_weighted_factor = 0, scope2_kg = 0, cost = 0, ef_sum = 0;
+    double import_weighted_factor = 0, scope2_kg = 0, ef_sum = 0;
     for (size_t t = 0; t < n; t++) {
         e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
         e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
@@ -349,17 +352,18 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         double ef = GRID_EF(r, t);
         ef_sum += ef;
         scope2_kg += f->grid_import_kw[t] * dt * ef;
-        cost += f->grid_import_kw[t] * dt * AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t) -
-                f->grid_export_kw[t] * dt *
-                    AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, t);
     }
     e->storage_charge = f->totals.charge_kwh;
     e->storage_discharge = f->totals.discharge_kwh;
     e->delayed = f->totals.delayed_kwh;
     import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
-    r->cost_cny = cost;
-    /* The model's objective on the executed plan (as zp_dispatch_objective
-     * computes it, without materialising constant price arrays). */
+    /* The bill (bill.c): cost_cny is its total. */
+    if ((rc = zp__sim_bill(p)))
+        goto fail;
+    /* The model's objective on the executed plan: kg CO2, or the bill
+     * (with the carbon price), the energy, the demand charge and the wear
+     * the optimisers weigh and the fixed parts they cannot change. */
+    const double cost = r->cost_cny;
     r->objective = m->objective == ZP_MINIMISE_CARBON ? scope2_kg
                    : m->objective == ZP_MINIMISE_COST
                        ? cost
@@ -634,6 +638,10 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   "hourly_matched", num(r->green_share_hourly_pct)));
     json_object_set_new(doc, "pue", num(r->pue));
     json_object_set_new(doc, "cost_cny", num(r->cost_cny));
+    if (zp__sim_bill_json(r, doc)) {
+        json_decref(doc);
+        return zp__nomem(ctx);
+    }
     json_t *tg = json_array();
     for (size_t i = 0; i < r->ntargets; i++)
         json_array_append_new(tg, json_pack("{s:s, s:o, s:o, s:b}", "name", r->targets[i].name,

@@ -40,6 +40,10 @@ typedef struct zp_sim_opts {
     zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
     zp_progress_fn progress;     /* called with steps done/total; may be NULL */
     void *progress_ud;
+    int flat_price_plan;         /* 1: the optimisers plan on one import price, the run's
+                                    time-weighted mean (the tariff's periods held flat);
+                                    the bill stays at the real prices (zp_compare's
+                                    split, zeropark/compare.h) */
 } zp_sim_opts;
 
 ZP_API void zp_sim_opts_init(zp_sim_opts *o);

@@ -177,6 +177,21 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         rc = zp__nomem(ctx);
         goto out;
     }
+    /* The tariff's periods held flat (zp_compare's split): the optimisers
+     * see the run's mean import price at every step. */
+    if (o->flat_price_plan && n) {
+        double *fp = price ? price : zp__calloc(ctx, n, sizeof *fp);
+        if (!fp) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        double sum = 0;
+        for (size_t t = 0; t < n; t++)
+            sum += in->import_price_cny_per_kwh[t];
+        for (size_t t = 0; t < n; t++)
+            fp[t] = sum / (double)n;
+        in->import_price_cny_per_kwh = price = fp;
+    }
     /* One meter: cap the export price (cap_export_prices). */
     {
         const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;

@@ -98,6 +98,16 @@ typedef struct zp_fuel_factor_row {
 ZP_API zp_status zp_factor_fuel(zp_ctx *ctx, const zp_factor_set *fs, const char *type,
                                 const char *unit, const char *set, zp_fuel_factor_row *out);
 
+/* Scope-1 emission factor of a fuel in t CO2 per unit, from the built-in
+ * factor set (the row zp_factor_fuel picks with set NULL), as the
+ * simulation counts Scope 1: NCV x carbon content x oxidation x 44/12.
+ * Returns ZP_ENOTFOUND for an unknown type ("unknown fuel type 'peat'") or
+ * a unit that does not match ("fuel 'diesel' is measured in t, not m3");
+ * *source (source may be NULL) is the row's source, kept by ctx until
+ * zp_ctx_free. */
+ZP_API zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit,
+                                double *t_co2_per_unit, const char **source);
+
 typedef enum zp_gwp_set { ZP_GWP_AR5 = 0, ZP_GWP_AR6 = 1 } zp_gwp_set;
 
 /* 100-year GWP of gas ("CO2", "CH4", "N2O", "SF6", "NF3", "HFC-32",
@@ -535,7 +545,7 @@ typedef struct zp_acct_result {
     zp_acct_correction *corrections; size_t ncorrections;
     char **notes;            size_t nnotes;  /* method notes (factor year fallback, ...) */
 
-    void *priv_;             /* private: copies of the factor strings above */
+    void *priv_;             /* private: the pool of what the result holds */
 } zp_acct_result;
 
 /* Account. opts NULL = defaults. Errors: ZP_EINVAL (shape), ZP_EDATA

@@ -20,9 +20,10 @@
  * Green energy is free and carbon-free. The objective is emissions (kg),
  * cost (CNY) or cost + emissions/1000 * carbon_price_cny_per_t.
  *
- * Solvers (greedy here, exact in sched_exact.c) share one signature and one
- * result type; zp_sched_evaluate() recomputes loads and totals from the
- * placements and zp_sched_check() verifies a result independently.
+ * Solvers (greedy in src/lib/sched/greedy.c, exact in exact.c) share one
+ * signature and one result type; zp_sched_evaluate() recomputes loads and
+ * totals from the placements and zp_sched_check() verifies a result
+ * independently.
  */
 #ifndef ZEROPARK_SCHED_H
 #define ZEROPARK_SCHED_H
@@ -232,7 +233,7 @@ ZP_API zp_status zp_sched_evaluate(zp_ctx *ctx, const zp_sched_problem *p,
 ZP_API zp_status zp_sched_greedy(zp_ctx *ctx, const zp_sched_problem *p,
                                  const zp_sched_opts *opts, zp_sched_result **out);
 /* Exact MIP (CLP/CBC, always built in) on the same problem, in
- * sched_exact.c. Result is evaluated. Returns ZP_EUNSUPPORTED when an
+ * src/lib/sched/exact.c. Result is evaluated. Returns ZP_EUNSUPPORTED when an
  * objective weight is negative (a negative price with the cost
  * objectives): the model prices grid energy linearly and would be
  * unbounded; the message names the site, slot and sites-file key. */

@@ -195,12 +195,6 @@ ZP_API zp_status zp_sim_store_with_opts(zp_ctx *ctx, zp_store *st, const zp_sim_
 ZP_API zp_status zp_sim_rerun(zp_ctx *ctx, const zp_model *m, zp_store *st, int64_t id,
                               zp_sim_result **out);
 
-/* Scope-1 emission factor of a fuel in t CO2 per unit (docs/methodology.md):
- * NCV x carbon content x oxidation x 44/12. Returns ZP_ENOTFOUND for an
- * unknown type or a unit that does not match; *source names the table. */
-ZP_API zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit,
-                                double *t_co2_per_unit, const char **source);
-
 /* ---- The run as the accounting engine's input (zeropark/carbon.h) ------ */
 
 /* From a simulation run: flows of the dispatch (PV and wind used, grid,

@@ -212,7 +212,8 @@ static void test_scope1(void **state)
     assert_rel(r->refrigerants[0].t_co2e, 23.082);
     zp_acct_result_free(ctx, r);
 
-    /* The simulation's own table gives the same factors. */
+    /* The simulation's factor (zp_fuel_factor) is the built-in set's row,
+     * to the bit, for every fuel the model accepts. */
     zp_factor_set *fs = NULL;
     assert_int_equal(zp_factor_set_default(ctx, &fs), ZP_OK);
     static const char *const types[][2] = {{"natural_gas", "m3"}, {"diesel", "t"}, {"gasoline", "t"},
@@ -220,12 +221,22 @@ static void test_scope1(void **state)
                                            {"purchased_heat", "GJ"}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         double k;
+        const char *src;
         zp_fuel_factor_row row;
-        assert_int_equal(zp_fuel_factor(ctx, types[i][0], types[i][1], &k, NULL), ZP_OK);
+        assert_int_equal(zp_fuel_factor(ctx, types[i][0], types[i][1], &k, &src), ZP_OK);
         assert_int_equal(zp_factor_fuel(ctx, fs, types[i][0], types[i][1], NULL, &row), ZP_OK);
-        assert_near(row.t_co2_per_unit, k, 1e-15 * k);
+        assert_true(k == row.t_co2_per_unit);
+        assert_string_equal(src, row.source);
     }
     zp_factor_set_free(ctx, fs);
+    /* By hand from the IPCC 2006 row of residual fuel oil, which the
+     * Chinese guideline set lacks: NCV 40.4 GJ/t x CC 0.0211 tC/GJ x OF 1
+     * = 0.85244 tC/t, x 44/12 = 3.1256133 t CO2/t. */
+    double k_oil;
+    const char *src_oil;
+    assert_int_equal(zp_fuel_factor(ctx, "fuel_oil", "t", &k_oil, &src_oil), ZP_OK);
+    assert_near(k_oil, 3.1256133, 1e-7);
+    assert_non_null(strstr(src_oil, "IPCC 2006"));
     free(imp);
     zp_ctx_free(ctx);
 }

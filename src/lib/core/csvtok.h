@@ -36,14 +36,15 @@
  *   core/csv.c         series: a stream or a buffer, the caller's line cap,
  *                      NUL refused per line, fields split in place with a
  *                      fast path for bare numbers (converted).
- *   carbon/carbon.c    factor tables (table_parse/table_split): a buffer,
+ *   carbon/factors.c   factor tables (table_parse/table_split): a buffer,
  *                      cap 4095 bytes, blank lines skipped, fields unquoted
  *                      into the table's line buffer (converted).
- *   sched/sched.c      jobs (split): a buffer (or zp__csvtok_init_stream on
- *                      the file), cap SCHED_MAX_LINE - 1, blank and '#'
+ *   sched/jobs.c       jobs (split): a buffer (the file read whole by
+ *                      core/file), cap SCHED_MAX_LINE - 1, blank and '#'
  *                      lines skipped; a too_long line is reported and the
  *                      read goes on; split's -1 is UNTERMINATED or
- *                      AFTER_QUOTE, -2 is the caller's field count.
+ *                      AFTER_QUOTE, -2 is the caller's field count
+ *                      (converted).
  *   energy/weather.c   TMY3 (split_line): a buffer, fields by
  *                      zp__csvtok_field with the error codes ignored (TMY3
  *                      files are lenient about quotes), column = start -

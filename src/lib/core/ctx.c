@@ -24,6 +24,8 @@ struct zp_ctx {
     zp_diag *diags;         /* diagnostics, strings owned */
     size_t ndiags;          /* diagnostics in use */
     size_t capdiags;        /* diagnostics allocated */
+    char **kept;            /* strings kept until zp_ctx_free (zp__ctx_keep) */
+    size_t nkept, capkept;  /* kept strings in use, allocated */
 };
 
 static void *default_alloc(void *ud, void *ptr, size_t nsize)
@@ -57,7 +59,25 @@ void zp_ctx_free(zp_ctx *ctx)
         return;
     zp_ctx_diag_clear(ctx);
     zp__free(ctx, ctx->diags);
+    for (size_t i = 0; i < ctx->nkept; i++)
+        zp__free(ctx, ctx->kept[i]);
+    zp__free(ctx, ctx->kept);
     ctx->alloc(ctx->alloc_ud, ctx, 0);
+}
+
+const char *zp__ctx_keep(zp_ctx *ctx, const char *s)
+{
+    for (size_t i = 0; i < ctx->nkept; i++)
+        if (strcmp(ctx->kept[i], s) == 0)
+            return ctx->kept[i];
+    char *d;
+    if (zp__grow(ctx, (void **)&ctx->kept, &ctx->capkept, ctx->nkept + 1, sizeof *ctx->kept))
+        return NULL;
+    if (!(d = zp__strdup(ctx, s))) {
+        zp__nomem(ctx);
+        return NULL;
+    }
+    return ctx->kept[ctx->nkept++] = d;
 }
 
 void zp_ctx_set_log(zp_ctx *ctx, zp_log_fn fn, void *ud)
@@ -204,15 +224,22 @@ void zp_ctx_clear_error(zp_ctx *ctx)
 zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
                    const char *path, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    zp_status rc = zp__vdiag(ctx, sev, file, line, col, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+zp_status zp__vdiag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                    const char *path, const char *fmt, va_list ap)
+{
     if (zp__grow(ctx, (void **)&ctx->diags, &ctx->capdiags, ctx->ndiags + 1, sizeof *ctx->diags))
         return ZP_ENOMEM;
     zp_diag *d = &ctx->diags[ctx->ndiags];
     memset(d, 0, sizeof *d);
-    va_list ap;
-    va_start(ap, fmt);
     char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     d->severity = sev;
     d->line = line;
     d->col = col;

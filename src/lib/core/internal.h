@@ -34,8 +34,15 @@ zp_status zp__nomem(zp_ctx *ctx);
 /* Append a diagnostic. file/path may be NULL. Returns ZP_OK or ZP_ENOMEM. */
 zp_status zp__diag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
                    const char *path, const char *fmt, ...) ZP_PRINTF(7, 8);
+zp_status zp__vdiag(zp_ctx *ctx, zp_severity sev, const char *file, int line, int col,
+                    const char *path, const char *fmt, va_list ap) ZP_PRINTF(7, 0);
 
 void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3, 4);
+
+/* A copy of s that ctx keeps until zp_ctx_free (one copy per distinct
+ * text), for a borrowed string a function returns without a handle of its
+ * own to hold it; NULL when out of memory (ZP_ENOMEM set). */
+const char *zp__ctx_keep(zp_ctx *ctx, const char *s);
 
 /* Levenshtein distance (for did-you-mean), capped at cap+1. */
 size_t zp__edit_distance(const char *a, const char *b, size_t cap);
@@ -116,29 +123,18 @@ struct zp_spa_input;
 void zp__weather_spa_input(const struct zp_site *site, const struct zp_weather_data *w,
                            struct zp_spa_input *in);
 
-/* Hourly matching (docs/methodology.md, "Green share"): each battery keeps a
- * pool of stored energy and the green part of it. One step: renewables
- * (ren_kw) serve consumption (cons_kw) first, their surplus charges green,
- * discharge carries the pool's green fraction. c_kw/d_kw/eta_c/eta_d hold
- * each battery's charge, discharge and efficiencies for the step; total and
- * green are the pools (kWh, updated). Returns the carbon-free power
- * consumed, capped at consumption. */
-double zp__cfe_step(size_t nbat, const double *c_kw, const double *d_kw, const double *eta_c,
-                    const double *eta_d, double *total_kwh, double *green_kwh, double ren_kw,
-                    double cons_kw, double dt_h);
-
-/* carbon.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
+/* carbon/factors.c: parse one factor table (which: 0 grid, 1 fuels, 2 heat, 3 gwp,
  * 4 power_coal, modulo 5) from a buffer into a throw-away set (fuzzing). */
 zp_status zp__factor_table_parse(zp_ctx *ctx, unsigned which, const char *buf, size_t len);
 
-/* carbon.c: the local calendar year of instant t at offset off_min. */
+/* carbon/factors.c: the local calendar year of instant t at offset off_min. */
 int zp__local_year(zp_time_t t, int32_t off_min);
-/* carbon.c: grid regions with a factor of kind in fs, case-insensitively
+/* carbon/factors.c: grid regions with a factor of kind in fs, case-insensitively
  * distinct, into names (at most cap; borrowed from fs); the count. */
 struct zp_factor_set;
 size_t zp__grid_regions(const struct zp_factor_set *fs, const char *kind, const char **names,
                         size_t cap);
-/* carbon.c: sorted distinct years of region and kind in fs into years (at
+/* carbon/factors.c: sorted distinct years of region and kind in fs into years (at
  * most cap); the count. */
 size_t zp__grid_years(const struct zp_factor_set *fs, const char *region, const char *kind,
                       int *years, size_t cap);

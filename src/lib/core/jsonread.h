@@ -4,7 +4,7 @@
  *
  * Every JSON input goes through a zp_jr ("JSON reader"): the park model
  * (model/model.c), its "devices" (model/devices.c), the sites file of
- * the scheduler (sched/sched.c), the config of `zeropark serve`
+ * the scheduler (sched/sites.c), the config of `zeropark serve`
  * (src/server/config.c) and the arguments of ledger operations
  * (ledger/ledger.c). It does the work those readers share:
  *
@@ -62,16 +62,16 @@
  *                      raw); its enum_field is zp__jr_str_copy into
  *                      char[64] then zp__jr_pick; its arrays check their
  *                      own caps (converted).
- *   sched/sched.c sites ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
+ *   sched/sites.c      ZP_JR_DIAG with ZP_JR_SYNTAX_ERROR (a syntax error
  *                      is the call's ZP_EPARSE "FILE:L:C: text", what
  *                      "sites"); snum is zp__jr_num (no ZP_JR_REQ) with
  *                      words TYPE "must be a number", RANGE "%.15g is out
  *                      of range: use LO..HI UNIT" (zp_jr_range.unit);
- *                      sunknown is zp__jr_keys with words UNKNOWN_KEY
- *                      "unknown key '%s' (did you mean '%s'?)"; sdiag and
- *                      sdiag_key are zp__jr_report (ZP_JR_AT_VALUE/_KEY);
- *                      sseries stays sched's, built on zp__jr_member and
- *                      zp__jr_report.
+ *                      unknown keys are zp__jr_keys with words UNKNOWN_KEY
+ *                      "unknown key '%s' (did you mean '%s'?)"; the rest
+ *                      is zp__jr_report (ZP_JR_AT_VALUE/_KEY); sseries
+ *                      stays sched's, built on zp__jr_member and
+ *                      zp__jr_report (converted).
  *   ledger/ledger.c    ZP_JR_FIRST, code ZP_EINVAL, ZP_JR_NULL_ABSENT,
  *                      zp__jr_open_tree on the args object, opath "args";
  *                      lg__arg_str is zp__jr_str (max 1000,

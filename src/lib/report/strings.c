@@ -345,7 +345,7 @@ static void sb_english(rep *p, const char *s)
     }
 }
 
-/* A note of the accounting (the forms written by src/lib/carbon/carbon.c) in the
+/* A note of the accounting (the forms written by src/lib/carbon/) in the
  * page's language; one of another form as written. */
 void rep__note(rep *p, const char *s)
 {
@@ -357,7 +357,7 @@ void rep__note(rep *p, const char *s)
     int y = 0, y2 = 0, n = -1;
     char region[64];
     double mwh = 0, f1 = 0, f2 = 0;
-    /* the forms of year_for() and zp_grid_factors_resolve() in carbon.c */
+    /* the forms of year_for() and zp_grid_factors_resolve() in carbon/factors.c */
     if (sscanf(s, "location factor: %d is the latest year with a published %63s factor up to the "
                   "data year %d%n", &y, region, &y2, &n) == 3 && n > 0 && !s[n]) {
         sb_printf(b, "电网排放因子：截至数据年份 %d，已发布的", y2);

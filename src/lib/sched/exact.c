@@ -1,5 +1,5 @@
 /*
- * sched_exact.c - the exact scheduler: the placement problem of
+ * exact.c - the exact scheduler: the placement problem of
  * zeropark/sched.h as one mixed-integer programme, solved with COIN-OR CBC
  * through its C interface, used to measure the greedy heuristic's gap
  * (docs/schedule.md, "Exact method").
@@ -47,8 +47,7 @@
  * Memory: the matrix arrays go through the context's allocator; CBC's own
  * copies use C++ new (CBC has no allocator hook).
  */
-#include "core/internal.h"
-#include "zeropark/sched.h"
+#include "sched/sched_impl.h"
 
 #include <errno.h>
 #include <float.h>
@@ -56,17 +55,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#endif
+/* CBC's header is a system header (-isystem, from its pkg-config target):
+ * its warnings are not ours. */
 #include <Cbc_C_Interface.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 /* CBC reads bounds at or above 1e30 as infinite. */
 #define SX_INF DBL_MAX
@@ -187,20 +179,6 @@ static zp_status sx_entry(sx_model *m, size_t row, double v)
     return ZP_OK;
 }
 
-/* The window [*a, *b) of job j clipped to the horizon. */
-static void sx_window(const zp_sched_problem *p, const zp_sched_job *jb, int32_t *a, int32_t *b)
-{
-    int32_t T = (int32_t)p->nslots;
-    *a = jb->release > 0 ? jb->release : 0;
-    *b = jb->deadline < T ? jb->deadline : T;
-}
-
-static int32_t sx_min_run(const zp_sched_job *jb)
-{
-    int32_t m = jb->min_chunk > 1 ? jb->min_chunk : 1;
-    return m < jb->duration ? m : jb->duration;
-}
-
 /* A negative (or non-finite) objective weight, in the sites file's terms.
  * The model's grid column g >= u L - G is priced at the weight; at a
  * negative weight the solver would raise g without limit, and modelling
@@ -306,7 +284,7 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
     for (size_t j = 0; j < J; j++) {
         const zp_sched_job *jb = &p->jobs[j];
         int32_t a, b;
-        sx_window(p, jb, &a, &b);
+        job_window(jb, p->nslots, &a, &b);
         /* Window before latency, as the greedy solver decides. */
         if (jb->duration < 1 || b - a < jb->duration || !(jb->power_kw > 0.0)) {
             m->reason[j] = ZP_SCHED_WINDOW;
@@ -333,7 +311,7 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
             (rc = sx_entry(m, asg, 1.0)))
             return rc == ZP_ENOMEM ? zp__nomem(ctx) : rc;
         double pw = jb->power_kw, d = jb->duration;
-        int32_t mr = sx_min_run(jb);
+        int32_t mr = job_min_run(jb);
         for (size_t s = 0; s < S; s++) {
             if (!zp_sched_site_allowed(p, j, s) ||
                 !(pw <= p->sites[s].capacity_kw * (1.0 + 1e-12)))
@@ -400,49 +378,39 @@ static zp_status sx_build(sx_model *m, const zp_sched_problem *p, const zp_sched
 
 /* ---- MPS ----------------------------------------------------------------- */
 
+/* How a column or row kind is named: its prefix and which of j, s, t
+ * follow it. */
+enum { SX_J = 1, SX_S = 2, SX_T = 4 };
+typedef struct sx_naming {
+    const char *prefix;
+    unsigned idx;
+} sx_naming;
+static const sx_naming col_naming[] = {{"g", SX_S | SX_T},        {"u", SX_J},
+                                       {"x", SX_J | SX_S | SX_T}, {"z", SX_J | SX_S},
+                                       {"y", SX_J | SX_S | SX_T}, {"c", SX_J | SX_S | SX_T}};
+static const sx_naming row_naming[] = {{"cap", SX_S | SX_T},        {"grid", SX_S | SX_T},
+                                       {"asg", SX_J},               {"dur", SX_J | SX_S},
+                                       {"up", SX_J | SX_S | SX_T}, {"mu", SX_J | SX_S | SX_T}};
+
+/* The MPS name of r ("y_3_1_17") by the kind's naming. */
+static void sx_name(const sx_naming *naming, const sx_ref *r, char *buf, size_t len)
+{
+    const sx_naming *k = &naming[r->kind];
+    const int32_t v[3] = {r->j, r->s, r->t};
+    size_t n = (size_t)snprintf(buf, len, "%s", k->prefix);
+    for (int i = 0; i < 3 && n < len; i++)
+        if (k->idx & (1u << i))
+            n += (size_t)snprintf(buf + n, len - n, "_%d", (int)v[i]);
+}
+
 static void sx_col_name(const sx_model *m, size_t c, char *buf, size_t len)
 {
-    const sx_ref *r = &m->col[c];
-    static const char *const kn[] = {"g", "u", "x", "z", "y", "c"};
-    switch (r->kind) {
-    case K_G:
-        snprintf(buf, len, "g_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case K_U:
-        snprintf(buf, len, "u_%d", (int)r->j);
-        break;
-    case K_Z:
-        snprintf(buf, len, "z_%d_%d", (int)r->j, (int)r->s);
-        break;
-    default:
-        snprintf(buf, len, "%s_%d_%d_%d", kn[r->kind], (int)r->j, (int)r->s, (int)r->t);
-        break;
-    }
+    sx_name(col_naming, &m->col[c], buf, len);
 }
 
 static void sx_row_name(const sx_model *m, size_t i, char *buf, size_t len)
 {
-    const sx_ref *r = &m->row[i];
-    switch (r->kind) {
-    case R_CAP:
-        snprintf(buf, len, "cap_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case R_GRID:
-        snprintf(buf, len, "grid_%d_%d", (int)r->s, (int)r->t);
-        break;
-    case R_ASG:
-        snprintf(buf, len, "asg_%d", (int)r->j);
-        break;
-    case R_DUR:
-        snprintf(buf, len, "dur_%d_%d", (int)r->j, (int)r->s);
-        break;
-    case R_UP:
-        snprintf(buf, len, "up_%d_%d_%d", (int)r->j, (int)r->s, (int)r->t);
-        break;
-    default:
-        snprintf(buf, len, "mu_%d_%d_%d", (int)r->j, (int)r->s, (int)r->t);
-        break;
-    }
+    sx_name(row_naming, &m->row[i], buf, len);
 }
 
 static zp_status sx_write_mps(const sx_model *m, const zp_sched_problem *p, const char *path)
@@ -516,11 +484,7 @@ static zp_status sx_write_mps(const sx_model *m, const zp_sched_problem *p, cons
 zp_status zp_sched_write_mps(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                              const char *path)
 {
-    zp_sched_opts o;
-    if (opts)
-        o = *opts;
-    else
-        zp_sched_opts_init(&o);
+    const zp_sched_opts o = opts_or_default(opts);
     if (!path)
         return zp__error(ctx, ZP_EINVAL, "zp_sched_write_mps: no path");
     sx_model m;
@@ -536,13 +500,6 @@ out:
 }
 
 /* ---- solution ------------------------------------------------------------ */
-
-static double sx_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Place preemptible job j at site s in the slots given by flags on[a..b). */
 static zp_status sx_place_slots(zp_ctx *ctx, zp_sched_result *r, size_t j, int32_t s,
@@ -677,7 +634,7 @@ static zp_status sx_extract_relax(const sx_model *m, const zp_sched_problem *p, 
         const zp_sched_job *jb = &p->jobs[cd->j];
         if (done[cd->j])
             continue;
-        double pw = jb->power_kw, capk = p->sites[cd->s].capacity_kw * (1.0 + 1e-9);
+        double pw = jb->power_kw, capk = p->sites[cd->s].capacity_kw * (1.0 + SCHED_CAP_TOL);
         double *ld = load + (size_t)cd->s * T;
         if (cd->t >= 0) {
             int ok = 1;
@@ -692,8 +649,8 @@ static zp_status sx_extract_relax(const sx_model *m, const zp_sched_problem *p, 
             continue;
         }
         /* Preemptible at site s: y values follow the z column. */
-        int32_t a, b, mr = sx_min_run(jb), d = jb->duration;
-        sx_window(p, jb, &a, &b);
+        int32_t a, b, mr = job_min_run(jb), d = jb->duration;
+        job_window(jb, p->nslots, &a, &b);
         for (int32_t t = a; t < b; t++)
             yv[t] = x[cd->col + 1 + (size_t)(t - a)];
         memset(on, 0, T);
@@ -806,11 +763,7 @@ out:
 zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,
                          zp_sched_result **out)
 {
-    zp_sched_opts o;
-    if (opts)
-        o = *opts;
-    else
-        zp_sched_opts_init(&o);
+    const zp_sched_opts o = opts_or_default(opts);
     if (!out)
         return zp__error(ctx, ZP_EINVAL, "zp_sched_exact: no output");
     *out = NULL;
@@ -821,7 +774,7 @@ zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
                          "the exact method takes up to %d jobs (this has %zu); use "
                          "--method greedy, or split the instance",
                          ZP_SCHED_EXACT_MAX_JOBS, p->njobs);
-    double t0 = sx_now();
+    double t0 = now_s();
     sx_model m;
     memset(&m, 0, sizeof m);
     m.ctx = ctx;
@@ -922,7 +875,7 @@ zp_status zp_sched_exact(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_
     r->bound -= m.penalty * (double)left;
     if (r->optimal && r->bound > r->totals.objective)
         r->bound = r->totals.objective; /* rounding noise of the penalty */
-    r->seconds = sx_now() - t0;
+    r->seconds = now_s() - t0;
     *out = r;
     r = NULL;
 out:

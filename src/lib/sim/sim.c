@@ -6,6 +6,7 @@
  * center split into firm and flexible demand; the dispatch; then the
  * totals the results object reports (docs/methodology.md "Simulation").
  */
+#include "carbon/matching.h"
 #include "core/internal.h"
 #include "dispatch/mpc.h"
 #include "sim/sim_impl.h"
@@ -23,50 +24,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- fuels (Scope 1) ----------------------------------------------------
- * t CO2 per unit = NCV x carbon content x oxidation fraction x 44/12.
- * Values: reference/carbon-accounting.md section 2.3 (Chinese guideline
- * style defaults) and 2.2 (IPCC 2006) where 2.3 has none. */
-typedef struct fuel_row {
-    const char *type;   /* model key */
-    const char *unit;   /* activity unit */
-    double ncv_gj;      /* GJ per unit */
-    double cc_tc_gj;    /* t C per GJ */
-    double of;          /* oxidation fraction */
-    const char *source;
-} fuel_row;
-
-static const fuel_row fuel_table[] = {
-    {"natural_gas", "m3", 389.31e-4, 0.01530, 0.99,
-     "China guideline defaults (NCV 389.31 GJ/10^4 Nm3, CC 15.30 tC/TJ, OF 99%)"},
-    {"diesel", "t", 43.33, 0.02020, 0.98, "China guideline defaults (NCV 43.33 GJ/t, CC 20.20 tC/TJ, OF 98%)"},
-    {"gasoline", "t", 44.80, 0.01890, 0.98, "China guideline defaults (NCV 44.80 GJ/t, CC 18.90 tC/TJ, OF 98%)"},
-    {"lpg", "t", 47.31, 0.01720, 0.99, "China guideline defaults (NCV 47.31 GJ/t, CC 17.20 tC/TJ, OF 99%)"},
-    {"raw_coal", "t", 20.908, 0.02637, 0.94,
-     "commonly quoted GB/T 32150-2015 values (NCV 20.908 GJ/t, CC 26.37 tC/TJ, OF 94%; not verified)"},
-    {"fuel_oil", "t", 40.4, 0.0211, 1.0, "IPCC 2006 residual fuel oil (NCV 40.4 GJ/t, CC 21.1 kgC/GJ, OF 1)"},
-    /* Purchased heat: 0.11 t CO2/GJ expressed as NCV 1 GJ/GJ and CC 0.11*12/44 tC/GJ. */
-    {"purchased_heat", "GJ", 1.0, 0.11 * 12.0 / 44.0, 1.0, "China guideline default 0.11 tCO2/GJ (not verified)"},
-};
-
-zp_status zp_fuel_factor(zp_ctx *ctx, const char *type, const char *unit, double *t_co2_per_unit,
-                         const char **source)
-{
-    for (size_t i = 0; i < ZP_ARRAY_LEN(fuel_table); i++) {
-        const fuel_row *f = &fuel_table[i];
-        if (strcmp(f->type, type) != 0)
-            continue;
-        if (strcmp(f->unit, unit) != 0)
-            return zp__error(ctx, ZP_ENOTFOUND, "fuel '%s' is measured in %s, not %s", type,
-                             f->unit, unit);
-        *t_co2_per_unit = f->ncv_gj * f->cc_tc_gj * f->of * 44.0 / 12.0;
-        if (source)
-            *source = f->source;
-        return ZP_OK;
-    }
-    return zp__error(ctx, ZP_ENOTFOUND, "unknown fuel type '%s'", type);
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -267,48 +224,52 @@ out:
     return rc;
 }
 
+typedef struct sim_cons {
+    const double *firm_kw;
+    const zp_dispatch_result *f;
+} sim_cons;
+
+/* Consumption in step t: demand supplied. */
+static double sim_cons_at(const void *ud, size_t t)
+{
+    const sim_cons *c = ud;
+    double cons = c->firm_kw[t] + c->f->flex_served_kw[t] - c->f->unserved_kw[t];
+    return cons < 0 ? 0 : cons;
+}
+
 /* Carbon-free energy actually consumed per step (spec "hourly_matched"):
  * on-site PV and wind consumed directly, plus storage discharge of energy
  * that was charged from them. Each battery keeps a pool of stored energy
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
- * green. */
+ * green. The matching is zp__cfe_match (carbon/matching.h). */
 static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
                                  const double *firm_kw, double *cfe_kw, double *consumption_kw,
                                  double *cfe_kwh, double *consumption_kwh)
 {
     const zp_dispatch_result *f = r->flows;
     const size_t ns = m->nstorage;
-    double *buf = zp__calloc(ctx, 6 * ns + 1, sizeof *buf);
-    if (!buf)
+    const sim_cons sc = {firm_kw, f};
+    zp_acct_storage *bat = zp__calloc(ctx, ns + 1, sizeof *bat);
+    if (!bat)
         return zp__nomem(ctx);
-    double *e_total = buf, *e_green = buf + ns, *cb = buf + 2 * ns, *db = buf + 3 * ns;
-    double *ec = buf + 4 * ns, *ed = buf + 5 * ns;
     for (size_t s = 0; s < ns; s++)
-        e_total[s] = f->storage[s].soc_start * m->storage[s].energy_kwh;
-    double dt = r->step_h;
-    *cfe_kwh = *consumption_kwh = 0;
+        bat[s] = (zp_acct_storage){m->storage[s].name, f->storage[s].charge_kw,
+                                   f->storage[s].discharge_kw, m->storage[s].charge_efficiency,
+                                   m->storage[s].discharge_efficiency,
+                                   f->storage[s].soc_start * m->storage[s].energy_kwh};
+    *consumption_kwh = 0;
     for (size_t t = 0; t < r->steps; t++) {
-        double cons = firm_kw[t] + f->flex_served_kw[t] - f->unserved_kw[t];
-        if (cons < 0)
-            cons = 0;
+        double cons = sim_cons_at(&sc, t);
         if (consumption_kw)
             consumption_kw[t] = cons;
-        *consumption_kwh += cons * dt;
-        for (size_t s = 0; s < ns; s++) {
-            cb[s] = f->storage[s].charge_kw[t];
-            db[s] = f->storage[s].discharge_kw[t];
-            ec[s] = m->storage[s].charge_efficiency;
-            ed[s] = m->storage[s].discharge_efficiency;
-        }
-        double cfe = zp__cfe_step(ns, cb, db, ec, ed, e_total, e_green,
-                                  f->pv_used_kw[t] + f->wind_used_kw[t], cons, dt);
-        if (cfe_kw)
-            cfe_kw[t] = cfe;
-        *cfe_kwh += cfe * dt;
+        *consumption_kwh += cons * r->step_h;
     }
-    zp__free(ctx, buf);
-    return ZP_OK;
+    const zp__cfe_run run = {r->steps, r->step_h, f->pv_used_kw, f->wind_used_kw, sim_cons_at, &sc,
+                             bat, ns};
+    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh);
+    zp__free(ctx, bat);
+    return rc;
 }
 
 zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,

@@ -254,6 +254,9 @@ typedef struct zp_bill {
     size_t nmonths;
     zp_bill_wear *storage; /* nstorage, in input order */
     size_t nstorage;
+    double *green_kw;      /* a profile contract's green power delivered in each step,
+                              min(profile, import), kW (grid.count values); NULL for a
+                              monthly contract or none */
     double import_kwh, export_kwh, green_mwh;
     double hours;          /* the grid's length */
 } zp_bill;

@@ -242,10 +242,12 @@ static double sim_cons_at(const void *ud, size_t t)
  * that was charged from them. Each battery keeps a pool of stored energy
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
- * green. The matching is zp__cfe_match (carbon/matching.h). */
+ * green. A green-power contract's hourly profile adds the green power it
+ * delivered in each step (the bill's); *contract_kwh (NULL: not wanted) is
+ * what it added. The matching is zp__cfe_match (carbon/matching.h). */
 static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
                                  const double *firm_kw, double *cfe_kw, double *consumption_kw,
-                                 double *cfe_kwh, double *consumption_kwh)
+                                 double *cfe_kwh, double *consumption_kwh, double *contract_kwh)
 {
     const zp_dispatch_result *f = r->flows;
     const size_t ns = m->nstorage;
@@ -265,9 +267,10 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
             consumption_kw[t] = cons;
         *consumption_kwh += cons * r->step_h;
     }
-    const zp__cfe_run run = {r->steps, r->step_h, f->pv_used_kw, f->wind_used_kw, sim_cons_at, &sc,
-                             bat, ns};
-    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh);
+    const zp__cfe_run run = {r->steps,    r->step_h, f->pv_used_kw,
+                             f->wind_used_kw, sim_cons_at, &sc,
+                             bat,         ns,        r->bill ? r->bill->green_kw : NULL};
+    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh, contract_kwh);
     zp__free(ctx, bat);
     return rc;
 }
@@ -390,8 +393,8 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     em->total_location = em->scope1 + em->scope2_location;
     em->total_market = em->scope1 + em->scope2_market;
 
-    double cons = 0, cfe = 0;
-    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons)))
+    double cons = 0, cfe = 0, contract_cfe = 0;
+    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons, &contract_cfe)))
         goto fail;
     /* What an outage left without supply. Supply goes to the critical load
      * first, so its shortfall is what the whole shortfall exceeds the
@@ -414,7 +417,10 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         }
     }
     r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
-    double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
+    /* a green-power contract counts once: its delivered energy, of which
+     * an hourly profile's part is already in cfe */
+    const double green_kwh = r->bill->green_mwh * 1000.0;
+    double vol = cons > 0 ? 100.0 * (cfe - contract_cfe + cert_kwh + green_kwh) / cons : 0.0;
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
     r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
 
@@ -546,11 +552,11 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
     double a, b;
     switch (c->kind) {
     case COL_CFE:
-        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b))
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b, NULL))
             return NULL;
         break;
     case COL_CONSUMPTION:
-        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b))
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b, NULL))
             return NULL;
         break;
     case COL_SCOPE2_KG:

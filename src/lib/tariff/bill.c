@@ -261,8 +261,11 @@ static void price_month(const zp_bill_input *in, zp_bill *b, zp_bill_month *m)
             m->peak_import_kw = imp;
             m->peak_at = in->grid.start + (int64_t)i * in->grid.step_s;
         }
-        if (gc && gc->profile_kw)
-            green_kwh += (gc->profile_kw[i] < imp ? gc->profile_kw[i] : imp) * dt_h;
+        if (gc && gc->profile_kw) {
+            double g = gc->profile_kw[i] < imp ? gc->profile_kw[i] : imp;
+            b->green_kw[i] = g;
+            green_kwh += g * dt_h;
+        }
         for (size_t s = 0; s < in->nstorage; s++) {
             double d_kwh = in->storage[s].discharge_kw[i] * dt_h;
             b->storage[s].discharged_kwh += d_kwh;
@@ -311,6 +314,11 @@ zp_status zp_bill_compute(zp_ctx *ctx, const zp_bill_input *in, zp_bill **out)
     }
     if ((rc = make_months(ctx, &in->grid, in->prorate, b)))
         goto fail;
+    if (in->green && in->green->profile_kw &&
+        !(b->green_kw = zp__calloc(ctx, in->grid.count ? in->grid.count : 1, sizeof *b->green_kw))) {
+        rc = zp__nomem(ctx);
+        goto fail;
+    }
     b->hours = (double)in->grid.count * in->grid.step_s / 3600.0;
     for (size_t k = 0; k < b->nmonths; k++) {
         zp_bill_month *m = &b->months[k];
@@ -387,5 +395,6 @@ void zp_bill_free(zp_ctx *ctx, zp_bill *b)
         zp__free(ctx, b->storage[s].name);
     zp__free(ctx, b->storage);
     zp__free(ctx, b->months);
+    zp__free(ctx, b->green_kw);
     zp__free(ctx, b);
 }

@@ -379,12 +379,7 @@ void zp_forecast_out_release(zp_ctx *ctx, zp_forecast_out *o)
 {
     if (!o)
         return;
-    zp__free(ctx, o->pv_kw);
-    zp__free(ctx, o->wind_kw);
-    zp__free(ctx, o->firm_kw);
-    if (o->flex_kw)
-        for (size_t i = 0; i < o->capflex_; i++)
-            zp__free(ctx, o->flex_kw[i]);
+    zp__free(ctx, o->pv_kw); /* the block of every array (out_reserve) */
     zp__free(ctx, o->flex_kw);
     zp_forecast_out_init(o);
 }
@@ -456,7 +451,8 @@ static zp_status check_inputs(zp_ctx *ctx, const char *fn, const zp_forecast_inp
     return ZP_OK;
 }
 
-/* Make room for h values per array and nflex flexible arrays. */
+/* Make room for h values per array and nflex flexible arrays: the arrays
+ * are slices of one zeroed block, which pv_kw points at. */
 static zp_status out_reserve(zp_ctx *ctx, zp_forecast_out *o, size_t h, size_t nflex)
 {
     if (h <= o->cap_ && nflex <= o->capflex_ && o->pv_kw)
@@ -464,22 +460,24 @@ static zp_status out_reserve(zp_ctx *ctx, zp_forecast_out *o, size_t h, size_t n
     size_t cap = h > o->cap_ ? h : o->cap_;
     size_t capflex = nflex > o->capflex_ ? nflex : o->capflex_;
     zp_forecast_out_release(ctx, o);
-    o->pv_kw = zp__calloc(ctx, cap, sizeof(double));
-    o->wind_kw = zp__calloc(ctx, cap, sizeof(double));
-    o->firm_kw = zp__calloc(ctx, cap, sizeof(double));
-    o->flex_kw = capflex ? zp__calloc(ctx, capflex, sizeof(double *)) : NULL;
-    if (!o->pv_kw || !o->wind_kw || !o->firm_kw || (capflex && !o->flex_kw))
-        goto nomem;
-    o->capflex_ = capflex;
+    double *block = capflex <= SIZE_MAX - 3 && cap <= SIZE_MAX / (3 + capflex)
+                        ? zp__calloc(ctx, (3 + capflex) * cap, sizeof *block)
+                        : NULL;
+    double **flex = capflex ? zp__calloc(ctx, capflex, sizeof *flex) : NULL;
+    if (!block || (capflex && !flex)) {
+        zp__free(ctx, block);
+        zp__free(ctx, flex);
+        return zp__nomem(ctx);
+    }
+    o->pv_kw = block;
+    o->wind_kw = block + cap;
+    o->firm_kw = block + 2 * cap;
     for (size_t i = 0; i < capflex; i++)
-        if (!(o->flex_kw[i] = zp__calloc(ctx, cap, sizeof(double))))
-            goto nomem;
+        flex[i] = block + (3 + i) * cap;
+    o->flex_kw = flex;
     o->cap_ = cap;
+    o->capflex_ = capflex;
     return ZP_OK;
-nomem:
-    o->capflex_ = o->flex_kw ? capflex : 0;
-    zp_forecast_out_release(ctx, o);
-    return zp__nomem(ctx);
 }
 
 zp_status zp_forecast_make(zp_ctx *ctx, const zp_forecast_inputs *in,

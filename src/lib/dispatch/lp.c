@@ -1,5 +1,5 @@
 /*
- * dispatch_lp.c - optimal dispatch: the horizon as one linear programme,
+ * lp.c - optimal dispatch: the horizon as one linear programme,
  * solved with COIN-OR CLP through its C interface (zeropark/dispatch.h;
  * docs/methodology.md, "Optimal dispatch (LP)").
  *
@@ -62,6 +62,7 @@
  * copies use C++ new (CLP has no allocator hook).
  */
 #include "core/internal.h"
+#include "dispatch/dispatch_impl.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
@@ -175,21 +176,6 @@ void zp_lp_opts_init(zp_lp_opts *o)
 
 /* ---- input ------------------------------------------------------------- */
 
-static size_t delay_steps(const zp_dispatch_flex *f, double dt, size_t steps)
-{
-    /* As dispatch_rule.c: the epsilon keeps 6 h / 0.25 h = 24 steps when
-     * the division rounds a hair low; saturate so t + D cannot wrap. */
-    double ds = floor(f->max_delay_h / dt + 1e-9);
-    return ds >= (double)steps ? steps : (size_t)ds;
-}
-
-static double flex_arrival(const zp_dispatch_flex *f, size_t t)
-{
-    if (!f->kw)
-        return 0.0;
-    return f->share > 0.0 ? f->share * f->kw[t] : f->kw[t];
-}
-
 static zp_status check_opt_array(zp_ctx *ctx, const char *what, const double *v, size_t n,
                                  int allow_negative, int allow_inf)
 {
@@ -241,22 +227,8 @@ static zp_status check_lp_input(zp_ctx *ctx, const zp_dispatch_input *in, const 
     return ZP_OK;
 }
 
-/* Cost per kWh imported and value per kWh exported at step t. */
-static double import_cost(const zp_dispatch_input *in, size_t t)
-{
-    double f = in->grid_factor_kg_per_kwh ? in->grid_factor_kg_per_kwh[t] : 0.0;
-    double p = in->import_price_cny_per_kwh ? in->import_price_cny_per_kwh[t] : 0.0;
-    switch (in->objective) {
-    case ZP_MINIMISE_COST:
-        return p;
-    case ZP_MINIMISE_COST_WITH_CARBON_PRICE:
-        return p + in->carbon_price_cny_per_t * f / 1000.0;
-    case ZP_MINIMISE_CARBON:
-    default:
-        return f;
-    }
-}
-
+/* Value per kWh exported at step t (the cost of one imported is
+ * zp__dispatch_import_cost). */
 static double export_value(const zp_dispatch_input *in, size_t t)
 {
     if (in->objective == ZP_MINIMISE_CARBON || !in->export_price_cny_per_kwh)
@@ -268,7 +240,7 @@ double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_resu
 {
     double sum = 0.0;
     for (size_t t = 0; t < in->steps && t < r->steps; t++)
-        sum += (r->grid_import_kw[t] * import_cost(in, t) -
+        sum += (r->grid_import_kw[t] * zp__dispatch_import_cost(in, t) -
                 r->grid_export_kw[t] * export_value(in, t)) * in->step_h;
     return sum;
 }
@@ -287,7 +259,7 @@ static size_t row_pwr(const zp_lp *lp, size_t k) { return 1 + lp->nst + lp->nfl 
 static int needs_pwr(const zp_dispatch_input *in)
 {
     for (size_t t = 0; in->nstorage && t < in->steps; t++)
-        if (import_cost(in, t) < 0)
+        if (zp__dispatch_import_cost(in, t) < 0)
             return 1;
     return 0;
 }
@@ -428,7 +400,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
     /* Scale of the objective: the largest marginal value of a kWh. */
     double vmax = 0.0;
     for (size_t t = 0; t < n; t++) {
-        vmax = fmax(vmax, fabs(import_cost(in, t)));
+        vmax = fmax(vmax, fabs(zp__dispatch_import_cost(in, t)));
         vmax = fmax(vmax, fabs(export_value(in, t)));
     }
     double vscale = vmax > 0.0 ? vmax : 1.0;
@@ -460,9 +432,9 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             lp->queued0[j] += in->flex[j].queued_kw[q];
     }
     for (size_t j = 0; j < J; j++) {
-        size_t D = delay_steps(&in->flex[j], dt, n);
+        size_t D = zp__flex_delay_steps(&in->flex[j], dt, n);
         for (size_t t = 0; t < n; t++) {
-            double a = flex_arrival(&in->flex[j], t);
+            double a = zp__flex_arrival(&in->flex[j], t);
             if (D > last - t) { /* t + D > last: due now, i.e. firm */
                 late[t] += a;
                 a = 0.0;
@@ -495,7 +467,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
         ub[c0 + C_WIND] = wind;
         ub[c0 + C_IMP] = isinf(lim) ? LP_INF : lim;
         ub[c0 + C_EXP] = down ? 0.0 : isinf(in->export_limit_kw) ? LP_INF : in->export_limit_kw;
-        cost[c0 + C_IMP] = import_cost(in, t) * dt;
+        cost[c0 + C_IMP] = zp__dispatch_import_cost(in, t) * dt;
         cost[c0 + C_EXP] = -export_value(in, t) * dt;
         cost[c0 + C_UNS] = P * dt;
 
@@ -527,7 +499,7 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
     }
     for (size_t j = 0; j < J; j++) {
         const double *a = arr + j * n;
-        const size_t D = delay_steps(&in->flex[j], dt, n);
+        const size_t D = zp__flex_delay_steps(&in->flex[j], dt, n);
         long double prefix = 0.0L, psum0 = 0.0L, psum1 = 0.0L;
         for (size_t t = 0; t < n; t++) {
             const size_t c0 = t * cps, cf = c0 + col_fl(lp, j);
@@ -813,7 +785,7 @@ static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r
         r->storage[k].soc_start = storage_initial_kwh(in, k) / in->storage[k].energy_kwh;
     for (size_t j = 0; j < J; j++)
         for (size_t t = 0; t < n; t++)
-            r->flex[j].demand_kwh += flex_arrival(&in->flex[j], t) * dt;
+            r->flex[j].demand_kwh += zp__flex_arrival(&in->flex[j], t) * dt;
 
     for (size_t t = 0; t < n; t++) {
         const size_t c0 = t * cps;
@@ -885,8 +857,8 @@ static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r
         for (size_t j = 0; j < J; j++) {
             const size_t cf = c0 + col_fl(lp, j);
             zp_dispatch_flex_totals *ft = &r->flex[j];
-            size_t D = delay_steps(&in->flex[j], dt, n);
-            double late_j = D > n - 1 - t ? flex_arrival(&in->flex[j], t) : 0.0;
+            size_t D = zp__flex_delay_steps(&in->flex[j], dt, n);
+            double late_j = D > n - 1 - t ? zp__flex_arrival(&in->flex[j], t) : 0.0;
             double s_j = X(cf) + late_j;
             double q_prev = t ? X(cf + 1 - cps) : lp->queued0[j];
             /* Oldest first: what is served comes from the queue first. */
@@ -897,26 +869,12 @@ static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r
             ft->delay_kwh_h += X(cf + 1) * dt * dt;
         }
 
-        tot->firm_kwh += firm * dt;
-        tot->pv_available_kwh += pv * dt;
-        tot->wind_available_kwh += wind * dt;
-        tot->pv_kwh += pv_u * dt;
-        tot->wind_kwh += wind_u * dt;
-        tot->import_kwh += imp * dt;
-        tot->export_kwh += exp_ * dt;
+        zp__dispatch_totals_step(tot, r, t, firm, pv, wind, dt);
         tot->charge_kwh += ch * dt;
         tot->discharge_kwh += dis * dt;
-        tot->curtailed_kwh += r->curtailed_kw[t] * dt;
-        tot->unserved_kwh += uns * dt;
-        tot->flex_unserved_kwh += flex_uns * dt;
     }
 #undef X
-    for (size_t j = 0; j < J; j++) {
-        tot->flex_kwh += r->flex[j].demand_kwh;
-        tot->delayed_kwh += r->flex[j].delayed_kwh;
-        tot->delay_kwh_h += r->flex[j].delay_kwh_h;
-    }
-    tot->load_kwh = tot->firm_kwh + tot->flex_kwh;
+    zp__dispatch_totals_end(tot, r);
     return 0;
 }
 
@@ -994,7 +952,7 @@ static size_t window_steps(const zp_dispatch_input *in)
 {
     size_t w = (size_t)(168.0 / in->step_h + 0.5), dmax = 0;
     for (size_t j = 0; j < in->nflex; j++) {
-        size_t d = delay_steps(&in->flex[j], in->step_h, in->steps);
+        size_t d = zp__flex_delay_steps(&in->flex[j], in->step_h, in->steps);
         dmax = d > dmax ? d : dmax;
     }
     if (w < 4 * dmax + 4)

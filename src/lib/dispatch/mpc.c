@@ -3,7 +3,7 @@
  *
  * Every replan_steps steps: forecast PV, wind and demand over the horizon
  * from what is known before that step (forecast.c), solve the dispatch LP
- * (dispatch_lp.c) from the present state - battery energy and the queue of
+ * (lp.c) from the present state - battery energy and the queue of
  * flexible energy with its deadlines - warm-started from the previous
  * basis, and execute the plan's first step(s) against the actual values.
  *
@@ -26,6 +26,7 @@
  */
 #include "dispatch/mpc.h"
 #include "core/internal.h"
+#include "dispatch/dispatch_impl.h"
 #include "zeropark/storage.h"
 
 #include <math.h>
@@ -48,30 +49,6 @@ static size_t delay_steps(double max_delay_h, double step_h)
 {
     double d = floor(max_delay_h / step_h + 1e-9);
     return d > 0 ? (size_t)d : 0;
-}
-
-static double flex_at(const zp_dispatch_flex *f, size_t t)
-{
-    if (!f->kw)
-        return 0.0;
-    return f->share > 0.0 ? f->share * f->kw[t] : f->kw[t];
-}
-
-static double sum_or_zero(const double *a, size_t t) { return a ? a[t] : 0.0; }
-
-/* What a kWh from the grid costs at step t in the input's objective. */
-static double grid_unit(const zp_dispatch_input *in, size_t t)
-{
-    double f = sum_or_zero(in->grid_factor_kg_per_kwh, t);
-    double p = sum_or_zero(in->import_price_cny_per_kwh, t);
-    switch (in->objective) {
-    case ZP_MINIMISE_CARBON:
-        return f;
-    case ZP_MINIMISE_COST:
-        return p;
-    default:
-        return p + in->carbon_price_cny_per_t * f / 1000.0;
-    }
 }
 
 /* Serve up to kwh of queued flexible energy at step t, earliest deadline
@@ -105,6 +82,501 @@ static double serve_queue(fifo *q, size_t nfl, double kwh, size_t t, double dt,
     return kwh - left;
 }
 
+/* A rolling-horizon run: the input, the result, the plan at hand and the
+ * workspace, all allocated before the first plan (mpc_setup). */
+typedef struct mpc_run {
+    zp_ctx *ctx;
+    const zp_dispatch_input *in;
+    const zp_mpc_opts *opts;
+    size_t n, ns, nfl;          /* steps, storages, flexible loads */
+    double dt;                  /* a step in hours */
+    size_t H, R;                /* horizon and re-plan, in steps */
+    zp_dispatch_result *res;    /* what was executed */
+    zp_dispatch_result *plan;   /* the plan at hand */
+    zp_lp *lp;                  /* the dispatch LP, kept from plan to plan */
+    zp_forecast_inputs fin;     /* what the forecasts start from */
+    zp_forecast_out fc;         /* the forecasts of the plan at hand */
+    fifo *q;                    /* per flexible load: its pending energy */
+    size_t *dsteps;             /* per flexible load: its delay in steps */
+    const double **flex_base;   /* per flexible load: its whole series, forecast */
+    zp_storage_state *bat;      /* per storage: its state */
+    zp_dispatch_flex *wflex;    /* the window's flexible loads */
+    double **slot_kw;           /* per flexible load: its queue by arrival step */
+    double *soc0;               /* per storage: state of charge at the window's start */
+    double *energy;             /* per storage: this step's setpoint (kW, charge positive) */
+    double *imp_lim, *reserve;  /* the window's import limit and reserve */
+    double *wprice, *wexp, *wfac; /* the window's prices and grid factor */
+    unsigned char *wdown;       /* the window's outage flags */
+    zp_mpc_info inf;
+} mpc_run;
+
+/* One step being executed (kW). */
+typedef struct mpc_step {
+    size_t k, h;         /* the plan's first step and horizon */
+    size_t i, t;         /* the step in the plan and in the run */
+    double pv, wind, firm; /* actual values */
+    int down;            /* the grid is down */
+    double lim, xlim;    /* import and export limits now */
+    double unit_now;     /* a kWh from the grid now (its cost in the objective), and
+                            the dearest later in the horizon */
+    double unit_max_later;
+    double flex_kw;      /* flexible demand served */
+    double net;          /* what the grid is left to balance (import positive) */
+} mpc_step;
+
+/* The result, the workspace, the LP and what the forecasts start from;
+ * each battery as it starts. */
+static zp_status mpc_setup(mpc_run *m)
+{
+    zp_ctx *ctx = m->ctx;
+    const zp_dispatch_input *in = m->in;
+    const size_t ns = m->ns, nfl = m->nfl, H = m->H;
+    zp_status rc;
+    if ((rc = zp_dispatch_result_new(ctx, m->n, ns, nfl, &m->res)))
+        return rc;
+    m->res->method = "mpc";
+    m->q = zp__calloc(ctx, nfl + 1, sizeof *m->q);
+    m->dsteps = zp__calloc(ctx, nfl + 1, sizeof *m->dsteps);
+    m->flex_base = zp__calloc(ctx, nfl + 1, sizeof *m->flex_base);
+    m->bat = zp__calloc(ctx, ns + 1, sizeof *m->bat);
+    m->soc0 = zp__calloc(ctx, ns + 1, sizeof *m->soc0);
+    m->wflex = zp__calloc(ctx, nfl + 1, sizeof *m->wflex);
+    m->slot_kw = zp__calloc(ctx, nfl + 1, sizeof *m->slot_kw);
+    m->imp_lim = zp__calloc(ctx, H, sizeof *m->imp_lim);
+    m->reserve = zp__calloc(ctx, H, sizeof *m->reserve);
+    m->wprice = zp__calloc(ctx, H, sizeof *m->wprice);
+    m->wexp = zp__calloc(ctx, H, sizeof *m->wexp);
+    m->wfac = zp__calloc(ctx, H, sizeof *m->wfac);
+    m->energy = zp__calloc(ctx, ns + 1, sizeof *m->energy);
+    m->wdown = zp__calloc(ctx, H, 1);
+    if (!m->q || !m->dsteps || !m->flex_base || !m->bat || !m->soc0 || !m->wflex ||
+        !m->slot_kw || !m->imp_lim || !m->reserve || !m->wprice || !m->wexp || !m->wfac ||
+        !m->energy || !m->wdown)
+        return zp__nomem(ctx);
+    for (size_t j = 0; j < nfl; j++) {
+        m->dsteps[j] = delay_steps(in->flex[j].max_delay_h, m->dt);
+        m->q[j].cap = m->dsteps[j] + 2;
+        if (!(m->q[j].v = zp__calloc(ctx, m->q[j].cap, sizeof *m->q[j].v)) ||
+            !(m->slot_kw[j] = zp__calloc(ctx, m->dsteps[j] + 1, sizeof(double))))
+            return zp__nomem(ctx);
+        /* Forecast the whole load; the share scales the forecast. */
+        m->flex_base[j] = in->flex[j].kw;
+    }
+    zp__dispatch_storage_init(in, m->bat, m->res);
+    if (!(m->lp = zp_lp_new(ctx)))
+        return ZP_ENOMEM;
+    zp_forecast_inputs *fin = &m->fin;
+    fin->steps = m->n;
+    fin->step_s = (int32_t)lround(m->dt * 3600.0);
+    fin->pv_kw = m->opts->no_pv ? NULL : in->pv_kw; /* NULL: forecast zeros */
+    fin->clearsky_pv_kw = m->opts->clearsky_pv_kw;
+    fin->wind_kw = in->wind_kw;
+    fin->firm_kw = in->firm_kw;
+    fin->flex_kw = m->flex_base;
+    fin->nflex = nfl;
+    return ZP_OK;
+}
+
+static void mpc_free(mpc_run *m)
+{
+    zp_ctx *ctx = m->ctx;
+    zp_dispatch_result_free(ctx, m->plan);
+    zp_dispatch_result_free(ctx, m->res);
+    zp_lp_free(m->lp);
+    zp_forecast_out_release(ctx, &m->fc);
+    for (size_t j = 0; j < m->nfl; j++) {
+        if (m->q)
+            zp__free(ctx, m->q[j].v);
+        if (m->slot_kw)
+            zp__free(ctx, m->slot_kw[j]);
+    }
+    void *owned[] = {m->q,       m->dsteps,  m->flex_base, m->bat,  m->soc0,
+                     m->wflex,   m->slot_kw, m->imp_lim,   m->reserve, m->wprice,
+                     m->wexp,    m->wfac,    m->energy,    m->wdown};
+    for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
+        zp__free(ctx, owned[k]);
+}
+
+/* The window of h steps from step k as the LP sees it, into *win: the
+ * forecasts (m->fc), the flexible demands - forecast arrivals, and the
+ * queue as energy that arrived before the window's first step (by arrival
+ * step, so each keeps its deadline; anything overdue after an outage
+ * counts as the oldest, due at once) - the batteries as they are, and the
+ * window's limits, prices and factors. */
+static void mpc_window(mpc_run *m, size_t k, size_t h, zp_dispatch_input *win)
+{
+    const zp_dispatch_input *in = m->in;
+    const zp_mpc_opts *opts = m->opts;
+    for (size_t j = 0; j < m->nfl; j++) {
+        m->wflex[j] = in->flex[j];
+        m->wflex[j].kw = m->fc.flex_kw[j];
+        size_t D = m->dsteps[j];
+        double *qb = m->slot_kw[j];
+        const fifo *qj = &m->q[j];
+        memset(qb, 0, (D ? D : 1) * sizeof(double));
+        for (size_t m2 = 0; m2 < qj->len; m2++) {
+            const fifo_item *it = &qj->v[(qj->head + m2) % qj->cap];
+            size_t idx = it->arrival + D >= k ? it->arrival + D - k : 0;
+            if (D)
+                qb[idx < D ? idx : D - 1] += it->kwh / m->dt;
+        }
+        m->wflex[j].queued_kw = D ? qb : NULL;
+        m->wflex[j].nqueued = D;
+    }
+    for (size_t s = 0; s < m->ns; s++)
+        m->soc0[s] = zp_storage_soc(&m->bat[s]);
+    for (size_t i = 0; i < h; i++) {
+        m->imp_lim[i] = opts->import_limit_kw ? opts->import_limit_kw[k + i] : in->import_limit_kw;
+        m->reserve[i] = opts->reserve_kwh ? opts->reserve_kwh[k + i] : 0.0;
+        m->wprice[i] = zp__dispatch_at(in->import_price_cny_per_kwh, k + i);
+        m->wexp[i] = zp__dispatch_at(in->export_price_cny_per_kwh, k + i);
+        m->wfac[i] = zp__dispatch_at(in->grid_factor_kg_per_kwh, k + i);
+    }
+    *win = *in;
+    win->steps = h;
+    win->pv_kw = m->fc.pv_kw;
+    win->wind_kw = m->fc.wind_kw;
+    win->firm_kw = m->fc.firm_kw;
+    win->flex = m->wflex;
+    win->nflex = m->nfl;
+    win->soc_initial = m->soc0;
+    /* An outage is not foreseen: the plan knows only whether the grid
+     * is down now, and expects it back at the next step. */
+    if (in->grid_down && in->grid_down[k]) {
+        memset(m->wdown, 0, h);
+        m->wdown[0] = 1;
+        win->grid_down = m->wdown;
+    } else {
+        win->grid_down = NULL;
+    }
+    win->import_price_cny_per_kwh = m->wprice;
+    win->export_price_cny_per_kwh = m->wexp;
+    win->grid_factor_kg_per_kwh = m->wfac;
+}
+
+/* The plan for the h steps from step k (after the one from prev_k) into
+ * m->plan: forecast, window, LP. */
+static zp_status mpc_plan(mpc_run *m, size_t k, size_t h, size_t prev_k)
+{
+    zp_status rc;
+    if ((rc = zp_forecast_make(m->ctx, &m->fin, m->opts->fc, k, h, &m->fc)))
+        return rc;
+    zp_dispatch_input win;
+    mpc_window(m, k, h, &win);
+    zp_lp_opts lo;
+    zp_lp_opts_init(&lo);
+    lo.shift_steps = k - prev_k;
+    lo.import_limit_kw = m->opts->import_limit_kw ? m->imp_lim : NULL;
+    lo.reserve_kwh = m->opts->reserve_kwh ? m->reserve : NULL;
+    lo.time_limit_s = m->opts->time_limit_s;
+    zp_lp_info li;
+    if ((rc = zp_lp_solve(m->lp, &win, &lo, &m->plan, &li)))
+        return rc;
+    m->inf.solves++;
+    m->inf.fallbacks += li.fell_back != 0;
+    m->inf.warm += li.warm_started != 0;
+    m->inf.iterations += li.iterations;
+    m->inf.solve_s += li.build_s + li.solve_s;
+    return ZP_OK;
+}
+
+/* 1. Flexible demand: arrivals join the queues; the step serves what is
+ * due, and what the plan serves, oldest first. Returns what is served. */
+static double mpc_flex(mpc_run *m, const mpc_step *st)
+{
+    const zp_dispatch_input *in = m->in;
+    const size_t t = st->t, n = m->n, nfl = m->nfl;
+    const double dt = m->dt;
+    fifo *q = m->q;
+    for (size_t j = 0; j < nfl; j++) {
+        double a = zp__flex_arrival(&in->flex[j], t) * dt;
+        m->res->flex[j].demand_kwh += a;
+        if (a > 0) {
+            size_t dl = t + m->dsteps[j] <= n - 1 ? t + m->dsteps[j] : t;
+            fifo *f = &q[j];
+            f->v[(f->head + f->len) % f->cap] = (fifo_item){a, dl, t};
+            f->len++;
+        }
+    }
+    double due = 0;
+    for (size_t j = 0; j < nfl; j++)
+        for (size_t mm = 0; mm < q[j].len; mm++) {
+            const fifo_item *it = &q[j].v[(q[j].head + mm) % q[j].cap];
+            if (it->deadline <= t)
+                due += it->kwh;
+        }
+    /* Beyond what is due, serve what the plan serves from on-site
+     * supply; serve from the grid only when no later step before the
+     * queue's next deadline has a cheaper (or cleaner) grid: queued energy
+     * is the buffer that absorbs a surplus the forecast missed, so it is
+     * not spent on grid energy that could as well be bought later. */
+    double want = m->plan->flex_served_kw[st->i] * dt;
+    /* In a grid outage flexible work waits, past its deadline if need
+     * be, so that storage carries the critical load. */
+    if (st->down)
+        want = due = 0.0;
+    double green = (st->pv + st->wind - st->firm) * dt;
+    double beyond = want - due;
+    double serve = due;
+    if (beyond > 0) {
+        /* what is due takes the on-site supply first */
+        double green_left = green - due;
+        double from_green = green_left > 0 ? (beyond < green_left ? beyond : green_left) : 0.0;
+        double from_grid = beyond - from_green;
+        serve += from_green;
+        if (from_grid > 0) {
+            size_t next_dl = n;
+            for (size_t j = 0; j < nfl; j++)
+                for (size_t mm = 0; mm < q[j].len; mm++) {
+                    size_t dl = q[j].v[(q[j].head + mm) % q[j].cap].deadline;
+                    if (dl > t && dl < next_dl)
+                        next_dl = dl;
+                }
+            double now = zp__dispatch_import_cost(in, t), best_later = INFINITY;
+            for (size_t u = t + 1; u <= next_dl && u < n && u < st->k + st->h; u++) {
+                double g = zp__dispatch_import_cost(in, u);
+                if (g < best_later)
+                    best_later = g;
+            }
+            if (now < best_later - 1e-12 * fabs(best_later))
+                serve += from_grid;
+        }
+    }
+    return serve_queue(q, nfl, serve, t, dt, m->res) / dt;
+}
+
+/* 2. Battery setpoints (positive charges) from the plan, within limits;
+ * st->net the grid's balance they leave. */
+static void mpc_setpoints(mpc_run *m, mpc_step *st)
+{
+    const zp_dispatch_input *in = m->in;
+    const zp_dispatch_result *plan = m->plan;
+    const size_t i = st->i, t = st->t, ns = m->ns;
+    const double dt = m->dt;
+    /* Charging the plan meant to take from a forecast surplus is limited
+     * to the actual surplus; only what it meant to take from the grid on
+     * purpose may come from the grid. */
+    double plan_surplus = plan->pv_used_kw[i] + plan->wind_used_kw[i] - m->fc.firm_kw[i] -
+                          plan->flex_served_kw[i];
+    double plan_charge = 0;
+    for (size_t s = 0; s < ns; s++)
+        plan_charge += plan->storage[s].charge_kw[i];
+    double grid_charge = plan_charge - (plan_surplus > 0 ? plan_surplus : 0);
+    /* Charging from the grid pays only where a later step of the horizon
+     * has a dearer grid (the LP may also charge to meet its end-of-horizon
+     * state, which a rolling horizon does not need). */
+    st->unit_now = zp__dispatch_import_cost(in, t);
+    st->unit_max_later = -INFINITY;
+    for (size_t u = t + 1; u < m->n && u < st->k + st->h; u++) {
+        double g = zp__dispatch_import_cost(in, u);
+        if (g > st->unit_max_later)
+            st->unit_max_later = g;
+    }
+    if (!(st->unit_now < st->unit_max_later))
+        grid_charge = 0;
+    /* Actual surplus serves queued flexible demand before it is stored:
+     * served directly it loses nothing, stored it loses the round trip. */
+    double actual_surplus = st->pv + st->wind - st->firm - st->flex_kw;
+    if (actual_surplus > 0 && !st->down) {
+        double more = serve_queue(m->q, m->nfl, actual_surplus * dt, t, dt, m->res) / dt;
+        st->flex_kw += more;
+        actual_surplus -= more;
+    }
+    double charge_cap = (grid_charge > 0 ? grid_charge : 0) +
+                        (actual_surplus > 0 ? actual_surplus : 0);
+    st->net = st->firm + st->flex_kw - st->pv - st->wind;
+    for (size_t s = 0; s < ns; s++) {
+        double maxc = zp_storage_max_charge_kw(&m->bat[s], dt);
+        double maxd = zp_storage_max_discharge_kw(&m->bat[s], dt);
+        double p = plan->storage[s].charge_kw[i] - plan->storage[s].discharge_kw[i];
+        p = p > maxc ? maxc : p < -maxd ? -maxd : p;
+        if (p > charge_cap)
+            p = charge_cap;
+        if (p > 0)
+            charge_cap -= p;
+        m->energy[s] = p; /* setpoint of this step */
+        st->net += p;
+    }
+}
+
+/* A deficit met from the grid at a step whose grid is as dear as any
+ * later in the horizon is met from storage instead, as far as the reserve
+ * allows: energy kept back gains nothing there, and an emptier battery
+ * has room for a surplus the forecast missed. */
+static void mpc_deficit_from_storage(mpc_run *m, mpc_step *st)
+{
+    const double dt = m->dt;
+    const size_t ns = m->ns;
+    zp_storage_state *bat = m->bat;
+    double *energy = m->energy;
+    if (!(st->net > 0) ||
+        !(st->unit_now >= st->unit_max_later - 1e-12 * fabs(st->unit_max_later)))
+        return;
+    /* usable energy after this step's setpoints */
+    double usable = 0;
+    for (size_t s2 = 0; s2 < ns; s2++)
+        usable += bat[s2].stored_kwh - bat[s2].min_kwh +
+                  (energy[s2] > 0 ? energy[s2] * bat[s2].eta_charge
+                                  : energy[s2] / bat[s2].eta_discharge) *
+                      dt;
+    double keep = m->opts->reserve_kwh && !st->down ? m->opts->reserve_kwh[st->t] : 0.0;
+    for (size_t s2 = 0; s2 < ns && st->net > 0 && usable > keep; s2++) {
+        double maxd = zp_storage_max_discharge_kw(&bat[s2], dt);
+        double room = energy[s2] + maxd; /* more discharge possible, kW */
+        double by_reserve = (usable - keep) * bat[s2].eta_discharge / dt;
+        double more = st->net < room ? st->net : room;
+        if (more > by_reserve)
+            more = by_reserve;
+        if (more > 0) {
+            energy[s2] -= more;
+            st->net -= more;
+            usable -= more * dt / bat[s2].eta_discharge;
+        }
+    }
+}
+
+/* 3. Within the grid's limits: a surplus the plan did not foresee first
+ * stops discharging (stored energy is worth more later than exported
+ * now), then serves queued flexible demand, before it is exported or
+ * curtailed; a shortfall cancels planned charging, then draws more from
+ * the batteries; what cannot be exported is stored. */
+static void mpc_limits(mpc_run *m, mpc_step *st)
+{
+    const size_t ns = m->ns;
+    const double dt = m->dt;
+    double *energy = m->energy;
+    for (size_t s = 0; s < ns && st->net < 0; s++) {
+        if (energy[s] < 0) {
+            double back = -energy[s] < -st->net ? -energy[s] : -st->net;
+            energy[s] += back;
+            st->net += back;
+        }
+    }
+    if (st->net < 0) {
+        double more = serve_queue(m->q, m->nfl, -st->net * dt, st->t, dt, m->res) / dt;
+        st->flex_kw += more;
+        st->net += more;
+    }
+    for (size_t s = 0; s < ns && st->net > st->lim; s++) {
+        /* short: cancel charging, then discharge more */
+        double maxd = zp_storage_max_discharge_kw(&m->bat[s], dt);
+        double give = st->net - st->lim, room = energy[s] + maxd;
+        if (give > room)
+            give = room;
+        energy[s] -= give;
+        st->net -= give;
+    }
+    for (size_t s = 0; s < ns && st->net < -st->xlim; s++) {
+        /* long: store what cannot be exported */
+        double maxc = zp_storage_max_charge_kw(&m->bat[s], dt);
+        double take = -st->xlim - st->net, room = maxc - energy[s];
+        if (take > room)
+            take = room;
+        energy[s] += take;
+        st->net += take;
+    }
+}
+
+/* The setpoints carried out; the grid balances the rest (import up to its
+ * limit, else unserved; export up to its limit, else curtailed), and the
+ * step goes into the result. */
+static void mpc_execute(mpc_run *m, const mpc_step *st)
+{
+    const size_t t = st->t, ns = m->ns;
+    const double dt = m->dt;
+    zp_dispatch_result *res = m->res;
+    double demand = st->firm + st->flex_kw;
+    double net = demand - st->pv - st->wind;
+    for (size_t s = 0; s < ns; s++) {
+        double e = m->energy[s];
+        double c = e > 0 ? zp_storage_charge(&m->bat[s], e, dt) : 0.0;
+        double d = e < 0 ? zp_storage_discharge(&m->bat[s], -e, dt) : 0.0;
+        res->storage[s].charge_kw[t] = c;
+        res->storage[s].discharge_kw[t] = d;
+        net += c - d;
+    }
+    double imp = 0, exp_ = 0, unserved = 0, curtailed = 0;
+    if (net > 0) {
+        imp = net < st->lim ? net : st->lim;
+        unserved = net - imp;
+    } else {
+        exp_ = -net < st->xlim ? -net : st->xlim;
+        curtailed = -net - exp_;
+    }
+    /* Curtail PV first; what is used of each source is the rest. */
+    double pv_cut = curtailed < st->pv ? curtailed : st->pv;
+    res->pv_used_kw[t] = st->pv - pv_cut;
+    res->wind_used_kw[t] = st->wind - (curtailed - pv_cut);
+    res->curtailed_kw[t] = curtailed;
+    res->grid_import_kw[t] = imp;
+    res->grid_export_kw[t] = exp_;
+    res->unserved_kw[t] = unserved;
+    res->flex_served_kw[t] = st->flex_kw;
+    /* Unserved energy falls on the flexible part first only when it was
+     * due; firm demand is as exposed as any. */
+    res->flex_unserved_kw[t] = unserved < st->flex_kw ? unserved : st->flex_kw;
+    double backlog = 0, arrived_now_waiting = 0;
+    for (size_t j = 0; j < m->nfl; j++)
+        for (size_t mm = 0; mm < m->q[j].len; mm++) {
+            const fifo_item *it = &m->q[j].v[(m->q[j].head + mm) % m->q[j].cap];
+            backlog += it->kwh;
+            if (it->arrival == t)
+                arrived_now_waiting += it->kwh;
+        }
+    res->flex_backlog_kwh[t] = backlog;
+    res->flex_delayed_kw[t] = arrived_now_waiting / dt;
+    for (size_t s = 0; s < ns; s++)
+        res->storage[s].soc[t] = zp_storage_soc(&m->bat[s]);
+}
+
+/* Step i of the plan for the h steps from step k, against the actual
+ * values. */
+static void mpc_step_run(mpc_run *m, size_t k, size_t h, size_t i)
+{
+    const zp_dispatch_input *in = m->in;
+    mpc_step st = {0};
+    st.k = k;
+    st.h = h;
+    st.i = i;
+    st.t = k + i;
+    st.pv = zp__dispatch_at(in->pv_kw, st.t);
+    st.wind = zp__dispatch_at(in->wind_kw, st.t);
+    st.firm = zp__dispatch_at(in->firm_kw, st.t);
+    st.down = in->grid_down && in->grid_down[st.t];
+    st.lim = st.down                   ? 0.0
+             : m->opts->import_limit_kw ? m->opts->import_limit_kw[st.t]
+                                        : in->import_limit_kw;
+    st.xlim = st.down ? 0.0 : in->export_limit_kw;
+    st.flex_kw = mpc_flex(m, &st);
+    mpc_setpoints(m, &st);
+    mpc_deficit_from_storage(m, &st);
+    mpc_limits(m, &st);
+    mpc_execute(m, &st);
+}
+
+/* Totals, as the other dispatchers report them. */
+static void mpc_totals(mpc_run *m)
+{
+    const zp_dispatch_input *in = m->in;
+    zp_dispatch_result *res = m->res;
+    zp_dispatch_totals *tot = &res->totals;
+    const double dt = m->dt;
+    memset(tot, 0, sizeof *tot);
+    for (size_t t = 0; t < m->n; t++) {
+        zp__dispatch_totals_step(tot, res, t, zp__dispatch_at(in->firm_kw, t),
+                                 zp__dispatch_at(in->pv_kw, t), zp__dispatch_at(in->wind_kw, t), dt);
+        for (size_t s = 0; s < m->ns; s++) {
+            res->storage[s].charge_kwh += res->storage[s].charge_kw[t] * dt;
+            res->storage[s].discharge_kwh += res->storage[s].discharge_kw[t] * dt;
+        }
+    }
+    for (size_t s = 0; s < m->ns; s++) {
+        tot->charge_kwh += res->storage[s].charge_kwh;
+        tot->discharge_kwh += res->storage[s].discharge_kwh;
+    }
+    zp__dispatch_totals_end(tot, res);
+}
+
 zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mpc_opts *opts,
                            zp_dispatch_result **out, zp_mpc_info *info)
 {
@@ -113,441 +585,36 @@ zp_status zp__dispatch_mpc(zp_ctx *ctx, const zp_dispatch_input *in, const zp_mp
         return rc;
     if (!opts || opts->horizon_steps < 1 || opts->replan_steps < 1)
         return zp__error(ctx, ZP_EINVAL, "mpc: horizon and replan must be at least one step");
-    const size_t n = in->steps, ns = in->nstorage, nfl = in->nflex;
-    const double dt = in->step_h;
-    const size_t H = opts->horizon_steps, R = opts->replan_steps;
-    zp_mpc_info inf = {0};
-
-    zp_dispatch_result *res = NULL, *plan = NULL;
-    zp_lp *lp = NULL;
-    zp_forecast_out fc;
-    zp_forecast_out_init(&fc);
-    fifo *q = NULL;
-    size_t *dsteps = NULL;
-    zp_dispatch_flex *wflex = NULL;
-    double **slot_kw = NULL;      /* per flexible load: its queue by arrival step */
-    double *soc0 = NULL, *energy = NULL, *imp_lim = NULL, *reserve = NULL;
-    double *wprice = NULL, *wexp = NULL, *wfac = NULL;
-    unsigned char *wdown = NULL;
-    const double **flex_base = NULL;
-    zp_storage_state *bat = NULL;
-
-    if ((rc = zp_dispatch_result_new(ctx, n, ns, nfl, &res)))
-        return rc;
-    res->method = "mpc";
-    q = zp__calloc(ctx, nfl + 1, sizeof *q);
-    dsteps = zp__calloc(ctx, nfl + 1, sizeof *dsteps);
-    flex_base = zp__calloc(ctx, nfl + 1, sizeof *flex_base);
-    bat = zp__calloc(ctx, ns + 1, sizeof *bat);
-    soc0 = zp__calloc(ctx, ns + 1, sizeof *soc0);
-    if (!q || !dsteps || !flex_base || !bat || !soc0) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t j = 0; j < nfl; j++) {
-        dsteps[j] = delay_steps(in->flex[j].max_delay_h, dt);
-        q[j].cap = dsteps[j] + 2;
-        if (!(q[j].v = zp__calloc(ctx, q[j].cap, sizeof *q[j].v))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-        /* Forecast the whole load; the share scales the forecast. */
-        flex_base[j] = in->flex[j].kw;
-    }
-    for (size_t s = 0; s < ns; s++) {
-        if (in->soc_initial)
-            zp_storage_state_init_soc(&bat[s], &in->storage[s], in->soc_initial[s]);
-        else
-            zp_storage_state_init(&bat[s], &in->storage[s]);
-        res->storage[s].soc_start = zp_storage_soc(&bat[s]);
-    }
-    wflex = zp__calloc(ctx, nfl + 1, sizeof *wflex);
-    slot_kw = zp__calloc(ctx, nfl + 1, sizeof *slot_kw);
-    imp_lim = zp__calloc(ctx, H, sizeof *imp_lim);
-    reserve = zp__calloc(ctx, H, sizeof *reserve);
-    wprice = zp__calloc(ctx, H, sizeof *wprice);
-    wexp = zp__calloc(ctx, H, sizeof *wexp);
-    wfac = zp__calloc(ctx, H, sizeof *wfac);
-    energy = zp__calloc(ctx, ns + 1, sizeof *energy);
-    wdown = zp__calloc(ctx, H, 1);
-    if (!wflex || !slot_kw || !imp_lim || !reserve || !wprice || !wexp || !wfac || !energy ||
-        !wdown) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    for (size_t j = 0; j < nfl; j++)
-        if (!(slot_kw[j] = zp__calloc(ctx, dsteps[j] + 1, sizeof(double)))) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
-    if (!(lp = zp_lp_new(ctx))) {
-        rc = ZP_ENOMEM;
-        goto out;
-    }
-
-    zp_forecast_inputs fin = {0};
-    fin.steps = n;
-    fin.step_s = (int32_t)lround(dt * 3600.0);
-    fin.pv_kw = opts->no_pv ? NULL : in->pv_kw; /* NULL: forecast zeros */
-    fin.clearsky_pv_kw = opts->clearsky_pv_kw;
-    fin.wind_kw = in->wind_kw;
-    fin.firm_kw = in->firm_kw;
-    fin.flex_kw = flex_base;
-    fin.nflex = nfl;
-
-    size_t prev_k = 0;
-    for (size_t k = 0; k < n; k += R) {
-        size_t h = n - k < H ? n - k : H;
-        if ((rc = zp_forecast_make(ctx, &fin, opts->fc, k, h, &fc)))
-            goto out;
-        /* The window's flexible demands: forecast arrivals, and the queue
-         * as energy that arrived before the window's first step (by
-         * arrival step, so each keeps its deadline; anything overdue after
-         * an outage counts as the oldest, due at once). */
-        size_t w = nfl;
-        for (size_t j = 0; j < nfl; j++) {
-            wflex[j] = in->flex[j];
-            wflex[j].kw = fc.flex_kw[j];
-            size_t D = dsteps[j];
-            double *qb = slot_kw[j];
-            memset(qb, 0, (D ? D : 1) * sizeof(double));
-            for (size_t m2 = 0; m2 < q[j].len; m2++) {
-                const fifo_item *it = &q[j].v[(q[j].head + m2) % q[j].cap];
-                size_t idx = it->arrival + D >= k ? it->arrival + D - k : 0;
-                if (D)
-                    qb[idx < D ? idx : D - 1] += it->kwh / dt;
-            }
-            wflex[j].queued_kw = D ? qb : NULL;
-            wflex[j].nqueued = D;
-        }
-        for (size_t s = 0; s < ns; s++)
-            soc0[s] = zp_storage_soc(&bat[s]);
-        for (size_t i = 0; i < h; i++) {
-            imp_lim[i] = opts->import_limit_kw ? opts->import_limit_kw[k + i] : in->import_limit_kw;
-            reserve[i] = opts->reserve_kwh ? opts->reserve_kwh[k + i] : 0.0;
-            wprice[i] = sum_or_zero(in->import_price_cny_per_kwh, k + i);
-            wexp[i] = sum_or_zero(in->export_price_cny_per_kwh, k + i);
-            wfac[i] = sum_or_zero(in->grid_factor_kg_per_kwh, k + i);
-        }
-        zp_dispatch_input win = *in;
-        win.steps = h;
-        win.pv_kw = fc.pv_kw;
-        win.wind_kw = fc.wind_kw;
-        win.firm_kw = fc.firm_kw;
-        win.flex = wflex;
-        win.nflex = w;
-        win.soc_initial = soc0;
-        /* An outage is not foreseen: the plan knows only whether the grid
-         * is down now, and expects it back at the next step. */
-        unsigned char down_now_flag[1] = {in->grid_down ? in->grid_down[k] : 0};
-        if (in->grid_down && down_now_flag[0]) {
-            memset(wdown, 0, h);
-            wdown[0] = 1;
-            win.grid_down = wdown;
-        } else {
-            win.grid_down = NULL;
-        }
-        win.import_price_cny_per_kwh = wprice;
-        win.export_price_cny_per_kwh = wexp;
-        win.grid_factor_kg_per_kwh = wfac;
-        zp_lp_opts lo;
-        zp_lp_opts_init(&lo);
-        lo.shift_steps = k - prev_k;
-        lo.import_limit_kw = opts->import_limit_kw ? imp_lim : NULL;
-        lo.reserve_kwh = opts->reserve_kwh ? reserve : NULL;
-        lo.time_limit_s = opts->time_limit_s;
-        zp_lp_info li;
-        if ((rc = zp_lp_solve(lp, &win, &lo, &plan, &li)))
-            goto out;
-        inf.solves++;
-        inf.fallbacks += li.fell_back != 0;
-        inf.warm += li.warm_started != 0;
-        inf.iterations += li.iterations;
-        inf.solve_s += li.build_s + li.solve_s;
-        prev_k = k;
-
+    mpc_run m;
+    memset(&m, 0, sizeof m);
+    m.ctx = ctx;
+    m.in = in;
+    m.opts = opts;
+    m.n = in->steps;
+    m.ns = in->nstorage;
+    m.nfl = in->nflex;
+    m.dt = in->step_h;
+    m.H = opts->horizon_steps;
+    m.R = opts->replan_steps;
+    zp_forecast_out_init(&m.fc);
+    rc = mpc_setup(&m);
+    for (size_t k = 0, prev_k = 0; !rc && k < m.n; prev_k = k, k += m.R) {
+        size_t h = m.n - k < m.H ? m.n - k : m.H;
+        if ((rc = mpc_plan(&m, k, h, prev_k)))
+            break;
         /* Execute the plan's first steps against the actual values. */
-        for (size_t i = 0; i < R && k + i < n; i++) {
-            size_t t = k + i;
-            /* 1. Flexible demand: arrivals join the queues. */
-            for (size_t j = 0; j < nfl; j++) {
-                double a = flex_at(&in->flex[j], t) * dt;
-                res->flex[j].demand_kwh += a;
-                if (a > 0) {
-                    size_t dl = t + dsteps[j] <= n - 1 ? t + dsteps[j] : t;
-                    fifo *f = &q[j];
-                    f->v[(f->head + f->len) % f->cap] = (fifo_item){a, dl, t};
-                    f->len++;
-                }
-            }
-            /* Serve what is due, and what the plan serves, oldest first. */
-            double due = 0;
-            for (size_t j = 0; j < nfl; j++)
-                for (size_t m = 0; m < q[j].len; m++) {
-                    const fifo_item *it = &q[j].v[(q[j].head + m) % q[j].cap];
-                    if (it->deadline <= t)
-                        due += it->kwh;
-                }
-            /* Beyond what is due, serve what the plan serves from on-site
-             * supply; serve from the grid only when no later step before
-             * the queue's next deadline has a cheaper (or cleaner) grid:
-             * queued energy is the buffer that absorbs a surplus the
-             * forecast missed, so it is not spent on grid energy that could
-             * as well be bought later. */
-            double want = plan->flex_served_kw[i] * dt;
-            /* In a grid outage flexible work waits, past its deadline if
-             * need be, so that storage carries the critical load. */
-            const int down_now = in->grid_down && in->grid_down[t];
-            if (down_now)
-                want = due = 0.0;
-            double green = (sum_or_zero(in->pv_kw, t) + sum_or_zero(in->wind_kw, t) -
-                            sum_or_zero(in->firm_kw, t)) * dt;
-            double beyond = want - due;
-            double serve = due;
-            if (beyond > 0) {
-                /* what is due takes the on-site supply first */
-                double green_left = green - due;
-                double from_green = green_left > 0 ? (beyond < green_left ? beyond : green_left) : 0.0;
-                double from_grid = beyond - from_green;
-                serve += from_green;
-                if (from_grid > 0) {
-                    size_t next_dl = n;
-                    for (size_t j = 0; j < nfl; j++)
-                        for (size_t m = 0; m < q[j].len; m++) {
-                            size_t dl = q[j].v[(q[j].head + m) % q[j].cap].deadline;
-                            if (dl > t && dl < next_dl)
-                                next_dl = dl;
-                        }
-                    double now = grid_unit(in, t), best_later = INFINITY;
-                    for (size_t u = t + 1; u <= next_dl && u < n && u < k + h; u++) {
-                        double g = grid_unit(in, u);
-                        if (g < best_later)
-                            best_later = g;
-                    }
-                    if (now < best_later - 1e-12 * fabs(best_later))
-                        serve += from_grid;
-                }
-            }
-            double flex_kw = serve_queue(q, nfl, serve, t, dt, res) / dt;
-
-            /* 2-3. Battery setpoints (positive charges) within limits, then
-             * adjusted so that the grid's limits are met where they can be. */
-            double pv = sum_or_zero(in->pv_kw, t), wind = sum_or_zero(in->wind_kw, t);
-            double firm = sum_or_zero(in->firm_kw, t);
-            const int down = in->grid_down && in->grid_down[t];
-            double lim = down ? 0.0 : opts->import_limit_kw ? opts->import_limit_kw[t] : in->import_limit_kw;
-            double xlim = down ? 0.0 : in->export_limit_kw;
-            /* Charging the plan meant to take from a forecast surplus is
-             * limited to the actual surplus; only what it meant to take
-             * from the grid on purpose may come from the grid. */
-            double plan_surplus = plan->pv_used_kw[i] + plan->wind_used_kw[i] - fc.firm_kw[i] -
-                                  plan->flex_served_kw[i];
-            double plan_charge = 0;
-            for (size_t s = 0; s < ns; s++)
-                plan_charge += plan->storage[s].charge_kw[i];
-            double grid_charge = plan_charge - (plan_surplus > 0 ? plan_surplus : 0);
-            /* Charging from the grid pays only where a later step of the
-             * horizon has a dearer grid (the LP may also charge to meet its
-             * end-of-horizon state, which a rolling horizon does not need). */
-            double unit_now = grid_unit(in, t), unit_max_later = -INFINITY;
-            for (size_t u = t + 1; u < n && u < k + h; u++) {
-                double g = grid_unit(in, u);
-                if (g > unit_max_later)
-                    unit_max_later = g;
-            }
-            if (!(unit_now < unit_max_later))
-                grid_charge = 0;
-            /* Actual surplus serves queued flexible demand before it is
-             * stored: served directly it loses nothing, stored it loses
-             * the round trip. */
-            double actual_surplus = pv + wind - firm - flex_kw;
-            if (actual_surplus > 0 && !down_now) {
-                double more = serve_queue(q, nfl, actual_surplus * dt, t, dt, res) / dt;
-                flex_kw += more;
-                actual_surplus -= more;
-            }
-            double charge_cap = (grid_charge > 0 ? grid_charge : 0) +
-                                (actual_surplus > 0 ? actual_surplus : 0);
-            double net = firm + flex_kw - pv - wind;
-            for (size_t s = 0; s < ns; s++) {
-                double maxc = zp_storage_max_charge_kw(&bat[s], dt);
-                double maxd = zp_storage_max_discharge_kw(&bat[s], dt);
-                double p = plan->storage[s].charge_kw[i] - plan->storage[s].discharge_kw[i];
-                p = p > maxc ? maxc : p < -maxd ? -maxd : p;
-                if (p > charge_cap)
-                    p = charge_cap;
-                if (p > 0)
-                    charge_cap -= p;
-                energy[s] = p; /* setpoint of this step */
-                net += p;
-            }
-            /* A deficit met from the grid at a step whose grid is as dear
-             * as any later in the horizon is met from storage instead, as
-             * far as the reserve allows: energy kept back gains nothing
-             * there, and an emptier battery has room for a surplus the
-             * forecast missed. */
-            if (net > 0) {
-                if (unit_now >= unit_max_later - 1e-12 * fabs(unit_max_later)) {
-                    /* usable energy after this step's setpoints */
-                    double usable = 0;
-                    for (size_t s2 = 0; s2 < ns; s2++)
-                        usable += bat[s2].stored_kwh - bat[s2].min_kwh +
-                                  (energy[s2] > 0 ? energy[s2] * bat[s2].eta_charge
-                                                  : energy[s2] / bat[s2].eta_discharge) *
-                                      dt;
-                    double keep = opts->reserve_kwh && !down ? opts->reserve_kwh[t] : 0.0;
-                    for (size_t s2 = 0; s2 < ns && net > 0 && usable > keep; s2++) {
-                        double maxd = zp_storage_max_discharge_kw(&bat[s2], dt);
-                        double room = energy[s2] + maxd; /* more discharge possible, kW */
-                        double by_reserve = (usable - keep) * bat[s2].eta_discharge / dt;
-                        double more = net < room ? net : room;
-                        if (more > by_reserve)
-                            more = by_reserve;
-                        if (more > 0) {
-                            energy[s2] -= more;
-                            net -= more;
-                            usable -= more * dt / bat[s2].eta_discharge;
-                        }
-                    }
-                }
-            }
-            /* A surplus the plan did not foresee first stops discharging
-             * (stored energy is worth more later than exported now), then
-             * serves queued flexible demand, before it is exported or
-             * curtailed. */
-            for (size_t s = 0; s < ns && net < 0; s++) {
-                if (energy[s] < 0) {
-                    double back = -energy[s] < -net ? -energy[s] : -net;
-                    energy[s] += back;
-                    net += back;
-                }
-            }
-            if (net < 0) {
-                double more = serve_queue(q, nfl, -net * dt, t, dt, res) / dt;
-                flex_kw += more;
-                net += more;
-            }
-            double demand = firm + flex_kw;
-            for (size_t s = 0; s < ns && net > lim; s++) {
-                /* short: cancel charging, then discharge more */
-                double maxd = zp_storage_max_discharge_kw(&bat[s], dt);
-                double give = net - lim, room = energy[s] + maxd;
-                if (give > room)
-                    give = room;
-                energy[s] -= give;
-                net -= give;
-            }
-            for (size_t s = 0; s < ns && net < -xlim; s++) {
-                /* long: store what cannot be exported */
-                double maxc = zp_storage_max_charge_kw(&bat[s], dt);
-                double take = -xlim - net, room = maxc - energy[s];
-                if (take > room)
-                    take = room;
-                energy[s] += take;
-                net += take;
-            }
-            net = demand - pv - wind;
-            for (size_t s = 0; s < ns; s++) {
-                double c = energy[s] > 0 ? zp_storage_charge(&bat[s], energy[s], dt) : 0.0;
-                double d = energy[s] < 0 ? zp_storage_discharge(&bat[s], -energy[s], dt) : 0.0;
-                res->storage[s].charge_kw[t] = c;
-                res->storage[s].discharge_kw[t] = d;
-                net += c - d;
-            }
-            double imp = 0, exp_ = 0, unserved = 0, curtailed = 0;
-            if (net > 0) {
-                imp = net < lim ? net : lim;
-                unserved = net - imp;
-            } else {
-                exp_ = -net < xlim ? -net : xlim;
-                curtailed = -net - exp_;
-            }
-            /* Curtail PV first; what is used of each source is the rest. */
-            double pv_cut = curtailed < pv ? curtailed : pv;
-            res->pv_used_kw[t] = pv - pv_cut;
-            res->wind_used_kw[t] = wind - (curtailed - pv_cut);
-            res->curtailed_kw[t] = curtailed;
-            res->grid_import_kw[t] = imp;
-            res->grid_export_kw[t] = exp_;
-            res->unserved_kw[t] = unserved;
-            res->flex_served_kw[t] = flex_kw;
-            /* Unserved energy falls on the flexible part first only when it
-             * was due; firm demand is as exposed as any. */
-            res->flex_unserved_kw[t] = unserved < flex_kw ? unserved : flex_kw;
-            double backlog = 0, arrived_now_waiting = 0;
-            for (size_t j = 0; j < nfl; j++)
-                for (size_t m = 0; m < q[j].len; m++) {
-                    const fifo_item *it = &q[j].v[(q[j].head + m) % q[j].cap];
-                    backlog += it->kwh;
-                    if (it->arrival == t)
-                        arrived_now_waiting += it->kwh;
-                }
-            res->flex_backlog_kwh[t] = backlog;
-            res->flex_delayed_kw[t] = arrived_now_waiting / dt;
-            for (size_t s = 0; s < ns; s++)
-                res->storage[s].soc[t] = zp_storage_soc(&bat[s]);
-        }
-        zp_dispatch_result_free(ctx, plan);
-        plan = NULL;
+        for (size_t i = 0; i < m.R && k + i < m.n; i++)
+            mpc_step_run(&m, k, h, i);
+        zp_dispatch_result_free(ctx, m.plan);
+        m.plan = NULL;
     }
-
-    /* Totals, as the other dispatchers report them. */
-    zp_dispatch_totals *tot = &res->totals;
-    memset(tot, 0, sizeof *tot);
-    for (size_t t = 0; t < n; t++) {
-        double pv = sum_or_zero(in->pv_kw, t), wind = sum_or_zero(in->wind_kw, t);
-        double firm = sum_or_zero(in->firm_kw, t);
-        tot->firm_kwh += firm * dt;
-        tot->pv_available_kwh += pv * dt;
-        tot->wind_available_kwh += wind * dt;
-        tot->pv_kwh += res->pv_used_kw[t] * dt;
-        tot->wind_kwh += res->wind_used_kw[t] * dt;
-        tot->import_kwh += res->grid_import_kw[t] * dt;
-        tot->export_kwh += res->grid_export_kw[t] * dt;
-        tot->curtailed_kwh += res->curtailed_kw[t] * dt;
-        tot->unserved_kwh += res->unserved_kw[t] * dt;
-        tot->flex_unserved_kwh += res->flex_unserved_kw[t] * dt;
-        for (size_t s = 0; s < ns; s++) {
-            res->storage[s].charge_kwh += res->storage[s].charge_kw[t] * dt;
-            res->storage[s].discharge_kwh += res->storage[s].discharge_kw[t] * dt;
-        }
+    if (!rc) {
+        mpc_totals(&m);
+        *out = m.res;
+        m.res = NULL;
+        if (info)
+            *info = m.inf;
     }
-    for (size_t s = 0; s < ns; s++) {
-        tot->charge_kwh += res->storage[s].charge_kwh;
-        tot->discharge_kwh += res->storage[s].discharge_kwh;
-    }
-    for (size_t j = 0; j < nfl; j++) {
-        tot->flex_kwh += res->flex[j].demand_kwh;
-        tot->delayed_kwh += res->flex[j].delayed_kwh;
-        tot->delay_kwh_h += res->flex[j].delay_kwh_h;
-    }
-    tot->load_kwh = tot->firm_kwh + tot->flex_kwh;
-    *out = res;
-    res = NULL;
-    if (info)
-        *info = inf;
-out:
-    zp_dispatch_result_free(ctx, plan);
-    zp_dispatch_result_free(ctx, res);
-    zp_lp_free(lp);
-    zp_forecast_out_release(ctx, &fc);
-    for (size_t j = 0; q && j < nfl; j++)
-        zp__free(ctx, q[j].v);
-    zp__free(ctx, q);
-    zp__free(ctx, dsteps);
-    zp__free(ctx, flex_base);
-    zp__free(ctx, bat);
-    zp__free(ctx, soc0);
-    zp__free(ctx, wflex);
-    for (size_t j = 0; slot_kw && j < nfl; j++)
-        zp__free(ctx, slot_kw[j]);
-    zp__free(ctx, slot_kw);
-    zp__free(ctx, imp_lim);
-    zp__free(ctx, reserve);
-    zp__free(ctx, wprice);
-    zp__free(ctx, wexp);
-    zp__free(ctx, wfac);
-    zp__free(ctx, energy);
-    zp__free(ctx, wdown);
+    mpc_free(&m);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * dispatch_rule.c - the rule-based dispatch, the baseline every optimiser
- * is compared with; also the input check and the result lifecycle that
- * every dispatcher shares (zeropark/dispatch.h).
+ * rule.c - the rule-based dispatch, the baseline every optimiser is
+ * compared with (zeropark/dispatch.h; the input check and the result
+ * lifecycle every dispatcher shares are in result.c).
  *
  * Each step, in this order (docs/methodology.md, "Rule-based dispatch"):
  *  1. Firm demand is served from PV, then from wind.
@@ -35,164 +35,13 @@
  * so no step converts units.
  */
 #include "core/internal.h"
+#include "dispatch/dispatch_impl.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Per-step arrays in a result, besides the 3 per storage. */
-#define ZP__DISPATCH_STEP_ARRAYS 10
-
-void zp_dispatch_input_init(zp_dispatch_input *in)
-{
-    memset(in, 0, sizeof *in);
-    in->import_limit_kw = INFINITY;
-    in->export_limit_kw = 0.0;
-    in->objective = ZP_MINIMISE_CARBON;
-}
-
-static zp_status check_array(zp_ctx *ctx, const char *what, const double *v, size_t n)
-{
-    if (!v)
-        return ZP_OK;
-    for (size_t i = 0; i < n; i++) {
-        if (!(v[i] >= 0.0) || !isfinite(v[i]))
-            return zp__error(ctx, ZP_EDATA, "dispatch: %s at step %zu is %g; values must be "
-                             "finite and >= 0 (fill gaps in the input series first)",
-                             what, i, v[i]);
-    }
-    return ZP_OK;
-}
-
-zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
-{
-    zp_status rc;
-    if (!in)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: no input given");
-    if (in->steps == 0)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: the horizon has 0 steps; give steps > 0");
-    if (!(in->step_h > 0.0) || !isfinite(in->step_h))
-        return zp__error(ctx, ZP_EINVAL, "dispatch: step_h %g must be a finite number of "
-                         "hours > 0", in->step_h);
-    if (isnan(in->import_limit_kw) || in->import_limit_kw < 0.0)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: import_limit_kw %g must be >= 0 "
-                         "(INFINITY for no limit)", in->import_limit_kw);
-    if (isnan(in->export_limit_kw) || in->export_limit_kw < 0.0)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: export_limit_kw %g must be >= 0",
-                         in->export_limit_kw);
-    if ((rc = check_array(ctx, "pv_kw", in->pv_kw, in->steps)) ||
-        (rc = check_array(ctx, "wind_kw", in->wind_kw, in->steps)) ||
-        (rc = check_array(ctx, "firm_kw", in->firm_kw, in->steps)))
-        return rc;
-    if (in->nflex > 0 && !in->flex)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: nflex is %zu but flex is NULL", in->nflex);
-    for (size_t j = 0; j < in->nflex; j++) {
-        const zp_dispatch_flex *f = &in->flex[j];
-        const char *name = f->name ? f->name : "(unnamed)";
-        if (!(f->share >= 0.0) || !isfinite(f->share))
-            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': share %g must "
-                             "be finite and >= 0", j, name, f->share);
-        if (f->nqueued > (size_t)floor(f->max_delay_h / in->step_h + 1e-9))
-            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': %zu queued "
-                             "steps, more than its delay of %g h allows", j, name, f->nqueued,
-                             f->max_delay_h);
-        if (f->nqueued && !f->queued_kw)
-            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': nqueued %zu "
-                             "without queued_kw", j, name, f->nqueued);
-        for (size_t q = 0; f->queued_kw && q < f->nqueued; q++)
-            if (!(f->queued_kw[q] >= 0.0) || !isfinite(f->queued_kw[q]))
-                return zp__error(ctx, ZP_EDATA, "dispatch: flexible load %zu '%s': queued_kw[%zu] "
-                                 "is %g; values must be finite and >= 0", j, name, q,
-                                 f->queued_kw[q]);
-        if (!(f->max_delay_h >= 0.0) || !isfinite(f->max_delay_h))
-            return zp__error(ctx, ZP_EINVAL, "dispatch: flexible load %zu '%s': max_delay_h "
-                             "%g must be finite and >= 0", j, name, f->max_delay_h);
-        if (f->kw) {
-            for (size_t t = 0; t < in->steps; t++) {
-                if (!(f->kw[t] >= 0.0) || !isfinite(f->kw[t]))
-                    return zp__error(ctx, ZP_EDATA, "dispatch: flexible load %zu '%s' at step "
-                                     "%zu is %g; values must be finite and >= 0", j, name, t,
-                                     f->kw[t]);
-            }
-        }
-    }
-    if (in->nstorage > 0 && !in->storage)
-        return zp__error(ctx, ZP_EINVAL, "dispatch: nstorage is %zu but storage is NULL",
-                         in->nstorage);
-    for (size_t k = 0; k < in->nstorage; k++) {
-        if ((rc = zp_storage_check(ctx, &in->storage[k])))
-            return rc;
-        if (in->soc_initial) {
-            const zp_storage *s = &in->storage[k];
-            double soc = in->soc_initial[k];
-            if (!(soc >= s->soc_min && soc <= s->soc_max))
-                return zp__error(ctx, ZP_EINVAL, "dispatch: soc_initial[%zu] %g for storage "
-                                 "'%s' must lie within %g..%g", k, soc,
-                                 s->name ? s->name : "(unnamed)", s->soc_min, s->soc_max);
-        }
-    }
-    return ZP_OK;
-}
-
-zp_status zp_dispatch_result_new(zp_ctx *ctx, size_t steps, size_t nstorage, size_t nflex,
-                                 zp_dispatch_result **out)
-{
-    zp_status rc = ZP_OK;
-    zp_dispatch_result *r = NULL;
-    double *p;
-    *out = NULL;
-    /* All per-step arrays share one block: one allocation, one free. */
-    if (nstorage > (SIZE_MAX / sizeof(double) - ZP__DISPATCH_STEP_ARRAYS) / 3)
-        return zp__error(ctx, ZP_ETOOBIG, "dispatch: %zu storages is too many", nstorage);
-    size_t narrays = ZP__DISPATCH_STEP_ARRAYS + 3 * nstorage;
-    if (steps > SIZE_MAX / sizeof(double) / narrays)
-        return zp__error(ctx, ZP_ETOOBIG, "dispatch: %zu steps x %zu arrays is too large",
-                         steps, narrays);
-    if (!(r = zp__calloc(ctx, 1, sizeof *r)) ||
-        !(r->block_ = zp__calloc(ctx, steps * narrays, sizeof(double))) ||
-        !(r->storage = zp__calloc(ctx, nstorage, sizeof *r->storage)) ||
-        !(r->flex = zp__calloc(ctx, nflex, sizeof *r->flex))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    r->method = "rule";
-    r->steps = steps;
-    r->nstorage = nstorage;
-    r->nflex = nflex;
-    p = r->block_;
-    r->pv_used_kw = p, p += steps;
-    r->wind_used_kw = p, p += steps;
-    r->curtailed_kw = p, p += steps;
-    r->grid_import_kw = p, p += steps;
-    r->grid_export_kw = p, p += steps;
-    r->unserved_kw = p, p += steps;
-    r->flex_served_kw = p, p += steps;
-    r->flex_unserved_kw = p, p += steps;
-    r->flex_delayed_kw = p, p += steps;
-    r->flex_backlog_kwh = p, p += steps;
-    for (size_t k = 0; k < nstorage; k++) {
-        r->storage[k].charge_kw = p, p += steps;
-        r->storage[k].discharge_kw = p, p += steps;
-        r->storage[k].soc = p, p += steps;
-    }
-    *out = r;
-    r = NULL;
-out:
-    zp_dispatch_result_free(ctx, r);
-    return rc;
-}
-
-void zp_dispatch_result_free(zp_ctx *ctx, zp_dispatch_result *r)
-{
-    if (!r)
-        return;
-    zp__free(ctx, r->block_);
-    zp__free(ctx, r->storage);
-    zp__free(ctx, r->flex);
-    zp__free(ctx, r);
-}
 
 /* ---- flexible queues ------------------------------------------------------ */
 
@@ -255,251 +104,282 @@ static void account_served(zp_dispatch_flex_totals *ft, double kw, size_t a, siz
 
 /* ---- the rule ----------------------------------------------------------- */
 
+/* A run of the rule: the input, its result and the workspace. */
+typedef struct rule_run {
+    zp_ctx *ctx;
+    const zp_dispatch_input *in;
+    zp_dispatch_result *r;
+    size_t steps, nst, nfl;
+    double dt;
+    zp_storage_state *st; /* nst storages' state */
+    flex_queue *q;        /* nfl flexible queues */
+    flex_entry *ring;     /* the queues' entries, one array */
+    double backlog_kw;    /* queued energy as kW over one step */
+} rule_run;
+
+/* One step as the rule works through it (kW). */
+typedef struct rule_step {
+    size_t t;
+    double pv, wind, firm;         /* the input */
+    double pv_left, wind_left;     /* renewables left after firm demand */
+    double surplus, deficit;       /* what is left to place, what is still short */
+    double flex_from_surplus;      /* queued flexible demand served from the surplus */
+    double forced;                 /* flexible demand due now, from any source */
+    double charge_total, discharge_total;
+    double import, export, curtailed, unserved, flex_unserved;
+} rule_step;
+
+/* The workspace, all allocated before the first step: storage states and
+ * the flexible queues. */
+static zp_status rule_setup(rule_run *u)
+{
+    zp_ctx *ctx = u->ctx;
+    const zp_dispatch_input *in = u->in;
+    const size_t steps = u->steps, nst = u->nst, nfl = u->nfl;
+    flex_queue *q;
+    size_t nring = 0;
+    if (!(u->st = zp__calloc(ctx, nst, sizeof *u->st)) ||
+        !(u->q = q = zp__calloc(ctx, nfl, sizeof *u->q)))
+        return zp__nomem(ctx);
+    for (size_t j = 0; j < nfl; j++) {
+        q[j].delay_steps = zp__flex_delay_steps(&in->flex[j], u->dt, steps);
+        /* At most min(delay + 1, steps) arrivals are queued at once. */
+        q[j].cap = q[j].delay_steps < steps ? q[j].delay_steps + 1 : steps;
+        if (q[j].cap > SIZE_MAX / sizeof *u->ring - nring)
+            return zp__error(ctx, ZP_ETOOBIG, "dispatch: flexible queues of %zu loads over %zu "
+                             "steps are too large", nfl, steps);
+        nring += q[j].cap;
+    }
+    if (!(u->ring = zp__calloc(ctx, nring, sizeof *u->ring)))
+        return zp__nomem(ctx);
+    nring = 0;
+    for (size_t j = 0; j < nfl; j++) {
+        q[j].ring = u->ring + nring;
+        nring += q[j].cap;
+    }
+    zp__dispatch_storage_init(in, u->st, u->r);
+    return ZP_OK;
+}
+
+/* 1. Firm demand from PV, then wind. */
+static void rule_firm(rule_step *s)
+{
+    s->pv_left = s->pv;
+    s->wind_left = s->wind;
+    double take = fmin(s->pv_left, s->firm);
+    s->pv_left -= take;
+    s->deficit = s->firm - take;
+    take = fmin(s->wind_left, s->deficit);
+    s->wind_left -= take;
+    s->deficit -= take;
+    s->surplus = s->pv_left + s->wind_left;
+}
+
+/* 2. Flexible demand: enqueue, serve earliest deadline first from
+ * surplus, then release what is due now. */
+static void rule_flex(rule_run *u, rule_step *s)
+{
+    const size_t t = s->t, last = u->steps - 1, nfl = u->nfl;
+    const double dt = u->dt;
+    flex_queue *q = u->q;
+    zp_dispatch_result *r = u->r;
+    for (size_t j = 0; j < nfl; j++) {
+        double a = zp__flex_arrival(&u->in->flex[j], t);
+        r->flex[j].demand_kwh += a * dt;
+        if (a > 0.0) {
+            if (t + q[j].delay_steps <= last)
+                queue_push_back(&q[j], a, t, t + q[j].delay_steps);
+            else
+                queue_push_front(&q[j], a, t, t);
+            u->backlog_kw += a;
+        }
+        q[j].forced_kw = q[j].forced_delayed_kw = q[j].forced_delay_kw_steps = 0.0;
+    }
+    while (s->surplus > 0.0) {
+        size_t best = SIZE_MAX, best_dl = SIZE_MAX;
+        for (size_t j = 0; j < nfl; j++) {
+            if (q[j].len == 0)
+                continue;
+            size_t dl = queue_front(&q[j])->deadline;
+            if (dl < best_dl) { /* strict: ties go to the earlier load */
+                best = j;
+                best_dl = dl;
+            }
+        }
+        if (best == SIZE_MAX)
+            break;
+        flex_entry *e = queue_front(&q[best]);
+        double x = fmin(e->kw, s->surplus);
+        account_served(&r->flex[best], x, e->arrival, t, dt);
+        s->surplus -= x;
+        s->flex_from_surplus += x;
+        if (x == e->kw)
+            queue_pop(&q[best]);
+        else
+            e->kw -= x; /* surplus is now exactly 0: the loop ends */
+    }
+    for (size_t j = 0; j < nfl; j++) {
+        while (q[j].len > 0) {
+            flex_entry *e = queue_front(&q[j]);
+            if (e->deadline > t)
+                break;
+            q[j].forced_kw += e->kw;
+            if (t > e->arrival) {
+                q[j].forced_delayed_kw += e->kw;
+                q[j].forced_delay_kw_steps += e->kw * (double)(t - e->arrival);
+            }
+            s->forced += e->kw;
+            queue_pop(&q[j]);
+        }
+    }
+    s->deficit += s->forced;
+}
+
+/* 3. Surplus charges storage, model order. 4. The deficit from storage,
+ * model order. */
+static void rule_storage(rule_run *u, rule_step *s)
+{
+    const size_t t = s->t;
+    const double dt = u->dt;
+    zp_dispatch_result *r = u->r;
+    for (size_t k = 0; k < u->nst; k++) {
+        double c = s->surplus > 0.0 ? zp_storage_charge(&u->st[k], s->surplus, dt) : 0.0;
+        s->surplus -= c;
+        s->charge_total += c;
+        r->storage[k].charge_kw[t] = c;
+    }
+    for (size_t k = 0; k < u->nst; k++) {
+        double d = s->deficit > 0.0 ? zp_storage_discharge(&u->st[k], s->deficit, dt) : 0.0;
+        s->deficit -= d;
+        s->discharge_total += d;
+        r->storage[k].discharge_kw[t] = d;
+        r->storage[k].soc[t] = zp_storage_soc(&u->st[k]);
+        r->storage[k].charge_kwh += r->storage[k].charge_kw[t] * dt;
+        r->storage[k].discharge_kwh += d * dt;
+    }
+}
+
+/* 4. The rest of the deficit from the grid. 5. Export, then curtail.
+ * 6. Unserved; forced flexible energy goes first, firm has priority. */
+static void rule_grid(rule_run *u, rule_step *s)
+{
+    const zp_dispatch_input *in = u->in;
+    const double dt = u->dt;
+    if (s->deficit < 0.0) /* rounding only */
+        s->deficit = 0.0;
+    const int down = in->grid_down && in->grid_down[s->t];
+    s->import = down ? 0.0 : fmin(s->deficit, in->import_limit_kw);
+    s->deficit -= s->import;
+    if (s->surplus < 0.0)
+        s->surplus = 0.0;
+    s->export = down ? 0.0 : fmin(s->surplus, in->export_limit_kw);
+    s->curtailed = s->surplus - s->export;
+    s->unserved = s->deficit;
+    s->flex_unserved = fmin(s->unserved, s->forced);
+    if (s->forced > 0.0) {
+        /* Split the flexible shortfall over loads by their forced share. */
+        double supplied_frac = 1.0 - s->flex_unserved / s->forced;
+        for (size_t j = 0; j < u->nfl; j++) {
+            const flex_queue *qj = &u->q[j];
+            zp_dispatch_flex_totals *ft = &u->r->flex[j];
+            if (qj->forced_kw <= 0.0)
+                continue;
+            ft->served_kwh += qj->forced_kw * supplied_frac * dt;
+            ft->unserved_kwh += qj->forced_kw * (1.0 - supplied_frac) * dt;
+            ft->delayed_kwh += qj->forced_delayed_kw * supplied_frac * dt;
+            ft->delay_kwh_h += qj->forced_delay_kw_steps * supplied_frac * dt * dt;
+        }
+    }
+}
+
+/* The step into the result and the totals. */
+static void rule_record(rule_run *u, const rule_step *s)
+{
+    const size_t t = s->t;
+    const double dt = u->dt;
+    zp_dispatch_result *r = u->r;
+    double flex_released = s->flex_from_surplus + s->forced;
+    /* Attribute what the surplus pool gave out (flexible, storage,
+     * export) to PV first, so curtailment falls on wind first. */
+    double pool_out = s->flex_from_surplus + s->charge_total + s->export;
+    double pv_take = fmin(s->pv_left, pool_out);
+    double wind_take = fmin(s->wind_left, pool_out - pv_take);
+    r->pv_used_kw[t] = (s->pv - s->pv_left) + pv_take;
+    r->wind_used_kw[t] = (s->wind - s->wind_left) + wind_take;
+    r->curtailed_kw[t] = s->curtailed;
+    r->grid_import_kw[t] = s->import;
+    r->grid_export_kw[t] = s->export;
+    r->unserved_kw[t] = s->unserved;
+    r->flex_served_kw[t] = flex_released;
+    r->flex_unserved_kw[t] = s->flex_unserved;
+
+    double delayed_now = 0.0;
+    size_t queued = 0;
+    for (size_t j = 0; j < u->nfl; j++) {
+        const flex_queue *qj = &u->q[j];
+        queued += qj->len;
+        if (qj->len == 0)
+            continue;
+        size_t back = qj->head + qj->len - 1;
+        if (back >= qj->cap)
+            back -= qj->cap;
+        if (qj->ring[back].arrival == t)
+            delayed_now += qj->ring[back].kw;
+    }
+    r->flex_delayed_kw[t] = delayed_now;
+    /* A running sum drifts by rounding; pin it to 0 when the queues
+     * are empty and never let it go negative. */
+    u->backlog_kw -= flex_released;
+    if (queued == 0 || u->backlog_kw < 0.0)
+        u->backlog_kw = 0.0;
+    r->flex_backlog_kwh[t] = u->backlog_kw * dt;
+
+    zp__dispatch_totals_step(&r->totals, r, t, s->firm, s->pv, s->wind, dt);
+    r->totals.charge_kwh += s->charge_total * dt;
+    r->totals.discharge_kwh += s->discharge_total * dt;
+}
+
 zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch_result **out)
 {
     zp_status rc;
-    zp_dispatch_result *r = NULL;
-    zp_storage_state *st = NULL;
-    flex_queue *q = NULL;
-    flex_entry *ring = NULL;
-    size_t nring = 0;
-
+    rule_run u;
     if (!out)
         return zp__error(ctx, ZP_EINVAL, "dispatch: out is NULL");
     *out = NULL;
     if ((rc = zp_dispatch_input_check(ctx, in)))
         return rc;
-
-    const size_t steps = in->steps, nst = in->nstorage, nfl = in->nflex;
-    const size_t last = steps - 1;
-    const double dt = in->step_h;
-
-    if ((rc = zp_dispatch_result_new(ctx, steps, nst, nfl, &r)))
-        goto out;
-    r->method = "rule";
-    r->step_h = dt;
-
-    /* Workspace, all allocated before the first step. */
-    if (!(st = zp__calloc(ctx, nst, sizeof *st)) || !(q = zp__calloc(ctx, nfl, sizeof *q))) {
-        rc = zp__nomem(ctx);
-        goto out;
+    memset(&u, 0, sizeof u);
+    u.ctx = ctx;
+    u.in = in;
+    u.steps = in->steps;
+    u.nst = in->nstorage;
+    u.nfl = in->nflex;
+    u.dt = in->step_h;
+    if (!(rc = zp_dispatch_result_new(ctx, u.steps, u.nst, u.nfl, &u.r))) {
+        u.r->method = "rule";
+        u.r->step_h = u.dt;
+        rc = rule_setup(&u);
     }
-    for (size_t j = 0; j < nfl; j++) {
-        /* The epsilon keeps 6 h / 0.25 h = 24 steps even when the division
-         * rounds a hair below the integer. Saturating at steps keeps
-         * t + delay_steps from wrapping and changes nothing: any deadline
-         * past the last step makes the arrival due at once. */
-        double ds = floor(in->flex[j].max_delay_h / dt + 1e-9);
-        q[j].delay_steps = ds >= (double)steps ? steps : (size_t)ds;
-        /* At most min(delay + 1, steps) arrivals are queued at once. */
-        q[j].cap = q[j].delay_steps < steps ? q[j].delay_steps + 1 : steps;
-        if (q[j].cap > SIZE_MAX / sizeof *ring - nring) {
-            rc = zp__error(ctx, ZP_ETOOBIG, "dispatch: flexible queues of %zu loads over %zu "
-                           "steps are too large", nfl, steps);
-            goto out;
-        }
-        nring += q[j].cap;
+    for (size_t t = 0; !rc && t < u.steps; t++) {
+        rule_step s = {0};
+        s.t = t;
+        s.pv = zp__dispatch_at(in->pv_kw, t);
+        s.wind = zp__dispatch_at(in->wind_kw, t);
+        s.firm = zp__dispatch_at(in->firm_kw, t);
+        rule_firm(&s);
+        rule_flex(&u, &s);
+        rule_storage(&u, &s);
+        rule_grid(&u, &s);
+        rule_record(&u, &s);
     }
-    if (!(ring = zp__calloc(ctx, nring, sizeof *ring))) {
-        rc = zp__nomem(ctx);
-        goto out;
+    if (!rc) {
+        zp__dispatch_totals_end(&u.r->totals, u.r);
+        *out = u.r;
+        u.r = NULL;
     }
-    nring = 0;
-    for (size_t j = 0; j < nfl; j++) {
-        q[j].ring = ring + nring;
-        nring += q[j].cap;
-    }
-    for (size_t k = 0; k < nst; k++) {
-        if (in->soc_initial)
-            zp_storage_state_init_soc(&st[k], &in->storage[k], in->soc_initial[k]);
-        else
-            zp_storage_state_init(&st[k], &in->storage[k]);
-        r->storage[k].soc_start = zp_storage_soc(&st[k]);
-    }
-
-    zp_dispatch_totals *tot = &r->totals;
-    double backlog_kw = 0.0; /* queued energy as kW over one step */
-
-    for (size_t t = 0; t < steps; t++) {
-        const double pv = in->pv_kw ? in->pv_kw[t] : 0.0;
-        const double wind = in->wind_kw ? in->wind_kw[t] : 0.0;
-        const double firm = in->firm_kw ? in->firm_kw[t] : 0.0;
-
-        /* 1. Firm demand from PV, then wind. */
-        double pv_left = pv, wind_left = wind;
-        double take = fmin(pv_left, firm);
-        pv_left -= take;
-        double deficit = firm - take;
-        take = fmin(wind_left, deficit);
-        wind_left -= take;
-        deficit -= take;
-        double surplus = pv_left + wind_left;
-
-        /* 2. Flexible demand: enqueue, serve earliest deadline first from
-         * surplus, then release what is due now. */
-        double flex_released = 0.0, flex_from_surplus = 0.0, forced = 0.0;
-        for (size_t j = 0; j < nfl; j++) {
-            const zp_dispatch_flex *fj = &in->flex[j];
-            double a = fj->kw ? (fj->share > 0.0 ? fj->share * fj->kw[t] : fj->kw[t]) : 0.0;
-            r->flex[j].demand_kwh += a * dt;
-            if (a > 0.0) {
-                if (t + q[j].delay_steps <= last)
-                    queue_push_back(&q[j], a, t, t + q[j].delay_steps);
-                else
-                    queue_push_front(&q[j], a, t, t);
-                backlog_kw += a;
-            }
-            q[j].forced_kw = q[j].forced_delayed_kw = q[j].forced_delay_kw_steps = 0.0;
-        }
-        while (surplus > 0.0) {
-            size_t best = SIZE_MAX, best_dl = SIZE_MAX;
-            for (size_t j = 0; j < nfl; j++) {
-                if (q[j].len == 0)
-                    continue;
-                size_t dl = queue_front(&q[j])->deadline;
-                if (dl < best_dl) { /* strict: ties go to the earlier load */
-                    best = j;
-                    best_dl = dl;
-                }
-            }
-            if (best == SIZE_MAX)
-                break;
-            flex_entry *e = queue_front(&q[best]);
-            double x = fmin(e->kw, surplus);
-            account_served(&r->flex[best], x, e->arrival, t, dt);
-            surplus -= x;
-            flex_from_surplus += x;
-            if (x == e->kw)
-                queue_pop(&q[best]);
-            else
-                e->kw -= x; /* surplus is now exactly 0: the loop ends */
-        }
-        for (size_t j = 0; j < nfl; j++) {
-            while (q[j].len > 0) {
-                flex_entry *e = queue_front(&q[j]);
-                if (e->deadline > t)
-                    break;
-                q[j].forced_kw += e->kw;
-                if (t > e->arrival) {
-                    q[j].forced_delayed_kw += e->kw;
-                    q[j].forced_delay_kw_steps += e->kw * (double)(t - e->arrival);
-                }
-                forced += e->kw;
-                queue_pop(&q[j]);
-            }
-        }
-        flex_released = flex_from_surplus + forced;
-        deficit += forced;
-
-        /* 3. Surplus charges storage, model order. */
-        double charge_total = 0.0, discharge_total = 0.0;
-        for (size_t k = 0; k < nst; k++) {
-            double c = surplus > 0.0 ? zp_storage_charge(&st[k], surplus, dt) : 0.0;
-            surplus -= c;
-            charge_total += c;
-            r->storage[k].charge_kw[t] = c;
-        }
-
-        /* 4. Deficit from storage, model order, then the grid. */
-        for (size_t k = 0; k < nst; k++) {
-            double d = deficit > 0.0 ? zp_storage_discharge(&st[k], deficit, dt) : 0.0;
-            deficit -= d;
-            discharge_total += d;
-            r->storage[k].discharge_kw[t] = d;
-            r->storage[k].soc[t] = zp_storage_soc(&st[k]);
-            r->storage[k].charge_kwh += r->storage[k].charge_kw[t] * dt;
-            r->storage[k].discharge_kwh += d * dt;
-        }
-        if (deficit < 0.0) /* rounding only */
-            deficit = 0.0;
-        const int down = in->grid_down && in->grid_down[t];
-        double import = down ? 0.0 : fmin(deficit, in->import_limit_kw);
-        deficit -= import;
-
-        /* 5. Export, then curtail. */
-        if (surplus < 0.0)
-            surplus = 0.0;
-        double export = down ? 0.0 : fmin(surplus, in->export_limit_kw);
-        double curtailed = surplus - export;
-
-        /* 6. Unserved; forced flexible energy goes first, firm has priority. */
-        double unserved = deficit;
-        double flex_unserved = fmin(unserved, forced);
-        if (forced > 0.0) {
-            /* Split the flexible shortfall over loads by their forced share. */
-            double supplied_frac = 1.0 - flex_unserved / forced;
-            for (size_t j = 0; j < nfl; j++) {
-                zp_dispatch_flex_totals *ft = &r->flex[j];
-                if (q[j].forced_kw <= 0.0)
-                    continue;
-                ft->served_kwh += q[j].forced_kw * supplied_frac * dt;
-                ft->unserved_kwh += q[j].forced_kw * (1.0 - supplied_frac) * dt;
-                ft->delayed_kwh += q[j].forced_delayed_kw * supplied_frac * dt;
-                ft->delay_kwh_h += q[j].forced_delay_kw_steps * supplied_frac * dt * dt;
-            }
-        }
-
-        /* Attribute what the surplus pool gave out (flexible, storage,
-         * export) to PV first, so curtailment falls on wind first. */
-        double pool_out = flex_from_surplus + charge_total + export;
-        double pv_take = fmin(pv_left, pool_out);
-        double wind_take = fmin(wind_left, pool_out - pv_take);
-        r->pv_used_kw[t] = (pv - pv_left) + pv_take;
-        r->wind_used_kw[t] = (wind - wind_left) + wind_take;
-        r->curtailed_kw[t] = curtailed;
-        r->grid_import_kw[t] = import;
-        r->grid_export_kw[t] = export;
-        r->unserved_kw[t] = unserved;
-        r->flex_served_kw[t] = flex_released;
-        r->flex_unserved_kw[t] = flex_unserved;
-
-        double delayed_now = 0.0;
-        size_t queued = 0;
-        for (size_t j = 0; j < nfl; j++) {
-            queued += q[j].len;
-            if (q[j].len == 0)
-                continue;
-            size_t back = q[j].head + q[j].len - 1;
-            if (back >= q[j].cap)
-                back -= q[j].cap;
-            if (q[j].ring[back].arrival == t)
-                delayed_now += q[j].ring[back].kw;
-        }
-        r->flex_delayed_kw[t] = delayed_now;
-        /* A running sum drifts by rounding; pin it to 0 when the queues
-         * are empty and never let it go negative. */
-        backlog_kw -= flex_released;
-        if (queued == 0 || backlog_kw < 0.0)
-            backlog_kw = 0.0;
-        r->flex_backlog_kwh[t] = backlog_kw * dt;
-
-        tot->firm_kwh += firm * dt;
-        tot->pv_available_kwh += pv * dt;
-        tot->wind_available_kwh += wind * dt;
-        tot->pv_kwh += r->pv_used_kw[t] * dt;
-        tot->wind_kwh += r->wind_used_kw[t] * dt;
-        tot->import_kwh += import * dt;
-        tot->export_kwh += export * dt;
-        tot->charge_kwh += charge_total * dt;
-        tot->discharge_kwh += discharge_total * dt;
-        tot->curtailed_kwh += curtailed * dt;
-        tot->unserved_kwh += unserved * dt;
-        tot->flex_unserved_kwh += flex_unserved * dt;
-    }
-
-    for (size_t j = 0; j < nfl; j++) {
-        tot->flex_kwh += r->flex[j].demand_kwh;
-        tot->delayed_kwh += r->flex[j].delayed_kwh;
-        tot->delay_kwh_h += r->flex[j].delay_kwh_h;
-    }
-    tot->load_kwh = tot->firm_kwh + tot->flex_kwh;
-
-    *out = r;
-    r = NULL;
-out:
-    zp__free(ctx, ring);
-    zp__free(ctx, q);
-    zp__free(ctx, st);
-    zp_dispatch_result_free(ctx, r);
+    zp__free(ctx, u.ring);
+    zp__free(ctx, u.q);
+    zp__free(ctx, u.st);
+    zp_dispatch_result_free(ctx, u.r);
     return rc;
 }

@@ -87,19 +87,25 @@ void zp_pv_opts_init(zp_pv_opts *o)
     o->default_wind_m_s = 1.0;
 }
 
+/* The per-step arrays of an output: ac_kw first, then zenith_deg (what
+ * ac_only keeps), then the rest. */
+#define PV_ARRAYS 9
+static void pv_arrays(zp_pv_output *o, double **a[PV_ARRAYS])
+{
+    double **all[PV_ARRAYS] = {&o->ac_kw, &o->zenith_deg, &o->poa_w_m2, &o->poa_eff_w_m2,
+                               &o->cell_temp_c, &o->dc_kw, &o->dc_net_kw, &o->inverter_loss_kw,
+                               &o->clipping_kw};
+    memcpy(a, all, sizeof all);
+}
+
 void zp_pv_output_free(zp_ctx *ctx, zp_pv_output *o)
 {
     if (!o)
         return;
-    zp__free(ctx, o->zenith_deg);
-    zp__free(ctx, o->poa_w_m2);
-    zp__free(ctx, o->poa_eff_w_m2);
-    zp__free(ctx, o->cell_temp_c);
-    zp__free(ctx, o->dc_kw);
-    zp__free(ctx, o->dc_net_kw);
-    zp__free(ctx, o->inverter_loss_kw);
-    zp__free(ctx, o->clipping_kw);
-    zp__free(ctx, o->ac_kw);
+    double **a[PV_ARRAYS];
+    pv_arrays(o, a);
+    for (size_t k = 0; k < PV_ARRAYS; k++)
+        zp__free(ctx, *a[k]);
     zp__free(ctx, o);
 }
 
@@ -185,10 +191,9 @@ zp_status zp_pv_simulate(zp_ctx *ctx, const zp_pv *pv, const zp_site *site,
     /* With ac_only, only ac_kw is kept (a year at 1-min steps is 4.2 MB an
      * array); the other per-step arrays stay NULL. */
     const int given_sun = opts->sun_zenith_deg && opts->sun_azimuth_deg;
-    double **arrs[] = {&o->ac_kw,  &o->zenith_deg, &o->poa_w_m2,         &o->poa_eff_w_m2,
-                       &o->cell_temp_c, &o->dc_kw, &o->dc_net_kw, &o->inverter_loss_kw,
-                       &o->clipping_kw};
-    size_t narr = opts->ac_only ? (given_sun ? 1 : 2) : ZP_ARRAY_LEN(arrs);
+    double **arrs[PV_ARRAYS];
+    pv_arrays(o, arrs);
+    size_t narr = opts->ac_only ? (given_sun ? 1 : 2) : PV_ARRAYS;
     for (size_t k = 0; k < narr; k++)
         if (!(*arrs[k] = zp__calloc(ctx, nn, sizeof(double)))) {
             rc = zp__nomem(ctx);

@@ -1,7 +1,7 @@
 /*
  * weather.c - weather input: the zeropark weather CSV and NREL TMY3
- * readers, mapping onto a model's grid, the checks and documented repairs,
- * and the stochastic weather generator.
+ * readers, mapping onto a model's grid, the checks and documented repairs
+ * (the stochastic weather generator is weather_synth.c).
  *
  * Conventions and every repair are documented in docs/methodology.md
  * ("Weather input", "Weather synthesis"). Bad input is an error with a
@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csvtok.h"
 #include "core/internal.h"
-#include "core/rng.h"
+#include "energy/weather_impl.h"
 #include "zeropark/series.h"
 #include "zeropark/sky.h"
 #include "zeropark/solar.h"
@@ -53,70 +55,96 @@ static int is_leap(int64_t y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Floor division for instants before 1970. */
-static int64_t floordiv(int64_t a, int64_t b)
+void zp__weather_local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m,
+                            unsigned *d, int *doy, int64_t *sec_of_day)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Local civil date of instant t at offset_min; day of year is 1-based. */
-static void local_date(zp_time_t t, int32_t offset_min, int64_t *y, unsigned *m, unsigned *d,
-                       int *doy, int64_t *sec_of_day)
-{
-    int64_t lt = t + (int64_t)offset_min * 60;
-    int64_t days = floordiv(lt, 86400);
+    int64_t days = zp__local_day(t, offset_min);
     zp_civil_from_days(days, y, m, d);
     if (doy)
         *doy = (int)(days - zp_days_from_civil(*y, 1, 1)) + 1;
     if (sec_of_day)
-        *sec_of_day = lt - days * 86400;
+        *sec_of_day = t + (int64_t)offset_min * 60 - days * 86400;
+}
+
+/* ---- the per-step quantities ------------------------------------------------ */
+
+/* The per-step quantities of a record, in the order of the zeropark
+ * weather CSV's columns, which is also the order the TMY3 columns are
+ * checked in. Every loop over a record's arrays goes through this table
+ * and weather_slots. */
+enum { W_GHI, W_DNI, W_DHI, W_TEMP, W_WIND, W_PRES, W_N };
+
+typedef struct wqty {
+    const char *name;     /* zeropark weather CSV column */
+    const char *tmy;      /* TMY3 column */
+    unsigned has;         /* HAS_* flag; 0: every record has the array */
+    int irr;              /* an irradiance: 0..ZP_WEATHER_MAX_IRR_W_M2 (check_irr) */
+    const char *unit;     /* otherwise its unit in messages (CSV, TMY3) */
+    const char *tmy_unit;
+    double lo, hi;        /* and its plausible range (check_range) */
+    int prec;             /* decimals of a value in zp_weather_format_csv */
+} wqty;
+
+static const wqty wqtys[W_N] = {
+    {"ghi_w_m2", "GHI", 0, 1, NULL, NULL, 0, 0, 4},
+    {"dni_w_m2", "DNI", HAS_DNI, 1, NULL, NULL, 0, 0, 4},
+    {"dhi_w_m2", "DHI", HAS_DHI, 1, NULL, NULL, 0, 0, 4},
+    {"temp_air_c", "Dry-bulb", 0, 0, "C", "C", TEMP_MIN_C, TEMP_MAX_C, 3},
+    {"wind_speed_m_s", "Wspd", HAS_WIND, 0, "m/s", "m/s", 0, WIND_MAX_M_S, 3},
+    {"pressure_hpa", "Pressure", HAS_PRES, 0, "hPa", "mbar", PRES_MIN_HPA, PRES_MAX_HPA, 2},
+};
+
+/* Where w keeps each quantity's array, in wqtys' order. */
+static void weather_slots(zp_weather_data *w, double **slot[W_N])
+{
+    slot[W_GHI] = &w->ghi_w_m2;
+    slot[W_DNI] = &w->dni_w_m2;
+    slot[W_DHI] = &w->dhi_w_m2;
+    slot[W_TEMP] = &w->temp_air_c;
+    slot[W_WIND] = &w->wind_speed_m_s;
+    slot[W_PRES] = &w->pressure_hpa;
+}
+
+/* The arrays of w, in wqtys' order (NULL where w has none). */
+static void weather_arrays(const zp_weather_data *w, double *a[W_N])
+{
+    double **slot[W_N];
+    weather_slots((zp_weather_data *)(uintptr_t)w, slot);
+    for (int k = 0; k < W_N; k++)
+        a[k] = *slot[k];
 }
 
 void zp_weather_free(zp_ctx *ctx, zp_weather_data *w)
 {
     if (!w)
         return;
-    zp__free(ctx, w->ghi_w_m2);
-    zp__free(ctx, w->dni_w_m2);
-    zp__free(ctx, w->dhi_w_m2);
-    zp__free(ctx, w->temp_air_c);
-    zp__free(ctx, w->wind_speed_m_s);
-    zp__free(ctx, w->pressure_hpa);
+    double *a[W_N];
+    weather_arrays(w, a);
+    for (int k = 0; k < W_N; k++)
+        zp__free(ctx, a[k]);
     zp__free(ctx, w->sun_zenith_deg);
     zp__free(ctx, w->sun_azimuth_deg);
     zp__free(ctx, w->source);
     zp__free(ctx, w);
 }
 
-/* A new record of n steps with the arrays that flags ask for. */
-enum { HAS_DNI = 1, HAS_DHI = 2, HAS_WIND = 4, HAS_PRES = 8 };
-
-static zp_status weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *source,
-                             zp_weather_data **out)
+zp_status zp__weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *source,
+                          zp_weather_data **out)
 {
     zp_weather_data *w = zp__calloc(ctx, 1, sizeof *w);
-    size_t nn = n ? n : 1;
+    double **slot[W_N];
     *out = NULL;
     if (!w)
         return zp__nomem(ctx);
     w->len = n;
     w->wind_height_m = 10.0;
     w->site.lat_deg = w->site.lon_deg = w->site.elevation_m = NAN;
-    w->ghi_w_m2 = zp__calloc(ctx, nn, sizeof(double));
-    w->temp_air_c = zp__calloc(ctx, nn, sizeof(double));
-    if (has & HAS_DNI)
-        w->dni_w_m2 = zp__calloc(ctx, nn, sizeof(double));
-    if (has & HAS_DHI)
-        w->dhi_w_m2 = zp__calloc(ctx, nn, sizeof(double));
-    if (has & HAS_WIND)
-        w->wind_speed_m_s = zp__calloc(ctx, nn, sizeof(double));
-    if (has & HAS_PRES)
-        w->pressure_hpa = zp__calloc(ctx, nn, sizeof(double));
-    w->source = zp__strdup(ctx, source ? source : "weather");
-    if (!w->ghi_w_m2 || !w->temp_air_c || ((has & HAS_DNI) && !w->dni_w_m2) ||
-        ((has & HAS_DHI) && !w->dhi_w_m2) || ((has & HAS_WIND) && !w->wind_speed_m_s) ||
-        ((has & HAS_PRES) && !w->pressure_hpa) || !w->source) {
+    weather_slots(w, slot);
+    int ok = (w->source = zp__strdup(ctx, source ? source : "weather")) != NULL;
+    for (int k = 0; k < W_N && ok; k++)
+        if (!wqtys[k].has || (has & wqtys[k].has))
+            ok = (*slot[k] = zp__calloc(ctx, n ? n : 1, sizeof(double))) != NULL;
+    if (!ok) {
         zp_weather_free(ctx, w);
         return zp__nomem(ctx);
     }
@@ -129,8 +157,13 @@ static zp_status weather_new(zp_ctx *ctx, size_t n, unsigned has, const char *so
 
 static unsigned weather_has(const zp_weather_data *w)
 {
-    return (w->dni_w_m2 ? HAS_DNI : 0u) | (w->dhi_w_m2 ? HAS_DHI : 0u) |
-           (w->wind_speed_m_s ? HAS_WIND : 0u) | (w->pressure_hpa ? HAS_PRES : 0u);
+    double *a[W_N];
+    unsigned has = 0;
+    weather_arrays(w, a);
+    for (int k = 0; k < W_N; k++)
+        if (a[k])
+            has |= wqtys[k].has;
+    return has;
 }
 
 /* ---- value checks shared by the readers ---------------------------------- */
@@ -188,18 +221,21 @@ void zp__weather_spa_input(const zp_site *site, const zp_weather_data *w, zp_spa
     in->utc_offset_min = w->utc_offset_min;
 }
 
-/* Every value of row i within the bounds check_irr and check_range apply
- * (NaN fails, as it does there). */
-static int irr_ok(double x) { return x >= 0 && x <= ZP_WEATHER_MAX_IRR_W_M2; }
-static int in_range(double x, double lo, double hi) { return x >= lo && x <= hi; }
-
-static int row_ok(const zp_weather_data *w, size_t i)
+/* Value x of quantity k within the bounds check_value applies (NaN
+ * fails, as it does there). */
+static int value_ok(int k, double x)
 {
-    return irr_ok(w->ghi_w_m2[i]) && (!w->dni_w_m2 || irr_ok(w->dni_w_m2[i])) &&
-           (!w->dhi_w_m2 || irr_ok(w->dhi_w_m2[i])) &&
-           in_range(w->temp_air_c[i], TEMP_MIN_C, TEMP_MAX_C) &&
-           (!w->wind_speed_m_s || in_range(w->wind_speed_m_s[i], 0, WIND_MAX_M_S)) &&
-           (!w->pressure_hpa || in_range(w->pressure_hpa[i], PRES_MIN_HPA, PRES_MAX_HPA));
+    const wqty *q = &wqtys[k];
+    return q->irr ? x >= 0 && x <= ZP_WEATHER_MAX_IRR_W_M2 : x >= q->lo && x <= q->hi;
+}
+
+/* Every value of row i of the arrays a (wqtys' order) within its bounds. */
+static int row_ok(double *const a[W_N], size_t i)
+{
+    for (int k = 0; k < W_N; k++)
+        if (a[k] && !value_ok(k, a[k][i]))
+            return 0;
+    return 1;
 }
 
 static int check_irr(vcheck *v, int line, int col, const char *name, const char *where, double x)
@@ -229,6 +265,17 @@ static int check_range(vcheck *v, int line, int col, const char *name, const cha
     return 1;
 }
 
+/* Value x of quantity k, named as the CSV (tmy 0) or TMY3 (tmy 1) names
+ * it; where says where it is. Returns 1 if ok. */
+static int check_value(vcheck *v, int line, int col, int k, int tmy, const char *where, double x)
+{
+    const wqty *q = &wqtys[k];
+    const char *name = tmy ? q->tmy : q->name;
+    if (q->irr)
+        return check_irr(v, line, col, name, where, x);
+    return check_range(v, line, col, name, tmy ? q->tmy_unit : q->unit, where, x, q->lo, q->hi);
+}
+
 /* GHI whose maximum over at least a day is between 0 and 2 W/m2 is in kW/m2. */
 static zp_status check_kw_units(zp_ctx *ctx, const zp_weather_data *w, const char *file)
 {
@@ -252,18 +299,45 @@ static int has_col(char **hdr, size_t n, const char *name)
     return 0;
 }
 
+/* Range checks of every row of w read from path: diagnostics, then the
+ * call's error when there were any. The CSV reader rejected gaps and NaN;
+ * what is left is range. */
+static zp_status csv_check_rows(zp_ctx *ctx, const zp_weather_data *w, const char *path)
+{
+    vcheck v = {ctx, path, 0, ZP_OK};
+    char where[96], tb[ZP_TIME_BUFSIZE];
+    double *a[W_N];
+    weather_arrays(w, a);
+    for (size_t i = 0; i < w->len && v.ndiag <= MAX_DIAGS; i++) {
+        /* Format the instant only for a row that has a problem (the
+         * check runs over every row of every simulation). */
+        if (row_ok(a, i))
+            continue;
+        snprintf(where, sizeof where, "at %s: ",
+                 zp_time_format(w->start + (zp_time_t)i * w->step_s, w->utc_offset_min, tb));
+        for (int k = 0; k < W_N; k++)
+            if (a[k])
+                check_value(&v, 0, 0, k, 0, where, a[k][i]);
+    }
+    if (v.rc)
+        return v.rc;
+    if (v.ndiag)
+        return zp__error(ctx, ZP_EDATA, "%s: %zu weather value(s) out of range", path, v.ndiag);
+    return ZP_OK;
+}
+
 zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_offset_min,
                               zp_weather_data **out)
 {
-    static const char *const opt_names[] = {"dni_w_m2", "dhi_w_m2", "wind_speed_m_s",
-                                            "pressure_hpa"};
-    static const unsigned opt_flags[] = {HAS_DNI, HAS_DHI, HAS_WIND, HAS_PRES};
+    /* the required columns first, then the optional ones the file has */
+    static const int order[W_N] = {W_GHI, W_TEMP, W_DNI, W_DHI, W_WIND, W_PRES};
     zp_status rc;
     char **hdr = NULL;
     size_t nh = 0, ns = 0;
     zp_series **ser = NULL;
     zp_weather_data *w = NULL;
-    const char *cols[6];
+    const char *cols[W_N];
+    int colk[W_N];
     size_t nc = 0;
     unsigned has = 0;
     if (!ctx || !path || !out)
@@ -271,13 +345,14 @@ zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_off
     *out = NULL;
     if ((rc = zp_csv_header_file(ctx, path, &hdr, &nh)))
         return rc;
-    cols[nc++] = "ghi_w_m2";
-    cols[nc++] = "temp_air_c";
-    for (size_t k = 0; k < ZP_ARRAY_LEN(opt_names); k++)
-        if (has_col(hdr, nh, opt_names[k])) {
-            cols[nc++] = opt_names[k];
-            has |= opt_flags[k];
+    for (int j = 0; j < W_N; j++) {
+        const wqty *q = &wqtys[order[j]];
+        if (!q->has || has_col(hdr, nh, q->name)) {
+            colk[nc] = order[j];
+            cols[nc++] = q->name;
+            has |= q->has;
         }
+    }
     zp_csv_opts co;
     zp_csv_opts_init(&co);
     co.columns = cols;
@@ -287,52 +362,16 @@ zp_status zp_weather_read_csv(zp_ctx *ctx, const char *path, int32_t default_off
     /* a missing ghi_w_m2 or temp_air_c fails here, naming the columns there are */
     if ((rc = zp_csv_read_file(ctx, path, &co, &ser, &ns)))
         goto out;
-    if ((rc = weather_new(ctx, ser[0]->len, has, path, &w)))
+    if ((rc = zp__weather_new(ctx, ser[0]->len, has, path, &w)))
         goto out;
     w->start = ser[0]->start;
     w->step_s = ser[0]->step_s;
     w->utc_offset_min = default_offset_min == ZP_TIME_NO_DEFAULT ? 0 : default_offset_min;
-    for (size_t k = 0; k < nc; k++) {
-        double *dst = k == 0 ? w->ghi_w_m2 : k == 1 ? w->temp_air_c
-                    : strcmp(cols[k], "dni_w_m2") == 0 ? w->dni_w_m2
-                    : strcmp(cols[k], "dhi_w_m2") == 0 ? w->dhi_w_m2
-                    : strcmp(cols[k], "wind_speed_m_s") == 0 ? w->wind_speed_m_s
-                    : w->pressure_hpa;
-        memcpy(dst, ser[k]->v, w->len * sizeof(double));
-    }
-    /* The CSV reader rejected gaps and NaN; what is left is range. */
-    vcheck v = {ctx, path, 0, ZP_OK};
-    char where[96], tb[ZP_TIME_BUFSIZE];
-    for (size_t i = 0; i < w->len && v.ndiag <= MAX_DIAGS; i++) {
-        /* Format the instant only for a row that has a problem (the
-         * check runs over every row of every simulation). */
-        if (!row_ok(w, i))
-            snprintf(where, sizeof where, "at %s: ",
-                     zp_time_format(w->start + (zp_time_t)i * w->step_s, w->utc_offset_min, tb));
-        else
-            continue;
-        check_irr(&v, 0, 0, "ghi_w_m2", where, w->ghi_w_m2[i]);
-        if (w->dni_w_m2)
-            check_irr(&v, 0, 0, "dni_w_m2", where, w->dni_w_m2[i]);
-        if (w->dhi_w_m2)
-            check_irr(&v, 0, 0, "dhi_w_m2", where, w->dhi_w_m2[i]);
-        check_range(&v, 0, 0, "temp_air_c", "C", where, w->temp_air_c[i], TEMP_MIN_C, TEMP_MAX_C);
-        if (w->wind_speed_m_s)
-            check_range(&v, 0, 0, "wind_speed_m_s", "m/s", where, w->wind_speed_m_s[i], 0,
-                        WIND_MAX_M_S);
-        if (w->pressure_hpa)
-            check_range(&v, 0, 0, "pressure_hpa", "hPa", where, w->pressure_hpa[i], PRES_MIN_HPA,
-                        PRES_MAX_HPA);
-    }
-    if (v.rc) {
-        rc = v.rc;
-        goto out;
-    }
-    if (v.ndiag) {
-        rc = zp__error(ctx, ZP_EDATA, "%s: %zu weather value(s) out of range", path, v.ndiag);
-        goto out;
-    }
-    if ((rc = check_kw_units(ctx, w, path)))
+    double *a[W_N];
+    weather_arrays(w, a);
+    for (size_t j = 0; j < nc; j++)
+        memcpy(a[colk[j]], ser[j]->v, w->len * sizeof(double));
+    if ((rc = csv_check_rows(ctx, w, path)) || (rc = check_kw_units(ctx, w, path)))
         goto out;
     *out = w;
     w = NULL;
@@ -351,38 +390,42 @@ typedef struct field {
     size_t col; /* 1-based byte column */
 } field;
 
-/* Split one line into fields; a field may be double-quoted ("" escapes a
- * quote). Returns the count, or -1 when there are more than max. */
-static int split_line(const char *line, size_t len, field *f, int max)
+/* The field at p of the line [b, e), as TMY3 files are read: its text as
+ * it stands up to the next comma (nothing trimmed: field_num trims
+ * numbers); or, when it starts with a double quote, what the tokenizer
+ * finds inside the quotes ("" pairs kept as they are; a missing closing
+ * quote runs to the line's end and text after the closing quote is
+ * dropped: TMY3 files are lenient about quotes, so neither is an error).
+ * Returns where the field ends (its comma or e). */
+static const char *tmy_field(const char *b, const char *p, const char *e, field *f)
+{
+    f->col = (size_t)(p - b) + 1;
+    if (p < e && *p == '"') {
+        zp_csvfield cf;
+        (void)zp__csvtok_field(p, e, ',', &cf);
+        f->p = cf.b;
+        f->n = (size_t)(cf.e - cf.b);
+        return cf.next;
+    }
+    const char *next = p; /* fields are short: a loop beats memchr */
+    while (next < e && *next != ',')
+        next++;
+    f->p = p;
+    f->n = (size_t)(next - p);
+    return next;
+}
+
+/* The fields of line ln into f: the count, or -1 when there are more
+ * than max. */
+static int tmy_split(const zp_csvline *ln, field *f, int max)
 {
     int nf = 0;
-    size_t i = 0;
-    for (;;) {
+    for (const char *p = ln->b;; p++) { /* p++: past the comma */
         if (nf >= max)
             return -1;
-        size_t s = i;
-        if (i < len && line[i] == '"') {
-            i++;
-            size_t q0 = i;
-            while (i < len && !(line[i] == '"' && !(i + 1 < len && line[i + 1] == '"')))
-                i += (line[i] == '"') ? 2 : 1;
-            f[nf].p = line + q0;
-            f[nf].n = (i < len ? i : len) - q0;
-            if (i < len)
-                i++;
-            while (i < len && line[i] != ',')
-                i++;
-        } else {
-            while (i < len && line[i] != ',')
-                i++;
-            f[nf].p = line + s;
-            f[nf].n = i - s;
-        }
-        f[nf].col = s + 1;
-        nf++;
-        if (i >= len)
+        p = tmy_field(ln->b, p, ln->e, &f[nf++]);
+        if (p >= ln->e)
             return nf;
-        i++; /* the comma */
     }
 }
 
@@ -452,38 +495,248 @@ static int hdr_is(const field *f, const char *name)
     return f->n == n || (f->n > n + 1 && f->p[n] == ' ' && f->p[n + 1] == '(');
 }
 
-/* Next line [*pos, eol); returns its length, or SIZE_MAX at the end. */
-static size_t next_line(const char *buf, size_t len, size_t *pos, const char **line)
+/* The columns read: date, time, then the quantities in wqtys' order. */
+enum { C_DATE, C_TIME, C_Q, C_N = C_Q + W_N };
+
+/* A TMY3 text being read. */
+typedef struct tmy_reader {
+    zp_ctx *ctx;
+    const char *file;  /* name in messages */
+    zp_csvtok tok;     /* its lines */
+    const char *end;   /* the text's end */
+    field *f;          /* TMY_MAX_FIELDS: the fields of the line at hand */
+    double tz, lat, lon, elev; /* the site line */
+    int col[C_N];      /* field of each column, -1 when the file has none */
+    int need;          /* fields a record needs */
+    int *seen;         /* line of the record in each hour slot, 0 = none */
+    size_t feb29;      /* records on 29 February, dropped */
+    vcheck v;          /* problems in the records */
+    zp_weather_data *w;
+} tmy_reader;
+
+/* A TMY3 column's name: Date, Time, then the quantities' TMY3 names. */
+static const char *tmy_name(int k)
 {
-    if (*pos >= len)
-        return SIZE_MAX;
-    const char *s = buf + *pos;
-    const char *nl = memchr(s, '\n', len - *pos);
-    size_t n = nl ? (size_t)(nl - s) : len - *pos;
-    *pos += n + (nl ? 1 : 0);
-    if (n && s[n - 1] == '\r')
-        n--;
-    *line = s;
-    return n;
+    return k == C_DATE ? "Date" : k == C_TIME ? "Time" : wqtys[k - C_Q].tmy;
 }
 
-enum { C_DATE, C_TIME, C_GHI, C_DNI, C_DHI, C_TEMP, C_WSPD, C_PRES, C_N };
+/* Line 1: USAF, "name", state, time zone (h), latitude, longitude,
+ * elevation (m). */
+static zp_status tmy_site(tmy_reader *t)
+{
+    zp_ctx *ctx = t->ctx;
+    const char *file = t->file;
+    field *f = t->f;
+    zp_csvline ln;
+    if (zp__csvtok_next(&t->tok, &ln) <= 0)
+        return zp__error(ctx, ZP_EPARSE, "%s: empty file; a TMY3 file starts with a site line "
+                         "(USAF,name,state,TZ,lat,lon,elevation) and a header line", file);
+    if (ln.too_long || tmy_split(&ln, f, TMY_MAX_FIELDS) < 7 || !field_num(&f[3], &t->tz) ||
+        !field_num(&f[4], &t->lat) || !field_num(&f[5], &t->lon) ||
+        !field_num(&f[6], &t->elev)) {
+        zp__diag(ctx, ZP_SEV_ERROR, file, 1, 1, NULL,
+                 "the TMY3 site line must be USAF,name,state,TZ,latitude,longitude,elevation "
+                 "with numbers in fields 4-7");
+        return zp__error(ctx, ZP_EPARSE, "%s:1: not a TMY3 site line", file);
+    }
+    double tz = t->tz, lat = t->lat, lon = t->lon, elev = t->elev;
+    if (!(tz >= -12 && tz <= 14) || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) ||
+        !(elev >= -500 && elev <= 9000)) {
+        zp__diag(ctx, ZP_SEV_ERROR, file, 1, (int)f[3].col, NULL,
+                 "site out of range: TZ %g h (-12..14), latitude %g (-90..90), longitude %g "
+                 "(-180..180), elevation %g m (-500..9000)", tz, lat, lon, elev);
+        return zp__error(ctx, ZP_EPARSE, "%s:1: TMY3 site values out of range", file);
+    }
+    if (fabs(tz * 60 - round(tz * 60)) > 1e-9)
+        return zp__error(ctx, ZP_EPARSE, "%s:1: time zone %g h is not a whole number of minutes",
+                         file, tz);
+    return ZP_OK;
+}
+
+/* Line 2: the header; columns are taken by name, not position. Then the
+ * record of the year, with the arrays the columns give. */
+static zp_status tmy_header(tmy_reader *t)
+{
+    zp_ctx *ctx = t->ctx;
+    zp_csvline ln;
+    int nf;
+    if (zp__csvtok_next(&t->tok, &ln) <= 0 || ln.too_long ||
+        (nf = tmy_split(&ln, t->f, TMY_MAX_FIELDS)) < 0)
+        return zp__error(ctx, ZP_EPARSE, "%s:2: missing or overlong TMY3 header line", t->file);
+    for (int k = 0; k < C_N; k++) {
+        const char *name = tmy_name(k);
+        t->col[k] = -1;
+        for (int j = 0; j < nf; j++)
+            if (hdr_is(&t->f[j], name)) {
+                t->col[k] = j;
+                break;
+            }
+        if (t->col[k] < 0 && k < C_Q + W_WIND)
+            vreport(&t->v, 2, 1, "the TMY3 header has no '%s' column (expected e.g. '%s%s')",
+                    name, name,
+                    k == C_DATE ? " (MM/DD/YYYY)" : k == C_TIME ? " (HH:MM)"
+                    : k == C_Q + W_TEMP ? " (C)" : " (W/m^2)");
+        if (t->col[k] + 1 > t->need)
+            t->need = t->col[k] + 1;
+    }
+    if (t->v.ndiag)
+        return t->v.rc ? t->v.rc : zp__error(ctx, ZP_EPARSE, "%s:2: TMY3 header lacks %zu "
+                                             "required column(s)", t->file, t->v.ndiag);
+    unsigned has = HAS_DNI | HAS_DHI | (t->col[C_Q + W_WIND] >= 0 ? HAS_WIND : 0u) |
+                   (t->col[C_Q + W_PRES] >= 0 ? HAS_PRES : 0u);
+    zp_status rc = zp__weather_new(ctx, HOURS_PER_YEAR, has, t->file, &t->w);
+    if (!rc && !(t->seen = zp__calloc(ctx, HOURS_PER_YEAR, sizeof *t->seen)))
+        rc = zp__nomem(ctx);
+    return rc;
+}
+
+/* The quantities of the record on line lineno into x (wqtys' order; NaN
+ * for a column the file lacks): 1, or 0 after reporting what is wrong. */
+static int tmy_values(tmy_reader *t, int lineno, double x[W_N])
+{
+    int ok = 1;
+    for (int k = 0; k < W_N; k++) {
+        int c = t->col[C_Q + k];
+        x[k] = NAN;
+        if (c < 0)
+            continue;
+        const field *fk = &t->f[c];
+        if (!field_num(fk, &x[k]) || x[k] <= -9900) {
+            /* -9900 is TMY's missing-value marker */
+            vreport(&t->v, lineno, (int)fk->col, "%s is missing or not a number ('%.*s'); "
+                    "fill the gap before using the file", wqtys[k].tmy,
+                    (int)(fk->n > 40 ? 40 : fk->n), fk->p);
+            ok = 0;
+        }
+    }
+    if (!ok)
+        return 0;
+    for (int k = 0; k < W_N; k++)
+        if (t->col[C_Q + k] >= 0)
+            ok &= check_value(&t->v, lineno, (int)t->f[t->col[C_Q + k]].col, k, 1, "", x[k]);
+    return ok;
+}
+
+/* One record line into its hour of the year. */
+static void tmy_record(tmy_reader *t, const zp_csvline *ln)
+{
+    const int lineno = (int)ln->lineno;
+    field *f = t->f;
+    if (ln->too_long) {
+        vreport(&t->v, lineno, 1, "line is longer than %d bytes", TMY_MAX_LINE);
+        return;
+    }
+    int nf = tmy_split(ln, f, TMY_MAX_FIELDS);
+    if (nf < t->need) {
+        vreport(&t->v, lineno, 1, "%d field(s) where the header needs at least %d",
+                nf < 0 ? TMY_MAX_FIELDS : nf, t->need);
+        return;
+    }
+    const field *fd = &f[t->col[C_DATE]], *ft = &f[t->col[C_TIME]];
+    int mo, d, y, hh;
+    if (!parse_date(fd, &mo, &d, &y)) {
+        vreport(&t->v, lineno, (int)fd->col, "'%.*s' is not a date MM/DD/YYYY",
+                (int)(fd->n > 40 ? 40 : fd->n), fd->p);
+        return;
+    }
+    if (!parse_time(ft, &hh)) {
+        vreport(&t->v, lineno, (int)ft->col, "'%.*s' is not an hour-ending time "
+                "01:00..24:00", (int)(ft->n > 40 ? 40 : ft->n), ft->p);
+        return;
+    }
+    if (mo == 2 && d == 29) {
+        t->feb29++;
+        return;
+    }
+    /* hour-ending HH covers [HH-1, HH): slot by interval start */
+    int slot = doy0(mo, d) * 24 + (hh - 1);
+    if (t->seen[slot]) {
+        vreport(&t->v, lineno, 1, "second record for %02d/%02d %02d:00 (the first is on line "
+                "%d); a TMY3 file has one record per hour", mo, d, hh, t->seen[slot]);
+        return;
+    }
+    t->seen[slot] = lineno;
+    double x[W_N], *a[W_N];
+    if (!tmy_values(t, lineno, x))
+        return;
+    weather_arrays(t->w, a);
+    for (int k = 0; k < W_N; k++)
+        if (a[k])
+            a[k][slot] = x[k];
+}
+
+/* Every hour of the year once: the hours no record gave, reported. */
+static void tmy_missing_hours(tmy_reader *t)
+{
+    size_t missing = 0;
+    int first = -1;
+    for (int s = 0; s < HOURS_PER_YEAR; s++)
+        if (!t->seen[s]) {
+            missing++;
+            if (first < 0)
+                first = s;
+        }
+    if (!missing)
+        return;
+    int dd = first / 24, m = 1;
+    while (dd >= month_days[m - 1]) {
+        dd -= month_days[m - 1];
+        m++;
+    }
+    vreport(&t->v, 0, 0, "%zu of the 8760 hours of the year are missing, the first is "
+            "%02d/%02d %02d:00 (hour ending); a TMY3 file has every hour once", missing, m,
+            dd + 1, first % 24 + 1);
+}
+
+/* The records, after the header: every hour of the year once. */
+static zp_status tmy_records(tmy_reader *t)
+{
+    zp_csvline ln;
+    while (zp__csvtok_next(&t->tok, &ln) > 0) {
+        if (t->v.ndiag > MAX_DIAGS || t->v.rc)
+            break;
+        if (ln.e == ln.b && t->end - ln.eol <= 1)
+            break; /* the final newline */
+        tmy_record(t, &ln);
+    }
+    if (!t->v.rc && !t->v.ndiag)
+        tmy_missing_hours(t);
+    if (t->v.rc)
+        return t->v.rc;
+    if (t->v.ndiag)
+        return zp__error(t->ctx, ZP_EDATA, "%s: %zu problem(s) in the TMY3 records%s", t->file,
+                         t->v.ndiag,
+                         t->v.ndiag > MAX_DIAGS ? " (only the first 100 are listed)" : "");
+    return ZP_OK;
+}
+
+/* The record's time, site and repairs; the last checks. */
+static zp_status tmy_finish(tmy_reader *t)
+{
+    zp_weather_data *w = t->w;
+    zp_status rc;
+    w->step_s = 3600;
+    w->utc_offset_min = (int32_t)lround(t->tz * 60);
+    w->start = zp_days_from_civil(ZP_WEATHER_TYPICAL_YEAR, 1, 1) * 86400 -
+               (zp_time_t)w->utc_offset_min * 60;
+    w->typical = 1;
+    w->site.lat_deg = t->lat;
+    w->site.lon_deg = t->lon;
+    w->site.elevation_m = t->elev;
+    w->repairs.feb29_dropped = t->feb29;
+    if (t->feb29 && (rc = zp__diag(t->ctx, ZP_SEV_WARNING, t->file, 0, 0, NULL,
+                                   "%zu record(s) on 29 February ignored: a typical year has "
+                                   "365 days (leap model years repeat 28 February)", t->feb29)))
+        return rc;
+    return check_kw_units(t->ctx, w, t->file);
+}
 
 zp_status zp_weather_read_tmy3_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
                                    zp_weather_data **out)
 {
-    static const char *const names[C_N] = {"Date", "Time", "GHI", "DNI", "DHI",
-                                           "Dry-bulb", "Wspd", "Pressure"};
-    zp_status rc = ZP_OK;
-    zp_weather_data *w = NULL;
-    int *seen = NULL; /* line of the record in each hour slot, 0 = none */
-    field *f = NULL;
+    zp_status rc;
+    tmy_reader t;
     const char *file = fname ? fname : "<tmy3>";
-    const char *line;
-    size_t pos = 0, n;
-    int lineno = 0, nf;
-    int col[C_N];
-    vcheck v = {ctx, file, 0, ZP_OK};
     if (!ctx || (!buf && len) || !out)
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_read_tmy3_buf: NULL argument")
                    : ZP_EINVAL;
@@ -491,258 +744,24 @@ zp_status zp_weather_read_tmy3_buf(zp_ctx *ctx, const char *buf, size_t len, con
     if (len > ZP_WEATHER_MAX_BYTES)
         return zp__error(ctx, ZP_ETOOBIG, "%s: %zu bytes is more than the %u a weather file may "
                          "have", file, len, ZP_WEATHER_MAX_BYTES);
-    if (!(f = zp__malloc(ctx, TMY_MAX_FIELDS * sizeof *f)))
+    memset(&t, 0, sizeof t);
+    t.ctx = ctx;
+    t.file = file;
+    t.v = (vcheck){ctx, file, 0, ZP_OK};
+    if (!(t.f = zp__malloc(ctx, TMY_MAX_FIELDS * sizeof *t.f)))
         return zp__nomem(ctx);
-    /* a UTF-8 byte-order mark is not part of the first field */
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;
-
-    /* Line 1: USAF, "name", state, time zone (h), latitude, longitude, elevation (m). */
-    double tz = 0, lat = 0, lon = 0, elev = 0;
-    lineno = 1;
-    n = next_line(buf, len, &pos, &line);
-    if (n == SIZE_MAX) {
-        rc = zp__error(ctx, ZP_EPARSE, "%s: empty file; a TMY3 file starts with a site line "
-                       "(USAF,name,state,TZ,lat,lon,elevation) and a header line", file);
-        goto out;
+    /* a UTF-8 byte-order mark is not part of the first field (the
+     * tokenizer drops it) */
+    zp__csvtok_init_buf(&t.tok, buf, len, TMY_MAX_LINE);
+    t.end = buf ? buf + len : NULL;
+    if (!(rc = tmy_site(&t)) && !(rc = tmy_header(&t)) && !(rc = tmy_records(&t)) &&
+        !(rc = tmy_finish(&t))) {
+        *out = t.w;
+        t.w = NULL;
     }
-    if (n > TMY_MAX_LINE || (nf = split_line(line, n, f, TMY_MAX_FIELDS)) < 7 ||
-        !field_num(&f[3], &tz) || !field_num(&f[4], &lat) || !field_num(&f[5], &lon) ||
-        !field_num(&f[6], &elev)) {
-        zp__diag(ctx, ZP_SEV_ERROR, file, 1, 1, NULL,
-                 "the TMY3 site line must be USAF,name,state,TZ,latitude,longitude,elevation "
-                 "with numbers in fields 4-7");
-        rc = zp__error(ctx, ZP_EPARSE, "%s:1: not a TMY3 site line", file);
-        goto out;
-    }
-    if (!(tz >= -12 && tz <= 14) || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) ||
-        !(elev >= -500 && elev <= 9000)) {
-        zp__diag(ctx, ZP_SEV_ERROR, file, 1, (int)f[3].col, NULL,
-                 "site out of range: TZ %g h (-12..14), latitude %g (-90..90), longitude %g "
-                 "(-180..180), elevation %g m (-500..9000)", tz, lat, lon, elev);
-        rc = zp__error(ctx, ZP_EPARSE, "%s:1: TMY3 site values out of range", file);
-        goto out;
-    }
-    if (fabs(tz * 60 - round(tz * 60)) > 1e-9) {
-        rc = zp__error(ctx, ZP_EPARSE, "%s:1: time zone %g h is not a whole number of minutes",
-                       file, tz);
-        goto out;
-    }
-
-    /* Line 2: the header; columns are taken by name, not position. */
-    lineno = 2;
-    n = next_line(buf, len, &pos, &line);
-    if (n == SIZE_MAX || n > TMY_MAX_LINE || (nf = split_line(line, n, f, TMY_MAX_FIELDS)) < 0) {
-        rc = zp__error(ctx, ZP_EPARSE, "%s:2: missing or overlong TMY3 header line", file);
-        goto out;
-    }
-    for (int k = 0; k < C_N; k++) {
-        col[k] = -1;
-        for (int j = 0; j < nf; j++)
-            if (hdr_is(&f[j], names[k])) {
-                col[k] = j;
-                break;
-            }
-        if (col[k] < 0 && k < C_WSPD)
-            vreport(&v, 2, 1, "the TMY3 header has no '%s' column (expected e.g. '%s%s')",
-                    names[k], names[k],
-                    k == C_DATE ? " (MM/DD/YYYY)" : k == C_TIME ? " (HH:MM)"
-                    : k == C_TEMP ? " (C)" : " (W/m^2)");
-    }
-    if (v.ndiag) {
-        rc = v.rc ? v.rc : zp__error(ctx, ZP_EPARSE, "%s:2: TMY3 header lacks %zu required "
-                                     "column(s)", file, v.ndiag);
-        goto out;
-    }
-    unsigned has = HAS_DNI | HAS_DHI | (col[C_WSPD] >= 0 ? HAS_WIND : 0u) |
-                   (col[C_PRES] >= 0 ? HAS_PRES : 0u);
-    if ((rc = weather_new(ctx, HOURS_PER_YEAR, has, file, &w)))
-        goto out;
-    if (!(seen = zp__calloc(ctx, HOURS_PER_YEAR, sizeof *seen))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    int need = 0;
-    for (int k = 0; k < C_N; k++)
-        if (col[k] + 1 > need)
-            need = col[k] + 1;
-
-    /* Records. */
-    size_t feb29 = 0;
-    while ((n = next_line(buf, len, &pos, &line)) != SIZE_MAX) {
-        lineno++;
-        if (v.ndiag > MAX_DIAGS || v.rc)
-            break;
-        if (n == 0 && pos >= len)
-            break; /* the final newline */
-        if (n > TMY_MAX_LINE) {
-            vreport(&v, lineno, 1, "line is longer than %d bytes", TMY_MAX_LINE);
-            continue;
-        }
-        nf = split_line(line, n, f, TMY_MAX_FIELDS);
-        if (nf < need) {
-            vreport(&v, lineno, 1, "%d field(s) where the header needs at least %d", nf < 0 ? TMY_MAX_FIELDS : nf, need);
-            continue;
-        }
-        int mo, d, y, hh;
-        if (!parse_date(&f[col[C_DATE]], &mo, &d, &y)) {
-            vreport(&v, lineno, (int)f[col[C_DATE]].col, "'%.*s' is not a date MM/DD/YYYY",
-                    (int)(f[col[C_DATE]].n > 40 ? 40 : f[col[C_DATE]].n), f[col[C_DATE]].p);
-            continue;
-        }
-        if (!parse_time(&f[col[C_TIME]], &hh)) {
-            vreport(&v, lineno, (int)f[col[C_TIME]].col, "'%.*s' is not an hour-ending time "
-                    "01:00..24:00", (int)(f[col[C_TIME]].n > 40 ? 40 : f[col[C_TIME]].n),
-                    f[col[C_TIME]].p);
-            continue;
-        }
-        if (mo == 2 && d == 29) {
-            feb29++;
-            continue;
-        }
-        /* hour-ending HH covers [HH-1, HH): slot by interval start */
-        int slot = doy0(mo, d) * 24 + (hh - 1);
-        if (seen[slot]) {
-            vreport(&v, lineno, 1, "second record for %02d/%02d %02d:00 (the first is on line "
-                    "%d); a TMY3 file has one record per hour", mo, d, hh, seen[slot]);
-            continue;
-        }
-        seen[slot] = lineno;
-        double x[C_N];
-        int ok = 1;
-        for (int k = C_GHI; k < C_N; k++) {
-            if (col[k] < 0) {
-                x[k] = NAN;
-                continue;
-            }
-            const field *fk = &f[col[k]];
-            if (!field_num(fk, &x[k]) || x[k] <= -9900) {
-                /* -9900 is TMY's missing-value marker */
-                vreport(&v, lineno, (int)fk->col, "%s is missing or not a number ('%.*s'); "
-                        "fill the gap before using the file", names[k],
-                        (int)(fk->n > 40 ? 40 : fk->n), fk->p);
-                ok = 0;
-            }
-        }
-        if (!ok)
-            continue;
-        ok &= check_irr(&v, lineno, (int)f[col[C_GHI]].col, "GHI", "", x[C_GHI]);
-        ok &= check_irr(&v, lineno, (int)f[col[C_DNI]].col, "DNI", "", x[C_DNI]);
-        ok &= check_irr(&v, lineno, (int)f[col[C_DHI]].col, "DHI", "", x[C_DHI]);
-        ok &= check_range(&v, lineno, (int)f[col[C_TEMP]].col, "Dry-bulb", "C", "", x[C_TEMP],
-                          TEMP_MIN_C, TEMP_MAX_C);
-        if (col[C_WSPD] >= 0)
-            ok &= check_range(&v, lineno, (int)f[col[C_WSPD]].col, "Wspd", "m/s", "", x[C_WSPD],
-                              0, WIND_MAX_M_S);
-        if (col[C_PRES] >= 0)
-            ok &= check_range(&v, lineno, (int)f[col[C_PRES]].col, "Pressure", "mbar", "",
-                              x[C_PRES], PRES_MIN_HPA, PRES_MAX_HPA);
-        if (!ok)
-            continue;
-        w->ghi_w_m2[slot] = x[C_GHI];
-        w->dni_w_m2[slot] = x[C_DNI];
-        w->dhi_w_m2[slot] = x[C_DHI];
-        w->temp_air_c[slot] = x[C_TEMP];
-        if (w->wind_speed_m_s)
-            w->wind_speed_m_s[slot] = x[C_WSPD];
-        if (w->pressure_hpa)
-            w->pressure_hpa[slot] = x[C_PRES];
-    }
-    if (v.rc) {
-        rc = v.rc;
-        goto out;
-    }
-    if (!v.ndiag) {
-        size_t missing = 0;
-        int first = -1;
-        for (int s = 0; s < HOURS_PER_YEAR; s++)
-            if (!seen[s]) {
-                missing++;
-                if (first < 0)
-                    first = s;
-            }
-        if (missing) {
-            int dd = first / 24, m = 1;
-            while (dd >= month_days[m - 1]) {
-                dd -= month_days[m - 1];
-                m++;
-            }
-            vreport(&v, 0, 0, "%zu of the 8760 hours of the year are missing, the first is "
-                    "%02d/%02d %02d:00 (hour ending); a TMY3 file has every hour once", missing, m,
-                    dd + 1, first % 24 + 1);
-        }
-    }
-    if (v.rc) {
-        rc = v.rc;
-        goto out;
-    }
-    if (v.ndiag) {
-        rc = zp__error(ctx, ZP_EDATA, "%s: %zu problem(s) in the TMY3 records%s", file, v.ndiag,
-                       v.ndiag > MAX_DIAGS ? " (only the first 100 are listed)" : "");
-        goto out;
-    }
-    w->step_s = 3600;
-    w->utc_offset_min = (int32_t)lround(tz * 60);
-    w->start = zp_days_from_civil(ZP_WEATHER_TYPICAL_YEAR, 1, 1) * 86400 -
-               (zp_time_t)w->utc_offset_min * 60;
-    w->typical = 1;
-    w->site.lat_deg = lat;
-    w->site.lon_deg = lon;
-    w->site.elevation_m = elev;
-    w->repairs.feb29_dropped = feb29;
-    if (feb29 && (rc = zp__diag(ctx, ZP_SEV_WARNING, file, 0, 0, NULL,
-                                "%zu record(s) on 29 February ignored: a typical year has 365 "
-                                "days (leap model years repeat 28 February)", feb29)))
-        goto out;
-    if ((rc = check_kw_units(ctx, w, file)))
-        goto out;
-    *out = w;
-    w = NULL;
-out:
-    zp__free(ctx, f);
-    zp__free(ctx, seen);
-    zp_weather_free(ctx, w);
-    return rc;
-}
-
-/* Whole file into memory, capped. */
-static zp_status read_all(zp_ctx *ctx, const char *path, char **out, size_t *outlen)
-{
-    zp_status rc = ZP_OK;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    FILE *fp = fopen(path, "rb");
-    *out = NULL;
-    *outlen = 0;
-    if (!fp)
-        return zp__error(ctx, ZP_EIO, "cannot open weather file %s: %s", path, strerror(errno));
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            if (cap > ZP_WEATHER_MAX_BYTES) {
-                rc = zp__error(ctx, ZP_ETOOBIG, "%s: more than %u bytes; not a weather file",
-                               path, ZP_WEATHER_MAX_BYTES);
-                goto out;
-            }
-            if ((rc = zp__grow(ctx, (void **)&buf, &cap, n + 65536 + 1, 1)))
-                goto out;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0) {
-            if (ferror(fp)) {
-                rc = zp__error(ctx, ZP_EIO, "cannot read %s: %s", path, strerror(errno));
-                goto out;
-            }
-            break;
-        }
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *outlen = n;
-    buf = NULL;
-out:
-    fclose(fp);
-    zp__free(ctx, buf);
+    zp__free(ctx, t.f);
+    zp__free(ctx, t.seen);
+    zp_weather_free(ctx, t.w);
     return rc;
 }
 
@@ -755,9 +774,16 @@ zp_status zp_weather_read_tmy3_file(zp_ctx *ctx, const char *path, zp_weather_da
         return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_read_tmy3_file: NULL argument")
                    : ZP_EINVAL;
     *out = NULL;
-    if ((rc = read_all(ctx, path, &buf, &len)))
-        return rc;
-    rc = zp_weather_read_tmy3_buf(ctx, buf, len, path, out);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return zp__error(ctx, ZP_EIO, "cannot open weather file %s: %s", path, strerror(errno));
+    rc = zp__file_read_stream(ctx, fp, path, ZP_WEATHER_MAX_BYTES, NULL, &buf, &len);
+    fclose(fp);
+    if (rc == ZP_ETOOBIG)
+        rc = zp__error(ctx, ZP_ETOOBIG, "%s: more than %u bytes; not a weather file", path,
+                       ZP_WEATHER_MAX_BYTES);
+    else if (!rc)
+        rc = zp_weather_read_tmy3_buf(ctx, buf, len, path, out);
     zp__free(ctx, buf);
     return rc;
 }
@@ -878,8 +904,8 @@ zp_status zp_weather_check_site(zp_ctx *ctx, zp_weather_data *w)
             int doy;
             int64_t y;
             unsigned mo, d;
-            local_date(w->start + (zp_time_t)i * w->step_s + w->step_s / 2, w->utc_offset_min,
-                       &y, &mo, &d, &doy, NULL);
+            zp__weather_local_date(w->start + (zp_time_t)i * w->step_s + w->step_s / 2,
+                                   w->utc_offset_min, &y, &mo, &d, &doy, NULL);
             double cz = cos(z * M_PI / 180);
             if (need_dni && need_dhi) {
                 zp_irr_erbs(ghi, z, zp_solar_extra_radiation(doy), &dni, &dhi);
@@ -911,6 +937,27 @@ out:
 
 /* ---- mapping onto the model grid ----------------------------------------- */
 
+/* A new record of n steps on the grid [start, start + n*step) with the
+ * arrays, zone, wind height and repairs of src (values still 0); the
+ * arrays of src into from and of the new one into to. */
+static zp_status weather_like(zp_ctx *ctx, const zp_weather_data *src, zp_time_t start,
+                              int32_t step_s, size_t n, zp_weather_data **out,
+                              double *from[W_N], double *to[W_N])
+{
+    zp_status rc = zp__weather_new(ctx, n, weather_has(src), src->source, out);
+    if (rc)
+        return rc;
+    zp_weather_data *w = *out;
+    w->start = start;
+    w->step_s = step_s;
+    w->utc_offset_min = src->utc_offset_min;
+    w->wind_height_m = src->wind_height_m;
+    w->repairs = src->repairs;
+    weather_arrays(src, from);
+    weather_arrays(w, to);
+    return ZP_OK;
+}
+
 /* A typical year onto [start, start + n*step): each model step averages
  * the file-hours it overlaps, found by calendar in the file's zone. */
 static zp_status map_typical(zp_ctx *ctx, const zp_weather_data *typ, zp_time_t start,
@@ -918,45 +965,37 @@ static zp_status map_typical(zp_ctx *ctx, const zp_weather_data *typ, zp_time_t 
 {
     zp_weather_data *w = NULL;
     zp_status rc;
-    if ((rc = weather_new(ctx, n, weather_has(typ), typ->source, &w)))
+    double *src[W_N], *dst[W_N];
+    if ((rc = weather_like(ctx, typ, start, step_s, n, &w, src, dst)))
         return rc;
-    w->start = start;
-    w->step_s = step_s;
-    w->utc_offset_min = typ->utc_offset_min;
-    w->wind_height_m = typ->wind_height_m;
-    w->repairs = typ->repairs;
-    const double *src[6] = {typ->ghi_w_m2, typ->dni_w_m2, typ->dhi_w_m2, typ->temp_air_c,
-                            typ->wind_speed_m_s, typ->pressure_hpa};
-    double *dst[6] = {w->ghi_w_m2, w->dni_w_m2, w->dhi_w_m2, w->temp_air_c, w->wind_speed_m_s,
-                      w->pressure_hpa};
     size_t feb29 = 0;
     for (size_t i = 0; i < n; i++) {
         zp_time_t t0 = start + (zp_time_t)i * step_s, t1 = t0 + step_s;
-        double acc[6] = {0, 0, 0, 0, 0, 0};
+        double acc[W_N] = {0, 0, 0, 0, 0, 0};
         int leapday = 0;
         /* walk the file-local hours that overlap [t0, t1) */
         zp_time_t off = (zp_time_t)typ->utc_offset_min * 60;
         for (zp_time_t a = t0; a < t1;) {
-            int64_t hour = floordiv(a + off, 3600);
+            int64_t hour = zp__fdiv(a + off, 3600);
             zp_time_t b = (hour + 1) * 3600 - off;
             if (b > t1)
                 b = t1;
             int64_t y;
             unsigned mo, d;
-            zp_civil_from_days(floordiv(hour, 24), &y, &mo, &d);
+            zp_civil_from_days(zp__fdiv(hour, 24), &y, &mo, &d);
             if (mo == 2 && d == 29) {
                 d = 28;
                 leapday = 1;
             }
-            size_t slot = (size_t)doy0((int)mo, (int)d) * 24 + (size_t)(hour - floordiv(hour, 24) * 24);
+            size_t slot = (size_t)doy0((int)mo, (int)d) * 24 + (size_t)(hour - zp__fdiv(hour, 24) * 24);
             double wgt = (double)(b - a) / step_s;
-            for (int k = 0; k < 6; k++)
+            for (int k = 0; k < W_N; k++)
                 if (src[k])
                     acc[k] += src[k][slot] * wgt;
             a = b;
         }
         feb29 += (size_t)leapday;
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < W_N; k++)
             if (dst[k])
                 dst[k][i] = acc[k];
     }
@@ -978,29 +1017,19 @@ static zp_status map_dated(zp_ctx *ctx, const zp_weather_data *src, zp_time_t st
     zp_weather_data *w = NULL;
     zp_series s, *r = NULL;
     zp_status rc;
-    if ((rc = weather_new(ctx, n, weather_has(src), src->source, &w)))
+    double *sv[W_N], *dst[W_N];
+    if ((rc = weather_like(ctx, src, start, step_s, n, &w, sv, dst)))
         return rc;
-    w->start = start;
-    w->step_s = step_s;
-    w->utc_offset_min = src->utc_offset_min;
-    w->wind_height_m = src->wind_height_m;
-    w->repairs = src->repairs;
-    const double *sv[6] = {src->ghi_w_m2, src->dni_w_m2, src->dhi_w_m2, src->temp_air_c,
-                           src->wind_speed_m_s, src->pressure_hpa};
-    double *dst[6] = {w->ghi_w_m2, w->dni_w_m2, w->dhi_w_m2, w->temp_air_c, w->wind_speed_m_s,
-                      w->pressure_hpa};
-    static const char *const nm[6] = {"ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c",
-                                      "wind_speed_m_s", "pressure_hpa"};
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < W_N; k++) {
         if (!sv[k])
             continue;
         memset(&s, 0, sizeof s);
-        s.name = (char *)nm[k];
+        s.name = (char *)(uintptr_t)wqtys[k].name;
         s.kind = ZP_SERIES_INTENSITY;
         s.start = src->start;
         s.step_s = src->step_s;
         s.len = src->len;
-        s.v = (double *)sv[k];
+        s.v = sv[k];
         if ((rc = zp_series_align(ctx, &s, start, step_s, n, &r))) {
             if (rc == ZP_ERANGE || rc == ZP_EINVAL) {
                 char msg[1024];
@@ -1077,7 +1106,8 @@ void zp_weather_monthly_ghi(const zp_weather_data *w, int32_t offset_min, double
     for (size_t i = 0; i < w->len; i++) {
         int64_t y;
         unsigned mo, d;
-        local_date(w->start + (zp_time_t)i * w->step_s, offset_min, &y, &mo, &d, NULL, NULL);
+        zp__weather_local_date(w->start + (zp_time_t)i * w->step_s, offset_min, &y, &mo, &d, NULL,
+                               NULL);
         kwh_m2[mo - 1] += w->ghi_w_m2[i] * h / 1000.0;
     }
 }
@@ -1120,23 +1150,20 @@ zp_status zp_weather_format_csv(zp_ctx *ctx, const zp_weather_data *w, int32_t o
 {
     dbuf b = {ctx, NULL, 0, 0, ZP_OK};
     char tb[ZP_TIME_BUFSIZE];
+    double *a[W_N];
     *out = NULL;
     *len = 0;
-    dbuf_printf(&b, "timestamp,ghi_w_m2%s%s,temp_air_c%s%s\n", w->dni_w_m2 ? ",dni_w_m2" : "",
-                w->dhi_w_m2 ? ",dhi_w_m2" : "", w->wind_speed_m_s ? ",wind_speed_m_s" : "",
-                w->pressure_hpa ? ",pressure_hpa" : "");
+    weather_arrays(w, a);
+    dbuf_printf(&b, "timestamp");
+    for (int k = 0; k < W_N; k++)
+        if (a[k])
+            dbuf_printf(&b, ",%s", wqtys[k].name);
+    dbuf_printf(&b, "\n");
     for (size_t i = 0; i < w->len && !b.rc; i++) {
-        dbuf_printf(&b, "%s,%.4f", zp_time_format(w->start + (zp_time_t)i * w->step_s,
-                                                  offset_min, tb), w->ghi_w_m2[i]);
-        if (w->dni_w_m2)
-            dbuf_printf(&b, ",%.4f", w->dni_w_m2[i]);
-        if (w->dhi_w_m2)
-            dbuf_printf(&b, ",%.4f", w->dhi_w_m2[i]);
-        dbuf_printf(&b, ",%.3f", w->temp_air_c[i]);
-        if (w->wind_speed_m_s)
-            dbuf_printf(&b, ",%.3f", w->wind_speed_m_s[i]);
-        if (w->pressure_hpa)
-            dbuf_printf(&b, ",%.2f", w->pressure_hpa[i]);
+        dbuf_printf(&b, "%s", zp_time_format(w->start + (zp_time_t)i * w->step_s, offset_min, tb));
+        for (int k = 0; k < W_N; k++)
+            if (a[k])
+                dbuf_printf(&b, ",%.*f", wqtys[k].prec, a[k][i]);
         dbuf_printf(&b, "\n");
     }
     if (b.rc) {
@@ -1151,240 +1178,4 @@ zp_status zp_weather_format_csv(zp_ctx *ctx, const zp_weather_data *w, int32_t o
 void zp_weather_text_free(zp_ctx *ctx, char *text)
 {
     zp__free(ctx, text);
-}
-
-/* ---- weather synthesis ------------------------------------------------------ */
-
-/* Daily sky classes: clear, partly cloudy, overcast. Each day's class
- * follows a Markov chain (methodology: the matrix gives runs of clear and
- * overcast days of 2-3 days on average, as observed for mid-latitude
- * synoptic weather); within a day the clear-sky index is the class mean
- * plus hourly AR(1) noise with the class's spread. */
-static const double sky_p[3][3] = {{0.60, 0.30, 0.10}, {0.30, 0.45, 0.25}, {0.15, 0.40, 0.45}};
-static const double sky_kc_mean[3] = {0.97, 0.72, 0.32};
-static const double sky_kc_sd[3] = {0.04, 0.16, 0.10};
-static const double sky_diurnal[3] = {1.0, 0.75, 0.4}; /* share of the diurnal temperature swing */
-
-void zp_weather_synth_opts_init(zp_weather_synth_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->utc_offset_min = 8 * 60;
-    o->year = 2024;
-    o->step_s = 3600;
-    o->temp_mean_c = NAN;
-    o->temp_season_amp_c = NAN;
-    o->temp_diurnal_amp_c = NAN;
-    o->wind_mean_m_s = NAN;
-}
-
-zp_status zp_weather_synthesise(zp_ctx *ctx, const zp_weather_synth_opts *o,
-                                zp_weather_data **out)
-{
-    zp_status rc = ZP_OK;
-    zp_weather_data *w = NULL;
-    double *cs = NULL, *e0h = NULL;
-    int *month = NULL;
-    if (!ctx || !o || !out)
-        return ctx ? zp__error(ctx, ZP_EINVAL, "zp_weather_synthesise: NULL argument") : ZP_EINVAL;
-    *out = NULL;
-    if (!(o->lat_deg >= -90 && o->lat_deg <= 90) || !(o->lon_deg >= -180 && o->lon_deg <= 180))
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: latitude %g must be within -90..90 "
-                         "and longitude %g within -180..180", o->lat_deg, o->lon_deg);
-    if (!(o->elevation_m >= -500 && o->elevation_m <= 9000))
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: elevation %g m must be within "
-                         "-500..9000", o->elevation_m);
-    if (o->year < 1 || o->year > 9999)
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: year %d must be within 1..9999",
-                         o->year);
-    if (o->step_s < 60 || o->step_s > 3600 || 3600 % o->step_s != 0)
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: step %ld s must divide an hour "
-                         "(60..3600 s)", (long)o->step_s);
-    if (o->utc_offset_min < -14 * 60 || o->utc_offset_min > 14 * 60)
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: UTC offset %ld min must be within "
-                         "-14..+14 h", (long)o->utc_offset_min);
-    if (!(o->annual_ghi_kwh_m2 > 0) || !isfinite(o->annual_ghi_kwh_m2))
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: annual GHI %g kWh/m2 must be > 0 "
-                         "(e.g. 1500 for a sunny mid-latitude site)", o->annual_ghi_kwh_m2);
-    if (o->monthly_clearness)
-        for (int k = 0; k < 12; k++)
-            if (!(o->monthly_clearness[k] > 0) || !isfinite(o->monthly_clearness[k]))
-                return zp__error(ctx, ZP_EINVAL, "weather synthesis: monthly clearness %d is %g; "
-                                 "each must be > 0", k + 1, o->monthly_clearness[k]);
-    double wind_mean = isnan(o->wind_mean_m_s) ? 3.0 : o->wind_mean_m_s;
-    if (!(wind_mean >= 0 && wind_mean <= 30))
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: mean wind %g m/s must be within 0..30",
-                         wind_mean);
-    double alat = fabs(o->lat_deg);
-    /* Defaults from latitude: a rough zonal-mean climate (28 C at the
-     * equator, 14 C at 40 deg), cooled 6.5 K per km of elevation. */
-    double slat = sin(alat * M_PI / 180);
-    double tmean = isnan(o->temp_mean_c) ? 28.0 - 34.0 * slat * slat - 0.0065 * fmax(o->elevation_m, 0)
-                                         : o->temp_mean_c;
-    double tseas = isnan(o->temp_season_amp_c) ? 0.25 * alat : o->temp_season_amp_c;
-    double tdiur = isnan(o->temp_diurnal_amp_c) ? 5.0 : o->temp_diurnal_amp_c;
-    if (!(tmean >= -60 && tmean <= 50) || !(tseas >= 0 && tseas <= 40) ||
-        !(tdiur >= 0 && tdiur <= 25))
-        return zp__error(ctx, ZP_EINVAL, "weather synthesis: temperature mean %g (-60..50), "
-                         "seasonal amplitude %g (0..40), diurnal amplitude %g (0..25) C", tmean,
-                         tseas, tdiur);
-
-    int ndays = 365 + is_leap(o->year);
-    size_t per_day = (size_t)(86400 / o->step_s);
-    size_t n = (size_t)ndays * per_day;
-    if ((rc = weather_new(ctx, n, HAS_DNI | HAS_DHI | HAS_WIND, "synthetic", &w)))
-        return rc;
-    w->start = zp_days_from_civil(o->year, 1, 1) * 86400 - (zp_time_t)o->utc_offset_min * 60;
-    w->step_s = o->step_s;
-    w->utc_offset_min = o->utc_offset_min;
-    w->site.lat_deg = o->lat_deg;
-    w->site.lon_deg = o->lon_deg;
-    w->site.elevation_m = o->elevation_m;
-    w->repairs.dni_derived = w->repairs.dhi_derived = 1;
-    if (!(cs = zp__malloc(ctx, n * sizeof(double))) ||
-        !(e0h = zp__malloc(ctx, n * sizeof(double))) ||
-        !(month = zp__malloc(ctx, n * sizeof(int)))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
-    /* the zenith goes into dhi_w_m2 for now; it is overwritten below */
-    double *zen = w->dhi_w_m2;
-    zp_spa_input in;
-    zp_spa_input_init(&in);
-    in.lat_deg = o->lat_deg;
-    in.lon_deg = o->lon_deg;
-    in.elevation_m = o->elevation_m;
-    in.utc_offset_min = o->utc_offset_min;
-    if ((rc = zp_spa_series(ctx, &in, w->start + o->step_s / 2, o->step_s, n, zen, NULL)))
-        goto out;
-    const double h = (double)o->step_s / 3600.0;
-    double cs_total = 0;
-    for (size_t i = 0; i < n; i++) {
-        int doy = (int)(i / per_day) + 1;
-        double cz = cos(zen[i] * M_PI / 180);
-        cs[i] = zp_clearsky_haurwitz(zen[i]);
-        e0h[i] = cz > 0 ? zp_solar_extra_radiation(doy) * cz : 0;
-        cs_total += cs[i] * h / 1000.0;
-        int64_t y;
-        unsigned mo, d;
-        local_date(w->start + (zp_time_t)i * o->step_s, o->utc_offset_min, &y, &mo, &d, NULL,
-                   NULL);
-        month[i] = (int)mo - 1;
-    }
-    if (!(cs_total > 0)) {
-        rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: the sun never rises at %g, %g in %d",
-                       o->lat_deg, o->lon_deg, o->year);
-        goto out;
-    }
-    if (o->annual_ghi_kwh_m2 > cs_total) {
-        rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: %g kWh/m2 a year is more than a "
-                       "cloudless sky gives at %g, %g (%.0f kWh/m2, Haurwitz); check the value",
-                       o->annual_ghi_kwh_m2, o->lat_deg, o->lon_deg, cs_total);
-        goto out;
-    }
-
-    zp__rng r;
-    zp__rng_seed(&r, o->seed);
-    double phi_kc = pow(0.80, h), phi_t = pow(0.97, h), phi_w = pow(0.90, h);
-    double e_kc = 0, e_t = 0, z_w = zp__rng_normal_single(&r);
-    int state = 1;
-    double c_weibull = wind_mean / 0.886226925452758; /* Gamma(1 + 1/2) */
-    double hemi = o->lat_deg >= 0 ? 1.0 : -1.0;
-    double month_cs[12] = {0};
-    for (size_t i = 0; i < n; i++) {
-        size_t day = i / per_day;
-        if (i % per_day == 0 && day > 0) {
-            double u = zp__rng_uniform(&r), acc = 0;
-            int next = 2;
-            for (int k = 0; k < 3; k++) {
-                acc += sky_p[state][k];
-                if (u < acc) {
-                    next = k;
-                    break;
-                }
-            }
-            state = next;
-        }
-        /* clear-sky index */
-        e_kc = phi_kc * e_kc +
-               sky_kc_sd[state] * sqrt(1 - phi_kc * phi_kc) * zp__rng_normal_single(&r);
-        double kc = fmin(fmax(sky_kc_mean[state] + e_kc, 0.05), 1.10);
-        w->ghi_w_m2[i] = cs[i] * kc;
-        month_cs[month[i]] += cs[i];
-        /* temperature: seasonal cycle lagging the solstice by a month
-         * (coldest about 20 January in the north), diurnal peak at 15:00
-         * local solar time, damped on cloudy days */
-        int64_t sod;
-        int64_t y;
-        unsigned mo, d;
-        int doy;
-        local_date(w->start + (zp_time_t)i * o->step_s + o->step_s / 2, o->utc_offset_min, &y,
-                   &mo, &d, &doy, &sod);
-        double solar_h = (double)sod / 3600.0 + (o->lon_deg - o->utc_offset_min / 4.0) / 15.0;
-        e_t = phi_t * e_t + 1.5 * sqrt(1 - phi_t * phi_t) * zp__rng_normal_single(&r);
-        w->temp_air_c[i] = tmean - hemi * tseas * cos(2 * M_PI * (doy - 20) / 365.25) +
-                           tdiur * sky_diurnal[state] * cos(2 * M_PI * (solar_h - 15) / 24) + e_t;
-        /* wind: persistent Gaussian mapped onto Weibull(k = 2) */
-        z_w = phi_w * z_w + sqrt(1 - phi_w * phi_w) * zp__rng_normal_single(&r);
-        double u = 0.5 * erfc(-z_w / sqrt(2.0));
-        u = fmin(fmax(u, 1e-12), 1 - 1e-12);
-        w->wind_speed_m_s[i] = c_weibull * sqrt(-log(1 - u));
-    }
-    /* Each month gets its expected share of the year (the TMY idea:
-     * typical months): the clear-sky irradiation of the month, weighted by
-     * the caller's monthly climatology if given. Within a month, the
-     * stochastic index only shapes days and hours. GHI is capped at 90% of
-     * the extraterrestrial horizontal irradiance; what a cap removes is
-     * spread over the month's uncapped steps until its total matches, so
-     * the months, and the year, come out exact. */
-    double target[12], wsum = 0;
-    for (int k = 0; k < 12; k++)
-        wsum += (o->monthly_clearness ? o->monthly_clearness[k] : 1.0) * month_cs[k];
-    for (int k = 0; k < 12; k++)
-        target[k] = o->annual_ghi_kwh_m2 *
-                    (o->monthly_clearness ? o->monthly_clearness[k] : 1.0) * month_cs[k] / wsum;
-    for (size_t i = 0; i < n; i++)
-        w->ghi_w_m2[i] = fmin(w->ghi_w_m2[i], 0.9 * e0h[i]);
-    for (int iter = 0;; iter++) {
-        double tot[12] = {0}, free_tot[12] = {0}, fac[12];
-        int done = 1;
-        for (size_t i = 0; i < n; i++) {
-            tot[month[i]] += w->ghi_w_m2[i] * h / 1000.0;
-            if (w->ghi_w_m2[i] < 0.9 * e0h[i])
-                free_tot[month[i]] += w->ghi_w_m2[i] * h / 1000.0;
-        }
-        for (int k = 0; k < 12; k++) {
-            double miss = target[k] - tot[k];
-            fac[k] = 1;
-            if (fabs(miss) <= 1e-13 * o->annual_ghi_kwh_m2)
-                continue;
-            done = 0;
-            if (!(free_tot[k] > 0) || iter >= 100) {
-                rc = zp__error(ctx, ZP_ERANGE, "weather synthesis: month %d cannot reach %g "
-                               "kWh/m2 under the clear-sky cap at %g, %g; lower the annual GHI",
-                               k + 1, target[k], o->lat_deg, o->lon_deg);
-                goto out;
-            }
-            fac[k] = 1 + miss / free_tot[k];
-        }
-        if (done)
-            break;
-        for (size_t i = 0; i < n; i++)
-            if (w->ghi_w_m2[i] < 0.9 * e0h[i])
-                w->ghi_w_m2[i] = fmin(w->ghi_w_m2[i] * fac[month[i]], 0.9 * e0h[i]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        int doy = (int)(i / per_day) + 1;
-        double dni, dhi;
-        zp_irr_erbs(w->ghi_w_m2[i], zen[i], zp_solar_extra_radiation(doy), &dni, &dhi);
-        w->dni_w_m2[i] = dni;
-        w->dhi_w_m2[i] = dhi; /* overwrites the zenith, which is no longer needed */
-    }
-    *out = w;
-    w = NULL;
-out:
-    zp__free(ctx, cs);
-    zp__free(ctx, e0h);
-    zp__free(ctx, month);
-    zp_weather_free(ctx, w);
-    return rc;
 }

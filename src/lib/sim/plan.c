@@ -28,14 +28,28 @@ void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
 {
     if (!pl)
         return;
-    zp__free(ctx, pl->pv_kw);
-    zp__free(ctx, pl->wind_kw);
-    zp__free(ctx, pl->firm_kw);
-    zp__free(ctx, pl->flex_kw);
-    zp__free(ctx, pl->price_cny_per_kwh);
-    zp__free(ctx, pl->grid_factor_kg_per_kwh);
+    zp__free(ctx, pl->pv_kw); /* the block of the plan's arrays (plan_new) */
     zp_dispatch_result_free(ctx, pl->flows);
     zp__free(ctx, pl);
+}
+
+/* A new plan of h steps whose per-step arrays share one zeroed block,
+ * which pv_kw points at; NULL when out of memory. */
+static zp_plan *plan_new(zp_ctx *ctx, size_t h)
+{
+    zp_plan *pl = zp__calloc(ctx, 1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    double **arrays[] = {&pl->pv_kw, &pl->wind_kw, &pl->firm_kw, &pl->flex_kw,
+                         &pl->price_cny_per_kwh, &pl->grid_factor_kg_per_kwh};
+    double *block = zp__calloc(ctx, ZP_ARRAY_LEN(arrays) * (h ? h : 1), sizeof *block);
+    if (!block) {
+        zp__free(ctx, pl);
+        return NULL;
+    }
+    for (size_t k = 0; k < ZP_ARRAY_LEN(arrays); k++)
+        *arrays[k] = block + k * h;
+    return pl;
 }
 
 /* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
@@ -68,12 +82,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     double **w_flex = NULL;
     size_t nw_flex = 0;
     zp_plan *pl = NULL;
-    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    sim_priv *p = zp__sim_priv_new(ctx, m);
     if (!p)
-        return zp__nomem(ctx);
-    p->ctx = ctx;
+        return ZP_ENOMEM;
     zp_sim_result *r = &p->pub;
-    r->model = m;
     zp_dispatch_input in;
     p->want_clearsky = 1;
     if ((rc = zp__sim_prepare(p, m, &so, o->weather, &in, &flex)))
@@ -138,13 +150,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
         wflex[j] = in.flex[j];
         wflex[j].kw = fc.flex_kw[j];
     }
-    if (!(pl = zp__calloc(ctx, 1, sizeof *pl)) || !(pl->pv_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->wind_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->firm_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->flex_kw = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->price_cny_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(pl->grid_factor_kg_per_kwh = zp__calloc(ctx, h, sizeof(double))) ||
-        !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
+    if (!(pl = plan_new(ctx, h)) || !(xprice = zp__calloc(ctx, h, sizeof(double)))) {
         rc = zp__nomem(ctx);
         goto out;
     }

@@ -183,6 +183,19 @@ static zp_status result_arrays(sim_priv *p, const zp_model *m, zp_dispatch_flex 
     return ZP_OK;
 }
 
+/* Source i of count (a PV array, a wind farm) with its n values arr: its
+ * place in per, and the kind's sum, which is arr itself for one source
+ * and the values added up for more (the sum starts at zeros). */
+static void add_source(double **per, size_t i, double *arr, size_t count, double **sum, size_t n)
+{
+    per[i] = arr;
+    if (count == 1)
+        *sum = arr;
+    else
+        for (size_t t = 0; t < n; t++)
+            (*sum)[t] += arr[t];
+}
+
 /* PV AC power per array from the weather w (on the run grid), and their
  * sum. */
 static zp_status pv_arrays(sim_priv *p, const zp_model *m, const zp_weather_data *w)
@@ -224,12 +237,7 @@ static zp_status pv_arrays(sim_priv *p, const zp_model *m, const zp_weather_data
         r->pv_totals[i] = pvo->totals;
         zp_pv_output_free(ctx, pvo);
         pvo = NULL;
-        r->pv_array_kw[i] = arr;
-        if (m->npv == 1)
-            r->pv_kw = arr;
-        else
-            for (size_t t = 0; t < n; t++)
-                r->pv_kw[t] += arr[t];
+        add_source(r->pv_array_kw, i, arr, m->npv, &r->pv_kw, n);
     }
 out:
     zp_pv_output_free(ctx, pvo);
@@ -254,12 +262,7 @@ static zp_status wind_farms(sim_priv *p, const zp_model *m, const zp_weather_dat
          * speed was measured (docs/model.md). */
         if ((rc = zp_wind_power_series(p->ctx, &m->wind[i], NULL, w->wind_speed_m_s, n, arr)))
             return rc;
-        r->wind_farm_kw[i] = arr;
-        if (m->nwind == 1)
-            r->wind_kw = arr;
-        else
-            for (size_t t = 0; t < n; t++)
-                r->wind_kw[t] += arr[t];
+        add_source(r->wind_farm_kw, i, arr, m->nwind, &r->wind_kw, n);
     }
     return ZP_OK;
 }

@@ -90,6 +90,19 @@ static json_t *options_json(const zp_sim_result *r, const zp_sim_opts *opts)
     return o;
 }
 
+/* results_json stored as a "simulate" run of r's model, made now. */
+static zp_status save_run(zp_store *st, const zp_sim_result *r, const char *inputs_sha256,
+                          const char *results_json, int64_t *run_id)
+{
+    zp_store_run run = {0};
+    run.created = (zp_time_t)time(NULL);
+    run.kind = "simulate";
+    run.model_name = r->model->name;
+    run.inputs_sha256 = inputs_sha256;
+    run.results_json = results_json;
+    return zp_store_run_save(st, &run, run_id);
+}
+
 zp_status zp_sim_store_with_opts(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
                                  const zp_sim_opts *opts, const char *inputs_sha256,
                                  int64_t *run_id)
@@ -116,13 +129,7 @@ zp_status zp_sim_store_with_opts(zp_ctx *ctx, zp_store *st, const zp_sim_result 
         goto out;
     }
     snprintf(doc, n, "%.*s,\"options\":%s}", (int)(rl - 1), res, otext);
-    zp_store_run run = {0};
-    run.created = (zp_time_t)time(NULL);
-    run.kind = "simulate";
-    run.model_name = r->model->name;
-    run.inputs_sha256 = inputs_sha256;
-    run.results_json = doc;
-    rc = zp_store_run_save(st, &run, run_id);
+    rc = save_run(st, r, inputs_sha256, doc, run_id);
 out:
     free(otext);
     zp__free(ctx, doc);
@@ -408,13 +415,7 @@ zp_status zp_sim_store(zp_ctx *ctx, zp_store *st, const zp_sim_result *r,
     zp_status rc = zp_sim_result_json(ctx, r, 0, &json);
     if (rc)
         return rc;
-    zp_store_run run = {0};
-    run.created = (zp_time_t)time(NULL);
-    run.kind = "simulate";
-    run.model_name = r->model->name;
-    run.inputs_sha256 = inputs_sha256;
-    run.results_json = json;
-    rc = zp_store_run_save(st, &run, run_id);
+    rc = save_run(st, r, inputs_sha256, json, run_id);
     zp_sim_text_free(ctx, json);
     return rc;
 }

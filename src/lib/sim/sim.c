@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,18 @@ static zp_status add_derived(sim_priv *p, col_kind kind, const char *name)
     return rc;
 }
 
+sim_priv *zp__sim_priv_new(zp_ctx *ctx, const zp_model *m)
+{
+    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    if (!p) {
+        zp__nomem(ctx);
+        return NULL;
+    }
+    p->ctx = ctx;
+    p->pub.model = m;
+    return p;
+}
+
 void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
 {
     if (!r)
@@ -68,21 +81,15 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     sim_priv *p = (sim_priv *)r;
     for (size_t i = 0; i < p->narrays; i++)
         zp__free(ctx, p->arrays[i]);
-    zp__free(ctx, p->arrays);
     for (size_t i = 0; i < p->ncols; i++)
         zp__free(ctx, p->cols[i].name);
-    zp__free(ctx, p->cols);
-    zp__free(ctx, p->scratch);
-    zp__free(ctx, p->grid_down);
-    zp__free(ctx, p->market_source);
-    zp__free(ctx, p->clearsky_pv_kw);
-    zp__free(ctx, p->month_of_step);
-    zp__free(ctx, p->month_fraction);
+    /* what the result owns besides the arrays and the column names */
+    void *owned[] = {p->arrays,          p->cols,          p->scratch,  p->grid_down,
+                     p->market_source,   p->clearsky_pv_kw, r->pv_array_kw, r->wind_farm_kw,
+                     r->load_kw,         r->pv_totals,     p->month_of_step, p->month_fraction};
+    for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
+        zp__free(ctx, owned[k]);
     zp_bill_free(ctx, r->bill);
-    zp__free(ctx, r->pv_array_kw);
-    zp__free(ctx, r->wind_farm_kw);
-    zp__free(ctx, r->load_kw);
-    zp__free(ctx, r->pv_totals);
     zp_dispatch_result_free(ctx, r->flows);
     zp__free(ctx, p);
 }
@@ -108,6 +115,253 @@ void zp__sim_cap_export_prices(const double *ip, const double *xp, size_t n, dou
 {
     for (size_t t = 0; t < n; t++)
         out[t] = xp[t] > ip[t] ? ip[t] : xp[t];
+}
+
+/* ---- after the dispatch: the results' totals ------------------------------ */
+
+/* What the totals hand on to each other. */
+typedef struct sim_sums {
+    double scope2_kg;              /* location-based Scope 2 of the run */
+    double cost;                   /* the bill's total, CNY (cost_cny) */
+    double import_weighted_factor; /* kg/kWh over the import (the mean factor without) */
+    double cert_kwh;               /* green certificates, the run's share */
+} sim_sums;
+
+/* Energy over the run, with Scope 2 (location) on the way. */
+static void sim_energy(sim_priv *p, const zp_model *m, sim_sums *sums)
+{
+    zp_sim_result *r = &p->pub;
+    const size_t n = r->steps;
+    const zp_dispatch_result *f = r->flows;
+    const double dt = r->step_h;
+    zp_sim_energy *e = &r->energy_kwh;
+    for (size_t i = 0; i < m->nloads; i++)
+        for (size_t t = 0; t < n; t++)
+            e->load += r->load_kw[i][t] * dt;
+    if (r->dc_it_kw)
+        for (size_t t = 0; t < n; t++) {
+            e->datacenter_it += r->dc_it_kw[t] * dt;
+            e->datacenter_facility += DC_FACILITY(p, t) * dt;
+        }
+    double scope2_kg = 0, ef_sum = 0;
+    for (size_t t = 0; t < n; t++) {
+        e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
+        e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
+        e->grid_import += f->grid_import_kw[t] * dt;
+        e->grid_export += f->grid_export_kw[t] * dt;
+        e->curtailed += f->curtailed_kw[t] * dt;
+        e->unserved += (f->unserved_kw[t] + (p->shed_kw ? p->shed_kw[t] : 0.0)) * dt;
+        double ef = GRID_EF(r, t);
+        ef_sum += ef;
+        scope2_kg += f->grid_import_kw[t] * dt * ef;
+    }
+    e->storage_charge = f->totals.charge_kwh;
+    e->storage_discharge = f->totals.discharge_kwh;
+    e->delayed = f->totals.delayed_kwh;
+    sums->import_weighted_factor =
+        e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
+    sums->scope2_kg = scope2_kg;
+}
+
+/* The model's objective on the executed plan: kg CO2, or the bill (with
+ * the carbon price): the energy, the demand charge and the wear the
+ * optimisers weigh, and the fixed parts they cannot change. */
+static void sim_objective(sim_priv *p, const zp_model *m, const sim_sums *sums)
+{
+    zp_sim_result *r = &p->pub;
+    const size_t n = r->steps;
+    const zp_dispatch_result *f = r->flows;
+    const double scope2_kg = sums->scope2_kg, cost = sums->cost;
+    r->objective = m->objective == ZP_MINIMISE_CARBON ? scope2_kg
+                   : m->objective == ZP_MINIMISE_COST
+                       ? cost
+                       : cost + m->carbon_price_cny_per_t * scope2_kg / 1000.0;
+    /* Dispatchers may end with more or less energy stored than they began
+     * with (the LP ends with at least as much). To compare them fairly the
+     * objective values the net energy drawn from storage at what replacing
+     * it from the grid would cost on average: mean import price and mean
+     * grid factor over the run, divided by the discharge efficiency. */
+    double price_sum = 0, fac_sum = 0;
+    for (size_t t = 0; t < n; t++) {
+        price_sum += AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t);
+        fac_sum += GRID_EF(r, t);
+    }
+    double mp = price_sum / (double)n, mf = fac_sum / (double)n;
+    double unit = m->objective == ZP_MINIMISE_CARBON ? mf
+                  : m->objective == ZP_MINIMISE_COST
+                      ? mp
+                      : mp + m->carbon_price_cny_per_t * mf / 1000.0;
+    double adj = 0;
+    for (size_t s = 0; s < m->nstorage; s++) {
+        double drawn_kwh = (f->storage[s].soc_start - f->storage[s].soc[n - 1]) *
+                           m->storage[s].energy_kwh;
+        adj += drawn_kwh * unit / m->storage[s].discharge_efficiency;
+    }
+    r->objective_storage_adjustment = adj;
+    r->objective += adj;
+}
+
+/* Scope 1 from the fuels, Scope 2 location- and (at the import-weighted
+ * factor, until the accounting engine says, sim_market) market-based. */
+static zp_status sim_emissions(sim_priv *p, const zp_model *m, sim_sums *sums)
+{
+    zp_sim_result *r = &p->pub;
+    zp_sim_emissions *em = &r->emissions_t;
+    zp_status rc;
+    /* Fuels are given for the model period; a shorter run takes its share. */
+    double frac = (double)(r->steps * (size_t)r->step_s) / (double)(m->end - m->start);
+    for (size_t i = 0; i < m->nfuels; i++) {
+        double k;
+        if ((rc = zp_fuel_factor(p->ctx, m->fuels[i].type, m->fuels[i].unit, &k, NULL)))
+            return rc;
+        em->scope1 += m->fuels[i].amount * frac * k;
+    }
+    em->scope2_location = sums->scope2_kg / 1000.0;
+    sums->cert_kwh = m->green_certificates_mwh * 1000.0 * frac;
+    double net_import = r->energy_kwh.grid_import - sums->cert_kwh;
+    if (net_import < 0)
+        net_import = 0;
+    r->market_factor_kg_per_kwh = sums->import_weighted_factor;
+    r->grid_import_weighted_kg_per_kwh = sums->import_weighted_factor;
+    em->scope2_market = net_import * sums->import_weighted_factor / 1000.0;
+    em->total_location = em->scope1 + em->scope2_location;
+    em->total_market = em->scope1 + em->scope2_market;
+    return ZP_OK;
+}
+
+/* What an outage left without supply, over the steps the grid was down
+ * (or all, with a critical load and no outage). */
+static void sim_outage(sim_priv *p)
+{
+    zp_sim_result *r = &p->pub;
+    const zp_dispatch_result *f = r->flows;
+    const double dt = r->step_h;
+    if (!p->grid_down && !p->critical_kw)
+        return;
+    for (size_t t = 0; t < r->steps; t++) {
+        if (p->grid_down && !p->grid_down[t])
+            continue;
+        double shed = p->shed_kw ? p->shed_kw[t] : 0.0;
+        double dem = p->firm_kw[t] + shed + f->flex_served_kw[t];
+        double crit = p->critical_kw ? fmin(p->critical_kw[t], dem) : 0.0;
+        double uns = f->unserved_kw[t] + shed;
+        double crit_uns = uns - (dem - crit);
+        if (crit_uns < 0)
+            crit_uns = 0;
+        r->outage_demand_kwh += dem * dt;
+        r->outage_served_kwh += (dem - uns) * dt;
+        r->critical_demand_kwh += crit * dt;
+        r->critical_served_kwh += (crit - crit_uns) * dt;
+    }
+}
+
+/* The model's targets against the results. Limits compare with a relative
+ * tolerance of 1e-9 so that a PUE of exactly the limit (1.25 x IT / IT) is
+ * not missed by rounding. */
+static void sim_targets(sim_priv *p, const zp_model *m)
+{
+    zp_sim_result *r = &p->pub;
+    const zp_sim_emissions *em = &r->emissions_t;
+#define ZP_LE(v, lim) ((v) <= (lim) + 1e-9 * fabs(lim))
+#define ZP_GE(v, lim) ((v) >= (lim)-1e-9 * fabs(lim))
+    if (!isnan(m->targets.max_emissions_t))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_emissions_t", m->targets.max_emissions_t,
+                                                    em->total_market, ZP_LE(em->total_market, m->targets.max_emissions_t)};
+    if (!isnan(m->targets.min_green_share_pct))
+        r->targets[r->ntargets++] = (zp_sim_target){"min_green_share_pct", m->targets.min_green_share_pct,
+                                                    r->green_share_volumetric_pct,
+                                                    ZP_GE(r->green_share_volumetric_pct, m->targets.min_green_share_pct)};
+    if (!isnan(m->targets.max_pue) && !isnan(r->pue))
+        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, ZP_LE(r->pue, m->targets.max_pue)};
+#undef ZP_LE
+#undef ZP_GE
+}
+
+/* Columns of the per-step CSV. */
+static zp_status sim_columns(sim_priv *p, const zp_model *m)
+{
+    zp_sim_result *r = &p->pub;
+    const zp_dispatch_result *f = r->flows;
+    zp_status rc;
+    if ((rc = add_col(p, NULL, "timestamp")))
+        return rc;
+    for (size_t i = 0; i < m->npv; i++)
+        if ((rc = add_col(p, r->pv_array_kw[i], "pv.%s.ac_kw", m->pv[i].name)))
+            return rc;
+    for (size_t i = 0; i < m->nwind; i++)
+        if ((rc = add_col(p, r->wind_farm_kw[i], "wind.%s.ac_kw", m->wind[i].name)))
+            return rc;
+    for (size_t i = 0; i < m->nloads; i++)
+        if ((rc = add_col(p, r->load_kw[i], "load.%s.demand_kw", m->loads[i].name)))
+            return rc;
+    if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
+                        (rc = add_derived(p, COL_DC_FACILITY, "datacenter.facility_kw"))))
+        return rc;
+    if (p->dc_pue && (rc = add_col(p, p->dc_pue, "datacenter.pue")))
+        return rc;
+    if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
+        (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
+        (rc = add_col(p, f->curtailed_kw, "curtailed_kw")) || (rc = add_col(p, p->firm_kw, "firm_demand_kw")) ||
+        (rc = add_col(p, f->flex_served_kw, "flexible_served_kw")) ||
+        (rc = add_col(p, f->flex_delayed_kw, "flexible_delayed_kw")) ||
+        (rc = add_col(p, f->flex_backlog_kwh, "flexible_backlog_kwh")))
+        return rc;
+    for (size_t s = 0; s < m->nstorage; s++)
+        if ((rc = add_col(p, f->storage[s].charge_kw, "storage.%s.charge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].discharge_kw, "storage.%s.discharge_kw", m->storage[s].name)) ||
+            (rc = add_col(p, f->storage[s].soc, "storage.%s.soc", m->storage[s].name)))
+            return rc;
+    if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
+        (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
+        (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
+        (p->shed_kw && (rc = add_col(p, p->shed_kw, "shed_kw"))) ||
+        (rc = add_derived(p, COL_CONSUMPTION, "consumption_kw")) ||
+        (rc = add_derived(p, COL_CFE, "carbon_free_kw")) ||
+        (rc = add_derived(p, COL_SCOPE2_KG, "scope2_location_kg")))
+        return rc;
+    /* Inputs that vary (constants are in the model). */
+    if ((r->grid_factor_kg_per_kwh && (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh"))) ||
+        (r->price_cny_per_kwh && (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh"))) ||
+        (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
+        return rc;
+    return ZP_OK;
+}
+
+/* Market-based Scope 2 comes from the accounting engine, so that the
+ * simulation and `zeropark account` agree by construction: certificates
+ * and contracts first, the rest at the factor set's residual mix (or what
+ * the model's "accounting" section chooses). */
+static zp_status sim_market(sim_priv *p, const zp_model *m)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_sim_emissions *em = &r->emissions_t;
+    zp_acct_input *ai = NULL;
+    zp_acct_result *ar = NULL;
+    zp_acct_opts ao;
+    zp_status rc;
+    zp_acct_opts_from_model(&ao, m);
+    ao.by = 0;
+    if ((rc = zp_acct_from_sim_summary(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar)))
+        goto out;
+    em->scope2_market = ar->total.scope2_market_t;
+    em->total_market = em->scope1 + em->scope2_market;
+    r->market_factor_kg_per_kwh = ar->residual.value;
+    /* The source text belongs to the factor set, freed with ar. */
+    if (ar->residual.source && !(p->market_source = zp__strdup(ctx, ar->residual.source))) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    r->market_factor_source = p->market_source;
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (strcmp(r->targets[i].name, "max_emissions_t") == 0) {
+            r->targets[i].value = em->total_market;
+            r->targets[i].met = em->total_market <= r->targets[i].limit * (1 + 1e-9);
+        }
+out:
+    zp_acct_result_free(ctx, ar);
+    zp_acct_input_free(ctx, ai);
+    return rc;
 }
 
 /* Run the chosen dispatcher on in; r->flows receives the result. The
@@ -287,12 +541,10 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     clock_gettime(CLOCK_MONOTONIC, &t0);
     zp_status rc = ZP_OK;
     zp_dispatch_flex *flex = NULL;
-    sim_priv *p = zp__calloc(ctx, 1, sizeof *p);
+    sim_priv *p = zp__sim_priv_new(ctx, m);
     if (!p)
-        return zp__nomem(ctx);
-    p->ctx = ctx;
+        return ZP_ENOMEM;
     zp_sim_result *r = &p->pub;
-    r->model = m;
     r->dispatch = "rule";
 
     zp_dispatch_input in;
@@ -309,89 +561,17 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
         opts.progress(opts.progress_ud, n, n);
 
     /* Totals. */
-    const zp_dispatch_result *f = r->flows;
-    const double dt = r->step_h;
     zp_sim_energy *e = &r->energy_kwh;
-    for (size_t i = 0; i < m->nloads; i++)
-        for (size_t t = 0; t < n; t++)
-            e->load += r->load_kw[i][t] * dt;
-    if (r->dc_it_kw)
-        for (size_t t = 0; t < n; t++) {
-            e->datacenter_it += r->dc_it_kw[t] * dt;
-            e->datacenter_facility += DC_FACILITY(p, t) * dt;
-        }
-    double import_weighted_factor = 0, scope2_kg = 0, ef_sum = 0;
-    for (size_t t = 0; t < n; t++) {
-        e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
-        e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
-        e->grid_import += f->grid_import_kw[t] * dt;
-        e->grid_export += f->grid_export_kw[t] * dt;
-        e->curtailed += f->curtailed_kw[t] * dt;
-        e->unserved += (f->unserved_kw[t] + (p->shed_kw ? p->shed_kw[t] : 0.0)) * dt;
-        double ef = GRID_EF(r, t);
-        ef_sum += ef;
-        scope2_kg += f->grid_import_kw[t] * dt * ef;
-    }
-    e->storage_charge = f->totals.charge_kwh;
-    e->storage_discharge = f->totals.discharge_kwh;
-    e->delayed = f->totals.delayed_kwh;
-    import_weighted_factor = e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
-    /* The bill (bill.c): cost_cny is its total. */
+    sim_sums sums = {0};
+    sim_energy(p, m, &sums);
+    /* The bill (bill.c): cost_cny is its total, and the objective's cost. */
     if ((rc = zp__sim_bill(p)))
         goto fail;
-    /* The model's objective on the executed plan: kg CO2, or the bill
-     * (with the carbon price), the energy, the demand charge and the wear
-     * the optimisers weigh and the fixed parts they cannot change. */
-    const double cost = r->cost_cny;
-    r->objective = m->objective == ZP_MINIMISE_CARBON ? scope2_kg
-                   : m->objective == ZP_MINIMISE_COST
-                       ? cost
-                       : cost + m->carbon_price_cny_per_t * scope2_kg / 1000.0;
-    /* Dispatchers may end with more or less energy stored than they began
-     * with (the LP ends with at least as much). To compare them fairly the
-     * objective values the net energy drawn from storage at what replacing
-     * it from the grid would cost on average: mean import price and mean
-     * grid factor over the run, divided by the discharge efficiency. */
-    {
-        double price_sum = 0, fac_sum = 0;
-        for (size_t t = 0; t < n; t++) {
-            price_sum += AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t);
-            fac_sum += GRID_EF(r, t);
-        }
-        double mp = price_sum / (double)n, mf = fac_sum / (double)n;
-        double unit = m->objective == ZP_MINIMISE_CARBON ? mf
-                      : m->objective == ZP_MINIMISE_COST
-                          ? mp
-                          : mp + m->carbon_price_cny_per_t * mf / 1000.0;
-        double adj = 0;
-        for (size_t s = 0; s < m->nstorage; s++) {
-            double drawn_kwh = (f->storage[s].soc_start - f->storage[s].soc[n - 1]) *
-                               m->storage[s].energy_kwh;
-            adj += drawn_kwh * unit / m->storage[s].discharge_efficiency;
-        }
-        r->objective_storage_adjustment = adj;
-        r->objective += adj;
-    }
-
-    zp_sim_emissions *em = &r->emissions_t;
-    /* Fuels are given for the model period; a shorter run takes its share. */
-    double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
-    for (size_t i = 0; i < m->nfuels; i++) {
-        double k;
-        if ((rc = zp_fuel_factor(ctx, m->fuels[i].type, m->fuels[i].unit, &k, NULL)))
-            goto fail;
-        em->scope1 += m->fuels[i].amount * frac * k;
-    }
-    em->scope2_location = scope2_kg / 1000.0;
-    double cert_kwh = m->green_certificates_mwh * 1000.0 * frac;
-    double net_import = e->grid_import - cert_kwh;
-    if (net_import < 0)
-        net_import = 0;
-    r->market_factor_kg_per_kwh = import_weighted_factor;
-    r->grid_import_weighted_kg_per_kwh = import_weighted_factor;
-    em->scope2_market = net_import * import_weighted_factor / 1000.0;
-    em->total_location = em->scope1 + em->scope2_location;
-    em->total_market = em->scope1 + em->scope2_market;
+    sums.cost = r->cost_cny;
+    sim_objective(p, m, &sums);
+    if ((rc = sim_emissions(p, m, &sums)))
+        goto fail;
+    double cert_kwh = sums.cert_kwh;
 
     double cons = 0, cfe = 0, contract_cfe = 0;
     if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons, &contract_cfe)))
@@ -399,23 +579,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     /* What an outage left without supply. Supply goes to the critical load
      * first, so its shortfall is what the whole shortfall exceeds the
      * non-critical demand by. */
-    if (p->grid_down || p->critical_kw) {
-        for (size_t t = 0; t < n; t++) {
-            if (p->grid_down && !p->grid_down[t])
-                continue;
-            double shed = p->shed_kw ? p->shed_kw[t] : 0.0;
-            double dem = p->firm_kw[t] + shed + f->flex_served_kw[t];
-            double crit = p->critical_kw ? fmin(p->critical_kw[t], dem) : 0.0;
-            double uns = f->unserved_kw[t] + shed;
-            double crit_uns = uns - (dem - crit);
-            if (crit_uns < 0)
-                crit_uns = 0;
-            r->outage_demand_kwh += dem * dt;
-            r->outage_served_kwh += (dem - uns) * dt;
-            r->critical_demand_kwh += crit * dt;
-            r->critical_served_kwh += (crit - crit_uns) * dt;
-        }
-    }
+    sim_outage(p);
     r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
     /* a green-power contract counts once: its delivered energy, of which
      * an hourly profile's part is already in cfe */
@@ -424,99 +588,9 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
     r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
 
-    /* Limits compare with a relative tolerance of 1e-9 so that a PUE of
-     * exactly the limit (1.25 x IT / IT) is not missed by rounding. */
-#define ZP_LE(v, lim) ((v) <= (lim) + 1e-9 * fabs(lim))
-#define ZP_GE(v, lim) ((v) >= (lim)-1e-9 * fabs(lim))
-    if (!isnan(m->targets.max_emissions_t))
-        r->targets[r->ntargets++] = (zp_sim_target){"max_emissions_t", m->targets.max_emissions_t,
-                                                    em->total_market, ZP_LE(em->total_market, m->targets.max_emissions_t)};
-    if (!isnan(m->targets.min_green_share_pct))
-        r->targets[r->ntargets++] = (zp_sim_target){"min_green_share_pct", m->targets.min_green_share_pct,
-                                                    r->green_share_volumetric_pct,
-                                                    ZP_GE(r->green_share_volumetric_pct, m->targets.min_green_share_pct)};
-    if (!isnan(m->targets.max_pue) && !isnan(r->pue))
-        r->targets[r->ntargets++] = (zp_sim_target){"max_pue", m->targets.max_pue, r->pue, ZP_LE(r->pue, m->targets.max_pue)};
-#undef ZP_LE
-#undef ZP_GE
-
-    /* Columns of the per-step CSV. */
-    if ((rc = add_col(p, NULL, "timestamp")))
+    sim_targets(p, m);
+    if ((rc = sim_columns(p, m)) || (rc = sim_market(p, m)))
         goto fail;
-    for (size_t i = 0; i < m->npv; i++)
-        if ((rc = add_col(p, r->pv_array_kw[i], "pv.%s.ac_kw", m->pv[i].name)))
-            goto fail;
-    for (size_t i = 0; i < m->nwind; i++)
-        if ((rc = add_col(p, r->wind_farm_kw[i], "wind.%s.ac_kw", m->wind[i].name)))
-            goto fail;
-    for (size_t i = 0; i < m->nloads; i++)
-        if ((rc = add_col(p, r->load_kw[i], "load.%s.demand_kw", m->loads[i].name)))
-            goto fail;
-    if (r->dc_it_kw && ((rc = add_col(p, r->dc_it_kw, "datacenter.it_kw")) ||
-                        (rc = add_derived(p, COL_DC_FACILITY, "datacenter.facility_kw"))))
-        goto fail;
-    if (p->dc_pue && (rc = add_col(p, p->dc_pue, "datacenter.pue")))
-        goto fail;
-    if ((rc = add_col(p, r->pv_kw, "pv_available_kw")) || (rc = add_col(p, f->pv_used_kw, "pv_used_kw")) ||
-        (rc = add_col(p, r->wind_kw, "wind_available_kw")) || (rc = add_col(p, f->wind_used_kw, "wind_used_kw")) ||
-        (rc = add_col(p, f->curtailed_kw, "curtailed_kw")) || (rc = add_col(p, p->firm_kw, "firm_demand_kw")) ||
-        (rc = add_col(p, f->flex_served_kw, "flexible_served_kw")) ||
-        (rc = add_col(p, f->flex_delayed_kw, "flexible_delayed_kw")) ||
-        (rc = add_col(p, f->flex_backlog_kwh, "flexible_backlog_kwh")))
-        goto fail;
-    for (size_t s = 0; s < m->nstorage; s++)
-        if ((rc = add_col(p, f->storage[s].charge_kw, "storage.%s.charge_kw", m->storage[s].name)) ||
-            (rc = add_col(p, f->storage[s].discharge_kw, "storage.%s.discharge_kw", m->storage[s].name)) ||
-            (rc = add_col(p, f->storage[s].soc, "storage.%s.soc", m->storage[s].name)))
-            goto fail;
-    if ((rc = add_col(p, f->grid_import_kw, "grid_import_kw")) ||
-        (rc = add_col(p, f->grid_export_kw, "grid_export_kw")) ||
-        (rc = add_col(p, f->unserved_kw, "unserved_kw")) ||
-        (p->shed_kw && (rc = add_col(p, p->shed_kw, "shed_kw"))) ||
-        (rc = add_derived(p, COL_CONSUMPTION, "consumption_kw")) ||
-        (rc = add_derived(p, COL_CFE, "carbon_free_kw")) ||
-        (rc = add_derived(p, COL_SCOPE2_KG, "scope2_location_kg")))
-        goto fail;
-    /* Inputs that vary (constants are in the model). */
-    if ((r->grid_factor_kg_per_kwh && (rc = add_col(p, r->grid_factor_kg_per_kwh, "grid_factor_kg_per_kwh"))) ||
-        (r->price_cny_per_kwh && (rc = add_col(p, r->price_cny_per_kwh, "price_cny_per_kwh"))) ||
-        (r->export_price_cny_per_kwh && (rc = add_col(p, r->export_price_cny_per_kwh, "export_price_cny_per_kwh"))))
-        goto fail;
-
-    /* Market-based Scope 2 comes from the accounting engine, so that the
-     * simulation and `zeropark account` agree by construction: certificates
-     * and contracts first, the rest at the factor set's residual mix (or
-     * what the model's "accounting" section chooses). */
-    {
-        zp_acct_input *ai = NULL;
-        zp_acct_result *ar = NULL;
-        zp_acct_opts ao;
-        zp_acct_opts_from_model(&ao, m);
-        ao.by = 0;
-        if ((rc = zp_acct_from_sim_summary(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar))) {
-            zp_acct_input_free(ctx, ai);
-            goto fail;
-        }
-        em->scope2_market = ar->total.scope2_market_t;
-        em->total_market = em->scope1 + em->scope2_market;
-        r->market_factor_kg_per_kwh = ar->residual.value;
-        /* The source text belongs to the factor set, freed with ar. */
-        if (ar->residual.source &&
-            !(p->market_source = zp__strdup(ctx, ar->residual.source))) {
-            zp_acct_result_free(ctx, ar);
-            zp_acct_input_free(ctx, ai);
-            rc = zp__nomem(ctx);
-            goto fail;
-        }
-        r->market_factor_source = p->market_source;
-        for (size_t i = 0; i < r->ntargets; i++)
-            if (strcmp(r->targets[i].name, "max_emissions_t") == 0) {
-                r->targets[i].value = em->total_market;
-                r->targets[i].met = em->total_market <= r->targets[i].limit * (1 + 1e-9);
-            }
-        zp_acct_result_free(ctx, ar);
-        zp_acct_input_free(ctx, ai);
-    }
 
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -594,20 +668,23 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
                                   "step_min", (int)(r->step_s / 60), "steps", (json_int_t)r->steps));
     json_object_set_new(doc, "dispatch", json_string(r->dispatch));
-    const zp_sim_energy *e = &r->energy_kwh;
+    /* energy_kwh: each key is its field's name, in the document's order */
+#define ENERGY_KEY(f) {#f, offsetof(zp_sim_energy, f)}
+    static const struct {
+        const char *key;
+        size_t off;
+    } energy_keys[] = {ENERGY_KEY(load), ENERGY_KEY(datacenter_it),
+                       ENERGY_KEY(datacenter_facility), ENERGY_KEY(pv), ENERGY_KEY(wind),
+                       ENERGY_KEY(grid_import), ENERGY_KEY(grid_export),
+                       ENERGY_KEY(storage_charge), ENERGY_KEY(storage_discharge),
+                       ENERGY_KEY(curtailed), ENERGY_KEY(unserved), ENERGY_KEY(delayed)};
+#undef ENERGY_KEY
     json_t *en = json_object();
-    json_object_set_new(en, "load", num(e->load));
-    json_object_set_new(en, "datacenter_it", num(e->datacenter_it));
-    json_object_set_new(en, "datacenter_facility", num(e->datacenter_facility));
-    json_object_set_new(en, "pv", num(e->pv));
-    json_object_set_new(en, "wind", num(e->wind));
-    json_object_set_new(en, "grid_import", num(e->grid_import));
-    json_object_set_new(en, "grid_export", num(e->grid_export));
-    json_object_set_new(en, "storage_charge", num(e->storage_charge));
-    json_object_set_new(en, "storage_discharge", num(e->storage_discharge));
-    json_object_set_new(en, "curtailed", num(e->curtailed));
-    json_object_set_new(en, "unserved", num(e->unserved));
-    json_object_set_new(en, "delayed", num(e->delayed));
+    for (size_t k = 0; k < ZP_ARRAY_LEN(energy_keys); k++) {
+        double v;
+        memcpy(&v, (const char *)&r->energy_kwh + energy_keys[k].off, sizeof v);
+        json_object_set_new(en, energy_keys[k].key, num(v));
+    }
     json_object_set_new(doc, "energy_kwh", en);
     const zp_sim_emissions *em = &r->emissions_t;
     json_object_set_new(doc, "emissions_t",

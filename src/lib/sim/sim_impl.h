@@ -55,6 +55,10 @@ typedef struct sim_priv {
                                by whoever used it, or with the result */
 } sim_priv;
 
+/* A new result of m with its private part, zeroed (free with
+ * zp_sim_result_free); NULL when out of memory (the context says so). */
+sim_priv *zp__sim_priv_new(zp_ctx *ctx, const zp_model *m);
+
 /* Value of a model input at step t: the run-window array of a series, or
  * the constant. */
 #define AT(arr, val, t) ((arr) ? (arr)[t] : (val).constant)

@@ -200,7 +200,7 @@ const char *const rep__strings[S__COUNT][2] = {
                   "import: the highest mean import power of a step (a meter bills the highest "
                   "15-minute mean: hourly steps understate it).",
                   "电费：每个时段的购电量 × 该时段购电电价（分时电价的时段，或电价序列）；需量电费 × "
-                  "每个自然月的电网购电峰值，或容量电费 × 变压器容量（kVA），运行只覆盖部分天数的月份按天数"
+                  "每个自然月的电网购电峰值，或容量电费 × 变压器容量（千伏安），运行只覆盖部分天数的月份按天数"
                   "折算；减去上网电量 × 上网电价；电池损耗按放电量计；绿电溢价按交付的绿电计。电网购电峰值："
                   "单个时段平均购电功率的最大值（电能表按15分钟平均功率的最大值计量，按小时计算会偏低）。"},
     [S_PARK_MODEL] = {"park model", "园区模型"},

@@ -77,7 +77,7 @@ zp_status zp__sim_bill(sim_priv *p)
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *breakdown(const zp_bill_breakdown *c)
+json_t *zp__sim_breakdown_json(const zp_bill_breakdown *c)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "energy", num(c->energy), "demand",
                      num(c->demand), "capacity", num(c->capacity), "export_revenue",
@@ -106,7 +106,7 @@ zp_status zp__sim_bill_json(const zp_sim_result *r, json_t *doc)
                               zp_time_format(x->peak_at, off, at), "import_kwh",
                               num(x->import_kwh), "export_kwh", num(x->export_kwh),
                               "green_power_mwh", num(x->green_mwh), "cost_cny",
-                              breakdown(&x->cost)));
+                              zp__sim_breakdown_json(&x->cost)));
     }
     for (size_t s = 0; s < b->nstorage; s++) {
         const zp_bill_wear *w = &b->storage[s];
@@ -133,7 +133,7 @@ zp_status zp__sim_bill_json(const zp_sim_result *r, json_t *doc)
         num(m->grid.transformer_kva), "green_power_mwh", num(b->green_mwh), "prorate",
         json_string("calendar days"), "months", months);
     if (!peaks || !months || !wear || !bill ||
-        json_object_set_new(doc, "cost_breakdown_cny", breakdown(&b->cost)) ||
+        json_object_set_new(doc, "cost_breakdown_cny", zp__sim_breakdown_json(&b->cost)) ||
         json_object_set_new(doc, "monthly_peak_import_kw", peaks) ||
         json_object_set_new(doc, "storage_wear", wear) || json_object_set_new(doc, "bill", bill))
         return ZP_ENOMEM;

@@ -11,6 +11,7 @@
  * held, so the shares add up to the saving.
  */
 #include "core/internal.h"
+#include "sim/sim_impl.h"
 #include "zeropark/compare.h"
 
 #include <jansson.h>
@@ -146,14 +147,6 @@ zp_status zp_compare_run(zp_ctx *ctx, const zp_model *m, const zp_compare_opts *
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-static json_t *breakdown(const zp_bill_breakdown *b)
-{
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "energy", num(b->energy), "demand",
-                     num(b->demand), "capacity", num(b->capacity), "export_revenue",
-                     num(b->export_revenue), "degradation", num(b->degradation), "green_power",
-                     num(b->green_power), "total", num(b->total));
-}
-
 /* The highest month's peak import of a run (kW). */
 static double peak_of(const zp_sim_result *r)
 {
@@ -186,7 +179,7 @@ static json_t *method_json(const zp_compare *c, int i)
         "objective_reduction_vs_rule_pct", num(red), "emissions_total_market_t",
         num(x->emissions_t.total_market), "emissions_total_location_t",
         num(x->emissions_t.total_location), "cost_cny", num(x->cost_cny), "cost_breakdown_cny",
-        breakdown(x->bill ? &x->bill->cost : &none), "peak_import_kw", num(peak_of(x)),
+        zp__sim_breakdown_json(x->bill ? &x->bill->cost : &none), "peak_import_kw", num(peak_of(x)),
         "green_share_hourly_pct", num(x->green_share_hourly_pct), "unserved_kwh",
         num(x->energy_kwh.unserved), "curtailed_kwh", num(x->energy_kwh.curtailed), "solves",
         (json_int_t)x->solves, "fallbacks", (json_int_t)x->fallbacks, "seconds", num(x->seconds),

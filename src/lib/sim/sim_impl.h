@@ -91,6 +91,10 @@ zp_status zp__sim_bill(sim_priv *p);
  * the months). ZP_OK or ZP_ENOMEM (doc keeps what was added). */
 struct json_t;
 zp_status zp__sim_bill_json(const zp_sim_result *r, struct json_t *doc);
+/* The bill's parts as the results write them: {energy, demand, capacity,
+ * export_revenue, degradation, green_power, total} (NULL when out of
+ * memory). */
+struct json_t *zp__sim_breakdown_json(const zp_bill_breakdown *c);
 
 /* The grid connection is one meter: the optimisers see an export price
  * capped at the step's import price (sim.c says why); out may be xp. */

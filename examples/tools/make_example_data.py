@@ -83,5 +83,7 @@ if __name__ == "__main__":
     shaoguan_load("examples/shaoguan-campus/data/load.csv")
     baoshan_load("examples/baoshan-park/data/load.csv")
     # The campus and the park are priced by their provinces' tariffs
-    # (grid.tariff); this series is the live campus's (examples/live-campus).
+    # (grid.tariff); these series are the live campus's (examples/live-campus)
+    # and a test park's (tests/cli/factors.sh).
     tou_tariff("examples/shaoguan-campus/data/tariff.csv", 0.65)
+    tou_tariff("examples/baoshan-park/data/tariff.csv", 0.72)

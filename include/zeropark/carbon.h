@@ -5,6 +5,17 @@
  * equivalent (tce), intensities per output value, targets, and a carbon
  * budget burn-down (docs/methodology.md "Carbon accounting").
  *
+ * Main types and calls: zp_factor_set (zp_factor_set_default,
+ * zp_factor_set_load_dir), zp_acct_input (metered, from CSV or the store:
+ * zp_acct_from_csv, zp_acct_from_store_ex; simulated: zp_acct_from_sim in
+ * sim.h), zp_acct_opts (zp_acct_opts_from_model), zp_account into a
+ * zp_acct_result and zp_acct_result_json, and the grid-factor rule
+ * (zp_model_grid_factors). It reads the model (model.h) and metered series
+ * (series.h, store.h); the simulation (sim.h) takes its market-based
+ * emissions from it and the report (report.h) all its figures. Calls that
+ * can fail take a zp_ctx (core.h) and name the meter, file or factor at
+ * fault.
+ *
  * The flow:
  *   zp_factor_set_default / zp_factor_set_load_dir  -> the factors
  *   zp_acct_from_sim / zp_acct_from_csv / zp_acct_from_store / a caller-

@@ -1,10 +1,21 @@
 /*
  * zeropark/core.h - context, status codes, diagnostics and time handling.
  *
- * Every library call takes a zp_ctx. The context holds the allocator, the
- * log callback, the last error and a list of diagnostics (problems found in
- * input, each with file, line, column and JSON path). The library keeps no
- * global state; use one context per thread.
+ * Main types and calls: zp_ctx (zp_ctx_new, zp_ctx_new_with_alloc,
+ * zp_ctx_set_log, zp_ctx_errmsg, zp_ctx_set_error, zp_ctx_free); zp_status
+ * with zp_strerror and zp_status_name, every code listed once in
+ * ZP_STATUS_MAP; zp_diag (zp_ctx_diag_count, zp_ctx_diag_get,
+ * zp_diag_format); time: zp_time_t, seconds since the Unix epoch, read and
+ * written as ISO-8601 with an offset (zp_time_parse, zp_time_format), with
+ * zp_fdiv and civil-date helpers; and the small helpers the front-ends share
+ * with the library (zp_file_read_stream, zp_free, zp_nearest,
+ * zp_json_errtext). Every other header builds on this one.
+ *
+ * Every library call that can fail takes a zp_ctx and returns a zp_status,
+ * the message (where, and what to fix) left on the context. The context
+ * holds the allocator, the log callback, the last error and a list of
+ * diagnostics (problems found in input, each with file, line, column and
+ * JSON path). The library keeps no global state; use one context per thread.
  */
 #ifndef ZEROPARK_CORE_H
 #define ZEROPARK_CORE_H

@@ -2,6 +2,16 @@
  * zeropark/devices.h - the park's live devices: the "devices" section of
  * the park model (spec: docs/model.md "Devices").
  *
+ * Main types and calls: zp_devices, a list of zp_device (zp_dev_kind:
+ * Modbus, MQTT or HTTP push) each with its zp_point list (register,
+ * zp_reg_type, scale, unit, what it feeds); zp_devices_load_file /
+ * zp_devices_load_buf and zp_devices_free; the built-in SunSpec maps
+ * (zp_sunspec_map, zp_sunspec_block_size) and zp_reg_count. The model
+ * (model.h) holds one as zp_model.devices; the daemon's pollers, ingest and
+ * device simulator (src/server) read it. Each point names its unit (kW, kWh,
+ * ...); what it feeds is in kW, a state of charge 0..1. Problems are located
+ * diagnostics on the zp_ctx (core.h).
+ *
  * zp_model_load_* reads it with the rest of the model (zp_model.devices),
  * with the same located diagnostics ("model.json:31:7:
  * devices[2].points[0].type: ..."); zp_devices_load_* reads only it, for

@@ -3,6 +3,16 @@
  * horizon of fixed steps: who serves each kW of load, what is stored,
  * exported, curtailed, imported or left unserved.
  *
+ * Main types and calls: zp_dispatch_input (zp_dispatch_input_init,
+ * zp_dispatch_input_check) and zp_dispatch_result, filled by
+ * zp_dispatch_rule or zp_dispatch_optimal; the LP itself (zp_lp, zp_lp_opts,
+ * zp_lp_solve, zp_lp_info), zp_dispatch_objective (the one objective every
+ * dispatcher is compared with) and zp_dispatch_write_mps. It builds on the
+ * model (model.h) and the battery bookkeeping (storage.h); the simulation's
+ * rule, optimal and rolling-horizon runs and the one-off plan (sim.h) call
+ * it with forecasts from forecast.h. Units are in the names (_kw, _kwh,
+ * _cny); calls that can fail take a zp_ctx (core.h).
+ *
  * One input and one result struct serve every dispatcher:
  *   zp_dispatch_rule  rule-based baseline (dispatch_rule.c), the reference
  *                     every optimiser is compared with;

@@ -2,6 +2,17 @@
  * zeropark/forecast.h - forecasts of PV, wind and load for the
  * rolling-horizon dispatch (MPC), and their skill over a year.
  *
+ * Main types and calls: zp_forecast_inputs (the actual series),
+ * zp_forecast_opts (zp_forecast_method for PV, wind and load;
+ * zp_forecast_noise), zp_forecast_make into a zp_forecast_out from one
+ * origin, zp_forecast_skill into a zp_forecast_skill_report over a period,
+ * the single forecasters (zp_forecast_persistence, zp_forecast_similar_day,
+ * zp_forecast_noisy, zp_forecast_clearsky_pv) and zp_forecast_method_parse /
+ * _name. It builds on the model (model.h) and the weather (weather.h); the
+ * rolling-horizon dispatch and the plan (sim.h) and `zeropark forecast` use
+ * it. Units are in the names (_kw, _h); calls that can fail take a zp_ctx
+ * (core.h).
+ *
  * Every forecaster works on a full-period array of actual values x with a
  * forecast origin `at`: values x[0 .. at) are known (measured), values at
  * and after `at` are the future. A forecast fills out[k] for the steps

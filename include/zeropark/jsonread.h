@@ -7,6 +7,17 @@
  * its devices, the sites file and ledger arguments are read with the same
  * reader inside the library.
  *
+ * Main types and calls: zp_jr, a document open for reading (zp_jr_opts,
+ * zp_jr_opts_init, zp_jr_open_buf, zp_jr_root, zp_jr_free), its typed
+ * getters (zp_jr_member, zp_jr_num, zp_jr_str_copy, zp_jr_pick for a name
+ * among names, zp_jr_keys for unknown keys), the problems found
+ * (zp_jr_problem, zp_jr_problems, zp_jr_report) and their wording
+ * (zp_jr_words_default, or the caller's). It stands on core.h (zp_ctx,
+ * zp_nearest) and jansson's json_t; the model, devices, sites and ledger
+ * readers inside the library and the config of `zeropark serve` use it.
+ * Errors are zp_status codes with the located message on the zp_ctx
+ * (core.h).
+ *
  * Getters read member key of obj, whose path is opath ("" for the root),
  * and return 1 when it is present and valid (*out holds it), 0 when it is
  * absent (*out holds the default; with ZP_JR_REQ that is a problem) and

@@ -4,6 +4,15 @@
  * book per product, and a hash-chained journal that an auditor can check
  * (docs/credits.md).
  *
+ * Main types and calls: zp_ledger (zp_ledger_open, zp_ledger_close),
+ * zp_ledger_exec (every operation by name with JSON arguments and a JSON
+ * result, jansson's json_t: the entry point of both `zeropark credits` and
+ * the HTTP API), zp_ledger_verify and zp_ledger_export for auditors, and the
+ * order book (zp_book: zp_book_submit, zp_book_cancel, zp_book_best). It
+ * stands on core.h alone; the report shows the credits retired against a
+ * park-year (report.h). Errors are zp_status codes with the message on the
+ * zp_ctx (core.h).
+ *
  * Quantities are whole tonnes CO2e (int64): one serial number is one
  * tonne. Prices are whole fen (0.01 CNY) per tonne. Nothing in the ledger
  * is a floating-point number.

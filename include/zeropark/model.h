@@ -1,6 +1,17 @@
 /*
  * zeropark/model.h - the park model (spec: docs/model.md).
  *
+ * Main types and calls: zp_model with its parts (zp_pv, zp_wind, zp_storage,
+ * zp_load, zp_datacenter, zp_grid, zp_fuel, zp_targets, zp_accounting,
+ * zp_resilience, and the live devices, zp_devices of devices.h), zp_value (a
+ * constant or a series, zp_value_at), zp_model_load_file / zp_model_load_buf
+ * and zp_model_free. Every engine takes its inputs from it: weather, PV,
+ * wind and storage (weather.h, pv.h, wind.h, storage.h), the dispatch and
+ * the simulation (dispatch.h, sim.h), the accounting (carbon.h) and the
+ * report (report.h); its series are zp_series (series.h). Units are in the
+ * field names (_kw, _kwh, _deg, _pct, _cny); problems are diagnostics on the
+ * zp_ctx (core.h).
+ *
  * A park model is one JSON file. zp_model_load_* parses it with jansson,
  * validates every field and reports every problem at once as diagnostics
  * on the context ("model.json:14:9: pv[0].tilt_deg: 120 is out of range

@@ -1,6 +1,16 @@
 /*
  * zeropark/pv.h - irradiance on a tilted plane and PV power, per step.
  *
+ * Main types and calls: zp_pv_simulate gives a zp_pv_output (the chain step
+ * by step, AC power in kW, zp_pv_totals) for one array, a model's zp_pv,
+ * over a weather series, with zp_pv_opts; its building blocks are public too
+ * (zp_iam_martin_ruiz, zp_pv_temp_faiman, zp_pvwatts_dc,
+ * zp_pvwatts_inverter, zp_pv_sun_position). It builds on the model
+ * (model.h), the weather (weather.h), the sun's position (solar.h) and the
+ * sky models (sky.h); the simulation (sim.h) calls it. Units are in the
+ * names (_kw, _w_m2, _deg, _c); the calls that can fail take a zp_ctx
+ * (core.h).
+ *
  * The chain (docs/methodology.md "Irradiance and PV"): solar position at
  * the interval midpoint; Erbs decomposition when only GHI is known;
  * Hay-Davies sky diffuse plus isotropic ground reflection; Martin-Ruiz

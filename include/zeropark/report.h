@@ -3,6 +3,14 @@
  * (charts drawn as SVG by the library, tables, method and factor sources)
  * and the same tables as CSV. Bilingual: English and Chinese.
  *
+ * Main types and calls: zp_report_opts (zp_report_opts_init,
+ * zp_report_lang_parse; zp_report_offsets for credits retired, from the
+ * ledger's answer), zp_report_html and zp_report_csv (text freed with
+ * zp_report_free), and zp_report_cost_compute into a zp_report_cost (energy
+ * cost and peak import per month). It reads the model (model.h), the run
+ * (sim.h) and its accounting (carbon.h). Units are in the names (_t, _cny,
+ * _kw); calls that can fail take a zp_ctx (core.h).
+ *
  * A report is made from a model, its simulation result and the accounting
  * result of that run (zeropark/carbon.h): every figure on the page is the
  * accounting's (the caller's, or one the report makes itself with the

@@ -2,6 +2,17 @@
  * zeropark/sched.h - carbon-aware placement of compute jobs across sites and
  * hours ("East Data, West Compute"), docs/schedule.md.
  *
+ * Main types and calls: zp_sched_problem (zp_sched_sites_load,
+ * zp_sched_jobs_load, or built with zp_sched_problem_new and
+ * zp_sched_problem_add_job), zp_sched_opts, the solvers zp_sched_greedy,
+ * zp_sched_exact and the baselines (zp_sched_baseline_run) into a
+ * zp_sched_result, then zp_sched_compare, zp_sched_check and
+ * zp_sched_site_load_csv; a site may be coupled to a park model
+ * (zp_sched_site_use_park, zp_sched_park_share_of), which it simulates
+ * through sim.h. Otherwise it stands on core.h alone. Units are in the names
+ * (_kw, _kwh, _kg, _ms, _h); calls that can fail take a zp_ctx and give the
+ * file, line and JSON path at fault.
+ *
  * A problem has S sites, T slots of slot_h hours from `start`, R user
  * regions with a one-way latency matrix (ms) region x site, and N jobs. A
  * job runs `duration` slots at `power_kw` of IT load at ONE site; its slots

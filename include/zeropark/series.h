@@ -2,6 +2,18 @@
  * zeropark/series.h - fixed-step time series, CSV import, resampling and
  * alignment.
  *
+ * Main types and calls: zp_series (zp_series_new, zp_series_dup,
+ * zp_series_free), resampled and aligned by its zp_series_kind (power,
+ * energy, intensity or counter: zp_series_resample conserves energy); the
+ * counter helpers (zp_counter_scan, zp_series_counter_diff: a cumulative
+ * register's readings as energy per interval, its roll-overs and resets
+ * found); and the CSV reader (zp_csv_read_file, zp_csv_read_buf,
+ * zp_csv_read_stream) that reports every bad row as FILE:LINE. The model
+ * (model.h) reads its series references with it, the store (store.h) keeps
+ * series, the accounting (carbon.h) reads metered CSV through it. Units are
+ * in the names (_kw, _kwh, and _total for a counter); calls that can fail
+ * take a zp_ctx (core.h).
+ *
  * A series is a column of doubles with a start instant and a fixed step.
  * Value i covers the interval [start + i*step, start + (i+1)*step): time
  * stamps label the beginning of their interval. NaN marks a missing value.

@@ -3,6 +3,19 @@
  * loads, data center -> dispatch -> energy, emissions, green share, cost,
  * targets. The results object and its keys are the stable contract of
  * `zeropark simulate --json` (docs/results.md "Results format").
+ *
+ * Main types and calls: zp_sim_opts (zp_sim_opts_init; zp_dispatch_method
+ * rule, optimal or mpc) and zp_simulate into a zp_sim_result (energy,
+ * emissions, green share, cost, targets; zp_sim_result_json, the per-step
+ * columns zp_sim_column_count, zp_sim_column_name, zp_sim_column), stored
+ * runs (zp_model_inputs_sha256, zp_sim_store_with_opts, zp_sim_rerun), the
+ * accounting input of a run (zp_acct_from_sim) and one plan for live control
+ * (zp_plan_opts, zp_plan_make, zp_plan_json). It ties the others together:
+ * the model (model.h), weather, PV and wind (weather.h, pv.h, wind.h), the
+ * dispatch and forecasts (dispatch.h, forecast.h), the accounting for the
+ * market-based figures (carbon.h) and the store (store.h). Units are in the
+ * names (_kw, _kwh, _t, _cny, _pct); calls that can fail take a zp_ctx
+ * (core.h).
  */
 #ifndef ZEROPARK_SIM_H
 #define ZEROPARK_SIM_H

@@ -6,6 +6,13 @@
  * weather readers (weather.h) and the PV array (pv.h) both build on them
  * (docs/methodology.md "Irradiance and PV").
  *
+ * Main calls: zp_clearsky_haurwitz (clear-sky GHI), zp_irr_erbs (GHI into
+ * DNI and DHI), zp_irr_aoi and zp_irr_aoi_projection (the angle of
+ * incidence), zp_irr_isotropic, zp_irr_haydavies and zp_irr_ground (the
+ * sky-diffuse and ground-reflected parts on the plane). They take no zp_ctx
+ * and cannot fail: irradiances in W/m2, angles in degrees, the sun's
+ * position from solar.h.
+ *
  * Angles in degrees. Surface azimuth is measured eastward from north
  * (180 = due south), as in the park model.
  */

@@ -3,6 +3,15 @@
  * (Reda & Andreas, NREL/TP-560-34302, 2004, rev. 2008), implemented from
  * the paper, plus a fast batch form for time series.
  *
+ * Main types and calls: zp_spa_input (zp_spa_input_init) and zp_spa_result
+ * from zp_spa_calc for one instant, zp_spa_series for every step of a
+ * series, plus zp_spa_delta_t, zp_spa_julian_day and
+ * zp_solar_extra_radiation. The PV chain (pv.h), the weather checks and
+ * synthesis (weather.h) and the clear-sky forecast (forecast.h) take the
+ * sun's position from here; the sky models (sky.h) take it as input. Angles
+ * are in degrees (_deg), times zp_time_t (core.h); the calls that can fail
+ * take a zp_ctx and say which input is out of range.
+ *
  * Angles in degrees. Azimuth is measured eastward from north (0 = N,
  * 90 = E, 180 = S). The surface for the incidence angle is given by its
  * slope from horizontal and its azimuth rotation, which SPA measures from

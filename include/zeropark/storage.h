@@ -2,6 +2,15 @@
  * zeropark/storage.h - battery bookkeeping (methodology: docs/methodology.md,
  * section "Storage").
  *
+ * Main types and calls: zp_storage_state (zp_storage_state_init,
+ * zp_storage_state_init_soc), zp_storage_charge, zp_storage_discharge and
+ * zp_storage_step (kW asked for dt_h hours; returns what was done),
+ * zp_storage_max_charge_kw / zp_storage_max_discharge_kw, zp_storage_soc,
+ * and zp_storage_check of a model's zp_storage (model.h). The rule-based
+ * dispatch and the rolling-horizon runs (dispatch.h, sim.h) keep the
+ * batteries' state through it. Units are in the names (_kw, _kwh, _h); only
+ * zp_storage_check takes a zp_ctx and can fail.
+ *
  * The state is a small visible value struct: initialise it from a model
  * storage and then change it only through these functions. All powers are
  * AC-side, at the bus (what zp_storage.power_kw limits). Efficiencies are

@@ -1,6 +1,16 @@
 /*
  * zeropark/store.h - the storage interface.
  *
+ * Main types and calls: zp_store (zp_store_open on a file or "mem:",
+ * zp_store_close), the series it holds (zp_store_series_define,
+ * zp_store_series_list, zp_store_series_get, as zp_store_series_info),
+ * zp_store_write and zp_store_read of zp_series (series.h), and stored runs
+ * (zp_store_run_save, zp_store_run_get). The importer and exporter of the
+ * zeropark command, the accounting of stored meters (carbon.h), the
+ * simulation's stored runs (sim.h) and the daemon's ingest all go through
+ * it. Times are zp_time_t (core.h); calls that can fail return a zp_status
+ * with the message on the store's zp_ctx.
+ *
  * Backends sit behind one function table: SQLite (the default, a file in
  * WAL mode) and an in-memory backend for tests. A PostgreSQL backend can be
  * added without touching callers.

@@ -2,6 +2,18 @@
  * zeropark/tariff.h - what the park pays for electricity: time-of-use
  * tariffs and the bill (docs/tariffs.md).
  *
+ * Main types and calls: zp_tariff (zp_tariff_load_file, zp_tariff_load_buf,
+ * zp_tariff_find by name among the built-in tables and a directory,
+ * zp_tariff_free), read on a zp_time_grid with zp_tariff_day_type,
+ * zp_tariff_period_at, zp_tariff_price and zp_tariff_prices; the bill:
+ * zp_bill_input (zp_bill_input_init; import and export per step, the prices,
+ * charges, batteries, a green contract) into a zp_bill by zp_bill_compute
+ * (zp_bill_free). It stands on core.h alone: the caller brings the run's
+ * flows (a simulation's, sim.h, or metered ones) as plain arrays. Units are
+ * in the names (_kw, _kwh, _cny_per_kwh, _cny_per_kw_month); problems in a
+ * tariff are diagnostics on the zp_ctx with file, line, column and JSON path
+ * (core.h).
+ *
  * A tariff is one JSON document: named periods (valley, flat, peak,
  * critical_peak, deep_valley, ...), the local hours each holds in which
  * months and on which kinds of day, and each period's price, absolute or

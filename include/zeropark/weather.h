@@ -3,6 +3,17 @@
  * zeropark weather CSV and NREL TMY3, mapping onto a model's period and
  * step, checks and documented repairs, and a stochastic weather generator.
  *
+ * Main types and calls: zp_weather_data (zp_weather_read_csv,
+ * zp_weather_read_tmy3_file / _buf, zp_weather_free), zp_weather_for_model
+ * (a file mapped onto a model's period and step, with the zp_weather_repairs
+ * made), zp_weather_check_site, zp_weather_monthly_ghi,
+ * zp_weather_format_csv, and the generator (zp_weather_synth_opts,
+ * zp_weather_synthesise). It builds on the model (model.h), the sun's
+ * position (solar.h) and the sky models (sky.h); PV and wind (pv.h, wind.h),
+ * the clear-sky forecast (forecast.h) and the simulation (sim.h) read it.
+ * Units are in the names (_w_m2, _c, _m_s); problems are reported with
+ * FILE:LINE on the zp_ctx (core.h).
+ *
  * Every array holds one value per interval [start + i*step, start +
  * (i+1)*step): labels are interval starts, irradiances are interval means
  * (W/m2), temperatures and wind are taken as the interval value.

@@ -3,6 +3,15 @@
  * wind speed and a turbine power curve (methodology: docs/methodology.md,
  * section "Wind").
  *
+ * Main types and calls: zp_wind_power_series (a farm's power for every step
+ * of a wind-speed series) and zp_wind_power_kw for one speed, with
+ * zp_wind_options (zp_wind_profile: power or log law);
+ * zp_wind_speed_power_law, zp_wind_speed_log_law, zp_wind_curve_kw,
+ * zp_wind_cut_in_m_s / zp_wind_cut_out_m_s and zp_wind_check of a model's
+ * zp_wind (model.h). The simulation (sim.h) calls it with the weather's wind
+ * (weather.h). Units are in the names (_m_s, _kw); the calls that can fail
+ * take a zp_ctx (core.h).
+ *
  * Chain for one step:
  *   v_hub  = extrapolate(v_meas)             power law (default) or log law
  *   p_one  = curve(v_hub), capped at rated_kw  per turbine, kW

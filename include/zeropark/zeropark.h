@@ -1,5 +1,15 @@
 /*
  * zeropark/zeropark.h - the whole public API of libzeropark.
+ *
+ * It includes every module header, from the foundations (core.h: zp_ctx,
+ * zp_status, time; jsonread.h; series.h; devices.h; model.h; store.h)
+ * through the energy models (solar.h, sky.h, weather.h, pv.h, wind.h,
+ * storage.h), the dispatch, forecasts and simulation (dispatch.h,
+ * forecast.h, sim.h), to the accounting, report, tariffs and bill,
+ * scheduling and credit ledger (carbon.h, report.h, tariff.h, sched.h,
+ * ledger.h), and declares zp_version. Units are in the names (_kw, _kwh, _t,
+ * _cny, ...); every call that can fail takes a zp_ctx and returns a
+ * zp_status with a located message on the context.
  */
 #ifndef ZEROPARK_H
 #define ZEROPARK_H

@@ -6,12 +6,11 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "opts.h"
 #include "util.h"
 #include "zeropark/carbon.h"
 
@@ -244,38 +243,114 @@ static int write_csv(const zp_acct_result *r, const char *path)
     return EXIT_OK;
 }
 
-/* --run ID: the stored run simulated again with its stored options after
- * the inputs' hash check; the re-run must reproduce the stored emissions
- * (zp_sim_rerun). Returns an exit code (messages printed). */
-static int input_from_run(zp_ctx *ctx, const zp_model *m, const char *db, long id,
-                          zp_sim_result **sim, zp_acct_input **in)
+/* What account's options ask for. */
+typedef struct account_job {
+    const char **data; /* --data CSV..., ndata of them */
+    size_t ndata;
+    const char *db, *csv, *from_s, *to_s;
+    long run_id;       /* --run, -1 when not given */
+    unsigned by;       /* --by: ZP_ACCT_BY_* */
+    bool json, fill_gaps;
+} account_job;
+
+static int add_data(const cli_cmd *cmd, const cli_opt *o, const char *value)
 {
+    account_job *j = o->dst;
+    j->data[j->ndata++] = value;
+    return EXIT_OK;
+}
+
+static int add_by(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    unsigned *by = o->dst;
+    if (strcmp(value, "month") == 0)
+        *by |= ZP_ACCT_BY_MONTH;
+    else if (strcmp(value, "day") == 0)
+        *by |= ZP_ACCT_BY_DAY;
+    else if (strcmp(value, "asset") == 0)
+        *by |= ZP_ACCT_BY_ASSET;
+    else
+        return cli_usage_error(cmd, "--by '%s': use month, day or asset", value);
+    return EXIT_OK;
+}
+
+/* The operand and one input. EXIT_OK or a usage error. */
+static int check_options(const account_job *j, int argc)
+{
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_account, "expected one MODEL");
+    if ((j->ndata > 0) + (j->run_id > 0) + (j->db && j->run_id < 0) != 1)
+        return cli_usage_error(&cmd_account, "give one input: --data CSV..., --db FILE or --run ID --db FILE");
+    if (j->run_id > 0 && !j->db)
+        return cli_usage_error(&cmd_account, "--run needs --db FILE");
+    if (j->run_id > 0 && (j->from_s || j->to_s || j->fill_gaps))
+        return cli_usage_error(&cmd_account,
+                               "--run accounts the stored run over its own period: leave out %s (to "
+                               "account part of it, simulate that part with zeropark simulate --from "
+                               "--to --db)",
+                               j->from_s ? "--from" : j->to_s ? "--to" : "--fill-gaps (it is for --db series)");
+    return EXIT_OK;
+}
+
+/* What was metered (--data, --db) or simulated (--run) into *in; *sim
+ * holds the re-run, *missing the meter-steps without a reading (--db). */
+static int read_input(zp_ctx *ctx, const account_job *j, const zp_model *m, zp_sim_result **sim,
+                      zp_acct_input **in, size_t *missing)
+{
+    zp_time_t from = 0, to = 0;
+    if ((j->from_s && !cli_parse_time(j->from_s, m->utc_offset_min, &from)) ||
+        (j->to_s && !cli_parse_time(j->to_s, m->utc_offset_min, &to)))
+        return cli_usage_error(&cmd_account, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
     zp_store *st = NULL;
     zp_status rc;
-    int ex = EXIT_OK;
-    if ((rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st)) ||
-        (rc = zp_sim_rerun(ctx, m, st, id, sim)) || (rc = zp_acct_from_sim(ctx, *sim, in)))
-        ex = cli_fail("account", ctx, rc);
+    if (j->ndata) {
+        rc = zp_acct_from_csv(ctx, j->data, j->ndata, m, from, to, in);
+    } else if (j->run_id > 0) {
+        /* the stored run simulated again with its stored options after
+         * the inputs' hash check; the re-run must reproduce the stored
+         * emissions (zp_sim_rerun) */
+        if (!(rc = zp_store_open(ctx, j->db, ZP_STORE_READONLY, &st)) &&
+            !(rc = zp_sim_rerun(ctx, m, st, j->run_id, sim)))
+            rc = zp_acct_from_sim(ctx, *sim, in);
+    } else {
+        rc = zp_store_open(ctx, j->db, ZP_STORE_READONLY, &st);
+        if (!rc)
+            rc = zp_acct_from_store_ex(ctx, st, m, from, to, j->fill_gaps ? ZP_ACCT_FILL_GAPS : 0, in);
+        if (!rc)
+            *missing = (*in)->missing_steps;
+    }
     zp_store_close(st);
+    return rc ? cli_fail("account", ctx, rc) : EXIT_OK;
+}
+
+/* The result document text, with --fill-gaps the meter-steps filled (as
+ * /api/v1/carbon gives them). */
+static int print_json(const account_job *j, const char *text, size_t missing)
+{
+    if (!j->fill_gaps) {
+        puts(text);
+        return EXIT_OK;
+    }
+    int ex = EXIT_INTERNAL;
+    json_t *doc = json_loads(text, 0, NULL);
+    if (doc && json_object_set_new(doc, "missing_meter_steps", json_integer((json_int_t)missing)) == 0) {
+        cli_print_json(doc);
+        ex = EXIT_OK;
+    }
+    json_decref(doc);
     return ex;
 }
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'D'}, {"db", required_argument, NULL, 'b'},
-        {"run", required_argument, NULL, 'r'},  {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},   {"by", required_argument, NULL, 'y'},
-        {"json", no_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},       {"fill-gaps", no_argument, NULL, 'g'},
-        {0, 0, 0, 0}};
-    const char **data = NULL;
-    size_t ndata = 0;
-    const char *db = NULL, *csv = NULL, *from_s = NULL, *to_s = NULL;
-    long run_id = -1;
-    unsigned by = 0;
-    bool json = false, fill_gaps = false;
-    int c, ex = EXIT_OK;
+    account_job j = {.run_id = -1};
+    cli_opt opts[] = {CLI_CALL("data", add_data, &j), CLI_TEXT("db", &j.db),
+                      CLI_LONG("run", &j.run_id, 1, 1L << 50, ": a run id"),
+                      CLI_TEXT("from", &j.from_s),       CLI_TEXT("to", &j.to_s),
+                      CLI_CALL("by", add_by, &j.by),     CLI_FLAG("json", &j.json),
+                      CLI_TEXT("csv", &j.csv),           CLI_HELP,
+                      CLI_FLAG("fill-gaps", &j.fill_gaps), CLI_END};
+    int ex = EXIT_INTERNAL;
     zp_ctx *ctx = NULL;
     zp_model *m = NULL;
     zp_sim_result *sim = NULL;
@@ -283,118 +358,22 @@ static int run(int argc, char **argv)
     zp_acct_result *r = NULL;
     zp_factor_set *fs = NULL;
     zp_status rc;
+    size_t missing = 0; /* --db: meter-steps without a reading (--fill-gaps) */
 
-    opterr = 0;
-    optind = 1;
-    if (!(data = calloc((size_t)argc + 1, sizeof *data)))
+    if (!(j.data = calloc((size_t)argc + 1, sizeof *j.data)))
         return EXIT_INTERNAL;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D':
-            data[ndata++] = optarg;
-            break;
-        case 'b':
-            db = optarg;
-            break;
-        case 'g':
-            fill_gaps = true;
-            break;
-        case 'r':
-            if (!cli_parse_long(optarg, 1, 1L << 50, &run_id)) {
-                ex = cli_usage_error(&cmd_account, "--run '%s': a run id", optarg);
-                goto out;
-            }
-            break;
-        case 'f':
-            from_s = optarg;
-            break;
-        case 't':
-            to_s = optarg;
-            break;
-        case 'y':
-            if (strcmp(optarg, "month") == 0)
-                by |= ZP_ACCT_BY_MONTH;
-            else if (strcmp(optarg, "day") == 0)
-                by |= ZP_ACCT_BY_DAY;
-            else if (strcmp(optarg, "asset") == 0)
-                by |= ZP_ACCT_BY_ASSET;
-            else {
-                ex = cli_usage_error(&cmd_account, "--by '%s': use month, day or asset", optarg);
-                goto out;
-            }
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'c':
-            csv = optarg;
-            break;
-        case 'h':
-            ex = cli_help(&cmd_account);
-            goto out;
-        default:
-            ex = cli_usage_error(&cmd_account, "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind != argc - 1) {
-        ex = cli_usage_error(&cmd_account, "expected one MODEL");
+    if (!cli_opts_parse(&cmd_account, opts, argc, argv, &ex) || (ex = check_options(&j, argc)))
         goto out;
-    }
-    if ((ndata > 0) + (run_id > 0) + (db && run_id < 0) != 1) {
-        ex = cli_usage_error(&cmd_account, "give one input: --data CSV..., --db FILE or --run ID --db FILE");
-        goto out;
-    }
-    if (run_id > 0 && !db) {
-        ex = cli_usage_error(&cmd_account, "--run needs --db FILE");
-        goto out;
-    }
-    if (run_id > 0 && (from_s || to_s || fill_gaps)) {
-        ex = cli_usage_error(&cmd_account,
-                             "--run accounts the stored run over its own period: leave out %s (to "
-                             "account part of it, simulate that part with zeropark simulate --from "
-                             "--to --db)",
-                             from_s ? "--from" : to_s ? "--to" : "--fill-gaps (it is for --db series)");
-        goto out;
-    }
-    if (!(ctx = zp_ctx_new())) {
+    if (!(ctx = cli_ctx_new("account"))) {
         ex = EXIT_INTERNAL;
         goto out;
     }
-    cli_warnings_to_stderr(ctx, "account");
-    if ((rc = zp_model_load_file(ctx, argv[optind], 0, &m))) {
-        ex = cli_fail("account", ctx, rc);
+    if ((ex = cli_model_load("account", ctx, argv[optind], 0, &m)) ||
+        (ex = read_input(ctx, &j, m, &sim, &in, &missing)))
         goto out;
-    }
-    zp_time_t from = 0, to = 0;
-    size_t missing = 0; /* --db: meter-steps without a reading (--fill-gaps) */
-    if ((from_s && !cli_parse_time(from_s, m->utc_offset_min, &from)) ||
-        (to_s && !cli_parse_time(to_s, m->utc_offset_min, &to))) {
-        ex = cli_usage_error(&cmd_account, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
-        goto out;
-    }
-    if (ndata)
-        rc = zp_acct_from_csv(ctx, data, ndata, m, from, to, &in);
-    else if (run_id > 0) {
-        if ((ex = input_from_run(ctx, m, db, run_id, &sim, &in)) != EXIT_OK)
-            goto out;
-        rc = ZP_OK;
-    } else {
-        zp_store *st = NULL;
-        rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
-        if (!rc)
-            rc = zp_acct_from_store_ex(ctx, st, m, from, to, fill_gaps ? ZP_ACCT_FILL_GAPS : 0, &in);
-        zp_store_close(st);
-        if (!rc)
-            missing = in->missing_steps;
-    }
-    if (rc) {
-        ex = cli_fail("account", ctx, rc);
-        goto out;
-    }
     zp_acct_opts o;
     zp_acct_opts_from_model(&o, m);
-    o.by = by ? by : ZP_ACCT_BY_MONTH;
+    o.by = j.by ? j.by : ZP_ACCT_BY_MONTH;
     if (m->accounting.factor_set_path) {
         if ((rc = zp_factor_set_load_dir(ctx, m->accounting.factor_set_path, &fs))) {
             ex = cli_fail("account", ctx, rc);
@@ -406,30 +385,22 @@ static int run(int argc, char **argv)
         ex = cli_fail("account", ctx, rc);
         goto out;
     }
-    if (json) {
+    if (j.json) {
         char *text = NULL;
         if ((rc = zp_acct_result_json(ctx, r, 2, &text))) {
             ex = cli_fail("account", ctx, rc);
             goto out;
         }
-        /* --fill-gaps: the filled meter-steps, as /api/v1/carbon gives them */
-        json_t *doc = fill_gaps ? json_loads(text, 0, NULL) : NULL;
-        if (doc && json_object_set_new(doc, "missing_meter_steps", json_integer((json_int_t)missing)) == 0)
-            cli_print_json(doc);
-        else if (!fill_gaps)
-            puts(text);
-        else
-            ex = EXIT_INTERNAL;
-        json_decref(doc);
+        ex = print_json(&j, text, missing);
         zp_acct_text_free(ctx, text);
     } else {
         print_statement(m, r);
-        if (fill_gaps)
+        if (j.fill_gaps)
             printf("  missing meter-steps: %s (no reading, counted as nothing metered; the totals "
                    "are lower bounds when not 0)\n", CLI_NUM((double)missing, 0));
     }
-    if (csv)
-        ex = write_csv(r, csv);
+    if (j.csv)
+        ex = write_csv(r, j.csv);
 out:
     zp_acct_result_free(ctx, r);
     zp_acct_input_free(ctx, in);
@@ -437,6 +408,6 @@ out:
     zp_factor_set_free(ctx, fs);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);
-    free(data);
+    free(j.data);
     return ex;
 }

@@ -3,10 +3,11 @@
  * and perfect-foresight dispatch side by side, and what optimisation buys.
  */
 #define _DEFAULT_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
+#include "opts.h"
+#include "simopts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -32,58 +33,36 @@ const cli_cmd cmd_compare = {"compare", "rule vs MPC vs optimal dispatch, side b
 
 static const char *const method_names[] = {"rule", "mpc", "optimal"};
 
+/* compare runs every method: --dispatch is a usage error. */
+static int refuse_dispatch(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    return cli_usage_error(cmd, "--dispatch: compare runs every method");
+}
+
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"step-min", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"reserve", no_argument, NULL, 'r'},
-                                         CLI_SIM_LONG_OPTIONS,
-                                         {0, 0, 0, 0}};
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
-    zp_forecast_opts fo;
-    zp_forecast_opts_init(&fo);
-    so.forecast = &fo;
-    so.no_reserve = 1;
-    bool json = false;
-    long step = 0;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 's') {
-            if (!cli_parse_long(optarg, 1, 60, &step) || 60 % step != 0)
-                return cli_usage_error(&cmd_compare, "--step-min '%s': use 1, 5, 10, 15, 30 or 60", optarg);
-            so.step_min = (int32_t)step;
-        } else if (c == 'j') {
-            json = true;
-        } else if (c == 'r') {
-            so.no_reserve = 0;
-        } else if (c == 'd') {
-            return cli_usage_error(&cmd_compare, "--dispatch: compare runs every method");
-        } else {
-            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_compare);
-            if (e == -1)
-                return cli_usage_error(&cmd_compare, "unknown option '%s'", argv[optind - 1]);
-            if (e != EXIT_OK)
-                return e;
-        }
-    }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_compare, optind >= argc ? "missing MODEL" : "expected one MODEL");
+    cli_sim_args sim;
+    cli_sim_args_init(&sim);
+    bool json = false, reserve = false;
+    cli_opt opts[] = {CLI_STEP_MIN(&sim.so.step_min), CLI_FLAG("json", &json),
+                      CLI_FLAG("reserve", &reserve), CLI_CALL("dispatch", refuse_dispatch, NULL),
+                      CLI_MPC_OPTS(&sim), CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_compare, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_one_operand(&cmd_compare, argc, "MODEL")))
+        return exit_code;
+    zp_sim_opts so = sim.so;
+    so.no_reserve = !reserve;
     const char *path = argv[optind];
-    zp_ctx *ctx = zp_ctx_new();
+    zp_ctx *ctx = cli_ctx_new("compare");
     if (!ctx)
         return EXIT_INTERNAL;
-    cli_warnings_to_stderr(ctx, "compare");
     zp_model *m = NULL;
     zp_sim_result *r[3] = {NULL, NULL, NULL};
-    int exit_code = EXIT_OK;
-    zp_status rc = zp_model_load_file(ctx, path, 0, &m);
-    if (rc) {
-        exit_code = cli_fail("compare", ctx, rc);
+    zp_status rc;
+    if ((exit_code = cli_model_load("compare", ctx, path, 0, &m)))
         goto out;
-    }
     const zp_dispatch_method methods[3] = {ZP_DISPATCH_RULE, ZP_DISPATCH_MPC, ZP_DISPATCH_OPTIMAL};
     for (int i = 0; i < 3; i++) {
         so.dispatch = methods[i];

@@ -4,13 +4,13 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "opts.h"
+#include "outfile.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -48,192 +48,113 @@ static const char usage_text[] =
 static int run(int argc, char **argv);
 const cli_cmd cmd_export = {"export", "export stored series as CSV", usage_text, run};
 
-static int run(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},       {"series", required_argument, NULL, 's'},
-        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
-        {"step-min", required_argument, NULL, 'm'}, {"offset", required_argument, NULL, 'o'},
-        {"output", required_argument, NULL, 'O'},   {0, 0, 0, 0}};
-    const char *db = NULL, *names_opt = NULL, *from_s = NULL, *to_s = NULL, *output = NULL;
-    long step_min = 0;
-    int32_t offset = 8 * 60;
-    int exit_code = EXIT_OK;
-    zp_ctx *ctx = NULL;
-    zp_store *st = NULL;
-    zp_series **ser = NULL;
-    size_t nser = 0;
-    char *names = NULL, *tmp = NULL;
-    FILE *out = NULL;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': names_opt = optarg; break;
-        case 'f': from_s = optarg; break;
-        case 't': to_s = optarg; break;
-        case 'O': output = optarg; break;
-        case 'm':
-            if (!cli_parse_long(optarg, 1, 1440, &step_min))
-                return cli_usage_error(&cmd_export, "--step-min '%s': a whole number of minutes 1..1440", optarg);
-            break;
-        case 'o':
-            if (!cli_parse_offset(optarg, &offset))
-                return cli_usage_error(&cmd_export, "--offset '%s': use +HH:MM, -HH:MM or Z", optarg);
-            break;
-        default:
-            return cli_usage_error(&cmd_export, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (!db)
-        return cli_usage_error(&cmd_export, "missing --db FILE");
-    if (!names_opt)
-        return cli_usage_error(&cmd_export, "missing --series NAME");
-    if (optind != argc)
-        return cli_usage_error(&cmd_export, "unexpected argument '%s'", argv[optind]);
-    zp_time_t from = 0, to = 0;
-    if (from_s && !cli_parse_time(from_s, offset, &from))
-        return cli_usage_error(&cmd_export, "--from '%s': not an ISO-8601 time (e.g. 2024-01-01T00:00:00+08:00)", from_s);
-    if (to_s && !cli_parse_time(to_s, offset, &to))
-        return cli_usage_error(&cmd_export, "--to '%s': not an ISO-8601 time (e.g. 2025-01-01T00:00:00+08:00)", to_s);
-    if (from_s && to_s && to <= from)
-        return cli_usage_error(&cmd_export, "--to must be after --from");
+/* What export's options ask for. */
+typedef struct export_job {
+    const char *db, *names, *from_s, *to_s, *output;
+    long step_min;    /* 0: the series' own step */
+    int32_t offset;   /* minutes east of UTC */
+    zp_time_t from, to;
+} export_job;
 
-    ctx = zp_ctx_new();
-    names = strdup(names_opt);
-    size_t maxn = 1;
-    for (const char *p = names_opt; *p; p++)
-        maxn += *p == ',';
-    ser = calloc(maxn, sizeof *ser);
-    if (!ctx || !names || !ser) {
-        exit_code = EXIT_INTERNAL;
-        goto out;
+/* Counter s read over [f, t + step]: the energy of each interval of S
+ * seconds as a series named without _total into *out, the drops warned
+ * of. shift is the offset in seconds (s is on the library's grid). */
+static zp_status counter_diff(zp_ctx *ctx, const export_job *j, char *name, const zp_series *s,
+                              int32_t S, zp_time_t shift, zp_series **out)
+{
+    zp_counter_drops d;
+    zp_status rc = zp_series_counter_diff(ctx, s, S, out, &d);
+    for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++)
+        d.drop[k].at -= shift;
+    char tb[ZP_TIME_BUFSIZE];
+    for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++) {
+        const zp_counter_drop *x = &d.drop[k];
+        if (x->wrap > 0)
+            fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a roll-over of a %.10g register, counted as %.10g\n",
+                    name, x->before, x->after, zp_time_format(x->at, j->offset, tb), x->wrap, x->after + x->wrap - x->before);
+        else
+            fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a reset, counted from 0 (an increment of %.10g)\n",
+                    name, x->before, x->after, zp_time_format(x->at, j->offset, tb), x->after);
     }
-    zp_status rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
+    if (rc == ZP_OK && d.count > d.nlisted)
+        fprintf(stderr, "zeropark export: warning: counter '%s' went down %zu times in all (%zu resets); the first %zu are listed\n",
+                name, d.count, d.resets, d.nlisted);
+    /* the column now holds energy per interval: name it so */
+    size_t nl = strlen(name);
+    if (rc == ZP_OK && zp_series_name_is_counter(name)) {
+        name[nl - 6] = '\0';
+        rc = zp_series_set_name(ctx, *out, name);
+        name[nl - 6] = '_';
+    }
+    return rc;
+}
+
+/* Series name from the store as the options ask (window, step, counter
+ * differences) into *out. EXIT_OK or the exit code (reported). */
+static int read_series(zp_ctx *ctx, zp_store *st, const export_job *j, char *name, zp_series **out)
+{
+    zp_store_series_info info;
+    zp_status rc = zp_store_series_get(st, name, &info);
+    if (rc)
+        return cli_fail("export", ctx, rc);
+    const long step_min = j->step_min;
+    const int32_t native = info.step_s, S = (int32_t)(step_min * 60);
+    /* a counter's intervals run between readings: [f, t) needs the
+     * readings at f and at t */
+    const bool diff = info.kind == ZP_SERIES_COUNTER && step_min;
+    zp_time_t f = j->from_s ? j->from : info.first, t = j->to_s ? j->to : info.last_end;
+    if (diff && !j->to_s) {
+        t = info.last_end - native; /* the last reading */
+        if (t > f && (t - f) % S != 0)
+            t = f + (t - f) / S * S;
+    }
+    zp_store_series_info_clear(ctx, &info);
+    if (t <= f) {
+        cli_err("export", diff ? "counter '%s' has no whole interval between two readings in the range asked for"
+                               : "series '%s' has no readings in the range asked for", name);
+        return EXIT_USAGE;
+    }
+    if (step_min && S % native != 0 && native % S != 0) {
+        cli_err("export", "--step-min %ld: series '%s' is stored every %d s; one step must divide the other (e.g. 15, 30, 60 minutes)",
+                step_min, name, (int)native);
+        return EXIT_USAGE;
+    }
+    /* Steps are counted from local midnight at --offset (as the API's
+     * step=1d gives local days): the library's grid is counted from
+     * 1970-01-01T00:00Z, so the series is resampled shifted by the
+     * offset and shifted back. */
+    const int32_t offset = j->offset;
+    const zp_time_t shift = (zp_time_t)offset * 60;
+    if (step_min && ((((f + shift) % S) + S) % S != 0 || (t - f) % S != 0)) {
+        char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], o[16];
+        int am = offset < 0 ? -(int)offset : (int)offset;
+        snprintf(o, sizeof o, "%c%02d:%02d", offset < 0 ? '-' : '+', am / 60, am % 60);
+        cli_err("export", "--step-min %ld: series '%s' over [%s, %s) does not start and end on whole %ld-minute intervals (counted from local midnight at %s); set --from and --to on that grid",
+                step_min, name, zp_time_format(f, offset, a), zp_time_format(t, offset, b), step_min, o);
+        return EXIT_USAGE;
+    }
+    zp_series *s = NULL, *r = NULL;
+    rc = zp_store_read(st, name, f, diff ? t + native : t, &s);
+    if (rc == ZP_OK && step_min)
+        s->start += shift; /* local time on the library's grid */
+    if (rc == ZP_OK && (diff || (step_min && S != s->step_s))) {
+        rc = diff ? counter_diff(ctx, j, name, s, S, shift, &r) : zp_series_resample(ctx, s, S, &r);
+        zp_series_free(ctx, s);
+        s = r;
+    }
+    if (rc == ZP_OK && step_min)
+        s->start -= shift;
     if (rc) {
-        exit_code = cli_fail("export", ctx, rc);
-        goto out;
+        zp_series_free(ctx, s);
+        return cli_fail("export", ctx, rc);
     }
-    char *save = NULL;
-    for (char *name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        zp_store_series_info info;
-        rc = zp_store_series_get(st, name, &info);
-        if (rc) {
-            exit_code = cli_fail("export", ctx, rc);
-            goto out;
-        }
-        const int32_t native = info.step_s, S = (int32_t)(step_min * 60);
-        /* a counter's intervals run between readings: [f, t) needs the
-         * readings at f and at t */
-        const bool diff = info.kind == ZP_SERIES_COUNTER && step_min;
-        zp_time_t f = from_s ? from : info.first, t = to_s ? to : info.last_end;
-        if (diff && !to_s) {
-            t = info.last_end - native; /* the last reading */
-            if (t > f && (t - f) % S != 0)
-                t = f + (t - f) / S * S;
-        }
-        zp_store_series_info_clear(ctx, &info);
-        if (t <= f) {
-            cli_err("export", diff ? "counter '%s' has no whole interval between two readings in the range asked for"
-                                   : "series '%s' has no readings in the range asked for", name);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        if (step_min && S % native != 0 && native % S != 0) {
-            cli_err("export", "--step-min %ld: series '%s' is stored every %d s; one step must divide the other (e.g. 15, 30, 60 minutes)",
-                    step_min, name, (int)native);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        /* Steps are counted from local midnight at --offset (as the API's
-         * step=1d gives local days): the library's grid is counted from
-         * 1970-01-01T00:00Z, so the series is resampled shifted by the
-         * offset and shifted back. */
-        const zp_time_t shift = (zp_time_t)offset * 60;
-        if (step_min && ((((f + shift) % S) + S) % S != 0 || (t - f) % S != 0)) {
-            char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE], o[16];
-            int am = offset < 0 ? -(int)offset : (int)offset;
-            snprintf(o, sizeof o, "%c%02d:%02d", offset < 0 ? '-' : '+', am / 60, am % 60);
-            cli_err("export", "--step-min %ld: series '%s' over [%s, %s) does not start and end on whole %ld-minute intervals (counted from local midnight at %s); set --from and --to on that grid",
-                    step_min, name, zp_time_format(f, offset, a), zp_time_format(t, offset, b), step_min, o);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        zp_series *s = NULL;
-        rc = zp_store_read(st, name, f, diff ? t + native : t, &s);
-        if (rc == ZP_OK && step_min)
-            s->start += shift; /* local time on the library's grid */
-        if (rc == ZP_OK && diff) {
-            zp_series *r = NULL;
-            zp_counter_drops d;
-            rc = zp_series_counter_diff(ctx, s, S, &r, &d);
-            for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++)
-                d.drop[k].at -= shift;
-            char tb[ZP_TIME_BUFSIZE];
-            for (size_t k = 0; rc == ZP_OK && k < d.nlisted; k++) {
-                const zp_counter_drop *x = &d.drop[k];
-                if (x->wrap > 0)
-                    fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a roll-over of a %.10g register, counted as %.10g\n",
-                            name, x->before, x->after, zp_time_format(x->at, offset, tb), x->wrap, x->after + x->wrap - x->before);
-                else
-                    fprintf(stderr, "zeropark export: warning: counter '%s' went down from %.10g to %.10g at %s: a reset, counted from 0 (an increment of %.10g)\n",
-                            name, x->before, x->after, zp_time_format(x->at, offset, tb), x->after);
-            }
-            if (rc == ZP_OK && d.count > d.nlisted)
-                fprintf(stderr, "zeropark export: warning: counter '%s' went down %zu times in all (%zu resets); the first %zu are listed\n",
-                        name, d.count, d.resets, d.nlisted);
-            /* the column now holds energy per interval: name it so */
-            size_t nl = strlen(name);
-            if (rc == ZP_OK && zp_series_name_is_counter(name)) {
-                name[nl - 6] = '\0';
-                rc = zp_series_set_name(ctx, r, name);
-                name[nl - 6] = '_';
-            }
-            zp_series_free(ctx, s);
-            s = r;
-        } else if (rc == ZP_OK && step_min && S != s->step_s) {
-            zp_series *r = NULL;
-            rc = zp_series_resample(ctx, s, S, &r);
-            zp_series_free(ctx, s);
-            s = r;
-        }
-        if (rc == ZP_OK && step_min)
-            s->start -= shift;
-        if (rc) {
-            zp_series_free(ctx, s);
-            exit_code = cli_fail("export", ctx, rc);
-            goto out;
-        }
-        ser[nser++] = s;
-    }
-    for (size_t i = 1; i < nser; i++) {
-        if (ser[i]->step_s != ser[0]->step_s || ser[i]->start != ser[0]->start ||
-            ser[i]->len != ser[0]->len) {
-            cli_err("export", "series '%s' and '%s' cover different instants or steps; export them separately or use --from/--to/--step-min",
-                    ser[0]->name, ser[i]->name);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-    }
-    if (output) {
-        size_t n = strlen(output) + 16;
-        tmp = malloc(n);
-        if (!tmp) {
-            exit_code = EXIT_INTERNAL;
-            goto out;
-        }
-        snprintf(tmp, n, "%s.tmp%ld", output, (long)getpid());
-        out = fopen(tmp, "w");
-        if (!out) {
-            cli_err("export", "cannot write %s: %s", tmp, strerror(errno));
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-    } else {
-        out = stdout;
-    }
+    *out = s;
+    return EXIT_OK;
+}
+
+/* The CSV: a header, then a row per instant (no reading: an empty field). */
+static void write_rows(FILE *out, zp_series *const *ser, size_t nser, int32_t offset)
+{
     fputs("timestamp", out);
     for (size_t i = 0; i < nser; i++)
         fprintf(out, ",%s", ser[i]->name);
@@ -250,34 +171,88 @@ static int run(int argc, char **argv)
         }
         fputc('\n', out);
     }
+}
+
+/* Write the series to --output or standard output. */
+static int write_csv(const export_job *j, zp_series *const *ser, size_t nser)
+{
+    for (size_t i = 1; i < nser; i++) {
+        if (ser[i]->step_s != ser[0]->step_s || ser[i]->start != ser[0]->start ||
+            ser[i]->len != ser[0]->len) {
+            cli_err("export", "series '%s' and '%s' cover different instants or steps; export them separately or use --from/--to/--step-min",
+                    ser[0]->name, ser[i]->name);
+            return EXIT_USAGE;
+        }
+    }
+    cli_outfile o = {0};
+    int ex;
+    if (j->output && (ex = cli_outfile_open(&o, "export", j->output)) != EXIT_OK)
+        return ex;
+    FILE *out = j->output ? o.f : stdout;
+    write_rows(out, ser, nser, j->offset);
     if (fflush(out) != 0 || ferror(out)) {
         cli_err("export", "write failed: %s", strerror(errno));
-        exit_code = EXIT_INTERNAL;
-        goto out;
+        cli_outfile_discard(&o);
+        return EXIT_INTERNAL;
     }
-    if (output) {
-        if (fclose(out) != 0 || rename(tmp, output) != 0) {
-            out = NULL;
-            cli_err("export", "cannot write %s: %s", output, strerror(errno));
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        out = NULL;
-        free(tmp);
-        tmp = NULL;
-    }
-out:
-    if (out && out != stdout)
-        fclose(out);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
+    return j->output ? cli_outfile_commit(&o, "export", false) : EXIT_OK;
+}
+
+/* Read every series named, then write them. */
+static int export(zp_ctx *ctx, const export_job *j)
+{
+    char *names = strdup(j->names);
+    size_t maxn = 1, nser = 0;
+    for (const char *p = j->names; *p; p++)
+        maxn += *p == ',';
+    zp_series **ser = calloc(maxn, sizeof *ser);
+    zp_store *st = NULL;
+    int ex = EXIT_INTERNAL;
+    if (names && ser) {
+        zp_status rc = zp_store_open(ctx, j->db, ZP_STORE_READONLY, &st);
+        ex = rc ? cli_fail("export", ctx, rc) : EXIT_OK;
+        char *save = NULL;
+        for (char *name = strtok_r(names, ",", &save); name && ex == EXIT_OK; name = strtok_r(NULL, ",", &save))
+            if ((ex = read_series(ctx, st, j, name, &ser[nser])) == EXIT_OK)
+                nser++;
+        if (ex == EXIT_OK)
+            ex = write_csv(j, ser, nser);
     }
     for (size_t i = 0; i < nser; i++)
         zp_series_free(ctx, ser[i]);
     free(ser);
     free(names);
     zp_store_close(st);
+    return ex;
+}
+
+static int run(int argc, char **argv)
+{
+    export_job j = {.offset = 8 * 60};
+    cli_opt opts[] = {CLI_TEXT("db", &j.db),
+                      CLI_TEXT("series", &j.names),
+                      CLI_TEXT("from", &j.from_s),
+                      CLI_TEXT("to", &j.to_s),
+                      CLI_LONG("step-min", &j.step_min, 1, 1440, ": a whole number of minutes 1..1440"),
+                      CLI_OFFSET("offset", &j.offset, ": use +HH:MM, -HH:MM or Z"),
+                      CLI_TEXT("output", &j.output),
+                      CLI_END};
+    int ex;
+    if (!cli_opts_parse(&cmd_export, opts, argc, argv, &ex))
+        return ex;
+    if ((ex = cli_opts_need(&cmd_export, opts, "db", "--db FILE", "series", "--series NAME", NULL)) ||
+        (ex = cli_no_operand(&cmd_export, argc, argv)))
+        return ex;
+    if (j.from_s && !cli_parse_time(j.from_s, j.offset, &j.from))
+        return cli_usage_error(&cmd_export, "--from '%s': not an ISO-8601 time (e.g. 2024-01-01T00:00:00+08:00)", j.from_s);
+    if (j.to_s && !cli_parse_time(j.to_s, j.offset, &j.to))
+        return cli_usage_error(&cmd_export, "--to '%s': not an ISO-8601 time (e.g. 2025-01-01T00:00:00+08:00)", j.to_s);
+    if (j.from_s && j.to_s && j.to <= j.from)
+        return cli_usage_error(&cmd_export, "--to must be after --from");
+    zp_ctx *ctx = zp_ctx_new();
+    if (!ctx)
+        return EXIT_INTERNAL;
+    ex = export(ctx, &j);
     zp_ctx_free(ctx);
-    return exit_code;
+    return ex;
 }

@@ -3,10 +3,10 @@
  * store as series.
  */
 #define _DEFAULT_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -48,265 +48,223 @@ static const char usage_text[] =
 static int run(int argc, char **argv);
 const cli_cmd cmd_import = {"import", "import CSV columns into the store", usage_text, run};
 
-static int on_progress(void *ud, uint64_t done, uint64_t total)
+/* One import: what the options ask for and what is read. */
+typedef struct import_job {
+    const char *db, *unit, *fname; /* --db, --unit; the CSV's name in messages */
+    int kind;                      /* --kind, -1 when not given */
+    long max_line;                 /* --max-line-bytes, 0 for the default */
+    bool json;
+    int32_t offset;                /* --offset, ZP_TIME_NO_DEFAULT when not given */
+    char **names;                  /* --series NAME[=COL]: the series names */
+    const char **cols;             /* their CSV columns (pointing into names) */
+    size_t nsel;
+    zp_series **series;            /* what was read, one per column */
+    size_t nseries;
+    zp_counter_drops *drops;       /* per series: a counter's drops */
+    uint64_t total;                /* readings */
+} import_job;
+
+/* --series NAME[=COLUMN]. */
+static int add_series(const cli_cmd *cmd, const cli_opt *o, const char *value)
 {
-    cli_progress_update(ud, done, total);
-    return 0;
+    import_job *j = o->dst;
+    char *name = j->names[j->nsel] = strdup(value);
+    if (!name)
+        return EXIT_INTERNAL;
+    char *eq = strchr(name, '=');
+    if (eq)
+        *eq = '\0';
+    const char *col = j->cols[j->nsel++] = eq ? eq + 1 : name;
+    if (!name[0] || !col[0])
+        return cli_usage_error(cmd, "--series '%s': empty name or column", value);
+    return EXIT_OK;
+}
+
+static int parse_kind(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    zp_series_kind k;
+    if (zp_series_kind_parse(value, &k) != 0)
+        return cli_usage_error(cmd, "--kind '%s': use power, energy, intensity or counter", value);
+    *(int *)o->dst = (int)k;
+    return EXIT_OK;
+}
+
+/* A counter's readings: a negative one is refused (as account refuses it)
+ * before anything is written; a drop is a warning with its CSV line. */
+static int check_counter(import_job *j, size_t i)
+{
+    const zp_series *s = j->series[i];
+    const char *name = s->name, *fname = j->fname;
+    /* data row k is on line k + 2 (line 1 is the header; blank lines
+     * between rows are refused) */
+    size_t nneg = 0;
+    for (size_t k = 0; k < s->len; k++)
+        if (s->v[k] < 0 && nneg++ < 10)
+            fprintf(stderr, "%s:%zu: counter '%s': negative reading %s; a cumulative register reads 0 or more\n",
+                    fname, k + 2, name, CLI_NUM(s->v[k], CLI_NUM_EXACT));
+    if (nneg) {
+        fprintf(stderr, "zeropark import: %s: %s negative reading%s of counter '%s'; nothing imported\n",
+                fname, CLI_NUM((double)nneg, 0), nneg == 1 ? "" : "s", name);
+        return EXIT_USAGE;
+    }
+    zp_counter_drops *d = &j->drops[i];
+    zp_counter_scan(s, d);
+    for (size_t k = 0; k < d->nlisted; k++) {
+        const zp_counter_drop *x = &d->drop[k];
+        if (x->wrap > 0)
+            fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a roll-over of a %s register, counted as %s\n",
+                    fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
+                    CLI_NUM(x->wrap, CLI_NUM_EXACT), CLI_NUM(x->after + x->wrap - x->before, CLI_NUM_EXACT));
+        else
+            fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a reset; export and account count it from 0 (an increment of %s)\n",
+                    fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
+                    CLI_NUM(x->after, CLI_NUM_EXACT));
+    }
+    if (d->count > d->nlisted)
+        fprintf(stderr, "zeropark import: warning: counter '%s' went down %s times in all (%s resets); the first %zu are listed\n",
+                name, CLI_NUM((double)d->count, 0), CLI_NUM((double)d->resets, 0), d->nlisted);
+    return EXIT_OK;
+}
+
+/* Name, kind and unit of series i as the options ask; a counter checked. */
+static int prepare_series(zp_ctx *ctx, import_job *j, size_t i)
+{
+    zp_series *s = j->series[i];
+    zp_status rc;
+    if (j->nsel && (rc = zp_series_set_name(ctx, s, j->names[i])) != ZP_OK)
+        return cli_fail("import", ctx, rc);
+    const char *name = s->name, *unit, *col = j->nsel ? j->cols[i] : name;
+    zp_series_kind kind = zp_series_kind_from_name(name, &unit);
+    /* one rule for what a counter is, shared with export and account:
+     * the name ends in _total */
+    if (j->kind >= 0 && (j->kind == ZP_SERIES_COUNTER) != (kind == ZP_SERIES_COUNTER)) {
+        if (j->kind == ZP_SERIES_COUNTER)
+            return cli_usage_error(&cmd_import, "--kind counter: series '%s' does not end in _total, the suffix that marks a counter for export and account; name it with --series %s_total=%s",
+                                   name, name, col);
+        return cli_usage_error(&cmd_import, "--kind %s: series '%s' ends in _total, which names a counter (the readings of a cumulative register); leave out --kind, or store the column under another name with --series NAME=%s",
+                               zp_series_kind_name((zp_series_kind)j->kind), name, col);
+    }
+    if (j->unit)
+        unit = j->unit;
+    if (j->kind >= 0)
+        kind = (zp_series_kind)j->kind;
+    s->kind = kind;
+    if (unit && (rc = zp_series_set_unit(ctx, s, unit)) != ZP_OK)
+        return cli_fail("import", ctx, rc);
+    int ex = kind == ZP_SERIES_COUNTER ? check_counter(j, i) : EXIT_OK;
+    j->total += s->len;
+    return ex;
+}
+
+/* --json: what was imported. */
+static void print_json(const import_job *j, double secs)
+{
+    /* times at the park's local offset, as export and series print
+     * them: --offset, else +08:00 (docs/cli.md "Times") */
+    const int32_t out_off = j->offset == ZP_TIME_NO_DEFAULT ? 8 * 60 : j->offset;
+    char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
+    json_t *arr = json_array();
+    for (size_t i = 0; i < j->nseries; i++) {
+        const zp_series *s = j->series[i];
+        json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:s, s:s, s:I}", "name", s->name, "column",
+                              j->nsel ? j->cols[i] : s->name, "unit", s->unit, "kind",
+                              zp_series_kind_name(s->kind), "step_s", (int)s->step_s,
+                              "start", zp_time_format(s->start, out_off, a), "end",
+                              zp_time_format(zp_series_end(s), out_off, b), "values",
+                              (json_int_t)s->len);
+        if (o && s->kind == ZP_SERIES_COUNTER) {
+            const zp_counter_drops *d = &j->drops[i];
+            json_t *list = json_array();
+            for (size_t k = 0; k < d->nlisted; k++) {
+                const zp_counter_drop *x = &d->drop[k];
+                json_array_append_new(list, json_pack("{s:I, s:s, s:f, s:f, s:s, s:f}", "line", (json_int_t)(x->index + 2),
+                                                      "time", zp_time_format(x->at, out_off, a), "before", x->before,
+                                                      "after", x->after, "type", x->wrap > 0 ? "roll-over" : "reset",
+                                                      "increment", x->wrap > 0 ? x->after + x->wrap - x->before : x->after));
+            }
+            json_object_set_new(o, "drops", json_integer((json_int_t)d->count));
+            json_object_set_new(o, "resets", json_integer((json_int_t)d->resets));
+            json_object_set_new(o, "first_drops", list);
+        }
+        json_array_append_new(arr, o);
+    }
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:f}", "file", j->fname, "db", j->db, "series",
+                            arr, "readings", (json_int_t)j->total, "seconds", secs);
+    cli_print_json(doc);
+    json_decref(doc);
+}
+
+/* Read the CSV, check every series, write them all. */
+static int import(zp_ctx *ctx, import_job *j, const char *csv)
+{
+    double t0 = cli_now();
+    zp_csv_opts co;
+    zp_csv_opts_init(&co);
+    co.columns = j->nsel ? j->cols : NULL;
+    co.ncolumns = j->nsel;
+    co.default_offset_min = j->offset;
+    co.max_line_bytes = (size_t)j->max_line;
+    co.max_line_option = "--max-line-bytes";
+    zp_status rc = strcmp(csv, "-") == 0
+                       ? zp_csv_read_stream(ctx, stdin, "<stdin>", &co, &j->series, &j->nseries)
+                       : zp_csv_read_file(ctx, csv, &co, &j->series, &j->nseries);
+    if (rc)
+        return cli_fail("import", ctx, rc);
+    j->fname = strcmp(csv, "-") == 0 ? "<stdin>" : csv;
+    if (!(j->drops = calloc(j->nseries ? j->nseries : 1, sizeof *j->drops)))
+        return EXIT_INTERNAL;
+    int ex;
+    for (size_t i = 0; i < j->nseries; i++)
+        if ((ex = prepare_series(ctx, j, i)) != EXIT_OK)
+            return ex;
+    zp_store *st = NULL;
+    cli_progress prog;
+    if (!(rc = zp_store_open(ctx, j->db, ZP_STORE_CREATE, &st))) {
+        cli_progress_init(&prog, "import");
+        rc = zp_store_write(st, (const zp_series *const *)j->series, j->nseries, cli_progress_cb, &prog);
+        cli_progress_done(&prog);
+    }
+    zp_store_close(st);
+    if (rc)
+        return cli_fail("import", ctx, rc);
+    double secs = cli_now() - t0;
+    if (j->json)
+        print_json(j, secs);
+    else
+        printf("imported %s reading%s in %s series from %s into %s (%s s)\n",
+               CLI_NUM((double)j->total, 0), j->total == 1 ? "" : "s", CLI_NUM((double)j->nseries, 0),
+               j->fname, j->db, CLI_NUM(secs, 2));
+    return EXIT_OK;
 }
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"series", required_argument, NULL, 's'},
-                                         {"unit", required_argument, NULL, 'u'},
-                                         {"kind", required_argument, NULL, 'k'},
-                                         {"offset", required_argument, NULL, 'o'},
-                                         {"max-line-bytes", required_argument, NULL, 'L'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *unit_opt = NULL;
-    int kind_opt = -1;
-    long max_line = 0;
-    bool json = false;
-    int32_t offset = ZP_TIME_NO_DEFAULT;
-    char **names = calloc((size_t)argc, sizeof *names);   /* series names */
-    const char **cols = calloc((size_t)argc, sizeof *cols); /* CSV columns */
-    size_t nsel = 0;
-    int exit_code = EXIT_OK;
+    import_job j = {.kind = -1, .offset = ZP_TIME_NO_DEFAULT};
+    cli_opt opts[] = {CLI_TEXT("db", &j.db),
+                      CLI_CALL("series", add_series, &j),
+                      CLI_TEXT("unit", &j.unit),
+                      CLI_CALL("kind", parse_kind, &j.kind),
+                      CLI_OFFSET("offset", &j.offset, ": use +HH:MM, -HH:MM or Z"),
+                      CLI_LONG("max-line-bytes", &j.max_line, 1, 1L << 30,
+                               ": a whole number of bytes 1..1073741824"),
+                      CLI_FLAG("json", &j.json),
+                      CLI_END};
+    int ex = EXIT_INTERNAL;
     zp_ctx *ctx = NULL;
-    zp_store *st = NULL;
-    zp_series **series = NULL;
-    size_t nseries = 0;
-    zp_counter_drops *drops = NULL;
-    if (!names || !cols) {
-        exit_code = EXIT_INTERNAL;
-        goto out;
-    }
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 's': {
-            names[nsel] = strdup(optarg);
-            if (!names[nsel]) {
-                exit_code = EXIT_INTERNAL;
-                goto out;
-            }
-            char *eq = strchr(names[nsel], '=');
-            if (eq) {
-                *eq = '\0';
-                cols[nsel] = eq + 1;
-            } else {
-                cols[nsel] = names[nsel];
-            }
-            if (!names[nsel][0] || !cols[nsel][0]) {
-                exit_code = cli_usage_error(&cmd_import, "--series '%s': empty name or column", optarg);
-                nsel++;
-                goto out;
-            }
-            nsel++;
-            break;
-        }
-        case 'u':
-            unit_opt = optarg;
-            break;
-        case 'k': {
-            zp_series_kind k;
-            if (zp_series_kind_parse(optarg, &k) != 0) {
-                exit_code = cli_usage_error(&cmd_import, "--kind '%s': use power, energy, intensity or counter", optarg);
-                goto out;
-            }
-            kind_opt = (int)k;
-            break;
-        }
-        case 'L':
-            if (!cli_parse_long(optarg, 1, 1L << 30, &max_line)) {
-                exit_code = cli_usage_error(&cmd_import, "--max-line-bytes '%s': a whole number of bytes 1..1073741824", optarg);
-                goto out;
-            }
-            break;
-        case 'o':
-            if (!cli_parse_offset(optarg, &offset)) {
-                exit_code = cli_usage_error(&cmd_import, "--offset '%s': use +HH:MM, -HH:MM or Z", optarg);
-                goto out;
-            }
-            break;
-        case 'j':
-            json = true;
-            break;
-        default:
-            exit_code = cli_usage_error(&cmd_import, "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (!db) {
-        exit_code = cli_usage_error(&cmd_import, "missing --db FILE");
-        goto out;
-    }
-    if (optind != argc - 1) {
-        exit_code = cli_usage_error(&cmd_import, optind >= argc ? "missing CSV file" : "expected one CSV file");
-        goto out;
-    }
-    const char *csv = argv[optind];
-
-    ctx = zp_ctx_new();
-    if (!ctx) {
-        exit_code = EXIT_INTERNAL;
-        goto out;
-    }
-    double t0 = cli_now();
-    zp_csv_opts co;
-    zp_csv_opts_init(&co);
-    co.columns = nsel ? cols : NULL;
-    co.ncolumns = nsel;
-    co.default_offset_min = offset;
-    co.max_line_bytes = (size_t)max_line;
-    co.max_line_option = "--max-line-bytes";
-    zp_status rc = strcmp(csv, "-") == 0
-                       ? zp_csv_read_stream(ctx, stdin, "<stdin>", &co, &series, &nseries)
-                       : zp_csv_read_file(ctx, csv, &co, &series, &nseries);
-    if (rc) {
-        exit_code = cli_fail("import", ctx, rc);
-        goto out;
-    }
-    const char *fname = strcmp(csv, "-") == 0 ? "<stdin>" : csv;
-    uint64_t total = 0;
-    drops = calloc(nseries ? nseries : 1, sizeof *drops);
-    if (!drops) {
-        exit_code = EXIT_INTERNAL;
-        goto out;
-    }
-    for (size_t i = 0; i < nseries; i++) {
-        if (nsel && (rc = zp_series_set_name(ctx, series[i], names[i])) != ZP_OK) {
-            exit_code = cli_fail("import", ctx, rc);
-            goto out;
-        }
-        const char *name = series[i]->name, *unit;
-        zp_series_kind kind = zp_series_kind_from_name(name, &unit);
-        /* one rule for what a counter is, shared with export and account:
-         * the name ends in _total */
-        if (kind_opt >= 0 && (kind_opt == ZP_SERIES_COUNTER) != (kind == ZP_SERIES_COUNTER)) {
-            if (kind_opt == ZP_SERIES_COUNTER)
-                exit_code = cli_usage_error(&cmd_import, "--kind counter: series '%s' does not end in _total, the suffix that marks a counter for export and account; name it with --series %s_total=%s",
-                                            name, name, nsel ? cols[i] : name);
-            else
-                exit_code = cli_usage_error(&cmd_import, "--kind %s: series '%s' ends in _total, which names a counter (the readings of a cumulative register); leave out --kind, or store the column under another name with --series NAME=%s",
-                                            zp_series_kind_name((zp_series_kind)kind_opt), name, nsel ? cols[i] : name);
-            goto out;
-        }
-        if (unit_opt)
-            unit = unit_opt;
-        if (kind_opt >= 0)
-            kind = (zp_series_kind)kind_opt;
-        series[i]->kind = kind;
-        if (unit && (rc = zp_series_set_unit(ctx, series[i], unit)) != ZP_OK) {
-            exit_code = cli_fail("import", ctx, rc);
-            goto out;
-        }
-        if (kind == ZP_SERIES_COUNTER) {
-            /* a cumulative register reads 0 or more: a negative reading is
-             * refused here, as account refuses it, before anything is
-             * written (data row k is on line k + 2) */
-            size_t nneg = 0;
-            for (size_t k = 0; k < series[i]->len; k++)
-                if (series[i]->v[k] < 0 && nneg++ < 10)
-                    fprintf(stderr, "%s:%zu: counter '%s': negative reading %s; a cumulative register reads 0 or more\n",
-                            fname, k + 2, name, CLI_NUM(series[i]->v[k], CLI_NUM_EXACT));
-            if (nneg) {
-                fprintf(stderr, "zeropark import: %s: %s negative reading%s of counter '%s'; nothing imported\n",
-                        fname, CLI_NUM((double)nneg, 0), nneg == 1 ? "" : "s", name);
-                exit_code = EXIT_USAGE;
-                goto out;
-            }
-            zp_counter_drops *d = &drops[i];
-            zp_counter_scan(series[i], d);
-            /* data row k is on line k + 2 (line 1 is the header; blank
-             * lines between rows are refused) */
-            for (size_t k = 0; k < d->nlisted; k++) {
-                const zp_counter_drop *x = &d->drop[k];
-                if (x->wrap > 0)
-                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a roll-over of a %s register, counted as %s\n",
-                            fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
-                            CLI_NUM(x->wrap, CLI_NUM_EXACT), CLI_NUM(x->after + x->wrap - x->before, CLI_NUM_EXACT));
-                else
-                    fprintf(stderr, "zeropark import: warning: %s:%zu: counter '%s' went down from %s to %s: a reset; export and account count it from 0 (an increment of %s)\n",
-                            fname, x->index + 2, name, CLI_NUM(x->before, CLI_NUM_EXACT), CLI_NUM(x->after, CLI_NUM_EXACT),
-                            CLI_NUM(x->after, CLI_NUM_EXACT));
-            }
-            if (d->count > d->nlisted)
-                fprintf(stderr, "zeropark import: warning: counter '%s' went down %s times in all (%s resets); the first %zu are listed\n",
-                        name, CLI_NUM((double)d->count, 0), CLI_NUM((double)d->resets, 0), d->nlisted);
-        }
-        total += series[i]->len;
-    }
-    rc = zp_store_open(ctx, db, ZP_STORE_CREATE, &st);
-    if (rc) {
-        exit_code = cli_fail("import", ctx, rc);
-        goto out;
-    }
-    cli_progress prog;
-    cli_progress_init(&prog, "import");
-    rc = zp_store_write(st, (const zp_series *const *)series, nseries, on_progress, &prog);
-    cli_progress_done(&prog);
-    if (rc) {
-        exit_code = cli_fail("import", ctx, rc);
-        goto out;
-    }
-    double secs = cli_now() - t0;
-    if (json) {
-        /* times at the park's local offset, as export and series print
-         * them: --offset, else +08:00 (docs/cli.md "Times") */
-        const int32_t out_off = offset == ZP_TIME_NO_DEFAULT ? 8 * 60 : offset;
-        char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
-        json_t *arr = json_array();
-        for (size_t i = 0; i < nseries; i++) {
-            const zp_series *s = series[i];
-            json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:s, s:s, s:I}", "name", s->name, "column",
-                                  nsel ? cols[i] : s->name, "unit", s->unit, "kind",
-                                  zp_series_kind_name(s->kind), "step_s", (int)s->step_s,
-                                  "start", zp_time_format(s->start, out_off, a), "end",
-                                  zp_time_format(zp_series_end(s), out_off, b), "values",
-                                  (json_int_t)s->len);
-            if (o && s->kind == ZP_SERIES_COUNTER) {
-                const zp_counter_drops *d = &drops[i];
-                json_t *list = json_array();
-                for (size_t k = 0; k < d->nlisted; k++) {
-                    const zp_counter_drop *x = &d->drop[k];
-                    json_array_append_new(list, json_pack("{s:I, s:s, s:f, s:f, s:s, s:f}", "line", (json_int_t)(x->index + 2),
-                                                          "time", zp_time_format(x->at, out_off, a), "before", x->before,
-                                                          "after", x->after, "type", x->wrap > 0 ? "roll-over" : "reset",
-                                                          "increment", x->wrap > 0 ? x->after + x->wrap - x->before : x->after));
-                }
-                json_object_set_new(o, "drops", json_integer((json_int_t)d->count));
-                json_object_set_new(o, "resets", json_integer((json_int_t)d->resets));
-                json_object_set_new(o, "first_drops", list);
-            }
-            json_array_append_new(arr, o);
-        }
-        json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:f}", "file", fname, "db", db, "series",
-                                arr, "readings", (json_int_t)total, "seconds", secs);
-        cli_print_json(doc);
-        json_decref(doc);
-    } else {
-        printf("imported %s reading%s in %s series from %s into %s (%s s)\n",
-               CLI_NUM((double)total, 0), total == 1 ? "" : "s", CLI_NUM((double)nseries, 0), fname, db,
-               CLI_NUM(secs, 2));
-    }
-out:
-    free(drops);
-    zp_store_close(st);
+    j.names = calloc((size_t)argc, sizeof *j.names);
+    j.cols = calloc((size_t)argc, sizeof *j.cols);
+    if (j.names && j.cols && cli_opts_parse(&cmd_import, opts, argc, argv, &ex) &&
+        !(ex = cli_opts_need(&cmd_import, opts, "db", "--db FILE", NULL)) &&
+        !(ex = cli_one_operand(&cmd_import, argc, "CSV file")))
+        ex = (ctx = zp_ctx_new()) ? import(ctx, &j, argv[optind]) : EXIT_INTERNAL;
+    free(j.drops);
     if (ctx) {
-        zp_series_array_free(ctx, series, nseries);
+        zp_series_array_free(ctx, j.series, j.nseries);
         zp_ctx_free(ctx);
     }
-    if (names)
-        for (size_t i = 0; i < nsel; i++)
-            free(names[i]);
-    free(names);
-    free(cols);
-    return exit_code;
+    for (size_t i = 0; j.names && i < j.nsel; i++)
+        free(j.names[i]);
+    free(j.names);
+    free(j.cols);
+    return ex;
 }

@@ -3,11 +3,12 @@
  * over the next hours, as the live controller uses it.
  */
 #define _DEFAULT_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
+#include "simopts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -37,74 +38,39 @@ const cli_cmd cmd_optimize = {"optimize", "one dispatch plan from a given time (
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
-                                         {"step-min", required_argument, NULL, 's'},
-                                         {"soc", required_argument, NULL, 'c'},
-                                         {"export-mps", required_argument, NULL, 'm'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         CLI_SIM_LONG_OPTIONS,
-                                         {0, 0, 0, 0}};
     zp_plan_opts po;
     zp_plan_opts_init(&po);
-    zp_sim_opts so; /* only for the shared forecast options */
-    zp_sim_opts_init(&so);
-    zp_forecast_opts fo;
-    zp_forecast_opts_init(&fo);
-    po.forecast = &fo;
+    cli_sim_args sim; /* only for the shared forecast options */
+    cli_sim_args_init(&sim);
+    po.forecast = &sim.fo;
     const char *at_s = NULL, *soc_s = NULL;
     bool json = false;
-    long step = 0;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'a': at_s = optarg; break;
-        case 'c': soc_s = optarg; break;
-        case 'm': po.mps_path = optarg; break;
-        case 'j': json = true; break;
-        case 's':
-            if (!cli_parse_long(optarg, 1, 60, &step) || 60 % step != 0)
-                return cli_usage_error(&cmd_optimize, "--step-min '%s': use 1, 5, 10, 15, 30 or 60", optarg);
-            po.step_min = (int32_t)step;
-            break;
-        case 'H':
-            if (!cli_parse_double(optarg, 0.01, 24 * 31, &po.horizon_h))
-                return cli_usage_error(&cmd_optimize, "--horizon-h '%s': hours, e.g. 24", optarg);
-            break;
-        case 'd':
-        case 'R':
-            return cli_usage_error(&cmd_optimize, "'%s' applies to simulate, not optimize", argv[optind - 1]);
-        default: {
-            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_optimize);
-            if (e == -1)
-                return cli_usage_error(&cmd_optimize, "unknown option '%s'", argv[optind - 1]);
-            if (e != EXIT_OK)
-                return e;
-        }
-        }
-    }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_optimize, optind >= argc ? "missing MODEL" : "expected one MODEL");
-    if (!at_s)
-        return cli_usage_error(&cmd_optimize, "missing --at TIME");
-    zp_ctx *ctx = zp_ctx_new();
+    cli_opt opts[] = {CLI_TEXT("at", &at_s),
+                      CLI_STEP_MIN(&po.step_min),
+                      CLI_TEXT("soc", &soc_s),
+                      CLI_TEXT("export-mps", &po.mps_path),
+                      CLI_FLAG("json", &json),
+                      CLI_DOUBLE("horizon-h", &po.horizon_h, 0.01, 24 * 31, ": hours, e.g. 24"),
+                      CLI_REFUSE("dispatch", " applies to simulate, not optimize"),
+                      CLI_REFUSE("replan-h", " applies to simulate, not optimize"),
+                      CLI_FORECAST_OPTS(&sim),
+                      CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_optimize, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_one_operand(&cmd_optimize, argc, "MODEL")) ||
+        (exit_code = cli_opts_need(&cmd_optimize, opts, "at", "--at TIME", NULL)))
+        return exit_code;
+    zp_ctx *ctx = cli_ctx_new("optimize");
     if (!ctx)
         return EXIT_INTERNAL;
-    cli_warnings_to_stderr(ctx, "optimize");
     zp_model *m = NULL;
     zp_plan *pl = NULL;
     double *soc = NULL;
-    int exit_code = EXIT_OK;
-    zp_status rc = zp_model_load_file(ctx, argv[optind], 0, &m);
-    if (rc) {
-        exit_code = cli_fail("optimize", ctx, rc);
+    zp_status rc;
+    if ((exit_code = cli_model_load("optimize", ctx, argv[optind], 0, &m)) ||
+        (exit_code = cli_time_opt(&cmd_optimize, "--at", at_s, m->utc_offset_min, &po.at)))
         goto out;
-    }
-    if (!cli_parse_time(at_s, m->utc_offset_min, &po.at)) {
-        exit_code = cli_usage_error(&cmd_optimize, "--at '%s': not an ISO-8601 time", at_s);
-        goto out;
-    }
     if (soc_s) {
         soc = calloc(m->nstorage + 1, sizeof *soc);
         char *copy = strdup(soc_s), *save = NULL;
@@ -129,12 +95,8 @@ static int run(int argc, char **argv)
     }
     if (json) {
         char *text = NULL;
-        if ((rc = zp_plan_json(ctx, pl, 2, &text))) {
-            exit_code = cli_fail("optimize", ctx, rc);
-            goto out;
-        }
-        puts(text);
-        zp_sim_text_free(ctx, text);
+        rc = zp_plan_json(ctx, pl, 2, &text);
+        exit_code = cli_put_text("optimize", ctx, rc, text, zp_sim_text_free);
     } else {
         char tb[ZP_TIME_BUFSIZE];
         printf("%s: plan from %s, %zu steps of %d min (%s, %s, %s ms)\n", m->name,

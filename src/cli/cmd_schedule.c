@@ -5,12 +5,12 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "util.h"
 #include "zeropark/sched.h"
 
@@ -445,71 +445,69 @@ static void print_text(const zp_sched_problem *p, zp_sched_result *const r[3],
                CNT(g->unplaced_by_reason[ZP_SCHED_CAPACITY]));
 }
 
+/* The --site-load SITE=FILE options: at most 16. */
+typedef struct site_loads {
+    const char *spec[16];
+    size_t n;
+} site_loads;
+
+static int add_site_load(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    site_loads *sl = o->dst;
+    if (sl->n == 16)
+        return cli_usage_error(cmd, "--site-load: at most 16");
+    sl->spec[sl->n++] = value;
+    return EXIT_OK;
+}
+
+static int parse_method(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    if (strcmp(value, "greedy") == 0)
+        *(bool *)o->dst = false;
+    else if (strcmp(value, "exact") == 0)
+        *(bool *)o->dst = true;
+    else
+        return cli_usage_error(cmd, "--method '%s': use greedy or exact", value);
+    return EXIT_OK;
+}
+
+static int parse_objective(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    size_t k;
+    for (k = 0; k < 3 && strcmp(value, obj_names[k]) != 0; k++)
+        ;
+    if (k == 3)
+        return cli_usage_error(cmd, "--objective '%s': use carbon, cost or cost_with_carbon_price", value);
+    *(zp_sched_objective *)o->dst = (zp_sched_objective)k;
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"sites", required_argument, NULL, 's'},
-                                         {"jobs", required_argument, NULL, 'j'},
-                                         {"method", required_argument, NULL, 'm'},
-                                         {"objective", required_argument, NULL, 'o'},
-                                         {"time-limit", required_argument, NULL, 't'},
-                                         {"csv", required_argument, NULL, 'c'},
-                                         {"site-load", required_argument, NULL, 'l'},
-                                         {"json", no_argument, NULL, 'J'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *sites = NULL, *jobs = NULL, *csv = NULL, *site_load[16];
+    const char *sites = NULL, *jobs = NULL, *csv = NULL;
+    site_loads sl = {{NULL}, 0};
     long site_load_at[16];
     out_file outs[17];
-    size_t nsite_load = 0, nouts = 0;
-    int exact = 0, json = 0;
+    size_t nouts = 0;
+    bool exact = false, json = false;
     zp_sched_opts so;
     zp_sched_opts_init(&so);
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': sites = optarg; break;
-        case 'j': jobs = optarg; break;
-        case 'c': csv = optarg; break;
-        case 'J': json = 1; break;
-        case 'h': return cli_help(&cmd_schedule);
-        case 'm':
-            if (strcmp(optarg, "greedy") == 0)
-                exact = 0;
-            else if (strcmp(optarg, "exact") == 0)
-                exact = 1;
-            else
-                return cli_usage_error(&cmd_schedule, "--method '%s': use greedy or exact", optarg);
-            break;
-        case 'o': {
-            size_t k;
-            for (k = 0; k < 3 && strcmp(optarg, obj_names[k]) != 0; k++)
-                ;
-            if (k == 3)
-                return cli_usage_error(&cmd_schedule,
-                                       "--objective '%s': use carbon, cost or cost_with_carbon_price",
-                                       optarg);
-            so.objective = (zp_sched_objective)k;
-            break;
-        }
-        case 't':
-            if (!cli_parse_double(optarg, 0.001, 1e6, &so.time_limit_s))
-                return cli_usage_error(&cmd_schedule, "--time-limit '%s': use seconds in 0.001..1000000",
-                                       optarg);
-            break;
-        case 'l':
-            if (nsite_load == 16)
-                return cli_usage_error(&cmd_schedule, "--site-load: at most 16");
-            site_load[nsite_load++] = optarg;
-            break;
-        default: return cli_usage_error(&cmd_schedule, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(&cmd_schedule, "unexpected argument '%s'", argv[optind]);
-    if (!sites || !jobs)
-        return cli_usage_error(&cmd_schedule, "missing %s", !sites ? "--sites FILE" : "--jobs FILE");
+    cli_opt opts[] = {CLI_TEXT("sites", &sites),
+                      CLI_TEXT("jobs", &jobs),
+                      CLI_CALL("method", parse_method, &exact),
+                      CLI_CALL("objective", parse_objective, &so.objective),
+                      CLI_DOUBLE("time-limit", &so.time_limit_s, 0.001, 1e6, ": use seconds in 0.001..1000000"),
+                      CLI_TEXT("csv", &csv),
+                      CLI_CALL("site-load", add_site_load, &sl),
+                      CLI_FLAG("json", &json),
+                      CLI_HELP,
+                      CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_schedule, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_no_operand(&cmd_schedule, argc, argv)) ||
+        (exit_code = cli_opts_need(&cmd_schedule, opts, "sites", "--sites FILE", "jobs", "--jobs FILE", NULL)))
+        return exit_code;
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;
@@ -518,7 +516,6 @@ static int run(int argc, char **argv)
     zp_sched_park_info *pinfo = NULL;
     zp_sched_park_share *share = NULL; /* [nsites][3]: scheduled, run_now, sdk */
     json_t *doc = NULL;
-    int exit_code = EXIT_OK;
     zp_status rc = zp_sched_sites_load(ctx, sites, &p);
     if (!rc)
         rc = zp_sched_jobs_load(ctx, p, jobs);
@@ -526,8 +523,8 @@ static int run(int argc, char **argv)
         exit_code = cli_fail("schedule", ctx, rc);
         goto out;
     }
-    for (size_t k = 0; k < nsite_load; k++)
-        if ((site_load_at[k] = site_load_site(p, site_load[k])) < 0) {
+    for (size_t k = 0; k < sl.n; k++)
+        if ((site_load_at[k] = site_load_site(p, sl.spec[k])) < 0) {
             exit_code = EXIT_USAGE;
             goto out;
         }
@@ -593,8 +590,8 @@ static int run(int argc, char **argv)
         if ((exit_code = write_csv(&outs[nouts++], p, r[0])) != EXIT_OK)
             goto out;
     }
-    for (size_t k = 0; k < nsite_load; k++) {
-        outs[nouts].path = strchr(site_load[k], '=') + 1;
+    for (size_t k = 0; k < sl.n; k++) {
+        outs[nouts].path = strchr(sl.spec[k], '=') + 1;
         if ((exit_code = write_site_load(ctx, p, r[0], (size_t)site_load_at[k], &outs[nouts++])) !=
             EXIT_OK)
             goto out;

@@ -2,10 +2,10 @@
  * cmd_series.c - `zeropark series --db FILE`: list the series in a store.
  */
 #define _DEFAULT_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "opts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -69,39 +69,23 @@ static const char *printable(const char *s, char *buf, size_t cap)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"offset", required_argument, NULL, 'o'},
-                                         {0, 0, 0, 0}};
     const char *db = NULL;
     bool json = false;
     int32_t offset = 8 * 60;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'j': json = true; break;
-        case 'o':
-            if (!cli_parse_offset(optarg, &offset))
-                return cli_usage_error(&cmd_series, "--offset '%s': use +HH:MM, -HH:MM or Z", optarg);
-            break;
-        default:
-            return cli_usage_error(&cmd_series, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (!db)
-        return cli_usage_error(&cmd_series, "missing --db FILE");
-    if (optind != argc)
-        return cli_usage_error(&cmd_series, "unexpected argument '%s'", argv[optind]);
+    cli_opt opts[] = {CLI_TEXT("db", &db), CLI_FLAG("json", &json),
+                      CLI_OFFSET("offset", &offset, ": use +HH:MM, -HH:MM or Z"), CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_series, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_opts_need(&cmd_series, opts, "db", "--db FILE", NULL)) ||
+        (exit_code = cli_no_operand(&cmd_series, argc, argv)))
+        return exit_code;
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;
     zp_store *st = NULL;
     zp_store_series_info *info = NULL;
     size_t n = 0;
-    int exit_code = EXIT_OK;
     zp_status rc = zp_store_open(ctx, db, ZP_STORE_READONLY, &st);
     if (rc == ZP_OK)
         rc = zp_store_series_list(st, &info, &n);

@@ -2,10 +2,9 @@
  * cmd_serve.c - `zeropark serve MODEL --config FILE`: the live daemon
  * (src/server, docs/serve.md, docs/api.md).
  */
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "serve.h"
 #include "util.h"
 
@@ -41,29 +40,15 @@ const cli_cmd cmd_serve = {"serve", "the live daemon: acquisition, control, HTTP
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"db", required_argument, NULL, 'b'},
-                                         {"listen", required_argument, NULL, 'l'},
-                                         {"web", required_argument, NULL, 'w'},
-                                         {"dry-run", no_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0, 0, 0, 0}};
     zs_serve_opts o;
-    int c;
     memset(&o, 0, sizeof o);
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': o.config = optarg; break;
-        case 'b': o.db = optarg; break;
-        case 'l': o.listen = optarg; break;
-        case 'w': o.web = optarg; break;
-        case 'n': o.dry_run = true; break;
-        case 'h': return cli_help(&cmd_serve);
-        default: return cli_usage_error(&cmd_serve, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    cli_opt opts[] = {CLI_TEXT("config", &o.config), CLI_TEXT("db", &o.db),
+                      CLI_TEXT("listen", &o.listen), CLI_TEXT("web", &o.web),
+                      CLI_FLAG("dry-run", &o.dry_run), CLI_HELP,
+                      CLI_END};
+    int ex;
+    if (!cli_opts_parse(&cmd_serve, opts, argc, argv, &ex))
+        return ex;
     if (optind != argc - 1)
         return cli_usage_error(&cmd_serve, "expected one MODEL");
     if (!o.config)

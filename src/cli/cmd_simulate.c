@@ -3,14 +3,12 @@
  * the park, dispatched, with energy, emissions, green share and cost.
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <math.h>
 
+#include "opts.h"
+#include "outfile.h"
+#include "simopts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -53,47 +51,41 @@ static const char usage_text[] =
 static int run(int argc, char **argv);
 const cli_cmd cmd_simulate = {"simulate", "simulate the park's year (the main job)", usage_text, run};
 
-static int on_progress(void *ud, uint64_t done, uint64_t total)
-{
-    cli_progress_update(ud, done, total);
-    return 0;
-}
-
 /* Write the per-step CSV through a temporary file and a rename. */
-static int write_csv(zp_ctx *ctx, const zp_sim_result *r, const char *path)
+static int write_csv(const zp_sim_result *r, const char *path)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return EXIT_INTERNAL;
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_err("simulate", "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return EXIT_USAGE;
-    }
+    cli_outfile o;
+    int ex = cli_outfile_open(&o, "simulate", path);
+    if (ex != EXIT_OK)
+        return ex;
     size_t nc = zp_sim_column_count(r);
     for (size_t c = 0; c < nc; c++)
-        fprintf(f, "%s%s", c ? "," : "", zp_sim_column_name(r, c));
-    fputc('\n', f);
+        fprintf(o.f, "%s%s", c ? "," : "", zp_sim_column_name(r, c));
+    fputc('\n', o.f);
     char tb[ZP_TIME_BUFSIZE];
     for (size_t t = 0; t < r->steps; t++) {
-        fputs(zp_time_format(r->start + (zp_time_t)t * r->step_s, r->model->utc_offset_min, tb), f);
+        fputs(zp_time_format(r->start + (zp_time_t)t * r->step_s, r->model->utc_offset_min, tb), o.f);
         for (size_t c = 1; c < nc; c++)
-            fprintf(f, ",%.10g", zp_sim_column(r, c)[t]);
-        fputc('\n', f);
+            fprintf(o.f, ",%.10g", zp_sim_column(r, c)[t]);
+        fputc('\n', o.f);
     }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        cli_err("simulate", "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return EXIT_USAGE;
-    }
-    free(tmp);
-    (void)ctx;
-    return EXIT_OK;
+    return cli_outfile_commit(&o, "simulate", false);
+}
+
+/* A row of the summary: a label and its value. */
+typedef struct summary_row {
+    const char *name;
+    double v;
+} summary_row;
+
+/* A table of the summary: its heading and unit, then each value divided
+ * by div (into the unit) with one decimal. */
+static void print_rows(const char *heading, const char *unit, const summary_row *rows, size_t n,
+                       double div)
+{
+    printf("  %-30s %16s\n", heading, unit);
+    for (size_t i = 0; i < n; i++)
+        printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / div, 1));
 }
 
 static void print_summary(const zp_sim_result *r, const char *path)
@@ -107,11 +99,7 @@ static void print_summary(const zp_sim_result *r, const char *path)
            zp_time_format(r->start, m->utc_offset_min, a),
            zp_time_format(r->start + (zp_time_t)r->steps * r->step_s, m->utc_offset_min, b),
            r->steps, (int)(r->step_s / 60), r->dispatch, r->seconds * 1e3);
-    printf("  %-30s %16s\n", "energy", "MWh");
-    const struct {
-        const char *name;
-        double v;
-    } rows[] = {
+    const summary_row energy[] = {
         {"loads", e->load},
         {"data center IT", e->datacenter_it},
         {"data center facility", e->datacenter_facility},
@@ -125,14 +113,16 @@ static void print_summary(const zp_sim_result *r, const char *path)
         {"unserved", e->unserved},
         {"flexible load delayed", e->delayed},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / 1000.0, 1));
-    printf("\n  %-30s %16s\n", "emissions", "t CO2");
-    printf("  %-30s %16s\n", "scope 1 (fuels)", CLI_NUM(em->scope1, 1));
-    printf("  %-30s %16s\n", "scope 2, location-based", CLI_NUM(em->scope2_location, 1));
-    printf("  %-30s %16s\n", "scope 2, market-based", CLI_NUM(em->scope2_market, 1));
-    printf("  %-30s %16s\n", "total, location-based", CLI_NUM(em->total_location, 1));
-    printf("  %-30s %16s\n", "total, market-based", CLI_NUM(em->total_market, 1));
+    print_rows("energy", "MWh", energy, sizeof energy / sizeof energy[0], 1000.0);
+    const summary_row emissions[] = {
+        {"scope 1 (fuels)", em->scope1},
+        {"scope 2, location-based", em->scope2_location},
+        {"scope 2, market-based", em->scope2_market},
+        {"total, location-based", em->total_location},
+        {"total, market-based", em->total_market},
+    };
+    printf("\n");
+    print_rows("emissions", "t CO2", emissions, sizeof emissions / sizeof emissions[0], 1);
     printf("\n  %-30s %15s%%\n", "green share, annual volumetric",
            CLI_NUM(r->green_share_volumetric_pct, 1));
     printf("  %-30s %15s%%\n", "green share, hourly matched", CLI_NUM(r->green_share_hourly_pct, 1));
@@ -159,212 +149,79 @@ static void print_summary(const zp_sim_result *r, const char *path)
                r->weather_night_zeroed);
 }
 
-/* Parse a forecast method option into *m (a usage error names the choices). */
-static bool forecast_method(const char *text, zp_forecast_method *m)
+/* --outage FROM/TO at the model's offset into so. EXIT_OK or a usage error. */
+static int parse_outage(const char *text, int32_t offset_min, zp_sim_opts *so)
 {
-    zp_ctx *c = zp_ctx_new();
-    bool ok = c && zp_forecast_method_parse(c, text, m) == ZP_OK;
-    zp_ctx_free(c);
-    return ok;
-}
-
-int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo, const cli_cmd *cmd)
-{
-    double x;
-    switch (c) {
-    case 'd':
-        if (strcmp(arg, "rule") == 0)
-            so->dispatch = ZP_DISPATCH_RULE;
-        else if (strcmp(arg, "optimal") == 0)
-            so->dispatch = ZP_DISPATCH_OPTIMAL;
-        else if (strcmp(arg, "mpc") == 0)
-            so->dispatch = ZP_DISPATCH_MPC;
-        else
-            return cli_usage_error(cmd, "--dispatch '%s': use rule, optimal or mpc", arg);
-        return EXIT_OK;
-    case 'H':
-        if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
-            return cli_usage_error(cmd, "--horizon-h '%s': hours, e.g. 48", arg);
-        so->horizon_h = x;
-        return EXIT_OK;
-    case 'R':
-        if (!cli_parse_double(arg, 0.01, 24 * 31, &x))
-            return cli_usage_error(cmd, "--replan-h '%s': hours, e.g. 1", arg);
-        so->replan_h = x;
-        return EXIT_OK;
-    case 'P':
-    case 'L':
-    case 'W': {
-        zp_forecast_method fm;
-        if (!forecast_method(arg, &fm))
-            return cli_usage_error(cmd, "forecast method '%s': use perfect, persistence, "
-                                   "similar-day, clearsky or noisy", arg);
-        if (c == 'P')
-            fo->pv = fm;
-        else if (c == 'L')
-            fo->load = fm;
-        else
-            fo->wind = fm;
-        return EXIT_OK;
-    }
-    case 'N':
-        if (!cli_parse_double(arg, 0, 500, &x))
-            return cli_usage_error(cmd, "--noise-pct '%s': 0..500", arg);
-        fo->noise.sigma = x / 100.0;
-        return EXIT_OK;
-    case 'S':
-        if (!cli_parse_double(arg, 0, 1e15, &x) || x != floor(x))
-            return cli_usage_error(cmd, "--seed '%s': a whole number", arg);
-        fo->noise.seed = (uint64_t)x;
-        return EXIT_OK;
-    default:
-        return -1;
-    }
-}
-
-int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt)
-{
-    static const struct {
-        int c;
-        const char *name;
-    } names[] = {{'H', "--horizon-h"},     {'R', "--replan-h"},      {'P', "--pv-forecast"},
-                 {'L', "--load-forecast"}, {'W', "--wind-forecast"}, {'N', "--noise-pct"},
-                 {'S', "--seed"}};
-    if (!mpc_opt || so->dispatch == ZP_DISPATCH_MPC)
-        return EXIT_OK;
-    const char *name = "an MPC option";
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (names[i].c == mpc_opt)
-            name = names[i].name;
-    return cli_usage_error(cmd, "%s applies to --dispatch mpc only (this run is --dispatch %s)", name,
-                           so->dispatch == ZP_DISPATCH_OPTIMAL ? "optimal" : "rule");
+    const char *slash = strchr(text, '/');
+    char a[64];
+    size_t la = slash ? (size_t)(slash - text) : 0;
+    if (!slash || la >= sizeof a)
+        return cli_usage_error(&cmd_simulate, "--outage '%s': use FROM/TO", text);
+    memcpy(a, text, la);
+    a[la] = '\0';
+    if (!cli_parse_time(a, offset_min, &so->outage_from) ||
+        !cli_parse_time(slash + 1, offset_min, &so->outage_to))
+        return cli_usage_error(&cmd_simulate, "--outage '%s': FROM and TO must be ISO-8601 times", text);
+    return EXIT_OK;
 }
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"step-min", required_argument, NULL, 's'},
-        {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},           {"csv", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'b'},       {"outage", required_argument, NULL, 'o'},
-        {"no-reserve", no_argument, NULL, 'n'},     CLI_SIM_LONG_OPTIONS,
-        {0, 0, 0, 0}};
-    zp_sim_opts so;
-    zp_sim_opts_init(&so);
-    zp_forecast_opts fo;
-    zp_forecast_opts_init(&fo);
-    so.forecast = &fo;
-    bool json = false;
+    cli_sim_args sim;
+    cli_sim_args_init(&sim);
+    zp_sim_opts *so = &sim.so;
+    bool json = false, no_reserve = false;
     const char *csv = NULL, *db = NULL, *from_s = NULL, *to_s = NULL, *outage_s = NULL;
-    long step = 0;
-    int c, mpc_opt = 0;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-        case 'H':
-        case 'R':
-        case 'P':
-        case 'L':
-        case 'W':
-        case 'N':
-        case 'S': {
-            int e = cli_sim_option(c, optarg, &so, &fo, &cmd_simulate);
-            if (e != EXIT_OK)
-                return e;
-            if (c != 'd' && !mpc_opt)
-                mpc_opt = c;
-            break;
-        }
-        case 's':
-            if (!cli_parse_long(optarg, 1, 60, &step) || 60 % step != 0)
-                return cli_usage_error(&cmd_simulate, "--step-min '%s': use 1, 5, 10, 15, 30 or 60", optarg);
-            so.step_min = (int32_t)step;
-            break;
-        case 'f': from_s = optarg; break;
-        case 't': to_s = optarg; break;
-        case 'j': json = true; break;
-        case 'c': csv = optarg; break;
-        case 'b': db = optarg; break;
-        case 'o': outage_s = optarg; break;
-        case 'n': so.no_reserve = 1; break;
-        default:
-            return cli_usage_error(&cmd_simulate, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_simulate, optind >= argc ? "missing MODEL" : "expected one MODEL");
-    if (cli_sim_mpc_only(&cmd_simulate, &so, mpc_opt) != EXIT_OK)
-        return EXIT_USAGE;
+    cli_opt opts[] = {CLI_STEP_MIN(&so->step_min), CLI_TEXT("from", &from_s),  CLI_TEXT("to", &to_s),
+                      CLI_FLAG("json", &json),      CLI_TEXT("csv", &csv),      CLI_TEXT("db", &db),
+                      CLI_TEXT("outage", &outage_s), CLI_FLAG("no-reserve", &no_reserve),
+                      CLI_SIM_OPTS(&sim),           CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_simulate, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_one_operand(&cmd_simulate, argc, "MODEL")) ||
+        (exit_code = cli_sim_mpc_only(&cmd_simulate, &sim)))
+        return exit_code;
+    so->no_reserve = no_reserve;
     const char *path = argv[optind];
 
-    zp_ctx *ctx = zp_ctx_new();
+    zp_ctx *ctx = cli_ctx_new("simulate");
     if (!ctx)
         return EXIT_INTERNAL;
-    cli_warnings_to_stderr(ctx, "simulate");
     zp_model *m = NULL;
     zp_sim_result *r = NULL;
     zp_store *st = NULL;
-    int exit_code = EXIT_OK;
-    zp_status rc = zp_model_load_file(ctx, path, 0, &m);
-    if (rc) {
-        exit_code = cli_fail("simulate", ctx, rc);
+    zp_status rc;
+    if ((exit_code = cli_model_load("simulate", ctx, path, 0, &m)) ||
+        (exit_code = cli_time_opt(&cmd_simulate, "--from", from_s, m->utc_offset_min, &so->from)) ||
+        (exit_code = cli_time_opt(&cmd_simulate, "--to", to_s, m->utc_offset_min, &so->to)) ||
+        (outage_s && (exit_code = parse_outage(outage_s, m->utc_offset_min, so))))
         goto out;
-    }
-    if (from_s && !cli_parse_time(from_s, m->utc_offset_min, &so.from)) {
-        exit_code = cli_usage_error(&cmd_simulate, "--from '%s': not an ISO-8601 time", from_s);
-        goto out;
-    }
-    if (to_s && !cli_parse_time(to_s, m->utc_offset_min, &so.to)) {
-        exit_code = cli_usage_error(&cmd_simulate, "--to '%s': not an ISO-8601 time", to_s);
-        goto out;
-    }
-    if (outage_s) {
-        const char *slash = strchr(outage_s, '/');
-        char a[64];
-        size_t la = slash ? (size_t)(slash - outage_s) : 0;
-        if (!slash || la >= sizeof a) {
-            exit_code = cli_usage_error(&cmd_simulate, "--outage '%s': use FROM/TO", outage_s);
-            goto out;
-        }
-        memcpy(a, outage_s, la);
-        a[la] = '\0';
-        if (!cli_parse_time(a, m->utc_offset_min, &so.outage_from) ||
-            !cli_parse_time(slash + 1, m->utc_offset_min, &so.outage_to)) {
-            exit_code = cli_usage_error(&cmd_simulate, "--outage '%s': FROM and TO must be ISO-8601 times", outage_s);
-            goto out;
-        }
-    }
     cli_progress prog;
     cli_progress_init(&prog, "simulate");
-    so.progress = on_progress;
-    so.progress_ud = &prog;
-    rc = zp_simulate(ctx, m, &so, &r);
+    so->progress = cli_progress_cb;
+    so->progress_ud = &prog;
+    rc = zp_simulate(ctx, m, so, &r);
     cli_progress_done(&prog);
     if (rc) {
         exit_code = cli_fail("simulate", ctx, rc);
         goto out;
     }
-    if (csv && (exit_code = write_csv(ctx, r, csv)) != EXIT_OK)
+    if (csv && (exit_code = write_csv(r, csv)) != EXIT_OK)
         goto out;
     int64_t run_id = 0;
     if (db) {
         char hash[65];
         if ((rc = zp_model_inputs_sha256(ctx, m, hash)) || (rc = zp_store_open(ctx, db, ZP_STORE_CREATE, &st)) ||
-            (rc = zp_sim_store_with_opts(ctx, st, r, &so, hash, &run_id))) {
+            (rc = zp_sim_store_with_opts(ctx, st, r, so, hash, &run_id))) {
             exit_code = cli_fail("simulate", ctx, rc);
             goto out;
         }
     }
     if (json) {
         char *text = NULL;
-        if ((rc = zp_sim_result_json(ctx, r, 2, &text))) {
-            exit_code = cli_fail("simulate", ctx, rc);
-            goto out;
-        }
-        puts(text);
-        zp_sim_text_free(ctx, text);
+        rc = zp_sim_result_json(ctx, r, 2, &text);
+        exit_code = cli_put_text("simulate", ctx, rc, text, zp_sim_text_free);
     } else {
         print_summary(r, path);
         if (csv)

@@ -50,7 +50,7 @@ static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
     if (!isfinite(h))
         return false;
     zp_time_t local = t + (zp_time_t)offset_min * 60;
-    zp_time_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    zp_time_t day = zp_fdiv(local, 86400);
     *out = day * 86400 + (zp_time_t)llround(h * 3600.0) - (zp_time_t)offset_min * 60;
     return true;
 }

@@ -3,10 +3,10 @@
  * every problem, or a one-screen summary of the park.
  */
 #define _DEFAULT_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <string.h>
 
+#include "opts.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -338,27 +338,14 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"no-series", no_argument, NULL, 'n'}, {0, 0, 0, 0}};
-    bool json = false;
-    unsigned flags = 0;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = true;
-            break;
-        case 'n':
-            flags |= ZP_MODEL_NO_SERIES;
-            break;
-        default:
-            return cli_usage_error(&cmd_validate, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    bool json = false, no_series = false;
+    cli_opt opts[] = {CLI_FLAG("json", &json), CLI_FLAG("no-series", &no_series), CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_validate, opts, argc, argv, &exit_code))
+        return exit_code;
     if (optind != argc - 1)
         return cli_usage_error(&cmd_validate, optind >= argc ? "missing MODEL" : "expected one MODEL, got %d arguments", argc - optind);
+    unsigned flags = no_series ? ZP_MODEL_NO_SERIES : 0;
     const char *path = argv[optind];
 
     zp_ctx *ctx = zp_ctx_new();
@@ -366,7 +353,6 @@ static int run(int argc, char **argv)
         return EXIT_INTERNAL;
     zp_model *m = NULL;
     zp_status rc = zp_model_load_file(ctx, path, flags, &m);
-    int exit_code = EXIT_OK;
     if (rc == ZP_OK) {
         const zp_devices devs = m->devices;
         size_t kinds[3] = {0, 0, 0}, points = 0;

@@ -4,12 +4,12 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "util.h"
 #include "zeropark/weather.h"
 
@@ -93,117 +93,59 @@ out:
     return ok;
 }
 
+/* --utc-offset-h H: whole minutes in -14..14 hours. */
+static int parse_offset_h(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    double h;
+    if (!cli_parse_double(value, -14, 14, &h) || fabs(h * 60 - round(h * 60)) > 1e-9)
+        return cli_usage_error(cmd, "--utc-offset-h '%s' must be -14..14 hours (whole minutes)", value);
+    *(int32_t *)o->dst = (int32_t)lround(h * 60);
+    return EXIT_OK;
+}
+
+/* --step-min N: 1, 5, 10, 15, 30 or 60 into seconds. */
+static int parse_step(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    long l;
+    if (!cli_parse_long(value, 1, 60, &l) || !(l == 1 || l == 5 || l == 10 || l == 15 || l == 30 || l == 60))
+        return cli_usage_error(cmd, "--step-min '%s' must be 1, 5, 10, 15, 30 or 60", value);
+    *(int32_t *)o->dst = (int32_t)(l * 60);
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
-    enum { O_LAT = 256, O_LON, O_YEAR, O_GHI, O_CSV, O_ELEV, O_OFF, O_STEP, O_SEED, O_JSON,
-           O_TMEAN, O_TAMP, O_WIND };
-    static const struct option opts[] = {
-        {"lat", required_argument, NULL, O_LAT},
-        {"lon", required_argument, NULL, O_LON},
-        {"year", required_argument, NULL, O_YEAR},
-        {"annual-ghi-kwh-m2", required_argument, NULL, O_GHI},
-        {"csv", required_argument, NULL, O_CSV},
-        {"elevation-m", required_argument, NULL, O_ELEV},
-        {"utc-offset-h", required_argument, NULL, O_OFF},
-        {"step-min", required_argument, NULL, O_STEP},
-        {"seed", required_argument, NULL, O_SEED},
-        {"json", no_argument, NULL, O_JSON},
-        {"temp-mean-c", required_argument, NULL, O_TMEAN},
-        {"temp-season-amp-c", required_argument, NULL, O_TAMP},
-        {"wind-mean-m-s", required_argument, NULL, O_WIND},
-        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0}};
     zp_weather_synth_opts so;
     zp_weather_synth_opts_init(&so);
-    bool json = false, have_lat = false, have_lon = false, have_year = false, have_ghi = false;
-    const char *csv = NULL;
-    double off_h = 8, x;
-    long l;
-    int c;
     so.seed = 1;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_LAT:
-            if (!cli_parse_double(optarg, -90, 90, &so.lat_deg))
-                return cli_usage_error(&cmd_weather, "--lat '%s' must be a number in -90..90",
-                                       optarg);
-            have_lat = true;
-            break;
-        case O_LON:
-            if (!cli_parse_double(optarg, -180, 180, &so.lon_deg))
-                return cli_usage_error(&cmd_weather, "--lon '%s' must be a number in -180..180",
-                                       optarg);
-            have_lon = true;
-            break;
-        case O_YEAR:
-            if (!cli_parse_long(optarg, 1, 9999, &l))
-                return cli_usage_error(&cmd_weather, "--year '%s' must be 1..9999", optarg);
-            so.year = (int)l;
-            have_year = true;
-            break;
-        case O_GHI:
-            if (!cli_parse_double(optarg, 1e-9, 1e6, &so.annual_ghi_kwh_m2))
-                return cli_usage_error(&cmd_weather, "--annual-ghi-kwh-m2 '%s' must be a "
-                                       "positive number (kWh/m2 a year, e.g. 1500)", optarg);
-            have_ghi = true;
-            break;
-        case O_CSV:
-            csv = optarg;
-            break;
-        case O_ELEV:
-            if (!cli_parse_double(optarg, -500, 9000, &so.elevation_m))
-                return cli_usage_error(&cmd_weather, "--elevation-m '%s' must be -500..9000",
-                                       optarg);
-            break;
-        case O_OFF:
-            if (!cli_parse_double(optarg, -14, 14, &off_h) ||
-                fabs(off_h * 60 - round(off_h * 60)) > 1e-9)
-                return cli_usage_error(&cmd_weather, "--utc-offset-h '%s' must be -14..14 hours "
-                                       "(whole minutes)", optarg);
-            so.utc_offset_min = (int32_t)lround(off_h * 60);
-            break;
-        case O_STEP:
-            if (!cli_parse_long(optarg, 1, 60, &l) ||
-                !(l == 1 || l == 5 || l == 10 || l == 15 || l == 30 || l == 60))
-                return cli_usage_error(&cmd_weather, "--step-min '%s' must be 1, 5, 10, 15, 30 "
-                                       "or 60", optarg);
-            so.step_s = (int32_t)(l * 60);
-            break;
-        case O_SEED:
-            if (!cli_parse_double(optarg, 0, 9007199254740992.0, &x) || x != floor(x))
-                return cli_usage_error(&cmd_weather, "--seed '%s' must be a whole number >= 0",
-                                       optarg);
-            so.seed = (uint64_t)x;
-            break;
-        case O_JSON:
-            json = true;
-            break;
-        case O_TMEAN:
-            if (!cli_parse_double(optarg, -60, 50, &so.temp_mean_c))
-                return cli_usage_error(&cmd_weather, "--temp-mean-c '%s' must be -60..50", optarg);
-            break;
-        case O_TAMP:
-            if (!cli_parse_double(optarg, 0, 40, &so.temp_season_amp_c))
-                return cli_usage_error(&cmd_weather, "--temp-season-amp-c '%s' must be 0..40", optarg);
-            break;
-        case O_WIND:
-            if (!cli_parse_double(optarg, 0, 30, &so.wind_mean_m_s))
-                return cli_usage_error(&cmd_weather, "--wind-mean-m-s '%s' must be 0..30 (m/s at 10 m)", optarg);
-            break;
-        case 'h':
-            return cli_help(&cmd_weather);
-        default:
-            return cli_usage_error(&cmd_weather, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(&cmd_weather, "unexpected argument '%s'", argv[optind]);
-    if (!have_lat || !have_lon || !have_year || !have_ghi || !csv)
-        return cli_usage_error(&cmd_weather, "missing %s",
-                               !have_lat ? "--lat" : !have_lon ? "--lon" : !have_year ? "--year"
-                               : !have_ghi ? "--annual-ghi-kwh-m2" : "--csv FILE");
+    bool json = false;
+    const char *csv = NULL;
+    long year = so.year;
+    cli_opt opts[] = {
+        CLI_DOUBLE("lat", &so.lat_deg, -90, 90, " must be a number in -90..90"),
+        CLI_DOUBLE("lon", &so.lon_deg, -180, 180, " must be a number in -180..180"),
+        CLI_LONG("year", &year, 1, 9999, " must be 1..9999"),
+        CLI_DOUBLE("annual-ghi-kwh-m2", &so.annual_ghi_kwh_m2, 1e-9, 1e6,
+                   " must be a positive number (kWh/m2 a year, e.g. 1500)"),
+        CLI_TEXT("csv", &csv),
+        CLI_DOUBLE("elevation-m", &so.elevation_m, -500, 9000, " must be -500..9000"),
+        CLI_CALL("utc-offset-h", parse_offset_h, &so.utc_offset_min),
+        CLI_CALL("step-min", parse_step, &so.step_s),
+        CLI_WHOLE("seed", &so.seed, 9007199254740992.0, " must be a whole number >= 0"),
+        CLI_FLAG("json", &json),
+        CLI_DOUBLE("temp-mean-c", &so.temp_mean_c, -60, 50, " must be -60..50"),
+        CLI_DOUBLE("temp-season-amp-c", &so.temp_season_amp_c, 0, 40, " must be 0..40"),
+        CLI_DOUBLE("wind-mean-m-s", &so.wind_mean_m_s, 0, 30, " must be 0..30 (m/s at 10 m)"),
+        CLI_HELP,
+        CLI_END};
+    int exit_code;
+    if (!cli_opts_parse(&cmd_weather, opts, argc, argv, &exit_code))
+        return exit_code;
+    if ((exit_code = cli_no_operand(&cmd_weather, argc, argv)) ||
+        (exit_code = cli_opts_need(&cmd_weather, opts, "lat", "--lat", "lon", "--lon", "year", "--year",
+                                   "annual-ghi-kwh-m2", "--annual-ghi-kwh-m2", "csv", "--csv FILE", NULL)))
+        return exit_code;
+    so.year = (int)year;
 
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
@@ -211,7 +153,6 @@ static int run(int argc, char **argv)
     zp_weather_data *w = NULL;
     char *text = NULL;
     size_t len = 0;
-    int exit_code = EXIT_OK;
     zp_status rc = zp_weather_synthesise(ctx, &so, &w);
     if (!rc)
         rc = zp_weather_format_csv(ctx, w, so.utc_offset_min, &text, &len);

@@ -84,6 +84,32 @@ void cli_warnings_to_stderr(zp_ctx *ctx, const char *cmd)
     zp_ctx_set_log(ctx, log_warning, (void *)(uintptr_t)cmd);
 }
 
+zp_ctx *cli_ctx_new(const char *cmd)
+{
+    zp_ctx *ctx = zp_ctx_new();
+    if (ctx)
+        cli_warnings_to_stderr(ctx, cmd);
+    return ctx;
+}
+
+int cli_model_load(const char *cmd, zp_ctx *ctx, const char *path, unsigned flags, zp_model **m)
+{
+    zp_status rc = zp_model_load_file(ctx, path, flags, m);
+    return rc ? cli_fail(cmd, ctx, rc) : EXIT_OK;
+}
+
+int cli_put_text(const char *cmd, zp_ctx *ctx, zp_status rc, char *text,
+                 void (*free_text)(zp_ctx *, char *))
+{
+    int ex = EXIT_OK;
+    if (rc)
+        ex = cli_fail(cmd, ctx, rc);
+    else
+        puts(text);
+    free_text(ctx, text);
+    return ex;
+}
+
 json_t *cli_diags_json(const zp_ctx *ctx)
 {
     json_t *arr = json_array();
@@ -138,6 +164,15 @@ bool cli_parse_double(const char *text, double lo, double hi, double *out)
     if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi)
         return false;
     *out = v;
+    return true;
+}
+
+bool cli_parse_whole(const char *text, double hi, uint64_t *out)
+{
+    double x;
+    if (!cli_parse_double(text, 0, hi, &x) || x != floor(x))
+        return false;
+    *out = (uint64_t)x;
     return true;
 }
 
@@ -243,4 +278,10 @@ void cli_progress_done(cli_progress *p)
 {
     if (p->shown)
         fprintf(stderr, "\r%s: done in %.1f s%20s\n", p->label, cli_now() - p->t0, "");
+}
+
+int cli_progress_cb(void *ud, uint64_t done, uint64_t total)
+{
+    cli_progress_update(ud, done, total);
+    return 0;
 }

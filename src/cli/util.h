@@ -28,23 +28,6 @@ extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar
 /* zeropark credits (cmd_credits.c): the carbon-credit ledger. */
 extern const cli_cmd cmd_credits;
 
-/* Options shared by the commands that run a simulation (simulate, compare,
- * report): dispatch method, MPC horizon and forecasts. */
-#define CLI_SIM_LONG_OPTIONS                                                                   \
-    {"dispatch", required_argument, NULL, 'd'}, {"horizon-h", required_argument, NULL, 'H'},   \
-        {"replan-h", required_argument, NULL, 'R'},                                            \
-        {"pv-forecast", required_argument, NULL, 'P'},                                         \
-        {"load-forecast", required_argument, NULL, 'L'},                                       \
-        {"wind-forecast", required_argument, NULL, 'W'},                                       \
-        {"noise-pct", required_argument, NULL, 'N'}, {"seed", required_argument, NULL, 'S'}
-/* Apply one of those options (c is its code). EXIT_OK, a usage error's
- * exit code, or -1 when c is not one of them. */
-int cli_sim_option(int c, const char *arg, zp_sim_opts *so, zp_forecast_opts *fo,
-                   const cli_cmd *cmd);
-/* With --dispatch rule or optimal, an MPC option (mpc_opt, the code of the
- * first one given, 0 for none) is a usage error naming it; EXIT_OK else. */
-int cli_sim_mpc_only(const cli_cmd *cmd, const zp_sim_opts *so, int mpc_opt);
-
 /* Print "zeropark CMD: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);
 /* Print the usage error, a hint to --help, return EXIT_USAGE. */
@@ -60,6 +43,16 @@ int cli_fail(const char *cmd, zp_ctx *ctx, zp_status rc);
  * that wins over accounting.grid_region, ...) to stderr as
  * "zeropark CMD: warning: message". cmd must outlive ctx. */
 void cli_warnings_to_stderr(zp_ctx *ctx, const char *cmd);
+/* A new context whose library warnings go to stderr (as
+ * cli_warnings_to_stderr does); NULL without memory. */
+zp_ctx *cli_ctx_new(const char *cmd);
+/* Load the park model at path (flags as for zp_model_load_file) into *m.
+ * EXIT_OK, or the exit code of the failure, reported with cli_fail. */
+int cli_model_load(const char *cmd, zp_ctx *ctx, const char *path, unsigned flags, zp_model **m);
+/* Print text, a document the library made with status rc, on stdout and
+ * free it with free_text. EXIT_OK, or the exit code of rc (cli_fail). */
+int cli_put_text(const char *cmd, zp_ctx *ctx, zp_status rc, char *text,
+                 void (*free_text)(zp_ctx *, char *));
 /* Diagnostics as a JSON array. */
 json_t *cli_diags_json(const zp_ctx *ctx);
 /* Print a JSON document to stdout (2-space indent, keys in insertion order). */
@@ -71,6 +64,9 @@ bool cli_parse_time(const char *text, int32_t default_offset_min, zp_time_t *out
 bool cli_parse_offset(const char *text, int32_t *out_min);
 /* Parse a finite number (the whole text) within [lo, hi]. */
 bool cli_parse_double(const char *text, double lo, double hi, double *out);
+/* Parse a whole number 0 .. hi written as a number ("12", "1e3"; exact up
+ * to 2^53), as seeds are. */
+bool cli_parse_whole(const char *text, double hi, uint64_t *out);
 /* Parse a whole-number option within [lo, hi]. */
 bool cli_parse_long(const char *text, long lo, long hi, long *out);
 /* A number for people (text output; --json keeps full precision):
@@ -104,6 +100,9 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, const char *label);
 void cli_progress_update(cli_progress *p, uint64_t done, uint64_t total);
 void cli_progress_done(cli_progress *p);
+/* The library's progress callback for a cli_progress at ud: shows it,
+ * never cancels. */
+int cli_progress_cb(void *ud, uint64_t done, uint64_t total);
 double cli_now(void);
 
 #endif

@@ -100,6 +100,10 @@ typedef struct zp_grid {
                                               the price is price_cny_per_kwh. Its
                                               zp_tariff_get_info says where it came from */
     int tariff_inline;                     /* 1: written in the model; 0: found by name */
+    char *tariff_name;                     /* the name as written (grid.tariff a string), or
+                                              NULL; with ZP_MODEL_NO_SERIES a name the
+                                              built-in tables lack stays unresolved (tariff
+                                              NULL) */
     double tariff_base_price_cny_per_kwh;  /* the override as written; NaN when absent */
     double demand_charge_cny_per_kw_month; /* on each calendar month's maximum import;
                                               default the tariff's (demand basis), else 0 */

@@ -847,6 +847,7 @@ static void test_billing_fields(void **state)
     m = load_ok(ctx, HEAD "  \"grid\": {\"tariff\": \"local-flat-2024\"}\n}\n",
                 ZP_MODEL_NO_SERIES);
     assert_null(m->grid.tariff);
+    assert_string_equal(m->grid.tariff_name, "local-flat-2024");
     zp_model_free(ctx, m);
     /* inline, its base replaced; wear derived; a green-power profile */
     assert_int_equal(zp_model_load_file(ctx, MODELS_DIR "/billing.json", 0, &m), ZP_OK);

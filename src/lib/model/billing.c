@@ -107,8 +107,11 @@ static void read_tariff(reader *r, json_t *go, const char *gpath)
                             &g->tariff))
             r->st = ZP_ENOMEM;
     } else if (json_is_string(j)) {
-        if (zp__jr_str(r->jr, go, gpath, "tariff", OPT, 63, &name) > 0)
+        if (zp__jr_str(r->jr, go, gpath, "tariff", OPT, 63, &name) > 0) {
+            if (!(g->tariff_name = zp__strdup(r->ctx, name)))
+                r->st = ZP_ENOMEM;
             tariff_by_name(r, name, path);
+        }
     } else {
         zp__jr_report(r->jr, path, ZP_JR_AT_VALUE,
                       "expected a tariff's name (such as \"guangdong-large-industry-2021\") or a "

@@ -1338,6 +1338,7 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     value_free(ctx, &m->grid.export_price_cny_per_kwh);
     value_free(ctx, &m->grid.green_power.profile_kw);
     zp_tariff_free(ctx, m->grid.tariff);
+    zp__free(ctx, m->grid.tariff_name);
     for (size_t i = 0; m->pv && i < m->npv; i++)
         zp__free(ctx, m->pv[i].name);
     zp__free(ctx, m->pv);

@@ -205,6 +205,43 @@ if os.path.exists(zh):
     expect(p.returncode == 0 and "需量电费" in hz and "各月电费与电网购电峰值" in hz,
            f"report --lang zh: the bill in Chinese, no English words {p.stdout.strip()[:300]}")
 
+# --- compare: each dispatch's bill in parts, and the optimum's saving split --------
+short = json.loads(json.dumps(named))
+short["period"] = {"start": "2024-02-20T00:00:00+08:00", "end": "2024-03-10T00:00:00+08:00"}
+json.dump(short, open(os.path.join(tmp, "short.json"), "w"))
+d = json.loads(run("compare", "short.json", "--json") or "{}")
+if d:
+    ok = [x["method"] for x in d["methods"]] == ["rule", "mpc", "optimal"]
+    for x in d["methods"]:
+        c = x["cost_breakdown_cny"]
+        ok &= near(x["cost_cny"], c["total"], 0, 0) and c["demand"] > 0 and c["energy"] > 0
+        ok &= near(c["total"], c["energy"] + c["demand"] + c["capacity"] - c["export_revenue"] +
+                   c["degradation"] + c["green_power"])
+    expect(ok, "compare --json: each dispatch's bill in parts adds up to its cost_cny")
+    sp, meth = d["split"], {x["method"]: x for x in d["methods"]}
+    parts = sp["tariff_periods_cny"] + sp["battery_cny"] + sp["flexible_load_cny"] + sp["other_cny"]
+    b = sp["bills_cny"]
+    expect(near(sp["saving_cny"], meth["rule"]["cost_cny"] - meth["optimal"]["cost_cny"]) and
+           near(parts, sp["saving_cny"]) and
+           near(sp["tariff_periods_cny"], b["optimal_flat_price"] - meth["optimal"]["cost_cny"]) and
+           near(sp["other_cny"], b["rule_storage_idle_load_firm"] - b["optimal_flat_price_storage_idle_load_firm"]) and
+           sp["order"] == ["tariff_periods", "battery", "flexible_load", "other"],
+           f"compare --json: the saving {sp['saving_cny']:.2f} CNY is periods + battery + flexible + other "
+           f"({sp['tariff_periods_cny']:.2f} + {sp['battery_cny']:.2f} + {sp['flexible_load_cny']:.2f} + "
+           f"{sp['other_cny']:.2f})")
+    # the flat plan's price is the run's mean import price
+    fl = pd.read_csv(os.path.join(tmp, "part.csv")) if os.path.exists(os.path.join(tmp, "part.csv")) else None
+    if fl is not None:
+        expect(near(sp["flat_price_cny_per_kwh"], fl["price_cny_per_kwh"].mean(), 1e-9),
+               "compare: the flat plan's price is the run's mean import price")
+txt = run("compare", "short.json")
+rows = ["energy cost (CNY)", "demand charge (CNY)", "capacity charge (CNY)", "less export revenue (CNY)",
+        "battery wear (CNY)", "green-power premium (CNY)", "bill (CNY)", "highest monthly peak (kW)",
+        "b: cycles a year", "tariff periods", "battery", "flexible load", "saved in all"]
+expect(all(("  " + r) in txt for r in rows), "compare: the bill's rows and the split in the text")
+d = json.loads(run("compare", "short.json", "--json", "--no-split") or "{}")
+expect(d.get("split", 0) is None, "compare --no-split: no split")
+
 print(f"bill: {'FAILED ' + str(len(fails)) if fails else 'all passed'}")
 sys.exit(1 if fails else 0)
 PY

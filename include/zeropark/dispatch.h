@@ -36,6 +36,8 @@
 #include "zeropark/core.h"
 #include "zeropark/model.h"
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -96,11 +98,28 @@ typedef struct zp_dispatch_input {
     const double *grid_factor_kg_per_kwh;
     zp_objective_kind objective;   /* what an optimiser minimises */
     double carbon_price_cny_per_t; /* for ZP_MINIMISE_COST_WITH_CARBON_PRICE */
+
+    /* The demand charge (docs/methodology.md, "Demand charge and battery
+     * wear"): CNY per kW of each calendar month's maximum grid import
+     * (step means), >= 0; 0 = none, and then the fields below are not
+     * read. The optimisers price it when their objective is in CNY
+     * (ZP_MINIMISE_COST, ZP_MINIMISE_COST_WITH_CARBON_PRICE): one peak
+     * variable per month, at least every import of the month and at least
+     * peak_so_far_kw, costing demand_charge x month_fraction per kW. With
+     * ZP_MINIMISE_CARBON they ignore it (it is billed, not optimised). The
+     * rule-based dispatch shaves peaks whenever it is > 0, whatever the
+     * objective. */
     double demand_charge_cny_per_kw_month;
-    const uint16_t *month_of_step;
-    size_t nmonths;
-    const double *month_fraction;
-    const double *peak_so_far_kw;
+    const uint16_t *month_of_step; /* steps values: each step's calendar month (park-local),
+                                      0 .. nmonths - 1; NULL = every step in month 0 */
+    size_t nmonths;                /* months indexed; >= 1 when month_of_step is given
+                                      (0 with NULL is read as 1) */
+    const double *month_fraction;  /* nmonths values in [0, 1]: the share of each month's
+                                      charge the horizon pays (days covered / days in
+                                      month); NULL = 1 each */
+    const double *peak_so_far_kw;  /* nmonths values >= 0: the peak already set (and paid
+                                      for) in each month before the horizon, so importing
+                                      up to it again costs nothing; NULL = 0 each */
 } zp_dispatch_input;
 
 /* Fill in: everything zero/NULL, import_limit_kw = INFINITY,

@@ -142,16 +142,19 @@ typedef struct zp_storage {
     double power_kw;             /* > 0, AC side */
     double charge_efficiency;    /* 0 < x <= 1, default 0.95 */
     double discharge_efficiency; /* 0 < x <= 1, default 0.95 */
+    /* Wear (docs/tariffs.md "Battery wear"); its cost per kWh is
+     * degradation_cny_per_kwh below. */
+    double cycle_life;           /* equivalent full cycles to end of life; 0 when absent */
+    double capex_cny_per_kwh;    /* what wears out, per nameplate kWh; NaN when absent */
+    double end_of_life_soh;      /* capacity left at end of life, 0 < x < 1, default 0.8 */
+    int degradation_derived;     /* 1 when degradation_cny_per_kwh is derived from them */
+
     double soc_min;              /* fraction, default 0.1 */
     double soc_max;              /* fraction, default 0.95, > soc_min */
     double soc_initial;          /* fraction within [soc_min, soc_max], default 0.5 */
     double degradation_cny_per_kwh; /* wear per kWh discharged (AC), >= 0: the model's, or
                                        derived from capex_cny_per_kwh and cycle_life
                                        (zp_degradation_cny_per_kwh), else 0 */
-    int degradation_derived;     /* 1 when derived from capex and cycle life */
-    double cycle_life;           /* equivalent full cycles to end of life; 0 when absent */
-    double capex_cny_per_kwh;    /* what wears out, per nameplate kWh; NaN when absent */
-    double end_of_life_soh;      /* capacity left at end of life, 0 < x < 1, default 0.8 */
 } zp_storage;
 
 typedef struct zp_load {

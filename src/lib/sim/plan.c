@@ -52,28 +52,6 @@ static zp_plan *plan_new(zp_ctx *ctx, size_t h)
     return pl;
 }
 
-/* The calendar months of the plan's h steps from step k of the run (n
- * steps, wrapping): each step's month renumbered from 0 in the window, and
- * each such month's share of the monthly charges (the run's month's), for
- * the dispatch's demand charge. *month and *fraction are owned by the
- * caller. */
-static zp_status window_months(zp_ctx *ctx, const sim_priv *p, size_t k, size_t h, size_t n,
-                               uint16_t **month, double **fraction, size_t *nmonths)
-{
-    *month = zp__calloc(ctx, h ? h : 1, sizeof **month);
-    *fraction = zp__calloc(ctx, h ? h : 1, sizeof **fraction);
-    *nmonths = 0;
-    if (!*month || !*fraction)
-        return zp__nomem(ctx);
-    for (size_t i = 0; i < h; i++) {
-        uint16_t mo = p->month_of_step[(k + i) % n];
-        if (i == 0 || mo != p->month_of_step[(k + i - 1) % n])
-            (*fraction)[(*nmonths)++] = p->month_fraction[mo];
-        (*month)[i] = (uint16_t)(*nmonths - 1);
-    }
-    return ZP_OK;
-}
-
 /* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
  * (NULL for a NULL a); owned by the caller. */
 static zp_status wrap_copy(zp_ctx *ctx, const double *a, size_t n, size_t ne, double **out)
@@ -98,9 +76,7 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     zp_forecast_out fc;
     zp_forecast_out_init(&fc);
     const double **base = NULL;
-    double *xprice = NULL, *wfrac = NULL;
-    uint16_t *wmonth = NULL;
-    size_t wmonths = 0;
+    double *xprice = NULL;
     /* with opts.wrap, the inputs repeated past the end of the period */
     double *w_pv = NULL, *w_wind = NULL, *w_firm = NULL, *w_csky = NULL, *w_res = NULL;
     double **w_flex = NULL;
@@ -194,8 +170,6 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
                                                    : fc.flex_kw[j][i];
     }
     zp__sim_cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
-    if ((rc = window_months(ctx, p, k, h, n, &wmonth, &wfrac, &wmonths)))
-        goto out;
     zp_dispatch_input win = in;
     win.steps = h;
     win.pv_kw = pl->pv_kw;
@@ -207,9 +181,6 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     win.export_price_cny_per_kwh = xprice;
     win.grid_factor_kg_per_kwh = pl->grid_factor_kg_per_kwh;
     win.grid_down = NULL;
-    win.month_of_step = wmonth;
-    win.nmonths = wmonths;
-    win.month_fraction = wfrac;
     zp_lp_opts lo;
     zp_lp_opts_init(&lo);
     lo.reserve_kwh = w_res ? w_res + k : p->reserve_kwh ? p->reserve_kwh + k : NULL;
@@ -231,8 +202,6 @@ out:
     zp__free(ctx, wflex);
     zp__free(ctx, flex);
     zp__free(ctx, xprice);
-    zp__free(ctx, wmonth);
-    zp__free(ctx, wfrac);
     zp__free(ctx, w_pv);
     zp__free(ctx, w_wind);
     zp__free(ctx, w_firm);

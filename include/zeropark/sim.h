@@ -53,6 +53,10 @@ typedef struct zp_sim_opts {
     zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
     zp_progress_fn progress;     /* called with steps done/total; may be NULL */
     void *progress_ud;
+    int flat_price_plan;         /* 1: the optimisers plan on one import price, the run's
+                                    time-weighted mean (the tariff's periods held flat);
+                                    the bill stays at the real prices (zp_compare's
+                                    split, zeropark/compare.h) */
 } zp_sim_opts;
 
 ZP_API void zp_sim_opts_init(zp_sim_opts *o);
@@ -143,7 +147,10 @@ typedef struct zp_sim_result {
     double green_share_volumetric_pct;
     double green_share_hourly_pct;
     double pue;              /* facility / IT energy; NaN without a data center */
-    double cost_cny;         /* import cost - export revenue */
+    double cost_cny;         /* the bill's total (bill->cost.total): energy + demand +
+                                capacity - export revenue + wear + green power */
+    zp_bill *bill;           /* the run's bill in parts, by month and battery
+                                (zp_bill_compute on the flows; owned) */
     zp_sim_target targets[3];
     size_t ntargets;
     size_t weather_night_zeroed; /* weather repairs made (reported) */

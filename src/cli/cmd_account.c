@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/carbon.h"
 
-static const char usage_text[] =
+const char cmd_account_usage[] =
     "usage: zeropark account MODEL (--data CSV... | --db FILE | --run ID) [options]\n"
     "\n"
     "Account the park's emissions and energy: Scope 1 (fuels, refrigerants),\n"
@@ -52,10 +53,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model, data\n"
     "or options, 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_account = {"account", "carbon and energy accounting (Scope 1/2, tce, targets)",
-                             usage_text, run};
 
 static const char *status_text(zp_target_status s)
 {
@@ -275,16 +272,16 @@ static int add_by(const cli_cmd *cmd, const cli_opt *o, const char *value)
 }
 
 /* The operand and one input. EXIT_OK or a usage error. */
-static int check_options(const account_job *j, int argc)
+static int check_options(const cli_cmd *cmd, const account_job *j, int argc)
 {
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_account, "expected one MODEL");
+        return cli_usage_error(cmd, "expected one MODEL");
     if ((j->ndata > 0) + (j->run_id > 0) + (j->db && j->run_id < 0) != 1)
-        return cli_usage_error(&cmd_account, "give one input: --data CSV..., --db FILE or --run ID --db FILE");
+        return cli_usage_error(cmd, "give one input: --data CSV..., --db FILE or --run ID --db FILE");
     if (j->run_id > 0 && !j->db)
-        return cli_usage_error(&cmd_account, "--run needs --db FILE");
+        return cli_usage_error(cmd, "--run needs --db FILE");
     if (j->run_id > 0 && (j->from_s || j->to_s || j->fill_gaps))
-        return cli_usage_error(&cmd_account,
+        return cli_usage_error(cmd,
                                "--run accounts the stored run over its own period: leave out %s (to "
                                "account part of it, simulate that part with zeropark simulate --from "
                                "--to --db)",
@@ -294,13 +291,13 @@ static int check_options(const account_job *j, int argc)
 
 /* What was metered (--data, --db) or simulated (--run) into *in; *sim
  * holds the re-run, *missing the meter-steps without a reading (--db). */
-static int read_input(zp_ctx *ctx, const account_job *j, const zp_model *m, zp_sim_result **sim,
+static int read_input(const cli_cmd *cmd, zp_ctx *ctx, const account_job *j, const zp_model *m, zp_sim_result **sim,
                       zp_acct_input **in, size_t *missing)
 {
     zp_time_t from = 0, to = 0;
     if ((j->from_s && !cli_parse_time(j->from_s, m->utc_offset_min, &from)) ||
         (j->to_s && !cli_parse_time(j->to_s, m->utc_offset_min, &to)))
-        return cli_usage_error(&cmd_account, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
+        return cli_usage_error(cmd, "--from/--to: ISO-8601 times, e.g. 2024-03-01");
     zp_store *st = NULL;
     zp_status rc;
     if (j->ndata) {
@@ -341,7 +338,7 @@ static int print_json(const account_job *j, const char *text, size_t missing)
     return ex;
 }
 
-static int run(int argc, char **argv)
+int cmd_account_run(const cli_cmd *cmd, int argc, char **argv)
 {
     account_job j = {.run_id = -1};
     cli_opt opts[] = {CLI_CALL("data", add_data, &j), CLI_TEXT("db", &j.db),
@@ -362,14 +359,14 @@ static int run(int argc, char **argv)
 
     if (!(j.data = calloc((size_t)argc + 1, sizeof *j.data)))
         return EXIT_INTERNAL;
-    if (!cli_opts_parse(&cmd_account, opts, argc, argv, &ex) || (ex = check_options(&j, argc)))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex) || (ex = check_options(cmd, &j, argc)))
         goto out;
     if (!(ctx = cli_ctx_new("account"))) {
         ex = EXIT_INTERNAL;
         goto out;
     }
     if ((ex = cli_model_load("account", ctx, argv[optind], 0, &m)) ||
-        (ex = read_input(ctx, &j, m, &sim, &in, &missing)))
+        (ex = read_input(cmd, ctx, &j, m, &sim, &in, &missing)))
         goto out;
     zp_acct_opts o;
     zp_acct_opts_from_model(&o, m);

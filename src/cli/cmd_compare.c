@@ -6,11 +6,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_compare_usage[] =
     "usage: zeropark compare MODEL [options]\n"
     "\n"
     "Simulate the park three times - rule-based dispatch, rolling-horizon MPC on\n"
@@ -32,9 +33,6 @@ static const char usage_text[] =
     "  --no-split            leave out the runs that split the optimum's saving\n"
     "  --json                print the comparison as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_compare = {"compare", "rule vs MPC vs optimal dispatch, side by side", usage_text, run};
 
 static const char *const method_names[] = {"rule", "mpc", "optimal"};
 
@@ -113,7 +111,7 @@ static void print_text(const zp_compare *c, const char *path)
            CLI_NUM(sp->flat_price_cny_per_kwh, 4));
 }
 
-static int run(int argc, char **argv)
+int cmd_compare_run(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_sim_args sim;
     cli_sim_args_init(&sim);
@@ -122,9 +120,9 @@ static int run(int argc, char **argv)
                       CLI_FLAG("reserve", &reserve), CLI_FLAG("no-split", &no_split),
                       CLI_CALL("dispatch", refuse_dispatch, NULL), CLI_MPC_OPTS(&sim), CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_compare, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_one_operand(&cmd_compare, argc, "MODEL")))
+    if ((exit_code = cli_one_operand(cmd, argc, "MODEL")))
         return exit_code;
     zp_compare_opts co;
     zp_compare_opts_init(&co);

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "util.h"
 #include "zeropark/ledger.h"
 
-static const char usage_text[] =
+const char cmd_credits_usage[] =
     "usage: zeropark credits OP --db FILE [options] [--json]\n"
     "\n"
     "The carbon-credit ledger: a registry of accounts, projects and serial-\n"
@@ -59,10 +60,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 verify found a problem, 2 bad usage or input\n"
     "(unknown account, insufficient balance, ...), 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_credits = {"credits", "carbon-credit registry, order book and audit journal",
-                             usage_text, run};
 
 /* Options that become arguments: name, argument key, type (s text, i
  * whole number, n number). */
@@ -277,7 +274,7 @@ static const char *nul_key(json_t *o)
     return NULL;
 }
 
-static int run(int argc, char **argv)
+int cmd_credits_run(const cli_cmd *cmd, int argc, char **argv)
 {
     static struct option opts[NARGOPTS + 8];
     for (size_t i = 0; i < NARGOPTS; i++)
@@ -292,7 +289,7 @@ static int run(int argc, char **argv)
     opts[n] = (struct option){0, 0, 0, 0};
 
     if (argc < 2 || argv[1][0] == '-')
-        return cli_usage_error(&cmd_credits, "missing OP (account, project, issue, transfer, "
+        return cli_usage_error(cmd, "missing OP (account, project, issue, transfer, "
                                              "retire, cancel, order, book, balance, history, "
                                              "offsets, verify or export)");
     const char *op = argv[1];
@@ -301,7 +298,7 @@ static int run(int argc, char **argv)
         if (strcmp(opdefs[k].op, op) == 0)
             break;
     if (k == sizeof opdefs / sizeof opdefs[0])
-        return cli_usage_error(&cmd_credits, "'%s' is not an operation of credits", op);
+        return cli_usage_error(cmd, "'%s' is not an operation of credits", op);
 
     json_t *args = json_object(), *extra = NULL;
     const char *db = NULL, *key = NULL, *out = NULL;
@@ -314,7 +311,7 @@ static int run(int argc, char **argv)
         if (c >= 1000 && c < 1000 + (int)NARGOPTS) {
             size_t i = (size_t)(c - 1000);
             if (!takes(opdefs[k].opts, argopts[i].opt)) {
-                code = cli_usage_error(&cmd_credits, "credits %s takes no --%s", op,
+                code = cli_usage_error(cmd, "credits %s takes no --%s", op,
                                        argopts[i].opt);
                 goto out;
             }
@@ -322,13 +319,13 @@ static int run(int argc, char **argv)
             if (argopts[i].type == 's') {
                 v = json_string(optarg);
                 if (!v) {
-                    code = cli_usage_error(&cmd_credits, "--%s: not valid UTF-8", argopts[i].opt);
+                    code = cli_usage_error(cmd, "--%s: not valid UTF-8", argopts[i].opt);
                     goto out;
                 }
             } else if (argopts[i].type == 'i') {
                 long x;
                 if (!cli_parse_long(optarg, 0, 999999999999999L, &x)) {
-                    code = cli_usage_error(&cmd_credits, "--%s '%s': a whole number >= 0",
+                    code = cli_usage_error(cmd, "--%s '%s': a whole number >= 0",
                                            argopts[i].opt, optarg);
                     goto out;
                 }
@@ -336,7 +333,7 @@ static int run(int argc, char **argv)
             } else {
                 double x;
                 if (!cli_parse_double(optarg, 0, 1e12, &x)) {
-                    code = cli_usage_error(&cmd_credits, "--%s '%s': a number >= 0",
+                    code = cli_usage_error(cmd, "--%s '%s': a number >= 0",
                                            argopts[i].opt, optarg);
                     goto out;
                 }
@@ -350,43 +347,43 @@ static int run(int argc, char **argv)
         case 'k': key = optarg; break;
         case 'o': out = optarg; break;
         case 'J': json = 1; break;
-        case 'h': code = cli_help(&cmd_credits); goto out;
+        case 'h': code = cli_help(cmd); goto out;
         case 'a': {
             json_error_t err;
             json_decref(extra);
             extra = json_loads(optarg, JSON_ALLOW_NUL, &err);
             if (!json_is_object(extra)) {
-                code = cli_usage_error(&cmd_credits, "--args: %s at column %d; give one JSON object",
+                code = cli_usage_error(cmd, "--args: %s at column %d; give one JSON object",
                                        extra ? "not an object" : err.text, err.column);
                 goto out;
             }
             const char *nk = nul_key(extra);
             if (nk) {
-                code = cli_usage_error(&cmd_credits, "--args: %.64s: the string holds \\u0000 (the NUL "
+                code = cli_usage_error(cmd, "--args: %.64s: the string holds \\u0000 (the NUL "
                                        "character), which is not allowed; remove it", nk);
                 goto out;
             }
             break;
         }
         default:
-            code = cli_usage_error(&cmd_credits, "unknown option '%s'", argv[optind - 1]);
+            code = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
             goto out;
         }
     }
     if (optind != argc) {
-        code = cli_usage_error(&cmd_credits, "unexpected argument '%s'", argv[optind]);
+        code = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
         goto out;
     }
     if (!db) {
-        code = cli_usage_error(&cmd_credits, "missing --db FILE");
+        code = cli_usage_error(cmd, "missing --db FILE");
         goto out;
     }
     if (strcmp(op, "export") == 0 && !out) {
-        code = cli_usage_error(&cmd_credits, "credits export: missing --out FILE");
+        code = cli_usage_error(cmd, "credits export: missing --out FILE");
         goto out;
     }
     if (out && strcmp(op, "export") != 0) {
-        code = cli_usage_error(&cmd_credits, "--out is for credits export");
+        code = cli_usage_error(cmd, "--out is for credits export");
         goto out;
     }
     if (extra) {

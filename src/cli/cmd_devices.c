@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "devsim.h"
 #include "util.h"
 
@@ -47,7 +48,7 @@ static int parse_listen(const char *s, char *host, size_t hsz, int *port)
     return 1;
 }
 
-static int run(int argc, char **argv)
+int cmd_devices_run(const cli_cmd *cmd, int argc, char **argv)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"speed", required_argument, NULL, 's'},
@@ -69,21 +70,21 @@ static int run(int argc, char **argv)
         switch (c) {
         case 'l':
             if (!parse_listen(optarg, host, sizeof host, &port))
-                return cli_usage_error(&cmd_devices, "--listen '%s': expected HOST:PORT, e.g. "
+                return cli_usage_error(cmd, "--listen '%s': expected HOST:PORT, e.g. "
                                        "127.0.0.1:5020", optarg);
             break;
         case 's':
             if (!cli_parse_double(optarg, 0, 1e7, &speed))
-                return cli_usage_error(&cmd_devices, "--speed '%s': expected a number of simulated "
+                return cli_usage_error(cmd, "--speed '%s': expected a number of simulated "
                                        "seconds per second, 0..1e7", optarg);
             break;
         case 't': start_text = optarg; break;
-        case 'h': return cli_help(&cmd_devices);
-        default: return cli_usage_error(&cmd_devices, "unknown option");
+        case 'h': return cli_help(cmd);
+        default: return cli_usage_error(cmd, "unknown option");
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_devices, "expected one MODEL file");
+        return cli_usage_error(cmd, "expected one MODEL file");
     ctx = zp_ctx_new();
     if (!ctx) {
         cli_err("devices", "out of memory");
@@ -113,12 +114,12 @@ static int run(int argc, char **argv)
     o.port = port;
     o.speed = speed;
     if (start_text && !cli_parse_time(start_text, m->utc_offset_min, &o.start)) {
-        ex = cli_usage_error(&cmd_devices, "--start '%s': expected an ISO-8601 time such as "
+        ex = cli_usage_error(cmd, "--start '%s': expected an ISO-8601 time such as "
                              "2024-06-21T12:00+08:00", start_text);
         goto out;
     }
     if (start_text && (o.start < m->start || o.start >= m->end)) {
-        ex = cli_usage_error(&cmd_devices, "--start '%s' is outside the model period", start_text);
+        ex = cli_usage_error(cmd, "--start '%s' is outside the model period", start_text);
         goto out;
     }
     o.log = log_line;
@@ -146,9 +147,7 @@ out:
     return ex;
 }
 
-const cli_cmd cmd_devices = {
-    "devices",
-    "serve the model's Modbus devices from its simulation (device simulator)",
+const char cmd_devices_usage[] =
     "usage: zeropark devices MODEL [--listen HOST:PORT] [--speed N] [--start TIME]\n"
     "\n"
     "Simulates the park (rule dispatch) and serves every Modbus device in the\n"
@@ -175,6 +174,4 @@ const cli_cmd cmd_devices = {
     "\n"
     "Example:\n"
     "  zeropark devices examples/live-campus/model.json --listen 127.0.0.1:5020 --speed 60\n"
-    "  mbpoll -m tcp -p 5020 -a 1 -0 -r 40084 -c 2 -1 127.0.0.1\n",
-    run,
-};
+    "  mbpoll -m tcp -p 5020 -a 1 -0 -r 40084 -c 2 -1 127.0.0.1\n";

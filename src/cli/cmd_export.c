@@ -9,11 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_export_usage[] =
     "usage: zeropark export --db FILE --series NAME[,NAME...] [options]\n"
     "\n"
     "Write stored series as CSV: a header row (timestamp,NAME,...), then one row\n"
@@ -44,9 +45,6 @@ static const char usage_text[] =
     "                     without one (default +08:00)\n"
     "  --output FILE      write to FILE (atomically) instead of standard output\n"
     "  -h, --help         show this help\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_export = {"export", "export stored series as CSV", usage_text, run};
 
 /* What export's options ask for. */
 typedef struct export_job {
@@ -226,7 +224,7 @@ static int export(zp_ctx *ctx, const export_job *j)
     return ex;
 }
 
-static int run(int argc, char **argv)
+int cmd_export_run(const cli_cmd *cmd, int argc, char **argv)
 {
     export_job j = {.offset = 8 * 60};
     cli_opt opts[] = {CLI_TEXT("db", &j.db),
@@ -238,17 +236,17 @@ static int run(int argc, char **argv)
                       CLI_TEXT("output", &j.output),
                       CLI_END};
     int ex;
-    if (!cli_opts_parse(&cmd_export, opts, argc, argv, &ex))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex))
         return ex;
-    if ((ex = cli_opts_need(&cmd_export, opts, "db", "--db FILE", "series", "--series NAME", NULL)) ||
-        (ex = cli_no_operand(&cmd_export, argc, argv)))
+    if ((ex = cli_opts_need(cmd, opts, "db", "--db FILE", "series", "--series NAME", NULL)) ||
+        (ex = cli_no_operand(cmd, argc, argv)))
         return ex;
     if (j.from_s && !cli_parse_time(j.from_s, j.offset, &j.from))
-        return cli_usage_error(&cmd_export, "--from '%s': not an ISO-8601 time (e.g. 2024-01-01T00:00:00+08:00)", j.from_s);
+        return cli_usage_error(cmd, "--from '%s': not an ISO-8601 time (e.g. 2024-01-01T00:00:00+08:00)", j.from_s);
     if (j.to_s && !cli_parse_time(j.to_s, j.offset, &j.to))
-        return cli_usage_error(&cmd_export, "--to '%s': not an ISO-8601 time (e.g. 2025-01-01T00:00:00+08:00)", j.to_s);
+        return cli_usage_error(cmd, "--to '%s': not an ISO-8601 time (e.g. 2025-01-01T00:00:00+08:00)", j.to_s);
     if (j.from_s && j.to_s && j.to <= j.from)
-        return cli_usage_error(&cmd_export, "--to must be after --from");
+        return cli_usage_error(cmd, "--to must be after --from");
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)
         return EXIT_INTERNAL;

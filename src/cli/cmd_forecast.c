@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/forecast.h"
 
-static const char usage_text[] =
+const char cmd_forecast_usage[] =
     "usage: zeropark forecast MODEL --at TIME [options]\n"
     "       zeropark forecast MODEL --skill [options]\n"
     "\n"
@@ -44,10 +45,6 @@ static const char usage_text[] =
     "Methods are described in docs/methodology.md, section \"Forecasts\".\n"
     "\n"
     "Exit status: 0 ok, 2 bad model or options, 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_forecast = {"forecast", "forecast PV, wind and load; forecast skill", usage_text,
-                              run};
 
 /* Round to a tenth of a watt so the JSON does not carry float noise. */
 static double r4(double v) { return round(v * 1e4) / 1e4; }
@@ -103,12 +100,12 @@ static int parse_method(const cli_cmd *cmd, const cli_opt *o, const char *text)
 /* The actuals from a rule-dispatch simulation: PV and wind available,
  * firm demand, and the flexible demand as it arrives (all loads plus
  * data-center facility power, less the firm part); --at checked. */
-static int actuals(zp_ctx *ctx, forecast_job *j)
+static int actuals(const cli_cmd *cmd, zp_ctx *ctx, forecast_job *j)
 {
     const zp_model *m = j->m;
     zp_time_t at_t = 0;
     int ex;
-    if ((ex = cli_time_opt(&cmd_forecast, "--at", j->at_s, m->utc_offset_min, &at_t)))
+    if ((ex = cli_time_opt(cmd, "--at", j->at_s, m->utc_offset_min, &at_t)))
         return ex;
     zp_sim_opts so;
     zp_sim_opts_init(&so);
@@ -123,7 +120,7 @@ static int actuals(zp_ctx *ctx, forecast_job *j)
         if (at_t < r->start || at_t >= r->start + (zp_time_t)n * step_s ||
             (at_t - r->start) % step_s != 0) {
             char a[ZP_TIME_BUFSIZE], b[ZP_TIME_BUFSIZE];
-            return cli_usage_error(&cmd_forecast,
+            return cli_usage_error(cmd,
                                    "--at '%s': give a step start inside the model period %s .. %s "
                                    "(every %d min)", j->at_s,
                                    zp_time_format(r->start, m->utc_offset_min, a),
@@ -293,7 +290,7 @@ static void print_text(const forecast_job *j, const char *path)
         skill_text(j->sk, step_s);
 }
 
-static int run(int argc, char **argv)
+int cmd_forecast_run(const cli_cmd *cmd, int argc, char **argv)
 {
     forecast_job j = {.horizon_h = 48, .noise_pct = 20, .seed = 1};
     zp_forecast_opts_init(&j.fo);
@@ -310,12 +307,12 @@ static int run(int argc, char **argv)
                       CLI_FLAG("json", &j.json),
                       CLI_END};
     int ex;
-    if (!cli_opts_parse(&cmd_forecast, opts, argc, argv, &ex))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex))
         return ex;
-    if ((ex = cli_one_operand(&cmd_forecast, argc, "MODEL")))
+    if ((ex = cli_one_operand(cmd, argc, "MODEL")))
         return ex;
     if (!j.at_s && !j.skill)
-        return cli_usage_error(&cmd_forecast, "give --at TIME (the forecast origin), --skill, or both");
+        return cli_usage_error(cmd, "give --at TIME (the forecast origin), --skill, or both");
     const char *path = argv[optind];
     j.fo.noise.sigma = j.noise_pct / 100.0;
     j.fo.noise.seed = (uint64_t)j.seed;
@@ -326,7 +323,7 @@ static int run(int argc, char **argv)
     zp_status rc = zp_model_load_file(ctx, path, 0, &j.m);
     if (rc)
         ex = cli_fail("forecast", ctx, rc);
-    else if (!(ex = actuals(ctx, &j)) && !(ex = forecasts(ctx, &j))) {
+    else if (!(ex = actuals(cmd, ctx, &j)) && !(ex = forecasts(ctx, &j))) {
         if (j.json)
             print_json(&j);
         else

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_import_usage[] =
     "usage: zeropark import --db FILE CSV [--series NAME[=COLUMN]]... [options]\n"
     "\n"
     "Import columns of a CSV file into the store as series (created if new).\n"
@@ -44,9 +45,6 @@ static const char usage_text[] =
     "\n"
     "Each chunk of readings is committed on its own: an interrupted import keeps\n"
     "what was committed and the file stays consistent.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_import = {"import", "import CSV columns into the store", usage_text, run};
 
 /* One import: what the options ask for and what is read. */
 typedef struct import_job {
@@ -127,7 +125,7 @@ static int check_counter(import_job *j, size_t i)
 }
 
 /* Name, kind and unit of series i as the options ask; a counter checked. */
-static int prepare_series(zp_ctx *ctx, import_job *j, size_t i)
+static int prepare_series(const cli_cmd *cmd, zp_ctx *ctx, import_job *j, size_t i)
 {
     zp_series *s = j->series[i];
     zp_status rc;
@@ -139,9 +137,9 @@ static int prepare_series(zp_ctx *ctx, import_job *j, size_t i)
      * the name ends in _total */
     if (j->kind >= 0 && (j->kind == ZP_SERIES_COUNTER) != (kind == ZP_SERIES_COUNTER)) {
         if (j->kind == ZP_SERIES_COUNTER)
-            return cli_usage_error(&cmd_import, "--kind counter: series '%s' does not end in _total, the suffix that marks a counter for export and account; name it with --series %s_total=%s",
+            return cli_usage_error(cmd, "--kind counter: series '%s' does not end in _total, the suffix that marks a counter for export and account; name it with --series %s_total=%s",
                                    name, name, col);
-        return cli_usage_error(&cmd_import, "--kind %s: series '%s' ends in _total, which names a counter (the readings of a cumulative register); leave out --kind, or store the column under another name with --series NAME=%s",
+        return cli_usage_error(cmd, "--kind %s: series '%s' ends in _total, which names a counter (the readings of a cumulative register); leave out --kind, or store the column under another name with --series NAME=%s",
                                zp_series_kind_name((zp_series_kind)j->kind), name, col);
     }
     if (j->unit)
@@ -195,7 +193,7 @@ static void print_json(const import_job *j, double secs)
 }
 
 /* Read the CSV, check every series, write them all. */
-static int import(zp_ctx *ctx, import_job *j, const char *csv)
+static int import(const cli_cmd *cmd, zp_ctx *ctx, import_job *j, const char *csv)
 {
     double t0 = cli_now();
     zp_csv_opts co;
@@ -215,7 +213,7 @@ static int import(zp_ctx *ctx, import_job *j, const char *csv)
         return EXIT_INTERNAL;
     int ex;
     for (size_t i = 0; i < j->nseries; i++)
-        if ((ex = prepare_series(ctx, j, i)) != EXIT_OK)
+        if ((ex = prepare_series(cmd, ctx, j, i)) != EXIT_OK)
             return ex;
     zp_store *st = NULL;
     cli_progress prog;
@@ -237,7 +235,7 @@ static int import(zp_ctx *ctx, import_job *j, const char *csv)
     return EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+int cmd_import_run(const cli_cmd *cmd, int argc, char **argv)
 {
     import_job j = {.kind = -1, .offset = ZP_TIME_NO_DEFAULT};
     cli_opt opts[] = {CLI_TEXT("db", &j.db),
@@ -253,10 +251,10 @@ static int run(int argc, char **argv)
     zp_ctx *ctx = NULL;
     j.names = calloc((size_t)argc, sizeof *j.names);
     j.cols = calloc((size_t)argc, sizeof *j.cols);
-    if (j.names && j.cols && cli_opts_parse(&cmd_import, opts, argc, argv, &ex) &&
-        !(ex = cli_opts_need(&cmd_import, opts, "db", "--db FILE", NULL)) &&
-        !(ex = cli_one_operand(&cmd_import, argc, "CSV file")))
-        ex = (ctx = zp_ctx_new()) ? import(ctx, &j, argv[optind]) : EXIT_INTERNAL;
+    if (j.names && j.cols && cli_opts_parse(cmd, opts, argc, argv, &ex) &&
+        !(ex = cli_opts_need(cmd, opts, "db", "--db FILE", NULL)) &&
+        !(ex = cli_one_operand(cmd, argc, "CSV file")))
+        ex = (ctx = zp_ctx_new()) ? import(cmd, ctx, &j, argv[optind]) : EXIT_INTERNAL;
     free(j.drops);
     if (ctx) {
         zp_series_array_free(ctx, j.series, j.nseries);

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_optimize_usage[] =
     "usage: zeropark optimize MODEL --at TIME [options]\n"
     "\n"
     "Make one plan: forecast PV, wind and demand from what is known before TIME,\n"
@@ -33,10 +34,7 @@ static const char usage_text[] =
     "  --json                print the plan as JSON (docs/cli.md)\n"
     "  -h, --help            show this help\n";
 
-static int run(int argc, char **argv);
-const cli_cmd cmd_optimize = {"optimize", "one dispatch plan from a given time (live control)", usage_text, run};
-
-static int run(int argc, char **argv)
+int cmd_optimize_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zp_plan_opts po;
     zp_plan_opts_init(&po);
@@ -56,10 +54,10 @@ static int run(int argc, char **argv)
                       CLI_FORECAST_OPTS(&sim),
                       CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_optimize, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_one_operand(&cmd_optimize, argc, "MODEL")) ||
-        (exit_code = cli_opts_need(&cmd_optimize, opts, "at", "--at TIME", NULL)))
+    if ((exit_code = cli_one_operand(cmd, argc, "MODEL")) ||
+        (exit_code = cli_opts_need(cmd, opts, "at", "--at TIME", NULL)))
         return exit_code;
     zp_ctx *ctx = cli_ctx_new("optimize");
     if (!ctx)
@@ -69,7 +67,7 @@ static int run(int argc, char **argv)
     double *soc = NULL;
     zp_status rc;
     if ((exit_code = cli_model_load("optimize", ctx, argv[optind], 0, &m)) ||
-        (exit_code = cli_time_opt(&cmd_optimize, "--at", at_s, m->utc_offset_min, &po.at)))
+        (exit_code = cli_time_opt(cmd, "--at", at_s, m->utc_offset_min, &po.at)))
         goto out;
     if (soc_s) {
         soc = calloc(m->nstorage + 1, sizeof *soc);
@@ -78,13 +76,13 @@ static int run(int argc, char **argv)
         for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save), k++) {
             if (k >= m->nstorage || !cli_parse_double(tok, 0, 1, &soc[k])) {
                 free(copy);
-                exit_code = cli_usage_error(&cmd_optimize, "--soc '%s': one fraction 0..1 per battery (%zu)", soc_s, m->nstorage);
+                exit_code = cli_usage_error(cmd, "--soc '%s': one fraction 0..1 per battery (%zu)", soc_s, m->nstorage);
                 goto out;
             }
         }
         free(copy);
         if (k != m->nstorage) {
-            exit_code = cli_usage_error(&cmd_optimize, "--soc '%s': the model has %zu batteries", soc_s, m->nstorage);
+            exit_code = cli_usage_error(cmd, "--soc '%s': the model has %zu batteries", soc_s, m->nstorage);
             goto out;
         }
         po.soc_initial = soc;

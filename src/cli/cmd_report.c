@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "simopts.h"
@@ -17,7 +18,7 @@
 #include "zeropark/ledger.h"
 #include "zeropark/report.h"
 
-static const char usage_text[] =
+const char cmd_report_usage[] =
     "usage: zeropark report MODEL (--html FILE | --csv FILE) [options]\n"
     "\n"
     "Simulate the park over its period, account its carbon (Scope 1, Scope 2\n"
@@ -54,10 +55,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
     "options or an unwritable file, 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_report = {"report", "write the park's HTML report (charts, tables, sources)",
-                            usage_text, run};
 
 /* One report: what the options ask for and what is made of them. */
 typedef struct report_job {
@@ -154,14 +151,14 @@ static int load_offsets(zp_ctx *ctx, report_job *j, const char *db, const char *
 }
 
 /* Simulate (or re-run the stored run), account and make the texts. */
-static int make(zp_ctx *ctx, report_job *j)
+static int make(const cli_cmd *cmd, zp_ctx *ctx, report_job *j)
 {
     zp_status rc;
     int ex;
     zp_sim_opts *so = &j->sim.so;
     const int32_t off = j->m->utc_offset_min;
-    if ((ex = cli_time_opt(&cmd_report, "--from", j->from_s, off, &so->from)) ||
-        (ex = cli_time_opt(&cmd_report, "--to", j->to_s, off, &so->to)))
+    if ((ex = cli_time_opt(cmd, "--from", j->from_s, off, &so->from)) ||
+        (ex = cli_time_opt(cmd, "--to", j->to_s, off, &so->to)))
         return ex;
     double t0 = cli_now();
     if (j->run_id > 0) {
@@ -320,22 +317,22 @@ static int parse_lang(const cli_cmd *cmd, const cli_opt *o, const char *value)
 }
 
 /* The options that go together. EXIT_OK or a usage error. */
-static int check_options(const report_job *j)
+static int check_options(const cli_cmd *cmd, const report_job *j)
 {
     if (!j->html_path && !j->csv_path)
-        return cli_usage_error(&cmd_report, "nothing to write: give --html FILE and/or --csv FILE");
+        return cli_usage_error(cmd, "nothing to write: give --html FILE and/or --csv FILE");
     if ((j->credits_park || j->credits_year) && !j->credits_db)
-        return cli_usage_error(&cmd_report, "--credits-park and --credits-year need --credits-db FILE");
+        return cli_usage_error(cmd, "--credits-park and --credits-year need --credits-db FILE");
     if ((j->run_id > 0) != (j->db != NULL))
-        return cli_usage_error(&cmd_report, j->run_id > 0 ? "--run needs --db FILE" : "--db needs --run ID");
+        return cli_usage_error(cmd, j->run_id > 0 ? "--run needs --db FILE" : "--db needs --run ID");
     if (j->run_id > 0 && (j->sim.given || j->from_s || j->to_s))
-        return cli_usage_error(&cmd_report, "--run reports the stored run with its own dispatch, "
+        return cli_usage_error(cmd, "--run reports the stored run with its own dispatch, "
                                "options and period: leave out --dispatch, the MPC options, "
                                "--from and --to");
-    return cli_sim_mpc_only(&cmd_report, &j->sim);
+    return cli_sim_mpc_only(cmd, &j->sim);
 }
 
-static int run(int argc, char **argv)
+int cmd_report_run(const cli_cmd *cmd, int argc, char **argv)
 {
     report_job j;
     memset(&j, 0, sizeof j);
@@ -357,16 +354,16 @@ static int run(int argc, char **argv)
                       CLI_SIM_OPTS(&j.sim),
                       CLI_END};
     int ex;
-    if (!cli_opts_parse(&cmd_report, opts, argc, argv, &ex))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex))
         return ex;
-    if ((ex = cli_one_operand(&cmd_report, argc, "MODEL")) || (ex = check_options(&j)))
+    if ((ex = cli_one_operand(cmd, argc, "MODEL")) || (ex = check_options(cmd, &j)))
         return ex;
     j.model = argv[optind];
 
     zp_ctx *ctx = cli_ctx_new("report");
     if (!ctx)
         return EXIT_INTERNAL;
-    if (!(ex = cli_model_load("report", ctx, j.model, 0, &j.m)) && !(ex = make(ctx, &j)) &&
+    if (!(ex = cli_model_load("report", ctx, j.model, 0, &j.m)) && !(ex = make(cmd, ctx, &j)) &&
         !(j.html_path && (ex = write_atomic(j.html_path, j.html, j.html_len))) &&
         !(j.csv_path && (ex = write_atomic(j.csv_path, j.csv, j.csv_len)))) {
         if (j.json)

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/sched.h"
 
-static const char usage_text[] =
+const char cmd_schedule_usage[] =
     "usage: zeropark schedule --sites FILE --jobs FILE [options]\n"
     "\n"
     "Place every job in a site and hourly slots so that emissions (or cost) are\n"
@@ -34,10 +35,6 @@ static const char usage_text[] =
     "                        (for a park model's datacenter.it_power_kw)\n"
     "  --json                print the result as JSON (docs/schedule.md)\n"
     "  -h, --help            show this help\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_schedule = {"schedule", "carbon-aware placement of compute jobs across sites",
-                              usage_text, run};
 
 static const char *const obj_names[] = {"carbon", "cost", "cost_with_carbon_price"};
 
@@ -482,7 +479,7 @@ static int parse_objective(const cli_cmd *cmd, const cli_opt *o, const char *val
     return EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+int cmd_schedule_run(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *sites = NULL, *jobs = NULL, *csv = NULL;
     site_loads sl = {{NULL}, 0};
@@ -503,10 +500,10 @@ static int run(int argc, char **argv)
                       CLI_HELP,
                       CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_schedule, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_no_operand(&cmd_schedule, argc, argv)) ||
-        (exit_code = cli_opts_need(&cmd_schedule, opts, "sites", "--sites FILE", "jobs", "--jobs FILE", NULL)))
+    if ((exit_code = cli_no_operand(cmd, argc, argv)) ||
+        (exit_code = cli_opts_need(cmd, opts, "sites", "--sites FILE", "jobs", "--jobs FILE", NULL)))
         return exit_code;
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)

@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_series_usage[] =
     "usage: zeropark series --db FILE [--json] [--offset +HH:MM]\n"
     "\n"
     "List the series (meters) in a store: name, unit, kind, step, the span of\n"
@@ -19,9 +20,6 @@ static const char usage_text[] =
     "  --json           print as JSON\n"
     "  --offset +HH:MM  offset for the times shown (default +08:00)\n"
     "  -h, --help       show this help\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_series = {"series", "list the series in a store", usage_text, run};
 
 static const char *kind_name(zp_series_kind k)
 {
@@ -67,7 +65,7 @@ static const char *printable(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-static int run(int argc, char **argv)
+int cmd_series_run(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *db = NULL;
     bool json = false;
@@ -75,10 +73,10 @@ static int run(int argc, char **argv)
     cli_opt opts[] = {CLI_TEXT("db", &db), CLI_FLAG("json", &json),
                       CLI_OFFSET("offset", &offset, ": use +HH:MM, -HH:MM or Z"), CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_series, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_opts_need(&cmd_series, opts, "db", "--db FILE", NULL)) ||
-        (exit_code = cli_no_operand(&cmd_series, argc, argv)))
+    if ((exit_code = cli_opts_need(cmd, opts, "db", "--db FILE", NULL)) ||
+        (exit_code = cli_no_operand(cmd, argc, argv)))
         return exit_code;
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)

@@ -4,11 +4,12 @@
  */
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "serve.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_serve_usage[] =
     "usage: zeropark serve MODEL --config FILE [--db FILE] [--listen HOST:PORT] [--web DIR]\n"
     "                      [--dry-run]\n"
     "\n"
@@ -34,11 +35,7 @@ static const char usage_text[] =
     "Exit status: 0 stopped by a signal, 2 bad model, config or address,\n"
     "3 internal error.\n";
 
-static int run(int argc, char **argv);
-const cli_cmd cmd_serve = {"serve", "the live daemon: acquisition, control, HTTP API, dashboard",
-                           usage_text, run};
-
-static int run(int argc, char **argv)
+int cmd_serve_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zs_serve_opts o;
     memset(&o, 0, sizeof o);
@@ -47,12 +44,12 @@ static int run(int argc, char **argv)
                       CLI_FLAG("dry-run", &o.dry_run), CLI_HELP,
                       CLI_END};
     int ex;
-    if (!cli_opts_parse(&cmd_serve, opts, argc, argv, &ex))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &ex))
         return ex;
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_serve, "expected one MODEL");
+        return cli_usage_error(cmd, "expected one MODEL");
     if (!o.config)
-        return cli_usage_error(&cmd_serve, "--config FILE is required (docs/serve.md)");
+        return cli_usage_error(cmd, "--config FILE is required (docs/serve.md)");
     o.model = argv[optind];
     return zs_serve_main(&o);
 }

@@ -6,12 +6,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "outfile.h"
 #include "simopts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_simulate_usage[] =
     "usage: zeropark simulate MODEL [options]\n"
     "\n"
     "Simulate the park over its period: weather -> PV and wind, loads and the\n"
@@ -47,9 +48,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok (targets are reported, not enforced), 2 bad model or\n"
     "options, 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_simulate = {"simulate", "simulate the park's year (the main job)", usage_text, run};
 
 /* Write the per-step CSV through a temporary file and a rename. */
 static int write_csv(const zp_sim_result *r, const char *path)
@@ -181,22 +179,22 @@ static void print_summary(const zp_sim_result *r, const char *path)
 }
 
 /* --outage FROM/TO at the model's offset into so. EXIT_OK or a usage error. */
-static int parse_outage(const char *text, int32_t offset_min, zp_sim_opts *so)
+static int parse_outage(const cli_cmd *cmd, const char *text, int32_t offset_min, zp_sim_opts *so)
 {
     const char *slash = strchr(text, '/');
     char a[64];
     size_t la = slash ? (size_t)(slash - text) : 0;
     if (!slash || la >= sizeof a)
-        return cli_usage_error(&cmd_simulate, "--outage '%s': use FROM/TO", text);
+        return cli_usage_error(cmd, "--outage '%s': use FROM/TO", text);
     memcpy(a, text, la);
     a[la] = '\0';
     if (!cli_parse_time(a, offset_min, &so->outage_from) ||
         !cli_parse_time(slash + 1, offset_min, &so->outage_to))
-        return cli_usage_error(&cmd_simulate, "--outage '%s': FROM and TO must be ISO-8601 times", text);
+        return cli_usage_error(cmd, "--outage '%s': FROM and TO must be ISO-8601 times", text);
     return EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+int cmd_simulate_run(const cli_cmd *cmd, int argc, char **argv)
 {
     cli_sim_args sim;
     cli_sim_args_init(&sim);
@@ -208,10 +206,10 @@ static int run(int argc, char **argv)
                       CLI_TEXT("outage", &outage_s), CLI_FLAG("no-reserve", &no_reserve),
                       CLI_SIM_OPTS(&sim),           CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_simulate, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_one_operand(&cmd_simulate, argc, "MODEL")) ||
-        (exit_code = cli_sim_mpc_only(&cmd_simulate, &sim)))
+    if ((exit_code = cli_one_operand(cmd, argc, "MODEL")) ||
+        (exit_code = cli_sim_mpc_only(cmd, &sim)))
         return exit_code;
     so->no_reserve = no_reserve;
     const char *path = argv[optind];
@@ -224,9 +222,9 @@ static int run(int argc, char **argv)
     zp_store *st = NULL;
     zp_status rc;
     if ((exit_code = cli_model_load("simulate", ctx, path, 0, &m)) ||
-        (exit_code = cli_time_opt(&cmd_simulate, "--from", from_s, m->utc_offset_min, &so->from)) ||
-        (exit_code = cli_time_opt(&cmd_simulate, "--to", to_s, m->utc_offset_min, &so->to)) ||
-        (outage_s && (exit_code = parse_outage(outage_s, m->utc_offset_min, so))))
+        (exit_code = cli_time_opt(cmd, "--from", from_s, m->utc_offset_min, &so->from)) ||
+        (exit_code = cli_time_opt(cmd, "--to", to_s, m->utc_offset_min, &so->to)) ||
+        (outage_s && (exit_code = parse_outage(cmd, outage_s, m->utc_offset_min, so))))
         goto out;
     cli_progress prog;
     cli_progress_init(&prog, "simulate");

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "util.h"
 #include "zeropark/solar.h"
 
-static const char usage_text[] =
+const char cmd_solar_usage[] =
     "usage: zeropark solar --lat DEG --lon DEG --time ISO8601 [options]\n"
     "\n"
     "Position of the sun by the NREL Solar Position Algorithm (Reda & Andreas\n"
@@ -39,10 +40,6 @@ static const char usage_text[] =
     "Sunrise and sunset are \"none\" (null in JSON) in polar day or night.\n"
     "Exit status: 0 ok, 2 bad usage or a value out of range.\n";
 
-static int run(int argc, char **argv);
-const cli_cmd cmd_solar = {"solar", "position of the sun, sunrise and sunset at a site", usage_text,
-                           run};
-
 /* Local time of day h (hours since local midnight of the day of t) as an
  * instant, rounded to the second; false when there is none. */
 static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
@@ -59,7 +56,7 @@ static bool day_time(zp_time_t t, int32_t offset_min, double h, zp_time_t *out)
  * JSON and the text show the same digits. */
 static double r6(double x) { return round(x * 1e6) / 1e6; }
 
-static int run(int argc, char **argv)
+int cmd_solar_run(const cli_cmd *cmd, int argc, char **argv)
 {
     enum {
         O_LAT = 256, O_LON, O_TIME, O_ELEV, O_PRES, O_TEMP, O_DT, O_DUT1, O_SLOPE, O_AZROT, O_JSON
@@ -98,31 +95,31 @@ static int run(int argc, char **argv)
         case O_JSON: json = true; break;
         case O_TIME:
             if (zp_time_parse(optarg, strlen(optarg), 8 * 60, &in.t, &in.utc_offset_min) != ZP_OK)
-                return cli_usage_error(&cmd_solar,
+                return cli_usage_error(cmd,
                                        "--time '%s': use ISO-8601 such as 2024-06-21T12:00:00+08:00",
                                        optarg);
             have_time = true;
             break;
         case '?':
             if (optopt)
-                return cli_usage_error(&cmd_solar, "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage_error(&cmd_solar, "unknown option '%s'", argv[optind - 1]);
+                return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         default:
-            return cli_usage_error(&cmd_solar, "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
         if (dst && !cli_parse_double(optarg, -INFINITY, INFINITY, dst)) {
             const char *name = "?";
             for (const struct option *o = opts; o->name; o++)
                 if (o->val == c)
                     name = o->name;
-            return cli_usage_error(&cmd_solar, "--%s '%s': expected a number", name, optarg);
+            return cli_usage_error(cmd, "--%s '%s': expected a number", name, optarg);
         }
     }
     if (!have_lat || !have_lon || !have_time)
-        return cli_usage_error(&cmd_solar, "missing %s",
+        return cli_usage_error(cmd, "missing %s",
                                !have_lat ? "--lat DEG" : !have_lon ? "--lon DEG" : "--time ISO8601");
     if (optind != argc)
-        return cli_usage_error(&cmd_solar, "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 
     zp_ctx *ctx = zp_ctx_new();
     if (!ctx)

@@ -6,10 +6,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 
-static const char usage_text[] =
+const char cmd_validate_usage[] =
     "usage: zeropark validate MODEL [--json] [--no-series]\n"
     "\n"
     "Check a park model (docs/model.md): types, units, ranges, references to\n"
@@ -25,9 +26,6 @@ static const char usage_text[] =
     "  -h, --help    show this help\n"
     "\n"
     "Exit status: 0 valid, 1 the model has problems, 2 bad usage or unreadable file.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_validate = {"validate", "check a park model and summarise it", usage_text, run};
 
 /* Summary of a value: "30000" or "mean 29876.5, peak 31000 (csv data/load.csv:it_kw)". */
 static void value_text(const zp_value *v, char *buf, size_t n)
@@ -458,15 +456,15 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
     printf("\nvalid: no problems found\n");
 }
 
-static int run(int argc, char **argv)
+int cmd_validate_run(const cli_cmd *cmd, int argc, char **argv)
 {
     bool json = false, no_series = false;
     cli_opt opts[] = {CLI_FLAG("json", &json), CLI_FLAG("no-series", &no_series), CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_validate, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
     if (optind != argc - 1)
-        return cli_usage_error(&cmd_validate, optind >= argc ? "missing MODEL" : "expected one MODEL, got %d arguments", argc - optind);
+        return cli_usage_error(cmd, optind >= argc ? "missing MODEL" : "expected one MODEL, got %d arguments", argc - optind);
     unsigned flags = no_series ? ZP_MODEL_NO_SERIES : 0;
     const char *path = argv[optind];
 

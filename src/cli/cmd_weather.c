@@ -9,11 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "opts.h"
 #include "util.h"
 #include "zeropark/weather.h"
 
-static const char usage_text[] =
+const char cmd_weather_usage[] =
     "usage: zeropark weather --lat DEG --lon DEG --year YYYY --annual-ghi-kwh-m2 X\n"
     "                        --csv FILE [--elevation-m M] [--utc-offset-h H]\n"
     "                        [--step-min N] [--seed N] [--temp-mean-c T]\n"
@@ -43,10 +44,6 @@ static const char usage_text[] =
     "  -h, --help                show this help\n"
     "\n"
     "Exit status: 0 written, 2 bad usage or impossible values, 3 internal error.\n";
-
-static int run(int argc, char **argv);
-const cli_cmd cmd_weather = {"weather", "synthesise a year of weather for a site", usage_text,
-                             run};
 
 /* Write len bytes to path through a temporary file in the same directory
  * and rename it over path, so a reader never sees half a file. */
@@ -113,7 +110,7 @@ static int parse_step(const cli_cmd *cmd, const cli_opt *o, const char *value)
     return EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+int cmd_weather_run(const cli_cmd *cmd, int argc, char **argv)
 {
     zp_weather_synth_opts so;
     zp_weather_synth_opts_init(&so);
@@ -139,10 +136,10 @@ static int run(int argc, char **argv)
         CLI_HELP,
         CLI_END};
     int exit_code;
-    if (!cli_opts_parse(&cmd_weather, opts, argc, argv, &exit_code))
+    if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
-    if ((exit_code = cli_no_operand(&cmd_weather, argc, argv)) ||
-        (exit_code = cli_opts_need(&cmd_weather, opts, "lat", "--lat", "lon", "--lon", "year", "--year",
+    if ((exit_code = cli_no_operand(cmd, argc, argv)) ||
+        (exit_code = cli_opts_need(cmd, opts, "lat", "--lat", "lon", "--lon", "year", "--year",
                                    "annual-ghi-kwh-m2", "--annual-ghi-kwh-m2", "csv", "--csv FILE", NULL)))
         return exit_code;
     so.year = (int)year;

@@ -10,25 +10,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "util.h"
 
-static const cli_cmd *const commands[] = {
-    &cmd_simulate,
-    &cmd_compare,
-    &cmd_optimize,
-    &cmd_account,
-    &cmd_report,
-    &cmd_forecast,
-    &cmd_schedule,
-    &cmd_credits,
-    &cmd_devices,
-    &cmd_serve,
-    &cmd_validate,
-    &cmd_solar,
-    &cmd_weather,
-    &cmd_import,
-    &cmd_export,
-    &cmd_series,
+/* Every command: name, the summary `zeropark help` lists (in this order),
+ * help text and run (commands.h). */
+static const cli_cmd commands[] = {
+    {"simulate", "simulate the park's year (the main job)", cmd_simulate_usage, cmd_simulate_run},
+    {"compare", "rule vs MPC vs optimal dispatch, side by side", cmd_compare_usage, cmd_compare_run},
+    {"optimize", "one dispatch plan from a given time (live control)", cmd_optimize_usage, cmd_optimize_run},
+    {"account", "carbon and energy accounting (Scope 1/2, tce, targets)", cmd_account_usage, cmd_account_run},
+    {"report", "write the park's HTML report (charts, tables, sources)", cmd_report_usage, cmd_report_run},
+    {"forecast", "forecast PV, wind and load; forecast skill", cmd_forecast_usage, cmd_forecast_run},
+    {"schedule", "carbon-aware placement of compute jobs across sites", cmd_schedule_usage, cmd_schedule_run},
+    {"credits", "carbon-credit registry, order book and audit journal", cmd_credits_usage, cmd_credits_run},
+    {"devices", "serve the model's Modbus devices from its simulation (device simulator)", cmd_devices_usage, cmd_devices_run},
+    {"serve", "the live daemon: acquisition, control, HTTP API, dashboard", cmd_serve_usage, cmd_serve_run},
+    {"validate", "check a park model and summarise it", cmd_validate_usage, cmd_validate_run},
+    {"solar", "position of the sun, sunrise and sunset at a site", cmd_solar_usage, cmd_solar_run},
+    {"weather", "synthesise a year of weather for a site", cmd_weather_usage, cmd_weather_run},
+    {"import", "import CSV columns into the store", cmd_import_usage, cmd_import_run},
+    {"export", "export stored series as CSV", cmd_export_usage, cmd_export_run},
+    {"series", "list the series in a store", cmd_series_usage, cmd_series_run},
 };
 
 static void usage(FILE *out)
@@ -40,7 +43,7 @@ static void usage(FILE *out)
                  "data-center campuses.\n\n"
                  "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nEvery command takes --help. Exit codes: 0 ok, 1 a check failed,\n"
                  "2 bad usage or input, 3 internal error (docs/cli.md).\n");
 }
@@ -48,8 +51,8 @@ static void usage(FILE *out)
 static const cli_cmd *find(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
     return NULL;
 }
 
@@ -60,18 +63,18 @@ static int unknown(const char *name)
     const char *hint = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         /* Prefix match is the most likely slip ("valid"). */
-        if (strncmp(commands[i]->name, name, strlen(name)) == 0) {
-            hint = commands[i]->name;
+        if (strncmp(commands[i].name, name, strlen(name)) == 0) {
+            hint = commands[i].name;
             break;
         }
-        size_t la = strlen(name), lb = strlen(commands[i]->name);
+        size_t la = strlen(name), lb = strlen(commands[i].name);
         size_t common = 0;
-        while (common < la && common < lb && name[common] == commands[i]->name[common])
+        while (common < la && common < lb && name[common] == commands[i].name[common])
             common++;
         size_t score = la + lb - 2 * common;
         if (common >= 2 && score < best) {
             best = score;
-            hint = commands[i]->name;
+            hint = commands[i].name;
         }
     }
     if (hint)
@@ -118,5 +121,5 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return cli_help(c);
     }
-    return c->run(argc - 1, argv + 1);
+    return c->run(c, argc - 1, argv + 1);
 }

@@ -13,20 +13,15 @@
 /* Exit codes (docs/cli.md). */
 enum { EXIT_OK = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
-/* A subcommand. */
+/* A subcommand: a row of the table of commands in main.c (commands.h). */
 typedef struct cli_cmd {
     const char *name;    /* "validate" */
     const char *summary; /* one line for `zeropark help` */
     const char *usage;   /* full help text for `zeropark help NAME` */
-    int (*run)(int argc, char **argv);
+    /* argv[0] is the command's name; cmd is this descriptor, for its
+     * usage errors. */
+    int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
 } cli_cmd;
-
-extern const cli_cmd cmd_validate, cmd_import, cmd_export, cmd_series, cmd_solar, cmd_weather,
-    cmd_simulate, cmd_forecast, cmd_compare, cmd_account, cmd_report, cmd_optimize, cmd_schedule,
-    cmd_devices, cmd_serve;
-
-/* zeropark credits (cmd_credits.c): the carbon-credit ledger. */
-extern const cli_cmd cmd_credits;
 
 /* Print "zeropark CMD: message" to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) ZP_PRINTF(2, 3);

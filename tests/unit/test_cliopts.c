@@ -13,8 +13,9 @@
 
 #include "opts.h"
 
-static int run_nothing(int argc, char **argv)
+static int run_nothing(const cli_cmd *cmd, int argc, char **argv)
 {
+    (void)cmd;
     (void)argc;
     (void)argv;
     return EXIT_OK;

@@ -253,10 +253,7 @@ static void problem(reader *r, const char *at, const char *fmt, ...)
     if (r->stopped || r->fatal)
         return;
     char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    ZP_VFORMAT(msg, fmt);
     int col = zp__csvtok_col(r->line, at);
     if (zp__diag(r->ctx, ZP_SEV_ERROR, r->fname, r->lineno, col, NULL, "%s", msg)) {
         r->fatal = ZP_ENOMEM;
@@ -538,6 +535,15 @@ static size_t count_fields(const char *p, const char *e, char delim)
     }
 }
 
+/* A data field that is not well formed (fe), said at its start. */
+static void bad_field(reader *r, const zp_csvfield *f, zp_csvfield_err fe)
+{
+    problem(r, f->start, "%s",
+            fe == ZP_CSVF_UNTERMINATED
+                ? "unterminated quoted field; close the quote (a field cannot span lines)"
+                : "text after the closing quote; quote the whole field");
+}
+
 /* Parse one data line [p, e) into row `row` of vals. */
 static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *colmap,
                      double **vals, size_t row, const char *p, const char *e)
@@ -552,10 +558,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
         check_time(r, q, f.start, t, off);
     } else {
         if (fe != ZP_CSVF_OK)
-            problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                    ? "unterminated quoted field; close the quote (a field "
-                                      "cannot span lines)"
-                                    : "text after the closing quote; quote the whole field");
+            bad_field(r, &f, fe);
         else
             bad_timestamp(r, &f, o->default_offset_min);
         /* Assume the row was the expected one so one bad stamp does not
@@ -584,11 +587,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
             }
             fe = zp__csvtok_field(p, e, delim, &f);
             if (fe != ZP_CSVF_OK) {
-                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                        ? "unterminated quoted field; close the quote (a "
-                                          "field cannot span lines)"
-                                        : "text after the closing quote; quote the whole "
-                                          "field");
+                bad_field(r, &f, fe);
                 return;
             }
             ne = NUM_SYNTAX;
@@ -602,11 +601,7 @@ static void read_row(reader *r, seq *q, const zp_csv_opts *o, const int32_t *col
         } else {
             fe = zp__csvtok_field(p, e, delim, &f);
             if (fe != ZP_CSVF_OK) {
-                problem(r, f.start, fe == ZP_CSVF_UNTERMINATED
-                                        ? "unterminated quoted field; close the quote (a "
-                                          "field cannot span lines)"
-                                        : "text after the closing quote; quote the whole "
-                                          "field");
+                bad_field(r, &f, fe);
                 return;
             }
             p = f.next;
@@ -646,11 +641,17 @@ typedef struct parser {
     bool header_done;  /* the header line has been read */
     bool halted;       /* no more lines are read (a problem that ends the read) */
     zp_status rc;      /* an error that ends the read at once (not a diagnostic) */
+    zp_csv_opts defaults; /* what o points to when the caller passes no options */
 } parser;
 
+/* Ready P to read with opts (NULL: the defaults). */
 static zp_status parser_init(parser *P, zp_ctx *ctx, const char *fname, const zp_csv_opts *opts)
 {
     memset(P, 0, sizeof *P);
+    if (!opts) {
+        zp_csv_opts_init(&P->defaults);
+        opts = &P->defaults;
+    }
     P->o = opts;
     P->r.ctx = ctx;
     P->r.fname = fname ? fname : "<input>";
@@ -873,16 +874,11 @@ static zp_status parser_finish(parser *P, bool empty, zp_series ***out, size_t *
 zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
                           const zp_csv_opts *opts, zp_series ***out, size_t *nout)
 {
-    zp_csv_opts defaults;
     parser P;
     *out = NULL;
     *nout = 0;
     if (!buf)
         buf = ""; /* (NULL, 0) is an empty input; NULL + 0 is not valid C */
-    if (!opts) {
-        zp_csv_opts_init(&defaults);
-        opts = &defaults;
-    }
     zp_status rc = parser_init(&P, ctx, fname, opts);
     if (rc)
         return rc;
@@ -910,17 +906,12 @@ zp_status zp_csv_read_buf(zp_ctx *ctx, const char *buf, size_t len, const char *
 zp_status zp_csv_read_stream(zp_ctx *ctx, FILE *f, const char *fname, const zp_csv_opts *opts,
                              zp_series ***out, size_t *nout)
 {
-    zp_csv_opts defaults;
     parser P;
     zp_csvtok tok;
     zp_csvline ln;
     int got = 0;
     *out = NULL;
     *nout = 0;
-    if (!opts) {
-        zp_csv_opts_init(&defaults);
-        opts = &defaults;
-    }
     zp_status rc = parser_init(&P, ctx, fname, opts);
     if (rc)
         return rc;

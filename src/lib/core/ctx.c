@@ -305,10 +305,7 @@ void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...)
     if (!ctx->log)
         return;
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    ZP_VFORMAT(buf, fmt);
     ctx->log(ctx->log_ud, level, buf);
 }
 

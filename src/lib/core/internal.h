@@ -15,6 +15,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* In a printf-like function: its arguments after fmt, formatted into the
+ * array buf (cut to fit). */
+#define ZP_VFORMAT(buf, fmt)                                                                       \
+    do {                                                                                           \
+        va_list zp_ap_;                                                                            \
+        va_start(zp_ap_, fmt);                                                                     \
+        vsnprintf(buf, sizeof(buf), fmt, zp_ap_);                                                  \
+        va_end(zp_ap_);                                                                            \
+    } while (0)
+
 void *zp__malloc(zp_ctx *ctx, size_t n);
 void *zp__calloc(zp_ctx *ctx, size_t count, size_t size);
 void *zp__realloc(zp_ctx *ctx, void *p, size_t n);

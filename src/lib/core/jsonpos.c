@@ -306,16 +306,37 @@ static int skip_scalar(scan *s)
 
 static int scan_value(scan *s, const char *path, int depth, int kline, int kcol);
 
+/* Past the opening bracket: 1 when close follows at once (and is taken), 0
+ * when a first member or element follows. */
+static int open_empty(scan *s, char close)
+{
+    adv(s); /* '{' or '[' */
+    skip_ws(s);
+    if (s->p < s->end && *s->p == close) {
+        adv(s);
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member or element: 1 when a ',' says another follows, 0 when close
+ * ends the container (both taken), -1 for anything else. */
+static int next_or_close(scan *s, char close)
+{
+    skip_ws(s);
+    if (s->p >= s->end || (*s->p != ',' && *s->p != close))
+        return -1;
+    int more = *s->p == ',';
+    adv(s);
+    return more;
+}
+
 static int scan_object(scan *s, const char *path, int depth)
 {
     char key[ZP_JSONPOS_PATH_MAX];
     char child[ZP_JSONPOS_PATH_MAX];
-    adv(s); /* '{' */
-    skip_ws(s);
-    if (s->p < s->end && *s->p == '}') {
-        adv(s);
+    if (open_empty(s, '}'))
         return 0;
-    }
     for (;;) {
         skip_ws(s);
         int kline = s->line, kcol = s->col;
@@ -328,46 +349,24 @@ static int scan_object(scan *s, const char *path, int depth)
         zp__jsonpos_path_key(child, sizeof child, path, key);
         if (scan_value(s, child, depth + 1, kline, kcol))
             return -1;
-        skip_ws(s);
-        if (s->p >= s->end)
-            return -1;
-        if (*s->p == ',') {
-            adv(s);
-            continue;
-        }
-        if (*s->p == '}') {
-            adv(s);
-            return 0;
-        }
-        return -1;
+        int more = next_or_close(s, '}');
+        if (more <= 0)
+            return more;
     }
 }
 
 static int scan_array(scan *s, const char *path, int depth)
 {
     char child[ZP_JSONPOS_PATH_MAX];
-    adv(s); /* '[' */
-    skip_ws(s);
-    if (s->p < s->end && *s->p == ']') {
-        adv(s);
+    if (open_empty(s, ']'))
         return 0;
-    }
     for (size_t i = 0;; i++) {
         zp__jsonpos_path_index(child, sizeof child, path, i);
         if (scan_value(s, child, depth + 1, 0, 0))
             return -1;
-        skip_ws(s);
-        if (s->p >= s->end)
-            return -1;
-        if (*s->p == ',') {
-            adv(s);
-            continue;
-        }
-        if (*s->p == ']') {
-            adv(s);
-            return 0;
-        }
-        return -1;
+        int more = next_or_close(s, ']');
+        if (more <= 0)
+            return more;
     }
 }
 

@@ -235,6 +235,19 @@ static int type_problem(zp_jr *jr, const char *opath, const char *path, const ch
     return problem(jr, &p);
 }
 
+/* A number that is not as wanted: its value, whether it must be whole and the
+ * range it must lie in. */
+static int num_problem(zp_jr *jr, zp_jr_kind kind, const char *opath, const char *path,
+                       const char *key, const json_t *v, bool whole, double num, zp_jr_range rg)
+{
+    zp_jr_problem p;
+    problem_init(&p, kind, opath, path, key, v);
+    p.whole = whole;
+    p.num = num;
+    p.range = rg;
+    return problem(jr, &p);
+}
+
 /* ---- loading ---------------------------------------------------------------- */
 
 /* A text jansson refused: one problem, in the user's words. */
@@ -545,6 +558,24 @@ static json_t *member(zp_jr *jr, json_t *obj, const char *opath, const char *key
     return j;
 }
 
+/* A json type's bit, for typed's types. */
+#define TYPE_BIT(t) (1u << (t))
+
+/* The member KEY of obj when it is there and its type is one of types; NULL
+ * otherwise, with *rc the getter's answer: 0 when it is absent (said when
+ * required), -1 when it is of another type (said, wanting want). */
+static json_t *typed(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
+                     char *path, const char *want, bool whole, unsigned types, int *rc)
+{
+    json_t *j = member(jr, obj, opath, key, flags, path, want, whole);
+    *rc = 0;
+    if (j && !(types & TYPE_BIT(json_typeof(j)))) {
+        *rc = type_problem(jr, opath, path, key, j, want, whole);
+        return NULL;
+    }
+    return j;
+}
+
 json_t *zp__jr_member(zp_jr *jr, json_t *obj, const char *opath, const char *key,
                       unsigned flags, char *path)
 {
@@ -569,20 +600,10 @@ int zp__jr_num(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
         return problem(jr, &p);
     }
     double v = json_number_value(j);
-    if (whole && v != floor(v)) {
-        problem_init(&p, ZP_JR_NOT_WHOLE, opath, path, key, j);
-        p.whole = true;
-        p.num = v;
-        p.range = rg;
-        return problem(jr, &p);
-    }
-    if (!zp__jr_range_ok(rg, v)) {
-        problem_init(&p, ZP_JR_RANGE, opath, path, key, j);
-        p.whole = whole;
-        p.num = v;
-        p.range = rg;
-        return problem(jr, &p);
-    }
+    if (whole && v != floor(v))
+        return num_problem(jr, ZP_JR_NOT_WHOLE, opath, path, key, j, true, v, rg);
+    if (!zp__jr_range_ok(rg, v))
+        return num_problem(jr, ZP_JR_RANGE, opath, path, key, j, whole, v, rg);
     *out = v;
     return 1;
 }
@@ -597,12 +618,9 @@ int zp__jr_int(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
         return rc;
     if (v > INT_MAX / 2 || v < INT_MIN / 2) {
         char path[ZP_JR_PATH_MAX];
-        zp_jr_problem p;
         zp__jsonpos_path_key(path, sizeof path, opath, key);
-        problem_init(&p, ZP_JR_TOO_LARGE, opath, path, key, json_object_get(obj, key));
-        p.whole = true;
-        p.num = v;
-        return problem(jr, &p);
+        return num_problem(jr, ZP_JR_TOO_LARGE, opath, path, key, json_object_get(obj, key), true,
+                           v, (zp_jr_range){0});
     }
     *out = (int)v;
     return 1;
@@ -613,11 +631,11 @@ int zp__jr_int64(zp_jr *jr, json_t *obj, const char *opath, const char *key, uns
 {
     char path[ZP_JR_PATH_MAX];
     *out = def;
-    json_t *j = member(jr, obj, opath, key, flags, path, "an integer", true);
+    int rc;
+    json_t *j = typed(jr, obj, opath, key, flags, path, "an integer", true, TYPE_BIT(JSON_INTEGER),
+                      &rc);
     if (!j)
-        return 0;
-    if (!json_is_integer(j))
-        return type_problem(jr, opath, path, key, j, "an integer", true);
+        return rc;
     json_int_t x = json_integer_value(j);
     if (x < lo || x > hi) {
         zp_jr_problem p;
@@ -640,11 +658,11 @@ int zp__jr_str(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsig
     char path[ZP_JR_PATH_MAX];
     zp_jr_problem p;
     *out = NULL;
-    json_t *j = member(jr, obj, opath, key, flags, path, "a string", false);
+    int rc;
+    json_t *j = typed(jr, obj, opath, key, flags, path, "a string", false, TYPE_BIT(JSON_STRING),
+                      &rc);
     if (!j)
-        return 0;
-    if (!json_is_string(j))
-        return type_problem(jr, opath, path, key, j, "a string", false);
+        return rc;
     const char *s = json_string_value(j);
     size_t len = json_string_length(j);
     if (len == 0 && !(flags & ZP_JR_EMPTY_OK)) {
@@ -691,11 +709,11 @@ int zp__jr_bool(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsi
 {
     char path[ZP_JR_PATH_MAX];
     *out = 0;
-    json_t *j = member(jr, obj, opath, key, flags, path, "true or false", false);
+    int rc;
+    json_t *j = typed(jr, obj, opath, key, flags, path, "true or false", false,
+                      TYPE_BIT(JSON_TRUE) | TYPE_BIT(JSON_FALSE), &rc);
     if (!j)
-        return 0;
-    if (!json_is_boolean(j))
-        return type_problem(jr, opath, path, key, j, "true or false", false);
+        return rc;
     *out = json_is_true(j);
     return 1;
 }
@@ -735,22 +753,16 @@ int zp__jr_enum(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsi
 json_t *zp__jr_obj(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
                    char *path)
 {
-    json_t *j = member(jr, obj, opath, key, flags, path, "an object", false);
-    if (j && !json_is_object(j)) {
-        type_problem(jr, opath, path, key, j, "an object", false);
-        return NULL;
-    }
-    return j;
+    int rc;
+    return typed(jr, obj, opath, key, flags, path, "an object", false, TYPE_BIT(JSON_OBJECT), &rc);
 }
 
 json_t *zp__jr_arr(zp_jr *jr, json_t *obj, const char *opath, const char *key, unsigned flags,
                    size_t max, char *path)
 {
-    json_t *j = member(jr, obj, opath, key, flags, path, "an array", false);
-    if (j && !json_is_array(j)) {
-        type_problem(jr, opath, path, key, j, "an array", false);
-        return NULL;
-    }
+    int rc;
+    json_t *j =
+        typed(jr, obj, opath, key, flags, path, "an array", false, TYPE_BIT(JSON_ARRAY), &rc);
     if (j && json_array_size(j) > max) {
         zp_jr_problem p;
         problem_init(&p, ZP_JR_TOO_MANY, opath, path, key, j);

@@ -59,64 +59,62 @@ double zp_storage_soc(const zp_storage_state *st)
     return st->stored_kwh / st->capacity_kwh;
 }
 
+/* The most power for dt_h hours: power_kw, or less when the kwh stored (or
+ * room for it, charging) runs out first; 0 for no kwh or a bad dt_h. */
+static double limit_kw(const zp_storage_state *st, double dt_h, double kwh, int charging)
+{
+    if (!(dt_h > 0.0) || !isfinite(dt_h) || !(kwh > 0.0))
+        return 0.0;
+    return fmin(st->power_kw, charging ? kwh / (st->eta_charge * dt_h)
+                                       : kwh * st->eta_discharge / dt_h);
+}
+
 double zp_storage_max_charge_kw(const zp_storage_state *st, double dt_h)
 {
-    if (!(dt_h > 0.0) || !isfinite(dt_h))
-        return 0.0;
-    double room_kwh = st->max_kwh - st->stored_kwh;
-    if (!(room_kwh > 0.0))
-        return 0.0;
-    return fmin(st->power_kw, room_kwh / (st->eta_charge * dt_h));
+    return limit_kw(st, dt_h, st->max_kwh - st->stored_kwh, 1);
 }
 
 double zp_storage_max_discharge_kw(const zp_storage_state *st, double dt_h)
 {
-    if (!(dt_h > 0.0) || !isfinite(dt_h))
+    return limit_kw(st, dt_h, st->stored_kwh - st->min_kwh, 0);
+}
+
+/* Charge (charging) or discharge at up to req_kw for dt_h hours; the power
+ * granted, 0 when none can flow. */
+static double flow(zp_storage_state *st, double req_kw, double dt_h, int charging)
+{
+    double max_kw = charging ? zp_storage_max_charge_kw(st, dt_h)
+                             : zp_storage_max_discharge_kw(st, dt_h);
+    if (!(req_kw > 0.0) || !(max_kw > 0.0))
         return 0.0;
-    double avail_kwh = st->stored_kwh - st->min_kwh;
-    if (!(avail_kwh > 0.0))
-        return 0.0;
-    return fmin(st->power_kw, avail_kwh * st->eta_discharge / dt_h);
+    double kw = fmin(req_kw, max_kw);
+    double kwh = kw * dt_h;
+    /* Limited by headroom or by energy: land exactly on soc_max or soc_min,
+     * so rounding can neither overshoot the bound nor leave a sliver that
+     * the next step chases. */
+    int at_bound = kw == max_kw && max_kw < st->power_kw;
+    if (charging) {
+        st->stored_kwh = at_bound ? st->max_kwh
+                                  : fmin(st->stored_kwh + kwh * st->eta_charge, st->max_kwh);
+        st->charged_kwh += kwh;
+        st->loss_kwh += kwh * (1.0 - st->eta_charge);
+    } else {
+        st->stored_kwh = at_bound ? st->min_kwh
+                                  : fmax(st->stored_kwh - kwh / st->eta_discharge, st->min_kwh);
+        st->discharged_kwh += kwh;
+        st->loss_kwh += kwh / st->eta_discharge - kwh;
+    }
+    return kw;
 }
 
 double zp_storage_charge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    if (!(req_kw > 0.0))
-        return 0.0;
-    double max_kw = zp_storage_max_charge_kw(st, dt_h);
-    if (!(max_kw > 0.0))
-        return 0.0;
-    double kw = fmin(req_kw, max_kw);
-    double in_kwh = kw * dt_h;
-    if (kw == max_kw && max_kw < st->power_kw) {
-        /* Limited by headroom: land exactly on soc_max, so rounding can
-         * neither overshoot the bound nor leave a sliver that the next
-         * step chases. */
-        st->stored_kwh = st->max_kwh;
-    } else {
-        st->stored_kwh = fmin(st->stored_kwh + in_kwh * st->eta_charge, st->max_kwh);
-    }
-    st->charged_kwh += in_kwh;
-    st->loss_kwh += in_kwh * (1.0 - st->eta_charge);
-    return kw;
+    return flow(st, req_kw, dt_h, 1);
 }
 
 double zp_storage_discharge(zp_storage_state *st, double req_kw, double dt_h)
 {
-    if (!(req_kw > 0.0))
-        return 0.0;
-    double max_kw = zp_storage_max_discharge_kw(st, dt_h);
-    if (!(max_kw > 0.0))
-        return 0.0;
-    double kw = fmin(req_kw, max_kw);
-    double out_kwh = kw * dt_h;
-    if (kw == max_kw && max_kw < st->power_kw)
-        st->stored_kwh = st->min_kwh; /* limited by energy: land exactly on soc_min */
-    else
-        st->stored_kwh = fmax(st->stored_kwh - out_kwh / st->eta_discharge, st->min_kwh);
-    st->discharged_kwh += out_kwh;
-    st->loss_kwh += out_kwh / st->eta_discharge - out_kwh;
-    return kw;
+    return flow(st, req_kw, dt_h, 0);
 }
 
 double zp_storage_step(zp_storage_state *st, double net_kw, double dt_h)

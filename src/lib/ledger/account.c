@@ -36,14 +36,7 @@ zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res)
     int64_t seq;
     if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
-    sqlite3_stmt *s = lg__stmt(lg, LS_ACCT_INS);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, id);
-    lg__bind_text(s, 2, name);
-    lg__bind_text(s, 3, kind);
-    sqlite3_bind_int64(s, 4, seq);
-    if ((rc = lg__step_done(lg, s, "inserting the account")))
+    if ((rc = lg__run(lg, LS_ACCT_INS, "inserting the account", "ttti", id, name, kind, seq)))
         return rc;
     *res = json_pack("{s:s, s:s, s:s, s:I}", "account", id, "name", name, "kind", kind, "seq",
                      (json_int_t)seq);
@@ -87,18 +80,8 @@ zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res)
     int64_t seq;
     if ((rc = lg__journal_take(lg, e, &seq)))
         return rc;
-    sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_INS);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, id);
-    lg__bind_text(s, 2, name);
-    lg__bind_text(s, 3, standard);
-    lg__bind_text(s, 4, location);
-    sqlite3_bind_int64(s, 5, area_cha);
-    lg__bind_text(s, 6, methodology);
-    lg__bind_text(s, 7, owner);
-    sqlite3_bind_int64(s, 8, seq);
-    if ((rc = lg__step_done(lg, s, "inserting the project")))
+    if ((rc = lg__run(lg, LS_PROJ_INS, "inserting the project", "ttttitti", id, name, standard,
+                      location, area_cha, methodology, owner, seq)))
         return rc;
     *res = json_pack("{s:s, s:s, s:s, s:f, s:I}", "project", id, "standard", standard, "owner",
                      owner, "area_ha", (double)area_cha / 100.0, "seq", (json_int_t)seq);

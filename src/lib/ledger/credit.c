@@ -25,11 +25,9 @@ zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res)
         to = owner;
     if ((rc = lg__account_check(lg, to, "args.to")))
         return rc;
-    sqlite3_stmt *s = lg__stmt(lg, LS_PV_GET);
+    sqlite3_stmt *s = lg__bound(lg, LS_PV_GET, "ti", project, vintage);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, project);
-    sqlite3_bind_int64(s, 2, vintage);
     int r = sqlite3_step(s);
     int64_t issued = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -206,24 +204,12 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
     if (kind == 1) {
         /* The retirement's row first: its id goes into the blocks and the entry. */
         char *st = lg__canon(serials);
-        sqlite3_stmt *s = st ? lg__stmt(lg, LS_RET_INS) : NULL;
-        if (!s) {
-            free(st);
-            rc = st ? ZP_ESTORE : zp__nomem(lg->ctx);
+        if (!st) {
+            rc = zp__nomem(lg->ctx);
             goto out;
         }
-        lg__bind_text(s, 1, from);
-        lg__bind_text(s, 2, project);
-        sqlite3_bind_int64(s, 3, vintage);
-        sqlite3_bind_int64(s, 4, qty);
-        lg__bind_text(s, 5, beneficiary);
-        lg__bind_text(s, 6, purpose);
-        lg__bind_text(s, 7, park);
-        sqlite3_bind_int64(s, 8, year);
-        lg__bind_text(s, 9, st);
-        sqlite3_bind_int64(s, 10, 0);
-        sqlite3_bind_int64(s, 11, lg__now(lg));
-        rc = lg__step_done(lg, s, "recording the retirement");
+        rc = lg__run(lg, LS_RET_INS, "recording the retirement", "ttiitttitii", from, project,
+                     vintage, qty, beneficiary, purpose, park, year, st, (int64_t)0, lg__now(lg));
         free(st);
         if (rc)
             goto out;
@@ -264,14 +250,10 @@ static zp_status op_move(zp_ledger *lg, json_t *args, json_t **res, int kind)
     if (kind == 1) {
         /* The record says the entry's seq and time (verify compares them). */
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(lg->db, "UPDATE lg_retirement SET seq = ?1, at = ?3 WHERE id = ?2",
-                               -1, &s, NULL) != SQLITE_OK) {
-            rc = lg__sqlerr(lg, "recording the retirement");
+        if ((rc = lg__query(lg, "UPDATE lg_retirement SET seq = ?1, at = ?3 WHERE id = ?2",
+                            "recording the retirement", &s, "iii", seq, ret_id,
+                            (int64_t)json_integer_value(json_object_get(e, "at")))))
             goto out;
-        }
-        sqlite3_bind_int64(s, 1, seq);
-        sqlite3_bind_int64(s, 2, ret_id);
-        sqlite3_bind_int64(s, 3, json_integer_value(json_object_get(e, "at")));
         rc = lg__step_done(lg, s, "recording the retirement");
         sqlite3_finalize(s);
         if (rc)

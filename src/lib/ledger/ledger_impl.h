@@ -95,6 +95,19 @@ sqlite3_stmt *lg__stmt(zp_ledger *lg, enum lg_stmt_id id);
 zp_status lg__sqlerr(zp_ledger *lg, const char *what);
 /* Step a statement that returns no row (SQLITE_DONE expected). */
 zp_status lg__step_done(zp_ledger *lg, sqlite3_stmt *s, const char *what);
+/* The statement lg__stmt gives, with ?1, ?2, ... bound from the arguments
+ * after types, one letter each: 't' text (const char *, alive until the
+ * step; NULL binds NULL), 'c' text SQLite copies, 'i' int64_t, 'z' int64_t
+ * bound only when nonzero (NULL otherwise), 'h' a 32-byte hash (const
+ * unsigned char *). NULL with the error set when it cannot be prepared. */
+sqlite3_stmt *lg__bound(zp_ledger *lg, enum lg_stmt_id id, const char *types, ...);
+/* lg__bound, one step and a reset: a write, or a read whose row is not
+ * wanted; ZP_ESTORE "ledger: WHAT: message" on error. */
+zp_status lg__run(zp_ledger *lg, enum lg_stmt_id id, const char *what, const char *types, ...);
+/* A one-off statement of sql into *s (the caller finalizes it), bound as
+ * lg__bound binds; on error *s is NULL and "ledger: WHAT: message" is set. */
+zp_status lg__query(zp_ledger *lg, const char *sql, const char *what, sqlite3_stmt **s,
+                    const char *types, ...);
 /* Run SQL text (no rows); ZP_ESTORE "ledger: WHAT: message" on error. */
 zp_status lg__exec_sql(zp_ledger *lg, const char *sql, const char *what);
 /* Prepare a one-off statement (the caller finalizes it); on error *s is
@@ -239,25 +252,27 @@ zp_status lg__product_available(zp_ledger *lg, const char *account, const char *
 /* ---- the operations: each takes its arguments and gives its result (*res,
  * owned by the caller); ops.c's table calls them -------------------------- */
 
+typedef zp_status lg_op_fn(zp_ledger *lg, json_t *args, json_t **res);
+
 /* account.c; and the kinds of account (args.kind). */
 extern const char *const lg__account_kinds[5];
-zp_status lg__op_account(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_project(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_account;
+lg_op_fn lg__op_project;
 /* credit.c */
-zp_status lg__op_issue(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_transfer(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_retire(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_cancel(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_issue;
+lg_op_fn lg__op_transfer;
+lg_op_fn lg__op_retire;
+lg_op_fn lg__op_cancel;
 /* query.c */
-zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_balance;
+lg_op_fn lg__op_history;
+lg_op_fn lg__op_offsets;
 /* order.c */
-zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_order_cancel(zp_ledger *lg, json_t *args, json_t **res);
-zp_status lg__op_book(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_order;
+lg_op_fn lg__op_order_cancel;
+lg_op_fn lg__op_book;
 /* verify.c */
-zp_status lg__op_verify(zp_ledger *lg, json_t *args, json_t **res);
+lg_op_fn lg__op_verify;
 /* ZP_OK when the ledger verifies; ZP_ECORRUPT naming the first problem
  * otherwise. For readers whose figures must agree with the journal. */
 zp_status lg__verified(zp_ledger *lg);

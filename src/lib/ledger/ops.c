@@ -8,12 +8,10 @@
 
 #include "ledger/ledger_impl.h"
 
-typedef zp_status (*lg_op_fn)(zp_ledger *lg, json_t *args, json_t **res);
-
 /* An operation with the arguments it takes (docs/credits.md). */
 typedef struct lg_op {
     const char *name;
-    lg_op_fn fn;
+    lg_op_fn *fn;
     int writes;
     const char *keys[10];
 } lg_op;
@@ -106,11 +104,11 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
     int replay = 0;
     if (writes && idempotency_key) {
         sqlite3_stmt *s = NULL;
-        if ((rc = request_hash(lg, op, args, req)) || !(s = lg__stmt(lg, LS_IDEM_GET))) {
+        if ((rc = request_hash(lg, op, args, req)) ||
+            !(s = lg__bound(lg, LS_IDEM_GET, "t", idempotency_key))) {
             rc = rc ? rc : ZP_ESTORE;
             goto done;
         }
-        lg__bind_text(s, 1, idempotency_key);
         int r = sqlite3_step(s);
         if (r == SQLITE_ROW) {
             if (sqlite3_column_bytes(s, 0) != 32 || memcmp(sqlite3_column_blob(s, 0), req, 32)) {
@@ -137,16 +135,9 @@ zp_status zp_ledger_exec(zp_ledger *lg, const char *op, json_t *args,
     rc = o->fn(lg, args, &res);
     if (!rc && writes && idempotency_key) {
         char *t = lg__canon(res);
-        sqlite3_stmt *s = t ? lg__stmt(lg, LS_IDEM_INS) : NULL;
-        if (!s) {
-            rc = t ? ZP_ESTORE : zp__nomem(lg->ctx);
-        } else {
-            lg__bind_text(s, 1, idempotency_key);
-            sqlite3_bind_blob(s, 2, req, 32, SQLITE_STATIC);
-            lg__bind_text(s, 3, t);
-            sqlite3_bind_int64(s, 4, lg->head_ok ? lg->head_seq : 0);
-            rc = lg__step_done(lg, s, "storing the idempotency key");
-        }
+        rc = t ? lg__run(lg, LS_IDEM_INS, "storing the idempotency key", "thti", idempotency_key,
+                         req, t, lg->head_ok ? lg->head_seq : (int64_t)0)
+               : zp__nomem(lg->ctx);
         free(t);
     }
 done:;

@@ -45,10 +45,9 @@ typedef struct lg_order {
 
 static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_ORD_GET);
+    sqlite3_stmt *s = lg__bound(lg, LS_ORD_GET, "i", id);
     if (!s)
         return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
     int r = sqlite3_step(s);
     *found = r == SQLITE_ROW;
     if (*found) {
@@ -74,14 +73,7 @@ static zp_status order_get(zp_ledger *lg, int64_t id, lg_order *o, int *found)
 static zp_status order_set(zp_ledger *lg, int64_t id, int64_t remaining, const char *state,
                            int64_t seq)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_ORD_SET);
-    if (!s)
-        return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, remaining);
-    lg__bind_text(s, 3, state);
-    sqlite3_bind_int64(s, 4, seq);
-    return lg__step_done(lg, s, "updating an order");
+    return lg__run(lg, LS_ORD_SET, "updating an order", "iiti", id, remaining, state, seq);
 }
 
 static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
@@ -131,21 +123,8 @@ static zp_status settle(settle_ctx *sc, const zp_book_fill *f)
     if (!rc)
         rc = order_set(lg, (int64_t)f->maker, left, left ? "open" : "filled", seq);
     if (!rc) {
-        sqlite3_stmt *s = lg__stmt(lg, LS_FILL_INS);
-        if (!s) {
-            rc = ZP_ESTORE;
-        } else {
-            lg__bind_text(s, 1, sc->standard);
-            sqlite3_bind_int64(s, 2, sc->vintage);
-            sqlite3_bind_int64(s, 3, buy_id);
-            sqlite3_bind_int64(s, 4, sell_id);
-            sqlite3_bind_text(s, 5, buyer, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(s, 6, seller, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 7, f->price);
-            sqlite3_bind_int64(s, 8, f->qty);
-            sqlite3_bind_int64(s, 9, seq);
-            rc = lg__step_done(lg, s, "recording a fill");
-        }
+        rc = lg__run(lg, LS_FILL_INS, "recording a fill", "tiiicciii", sc->standard, sc->vintage,
+                     buy_id, sell_id, buyer, seller, f->price, f->qty, seq);
     }
     if (!rc) {
         sc->taker_remaining -= f->qty;
@@ -184,11 +163,9 @@ static zp_status book_load(zp_ledger *lg, const char *standard, int64_t vintage,
     zp_status rc = zp_book_new(lg->ctx, out);
     if (rc)
         return rc;
-    sqlite3_stmt *s = lg__stmt(lg, LS_ORD_OPEN);
+    sqlite3_stmt *s = lg__bound(lg, LS_ORD_OPEN, "ti", standard, vintage);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, standard);
-    sqlite3_bind_int64(s, 2, vintage);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
@@ -261,17 +238,8 @@ zp_status lg__op_order(zp_ledger *lg, json_t *args, json_t **res)
                              account, (long long)held, product, (long long)reserved,
                              (long long)qty);
     }
-    sqlite3_stmt *s = lg__stmt(lg, LS_ORD_INS);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, account);
-    lg__bind_text(s, 2, standard);
-    sqlite3_bind_int64(s, 3, vintage);
-    sqlite3_bind_int(s, 4, side);
-    sqlite3_bind_int(s, 5, market);
-    sqlite3_bind_int64(s, 6, price);
-    sqlite3_bind_int64(s, 7, qty);
-    if ((rc = lg__step_done(lg, s, "inserting the order")))
+    if ((rc = lg__run(lg, LS_ORD_INS, "inserting the order", "ttiiiii", account, standard, vintage,
+                      (int64_t)side, (int64_t)market, price, qty)))
         return rc;
     int64_t id = sqlite3_last_insert_rowid(lg->db);
     char prod[48];

@@ -6,14 +6,10 @@
 #include "core/jsonread.h"
 #include "ledger/ledger_impl.h"
 
-/* Prepare a one-off query (the caller finalizes it); NULL with the error
- * set. */
-static sqlite3_stmt *query(zp_ledger *lg, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    lg__prepare(lg, sql, "preparing a query", &s);
-    return s;
-}
+/* A one-off query into *s, bound as lg__bound binds (the caller finalizes
+ * it); ZP_ESTORE with the error set when it cannot be prepared. */
+#define QUERY(s, sql, ...)                                                                         \
+    (lg__query(lg, sql, "preparing a query", &(s), __VA_ARGS__) ? ZP_ESTORE : ZP_OK)
 
 zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
 {
@@ -31,18 +27,17 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
     }
     json_object_set_new(out, "accounts", accts);
     json_object_set_new(out, "project_vintages", pvs);
-    s = query(lg, "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
-                  " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
-                  " LEFT JOIN lg_project p ON p.id = l.project"
-                  " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage");
-    b = query(lg, "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
-                  " vintage = ?3 AND project = ?2 ORDER BY first");
-    if (!s || !b) {
-        rc = ZP_ESTORE;
+    if ((rc = QUERY(s,
+                    "SELECT a.id, a.name, a.kind, l.project, p.standard, l.vintage, l.qty"
+                    " FROM lg_account a LEFT JOIN lg_balance l ON l.account = a.id AND l.qty > 0"
+                    " LEFT JOIN lg_project p ON p.id = l.project"
+                    " WHERE ?1 IS NULL OR a.id = ?1 ORDER BY a.id, l.project, l.vintage",
+                    "t", acct)) ||
+        (rc = QUERY(b,
+                    "SELECT first, last FROM lg_block WHERE account = ?1 AND state = 0 AND"
+                    " vintage = ?3 AND project = ?2 ORDER BY first",
+                    "")))
         goto fail;
-    }
-    if (acct)
-        lg__bind_text(s, 1, acct);
     json_t *cur = NULL;
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -85,15 +80,12 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
         goto fail;
     }
     sqlite3_finalize(s);
-    s = query(lg, "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
-                  " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
-                  " GROUP BY account, standard, vintage ORDER BY account, standard, vintage");
-    if (!s) {
-        rc = ZP_ESTORE;
+    if ((rc = QUERY(s,
+                    "SELECT account, standard, vintage, SUM(remaining) FROM lg_order WHERE"
+                    " state = 'open' AND side = 1 AND (?1 IS NULL OR account = ?1)"
+                    " GROUP BY account, standard, vintage ORDER BY account, standard, vintage",
+                    "t", acct)))
         goto fail;
-    }
-    if (acct)
-        lg__bind_text(s, 1, acct);
     while (sqlite3_step(s) == SQLITE_ROW) {
         size_t i;
         json_t *a;
@@ -110,14 +102,13 @@ zp_status lg__op_balance(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_finalize(s);
     s = NULL;
     if (!acct) {
-        s = query(lg, "SELECT v.project, p.standard, v.vintage, v.issued, v.retired, v.cancelled,"
-                      " (SELECT COALESCE(SUM(qty), 0) FROM lg_balance l WHERE l.project ="
-                      " v.project AND l.vintage = v.vintage) FROM lg_pv v JOIN lg_project p ON"
-                      " p.id = v.project ORDER BY v.project, v.vintage");
-        if (!s) {
-            rc = ZP_ESTORE;
+        if ((rc = QUERY(s,
+                        "SELECT v.project, p.standard, v.vintage, v.issued, v.retired,"
+                        " v.cancelled, (SELECT COALESCE(SUM(qty), 0) FROM lg_balance l WHERE"
+                        " l.project = v.project AND l.vintage = v.vintage) FROM lg_pv v JOIN"
+                        " lg_project p ON p.id = v.project ORDER BY v.project, v.vintage",
+                        "")))
             goto fail;
-        }
         while (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(pvs,
                                   json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "project",
@@ -188,10 +179,8 @@ zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res)
     sqlite3_stmt *s = NULL;
     if (acct) {
         /* The account's orders, whose cancellations name only the order. */
-        s = query(lg, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id");
-        if (!s)
-            return ZP_ESTORE;
-        lg__bind_text(s, 1, acct);
+        if ((rc = QUERY(s, "SELECT id FROM lg_order WHERE account = ?1 ORDER BY id", "t", acct)))
+            return rc;
         while (!rc && sqlite3_step(s) == SQLITE_ROW)
             if (!(rc = zp__grow(lg->ctx, (void **)&orders, &cap, norders + 1, sizeof *orders)))
                 orders[norders++] = sqlite3_column_int64(s, 0);
@@ -203,17 +192,12 @@ zp_status lg__op_history(zp_ledger *lg, json_t *args, json_t **res)
         if (rc)
             goto out;
     }
-    s = query(lg, "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
-                  " instr(entry, ?2) > 0 OR (?3 AND instr(entry, '\"op\":\"order_cancel\"') > 0))"
-                  " ORDER BY seq");
-    if (!s) {
-        rc = ZP_ESTORE;
+    if ((rc = QUERY(s,
+                    "SELECT seq, entry, hash FROM lg_journal WHERE seq > ?1 AND (?2 IS NULL OR"
+                    " instr(entry, ?2) > 0 OR (?3 AND instr(entry, '\"op\":\"order_cancel\"') > 0))"
+                    " ORDER BY seq",
+                    "iti", after, quoted, (int64_t)(norders > 0))))
         goto out;
-    }
-    sqlite3_bind_int64(s, 1, after);
-    if (quoted)
-        lg__bind_text(s, 2, quoted);
-    sqlite3_bind_int(s, 3, norders > 0);
     list = json_array();
     int64_t next = 0, last = 0;
     int r = SQLITE_DONE;
@@ -277,14 +261,14 @@ zp_status lg__op_offsets(zp_ledger *lg, json_t *args, json_t **res)
      * whose tables agree with its journal (same read transaction). */
     if ((rc = lg__verified(lg)))
         return rc;
-    sqlite3_stmt *s = query(lg, "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
-                                " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
-                                " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
-                                " r.year = ?2 ORDER BY r.id");
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, park);
-    sqlite3_bind_int64(s, 2, year);
+    sqlite3_stmt *s = NULL;
+    if ((rc = QUERY(s,
+                    "SELECT r.id, r.account, r.project, p.standard, r.vintage, r.qty,"
+                    " r.beneficiary, r.purpose, r.serials, r.seq FROM lg_retirement r"
+                    " JOIN lg_project p ON p.id = r.project WHERE r.park = ?1 AND"
+                    " r.year = ?2 ORDER BY r.id",
+                    "ti", park, year)))
+        return rc;
     json_t *list = json_array();
     int64_t total = 0;
     int r;

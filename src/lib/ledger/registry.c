@@ -20,10 +20,9 @@ zp_status lg__account_check(zp_ledger *lg, const char *id, const char *what)
     for (int i = 0; i < lg->nacache; i++)
         if (strcmp(lg->acache[i], id) == 0)
             return ZP_OK;
-    sqlite3_stmt *s = lg__stmt(lg, LS_ACCT_GET);
+    sqlite3_stmt *s = lg__bound(lg, LS_ACCT_GET, "t", id);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, id);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
     if (r == SQLITE_ROW) {
@@ -52,7 +51,8 @@ void lg__copy_text(char *dst, size_t cap, const char *text)
     dst[n] = 0;
 }
 
-/* ---- registry primitives ---------------------------------------------------- */
+/* ---- registry primitives ----------------------------------------------------
+ */
 
 /* Project's standard and owner (into buffers of 17 and 65), ZP_ENOTFOUND
  * naming what when unknown. */
@@ -65,10 +65,9 @@ zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char 
                 memcpy(standard, lg->pcache[i].standard, 17);
                 return ZP_OK;
             }
-    sqlite3_stmt *s = lg__stmt(lg, LS_PROJ_GET);
+    sqlite3_stmt *s = lg__bound(lg, LS_PROJ_GET, "t", id);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, id);
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         const char *st = (const char *)sqlite3_column_text(s, 0);
@@ -96,14 +95,8 @@ zp_status lg__project_get(zp_ledger *lg, const char *id, const char *what, char 
 zp_status lg__balance_add(zp_ledger *lg, const char *acct, const char *project, int64_t vintage,
                           int64_t delta)
 {
-    sqlite3_stmt *s = lg__stmt(lg, delta < 0 ? LS_BAL_SUB : LS_BAL_ADD);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, acct);
-    lg__bind_text(s, 2, project);
-    sqlite3_bind_int64(s, 3, vintage);
-    sqlite3_bind_int64(s, 4, delta);
-    zp_status rc = lg__step_done(lg, s, "updating a balance");
+    zp_status rc = lg__run(lg, delta < 0 ? LS_BAL_SUB : LS_BAL_ADD, "updating a balance", "ttii",
+                           acct, project, vintage, delta);
     if (!rc && delta < 0 && sqlite3_changes(lg->db) != 1)
         rc = zp__error(lg->ctx, ZP_ECORRUPT,
                        "ledger: account '%s' has no balance row for project '%s' vintage %lld; "
@@ -115,15 +108,8 @@ zp_status lg__balance_add(zp_ledger *lg, const char *acct, const char *project, 
 zp_status lg__pv_add(zp_ledger *lg, const char *project, int64_t vintage, int64_t issued,
                      int64_t retired, int64_t cancelled)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_PV_ADD);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, project);
-    sqlite3_bind_int64(s, 2, vintage);
-    sqlite3_bind_int64(s, 3, issued);
-    sqlite3_bind_int64(s, 4, retired);
-    sqlite3_bind_int64(s, 5, cancelled);
-    return lg__step_done(lg, s, "updating the project-vintage totals");
+    return lg__run(lg, LS_PV_ADD, "updating the project-vintage totals", "tiiii", project, vintage,
+                   issued, retired, cancelled);
 }
 
 /* The block of (project, vintage) whose range starts at or before serial
@@ -132,12 +118,10 @@ zp_status lg__pv_add(zp_ledger *lg, const char *project, int64_t vintage, int64_
 zp_status lg__block_find(zp_ledger *lg, const char *project, int64_t vintage, int64_t serial,
                          int containing, lg_blk *b, int *found)
 {
-    sqlite3_stmt *s = lg__stmt(lg, containing ? LS_BLK_CONTAINING : LS_BLK_AT);
+    sqlite3_stmt *s =
+        lg__bound(lg, containing ? LS_BLK_CONTAINING : LS_BLK_AT, "tii", project, vintage, serial);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, project);
-    sqlite3_bind_int64(s, 2, vintage);
-    sqlite3_bind_int64(s, 3, serial);
     int r = sqlite3_step(s);
     *found = 0;
     if (r == SQLITE_ROW) {
@@ -158,45 +142,21 @@ zp_status lg__block_find(zp_ledger *lg, const char *project, int64_t vintage, in
 static zp_status block_set(zp_ledger *lg, int64_t id, int64_t first, int64_t last,
                            const char *acct, int64_t state, int64_t retirement)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_SET);
-    if (!s)
-        return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, first);
-    sqlite3_bind_int64(s, 3, last);
-    lg__bind_text(s, 4, acct);
-    sqlite3_bind_int64(s, 5, state);
-    if (retirement)
-        sqlite3_bind_int64(s, 6, retirement);
-    return lg__step_done(lg, s, "updating a block");
+    return lg__run(lg, LS_BLK_SET, "updating a block", "iiitiz", id, first, last, acct, state,
+                   retirement);
 }
 
 static zp_status block_set_last(zp_ledger *lg, int64_t id, int64_t last)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_SET_LAST);
-    if (!s)
-        return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, last);
-    return lg__step_done(lg, s, "updating a block");
+    return lg__run(lg, LS_BLK_SET_LAST, "updating a block", "ii", id, last);
 }
 
 zp_status lg__block_ins(zp_ledger *lg, const char *project, int64_t vintage, int64_t first,
                         int64_t last, const char *acct, int64_t state, int64_t retirement,
                         int64_t *id)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_INS);
-    if (!s)
-        return ZP_ESTORE;
-    lg__bind_text(s, 1, project);
-    sqlite3_bind_int64(s, 2, vintage);
-    sqlite3_bind_int64(s, 3, first);
-    sqlite3_bind_int64(s, 4, last);
-    lg__bind_text(s, 5, acct);
-    sqlite3_bind_int64(s, 6, state);
-    if (retirement)
-        sqlite3_bind_int64(s, 7, retirement);
-    zp_status rc = lg__step_done(lg, s, "inserting a block");
+    zp_status rc = lg__run(lg, LS_BLK_INS, "inserting a block", "tiiitiz", project, vintage, first,
+                           last, acct, state, retirement);
     if (!rc && id)
         *id = sqlite3_last_insert_rowid(lg->db);
     return rc;
@@ -204,11 +164,7 @@ zp_status lg__block_ins(zp_ledger *lg, const char *project, int64_t vintage, int
 
 static zp_status block_del(zp_ledger *lg, int64_t id)
 {
-    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_DEL);
-    if (!s)
-        return ZP_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
-    return lg__step_done(lg, s, "deleting a block");
+    return lg__run(lg, LS_BLK_DEL, "deleting a block", "i", id);
 }
 
 /* Merge the active block id = [first, last] of acct with its active
@@ -289,12 +245,9 @@ zp_status lg__pick_fifo(zp_ledger *lg, const char *acct, const char *project, in
                         int64_t qty, json_t *pieces, int64_t *held)
 {
     int64_t want = qty, seen = 0;
-    sqlite3_stmt *s = lg__stmt(lg, LS_BLK_OWNED);
+    sqlite3_stmt *s = lg__bound(lg, LS_BLK_OWNED, "tti", acct, project, vintage);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, acct);
-    lg__bind_text(s, 2, project);
-    sqlite3_bind_int64(s, 3, vintage);
     int r = SQLITE_DONE;
     while (qty > 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t f = sqlite3_column_int64(s, 1), l = sqlite3_column_int64(s, 2);
@@ -319,12 +272,9 @@ zp_status lg__pick_fifo(zp_ledger *lg, const char *acct, const char *project, in
 zp_status lg__product_sum(zp_ledger *lg, enum lg_stmt_id id, const char *account,
                           const char *standard, int64_t vintage, int64_t *out)
 {
-    sqlite3_stmt *s = lg__stmt(lg, id);
+    sqlite3_stmt *s = lg__bound(lg, id, "tti", account, standard, vintage);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, account);
-    lg__bind_text(s, 2, standard);
-    sqlite3_bind_int64(s, 3, vintage);
     int r = sqlite3_step(s);
     *out = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
@@ -349,12 +299,9 @@ zp_status lg__move_product(zp_ledger *lg, const char *seller, const char *buyer,
     piece *pc = NULL;
     size_t n = 0, cap = 0;
     zp_status rc = ZP_OK;
-    sqlite3_stmt *s = lg__stmt(lg, LS_PROD_BLOCKS);
+    sqlite3_stmt *s = lg__bound(lg, LS_PROD_BLOCKS, "tti", seller, standard, vintage);
     if (!s)
         return ZP_ESTORE;
-    lg__bind_text(s, 1, seller);
-    lg__bind_text(s, 2, standard);
-    sqlite3_bind_int64(s, 3, vintage);
     int64_t left = qty;
     int r = SQLITE_DONE;
     while (left > 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {

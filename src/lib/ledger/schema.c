@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -144,6 +145,73 @@ zp_status lg__step_done(zp_ledger *lg, sqlite3_stmt *s, const char *what)
     return ZP_OK;
 }
 
+static void bind_va(sqlite3_stmt *s, const char *types, va_list ap)
+{
+    for (int i = 1; *types; types++, i++) {
+        switch (*types) {
+        case 't':
+            lg__bind_text(s, i, va_arg(ap, const char *));
+            break;
+        case 'c':
+            sqlite3_bind_text(s, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+            break;
+        case 'i':
+            sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+            break;
+        case 'z': {
+            int64_t v = va_arg(ap, int64_t);
+            if (v)
+                sqlite3_bind_int64(s, i, v);
+            break;
+        }
+        case 'h':
+            sqlite3_bind_blob(s, i, va_arg(ap, const unsigned char *), 32, SQLITE_STATIC);
+            break;
+        default: /* the letters above are all there are */
+            break;
+        }
+    }
+}
+
+sqlite3_stmt *lg__bound(zp_ledger *lg, enum lg_stmt_id id, const char *types, ...)
+{
+    sqlite3_stmt *s = lg__stmt(lg, id);
+    if (s) {
+        va_list ap;
+        va_start(ap, types);
+        bind_va(s, types, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+zp_status lg__run(zp_ledger *lg, enum lg_stmt_id id, const char *what, const char *types, ...)
+{
+    sqlite3_stmt *s = lg__stmt(lg, id);
+    if (!s)
+        return ZP_ESTORE;
+    va_list ap;
+    va_start(ap, types);
+    bind_va(s, types, ap);
+    va_end(ap);
+    return lg__step_done(lg, s, what);
+}
+
+zp_status lg__query(zp_ledger *lg, const char *sql, const char *what, sqlite3_stmt **s,
+                    const char *types, ...)
+{
+    zp_status rc = lg__prepare(lg, sql, what, s);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, types);
+    bind_va(*s, types, ap);
+    va_end(ap);
+    return ZP_OK;
+}
+
+/* ---- open / close ----------------------------------------------------------
+ */
 zp_status lg__exec_sql(zp_ledger *lg, const char *sql, const char *what)
 {
     char *msg = NULL;

@@ -28,31 +28,36 @@ zp_status zp_ledger_begin(zp_ledger *lg)
     return ZP_OK;
 }
 
-zp_status zp_ledger_commit(zp_ledger *lg)
+/* End the caller's batch: COMMIT (commit; a failed one is rolled back) or
+ * ROLLBACK. */
+static zp_status batch_end(zp_ledger *lg, int commit)
 {
     if (!lg)
         return ZP_EINVAL;
     if (!lg->batch)
         return zp__error(lg->ctx, ZP_EINVAL, "ledger: no batch is open");
+    lg->batch = 0;
+    if (!commit) {
+        forget(lg);
+        return lg__exec_sql(lg, "ROLLBACK", "rolling back the batch");
+    }
     zp_status rc = lg__exec_sql(lg, "COMMIT", "committing the batch");
     if (rc) {
         sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
         forget(lg);
     }
-    lg->batch = 0;
     lg->head_ok = 0;
     return rc;
 }
 
+zp_status zp_ledger_commit(zp_ledger *lg)
+{
+    return batch_end(lg, 1);
+}
+
 zp_status zp_ledger_rollback(zp_ledger *lg)
 {
-    if (!lg)
-        return ZP_EINVAL;
-    if (!lg->batch)
-        return zp__error(lg->ctx, ZP_EINVAL, "ledger: no batch is open");
-    lg->batch = 0;
-    forget(lg);
-    return lg__exec_sql(lg, "ROLLBACK", "rolling back the batch");
+    return batch_end(lg, 0);
 }
 
 /* The transaction statements, in the order of lg->sp. */

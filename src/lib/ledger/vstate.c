@@ -16,10 +16,7 @@ void lgv__problem(vstate *vs, int64_t seq, const char *fmt, ...)
     if (vs->nproblems++ >= MAX_PROBLEMS)
         return;
     char buf[1200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    ZP_VFORMAT(buf, fmt);
     json_t *p = seq > 0 ? json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "message", buf)
                         : json_pack("{s:s}", "message", buf);
     if (!p || json_array_append_new(vs->problems, p))

@@ -24,6 +24,25 @@
  *   lp_campus_year_mpc_48h_s        8736 solves of a 48-h horizon moved one
  *                                   hour at a time, warm-started, perfect
  *                                   forecast (target <= 10 s)
+ * The campus under the bill of issue 15: the Guangdong large-industry
+ * tariff's time-of-use prices (zp_tariff_prices over 2024) and demand
+ * charge (36.1 CNY/kW-month on each calendar month's peak import), battery
+ * wear from 600 CNY/kWh and 6000 cycles (zp_degradation_cny_per_kwh):
+ *   lp_campus_year_1h_demand_s       the year LP with its 12 month columns:
+ *                                    build + solve, best of 3
+ *   lp_campus_year_1h_demand_scipy_s peer end to end: read the CSV this
+ *                                    benchmark writes (per-step inputs and
+ *                                    each step's month), build the same LP
+ *                                    with numpy/scipy.sparse, solve
+ *   lp_campus_year_1h_demand_ratio   peer / zeropark (target >= 3)
+ *   lp_campus_year_mpc_demand_s      the rolling-horizon dispatch itself
+ *                                    (zp__dispatch_mpc: 48 h, re-planned
+ *                                    hourly, the simulation's forecasts,
+ *                                    the month's peak carried), the year
+ *                                    (target <= 10 s); with the rule's,
+ *                                    the MPC's and the LP's objective
+ *                                    (energy + carbon price + demand +
+ *                                    wear, zp_dispatch_objective)
  * Objectives of both solvers are printed with each peer line: they solve
  * the same LP, so they agree to solver tolerance.
  */
@@ -35,6 +54,9 @@
 #include <unistd.h>
 
 #include "zeropark/zeropark.h"
+#include "zeropark/tariff.h"
+
+#include "dispatch/mpc.h"
 
 #define PYTHON "/usr/bin/python3"
 #define DAY_RUNS 51
@@ -66,6 +88,8 @@ typedef struct campus {
     zp_dispatch_flex fl;
     zp_storage st;
     zp_dispatch_input in;
+    uint16_t *month;      /* with campus_tariff: each step's calendar month */
+    double frac[24];      /* and each month's share of its charge */
 } campus;
 
 static double *column(zp_ctx *ctx, const zp_sim_result *r, const char *name)
@@ -132,6 +156,7 @@ static void campus_load(zp_ctx *ctx, const zp_model *m, int step_min, const char
     c->fl = (zp_dispatch_flex){"datacenter", c->flex, m->datacenter.flexible.max_delay_h,
                                m->datacenter.flexible.share, NULL, 0};
     c->st = m->storage[0];
+    c->st.degradation_cny_per_kwh = 0; /* the model's, if any: campus_tariff's bill */
     zp_dispatch_input_init(&c->in);
     c->in.steps = c->steps;
     c->in.step_h = c->step_h;
@@ -153,6 +178,7 @@ static void campus_load(zp_ctx *ctx, const zp_model *m, int step_min, const char
 
 static void campus_free(campus *c)
 {
+    free(c->month);
     free(c->pv);
     free(c->wind);
     free(c->firm);
@@ -160,6 +186,44 @@ static void campus_free(campus *c)
     free(c->price);
     free(c->factor);
     free(c->eprice);
+}
+
+/* The campus of a whole-year run from the model's start under the bill of
+ * issue 15: the Guangdong tariff's prices and demand charge on each
+ * calendar month (park-local), the battery's wear. */
+static void campus_tariff(zp_ctx *ctx, const zp_model *m, campus *c)
+{
+    zp_tariff *t = NULL;
+    if (zp_tariff_find(ctx, "guangdong-large-industry-2021", NULL, 0, &t))
+        die(ctx, "tariff");
+    zp_time_grid g = {m->start, (int32_t)lround(c->step_h * 3600), c->steps, m->utc_offset_min};
+    if (zp_tariff_prices(ctx, t, &g, NULL, c->price))
+        die(ctx, "tariff prices");
+    c->in.demand_charge_cny_per_kw_month = zp_tariff_get_info(t)->demand_charge_cny_per_kw_month;
+    zp_tariff_free(ctx, t);
+    if (!(c->month = calloc(c->steps, sizeof *c->month)))
+        die(NULL, "out of memory");
+    int64_t y0 = 0, y;
+    unsigned mo0 = 0, mo, d;
+    for (size_t i = 0; i < c->steps; i++) {
+        int64_t local = m->start + (int64_t)i * g.step_s + (int64_t)m->utc_offset_min * 60;
+        zp_civil_from_days(zp_fdiv(local, 86400), &y, &mo, &d);
+        if (i == 0) {
+            y0 = y;
+            mo0 = mo;
+        }
+        long k = (long)(y - y0) * 12 + (long)mo - (long)mo0;
+        if (k < 0 || k >= 24)
+            die(NULL, "more than 24 months");
+        c->month[i] = (uint16_t)k;
+        c->in.nmonths = (size_t)k + 1;
+    }
+    for (size_t k = 0; k < c->in.nmonths; k++)
+        c->frac[k] = 1.0; /* the model's year covers its months whole */
+    c->in.month_of_step = c->month;
+    c->in.month_fraction = c->frac;
+    c->st.degradation_cny_per_kwh = zp_degradation_cny_per_kwh(
+        600.0, 6000.0, c->st.soc_max - c->st.soc_min, c->st.discharge_efficiency, 0.8);
 }
 
 /* A window [start, start + steps) of c as a dispatch input. */
@@ -277,74 +341,114 @@ static void bench_day(zp_ctx *ctx, const zp_model *m, const char *tmp)
     campus_free(&c);
 }
 
-static void bench_year(zp_ctx *ctx, const zp_model *m, const char *tmp)
+/* The year LP of c through the peer (bench/lp_peer.py year), in the same
+ * run: it reads what a Python tool would - the per-step inputs as CSV
+ * (with each step's calendar month when c has a demand charge) and the
+ * parameters as JSON (with the charge, the months' fractions and the
+ * battery's wear) - builds the same LP and solves it, timed end to end.
+ * Prints NAME_scipy_s and NAME_ratio against zeropark's best (wall) and
+ * best_cpu (CPU) seconds. */
+static void year_peer(const campus *c, const zp_lp_info *info, const char *tmp, const char *name,
+                      double best, double best_cpu)
 {
-    campus c;
-    campus_load(ctx, m, 60, NULL, NULL, &c);
-    zp_lp_info info;
-    zp_dispatch_result *r = NULL;
-    double best = 1e30;
-    for (int i = 0; i < 3; i++) {
-        double t0 = now();
-        if (zp_dispatch_optimal(ctx, &c.in, NULL, &r, &info))
-            die(ctx, "year LP");
-        double s = now() - t0;
-        if (info.fell_back)
-            die(NULL, info.status_text);
-        best = s < best ? s : best;
-        zp_dispatch_result_free(ctx, r);
-        r = NULL;
-    }
-    printf("{\"bench\": \"lp_campus_year_1h_s\", \"value\": %.4f, \"unit\": \"s\", "
-           "\"steps\": %zu, \"rows\": %zu, \"cols\": %zu, \"nnz\": %zu, \"iterations\": %d, "
-           "\"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, \"note\": \"best of 3\"}\n",
-           best, c.steps, info.rows, info.cols, info.nnz, info.iterations, info.build_s,
-           info.solve_s, info.objective);
-
-    /* The peer reads what a Python tool would: per-step inputs and parameters. */
+    const int dem = c->in.demand_charge_cny_per_kw_month > 0 && c->month;
     char csv[1024], js[1024], cmd[4096], out[4096];
-    snprintf(csv, sizeof csv, "%s/campus_year.csv", tmp);
-    snprintf(js, sizeof js, "%s/campus_year.json", tmp);
+    snprintf(csv, sizeof csv, "%s/%s.csv", tmp, name);
+    snprintf(js, sizeof js, "%s/%s.json", tmp, name);
     FILE *f = fopen(csv, "w");
     if (!f)
         die(NULL, csv);
-    fprintf(f, "pv_kw,wind_kw,firm_kw,flex_kw_0,import_cost,export_value,import_limit_kw\n");
-    for (size_t t = 0; t < c.steps; t++) {
-        double ic = c.price[t] + c.in.carbon_price_cny_per_t * c.factor[t] / 1000.0;
-        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", c.pv[t], c.wind[t], c.firm[t],
-                c.fl.share * c.flex[t], ic, c.eprice[t], c.in.import_limit_kw);
+    fprintf(f, "pv_kw,wind_kw,firm_kw,flex_kw_0,import_cost,export_value,import_limit_kw%s\n",
+            dem ? ",month" : "");
+    for (size_t t = 0; t < c->steps; t++) {
+        double ic = c->price[t] + c->in.carbon_price_cny_per_t * c->factor[t] / 1000.0;
+        fprintf(f, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", c->pv[t], c->wind[t], c->firm[t],
+                c->fl.share * c->flex[t], ic, c->eprice[t], c->in.import_limit_kw);
+        if (dem)
+            fprintf(f, ",%u", (unsigned)c->month[t]);
+        fputc('\n', f);
     }
     fclose(f);
     f = fopen(js, "w");
     if (!f)
         die(NULL, js);
-    double ds = floor(c.fl.max_delay_h / c.step_h + 1e-9);
+    double ds = floor(c->fl.max_delay_h / c->step_h + 1e-9);
     fprintf(f, "{\"step_h\": %.17g, \"export_limit_kw\": %.17g, \"unserved_penalty\": %.17g, "
                "\"epsilon\": %.17g,\n \"storage\": [{\"energy_kwh\": %.17g, \"power_kw\": %.17g, "
                "\"charge_efficiency\": %.17g, \"discharge_efficiency\": %.17g, \"soc_min\": %.17g, "
-               "\"soc_max\": %.17g, \"soc_initial\": %.17g}],\n \"flex\": [{\"delay_steps\": %d}]}\n",
-            c.step_h, c.in.export_limit_kw, info.unserved_penalty, info.epsilon, c.st.energy_kwh,
-            c.st.power_kw, c.st.charge_efficiency, c.st.discharge_efficiency, c.st.soc_min,
-            c.st.soc_max, c.st.soc_initial, (int)ds);
+               "\"soc_max\": %.17g, \"soc_initial\": %.17g, \"degradation_cny_per_kwh\": %.17g}],\n "
+               "\"flex\": [{\"delay_steps\": %d}]", c->step_h, c->in.export_limit_kw,
+            info->unserved_penalty, info->epsilon, c->st.energy_kwh, c->st.power_kw,
+            c->st.charge_efficiency, c->st.discharge_efficiency, c->st.soc_min, c->st.soc_max,
+            c->st.soc_initial, c->st.degradation_cny_per_kwh, (int)ds);
+    if (dem) {
+        fprintf(f, ",\n \"demand_charge_cny_per_kw_month\": %.17g, \"month_fraction\": [",
+                c->in.demand_charge_cny_per_kw_month);
+        for (size_t k = 0; k < c->in.nmonths; k++)
+            fprintf(f, "%s%.17g", k ? ", " : "", c->frac[k]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "}\n");
     fclose(f);
     snprintf(cmd, sizeof cmd, PYTHON " %s/bench/lp_peer.py year %s %s", ZP_SOURCE_DIR, csv, js);
     if (run_peer(cmd, out, sizeof out) == 0) {
-        double py = json_num(out, "seconds");
-        printf("{\"bench\": \"lp_campus_year_1h_scipy_s\", \"value\": %.4f, \"unit\": \"s\", "
+        double py = json_num(out, "seconds"), py_cpu = json_num(out, "cpu_s");
+        printf("{\"bench\": \"%s_scipy_s\", \"value\": %.4f, \"unit\": \"s\", \"cpu_s\": %.4f, "
                "\"peer\": \"numpy/scipy.sparse build + linprog(method='highs')\", "
                "\"read_s\": %.4f, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
-               "\"zeropark_objective\": %.10g, \"agree\": %s}\n", py, json_num(out, "read_s"),
-               json_num(out, "build_s"), json_num(out, "solve_s"), json_num(out, "objective"),
-               info.objective, agree(json_num(out, "objective"), info.objective));
-        printf("{\"bench\": \"lp_campus_year_1h_ratio\", \"value\": %.2f, \"unit\": \"x\", "
-               "\"target\": 3, \"note\": \"scipy end to end / zeropark build+solve\"}\n",
-               py / best);
+               "\"zeropark_objective\": %.10g, \"agree\": %s}\n", name, py, py_cpu,
+               json_num(out, "read_s"), json_num(out, "build_s"), json_num(out, "solve_s"),
+               json_num(out, "objective"), info->objective,
+               agree(json_num(out, "objective"), info->objective));
+        printf("{\"bench\": \"%s_ratio\", \"value\": %.2f, \"unit\": \"x\", \"target\": 3, "
+               "\"cpu_ratio\": %.2f, \"note\": \"scipy end to end / zeropark build+solve (wall; "
+               "cpu_ratio: CPU time)\"}\n", name, py / best, py_cpu / best_cpu);
     } else {
-        printf("{\"bench\": \"lp_campus_year_1h_scipy_s\", \"value\": null, \"unit\": \"s\", "
-               "\"skipped\": \"" PYTHON " with scipy not available\"}\n");
+        printf("{\"bench\": \"%s_scipy_s\", \"value\": null, \"unit\": \"s\", "
+               "\"skipped\": \"" PYTHON " with scipy not available\"}\n", name);
     }
     remove(csv);
     remove(js);
+}
+
+/* The year LP of in, built and solved 3 times: the best wall and CPU
+ * seconds, the last solve's info, and its plan. */
+static zp_dispatch_result *year_best_of_3(zp_ctx *ctx, const zp_dispatch_input *in,
+                                          zp_lp_info *info, double *best, double *best_cpu)
+{
+    zp_dispatch_result *r = NULL;
+    *best = *best_cpu = 1e30;
+    for (int i = 0; i < 3; i++) {
+        zp_dispatch_result_free(ctx, r);
+        r = NULL;
+        double t0 = now();
+        clock_t c0 = clock();
+        if (zp_dispatch_optimal(ctx, in, NULL, &r, info))
+            die(ctx, "year LP");
+        double s = now() - t0, cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+        if (info->fell_back)
+            die(NULL, info->status_text);
+        *best = fmin(*best, s);
+        *best_cpu = fmin(*best_cpu, cpu);
+    }
+    return r;
+}
+
+static void bench_year(zp_ctx *ctx, const zp_model *m, const char *tmp)
+{
+    campus c;
+    campus_load(ctx, m, 60, NULL, NULL, &c);
+    zp_lp_info info;
+    double best, best_cpu;
+    zp_dispatch_result *r = year_best_of_3(ctx, &c.in, &info, &best, &best_cpu);
+    zp_dispatch_result_free(ctx, r);
+    r = NULL;
+    printf("{\"bench\": \"lp_campus_year_1h_s\", \"value\": %.4f, \"unit\": \"s\", "
+           "\"cpu_s\": %.4f, \"steps\": %zu, \"rows\": %zu, \"cols\": %zu, \"nnz\": %zu, "
+           "\"iterations\": %d, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
+           "\"note\": \"best of 3\"}\n", best, best_cpu, c.steps, info.rows, info.cols, info.nnz,
+           info.iterations, info.build_s, info.solve_s, info.objective);
+    year_peer(&c, &info, tmp, "lp_campus_year_1h", best, best_cpu);
 
     /* Rolling horizon: 48 h seen, 1 h executed, warm-started each time. */
     const size_t H = 48, runs = c.steps - H;
@@ -376,6 +480,64 @@ static void bench_year(zp_ctx *ctx, const zp_model *m, const char *tmp)
     campus_free(&c);
 }
 
+static void bench_year_demand(zp_ctx *ctx, const zp_model *m, const char *tmp)
+{
+    campus c;
+    campus_load(ctx, m, 60, NULL, NULL, &c);
+    campus_tariff(ctx, m, &c);
+    zp_lp_info info;
+    double best, best_cpu;
+    zp_dispatch_result *r = year_best_of_3(ctx, &c.in, &info, &best, &best_cpu);
+    double peak = 0;
+    for (size_t t = 0; t < c.steps; t++)
+        peak = fmax(peak, r->grid_import_kw[t]);
+    printf("{\"bench\": \"lp_campus_year_1h_demand_s\", \"value\": %.4f, \"unit\": \"s\", "
+           "\"cpu_s\": %.4f, \"steps\": %zu, \"months\": %zu, \"demand_charge_cny_per_kw_month\": %.4g, "
+           "\"degradation_cny_per_kwh\": %.4f, \"rows\": %zu, \"cols\": %zu, \"nnz\": %zu, "
+           "\"iterations\": %d, \"build_s\": %.4f, \"solve_s\": %.4f, \"objective\": %.10g, "
+           "\"year_peak_kw\": %.1f, \"note\": \"best of 3\"}\n", best, best_cpu, c.steps, c.in.nmonths,
+           c.in.demand_charge_cny_per_kw_month, c.st.degradation_cny_per_kwh, info.rows, info.cols,
+           info.nnz, info.iterations, info.build_s, info.solve_s, info.objective, peak);
+    zp_dispatch_result_free(ctx, r);
+
+    year_peer(&c, &info, tmp, "lp_campus_year_1h_demand", best, best_cpu);
+    fflush(stdout);
+
+    /* The rolling horizon as the simulation runs it, on its forecasts. */
+    double *csky = malloc(c.steps * sizeof *csky);
+    if (!csky || zp_forecast_clearsky_pv(ctx, m, m->start, 3600, c.steps, csky))
+        die(ctx, "clear-sky PV");
+    zp_forecast_opts fo;
+    zp_forecast_opts_init(&fo);
+    zp_mpc_opts mo = {0};
+    mo.horizon_steps = 48;
+    mo.replan_steps = 1;
+    mo.fc = &fo;
+    mo.clearsky_pv_kw = csky;
+    mo.no_pv = !m->npv;
+    zp_mpc_info mi;
+    zp_dispatch_result *rm = NULL, *rr = NULL, *ro = NULL;
+    double t0 = now();
+    clock_t c0 = clock();
+    if (zp__dispatch_mpc(ctx, &c.in, &mo, &rm, &mi))
+        die(ctx, "MPC with demand charge");
+    double mpc = now() - t0, mpc_cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    if (zp_dispatch_rule(ctx, &c.in, &rr) || zp_dispatch_optimal(ctx, &c.in, NULL, &ro, &info))
+        die(ctx, "rule or LP");
+    printf("{\"bench\": \"lp_campus_year_mpc_demand_s\", \"value\": %.3f, \"unit\": \"s\", "
+           "\"target\": 10, \"cpu_s\": %.3f, \"solves\": %zu, \"warm\": %zu, \"fallbacks\": %zu, "
+           "\"mean_iterations\": %.1f, \"lp_s\": %.3f, \"objective_rule\": %.10g, "
+           "\"objective_mpc\": %.10g, \"objective_optimal\": %.10g}\n", mpc, mpc_cpu, mi.solves, mi.warm,
+           mi.fallbacks, (double)mi.iterations / (double)(mi.solves ? mi.solves : 1), mi.solve_s,
+           zp_dispatch_objective(&c.in, rr), zp_dispatch_objective(&c.in, rm),
+           zp_dispatch_objective(&c.in, ro));
+    zp_dispatch_result_free(ctx, rm);
+    zp_dispatch_result_free(ctx, rr);
+    zp_dispatch_result_free(ctx, ro);
+    free(csky);
+    campus_free(&c);
+}
+
 int main(void)
 {
     zp_ctx *ctx = zp_ctx_new();
@@ -389,6 +551,8 @@ int main(void)
     bench_day(ctx, m, tmp);
     fflush(stdout);
     bench_year(ctx, m, tmp);
+    fflush(stdout);
+    bench_year_demand(ctx, m, tmp);
     rmdir(tmp);
     zp_model_free(ctx, m);
     zp_ctx_free(ctx);

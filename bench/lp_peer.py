@@ -13,7 +13,14 @@ planning tool would run it.
       docs/methodology.md "Optimal dispatch (LP)" with numpy/scipy.sparse
       (vectorised, the same rows, columns, bounds and costs as zeropark's
       dispatch_lp.c), solve. Prints JSON: seconds (read + build + solve),
-      read_s, build_s, solve_s, objective, rows, cols, nnz.
+      cpu_s (the process's CPU time over the same), read_s, build_s,
+      solve_s, objective, rows, cols, nnz.
+      With "demand_charge_cny_per_kw_month" > 0 in PARAMS (and a "month"
+      column in the CSV, "month_fraction" per month, optional
+      "peak_so_far_kw") one peak column per month, at least its peak so
+      far, costing the charge x the month's fraction per kW, and a row
+      imp_t - peak_month(t) <= 0 per step; a storage's
+      "degradation_cny_per_kwh" costs that per kWh discharged.
 
 Run with /usr/bin/python3 (SciPy from Debian).
 """
@@ -59,6 +66,7 @@ def mps_mode(path, runs):
 
 def year_mode(csv_path, params_path):
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     with open(params_path) as f:
         p = json.load(f)
     data = np.genfromtxt(csv_path, delimiter=",", names=True)
@@ -146,16 +154,34 @@ def year_mode(csv_path, params_path):
         uns_ub = uns_ub + np.maximum(win, 0.0)
     ub[c0 + 4] = uns_ub
 
+    for k, s in enumerate(st):
+        cost[c0 + 5 + 3 * k + 1] += s.get("degradation_cny_per_kwh", 0.0) * dt
+    kw = {}
+    charge = p.get("demand_charge_cny_per_kw_month", 0.0)
+    if charge > 0:
+        frac = np.asarray(p["month_fraction"], dtype=float)
+        M = len(frac)
+        month = np.asarray(data["month"], dtype=np.int64)
+        lb = np.concatenate([lb, np.asarray(p.get("peak_so_far_kw", np.zeros(M)), dtype=float)])
+        ub = np.concatenate([ub, np.full(M, np.inf)])
+        cost = np.concatenate([cost, charge * frac])
+        ncols += M
+        A_ub = sp.csr_matrix((np.concatenate([one, -one]),
+                              (np.concatenate([t, t]), np.concatenate([c0 + 2, n * cps + month]))),
+                             shape=(n, ncols))
+        kw = {"A_ub": A_ub, "b_ub": np.zeros(n)}
     A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(nrows, ncols))
     t2 = time.perf_counter()
-    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=np.column_stack([lb, ub]), method="highs")
+    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=np.column_stack([lb, ub]), method="highs", **kw)
     t3 = time.perf_counter()
+    cpu = time.process_time() - cpu0
     if res.status != 0:
         raise SystemExit("lp_peer: HiGHS status %d: %s" % (res.status, res.message))
-    print(json.dumps({"seconds": t3 - t0, "read_s": t1 - t0, "build_s": t2 - t1,
-                      "solve_s": t3 - t2, "objective": res.fun, "rows": nrows,
-                      "cols": ncols, "nnz": A.nnz}))
+    print(json.dumps({"seconds": t3 - t0, "cpu_s": cpu, "read_s": t1 - t0, "build_s": t2 - t1,
+                      "solve_s": t3 - t2, "objective": res.fun,
+                      "rows": nrows + (n if kw else 0), "cols": ncols,
+                      "nnz": A.nnz + (kw["A_ub"].nnz if kw else 0)}))
 
 
 def main():

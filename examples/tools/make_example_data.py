@@ -82,5 +82,8 @@ def tou_tariff(path, flat_cny_per_kwh):
 if __name__ == "__main__":
     shaoguan_load("examples/shaoguan-campus/data/load.csv")
     baoshan_load("examples/baoshan-park/data/load.csv")
+    # The campus and the park are priced by their provinces' tariffs
+    # (grid.tariff); these series are the live campus's (examples/live-campus)
+    # and a test park's (tests/cli/factors.sh).
     tou_tariff("examples/shaoguan-campus/data/tariff.csv", 0.65)
     tou_tariff("examples/baoshan-park/data/tariff.csv", 0.72)

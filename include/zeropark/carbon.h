@@ -227,6 +227,10 @@ typedef struct zp_acct_input {
 
     double certificates_mwh;        /* green certificates (GEC) retired for the period */
     double green_contracts_mwh;     /* green-power contracts (bundled) for the period */
+    const double *green_power_kw;   /* per step: green power delivered under a contract
+                                       with an hourly profile (its energy is also in
+                                       green_contracts_mwh): carbon-free in hourly
+                                       matching; NULL: none */
 
     const zp_acct_correction *corrections; size_t ncorrections; /* made while reading */
     const char *source;             /* "simulation", "csv", "store", "caller" */

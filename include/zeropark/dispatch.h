@@ -36,6 +36,8 @@
 #include "zeropark/core.h"
 #include "zeropark/model.h"
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -96,6 +98,28 @@ typedef struct zp_dispatch_input {
     const double *grid_factor_kg_per_kwh;
     zp_objective_kind objective;   /* what an optimiser minimises */
     double carbon_price_cny_per_t; /* for ZP_MINIMISE_COST_WITH_CARBON_PRICE */
+
+    /* The demand charge (docs/methodology.md, "Demand charge and battery
+     * wear"): CNY per kW of each calendar month's maximum grid import
+     * (step means), >= 0; 0 = none, and then the fields below are not
+     * read. The optimisers price it when their objective is in CNY
+     * (ZP_MINIMISE_COST, ZP_MINIMISE_COST_WITH_CARBON_PRICE): one peak
+     * variable per month, at least every import of the month and at least
+     * peak_so_far_kw, costing demand_charge x month_fraction per kW. With
+     * ZP_MINIMISE_CARBON they ignore it (it is billed, not optimised). The
+     * rule-based dispatch shaves peaks whenever it is > 0, whatever the
+     * objective. */
+    double demand_charge_cny_per_kw_month;
+    const uint16_t *month_of_step; /* steps values: each step's calendar month (park-local),
+                                      0 .. nmonths - 1; NULL = every step in month 0 */
+    size_t nmonths;                /* months indexed; >= 1 when month_of_step is given
+                                      (0 with NULL is read as 1) */
+    const double *month_fraction;  /* nmonths values in [0, 1]: the share of each month's
+                                      charge the horizon pays (days covered / days in
+                                      month); NULL = 1 each */
+    const double *peak_so_far_kw;  /* nmonths values >= 0: the peak already set (and paid
+                                      for) in each month before the horizon, so importing
+                                      up to it again costs nothing; NULL = 0 each */
 } zp_dispatch_input;
 
 /* Fill in: everything zero/NULL, import_limit_kw = INFINITY,
@@ -299,7 +323,11 @@ ZP_API zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
  * ZP_MINIMISE_CARBON: sum import x factor x step_h (kg CO2);
  * ZP_MINIMISE_COST: sum (import x price - export x export price) x step_h (CNY);
  * ZP_MINIMISE_COST_WITH_CARBON_PRICE: cost + carbon price x kg / 1000.
- * Use it to compare any two dispatchers on the same input. */
+ * In CNY it also counts the storages' wear (degradation_cny_per_kwh x kWh
+ * discharged) and, with a demand charge, each month's charge x fraction x
+ * the larger of its peak so far and its largest import: what the
+ * optimisers minimise. Use it to compare any two dispatchers on the same
+ * input; the park's bill is zp_bill_compute's (zeropark/tariff.h). */
 ZP_API double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_result *r);
 
 #ifdef __cplusplus

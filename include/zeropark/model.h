@@ -29,6 +29,7 @@
 #include "zeropark/core.h"
 #include "zeropark/devices.h"
 #include "zeropark/series.h"
+#include "zeropark/tariff.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,18 @@ typedef struct zp_weather {
     int has_wind_speed; /* wind_speed_m_s */
 } zp_weather;
 
+/* "grid.green_power": a green-power trading contract (绿电交易): its energy is
+ * contractual green electricity (docs/methodology.md "Green power"); the
+ * park pays the tariff on all its import plus the premium on the green
+ * energy delivered. */
+typedef struct zp_green_power {
+    int present;                /* 1 when the model has a contract */
+    double mwh_per_month;       /* contracted energy of each calendar month; 0 with a profile */
+    zp_value profile_kw;        /* or the contracted power per step, kW ("profile": a
+                                   series; is_series 0 when monthly) */
+    double premium_cny_per_mwh; /* above the tariff's energy price, default 0 */
+} zp_green_power;
+
 typedef struct zp_grid {
     double import_limit_kw;                /* >= 0; default unlimited (INFINITY) */
     double export_limit_kw;                /* >= 0; default 0 */
@@ -79,8 +92,27 @@ typedef struct zp_grid {
                                               the factor set's source text (owned by
                                               the model's factor set), or, when that
                                               was not read, ZP_GRID_DEFAULT_FACTOR_SOURCE */
-    zp_value price_cny_per_kwh;            /* default 0 */
+    zp_value price_cny_per_kwh;            /* default 0; with a tariff: 0, unused */
     zp_value export_price_cny_per_kwh;     /* default 0 */
+    /* What the park pays (docs/model.md "grid", docs/tariffs.md). */
+    zp_tariff *tariff;                     /* grid.tariff, read and checked (owned), with
+                                              tariff_base_price_cny_per_kwh applied; NULL:
+                                              the price is price_cny_per_kwh. Its
+                                              zp_tariff_get_info says where it came from */
+    int tariff_inline;                     /* 1: written in the model; 0: found by name */
+    char *tariff_name;                     /* the name as written (grid.tariff a string), or
+                                              NULL; with ZP_MODEL_NO_SERIES a name the
+                                              built-in tables lack stays unresolved (tariff
+                                              NULL) */
+    double tariff_base_price_cny_per_kwh;  /* the override as written; NaN when absent */
+    double demand_charge_cny_per_kw_month; /* on each calendar month's maximum import;
+                                              default the tariff's (demand basis), else 0 */
+    int demand_charge_given;               /* 1 when the model writes it */
+    double capacity_charge_cny_per_kva_month; /* on transformer_kva; default the tariff's
+                                              when transformer_kva is given, else 0 */
+    int capacity_charge_given;             /* 1 when the model writes it */
+    double transformer_kva;                /* the transformers' capacity; 0 when absent */
+    zp_green_power green_power;            /* a green-power trading contract */
 } zp_grid;
 
 typedef struct zp_pv {
@@ -110,9 +142,19 @@ typedef struct zp_storage {
     double power_kw;             /* > 0, AC side */
     double charge_efficiency;    /* 0 < x <= 1, default 0.95 */
     double discharge_efficiency; /* 0 < x <= 1, default 0.95 */
+    /* Wear (docs/tariffs.md "Battery wear"); its cost per kWh is
+     * degradation_cny_per_kwh below. */
+    double cycle_life;           /* equivalent full cycles to end of life; 0 when absent */
+    double capex_cny_per_kwh;    /* what wears out, per nameplate kWh; NaN when absent */
+    double end_of_life_soh;      /* capacity left at end of life, 0 < x < 1, default 0.8 */
+    int degradation_derived;     /* 1 when degradation_cny_per_kwh is derived from them */
+
     double soc_min;              /* fraction, default 0.1 */
     double soc_max;              /* fraction, default 0.95, > soc_min */
     double soc_initial;          /* fraction within [soc_min, soc_max], default 0.5 */
+    double degradation_cny_per_kwh; /* wear per kWh discharged (AC), >= 0: the model's, or
+                                       derived from capex_cny_per_kwh and cycle_life
+                                       (zp_degradation_cny_per_kwh), else 0 */
 } zp_storage;
 
 typedef struct zp_load {

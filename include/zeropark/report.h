@@ -111,11 +111,16 @@ ZP_API zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_resu
                                char **csv, size_t *len);
 
 /* Energy cost and peak grid import of a run, in total and per local
- * calendar month (the model's offset). Import cost is the sum over steps
- * of grid import (kWh) x the step's import price, export revenue of grid
- * export x the export price, both CNY; net = import cost - export revenue
- * (the simulation's cost_cny). The peak is the highest grid import of a
- * step (its mean power, kW) and the start of the first step that has it. */
+ * calendar month (the model's offset), and the whole bill: the figures of
+ * the run's bill (r->bill, zp_bill_compute), not counted again. Import
+ * cost is the sum over steps of grid import (kWh) x the step's import
+ * price (the bill's energy), export revenue of grid export x the export
+ * price, both CNY; net = import cost - export revenue (the net energy
+ * cost). The peak is the highest grid import of a step (its mean power,
+ * kW) and the start of the first step that has it: the peak the demand
+ * charge is paid on. bill is the month's part of the bill (energy, demand,
+ * capacity, export revenue, wear, green power, total; the simulation's
+ * cost_cny is the run's total). */
 typedef struct zp_report_cost_month {
     zp_time_t start;            /* first step of the month in the run */
     double import_cost_cny;
@@ -123,6 +128,8 @@ typedef struct zp_report_cost_month {
     double net_cny;
     double peak_import_kw;
     zp_time_t peak_at;
+    zp_bill_breakdown bill;     /* the month's part of the bill */
+    double fraction;            /* the share of the monthly charges it pays (a part month) */
 } zp_report_cost_month;
 
 typedef struct zp_report_cost {
@@ -133,10 +140,12 @@ typedef struct zp_report_cost {
     zp_time_t peak_at;
     zp_report_cost_month *months; /* nmonths, in time order */
     size_t nmonths;
+    zp_bill_breakdown bill;     /* the run's bill */
 } zp_report_cost;
 
-/* Compute the figures above for run r. ZP_EINVAL for a NULL argument or an
- * empty run, ZP_ENOMEM. Free with zp_report_cost_free. */
+/* Compute the figures above for run r. ZP_EINVAL for a NULL argument, an
+ * empty run or one without its bill, ZP_ENOMEM. Free with
+ * zp_report_cost_free. */
 ZP_API zp_status zp_report_cost_compute(zp_ctx *ctx, const zp_sim_result *r, zp_report_cost **out);
 /* Accepts NULL. */
 ZP_API void zp_report_cost_free(zp_ctx *ctx, zp_report_cost *c);

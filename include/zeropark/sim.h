@@ -53,6 +53,10 @@ typedef struct zp_sim_opts {
     zp_time_t to;                /* end of the run (exclusive); 0 = the model's end */
     zp_progress_fn progress;     /* called with steps done/total; may be NULL */
     void *progress_ud;
+    int flat_price_plan;         /* 1: the optimisers plan on one import price, the run's
+                                    time-weighted mean (the tariff's periods held flat);
+                                    the bill stays at the real prices (zp_compare's
+                                    split, zeropark/compare.h) */
 } zp_sim_opts;
 
 ZP_API void zp_sim_opts_init(zp_sim_opts *o);
@@ -143,7 +147,10 @@ typedef struct zp_sim_result {
     double green_share_volumetric_pct;
     double green_share_hourly_pct;
     double pue;              /* facility / IT energy; NaN without a data center */
-    double cost_cny;         /* import cost - export revenue */
+    double cost_cny;         /* the bill's total (bill->cost.total): energy + demand +
+                                capacity - export revenue + wear + green power */
+    zp_bill *bill;           /* the run's bill in parts, by month and battery
+                                (zp_bill_compute on the flows; owned) */
     zp_sim_target targets[3];
     size_t ntargets;
     size_t weather_night_zeroed; /* weather repairs made (reported) */
@@ -233,6 +240,10 @@ typedef struct zp_plan_opts {
     const zp_weather_data *weather; /* the model's weather as zp_weather_for_model
                                   returns it (borrowed), so that a caller that plans
                                   again and again reads it once; NULL = read here */
+    double peak_so_far_kw;     /* the highest step-mean grid import of the calendar
+                                  month (park-local) the plan starts in, up to now:
+                                  with a demand charge importing up to it is free;
+                                  0 = none */
 } zp_plan_opts;
 
 typedef struct zp_plan {
@@ -245,6 +256,17 @@ typedef struct zp_plan {
     double *pv_kw, *wind_kw, *firm_kw, *flex_kw; /* the forecasts planned on */
     double *price_cny_per_kwh, *grid_factor_kg_per_kwh;
     double csi;                /* clear-sky index of the PV forecast (NaN if unused) */
+    /* The demand charge as the plan priced it (zp_dispatch_input): the
+     * model's charge; the plan's calendar months, 0 the month of its first
+     * step, counting on at each change of month (a horizon that wraps past
+     * the end of the model's year starts a new one), each with the run's
+     * share of its month's charge (1 when the model's period covers the
+     * whole month), the first from opts.peak_so_far_kw. */
+    double demand_charge_cny_per_kw_month;
+    uint16_t *month_of_step;   /* steps values */
+    size_t nmonths;
+    double *month_fraction;    /* nmonths values */
+    double *peak_so_far_kw;    /* nmonths values: opts.peak_so_far_kw, then 0 */
     zp_dispatch_result *flows; /* per-step setpoints and flows */
     zp_lp_info lp;             /* the solve */
 } zp_plan;

@@ -80,7 +80,9 @@ ZP_API zp_status zp_tariff_load_file(zp_ctx *ctx, const char *path, zp_tariff **
  * file name less ".json"): the *.json files of each directory of dirs in
  * order (a directory that is not there is passed over), then the built-in
  * tables. The first directory that has it wins; two files of one
- * directory with the name are ZP_EDATA. ZP_ENOTFOUND names the tariffs
+ * directory with the name are ZP_EDATA. A JSON object with neither
+ * "periods" nor "schedule" is not a tariff (a park model beside them) and
+ * is passed over. ZP_ENOTFOUND names the tariffs
  * there are and the nearest. Problems in the tariff found are reported as
  * zp_tariff_load_buf does. */
 ZP_API zp_status zp_tariff_find(zp_ctx *ctx, const char *name, const char *const *dirs,
@@ -264,6 +266,9 @@ typedef struct zp_bill {
     size_t nmonths;
     zp_bill_wear *storage; /* nstorage, in input order */
     size_t nstorage;
+    double *green_kw;      /* a profile contract's green power delivered in each step,
+                              min(profile, import), kW (grid.count values); NULL for a
+                              monthly contract or none */
     double import_kwh, export_kwh, green_mwh;
     double hours;          /* the grid's length */
 } zp_bill;
@@ -278,6 +283,16 @@ typedef struct zp_bill {
 ZP_API zp_status zp_bill_compute(zp_ctx *ctx, const zp_bill_input *in, zp_bill **out);
 /* Accepts NULL. */
 ZP_API void zp_bill_free(zp_ctx *ctx, zp_bill *b);
+
+/* The calendar months (park-local) of grid g as the bill counts them, for
+ * a dispatch that prices each month's peak: month_of_step (g->count
+ * values, or NULL) receives the index 0..*nmonths-1 of the month each step
+ * starts in; *fraction (fraction may be NULL) a new array (zp_free) of
+ * *nmonths values, the share of the monthly charges each month pays
+ * (prorate; zp_bill_month.fraction). Errors: ZP_EINVAL (NULL g or nmonths,
+ * step_s <= 0, a bad prorate, more than 65535 months), ZP_ENOMEM. */
+ZP_API zp_status zp_bill_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate,
+                                uint16_t *month_of_step, double **fraction, size_t *nmonths);
 
 /* Battery wear per kWh discharged (AC) from what the battery costs and how
  * long it lasts (docs/tariffs.md, "Battery wear"):

@@ -29,6 +29,7 @@
 #include "zeropark/dispatch.h"
 #include "zeropark/forecast.h"
 #include "zeropark/sim.h"
+#include "zeropark/compare.h"
 #include "zeropark/carbon.h"
 #include "zeropark/report.h"
 #include "zeropark/sched.h"

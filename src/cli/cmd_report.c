@@ -196,6 +196,15 @@ static int make(const cli_cmd *cmd, zp_ctx *ctx, report_job *j)
     return EXIT_OK;
 }
 
+/* The bill's parts (zp_report_cost, read from the run's bill). */
+static json_t *bill_json(const zp_bill_breakdown *b)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "energy", b->energy, "demand",
+                     b->demand, "capacity", b->capacity, "export_revenue", b->export_revenue,
+                     "degradation", b->degradation, "green_power", b->green_power, "total",
+                     b->total);
+}
+
 /* --json: where the files went and the headline figures. */
 static int print_json(const report_job *j)
 {
@@ -220,19 +229,22 @@ static int print_json(const report_job *j)
         zp_time_format(x->start, m->utc_offset_min, mon);
         mon[7] = '\0';
         json_array_append_new(
-            months, json_pack("{s:s, s:f, s:f, s:f, s:f, s:s}", "month", mon, "import_cost_cny",
-                              x->import_cost_cny, "export_revenue_cny", x->export_revenue_cny,
-                              "net_cny", x->net_cny, "peak_import_kw", x->peak_import_kw,
-                              "peak_import_at", zp_time_format(x->peak_at, m->utc_offset_min, at)));
+            months, json_pack("{s:s, s:f, s:f, s:f, s:f, s:s, s:o}", "month", mon,
+                              "import_cost_cny", x->import_cost_cny, "export_revenue_cny",
+                              x->export_revenue_cny, "net_cny", x->net_cny, "peak_import_kw",
+                              x->peak_import_kw, "peak_import_at",
+                              zp_time_format(x->peak_at, m->utc_offset_min, at), "bill_cny",
+                              bill_json(&x->bill)));
     }
     json_object_set_new(doc, "dispatch", json_string(j->r->dispatch));
     json_object_set_new(doc, "run", j->run_id > 0 ? json_integer(j->run_id) : json_null());
     json_object_set_new(
         doc, "cost",
-        json_pack("{s:f, s:f, s:f, s:f, s:s, s:o}", "import_cost_cny", cost->import_cost_cny,
-                  "export_revenue_cny", cost->export_revenue_cny, "net_cny", cost->net_cny,
-                  "peak_import_kw", cost->peak_import_kw, "peak_import_at",
-                  zp_time_format(cost->peak_at, m->utc_offset_min, at), "months", months));
+        json_pack("{s:f, s:f, s:f, s:f, s:s, s:o, s:o}", "import_cost_cny",
+                  cost->import_cost_cny, "export_revenue_cny", cost->export_revenue_cny,
+                  "net_cny", cost->net_cny, "peak_import_kw", cost->peak_import_kw,
+                  "peak_import_at", zp_time_format(cost->peak_at, m->utc_offset_min, at),
+                  "bill_cny", bill_json(&cost->bill), "months", months));
     if (j->offs) {
         /* The ledger's answer with the report's gross and net figures. */
         json_t *o = json_deep_copy(j->offs);
@@ -270,6 +282,12 @@ static void print_text(const report_job *j)
            CLI_NUM(cost->net_cny, 0));
     printf("peak grid import %s kW at %s\n", CLI_NUM(cost->peak_import_kw, 1),
            zp_time_format(cost->peak_at, j->m->utc_offset_min, at));
+    printf("bill %s CNY: energy %s, demand charge %s, capacity charge %s, export revenue %s, "
+           "battery wear %s, green-power premium %s\n",
+           CLI_NUM(cost->bill.total, 0), CLI_NUM(cost->bill.energy, 0),
+           CLI_NUM(cost->bill.demand, 0), CLI_NUM(cost->bill.capacity, 0),
+           CLI_NUM(cost->bill.export_revenue, 0), CLI_NUM(cost->bill.degradation, 0),
+           CLI_NUM(cost->bill.green_power, 0));
     if (j->offs)
         printf("offsets %s %d: gross %s t, credits retired %s t, net %s t CO2e\n", j->ofs.park,
                j->ofs.year, CLI_NUM(a->total.total_market_t, 1), CLI_NUM((double)j->ofs.retired_t, 0),

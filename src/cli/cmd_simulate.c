@@ -86,6 +86,37 @@ static void print_rows(const char *heading, const char *unit, const summary_row 
         printf("  %-30s %16s\n", rows[i].name, CLI_NUM(rows[i].v / div, 1));
 }
 
+/* The run's bill in parts (docs/tariffs.md "The bill"), its highest
+ * monthly peak and each battery's wear. */
+static void print_bill(const zp_sim_result *r)
+{
+    const zp_bill_breakdown *c = &r->bill->cost;
+    const summary_row bill[] = {
+        {"energy", c->energy},
+        {"demand charge", c->demand},
+        {"capacity charge", c->capacity},
+        {"less export revenue", c->export_revenue},
+        {"battery wear", c->degradation},
+        {"green-power premium", c->green_power},
+        {"total (cost_cny)", c->total},
+    };
+    printf("\n");
+    print_rows("bill", "CNY", bill, sizeof bill / sizeof bill[0], 1);
+    double peak = 0;
+    for (size_t i = 0; i < r->bill->nmonths; i++)
+        peak = fmax(peak, r->bill->months[i].peak_import_kw);
+    printf("  %-30s %16s\n", "highest monthly peak, kW", CLI_NUM(peak, 1));
+    for (size_t s = 0; s < r->bill->nstorage; s++) {
+        const zp_bill_wear *w = &r->bill->storage[s];
+        char label[64];
+        snprintf(label, sizeof label, "battery %s", w->name ? w->name : "");
+        printf("  %-30s %16s full cycles a year", label, CLI_NUM(w->cycles_per_year, 1));
+        if (isfinite(w->fade_per_year))
+            printf(", %s%% capacity fade a year", CLI_NUM(100.0 * w->fade_per_year, 2));
+        printf("\n");
+    }
+}
+
 static void print_summary(const zp_sim_result *r, const char *path)
 {
     const zp_model *m = r->model;
@@ -126,7 +157,7 @@ static void print_summary(const zp_sim_result *r, const char *path)
     printf("  %-30s %15s%%\n", "green share, hourly matched", CLI_NUM(r->green_share_hourly_pct, 1));
     if (!isnan(r->pue))
         printf("  %-30s %16s\n", "PUE", CLI_NUM(r->pue, 3));
-    printf("  %-30s %16s\n", "energy cost, CNY", CLI_NUM(r->cost_cny, 0));
+    print_bill(r);
     if (r->ntargets) {
         printf("\n  targets\n");
         for (size_t i = 0; i < r->ntargets; i++)

@@ -158,6 +158,113 @@ static void factors_text(zp_ctx *ctx, const zp_model *m)
         printf("  %-12s %s\n", "warning", gf.warning);
 }
 
+/* A number of the tariff's and where it comes from: "given" (the model's),
+ * "tariff" or absent (NaN). */
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* What the park pays (docs/model.md "Tariff and the bill"), as the model
+ * resolved it: the tariff, its notice and evidence, the basic charge, a
+ * green-power contract. */
+static json_t *billing_json(const zp_model *m)
+{
+    const zp_grid *g = &m->grid;
+    json_t *o = json_object();
+    if (g->tariff) {
+        const zp_tariff_info *ti = zp_tariff_get_info(g->tariff);
+        const zp_tariff_source *src = zp_tariff_source_get(g->tariff, 0);
+        json_object_set_new(
+            o, "tariff",
+            json_pack("{s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:s?, s:o, s:s?, s:o, s:s?}", "name",
+                      ti->name, "title", ti->title, "origin", ti->origin, "inline",
+                      g->tariff_inline, "notice", src ? src->notice : NULL, "issuer",
+                      src ? src->issuer : NULL, "evidence", src ? src->evidence : NULL,
+                      "base_price_cny_per_kwh", num_or_null(ti->base_price_cny_per_kwh),
+                      "base_price_evidence",
+                      isfinite(g->tariff_base_price_cny_per_kwh) ? "park model"
+                                                                 : ti->base_price_evidence,
+                      "fixed_cny_per_kwh", num_or_null(ti->fixed_cny_per_kwh),
+                      "demand_charge_evidence", ti->demand_charge_evidence));
+    } else {
+        json_object_set_new(o, "tariff", json_null());
+    }
+    json_object_set_new(o, "demand_charge_cny_per_kw_month",
+                        json_real(g->demand_charge_cny_per_kw_month));
+    json_object_set_new(o, "capacity_charge_cny_per_kva_month",
+                        json_real(g->capacity_charge_cny_per_kva_month));
+    json_object_set_new(o, "transformer_kva", json_real(g->transformer_kva));
+    const zp_green_power *gp = &g->green_power;
+    json_object_set_new(o, "green_power",
+                        gp->present ? json_pack("{s:o, s:o, s:f}", "mwh_per_month",
+                                                gp->profile_kw.is_series ? json_null()
+                                                                         : json_real(gp->mwh_per_month),
+                                                "profile", gp->profile_kw.is_series
+                                                               ? value_json(&gp->profile_kw)
+                                                               : json_null(),
+                                                "premium_cny_per_mwh", gp->premium_cny_per_mwh)
+                                    : json_null());
+    return o;
+}
+
+static void billing_text(const zp_model *m)
+{
+    const zp_grid *g = &m->grid;
+    const char *w = "tariff";
+    if (g->tariff) {
+        const zp_tariff_info *ti = zp_tariff_get_info(g->tariff);
+        const zp_tariff_source *src = zp_tariff_source_get(g->tariff, 0);
+        printf("  %-12s %s (%s)\n", w, ti->name ? ti->name : "?",
+               g->tariff_inline ? "written in the model" : ti->origin);
+        if (ti->title)
+            printf("  %-12s   %s\n", "", ti->title);
+        if (src && src->notice)
+            printf("  %-12s   notice: %s%s%s, evidence: %s\n", "", src->notice,
+                   src->issuer ? ", " : "", src->issuer ? src->issuer : "",
+                   src->evidence ? src->evidence : "not given");
+        if (isfinite(ti->base_price_cny_per_kwh)) {
+            printf("  %-12s   base price %s CNY/kWh (%s)", "",
+                   CLI_NUM(ti->base_price_cny_per_kwh, CLI_NUM_EXACT),
+                   isfinite(g->tariff_base_price_cny_per_kwh) ? "grid.tariff_base_price_cny_per_kwh"
+                                                              : "the tariff's");
+            if (ti->fixed_cny_per_kwh > 0)
+                printf(", of which %s does not float",
+                       CLI_NUM(ti->fixed_cny_per_kwh, CLI_NUM_EXACT));
+            printf("\n");
+            if (!isfinite(g->tariff_base_price_cny_per_kwh) && ti->base_price_evidence)
+                printf("  %-12s     evidence: %s\n", "", ti->base_price_evidence);
+        }
+        w = "";
+    } else if (g->tariff_name) {
+        printf("  %-12s %s (not looked up: --no-series reads no files)\n", w, g->tariff_name);
+        w = "";
+    } else if (g->demand_charge_cny_per_kw_month > 0 || g->capacity_charge_cny_per_kva_month > 0) {
+        printf("  %-12s none: the price is grid.price_cny_per_kwh\n", w);
+        w = "";
+    }
+    const zp_tariff_info *ti = g->tariff ? zp_tariff_get_info(g->tariff) : NULL;
+    if (g->demand_charge_cny_per_kw_month > 0) {
+        printf("  %-12s   demand charge %s CNY/kW-month on each month's peak import (%s)\n", w,
+               CLI_NUM(g->demand_charge_cny_per_kw_month, CLI_NUM_EXACT),
+               g->demand_charge_given ? "grid.demand_charge_cny_per_kw_month" : "the tariff's");
+        if (!g->demand_charge_given && ti && ti->demand_charge_evidence)
+            printf("  %-12s     evidence: %s\n", "", ti->demand_charge_evidence);
+    }
+    if (g->capacity_charge_cny_per_kva_month > 0)
+        printf("  %-12s   capacity charge %s CNY/kVA-month x %s kVA (%s), fixed\n", w,
+               CLI_NUM(g->capacity_charge_cny_per_kva_month, CLI_NUM_EXACT),
+               CLI_NUM(g->transformer_kva, CLI_NUM_EXACT),
+               g->capacity_charge_given ? "grid.capacity_charge_cny_per_kva_month" : "the tariff's");
+    const zp_green_power *gp = &g->green_power;
+    if (gp->present) {
+        char buf[512];
+        if (gp->profile_kw.is_series)
+            value_text(&gp->profile_kw, buf, sizeof buf);
+        printf("  %-12s %s%s%s, premium %s CNY/MWh\n", "green power",
+               gp->profile_kw.is_series ? "profile " : CLI_NUM(gp->mwh_per_month, CLI_NUM_EXACT),
+               gp->profile_kw.is_series ? buf : " MWh a month",
+               gp->profile_kw.is_series ? " kW" : "", CLI_NUM(gp->premium_cny_per_mwh, CLI_NUM_EXACT));
+    }
+}
+
 static const char *objective_name(zp_objective_kind k)
 {
     return k == ZP_MINIMISE_COST ? "cost" : k == ZP_MINIMISE_COST_WITH_CARBON_PRICE ? "cost_with_carbon_price" : "carbon";
@@ -185,6 +292,7 @@ static json_t *summary_json(zp_ctx *ctx, const zp_model *m)
     json_object_set_new(grid, "emission_factor_kg_per_kwh", value_json(&m->grid.emission_factor_kg_per_kwh));
     json_object_set_new(grid, "price_cny_per_kwh", value_json(&m->grid.price_cny_per_kwh));
     json_object_set_new(doc, "grid", grid);
+    json_object_set_new(doc, "billing", billing_json(m));
     json_object_set_new(doc, "factors", factors_json(ctx, m));
 
     json_t *pv = json_array();
@@ -210,9 +318,16 @@ static json_t *summary_json(zp_ctx *ctx, const zp_model *m)
     for (size_t i = 0; i < m->nstorage; i++) {
         st_kwh += m->storage[i].energy_kwh;
         st_kw += m->storage[i].power_kw;
-        json_array_append_new(st, json_pack("{s:s, s:f, s:f}", "name", m->storage[i].name,
-                                            "energy_kwh", m->storage[i].energy_kwh, "power_kw",
-                                            m->storage[i].power_kw));
+        json_array_append_new(st, json_pack("{s:s, s:f, s:f, s:f, s:b, s:o}", "name",
+                                            m->storage[i].name, "energy_kwh",
+                                            m->storage[i].energy_kwh, "power_kw",
+                                            m->storage[i].power_kw, "degradation_cny_per_kwh",
+                                            m->storage[i].degradation_cny_per_kwh,
+                                            "degradation_derived",
+                                            m->storage[i].degradation_derived, "cycle_life",
+                                            m->storage[i].cycle_life > 0
+                                                ? json_real(m->storage[i].cycle_life)
+                                                : json_null()));
     }
     json_t *loads = json_array();
     for (size_t i = 0; i < m->nloads; i++)
@@ -264,6 +379,7 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
            CLI_NUM(m->grid.import_limit_kw, CLI_NUM_EXACT),
            CLI_NUM(m->grid.export_limit_kw, CLI_NUM_EXACT), buf);
     factors_text(ctx, m);
+    billing_text(m);
     double tot = 0;
     for (size_t i = 0; i < m->npv; i++)
         tot += m->pv[i].capacity_kwp;
@@ -280,12 +396,18 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
                CLI_NUM(m->wind[i].count, 0), CLI_NUM(m->wind[i].rated_kw, CLI_NUM_EXACT),
                CLI_NUM(m->wind[i].count * m->wind[i].rated_kw, CLI_NUM_EXACT),
                CLI_NUM(m->wind[i].hub_height_m, CLI_NUM_EXACT));
-    for (size_t i = 0; i < m->nstorage; i++)
-        printf("  %-12s %s: %s kWh / %s kW, SOC %s..%s\n", i ? "" : "storage",
-               m->storage[i].name, CLI_NUM(m->storage[i].energy_kwh, CLI_NUM_EXACT),
-               CLI_NUM(m->storage[i].power_kw, CLI_NUM_EXACT),
-               CLI_NUM(m->storage[i].soc_min, CLI_NUM_EXACT),
-               CLI_NUM(m->storage[i].soc_max, CLI_NUM_EXACT));
+    for (size_t i = 0; i < m->nstorage; i++) {
+        const zp_storage *s = &m->storage[i];
+        printf("  %-12s %s: %s kWh / %s kW, SOC %s..%s", i ? "" : "storage", s->name,
+               CLI_NUM(s->energy_kwh, CLI_NUM_EXACT), CLI_NUM(s->power_kw, CLI_NUM_EXACT),
+               CLI_NUM(s->soc_min, CLI_NUM_EXACT), CLI_NUM(s->soc_max, CLI_NUM_EXACT));
+        if (s->degradation_cny_per_kwh > 0)
+            printf(", wear %s CNY/kWh discharged", CLI_NUM(s->degradation_cny_per_kwh, 4));
+        if (s->degradation_derived)
+            printf(" (from %s CNY/kWh and %s cycles)", CLI_NUM(s->capex_cny_per_kwh, CLI_NUM_EXACT),
+                   CLI_NUM(s->cycle_life, CLI_NUM_EXACT));
+        printf("\n");
+    }
     for (size_t i = 0; i < m->nloads; i++) {
         value_text(&m->loads[i].power_kw, buf, sizeof buf);
         printf("  %-12s %s: %s kW", i ? "" : "loads", m->loads[i].name, buf);

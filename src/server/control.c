@@ -14,7 +14,11 @@
  *  2. the dispatch LP over the horizon (zp_dispatch_optimal) from the
  *     batteries' live SOC, with the model's prices and grid factors of the
  *     same time of year (a horizon past the end of the model's year goes
- *     on from its start: zp_plan_opts.wrap);
+ *     on from its start: zp_plan_opts.wrap); with a demand charge it
+ *     prices each calendar month's peak import, the current month's from
+ *     the peak so far: the highest step-mean grid import the park store
+ *     holds since the first of the month (park-local), which costs
+ *     nothing to reach again (month_peak_so_far);
  *  3. the first step's battery power written to each battery device with
  *     zs_poller_write_setpoint (clamped to the device's limits);
  *  4. safe mode when the data are stale, the solver fails (or falls back)
@@ -188,6 +192,9 @@ static size_t fill(double *x, size_t n)
 typedef struct plan_out {
     size_t h;
     double step_h;
+    double demand_charge;    /* CNY per kW-month the plan priced (0: none) */
+    double peak_so_far_kw;   /* the month's peak import so far (store) */
+    double planned_peak_kw;  /* the month's peak as planned (>= peak_so_far_kw) */
     double *pv, *wind, *load, *bat, *soc, *imp, *exp; /* h values each, one block (plan_alloc);
                                                           soc: mean over storages */
     double first_kw[MAX_STORAGE];                      /* step 0 battery power per storage */
@@ -217,6 +224,40 @@ static int plan_alloc(plan_out *p, size_t h)
     return 0;
 }
 
+/* The highest step-mean grid import of the calendar month (park-local)
+ * now falls in, from its first day up to now (the park store's
+ * grid_import meters at the model's step); 0 when the store has none. */
+static double month_peak_so_far(zp_store *st, zp_ctx *ctx, const zp_model *m, int64_t now)
+{
+    const int64_t offs = (int64_t)m->utc_offset_min * 60, step = (int64_t)m->step_min * 60;
+    int64_t y;
+    unsigned mo, d;
+    zp_civil_from_days(zp_fdiv(now + offs, 86400), &y, &mo, &d);
+    int64_t t0 = zp_days_from_civil(y, mo, 1) * 86400 - offs;
+    size_t n = (size_t)((now - t0 + step - 1) / step);
+    double peak = 0;
+    double *v = n && st ? calloc(n, sizeof *v) : NULL;
+    static const char *const gi[] = {"grid_import"};
+    static const int plus[] = {1};
+    if (v && meters_sum(st, ctx, gi, plus, 1, t0, step, n, v, NULL))
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i]) && v[i] > peak)
+                peak = v[i];
+    free(v);
+    return peak;
+}
+
+/* The month's peak so far and as planned, from the plan pl and its flows f. */
+static void take_peak(plan_out *p, const zp_plan *pl, const zp_dispatch_result *f, size_t h)
+{
+    p->demand_charge = pl->demand_charge_cny_per_kw_month;
+    p->peak_so_far_kw = pl->peak_so_far_kw[0];
+    p->planned_peak_kw = p->peak_so_far_kw;
+    for (size_t i = 0; i < h && pl->month_of_step[i] == 0; i++)
+        if (f->grid_import_kw[i] > p->planned_peak_kw)
+            p->planned_peak_kw = f->grid_import_kw[i];
+}
+
 static void take_flows(plan_out *p, const zp_model *m, const zp_dispatch_result *f)
 {
     for (size_t i = 0; i < p->h; i++) {
@@ -238,7 +279,7 @@ static void take_flows(plan_out *p, const zp_model *m, const zp_dispatch_result 
 /* Plan from live data; 1 = not enough live data (use the model), 0 = ok,
  * -1 = failed (p->error). */
 static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now, int64_t at_model,
-                     const double *soc0, plan_out *p)
+                     const double *soc0, double peak_so_far, plan_out *p)
 {
     const int64_t step = (int64_t)m->step_min * 60;
     const size_t hist = (size_t)(HIST_H * 3600 / step);
@@ -357,6 +398,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     po.horizon_h = (double)h * (double)step / 3600.0;
     po.soc_initial = soc0;
     po.wrap = 1; /* past the end of the model's year: its start again */
+    po.peak_so_far_kw = peak_so_far;
     if (zp_plan_make(ctx, m, &po, &pl) != ZP_OK) {
         snprintf(p->error, sizeof p->error, "plan: %s", zp_ctx_errmsg(ctx));
         zp_ctx_clear_error(ctx);
@@ -380,6 +422,12 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
     in.grid_factor_kg_per_kwh = pl->grid_factor_kg_per_kwh;
     in.objective = m->objective;
     in.carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    /* the demand charge on the plan's months, the first from its peak so far */
+    in.demand_charge_cny_per_kw_month = pl->demand_charge_cny_per_kw_month;
+    in.month_of_step = pl->month_of_step;
+    in.nmonths = pl->nmonths;
+    in.month_fraction = pl->month_fraction;
+    in.peak_so_far_kw = pl->peak_so_far_kw;
     zp_lp_opts lo;
     zp_lp_opts_init(&lo);
     lo.time_limit_s = 20;
@@ -405,6 +453,7 @@ static int plan_live(zs_server *S, const zp_model *m, zp_store *st, int64_t now,
         p->load[i] = fc.firm_kw[i];
     }
     take_flows(p, m, res);
+    take_peak(p, pl, res, h);
     rc = 0;
 out:
     zp_dispatch_result_free(ctx, res);
@@ -420,13 +469,15 @@ out:
 }
 
 /* Plan on the model's own data (no live history yet). 0 ok, -1 failed. */
-static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const double *soc0, plan_out *p)
+static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const double *soc0,
+                      double peak_so_far, plan_out *p)
 {
     zp_plan_opts po;
     zp_plan_opts_init(&po);
     po.at = at_model;
     po.horizon_h = S->cfg.horizon_h;
     po.soc_initial = soc0;
+    po.peak_so_far_kw = peak_so_far;
     po.wrap = 1; /* past the end of the model's year: its start again */
     zp_plan *pl = NULL;
     if (zp_plan_make(S->cctx, m, &po, &pl) != ZP_OK) {
@@ -453,6 +504,7 @@ static int plan_model(zs_server *S, const zp_model *m, int64_t at_model, const d
         p->load[i] = pl->firm_kw[i] + pl->flex_kw[i];
     }
     take_flows(p, m, pl->flows);
+    take_peak(p, pl, pl->flows, pl->steps);
     zp_plan_free(S->cctx, pl);
     return 0;
 }
@@ -608,11 +660,12 @@ void zs_control_run(zs_server *S)
         S->cpark = NULL;
     }
     zp_store *st = S->cpark;
-    int pr = ns < m->nstorage ? -1 : plan_live(S, m, st, now, at_model, soc0, &p);
+    double peak_so_far = month_peak_so_far(st, S->cctx, m, now);
+    int pr = ns < m->nstorage ? -1 : plan_live(S, m, st, now, at_model, soc0, peak_so_far, &p);
     if (ns < m->nstorage)
         snprintf(p.error, sizeof p.error, "more than %d batteries", MAX_STORAGE);
     if (pr == 1)
-        pr = plan_model(S, m, at_model, soc0, &p);
+        pr = plan_model(S, m, at_model, soc0, peak_so_far, &p);
     atomic_fetch_add(&S->metrics.replans, 1);
     bool failed = pr != 0;
     if (failed)
@@ -715,6 +768,18 @@ void zs_control_run(zs_server *S)
                             zs_mode_name((zs_mode)atomic_load(&S->mode)), "step_min", (int)m->step_min,
                             "safe_reason", reason[0] ? json_string(reason) : json_null(), "steps", steps,
                             "setpoints", sps, "actuals", act);
+    if (doc && !failed && p.demand_charge > 0) {
+        /* the month's peak so far and as planned, and their charge */
+        int64_t y;
+        unsigned mo, d;
+        char month[16];
+        zp_civil_from_days(zp_fdiv(now + (int64_t)off * 60, 86400), &y, &mo, &d);
+        snprintf(month, sizeof month, "%04lld-%02u", (long long)y, mo);
+        json_object_set_new(doc, "demand_charge",
+                            json_pack("{sf ss sf sf sf}", "cny_per_kw_month", p.demand_charge, "month", month,
+                                      "month_peak_so_far_kw", p.peak_so_far_kw, "month_planned_peak_kw",
+                                      p.planned_peak_kw, "month_charge_cny", p.demand_charge * p.planned_peak_kw));
+    }
     pthread_rwlock_unlock(&S->model_lock);
     plan_out_free(&p);
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;

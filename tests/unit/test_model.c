@@ -700,6 +700,195 @@ static void test_limits_and_args(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- what the park pays (grid.tariff, charges, green power, wear) ------------ */
+
+/* Located problems of the billing fields: each at its JSON path. */
+static void test_billing_problems(void **state)
+{
+    (void)state;
+    /* a name found nowhere: the nearest and the list, model files passed over */
+    EXPECT(HEAD "  \"grid\": {\"tariff\": \"shanghai-large-industry-2042\"}\n}\n", 0,
+           "model.json:4:22: grid.tariff: no tariff is called 'shanghai-large-industry-2042'; "
+           "did you mean 'shanghai-large-industry-2024'?; there are: "
+           "guangdong-large-industry-2021, local-flat-2024, shanghai-large-industry-2024, "
+           "sichuan-large-industry-2025 (in the directories searched and built in)");
+    /* not a name or an object */
+    EXPECT(HEAD "  \"grid\": {\"tariff\": 3}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:22: grid.tariff: expected a tariff's name (such as "
+           "\"guangdong-large-industry-2021\") or a tariff object (docs/tariffs.md), got a "
+           "number");
+    /* an inline tariff's problems are the model's, at grid.tariff... */
+    EXPECT(HEAD "  \"grid\": {\"tariff\": {\"periods\": {\"flat\": {\"cny_per_kwh\": 0.5}},\n"
+                "    \"schedule\": [{\"period\": \"flta\", \"hours\": [\"0-24\"]}]}}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:29: grid.tariff.schedule[0].period: 'flta' is not one of flat; did "
+           "you mean 'flat'?");
+    EXPECT(HEAD "  \"grid\": {\"tariff\": {\"periods\": {\"flat\": {\"cny_per_kwh\": 0.5}},\n"
+                "    \"schedule\": [{\"period\": \"flat\", \"hours\": [\"0-20\"]}], "
+                "\"colour\": 1}}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:17: grid.tariff.schedule: no period holds 20:00-24:00 in months 1-12 on "
+           "any day: each hour of the day needs one period (a row without \"replaces\")",
+           "model.json:5:58: grid.tariff.colour: unknown key 'colour'; expected one of: name, "
+           "title, region, customer, year, source, sources, base_price_cny_per_kwh, "
+           "fixed_cny_per_kwh, demand_charge_cny_per_kw_month, "
+           "capacity_charge_cny_per_kva_month, evidence, seasons, periods, schedule, holidays, "
+           "notes");
+    /* the tariff must price the period: holidays of each year, a base price */
+    EXPECT("{\n  \"name\": \"t\",\n  \"period\": {\"start\": \"2026-06-01T00:00:00+08:00\", "
+           "\"end\": \"2027-02-01T00:00:00+08:00\"},\n"
+           "  \"grid\": {\"tariff\": \"shanghai-large-industry-2024\"}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:22: grid.tariff: tariff shanghai-large-industry-2024 prices holidays "
+           "apart and its holiday list covers 2024, 2025, 2026; the time grid reaches 2027: "
+           "add that year's holidays and working days (\"holidays\", docs/tariffs.md)");
+    EXPECT(HEAD "  \"grid\": {\"tariff\": {\"periods\": {\"flat\": {\"ratio\": 1}},\n"
+                "    \"schedule\": [{\"period\": \"flat\", \"hours\": [\"0-24\"]}]}}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:22: grid.tariff: tariff grid.tariff prices periods by ratio to a base "
+           "price and has none: give base_price_cny_per_kwh (in the park model: "
+           "grid.tariff_base_price_cny_per_kwh)");
+    /* a tariff and a price; a base price below the fixed part; a base
+     * price without a tariff */
+    EXPECT(HEAD "  \"grid\": {\"price_cny_per_kwh\": 0.6,\n"
+                "    \"tariff\": \"shanghai-large-industry-2024\",\n"
+                "    \"tariff_base_price_cny_per_kwh\": 0.05}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:15: grid.tariff: give grid.tariff or grid.price_cny_per_kwh, not both: "
+           "the tariff gives the price of each step",
+           "model.json:6:38: grid.tariff_base_price_cny_per_kwh: 0.05 is below the part of "
+           "every price that does not float in tariff shanghai-large-industry-2024 "
+           "(fixed_cny_per_kwh 0.080214): give the flat-period price, all in");
+    EXPECT(HEAD "  \"grid\": {\"tariff_base_price_cny_per_kwh\": 0.7}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:12: grid.tariff_base_price_cny_per_kwh: replaces the base price of "
+           "grid.tariff, and there is none");
+    /* one basis of the basic charge */
+    EXPECT(HEAD "  \"grid\": {\"tariff\": \"guangdong-large-industry-2021\", \"transformer_kva\": "
+                "2000,\n    \"demand_charge_cny_per_kw_month\": 36}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:5: grid.demand_charge_cny_per_kw_month: a park pays its basic charge "
+           "on one basis: maximum demand (demand_charge_cny_per_kw_month) or the transformers' "
+           "capacity (capacity_charge_cny_per_kva_month on transformer_kva), not both");
+    EXPECT(HEAD "  \"grid\": {\"capacity_charge_cny_per_kva_month\": 22.6}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:12: grid.capacity_charge_cny_per_kva_month: a capacity charge is paid "
+           "on the transformers' capacity: give grid.transformer_kva");
+    EXPECT(HEAD "  \"grid\": {\"demand_charge_cny_per_kw_month\": -1, \"transformer_kva\": 0}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:46: grid.demand_charge_cny_per_kw_month: -1 must be at least 0",
+           "model.json:4:69: grid.transformer_kva: 0 must be greater than 0");
+    /* the green-power contract */
+    EXPECT(HEAD "  \"grid\": {\"green_power\": {\"premium_cny_per_mwh\": 20}}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:4:27: grid.green_power: a green-power contract needs its energy: "
+           "mwh_per_month, or a profile {\"csv\": PATH, \"column\": NAME} of contracted kW");
+    EXPECT(HEAD "  \"grid\": {\"green_power\": {\"mwh_per_month\": 100,\n"
+                "    \"profile\": {\"csv\": \"data/load.csv\", \"column\": \"factory_kw\"},"
+                " \"premum_cny_per_mwh\": 3}}\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:5: grid.green_power.profile: give mwh_per_month or profile, not both",
+           "model.json:5:66: grid.green_power.premum_cny_per_mwh: unknown key "
+           "'premum_cny_per_mwh'; did you mean 'premium_cny_per_mwh'?");
+    EXPECT(HEAD "  \"grid\": {\"green_power\": {\"profile\": 800}}\n}\n", ZP_MODEL_NO_SERIES,
+           "model.json:4:39: grid.green_power.profile: expected {\"csv\": PATH, \"column\": "
+           "NAME}, the contracted power (kW) of each step, got a number");
+    /* battery wear */
+    EXPECT(HEAD "  \"storage\": [{\"name\": \"b\", \"energy_kwh\": 100, \"power_kw\": 50,\n"
+                "    \"capex_cny_per_kwh\": 600, \"degradation_cny_per_kwh\": 0.1},\n"
+                "   {\"name\": \"c\", \"energy_kwh\": 100, \"power_kw\": 50,\n"
+                "    \"capex_cny_per_kwh\": 600, \"end_of_life_soh\": 1}]\n}\n",
+           ZP_MODEL_NO_SERIES,
+           "model.json:5:5: storage[0].capex_cny_per_kwh: give degradation_cny_per_kwh or "
+           "capex_cny_per_kwh with cycle_life (it is derived from them), not both",
+           "model.json:7:5: storage[1].capex_cny_per_kwh: deriving the wear cost from "
+           "capex_cny_per_kwh needs cycle_life (equivalent full cycles to end of life)",
+           "model.json:7:50: storage[1].end_of_life_soh: 1 must be less than 1 (the capacity "
+           "left at end of life)");
+}
+
+/* Sound billing fields: a tariff by name (built in, or beside the model),
+ * inline with its base price replaced; the charges' defaults; derived
+ * wear; a green-power profile. */
+static void test_billing_fields(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    /* built in: the demand charge is the tariff's */
+    zp_model *m = load_ok(
+        ctx, HEAD "  \"grid\": {\"tariff\": \"guangdong-large-industry-2021\"}\n}\n",
+        ZP_MODEL_NO_SERIES);
+    const zp_tariff_info *ti = zp_tariff_get_info(m->grid.tariff);
+    assert_string_equal(ti->name, "guangdong-large-industry-2021");
+    assert_string_equal(ti->origin, "builtin:tariffs/guangdong.json");
+    assert_int_equal(m->grid.tariff_inline, 0);
+    assert_true(m->grid.demand_charge_cny_per_kw_month == 36.1);
+    assert_int_equal(m->grid.demand_charge_given, 0);
+    assert_true(m->grid.capacity_charge_cny_per_kva_month == 0);
+    assert_true(isnan(m->grid.tariff_base_price_cny_per_kwh));
+    assert_int_equal(m->grid.green_power.present, 0);
+    zp_model_free(ctx, m);
+    /* transformer_kva chooses the capacity basis: the tariff's capacity charge */
+    m = load_ok(ctx, HEAD "  \"grid\": {\"tariff\": \"guangdong-large-industry-2021\", "
+                          "\"transformer_kva\": 2500}\n}\n",
+                ZP_MODEL_NO_SERIES);
+    assert_true(m->grid.demand_charge_cny_per_kw_month == 0);
+    assert_true(m->grid.capacity_charge_cny_per_kva_month == 22.6);
+    assert_true(m->grid.transformer_kva == 2500);
+    zp_model_free(ctx, m);
+    /* beside the model (its directory), not looked at with NO_SERIES */
+    m = load_ok(ctx, HEAD "  \"grid\": {\"tariff\": \"local-flat-2024\", "
+                          "\"demand_charge_cny_per_kw_month\": 25}\n}\n",
+                0);
+    ti = zp_tariff_get_info(m->grid.tariff);
+    assert_string_equal(ti->origin, MODELS_DIR "/local-flat-2024.json");
+    assert_true(m->grid.demand_charge_cny_per_kw_month == 25);
+    assert_int_equal(m->grid.demand_charge_given, 1);
+    zp_model_free(ctx, m);
+    m = load_ok(ctx, HEAD "  \"grid\": {\"tariff\": \"local-flat-2024\"}\n}\n",
+                ZP_MODEL_NO_SERIES);
+    assert_null(m->grid.tariff);
+    assert_string_equal(m->grid.tariff_name, "local-flat-2024");
+    zp_model_free(ctx, m);
+    /* inline, its base replaced; wear derived; a green-power profile */
+    assert_int_equal(zp_model_load_file(ctx, MODELS_DIR "/billing.json", 0, &m), ZP_OK);
+    ti = zp_tariff_get_info(m->grid.tariff);
+    assert_string_equal(ti->name, "inline-tou");
+    assert_string_equal(ti->origin, MODELS_DIR "/billing.json");
+    assert_int_equal(m->grid.tariff_inline, 1);
+    assert_true(ti->base_price_cny_per_kwh == 0.7);
+    assert_true(m->grid.tariff_base_price_cny_per_kwh == 0.7);
+    assert_true(zp_tariff_price(m->grid.tariff, (size_t)zp_tariff_period_index(m->grid.tariff,
+                                                                                "peak"),
+                                7, NAN) == 0.7 * 1.6);
+    assert_true(m->grid.demand_charge_cny_per_kw_month == 30);
+    const zp_storage *s = &m->storage[0];
+    /* 600 / (6000 x 0.85 x 0.95 x (1 + 0.8) / 2) */
+    assert_true(fabs(s->degradation_cny_per_kwh - 600.0 / (6000 * 0.85 * 0.95 * 0.9)) < 1e-12);
+    assert_int_equal(s->degradation_derived, 1);
+    assert_true(s->cycle_life == 6000);
+    assert_true(s->end_of_life_soh == 0.8);
+    const zp_green_power *gp = &m->grid.green_power;
+    assert_int_equal(gp->present, 1);
+    assert_int_equal(gp->profile_kw.is_series, 1);
+    assert_non_null(gp->profile_kw.series);
+    assert_true(zp_value_at(&gp->profile_kw, 0) == 1000);
+    assert_true(gp->premium_cny_per_mwh == 25);
+    assert_true(gp->mwh_per_month == 0);
+    zp_model_free(ctx, m);
+    /* no billing fields: no tariff, no charges, no wear */
+    m = load_ok(ctx, HEAD "  \"storage\": [{\"name\": \"b\", \"energy_kwh\": 100, "
+                          "\"power_kw\": 50}]\n}\n",
+                ZP_MODEL_NO_SERIES);
+    assert_null(m->grid.tariff);
+    assert_true(m->grid.demand_charge_cny_per_kw_month == 0);
+    assert_true(m->storage[0].degradation_cny_per_kwh == 0);
+    assert_int_equal(m->storage[0].degradation_derived, 0);
+    assert_true(isnan(m->storage[0].capex_cny_per_kwh));
+    zp_model_free(ctx, m);
+    assert_int_equal(zp_ctx_diag_count(ctx), 0);
+    zp_ctx_free(ctx);
+}
+
 /* ---- fault injection -------------------------------------------------------- */
 
 typedef struct failer {
@@ -761,6 +950,12 @@ static void test_alloc_failures_series(void **state)
 {
     (void)state;
     fail_each_allocation("series.json", 0);
+}
+
+static void test_alloc_failures_billing(void **state)
+{
+    (void)state;
+    fail_each_allocation("billing.json", 0);
 }
 
 /* A model with problems, under allocation failure: diagnostics are
@@ -921,8 +1116,11 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_series_loaded),
         cmocka_unit_test(test_limits_and_args),
+        cmocka_unit_test(test_billing_problems),
+        cmocka_unit_test(test_billing_fields),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_alloc_failures_series),
+        cmocka_unit_test(test_alloc_failures_billing),
         cmocka_unit_test(test_alloc_failures_invalid),
         cmocka_unit_test(test_jsonpos_basic),
         cmocka_unit_test(test_jsonpos_hostile),

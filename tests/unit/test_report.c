@@ -694,9 +694,40 @@ static void test_cost_and_peaks(void **state)
     zp_report_free(ctx, html);
     char *text = NULL;
     assert_int_equal(zp_report_csv(ctx, m, r, NULL, NULL, &text, NULL), ZP_OK);
-    assert_non_null(strstr(text, ",1380,0,1380,230,2024-01-31T23:00:00+08:00\n"));
-    assert_non_null(strstr(text, ",4260,0,4260,470,2024-02-01T23:00:00+08:00\n"));
+    /* the bill's columns follow: demand, capacity, wear, green power, bill */
+    assert_non_null(strstr(text, ",1380,0,1380,230,2024-01-31T23:00:00+08:00,0,0,0,0,1380\n"));
+    assert_non_null(strstr(text, ",4260,0,4260,470,2024-02-01T23:00:00+08:00,0,0,0,0,4260\n"));
     zp_report_free(ctx, text);
+    zp_report_cost_free(ctx, c);
+    zp_sim_result_free(ctx, r);
+    zp_model_free(ctx, m);
+
+    /* With a demand charge of 30 CNY/kW-month: each month pays it on its
+     * peak for the one day of it the run covers, January 30 x 230 x 1/31,
+     * February 30 x 470 x 1/29; the energy cost is as before. */
+    write_file("ramp2.json",
+               "{\"name\": \"ramp\",\n"
+               " \"period\": {\"start\": \"2024-01-31T00:00:00+08:00\", \"end\": \"2024-02-02T00:00:00+08:00\", \"step_min\": 60},\n"
+               " \"grid\": {\"emission_factor_kg_per_kwh\": 0.5, \"price_cny_per_kwh\": 0.5,\n"
+               "          \"demand_charge_cny_per_kw_month\": 30},\n"
+               " \"loads\": [{\"name\": \"l\", \"power_kw\": {\"csv\": \"ramp.csv\", \"column\": \"kw\"}}]}\n");
+    m = load_tmp(ctx, "ramp2.json");
+    assert_int_equal(zp_simulate(ctx, m, NULL, &r), ZP_OK);
+    assert_int_equal(zp_report_cost_compute(ctx, r, &c), ZP_OK);
+    const double d1 = 30 * 230 / 31.0, d2 = 30 * 470 / 29.0;
+    assert_near(c->months[0].bill.demand, d1, 1e-9);
+    assert_near(c->months[1].bill.demand, d2, 1e-9);
+    assert_near(c->months[0].fraction, 1 / 31.0, 1e-15);
+    assert_near(c->months[1].bill.total, 4260 + d2, 1e-9);
+    assert_near(c->bill.total, 5640 + d1 + d2, 1e-9);
+    assert_near(c->bill.total, r->cost_cny, 0);
+    assert_near(c->net_cny, 5640, 1e-9);
+    html = report(ctx, m, r, NULL, ZP_REPORT_EN, NULL);
+    assert_well_formed(html);
+    assert_near(cell_value(html, "cost-demand"), d1 + d2, 1e-9);
+    assert_near(cell_value(html, "cost-total"), 5640 + d1 + d2, 1e-9);
+    assert_non_null(strstr(html, "<tr data-month=\"2024-02\" data-fraction=\"0.034482758620689655\">"));
+    zp_report_free(ctx, html);
     zp_report_cost_free(ctx, c);
     zp_sim_result_free(ctx, r);
     zp_model_free(ctx, m);

@@ -654,6 +654,8 @@ static void test_catalog(void **state)
                                "\"hours\": [\"0-24\"]}]}");
     write_file(dir, "broken.json", "{\"periods\": \n");
     write_file(dir, "notes.txt", "not a tariff");
+    /* a park model beside its tariffs is not one of them */
+    write_file(dir, "model.json", "{\"name\": \"my-park\", \"period\": {}}");
     const char *dirs[] = {dir2, dir};
 
     zp_tariff *t = NULL;
@@ -707,8 +709,11 @@ static void test_catalog(void **state)
     assert_string_equal(zp_ctx_errmsg(ctx), want);
     assert_int_equal(zp_tariff_load_file(ctx, dir2, &t), ZP_EIO);
 
-    const char *files[] = {"a.json", "b.json", "gd.json", "broken.json", "notes.txt"};
-    for (size_t i = 0; i < 5; i++) {
+    /* and asking for it by its name finds nothing */
+    assert_int_equal(zp_tariff_find(ctx, "my-park", dirs, 2, &t), ZP_ENOTFOUND);
+
+    const char *files[] = {"a.json", "b.json", "gd.json", "broken.json", "notes.txt", "model.json"};
+    for (size_t i = 0; i < ZP_ARRAY_LEN(files); i++) {
         snprintf(want, sizeof want, "%s/%s", dir, files[i]);
         unlink(want);
     }

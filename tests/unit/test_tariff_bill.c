@@ -4,7 +4,8 @@
  * time-of-use prices from a tariff, the demand charge pro rata by days,
  * export, battery wear, a green-power contract); the 1/30 rule, the
  * capacity basis and an hourly green profile; park-local months; what an
- * hourly step does to a 15-minute peak; the wear formula; bad input.
+ * hourly step does to a 15-minute peak; the wear formula; bad input; the
+ * months a dispatch prices its peaks in (zp_bill_months).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -230,6 +231,46 @@ static void test_local_months(void **state)
 /* The meter bills the highest 15-minute mean; an hourly step averages a
  * 15-minute spike away: 1000 kW with 4000 kW for a quarter hour is 1750
  * kW as an hourly mean. */
+/* zp_bill_months: the months a dispatch prices its peaks in are the
+ * bill's (the hand case's grid: 12/31 of January, all of February). */
+static void test_months_for_dispatch(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_time_grid g = {local(2024, 1, 20, 0), 3600, NSTEPS, OFF8};
+    uint16_t *mos = calloc(NSTEPS, sizeof *mos);
+    double *frac = NULL;
+    size_t n = 0;
+    assert_non_null(mos);
+    assert_int_equal(zp_bill_months(ctx, &g, ZP_PRORATE_CALENDAR, mos, &frac, &n), ZP_OK);
+    assert_int_equal(n, 2);
+    assert_near(frac[0], 12.0 / 31.0, 1e-15);
+    assert_near(frac[1], 1.0, 0);
+    assert_int_equal(mos[0], 0);
+    assert_int_equal(mos[12 * 24 - 1], 0);
+    assert_int_equal(mos[12 * 24], 1);
+    assert_int_equal(mos[NSTEPS - 1], 1);
+    zp_free(ctx, frac);
+    /* the 1/30 rule; no arrays asked for */
+    assert_int_equal(zp_bill_months(ctx, &g, ZP_PRORATE_30, NULL, &frac, &n), ZP_OK);
+    assert_near(frac[0], 12.0 / 30.0, 1e-15);
+    zp_free(ctx, frac);
+    assert_int_equal(zp_bill_months(ctx, &g, ZP_PRORATE_CALENDAR, NULL, NULL, &n), ZP_OK);
+    assert_int_equal(n, 2);
+    /* a month starts on the park's clock: 2024-01-31 16:00 UTC is February */
+    zp_time_grid u = {local(2024, 1, 31, 23), 3600, 2, OFF8};
+    assert_int_equal(zp_bill_months(ctx, &u, ZP_PRORATE_CALENDAR, mos, &frac, &n), ZP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(mos[1], 1);
+    assert_near(frac[0], 1.0 / 31.0, 1e-15);
+    assert_near(frac[1], 1.0 / 29.0, 1e-15);
+    zp_free(ctx, frac);
+    g.step_s = 0;
+    assert_int_equal(zp_bill_months(ctx, &g, ZP_PRORATE_CALENDAR, mos, NULL, &n), ZP_EINVAL);
+    free(mos);
+    zp_ctx_free(ctx);
+}
+
 static void test_fifteen_minutes(void **state)
 {
     (void)state;
@@ -341,7 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_case),      cmocka_unit_test(test_local_months),
         cmocka_unit_test(test_fifteen_minutes), cmocka_unit_test(test_degradation),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_months_for_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -467,6 +467,8 @@ typedef struct acct {
     int data_year;              /* local year of the first day */
     int complete;               /* the period covers the budget year */
     double tce_projected;       /* equal-value tce projected to the year's end */
+    double contract_cfe_kwh;    /* the part of the matched carbon-free energy that a
+                                   contract's hourly profile gave (in contracts too) */
 } acct;
 
 /* The options (defaults when NULL), the factor set (the built-in one when
@@ -675,8 +677,8 @@ static double cons_at(const void *ud, size_t t) { return ((const acct *)ud)->con
 static zp_status matching(acct *a)
 {
     const zp__cfe_run run = {a->n, a->dt, a->fl.v[ZP_ROLE_PV], a->fl.v[ZP_ROLE_WIND], cons_at, a,
-                             a->in->storage, a->in->nstorage};
-    return zp__cfe_match(a->ctx, &run, a->r->cfe_kw, NULL);
+                             a->in->storage, a->in->nstorage, a->in->green_power_kw};
+    return zp__cfe_match(a->ctx, &run, a->r->cfe_kw, NULL, &a->contract_cfe_kwh);
 }
 
 /* The pass over the steps: location-based Scope 2, the energy totals of
@@ -843,7 +845,13 @@ static void indicators(acct *a)
     zp_acct_totals *T = &r->total;
     double cons_kwh = T->consumption_kwh;
     r->green_share_hourly_pct = cons_kwh > 0 ? 100.0 * T->cfe_kwh / cons_kwh : 0.0;
-    double vol = cons_kwh > 0 ? 100.0 * (T->cfe_kwh + r->certificates_kwh + r->contracts_kwh) / cons_kwh : 0.0;
+    /* a contract's profile is matched hour by hour and is a contract too:
+     * counted once */
+    double vol = cons_kwh > 0 ? 100.0 *
+                                    (T->cfe_kwh - a->contract_cfe_kwh + r->certificates_kwh +
+                                     r->contracts_kwh) /
+                                    cons_kwh
+                              : 0.0;
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
     r->pue = nan_div(T->dc_facility_kwh, T->dc_it_kwh);
     /* The data center's share of the park's emissions is its share of

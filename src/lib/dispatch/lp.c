@@ -27,6 +27,25 @@
  *              otherwise storage losses would absorb paid-for import
  *              without bound of physics. With every cost >= 0 wasting
  *              energy never pays, so the rows are left out.)
+ *   pk_t       peak_m(t) - imp_t >= 0, i.e. imp_t <= peak_m(t) (only with
+ *              a demand charge the objective prices, see below)
+ *
+ * Demand charge and wear (docs/methodology.md, "Demand charge and battery
+ * wear"). When the objective is in CNY and the demand charge c > 0, one
+ * column per month m of the input (month_of_step, nmonths), after every
+ * step's columns:
+ *   peak_m            the month's maximum import (kW), bounded below by the
+ *                     peak already paid this month (peak_so_far_kw), at cost
+ *                     c x month_fraction_m per kW.
+ * The LP charges the whole peak, not only its increase: the part below the
+ * peak so far is a constant (c x fraction x peak_so_far) that no plan can
+ * change, so importing up to the old peak again costs nothing at the
+ * margin, the objective is the month's whole charge (what the bill says),
+ * and the MPS keeps objective constant 0. A storage's wear
+ * (degradation_cny_per_kwh) costs that much per kWh on its discharge
+ * column. With the carbon objective neither is in the LP (no pk rows, no
+ * month columns, discharge at epsilon alone): both are billed, not
+ * optimised.
  *
  * Flexible demand. zp_dispatch_flex defines a deadline t + D (D =
  * floor(max_delay_h / step_h)), or t itself when that lies past the last
@@ -43,18 +62,28 @@
  * 49 per step.
  *
  * Columns are laid out step by step (every step has the same pattern), as
- * are rows, so a basis shifts by whole steps for a rolling horizon. The
- * matrix is built directly in column-major arrays in O(nnz), once per
- * shape; each solve rewrites only bounds, costs and right-hand sides.
+ * are rows, so a basis shifts by whole steps for a rolling horizon; the
+ * month columns come last, after the steps*cps step columns (a shifted
+ * basis keeps each month's status, and the pk rows shift with their
+ * steps). The matrix is built directly in column-major arrays in O(nnz),
+ * once per shape; each solve rewrites only bounds, costs and right-hand
+ * sides, and, when a rolling horizon moves across a month's end, the
+ * month columns' entries (the matrix is reloaded into CLP, the basis
+ * kept).
  *
  * Solving. Cold: primal simplex from a feasible triangular basis
  * (crash_basis: flexible demand served on arrival, storage idle, import or
- * curtailment closing each step) -- about a quarter of the iterations of
+ * curtailment closing each step, each month's peak column basic in the pk
+ * row of its largest import) -- about a quarter of the iterations of
  * dual simplex from the all-slack basis. Long horizons (>= 3 weeks) first
  * solve week-long windows on their own and start the full LP from their
  * bases laid side by side (windows_basis); the full LP is still solved to
  * proven optimality, the windows only choose where it starts (a year
- * hourly: 1.4 k final iterations instead of 17 k). Warm (same shape, a
+ * hourly: 1.4 k final iterations instead of 17 k). With a demand charge the
+ * windows of a horizon longer than a month are its calendar months, each
+ * its own LP with its peak (and seeded by its weeks in turn): the year
+ * hourly then takes 0.6 k final iterations instead of 16 k.
+ * Warm (same shape, a
  * previous optimum): the old basis, shifted by the replan offset, into
  * dual simplex.
  *
@@ -102,7 +131,7 @@ enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
 
 /* Arrays of the handle, each with its own capacity. */
 enum { B_ETA, B_START, B_INDEX, B_VALUE, B_COLLB, B_COLUB, B_OBJ, B_ROWLB, B_ROWUB, B_STATUS,
-       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_COUNT };
+       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_MOS, B_MWORK, B_MPEAK, B_SUBPEAK, B_SUBFRAC, B_COUNT };
 
 struct zp_lp {
     zp_ctx *ctx;
@@ -116,10 +145,21 @@ struct zp_lp {
     int reserve;
     int pwr;          /* the pwr_k_t rows are there */
     int pwr_force;    /* windows' sub-solver: 1 + the parent's pwr; 0 = own */
+    int dual_after_windows; /* a month window's sub-solver: dual simplex from its
+                               weeks' bases (fewer iterations than primal there) */
+    int dem;          /* the pk_t rows and the month columns are there */
+    size_t nm;        /* month columns (with dem) */
     double *eta;      /* 2 * nst: charge and discharge efficiency */
 
     size_t cps, rps;  /* columns and rows per step */
+    size_t nsc;       /* step columns, steps * cps: the month columns follow */
     size_t ncols, nrows, nnz;
+    size_t nnz_steps; /* entries of the step columns (the month columns' follow) */
+    uint16_t *mos;    /* steps: the month of each step the month columns hold */
+    size_t *mwork;    /* nm + 1 (2 nm + 1 in windows_basis): counts when building, a
+                         step per month in crash_basis and windows_basis */
+    double *mpeak;    /* nm: the crash basis' largest import per month */
+    int reload;       /* the month columns changed: load the matrix into CLP again */
     CoinBigIndex *start;   /* ncols + 1 */
     int *index;            /* nnz */
     double *value;         /* nnz */
@@ -143,6 +183,8 @@ struct zp_lp {
     zp_lp *sub;
     zp_dispatch_flex *sub_flex;
     size_t sub_flex_cap;
+    double *sub_peak; /* nm: each month's peak so far as the windows go on */
+    double *sub_frac; /* nm: the windows' shares of the months' charges */
 };
 
 /* Grow *p to n elements (exactly: these arrays are large and sized once
@@ -236,12 +278,36 @@ static double export_value(const zp_dispatch_input *in, size_t t)
     return in->export_price_cny_per_kwh[t];
 }
 
+/* The demand charge on the monthly peaks of import (n steps): per month
+ * the charge x its fraction x the larger of the peak so far and the
+ * month's largest import, as the LP's month columns price it. */
+static double demand_cost(const zp_dispatch_input *in, const double *imp, size_t n)
+{
+    double sum = 0.0;
+    for (size_t m = 0; m < zp__dispatch_nmonths(in); m++) {
+        double peak = zp__dispatch_peak_so_far(in, m);
+        for (size_t t = 0; t < n; t++)
+            if (zp__dispatch_month(in, t) == m && imp[t] > peak)
+                peak = imp[t];
+        sum += in->demand_charge_cny_per_kw_month * zp__dispatch_month_fraction(in, m) * peak;
+    }
+    return sum;
+}
+
 double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_result *r)
 {
     double sum = 0.0;
-    for (size_t t = 0; t < in->steps && t < r->steps; t++)
+    const size_t n = in->steps < r->steps ? in->steps : r->steps;
+    for (size_t t = 0; t < n; t++)
         sum += (r->grid_import_kw[t] * zp__dispatch_import_cost(in, t) -
                 r->grid_export_kw[t] * export_value(in, t)) * in->step_h;
+    if (zp__dispatch_in_cny(in)) {
+        for (size_t k = 0; k < in->nstorage && k < r->nstorage; k++)
+            if (in->storage[k].degradation_cny_per_kwh > 0.0)
+                sum += in->storage[k].degradation_cny_per_kwh * r->storage[k].discharge_kwh;
+        if (zp__dispatch_prices_peaks(in))
+            sum += demand_cost(in, r->grid_import_kw, n);
+    }
     return sum;
 }
 
@@ -254,6 +320,7 @@ static size_t row_dyn(size_t k) { return 1 + k; }
 static size_t row_fq(const zp_lp *lp, size_t j) { return 1 + lp->nst + j; }
 static size_t row_res(const zp_lp *lp) { return 1 + lp->nst + lp->nfl; }
 static size_t row_pwr(const zp_lp *lp, size_t k) { return 1 + lp->nst + lp->nfl + (size_t)lp->reserve + k; }
+static size_t row_pk(const zp_lp *lp) { return lp->rps - 1; } /* the last row of a step, with dem */
 
 /* Whether the LP needs the pwr rows: some import costs less than nothing. */
 static int needs_pwr(const zp_dispatch_input *in)
@@ -264,10 +331,12 @@ static int needs_pwr(const zp_dispatch_input *in)
     return 0;
 }
 
-static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr)
+static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr,
+                      int dem)
 {
     if (!lp->loaded || lp->steps != in->steps || lp->nst != in->nstorage ||
-        lp->nfl != in->nflex || lp->dt != in->step_h || lp->reserve != reserve || lp->pwr != pwr)
+        lp->nfl != in->nflex || lp->dt != in->step_h || lp->reserve != reserve || lp->pwr != pwr ||
+        lp->dem != dem || (dem && lp->nm != zp__dispatch_nmonths(in)))
         return 0;
     for (size_t k = 0; k < lp->nst; k++)
         if (lp->eta[2 * k] != in->storage[k].charge_efficiency ||
@@ -276,26 +345,66 @@ static int same_shape(const zp_lp *lp, const zp_dispatch_input *in, int reserve,
     return 1;
 }
 
+/* The month columns (after the step columns, from entry lp->nnz_steps):
+ * column m holds +1 in the pk row of every step of month m. A counting
+ * sort, O(steps + months). */
+static void build_months(zp_lp *lp, const zp_dispatch_input *in)
+{
+    const size_t n = lp->steps, nm = lp->nm, rps = lp->rps, pk = row_pk(lp);
+    size_t *cnt = lp->mwork;
+    CoinBigIndex *start = lp->start + lp->nsc;
+    memset(cnt, 0, (nm + 1) * sizeof *cnt);
+    for (size_t t = 0; t < n; t++) {
+        lp->mos[t] = (uint16_t)zp__dispatch_month(in, t);
+        cnt[lp->mos[t] + 1]++;
+    }
+    for (size_t m = 0; m < nm; m++) {
+        cnt[m + 1] += cnt[m];
+        start[m] = (CoinBigIndex)(lp->nnz_steps + cnt[m]);
+    }
+    start[nm] = (CoinBigIndex)(lp->nnz_steps + n);
+    for (size_t t = 0; t < n; t++) { /* steps in order: rows sorted in each column */
+        size_t e = lp->nnz_steps + cnt[lp->mos[t]]++;
+        lp->index[e] = (int)(t * rps + pk);
+        lp->value[e] = 1.0;
+    }
+    lp->nnz = lp->nnz_steps + n;
+}
+
+/* Whether the month columns hold in's months (with dem). */
+static int same_months(const zp_lp *lp, const zp_dispatch_input *in)
+{
+    if (!in->month_of_step) {
+        for (size_t t = 0; t < lp->steps; t++)
+            if (lp->mos[t] != 0)
+                return 0;
+        return 1;
+    }
+    return memcmp(lp->mos, in->month_of_step, lp->steps * sizeof *lp->mos) == 0;
+}
+
 /* Size the arrays for a shape and fill the matrix. */
-static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr)
+static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserve, int pwr,
+                              int dem)
 {
     zp_ctx *ctx = lp->ctx;
     zp_status rc;
     const size_t n = in->steps, K = in->nstorage, J = in->nflex;
-    const size_t R = reserve ? 1 : 0, PW = pwr ? 1 : 0;
+    const size_t R = reserve ? 1 : 0, PW = pwr ? 1 : 0, DM = dem ? 1 : 0;
+    const size_t nm = dem ? zp__dispatch_nmonths(in) : 0;
     const double dt = in->step_h;
 
     size_t cps = C_FIXED + R + 3 * K + 2 * J;
-    size_t rps = 1 + K + J + R + PW * K;
+    size_t rps = 1 + K + J + R + PW * K + DM;
     /* Entries per step: 5 fixed columns in the balance, short in res,
      * per storage 2 + 2 + (2 or 3) (+1 with a reserve, +2 with pwr rows),
-     * per flex 2 + 2. */
-    size_t nps = 5 + R + K * (6 + R + 2 * PW) + 4 * J;
+     * per flex 2 + 2; with dem, import in pk and the month column's. */
+    size_t nps = 5 + R + K * (6 + R + 2 * PW) + 4 * J + 2 * DM;
     if (n > (size_t)INT_MAX / cps || n > (size_t)INT_MAX / rps || n > (size_t)INT_MAX / nps ||
-        n * cps + n * rps > (size_t)INT_MAX)
+        n * cps + n * rps > (size_t)INT_MAX - nm || nm > (size_t)UINT16_MAX + 1)
         return zp__error(ctx, ZP_ETOOBIG, "dispatch (LP): %zu steps with %zu storages and %zu "
                          "flexible loads is too large for one LP; split the horizon", n, K, J);
-    size_t ncols = n * cps, nrows = n * rps, nnz_max = n * nps;
+    size_t ncols = n * cps + nm, nrows = n * rps, nnz_max = n * nps;
 
     if ((rc = ensure(lp, &lp->start, B_START, ncols + 1, sizeof *lp->start)) ||
         (rc = ensure(lp, &lp->collb, B_COLLB, ncols, sizeof(double))) ||
@@ -308,6 +417,10 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
         (rc = ensure(lp, &lp->status, B_STATUS, ncols + nrows, 1)) ||
         (rc = ensure(lp, &lp->eta, B_ETA, 2 * K + 1, sizeof(double))))
         return rc;
+    if (dem && ((rc = ensure(lp, &lp->mos, B_MOS, n, sizeof *lp->mos)) ||
+                (rc = ensure(lp, &lp->mwork, B_MWORK, nm + 1, sizeof *lp->mwork)) ||
+                (rc = ensure(lp, &lp->mpeak, B_MPEAK, nm, sizeof *lp->mpeak))))
+        return rc;
 
     lp->steps = n;
     lp->nst = K;
@@ -315,8 +428,11 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
     lp->dt = dt;
     lp->reserve = (int)R;
     lp->pwr = (int)PW;
+    lp->dem = (int)DM;
+    lp->nm = nm;
     lp->cps = cps;
     lp->rps = rps;
+    lp->nsc = n * cps;
     lp->ncols = ncols;
     lp->nrows = nrows;
     for (size_t k = 0; k < K; k++) {
@@ -332,10 +448,12 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
     for (size_t t = 0; t < n; t++) {
         const size_t r0 = t * rps, r1 = (t + 1) * rps;
         const int more = t + 1 < n;
-        /* pv, wind, imp, exp, uns: the balance only. */
+        /* pv, wind, imp, exp, uns: the balance only (import also in pk). */
         start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
         start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
         start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
+        if (DM)
+            PUT(r0 + row_pk(lp), -1.0);
         start[c++] = (CoinBigIndex)e; PUT(r0, -1.0);
         start[c++] = (CoinBigIndex)e; PUT(r0, 1.0);
         if (R) {
@@ -372,7 +490,9 @@ static zp_status build_matrix(zp_lp *lp, const zp_dispatch_input *in, int reserv
     }
 #undef PUT
     start[c] = (CoinBigIndex)e;
-    lp->nnz = e;
+    lp->nnz_steps = lp->nnz = e;
+    if (DM)
+        build_months(lp, in);
     return ZP_OK;
 }
 
@@ -397,12 +517,20 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
         (rc = ensure(lp, &lp->imp_lim, B_IMPLIM, n, sizeof(double))))
         return rc;
 
-    /* Scale of the objective: the largest marginal value of a kWh. */
+    /* Scale of the objective: the largest marginal value of a kWh. A kWh
+     * less in one step lowers a month's peak by at most 1 / dt kW, and one
+     * kWh less discharged saves its wear. */
     double vmax = 0.0;
     for (size_t t = 0; t < n; t++) {
         vmax = fmax(vmax, fabs(zp__dispatch_import_cost(in, t)));
         vmax = fmax(vmax, fabs(export_value(in, t)));
     }
+    for (size_t m = 0; lp->dem && m < lp->nm; m++)
+        vmax = fmax(vmax, in->demand_charge_cny_per_kw_month *
+                          zp__dispatch_month_fraction(in, m) / dt);
+    for (size_t k = 0; k < K; k++)
+        if (zp__dispatch_wear_cost(in, k) > 0.0)
+            vmax = fmax(vmax, zp__dispatch_wear_cost(in, k));
     double vscale = vmax > 0.0 ? vmax : 1.0;
     double eta_min = 1.0;
     for (size_t k = 0; k < K; k++)
@@ -484,6 +612,8 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             ub[cs + 1] = s->power_kw;
             cost[cs] = eps * dt;
             cost[cs + 1] = eps * dt;
+            if (zp__dispatch_wear_cost(in, k) > 0.0)
+                cost[cs + 1] += zp__dispatch_wear_cost(in, k) * dt;
             lb[cs + 2] = s->soc_min * s->energy_kwh;
             ub[cs + 2] = s->soc_max * s->energy_kwh;
             double e0 = storage_initial_kwh(in, k);
@@ -496,6 +626,18 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             }
         }
         ub[c0 + C_UNS] = firm + late[t];
+        if (lp->dem) {
+            rl[r0 + row_pk(lp)] = 0.0;
+            ru[r0 + row_pk(lp)] = LP_INF;
+        }
+    }
+    /* The months' peaks: at least the peak already paid, the whole peak
+     * charged (see the top of the file). */
+    for (size_t m = 0; m < lp->nm; m++) {
+        const size_t c = lp->nsc + m;
+        lb[c] = zp__dispatch_peak_so_far(in, m);
+        ub[c] = LP_INF;
+        cost[c] = in->demand_charge_cny_per_kw_month * zp__dispatch_month_fraction(in, m);
     }
     for (size_t j = 0; j < J; j++) {
         const double *a = arr + j * n;
@@ -558,6 +700,10 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
 static void col_name(const zp_lp *lp, size_t c, char *buf, size_t len)
 {
     static const char *const fixed[C_FIXED] = {"pv", "wind", "imp", "exp", "uns"};
+    if (c >= lp->nsc) {
+        snprintf(buf, len, "peak_%zu", c - lp->nsc);
+        return;
+    }
     size_t t = c / lp->cps, off = c % lp->cps;
     if (off < C_FIXED) {
         snprintf(buf, len, "%s_%zu", fixed[off], t);
@@ -591,6 +737,8 @@ static void row_name(const zp_lp *lp, size_t r, char *buf, size_t len)
         snprintf(buf, len, "fq_%zu_%zu", off - 1 - lp->nst, t);
     else if (lp->reserve && off == row_res(lp))
         snprintf(buf, len, "res_%zu", t);
+    else if (lp->dem && off == row_pk(lp))
+        snprintf(buf, len, "pk_%zu", t);
     else
         snprintf(buf, len, "pwr_%zu_%zu", off - row_pwr(lp, 0), t);
 }
@@ -609,6 +757,9 @@ static zp_status write_mps(zp_lp *lp, const char *path)
                "* names: docs/methodology.md, \"Optimal dispatch (LP)\"\n",
                lp->steps, lp->dt, lp->nst, lp->nfl, lp->reserve ? ", reserve" : "", lp->penalty,
                lp->reserve_penalty, lp->epsilon);
+    if (lp->dem)
+        fprintf(f, "* demand charge: %zu months, columns peak_m (>= the month's peak so far, the "
+                   "whole peak charged), rows pk_t: peak_m - imp_t >= 0\n", lp->nm);
     fprintf(f, "NAME zeropark\nROWS\n N obj\n");
     for (size_t r = 0; r < lp->nrows; r++) {
         row_name(lp, r, a, sizeof a);
@@ -688,8 +839,13 @@ void zp_lp_free(zp_lp *lp)
     zp__free(ctx, lp->late);
     zp__free(ctx, lp->queued0);
     zp__free(ctx, lp->imp_lim);
+    zp__free(ctx, lp->mos);
+    zp__free(ctx, lp->mwork);
+    zp__free(ctx, lp->mpeak);
     zp_lp_free(lp->sub);
     zp__free(ctx, lp->sub_flex);
+    zp__free(ctx, lp->sub_peak);
+    zp__free(ctx, lp->sub_frac);
     zp__free(ctx, lp);
 }
 
@@ -701,13 +857,19 @@ static zp_status prepare(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
     zp_status rc;
     int reserve = o->reserve_kwh != NULL;
     int pwr = lp->pwr_force ? lp->pwr_force - 1 : needs_pwr(in);
+    int dem = zp__dispatch_prices_peaks(in);
     *rebuilt = 0;
-    if (!same_shape(lp, in, reserve, pwr)) {
+    if (!same_shape(lp, in, reserve, pwr, dem)) {
         lp->loaded = 0;
         lp->has_basis = 0;
-        if ((rc = build_matrix(lp, in, reserve, pwr)))
+        if ((rc = build_matrix(lp, in, reserve, pwr, dem)))
             return rc;
         *rebuilt = 1;
+    } else if (dem && !same_months(lp, in)) {
+        /* A rolling horizon crossed a month's end: new month columns, the
+         * same shape, so the basis stays. */
+        build_months(lp, in);
+        lp->reload = 1;
     }
     return fill_data(lp, in, o);
 }
@@ -904,15 +1066,22 @@ static double lp_objective_of(const zp_lp *lp, const zp_dispatch_input *in,
  * served at once (fs basic in its queue row), storage idle (soc basic in
  * its dynamics row), and per step the balance closed by import, or by
  * curtailed PV or wind when they exceed the demand, or by unserved energy
- * beyond the import limit; reserve rows' slacks basic. It is triangular,
- * hence nonsingular, and primal feasible, so primal simplex starts from a
- * real plan instead of the all-slack basis. */
+ * beyond the import limit; reserve rows' slacks basic. With a demand
+ * charge each month's peak column is basic in the pk row of the month's
+ * largest import (that row tight, the others' slacks basic), or at its
+ * lower bound, the peak so far, when no import exceeds that. It is
+ * triangular, hence nonsingular, and primal feasible, so primal simplex
+ * starts from a real plan instead of the all-slack basis. */
 static void crash_basis(zp_lp *lp)
 {
     enum { AT_UPPER = 2 };
     const size_t n = lp->steps, cps = lp->cps, rps = lp->rps, K = lp->nst, J = lp->nfl;
     unsigned char *cs = lp->status, *rs = lp->status + lp->ncols;
     const double *ub = lp->colub;
+    for (size_t m = 0; m < lp->nm; m++) {
+        lp->mpeak[m] = lp->collb[lp->nsc + m];
+        lp->mwork[m] = SIZE_MAX; /* no step above the peak so far yet */
+    }
     for (size_t t = 0; t < n; t++) {
         const size_t c0 = t * cps, r0 = t * rps;
         memset(cs + c0, ST_AT_LOWER, cps);
@@ -928,14 +1097,16 @@ static void crash_basis(zp_lp *lp)
             rs[r0 + row_res(lp)] = ST_BASIC;
         for (size_t k = 0; lp->pwr && k < K; k++)
             rs[r0 + row_pwr(lp, k)] = ST_BASIC;
-        double pv = ub[c0 + C_PV], wind = ub[c0 + C_WIND];
+        double pv = ub[c0 + C_PV], wind = ub[c0 + C_WIND], imp = 0.0;
         if (need >= pv + wind) {
             cs[c0 + C_PV] = cs[c0 + C_WIND] = AT_UPPER;
             if (need - pv - wind <= ub[c0 + C_IMP]) {
                 cs[c0 + C_IMP] = ST_BASIC;
+                imp = need - pv - wind;
             } else {
                 cs[c0 + C_IMP] = AT_UPPER;
                 cs[c0 + C_UNS] = ST_BASIC;
+                imp = ub[c0 + C_IMP];
             }
         } else if (need >= wind) {
             cs[c0 + C_WIND] = AT_UPPER;
@@ -943,6 +1114,19 @@ static void crash_basis(zp_lp *lp)
         } else {
             cs[c0 + C_WIND] = ST_BASIC;
         }
+        if (lp->dem) {
+            size_t m = lp->mos[t];
+            rs[r0 + row_pk(lp)] = ST_BASIC;
+            if (imp > lp->mpeak[m]) {
+                lp->mpeak[m] = imp;
+                lp->mwork[m] = t;
+            }
+        }
+    }
+    for (size_t m = 0; m < lp->nm; m++) {
+        cs[lp->nsc + m] = lp->mwork[m] == SIZE_MAX ? ST_AT_LOWER : ST_BASIC;
+        if (lp->mwork[m] != SIZE_MAX)
+            rs[lp->mwork[m] * rps + row_pk(lp)] = ST_AT_LOWER;
     }
 }
 
@@ -960,6 +1144,47 @@ static size_t window_steps(const zp_dispatch_input *in)
     return w < 48 ? 48 : w;
 }
 
+/* The end of the window that starts at step s: a week (W steps; the last
+ * window takes the remainder, a short tail joins it), or with by_month
+ * the end of s's calendar month (a run shorter than W joins the next, a
+ * tail shorter than W the last). */
+static size_t window_end(const zp_lp *lp, size_t s, size_t W, int by_month)
+{
+    const size_t n = lp->steps;
+    if (!by_month)
+        return n - s < 2 * W ? n : s + W;
+    size_t e = s;
+    while (e < n && e - s < W) { /* whole months until the window holds W steps */
+        size_t m = lp->mos[e];
+        while (e < n && lp->mos[e] == m)
+            e++;
+    }
+    return n - e < W ? n : e;
+}
+
+/* The shares of the months' charges a week-long window [s, e) prices a
+ * raise of a peak at, into lp->sub_frac: the month's fraction times the
+ * window's part of what is left of the month in the horizon (the rolling
+ * horizon's rule, mpc.c): a week sees a raise that serves the rest of the
+ * month too. */
+static const double *window_shares(zp_lp *lp, const zp_dispatch_input *in, size_t s, size_t e)
+{
+    const size_t nm = lp->nm;
+    size_t *left = lp->mwork + nm; /* steps of each month from s on (mwork has 2 nm + 1) */
+    for (size_t m = 0; m < nm; m++)
+        left[m] = 0;
+    for (size_t t = s; t < lp->steps; t++)
+        left[lp->mos[t]]++;
+    for (size_t m = 0; m < nm; m++) {
+        size_t in_win = 0;
+        for (size_t t = s; t < e; t++)
+            in_win += lp->mos[t] == m;
+        lp->sub_frac[m] = zp__dispatch_month_fraction(in, m) *
+                          (left[m] ? fmin(1.0, (double)in_win / (double)left[m]) : 1.0);
+    }
+    return lp->sub_frac;
+}
+
 /* A starting basis for a long horizon, from consecutive windows solved on
  * their own (each from its SOC at the end of the previous one) and their
  * optimal bases laid side by side. Every window's basis has as many basic
@@ -967,12 +1192,23 @@ static size_t window_steps(const zp_dispatch_input *in)
  * the full LP; only the seams are off, and the final solve of the whole
  * LP (which alone decides optimality) repairs them in a few iterations
  * instead of re-deriving every day's cycle through one long factorised
- * chain. Returns 0 with lp->status filled, or -1 (use crash_basis). */
+ * chain.
+ * With a demand charge every window has all the months' columns. Over
+ * more than a month the windows are the calendar months: each window is
+ * then its months' own LP, peak and all, and each month's column is basic
+ * in one window only, so only the state of charge at the months' ends is
+ * off (a month's own solve starts from week-long windows in turn). Within
+ * a month the windows are weeks: each starts from the peaks the weeks
+ * before it reached and prices a raise at its share of the rest of the
+ * month (window_shares); a month's column is basic with the tight pk row
+ * of the last week that raised its peak. Returns 0 with lp->status
+ * filled, or -1 (use crash_basis). */
 static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
                          int *iterations)
 {
     zp_ctx *ctx = lp->ctx;
     const size_t n = in->steps, W = window_steps(in), J = in->nflex, K = in->nstorage;
+    const size_t nm = lp->nm;
     double soc[64];
     if (K > sizeof soc / sizeof soc[0] || n < 3 * W)
         return -1;
@@ -986,11 +1222,23 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
         lp->sub_flex = f;
         lp->sub_flex_cap = J;
     }
+    /* lp->mwork: per month the first step of the last window that raised
+     * its peak (SIZE_MAX: none did). */
+    if (nm && (ensure(lp, &lp->sub_peak, B_SUBPEAK, nm, sizeof *lp->sub_peak) != ZP_OK ||
+               ensure(lp, &lp->sub_frac, B_SUBFRAC, nm, sizeof *lp->sub_frac) != ZP_OK ||
+               ensure(lp, &lp->mwork, B_MWORK, 2 * nm + 1, sizeof *lp->mwork) != ZP_OK))
+        return -1;
+    for (size_t m = 0; m < nm; m++) {
+        lp->sub_peak[m] = zp__dispatch_peak_so_far(in, m);
+        lp->mwork[m] = SIZE_MAX;
+    }
+    const int by_month = nm && window_end(lp, 0, W, 1) < n;
+    lp->sub->dual_after_windows = by_month;
     for (size_t k = 0; k < K; k++)
         soc[k] = in->soc_initial ? in->soc_initial[k] : in->storage[k].soc_initial;
-    for (size_t s = 0; s < n; s += W) {
-        /* The last window takes the remainder (a short tail joins it). */
-        size_t len = n - s < 2 * W ? n - s : W;
+    for (size_t s = 0, e; s < n; s = e) {
+        e = window_end(lp, s, W, by_month);
+        const size_t len = e - s;
         zp_dispatch_input w = *in;
         w.steps = len;
         w.pv_kw = in->pv_kw ? in->pv_kw + s : NULL;
@@ -1001,6 +1249,10 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
         w.grid_factor_kg_per_kwh = in->grid_factor_kg_per_kwh ? in->grid_factor_kg_per_kwh + s : NULL;
         w.soc_initial = soc;
         w.grid_down = in->grid_down ? in->grid_down + s : NULL;
+        w.month_of_step = in->month_of_step ? in->month_of_step + s : NULL;
+        w.peak_so_far_kw = nm ? lp->sub_peak : in->peak_so_far_kw;
+        if (nm && !by_month)
+            w.month_fraction = window_shares(lp, in, s, e);
         for (size_t j = 0; j < J; j++) {
             lp->sub_flex[j] = in->flex[j];
             if (in->flex[j].kw)
@@ -1037,12 +1289,30 @@ static int windows_basis(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opt
                    len * lp->rps);
             for (size_t k = 0; k < K; k++)
                 soc[k] = r->storage[k].soc[len - 1];
+            for (size_t m = 0; m < nm; m++)
+                if (lp->sub->status[lp->sub->nsc + m] == ST_BASIC)
+                    lp->mwork[m] = s;
+            for (size_t t = 0; nm && t < len; t++) {
+                size_t m = lp->mos[s + t];
+                lp->sub_peak[m] = fmax(lp->sub_peak[m], r->grid_import_kw[t]);
+            }
         }
         zp_dispatch_result_free(ctx, r);
         if (!ok)
             return -1;
-        if (len != W)
-            break;
+    }
+    /* Each month's peak: basic where its last raise left it; every other
+     * window's pk rows of that month slack (its old peak is below). */
+    unsigned char *rs = lp->status + lp->ncols;
+    for (size_t m = 0; m < nm; m++)
+        lp->status[lp->nsc + m] = lp->mwork[m] == SIZE_MAX ? ST_AT_LOWER : ST_BASIC;
+    for (size_t s = 0, e; nm && s < n; s = e) {
+        e = window_end(lp, s, W, by_month);
+        for (size_t t = s; t < e; t++) {
+            size_t from = lp->mwork[lp->mos[t]];
+            if (from != SIZE_MAX && from != s)
+                rs[t * lp->rps + row_pk(lp)] = ST_BASIC;
+        }
     }
     return 0;
 }
@@ -1084,10 +1354,16 @@ zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *
         }
         Clp_setLogLevel(lp->clp, 0);
     }
-    if (!lp->loaded) {
+    if (!lp->loaded || lp->reload) {
         Clp_loadProblem(lp->clp, (int)lp->ncols, (int)lp->nrows, lp->start, lp->index,
                         lp->value, lp->collb, lp->colub, lp->obj, lp->rowlb, lp->rowub);
+        if (lp->loaded && lp->has_basis) { /* reloaded: the basis goes back in */
+            if (opts->shift_steps > 0 && opts->shift_steps < lp->steps)
+                shift_basis(lp, opts->shift_steps);
+            Clp_copyinStatus(lp->clp, lp->status);
+        }
         lp->loaded = 1;
+        lp->reload = 0;
     } else {
         Clp_chgColumnLower(lp->clp, lp->collb);
         Clp_chgColumnUpper(lp->clp, lp->colub);
@@ -1107,11 +1383,17 @@ zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *
     if (!lp->has_basis) {
         /* Cold: primal simplex from a feasible basis (crash_basis, or the
          * windows' bases on a long horizon) takes a fraction of the
-         * iterations of the dual from the all-slack basis. */
-        if (windows_basis(lp, in, opts, &window_iterations) != 0)
+         * iterations of the dual from the all-slack basis. A month of a
+         * long horizon with a demand charge goes from its weeks' bases by
+         * the dual: a tenth fewer iterations there. */
+        int windowed = windows_basis(lp, in, opts, &window_iterations) == 0;
+        if (!windowed)
             crash_basis(lp);
         Clp_copyinStatus(lp->clp, lp->status);
-        Clp_primal(lp->clp, 0);
+        if (windowed && lp->dual_after_windows)
+            Clp_dual(lp->clp, 0);
+        else
+            Clp_primal(lp->clp, 0);
     } else {
         /* Warm: the shifted basis stays nearly dual feasible (costs move
          * little) while bounds and right-hand sides change. */

@@ -18,6 +18,26 @@
  *      more from the batteries, and only then is unserved; a surplus that
  *      cannot be exported first charges the batteries, then is curtailed.
  *
+ * With a demand charge the optimiser prices (dispatch/lp.c), the run
+ * carries each month's peak so far - the input's peak_so_far_kw raised by
+ * every import executed in the month - into each window's LP, so importing
+ * up to it again is free there, and prices a raise of the peak at the
+ * window's share of the rest of the month (mpc_window_shares); and
+ * executing a plan (docs/methodology.md, "Demand charge and battery
+ * wear"):
+ *   - charges from the grid as the plan does (the plan has priced the
+ *     peak it may set; without a charge, grid charging waits for a dearer
+ *     step later in the horizon);
+ *   - draws on storage beyond the plan in a step as dear as any later one
+ *     only from energy above what the plan keeps stored for later steps;
+ *   - keeps stored the energy that holding the month's target took on the
+ *     worst of the last 7 days (peak.c), against a peak the forecast
+ *     misses: discharge below it is cut while import stays within the
+ *     target, and below the target the grid tops it up;
+ *   - holds import at the month's target, the larger of its peak so far
+ *     and the plan's peak in the month: a forecast miss above it first
+ *     cancels charging, then draws more from the batteries.
+ *
  * The queue of one load keeps arrival order (one delay per load), so it is
  * a FIFO of (energy, deadline). The LP takes it as the energy still queued
  * from the D steps before its horizon (zp_dispatch_flex.queued_kw): the
@@ -107,6 +127,14 @@ typedef struct mpc_run {
     double *imp_lim, *reserve;  /* the window's import limit and reserve */
     double *wprice, *wexp, *wfac; /* the window's prices and grid factor */
     unsigned char *wdown;       /* the window's outage flags */
+    int dem;                    /* the LP prices each month's peak */
+    double *peak;               /* nmonths: each month's peak import so far (kW) */
+    double *net;                /* steps: net demand (peak.c), with dem */
+    zp_peak_fleet fleet;        /* the storages together */
+    size_t day;                 /* steps per day */
+    size_t *rem;                /* steps: steps of its month from it on */
+    double *wfrac;              /* nmonths: the window's share of each month's charge */
+    size_t *wcount;             /* nmonths: the window's steps in each month */
     zp_mpc_info inf;
 } mpc_run;
 
@@ -122,6 +150,10 @@ typedef struct mpc_step {
     double unit_max_later;
     double flex_kw;      /* flexible demand served */
     double net;          /* what the grid is left to balance (import positive) */
+    double target;       /* with a priced demand charge: import to hold at or
+                            below (the month's peak so far, or the plan's peak
+                            in the month if higher); INFINITY otherwise */
+    double keep_kwh;     /* with it: stored energy kept against a missed peak */
 } mpc_step;
 
 /* The result, the workspace, the LP and what the forecasts start from;
@@ -149,10 +181,31 @@ static zp_status mpc_setup(mpc_run *m)
     m->wfac = zp__calloc(ctx, H, sizeof *m->wfac);
     m->energy = zp__calloc(ctx, ns + 1, sizeof *m->energy);
     m->wdown = zp__calloc(ctx, H, 1);
+    m->peak = zp__calloc(ctx, zp__dispatch_nmonths(in), sizeof *m->peak);
     if (!m->q || !m->dsteps || !m->flex_base || !m->bat || !m->soc0 || !m->wflex ||
         !m->slot_kw || !m->imp_lim || !m->reserve || !m->wprice || !m->wexp || !m->wfac ||
-        !m->energy || !m->wdown)
+        !m->energy || !m->wdown || !m->peak)
         return zp__nomem(ctx);
+    m->dem = zp__dispatch_prices_peaks(in);
+    for (size_t mo = 0; mo < zp__dispatch_nmonths(in); mo++)
+        m->peak[mo] = zp__dispatch_peak_so_far(in, mo);
+    if (m->dem) {
+        if (!(m->net = zp__calloc(ctx, m->n, sizeof *m->net)))
+            return zp__nomem(ctx);
+        zp__peak_net_demand(in, m->net);
+        zp__peak_fleet(in, &m->fleet);
+        double d = round(24.0 / m->dt);
+        m->day = d >= 1.0 ? (size_t)d : 1;
+        size_t nm = zp__dispatch_nmonths(in);
+        if (!(m->rem = zp__calloc(ctx, m->n, sizeof *m->rem)) ||
+            !(m->wfrac = zp__calloc(ctx, nm, sizeof *m->wfrac)) ||
+            !(m->wcount = zp__calloc(ctx, nm, sizeof *m->wcount)))
+            return zp__nomem(ctx);
+        for (size_t t = m->n; t-- > 0;) {
+            size_t mo = zp__dispatch_month(in, t);
+            m->rem[t] = ++m->wcount[mo];
+        }
+    }
     for (size_t j = 0; j < nfl; j++) {
         m->dsteps[j] = delay_steps(in->flex[j].max_delay_h, m->dt);
         m->q[j].cap = m->dsteps[j] + 2;
@@ -192,9 +245,37 @@ static void mpc_free(mpc_run *m)
     }
     void *owned[] = {m->q,       m->dsteps,  m->flex_base, m->bat,  m->soc0,
                      m->wflex,   m->slot_kw, m->imp_lim,   m->reserve, m->wprice,
-                     m->wexp,    m->wfac,    m->energy,    m->wdown};
+                     m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak, m->net,
+                     m->rem,     m->wfrac,   m->wcount};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
+}
+
+/* The share of each month's charge the window of h steps from step k
+ * prices a raise of the peak at: the month's own fraction times the
+ * window's part of what is left of the month from the window's start
+ * (its steps in the month / the month's steps from there on), at most 1.
+ * Raising a month's peak is paid once and frees every later window of
+ * the month up to it, so the whole charge on one window would keep a
+ * short horizon from ever raising it for gains that recur each day; this
+ * spreads it over the windows left, as if the window's gains recurred
+ * through the rest of the month. */
+static const double *mpc_window_shares(mpc_run *m, size_t k, size_t h)
+{
+    const zp_dispatch_input *in = m->in;
+    for (size_t mo = 0; mo < zp__dispatch_nmonths(in); mo++) {
+        m->wcount[mo] = 0;
+        m->wfrac[mo] = zp__dispatch_month_fraction(in, mo);
+    }
+    for (size_t i = 0; i < h; i++)
+        m->wcount[zp__dispatch_month(in, k + i)]++;
+    for (size_t i = 0; i < h; i++) {
+        size_t mo = zp__dispatch_month(in, k + i);
+        if (i == 0 || zp__dispatch_month(in, k + i - 1) != mo) /* from its first step */
+            m->wfrac[mo] = zp__dispatch_month_fraction(in, mo) *
+                           fmin(1.0, (double)m->wcount[mo] / (double)m->rem[k + i]);
+    }
+    return m->wfrac;
 }
 
 /* The window of h steps from step k as the LP sees it, into *win: the
@@ -252,6 +333,12 @@ static void mpc_window(mpc_run *m, size_t k, size_t h, zp_dispatch_input *win)
     win->import_price_cny_per_kwh = m->wprice;
     win->export_price_cny_per_kwh = m->wexp;
     win->grid_factor_kg_per_kwh = m->wfac;
+    /* The window's months, and each month's peak so far: a peak already
+     * set costs nothing to reach again. */
+    win->month_of_step = in->month_of_step ? in->month_of_step + k : NULL;
+    win->peak_so_far_kw = m->peak;
+    if (m->dem)
+        win->month_fraction = mpc_window_shares(m, k, h);
 }
 
 /* The plan for the h steps from step k (after the one from prev_k) into
@@ -309,7 +396,10 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
      * supply; serve from the grid only when no later step before the
      * queue's next deadline has a cheaper (or cleaner) grid: queued energy
      * is the buffer that absorbs a surplus the forecast missed, so it is
-     * not spent on grid energy that could as well be bought later. */
+     * not spent on grid energy that could as well be bought later. With a
+     * priced demand charge, as the plan says (energy put off falls due in
+     * some later step, perhaps the month's peak), as far as the import the
+     * plan's battery power leaves stays within the month's target. */
     double want = m->plan->flex_served_kw[st->i] * dt;
     /* In a grid outage flexible work waits, past its deadline if need
      * be, so that storage carries the critical load. */
@@ -338,8 +428,16 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
                 if (g < best_later)
                     best_later = g;
             }
-            if (now < best_later - 1e-12 * fabs(best_later))
+            if (m->dem) {
+                double bat = 0;
+                for (size_t s = 0; s < m->ns; s++)
+                    bat += m->plan->storage[s].discharge_kw[st->i] -
+                           m->plan->storage[s].charge_kw[st->i];
+                double room = (st->target + bat) * dt - (serve - green);
+                serve += fmax(0.0, fmin(from_grid, room));
+            } else if (now < best_later - 1e-12 * fabs(best_later)) {
                 serve += from_grid;
+            }
         }
     }
     return serve_queue(q, nfl, serve, t, dt, m->res) / dt;
@@ -372,7 +470,7 @@ static void mpc_setpoints(mpc_run *m, mpc_step *st)
         if (g > st->unit_max_later)
             st->unit_max_later = g;
     }
-    if (!(st->unit_now < st->unit_max_later))
+    if (!(st->unit_now < st->unit_max_later) && !m->dem)
         grid_charge = 0;
     /* Actual surplus serves queued flexible demand before it is stored:
      * served directly it loses nothing, stored it loses the round trip. */
@@ -399,32 +497,32 @@ static void mpc_setpoints(mpc_run *m, mpc_step *st)
     }
 }
 
-/* A deficit met from the grid at a step whose grid is as dear as any
- * later in the horizon is met from storage instead, as far as the reserve
- * allows: energy kept back gains nothing there, and an emptier battery
- * has room for a surplus the forecast missed. */
-static void mpc_deficit_from_storage(mpc_run *m, mpc_step *st)
+/* Usable energy (kWh above the minima) after this step's setpoints. */
+static double mpc_usable_after(const mpc_run *m)
+{
+    double usable = 0;
+    for (size_t s = 0; s < m->ns; s++) {
+        const zp_storage_state *b = &m->bat[s];
+        double e = m->energy[s];
+        usable += b->stored_kwh - b->min_kwh +
+                  (e > 0 ? e * b->eta_charge : e / b->eta_discharge) * m->dt;
+    }
+    return usable;
+}
+
+/* Discharge more (within each battery's power) to bring st->net down to
+ * level, drawing on storage only while more than keep kWh stays usable. */
+static void mpc_draw_down_to(mpc_run *m, mpc_step *st, double level, double keep)
 {
     const double dt = m->dt;
-    const size_t ns = m->ns;
     zp_storage_state *bat = m->bat;
     double *energy = m->energy;
-    if (!(st->net > 0) ||
-        !(st->unit_now >= st->unit_max_later - 1e-12 * fabs(st->unit_max_later)))
-        return;
-    /* usable energy after this step's setpoints */
-    double usable = 0;
-    for (size_t s2 = 0; s2 < ns; s2++)
-        usable += bat[s2].stored_kwh - bat[s2].min_kwh +
-                  (energy[s2] > 0 ? energy[s2] * bat[s2].eta_charge
-                                  : energy[s2] / bat[s2].eta_discharge) *
-                      dt;
-    double keep = m->opts->reserve_kwh && !st->down ? m->opts->reserve_kwh[st->t] : 0.0;
-    for (size_t s2 = 0; s2 < ns && st->net > 0 && usable > keep; s2++) {
+    double usable = mpc_usable_after(m);
+    for (size_t s2 = 0; s2 < m->ns && st->net > level && usable > keep; s2++) {
         double maxd = zp_storage_max_discharge_kw(&bat[s2], dt);
         double room = energy[s2] + maxd; /* more discharge possible, kW */
         double by_reserve = (usable - keep) * bat[s2].eta_discharge / dt;
-        double more = st->net < room ? st->net : room;
+        double more = st->net - level < room ? st->net - level : room;
         if (more > by_reserve)
             more = by_reserve;
         if (more > 0) {
@@ -433,6 +531,93 @@ static void mpc_deficit_from_storage(mpc_run *m, mpc_step *st)
             usable -= more * dt / bat[s2].eta_discharge;
         }
     }
+}
+
+/* A deficit met from the grid at a step whose grid is as dear as any
+ * later in the horizon is met from storage instead, as far as the reserve
+ * allows: energy kept back gains nothing there, and an emptier battery
+ * has room for a surplus the forecast missed. With a priced demand charge
+ * the energy the plan keeps stored at the end of the step stays too: it
+ * is held for a later peak. */
+static void mpc_deficit_from_storage(mpc_run *m, mpc_step *st)
+{
+    if (!(st->net > 0) ||
+        !(st->unit_now >= st->unit_max_later - 1e-12 * fabs(st->unit_max_later)))
+        return;
+    double keep = m->opts->reserve_kwh && !st->down ? m->opts->reserve_kwh[st->t] : 0.0;
+    if (m->dem) {
+        double planned = 0;
+        for (size_t s = 0; s < m->ns; s++)
+            planned += m->plan->storage[s].soc[st->i] * m->in->storage[s].energy_kwh -
+                       m->bat[s].min_kwh;
+        keep = fmax(keep, fmax(planned, st->keep_kwh));
+    }
+    mpc_draw_down_to(m, st, 0.0, keep);
+}
+
+/* With a priced demand charge, the energy kept against a peak the forecast
+ * missed (st->keep_kwh): discharging below it is cut, then the grid tops
+ * it up, both only as far as import stays within the month's target. */
+static void mpc_keep_reserve(mpc_run *m, mpc_step *st)
+{
+    const double dt = m->dt;
+    double usable = mpc_usable_after(m);
+    if (st->down || !(usable < st->keep_kwh))
+        return;
+    for (size_t s = 0; s < m->ns && usable < st->keep_kwh && st->net < st->target; s++) {
+        if (m->energy[s] < 0) {
+            double back = fmin(fmin(-m->energy[s], st->target - st->net),
+                               (st->keep_kwh - usable) * m->bat[s].eta_discharge / dt);
+            m->energy[s] += back;
+            st->net += back;
+            usable += back * dt / m->bat[s].eta_discharge;
+        }
+    }
+    for (size_t s = 0; s < m->ns && usable < st->keep_kwh && st->net < st->lim &&
+                       st->net < st->target; s++) {
+        if (m->energy[s] >= 0) {
+            double room = zp_storage_max_charge_kw(&m->bat[s], dt) - m->energy[s];
+            double more = fmin(fmin(room, fmin(st->target, st->lim) - st->net),
+                               (st->keep_kwh - usable) / (m->bat[s].eta_charge * dt));
+            if (more > 0) {
+                m->energy[s] += more;
+                st->net += more;
+                usable += more * m->bat[s].eta_charge * dt;
+            }
+        }
+    }
+}
+
+/* With a priced demand charge, import above the month's target (st->target)
+ * first cancels charging, then draws more from the batteries as far as the
+ * reserve allows: a peak the plan did not foresee is not set if storage
+ * can hold it off. */
+static void mpc_hold_peak(mpc_run *m, mpc_step *st)
+{
+    if (!(st->net > st->target) || st->down)
+        return;
+    for (size_t s = 0; s < m->ns && st->net > st->target; s++) {
+        if (m->energy[s] > 0) {
+            double back = fmin(m->energy[s], st->net - st->target);
+            m->energy[s] -= back;
+            st->net -= back;
+        }
+    }
+    double keep = m->opts->reserve_kwh ? m->opts->reserve_kwh[st->t] : 0.0;
+    mpc_draw_down_to(m, st, st->target, keep);
+}
+
+/* The month's target at step st->t: its peak so far, or the plan's largest
+ * import in that month if higher. */
+static double mpc_target(const mpc_run *m, const mpc_step *st)
+{
+    const zp_dispatch_input *in = m->in;
+    size_t mo = zp__dispatch_month(in, st->t);
+    double target = m->peak[mo];
+    for (size_t i = 0; i < st->h; i++)
+        if (zp__dispatch_month(in, st->k + i) == mo)
+            target = fmax(target, m->plan->grid_import_kw[i]);
+    return target;
 }
 
 /* 3. Within the grid's limits: a surplus the plan did not foresee first
@@ -510,6 +695,10 @@ static void mpc_execute(mpc_run *m, const mpc_step *st)
     res->curtailed_kw[t] = curtailed;
     res->grid_import_kw[t] = imp;
     res->grid_export_kw[t] = exp_;
+    if (m->dem) {
+        size_t mo = zp__dispatch_month(m->in, t);
+        m->peak[mo] = fmax(m->peak[mo], imp);
+    }
     res->unserved_kw[t] = unserved;
     res->flex_served_kw[t] = st->flex_kw;
     /* Unserved energy falls on the flexible part first only when it was
@@ -547,9 +736,18 @@ static void mpc_step_run(mpc_run *m, size_t k, size_t h, size_t i)
              : m->opts->import_limit_kw ? m->opts->import_limit_kw[st.t]
                                         : in->import_limit_kw;
     st.xlim = st.down ? 0.0 : in->export_limit_kw;
+    st.target = INFINITY;
+    if (m->dem) {
+        st.target = mpc_target(m, &st);
+        st.keep_kwh = zp__peak_reserve_kwh(&m->fleet, m->net, st.t, m->day, ZP__PEAK_DAYS, m->dt,
+                                           st.target);
+    }
     st.flex_kw = mpc_flex(m, &st);
     mpc_setpoints(m, &st);
     mpc_deficit_from_storage(m, &st);
+    if (m->dem)
+        mpc_keep_reserve(m, &st);
+    mpc_hold_peak(m, &st);
     mpc_limits(m, &st);
     mpc_execute(m, &st);
 }

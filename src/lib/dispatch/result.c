@@ -36,6 +36,46 @@ static zp_status check_array(zp_ctx *ctx, const char *what, const double *v, siz
     return ZP_OK;
 }
 
+/* The demand charge's fields (read only with a charge > 0) and the
+ * storages' wear. */
+static zp_status check_demand(zp_ctx *ctx, const zp_dispatch_input *in)
+{
+    for (size_t k = 0; k < in->nstorage; k++) {
+        double d = in->storage[k].degradation_cny_per_kwh;
+        if (!(d >= 0.0) || !isfinite(d))
+            return zp__error(ctx, ZP_EINVAL, "dispatch: storage '%s': degradation_cny_per_kwh %g "
+                             "must be finite and >= 0", in->storage[k].name ? in->storage[k].name
+                             : "(unnamed)", d);
+    }
+    double c = in->demand_charge_cny_per_kw_month;
+    if (!(c >= 0.0) || !isfinite(c))
+        return zp__error(ctx, ZP_EINVAL, "dispatch: demand_charge_cny_per_kw_month %g must be "
+                         "finite and >= 0", c);
+    if (c == 0.0)
+        return ZP_OK;
+    const size_t nm = zp__dispatch_nmonths(in);
+    if (in->month_of_step) {
+        if (in->nmonths == 0)
+            return zp__error(ctx, ZP_EINVAL, "dispatch: month_of_step is given with nmonths 0");
+        for (size_t t = 0; t < in->steps; t++)
+            if (in->month_of_step[t] >= in->nmonths)
+                return zp__error(ctx, ZP_EDATA, "dispatch: month_of_step at step %zu is %u; "
+                                 "months are 0 .. %zu", t, (unsigned)in->month_of_step[t],
+                                 in->nmonths - 1);
+    }
+    for (size_t m = 0; m < nm; m++) {
+        double f = in->month_fraction ? in->month_fraction[m] : 1.0;
+        double p = in->peak_so_far_kw ? in->peak_so_far_kw[m] : 0.0;
+        if (!(f >= 0.0 && f <= 1.0))
+            return zp__error(ctx, ZP_EDATA, "dispatch: month_fraction of month %zu is %g; "
+                             "values must be in [0, 1]", m, f);
+        if (!(p >= 0.0) || !isfinite(p))
+            return zp__error(ctx, ZP_EDATA, "dispatch: peak_so_far_kw of month %zu is %g; "
+                             "values must be finite and >= 0", m, p);
+    }
+    return ZP_OK;
+}
+
 zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
 {
     zp_status rc;
@@ -103,7 +143,7 @@ zp_status zp_dispatch_input_check(zp_ctx *ctx, const zp_dispatch_input *in)
                                  s->name ? s->name : "(unnamed)", s->soc_min, s->soc_max);
         }
     }
-    return ZP_OK;
+    return check_demand(ctx, in);
 }
 
 /* The storages' entries follow the per-step arrays in a result's block,

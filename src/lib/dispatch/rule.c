@@ -26,6 +26,30 @@
  * discharges in the same step and the grid never imports and exports at
  * once.
  *
+ * Peak shaving. With a demand charge (demand_charge_cny_per_kw_month > 0,
+ * whatever the objective) steps 3-4 hold the grid import at a target
+ * instead (docs/methodology.md, "Rule-based dispatch", peak shaving):
+ *  - Each day (24-h blocks from the first step) sets a threshold: the
+ *    highest of the levels to which the batteries' usable energy and power
+ *    would have held each of the last 7 days' net demand (firm + flexible
+ *    arrivals - PV - wind; the first day's level from the day itself,
+ *    standing in for the operator's knowledge of the park's usual day).
+ *    The target of a step is the larger of that threshold and the month's
+ *    peak so far (peak_so_far_kw, raised by every import of the month):
+ *    importing up to a peak already set costs nothing more.
+ *  - The batteries keep the energy that holding the target took on the
+ *    worst of those days (stored, kWh); energy above it serves the
+ *    deficit as in 4.
+ *  3'. Surplus charges the storages, model order, as in 3.
+ *  4'. The deficit above the target is discharged first (any stored
+ *      energy), then the rest from the energy above what is kept, then,
+ *      in a grid outage or beyond the import limit, from any energy left;
+ *      the grid imports what remains.
+ *  4''. In a step with no surplus, the storages charge from the grid up
+ *      to the energy kept, without lifting import above the target (or
+ *      the import limit).
+ * Without a demand charge none of this runs: the plain rule, bit for bit.
+ *
  * Flexible queues: max_delay_h is fixed per load, so deadlines enter each
  * queue in arrival order and the queue is a FIFO ring of floor(max_delay_h
  * / step_h) + 1 entries, allocated once. Near the horizon end an arrival
@@ -115,6 +139,17 @@ typedef struct rule_run {
     flex_queue *q;        /* nfl flexible queues */
     flex_entry *ring;     /* the queues' entries, one array */
     double backlog_kw;    /* queued energy as kW over one step */
+    /* Peak shaving (a demand charge is set). */
+    int shave;
+    size_t day_steps;     /* steps per day */
+    double *peak;         /* nmonths: each month's peak import so far (kW) */
+    double *must_kw;      /* nst: a step's discharge above the target, per storage */
+    double *net;          /* steps: net demand (peak.c) */
+    zp_peak_fleet fleet;  /* the storages together */
+    double level[ZP__PEAK_DAYS]; /* the last days' levels (a ring) */
+    size_t nlevel;        /* days seen */
+    double day_level;     /* the day's threshold (kW) */
+    double keep_kwh;      /* stored energy above the minima kept for shaving */
 } rule_run;
 
 /* One step as the rule works through it (kW). */
@@ -158,6 +193,20 @@ static zp_status rule_setup(rule_run *u)
         nring += q[j].cap;
     }
     zp__dispatch_storage_init(in, u->st, u->r);
+    u->shave = in->demand_charge_cny_per_kw_month > 0.0;
+    if (u->shave) {
+        const size_t nm = zp__dispatch_nmonths(in);
+        if (!(u->peak = zp__calloc(ctx, nm, sizeof *u->peak)) ||
+            !(u->must_kw = zp__calloc(ctx, nst + 1, sizeof *u->must_kw)) ||
+            !(u->net = zp__calloc(ctx, steps, sizeof *u->net)))
+            return zp__nomem(ctx);
+        zp__peak_net_demand(in, u->net);
+        zp__peak_fleet(in, &u->fleet);
+        for (size_t m = 0; m < nm; m++)
+            u->peak[m] = zp__dispatch_peak_so_far(in, m);
+        double spd = round(24.0 / u->dt);
+        u->day_steps = spd >= 1.0 ? (size_t)spd : 1;
+    }
     return ZP_OK;
 }
 
@@ -256,6 +305,96 @@ static void rule_storage(rule_run *u, rule_step *s)
         r->storage[k].soc[t] = zp_storage_soc(&u->st[k]);
         r->storage[k].charge_kwh += r->storage[k].charge_kw[t] * dt;
         r->storage[k].discharge_kwh += d * dt;
+    }
+}
+
+/* ---- peak shaving ----------------------------------------------------------- */
+
+/* At the first step t of a day: the day's threshold, the highest of the
+ * levels the batteries would have held the last days at (each day's level
+ * computed once, from its net demand; the first day's from itself), and
+ * the energy kept for shaving: the most that holding the target took on
+ * one of those days (peak.c). */
+static void rule_new_day(rule_run *u, size_t t)
+{
+    const size_t D = u->day_steps;
+    size_t a = t >= D ? t - D : 0, b = t >= D ? t : (D < u->steps ? D : u->steps);
+    u->level[u->nlevel++ % ZP__PEAK_DAYS] = zp__peak_hold_level(&u->fleet, u->net, a, b, u->dt);
+    size_t nl = u->nlevel < ZP__PEAK_DAYS ? u->nlevel : ZP__PEAK_DAYS;
+    u->day_level = 0.0;
+    for (size_t i = 0; i < nl; i++)
+        u->day_level = fmax(u->day_level, u->level[i]);
+    double target = fmax(u->day_level, u->peak[zp__dispatch_month(u->in, t)]);
+    if (t >= D)
+        u->keep_kwh = zp__peak_reserve_kwh(&u->fleet, u->net, t, D, ZP__PEAK_DAYS, u->dt, target);
+    else
+        u->keep_kwh = fmin(u->fleet.usable_kwh,
+                           zp__peak_energy_above(u->net, a, b, u->dt, target) / u->fleet.eta);
+}
+
+/* 3'. Surplus charges storage; 4'. the deficit above the target from
+ * storage, then the rest from the energy above what is kept (any energy
+ * in an outage or beyond the import limit); 4''. with no surplus, the
+ * storages charge from the grid up to the energy kept, within the target. */
+static void rule_storage_shave(rule_run *u, rule_step *s)
+{
+    const zp_dispatch_input *in = u->in;
+    const size_t t = s->t, K = u->nst;
+    const double dt = u->dt;
+    zp_dispatch_result *r = u->r;
+    const int down = in->grid_down && in->grid_down[t];
+    const double lim = down ? 0.0 : in->import_limit_kw;
+    const double target = fmax(u->day_level, u->peak[zp__dispatch_month(in, t)]);
+    for (size_t k = 0; k < K; k++) {
+        double c = s->surplus > 0.0 ? zp_storage_charge(&u->st[k], s->surplus, dt) : 0.0;
+        s->surplus -= c;
+        s->charge_total += c;
+        r->storage[k].charge_kw[t] = c;
+    }
+    /* What storage must give (above the target, beyond the limit), then
+     * what it may give from the energy above the kept. */
+    double must = fmax(fmax(0.0, s->deficit - target), s->deficit - lim), given = 0.0;
+    double usable = 0.0, spent = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double d = fmin(zp_storage_max_discharge_kw(&u->st[k], dt), fmax(0.0, must - given));
+        u->must_kw[k] = d;
+        given += d;
+        usable += u->st[k].stored_kwh - u->st[k].min_kwh;
+        spent += d * dt / u->st[k].eta_discharge;
+    }
+    double spend = down ? INFINITY : fmax(0.0, usable - spent - u->keep_kwh);
+    for (size_t k = 0; k < K; k++) {
+        double d0 = u->must_kw[k];
+        double room = zp_storage_max_discharge_kw(&u->st[k], dt) - d0;
+        double more = fmin(fmin(room, s->deficit - given), spend * u->st[k].eta_discharge / dt);
+        if (!(more > 0.0))
+            more = 0.0;
+        spend -= more * dt / u->st[k].eta_discharge;
+        given += more;
+        double d = d0 + more > 0.0 ? zp_storage_discharge(&u->st[k], d0 + more, dt) : 0.0;
+        s->deficit -= d;
+        s->discharge_total += d;
+        r->storage[k].discharge_kw[t] = d;
+    }
+    /* Charge from the grid below the target, up to the energy kept. */
+    double room = fmin(target, lim) - s->deficit;
+    usable = 0.0;
+    for (size_t k = 0; k < K; k++)
+        usable += u->st[k].stored_kwh - u->st[k].min_kwh;
+    for (size_t k = 0; k < K && !down && s->surplus <= 0.0 && s->charge_total == 0.0 &&
+                       s->discharge_total == 0.0 && room > 0.0 && usable < u->keep_kwh; k++) {
+        double want = fmin(room, (u->keep_kwh - usable) / (u->st[k].eta_charge * dt));
+        double c = zp_storage_charge(&u->st[k], want, dt);
+        room -= c;
+        usable += c * u->st[k].eta_charge * dt;
+        s->deficit += c;
+        s->charge_total += c;
+        r->storage[k].charge_kw[t] = c;
+    }
+    for (size_t k = 0; k < K; k++) {
+        r->storage[k].soc[t] = zp_storage_soc(&u->st[k]);
+        r->storage[k].charge_kwh += r->storage[k].charge_kw[t] * dt;
+        r->storage[k].discharge_kwh += r->storage[k].discharge_kw[t] * dt;
     }
 }
 
@@ -368,8 +507,18 @@ zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch
         s.firm = zp__dispatch_at(in->firm_kw, t);
         rule_firm(&s);
         rule_flex(&u, &s);
-        rule_storage(&u, &s);
+        if (u.shave) {
+            if (t % u.day_steps == 0)
+                rule_new_day(&u, t);
+            rule_storage_shave(&u, &s);
+        } else {
+            rule_storage(&u, &s);
+        }
         rule_grid(&u, &s);
+        if (u.shave) {
+            size_t m = zp__dispatch_month(in, t);
+            u.peak[m] = fmax(u.peak[m], s.import);
+        }
         rule_record(&u, &s);
     }
     if (!rc) {
@@ -377,6 +526,9 @@ zp_status zp_dispatch_rule(zp_ctx *ctx, const zp_dispatch_input *in, zp_dispatch
         *out = u.r;
         u.r = NULL;
     }
+    zp__free(ctx, u.peak);
+    zp__free(ctx, u.must_kw);
+    zp__free(ctx, u.net);
     zp__free(ctx, u.ring);
     zp__free(ctx, u.q);
     zp__free(ctx, u.st);

@@ -23,6 +23,7 @@
 #include "core/internal.h"
 #include "core/jsonread.h"
 #include "model/devices.h"
+#include "model/model_impl.h"
 #include "zeropark/carbon.h"
 
 #include <errno.h>
@@ -34,44 +35,16 @@
 #include <string.h>
 #include <strings.h>
 
-#define PATH_SZ ZP_JR_PATH_MAX
 #define MAX_CURVE_POINTS 1000
 #define MAX_DELAY_H 168.0
 
 /* ---- ranges -------------------------------------------------------------- */
-
-typedef zp_jr_range range;
 
 static const range ANY = {ZP_JR_ANY, 0, 0, NULL};
 static const range NONNEG = {ZP_JR_GE, 0, 0, NULL};
 static const range POSITIVE = {ZP_JR_GT, 0, 0, NULL};
 static const range FRACTION = {ZP_JR_IN, 0, 1, NULL};
 static const range EFFICIENCY = {ZP_JR_GT_LE, 0, 1, NULL};
-
-/* ---- reader state and diagnostics ---------------------------------------
- * The JSON reader (core/jsonread.h) collects the problems of step 2 with
- * their positions and sends them sorted (zp__jr_flush); in step 3 each
- * problem goes out as it is found. */
-
-/* A series reference to read once the whole model is validated. */
-typedef struct sref {
-    zp_value *v;         /* where the series goes (inside the model) */
-    char *path;          /* JSON path of the reference */
-    zp_series_kind kind; /* how it resamples */
-    range rg;            /* what each value must satisfy */
-} sref;
-
-typedef struct reader {
-    zp_ctx *ctx;
-    zp_model *m;          /* model being filled */
-    zp_jr *jr;            /* the JSON reader: tree, positions, problems */
-    const char *file;     /* name in diagnostics, may be NULL */
-    zp_status st;         /* ZP_ENOMEM once any allocation failed (sticky) */
-    size_t nd;            /* problems of step 2 (set when they are flushed) */
-    sref *refs;           /* series references */
-    size_t nrefs, caprefs;
-    int period_ok;        /* start, end, step and steps are usable */
-} reader;
 
 /* Report a problem at path (the value, or its key when at_key): collected
  * in step 2, sent at once in step 3. ZP_OK or ZP_ENOMEM. */
@@ -144,9 +117,10 @@ static void add_ref(reader *r, zp_value *v, const char *path, zp_series_kind kin
         r->nrefs++;
 }
 
-/* A number or {"csv": PATH, "column": NAME}. */
-static int value_field(reader *r, json_t *obj, const char *opath, const char *key, int required,
-                       double def, range rg, zp_series_kind kind, zp_value *out)
+/* A number or {"csv": PATH, "column": NAME} (model_impl.h). */
+int zp__model_value_field(reader *r, json_t *obj, const char *opath, const char *key,
+                          int required, double def, range rg, zp_series_kind kind,
+                          zp_value *out)
 {
     static const char *const keys[] = {"csv", "column"};
     char path[PATH_SZ], msg[256];
@@ -365,31 +339,42 @@ static void read_weather(reader *r, json_t *root)
 
 static void read_grid(reader *r, json_t *root)
 {
-    static const char *const keys[] = {"import_limit_kw", "export_limit_kw",
-                                       "emission_factor_kg_per_kwh", "price_cny_per_kwh",
-                                       "export_price_cny_per_kwh"};
+    static const char *const keys[] = {"import_limit_kw",
+                                       "export_limit_kw",
+                                       "emission_factor_kg_per_kwh",
+                                       "price_cny_per_kwh",
+                                       "export_price_cny_per_kwh",
+                                       /* what the park pays: model/billing.c */
+                                       "tariff",
+                                       "tariff_base_price_cny_per_kwh",
+                                       "demand_charge_cny_per_kw_month",
+                                       "capacity_charge_cny_per_kva_month",
+                                       "transformer_kva",
+                                       "green_power"};
     char path[PATH_SZ];
     zp_grid *g = &r->m->grid;
     g->import_limit_kw = INFINITY;
     g->emission_factor_kg_per_kwh.constant = ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH;
     g->emission_factor_source = ZP_GRID_DEFAULT_FACTOR_SOURCE;
+    g->tariff_base_price_cny_per_kwh = NAN;
     json_t *o = zp__jr_obj(r->jr, root, "", "grid", OPT, path);
     if (!o)
         return;
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
     zp__jr_num(r->jr, o, path, "import_limit_kw", OPT, INFINITY, NONNEG, &g->import_limit_kw);
     zp__jr_num(r->jr, o, path, "export_limit_kw", OPT, 0, NONNEG, &g->export_limit_kw);
-    if (value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
-                    ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
-                    &g->emission_factor_kg_per_kwh) != 0) {
+    if (zp__model_value_field(r, o, path, "emission_factor_kg_per_kwh", OPT,
+                              ZP_GRID_DEFAULT_FACTOR_KG_PER_KWH, NONNEG, ZP_SERIES_INTENSITY,
+                              &g->emission_factor_kg_per_kwh) != 0) {
         g->emission_factor_source = "park model";
         g->emission_factor_given = 1;
     }
     /* prices may be negative (markets pay for surplus), so any number */
-    value_field(r, o, path, "price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
-                &g->price_cny_per_kwh);
-    value_field(r, o, path, "export_price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
-                &g->export_price_cny_per_kwh);
+    zp__model_value_field(r, o, path, "price_cny_per_kwh", OPT, 0, ANY, ZP_SERIES_INTENSITY,
+                          &g->price_cny_per_kwh);
+    zp__model_value_field(r, o, path, "export_price_cny_per_kwh", OPT, 0, ANY,
+                          ZP_SERIES_INTENSITY, &g->export_price_cny_per_kwh);
+    zp__model_read_billing(r, o, path);
 }
 
 static void read_pv(reader *r, json_t *root)
@@ -498,11 +483,53 @@ static void read_wind(reader *r, json_t *root)
         check_names(r, arr, apath);
 }
 
+/* A battery's wear: its cost per kWh discharged, given or derived from
+ * what the cells cost and how many cycles they last (docs/tariffs.md
+ * "Battery wear"), and the figures its fade is estimated from. soc_ok:
+ * soc_min and soc_max are sound (the depth of the rated cycles). */
+static void read_wear(reader *r, json_t *o, const char *path, zp_storage *s, int soc_ok)
+{
+    char fpath[PATH_SZ];
+    int dg = zp__jr_num(r->jr, o, path, "degradation_cny_per_kwh", OPT, 0, NONNEG,
+                        &s->degradation_cny_per_kwh);
+    int cl = zp__jr_num(r->jr, o, path, "cycle_life", OPT, 0, POSITIVE, &s->cycle_life);
+    int cx = zp__jr_num(r->jr, o, path, "capex_cny_per_kwh", OPT, NAN, NONNEG,
+                        &s->capex_cny_per_kwh);
+    int eol = zp__jr_num(r->jr, o, path, "end_of_life_soh", OPT, 0.8, zp__jr_gt_le(0, 1),
+                         &s->end_of_life_soh);
+    if (eol > 0 && s->end_of_life_soh >= 1) {
+        zp__jsonpos_path_key(fpath, sizeof fpath, path, "end_of_life_soh");
+        report(r, fpath, 0, "%.15g must be less than 1 (the capacity left at end of life)",
+               s->end_of_life_soh);
+        eol = -1;
+    }
+    if (cx <= 0)
+        return;
+    zp__jsonpos_path_key(fpath, sizeof fpath, path, "capex_cny_per_kwh");
+    if (dg > 0)
+        report(r, fpath, 1,
+               "give degradation_cny_per_kwh or capex_cny_per_kwh with cycle_life (it is "
+               "derived from them), not both");
+    else if (cl == 0)
+        report(r, fpath, 1,
+               "deriving the wear cost from capex_cny_per_kwh needs cycle_life (equivalent "
+               "full cycles to end of life)");
+    else if (dg == 0 && cl > 0 && eol >= 0 && soc_ok) {
+        s->degradation_cny_per_kwh =
+            zp_degradation_cny_per_kwh(s->capex_cny_per_kwh, s->cycle_life,
+                                       s->soc_max - s->soc_min, s->discharge_efficiency,
+                                       s->end_of_life_soh);
+        s->degradation_derived = 1;
+    }
+}
+
 static void read_storage(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name",         "energy_kwh",          "power_kw",
                                        "charge_efficiency", "discharge_efficiency",
-                                       "soc_min",      "soc_max",             "soc_initial"};
+                                       "soc_min",      "soc_max",             "soc_initial",
+                                       "degradation_cny_per_kwh", "cycle_life",
+                                       "capex_cny_per_kwh", "end_of_life_soh"};
     char apath[PATH_SZ], path[PATH_SZ], fpath[PATH_SZ];
     json_t *arr = zp__jr_arr(r->jr, root, "", "storage", OPT, ZP_MODEL_MAX_ASSETS, apath);
     r->m->storage = asset_array(r, arr, sizeof *r->m->storage, &r->m->nstorage);
@@ -522,6 +549,7 @@ static void read_storage(reader *r, json_t *root)
         int lo = zp__jr_num(r->jr, o, path, "soc_min", OPT, 0.10, FRACTION, &s->soc_min);
         int hi = zp__jr_num(r->jr, o, path, "soc_max", OPT, 0.95, FRACTION, &s->soc_max);
         int ini = zp__jr_num(r->jr, o, path, "soc_initial", OPT, 0.5, FRACTION, &s->soc_initial);
+        read_wear(r, o, path, s, lo >= 0 && hi >= 0 && s->soc_min < s->soc_max);
         if (lo < 0 || hi < 0 || ini < 0)
             continue;
         if (s->soc_min >= s->soc_max) {
@@ -557,7 +585,8 @@ static void read_loads(reader *r, json_t *root)
             continue;
         zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
         name_field(r, o, path, &l->name);
-        value_field(r, o, path, "power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &l->power_kw);
+        zp__model_value_field(r, o, path, "power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                              &l->power_kw);
         read_flexible(r, o, path, &l->flexible);
     }
     if (arr)
@@ -633,7 +662,8 @@ static void read_datacenter(reader *r, json_t *root)
         return;
     dc->present = 1;
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
-    value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER, &dc->it_power_kw);
+    zp__model_value_field(r, o, path, "it_power_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                          &dc->it_power_kw);
     json_t *pue = json_object_get(o, "pue");
     if (pue && json_is_object(pue))
         read_pue_curve(r, root, pue, path, dc);
@@ -804,7 +834,8 @@ static void read_accounting(reader *r, json_t *root)
               &a->green_power_contracts_mwh);
     zp__jr_num(r->jr, o, path, "at_risk_margin_pct", OPT, 5, zp__jr_in(0, 100),
                &a->at_risk_margin_pct);
-    value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY, &a->water_l);
+    zp__model_value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY,
+                          &a->water_l);
 
     json_t *arr = zp__jr_arr(r->jr, o, path, "refrigerants", OPT, ZP_MODEL_MAX_ASSETS, apath);
     a->refrigerants = asset_array(r, arr, sizeof *a->refrigerants, &a->nrefrigerants);
@@ -852,8 +883,8 @@ static void read_resilience(reader *r, json_t *root)
         return;
     rs->present = 1;
     zp__jr_keys(r->jr, o, path, keys, ZP_ARRAY_LEN(keys));
-    value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
-                &rs->critical_load_kw);
+    zp__model_value_field(r, o, path, "critical_load_kw", REQ, 0, NONNEG, ZP_SERIES_POWER,
+                          &rs->critical_load_kw);
     zp__jr_num(r->jr, o, path, "reserve_h", OPT, 4, zp__jr_in(0, 168), &rs->reserve_h);
 }
 
@@ -1193,6 +1224,7 @@ zp_status zp_model_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
     r.file = fname;
+    r.flags = flags;
     errs_before = zp_ctx_diag_errors(ctx);
 
     /* a string holding \u0000 is refused at its path */
@@ -1304,6 +1336,9 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     value_free(ctx, &m->grid.emission_factor_kg_per_kwh);
     value_free(ctx, &m->grid.price_cny_per_kwh);
     value_free(ctx, &m->grid.export_price_cny_per_kwh);
+    value_free(ctx, &m->grid.green_power.profile_kw);
+    zp_tariff_free(ctx, m->grid.tariff);
+    zp__free(ctx, m->grid.tariff_name);
     for (size_t i = 0; m->pv && i < m->npv; i++)
         zp__free(ctx, m->pv[i].name);
     zp__free(ctx, m->pv);

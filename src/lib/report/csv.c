@@ -1,6 +1,6 @@
 /*
- * csv.c - the report's monthly table as CSV, with each month's energy cost
- * and peak grid import.
+ * csv.c - the report's monthly table as CSV, with each month's energy cost,
+ * peak grid import and bill.
  */
 #include "report/report_impl.h"
 
@@ -28,7 +28,8 @@ void rep__csv(rep *p)
                "pv_kwh,wind_kwh,storage_charge_kwh,storage_discharge_kwh,grid_import_kwh,"
                "grid_export_kwh,consumption_kwh,cfe_kwh,green_share_hourly_pct,dc_it_kwh,"
                "dc_facility_kwh,pue,energy_tce_calorific,energy_tce_equal_value,import_cost_cny,"
-               "export_revenue_cny,net_cost_cny,peak_import_kw,peak_import_at\n");
+               "export_revenue_cny,net_cost_cny,peak_import_kw,peak_import_at,demand_charge_cny,"
+               "capacity_charge_cny,degradation_cny,green_power_cny,bill_cny\n");
     for (size_t i = 0; i < p->nmonths; i++) {
         const zp_acct_totals *x = &p->months[i];
         char day[16];
@@ -50,10 +51,12 @@ void rep__csv(rep *p)
         const zp_report_cost_month *c = cost_month(p, x->start);
         if (c) {
             char at[ZP_TIME_BUFSIZE];
-            sb_printf(b, ",%.12g,%.12g,%.12g,%.12g,%s", c->import_cost_cny, c->export_revenue_cny,
-                      c->net_cny, c->peak_import_kw, zp_time_format(c->peak_at, p->off, at));
+            sb_printf(b, ",%.12g,%.12g,%.12g,%.12g,%s,%.12g,%.12g,%.12g,%.12g,%.12g",
+                      c->import_cost_cny, c->export_revenue_cny, c->net_cny, c->peak_import_kw,
+                      zp_time_format(c->peak_at, p->off, at), c->bill.demand, c->bill.capacity,
+                      c->bill.degradation, c->bill.green_power, c->bill.total);
         } else {
-            sb_puts(b, ",,,,,");
+            sb_puts(b, ",,,,,,,,,,");
         }
         sb_puts(b, "\n");
     }

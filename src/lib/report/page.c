@@ -134,7 +134,7 @@ void rep__page(rep *p, const zp_report_opts *o)
         kpi(p, "kpi-pue", S_K_PUE, p->pue, 3, NULL);
     if (!isnan(p->budget_t) && p->budget_t > 0)
         kpi(p, "kpi-budget", S_K_BUDGET, 100 * p->total.total_market_t / p->budget_t, 1, "%");
-    kpi(p, "kpi-cost", S_K_COST, p->cost->net_cny, 0, "CNY");
+    kpi(p, "kpi-cost", S_K_COST, p->cost->bill.total, 0, "CNY");
     kpi(p, "kpi-peak", S_K_PEAK, p->cost->peak_import_kw, 0, "kW");
     sb_puts(b, "</section>\n");
     rep__charts(p);

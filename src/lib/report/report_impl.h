@@ -6,7 +6,8 @@
  *
  *   view.c     the view both outputs read: the accounting result (made
  *              there when the caller has none); the heat map cells
- *   cost.c     energy cost and peak grid import (public zp_report_cost_*)
+ *   cost.c     the bill and peak grid import, from the run's bill (public
+ *              zp_report_cost_*)
  *   sbuf.c     the capped text buffer with a sticky error, escaping and
  *              numbers (its own header, sbuf.h: it knows nothing of the rest)
  *   strings.c  the page's words in English and Chinese; labels; the
@@ -63,6 +64,7 @@ enum {
     S_CO_EXPORT, S_CO_NET, S_CO_PEAK, S_CO_PEAK_AT, S_T_PEAKS, S_CO_MAX, S_M_COST,
     S_PARK_MODEL, S_NATIONAL, S_BUILTIN, S_NOT_VERIFIED, S_GIVEN_IN_MODEL,
     S_M_NCV, S_M_CC, S_M_OF, S_H_PEAK_TIME,
+    S_CO_DEMAND, S_CO_CAPACITY, S_CO_WEAR, S_CO_GREEN, S_CO_TOTAL, S_CO_CYCLES, S_CO_FADE,
     S__COUNT
 };
 

@@ -182,20 +182,27 @@ const char *const rep__strings[S__COUNT][2] = {
     [S_DISP_OPTIMAL] = {"optimal (perfect foresight)", "最优调度（完全预见）"},
     [S_DISP_MPC] = {"rolling-horizon MPC", "滚动优化调度（MPC）"},
     [S_RUN] = {"stored run", "已存储的运行"},
-    [S_K_COST] = {"Net energy cost", "净能源费用"},
+    [S_K_COST] = {"Electricity bill", "电费"},
     [S_K_PEAK] = {"Peak grid import", "电网购电峰值"},
-    [S_T_COST] = {"Energy cost", "能源费用"},
+    [S_T_COST] = {"Electricity bill", "电费"},
     [S_CO_IMPORT] = {"Grid import cost", "购电费用"},
     [S_CO_EXPORT] = {"Grid export revenue", "上网售电收入"},
     [S_CO_NET] = {"Net energy cost", "净能源费用"},
     [S_CO_PEAK] = {"Peak grid import", "电网购电峰值"},
     [S_CO_PEAK_AT] = {"Time of the peak", "峰值出现时刻"},
-    [S_T_PEAKS] = {"Energy cost and peak grid import by month", "各月能源费用与电网购电峰值"},
+    [S_T_PEAKS] = {"Electricity bill and peak grid import by month", "各月电费与电网购电峰值"},
     [S_CO_MAX] = {"Whole run", "全期"},
-    [S_M_COST] = {"Energy cost: grid import in each step × that step's import price, less grid export × "
-                  "the export price. Peak grid import: the highest mean import power of a step.",
-                  "能源费用：每个时段的购电量 × 该时段购电电价，减去上网电量 × 上网电价。电网购电峰值："
-                  "单个时段平均购电功率的最大值。"},
+    [S_M_COST] = {"Electricity bill: grid import in each step × that step's import price (the "
+                  "tariff's period, or the price series); the demand charge × each calendar month's "
+                  "peak grid import, or the capacity charge × the transformers' kVA, pro rata by days "
+                  "in a month the run covers in part; less grid export × the export price; battery "
+                  "wear per kWh discharged; the green-power premium per MWh delivered. Peak grid "
+                  "import: the highest mean import power of a step (a meter bills the highest "
+                  "15-minute mean: hourly steps understate it).",
+                  "电费：每个时段的购电量 × 该时段购电电价（分时电价的时段，或电价序列）；需量电费 × "
+                  "每个自然月的电网购电峰值，或容量电费 × 变压器容量（千伏安），运行只覆盖部分天数的月份按天数"
+                  "折算；减去上网电量 × 上网电价；电池损耗按放电量计；绿电溢价按交付的绿电计。电网购电峰值："
+                  "单个时段平均购电功率的最大值（电能表按15分钟平均功率的最大值计量，按小时计算会偏低）。"},
     [S_PARK_MODEL] = {"park model", "园区模型"},
     [S_NATIONAL] = {"national", "全国"},
     [S_BUILTIN] = {"builtin", "内置"},
@@ -205,6 +212,13 @@ const char *const rep__strings[S__COUNT][2] = {
     [S_M_CC] = {"CC", "单位热值含碳量"},
     [S_M_OF] = {"OF", "碳氧化率"},
     [S_H_PEAK_TIME] = {"Time of the peak", "峰值时刻"},
+    [S_CO_DEMAND] = {"Demand charge", "需量电费"},
+    [S_CO_CAPACITY] = {"Capacity charge", "容量电费"},
+    [S_CO_WEAR] = {"Battery wear", "电池损耗"},
+    [S_CO_GREEN] = {"Green-power premium", "绿电溢价"},
+    [S_CO_TOTAL] = {"Bill", "电费合计"},
+    [S_CO_CYCLES] = {"Equivalent full cycles a year", "年等效满充放次数"},
+    [S_CO_FADE] = {"Capacity fade a year", "年容量衰减"},
 };
 
 /* Fuel types of the factor tables (data/factors/fuels.csv) in Chinese. */

@@ -1,7 +1,7 @@
 /*
  * tables.c - the report's tables: emissions by scope, targets, energy,
- * green electricity, cost, monthly figures, monthly cost and peaks, and
- * the carbon credits retired (offsets).
+ * green electricity, the bill, monthly figures, the bill and peaks by
+ * month, and the carbon credits retired (offsets).
  */
 #include "report/report_impl.h"
 
@@ -262,6 +262,7 @@ static void peak_time(rep *p, zp_time_t t)
     sb_puts(&p->b, buf);
 }
 
+/* The run's bill, its peak grid import and each battery's wear. */
 void rep__table_cost(rep *p)
 {
     sbuf *b = &p->b;
@@ -269,50 +270,89 @@ void rep__table_cost(rep *p)
     table_open(p, "table-cost", NULL, S_T_COST, item_value_unit, 3);
     row_num(p, S_CO_IMPORT, "cost-import", c->import_cost_cny, 0, "CNY");
     row_num(p, S_CO_EXPORT, "cost-export", c->export_revenue_cny, 0, "CNY");
-    row_head(p, " class=\"sum\"", tr(p, S_CO_NET));
-    td_num(p, "cost-net", c->net_cny, 0);
+    row_num(p, S_CO_NET, "cost-net", c->net_cny, 0, "CNY");
+    row_num(p, S_CO_DEMAND, "cost-demand", c->bill.demand, 0, "CNY");
+    row_num(p, S_CO_CAPACITY, "cost-capacity", c->bill.capacity, 0, "CNY");
+    row_num(p, S_CO_WEAR, "cost-degradation", c->bill.degradation, 0, "CNY");
+    row_num(p, S_CO_GREEN, "cost-green-power", c->bill.green_power, 0, "CNY");
+    row_head(p, " class=\"sum\"", tr(p, S_CO_TOTAL));
+    td_num(p, "cost-total", c->bill.total, 0);
     sb_puts(b, "<td>CNY</td></tr>\n");
     row_num(p, S_CO_PEAK, "cost-peak", c->peak_import_kw, 1, "kW");
     row_head(p, "", tr(p, S_CO_PEAK_AT));
     sb_puts(b, "<td class=\"n\" id=\"cost-peak-at\">");
     peak_time(p, c->peak_at);
     sb_puts(b, "</td><td></td></tr>\n");
+    const zp_bill *bill = p->r->bill;
+    for (size_t i = 0; bill && i < bill->nstorage; i++) {
+        const zp_bill_wear *w = &bill->storage[i];
+        const struct {
+            int label;
+            const char *id;
+            double v;
+            int dec;
+            const char *unit;
+        } rows[] = {{S_CO_CYCLES, "wear-cycles", w->cycles_per_year, 1, ""},
+                    {S_CO_FADE, "wear-fade", 100.0 * w->fade_per_year, 2, "%"}};
+        for (size_t k = 0; k < ZP_ARRAY_LEN(rows); k++) {
+            char id[32];
+            snprintf(id, sizeof id, "%s-%zu", rows[k].id, i);
+            sb_puts(b, "<tr><th scope=\"row\">");
+            sb_esc(b, tr(p, rows[k].label));
+            sb_puts(b, ": ");
+            sb_data(b, w->name ? w->name : "");
+            sb_puts(b, "</th>");
+            td_num(p, id, rows[k].v, rows[k].dec);
+            sb_printf(b, "<td>%s</td></tr>\n", rows[k].unit);
+        }
+    }
     table_close(p);
 }
 
-/* A row of the cost and peaks table. */
-static void peaks_row(rep *p, const char *attrs, const char *label, const zp_report_cost_month *x,
-                      const char *peak_id)
+/* A row of the monthly bill. */
+static void bill_row(rep *p, const char *attrs, const char *label, const zp_report_cost_month *x,
+                     const char *peak_id)
 {
     row_head(p, attrs, label);
-    td_num(p, NULL, x->import_cost_cny, 0);
-    td_num(p, NULL, x->export_revenue_cny, 0);
-    td_num(p, NULL, x->net_cny, 0);
+    td_num(p, NULL, x->bill.energy, 0);
     td_num(p, peak_id, x->peak_import_kw, 1);
     sb_puts(&p->b, "<td class=\"n\">");
     peak_time(p, x->peak_at);
-    sb_puts(&p->b, "</td></tr>\n");
+    sb_puts(&p->b, "</td>");
+    const double v[] = {x->bill.demand, x->bill.capacity, x->bill.export_revenue,
+                        x->bill.degradation, x->bill.green_power, x->bill.total};
+    for (size_t k = 0; k < ZP_ARRAY_LEN(v); k++)
+        td_num(p, NULL, v[k], 0);
+    sb_puts(&p->b, "</tr>\n");
 }
 
-/* Cost and peak grid import per month, and the highest peak of the run. */
+/* The bill by month: energy, the month's peak grid import and when, the
+ * demand charge on it, the capacity charge, export revenue, battery wear,
+ * the green-power premium and the month's total; a last row for the whole
+ * run, its peak the highest of the months'. */
 void rep__table_peaks(rep *p)
 {
-    static const col cols[] = {{S_H_MONTH, NULL},  {S_CO_IMPORT, "CNY"}, {S_CO_EXPORT, "CNY"},
-                               {S_CO_NET, "CNY"},  {S_CO_PEAK, "kW"},    {S_H_PEAK_TIME, NULL}};
+    static const col cols[] = {{S_H_MONTH, NULL},    {S_CO_IMPORT, "CNY"},  {S_CO_PEAK, "kW"},
+                               {S_H_PEAK_TIME, NULL}, {S_CO_DEMAND, "CNY"}, {S_CO_CAPACITY, "CNY"},
+                               {S_CO_EXPORT, "CNY"},  {S_CO_WEAR, "CNY"},   {S_CO_GREEN, "CNY"},
+                               {S_CO_TOTAL, "CNY"}};
     table_open(p, "table-peaks", NULL, S_T_PEAKS, cols, ZP_ARRAY_LEN(cols));
     const zp_report_cost *c = p->cost;
     for (size_t i = 0; i < c->nmonths; i++) {
         const zp_report_cost_month *x = &c->months[i];
-        char lab[32], key[16], attrs[40];
+        char lab[32], key[16], attrs[96];
         rep__month_label(p, lab, sizeof lab, local_day(x->start, p->off), 1);
         rep__date_label(key, sizeof key, local_day(x->start, p->off));
         key[7] = '\0';
-        snprintf(attrs, sizeof attrs, " data-month=\"%s\"", key);
-        peaks_row(p, attrs, lab, x, NULL);
+        snprintf(attrs, sizeof attrs, " data-month=\"%s\" data-fraction=\"%.17g\"", key,
+                 x->fraction);
+        bill_row(p, attrs, lab, x, NULL);
     }
-    const zp_report_cost_month all = {0, c->import_cost_cny, c->export_revenue_cny, c->net_cny,
-                                      c->peak_import_kw, c->peak_at};
-    peaks_row(p, " class=\"sum\"", tr(p, S_CO_MAX), &all, "peak-max");
+    zp_report_cost_month all = {0};
+    all.peak_import_kw = c->peak_import_kw;
+    all.peak_at = c->peak_at;
+    all.bill = c->bill;
+    bill_row(p, " class=\"sum\"", tr(p, S_CO_MAX), &all, "peak-max");
     table_close(p);
 }
 

@@ -131,6 +131,18 @@ static zp_status sim_meters(zp_ctx *ctx, zp_acct_input *in, const zp_sim_result 
     return ZP_OK;
 }
 
+/* The run's green-power contract (grid.green_power, docs/methodology.md
+ * "Green power"): the green energy the bill says it delivered is a bundled
+ * contract for the market-based method, and an hourly profile's delivery
+ * is carbon-free hour by hour. */
+static void green_power(zp_acct_input *in, const zp_sim_result *r)
+{
+    if (!r->bill)
+        return;
+    in->green_contracts_mwh += r->bill->green_mwh;
+    in->green_power_kw = r->bill->green_kw;
+}
+
 zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **out)
 {
     zp_acct_input *in = NULL;
@@ -192,6 +204,7 @@ zp_status zp_acct_from_sim(zp_ctx *ctx, const zp_sim_result *r, zp_acct_input **
     double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
     if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
         goto out;
+    green_power(in, r);
     /* Water: the model's series over the run window. */
     const zp_value *wv = &m->accounting.water_l;
     if (wv->is_series && wv->series) {
@@ -314,6 +327,8 @@ zp_status zp_acct_from_sim_summary(zp_ctx *ctx, const zp_sim_result *r, zp_acct_
     double frac = (double)(n * (size_t)r->step_s) / (double)(m->end - m->start);
     if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
         goto out;
+    /* the summary's one step has no hours to match a profile in */
+    in->green_contracts_mwh += r->bill ? r->bill->green_mwh : 0;
     *out = in;
     in = NULL;
 out:

@@ -29,6 +29,7 @@ void zp_plan_free(zp_ctx *ctx, zp_plan *pl)
     if (!pl)
         return;
     zp__free(ctx, pl->pv_kw); /* the block of the plan's arrays (plan_new) */
+    zp__free(ctx, pl->month_fraction); /* the block of its months (plan_months) */
     zp_dispatch_result_free(ctx, pl->flows);
     zp__free(ctx, pl);
 }
@@ -50,6 +51,42 @@ static zp_plan *plan_new(zp_ctx *ctx, size_t h)
     for (size_t k = 0; k < ZP_ARRAY_LEN(arrays); k++)
         *arrays[k] = block + k * h;
     return pl;
+}
+
+/* The run's calendar month of step t (zeropark/dispatch.h). */
+static size_t month_at(const zp_dispatch_input *in, size_t t)
+{
+    return in->month_of_step ? in->month_of_step[t] : 0;
+}
+
+/* The plan's calendar months (zp_plan): from the run's month of each of
+ * its steps k .. k + h - 1 (wrapping at n), renumbered from 0 at each
+ * change, each with the run's share of its month's charge, in one block
+ * that month_of_step points at. */
+static zp_status plan_months(zp_ctx *ctx, zp_plan *pl, const zp_dispatch_input *in, size_t k,
+                             size_t h, size_t n, double peak_so_far_kw)
+{
+    size_t nm = 1;
+    for (size_t i = 1; i < h; i++)
+        nm += month_at(in, (k + i) % n) != month_at(in, (k + i - 1) % n);
+    /* h months at most: the doubles first, then the month of each step */
+    double *block = zp__calloc(ctx, 2 * nm * sizeof(double) + h * sizeof(uint16_t), 1);
+    if (!block)
+        return zp__nomem(ctx);
+    pl->month_fraction = block; /* the block's start (zp_plan_free) */
+    pl->peak_so_far_kw = block + nm;
+    pl->month_of_step = (uint16_t *)(block + 2 * nm);
+    pl->nmonths = nm;
+    for (size_t i = 0, mo = 0; i < h; i++) {
+        size_t run_mo = month_at(in, (k + i) % n);
+        if (i > 0 && run_mo != month_at(in, (k + i - 1) % n))
+            mo++;
+        pl->month_of_step[i] = (uint16_t)mo;
+        pl->month_fraction[mo] = in->month_fraction ? in->month_fraction[run_mo] : 1.0;
+    }
+    pl->peak_so_far_kw[0] = peak_so_far_kw > 0 ? peak_so_far_kw : 0.0;
+    pl->demand_charge_cny_per_kw_month = in->demand_charge_cny_per_kw_month;
+    return ZP_OK;
 }
 
 /* A copy of the n values of a, repeated to ne values (a[i % n]), in *out
@@ -170,6 +207,12 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
                                                    : fc.flex_kw[j][i];
     }
     zp__sim_cap_export_prices(pl->price_cny_per_kwh, xprice, h, xprice);
+    if (h > UINT16_MAX) {
+        rc = zp__error(ctx, ZP_ETOOBIG, "plan: a horizon of %zu steps is too long", h);
+        goto out;
+    }
+    if ((rc = plan_months(ctx, pl, &in, k, h, n, o->peak_so_far_kw)))
+        goto out;
     zp_dispatch_input win = in;
     win.steps = h;
     win.pv_kw = pl->pv_kw;
@@ -181,6 +224,10 @@ zp_status zp_plan_make(zp_ctx *ctx, const zp_model *m, const zp_plan_opts *o, zp
     win.export_price_cny_per_kwh = xprice;
     win.grid_factor_kg_per_kwh = pl->grid_factor_kg_per_kwh;
     win.grid_down = NULL;
+    win.month_of_step = pl->month_of_step;
+    win.nmonths = pl->nmonths;
+    win.month_fraction = pl->month_fraction;
+    win.peak_so_far_kw = pl->peak_so_far_kw;
     zp_lp_opts lo;
     zp_lp_opts_init(&lo);
     lo.reserve_kwh = w_res ? w_res + k : p->reserve_kwh ? p->reserve_kwh + k : NULL;
@@ -238,6 +285,17 @@ zp_status zp_plan_json(zp_ctx *ctx, const zp_plan *pl, int indent, char **out)
                                   (json_int_t)pl->lp.nnz, "iterations", pl->lp.iterations,
                                   "seconds", num(pl->lp.build_s + pl->lp.solve_s), "fell_back",
                                   pl->lp.fell_back));
+    if (pl->demand_charge_cny_per_kw_month > 0) {
+        /* the month the plan starts in: its peak so far and as planned */
+        double planned = pl->peak_so_far_kw[0];
+        for (size_t i = 0; i < pl->steps && pl->month_of_step[i] == 0; i++)
+            planned = fmax(planned, f->grid_import_kw[i]);
+        json_object_set_new(doc, "demand_charge",
+                            json_pack("{s:o, s:o, s:o}", "cny_per_kw_month",
+                                      num(pl->demand_charge_cny_per_kw_month),
+                                      "month_peak_so_far_kw", num(pl->peak_so_far_kw[0]),
+                                      "month_planned_peak_kw", num(planned)));
+    }
     for (size_t i = 0; i < pl->steps; i++) {
         json_t *st = json_object();
         json_object_set_new(st, "time", json_string(zp_time_format(pl->start + (zp_time_t)i * pl->step_s,

@@ -2,8 +2,9 @@
  * prepare.c - the inputs of a run, everything before the dispatch
  * (zp__sim_prepare, sim_impl.h): the run window and step, the model's
  * weather on it, PV per array and wind per farm, the loads and the data
- * center as firm and flexible demand, the grid factor and prices, a grid
- * outage and the resilience reserve. Shared by the simulation (sim.c) and
+ * center as firm and flexible demand, the grid factor and prices (a
+ * tariff's on the run's grid), the run's calendar months, a grid outage
+ * and the resilience reserve. Shared by the simulation (sim.c) and
  * the plan (plan.c).
  */
 #include "core/internal.h"
@@ -381,8 +382,33 @@ static zp_status demand(sim_priv *p, const zp_model *m, zp_dispatch_flex *flex, 
     return ZP_OK;
 }
 
-/* Grid factor and prices: arrays only for series (NULL = the constant);
- * the location factor: the one resolution (zp_model_grid_factors) for the
+/* The import price of each step from the model's tariff (grid.tariff):
+ * zp_tariff_prices on the run's grid and the park's clock. */
+static zp_status tariff_prices(sim_priv *p, const zp_model *m)
+{
+    zp_sim_result *r = &p->pub;
+    zp_time_grid g = {r->start, r->step_s, r->steps, m->utc_offset_min};
+    if (!(r->price_cny_per_kwh = new_array(p, r->steps)))
+        return ZP_ENOMEM;
+    return zp_tariff_prices(p->ctx, m->grid.tariff, &g, NULL, r->price_cny_per_kwh);
+}
+
+/* The calendar months of the run, as the bill counts them: each step's
+ * month and each month's share of the monthly charges (the demand charge
+ * a dispatch prices). */
+static zp_status run_months(sim_priv *p, const zp_model *m)
+{
+    zp_sim_result *r = &p->pub;
+    zp_time_grid g = {r->start, r->step_s, r->steps, m->utc_offset_min};
+    if (!(p->month_of_step = zp__calloc(p->ctx, r->steps ? r->steps : 1, sizeof *p->month_of_step)))
+        return zp__nomem(p->ctx);
+    return zp_bill_months(p->ctx, &g, ZP_PRORATE_CALENDAR, p->month_of_step, &p->month_fraction,
+                          &p->nmonths);
+}
+
+/* Grid factor and prices: arrays only for series (NULL = the constant),
+ * and for a tariff's prices; a green-power profile on the run window; the
+ * location factor: the one resolution (zp_model_grid_factors) for the
  * local year the run starts in, as the accounting of the run. */
 static zp_status grid_inputs(sim_priv *p, const zp_model *m)
 {
@@ -390,10 +416,14 @@ static zp_status grid_inputs(sim_priv *p, const zp_model *m)
     zp_status rc;
     if ((rc = series_window(p, &m->grid.emission_factor_kg_per_kwh, "grid.emission_factor_kg_per_kwh",
                             &r->grid_factor_kg_per_kwh)) ||
-        (rc = series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
-                            &r->price_cny_per_kwh)) ||
+        (rc = m->grid.tariff ? tariff_prices(p, m)
+                             : series_window(p, &m->grid.price_cny_per_kwh, "grid.price_cny_per_kwh",
+                                             &r->price_cny_per_kwh)) ||
         (rc = series_window(p, &m->grid.export_price_cny_per_kwh, "grid.export_price_cny_per_kwh",
-                            &r->export_price_cny_per_kwh)))
+                            &r->export_price_cny_per_kwh)) ||
+        (rc = series_window(p, &m->grid.green_power.profile_kw, "grid.green_power.profile",
+                            &p->green_kw)) ||
+        (rc = run_months(p, m)))
         return rc;
     zp_grid_factors gf;
     if ((rc = zp_model_grid_factors(p->ctx, m, zp__local_year(r->start, m->utc_offset_min), &gf)))
@@ -428,6 +458,13 @@ static void dispatch_input(sim_priv *p, const zp_model *m, zp_dispatch_flex *fle
     in->grid_factor_kg_per_kwh = r->grid_factor_kg_per_kwh;
     in->objective = m->objective;
     in->carbon_price_cny_per_t = m->carbon_price_cny_per_t;
+    /* the demand charge on each calendar month's peak (the capacity
+     * charge is fixed: nothing a dispatch can change); the batteries'
+     * wear comes with m->storage */
+    in->demand_charge_cny_per_kw_month = m->grid.demand_charge_cny_per_kw_month;
+    in->month_of_step = p->month_of_step;
+    in->nmonths = p->nmonths;
+    in->month_fraction = p->month_fraction;
 }
 
 /* A grid outage: no import and no export inside [outage_from, outage_to). */

@@ -396,6 +396,13 @@ zp_status zp_model_inputs_sha256(zp_ctx *ctx, const zp_model *m, char hex[65])
         rc = path ? hash_file(ctx, md, path) : zp__nomem(ctx);
         zp__free(ctx, path);
     }
+    /* What the park pays: a green-power profile, a tariff file found by
+     * name (a built-in table is the engine's, an inline one the model's). */
+    if (!rc && m->grid.green_power.profile_kw.is_series)
+        rc = hash_file(ctx, md, m->grid.green_power.profile_kw.csv_path);
+    const zp_tariff_info *ti = m->grid.tariff ? zp_tariff_get_info(m->grid.tariff) : NULL;
+    if (!rc && ti && !m->grid.tariff_inline && ti->origin && strncmp(ti->origin, "builtin:", 8) != 0)
+        rc = hash_file(ctx, md, ti->origin);
     unsigned char dig[32];
     unsigned int dl = 0;
     if (!rc && EVP_DigestFinal_ex(md, dig, &dl) != 1)

@@ -86,9 +86,10 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     /* what the result owns besides the arrays and the column names */
     void *owned[] = {p->arrays,          p->cols,          p->scratch,  p->grid_down,
                      p->market_source,   p->clearsky_pv_kw, r->pv_array_kw, r->wind_farm_kw,
-                     r->load_kw,         r->pv_totals};
+                     r->load_kw,         r->pv_totals,     p->month_of_step, p->month_fraction};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
+    zp_bill_free(ctx, r->bill);
     zp_dispatch_result_free(ctx, r->flows);
     zp__free(ctx, p);
 }
@@ -121,12 +122,12 @@ void zp__sim_cap_export_prices(const double *ip, const double *xp, size_t n, dou
 /* What the totals hand on to each other. */
 typedef struct sim_sums {
     double scope2_kg;              /* location-based Scope 2 of the run */
-    double cost;                   /* import cost less export revenue, CNY */
+    double cost;                   /* the bill's total, CNY (cost_cny) */
     double import_weighted_factor; /* kg/kWh over the import (the mean factor without) */
     double cert_kwh;               /* green certificates, the run's share */
 } sim_sums;
 
-/* Energy over the run, with Scope 2 (location) and cost on the way. */
+/* Energy over the run, with Scope 2 (location) on the way. */
 static void sim_energy(sim_priv *p, const zp_model *m, sim_sums *sums)
 {
     zp_sim_result *r = &p->pub;
@@ -142,7 +143,7 @@ static void sim_energy(sim_priv *p, const zp_model *m, sim_sums *sums)
             e->datacenter_it += r->dc_it_kw[t] * dt;
             e->datacenter_facility += DC_FACILITY(p, t) * dt;
         }
-    double scope2_kg = 0, cost = 0, ef_sum = 0;
+    double scope2_kg = 0, ef_sum = 0;
     for (size_t t = 0; t < n; t++) {
         e->pv += (r->pv_kw ? r->pv_kw[t] : 0) * dt;
         e->wind += (r->wind_kw ? r->wind_kw[t] : 0) * dt;
@@ -153,9 +154,6 @@ static void sim_energy(sim_priv *p, const zp_model *m, sim_sums *sums)
         double ef = GRID_EF(r, t);
         ef_sum += ef;
         scope2_kg += f->grid_import_kw[t] * dt * ef;
-        cost += f->grid_import_kw[t] * dt * AT(r->price_cny_per_kwh, m->grid.price_cny_per_kwh, t) -
-                f->grid_export_kw[t] * dt *
-                    AT(r->export_price_cny_per_kwh, m->grid.export_price_cny_per_kwh, t);
     }
     e->storage_charge = f->totals.charge_kwh;
     e->storage_discharge = f->totals.discharge_kwh;
@@ -163,12 +161,11 @@ static void sim_energy(sim_priv *p, const zp_model *m, sim_sums *sums)
     sums->import_weighted_factor =
         e->grid_import > 0 ? scope2_kg / e->grid_import : ef_sum / (double)n;
     sums->scope2_kg = scope2_kg;
-    sums->cost = cost;
-    r->cost_cny = cost;
 }
 
-/* The model's objective on the executed plan (as zp_dispatch_objective
- * computes it, without materialising constant price arrays). */
+/* The model's objective on the executed plan: kg CO2, or the bill (with
+ * the carbon price): the energy, the demand charge and the wear the
+ * optimisers weigh, and the fixed parts they cannot change. */
 static void sim_objective(sim_priv *p, const zp_model *m, const sim_sums *sums)
 {
     zp_sim_result *r = &p->pub;
@@ -391,6 +388,21 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
         rc = zp__nomem(ctx);
         goto out;
     }
+    /* The tariff's periods held flat (zp_compare's split): the optimisers
+     * see the run's mean import price at every step. */
+    if (o->flat_price_plan && n) {
+        double *fp = price ? price : zp__calloc(ctx, n, sizeof *fp);
+        if (!fp) {
+            rc = zp__nomem(ctx);
+            goto out;
+        }
+        double sum = 0;
+        for (size_t t = 0; t < n; t++)
+            sum += in->import_price_cny_per_kwh[t];
+        for (size_t t = 0; t < n; t++)
+            fp[t] = sum / (double)n;
+        in->import_price_cny_per_kwh = price = fp;
+    }
     /* One meter: cap the export price (cap_export_prices). */
     {
         const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
@@ -484,10 +496,12 @@ static double sim_cons_at(const void *ud, size_t t)
  * that was charged from them. Each battery keeps a pool of stored energy
  * and the green part of it; energy present at the start counts as not
  * green. Renewables serve demand first; their surplus is what charges
- * green. The matching is zp__cfe_match (carbon/matching.h). */
+ * green. A green-power contract's hourly profile adds the green power it
+ * delivered in each step (the bill's); *contract_kwh (NULL: not wanted) is
+ * what it added. The matching is zp__cfe_match (carbon/matching.h). */
 static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_model *m,
                                  const double *firm_kw, double *cfe_kw, double *consumption_kw,
-                                 double *cfe_kwh, double *consumption_kwh)
+                                 double *cfe_kwh, double *consumption_kwh, double *contract_kwh)
 {
     const zp_dispatch_result *f = r->flows;
     const size_t ns = m->nstorage;
@@ -507,9 +521,10 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
             consumption_kw[t] = cons;
         *consumption_kwh += cons * r->step_h;
     }
-    const zp__cfe_run run = {r->steps, r->step_h, f->pv_used_kw, f->wind_used_kw, sim_cons_at, &sc,
-                             bat, ns};
-    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh);
+    const zp__cfe_run run = {r->steps,    r->step_h, f->pv_used_kw,
+                             f->wind_used_kw, sim_cons_at, &sc,
+                             bat,         ns,        r->bill ? r->bill->green_kw : NULL};
+    zp_status rc = zp__cfe_match(ctx, &run, cfe_kw, cfe_kwh, contract_kwh);
     zp__free(ctx, bat);
     return rc;
 }
@@ -549,20 +564,27 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     zp_sim_energy *e = &r->energy_kwh;
     sim_sums sums = {0};
     sim_energy(p, m, &sums);
+    /* The bill (bill.c): cost_cny is its total, and the objective's cost. */
+    if ((rc = zp__sim_bill(p)))
+        goto fail;
+    sums.cost = r->cost_cny;
     sim_objective(p, m, &sums);
     if ((rc = sim_emissions(p, m, &sums)))
         goto fail;
     double cert_kwh = sums.cert_kwh;
 
-    double cons = 0, cfe = 0;
-    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons)))
+    double cons = 0, cfe = 0, contract_cfe = 0;
+    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons, &contract_cfe)))
         goto fail;
     /* What an outage left without supply. Supply goes to the critical load
      * first, so its shortfall is what the whole shortfall exceeds the
      * non-critical demand by. */
     sim_outage(p);
     r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
-    double vol = cons > 0 ? 100.0 * (cfe + cert_kwh) / cons : 0.0;
+    /* a green-power contract counts once: its delivered energy, of which
+     * an hourly profile's part is already in cfe */
+    const double green_kwh = r->bill->green_mwh * 1000.0;
+    double vol = cons > 0 ? 100.0 * (cfe - contract_cfe + cert_kwh + green_kwh) / cons : 0.0;
     r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
     r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
 
@@ -604,11 +626,11 @@ const double *zp_sim_column(const zp_sim_result *r, size_t i)
     double a, b;
     switch (c->kind) {
     case COL_CFE:
-        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b))
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, p->scratch, NULL, &a, &b, NULL))
             return NULL;
         break;
     case COL_CONSUMPTION:
-        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b))
+        if (hourly_matching(p->ctx, r, r->model, p->firm_kw, NULL, p->scratch, &a, &b, NULL))
             return NULL;
         break;
     case COL_SCOPE2_KG:
@@ -675,6 +697,10 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                                   "hourly_matched", num(r->green_share_hourly_pct)));
     json_object_set_new(doc, "pue", num(r->pue));
     json_object_set_new(doc, "cost_cny", num(r->cost_cny));
+    if (zp__sim_bill_json(r, doc)) {
+        json_decref(doc);
+        return zp__nomem(ctx);
+    }
     json_t *tg = json_array();
     for (size_t i = 0; i < r->ntargets; i++)
         json_array_append_new(tg, json_pack("{s:s, s:o, s:o, s:b}", "name", r->targets[i].name,

@@ -44,6 +44,11 @@ typedef struct sim_priv {
     double *critical_kw;  /* steps values of the critical load, or NULL */
     double *shed_kw;      /* steps values of load shed in an outage (firm demand above
                              the critical load), or NULL */
+    double *green_kw;     /* steps values of a green-power profile (the contract's kW), or NULL */
+    uint16_t *month_of_step; /* steps values: the calendar month (park-local) of each step,
+                                0..nmonths-1, as the bill counts them (zp_bill_months) */
+    double *month_fraction;  /* nmonths values: the share of the monthly charges each pays */
+    size_t nmonths;
     int want_clearsky;    /* set before zp__sim_prepare: the forecasts need clear-sky PV */
     double *clearsky_pv_kw; /* steps values of clear-sky PV (zeros without PV) when
                                want_clearsky, made from the same weather as the PV; freed
@@ -76,6 +81,20 @@ sim_priv *zp__sim_priv_new(zp_ctx *ctx, const zp_model *m);
 zp_status zp__sim_prepare(sim_priv *p, const zp_model *m, const zp_sim_opts *po,
                          const zp_weather_data *weather, zp_dispatch_input *in,
                          zp_dispatch_flex **flex_out);
+
+/* The run's bill (r->bill, r->cost_cny): zp_bill_compute on the flows,
+ * the run's prices, the model's charges, batteries and green-power
+ * contract (bill.c). */
+zp_status zp__sim_bill(sim_priv *p);
+/* The bill in the results document doc (docs/results.md): cost_breakdown_cny,
+ * monthly_peak_import_kw, storage_wear and bill (the tariff, the charges,
+ * the months). ZP_OK or ZP_ENOMEM (doc keeps what was added). */
+struct json_t;
+zp_status zp__sim_bill_json(const zp_sim_result *r, struct json_t *doc);
+/* The bill's parts as the results write them: {energy, demand, capacity,
+ * export_revenue, degradation, green_power, total} (NULL when out of
+ * memory). */
+struct json_t *zp__sim_breakdown_json(const zp_bill_breakdown *c);
 
 /* The grid connection is one meter: the optimisers see an export price
  * capped at the step's import price (sim.c says why); out may be xp. */

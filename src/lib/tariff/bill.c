@@ -182,10 +182,9 @@ static void month_name(int64_t y, unsigned mo, char out[8])
     out[7] = 0;
 }
 
-/* The months of the grid: their steps, days and fractions. */
-static zp_status make_months(zp_ctx *ctx, const zp_bill_input *in, zp_bill *b)
+/* The months of the grid g: their steps, days and fractions (prorate). */
+static zp_status make_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate, zp_bill *b)
 {
-    const zp_time_grid *g = &in->grid;
     size_t n = 0;
     int64_t prev = INT64_MIN;
     for (size_t i = 0; i < g->count; i++) {
@@ -218,7 +217,7 @@ static zp_status make_months(zp_ctx *ctx, const zp_bill_input *in, zp_bill *b)
             m->days_covered = hi >= lo ? (int)(hi - lo + 1) : 0;
             if (m->days_covered == m->days_in_month)
                 m->fraction = 1;
-            else if (in->prorate == ZP_PRORATE_30)
+            else if (prorate == ZP_PRORATE_30)
                 m->fraction = m->days_covered >= 30 ? 1 : m->days_covered / 30.0;
             else
                 m->fraction = (double)m->days_covered / m->days_in_month;
@@ -262,8 +261,11 @@ static void price_month(const zp_bill_input *in, zp_bill *b, zp_bill_month *m)
             m->peak_import_kw = imp;
             m->peak_at = in->grid.start + (int64_t)i * in->grid.step_s;
         }
-        if (gc && gc->profile_kw)
-            green_kwh += (gc->profile_kw[i] < imp ? gc->profile_kw[i] : imp) * dt_h;
+        if (gc && gc->profile_kw) {
+            double g = gc->profile_kw[i] < imp ? gc->profile_kw[i] : imp;
+            b->green_kw[i] = g;
+            green_kwh += g * dt_h;
+        }
         for (size_t s = 0; s < in->nstorage; s++) {
             double d_kwh = in->storage[s].discharge_kw[i] * dt_h;
             b->storage[s].discharged_kwh += d_kwh;
@@ -310,8 +312,13 @@ zp_status zp_bill_compute(zp_ctx *ctx, const zp_bill_input *in, zp_bill **out)
                 goto fail;
             }
     }
-    if ((rc = make_months(ctx, in, b)))
+    if ((rc = make_months(ctx, &in->grid, in->prorate, b)))
         goto fail;
+    if (in->green && in->green->profile_kw &&
+        !(b->green_kw = zp__calloc(ctx, in->grid.count ? in->grid.count : 1, sizeof *b->green_kw))) {
+        rc = zp__nomem(ctx);
+        goto fail;
+    }
     b->hours = (double)in->grid.count * in->grid.step_s / 3600.0;
     for (size_t k = 0; k < b->nmonths; k++) {
         zp_bill_month *m = &b->months[k];
@@ -338,6 +345,48 @@ fail:
     return rc;
 }
 
+zp_status zp_bill_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate,
+                         uint16_t *month_of_step, double **fraction, size_t *nmonths)
+{
+    if (!ctx)
+        return ZP_EINVAL;
+    if (!g || !nmonths)
+        return zp__error(ctx, ZP_EINVAL, "zp_bill_months: NULL argument");
+    if (g->step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "zp_bill_months: step %d s is not positive",
+                         (int)g->step_s);
+    if (prorate != ZP_PRORATE_CALENDAR && prorate != ZP_PRORATE_30)
+        return zp__error(ctx, ZP_EINVAL, "zp_bill_months: prorate %d is not a zp_prorate",
+                         (int)prorate);
+    zp_bill b;
+    memset(&b, 0, sizeof b);
+    zp_status rc = make_months(ctx, g, prorate, &b);
+    if (rc)
+        return rc;
+    if (b.nmonths > UINT16_MAX) {
+        zp__free(ctx, b.months);
+        return zp__error(ctx, ZP_EINVAL, "zp_bill_months: %zu months; at most %u", b.nmonths,
+                         (unsigned)UINT16_MAX);
+    }
+    double *f = NULL;
+    if (fraction && !(f = zp__calloc(ctx, b.nmonths ? b.nmonths : 1, sizeof *f))) {
+        zp__free(ctx, b.months);
+        return zp__nomem(ctx);
+    }
+    for (size_t k = 0; k < b.nmonths; k++) {
+        const zp_bill_month *m = &b.months[k];
+        if (f)
+            f[k] = m->fraction;
+        for (size_t i = m->first; month_of_step && i < m->first + m->steps; i++)
+            month_of_step[i] = (uint16_t)k;
+    }
+    if (fraction)
+        *fraction = f;
+    *nmonths = b.nmonths;
+    zp__free(ctx, b.months);
+    return ZP_OK;
+}
+
 void zp_bill_free(zp_ctx *ctx, zp_bill *b)
 {
     if (!b)
@@ -346,5 +395,6 @@ void zp_bill_free(zp_ctx *ctx, zp_bill *b)
         zp__free(ctx, b->storage[s].name);
     zp__free(ctx, b->storage);
     zp__free(ctx, b->months);
+    zp__free(ctx, b->green_kw);
     zp__free(ctx, b);
 }

@@ -4,7 +4,9 @@
  * built into the library from data/tariffs, as the factor set builds in
  * data/factors (CMakeLists.txt writes zp_tariffs_data.c). A tariff is
  * called by its "name", or by its file name less ".json" when it has
- * none or cannot be read (so that asking for it shows its problems).
+ * none or cannot be read (so that asking for it shows its problems). A
+ * JSON object with neither "periods" nor "schedule" is another document
+ * (the park model in its own directory) and is passed over.
  */
 #include "tariff/tariff_impl.h"
 
@@ -48,9 +50,11 @@ static void catalog_free(catalog *c)
 }
 
 /* The "name" of a tariff text, or the stem when it has none or is not
- * JSON, into out. ZP_OK or ZP_ENOMEM. */
+ * JSON, into out. *other (may be NULL) is set to 1 for a JSON object that
+ * has neither "periods" nor "schedule": another document (a park model
+ * beside its tariffs), not a tariff. ZP_OK or ZP_ENOMEM. */
 static zp_status name_of(zp_ctx *ctx, const char *buf, size_t len, const char *stem, char *out,
-                         size_t size)
+                         size_t size, int *other)
 {
     zp_jr_opts o;
     zp_jr *jr = NULL;
@@ -60,7 +64,11 @@ static zp_status name_of(zp_ctx *ctx, const char *buf, size_t len, const char *s
     o.flags = ZP_JR_SKIP_BOM;
     o.max_bytes = ZP_TARIFF_MAX_BYTES;
     zp_status rc = zp__jr_open_buf(ctx, buf, len, &o, &jr);
-    if (rc == ZP_OK && zp__jr_str(jr, zp__jr_root(jr), "", "name", ZP_JR_OPT, 63, &s) > 0)
+    json_t *root = rc == ZP_OK ? zp__jr_root(jr) : NULL;
+    if (other)
+        *other = json_is_object(root) && !json_object_get(root, "periods") &&
+                 !json_object_get(root, "schedule");
+    if (rc == ZP_OK && zp__jr_str(jr, root, "", "name", ZP_JR_OPT, 63, &s) > 0)
         snprintf(out, size, "%s", s);
     else
         snprintf(out, size, "%s", stem);
@@ -127,9 +135,10 @@ static zp_status scan_dir(catalog *c, const char *dir, size_t where)
         snprintf(stem, sizeof stem, "%.*s", (int)(strlen(files[i]) - 5), files[i]);
         zp_status rr = zp__file_read(c->ctx, path, ZP_TARIFF_MAX_BYTES, "tariff", &buf, &len);
         snprintf(name, sizeof name, "%s", stem);
-        if (rr == ZP_ENOMEM || (!rr && name_of(c->ctx, buf, len, stem, name, sizeof name)))
+        int other = 0;
+        if (rr == ZP_ENOMEM || (!rr && name_of(c->ctx, buf, len, stem, name, sizeof name, &other)))
             rc = ZP_ENOMEM;
-        else
+        else if (!other)
             rc = add(c, name, path, 0, where);
         zp_ctx_clear_error(c->ctx);
         zp__free(c->ctx, buf);
@@ -150,7 +159,7 @@ static zp_status scan(catalog *c, const char *const *dirs, size_t ndirs)
         const char *f = zp__tariff_data_file[b];
         snprintf(stem, sizeof stem, "%.*s", (int)(strlen(f) - 5), f);
         rc = name_of(c->ctx, (const char *)zp__tariff_data[b], zp__tariff_data_len[b], stem,
-                     name, sizeof name);
+                     name, sizeof name, NULL);
         if (!rc)
             rc = add(c, name, NULL, b, ndirs);
     }

@@ -1,7 +1,8 @@
 // plan.js - the control loop's current plan (/api/v1/plan): battery state
 // of charge and power, grid import and export, PV and loads over the plan's
 // horizon, which forecast it used (live or the model's) and the history it
-// had, the forecasts against the measured values, the setpoints as
+// had, with a demand charge the month's peak import so far and as planned
+// and its charge, the forecasts against the measured values, the setpoints as
 // requested and as written, and the alerts (/api/v1/alerts). Refreshed every
 // few ticks so a new plan appears without reloading.
 import { api, digitsFor, esc, fmtNum, fmtTime, parseTime, toPark } from '../api.js';
@@ -122,6 +123,16 @@ async function render(el, ctx, force) {
   hist.textContent = known
     ? t('plan.forecast_history', { h: fmtNum(p.forecast_history_h, 1), n: fmtNum(p.forecast_needed_h, 0) }) : '';
   hist.dataset.value = known ? String(p.forecast_history_h) : '';
+  // The month's peak import so far (the park store) and as planned, and
+  // what the demand charge makes of it.
+  const dem = el.querySelector('.plan-demand');
+  const dc = p.demand_charge;
+  dem.hidden = !dc;
+  dem.textContent = dc ? t('plan.demand', {
+    c: fmtNum(dc.cny_per_kw_month, 2), month: dc.month, so_far: fmtNum(dc.month_peak_so_far_kw, 0),
+    planned: fmtNum(dc.month_planned_peak_kw, 0), charge: fmtNum(dc.month_charge_cny, 0),
+  }) : '';
+  dem.dataset.peakSoFar = dc ? String(dc.month_peak_so_far_kw) : '';
   el.querySelector('.setpoints-table tbody').innerHTML = setpointRows(p.setpoints || []);
   await Promise.all([
     draw(chart(el.querySelector('.plan-battery'), 'plan-battery'), batteryOption(steps)),
@@ -137,7 +148,8 @@ export default {
     lastCreated = null;
     el.innerHTML = `
       <section class="card"><h2>${esc(t('plan.title'))}</h2><p class="plan-meta"></p>
-        <p class="plan-forecast-used"><span class="fc-method"></span> <small class="fc-history"></small></p></section>
+        <p class="plan-forecast-used"><span class="fc-method"></span> <small class="fc-history"></small></p>
+        <p class="plan-demand" hidden></p></section>
       <div class="grid2">
         <section class="card"><h2>${esc(t('plan.battery'))}</h2><div class="chart plan-battery"></div></section>
         <section class="card"><h2>${esc(t('plan.grid'))}</h2><div class="chart plan-grid"></div></section>

@@ -15,25 +15,7 @@ need python3
 PY=${ZP_PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# expect CODE CMD... : run, check the exit code; output in $tmp/out, $tmp/err
-expect() {
-    local want=$1; shift
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $*"; sed 's/^/  /' "$tmp/err" | head -20 >&2; fi
-}
-contains() {
-    if grep -qF -- "$2" "$1"; then ok; else bad "$(basename "$1") lacks: $2"; sed 's/^/  /' "$1" | head -30 >&2; fi
-}
-lacks() {
-    if grep -qF -- "$2" "$1"; then bad "$(basename "$1") has: $2"; grep -F -- "$2" "$1" | head -5 | sed 's/^/  /' >&2; else ok; fi
-}
+. "$src/tests/cli/checks.sh"
 
 # ---------------------------------------------------------------------------
 # 1. The Chinese report of a Sichuan park (2024 data, no factor in the model):

@@ -14,23 +14,7 @@ src=$2
 need python3 sqlite3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-# expect CODE CMD... : run, check the exit code; output in $tmp/out, $tmp/err
-expect() {
-    local want=$1; shift
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $*"; sed 's/^/  /' "$tmp/err" | head -20 >&2; fi
-}
-contains() {
-    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks: $2"; sed 's/^/  /' "$1" | head -20 >&2; fi
-}
-lacks() {
-    if grep -qF -- "$2" "$1"; then bad "$1 holds: $2"; sed 's/^/  /' "$1" | head -20 >&2; else ok; fi
-}
+. "$src/tests/cli/checks.sh"
 model=$src/examples/shaoguan-campus/model.json
 
 # --- account --data through a pipe ------------------------------------------

@@ -111,7 +111,9 @@ static json_t *walk(json_t *doc, const char *path, const char *noun, json_t **pa
     *creatable = 0;
     why[0] = '\0';
     while (*r) {
-        int done = (int)(r - path); /* the path so far */
+        int done = (int)(r - path); /* the path so far, without its last '.' */
+        if (done && path[done - 1] == '.')
+            done--;
         *parent = node;
         *rest = r;
         if (*r == '[') {
@@ -144,7 +146,7 @@ static json_t *walk(json_t *doc, const char *path, const char *noun, json_t **pa
                 }
                 const char *near = nearest_key(node, word);
                 if (done)
-                    snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, word, done - 1, path,
+                    snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, word, done, path,
                              near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
                 else
                     snprintf(why, n, "%s has no '%s'%s%s%s", noun, word, near ? " (did you mean '" : "",
@@ -168,9 +170,11 @@ json_t *sw__path_get(json_t *doc, const char *path, const char *noun, char *why,
     json_t *v = walk(doc, path, noun, &parent, &rest, &creatable, why, n);
     if (!v && creatable) {
         int done = (int)(rest - path);
+        if (done && path[done - 1] == '.')
+            done--;
         const char *near = nearest_key(parent, rest);
         if (done)
-            snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, rest, done - 1, path,
+            snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, rest, done, path,
                      near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         else
             snprintf(why, n, "%s has no '%s'%s%s%s", noun, rest, near ? " (did you mean '" : "",

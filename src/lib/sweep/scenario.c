@@ -16,6 +16,7 @@
 #include "sweep/sweep_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const sw_value *sw__value(const zp_sweep *sw, size_t i, size_t p)
@@ -175,6 +176,20 @@ typedef struct problem {
 
 #define SW_CHECK_MAX_PROBLEMS 50
 
+/* By position in the sweep file (those without one last), then by the
+ * first scenario that has it. */
+static int problem_cmp(const void *a, const void *b)
+{
+    const problem *p = a, *q = b;
+    long pl = p->v ? p->v->line : 0x7fffffff, ql = q->v ? q->v->line : 0x7fffffff;
+    long pc = p->v ? p->v->col : 0, qc = q->v ? q->v->col : 0;
+    if (pl != ql)
+        return pl < ql ? -1 : 1;
+    if (pc != qc)
+        return pc < qc ? -1 : 1;
+    return p->first < q->first ? -1 : p->first > q->first;
+}
+
 long sw__check_all(zp_ctx *ctx, const zp_sweep *sw)
 {
     problem probs[SW_CHECK_MAX_PROBLEMS];
@@ -229,6 +244,7 @@ long sw__check_all(zp_ctx *ctx, const zp_sweep *sw)
         zp_ctx_diag_clear(scratch);
         zp_ctx_clear_error(scratch);
     }
+    qsort(probs, np, sizeof *probs, problem_cmp);
     for (size_t j = 0; j < np; j++) {
         problem *p = &probs[j];
         if (result >= 0) {

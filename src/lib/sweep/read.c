@@ -14,6 +14,7 @@
 #include "core/jsonread.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -442,9 +443,9 @@ static void read_root(rd *r, json_t *root, const char *basedir, const char *mode
         read_outputs(r, outputs, "outputs");
 }
 
-zp_status zp_sweep_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
-                            const char *basedir, const char *model_text, size_t model_len,
-                            unsigned model_flags, zp_sweep **out)
+zp_status sw__read(zp_ctx *ctx, const char *buf, size_t len, const char *fname, const char *basedir,
+                   const char *model_text, size_t model_len, unsigned model_flags, size_t check_max,
+                   zp_sweep **out)
 {
     rd r;
     zp_jr_opts o;
@@ -477,7 +478,7 @@ zp_status zp_sweep_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char
         rc = zp__nomem(ctx);
         goto out;
     }
-    if (zp_ctx_diag_errors(ctx) == errs_before) {
+    if (zp_ctx_diag_errors(ctx) == errs_before && r.sw->count <= check_max) {
         long bad = sw__check_all(ctx, r.sw);
         if (bad < 0) {
             rc = zp__nomem(ctx);
@@ -497,6 +498,13 @@ out:
     zp__jr_free(r.jr);
     zp_sweep_free(ctx, r.sw);
     return rc;
+}
+
+zp_status zp_sweep_load_buf(zp_ctx *ctx, const char *buf, size_t len, const char *fname,
+                            const char *basedir, const char *model_text, size_t model_len,
+                            unsigned model_flags, zp_sweep **out)
+{
+    return sw__read(ctx, buf, len, fname, basedir, model_text, model_len, model_flags, SIZE_MAX, out);
 }
 
 zp_status zp_sweep_load_file(zp_ctx *ctx, const char *path, unsigned model_flags, zp_sweep **out)

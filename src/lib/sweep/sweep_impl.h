@@ -90,6 +90,14 @@ int sw__path_set(json_t *doc, const char *path, json_t *value, const char *noun,
 /* 1 when path a is b or lies inside b ("grid.x" inside "grid"). */
 int sw__path_within(const char *a, const char *b);
 
+/* ---- read.c ----------------------------------------------------------------- */
+
+/* zp_sweep_load_buf checking the scenarios' models only when there are at
+ * most check_max of them (the fuzz target's bound on time). */
+zp_status sw__read(zp_ctx *ctx, const char *buf, size_t len, const char *fname, const char *basedir,
+                   const char *model_text, size_t model_len, unsigned model_flags, size_t check_max,
+                   zp_sweep **out);
+
 /* ---- scenario.c ----------------------------------------------------------- */
 
 /* The value parameter p takes in scenario i (borrowed; NULL when the

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench_sweep.sh BUILD_DIR - a 100-scenario sweep (docs/sweep.md) as JSON lines:
+#   sweep_100_threads_1, _threads_2   `zeropark plan --sweep` on 1 and 2 threads, s
+#   sweep_100_mpi_1, _mpi_2           under `mpirun -n 1` and `-n 2`, s
+#   sweep_speedup_threads, sweep_speedup_mpi   1 -> 2 threads, 1 -> 2 ranks (target >= 1.7)
+#   sweep_peer_xargs_2                the peer: the same 100 scenarios as model files
+#                                     written by a script and run by `xargs -P 2
+#                                     zeropark <work>`, one process each, s; its ratio
+#                                     to the 2-thread sweep
+#   sweep_results_identical           1 when the four sweeps wrote the same bytes
+# The scenarios: the Shaoguan campus's full year, a 10 x 10 grid of its
+# battery's energy and the grid's emission factor (the carbon price makes
+# the factor part of the objective), each the year's optimal dispatch
+# (ZP_BENCH_SWEEP_RUN=plan: the least-cost plan, once the planner is in).
+# The machine's load is printed with them: other work on the cores makes
+# the speed-ups smaller.
+set -euo pipefail
+build=$1
+here=$(cd "$(dirname "$0")/.." && pwd)
+zp=$build/zeropark
+run=${ZP_BENCH_SWEEP_RUN:-simulate}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+model=$here/examples/shaoguan-campus/model.json
+
+cat >"$tmp/sweep.json" <<EOF
+{
+  "model": "$model",
+  "run": "$run",
+  "parameters": [
+    {"name": "battery kWh", "path": "storage[0].energy_kwh", "values": {"from": 10000, "to": 100000, "steps": 10}},
+    {"name": "grid factor", "path": "grid.emission_factor_kg_per_kwh", "values": {"from": 0.35, "to": 0.8, "steps": 10}}
+  ]
+}
+EOF
+
+now() { date +%s.%N; }
+# seconds of the command, its output kept in $tmp/LABEL.*
+timed() {
+    local label=$1; shift
+    local t0 t1
+    t0=$(now)
+    "$@" >"$tmp/$label.out" 2>"$tmp/$label.err" || { echo "bench_sweep.sh: $label failed:" >&2; tail -5 "$tmp/$label.err" >&2; return 1; }
+    t1=$(now)
+    echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
+}
+line() { # bench value unit [extra JSON]
+    printf '{"bench": "%s", "value": %s, "unit": "%s"%s}\n' "$1" "$2" "$3" "${4:+, $4}"
+}
+load=$(cut -d' ' -f1 /proc/loadavg)
+common="\"scenarios\": 100, \"run\": \"$run\", \"model\": \"shaoguan-campus\", \"cores\": $(nproc), \"loadavg_1min_before\": $load"
+
+sweep=("$zp" plan --sweep "$tmp/sweep.json" --quiet)
+t1=$(timed t1 "${sweep[@]}" --jobs 1 --results "$tmp/t1.json" --csv "$tmp/t1.csv")
+line sweep_100_threads_1 "$t1" s "$common"
+t2=$(timed t2 "${sweep[@]}" --jobs 2 --results "$tmp/t2.json" --csv "$tmp/t2.csv")
+line sweep_100_threads_2 "$t2" s "$common"
+line sweep_speedup_threads "$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')" x \
+    "\"of\": \"sweep_100_threads_1 / sweep_100_threads_2\""
+
+same=1
+if command -v mpirun >/dev/null 2>&1 && ldd "$zp" | grep -q libmpi; then
+    mpi=(mpirun)
+    [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+    m1=$(timed m1 "${mpi[@]}" -n 1 "${sweep[@]}" --results "$tmp/m1.json" --csv "$tmp/m1.csv")
+    line sweep_100_mpi_1 "$m1" s "$common"
+    m2=$(timed m2 "${mpi[@]}" -n 2 "${sweep[@]}" --results "$tmp/m2.json" --csv "$tmp/m2.csv")
+    line sweep_100_mpi_2 "$m2" s "$common"
+    line sweep_speedup_mpi "$(awk -v a="$m1" -v b="$m2" 'BEGIN {printf "%.2f", a / b}')" x \
+        "\"of\": \"sweep_100_mpi_1 / sweep_100_mpi_2\", \"target\": 1.7"
+    for f in m1 m2; do
+        cmp -s "$tmp/t1.json" "$tmp/$f.json" && cmp -s "$tmp/t1.csv" "$tmp/$f.csv" || same=0
+    done
+else
+    echo "bench_sweep.sh: mpirun or an MPI build missing (scripts/deps.sh bench); the MPI figures skipped" >&2
+fi
+cmp -s "$tmp/t1.json" "$tmp/t2.json" && cmp -s "$tmp/t1.csv" "$tmp/t2.csv" || same=0
+
+# The peer: a script writes each scenario's model (the same values) and
+# xargs runs one zeropark per scenario, two at a time.
+"${ZP_PYTHON:-/usr/bin/python3}" - "$model" "$tmp" <<'PY'
+import json, os, sys
+model, tmp = sys.argv[1:3]
+doc = json.load(open(model))
+base = os.path.dirname(model)
+def absolute(v):
+    if isinstance(v, dict):
+        return {k: (os.path.join(base, x) if k == "csv" and not os.path.isabs(x) else absolute(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [absolute(x) for x in v]
+    return v
+doc = absolute(doc)
+with open(os.path.join(tmp, "models.txt"), "w") as out:
+    for i in range(10):
+        for j in range(10):
+            doc["storage"][0]["energy_kwh"] = float("%.15g" % (10000 + 90000 * i / 9))
+            doc["grid"]["emission_factor_kg_per_kwh"] = float("%.15g" % (0.35 + 0.45 * j / 9))
+            path = os.path.join(tmp, f"s{i * 10 + j:03d}.json")
+            json.dump(doc, open(path, "w"))
+            out.write(path + "\n")
+PY
+if [ "$run" = plan ]; then work=(plan --json); else work=(simulate --dispatch optimal --json); fi
+px=$(timed px xargs -P 2 -I{} sh -c "\"$zp\" ${work[*]} {} >{}.out" <"$tmp/models.txt")
+line sweep_peer_xargs_2 "$px" s "$common, \"peer\": \"xargs -P 2 zeropark ${work[*]}, one process a scenario\""
+line sweep_peer_ratio "$(awk -v a="$px" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')" x \
+    "\"of\": \"sweep_peer_xargs_2 / sweep_100_threads_2\""
+line sweep_results_identical "$same" bool "\"of\": \"threads 1, 2, mpirun -n 1, -n 2\""
+# the peer computed the same: each scenario's bill against the sweep's table
+"${ZP_PYTHON:-/usr/bin/python3}" - "$tmp" "$run" <<'PY'
+import csv, json, os, sys
+tmp, run = sys.argv[1:3]
+rows = list(csv.DictReader(open(os.path.join(tmp, "t1.csv"))))
+worst = 0.0
+for i, r in enumerate(rows):
+    doc = json.load(open(os.path.join(tmp, f"s{i:03d}.json.out")))
+    if run == "plan":
+        a, b = float(r["annualised_cost_cny.total"]), doc["annualised_cost_cny"]["total"]
+    else:
+        a, b = float(r["cost_breakdown_cny.total"]), doc["cost_breakdown_cny"]["total"]
+    worst = max(worst, abs(a - b) / max(abs(b), 1.0))
+print('{"bench": "sweep_peer_max_rel_diff", "value": %.3g, "unit": "ratio", "of": "the bill of each scenario, sweep vs peer"}' % worst)
+PY

@@ -96,7 +96,6 @@
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
-#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>

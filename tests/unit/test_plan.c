@@ -148,11 +148,183 @@ static void test_planning_problems(void **state)
            "(grid.green_power); plan with one or the other");
 }
 
+
+/* ---- the plan: hand-solvable cases ---------------------------------------- */
+
+/* One day (2024-01-01: the year share f = 1/31/12 = 1/372), 1000 kW of
+ * load all day, 1 CNY/kWh, the weather of tests/unit/models/data. */
+#define DAY                                                                                \
+    "{\"name\": \"day\",\n"                                                                \
+    " \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": \"2024-01-02T00:00:00+08:00\"},\n" \
+    " \"site\": {\"lat_deg\": 24.8, \"lon_deg\": 113.6}, \"weather\": {\"csv\": \"data/weather.csv\"},\n" \
+    " \"grid\": {\"price_cny_per_kwh\": 1.0, \"emission_factor_kg_per_kwh\": 0.5},\n"     \
+    " \"accounting\": {\"residual_factor_kg_per_kwh\": 0.5},\n"                           \
+    " \"loads\": [{\"name\": \"l\", \"power_kw\": 1000}],\n"
+
+static zp_model *load_text(zp_ctx *ctx, const char *json, const char *dir)
+{
+    zp_model *m = NULL;
+    zp_status rc = zp_model_load_buf(ctx, json, strlen(json), "model.json", dir, 0, &m);
+    if (rc) {
+        print_message("  %s\n", zp_ctx_errmsg(ctx));
+        dump_diags(ctx);
+    }
+    assert_int_equal(rc, ZP_OK);
+    return m;
+}
+
+static zp_planning_result *plan(zp_ctx *ctx, const zp_model *m, const zp_planning_opts *o)
+{
+    zp_planning_result *r = NULL;
+    zp_status rc = zp_planning_solve(ctx, m, o, &r);
+    if (rc)
+        print_message("  %s\n", zp_ctx_errmsg(ctx));
+    assert_int_equal(rc, ZP_OK);
+    assert_non_null(r);
+    return r;
+}
+
+static double built(const zp_planning_result *r, const char *key)
+{
+    for (size_t i = 0; i < r->nbuild; i++)
+        if (strcmp(r->build[i].key, key) == 0)
+            return r->build[i].value;
+    fail_msg("no build key %s", key);
+    return NAN;
+}
+
+static const zp_planning_target *target(const zp_planning_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (strcmp(r->targets[i].name, name) == 0)
+            return &r->targets[i];
+    fail_msg("no target %s", name);
+    return NULL;
+}
+
+/* PV that costs less per kWh than the grid, and nothing else limits it,
+ * is built to its ceiling (500 m2 x 0.2 kWp/m2 = 100 kWp: all its power is
+ * consumed, 100 kW << 1000 kW of load). Above the break-even capex it is
+ * not built at all. By hand: a kWp gives Y kWh in the day, worth Y CNY;
+ * it costs f x capex x CRF(6 %, 25 y) = capex x 0.0782267 / 372 in the
+ * day; break-even capex = 372 Y / 0.0782267. */
+static void test_pv_to_ceiling(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    char json[4096];
+#define PV_MODEL(capex)                                                                    \
+    snprintf(json, sizeof json, DAY " \"objective\": {\"minimise\": \"cost\"},\n"                \
+             " \"planning\": {\"pv\": [{\"name\": \"roof\", \"tilt_deg\": 20, \"azimuth_deg\": 180," \
+             " \"capex_cny_per_kwp\": %.17g, \"lifetime_years\": 25, \"area_m2\": 500,"        \
+             " \"kwp_per_m2\": 0.2}]}}\n", (capex))
+    PV_MODEL(100.0);
+    zp_model *m = load_text(ctx, json, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_near(r->year_share, 1.0 / 372.0, 1e-15);
+    assert_near(built(r, "pv.roof_kwp"), 100.0, 1e-6);
+    /* all of it consumed: the bill is 24000 kWh less the PV's, at 1 CNY */
+    double y = r->run->energy_kwh.pv / 100.0;
+    assert_true(y > 1.0 && y < 6.0);
+    assert_near(r->run->energy_kwh.curtailed, 0.0, 1e-6);
+    assert_near(r->operation_cost_cny, 24000.0 - 100.0 * y, 1e-6);
+    double crf = 0.06 / (1.0 - pow(1.06, -25.0));
+    assert_near(crf, 0.0782267182, 1e-9);
+    assert_near(r->annual_cny.capital, 100.0 * 100.0 * crf, 1e-9);
+    /* payback: capex / (baseline - operation) a year */
+    assert_near(r->simple_payback_years, 10000.0 / (100.0 * y * 372.0), 1e-9);
+    double breakeven = 372.0 * y / crf;
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    for (int k = 0; k < 2; k++) {
+        PV_MODEL(breakeven * (k ? 1.02 : 0.98));
+        m = load_text(ctx, json, MODELS_DIR);
+        r = plan(ctx, m, NULL);
+        assert_near(built(r, "pv.roof_kwp"), k ? 0.0 : 100.0, 1e-6);
+        zp_planning_result_free(ctx, r);
+        zp_model_free(ctx, m);
+    }
+    zp_ctx_free(ctx);
+}
+
+/* An emission cap met exactly by certificates. By hand: 24 MWh a day at
+ * 0.5 t/MWh (the residual factor) is 12 t; a cap of 10 t needs 4 MWh of
+ * certificates in the day, 4 x 372 = 1488 MWh a year; at 5 CNY/MWh a
+ * tonne less costs 2 MWh x 5 = 10 CNY (the shadow price). */
+static void test_cap_by_certificates(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const char *json = DAY " \"targets\": {\"max_emissions_t\": 10},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 5000}}}\n";
+    zp_model *m = load_text(ctx, json, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_near(built(r, "certificates_mwh"), 1488.0, 1e-6);
+    const zp_planning_target *t = target(r, "max_emissions_t");
+    assert_near(t->value, 10.0, 1e-9);
+    assert_true(t->met);
+    assert_true(t->binding);
+    assert_near(t->shadow_price, 10.0, 1e-6);
+    assert_near(r->annual_cny.certificates, 1488.0 * 5.0, 1e-6);
+    assert_near(r->operation_cost_cny, 24000.0, 1e-6);
+    zp_planning_result_free(ctx, r);
+    /* a cap of 13 t does not bind: nothing bought, no shadow price */
+    zp_planning_opts o;
+    zp_planning_opts_init(&o);
+    o.max_emissions_t = 13;
+    r = plan(ctx, m, &o);
+    assert_near(built(r, "certificates_mwh"), 0.0, 1e-9);
+    assert_false(target(r, "max_emissions_t")->binding);
+    zp_planning_result_free(ctx, r);
+    /* 5000 MWh a year is 5000 / 372 = 13.44086 MWh in the day: at most
+     * 6.720430 t less, so a cap of 5 t cannot be met; the best is
+     * 12 - 6.720430 = 5.279570 t */
+    o.max_emissions_t = 5;
+    r = plan(ctx, m, &o);
+    assert_int_equal(r->status, ZP_PLANNING_INFEASIBLE);
+    assert_non_null(strstr(r->status_text, "max_emissions_t: 5 t cannot be met; the best the "
+                                            "candidates reach is 5.279569892 t"));
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
+/* A green share met exactly by green power. By hand: 30 % of 24 MWh is
+ * 7.2 MWh in the day, a contract of G / 12 MWh a month pro rata 1/31:
+ * G = 7.2 x 12 x 31 = 2678.4 MWh a year; the premium (20 CNY/MWh) on the
+ * 7.2 MWh delivered is 144 CNY in the bill; a point more is 0.24 MWh, 4.8
+ * CNY in the day, 4.8 x 372 = 1785.6 CNY a year. */
+static void test_share_by_green_power(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const char *json = DAY " \"targets\": {\"min_green_share_pct\": 30},\n"
+        " \"planning\": {\"green_power\": {\"premium_cny_per_mwh\": 20, \"max_mwh_per_year\": 1e5}}}\n";
+    zp_model *m = load_text(ctx, json, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_near(built(r, "green_power_mwh"), 2678.4, 1e-6);
+    assert_near(r->operation_cost_cny, 24000.0 + 144.0, 1e-6);
+    assert_near(r->run->bill->cost.green_power, 144.0, 1e-6);
+    const zp_planning_target *t = target(r, "min_green_share_pct");
+    assert_near(t->value, 30.0, 1e-9);
+    assert_true(t->met);
+    assert_near(t->shadow_price, 1785.6, 1e-6);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_planning_valid),
         cmocka_unit_test(test_planning_problems),
+        cmocka_unit_test(test_pv_to_ceiling),
+        cmocka_unit_test(test_cap_by_certificates),
+        cmocka_unit_test(test_share_by_green_power),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

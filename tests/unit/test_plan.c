@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "core/internal.h"
+#include <jansson.h>
 #include "zeropark/zeropark.h"
 
 #define MODELS_DIR ZP_SOURCE_DIR "/tests/unit/models"
@@ -317,6 +319,167 @@ static void test_share_by_green_power(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- consistency on two weeks of the Shaoguan campus ----------------------- */
+
+#define CAMPUS_DIR ZP_SOURCE_DIR "/examples/shaoguan-campus"
+
+/* Five candidates (a new PV array, more of the carports' array, a new wind
+ * farm, more of bess-1, a new battery) and certificates. */
+static const char CAMPUS_PLANNING[] =
+    "{\"discount_rate\": 0.06, \"analysis_years\": 20,"
+    " \"pv\": [{\"name\": \"roof-new\", \"tilt_deg\": 15, \"azimuth_deg\": 180, \"capex_cny_per_kwp\": 3000,"
+    "          \"om_cny_per_kwp_year\": 40, \"lifetime_years\": 25, \"area_m2\": 100000, \"kwp_per_m2\": 0.2},"
+    "         {\"name\": \"carports-more\", \"extends\": \"carports\", \"capex_cny_per_kwp\": 3500,"
+    "          \"om_cny_per_kwp_year\": 45, \"lifetime_years\": 25, \"max_kwp\": 10000}],"
+    " \"wind\": [{\"name\": \"ridge-2\", \"turbine_kw\": 2500, \"hub_height_m\": 90, \"shear_exponent\": 0.143,"
+    "           \"power_curve\": [[3, 0], [4, 80], [5, 200], [6, 380], [7, 620], [8, 950], [9, 1350],"
+    "                           [10, 1800], [11, 2200], [12, 2450], [13, 2500], [25, 2500]],"
+    "           \"capex_cny_per_kw\": 6000, \"om_cny_per_kw_year\": 150, \"lifetime_years\": 20, \"max_kw\": 50000}],"
+    " \"storage\": [{\"name\": \"bess-1-more\", \"extends\": \"bess-1\", \"capex_cny_per_kwh\": 900,"
+    "              \"capex_cny_per_kw\": 300, \"lifetime_years\": 15, \"max_kwh\": 80000, \"max_kw\": 20000},"
+    "             {\"name\": \"bess-2\", \"capex_cny_per_kwh\": 850, \"capex_cny_per_kw\": 350, \"lifetime_years\": 15,"
+    "              \"max_kwh\": 80000, \"max_kw\": 20000, \"degradation_cny_per_kwh\": 0.02}],"
+    " \"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 200000}}";
+
+/* The campus model over 2024-07-01 .. 07-15 with planning (a JSON object
+ * text, or NULL for none) and targets (text), as JSON text (caller frees). */
+static char *campus_text(const char *planning, const char *targets)
+{
+    json_error_t err;
+    json_t *m = json_load_file(CAMPUS_DIR "/model.json", 0, &err);
+    assert_non_null(m);
+    json_object_set_new(m, "period", json_pack("{s:s, s:s, s:i}", "start",
+                                               "2024-07-01T00:00:00+08:00", "end",
+                                               "2024-07-15T00:00:00+08:00", "step_min", 60));
+    json_object_set_new(m, "certificates", json_pack("{s:f}", "green_certificates_mwh", 500.0));
+    json_object_set_new(m, "targets", json_loads(targets, 0, &err));
+    if (planning)
+        json_object_set_new(m, "planning", json_loads(planning, 0, &err));
+    char *text = json_dumps(m, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(m);
+    assert_non_null(text);
+    return text;
+}
+
+/* simulate --dispatch optimal on the plan's out-model. */
+static zp_sim_result *simulate_out_model(zp_ctx *ctx, const zp_planning_result *r,
+                                         const char *text, zp_model **om)
+{
+    char *out = NULL;
+    assert_int_equal(zp_planning_out_model(ctx, r, text, strlen(text), CAMPUS_DIR, &out), ZP_OK);
+    *om = load_text(ctx, out, CAMPUS_DIR);
+    assert_false((*om)->planning.present);
+    zp_sim_text_free(ctx, out);
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    so.dispatch = ZP_DISPATCH_OPTIMAL;
+    zp_sim_result *s = NULL;
+    assert_int_equal(zp_simulate(ctx, *om, &so, &s), ZP_OK);
+    return s;
+}
+
+/* The out-model reproduces the plan: simulate --dispatch optimal on it
+ * bills operation_cost_cny to 1e-6 and meets the targets the plan meets. */
+static void test_out_model_reproduces(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    /* the cap binds (about 1450 t without it) and is met by certificates */
+    char *text = campus_text(CAMPUS_PLANNING, "{\"max_emissions_t\": 1000, \"min_green_share_pct\": 60}");
+    zp_model *m = load_text(ctx, text, CAMPUS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_true(target(r, "max_emissions_t")->binding);
+    assert_true(built(r, "certificates_mwh") > 0);
+    /* something of each kind is built */
+    assert_true(built(r, "pv.roof-new_kwp") > 1000);
+    assert_true(built(r, "storage.bess-2_kwh") > 1000);
+    zp_model *om = NULL;
+    zp_sim_result *s = simulate_out_model(ctx, r, text, &om);
+    assert_near(s->cost_cny, r->operation_cost_cny, 1e-6 * r->operation_cost_cny);
+    assert_near(s->bill->cost.total, r->run->bill->cost.total, 1e-6 * r->operation_cost_cny);
+    for (size_t i = 0; i < r->ntargets; i++) {
+        if (!r->targets[i].met)
+            continue;
+        int found = 0;
+        for (size_t k = 0; k < s->ntargets; k++)
+            if (strcmp(s->targets[k].name, r->targets[i].name) == 0) {
+                assert_true(s->targets[k].met);
+                found = 1;
+            }
+        assert_true(found || strcmp(r->targets[i].name, "reserve_h") == 0);
+    }
+    zp_sim_result_free(ctx, s);
+    zp_model_free(ctx, om);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    free(text);
+    zp_ctx_free(ctx);
+}
+
+/* A tighter target never lowers the total. */
+static void test_tighter_never_cheaper(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    char *text = campus_text(CAMPUS_PLANNING, "{}");
+    zp_model *m = load_text(ctx, text, CAMPUS_DIR);
+    const double caps[] = {INFINITY, 2000, 1500, 1000, 700, 400};
+    double prev = -INFINITY;
+    for (size_t i = 0; i < ZP_ARRAY_LEN(caps); i++) {
+        zp_planning_opts o;
+        zp_planning_opts_init(&o);
+        o.max_emissions_t = caps[i];
+        zp_planning_result *r = plan(ctx, m, &o);
+        assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+        print_message("  cap %g t: total %.2f CNY/yr\n", caps[i], r->annual_cny.total);
+        assert_true(r->annual_cny.total >= prev - 1e-6 * fabs(prev));
+        if (isfinite(caps[i]))
+            assert_true(target(r, "max_emissions_t")->met);
+        prev = r->annual_cny.total;
+        zp_planning_result_free(ctx, r);
+    }
+    zp_model_free(ctx, m);
+    free(text);
+    zp_ctx_free(ctx);
+}
+
+/* With every ceiling 0 the plan is the model's own optimal dispatch: the
+ * same bill and the same objective as simulate --dispatch optimal. */
+static void test_zero_ceilings(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    static const char zero[] =
+        "{\"pv\": [{\"name\": \"p\", \"tilt_deg\": 15, \"azimuth_deg\": 180, \"capex_cny_per_kwp\": 1,"
+        "          \"lifetime_years\": 25, \"max_kwp\": 0},"
+        "         {\"name\": \"q\", \"extends\": \"carports\", \"capex_cny_per_kwp\": 1, \"lifetime_years\": 25,"
+        "          \"max_kwp\": 0}],"
+        " \"storage\": [{\"name\": \"b\", \"extends\": \"bess-1\", \"capex_cny_per_kwh\": 1, \"lifetime_years\": 15,"
+        "              \"max_kwh\": 0, \"max_kw\": 0},"
+        "             {\"name\": \"c\", \"capex_cny_per_kwh\": 1, \"lifetime_years\": 15, \"max_kwh\": 0, \"max_kw\": 0}],"
+        " \"certificates\": {\"price_cny_per_mwh\": 1, \"max_mwh_per_year\": 0}}";
+    char *text = campus_text(zero, "{}");
+    zp_model *m = load_text(ctx, text, CAMPUS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    for (size_t i = 0; i < r->nbuild; i++)
+        assert_near(r->build[i].value, 0.0, 0);
+    zp_sim_opts so;
+    zp_sim_opts_init(&so);
+    so.dispatch = ZP_DISPATCH_OPTIMAL;
+    zp_sim_result *s = NULL;
+    assert_int_equal(zp_simulate(ctx, m, &so, &s), ZP_OK);
+    assert_near(r->operation_cost_cny, s->cost_cny, 1e-6 * s->cost_cny);
+    assert_near(r->run->objective, s->objective, 1e-6 * s->objective);
+    assert_near(r->annual_cny.total, r->baseline_annual_cost_cny, 1e-6 * r->annual_cny.total);
+    zp_sim_result_free(ctx, s);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    free(text);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +488,9 @@ int main(void)
         cmocka_unit_test(test_pv_to_ceiling),
         cmocka_unit_test(test_cap_by_certificates),
         cmocka_unit_test(test_share_by_green_power),
+        cmocka_unit_test(test_out_model_reproduces),
+        cmocka_unit_test(test_tighter_never_cheaper),
+        cmocka_unit_test(test_zero_ceilings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

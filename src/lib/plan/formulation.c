@@ -9,7 +9,7 @@
  *            supply per step (with their targets)
  *   rows     pvcap_t, wdcap_t (renewables up to the model's + the sizes'),
  *            per battery with a candidate chcap, discap, sochi, soclo,
- *            gr_t, gp_m, s2m, emis, cred, green, turbine counts, minimum
+ *            gren_t, gcons_t, gp_m, s2m, emis, cred, green, turbine counts, minimum
  *            sizes
  *
  * and the bounds these rows take over lifted. Rows follow the dispatch's
@@ -93,7 +93,7 @@ static zp_status alloc_arrays(plan_lp *P)
     const zp_planning *pl = P->pl;
     const size_t n = P->n;
     size_t cols = P->mx.ncols + pl->npv + 3 * pl->nwind + 3 * pl->nstorage + 4 + n + 1;
-    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + n + P->nmonths + 4 +
+    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + 2 * n + P->nmonths + 4 +
                   pl->nwind + 2 * pl->npv + 2 * pl->nwind + 4 * pl->nstorage;
     zp_ctx *ctx = P->ctx;
     if (!(P->collb = zp__calloc(ctx, cols, sizeof(double))) ||
@@ -289,7 +289,9 @@ static void battery(plan_lp *P, builder *b, size_t i)
     }
 }
 
-/* gr_t: the green supply counted in step t (with a green-share target). */
+/* gren_t, gcons_t: the green supply counted in step t (with a green-share
+ * target), at most the renewables used and at most the consumption:
+ * min(renewables, consumption), what the hourly matching counts directly. */
 static void green_step_rows(plan_lp *P, builder *b)
 {
     if (P->c_g == SIZE_MAX)
@@ -298,9 +300,14 @@ static void green_step_rows(plan_lp *P, builder *b)
         size_t r = row(P, -INF, 0.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), -1.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), -1.0);
-        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_EXP, 0), 1.0);
-        for (size_t k = 0; k < P->in.nstorage; k++)
-            put(b, r, zp__lp_col(P->lp, t, ZP_LPC_CH, k), 1.0);
+        put(b, r, P->c_g + t, 1.0);
+    }
+    for (size_t t = 0; t < P->n; t++) {
+        double firm = (P->in.firm_kw ? P->in.firm_kw[t] : 0.0) + zp__lp_late_kw(P->lp, t);
+        size_t r = row(P, -INF, firm);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_UNS, 0), 1.0);
+        for (size_t j = 0; j < P->in.nflex; j++)
+            put(b, r, zp__lp_col(P->lp, t, ZP_LPC_FS, j), -1.0);
         put(b, r, P->c_g + t, 1.0);
     }
 }

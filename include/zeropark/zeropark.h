@@ -37,6 +37,7 @@
 #include "zeropark/ledger.h"
 #include "zeropark/tariff.h"
 #include "zeropark/sweep.h"
+#include "zeropark/plan.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -20,7 +20,8 @@ static const char model[] =
     "{\"name\": \"t\", \"period\": {\"start\": \"2024-01-01T00:00:00+08:00\", \"end\": "
     "\"2024-01-02T00:00:00+08:00\"}, \"grid\": {\"price_cny_per_kwh\": 0.5}, \"loads\": "
     "[{\"name\": \"a\", \"power_kw\": 100}], \"storage\": [{\"name\": \"b\", \"energy_kwh\": 100, "
-    "\"power_kw\": 50}], \"targets\": {\"max_emissions_t\": 10}}";
+    "\"power_kw\": 50}], \"targets\": {\"max_emissions_t\": 10}, \"planning\": {\"certificates\": "
+    "{\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 5000}}}";
 
 static const char result[] = "{\"cost_breakdown_cny\": {\"total\": 1.5}, \"green_share_pct\": "
                              "{\"annual_volumetric\": 2, \"x\": [1, \"a,\\\"b\"]}, \"targets\": "

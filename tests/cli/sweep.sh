@@ -5,7 +5,9 @@
 # on loopback gives the same results, byte for byte; a scenario's figures
 # equal `zeropark simulate --dispatch optimal` on the model file edited by
 # hand to its values; a scenario that fails (its weather file is missing)
-# is recorded with its message and the sweep goes on (exit 1); a bad sweep
+# is recorded with its message and the sweep goes on (exit 1); plans of an
+# emission cap met by certificates against the hand calculation, the
+# unreachable cap recorded as failed; a bad sweep
 # file is refused at its line and column with nothing written. MPI is
 # "yes" when ZEROPARK was built with MPI; ZEROPARK_NOMPI (the same command
 # built without MPI; ZEROPARK itself when MPI is "no") gives the same
@@ -144,6 +146,61 @@ if rows[2]["cost_breakdown_cny.total"] == rows[6]["cost_breakdown_cny.total"]:
     bad.append("with PV the weather year did not change the cost")
 if doc["summary"] != {"scenarios": 12, "ok": 8, "failed": 4}:
     bad.append(f"summary {doc['summary']}")
+print("\n".join(bad))
+raise SystemExit(1 if bad else 0)
+PY
+[ -s "$tmp/out" ] && sed 's/^/  /' "$tmp/out" >&2
+
+# ---------------------------------------------------------------------------
+# Plans (the default work): a day of a 1000 kW load at 0.5 t/MWh, 12 t,
+# under an emission cap met by certificates (docs/planning.md). By hand: a
+# cap of 8 t needs (12 - 8) / 0.5 = 8 MWh of certificates in the day, twice
+# the 4 MWh of a 10 t cap, whatever they cost; the cap's shadow price is
+# the certificate's price over 0.5 t/MWh (10 CNY/t at 5 CNY/MWh, 20 at 10);
+# 5 t is out of reach and that scenario fails with its message.
+mkdir -p plan
+cp -r "$src/tests/unit/models/data" plan/
+cat >plan/day.json <<'EOF'
+{"name": "day",
+ "period": {"start": "2024-01-01T00:00:00+08:00", "end": "2024-01-02T00:00:00+08:00"},
+ "site": {"lat_deg": 24.8, "lon_deg": 113.6}, "weather": {"csv": "data/weather.csv"},
+ "grid": {"price_cny_per_kwh": 1.0, "emission_factor_kg_per_kwh": 0.5},
+ "accounting": {"residual_factor_kg_per_kwh": 0.5},
+ "loads": [{"name": "l", "power_kw": 1000}],
+ "targets": {"max_emissions_t": 10},
+ "planning": {"certificates": {"price_cny_per_mwh": 5, "max_mwh_per_year": 5000},
+              "pv": [{"name": "roof", "tilt_deg": 20, "azimuth_deg": 180, "capex_cny_per_kwp": 3000,
+                      "lifetime_years": 25, "max_kwp": 0}]}}
+EOF
+cat >plan/sweep.json <<'EOF'
+{"model": "day.json",
+ "parameters": [{"name": "cap", "path": "targets.max_emissions_t", "values": [10, 8, 5]},
+                {"name": "price", "path": "planning.certificates.price_cny_per_mwh", "values": [5, 10]}]}
+EOF
+expect 1 "$zp" plan --sweep plan/sweep.json --jobs 2 --results plan/t.json --csv plan/t.csv
+contains "$tmp/err" "scenario 4 (cap = 5, price = 5): max_emissions_t: 5 t cannot be met"
+if [ $with_mpi = 1 ]; then
+    expect 1 mpienv "${mpi[@]}" -n 2 "$zp" plan --sweep plan/sweep.json --results plan/m.json --csv plan/m.csv
+    cmp -s plan/t.json plan/m.json && ok || bad "plans: 2 threads and mpirun -n 2: the JSON differs"
+    cmp -s plan/t.csv plan/m.csv && ok || bad "plans: 2 threads and mpirun -n 2: the CSV differs"
+fi
+expect 0 "$PY" - <<'PY'
+import csv
+rows = list(csv.DictReader(open("plan/t.csv")))
+bad = []
+def f(i, k):
+    return float(rows[i][k])
+for p, (a, b) in ((5, (0, 2)), (10, (1, 3))):
+    if abs(f(b, "build.certificates_mwh") - 2 * f(a, "build.certificates_mwh")) > 1e-6 * f(b, "build.certificates_mwh"):
+        bad.append(f"price {p}: certificates {f(a, 'build.certificates_mwh')} (10 t) and {f(b, 'build.certificates_mwh')} (8 t)")
+    for i in (a, b):
+        if abs(f(i, "shadow_prices.max_emissions_t.value") - p / 0.5) > 1e-6:
+            bad.append(f"row {i}: shadow price {rows[i]['shadow_prices.max_emissions_t.value']}, by hand {p / 0.5}")
+        if rows[i]["targets.max_emissions_t.met"] != "true":
+            bad.append(f"row {i}: the cap is not met")
+for i in (4, 5):
+    if rows[i]["status"] != "failed" or "5 t cannot be met" not in rows[i]["message"]:
+        bad.append(f"row {i}: {rows[i]['status']} {rows[i]['message']!r}")
 print("\n".join(bad))
 raise SystemExit(1 if bad else 0)
 PY

@@ -224,6 +224,22 @@ static void test_file_errors(void **state)
     zp_ctx_free(ctx);
 }
 
+/* A plan (the default work) needs the model's "planning" section. */
+static void test_plan_needs_planning(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    zp_sweep *sw = NULL;
+    assert_int_equal(load(ctx, "{\"model\": \"m.json\",\n \"parameters\": [{\"path\": "
+                               "\"grid.price_cny_per_kwh\", \"values\": [1]}]}", &sw),
+                     ZP_EMODEL);
+    assert_int_equal(zp_ctx_diag_count(ctx), 1);
+    assert_string_equal(diag(ctx, 0), "s.json:1:11: model: plans need the model's \"planning\" section "
+                                      "(docs/planning.md); for the optimal dispatch of each scenario "
+                                      "write \"run\": \"simulate\"");
+    zp_ctx_free(ctx);
+}
+
 /* Values the model refuses are found before anything runs, at the sweep
  * file's value, once for all the scenarios that share it. */
 static void test_scenario_errors(void **state)
@@ -471,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_path_form),       cmocka_unit_test(test_path_get_set),
         cmocka_unit_test(test_grid_order),      cmocka_unit_test(test_range_values),
         cmocka_unit_test(test_file_errors),     cmocka_unit_test(test_scenario_errors),
+        cmocka_unit_test(test_plan_needs_planning),
         cmocka_unit_test(test_scenario_list),   cmocka_unit_test(test_pool_results),
         cmocka_unit_test(test_simulate_work),   cmocka_unit_test(test_alloc_failures),
     };

@@ -398,8 +398,10 @@ static void read_root(rd *r, json_t *root, const char *basedir, const char *mode
     zp__jr_keys(r->jr, root, "", keys, ZP_ARRAY_LEN(keys));
     const char *desc = NULL;
     zp__jr_str(r->jr, root, "", "description", ZP_JR_OPT | ZP_JR_EMPTY_OK, 0, &desc);
-    if (zp__jr_str(r->jr, root, "", "run", ZP_JR_OPT, 64, &run) > 0 &&
-        zp__jr_pick(r->jr, "run", "run", run, runs, ZP_ARRAY_LEN(runs)) < 0)
+    int run_given = zp__jr_str(r->jr, root, "", "run", ZP_JR_OPT, 64, &run);
+    if (run_given > 0 && zp__jr_pick(r->jr, "run", "run", run, runs, ZP_ARRAY_LEN(runs)) < 0)
+        run_given = -1;
+    if (run_given < 0)
         run = NULL;
     sw->run = dup(r, run ? run : SW_DEFAULT_RUN);
     sw->fn = sw->run ? zp_sweep_fn_by_name(sw->run) : NULL;
@@ -425,6 +427,11 @@ static void read_root(rd *r, json_t *root, const char *basedir, const char *mode
             zp__jr_report(r->jr, "model", ZP_JR_AT_VALUE, "%s", zp_ctx_errmsg(r->ctx));
         }
     }
+    if (r->base && run_given >= 0 && sw->run && strcmp(sw->run, "plan") == 0 &&
+        !json_object_get(r->base, "planning"))
+        zp__jr_report(r->jr, json_object_get(root, "run") ? "run" : "model", ZP_JR_AT_VALUE,
+                      "plans need the model's \"planning\" section (docs/planning.md); for the "
+                      "optimal dispatch of each scenario write \"run\": \"simulate\"");
     json_t *params = zp__jr_arr(r->jr, root, "", "parameters", ZP_JR_OPT, ZP_SWEEP_MAX_PARAMS, path);
     json_t *scens = zp__jr_member(r->jr, root, "", "scenarios", ZP_JR_OPT, path);
     if (params && scens)

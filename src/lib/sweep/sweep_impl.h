@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 /* The work a sweep runs when its file names none. */
-#define SW_DEFAULT_RUN "simulate"
+#define SW_DEFAULT_RUN "plan"
 
 /* One value a parameter takes, or an explicit scenario sets. */
 typedef struct sw_value {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_sweep.sh BUILD_DIR - a 100-scenario sweep (docs/sweep.md) as JSON lines:
 #   sweep_100_threads_1, _threads_2   `zeropark plan --sweep` on 1 and 2 threads, s
-#   sweep_100_mpi_1, _mpi_2           under `mpirun -n 1` and `-n 2`, s
+#   sweep_100_mpi_1, _mpi_2           under `mpirun -n 1` and `-n 2`, one thread a
+#                                     process (--jobs 1), s
 #   sweep_speedup_threads, sweep_speedup_mpi   1 -> 2 threads, 1 -> 2 ranks (target >= 1.7)
 #   sweep_peer_xargs_2                the peer: the same 100 scenarios as model files
 #                                     written by a script and run by `xargs -P 2
@@ -62,9 +63,10 @@ same=1
 if command -v mpirun >/dev/null 2>&1 && ldd "$zp" | grep -q libmpi; then
     mpi=(mpirun)
     [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
-    m1=$(timed m1 "${mpi[@]}" -n 1 "${sweep[@]}" --results "$tmp/m1.json" --csv "$tmp/m1.csv")
+    # one thread a process: the ranks are the only parallelism measured
+    m1=$(timed m1 "${mpi[@]}" -n 1 "${sweep[@]}" --jobs 1 --results "$tmp/m1.json" --csv "$tmp/m1.csv")
     line sweep_100_mpi_1 "$m1" s "$common"
-    m2=$(timed m2 "${mpi[@]}" -n 2 "${sweep[@]}" --results "$tmp/m2.json" --csv "$tmp/m2.csv")
+    m2=$(timed m2 "${mpi[@]}" -n 2 "${sweep[@]}" --jobs 1 --results "$tmp/m2.json" --csv "$tmp/m2.csv")
     line sweep_100_mpi_2 "$m2" s "$common"
     line sweep_speedup_mpi "$(awk -v a="$m1" -v b="$m2" 'BEGIN {printf "%.2f", a / b}')" x \
         "\"of\": \"sweep_100_mpi_1 / sweep_100_mpi_2\", \"target\": 1.7"

@@ -10,6 +10,7 @@
  * path starts with wins.
  */
 #include "sweep/sweep_impl.h"
+#include "core/jsonread.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -85,18 +86,17 @@ static const char *nearest_key(json_t *obj, const char *word)
     return zp__nearest(word, names, n);
 }
 
-static const char *type_noun(const json_t *v)
+/* why: the document (noun) has no key word in the object at the first
+ * done bytes of path (the root when 0), with the nearest key of obj. */
+static void no_key(json_t *obj, const char *word, const char *path, int done, const char *noun,
+                   char *why, size_t n)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "true or false";
-    default: return "null";
-    }
+    const char *near = nearest_key(obj, word);
+    char in[ZP_JR_PATH_MAX + 8] = "";
+    if (done)
+        snprintf(in, sizeof in, " in '%.*s'", done, path);
+    snprintf(why, n, "%s has no '%s'%s%s%s%s", noun, word, in, near ? " (did you mean '" : "",
+             near ? near : "", near ? "'?)" : "");
 }
 
 /* Walk path in doc. Stops at the value (returns it), or where the path
@@ -119,7 +119,7 @@ static json_t *walk(json_t *doc, const char *path, const char *noun, json_t **pa
         if (*r == '[') {
             unsigned long idx = strtoul(r + 1, NULL, 10);
             if (!json_is_array(node)) {
-                snprintf(why, n, "'%.*s' is %s in %s, not an array", done, path, type_noun(node), noun);
+                snprintf(why, n, "'%.*s' is %s in %s, not an array", done, path, zp__jr_type_name(node), noun);
                 return NULL;
             }
             if (idx >= json_array_size(node)) {
@@ -131,7 +131,7 @@ static json_t *walk(json_t *doc, const char *path, const char *noun, json_t **pa
             r = strchr(r, ']') + 1;
         } else {
             if (!json_is_object(node)) {
-                snprintf(why, n, "'%.*s' is %s in %s, not an object", done, path, type_noun(node), noun);
+                snprintf(why, n, "'%.*s' is %s in %s, not an object", done, path, zp__jr_type_name(node), noun);
                 return NULL;
             }
             json_t *child = NULL;
@@ -144,13 +144,7 @@ static json_t *walk(json_t *doc, const char *path, const char *noun, json_t **pa
                     *creatable = 1;
                     return NULL;
                 }
-                const char *near = nearest_key(node, word);
-                if (done)
-                    snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, word, done, path,
-                             near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-                else
-                    snprintf(why, n, "%s has no '%s'%s%s%s", noun, word, near ? " (did you mean '" : "",
-                             near ? near : "", near ? "'?)" : "");
+                no_key(node, word, path, done, noun, why, n);
                 return NULL;
             }
             node = child;
@@ -172,13 +166,7 @@ json_t *sw__path_get(json_t *doc, const char *path, const char *noun, char *why,
         int done = (int)(rest - path);
         if (done && path[done - 1] == '.')
             done--;
-        const char *near = nearest_key(parent, rest);
-        if (done)
-            snprintf(why, n, "%s has no '%s' in '%.*s'%s%s%s", noun, rest, done, path,
-                     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-        else
-            snprintf(why, n, "%s has no '%s'%s%s%s", noun, rest, near ? " (did you mean '" : "",
-                     near ? near : "", near ? "'?)" : "");
+        no_key(parent, rest, path, done, noun, why, n);
     }
     return v;
 }

@@ -9,20 +9,60 @@
 #                                     zeropark <work>`, one process each, s; its ratio
 #                                     to the 2-thread sweep
 #   sweep_results_identical           1 when the four sweeps wrote the same bytes
-# The scenarios: the Shaoguan campus's full year, a 10 x 10 grid of its
-# battery's energy and the grid's emission factor (the carbon price makes
-# the factor part of the objective), each the year's optimal dispatch
-# (ZP_BENCH_SWEEP_RUN=plan: the least-cost plan, once the planner is in).
-# The machine's load is printed with them: other work on the cores makes
-# the speed-ups smaller.
+# The scenarios: a 10 x 10 grid of the Shaoguan campus's battery energy
+# and the grid's emission factor (its carbon price makes the factor part of
+# the objective), each the least-cost plan from five candidates (two PV, a
+# wind farm, two batteries) and certificates over July (a month: a year's
+# plan takes a minute or more a scenario on this machine);
+# ZP_BENCH_SWEEP_RUN=simulate: each the campus's full year with the optimal
+# dispatch instead. The machine's load is printed with the figures: other
+# work on the cores makes the speed-ups smaller.
 set -euo pipefail
 build=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
 zp=$build/zeropark
-run=${ZP_BENCH_SWEEP_RUN:-simulate}
+run=${ZP_BENCH_SWEEP_RUN:-plan}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 model=$here/examples/shaoguan-campus/model.json
+if [ "$run" = plan ]; then
+    # the campus with five candidates and certificates to plan from (as
+    # tests/unit/test_plan.c), its data files by absolute paths
+    "${ZP_PYTHON:-/usr/bin/python3}" - "$model" "$tmp/model.json" <<'PY'
+import json, os, sys
+src, dst = sys.argv[1:3]
+m = json.load(open(src))
+base = os.path.dirname(src)
+def absolute(v):
+    if isinstance(v, dict):
+        return {k: (os.path.join(base, x) if k == "csv" and not os.path.isabs(x) else absolute(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [absolute(x) for x in v]
+    return v
+m = absolute(m)
+# July: a year's plan takes a minute or more a scenario on two cores
+m["period"] = {"start": "2024-07-01T00:00:00+08:00", "end": "2024-08-01T00:00:00+08:00", "step_min": 60}
+m["certificates"] = {"green_certificates_mwh": 4000}
+curve = [[3, 0], [4, 80], [5, 200], [6, 380], [7, 620], [8, 950], [9, 1350], [10, 1800], [11, 2200],
+         [12, 2450], [13, 2500], [25, 2500]]
+m["planning"] = {
+    "discount_rate": 0.06, "analysis_years": 20,
+    "pv": [{"name": "roof-new", "tilt_deg": 15, "azimuth_deg": 180, "capex_cny_per_kwp": 3000,
+            "om_cny_per_kwp_year": 40, "lifetime_years": 25, "area_m2": 100000, "kwp_per_m2": 0.2},
+           {"name": "carports-more", "extends": "carports", "capex_cny_per_kwp": 3500,
+            "om_cny_per_kwp_year": 45, "lifetime_years": 25, "max_kwp": 10000}],
+    "wind": [{"name": "ridge-2", "turbine_kw": 2500, "hub_height_m": 90, "shear_exponent": 0.143,
+              "power_curve": curve, "capex_cny_per_kw": 6000, "om_cny_per_kw_year": 150,
+              "lifetime_years": 20, "max_kw": 50000}],
+    "storage": [{"name": "bess-1-more", "extends": "bess-1", "capex_cny_per_kwh": 900, "capex_cny_per_kw": 300,
+                 "lifetime_years": 15, "max_kwh": 80000, "max_kw": 20000},
+                {"name": "bess-2", "capex_cny_per_kwh": 850, "capex_cny_per_kw": 350, "lifetime_years": 15,
+                 "max_kwh": 80000, "max_kw": 20000, "degradation_cny_per_kwh": 0.02}],
+    "certificates": {"price_cny_per_mwh": 5, "max_mwh_per_year": 200000}}
+json.dump(m, open(dst, "w"), indent=1)
+PY
+    model=$tmp/model.json
+fi
 
 cat >"$tmp/sweep.json" <<EOF
 {
@@ -60,7 +100,7 @@ line sweep_speedup_threads "$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", a
     "\"of\": \"sweep_100_threads_1 / sweep_100_threads_2\""
 
 same=1
-if command -v mpirun >/dev/null 2>&1 && ldd "$zp" | grep -q libmpi; then
+if command -v mpirun >/dev/null 2>&1 && [[ $(ldd "$zp" 2>/dev/null) == *libmpi* ]]; then
     mpi=(mpirun)
     [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
     # one thread a process: the ranks are the only parallelism measured

@@ -223,6 +223,12 @@ static int load(const cli_cmd *cmd, zp_ctx *ctx, cli_mpi *m, const char *file, z
     return EXIT_USAGE;
 }
 
+/* The plan's own options, refused with --sweep. */
+#define NOT_SWEPT " applies to a plan of one model, not to --sweep"
+#define SET_IN_FILE                                                                                  \
+    " applies to a plan of one model; a sweep sets the model's value in its file's "              \
+    "\"parameters\" (docs/sweep.md)"
+
 int cli_sweep_run(const cli_cmd *cmd, int argc, char **argv)
 {
     sweep_args a = {0};
@@ -233,6 +239,13 @@ int cli_sweep_run(const cli_cmd *cmd, int argc, char **argv)
                       CLI_TEXT("results", &a.results),
                       CLI_TEXT("csv", &a.csv),
                       CLI_FLAG("quiet", &a.quiet),
+                      CLI_REFUSE("out-model", NOT_SWEPT),
+                      CLI_REFUSE("export-mps", NOT_SWEPT),
+                      CLI_REFUSE("discount-rate", SET_IN_FILE),
+                      CLI_REFUSE("carbon-price", SET_IN_FILE),
+                      CLI_REFUSE("max-emissions", SET_IN_FILE),
+                      CLI_REFUSE("min-green-share", SET_IN_FILE),
+                      CLI_REFUSE("time-limit", NOT_SWEPT),
                       CLI_HELP,
                       CLI_END};
     int ex;

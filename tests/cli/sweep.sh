@@ -235,6 +235,10 @@ expect 2 "$zp" plan --sweep nothere.json
 contains "$tmp/err" "cannot open nothere.json"
 expect 2 "$zp" plan --sweep sweep.json --jobs 0
 contains "$tmp/err" "--jobs '0': use a whole number of threads, 1 or more"
+expect 2 "$zp" plan --sweep sweep.json --carbon-price 50
+contains "$tmp/err" "'--carbon-price' applies to a plan of one model; a sweep sets the model's value in its file's \"parameters\""
+expect 2 "$zp" plan --sweep sweep.json --out-model x.json
+contains "$tmp/err" "'--out-model' applies to a plan of one model, not to --sweep"
 expect 2 "$zp" plan --sweep sweep.json extra
 contains "$tmp/err" "unexpected argument 'extra'"
 expect 0 "$zp" plan --help

@@ -755,11 +755,13 @@ static void read_certificates(reader *r, json_t *root)
 static void read_targets(reader *r, json_t *root)
 {
     static const char *const keys[] = {"max_emissions_t", "min_green_share_pct", "max_pue",
-                                       "max_energy_tce", "max_carbon_intensity_t_per_10k_cny"};
+                                       "max_energy_tce", "max_carbon_intensity_t_per_10k_cny",
+                                       "max_t_co2_per_tce", "min_clean_energy_share_pct"};
     char path[PATH_SZ];
     zp_targets *t = &r->m->targets;
     t->max_emissions_t = t->min_green_share_pct = t->max_pue = NAN;
     t->max_energy_tce = t->max_carbon_intensity_t_per_10k_cny = NAN;
+    t->max_t_co2_per_tce = t->min_clean_energy_share_pct = NAN;
     json_t *o = zp__jr_obj(r->jr, root, "", "targets", OPT, path);
     if (!o)
         return;
@@ -771,6 +773,9 @@ static void read_targets(reader *r, json_t *root)
     zp__jr_num(r->jr, o, path, "max_energy_tce", OPT, NAN, NONNEG, &t->max_energy_tce);
     zp__jr_num(r->jr, o, path, "max_carbon_intensity_t_per_10k_cny", OPT, NAN, NONNEG,
               &t->max_carbon_intensity_t_per_10k_cny);
+    zp__jr_num(r->jr, o, path, "max_t_co2_per_tce", OPT, NAN, NONNEG, &t->max_t_co2_per_tce);
+    zp__jr_num(r->jr, o, path, "min_clean_energy_share_pct", OPT, NAN, zp__jr_in(0, 100),
+              &t->min_clean_energy_share_pct);
 }
 
 /* "accounting": factor set, region, year, GWP set, residual mix, output

@@ -835,8 +835,18 @@ static void read_accounting(reader *r, json_t *root)
         a->residual = dup(r, residuals[k]);
     }
     zp__jr_num(r->jr, o, path, "output_value_cny", OPT, NAN, POSITIVE, &a->output_value_cny);
-    zp__jr_num(r->jr, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
-              &a->green_power_contracts_mwh);
+    if (zp__jr_num(r->jr, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
+                   &a->green_power_contracts_mwh) > 0 &&
+        a->green_power_contracts_mwh > 0 && r->m->grid.green_power.present) {
+        /* One contract, one source: what grid.green_power delivers is
+         * counted by the bill, the simulation and the accounting alike;
+         * the same energy here too would count twice. */
+        zp__jsonpos_path_key(kpath, sizeof kpath, path, "green_power_contracts_mwh");
+        report(r, kpath, 1,
+               "the park's green-power contract is grid.green_power, which the bill, simulate and "
+               "account all count: give its energy there (mwh_per_month or profile), not here too; "
+               "accounting.green_power_contracts_mwh is for a park model without grid.green_power");
+    }
     zp__jr_num(r->jr, o, path, "at_risk_margin_pct", OPT, 5, zp__jr_in(0, 100),
                &a->at_risk_margin_pct);
     zp__model_value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY,

@@ -127,6 +127,10 @@ for lang, word in (("en", "Carbon per unit of energy use"), ("zh", "单位能耗
 def targets(doc):
     return {t["name"]: t for t in doc["targets"]}
 at = dict(base, targets={"max_t_co2_per_tce": ind, "min_clean_energy_share_pct": share})
+p = run("validate", write("at-targets.json", dict(base, targets={"max_t_co2_per_tce": 0.2,
+                                                               "min_clean_energy_share_pct": 90})))
+expect("t CO2 per tce <= 0.2;" in p.stdout and "clean-energy share >= 90%;" in p.stdout,
+       "validate: the indicator's targets in the summary")
 sim = json.loads(run("simulate", write("at.json", at), "--json").stdout)
 tg = targets(sim)
 expect(tg["max_t_co2_per_tce"]["met"] is True and tg["min_clean_energy_share_pct"]["met"] is True,

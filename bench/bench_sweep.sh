@@ -24,13 +24,12 @@ zp=$build/zeropark
 run=${ZP_BENCH_SWEEP_RUN:-plan}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-model=$here/examples/shaoguan-campus/model.json
-if [ "$run" = plan ]; then
-    # the campus with five candidates and certificates to plan from (as
-    # tests/unit/test_plan.c), its data files by absolute paths
-    "${ZP_PYTHON:-/usr/bin/python3}" - "$model" "$tmp/model.json" <<'PY'
+# The base model in $tmp, its data files by absolute paths (the peer's
+# copies go there too); for plans, with five candidates and certificates
+# (as tests/unit/test_plan.c) over July.
+"${ZP_PYTHON:-/usr/bin/python3}" - "$here/examples/shaoguan-campus/model.json" "$tmp/model.json" "$run" <<'PY'
 import json, os, sys
-src, dst = sys.argv[1:3]
+src, dst, run = sys.argv[1:4]
 m = json.load(open(src))
 base = os.path.dirname(src)
 def absolute(v):
@@ -40,29 +39,29 @@ def absolute(v):
         return [absolute(x) for x in v]
     return v
 m = absolute(m)
-# July: a year's plan takes a minute or more a scenario on two cores
-m["period"] = {"start": "2024-07-01T00:00:00+08:00", "end": "2024-08-01T00:00:00+08:00", "step_min": 60}
-m["certificates"] = {"green_certificates_mwh": 4000}
-curve = [[3, 0], [4, 80], [5, 200], [6, 380], [7, 620], [8, 950], [9, 1350], [10, 1800], [11, 2200],
-         [12, 2450], [13, 2500], [25, 2500]]
-m["planning"] = {
-    "discount_rate": 0.06, "analysis_years": 20,
-    "pv": [{"name": "roof-new", "tilt_deg": 15, "azimuth_deg": 180, "capex_cny_per_kwp": 3000,
-            "om_cny_per_kwp_year": 40, "lifetime_years": 25, "area_m2": 100000, "kwp_per_m2": 0.2},
-           {"name": "carports-more", "extends": "carports", "capex_cny_per_kwp": 3500,
-            "om_cny_per_kwp_year": 45, "lifetime_years": 25, "max_kwp": 10000}],
-    "wind": [{"name": "ridge-2", "turbine_kw": 2500, "hub_height_m": 90, "shear_exponent": 0.143,
-              "power_curve": curve, "capex_cny_per_kw": 6000, "om_cny_per_kw_year": 150,
-              "lifetime_years": 20, "max_kw": 50000}],
-    "storage": [{"name": "bess-1-more", "extends": "bess-1", "capex_cny_per_kwh": 900, "capex_cny_per_kw": 300,
-                 "lifetime_years": 15, "max_kwh": 80000, "max_kw": 20000},
-                {"name": "bess-2", "capex_cny_per_kwh": 850, "capex_cny_per_kw": 350, "lifetime_years": 15,
-                 "max_kwh": 80000, "max_kw": 20000, "degradation_cny_per_kwh": 0.02}],
-    "certificates": {"price_cny_per_mwh": 5, "max_mwh_per_year": 200000}}
+if run == "plan":
+    # July: a year's plan takes a minute or more a scenario on two cores
+    m["period"] = {"start": "2024-07-01T00:00:00+08:00", "end": "2024-08-01T00:00:00+08:00", "step_min": 60}
+    m["certificates"] = {"green_certificates_mwh": 4000}
+    curve = [[3, 0], [4, 80], [5, 200], [6, 380], [7, 620], [8, 950], [9, 1350], [10, 1800], [11, 2200],
+             [12, 2450], [13, 2500], [25, 2500]]
+    m["planning"] = {
+        "discount_rate": 0.06, "analysis_years": 20,
+        "pv": [{"name": "roof-new", "tilt_deg": 15, "azimuth_deg": 180, "capex_cny_per_kwp": 3000,
+                "om_cny_per_kwp_year": 40, "lifetime_years": 25, "area_m2": 100000, "kwp_per_m2": 0.2},
+               {"name": "carports-more", "extends": "carports", "capex_cny_per_kwp": 3500,
+                "om_cny_per_kwp_year": 45, "lifetime_years": 25, "max_kwp": 10000}],
+        "wind": [{"name": "ridge-2", "turbine_kw": 2500, "hub_height_m": 90, "shear_exponent": 0.143,
+                  "power_curve": curve, "capex_cny_per_kw": 6000, "om_cny_per_kw_year": 150,
+                  "lifetime_years": 20, "max_kw": 50000}],
+        "storage": [{"name": "bess-1-more", "extends": "bess-1", "capex_cny_per_kwh": 900, "capex_cny_per_kw": 300,
+                     "lifetime_years": 15, "max_kwh": 80000, "max_kw": 20000},
+                    {"name": "bess-2", "capex_cny_per_kwh": 850, "capex_cny_per_kw": 350, "lifetime_years": 15,
+                     "max_kwh": 80000, "max_kw": 20000, "degradation_cny_per_kwh": 0.02}],
+        "certificates": {"price_cny_per_mwh": 5, "max_mwh_per_year": 200000}}
 json.dump(m, open(dst, "w"), indent=1)
 PY
-    model=$tmp/model.json
-fi
+model=$tmp/model.json
 
 cat >"$tmp/sweep.json" <<EOF
 {
@@ -89,7 +88,8 @@ line() { # bench value unit [extra JSON]
     printf '{"bench": "%s", "value": %s, "unit": "%s"%s}\n' "$1" "$2" "$3" "${4:+, $4}"
 }
 load=$(cut -d' ' -f1 /proc/loadavg)
-common="\"scenarios\": 100, \"run\": \"$run\", \"model\": \"shaoguan-campus\", \"cores\": $(nproc), \"loadavg_1min_before\": $load"
+if [ "$run" = plan ]; then period=2024-07; else period=2024; fi
+common="\"scenarios\": 100, \"run\": \"$run\", \"model\": \"shaoguan-campus\", \"period\": \"$period\", \"cores\": $(nproc), \"loadavg_1min_before\": $load"
 
 sweep=("$zp" plan --sweep "$tmp/sweep.json" --quiet)
 t1=$(timed t1 "${sweep[@]}" --jobs 1 --results "$tmp/t1.json" --csv "$tmp/t1.csv")
@@ -124,14 +124,6 @@ cmp -s "$tmp/t1.json" "$tmp/t2.json" && cmp -s "$tmp/t1.csv" "$tmp/t2.csv" || sa
 import json, os, sys
 model, tmp = sys.argv[1:3]
 doc = json.load(open(model))
-base = os.path.dirname(model)
-def absolute(v):
-    if isinstance(v, dict):
-        return {k: (os.path.join(base, x) if k == "csv" and not os.path.isabs(x) else absolute(x)) for k, x in v.items()}
-    if isinstance(v, list):
-        return [absolute(x) for x in v]
-    return v
-doc = absolute(doc)
 with open(os.path.join(tmp, "models.txt"), "w") as out:
     for i in range(10):
         for j in range(10):

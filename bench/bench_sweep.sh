@@ -9,6 +9,9 @@
 #                                     zeropark <work>`, one process each, s; its ratio
 #                                     to the 2-thread sweep
 #   sweep_results_identical           1 when the four sweeps wrote the same bytes
+# Each run's line has its CPU seconds (it and its children, user + system)
+# and cores_used = CPU / wall: when other work holds the cores, a run of
+# two gets less than two and its speed-up shows it.
 # The scenarios: a 10 x 10 grid of the Shaoguan campus's battery energy
 # and the grid's emission factor (its carbon price makes the factor part of
 # the objective), each the least-cost plan from five candidates (two PV, a
@@ -74,16 +77,20 @@ cat >"$tmp/sweep.json" <<EOF
 }
 EOF
 
-now() { date +%s.%N; }
-# seconds of the command, its output kept in $tmp/LABEL.*
+# seconds of the command (wall), its output kept in $tmp/LABEL.*; the CPU
+# seconds of it and its children (user + system) in $tmp/LABEL.cpu
 timed() {
     local label=$1; shift
-    local t0 t1
-    t0=$(now)
-    "$@" >"$tmp/$label.out" 2>"$tmp/$label.err" || { echo "bench_sweep.sh: $label failed:" >&2; tail -5 "$tmp/$label.err" >&2; return 1; }
-    t1=$(now)
-    echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
+    if ! /usr/bin/time -f "%e %U %S" -o "$tmp/$label.time" "$@" >"$tmp/$label.out" 2>"$tmp/$label.err"; then
+        echo "bench_sweep.sh: $label failed:" >&2
+        tail -5 "$tmp/$label.err" >&2
+        return 1
+    fi
+    awk '{printf "%.3f", $2 + $3}' "$tmp/$label.time" >"$tmp/$label.cpu"
+    awk '{printf "%.3f", $1}' "$tmp/$label.time"
 }
+# the extra JSON of a run: its CPU seconds and the cores it had on average
+cpu() { awk -v w="$2" '{printf "\"cpu_s\": %.1f, \"cores_used\": %.2f", $1, $1 / w}' "$tmp/$1.cpu"; }
 line() { # bench value unit [extra JSON]
     printf '{"bench": "%s", "value": %s, "unit": "%s"%s}\n' "$1" "$2" "$3" "${4:+, $4}"
 }
@@ -93,9 +100,9 @@ common="\"scenarios\": 100, \"run\": \"$run\", \"model\": \"shaoguan-campus\", \
 
 sweep=("$zp" plan --sweep "$tmp/sweep.json" --quiet)
 t1=$(timed t1 "${sweep[@]}" --jobs 1 --results "$tmp/t1.json" --csv "$tmp/t1.csv")
-line sweep_100_threads_1 "$t1" s "$common"
+line sweep_100_threads_1 "$t1" s "$common, $(cpu t1 "$t1")"
 t2=$(timed t2 "${sweep[@]}" --jobs 2 --results "$tmp/t2.json" --csv "$tmp/t2.csv")
-line sweep_100_threads_2 "$t2" s "$common"
+line sweep_100_threads_2 "$t2" s "$common, $(cpu t2 "$t2")"
 line sweep_speedup_threads "$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')" x \
     "\"of\": \"sweep_100_threads_1 / sweep_100_threads_2\""
 
@@ -105,9 +112,9 @@ if command -v mpirun >/dev/null 2>&1 && [[ $(ldd "$zp" 2>/dev/null) == *libmpi* 
     [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
     # one thread a process: the ranks are the only parallelism measured
     m1=$(timed m1 "${mpi[@]}" -n 1 "${sweep[@]}" --jobs 1 --results "$tmp/m1.json" --csv "$tmp/m1.csv")
-    line sweep_100_mpi_1 "$m1" s "$common"
+    line sweep_100_mpi_1 "$m1" s "$common, $(cpu m1 "$m1")"
     m2=$(timed m2 "${mpi[@]}" -n 2 "${sweep[@]}" --jobs 1 --results "$tmp/m2.json" --csv "$tmp/m2.csv")
-    line sweep_100_mpi_2 "$m2" s "$common"
+    line sweep_100_mpi_2 "$m2" s "$common, $(cpu m2 "$m2")"
     line sweep_speedup_mpi "$(awk -v a="$m1" -v b="$m2" 'BEGIN {printf "%.2f", a / b}')" x \
         "\"of\": \"sweep_100_mpi_1 / sweep_100_mpi_2\", \"target\": 1.7"
     for f in m1 m2; do
@@ -135,7 +142,7 @@ with open(os.path.join(tmp, "models.txt"), "w") as out:
 PY
 if [ "$run" = plan ]; then work=(plan --json); else work=(simulate --dispatch optimal --json); fi
 px=$(timed px xargs -P 2 -I{} sh -c "\"$zp\" ${work[*]} {} >{}.out" <"$tmp/models.txt")
-line sweep_peer_xargs_2 "$px" s "$common, \"peer\": \"xargs -P 2 zeropark ${work[*]}, one process a scenario\""
+line sweep_peer_xargs_2 "$px" s "$common, $(cpu px "$px"), \"peer\": \"xargs -P 2 zeropark ${work[*]}, one process a scenario\""
 line sweep_peer_ratio "$(awk -v a="$px" -v b="$t2" 'BEGIN {printf "%.2f", a / b}')" x \
     "\"of\": \"sweep_peer_xargs_2 / sweep_100_threads_2\""
 line sweep_results_identical "$same" bool "\"of\": \"threads 1, 2, mpirun -n 1, -n 2\""

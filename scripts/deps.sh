@@ -31,7 +31,7 @@ test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy py
       mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd curl
       openmpi-bin libopenmpi-dev)
 fuzz=(clang libclang-rt-14-dev)
-bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium openmpi-bin libopenmpi-dev)
+bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium openmpi-bin libopenmpi-dev time)
 
 want=()
 list=0

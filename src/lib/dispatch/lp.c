@@ -92,33 +92,16 @@
  */
 #include "core/internal.h"
 #include "dispatch/dispatch_impl.h"
+#include "dispatch/lp_impl.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
-#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* CLP's C header declares `ClpSolve_new()` without a prototype. */
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#endif
-#include <Clp_C_Interface.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
-/* CLP reads bounds at or above 1e30 as infinite. */
-#define LP_INF DBL_MAX
-
-/* Fixed column offsets within a step. */
-enum { C_PV = 0, C_WIND, C_IMP, C_EXP, C_UNS, C_FIXED };
 
 /* CLP status bytes (ClpSimplex::Status). */
 enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
@@ -128,64 +111,6 @@ enum { ST_BASIC = 1, ST_AT_LOWER = 3 };
 #define LP_UNSERVED_FACTOR 100.0
 #define LP_RESERVE_FACTOR 10.0
 #define LP_EPSILON_FACTOR 1e-6
-
-/* Arrays of the handle, each with its own capacity. */
-enum { B_ETA, B_START, B_INDEX, B_VALUE, B_COLLB, B_COLUB, B_OBJ, B_ROWLB, B_ROWUB, B_STATUS,
-       B_ARR, B_LATE, B_IMPLIM, B_QUEUED, B_MOS, B_MWORK, B_MPEAK, B_SUBPEAK, B_SUBFRAC, B_COUNT };
-
-struct zp_lp {
-    zp_ctx *ctx;
-    Clp_Simplex *clp;
-    int loaded;       /* CLP holds the problem of the shape below */
-    int has_basis;    /* the last solve was optimal: its basis is in status */
-
-    /* Shape of the built matrix. */
-    size_t steps, nst, nfl;
-    double dt;
-    int reserve;
-    int pwr;          /* the pwr_k_t rows are there */
-    int pwr_force;    /* windows' sub-solver: 1 + the parent's pwr; 0 = own */
-    int dual_after_windows; /* a month window's sub-solver: dual simplex from its
-                               weeks' bases (fewer iterations than primal there) */
-    int dem;          /* the pk_t rows and the month columns are there */
-    size_t nm;        /* month columns (with dem) */
-    double *eta;      /* 2 * nst: charge and discharge efficiency */
-
-    size_t cps, rps;  /* columns and rows per step */
-    size_t nsc;       /* step columns, steps * cps: the month columns follow */
-    size_t ncols, nrows, nnz;
-    size_t nnz_steps; /* entries of the step columns (the month columns' follow) */
-    uint16_t *mos;    /* steps: the month of each step the month columns hold */
-    size_t *mwork;    /* nm + 1 (2 nm + 1 in windows_basis): counts when building, a
-                         step per month in crash_basis and windows_basis */
-    double *mpeak;    /* nm: the crash basis' largest import per month */
-    int reload;       /* the month columns changed: load the matrix into CLP again */
-    CoinBigIndex *start;   /* ncols + 1 */
-    int *index;            /* nnz */
-    double *value;         /* nnz */
-    double *collb, *colub, *obj; /* ncols */
-    double *rowlb, *rowub; /* nrows */
-    unsigned char *status; /* ncols + nrows: basis of the last optimal solve */
-
-    /* Per-solve data. */
-    double *arr;      /* steps * nfl: deferrable flexible arrivals a'_jt (kW) */
-    double *late;     /* steps: flexible arrivals due at once, all loads */
-    double *queued0;  /* nfl: flexible energy queued before step 0 (kW over a step) */
-    double *imp_lim;  /* steps: import limit */
-
-    size_t cap[B_COUNT];
-
-    /* Values used by the last build. */
-    double penalty, reserve_penalty, epsilon;
-
-    /* Long cold solves: a second solver for the windows that seed the
-     * starting basis, and its flexible-load views. */
-    zp_lp *sub;
-    zp_dispatch_flex *sub_flex;
-    size_t sub_flex_cap;
-    double *sub_peak; /* nm: each month's peak so far as the windows go on */
-    double *sub_frac; /* nm: the windows' shares of the months' charges */
-};
 
 /* Grow *p to n elements (exactly: these arrays are large and sized once
  * per shape). */
@@ -312,15 +237,6 @@ double zp_dispatch_objective(const zp_dispatch_input *in, const zp_dispatch_resu
 }
 
 /* ---- building ---------------------------------------------------------- */
-
-static size_t col_short(const zp_lp *lp) { (void)lp; return C_FIXED; }
-static size_t col_st(const zp_lp *lp, size_t k) { return C_FIXED + (size_t)lp->reserve + 3 * k; }
-static size_t col_fl(const zp_lp *lp, size_t j) { return C_FIXED + (size_t)lp->reserve + 3 * lp->nst + 2 * j; }
-static size_t row_dyn(size_t k) { return 1 + k; }
-static size_t row_fq(const zp_lp *lp, size_t j) { return 1 + lp->nst + j; }
-static size_t row_res(const zp_lp *lp) { return 1 + lp->nst + lp->nfl; }
-static size_t row_pwr(const zp_lp *lp, size_t k) { return 1 + lp->nst + lp->nfl + (size_t)lp->reserve + k; }
-static size_t row_pk(const zp_lp *lp) { return lp->rps - 1; } /* the last row of a step, with dem */
 
 /* Whether the LP needs the pwr rows: some import costs less than nothing. */
 static int needs_pwr(const zp_dispatch_input *in)
@@ -692,116 +608,6 @@ static zp_status fill_data(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_o
             ub[c0 + C_UNS] += win;
         }
     }
-    return ZP_OK;
-}
-
-/* ---- MPS --------------------------------------------------------------- */
-
-static void col_name(const zp_lp *lp, size_t c, char *buf, size_t len)
-{
-    static const char *const fixed[C_FIXED] = {"pv", "wind", "imp", "exp", "uns"};
-    if (c >= lp->nsc) {
-        snprintf(buf, len, "peak_%zu", c - lp->nsc);
-        return;
-    }
-    size_t t = c / lp->cps, off = c % lp->cps;
-    if (off < C_FIXED) {
-        snprintf(buf, len, "%s_%zu", fixed[off], t);
-        return;
-    }
-    off -= C_FIXED;
-    if (lp->reserve) {
-        if (off == 0) {
-            snprintf(buf, len, "short_%zu", t);
-            return;
-        }
-        off--;
-    }
-    if (off < 3 * lp->nst) {
-        static const char *const st[3] = {"ch", "dis", "soc"};
-        snprintf(buf, len, "%s_%zu_%zu", st[off % 3], off / 3, t);
-        return;
-    }
-    off -= 3 * lp->nst;
-    snprintf(buf, len, "%s_%zu_%zu", off % 2 ? "fb" : "fs", off / 2, t);
-}
-
-static void row_name(const zp_lp *lp, size_t r, char *buf, size_t len)
-{
-    size_t t = r / lp->rps, off = r % lp->rps;
-    if (off == 0)
-        snprintf(buf, len, "bal_%zu", t);
-    else if (off <= lp->nst)
-        snprintf(buf, len, "dyn_%zu_%zu", off - 1, t);
-    else if (off <= lp->nst + lp->nfl)
-        snprintf(buf, len, "fq_%zu_%zu", off - 1 - lp->nst, t);
-    else if (lp->reserve && off == row_res(lp))
-        snprintf(buf, len, "res_%zu", t);
-    else if (lp->dem && off == row_pk(lp))
-        snprintf(buf, len, "pk_%zu", t);
-    else
-        snprintf(buf, len, "pwr_%zu_%zu", off - row_pwr(lp, 0), t);
-}
-
-static zp_status write_mps(zp_lp *lp, const char *path)
-{
-    zp_ctx *ctx = lp->ctx;
-    char a[64], b[64];
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return zp__error(ctx, ZP_EIO, "%s: cannot write the MPS file: %s", path, strerror(errno));
-    fprintf(f, "* zeropark dispatch LP (free MPS), minimise; objective constant 0\n"
-               "* %zu steps of %.17g h, %zu storages, %zu flexible loads%s\n"
-               "* unserved penalty %.17g per kWh, reserve penalty %.17g per kWh and step, "
-               "epsilon %.17g\n"
-               "* names: docs/methodology.md, \"Optimal dispatch (LP)\"\n",
-               lp->steps, lp->dt, lp->nst, lp->nfl, lp->reserve ? ", reserve" : "", lp->penalty,
-               lp->reserve_penalty, lp->epsilon);
-    if (lp->dem)
-        fprintf(f, "* demand charge: %zu months, columns peak_m (>= the month's peak so far, the "
-                   "whole peak charged), rows pk_t: peak_m - imp_t >= 0\n", lp->nm);
-    fprintf(f, "NAME zeropark\nROWS\n N obj\n");
-    for (size_t r = 0; r < lp->nrows; r++) {
-        row_name(lp, r, a, sizeof a);
-        fprintf(f, " %c %s\n", lp->rowlb[r] == lp->rowub[r] ? 'E' : 'G', a);
-    }
-    fprintf(f, "COLUMNS\n");
-    for (size_t c = 0; c < lp->ncols; c++) {
-        col_name(lp, c, a, sizeof a);
-        if (lp->obj[c] != 0.0)
-            fprintf(f, " %s obj %.17g\n", a, lp->obj[c]);
-        for (CoinBigIndex e = lp->start[c]; e < lp->start[c + 1]; e++) {
-            row_name(lp, (size_t)lp->index[e], b, sizeof b);
-            fprintf(f, " %s %s %.17g\n", a, b, lp->value[e]);
-        }
-    }
-    fprintf(f, "RHS\n");
-    for (size_t r = 0; r < lp->nrows; r++) {
-        if (lp->rowlb[r] != 0.0) {
-            row_name(lp, r, a, sizeof a);
-            fprintf(f, " rhs %s %.17g\n", a, lp->rowlb[r]);
-        }
-    }
-    fprintf(f, "BOUNDS\n");
-    for (size_t c = 0; c < lp->ncols; c++) {
-        double l = lp->collb[c], u = lp->colub[c];
-        if (l == 0.0 && u >= LP_INF)
-            continue;
-        col_name(lp, c, a, sizeof a);
-        if (l == u) {
-            fprintf(f, " FX bnd %s %.17g\n", a, l);
-            continue;
-        }
-        if (l != 0.0)
-            fprintf(f, " LO bnd %s %.17g\n", a, l);
-        if (u < LP_INF)
-            fprintf(f, " UP bnd %s %.17g\n", a, u);
-    }
-    fprintf(f, "ENDATA\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return zp__error(ctx, ZP_EIO, "%s: error writing the MPS file: %s", path,
-                         strerror(errno));
     return ZP_OK;
 }
 
@@ -1345,7 +1151,7 @@ zp_status zp_lp_solve(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *
     double t0 = now_s();
     if ((rc = prepare(lp, in, opts, &rebuilt)))
         goto fail;
-    if (opts->mps_path && (rc = write_mps(lp, opts->mps_path)))
+    if (opts->mps_path && (rc = zp__lp_write_mps(lp, opts->mps_path)))
         goto fail;
     if (!lp->clp) {
         if (!(lp->clp = Clp_newModel())) {
@@ -1510,7 +1316,7 @@ zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
     if (!lp)
         return ZP_ENOMEM;
     if ((rc = prepare(lp, in, opts, &rebuilt)) == ZP_OK)
-        rc = write_mps(lp, path);
+        rc = zp__lp_write_mps(lp, path);
     zp_lp_free(lp);
     return rc;
 }

@@ -47,9 +47,9 @@
  * Memory: the matrix arrays go through the context's allocator; CBC's own
  * copies use C++ new (CBC has no allocator hook).
  */
+#include "core/mps.h"
 #include "sched/sched_impl.h"
 
-#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -403,82 +403,37 @@ static void sx_name(const sx_naming *naming, const sx_ref *r, char *buf, size_t 
             n += (size_t)snprintf(buf + n, len - n, "_%d", (int)v[i]);
 }
 
-static void sx_col_name(const sx_model *m, size_t c, char *buf, size_t len)
+static void sx_col_name(const void *user, size_t c, char *buf, size_t len)
 {
+    const sx_model *m = user;
     sx_name(col_naming, &m->col[c], buf, len);
 }
 
-static void sx_row_name(const sx_model *m, size_t i, char *buf, size_t len)
+static void sx_row_name(const void *user, size_t i, char *buf, size_t len)
 {
+    const sx_model *m = user;
     sx_name(row_naming, &m->row[i], buf, len);
 }
 
+/* The model as a free-format MPS file, through the library's one MPS
+ * writer (core/mps.c). */
 static zp_status sx_write_mps(const sx_model *m, const zp_sched_problem *p, const char *path)
 {
-    zp_ctx *ctx = m->ctx;
-    char a[80], b[80];
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return zp__error(ctx, ZP_EIO, "%s: cannot write the MPS file: %s", path, strerror(errno));
-    fprintf(f, "* zeropark exact scheduler MIP (free MPS), minimise; objective constant 0\n"
-               "* %zu sites, %zu slots of %.17g h, %zu jobs; %s\n"
-               "* unplaced penalty %.17g per job\n"
-               "* names: docs/schedule.md, \"Exact method\"\n",
-            p->nsites, p->nslots, p->slot_h, p->njobs, m->relax ? "LP relaxation" : "MIP",
-            m->penalty);
-    fprintf(f, "NAME zeropark_sched\nROWS\n N obj\n");
-    for (size_t r = 0; r < m->nrows; r++) {
-        sx_row_name(m, r, a, sizeof a);
-        char ty = m->rowlb[r] == m->rowub[r] ? 'E' : m->rowlb[r] <= -SX_INF ? 'L' : 'G';
-        fprintf(f, " %c %s\n", ty, a);
-    }
-    fprintf(f, "COLUMNS\n");
-    int in_int = 0, marker = 0;
-    for (size_t c = 0; c < m->ncols; c++) {
-        if (m->isint[c] && !in_int) {
-            fprintf(f, " M%d 'MARKER' 'INTORG'\n", marker++);
-            in_int = 1;
-        } else if (!m->isint[c] && in_int) {
-            fprintf(f, " M%d 'MARKER' 'INTEND'\n", marker++);
-            in_int = 0;
-        }
-        sx_col_name(m, c, a, sizeof a);
-        if (m->obj[c] != 0.0)
-            fprintf(f, " %s obj %.17g\n", a, m->obj[c]);
-        for (CoinBigIndex e = m->start[c]; e < m->start[c + 1]; e++) {
-            sx_row_name(m, (size_t)m->index[e], b, sizeof b);
-            fprintf(f, " %s %s %.17g\n", a, b, m->value[e]);
-        }
-        if (m->obj[c] == 0.0 && m->start[c] == m->start[c + 1])
-            fprintf(f, " %s obj 0\n", a);
-    }
-    if (in_int)
-        fprintf(f, " M%d 'MARKER' 'INTEND'\n", marker);
-    fprintf(f, "RHS\n");
-    for (size_t r = 0; r < m->nrows; r++) {
-        double v = m->rowlb[r] > -SX_INF ? m->rowlb[r] : m->rowub[r];
-        if (v != 0.0) {
-            sx_row_name(m, r, a, sizeof a);
-            fprintf(f, " rhs %s %.17g\n", a, v);
-        }
-    }
-    fprintf(f, "BOUNDS\n");
-    for (size_t c = 0; c < m->ncols; c++) {
-        double l = m->collb[c], u = m->colub[c];
-        sx_col_name(m, c, a, sizeof a);
-        if (l != 0.0)
-            fprintf(f, " LO bnd %s %.17g\n", a, l);
-        if (u < SX_INF)
-            fprintf(f, " UP bnd %s %.17g\n", a, u);
-        else if (m->isint[c])
-            fprintf(f, " PL bnd %s\n", a);
-    }
-    fprintf(f, "ENDATA\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return zp__error(ctx, ZP_EIO, "%s: error writing the MPS file: %s", path,
-                         strerror(errno));
-    return ZP_OK;
+    char comment[512];
+    snprintf(comment, sizeof comment,
+             "* zeropark exact scheduler MIP (free MPS), minimise; objective constant 0\n"
+             "* %zu sites, %zu slots of %.17g h, %zu jobs; %s\n"
+             "* unplaced penalty %.17g per job\n"
+             "* names: docs/schedule.md, \"Exact method\"\n",
+             p->nsites, p->nslots, p->slot_h, p->njobs, m->relax ? "LP relaxation" : "MIP",
+             m->penalty);
+    const zp__mps mps = {.name = "zeropark_sched", .comment = comment, .ncols = m->ncols,
+                         .nrows = m->nrows, .start = m->start, .index = m->index,
+                         .value = m->value, .obj = m->obj, .collb = m->collb,
+                         .colub = m->colub, .rowlb = m->rowlb, .rowub = m->rowub,
+                         .isint = m->isint, .col_name = sx_col_name,
+                         .row_name = sx_row_name, .user = m};
+    return zp__mps_write(m->ctx, path, &mps);
 }
 
 zp_status zp_sched_write_mps(zp_ctx *ctx, const zp_sched_problem *p, const zp_sched_opts *opts,

@@ -208,7 +208,6 @@ os.makedirs(sys.argv[2] + "/data", exist_ok=True)
 os.rename(sys.argv[2] + "/weather.csv", sys.argv[2] + "/data/weather.csv")
 import shutil
 shutil.copy(sys.argv[1].replace("weather.csv", "load.csv"), sys.argv[2] + "/data/load.csv")
-shutil.copy(sys.argv[1].replace("weather.csv", "tariff.csv"), sys.argv[2] + "/data/tariff.csv")
 PY
 expect 2 "$zp" simulate "$tmp/m2/model.json"
 contains "$tmp/err" "kW/m2"

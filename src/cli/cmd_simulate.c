@@ -144,7 +144,7 @@ static void print_summary(const zp_sim_result *r, const char *path)
     };
     print_rows("energy", "MWh", energy, sizeof energy / sizeof energy[0], 1000.0);
     const summary_row emissions[] = {
-        {"scope 1 (fuels)", em->scope1},
+        {"scope 1 (fuels, refrigerants)", em->scope1},
         {"scope 2, location-based", em->scope2_location},
         {"scope 2, market-based", em->scope2_market},
         {"total, location-based", em->total_location},

@@ -72,6 +72,22 @@ for scale, met in ((1.0, True), (1 - 1e-6, False)):
     expect([t["met"] for t in s["targets"]] == [met, met], f"simulate: targets at x{scale}: met {met}")
     expect([t["met"] for t in a["targets"]] == [met, met], f"account: targets at x{scale}: met {met}")
 
+# Scope 1 as the accounting counts it: refrigerants, the IPCC 2006 fuel set;
+# simulate's emissions_t is its indicator's emissions (one figure).
+for extra, s1_hand in (({"refrigerants": [{"gas": "R-410A", "leak_kg": 100}]},
+                        mine1["emissions_market"] - 6760 * 0.6096 + 100 * 2255.5 / 1000),
+                       ({"fuel_set": "ipcc2006"}, None)):
+    mx = dict(m1, accounting=extra)
+    if "fuel_set" in extra:
+        mx["fuels"] = [{"type": "diesel", "amount": 50, "unit": "t"}]
+        s1_hand = 50 * 43.0 * 0.0202 * 1.0 * 44 / 12   # IPCC 2006: NCV 43.0, CC 20.2, OF 1
+    sx = json.loads(run("simulate", write("mx.json", mx), "--json").stdout)
+    expect(abs(sx["emissions_t"]["scope1"] - s1_hand) < 1e-6 * s1_hand and
+           abs(sx["emissions_t"]["total_market"] - sx["indicator"]["emissions_t"]["market"]) < 1e-6 and
+           abs(sx["emissions_t"]["total_location"] - sx["indicator"]["emissions_t"]["location"]) < 1e-6,
+           f"simulate with {extra}: scope 1 {sx['emissions_t']['scope1']} = {s1_hand} by hand, "
+           "the indicator's emissions")
+
 # The docs' worked example (docs/methodology.md), a 2023 park: 1000 kW bought
 # all year, 100 000 m3 of gas, 2000 MWh of certificates; 2023 takes 2022's
 # 300.7 gce/kWh and the 2023 residual mix 0.6096.
@@ -216,7 +232,11 @@ for lang in ("en", "zh"):
            abs(mineC["emissions_market"] / e - ind) < 1e-9 * ind,
            f"report ({lang}): market emissions / energy-indicator-tce = energy-indicator")
 
-# ---- 8. bad targets: located errors, exit 2 ---------------------------------
+# ---- 8. bad targets and a fuel the chosen fuel set lacks: located errors ----
+p = run("validate", write("badfuel.json", dict(m1, accounting={"fuel_set": "ipcc2006"})), code=1)
+expect(re.search(r"badfuel\.json:\d+:\d+: fuels\[1\]\.type: fuel 'raw_coal' has no factor in "
+                 r"the 'ipcc2006' set", p.stdout + p.stderr) is not None,
+       "accounting.fuel_set ipcc2006 with raw coal: located at fuels[1].type")
 for key, val, words in (("max_t_co2_per_tce", -0.1, "must be at least 0"),
                         ("max_t_co2_per_tce", "0.2", "expected a number"),
                         ("min_clean_energy_share_pct", 101, "out of range 0..100"),

@@ -273,7 +273,7 @@ static void test_mps_demand(void **state)
     c.in.peak_so_far_kw = c.peak;
     check_mps(ctx, &c.in, NULL, "part", 1, 1);
     dcase_free(&c);
-    /* four weeks in one month: the long-horizon start from week-long
+    /* four weeks in one month: the long-horizon start from two-day
      * windows that carry the month's peak */
     dcase_make(&c, 672, 672, 14);
     c.frac[0] = 28.0 / 31.0;

@@ -377,3 +377,71 @@ void zp__plan_free(plan_lp *P)
     zp_lp_free(P->lp);
     zp_sim_result_free(ctx, P->prep);
 }
+
+/* ---- the dispatch input at given sizes -------------------------------------- */
+
+/* The LP storage index of battery candidate i. */
+size_t zp__plan_storage_index(const plan_lp *P, size_t i)
+{
+    const zp_planning *pl = P->pl;
+    if (pl->storage[i].extends)
+        return pl->storage[i].extends_index;
+    size_t k = P->m->nstorage;
+    for (size_t j = 0; j < i; j++)
+        k += !pl->storage[j].extends;
+    return k;
+}
+
+zp_status zp__plan_input(plan_lp *P, const double *x, int extract, plan_input *fi)
+{
+    zp_ctx *ctx = P->ctx;
+    const size_t n = P->n, K = P->in.nstorage;
+    const zp_planning *pl = P->pl;
+    memset(fi, 0, sizeof *fi);
+    fi->in = P->in;
+    if (!(fi->pv = zp__calloc(ctx, n, sizeof *fi->pv)) ||
+        !(fi->wind = zp__calloc(ctx, n, sizeof *fi->wind)) ||
+        !(fi->soc0 = zp__calloc(ctx, K + 1, sizeof *fi->soc0)) ||
+        !(fi->st = zp__calloc(ctx, K + 1, sizeof *fi->st)))
+        return zp__nomem(ctx);
+    for (size_t t = 0; t < n; t++) {
+        fi->pv[t] = P->pv_exist[t];
+        fi->wind[t] = P->wind_exist[t];
+        for (size_t i = 0; i < pl->npv; i++)
+            fi->pv[t] += P->phi[i][t] * zp__plan_size(P, x, P->c_pv + i);
+        for (size_t i = 0; i < pl->nwind; i++)
+            fi->wind[t] += P->psi[i][t] * zp__plan_size(P, x, P->c_wind + i);
+    }
+    for (size_t k = 0; k < K; k++) {
+        fi->st[k] = P->in.storage[k];
+        fi->soc0[k] = P->in.soc_initial ? P->in.soc_initial[k] : fi->st[k].soc_initial;
+    }
+    for (size_t i = 0; i < pl->nstorage; i++) {
+        size_t k = zp__plan_storage_index(P, i);
+        double e = zp__plan_size(P, x, P->c_st + 2 * i), q = zp__plan_size(P, x, P->c_st + 2 * i + 1);
+        zp_storage *s = &fi->st[k];
+        if (pl->storage[i].extends) {
+            s->energy_kwh += e;
+            s->power_kw += q;
+        } else if (e > 0 && q > 0) {
+            s->energy_kwh = e;
+            s->power_kw = q;
+        } else if (extract) {
+            /* not built: its flows are all 0, its placeholder starts empty */
+            fi->soc0[k] = 0.0;
+        }
+    }
+    fi->in.pv_kw = fi->pv;
+    fi->in.wind_kw = fi->wind;
+    fi->in.storage = fi->st;
+    fi->in.soc_initial = fi->soc0;
+    return ZP_OK;
+}
+
+void zp__plan_input_free(zp_ctx *ctx, plan_input *fi)
+{
+    zp__free(ctx, fi->pv);
+    zp__free(ctx, fi->wind);
+    zp__free(ctx, fi->soc0);
+    zp__free(ctx, fi->st);
+}

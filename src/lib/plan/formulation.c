@@ -20,6 +20,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INF DBL_MAX
@@ -72,18 +73,6 @@ static size_t col(plan_lp *P, double lo, double hi, double c, int integer)
     P->obj[k] = c;
     P->integer[k] = (unsigned char)integer;
     P->nint += integer != 0;
-    return k;
-}
-
-/* The LP storage index of battery candidate i. */
-static size_t lp_storage(const plan_lp *P, size_t i)
-{
-    const zp_planning *pl = P->pl;
-    if (pl->storage[i].extends)
-        return pl->storage[i].extends_index;
-    size_t k = P->m->nstorage;
-    for (size_t j = 0; j < i; j++)
-        k += !pl->storage[j].extends;
     return k;
 }
 
@@ -220,7 +209,8 @@ static void renewable_rows(plan_lp *P, builder *b)
             P->colub[c] = INF;
             put(b, r, c, 1.0);
             for (size_t i = 0; i < nc; i++)
-                put(b, r, (wind ? P->c_wind : P->c_pv) + i, -(wind ? P->psi[i][t] : P->phi[i][t]));
+                put(b, r, (wind ? P->c_wind : P->c_pv) + i,
+                    -(wind ? P->psi[i][t] : P->phi[i][t]));
         }
     }
 }
@@ -230,7 +220,7 @@ static void renewable_rows(plan_lp *P, builder *b)
 static void battery(plan_lp *P, builder *b, size_t i)
 {
     const zp_plan_storage *c = &P->pl->storage[i];
-    const size_t k = lp_storage(P, i), n = P->n;
+    const size_t k = zp__plan_storage_index(P, i), n = P->n;
     const zp_storage *s = &P->in.storage[k];
     const size_t ce = P->c_st + 2 * i, cq = ce + 1;
     const double E0 = c->extends ? s->energy_kwh : 0.0, P0 = c->extends ? s->power_kw : 0.0;
@@ -251,8 +241,6 @@ static void battery(plan_lp *P, builder *b, size_t i)
             put(b, rp, cq, 1.0);
         }
     }
-    size_t chc = zp__lp_col(P->lp, 0, ZP_LPC_CH, k) - zp__lp_col(P->lp, 0, ZP_LPC_PV, 0);
-    (void)chc;
     for (int kind = 0; kind < 4; kind++) {
         for (size_t t = 0; t < n; t++) {
             size_t cch = zp__lp_col(P->lp, t, ZP_LPC_CH, k), cdis = zp__lp_col(P->lp, t, ZP_LPC_DIS, k),
@@ -426,6 +414,12 @@ static void integer_rows(plan_lp *P, builder *b)
     }
 }
 
+static int by_row(const void *a, const void *b)
+{
+    size_t x = ((const trip *)a)->row, y = ((const trip *)b)->row;
+    return (x > y) - (x < y);
+}
+
 /* The whole matrix, column by column: the dispatch's entries, then the
  * added ones (a stable counting sort of the triplets by column). */
 static zp_status assemble(plan_lp *P, builder *b)
@@ -462,9 +456,18 @@ static zp_status assemble(plan_lp *P, builder *b)
                 P->value[e++] = P->mx.value[k];
             }
         }
+        size_t from = s;
+        int ordered = 1;
         for (; s < cnt[c]; s++) {
-            P->index[e] = (int)sorted[s].row;
-            P->value[e++] = sorted[s].v;
+            ordered &= s == from || sorted[s].row > sorted[s - 1].row;
+            if (c < base && s == from && P->start[c] < (int)e)
+                ordered &= (int)sorted[s].row > P->index[e - 1];
+        }
+        if (!ordered) /* rows ascending in each column */
+            qsort(sorted + from, s - from, sizeof *sorted, by_row);
+        for (size_t k = from; k < s; k++) {
+            P->index[e] = (int)sorted[k].row;
+            P->value[e++] = sorted[k].v;
         }
     }
     P->start[nc] = (int)e;

@@ -105,6 +105,19 @@ typedef struct result_priv {
 } result_priv;
 zp_status zp__plan_built(plan_lp *P, const double *x, plan_built *b);
 void zp__plan_built_free(zp_ctx *ctx, plan_built *b);
+/* The dispatch input with the sizes of x: PV and wind available, the
+ * batteries' sizes. A new battery not built keeps its placeholder size;
+ * for extract (1) it starts empty (its flows are all 0), for a dispatch
+ * solve (0) at its soc_initial. */
+typedef struct plan_input {
+    zp_dispatch_input in;
+    double *pv, *wind, *soc0;
+    zp_storage *st;
+} plan_input;
+zp_status zp__plan_input(plan_lp *P, const double *x, int extract, plan_input *fi);
+void zp__plan_input_free(zp_ctx *ctx, plan_input *fi);
+/* The LP storage index of battery candidate i. */
+size_t zp__plan_storage_index(const plan_lp *P, size_t i);
 void zp__plan_free(plan_lp *P);
 
 /* formulation.c */

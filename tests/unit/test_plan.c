@@ -14,6 +14,8 @@
 
 #include "testutil.h"
 #include "core/internal.h"
+#include "need.h"
+#include "plan/plan_impl.h"
 #include <jansson.h>
 #include "zeropark/zeropark.h"
 
@@ -343,7 +345,7 @@ static const char CAMPUS_PLANNING[] =
 
 /* The campus model over 2024-07-01 .. 07-15 with planning (a JSON object
  * text, or NULL for none) and targets (text), as JSON text (caller frees). */
-static char *campus_text(const char *planning, const char *targets)
+static char *campus_text_with(const char *planning, const char *targets, const char *extra)
 {
     json_error_t err;
     json_t *m = json_load_file(CAMPUS_DIR "/model.json", 0, &err);
@@ -355,10 +357,21 @@ static char *campus_text(const char *planning, const char *targets)
     json_object_set_new(m, "targets", json_loads(targets, 0, &err));
     if (planning)
         json_object_set_new(m, "planning", json_loads(planning, 0, &err));
+    if (extra) {
+        json_t *x = json_loads(extra, 0, &err);
+        assert_non_null(x);
+        json_object_update(m, x);
+        json_decref(x);
+    }
     char *text = json_dumps(m, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(m);
     assert_non_null(text);
     return text;
+}
+
+static char *campus_text(const char *planning, const char *targets)
+{
+    return campus_text_with(planning, targets, NULL);
 }
 
 /* simulate --dispatch optimal on the plan's out-model. */
@@ -480,6 +493,55 @@ static void test_zero_ceilings(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- the same LP written independently -------------------------------------- */
+
+/* tests/unit/plan_reference.py builds the planning LP from docs/planning.md
+ * and docs/methodology.md alone, on the inputs zeropark writes (profiles,
+ * demand, prices: no rows or columns), and solves it with SciPy's HiGHS:
+ * the same optimum to 1e-6. Two weeks of the campus with the five
+ * candidates, green power, certificates and credits, a binding emission
+ * cap, a green share, a resilience reserve. */
+static void test_independent_reference(void **state)
+{
+    (void)state;
+    zp_need("python3 py:scipy.optimize py:numpy");
+    zp_ctx *ctx = zp_ctx_new();
+    char planning[8192];
+    snprintf(planning, sizeof planning, "%.*s, \"green_power\": {\"premium_cny_per_mwh\": 30, "
+             "\"max_mwh_per_year\": 50000}, \"credits\": {\"price_cny_per_t\": 60, "
+             "\"max_t_per_year\": 2000}}", (int)strlen(CAMPUS_PLANNING) - 1, CAMPUS_PLANNING);
+    char *text = campus_text_with(planning, "{\"max_emissions_t\": 900, \"min_green_share_pct\": 70}",
+                                  "{\"resilience\": {\"critical_load_kw\": 8000, \"reserve_h\": 2}}");
+    zp_model *m = load_text(ctx, text, CAMPUS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_true(target(r, "max_emissions_t")->binding);
+    const char *csv = ZP_BINARY_DIR "/plan_reference_inputs.csv";
+    const char *js = ZP_BINARY_DIR "/plan_reference_params.json";
+    assert_int_equal(zp__plan_write_inputs(ctx, m, NULL, csv, js), ZP_OK);
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/unit/plan_reference.py' '%s' '%s'",
+             ZP_SOURCE_DIR, csv, js);
+    FILE *pp = popen(cmd, "r");
+    assert_non_null(pp);
+    size_t got = fread(out, 1, sizeof out - 1, pp);
+    out[got] = 0;
+    assert_int_equal(pclose(pp), 0);
+    json_error_t err;
+    json_t *doc = json_loads(out, 0, &err);
+    assert_non_null(doc);
+    double obj = json_number_value(json_object_get(doc, "objective"));
+    print_message("  zeropark %.15g, reference %.15g (HiGHS, %lld rows x %lld cols)\n", r->objective,
+                  obj, (long long)json_integer_value(json_object_get(doc, "rows")),
+                  (long long)json_integer_value(json_object_get(doc, "cols")));
+    assert_near(r->objective, obj, 1e-6 * fabs(obj));
+    json_decref(doc);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    free(text);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_out_model_reproduces),
         cmocka_unit_test(test_tighter_never_cheaper),
         cmocka_unit_test(test_zero_ceilings),
+        cmocka_unit_test(test_independent_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,7 @@ void zp_planning_result_free(zp_ctx *ctx, zp_planning_result *r)
 }
 
 /* The scenario: the model's values where opts leave them (NaN). */
-static zp_status resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts)
+zp_status zp__plan_resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts)
 {
     zp_planning_opts d;
     if (!opts) {
@@ -344,7 +344,7 @@ zp_status zp_planning_solve(zp_ctx *ctx, const zp_model *m, const zp_planning_op
     memset(&s, 0, sizeof s);
     zp_planning_result *r = NULL;
     zp_status rc;
-    if ((rc = resolve(&P, m, opts)) || (rc = zp__plan_prepare(&P)) || (rc = zp__plan_formulate(&P)))
+    if ((rc = zp__plan_resolve(&P, m, opts)) || (rc = zp__plan_prepare(&P)) || (rc = zp__plan_formulate(&P)))
         goto out;
     /* extract clamps to the dispatch LP's own bounds: give it the lifted ones */
     memcpy(P.mx.collb, P.collb, P.mx.ncols * sizeof(double));

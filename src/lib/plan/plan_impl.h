@@ -11,6 +11,7 @@
  *   plan.c         zp_planning_solve: the steps in order, the evaluation
  *                  and the economics
  *   json.c         the result document and the out-model
+ *   inputs.c       the inputs as files, for an independent formulation
  */
 #ifndef ZP_PLAN_IMPL_H
 #define ZP_PLAN_IMPL_H
@@ -80,6 +81,14 @@ typedef struct plan_lp {
     double *capex_unit;         /* per size column: capex per unit */
     size_t nsize;               /* size columns: pv, wind, st e/q (from c_pv on) */
 } plan_lp;
+
+/* plan.c: the scenario, the model's values where opts leave them (NaN). */
+zp_status zp__plan_resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts);
+
+/* inputs.c: the problem's inputs (per step, CSV; the rest, JSON) for
+ * another solver to build the LP of docs/planning.md on its own. */
+zp_status zp__plan_write_inputs(zp_ctx *ctx, const zp_model *m, const zp_planning_opts *opts,
+                                const char *csv_path, const char *json_path);
 
 /* candidates.c */
 double zp__plan_crf(double rate, double years);

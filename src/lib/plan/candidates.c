@@ -371,7 +371,7 @@ void zp__plan_free(plan_lp *P)
     void *owned[] = {P->phi,   P->psi,    P->pv_exist, P->wind_exist, P->pm_pv,
                      P->pm_wind, P->pm_storage, P->start, P->index,  P->value,
                      P->collb, P->colub,  P->obj,     P->rowlb,      P->rowub,
-                     P->integer, P->cap_obj, P->capex_unit, P->uns_max};
+                     P->integer, P->cap_obj, P->capex_unit, P->uns_max, P->rname};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
     zp_lp_free(P->lp);

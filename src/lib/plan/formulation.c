@@ -55,12 +55,17 @@ double zp__plan_size(const plan_lp *P, const double *x, size_t c)
     return v > PLAN_TINY ? v : 0.0;
 }
 
-/* A new row [lo, hi]. */
-static size_t row(plan_lp *P, double lo, double hi)
+/* A new row [lo, hi], named name_a_t in the MPS export (a, t: SIZE_MAX
+ * when unused). */
+static size_t row(plan_lp *P, const char *name, size_t a, size_t t, double lo, double hi)
 {
     size_t r = P->nrows++;
     P->rowlb[r] = lo;
     P->rowub[r] = hi;
+    plan_rowname *rn = &P->rname[r - P->mx.nrows];
+    rn->name = name;
+    rn->a = a;
+    rn->t = t;
     return r;
 }
 
@@ -91,6 +96,7 @@ static zp_status alloc_arrays(plan_lp *P)
         !(P->integer = zp__calloc(ctx, cols, 1)) ||
         !(P->rowlb = zp__calloc(ctx, rows, sizeof(double))) ||
         !(P->rowub = zp__calloc(ctx, rows, sizeof(double))) ||
+        !(P->rname = zp__calloc(ctx, rows - P->mx.nrows + 1, sizeof *P->rname)) ||
         !(P->cap_obj = zp__calloc(ctx, cols, sizeof(double))) ||
         !(P->capex_unit = zp__calloc(ctx, cols, sizeof(double))))
         return zp__nomem(ctx);
@@ -205,7 +211,8 @@ static void renewable_rows(plan_lp *P, builder *b)
             continue;
         for (size_t t = 0; t < P->n; t++) {
             size_t c = zp__lp_col(P->lp, t, wind ? ZP_LPC_WIND : ZP_LPC_PV, 0);
-            size_t r = row(P, -INF, wind ? P->wind_exist[t] : P->pv_exist[t]);
+            size_t r = row(P, wind ? "wdcap" : "pvcap", SIZE_MAX, t, -INF,
+                           wind ? P->wind_exist[t] : P->pv_exist[t]);
             P->colub[c] = INF;
             put(b, r, c, 1.0);
             for (size_t i = 0; i < nc; i++)
@@ -250,25 +257,25 @@ static void battery(plan_lp *P, builder *b, size_t i)
             switch (kind) {
             case 0: /* chcap: ch - q <= P0 */
                 P->colub[cch] = INF;
-                r = row(P, -INF, P0);
+                r = row(P, "chcap", i, t, -INF, P0);
                 put(b, r, cch, 1.0);
                 put(b, r, cq, -1.0);
                 break;
             case 1: /* discap */
                 P->colub[cdis] = INF;
-                r = row(P, -INF, P0);
+                r = row(P, "discap", i, t, -INF, P0);
                 put(b, r, cdis, 1.0);
                 put(b, r, cq, -1.0);
                 break;
             case 2: /* sochi: soc - soc_max e <= soc_max E0 */
                 P->collb[csoc] = 0.0;
                 P->colub[csoc] = INF;
-                r = row(P, -INF, s->soc_max * E0);
+                r = row(P, "sochi", i, t, -INF, s->soc_max * E0);
                 put(b, r, csoc, 1.0);
                 put(b, r, ce, -s->soc_max);
                 break;
             default: /* soclo: soc - sigma e >= sigma E0 */
-                r = row(P, sig * E0, INF);
+                r = row(P, "soclo", i, t, sig * E0, INF);
                 put(b, r, csoc, 1.0);
                 put(b, r, ce, -sig);
                 break;
@@ -285,14 +292,14 @@ static void green_step_rows(plan_lp *P, builder *b)
     if (P->c_g == SIZE_MAX)
         return;
     for (size_t t = 0; t < P->n; t++) {
-        size_t r = row(P, -INF, 0.0);
+        size_t r = row(P, "gren", SIZE_MAX, t, -INF, 0.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), -1.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), -1.0);
         put(b, r, P->c_g + t, 1.0);
     }
     for (size_t t = 0; t < P->n; t++) {
         double firm = (P->in.firm_kw ? P->in.firm_kw[t] : 0.0) + zp__lp_late_kw(P->lp, t);
-        size_t r = row(P, -INF, firm);
+        size_t r = row(P, "gcons", SIZE_MAX, t, -INF, firm);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_UNS, 0), 1.0);
         for (size_t j = 0; j < P->in.nflex; j++)
             put(b, r, zp__lp_col(P->lp, t, ZP_LPC_FS, j), -1.0);
@@ -306,7 +313,7 @@ static void green_power_rows(plan_lp *P, builder *b)
     if (P->c_gp == SIZE_MAX)
         return;
     for (size_t mo = 0; mo < P->nmonths; mo++) {
-        size_t r = row(P, 0.0, INF);
+        size_t r = row(P, "gp", SIZE_MAX, mo, 0.0, INF);
         for (size_t t = 0; t < P->n; t++)
             if ((P->month_of_step ? P->month_of_step[t] : 0) == mo)
                 put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), P->dt);
@@ -322,7 +329,7 @@ static void emission_rows(plan_lp *P, builder *b)
     if (P->c_s2 == SIZE_MAX)
         return;
     const double rho = P->rho, f = P->f;
-    size_t r = P->r_s2m = row(P, -rho * P->inst0_mwh, INF);
+    size_t r = P->r_s2m = row(P, "s2m", SIZE_MAX, SIZE_MAX, -rho * P->inst0_mwh, INF);
     for (size_t t = 0; t < P->n; t++)
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), -rho * P->dt / 1000.0);
     if (P->c_gp != SIZE_MAX)
@@ -330,13 +337,13 @@ static void emission_rows(plan_lp *P, builder *b)
     if (P->c_cert != SIZE_MAX)
         put(b, r, P->c_cert, rho * f);
     put(b, r, P->c_s2, 1.0);
-    r = P->r_emis = row(P, -INF, P->max_emissions_t - P->s1_t);
+    r = P->r_emis = row(P, "emis", SIZE_MAX, SIZE_MAX, -INF, P->max_emissions_t - P->s1_t);
     if (P->c_cred != SIZE_MAX)
         put(b, r, P->c_cred, -f);
     put(b, r, P->c_s2, 1.0);
     if (P->c_cred != SIZE_MAX) {
         double sh = P->pl->credits.max_share_pct / 100.0;
-        r = P->r_cred = row(P, -INF, sh * P->s1_t);
+        r = P->r_cred = row(P, "cred", SIZE_MAX, SIZE_MAX, -INF, sh * P->s1_t);
         put(b, r, P->c_cred, f);
         put(b, r, P->c_s2, -sh);
     }
@@ -349,7 +356,8 @@ static void green_row(plan_lp *P, builder *b)
     if (P->c_g == SIZE_MAX)
         return;
     const double s = P->min_green_pct / 100.0, f = P->f;
-    size_t r = P->r_green = row(P, s * P->demand_kwh - 1000.0 * (P->cert0_mwh + P->gp0_mwh), INF);
+    size_t r = P->r_green = row(P, "green", SIZE_MAX, SIZE_MAX,
+                                    s * P->demand_kwh - 1000.0 * (P->cert0_mwh + P->gp0_mwh), INF);
     for (size_t t = 0; t < P->n; t++)
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_UNS, 0), s * P->dt);
     if (P->c_gp != SIZE_MAX)
@@ -370,7 +378,7 @@ static void integer_rows(plan_lp *P, builder *b)
         if (!c->whole_turbines)
             continue;
         double t = c->extends ? P->m->wind[c->extends_index].rated_kw : c->turbine.rated_kw;
-        size_t r = row(P, 0, 0);
+        size_t r = row(P, "turbines", SIZE_MAX, i, 0, 0);
         put(b, r, P->c_wind + i, 1.0);
         put(b, r, cn++, -t);
     }
@@ -378,10 +386,10 @@ static void integer_rows(plan_lp *P, builder *b)
         const zp_plan_pv *c = &pl->pv[i];
         if (!(c->min_kwp > 0))
             continue;
-        size_t r = row(P, 0, INF);
+        size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
         put(b, r, P->c_pv + i, 1.0);
         put(b, r, cb, -c->min_kwp);
-        r = row(P, -INF, 0);
+        r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
         put(b, r, P->c_pv + i, 1.0);
         put(b, r, cb++, -c->max_kwp);
     }
@@ -389,10 +397,10 @@ static void integer_rows(plan_lp *P, builder *b)
         const zp_plan_wind *c = &pl->wind[i];
         if (!(c->min_kw > 0))
             continue;
-        size_t r = row(P, 0, INF);
+        size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
         put(b, r, P->c_wind + i, 1.0);
         put(b, r, cb, -c->min_kw);
-        r = row(P, -INF, 0);
+        r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
         put(b, r, P->c_wind + i, 1.0);
         put(b, r, cb++, -c->max_kw);
     }
@@ -403,10 +411,10 @@ static void integer_rows(plan_lp *P, builder *b)
         for (int q = 0; q < 2; q++) {
             size_t cs = P->c_st + 2 * i + (size_t)q;
             double mn = q ? c->min_kw : c->min_kwh, mx = q ? c->max_kw : c->max_kwh;
-            size_t r = row(P, 0, INF);
+            size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
             put(b, r, cs, 1.0);
             put(b, r, cb, -mn);
-            r = row(P, -INF, 0);
+            r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
             put(b, r, cs, 1.0);
             put(b, r, cb, -mx);
         }

@@ -23,6 +23,12 @@
 /* Threshold below which a size is no build (kWp, kW, kWh). */
 #define PLAN_TINY 1e-6
 
+/* An added row's name in the MPS export: name, name_t or name_a_t. */
+typedef struct plan_rowname {
+    const char *name;
+    size_t a, t;                /* SIZE_MAX when unused */
+} plan_rowname;
+
 /* What the planning LP has, where. */
 typedef struct plan_lp {
     zp_ctx *ctx;
@@ -69,6 +75,7 @@ typedef struct plan_lp {
     double *value;
     double *collb, *colub, *obj, *rowlb, *rowub;
     unsigned char *integer;     /* ncols flags */
+    plan_rowname *rname;        /* the added rows' names (from mx.nrows on) */
     size_t nint;
     /* columns */
     size_t c_pv, c_wind, c_st;  /* first PV size, wind size, battery (e, q pairs) */

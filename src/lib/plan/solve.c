@@ -8,6 +8,8 @@
  */
 #include "plan/plan_impl.h"
 
+#include "core/mps.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -282,32 +284,65 @@ out:
     return rc;
 }
 
+/* The names of the MPS export: the dispatch's for its columns and rows,
+ * docs/planning.md's for the added ones. */
+static void col_name(const void *user, size_t c, char *buf, size_t len)
+{
+    const plan_lp *P = user;
+    const zp_planning *pl = P->pl;
+    if (c < P->mx.ncols)
+        zp__lp_col_name(P->lp, c, buf, len);
+    else if (c < P->c_wind)
+        snprintf(buf, len, "x_%zu", c - P->c_pv);
+    else if (c < P->c_st)
+        snprintf(buf, len, "y_%zu", c - P->c_wind);
+    else if (c < P->c_st + 2 * pl->nstorage)
+        snprintf(buf, len, "%s_%zu", (c - P->c_st) % 2 ? "q" : "e", (c - P->c_st) / 2);
+    else if (c < P->c_bin)
+        snprintf(buf, len, "n_%zu", c - P->c_nturb);
+    else if (c == P->c_gp)
+        snprintf(buf, len, "G");
+    else if (c == P->c_cert)
+        snprintf(buf, len, "C");
+    else if (c == P->c_cred)
+        snprintf(buf, len, "K");
+    else if (c == P->c_s2)
+        snprintf(buf, len, "s2");
+    else if (P->c_g != SIZE_MAX && c >= P->c_g)
+        snprintf(buf, len, "g_%zu", c - P->c_g);
+    else
+        snprintf(buf, len, "b_%zu", c - P->c_bin);
+}
+
+static void row_name(const void *user, size_t r, char *buf, size_t len)
+{
+    const plan_lp *P = user;
+    if (r < P->mx.nrows) {
+        zp__lp_row_name(P->lp, r, buf, len);
+        return;
+    }
+    const plan_rowname *n = &P->rname[r - P->mx.nrows];
+    if (n->a != SIZE_MAX)
+        snprintf(buf, len, "%s_%zu_%zu", n->name, n->a, n->t);
+    else if (n->t != SIZE_MAX)
+        snprintf(buf, len, "%s_%zu", n->name, n->t);
+    else
+        snprintf(buf, len, "%s", n->name);
+}
+
 zp_status zp__plan_write_mps(plan_lp *P, const char *path)
 {
-    int bad;
-    if (P->nint) {
-        Cbc_Model *cbc = Cbc_newModel();
-        if (!cbc)
-            return zp__nomem(P->ctx);
-        Cbc_loadProblem(cbc, (int)P->ncols, (int)P->nrows, P->start, P->index, P->value, P->collb,
-                        P->colub, P->obj, P->rowlb, P->rowub);
-        for (size_t c = 0; c < P->ncols; c++)
-            if (P->integer[c])
-                Cbc_setInteger(cbc, (int)c);
-        Cbc_writeMps(cbc, path);
-        Cbc_deleteModel(cbc);
-        FILE *f = fopen(path, "r");
-        bad = !f;
-        if (f)
-            fclose(f);
-    } else {
-        Clp_Simplex *clp = clp_load(P, P->obj, P->collb, P->colub, P->rowlb, P->rowub);
-        if (!clp)
-            return zp__nomem(P->ctx);
-        bad = Clp_writeMps(clp, path, 0, 1, 1.0) != 0;
-        Clp_deleteModel(clp);
-    }
-    if (bad)
-        return zp__error(P->ctx, ZP_EIO, "%s: cannot write the MPS file", path);
-    return ZP_OK;
+    char comment[512];
+    snprintf(comment, sizeof comment,
+             "* zeropark planning LP (free MPS), minimise; objective constant 0\n"
+             "* %zu steps of %.17g h; year share %.17g; %zu integer columns\n"
+             "* unserved penalty %.17g, reserve penalty %.17g, epsilon %.17g\n"
+             "* names: docs/methodology.md \"Optimal dispatch (LP)\" and docs/planning.md\n",
+             P->n, P->dt, P->f, P->nint, P->mx.penalty, P->mx.reserve_penalty, P->mx.epsilon);
+    const zp__mps m = {.name = "zeropark-plan", .comment = comment, .ncols = P->ncols,
+                       .nrows = P->nrows, .start = P->start, .index = P->index, .value = P->value,
+                       .obj = P->obj, .collb = P->collb, .colub = P->colub, .rowlb = P->rowlb,
+                       .rowub = P->rowub, .isint = (const char *)P->integer,
+                       .col_name = col_name, .row_name = row_name, .user = P};
+    return zp__mps_write(P->ctx, path, &m);
 }

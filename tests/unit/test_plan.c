@@ -321,6 +321,49 @@ static void test_share_by_green_power(void **state)
     zp_ctx_free(ctx);
 }
 
+/* Minimum sizes and whole turbines make a MILP (CBC). By hand: a cap of
+ * 11.95 t on the day's 12 t needs 0.05 t less, 100 kWh of PV at 0.5 t/MWh:
+ * 100 / Y kWp (Y the kWh a kWp gives that day) when the PV may be any
+ * size, 50 kWp with "build nothing or at least 50". Wind cheaper than
+ * the grid builds whole 2500-kW turbines: 2 of them in a ceiling of 6000 kW. */
+static void test_minimum_sizes_milp(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    char json[4096];
+    for (int k = 0; k < 2; k++) {
+        snprintf(json, sizeof json, DAY " \"targets\": {\"max_emissions_t\": 11.95},\n"
+                 " \"planning\": {\"pv\": [{\"name\": \"roof\", \"tilt_deg\": 20, \"azimuth_deg\": 180,"
+                 " \"capex_cny_per_kwp\": 1e5, \"lifetime_years\": 25, \"max_kwp\": 200%s}]}}\n",
+                 k ? ", \"min_kwp\": 50" : "");
+        zp_model *m = load_text(ctx, json, MODELS_DIR);
+        zp_planning_result *r = plan(ctx, m, NULL);
+        assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+        assert_int_equal(r->integer, k);
+        double x = built(r, "pv.roof_kwp"), y = r->run->energy_kwh.pv / x;
+        assert_near(x, k ? 50.0 : 100.0 / y, 1e-6);
+        assert_true(target(r, "max_emissions_t")->met);
+        zp_planning_result_free(ctx, r);
+        zp_model_free(ctx, m);
+    }
+    const char *wind = DAY " \"objective\": {\"minimise\": \"cost\"},\n"
+        " \"planning\": {\"wind\": [{\"name\": \"w\", \"turbine_kw\": 2500, \"hub_height_m\": 80,"
+        " \"power_curve\": [[3, 0], [12, 2500], [25, 2500]], \"capex_cny_per_kw\": 10,"
+        " \"lifetime_years\": 20, \"max_kw\": 6000, \"whole_turbines\": true}]}}\n";
+    zp_model *m = load_text(ctx, wind, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_true(r->integer);
+    assert_near(built(r, "wind.w_kw"), 5000.0, 1e-6);
+    char *out = NULL;
+    assert_int_equal(zp_planning_out_model(ctx, r, wind, strlen(wind), MODELS_DIR, &out), ZP_OK);
+    assert_non_null(strstr(out, "\"count\": 2"));
+    zp_sim_text_free(ctx, out);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 /* ---- consistency on two weeks of the Shaoguan campus ----------------------- */
 
 #define CAMPUS_DIR ZP_SOURCE_DIR "/examples/shaoguan-campus"
@@ -550,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_pv_to_ceiling),
         cmocka_unit_test(test_cap_by_certificates),
         cmocka_unit_test(test_share_by_green_power),
+        cmocka_unit_test(test_minimum_sizes_milp),
         cmocka_unit_test(test_out_model_reproduces),
         cmocka_unit_test(test_tighter_never_cheaper),
         cmocka_unit_test(test_zero_ceilings),

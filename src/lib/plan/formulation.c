@@ -368,6 +368,17 @@ static void green_row(plan_lp *P, builder *b)
         put(b, r, P->c_g + t, P->dt);
 }
 
+/* min b <= x <= max b: size column x built (b = 1) or not (b = 0). */
+static void min_size_rows(plan_lp *P, builder *b, size_t x, double min, double max, size_t cb)
+{
+    size_t r = row(P, "minsize", SIZE_MAX, x, 0, INF);
+    put(b, r, x, 1.0);
+    put(b, r, cb, -min);
+    r = row(P, "maxsize", SIZE_MAX, x, -INF, 0);
+    put(b, r, x, 1.0);
+    put(b, r, cb, -max);
+}
+
 /* Whole turbines (y = turbine_kw x n) and minimum sizes (min b <= x <= max b). */
 static void integer_rows(plan_lp *P, builder *b)
 {
@@ -382,42 +393,18 @@ static void integer_rows(plan_lp *P, builder *b)
         put(b, r, P->c_wind + i, 1.0);
         put(b, r, cn++, -t);
     }
-    for (size_t i = 0; i < pl->npv; i++) {
-        const zp_plan_pv *c = &pl->pv[i];
-        if (!(c->min_kwp > 0))
-            continue;
-        size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
-        put(b, r, P->c_pv + i, 1.0);
-        put(b, r, cb, -c->min_kwp);
-        r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
-        put(b, r, P->c_pv + i, 1.0);
-        put(b, r, cb++, -c->max_kwp);
-    }
-    for (size_t i = 0; i < pl->nwind; i++) {
-        const zp_plan_wind *c = &pl->wind[i];
-        if (!(c->min_kw > 0))
-            continue;
-        size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
-        put(b, r, P->c_wind + i, 1.0);
-        put(b, r, cb, -c->min_kw);
-        r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
-        put(b, r, P->c_wind + i, 1.0);
-        put(b, r, cb++, -c->max_kw);
-    }
+    for (size_t i = 0; i < pl->npv; i++)
+        if (pl->pv[i].min_kwp > 0)
+            min_size_rows(P, b, P->c_pv + i, pl->pv[i].min_kwp, pl->pv[i].max_kwp, cb++);
+    for (size_t i = 0; i < pl->nwind; i++)
+        if (pl->wind[i].min_kw > 0)
+            min_size_rows(P, b, P->c_wind + i, pl->wind[i].min_kw, pl->wind[i].max_kw, cb++);
     for (size_t i = 0; i < pl->nstorage; i++) {
         const zp_plan_storage *c = &pl->storage[i];
         if (!(c->min_kwh > 0 || c->min_kw > 0))
             continue;
-        for (int q = 0; q < 2; q++) {
-            size_t cs = P->c_st + 2 * i + (size_t)q;
-            double mn = q ? c->min_kw : c->min_kwh, mx = q ? c->max_kw : c->max_kwh;
-            size_t r = row(P, "minsize", SIZE_MAX, cb, 0, INF);
-            put(b, r, cs, 1.0);
-            put(b, r, cb, -mn);
-            r = row(P, "maxsize", SIZE_MAX, cb, -INF, 0);
-            put(b, r, cs, 1.0);
-            put(b, r, cb, -mx);
-        }
+        min_size_rows(P, b, P->c_st + 2 * i, c->min_kwh, c->max_kwh, cb);
+        min_size_rows(P, b, P->c_st + 2 * i + 1, c->min_kw, c->max_kw, cb);
         cb++;
     }
 }

@@ -136,6 +136,65 @@ ZP_API zp_status zp_factor_power_coal(zp_ctx *ctx, const zp_factor_set *fs, int 
 #define ZP_TCE_GJ 29.3076                 /* GJ per tce */
 #define ZP_ELEC_KGCE_PER_KWH_CALORIFIC 0.1229 /* 3.6 MJ/kWh / 29.3076 MJ/kgce */
 
+/* ---- The zero-carbon park indicator ---------------------------------------
+ * Carbon per unit of energy use (单位能耗碳排放, NDRC/MIIT/NEA notice
+ * 发改环资〔2025〕910号: at most 0.2 t CO2/tce for parks using 0.2-1 Mtce a
+ * year, 0.3 from 1 Mtce) and the clean-energy share of consumption
+ * (docs/methodology.md "Zero-carbon park indicator"). Over a period:
+ *   electricity_kwh = grid import - export + on-site PV and wind used (>= 0)
+ *   energy_tce      = electricity_kwh x k + fuels_tce
+ *                     k: equal value (default) power_coal gce/kWh / 1e6,
+ *                        calorific 0.1229 kgce/kWh / 1000
+ *   t_co2_per_tce   = emissions / energy_tce
+ *                     emissions: market-based (default) Scope 1 + Scope 2
+ *                     market-based, or location-based
+ *   green_electricity_kwh = min(electricity_kwh, max(0, on-site renewables
+ *                     - export) + instruments applied to import)
+ *   clean_energy_share_pct = 100 x green_electricity_kwh x k / energy_tce
+ * The defaults are market-based emissions over equal-value energy. Linear
+ * in the flows, so a planner can write "indicator <= L" as
+ * emissions - L x energy_tce <= 0. */
+typedef struct zp_indicator_input {
+    double grid_import_kwh;
+    double grid_export_kwh;
+    double onsite_renewable_kwh;   /* on-site PV + wind generation used */
+    double green_instruments_kwh;  /* certificates + green-power contracts applied
+                                      to grid import (at most the import) */
+    double fuels_tce;              /* fuels, NCV / 29.3076 GJ per tce */
+    double natural_gas_tce;        /* the part of fuels_tce from natural gas and LNG */
+    double emissions_market_t;     /* Scope 1 + Scope 2 market-based */
+    double emissions_location_t;   /* Scope 1 + Scope 2 location-based */
+    double power_coal_gce_per_kwh; /* equal-value electricity (power_coal.csv) */
+    double hours;                  /* length of the period (metered time for live data) */
+} zp_indicator_input;
+
+/* NaN where there is no energy (energy_tce 0) or no period. */
+typedef struct zp_indicator {
+    double t_co2_per_tce;          /* THE indicator: market-based / equal value */
+    double clean_energy_share_pct; /* green electricity (equal value) / energy */
+    double electricity_kwh;        /* consumed in the park */
+    double green_electricity_kwh;  /* of it green: on-site renewables not exported,
+                                      certificates and green-power contracts */
+    double energy_tce_equal_value; /* comprehensive energy consumption */
+    double energy_tce_calorific;
+    double emissions_market_t;
+    double emissions_location_t;
+    double market_equal_value;     /* t CO2 per tce by method (the first is the default) */
+    double market_calorific;
+    double location_equal_value;
+    double location_calorific;
+    double clean_share_calorific_pct;
+    double clean_share_with_gas_pct; /* the statistical reading: natural gas clean too */
+    double power_coal_gce_per_kwh;
+    double annual_energy_tce;      /* energy_tce_equal_value x 8760 h / hours */
+    double notice_limit_t_co2_per_tce; /* the notice's tier: 0.3 from 1 Mtce a year
+                                          (annual_energy_tce), else 0.2 */
+    int full_year;                 /* the period is at least 8760 h */
+} zp_indicator;
+
+/* The indicator of a period's totals. Cannot fail. */
+ZP_API void zp_indicator_compute(const zp_indicator_input *in, zp_indicator *out);
+
 /* ---- Accounting input ----------------------------------------------------
  * Per-step flows on one fixed-step grid. Every per-step pointer may be
  * NULL (absent). Aggregate flows that are NULL are summed from the meters
@@ -325,6 +384,8 @@ typedef struct zp_acct_opts {
     double max_pue;
     double max_energy_tce;         /* equal-value method */
     double max_carbon_intensity_t_per_10k_cny;
+    double max_t_co2_per_tce;      /* the indicator (zp_indicator.t_co2_per_tce) */
+    double min_clean_energy_share_pct; /* zp_indicator.clean_energy_share_pct */
     double at_risk_margin_pct;     /* default 5: within 5 % of a limit = at risk */
     zp_time_t budget_year_end;     /* end of the budget year; 0 = one calendar
                                       year after the local start of the year
@@ -470,7 +531,9 @@ typedef struct zp_acct_asset {
 typedef struct zp_acct_target {
     const char *name;          /* "max_emissions_t", "min_green_share_pct",
                                   "max_pue", "max_energy_tce",
-                                  "max_carbon_intensity_t_per_10k_cny" */
+                                  "max_carbon_intensity_t_per_10k_cny",
+                                  "max_t_co2_per_tce",
+                                  "min_clean_energy_share_pct" */
     double limit;
     double value;              /* over the input */
     double projected;          /* at the end of the budget year (linear); NaN
@@ -538,6 +601,7 @@ typedef struct zp_acct_result {
     double carbon_intensity_t_per_10k_cny; /* market-based; NaN without output */
     double carbon_intensity_location_t_per_10k_cny;
     double energy_intensity_tce_per_10k_cny; /* equal-value */
+    zp_indicator indicator;              /* the zero-carbon park indicator of the period */
 
     /* Breakdowns. */
     zp_acct_totals *months;  size_t nmonths; /* calendar months (local) */

@@ -196,6 +196,10 @@ typedef struct zp_targets {
     double max_pue;             /* NaN if absent */
     double max_energy_tce;      /* equal-value tce over the period; NaN if absent */
     double max_carbon_intensity_t_per_10k_cny; /* market-based; NaN if absent */
+    double max_t_co2_per_tce;   /* the zero-carbon park indicator, t CO2 per tce
+                                   (zp_indicator in carbon.h); NaN if absent */
+    double min_clean_energy_share_pct; /* clean-energy share of consumption
+                                   (zp_indicator); NaN if absent */
 } zp_targets;
 
 /* A refrigerant leaked over the model period (Scope 1: leak x GWP). */

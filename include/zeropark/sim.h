@@ -86,7 +86,8 @@ typedef struct zp_sim_emissions {
 } zp_sim_emissions;
 
 typedef struct zp_sim_target {
-    const char *name; /* "max_emissions_t", "min_green_share_pct", "max_pue" */
+    const char *name; /* "max_emissions_t", "min_green_share_pct", "max_pue",
+                         "max_t_co2_per_tce", "min_clean_energy_share_pct" */
     double limit;
     double value;
     int met;
@@ -151,7 +152,9 @@ typedef struct zp_sim_result {
                                 capacity - export revenue + wear + green power */
     zp_bill *bill;           /* the run's bill in parts, by month and battery
                                 (zp_bill_compute on the flows; owned) */
-    zp_sim_target targets[3];
+    zp_indicator indicator;  /* the zero-carbon park indicator of the run (the
+                                accounting engine's, on the run's totals) */
+    zp_sim_target targets[5];
     size_t ntargets;
     size_t weather_night_zeroed; /* weather repairs made (reported) */
     double seconds;          /* wall time of the run */

@@ -294,6 +294,19 @@ ZP_API void zp_bill_free(zp_ctx *ctx, zp_bill *b);
 ZP_API zp_status zp_bill_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate,
                                 uint16_t *month_of_step, double **fraction, size_t *nmonths);
 
+/* The green energy contract gc delivers on grid g to a park importing
+ * import_kw (g->count step means, kW), by the bill's rule (zp_bill_compute,
+ * docs/methodology.md "Green power"): with profile_kw, each step
+ * min(profile_kw, import_kw), written to green_kw (g->count values; NULL:
+ * not kept; zeros for a monthly contract); with mwh_per_month, each
+ * park-local calendar month the contracted energy, pro rata by the days a
+ * part month covers, at most the month's import. *mwh: the total, MWh. The
+ * accounting of metered data uses it so that it counts a contract as the
+ * simulation's bill does. Errors: ZP_EINVAL (NULL, step_s <= 0, a negative
+ * or non-finite value, naming the series and the step), ZP_ENOMEM. */
+ZP_API zp_status zp_green_delivered(zp_ctx *ctx, const zp_time_grid *g, const double *import_kw,
+                                    const zp_green_contract *gc, double *green_kw, double *mwh);
+
 /* Battery wear per kWh discharged (AC) from what the battery costs and how
  * long it lasts (docs/tariffs.md, "Battery wear"):
  *   capex_cny_per_kwh / (cycle_life x depth x discharge_efficiency x

@@ -157,6 +157,8 @@ static void print_summary(const zp_sim_result *r, const char *path)
     printf("  %-30s %15s%%\n", "green share, hourly matched", CLI_NUM(r->green_share_hourly_pct, 1));
     if (!isnan(r->pue))
         printf("  %-30s %16s\n", "PUE", CLI_NUM(r->pue, 3));
+    printf("  %-30s %16s\n", "t CO2 per tce", CLI_NUM(r->indicator.t_co2_per_tce, 3));
+    printf("  %-30s %15s%%\n", "clean-energy share", CLI_NUM(r->indicator.clean_energy_share_pct, 1));
     print_bill(r);
     if (r->ntargets) {
         printf("\n  targets\n");

@@ -438,7 +438,8 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
         printf("  %-12s %s MWh of green certificates\n", "certificates",
                CLI_NUM(m->green_certificates_mwh, CLI_NUM_EXACT));
     if (!isnan(m->targets.max_emissions_t) || !isnan(m->targets.min_green_share_pct) ||
-        !isnan(m->targets.max_pue)) {
+        !isnan(m->targets.max_pue) || !isnan(m->targets.max_t_co2_per_tce) ||
+        !isnan(m->targets.min_clean_energy_share_pct)) {
         printf("  %-12s", "targets");
         if (!isnan(m->targets.max_emissions_t))
             printf(" emissions <= %s t;", CLI_NUM(m->targets.max_emissions_t, CLI_NUM_EXACT));
@@ -446,6 +447,11 @@ static void summary_text(zp_ctx *ctx, const zp_model *m, const char *devices_lin
             printf(" green share >= %s%%;", CLI_NUM(m->targets.min_green_share_pct, CLI_NUM_EXACT));
         if (!isnan(m->targets.max_pue))
             printf(" PUE <= %s;", CLI_NUM(m->targets.max_pue, CLI_NUM_EXACT));
+        if (!isnan(m->targets.max_t_co2_per_tce))
+            printf(" t CO2 per tce <= %s;", CLI_NUM(m->targets.max_t_co2_per_tce, CLI_NUM_EXACT));
+        if (!isnan(m->targets.min_clean_energy_share_pct))
+            printf(" clean-energy share >= %s%%;",
+                   CLI_NUM(m->targets.min_clean_energy_share_pct, CLI_NUM_EXACT));
         printf("\n");
     }
     if (devices_line[0])

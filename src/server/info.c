@@ -26,10 +26,12 @@ zs_doc *zs_info_build(zs_server *S)
         json_array_append_new(loads, json_string(m->loads[i].name));
     json_t *targets = json_object();
     const double tv[] = {m->targets.max_emissions_t, m->targets.min_green_share_pct, m->targets.max_pue,
-                         m->targets.max_energy_tce, m->targets.max_carbon_intensity_t_per_10k_cny};
+                         m->targets.max_energy_tce, m->targets.max_carbon_intensity_t_per_10k_cny,
+                         m->targets.max_t_co2_per_tce, m->targets.min_clean_energy_share_pct};
     const char *tn[] = {"max_emissions_t", "min_green_share_pct", "max_pue", "max_energy_tce",
-                        "max_carbon_intensity_t_per_10k_cny"};
-    for (size_t i = 0; i < 5; i++)
+                        "max_carbon_intensity_t_per_10k_cny", "max_t_co2_per_tce",
+                        "min_clean_energy_share_pct"};
+    for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++)
         if (isfinite(tv[i]))
             json_object_set_new(targets, tn[i], json_real(tv[i]));
     const zp_value *ef = &m->grid.emission_factor_kg_per_kwh;

@@ -57,6 +57,7 @@ struct zs_server {
      * recomputed whenever the window moves or the park store's meters were
      * written since (year_park_writes), every 5 min and after a reload */
     double year_emissions_t, year_projected_t, year_metered_h;
+    double year_t_co2_per_tce, year_clean_share_pct; /* the indicator, year to date */
     int64_t year_from, year_to;
     uint_fast64_t year_park_writes;
     bool year_known;

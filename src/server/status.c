@@ -157,6 +157,8 @@ void zs_status_refresh(zs_server *S, bool year_too)
         S->year_emissions_t = ry ? ry->total.total_market_t : 0;
         S->year_projected_t = ry ? ry->projected_year_end_t : NAN;
         S->year_metered_h = ry ? ry->metered_s / 3600 : 0;
+        S->year_t_co2_per_tce = ry ? ry->indicator.t_co2_per_tce : NAN;
+        S->year_clean_share_pct = ry ? ry->indicator.clean_energy_share_pct : NAN;
         S->year_from = jan1;
         S->year_to = done;
         S->year_known = true;
@@ -174,8 +176,11 @@ void zs_status_refresh(zs_server *S, bool year_too)
                              zs_json_num(m->targets.max_emissions_t), "projected_t",
                              zs_json_num(S->year_projected_t), "metered_h", S->year_metered_h, "from",
                              zp_time_format(S->year_from, off, fa));
-    if (year)
+    if (year) {
         json_object_set_new(year, "to", json_string(zp_time_format(S->year_to, off, fb)));
+        json_object_set_new(year, "t_co2_per_tce", zs_json_num(S->year_t_co2_per_tce));
+        json_object_set_new(year, "clean_energy_share_pct", zs_json_num(S->year_clean_share_pct));
+    }
     json_t *doc = json_pack("{ss so so so so ss sI sb}", "time", zs_time_fmt(now_ms, off, tb),
                             "flows_kw", flows, "soc", sw > 0 ? json_real(se / sw) : json_null(), "today",
                             today, "year", year, "mode",

@@ -130,6 +130,11 @@ ref = cli(Y["from"], Y["to"])
 check(close(cy["emissions_t"]["total_market"], Y["emissions_t"], 1e-9, "year")
       and close(cy["budget"]["projected_year_end_t"], Y["projected_t"], 1e-9, "projection"),
       f"/status year = /carbon over its window: {Y['emissions_t']} t, projected {Y['projected_t']} t")
+check(close(cy["indicator"]["t_co2_per_tce"], Y["t_co2_per_tce"], 1e-9, "t CO2 per tce")
+      and close(cy["indicator"]["clean_energy_share_pct"], Y["clean_energy_share_pct"], 1e-9,
+                "clean share"),
+      f"/status year's indicator = /carbon's over its window: {Y['t_co2_per_tce']} t CO2/tce, "
+      f"clean-energy share {Y['clean_energy_share_pct']} %")
 missing = cy.pop("missing_meter_steps")
 for k in ("from", "to", "by"):
     cy.pop(k)

@@ -460,6 +460,128 @@ static void test_tce(void **state)
     zp_ctx_free(ctx);
 }
 
+/* The zero-carbon park indicator (docs/methodology.md "Zero-carbon park
+ * indicator"), worked by hand from the published coefficients: a park that
+ * imports 1000 kW all through 2023 (8760 h) and burns 100 000 m3 of
+ * natural gas, with 2000 MWh of green certificates.
+ *   electricity 8 760 000 kWh (no export, no on-site generation)
+ *   gas: NCV 389.31 GJ/10^4 m3 (guideline default) -> 3893.1 GJ
+ *        CO2 3893.1 x 15.30 tC/TJ / 1000 x 0.99 x 44/12 = 216.218 881 t
+ *        tce 3893.1 / 29.3076 GJ/tce (GB/T 2589-2020)  = 132.835 8 tce
+ *        i.e. 1.3284 kgce/m3, between the published reference coefficients
+ *        for natural gas, 12.1430 tce per 10^4 m3 (1.2143) and 1.33 kgce/m3
+ *        (docs/methodology.md "Zero-carbon park indicator")
+ *   Scope 2 location at 0.5306 kg/kWh (MEE/NBS 2023 national): 4648.056 t
+ *   Scope 2 market: (8 760 000 - 2 000 000) x 0.6096 (MEE/NBS 2023
+ *        national excluding market-traded non-fossil) = 4120.896 t
+ *   energy, equal value at 305.5 gce/kWh (NDRC, 2020):
+ *        8 760 000 x 305.5e-6 + 132.8358 = 2676.18 + 132.8358 tce
+ *   energy, calorific at 0.1229 kgce/kWh: 1076.604 + 132.8358 tce
+ *   indicator = (216.2189 + 4120.896) / 2809.0158 = 1.5440 t CO2/tce
+ *   clean-energy share = 2 000 000 x 305.5e-6 / 2809.0158 = 21.75 %
+ * A target at exactly the value is met; 1e-6 tighter, missed (the year is
+ * complete). */
+static void test_indicator(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    double *imp = filled(8760, 1000);
+    zp_acct_input in;
+    grid_input(&in, 8760, imp);
+    zp_acct_fuel gas = {"natural_gas", 100000, "m3"};
+    in.fuels = &gas;
+    in.nfuels = 1;
+    in.certificates_mwh = 2000;
+    zp_acct_opts o;
+    zp_acct_opts_init(&o);
+    o.grid_factor_kg_per_kwh = 0.5306;
+    o.residual = ZP_RESIDUAL_VALUE;
+    o.residual_factor_kg_per_kwh = 0.6096;
+    o.power_coal_year = 2020;
+    o.at_risk_margin_pct = 0;
+    const double gj = 100000 * 389.31 / 10000;
+    const double gas_t = gj * 15.30 / 1000 * 0.99 * 44 / 12, gas_tce = gj / 29.3076;
+    const double eq = 8760000 * 305.5e-6 + gas_tce, cal = 8760000 * 0.1229e-3 + gas_tce;
+    const double market = gas_t + (8760000 - 2000000) * 0.6096 / 1000;
+    const double location = gas_t + 8760000 * 0.5306 / 1000;
+    const double ind = market / eq, share = 100 * 2000000 * 305.5e-6 / eq;
+    assert_true(gas_tce * 1000 / 100000 > 1.2143 && gas_tce * 1000 / 100000 < 1.3300);
+    assert_near(ind, 1.5440, 5e-5);
+    o.max_t_co2_per_tce = ind;
+    o.min_clean_energy_share_pct = share;
+    zp_acct_result *r = NULL;
+    assert_int_equal(zp_account(ctx, &in, &o, &r), ZP_OK);
+    const zp_indicator *x = &r->indicator;
+    assert_rel(x->electricity_kwh, 8760000);
+    assert_rel(x->green_electricity_kwh, 2000000);
+    assert_rel(x->energy_tce_equal_value, eq);
+    assert_rel(x->energy_tce_calorific, cal);
+    assert_rel(x->emissions_market_t, market);
+    assert_rel(x->emissions_location_t, location);
+    assert_rel(x->t_co2_per_tce, ind);
+    assert_rel(x->market_calorific, market / cal);
+    assert_rel(x->location_equal_value, location / eq);
+    assert_rel(x->location_calorific, location / cal);
+    assert_rel(x->clean_energy_share_pct, share);
+    assert_rel(x->clean_share_calorific_pct, 100 * 2000000 * 0.1229e-3 / cal);
+    assert_rel(x->clean_share_with_gas_pct, 100 * (2000000 * 305.5e-6 + gas_tce) / eq);
+    assert_rel(x->annual_energy_tce, eq);
+    assert_int_equal(x->full_year, 1);
+    assert_rel(x->notice_limit_t_co2_per_tce, 0.2);
+    assert_int_equal(r->ntargets, 2);
+    assert_string_equal(r->targets[0].name, "max_t_co2_per_tce");
+    assert_int_equal(r->targets[0].status, ZP_TARGET_MET);
+    assert_string_equal(r->targets[1].name, "min_clean_energy_share_pct");
+    assert_int_equal(r->targets[1].status, ZP_TARGET_MET);
+    zp_acct_result_free(ctx, r);
+
+    o.max_t_co2_per_tce = ind * (1 - 1e-6);
+    o.min_clean_energy_share_pct = share * (1 + 1e-6);
+    assert_int_equal(zp_account(ctx, &in, &o, &r), ZP_OK);
+    assert_int_equal(r->targets[0].status, ZP_TARGET_MISSED);
+    assert_int_equal(r->targets[1].status, ZP_TARGET_MISSED);
+    zp_acct_result_free(ctx, r);
+
+    /* No energy at all: no indicator, and its targets are not judged. */
+    for (size_t t = 0; t < 8760; t++)
+        imp[t] = 0;
+    in.nfuels = 0;
+    assert_int_equal(zp_account(ctx, &in, &o, &r), ZP_OK);
+    assert_true(isnan(r->indicator.t_co2_per_tce));
+    assert_int_equal(r->ntargets, 0);
+    zp_acct_result_free(ctx, r);
+    free(imp);
+    zp_ctx_free(ctx);
+}
+
+/* The pure function: on-site renewables exported are not consumed; the
+ * 1 Mtce tier. 1000 MWh bought, 400 MWh of PV of which 100 MWh exported,
+ * 50 MWh of certificates: electricity 1300 MWh, green 300 + 50 MWh.
+ * Large park: 4e9 kWh at 300 gce/kWh = 1.2 Mtce a year -> 0.3. */
+static void test_indicator_compute(void **state)
+{
+    (void)state;
+    zp_indicator_input ii = {.grid_import_kwh = 1e6, .grid_export_kwh = 1e5,
+                             .onsite_renewable_kwh = 4e5, .green_instruments_kwh = 5e4,
+                             .emissions_market_t = 100, .emissions_location_t = 120,
+                             .power_coal_gce_per_kwh = 300, .hours = 8760};
+    zp_indicator x;
+    zp_indicator_compute(&ii, &x);
+    assert_rel(x.electricity_kwh, 1.3e6);
+    assert_rel(x.green_electricity_kwh, 3.5e5);
+    assert_rel(x.energy_tce_equal_value, 390);
+    assert_rel(x.t_co2_per_tce, 100.0 / 390);
+    assert_rel(x.clean_energy_share_pct, 100 * 3.5e5 / 1.3e6);
+    assert_rel(x.notice_limit_t_co2_per_tce, 0.2);
+    ii.grid_import_kwh = 4e9;
+    ii.hours = 4380; /* half a year: 0.6 Mtce, 1.2 Mtce a year */
+    ii.grid_export_kwh = ii.onsite_renewable_kwh = ii.green_instruments_kwh = 0;
+    zp_indicator_compute(&ii, &x);
+    assert_rel(x.annual_energy_tce, 2 * 4e9 * 300e-6);
+    assert_rel(x.notice_limit_t_co2_per_tce, 0.3);
+    assert_int_equal(x.full_year, 0);
+}
+
 /* Targets and the burn-down: 1000 kW for 10 days from 2023-01-01 at
  * 0.5 kg/kWh (residual set to the same 0.5) = 12 t/day, 120 t so far.
  *   budget 3000 t: rate 12 t/day, 355 days left -> projected 120 + 12 x 355
@@ -745,7 +867,8 @@ int main(void)
         cmocka_unit_test(test_simulation_equal), cmocka_unit_test(test_units),
         cmocka_unit_test(test_tce),              cmocka_unit_test(test_targets_budget),
         cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_factor_dir),
-        cmocka_unit_test(test_store_gaps),
+        cmocka_unit_test(test_store_gaps),       cmocka_unit_test(test_indicator),
+        cmocka_unit_test(test_indicator_compute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -838,6 +838,30 @@ static zp_status scope2_market(acct *a)
     return ZP_OK;
 }
 
+/* The zero-carbon park indicator of the period (indicator.c). */
+static void park_indicator(acct *a)
+{
+    zp_acct_result *r = a->r;
+    const zp_acct_totals *T = &r->total;
+    double gas_tce = 0;
+    for (size_t i = 0; i < r->nfuels; i++)
+        if (strcmp(r->fuels[i].type, "natural_gas") == 0 || strcmp(r->fuels[i].type, "lng") == 0)
+            gas_tce += r->fuels[i].tce;
+    const zp_indicator_input ii = {
+        .grid_import_kwh = T->grid_import_kwh,
+        .grid_export_kwh = T->grid_export_kwh,
+        .onsite_renewable_kwh = T->pv_kwh + T->wind_kwh,
+        .green_instruments_kwh = r->certificates_applied_kwh + r->contracts_applied_kwh,
+        .fuels_tce = r->fuels_tce,
+        .natural_gas_tce = gas_tce,
+        .emissions_market_t = T->total_market_t,
+        .emissions_location_t = T->total_location_t,
+        .power_coal_gce_per_kwh = r->power_coal.value,
+        .hours = r->metered_s / 3600.0,
+    };
+    zp_indicator_compute(&ii, &r->indicator);
+}
+
 /* Shares, data center, energy and intensity of the period. */
 static void indicators(acct *a)
 {
@@ -867,6 +891,7 @@ static void indicators(acct *a)
     r->carbon_intensity_t_per_10k_cny = out10k > 0 ? T->total_market_t / out10k : NAN;
     r->carbon_intensity_location_t_per_10k_cny = out10k > 0 ? T->total_location_t / out10k : NAN;
     r->energy_intensity_tce_per_10k_cny = out10k > 0 ? T->energy_tce_equal_value / out10k : NAN;
+    park_indicator(a);
 }
 
 /* Days and months: Scope 1 spread evenly over the (metered) steps (fuel
@@ -985,7 +1010,7 @@ static zp_status targets(acct *a)
     const zp_acct_totals *T = &r->total;
     const double margin = o->at_risk_margin_pct;
     const int complete = a->complete;
-    zp_acct_target tg[5];
+    zp_acct_target tg[7];
     size_t nt = 0;
     if (!isnan(o->max_emissions_t))
         tg[nt++] = (zp_acct_target){"max_emissions_t", o->max_emissions_t, T->total_market_t,
@@ -1012,6 +1037,17 @@ static zp_status targets(acct *a)
                                     status_max(r->carbon_intensity_t_per_10k_cny, NAN,
                                                o->max_carbon_intensity_t_per_10k_cny, margin,
                                                complete, 0)};
+    const zp_indicator *x = &r->indicator;
+    if (!isnan(o->max_t_co2_per_tce) && !isnan(x->t_co2_per_tce))
+        tg[nt++] = (zp_acct_target){"max_t_co2_per_tce", o->max_t_co2_per_tce, x->t_co2_per_tce,
+                                    NAN,
+                                    status_max(x->t_co2_per_tce, NAN, o->max_t_co2_per_tce,
+                                               margin, complete, 0)};
+    if (!isnan(o->min_clean_energy_share_pct) && !isnan(x->clean_energy_share_pct))
+        tg[nt++] = (zp_acct_target){"min_clean_energy_share_pct", o->min_clean_energy_share_pct,
+                                    x->clean_energy_share_pct, NAN,
+                                    status_min(x->clean_energy_share_pct,
+                                               o->min_clean_energy_share_pct, margin, complete)};
     if (!nt)
         return ZP_OK;
     if (!(r->targets = result_calloc(a->ctx, r, nt, sizeof *r->targets)))

@@ -57,4 +57,9 @@ zp_status zp__acct_input_from_model(zp_ctx *ctx, zp_acct_input *in, const zp_mod
 int zp__factor_latest_year(const zp_factor_set *fs, const char *region, const char *kind,
                            int want);
 
+/* The indicator's JSON object ("indicator" of account and simulate,
+ * docs/cli.md), a new reference (indicator.c). */
+struct json_t;
+struct json_t *zp__indicator_json(const zp_indicator *x);
+
 #endif

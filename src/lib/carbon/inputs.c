@@ -9,6 +9,7 @@
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 #include "zeropark/series.h"
+#include "zeropark/tariff.h"
 
 #include <errno.h>
 #include <math.h>
@@ -304,6 +305,57 @@ static size_t meters_of(const pending *p, size_t np)
     return n;
 }
 
+/* The model's green-power contract (grid.green_power) on the metered grid
+ * import, by the bill's rule that the simulation applies
+ * (zp_green_delivered, docs/methodology.md "Green power"): what it
+ * delivered is a bundled contract for the market-based method, and a
+ * profile's delivery is carbon-free step by step in hourly matching. */
+static zp_status model_green_power(zp_ctx *ctx, zp_acct_input *in, const zp_model *m)
+{
+    const zp_green_power *gp = m ? &m->grid.green_power : NULL;
+    if (!gp || !gp->present)
+        return ZP_OK;
+    const size_t n = in->steps;
+    double *imp = zp__acct_input_array(ctx, in, n), *prof = NULL, *green = NULL;
+    if (!imp)
+        return zp__nomem(ctx);
+    for (size_t k = 0; k < in->nmeters; k++)
+        if (in->meters[k].role == ZP_ROLE_GRID_IMPORT)
+            for (size_t t = 0; t < n; t++)
+                imp[t] += in->meters[k].v[t];
+    zp_green_contract gc = {.mwh_per_month = gp->mwh_per_month,
+                            .premium_cny_per_mwh = gp->premium_cny_per_mwh};
+    zp_status rc;
+    if (gp->profile_kw.is_series) {
+        const zp_value *v = &gp->profile_kw;
+        zp_series *al = NULL;
+        if (!v->series)
+            return zp__error(ctx, ZP_EINVAL, "grid.green_power.profile: series %s:%s was not loaded",
+                             v->csv, v->column);
+        if ((rc = zp_series_align(ctx, v->series, in->start, in->step_s, n, &al))) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", zp_ctx_errmsg(ctx));
+            return zp__error(ctx, rc, "grid.green_power.profile (%s): %s", v->csv, msg);
+        }
+        prof = zp__acct_input_array(ctx, in, n);
+        green = prof ? zp__acct_input_array(ctx, in, n) : NULL;
+        if (green)
+            memcpy(prof, al->v, n * sizeof *prof);
+        zp_series_free(ctx, al);
+        if (!green)
+            return zp__nomem(ctx);
+        gc.mwh_per_month = 0;
+        gc.profile_kw = prof;
+    }
+    const zp_time_grid g = {in->start, in->step_s, n, in->utc_offset_min};
+    double mwh = 0;
+    if ((rc = zp_green_delivered(ctx, &g, imp, &gc, green, &mwh)))
+        return rc;
+    in->green_contracts_mwh += mwh;
+    in->green_power_kw = green;
+    return ZP_OK;
+}
+
 /* Align every prepared series to the common window and step, fill in. */
 static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t np,
                               const zp_model *m, zp_time_t from, zp_time_t to)
@@ -421,7 +473,8 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     }
     if (m) {
         double frac = span_s / (double)(m->end - m->start);
-        if ((rc = zp__acct_input_from_model(ctx, in, m, frac)))
+        if ((rc = zp__acct_input_from_model(ctx, in, m, frac)) ||
+            (rc = model_green_power(ctx, in, m)))
             return rc;
     }
     return ZP_OK;

@@ -2,6 +2,7 @@
  * json.c - the accounting result as a JSON document, zp_acct_result_json
  * (include/zeropark/carbon.h; the document: docs/cli.md, zeropark account).
  */
+#include "carbon/carbon_impl.h"
 #include "core/internal.h"
 #include "zeropark/carbon.h"
 
@@ -152,6 +153,7 @@ zp_status zp_acct_result_json(zp_ctx *ctx, const zp_acct_result *r, int indent, 
                                   jnum(r->carbon_intensity_location_t_per_10k_cny),
                                   "energy_tce_per_10k_cny",
                                   jnum(r->energy_intensity_tce_per_10k_cny)));
+    json_object_set_new(doc, "indicator", zp__indicator_json(&r->indicator));
     json_t *months = json_array();
     for (size_t k = 0; k < r->nmonths; k++)
         json_array_append_new(months, jtotals(&r->months[k], off));

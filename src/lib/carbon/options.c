@@ -21,6 +21,7 @@ void zp_acct_opts_init(zp_acct_opts *o)
     o->by = ZP_ACCT_BY_MONTH;
     o->max_emissions_t = o->min_green_share_pct = o->max_pue = NAN;
     o->max_energy_tce = o->max_carbon_intensity_t_per_10k_cny = NAN;
+    o->max_t_co2_per_tce = o->min_clean_energy_share_pct = NAN;
     o->at_risk_margin_pct = 5;
 }
 
@@ -58,4 +59,6 @@ void zp_acct_opts_from_model(zp_acct_opts *o, const zp_model *m)
     o->max_pue = m->targets.max_pue;
     o->max_energy_tce = m->targets.max_energy_tce;
     o->max_carbon_intensity_t_per_10k_cny = m->targets.max_carbon_intensity_t_per_10k_cny;
+    o->max_t_co2_per_tce = m->targets.max_t_co2_per_tce;
+    o->min_clean_energy_share_pct = m->targets.min_clean_energy_share_pct;
 }

@@ -761,11 +761,13 @@ static void read_certificates(reader *r, json_t *root)
 static void read_targets(reader *r, json_t *root)
 {
     static const char *const keys[] = {"max_emissions_t", "min_green_share_pct", "max_pue",
-                                       "max_energy_tce", "max_carbon_intensity_t_per_10k_cny"};
+                                       "max_energy_tce", "max_carbon_intensity_t_per_10k_cny",
+                                       "max_t_co2_per_tce", "min_clean_energy_share_pct"};
     char path[PATH_SZ];
     zp_targets *t = &r->m->targets;
     t->max_emissions_t = t->min_green_share_pct = t->max_pue = NAN;
     t->max_energy_tce = t->max_carbon_intensity_t_per_10k_cny = NAN;
+    t->max_t_co2_per_tce = t->min_clean_energy_share_pct = NAN;
     json_t *o = zp__jr_obj(r->jr, root, "", "targets", OPT, path);
     if (!o)
         return;
@@ -777,6 +779,9 @@ static void read_targets(reader *r, json_t *root)
     zp__jr_num(r->jr, o, path, "max_energy_tce", OPT, NAN, NONNEG, &t->max_energy_tce);
     zp__jr_num(r->jr, o, path, "max_carbon_intensity_t_per_10k_cny", OPT, NAN, NONNEG,
               &t->max_carbon_intensity_t_per_10k_cny);
+    zp__jr_num(r->jr, o, path, "max_t_co2_per_tce", OPT, NAN, NONNEG, &t->max_t_co2_per_tce);
+    zp__jr_num(r->jr, o, path, "min_clean_energy_share_pct", OPT, NAN, zp__jr_in(0, 100),
+              &t->min_clean_energy_share_pct);
 }
 
 /* "accounting": factor set, region, year, GWP set, residual mix, output
@@ -836,8 +841,18 @@ static void read_accounting(reader *r, json_t *root)
         a->residual = dup(r, residuals[k]);
     }
     zp__jr_num(r->jr, o, path, "output_value_cny", OPT, NAN, POSITIVE, &a->output_value_cny);
-    zp__jr_num(r->jr, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
-              &a->green_power_contracts_mwh);
+    if (zp__jr_num(r->jr, o, path, "green_power_contracts_mwh", OPT, 0, NONNEG,
+                   &a->green_power_contracts_mwh) > 0 &&
+        a->green_power_contracts_mwh > 0 && r->m->grid.green_power.present) {
+        /* One contract, one source: what grid.green_power delivers is
+         * counted by the bill, the simulation and the accounting alike;
+         * the same energy here too would count twice. */
+        zp__jsonpos_path_key(kpath, sizeof kpath, path, "green_power_contracts_mwh");
+        report(r, kpath, 1,
+               "the park's green-power contract is grid.green_power, which the bill, simulate and "
+               "account all count: give its energy there (mwh_per_month or profile), not here too; "
+               "accounting.green_power_contracts_mwh is for a park model without grid.green_power");
+    }
     zp__jr_num(r->jr, o, path, "at_risk_margin_pct", OPT, 5, zp__jr_in(0, 100),
                &a->at_risk_margin_pct);
     zp__model_value_field(r, o, path, "water_l", OPT, NAN, NONNEG, ZP_SERIES_ENERGY,

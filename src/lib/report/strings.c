@@ -100,6 +100,8 @@ const char *const rep__strings[S__COUNT][2] = {
     [S_TG_PUE] = {"Maximum PUE", "PUE 上限"},
     [S_TG_TCE] = {"Energy cap (equal-value)", "能耗上限（等价值）"},
     [S_TG_INTENSITY] = {"Carbon intensity cap", "碳排放强度上限"},
+    [S_TG_INDICATOR] = {"Carbon per unit of energy use, cap", "单位能耗碳排放上限"},
+    [S_TG_CLEAN] = {"Minimum clean-energy share of consumption", "清洁能源消费占比下限"},
     [S_E_LOADS] = {"Loads (demand)", "负荷（需求）"},
     [S_E_DC_IT] = {"Data-center IT", "数据中心 IT"},
     [S_E_DC_FAC] = {"Data-center facility", "数据中心设施总能耗"},
@@ -117,6 +119,13 @@ const char *const rep__strings[S__COUNT][2] = {
     [S_E_FUELS_TCE] = {"Fuels", "燃料"},
     [S_E_COAL_SAVED] = {"Standard coal saved by on-site PV and wind", "本地光伏风电节约标准煤"},
     [S_E_INTENSITY] = {"Energy intensity (equal-value)", "能耗强度（等价值）"},
+    [S_E_INDICATOR] = {"Carbon per unit of energy use (market-based, equal-value)",
+                       "单位能耗碳排放（基于市场，等价值）"},
+    [S_E_INDICATOR_CAL] = {"Carbon per unit of energy use (market-based, calorific)",
+                           "单位能耗碳排放（基于市场，当量值）"},
+    [S_E_INDICATOR_LOC] = {"Carbon per unit of energy use (location-based, equal-value)",
+                           "单位能耗碳排放（基于位置，等价值）"},
+    [S_E_CLEAN] = {"Clean-energy share of consumption (equal-value)", "清洁能源消费占比（等价值）"},
     [S_G_VOL] = {"Green share, annual volumetric (with certificates)", "绿电占比（年度电量口径，含绿证）"},
     [S_G_HOURLY] = {"Carbon-free share, hourly matched", "无碳电力占比（逐时匹配）"},
     [S_G_CERTS] = {"Green certificates offered", "绿证"},
@@ -329,6 +338,10 @@ int rep__target_label(const char *name)
         return S_TG_PUE;
     if (strcmp(name, "max_energy_tce") == 0)
         return S_TG_TCE;
+    if (strcmp(name, "max_t_co2_per_tce") == 0)
+        return S_TG_INDICATOR;
+    if (strcmp(name, "min_clean_energy_share_pct") == 0)
+        return S_TG_CLEAN;
     return S_TG_INTENSITY;
 }
 

@@ -132,6 +132,10 @@ static const char *target_unit(const char *name)
         return "tce";
     if (strcmp(name, "max_pue") == 0)
         return "";
+    if (strcmp(name, "max_t_co2_per_tce") == 0)
+        return "t CO₂ / tce";
+    if (strcmp(name, "min_clean_energy_share_pct") == 0)
+        return "%";
     return "t CO₂e / 10⁴ CNY";
 }
 
@@ -152,7 +156,9 @@ void rep__table_targets(rep *p)
     static const char *const mark[3] = {"✓", "!", "✗"};
     for (size_t i = 0; i < p->ntg; i++) {
         const tgt_view *t = &p->tg[i];
-        int dec = strcmp(t->name, "max_pue") == 0 ? 3 : 1;
+        int dec = strcmp(t->name, "max_pue") == 0 || strcmp(t->name, "max_t_co2_per_tce") == 0
+                      ? 3
+                      : 1;
         int st = t->status >= 0 && t->status <= 2 ? t->status : 2;
         row_head(p, "", tr(p, rep__target_label(t->name)));
         td_num(p, NULL, t->limit, dec);
@@ -204,6 +210,14 @@ void rep__table_energy(rep *p)
     if (!isnan(a->energy_intensity_tce_per_10k_cny))
         row_num(p, S_E_INTENSITY, "energy-intensity", a->energy_intensity_tce_per_10k_cny, 4,
                 "tce / 10⁴ CNY");
+    /* The zero-carbon park indicator (docs/methodology.md). */
+    const zp_indicator *x = &a->indicator;
+    row_num(p, S_E_INDICATOR, "energy-indicator", x->t_co2_per_tce, 3, "t CO₂ / tce");
+    row_num(p, S_E_INDICATOR_CAL, "energy-indicator-calorific", x->market_calorific, 3,
+            "t CO₂ / tce");
+    row_num(p, S_E_INDICATOR_LOC, "energy-indicator-location", x->location_equal_value, 3,
+            "t CO₂ / tce");
+    row_num(p, S_E_CLEAN, "energy-clean-share", x->clean_energy_share_pct, 1, "%");
     table_close(p);
     sb_puts(b, "</div>\n");
 }

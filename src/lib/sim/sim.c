@@ -6,6 +6,7 @@
  * center split into firm and flexible demand; the dispatch; then the
  * totals the results object reports (docs/methodology.md "Simulation").
  */
+#include "carbon/carbon_impl.h"
 #include "carbon/matching.h"
 #include "core/internal.h"
 #include "dispatch/mpc.h"
@@ -360,6 +361,21 @@ static zp_status sim_market(sim_priv *p, const zp_model *m)
             r->targets[i].value = em->total_market;
             r->targets[i].met = em->total_market <= r->targets[i].limit * (1 + 1e-9);
         }
+    /* The indicator and its targets, as the accounting engine judges them
+     * (a limit compares with the relative tolerance of sim_targets). */
+    r->indicator = ar->indicator;
+    const zp_indicator *x = &r->indicator;
+    if (!isnan(m->targets.max_t_co2_per_tce) && !isnan(x->t_co2_per_tce))
+        r->targets[r->ntargets++] =
+            (zp_sim_target){"max_t_co2_per_tce", m->targets.max_t_co2_per_tce, x->t_co2_per_tce,
+                            x->t_co2_per_tce <= m->targets.max_t_co2_per_tce +
+                                                    1e-9 * fabs(m->targets.max_t_co2_per_tce)};
+    if (!isnan(m->targets.min_clean_energy_share_pct) && !isnan(x->clean_energy_share_pct))
+        r->targets[r->ntargets++] = (zp_sim_target){
+            "min_clean_energy_share_pct", m->targets.min_clean_energy_share_pct,
+            x->clean_energy_share_pct,
+            x->clean_energy_share_pct >= m->targets.min_clean_energy_share_pct -
+                                             1e-9 * fabs(m->targets.min_clean_energy_share_pct)};
 out:
     zp_acct_result_free(ctx, ar);
     zp_acct_input_free(ctx, ai);
@@ -715,6 +731,7 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
                         json_pack("{s:o, s:o}", "annual_volumetric", num(r->green_share_volumetric_pct),
                                   "hourly_matched", num(r->green_share_hourly_pct)));
     json_object_set_new(doc, "pue", num(r->pue));
+    json_object_set_new(doc, "indicator", zp__indicator_json(&r->indicator));
     json_object_set_new(doc, "cost_cny", num(r->cost_cny));
     if (zp__sim_bill_json(r, doc)) {
         json_decref(doc);

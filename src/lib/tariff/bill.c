@@ -240,6 +240,29 @@ static void add_cost(zp_bill_breakdown *to, const zp_bill_breakdown *c)
     to->total += c->total;
 }
 
+/* The green energy contract gc delivers in month m of a park importing
+ * import_kw (docs/methodology.md "Green power"): with a profile, each step
+ * min(profile, import), written to green_kw (NULL: not kept); else the
+ * month's contracted MWh, pro rata by the days of a part month, at most the
+ * month's import. kWh. import_kwh: the month's import. */
+static double green_month_kwh(const zp_green_contract *gc, const zp_bill_month *m,
+                              const double *import_kw, double dt_h, double import_kwh,
+                              double *green_kw)
+{
+    if (gc->profile_kw) {
+        double kwh = 0;
+        for (size_t i = m->first; i < m->first + m->steps; i++) {
+            double g = gc->profile_kw[i] < import_kw[i] ? gc->profile_kw[i] : import_kw[i];
+            if (green_kw)
+                green_kw[i] = g;
+            kwh += g * dt_h;
+        }
+        return kwh;
+    }
+    double contracted_kwh = gc->mwh_per_month * 1000.0 * m->days_covered / m->days_in_month;
+    return contracted_kwh < import_kwh ? contracted_kwh : import_kwh;
+}
+
 /* One month's flows and its part of the bill. */
 static void price_month(const zp_bill_input *in, zp_bill *b, zp_bill_month *m)
 {
@@ -261,11 +284,6 @@ static void price_month(const zp_bill_input *in, zp_bill *b, zp_bill_month *m)
             m->peak_import_kw = imp;
             m->peak_at = in->grid.start + (int64_t)i * in->grid.step_s;
         }
-        if (gc && gc->profile_kw) {
-            double g = gc->profile_kw[i] < imp ? gc->profile_kw[i] : imp;
-            b->green_kw[i] = g;
-            green_kwh += g * dt_h;
-        }
         for (size_t s = 0; s < in->nstorage; s++) {
             double d_kwh = in->storage[s].discharge_kw[i] * dt_h;
             b->storage[s].discharged_kwh += d_kwh;
@@ -275,11 +293,8 @@ static void price_month(const zp_bill_input *in, zp_bill *b, zp_bill_month *m)
     }
     c->demand = in->demand_charge_cny_per_kw_month * m->peak_import_kw * m->fraction;
     c->capacity = in->capacity_charge_cny_per_kva_month * in->transformer_kva * m->fraction;
-    if (gc && !gc->profile_kw) {
-        /* the contract of a part month: pro rata by calendar days */
-        double contracted_kwh = gc->mwh_per_month * 1000.0 * m->days_covered / m->days_in_month;
-        green_kwh = contracted_kwh < m->import_kwh ? contracted_kwh : m->import_kwh;
-    }
+    if (gc)
+        green_kwh = green_month_kwh(gc, m, in->import_kw, dt_h, m->import_kwh, b->green_kw);
     m->green_mwh = green_kwh / 1000.0;
     c->green_power = gc ? m->green_mwh * gc->premium_cny_per_mwh : 0;
     c->total = c->energy + c->demand + c->capacity - c->export_revenue + c->degradation +
@@ -384,6 +399,42 @@ zp_status zp_bill_months(zp_ctx *ctx, const zp_time_grid *g, zp_prorate prorate,
         *fraction = f;
     *nmonths = b.nmonths;
     zp__free(ctx, b.months);
+    return ZP_OK;
+}
+
+zp_status zp_green_delivered(zp_ctx *ctx, const zp_time_grid *g, const double *import_kw,
+                             const zp_green_contract *gc, double *green_kw, double *mwh)
+{
+    if (!ctx)
+        return ZP_EINVAL;
+    if (!g || !import_kw || !gc || !mwh)
+        return zp__error(ctx, ZP_EINVAL, "zp_green_delivered: NULL argument");
+    if (g->step_s <= 0)
+        return zp__error(ctx, ZP_EINVAL, "zp_green_delivered: step %d s is not positive",
+                         (int)g->step_s);
+    zp_status rc;
+    if ((rc = check_series(ctx, import_kw, g->count, "import_kw", 1)) ||
+        (rc = check_number(ctx, gc->mwh_per_month, "green contract mwh_per_month")) ||
+        (gc->profile_kw &&
+         (rc = check_series(ctx, gc->profile_kw, g->count, "green contract profile_kw", 1))))
+        return rc;
+    zp_bill b;
+    memset(&b, 0, sizeof b);
+    if ((rc = make_months(ctx, g, ZP_PRORATE_CALENDAR, &b)))
+        return rc;
+    const double dt_h = g->step_s / 3600.0;
+    if (green_kw)
+        memset(green_kw, 0, g->count * sizeof *green_kw);
+    double kwh = 0;
+    for (size_t k = 0; k < b.nmonths; k++) {
+        const zp_bill_month *m = &b.months[k];
+        double imp = 0;
+        for (size_t i = m->first; i < m->first + m->steps; i++)
+            imp += import_kw[i] * dt_h;
+        kwh += green_month_kwh(gc, m, import_kw, dt_h, imp, green_kw);
+    }
+    zp__free(ctx, b.months);
+    *mwh = kwh / 1000.0;
     return ZP_OK;
 }
 

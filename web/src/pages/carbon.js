@@ -184,6 +184,8 @@ export default {
             ${kv(t('total_market'), 'emissions_t.total_market', e.total_market, num(e.total_market, 1), 't CO2e')}
             ${kv(t('carbon.green_hourly'), 'green_share_pct.hourly_matched', g.hourly_matched, num(g.hourly_matched, 1), '%')}
             ${kv(t('carbon.green_volumetric'), 'green_share_pct.annual_volumetric', g.annual_volumetric, num(g.annual_volumetric, 1), '%')}
+            ${r.indicator ? kv(t('carbon.indicator'), 'indicator.t_co2_per_tce', r.indicator.t_co2_per_tce, num(r.indicator.t_co2_per_tce, 3), 't CO2/tce') : ''}
+            ${r.indicator ? kv(t('carbon.clean_share'), 'indicator.clean_energy_share_pct', r.indicator.clean_energy_share_pct, num(r.indicator.clean_energy_share_pct, 1), '%') : ''}
             ${r.datacenter ? kv(t('carbon.pue'), 'datacenter.pue', r.datacenter.pue, num(r.datacenter.pue, 3), '') : ''}
             ${budget ? kv(t('carbon.budget'), 'budget.budget_t', budget.budget_t, num(budget.budget_t, 0), 't CO2e') : ''}
             ${budget ? kv(t('carbon.projection'), 'budget.projected_year_end_t', budget.projected_year_end_t, num(budget.projected_year_end_t, 1), 't CO2e') : ''}

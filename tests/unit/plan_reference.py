@@ -94,6 +94,8 @@ def build_and_solve(csv_path, params_path):
     month = d["month"].astype(int)
     cands_pv, cands_wind, cands_st = p["pv"], p["wind"], p["storage_candidates"]
     cap = p["max_emissions_t"] is not None
+    ind = p.get("max_t_co2_per_tce") is not None
+    clean = p.get("min_clean_energy_share_pct") is not None
     green = p["min_green_share_pct"] is not None
     lp = LP()
 
@@ -152,8 +154,10 @@ def build_and_solve(csv_path, params_path):
             for c in cands_st]
     G = lp.cols(1, 0, p["green_power"]["max"], f * p["green_power"]["price"])[0] if p["green_power"] else None
     C = lp.cols(1, 0, p["certificates"]["max"], f * p["certificates"]["price"])[0] if p["certificates"] else None
-    Kc = lp.cols(1, 0, p["credits"]["max"], f * p["credits"]["price"])[0] if p["credits"] and cap else None
-    s2 = lp.cols(1)[0] if cap else None
+    Kc = lp.cols(1, 0, p["credits"]["max"], f * p["credits"]["price"])[0] \
+        if p["credits"] and (cap or ind) else None
+    s2 = lp.cols(1)[0] if cap or ind else None
+    h, a_ = (lp.cols(1)[0], lp.cols(1)[0]) if clean else (None, None)
     g = lp.cols(n) if green else None
 
     # bal_t: pv + wind + sum dis + imp + uns - exp - sum ch - sum fs = firm + late
@@ -235,7 +239,10 @@ def build_and_solve(csv_path, params_path):
             r = lp.rows(1, 0, INF)
             lp.put(r, imp[month == m], dt)
             lp.put(r, G, -1000.0 * frac[m] / 12.0)
-    if cap:                                             # s2m, emis, cred
+    elec_cols = (imp, exp_, pv, wind)                   # electricity: imp - exp + pv + wind
+    elec_sign = (1, -1, 1, 1)
+    k_e = p.get("k_tce_per_kwh", 0.0)
+    if cap or ind:                                      # s2m, emis, ind, cred
         rho = p["rho_kg_per_kwh"]
         r = lp.rows(1, -rho * p["instruments0_mwh"], INF)
         lp.put(r, imp, -rho * dt / 1000.0)
@@ -243,14 +250,48 @@ def build_and_solve(csv_path, params_path):
             if col is not None:
                 lp.put(r, col, rho * f)
         lp.put(r, s2, 1)
-        r = lp.rows(1, -INF, p["max_emissions_t"] - p["s1_t"])
-        lp.put(r, s2, 1)
+        if cap:
+            r = lp.rows(1, -INF, p["max_emissions_t"] - p["s1_t"])
+            lp.put(r, s2, 1)
+            if Kc is not None:
+                lp.put(r, Kc, -f)
+        if ind:                                         # S1 + s2 - fK - L (k E + fuels) <= 0
+            L = p["max_t_co2_per_tce"]
+            r = lp.rows(1, -INF, L * p["fuels_tce"] - p["s1_t"])
+            lp.put(r, s2, 1)
+            if Kc is not None:
+                lp.put(r, Kc, -f)
+            for cols_, sg in zip(elec_cols, elec_sign):
+                lp.put(r, cols_, -L * k_e * sg * dt)
         if Kc is not None:
-            lp.put(r, Kc, -f)
             sh = p["credits"]["share_pct"] / 100.0
             r = lp.rows(1, -INF, sh * p["s1_t"])
             lp.put(r, Kc, f)
             lp.put(r, s2, -sh)
+    if clean:                                           # clean-energy share
+        sc = p["min_clean_energy_share_pct"] / 100.0
+        r = lp.rows(1, -INF, 0)                         # h <= pv + wind - exp + a
+        lp.put(r, h, 1)
+        lp.put(r, a_, -1)
+        lp.put(r, pv, -dt)
+        lp.put(r, wind, -dt)
+        lp.put(r, exp_, dt)
+        r = lp.rows(1, -INF, 1000.0 * p["instruments0_mwh"])   # a <= instruments
+        lp.put(r, a_, 1)
+        for col in (G, C):
+            if col is not None:
+                lp.put(r, col, -1000.0 * f)
+        r = lp.rows(1, -INF, 0)                         # a <= import
+        lp.put(r, a_, 1)
+        lp.put(r, imp, -dt)
+        r = lp.rows(1, -INF, 0)                         # h <= electricity
+        lp.put(r, h, 1)
+        for cols_, sg in zip(elec_cols, elec_sign):
+            lp.put(r, cols_, -sg * dt)
+        r = lp.rows(1, sc * p["fuels_tce"], INF)        # k h >= s (k E + fuels)
+        lp.put(r, h, k_e)
+        for cols_, sg in zip(elec_cols, elec_sign):
+            lp.put(r, cols_, -sc * k_e * sg * dt)
     if green:                                           # gren_t, gcons_t, green
         sh = p["min_green_share_pct"] / 100.0
         r = lp.rows(n, -INF, 0)

@@ -321,6 +321,63 @@ static void test_share_by_green_power(void **state)
     zp_ctx_free(ctx);
 }
 
+/* The zero-carbon park indicator (t CO2 per tce) and the clean-energy
+ * share as targets, met by certificates. By hand: the day's 24 MWh is
+ * E = 24000 k tce (k the equal-value rate of the factor set, power_coal
+ * gce/kWh / 1e6) and emits 12 t; at most 1.2 t/tce leaves 1.2 E t, so
+ * (12 - 1.2 E) / 0.5 MWh of certificates in the day, x 372 a year. A
+ * clean-energy share of 25 % (no fuels: of the electricity) needs 6 MWh of
+ * green electricity in the day: 6 x 372 = 2232 MWh of certificates. */
+static void test_indicator_by_certificates(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const char *json = DAY " \"targets\": {\"max_t_co2_per_tce\": 1.2},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 1e5}}}\n";
+    zp_model *m = load_text(ctx, json, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    double k = r->run->indicator.power_coal_gce_per_kwh / 1e6;
+    assert_true(k > 2e-4 && k < 4e-4);
+    double E = 24000.0 * k;
+    assert_near(built(r, "certificates_mwh"), (12.0 - 1.2 * E) / 0.5 * 372.0, 1e-6);
+    const zp_planning_target *t = target(r, "max_t_co2_per_tce");
+    assert_near(t->value, 1.2, 1e-9);
+    assert_true(t->met);
+    assert_true(t->binding);
+    /* a tenth of a t/tce less costs 0.1 E t more at 10 CNY/t, a year */
+    assert_near(t->shadow_price * 0.1, 0.1 * E / 0.5 * 5.0 * 372.0, 1e-6);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    /* 100 MWh a year is 100 / 372 MWh in the day: 0.5 x 100 / 372 t less at
+     * most, so 1.2 t/tce cannot be met; the best is (12 - 50 / 372) / E */
+    json = DAY " \"targets\": {\"max_t_co2_per_tce\": 1.2},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 100}}}\n";
+    m = load_text(ctx, json, MODELS_DIR);
+    r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_INFEASIBLE);
+    const char *at = strstr(r->status_text, "max_t_co2_per_tce: 1.2 t/tce cannot be met; the best "
+                                            "the candidates reach is ");
+    assert_non_null(at);
+    double best = strtod(at + strlen("max_t_co2_per_tce: 1.2 t/tce cannot be met; the best the "
+                                     "candidates reach is "), NULL);
+    assert_near(best, (12.0 - 50.0 / 372.0) / E, 1e-8);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    json = DAY " \"targets\": {\"min_clean_energy_share_pct\": 25},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 1e5}}}\n";
+    m = load_text(ctx, json, MODELS_DIR);
+    r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_near(built(r, "certificates_mwh"), 2232.0, 1e-6);
+    t = target(r, "min_clean_energy_share_pct");
+    assert_near(t->value, 25.0, 1e-9);
+    assert_true(t->met);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 /* Minimum sizes and whole turbines make a MILP (CBC). By hand: a cap of
  * 11.95 t on the day's 12 t needs 0.05 t less, 100 kWh of PV at 0.5 t/MWh:
  * 100 / Y kWp (Y the kWh a kWp gives that day) when the PV may be any
@@ -548,7 +605,8 @@ static void test_zero_ceilings(void **state)
  * demand, prices: no rows or columns), and solves it with SciPy's HiGHS:
  * the same optimum to 1e-6. Two weeks of the campus with the five
  * candidates, green power, certificates and credits, a binding emission
- * cap, a green share, a resilience reserve. */
+ * cap, a green share, the indicator (0.23 t/tce, binding) and the
+ * clean-energy share, a resilience reserve. */
 static void test_independent_reference(void **state)
 {
     (void)state;
@@ -558,12 +616,16 @@ static void test_independent_reference(void **state)
     snprintf(planning, sizeof planning, "%.*s, \"green_power\": {\"premium_cny_per_mwh\": 30, "
              "\"max_mwh_per_year\": 50000}, \"credits\": {\"price_cny_per_t\": 60, "
              "\"max_t_per_year\": 2000}}", (int)strlen(CAMPUS_PLANNING) - 1, CAMPUS_PLANNING);
-    char *text = campus_text_with(planning, "{\"max_emissions_t\": 900, \"min_green_share_pct\": 70}",
+    char *text = campus_text_with(planning, "{\"max_emissions_t\": 900, \"min_green_share_pct\": 70, "
+                                  "\"max_t_co2_per_tce\": 0.23, \"min_clean_energy_share_pct\": 86}",
                                   "{\"resilience\": {\"critical_load_kw\": 8000, \"reserve_h\": 2}}");
     zp_model *m = load_text(ctx, text, CAMPUS_DIR);
     zp_planning_result *r = plan(ctx, m, NULL);
     assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
-    assert_true(target(r, "max_emissions_t")->binding);
+    /* the indicator binds; the others hold */
+    assert_true(target(r, "max_t_co2_per_tce")->binding);
+    for (size_t i = 0; i < r->ntargets; i++)
+        assert_true(r->targets[i].met);
     const char *csv = ZP_BINARY_DIR "/plan_reference_inputs.csv";
     const char *js = ZP_BINARY_DIR "/plan_reference_params.json";
     assert_int_equal(zp__plan_write_inputs(ctx, m, NULL, csv, js), ZP_OK);
@@ -599,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_cap_by_certificates),
         cmocka_unit_test(test_share_by_green_power),
         cmocka_unit_test(test_minimum_sizes_milp),
+        cmocka_unit_test(test_indicator_by_certificates),
         cmocka_unit_test(test_out_model_reproduces),
         cmocka_unit_test(test_tighter_never_cheaper),
         cmocka_unit_test(test_zero_ceilings),

@@ -172,6 +172,13 @@ static zp_status baseline(plan_lp *P)
     if (rc)
         return rc;
     P->s1_t = r->emissions_t.scope1;
+    /* the indicator's energy: electricity at the equal-value rate plus the
+     * fuels (what the indicator has besides the electricity) */
+    const zp_indicator *ind = &r->indicator;
+    P->k_tce_per_kwh = isfinite(ind->power_coal_gce_per_kwh) ? ind->power_coal_gce_per_kwh / 1e6 : 0.0;
+    P->fuels_tce = isfinite(ind->energy_tce_equal_value) && isfinite(ind->electricity_kwh)
+                       ? ind->energy_tce_equal_value - ind->electricity_kwh * P->k_tce_per_kwh
+                       : 0.0;
     P->rho = r->market_factor_kg_per_kwh;
     P->gp0_mwh = r->bill ? r->bill->green_mwh : 0.0;
     P->cert0_mwh = P->m->green_certificates_mwh;

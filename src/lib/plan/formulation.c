@@ -86,8 +86,8 @@ static zp_status alloc_arrays(plan_lp *P)
 {
     const zp_planning *pl = P->pl;
     const size_t n = P->n;
-    size_t cols = P->mx.ncols + pl->npv + 3 * pl->nwind + 3 * pl->nstorage + 4 + n + 1;
-    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + 2 * n + P->nmonths + 4 +
+    size_t cols = P->mx.ncols + pl->npv + 3 * pl->nwind + 3 * pl->nstorage + 6 + n + 1;
+    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + 2 * n + P->nmonths + 10 +
                   pl->nwind + 2 * pl->npv + 2 * pl->nwind + 4 * pl->nstorage;
     zp_ctx *ctx = P->ctx;
     if (!(P->collb = zp__calloc(ctx, cols, sizeof(double))) ||
@@ -177,8 +177,10 @@ static void other_columns(plan_lp *P)
 {
     const zp_planning *pl = P->pl;
     const double f = P->f;
-    const int cap = !isnan(P->max_emissions_t), green = !isnan(P->min_green_pct);
-    P->c_gp = P->c_cert = P->c_cred = P->c_s2 = P->c_g = SIZE_MAX;
+    const int green = !isnan(P->min_green_pct);
+    /* market-based Scope 2 with the cap or the indicator */
+    const int cap = !isnan(P->max_emissions_t) || !isnan(P->max_t_per_tce);
+    P->c_gp = P->c_cert = P->c_cred = P->c_s2 = P->c_g = P->c_h = SIZE_MAX;
     if (pl->green_power.present) {
         P->c_gp = col(P, 0, pl->green_power.max_mwh_per_year, f * pl->green_power.price_cny_per_mwh, 0);
         P->cap_obj[P->c_gp] = pl->green_power.price_cny_per_mwh;
@@ -198,6 +200,10 @@ static void other_columns(plan_lp *P)
         P->c_g = P->ncols;
         for (size_t t = 0; t < P->n; t++)
             col(P, 0, INF, 0, 0);
+    }
+    if (!isnan(P->min_clean_pct)) { /* green electricity h, instruments applied a */
+        P->c_h = col(P, 0, INF, 0, 0);
+        col(P, 0, INF, 0, 0);
     }
 }
 
@@ -323,9 +329,24 @@ static void green_power_rows(plan_lp *P, builder *b)
 }
 
 /* s2m, emis, cred: the market-based emission cap. */
+/* The park's electricity over the period, kWh: sum (imp - exp + pv + wind)
+ * dt, times scale, into row r. */
+static void electricity(plan_lp *P, builder *b, size_t r, double scale)
+{
+    for (size_t t = 0; t < P->n; t++) {
+        double v = scale * P->dt;
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_EXP, 0), -v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), v);
+    }
+}
+
+/* s2m, emis, ind, cred: market-based Scope 2, the emission cap, the
+ * indicator (emissions - L x energy_tce <= 0), the credits' share. */
 static void emission_rows(plan_lp *P, builder *b)
 {
-    P->r_s2m = P->r_emis = P->r_cred = SIZE_MAX;
+    P->r_s2m = P->r_emis = P->r_cred = P->r_ind = SIZE_MAX;
     if (P->c_s2 == SIZE_MAX)
         return;
     const double rho = P->rho, f = P->f;
@@ -337,16 +358,63 @@ static void emission_rows(plan_lp *P, builder *b)
     if (P->c_cert != SIZE_MAX)
         put(b, r, P->c_cert, rho * f);
     put(b, r, P->c_s2, 1.0);
-    r = P->r_emis = row(P, "emis", SIZE_MAX, SIZE_MAX, -INF, P->max_emissions_t - P->s1_t);
-    if (P->c_cred != SIZE_MAX)
-        put(b, r, P->c_cred, -f);
-    put(b, r, P->c_s2, 1.0);
+    if (!isnan(P->max_emissions_t)) {
+        r = P->r_emis = row(P, "emis", SIZE_MAX, SIZE_MAX, -INF, P->max_emissions_t - P->s1_t);
+        if (P->c_cred != SIZE_MAX)
+            put(b, r, P->c_cred, -f);
+        put(b, r, P->c_s2, 1.0);
+    }
+    if (!isnan(P->max_t_per_tce)) {
+        const double L = P->max_t_per_tce;
+        r = P->r_ind = row(P, "ind", SIZE_MAX, SIZE_MAX, -INF, L * P->fuels_tce - P->s1_t);
+        if (P->c_cred != SIZE_MAX)
+            put(b, r, P->c_cred, -f);
+        put(b, r, P->c_s2, 1.0);
+        electricity(P, b, r, -L * P->k_tce_per_kwh);
+    }
     if (P->c_cred != SIZE_MAX) {
         double sh = P->pl->credits.max_share_pct / 100.0;
         r = P->r_cred = row(P, "cred", SIZE_MAX, SIZE_MAX, -INF, sh * P->s1_t);
         put(b, r, P->c_cred, f);
         put(b, r, P->c_s2, -sh);
     }
+}
+
+/* The clean-energy share (min_clean_energy_share_pct = s): green
+ * electricity h <= on-site renewables - export + instruments applied a,
+ * a <= the instruments, a <= import, h <= electricity, and
+ * k h >= s / 100 x (k x electricity + fuels_tce). */
+static void clean_rows(plan_lp *P, builder *b)
+{
+    P->r_clean = SIZE_MAX;
+    if (P->c_h == SIZE_MAX)
+        return;
+    const size_t h = P->c_h, a = h + 1;
+    const double k = P->k_tce_per_kwh, s = P->min_clean_pct / 100.0, f = P->f;
+    size_t r = row(P, "cleanren", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, h, 1.0);
+    put(b, r, a, -1.0);
+    for (size_t t = 0; t < P->n; t++) {
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), -P->dt);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), -P->dt);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_EXP, 0), P->dt);
+    }
+    r = row(P, "cleaninst", SIZE_MAX, SIZE_MAX, -INF, 1000.0 * P->inst0_mwh);
+    put(b, r, a, 1.0);
+    if (P->c_gp != SIZE_MAX)
+        put(b, r, P->c_gp, -1000.0 * f);
+    if (P->c_cert != SIZE_MAX)
+        put(b, r, P->c_cert, -1000.0 * f);
+    r = row(P, "cleanimp", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, a, 1.0);
+    for (size_t t = 0; t < P->n; t++)
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), -P->dt);
+    r = row(P, "cleanelec", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, h, 1.0);
+    electricity(P, b, r, -1.0);
+    r = P->r_clean = row(P, "clean", SIZE_MAX, SIZE_MAX, s * P->fuels_tce, INF);
+    put(b, r, h, k);
+    electricity(P, b, r, -s * k);
 }
 
 /* green: the annual volumetric share. */
@@ -498,6 +566,7 @@ zp_status zp__plan_formulate(plan_lp *P)
     green_power_rows(P, &b);
     emission_rows(P, &b);
     green_row(P, &b);
+    clean_rows(P, &b);
     integer_rows(P, &b);
     rc = b.st ? b.st : assemble(P, &b);
     zp__free(P->ctx, b.e);

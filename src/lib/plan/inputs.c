@@ -142,6 +142,10 @@ static void write_json(FILE *f, const plan_lp *P)
         fprintf(f, " \"credits\": null,\n");
     fprintf(f, " \"max_emissions_t\": %s, \"min_green_share_pct\": %s,\n",
             num(P->max_emissions_t, a), num(P->min_green_pct, b));
+    fprintf(f, " \"max_t_co2_per_tce\": %s, \"min_clean_energy_share_pct\": %s, "
+               "\"k_tce_per_kwh\": %s, \"fuels_tce\": %s,\n",
+            num(P->max_t_per_tce, a), num(P->min_clean_pct, b), num(P->k_tce_per_kwh, c),
+            num(P->fuels_tce, d));
     fprintf(f, " \"s1_t\": %s, \"rho_kg_per_kwh\": %s, \"instruments0_mwh\": %s, "
                "\"certificates0_mwh\": %s, \"green_power0_mwh\": %s}\n",
             num(P->s1_t, a), num(P->rho, b), num(P->inst0_mwh, c), num(P->cert0_mwh, d),

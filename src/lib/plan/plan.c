@@ -78,6 +78,8 @@ zp_status zp__plan_resolve(plan_lp *P, const zp_model *m, const zp_planning_opts
     if (!isnan(P->max_emissions_t) && !(P->max_emissions_t >= 0))
         return zp__error(P->ctx, ZP_EINVAL, "plan: the emission cap %g t must be >= 0",
                          P->max_emissions_t);
+    P->max_t_per_tce = m->targets.max_t_co2_per_tce;
+    P->min_clean_pct = m->targets.min_clean_energy_share_pct;
     if (!isnan(P->min_green_pct) && P->min_green_pct > 100)
         return zp__error(P->ctx, ZP_EINVAL, "plan: the green share %g %% must be at most 100",
                          P->min_green_pct);
@@ -230,6 +232,17 @@ static void targets(plan_lp *P, const plan_solution *s, const plan_built *b,
             row = P->r_emis;
             per = 1.0;
             t->shadow_unit = "CNY/t";
+        } else if (strcmp(st->name, "max_t_co2_per_tce") == 0) {
+            /* the limit L moves the row by L x energy_tce: per unit of L */
+            t->value -= credits / run->indicator.energy_tce_equal_value;
+            t->met = t->value <= t->limit * (1 + 1e-9) + 1e-12;
+            row = P->r_ind;
+            per = run->indicator.energy_tce_equal_value / P->f;
+            t->shadow_unit = "CNY/(t/tce)";
+        } else if (strcmp(st->name, "min_clean_energy_share_pct") == 0) {
+            row = P->r_clean;
+            per = run->indicator.energy_tce_equal_value / 100.0 / P->f;
+            t->shadow_unit = "CNY/pct";
         } else if (strcmp(st->name, "min_green_share_pct") == 0) {
             /* a point of the share is a hundredth of the consumption, every year */
             row = P->r_green;

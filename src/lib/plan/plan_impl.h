@@ -63,6 +63,10 @@ typedef struct plan_lp {
     double demand_kwh;          /* the period's demand (firm + flexible arrivals) */
     double max_emissions_t;     /* resolved target (NaN: none) */
     double min_green_pct;       /* resolved target (NaN: none) */
+    double max_t_per_tce;       /* targets.max_t_co2_per_tce (NaN: none) */
+    double min_clean_pct;       /* targets.min_clean_energy_share_pct (NaN: none) */
+    double k_tce_per_kwh;       /* equal-value electricity (the indicator's) */
+    double fuels_tce;           /* the fuels' energy over the period */
     double baseline_annual;     /* the model as it is: bill / f + carbon part */
     double *uns_max;            /* steps: its unserved power, the plan's ceiling */
 
@@ -82,8 +86,10 @@ typedef struct plan_lp {
     size_t c_nturb;             /* first turbine count (whole turbines), per wind candidate */
     size_t c_bin;               /* first binary; b_pv, b_wind, b_st per candidate */
     size_t c_gp, c_cert, c_cred, c_s2, c_g; /* SIZE_MAX when absent; c_g: steps columns */
+    size_t c_h;                 /* green electricity h (then a, instruments applied) */
     /* rows */
     size_t r_emis, r_cred, r_green, r_s2m; /* SIZE_MAX when absent */
+    size_t r_ind, r_clean;      /* the indicator's and the clean share's rows */
     double *cap_obj;            /* per size column: the yearly cost per unit (before f) */
     double *capex_unit;         /* per size column: capex per unit */
     size_t nsize;               /* size columns: pv, wind, st e/q (from c_pv on) */

@@ -240,6 +240,84 @@ typedef struct zp_resilience {
     double reserve_h;           /* hours of outage to ride through, 0..168, default 4 */
 } zp_resilience;
 
+/* ---- "planning": what `zeropark plan` may add (docs/planning.md) -------
+ * Candidates for new capacity and purchases, with their costs. Existing
+ * assets stay as they are; a candidate may extend one (then it takes that
+ * asset's physics and the model writes one bigger asset). Sizes are
+ * continuous unless a minimum size (build nothing or at least that much)
+ * or whole wind turbines are asked for: then the plan is a MILP. */
+typedef struct zp_plan_pv {
+    char *name;              /* unique among planning.pv; a new array's name */
+    char *extends;           /* the pv[] array it enlarges, or NULL: a new array */
+    size_t extends_index;    /* its index in pv[] when extends */
+    zp_pv array;             /* a new array's physics at 1 kWp (capacity_kwp 1,
+                                inverter_kw 1 / dc_ac_ratio); unused with extends */
+    double dc_ac_ratio;      /* kWp per kW of inverter, default 1.2 */
+    double capex_cny_per_kwp;
+    double om_cny_per_kwp_year; /* default 0 */
+    double lifetime_years;   /* > 0 */
+    double max_kwp;          /* max_kwp, or area_m2 x kwp_per_m2 */
+    double area_m2, kwp_per_m2; /* NaN when max_kwp is given */
+    double min_kwp;          /* 0 = none */
+} zp_plan_pv;
+
+typedef struct zp_plan_wind {
+    char *name;
+    char *extends;           /* the wind[] farm it enlarges, or NULL */
+    size_t extends_index;
+    zp_wind turbine;         /* a new farm's turbine (count 1, rated_kw = turbine_kw,
+                                its power curve and heights); unused with extends */
+    double capex_cny_per_kw;
+    double om_cny_per_kw_year;
+    double lifetime_years;
+    double max_kw;
+    double min_kw;           /* 0 = none */
+    int whole_turbines;      /* 1: a whole number of turbines (MILP) */
+} zp_plan_wind;
+
+typedef struct zp_plan_storage {
+    char *name;
+    char *extends;           /* the storage[] battery it enlarges, or NULL */
+    size_t extends_index;
+    zp_storage unit;         /* a new battery's efficiencies, SOC limits and wear
+                                (energy_kwh, power_kw unused); with extends the
+                                existing battery's */
+    double capex_cny_per_kwh, capex_cny_per_kw; /* default 0 each, not both */
+    double om_cny_per_kwh_year, om_cny_per_kw_year; /* default 0 */
+    double lifetime_years;
+    double max_kwh, max_kw;
+    double min_kwh, min_kw;  /* 0 = none */
+} zp_plan_storage;
+
+/* A purchase by the year: green power (a premium above the tariff, on a
+ * contract of equal monthly energy) or green certificates (a price). */
+typedef struct zp_plan_purchase {
+    int present;
+    double price_cny_per_mwh;   /* green power: its premium_cny_per_mwh */
+    double max_mwh_per_year;
+} zp_plan_purchase;
+
+/* Carbon credits retired against residual emissions. */
+typedef struct zp_plan_credits {
+    int present;
+    double price_cny_per_t;
+    double max_t_per_year;
+    double max_share_pct;    /* at most this share of the emissions they count
+                                against (docs/planning.md "Credits"), default 5 */
+} zp_plan_credits;
+
+typedef struct zp_planning {
+    int present;             /* 1 when the model has "planning" */
+    double discount_rate;    /* fraction per year, 0 <= x < 1, default 0.06 */
+    int analysis_years;      /* 1..100, default 20 */
+    zp_plan_pv *pv;           size_t npv;
+    zp_plan_wind *wind;       size_t nwind;
+    zp_plan_storage *storage; size_t nstorage;
+    zp_plan_purchase green_power;
+    zp_plan_purchase certificates;
+    zp_plan_credits credits;
+} zp_planning;
+
 typedef struct zp_model {
     char *name;
     char *file;              /* file it was read from (or the name given) */
@@ -266,6 +344,7 @@ typedef struct zp_model {
     zp_resilience resilience;
     zp_accounting accounting;
     zp_devices devices;      /* live devices ("devices"; zeropark/devices.h), n = 0 when none */
+    zp_planning planning;    /* candidates for `zeropark plan` ("planning") */
 } zp_model;
 
 /* MEE/NBS national average electricity CO2 emission factor for 2023

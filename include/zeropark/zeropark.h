@@ -35,6 +35,7 @@
 #include "zeropark/sched.h"
 #include "zeropark/ledger.h"
 #include "zeropark/tariff.h"
+#include "zeropark/plan.h"
 
 #ifdef __cplusplus
 extern "C" {

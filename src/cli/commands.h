@@ -33,6 +33,8 @@ extern const char cmd_import_usage[];
 int cmd_import_run(const cli_cmd *cmd, int argc, char **argv);
 extern const char cmd_optimize_usage[];
 int cmd_optimize_run(const cli_cmd *cmd, int argc, char **argv);
+extern const char cmd_plan_usage[];
+int cmd_plan_run(const cli_cmd *cmd, int argc, char **argv);
 extern const char cmd_report_usage[];
 int cmd_report_run(const cli_cmd *cmd, int argc, char **argv);
 extern const char cmd_schedule_usage[];

@@ -19,6 +19,7 @@ static const cli_cmd commands[] = {
     {"simulate", "simulate the park's year (the main job)", cmd_simulate_usage, cmd_simulate_run},
     {"compare", "rule vs MPC vs optimal dispatch, side by side", cmd_compare_usage, cmd_compare_run},
     {"optimize", "one dispatch plan from a given time (live control)", cmd_optimize_usage, cmd_optimize_run},
+    {"plan", "least-cost capacity and purchases to meet the targets", cmd_plan_usage, cmd_plan_run},
     {"account", "carbon and energy accounting (Scope 1/2, tce, targets)", cmd_account_usage, cmd_account_run},
     {"report", "write the park's HTML report (charts, tables, sources)", cmd_report_usage, cmd_report_run},
     {"forecast", "forecast PV, wind and load; forecast skill", cmd_forecast_usage, cmd_forecast_run},

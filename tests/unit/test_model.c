@@ -115,7 +115,7 @@ static void test_unknown_key_no_match(void **state)
     EXPECT(HEAD "  \"colour\": \"green\"\n}\n", ZP_MODEL_NO_SERIES,
            "model.json:4:3: colour: unknown key 'colour'; expected one of: name, utc_offset_h, "
            "site, period, weather, grid, pv, wind, storage, loads, datacenter, fuels, "
-           "certificates, targets, objective, resilience, accounting, devices");
+           "certificates, targets, objective, resilience, accounting, devices, planning");
 }
 
 static void test_missing_required(void **state)

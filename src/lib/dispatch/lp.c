@@ -92,6 +92,7 @@
 #include "core/internal.h"
 #include "dispatch/dispatch_impl.h"
 #include "dispatch/lp_impl.h"
+#include "dispatch/lpmatrix.h"
 #include "zeropark/dispatch.h"
 #include "zeropark/storage.h"
 
@@ -741,7 +742,7 @@ static int extract(zp_lp *lp, const zp_dispatch_input *in, zp_dispatch_result *r
     const size_t n = in->steps, K = in->nstorage, J = in->nflex;
     const size_t cps = lp->cps;
     const double dt = in->step_h;
-    const double *x = Clp_getColSolution(lp->clp);
+    const double *x = lp->x_given ? lp->x_given : Clp_getColSolution(lp->clp);
     const double *lb = lp->collb, *ub = lp->colub;
     zp_dispatch_totals *tot = &r->totals;
 
@@ -1337,4 +1338,113 @@ zp_status zp_dispatch_write_mps(zp_ctx *ctx, const zp_dispatch_input *in,
         rc = zp__lp_write_mps(lp, path);
     zp_lp_free(lp);
     return rc;
+}
+
+/* ---- the matrix for the planner (dispatch/lpmatrix.h) ---------------------
+ * The capacity-expansion LP (src/lib/plan, docs/planning.md) is this LP
+ * with columns and rows added: it builds the matrix here, reads it, lifts
+ * some column bounds, and turns its solution back into a dispatch result
+ * with extract. */
+
+zp_status zp__lp_matrix_build(zp_lp *lp, const zp_dispatch_input *in, const zp_lp_opts *o,
+                              zp__lp_matrix *mx)
+{
+    zp_status rc;
+    zp_lp_opts defaults;
+    int rebuilt;
+    if (!o) {
+        zp_lp_opts_init(&defaults);
+        o = &defaults;
+    }
+    if ((rc = check_lp_input(lp->ctx, in, o)))
+        return rc;
+    lp->loaded = 0; /* the caller changes the arrays: never reuse them as they are */
+    lp->has_basis = 0;
+    if ((rc = prepare(lp, in, o, &rebuilt)))
+        return rc;
+    lp->loaded = 0;
+    memset(mx, 0, sizeof *mx);
+    mx->steps = lp->steps;
+    mx->nstorage = lp->nst;
+    mx->nflex = lp->nfl;
+    mx->nmonths = lp->nm;
+    mx->reserve = lp->reserve;
+    mx->pwr = lp->pwr;
+    mx->dem = lp->dem;
+    mx->ncols = lp->ncols;
+    mx->nrows = lp->nrows;
+    mx->nnz = lp->nnz;
+    mx->index = lp->index;
+    mx->value = lp->value;
+    mx->collb = lp->collb;
+    mx->colub = lp->colub;
+    mx->obj = lp->obj;
+    mx->rowlb = lp->rowlb;
+    mx->rowub = lp->rowub;
+    mx->penalty = lp->penalty;
+    mx->reserve_penalty = lp->reserve_penalty;
+    mx->epsilon = lp->epsilon;
+    return ZP_OK;
+}
+
+void zp__lp_matrix_column(const zp_lp *lp, size_t c, size_t *first, size_t *end)
+{
+    *first = (size_t)lp->start[c];
+    *end = (size_t)lp->start[c + 1];
+}
+
+size_t zp__lp_col(const zp_lp *lp, size_t t, zp__lp_colkind kind, size_t k)
+{
+    const size_t c0 = t * lp->cps;
+    switch (kind) {
+    case ZP_LPC_PV: return c0 + C_PV;
+    case ZP_LPC_WIND: return c0 + C_WIND;
+    case ZP_LPC_IMP: return c0 + C_IMP;
+    case ZP_LPC_EXP: return c0 + C_EXP;
+    case ZP_LPC_UNS: return c0 + C_UNS;
+    case ZP_LPC_SHORT: return c0 + col_short(lp);
+    case ZP_LPC_CH: return c0 + col_st(lp, k);
+    case ZP_LPC_DIS: return c0 + col_st(lp, k) + 1;
+    case ZP_LPC_SOC: return c0 + col_st(lp, k) + 2;
+    case ZP_LPC_FS: return c0 + col_fl(lp, k);
+    case ZP_LPC_FB: return c0 + col_fl(lp, k) + 1;
+    case ZP_LPC_PEAK: return lp->nsc + k;
+    }
+    return SIZE_MAX;
+}
+
+size_t zp__lp_row(const zp_lp *lp, size_t t, zp__lp_rowkind kind, size_t k)
+{
+    const size_t r0 = t * lp->rps;
+    switch (kind) {
+    case ZP_LPR_BAL: return r0;
+    case ZP_LPR_DYN: return r0 + row_dyn(k);
+    case ZP_LPR_FQ: return r0 + row_fq(lp, k);
+    case ZP_LPR_RES: return lp->reserve ? r0 + row_res(lp) : SIZE_MAX;
+    case ZP_LPR_PWR: return lp->pwr ? r0 + row_pwr(lp, k) : SIZE_MAX;
+    case ZP_LPR_PK: return lp->dem ? r0 + row_pk(lp) : SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+double zp__lp_late_kw(const zp_lp *lp, size_t t) { return lp->late[t]; }
+
+zp_status zp__lp_extract(zp_lp *lp, const zp_dispatch_input *in, const double *x,
+                         zp_dispatch_result **out, char *why, size_t whylen)
+{
+    zp_status rc;
+    zp_dispatch_result *r = NULL;
+    *out = NULL;
+    if ((rc = zp_dispatch_result_new(lp->ctx, in->steps, in->nstorage, in->nflex, &r)))
+        return rc;
+    lp->x_given = x;
+    int bad = extract(lp, in, r, why, whylen);
+    lp->x_given = NULL;
+    if (bad) {
+        zp_dispatch_result_free(lp->ctx, r);
+        return zp__error(lp->ctx, ZP_ESOLVER, "plan: the solution fails the dispatch's check: %s",
+                         why);
+    }
+    *out = r;
+    return ZP_OK;
 }

@@ -83,6 +83,11 @@ struct zp_lp {
     size_t sub_flex_cap;
     double *sub_peak; /* nm: each month's peak so far as the windows go on */
     double *sub_frac; /* nm: the windows' shares of the months' charges */
+
+    /* The planner's solution of a larger LP built on this one
+     * (zp__lp_extract, dispatch/lpmatrix.h): extract reads it instead of
+     * CLP's. */
+    const double *x_given;
 };
 
 static inline size_t col_short(const zp_lp *lp) { (void)lp; return C_FIXED; }

@@ -455,6 +455,12 @@ static void read_power_curve(reader *r, json_t *o, const char *opath, zp_wind *w
     }
 }
 
+void zp__model_read_power_curve(reader *r, json_t *o, const char *opath, zp_wind *w,
+                                int rated_ok)
+{
+    read_power_curve(r, o, opath, w, rated_ok);
+}
+
 static void read_wind(reader *r, json_t *root)
 {
     static const char *const keys[] = {"name",        "count",          "rated_kw",
@@ -1049,7 +1055,9 @@ static void read_root(reader *r, json_t *root)
                                        "certificates", "targets", "objective",
                                        "resilience", "accounting",
                                        /* live devices: model/devices.c */
-                                       "devices"};
+                                       "devices",
+                                       /* candidates for `zeropark plan`: model/planning.c */
+                                       "planning"};
     char path[PATH_SZ];
     zp_model *m = r->m;
     const char *name;
@@ -1081,6 +1089,7 @@ static void read_root(reader *r, json_t *root)
     read_objective(r, root);
     read_resilience(r, root);
     read_accounting(r, root);
+    zp__model_read_planning(r, root);
     read_factors(r, 0);
 
     /* What the generators need from the rest of the model. */
@@ -1410,5 +1419,6 @@ void zp_model_free(zp_ctx *ctx, zp_model *m)
     }
     zp__free(ctx, m->fuels);
     zp_devices_free(ctx, &m->devices);
+    zp__model_planning_free(ctx, &m->planning);
     zp__free(ctx, m);
 }

@@ -56,4 +56,15 @@ int zp__model_value_field(reader *r, json_t *obj, const char *opath, const char 
  * transformer_kva, green_power. */
 void zp__model_read_billing(reader *r, json_t *go, const char *gpath);
 
+/* model.c: a wind turbine's power_curve (member of o at opath) into w;
+ * rated_ok: w->rated_kw is sound, so points above 1.05 x it are refused. */
+void zp__model_read_power_curve(reader *r, json_t *o, const char *opath, zp_wind *w,
+                                int rated_ok);
+
+/* planning.c: the "planning" section (docs/planning.md), read once pv,
+ * wind, storage and grid are, so that what a candidate extends is known;
+ * and what it owns, freed. */
+void zp__model_read_planning(reader *r, json_t *root);
+void zp__model_planning_free(zp_ctx *ctx, zp_planning *p);
+
 #endif

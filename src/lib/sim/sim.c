@@ -10,6 +10,7 @@
 #include "carbon/matching.h"
 #include "core/internal.h"
 #include "dispatch/mpc.h"
+#include "sim/evaluate.h"
 #include "sim/sim_impl.h"
 #include "zeropark/carbon.h"
 #include "zeropark/forecast.h"
@@ -87,7 +88,8 @@ void zp_sim_result_free(zp_ctx *ctx, zp_sim_result *r)
     /* what the result owns besides the arrays and the column names */
     void *owned[] = {p->arrays,          p->cols,          p->scratch,  p->grid_down,
                      p->market_source,   p->clearsky_pv_kw, r->pv_array_kw, r->wind_farm_kw,
-                     r->load_kw,         r->pv_totals,     p->month_of_step, p->month_fraction};
+                     r->load_kw,         r->pv_totals,     p->month_of_step, p->month_fraction,
+                     p->flex};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
     zp_bill_free(ctx, r->bill);
@@ -386,62 +388,73 @@ out:
     return rc;
 }
 
-/* Run the chosen dispatcher on in; r->flows receives the result. The
- * optimisers need every price and factor as an array: constants are
- * expanded for the run. */
-static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts *o,
-                              zp_dispatch_input *in)
+/* The prices and factors as the optimisers need them: every one an array
+ * (constants expanded, into own[0..2]: import price, export price, grid
+ * factor, NULL where the run has its own array), with the tariff's
+ * periods held flat when asked (zp_compare's split) and the export price
+ * capped at the import price (one meter, cap_export_prices). The caller
+ * frees own[] after the dispatch, or keeps them. */
+static zp_status optimiser_prices(sim_priv *p, const zp_model *m, const zp_sim_opts *o,
+                                  zp_dispatch_input *in, double *own[3])
 {
     zp_ctx *ctx = p->ctx;
     zp_sim_result *r = &p->pub;
     const size_t n = r->steps;
-    zp_status rc = ZP_OK;
     double *price = NULL, *xprice = NULL, *fac = NULL;
-    if (o->dispatch == ZP_DISPATCH_RULE) {
-        r->dispatch = "rule";
-        return zp_dispatch_rule(ctx, in, &r->flows);
-    }
+    own[0] = own[1] = own[2] = NULL;
     if ((!in->import_price_cny_per_kwh &&
-         !(in->import_price_cny_per_kwh = price = const_array(ctx, n, m->grid.price_cny_per_kwh.constant))) ||
+         !(in->import_price_cny_per_kwh = own[0] = price = const_array(ctx, n, m->grid.price_cny_per_kwh.constant))) ||
         (!in->export_price_cny_per_kwh &&
-         !(in->export_price_cny_per_kwh = xprice = const_array(ctx, n, m->grid.export_price_cny_per_kwh.constant))) ||
+         !(in->export_price_cny_per_kwh = own[1] = xprice = const_array(ctx, n, m->grid.export_price_cny_per_kwh.constant))) ||
         (!in->grid_factor_kg_per_kwh &&
-         !(in->grid_factor_kg_per_kwh = fac = const_array(ctx, n, r->grid_factor_constant_kg_per_kwh)))) {
-        rc = zp__nomem(ctx);
-        goto out;
-    }
+         !(in->grid_factor_kg_per_kwh = own[2] = fac = const_array(ctx, n, r->grid_factor_constant_kg_per_kwh))))
+        return zp__nomem(ctx);
     /* The tariff's periods held flat (zp_compare's split): the optimisers
      * see the run's mean import price at every step. */
     if (o->flat_price_plan && n) {
         double *fp = price ? price : zp__calloc(ctx, n, sizeof *fp);
-        if (!fp) {
-            rc = zp__nomem(ctx);
-            goto out;
-        }
+        if (!fp)
+            return zp__nomem(ctx);
         double sum = 0;
         for (size_t t = 0; t < n; t++)
             sum += in->import_price_cny_per_kwh[t];
         for (size_t t = 0; t < n; t++)
             fp[t] = sum / (double)n;
-        in->import_price_cny_per_kwh = price = fp;
+        in->import_price_cny_per_kwh = own[0] = price = fp;
     }
     /* One meter: cap the export price (cap_export_prices). */
-    {
-        const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
-        int need = 0;
-        for (size_t t = 0; t < n && !need; t++)
-            need = xp[t] > ip[t];
-        if (need) {
-            double *capped = xprice ? xprice : zp__calloc(ctx, n ? n : 1, sizeof *capped);
-            if (!capped) {
-                rc = zp__nomem(ctx);
-                goto out;
-            }
-            zp__sim_cap_export_prices(ip, xp, n, capped);
-            xprice = capped;
-            in->export_price_cny_per_kwh = capped;
-        }
+    const double *ip = in->import_price_cny_per_kwh, *xp = in->export_price_cny_per_kwh;
+    int need = 0;
+    for (size_t t = 0; t < n && !need; t++)
+        need = xp[t] > ip[t];
+    if (need) {
+        double *capped = xprice ? xprice : zp__calloc(ctx, n ? n : 1, sizeof *capped);
+        if (!capped)
+            return zp__nomem(ctx);
+        zp__sim_cap_export_prices(ip, xp, n, capped);
+        in->export_price_cny_per_kwh = own[1] = capped;
     }
+    return ZP_OK;
+}
+
+/* Run the chosen dispatcher on in; r->flows receives the result. The
+ * optimisers need every price and factor as an array: constants are
+ * expanded for the run (optimiser_prices). */
+static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts *o,
+                              zp_dispatch_input *in)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_status rc = ZP_OK;
+    double *own[3] = {NULL, NULL, NULL};
+    const double *ip0 = in->import_price_cny_per_kwh, *xp0 = in->export_price_cny_per_kwh,
+                 *gf0 = in->grid_factor_kg_per_kwh;
+    if (o->dispatch == ZP_DISPATCH_RULE) {
+        r->dispatch = "rule";
+        return zp_dispatch_rule(ctx, in, &r->flows);
+    }
+    if ((rc = optimiser_prices(p, m, o, in, own)))
+        goto out;
     if (o->dispatch == ZP_DISPATCH_OPTIMAL) {
         zp_lp_opts lo;
         zp_lp_opts_init(&lo);
@@ -486,15 +499,11 @@ static zp_status run_dispatch(sim_priv *p, const zp_model *m, const zp_sim_opts 
     }
 out:
     /* The arrays were borrowed by in only for the dispatch. */
-    if (price)
-        in->import_price_cny_per_kwh = NULL;
-    if (xprice)
-        in->export_price_cny_per_kwh = NULL;
-    if (fac)
-        in->grid_factor_kg_per_kwh = NULL;
-    zp__free(ctx, price);
-    zp__free(ctx, xprice);
-    zp__free(ctx, fac);
+    in->import_price_cny_per_kwh = ip0;
+    in->export_price_cny_per_kwh = xp0;
+    in->grid_factor_kg_per_kwh = gf0;
+    for (size_t k = 0; k < 3; k++)
+        zp__free(ctx, own[k]);
     zp__free(ctx, p->clearsky_pv_kw);
     p->clearsky_pv_kw = NULL;
     return rc;
@@ -551,6 +560,45 @@ static zp_status hourly_matching(zp_ctx *ctx, const zp_sim_result *r, const zp_m
     return rc;
 }
 
+/* Everything after the dispatch (r->flows): energy, the bill, the
+ * objective, emissions, green shares, outage figures, targets, the CSV
+ * columns and the market-based figures of the accounting engine. */
+static zp_status sim_totals(sim_priv *p, const zp_model *m)
+{
+    zp_ctx *ctx = p->ctx;
+    zp_sim_result *r = &p->pub;
+    zp_status rc;
+    zp_sim_energy *e = &r->energy_kwh;
+    sim_sums sums = {0};
+    sim_energy(p, m, &sums);
+    /* The bill (bill.c): cost_cny is its total, and the objective's cost. */
+    if ((rc = zp__sim_bill(p)))
+        return rc;
+    sums.cost = r->cost_cny;
+    sim_objective(p, m, &sums);
+    if ((rc = sim_emissions(p, m, &sums)))
+        return rc;
+    double cert_kwh = sums.cert_kwh;
+
+    double cons = 0, cfe = 0, contract_cfe = 0;
+    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons, &contract_cfe)))
+        return rc;
+    /* What an outage left without supply. Supply goes to the critical load
+     * first, so its shortfall is what the whole shortfall exceeds the
+     * non-critical demand by. */
+    sim_outage(p);
+    r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
+    /* a green-power contract counts once: its delivered energy, of which
+     * an hourly profile's part is already in cfe */
+    const double green_kwh = r->bill->green_mwh * 1000.0;
+    double vol = cons > 0 ? 100.0 * (cfe - contract_cfe + cert_kwh + green_kwh) / cons : 0.0;
+    r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
+    r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
+
+    sim_targets(p, m);
+    return (rc = sim_columns(p, m)) ? rc : sim_market(p, m);
+}
+
 zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
                       zp_sim_result **out)
 {
@@ -582,36 +630,7 @@ zp_status zp_simulate(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in
     if (opts.progress)
         opts.progress(opts.progress_ud, n, n);
 
-    /* Totals. */
-    zp_sim_energy *e = &r->energy_kwh;
-    sim_sums sums = {0};
-    sim_energy(p, m, &sums);
-    /* The bill (bill.c): cost_cny is its total, and the objective's cost. */
-    if ((rc = zp__sim_bill(p)))
-        goto fail;
-    sums.cost = r->cost_cny;
-    sim_objective(p, m, &sums);
-    if ((rc = sim_emissions(p, m, &sums)))
-        goto fail;
-    double cert_kwh = sums.cert_kwh;
-
-    double cons = 0, cfe = 0, contract_cfe = 0;
-    if ((rc = hourly_matching(ctx, r, m, p->firm_kw, NULL, NULL, &cfe, &cons, &contract_cfe)))
-        goto fail;
-    /* What an outage left without supply. Supply goes to the critical load
-     * first, so its shortfall is what the whole shortfall exceeds the
-     * non-critical demand by. */
-    sim_outage(p);
-    r->green_share_hourly_pct = cons > 0 ? 100.0 * cfe / cons : 0.0;
-    /* a green-power contract counts once: its delivered energy, of which
-     * an hourly profile's part is already in cfe */
-    const double green_kwh = r->bill->green_mwh * 1000.0;
-    double vol = cons > 0 ? 100.0 * (cfe - contract_cfe + cert_kwh + green_kwh) / cons : 0.0;
-    r->green_share_volumetric_pct = vol > 100.0 ? 100.0 : vol;
-    r->pue = e->datacenter_it > 0 ? e->datacenter_facility / e->datacenter_it : NAN;
-
-    sim_targets(p, m);
-    if ((rc = sim_columns(p, m)) || (rc = sim_market(p, m)))
+    if ((rc = sim_totals(p, m)))
         goto fail;
 
     struct timespec t1;
@@ -789,3 +808,55 @@ zp_status zp_sim_result_json(zp_ctx *ctx, const zp_sim_result *r, int indent, ch
 }
 
 void zp_sim_text_free(zp_ctx *ctx, char *text) { zp__free(ctx, text); }
+
+/* ---- for engines above the simulation (sim/evaluate.h) ------------------ */
+
+zp_status zp__sim_inputs(zp_ctx *ctx, const zp_model *m, const zp_sim_opts *opts_in,
+                         zp_sim_result **out, zp_dispatch_input *in,
+                         const double **reserve_kwh)
+{
+    zp_sim_opts opts;
+    if (opts_in)
+        opts = *opts_in;
+    else
+        zp_sim_opts_init(&opts);
+    *out = NULL;
+    zp_status rc;
+    double *own[3] = {NULL, NULL, NULL};
+    sim_priv *p = zp__sim_priv_new(ctx, m);
+    if (!p)
+        return ZP_ENOMEM;
+    zp_sim_result *r = &p->pub;
+    r->dispatch = "optimal";
+    if ((rc = zp__sim_prepare(p, m, &opts, NULL, in, &p->flex)) ||
+        (rc = optimiser_prices(p, m, &opts, in, own)))
+        goto fail;
+    /* the result keeps them (zp_sim_result_free) */
+    for (size_t k = 0; k < 3; k++) {
+        if (!own[k])
+            continue;
+        if (zp__grow(ctx, (void **)&p->arrays, &p->caparrays, p->narrays + 1, sizeof *p->arrays)) {
+            rc = ZP_ENOMEM;
+            goto fail;
+        }
+        p->arrays[p->narrays++] = own[k];
+        own[k] = NULL;
+    }
+    *reserve_kwh = p->reserve_kwh;
+    *out = r;
+    return ZP_OK;
+fail:
+    for (size_t k = 0; k < 3; k++)
+        zp__free(ctx, own[k]);
+    zp_sim_result_free(ctx, r);
+    return rc ? rc : ZP_ENOMEM;
+}
+
+zp_status zp__sim_evaluate(zp_sim_result *r, zp_dispatch_result *flows)
+{
+    sim_priv *p = (sim_priv *)r;
+    zp_dispatch_result_free(p->ctx, r->flows);
+    r->flows = flows;
+    r->dispatch = flows->method;
+    return sim_totals(p, r->model);
+}

@@ -50,6 +50,8 @@ typedef struct sim_priv {
     double *month_fraction;  /* nmonths values: the share of the monthly charges each pays */
     size_t nmonths;
     int want_clearsky;    /* set before zp__sim_prepare: the forecasts need clear-sky PV */
+    zp_dispatch_flex *flex; /* the flexible demands of a run prepared for another engine
+                               (zp__sim_inputs), or NULL */
     double *clearsky_pv_kw; /* steps values of clear-sky PV (zeros without PV) when
                                want_clearsky, made from the same weather as the PV; freed
                                by whoever used it, or with the result */

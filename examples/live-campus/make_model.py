@@ -23,9 +23,9 @@ def base_model():
     with open(os.path.join(HERE, "..", "shaoguan-campus", "model.json")) as f:
         m = json.load(f)
     m["name"] = "Shaoguan green computing campus (live)"
-    # data files stay in the campus example
+    # data files stay in the campus example; its prices are its tariff's,
+    # by name (grid.tariff), so the live campus pays the same bill
     m["weather"]["csv"] = "../shaoguan-campus/" + m["weather"]["csv"]
-    m["grid"]["price_cny_per_kwh"]["csv"] = "../shaoguan-campus/" + m["grid"]["price_cny_per_kwh"]["csv"]
     for l in m["loads"]:
         l["power_kw"]["csv"] = "../shaoguan-campus/" + l["power_kw"]["csv"]
     m["datacenter"]["it_power_kw"]["csv"] = "../shaoguan-campus/" + m["datacenter"]["it_power_kw"]["csv"]

@@ -2,8 +2,9 @@
 """Generate the synthetic series of the example parks (deterministic).
 
 Run from the repository root:  python3 examples/tools/make_example_data.py
-Writes examples/shaoguan-campus/data/{load,tariff}.csv and
-examples/baoshan-park/data/{load,tariff}.csv.
+Writes examples/shaoguan-campus/data/load.csv and
+examples/baoshan-park/data/load.csv (prices come from the tariffs in
+data/tariffs, by name).
 The examples' weather files are made by `zeropark weather` (see their READMEs).
 Every shape below is a documented assumption, not a measurement; each
 example's README says so. Standard library only; fixed seeds.
@@ -61,29 +62,9 @@ def baoshan_load(path):
             p = max(0.0, p + rng.gauss(0, 250))
             f.write("%s,%.1f\n" % (stamp(t), p))
 
-def tou_tariff(path, flat_cny_per_kwh):
-    """Time-of-use grid price, shaped like Guangdong's 2021 time-of-use
-    policy for large industry (peak : flat : valley = 1.7 : 1 : 0.38; peak
-    10:00-12:00 and 14:00-19:00, valley 00:00-08:00, flat otherwise). The
-    ratio and hours are an assumption not checked against the tariff text;
-    the flat level is each example's own assumption."""
-    with open(path, "w") as f:
-        f.write("timestamp,price_cny_per_kwh\n")
-        for t in hours(2024, 8):
-            h = t.hour
-            if 10 <= h < 12 or 14 <= h < 19:
-                k = 1.7
-            elif h < 8:
-                k = 0.38
-            else:
-                k = 1.0
-            f.write("%s,%.4f\n" % (stamp(t), flat_cny_per_kwh * k))
-
 if __name__ == "__main__":
     shaoguan_load("examples/shaoguan-campus/data/load.csv")
     baoshan_load("examples/baoshan-park/data/load.csv")
-    # The campus and the park are priced by their provinces' tariffs
-    # (grid.tariff); these series are the live campus's (examples/live-campus)
-    # and a test park's (tests/cli/factors.sh).
-    tou_tariff("examples/shaoguan-campus/data/tariff.csv", 0.65)
-    tou_tariff("examples/baoshan-park/data/tariff.csv", 0.72)
+    # Prices are not data here: the campus and the park (and the live campus)
+    # are priced by their provinces' tariffs, by name (grid.tariff,
+    # data/tariffs).

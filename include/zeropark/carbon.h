@@ -166,6 +166,9 @@ typedef struct zp_indicator_input {
     double emissions_location_t;   /* Scope 1 + Scope 2 location-based */
     double power_coal_gce_per_kwh; /* equal-value electricity (power_coal.csv) */
     double hours;                  /* length of the period (metered time for live data) */
+    double year_hours;             /* hours of the year that begins at the period's start:
+                                      8784 when it holds a 29 February, else 8760
+                                      (zp_indicator_year_hours); 0: 8760 */
 } zp_indicator_input;
 
 /* NaN where there is no energy (energy_tce 0) or no period. */
@@ -186,14 +189,18 @@ typedef struct zp_indicator {
     double clean_share_calorific_pct;
     double clean_share_with_gas_pct; /* the statistical reading: natural gas clean too */
     double power_coal_gce_per_kwh;
-    double annual_energy_tce;      /* energy_tce_equal_value x 8760 h / hours */
+    double annual_energy_tce;      /* energy_tce_equal_value x year_hours / hours: a
+                                      whole year's is its own energy */
     double notice_limit_t_co2_per_tce; /* the notice's tier: 0.3 from 1 Mtce a year
                                           (annual_energy_tce), else 0.2 */
-    int full_year;                 /* the period is at least 8760 h */
+    int full_year;                 /* the period is at least year_hours long */
 } zp_indicator;
 
 /* The indicator of a period's totals. Cannot fail. */
 ZP_API void zp_indicator_compute(const zp_indicator_input *in, zp_indicator *out);
+/* Hours of the year that begins at local day `day` (days since 1970-01-01 on
+ * the local calendar): 8784 when it holds a 29 February, else 8760. */
+ZP_API double zp_indicator_year_hours(int64_t day);
 
 /* ---- Accounting input ----------------------------------------------------
  * Per-step flows on one fixed-step grid. Every per-step pointer may be

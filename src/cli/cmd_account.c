@@ -132,13 +132,20 @@ static void print_statement(const zp_model *m, const zp_acct_result *r)
     printf("  %-40s %14s\n", "coal saved by PV + wind, tce", N(r->renewable_coal_saved_tce, 1));
     /* The zero-carbon park indicator (docs/methodology.md). */
     const zp_indicator *x = &r->indicator;
+    /* What the indicator divides: on-site PV and wind used count as energy
+     * consumed, unlike the purchased-minus-exported tce above. */
+    printf("  %-40s %14s\n", "indicator's energy, tce (equal value)", N(x->energy_tce_equal_value, 1));
     printf("  %-40s %14s\n", "t CO2 per tce (market, equal value)", N(x->t_co2_per_tce, 3));
     printf("    by method: market/calorific %s, location/equal value %s, location/calorific %s;\n"
            "    the notice's limit for %s tce a year: %s%s\n",
            N(x->market_calorific, 3), N(x->location_equal_value, 3), N(x->location_calorific, 3),
            N(x->annual_energy_tce, 0), N(x->notice_limit_t_co2_per_tce, 1),
            x->full_year ? "" : " (the period is shorter than a year: its own ratio)");
-    printf("  %-40s %13s%%\n", "clean-energy share (equal value)", N(x->clean_energy_share_pct, 1));
+    if (isnan(x->clean_energy_share_pct)) /* no energy: "n/a", not "n/a%" */
+        printf("  %-40s %14s\n", "clean-energy share (equal value)", "n/a");
+    else
+        printf("  %-40s %13s%%\n", "clean-energy share (equal value)",
+               N(x->clean_energy_share_pct, 1));
     if (!isnan(r->carbon_intensity_t_per_10k_cny)) {
         printf("  %-40s %14s\n", "carbon intensity, t/10k CNY", N(r->carbon_intensity_t_per_10k_cny, 4));
         printf("  %-40s %14s\n", "energy intensity, tce/10k CNY",

@@ -3,6 +3,7 @@
  * over the next hours, as the live controller uses it.
  */
 #define _DEFAULT_SOURCE
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,10 @@ const char cmd_optimize_usage[] =
     "  --step-min N          plan at N-minute steps (default: the model's)\n"
     "  --soc F[,F...]        state of charge of each battery now, fractions\n"
     "                        (default: each battery's soc_initial)\n"
+    "  --peak-so-far KW      the highest grid import (kW, step mean) of the\n"
+    "                        calendar month --at falls in, up to now: with a\n"
+    "                        demand charge it is paid already, so importing up\n"
+    "                        to it again costs nothing (default 0)\n"
     "  --pv-forecast M, --load-forecast M, --wind-forecast M, --noise-pct P, --seed N\n"
     "                        forecast methods, as for `zeropark simulate`\n"
     "  --export-mps FILE     also write the exact LP as a free-format MPS file, so\n"
@@ -49,6 +54,8 @@ int cmd_optimize_run(const cli_cmd *cmd, int argc, char **argv)
                       CLI_TEXT("export-mps", &po.mps_path),
                       CLI_FLAG("json", &json),
                       CLI_DOUBLE("horizon-h", &po.horizon_h, 0.01, 24 * 31, ": hours, e.g. 24"),
+                      CLI_DOUBLE("peak-so-far", &po.peak_so_far_kw, 0, DBL_MAX,
+                                 ": the month's peak import so far, kW >= 0, e.g. 1800"),
                       CLI_REFUSE("dispatch", " applies to simulate, not optimize"),
                       CLI_REFUSE("replan-h", " applies to simulate, not optimize"),
                       CLI_FORECAST_OPTS(&sim),

@@ -48,47 +48,22 @@ const char cmd_plan_usage[] =
     "scenario failed, recorded in the results), 2 bad model, sweep file or\n"
     "options, 3 internal error.\n";
 
-/* The model file's bytes, for the out-model. NULL (reported) on failure. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_err("plan", "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-        }
-        buf = nb;
-    }
-    fclose(f);
-    if (!buf)
-        cli_err("plan", "out of memory reading %s", path);
-    *len = n;
-    return buf;
-}
-
 static int write_out_model(zp_ctx *ctx, const zp_planning_result *r, const char *model_path,
                            const char *out_path)
 {
+    char *json = NULL, *text = NULL;
     size_t len = 0;
-    char *json = read_all(model_path, &len);
-    if (!json)
+    FILE *f = fopen(model_path, "rb");
+    if (!f) {
+        cli_err("plan", "cannot read %s: %s", model_path, strerror(errno));
         return EXIT_USAGE;
-    char *dcopy = strdup(out_path);
-    char *text = NULL;
-    zp_status rc = dcopy ? zp_planning_out_model(ctx, r, json, len, dirname(dcopy), &text)
-                         : ZP_ENOMEM;
-    free(json);
+    }
+    zp_status rc = zp_file_read_stream(ctx, f, model_path, ZP_MODEL_MAX_BYTES, "model", &json, &len);
+    fclose(f);
+    char *dcopy = rc ? NULL : strdup(out_path);
+    if (!rc)
+        rc = dcopy ? zp_planning_out_model(ctx, r, json, len, dirname(dcopy), &text) : ZP_ENOMEM;
+    zp_free(ctx, json);
     free(dcopy);
     if (rc)
         return cli_fail("plan", ctx, rc);

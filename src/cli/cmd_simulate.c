@@ -144,7 +144,7 @@ static void print_summary(const zp_sim_result *r, const char *path)
     };
     print_rows("energy", "MWh", energy, sizeof energy / sizeof energy[0], 1000.0);
     const summary_row emissions[] = {
-        {"scope 1 (fuels)", em->scope1},
+        {"scope 1 (fuels, refrigerants)", em->scope1},
         {"scope 2, location-based", em->scope2_location},
         {"scope 2, market-based", em->scope2_market},
         {"total, location-based", em->total_location},
@@ -158,7 +158,12 @@ static void print_summary(const zp_sim_result *r, const char *path)
     if (!isnan(r->pue))
         printf("  %-30s %16s\n", "PUE", CLI_NUM(r->pue, 3));
     printf("  %-30s %16s\n", "t CO2 per tce", CLI_NUM(r->indicator.t_co2_per_tce, 3));
-    printf("  %-30s %15s%%\n", "clean-energy share", CLI_NUM(r->indicator.clean_energy_share_pct, 1));
+    /* no energy: "n/a", not "n/a%" */
+    if (isnan(r->indicator.clean_energy_share_pct))
+        printf("  %-30s %16s\n", "clean-energy share", "n/a");
+    else
+        printf("  %-30s %15s%%\n", "clean-energy share",
+               CLI_NUM(r->indicator.clean_energy_share_pct, 1));
     print_bill(r);
     if (r->ntargets) {
         printf("\n  targets\n");

@@ -41,7 +41,9 @@ static int apply(const cli_cmd *cmd, const cli_opt *o, const char *value, const 
 bool cli_opts_parse(const cli_cmd *cmd, cli_opt *opts, int argc, char **argv, int *exit_code)
 {
     struct option lo[CLI_OPTS_MAX + 1];
-    const char *shortopts = "";
+    /* The leading ':' makes getopt_long tell a missing value (':') from an
+     * unknown option ('?'). */
+    const char *shortopts = ":";
     size_t n = 0;
     for (; opts[n].name; n++) {
         if (n == CLI_OPTS_MAX) {
@@ -54,7 +56,7 @@ bool cli_opts_parse(const cli_cmd *cmd, cli_opt *opts, int argc, char **argv, in
                                 opts[n].kind == CLI_OPT_FLAG || help ? no_argument : required_argument,
                                 NULL, help ? 'h' : CLI_OPT_CODE0 + (int)n};
         if (help)
-            shortopts = "h";
+            shortopts = ":h";
     }
     lo[n] = (struct option){0, 0, 0, 0};
     int c = -1, ex = EXIT_OK;
@@ -67,6 +69,13 @@ bool cli_opts_parse(const cli_cmd *cmd, cli_opt *opts, int argc, char **argv, in
                 ;
         } else if (c >= CLI_OPT_CODE0 && c < CLI_OPT_CODE0 + (int)n) {
             o = &opts[c - CLI_OPT_CODE0];
+        }
+        if (c == ':' && optopt >= CLI_OPT_CODE0 && optopt < CLI_OPT_CODE0 + (int)n) {
+            o = &opts[optopt - CLI_OPT_CODE0];
+            ex = o->kind == CLI_OPT_REFUSE
+                     ? apply(cmd, o, NULL, argv[optind - 1])
+                     : cli_usage_error(cmd, "--%s needs a value%s", o->name, o->hint ? o->hint : "");
+            break;
         }
         if (!o) {
             ex = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);

@@ -46,8 +46,9 @@ assert rows[("national", "average", 2023)] == 0.5306
 assert max(y for (g, k, y) in rows if g == "sichuan" and k == "average") == 2022
 PY
 
-# A Sichuan park (January and February 2024): the Baoshan example's data
-# with "grid_region": "sichuan" and no grid factor written.
+# A Sichuan park (January and February 2024): the Baoshan example's weather
+# and load, Sichuan's large-industry tariff (by name), "grid_region":
+# "sichuan" and no grid factor written.
 d="$src/examples/baoshan-park/data"
 mk_model() { # mk_model FILE REGION [FACTOR]
     local factor=""
@@ -61,7 +62,7 @@ mk_model() { # mk_model FILE REGION [FACTOR]
   "weather": {"csv": "$d/weather.csv"},
   "grid": {
     "import_limit_kw": 30000, "export_limit_kw": 5000, $factor
-    "price_cny_per_kwh": {"csv": "$d/tariff.csv", "column": "price_cny_per_kwh"}
+    "tariff": "sichuan-large-industry-2025"
   },
   "pv": [{"name": "roofs", "capacity_kwp": 8000, "tilt_deg": 22, "azimuth_deg": 180}],
   "storage": [{"name": "bess", "energy_kwh": 10000, "power_kw": 5000}],

@@ -208,7 +208,6 @@ os.makedirs(sys.argv[2] + "/data", exist_ok=True)
 os.rename(sys.argv[2] + "/weather.csv", sys.argv[2] + "/data/weather.csv")
 import shutil
 shutil.copy(sys.argv[1].replace("weather.csv", "load.csv"), sys.argv[2] + "/data/load.csv")
-shutil.copy(sys.argv[1].replace("weather.csv", "tariff.csv"), sys.argv[2] + "/data/tariff.csv")
 PY
 expect 2 "$zp" simulate "$tmp/m2/model.json"
 contains "$tmp/err" "kW/m2"
@@ -295,6 +294,82 @@ expect 2 "$zp" optimize "$bs" --at 2023-07-15T08:00
 contains "$tmp/err" "must be a step of the model period"
 expect 2 "$zp" optimize "$bs" --at 2024-07-15T08:00 --soc 0.5,0.6
 contains "$tmp/err" "one fraction 0..1 per battery (1)"
+
+# optimize --peak-so-far: the month's peak already paid. July hourly, 1000 kW
+# with 2000 kW at 18:00 and 19:00 every day, 0.5 CNY/kWh flat, 30 CNY/kW-month
+# on the month's peak (the period is the whole month, so the plan pays the
+# whole charge); a 1000 kWh / 500 kW battery, SOC 0.1..0.95 from 0.5,
+# efficiencies 0.95 each way; a 48 h plan on perfect forecasts.
+# By hand: a kW shaved off the two spike hours saves 30 CNY and costs
+# 2 kWh x 0.5 x (1/0.9025 - 1) = 0.108 CNY of losses, so the battery shaves
+# as far as it can. It can deliver 0.95 x (0.95 - 0.1) x 1000 = 807.5 kWh
+# over the two hours (charging in between never nears the peak), so the
+# peak is 2000 - 807.5 / 2 = 1596.25 kW.
+# With --peak-so-far 1800 importing up to 1800 kW costs nothing more: the
+# battery shaves the spikes to exactly 1800 (discharging 200 kW), not below;
+# the economic objective is 0.5 x (52000 + 800 / 0.9025 - 800) + 30 x 1800
+# (52000 kWh of load in two days, 800 kWh delivered).
+# With --peak-so-far 2500, above the load's own peak: shaving buys nothing,
+# so the battery stays idle, import is the load, and the objective is
+# 0.5 x 52000 + 30 x 2500 = 101000 CNY; the month's planned peak is 2500.
+mkdir -p "$tmp/pk"
+"$PY" - "$tmp/pk/load.csv" <<'PY'
+import datetime as dt, sys
+t0 = dt.datetime(2024, 7, 1)
+with open(sys.argv[1], "w") as f:
+    f.write("timestamp,kw\n")
+    for h in range(31 * 24):
+        t = t0 + dt.timedelta(hours=h)
+        f.write(t.strftime("%Y-%m-%dT%H:00:00+08:00") + ",%d\n" % (2000 if t.hour in (18, 19) else 1000))
+PY
+cat >"$tmp/pk/model.json" <<'JSON'
+{
+  "name": "spike",
+  "period": {"start": "2024-07-01T00:00:00+08:00", "end": "2024-08-01T00:00:00+08:00", "step_min": 60},
+  "grid": {"price_cny_per_kwh": 0.5, "demand_charge_cny_per_kw_month": 30,
+           "emission_factor_kg_per_kwh": 0.5},
+  "storage": [{"name": "b", "energy_kwh": 1000, "power_kw": 500}],
+  "loads": [{"name": "plant", "power_kw": {"csv": "load.csv", "column": "kw"}}],
+  "objective": {"minimise": "cost"}
+}
+JSON
+pk="$tmp/pk/model.json"
+for p in 0 1800 2500; do
+    expect 0 "$zp" optimize "$pk" --at 2024-07-01T00:00 --horizon-h 48 --load-forecast perfect --json --peak-so-far "$p"
+    cp "$tmp/out" "$tmp/pk/plan_$p.json"
+done
+"$PY" - "$tmp/pk" <<'PY' && ok || bad "optimize --peak-so-far: the plan shaves to the hand-computed peak, to the peak so far, or not at all"
+import json, sys
+d = {p: json.load(open("%s/plan_%d.json" % (sys.argv[1], p))) for p in (0, 1800, 2500)}
+def imp(p): return [s["grid_import_kw"] for s in d[p]["steps"]]
+def bat(p): return [s["storage"][0]["setpoint_kw"] for s in d[p]["steps"]]
+spikes = [18, 19, 42, 43]
+for p in d:
+    assert d[p]["solver"]["status"] == "optimal" and len(d[p]["steps"]) == 48, d[p]["solver"]
+    assert d[p]["demand_charge"]["month_peak_so_far_kw"] == p, d[p]["demand_charge"]
+# no peak so far: shaved to 2000 - 0.95 * 850 / 2
+assert abs(max(imp(0)) - 1596.25) < 1e-3, max(imp(0))
+assert all(abs(bat(0)[t] - 403.75) < 1e-3 for t in spikes), bat(0)
+# 1800 so far: shaved to it, not below
+assert abs(max(imp(1800)) - 1800) < 1e-3, max(imp(1800))
+assert all(abs(bat(1800)[t] - 200) < 1e-3 for t in spikes), bat(1800)
+assert abs(d[1800]["demand_charge"]["month_planned_peak_kw"] - 1800) < 1e-3
+want = 0.5 * (52000 + 800 / 0.9025 - 800) + 30 * 1800
+assert abs(d[1800]["solver"]["objective_economic"] - want) < 1e-6 * want, (d[1800]["solver"], want)
+# 2500 so far: the battery idle, import = load, the charge a constant
+assert all(abs(b) < 1e-6 for b in bat(2500)), bat(2500)
+assert all(abs(i - (2000 if t % 24 in (18, 19) else 1000)) < 1e-6 for t, i in enumerate(imp(2500)))
+assert d[2500]["demand_charge"]["month_planned_peak_kw"] == 2500
+assert abs(d[2500]["solver"]["objective_economic"] - 101000) < 1e-6 * 101000, d[2500]["solver"]
+PY
+expect 0 "$zp" optimize --help
+contains "$tmp/out" "--peak-so-far KW"
+expect 2 "$zp" optimize "$pk" --at 2024-07-01T00:00 --peak-so-far -1
+contains "$tmp/err" "--peak-so-far '-1': the month's peak import so far, kW >= 0"
+expect 2 "$zp" optimize "$pk" --at 2024-07-01T00:00 --peak-so-far 1e400
+contains "$tmp/err" "--peak-so-far '1e400'"
+expect 2 "$zp" optimize "$pk" --at 2024-07-01T00:00 --peak-so-far
+contains "$tmp/err" "--peak-so-far needs a value"
 
 expect 0 "$zp" compare "$bs" --json
 "$PY" - "$tmp/out" <<'PY' && ok || bad "compare: optimal <= mpc <= rule on the industrial park"

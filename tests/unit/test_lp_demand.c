@@ -8,7 +8,9 @@
  * start from week-long and month-long windows) horizons; a peak already paid costing nothing to reach
  * again; wear priced exactly and cutting cycling; optimal <= MPC <= rule
  * on the bill (zp_bill_compute) of a two-month case; warm starts across a
- * month's end; results unchanged, bit for bit, without a charge or wear.
+ * month's end; results unchanged, bit for bit, without a charge or wear;
+ * a wind surplus the MPC's forecast missed taken by the flexible queue it
+ * kept, curtailment worked by hand and equal to the optimum's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -271,7 +273,7 @@ static void test_mps_demand(void **state)
     c.in.peak_so_far_kw = c.peak;
     check_mps(ctx, &c.in, NULL, "part", 1, 1);
     dcase_free(&c);
-    /* four weeks in one month: the long-horizon start from week-long
+    /* four weeks in one month: the long-horizon start from two-day
      * windows that carry the month's peak */
     dcase_make(&c, 672, 672, 14);
     c.frac[0] = 28.0 / 31.0;
@@ -390,13 +392,15 @@ static void check_balance(const zp_dispatch_input *in, const zp_dispatch_result 
     }
 }
 
-static zp_dispatch_result *run_mpc(zp_ctx *ctx, const zp_dispatch_input *in,
-                                   zp_forecast_method load)
+/* A 48-step horizon replanned every step, PV known, wind and load as
+ * forecast by the methods given. */
+static zp_dispatch_result *run_mpc_on(zp_ctx *ctx, const zp_dispatch_input *in,
+                                      zp_forecast_method wind, zp_forecast_method load)
 {
     zp_forecast_opts fo;
     zp_forecast_opts_init(&fo);
     fo.pv = ZP_FORECAST_PERFECT;
-    fo.wind = ZP_FORECAST_PERFECT;
+    fo.wind = wind;
     fo.load = load;
     zp_mpc_opts mo = {0};
     mo.horizon_steps = 48;
@@ -410,6 +414,12 @@ static zp_dispatch_result *run_mpc(zp_ctx *ctx, const zp_dispatch_input *in,
     assert_int_equal(rc, ZP_OK);
     assert_int_equal(mi.fallbacks, 0);
     return r;
+}
+
+static zp_dispatch_result *run_mpc(zp_ctx *ctx, const zp_dispatch_input *in,
+                                   zp_forecast_method load)
+{
+    return run_mpc_on(ctx, in, ZP_FORECAST_PERFECT, load);
 }
 
 /* Three weeks from 2024-01-30 hourly (two days of January, the rest in
@@ -583,6 +593,91 @@ static void test_unchanged(void **state)
     dcase_free(&c);
 }
 
+/* ---- a surplus the forecast missed ------------------------------------------- */
+
+/* 36 hours, one month with 2500 kW already paid, a flat 0.5 CNY/kWh, cost
+ * objective, demand charge 30 CNY/kW-month, no export. Firm demand 1000 kW;
+ * flexible demand 500 kW arriving every hour, each kWh due within 6 h.
+ * Wind 3000 kW in hours 12, 13 and 14, none otherwise; the rolling horizon
+ * forecasts it by persistence, so no plan before hour 12 sees it coming.
+ * Battery 1000 kWh, 1000 kW, eta 0.9 / 0.9, SOC 0.1 .. 0.9, empty (0.1).
+ *
+ * Waiting costs nothing here: the price is flat and importing up to the
+ * 2500 kW already paid costs nothing more, so a queue kept full serves as
+ * well as an empty one and is the room for a surplus no plan foresaw.
+ * What the park can take of the 9000 kWh of wind:
+ *   firm demand                       3 x 1000                = 3000 kWh
+ *   flexible energy: at most the 6 h queued before hour 12
+ *   (6 x 500) and the arrivals of hours 12-14 (3 x 500)        = 4500 kWh
+ *   the battery, 0.1 -> 0.9 of 1000 kWh at 0.9 per kWh charged = 8000/9 kWh
+ * so at least 9000 - 3000 - 4500 - 8000/9 = 611.11 kWh is curtailed, and
+ * the perfect-foresight optimum curtails exactly that (every kWh
+ * curtailed is a kWh bought). The rolling horizon, which keeps the queue
+ * while later steps of the plan have room for it under the month's peak,
+ * curtails the same; executing the plan's service at once (emptying the
+ * queue every hour) left the wind only the battery: 3611.11 kWh. Without
+ * a demand charge it keeps the queue too. */
+static void surplus_input(zp_dispatch_input *in, zp_dispatch_flex *fl, double *firm,
+                          double *flex, double *wind, double *price, zp_storage *st,
+                          double *paid)
+{
+    for (size_t t = 0; t < 36; t++) {
+        firm[t] = 1000.0;
+        flex[t] = 500.0;
+        wind[t] = t >= 12 && t <= 14 ? 3000.0 : 0.0;
+        price[t] = 0.5;
+    }
+    *st = bess(1000, 1000, 0.9, 0.9, 0.1, 0.9, 0.1);
+    memset(fl, 0, sizeof *fl);
+    fl->name = "batch";
+    fl->kw = flex;
+    fl->max_delay_h = 6.0;
+    paid[0] = 2500.0;
+    zp_dispatch_input_init(in);
+    in->steps = 36;
+    in->step_h = 1.0;
+    in->firm_kw = firm;
+    in->wind_kw = wind;
+    in->flex = fl;
+    in->nflex = 1;
+    in->storage = st;
+    in->nstorage = 1;
+    in->export_limit_kw = 0.0;
+    in->import_price_cny_per_kwh = price;
+    in->objective = ZP_MINIMISE_COST;
+    in->demand_charge_cny_per_kw_month = 30.0;
+    in->peak_so_far_kw = paid;
+}
+
+static void test_missed_surplus(void **state)
+{
+    zp_ctx *ctx = *state;
+    zp_dispatch_input in;
+    zp_dispatch_flex fl;
+    zp_storage st;
+    double firm[36], flex[36], wind[36], price[36], paid[1];
+    surplus_input(&in, &fl, firm, flex, wind, price, &st, paid);
+    const double least = 9000.0 - 3000.0 - 4500.0 - 8000.0 / 9.0; /* 611.11 kWh */
+    zp_lp_info info;
+    zp_dispatch_result *ro = solve_ok(ctx, &in, NULL, &info);
+    zp_dispatch_result *rm = run_mpc_on(ctx, &in, ZP_FORECAST_PERSISTENCE, ZP_FORECAST_PERFECT);
+    print_message("  curtailed: optimal %.2f  mpc %.2f  by hand %.2f kWh; mpc peak %.1f kW\n",
+                  ro->totals.curtailed_kwh, rm->totals.curtailed_kwh, least, max_import(rm));
+    assert_near(ro->totals.curtailed_kwh, least, 1e-6 * least);
+    assert_near(rm->totals.curtailed_kwh, least, 1e-6 * least);
+    check_balance(&in, rm);
+    assert_true(max_import(rm) <= 2500.0 + 1e-6); /* waiting raised no peak */
+    for (size_t t = 0; t < in.steps; t++)
+        assert_true(rm->unserved_kw[t] < 1e-9);
+    assert_near(rm->totals.flex_kwh - rm->flex[0].served_kwh, 0.0, 1e-6);
+    zp_dispatch_result_free(ctx, rm);
+    in.demand_charge_cny_per_kw_month = 0.0;
+    rm = run_mpc_on(ctx, &in, ZP_FORECAST_PERSISTENCE, ZP_FORECAST_PERFECT);
+    assert_near(rm->totals.curtailed_kwh, least, 1e-6 * least);
+    zp_dispatch_result_free(ctx, rm);
+    zp_dispatch_result_free(ctx, ro);
+}
+
 /* ---- errors ------------------------------------------------------------------ */
 
 static void test_errors(void **state)
@@ -641,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_three_dispatchers),
         cmocka_unit_test(test_warm_month_end),
         cmocka_unit_test(test_unchanged),
+        cmocka_unit_test(test_missed_surplus),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

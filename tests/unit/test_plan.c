@@ -14,6 +14,8 @@
 
 #include "testutil.h"
 #include "core/internal.h"
+#include "need.h"
+#include "plan/plan_impl.h"
 #include <jansson.h>
 #include "zeropark/zeropark.h"
 
@@ -319,31 +321,136 @@ static void test_share_by_green_power(void **state)
     zp_ctx_free(ctx);
 }
 
+/* The zero-carbon park indicator (t CO2 per tce) and the clean-energy
+ * share as targets, met by certificates. By hand: the day's 24 MWh is
+ * E = 24000 k tce (k the equal-value rate of the factor set, power_coal
+ * gce/kWh / 1e6) and emits 12 t; at most 1.2 t/tce leaves 1.2 E t, so
+ * (12 - 1.2 E) / 0.5 MWh of certificates in the day, x 372 a year. A
+ * clean-energy share of 25 % (no fuels: of the electricity) needs 6 MWh of
+ * green electricity in the day: 6 x 372 = 2232 MWh of certificates. */
+static void test_indicator_by_certificates(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    const char *json = DAY " \"targets\": {\"max_t_co2_per_tce\": 1.2},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 1e5}}}\n";
+    zp_model *m = load_text(ctx, json, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    double k = r->run->indicator.power_coal_gce_per_kwh / 1e6;
+    assert_true(k > 2e-4 && k < 4e-4);
+    double E = 24000.0 * k;
+    assert_near(built(r, "certificates_mwh"), (12.0 - 1.2 * E) / 0.5 * 372.0, 1e-6);
+    const zp_planning_target *t = target(r, "max_t_co2_per_tce");
+    assert_near(t->value, 1.2, 1e-9);
+    assert_true(t->met);
+    assert_true(t->binding);
+    /* a tenth of a t/tce less costs 0.1 E t more at 10 CNY/t, a year */
+    assert_near(t->shadow_price * 0.1, 0.1 * E / 0.5 * 5.0 * 372.0, 1e-6);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    /* 100 MWh a year is 100 / 372 MWh in the day: 0.5 x 100 / 372 t less at
+     * most, so 1.2 t/tce cannot be met; the best is (12 - 50 / 372) / E */
+    json = DAY " \"targets\": {\"max_t_co2_per_tce\": 1.2},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 100}}}\n";
+    m = load_text(ctx, json, MODELS_DIR);
+    r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_INFEASIBLE);
+    const char *at = strstr(r->status_text, "max_t_co2_per_tce: 1.2 t/tce cannot be met; the best "
+                                            "the candidates reach is ");
+    assert_non_null(at);
+    double best = strtod(at + strlen("max_t_co2_per_tce: 1.2 t/tce cannot be met; the best the "
+                                     "candidates reach is "), NULL);
+    assert_near(best, (12.0 - 50.0 / 372.0) / E, 1e-8);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    json = DAY " \"targets\": {\"min_clean_energy_share_pct\": 25},\n"
+        " \"planning\": {\"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 1e5}}}\n";
+    m = load_text(ctx, json, MODELS_DIR);
+    r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_near(built(r, "certificates_mwh"), 2232.0, 1e-6);
+    t = target(r, "min_clean_energy_share_pct");
+    assert_near(t->value, 25.0, 1e-9);
+    assert_true(t->met);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
+/* Minimum sizes and whole turbines make a MILP (CBC). By hand: a cap of
+ * 11.95 t on the day's 12 t needs 0.05 t less, 100 kWh of PV at 0.5 t/MWh:
+ * 100 / Y kWp (Y the kWh a kWp gives that day) when the PV may be any
+ * size, 50 kWp with "build nothing or at least 50". Wind cheaper than
+ * the grid builds whole 2500-kW turbines: 2 of them in a ceiling of 6000 kW. */
+static void test_minimum_sizes_milp(void **state)
+{
+    (void)state;
+    zp_ctx *ctx = zp_ctx_new();
+    char json[4096];
+    for (int k = 0; k < 2; k++) {
+        snprintf(json, sizeof json, DAY " \"targets\": {\"max_emissions_t\": 11.95},\n"
+                 " \"planning\": {\"pv\": [{\"name\": \"roof\", \"tilt_deg\": 20, \"azimuth_deg\": 180,"
+                 " \"capex_cny_per_kwp\": 1e5, \"lifetime_years\": 25, \"max_kwp\": 200%s}]}}\n",
+                 k ? ", \"min_kwp\": 50" : "");
+        zp_model *m = load_text(ctx, json, MODELS_DIR);
+        zp_planning_result *r = plan(ctx, m, NULL);
+        assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+        assert_int_equal(r->integer, k);
+        double x = built(r, "pv.roof_kwp"), y = r->run->energy_kwh.pv / x;
+        assert_near(x, k ? 50.0 : 100.0 / y, 1e-6);
+        assert_true(target(r, "max_emissions_t")->met);
+        zp_planning_result_free(ctx, r);
+        zp_model_free(ctx, m);
+    }
+    const char *wind = DAY " \"objective\": {\"minimise\": \"cost\"},\n"
+        " \"planning\": {\"wind\": [{\"name\": \"w\", \"turbine_kw\": 2500, \"hub_height_m\": 80,"
+        " \"power_curve\": [[3, 0], [12, 2500], [25, 2500]], \"capex_cny_per_kw\": 10,"
+        " \"lifetime_years\": 20, \"max_kw\": 6000, \"whole_turbines\": true}]}}\n";
+    zp_model *m = load_text(ctx, wind, MODELS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    assert_true(r->integer);
+    assert_near(built(r, "wind.w_kw"), 5000.0, 1e-6);
+    char *out = NULL;
+    assert_int_equal(zp_planning_out_model(ctx, r, wind, strlen(wind), MODELS_DIR, &out), ZP_OK);
+    assert_non_null(strstr(out, "\"count\": 2"));
+    zp_sim_text_free(ctx, out);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    zp_ctx_free(ctx);
+}
+
 /* ---- consistency on two weeks of the Shaoguan campus ----------------------- */
 
 #define CAMPUS_DIR ZP_SOURCE_DIR "/examples/shaoguan-campus"
 
 /* Five candidates (a new PV array, more of the carports' array, a new wind
  * farm, more of bess-1, a new battery) and certificates. */
-static const char CAMPUS_PLANNING[] =
-    "{\"discount_rate\": 0.06, \"analysis_years\": 20,"
-    " \"pv\": [{\"name\": \"roof-new\", \"tilt_deg\": 15, \"azimuth_deg\": 180, \"capex_cny_per_kwp\": 3000,"
-    "          \"om_cny_per_kwp_year\": 40, \"lifetime_years\": 25, \"area_m2\": 100000, \"kwp_per_m2\": 0.2},"
-    "         {\"name\": \"carports-more\", \"extends\": \"carports\", \"capex_cny_per_kwp\": 3500,"
-    "          \"om_cny_per_kwp_year\": 45, \"lifetime_years\": 25, \"max_kwp\": 10000}],"
-    " \"wind\": [{\"name\": \"ridge-2\", \"turbine_kw\": 2500, \"hub_height_m\": 90, \"shear_exponent\": 0.143,"
-    "           \"power_curve\": [[3, 0], [4, 80], [5, 200], [6, 380], [7, 620], [8, 950], [9, 1350],"
-    "                           [10, 1800], [11, 2200], [12, 2450], [13, 2500], [25, 2500]],"
-    "           \"capex_cny_per_kw\": 6000, \"om_cny_per_kw_year\": 150, \"lifetime_years\": 20, \"max_kw\": 50000}],"
-    " \"storage\": [{\"name\": \"bess-1-more\", \"extends\": \"bess-1\", \"capex_cny_per_kwh\": 900,"
-    "              \"capex_cny_per_kw\": 300, \"lifetime_years\": 15, \"max_kwh\": 80000, \"max_kw\": 20000},"
-    "             {\"name\": \"bess-2\", \"capex_cny_per_kwh\": 850, \"capex_cny_per_kw\": 350, \"lifetime_years\": 15,"
-    "              \"max_kwh\": 80000, \"max_kw\": 20000, \"degradation_cny_per_kwh\": 0.02}],"
-    " \"certificates\": {\"price_cny_per_mwh\": 5, \"max_mwh_per_year\": 200000}}";
+/* Five candidates (a new PV array, more of the carports' array, a new wind
+ * farm, more of bess-1, a new battery) and certificates: the benchmark's
+ * too (bench/bench_plan.c). */
+#define CAMPUS_PLANNING_FILE MODELS_DIR "/campus-planning.json"
+static char CAMPUS_PLANNING[8192];
+
+static int read_campus_planning(void **state)
+{
+    (void)state;
+    FILE *f = fopen(CAMPUS_PLANNING_FILE, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(CAMPUS_PLANNING, 1, sizeof CAMPUS_PLANNING - 1, f);
+    CAMPUS_PLANNING[n] = 0;
+    fclose(f);
+    /* the test appends purchases before the closing brace */
+    while (n && CAMPUS_PLANNING[n - 1] != '}')
+        CAMPUS_PLANNING[--n] = 0;
+    return 0;
+}
 
 /* The campus model over 2024-07-01 .. 07-15 with planning (a JSON object
  * text, or NULL for none) and targets (text), as JSON text (caller frees). */
-static char *campus_text(const char *planning, const char *targets)
+static char *campus_text_with(const char *planning, const char *targets, const char *extra)
 {
     json_error_t err;
     json_t *m = json_load_file(CAMPUS_DIR "/model.json", 0, &err);
@@ -355,10 +462,21 @@ static char *campus_text(const char *planning, const char *targets)
     json_object_set_new(m, "targets", json_loads(targets, 0, &err));
     if (planning)
         json_object_set_new(m, "planning", json_loads(planning, 0, &err));
+    if (extra) {
+        json_t *x = json_loads(extra, 0, &err);
+        assert_non_null(x);
+        json_object_update(m, x);
+        json_decref(x);
+    }
     char *text = json_dumps(m, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(m);
     assert_non_null(text);
     return text;
+}
+
+static char *campus_text(const char *planning, const char *targets)
+{
+    return campus_text_with(planning, targets, NULL);
 }
 
 /* simulate --dispatch optimal on the plan's out-model. */
@@ -480,6 +598,60 @@ static void test_zero_ceilings(void **state)
     zp_ctx_free(ctx);
 }
 
+/* ---- the same LP written independently -------------------------------------- */
+
+/* tests/unit/plan_reference.py builds the planning LP from docs/planning.md
+ * and docs/methodology.md alone, on the inputs zeropark writes (profiles,
+ * demand, prices: no rows or columns), and solves it with SciPy's HiGHS:
+ * the same optimum to 1e-6. Two weeks of the campus with the five
+ * candidates, green power, certificates and credits, a binding emission
+ * cap, a green share, the indicator (0.23 t/tce, binding) and the
+ * clean-energy share, a resilience reserve. */
+static void test_independent_reference(void **state)
+{
+    (void)state;
+    zp_need("python3 py:scipy.optimize py:numpy");
+    zp_ctx *ctx = zp_ctx_new();
+    char planning[8192];
+    snprintf(planning, sizeof planning, "%.*s, \"green_power\": {\"premium_cny_per_mwh\": 30, "
+             "\"max_mwh_per_year\": 50000}, \"credits\": {\"price_cny_per_t\": 60, "
+             "\"max_t_per_year\": 2000}}", (int)strlen(CAMPUS_PLANNING) - 1, CAMPUS_PLANNING);
+    char *text = campus_text_with(planning, "{\"max_emissions_t\": 900, \"min_green_share_pct\": 70, "
+                                  "\"max_t_co2_per_tce\": 0.23, \"min_clean_energy_share_pct\": 86}",
+                                  "{\"resilience\": {\"critical_load_kw\": 8000, \"reserve_h\": 2}}");
+    zp_model *m = load_text(ctx, text, CAMPUS_DIR);
+    zp_planning_result *r = plan(ctx, m, NULL);
+    assert_int_equal(r->status, ZP_PLANNING_OPTIMAL);
+    /* the indicator binds; the others hold */
+    assert_true(target(r, "max_t_co2_per_tce")->binding);
+    for (size_t i = 0; i < r->ntargets; i++)
+        assert_true(r->targets[i].met);
+    const char *csv = ZP_BINARY_DIR "/plan_reference_inputs.csv";
+    const char *js = ZP_BINARY_DIR "/plan_reference_params.json";
+    assert_int_equal(zp__plan_write_inputs(ctx, m, NULL, csv, js), ZP_OK);
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/unit/plan_reference.py' '%s' '%s'",
+             ZP_SOURCE_DIR, csv, js);
+    FILE *pp = popen(cmd, "r");
+    assert_non_null(pp);
+    size_t got = fread(out, 1, sizeof out - 1, pp);
+    out[got] = 0;
+    assert_int_equal(pclose(pp), 0);
+    json_error_t err;
+    json_t *doc = json_loads(out, 0, &err);
+    assert_non_null(doc);
+    double obj = json_number_value(json_object_get(doc, "objective"));
+    print_message("  zeropark %.15g, reference %.15g (HiGHS, %lld rows x %lld cols)\n", r->objective,
+                  obj, (long long)json_integer_value(json_object_get(doc, "rows")),
+                  (long long)json_integer_value(json_object_get(doc, "cols")));
+    assert_near(r->objective, obj, 1e-6 * fabs(obj));
+    json_decref(doc);
+    zp_planning_result_free(ctx, r);
+    zp_model_free(ctx, m);
+    free(text);
+    zp_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,9 +660,12 @@ int main(void)
         cmocka_unit_test(test_pv_to_ceiling),
         cmocka_unit_test(test_cap_by_certificates),
         cmocka_unit_test(test_share_by_green_power),
+        cmocka_unit_test(test_minimum_sizes_milp),
+        cmocka_unit_test(test_indicator_by_certificates),
         cmocka_unit_test(test_out_model_reproduces),
         cmocka_unit_test(test_tighter_never_cheaper),
         cmocka_unit_test(test_zero_ceilings),
+        cmocka_unit_test(test_independent_reference),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, read_campus_planning, NULL);
 }

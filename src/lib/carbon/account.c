@@ -858,6 +858,7 @@ static void park_indicator(acct *a)
         .emissions_location_t = T->total_location_t,
         .power_coal_gce_per_kwh = r->power_coal.value,
         .hours = r->metered_s / 3600.0,
+        .year_hours = zp_indicator_year_hours(a->first_day),
     };
     zp_indicator_compute(&ii, &r->indicator);
 }

@@ -50,11 +50,25 @@ void zp_indicator_compute(const zp_indicator_input *in, zp_indicator *out)
     o->clean_share_calorific_pct = 100.0 * ratio(green * k_cal, o->energy_tce_calorific);
     o->clean_share_with_gas_pct =
         100.0 * ratio(green * k_eq + in->natural_gas_tce, o->energy_tce_equal_value);
-    o->annual_energy_tce = in->hours > 0 ? o->energy_tce_equal_value * HOURS_PER_YEAR / in->hours
-                                         : NAN;
+    /* A year's energy is its own: a whole leap year is not scaled down to
+     * 8760 h (a park using 1 Mtce in 2024 is in the 0.3 tier). */
+    const double year_h = in->year_hours > 0 ? in->year_hours : HOURS_PER_YEAR;
+    o->annual_energy_tce = in->hours > 0 ? o->energy_tce_equal_value * year_h / in->hours : NAN;
     o->notice_limit_t_co2_per_tce =
         o->annual_energy_tce >= NOTICE_LARGE_TCE ? NOTICE_LIMIT_LARGE : NOTICE_LIMIT;
-    o->full_year = in->hours >= HOURS_PER_YEAR;
+    o->full_year = in->hours >= year_h;
+}
+
+static int leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+double zp_indicator_year_hours(int64_t day)
+{
+    int64_t y;
+    unsigned m, d;
+    zp_civil_from_days(day, &y, &m, &d);
+    /* the year from this day holds a 29 February: this one's (from a day
+     * up to 29 February) or next year's (from March on) */
+    return (m <= 2 ? leap(y) : leap(y + 1)) ? HOURS_PER_YEAR + 24 : HOURS_PER_YEAR;
 }
 
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }

@@ -356,6 +356,54 @@ static zp_status model_green_power(zp_ctx *ctx, zp_acct_input *in, const zp_mode
     return ZP_OK;
 }
 
+/* The model's batteries on metered data: each one's storage_charge.NAME
+ * and storage_discharge.NAME meters (a meter without an asset name when
+ * the model has one battery) with the model's efficiencies and its initial
+ * stored energy (soc_initial, counted grey, as the simulation starts), so
+ * that hourly matching keeps a green pool per battery as the simulation
+ * does (docs/methodology.md "Green share"): green PV and wind stored and
+ * discharged later are carbon-free. A battery without meters has no pool. */
+static zp_status model_storage(zp_ctx *ctx, zp_acct_input *in, const zp_model *m)
+{
+    zp__acct_owned *o = in->owned_;
+    if (!m || !m->nstorage || in->storage)
+        return ZP_OK;
+    zp_acct_storage *st = zp__calloc(ctx, m->nstorage, sizeof *st);
+    if (!st)
+        return zp__nomem(ctx);
+    size_t ns = 0;
+    for (size_t s = 0; s < m->nstorage; s++) {
+        const zp_storage *b = &m->storage[s];
+        const double *ch = NULL, *dis = NULL;
+        for (size_t k = 0; k < in->nmeters; k++) {
+            const zp_acct_meter *mt = &in->meters[k];
+            if (mt->role != ZP_ROLE_STORAGE_CHARGE && mt->role != ZP_ROLE_STORAGE_DISCHARGE)
+                continue;
+            int named = mt->asset && strcmp(mt->asset, b->name) == 0;
+            int unnamed = m->nstorage == 1 && mt->asset &&
+                          strcmp(mt->asset, zp_acct_role_name(mt->role)) == 0;
+            if (!named && !unnamed)
+                continue;
+            if (mt->role == ZP_ROLE_STORAGE_CHARGE)
+                ch = mt->v;
+            else
+                dis = mt->v;
+        }
+        if (!ch && !dis)
+            continue;
+        st[ns++] = (zp_acct_storage){b->name, ch, dis, b->charge_efficiency,
+                                     b->discharge_efficiency, b->soc_initial * b->energy_kwh};
+    }
+    if (!ns) {
+        zp__free(ctx, st);
+        return ZP_OK;
+    }
+    o->storage = st;
+    in->storage = st;
+    in->nstorage = ns;
+    return ZP_OK;
+}
+
 /* Align every prepared series to the common window and step, fill in. */
 static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t np,
                               const zp_model *m, zp_time_t from, zp_time_t to)
@@ -474,7 +522,7 @@ static zp_status input_finish(zp_ctx *ctx, zp_acct_input *in, pending *p, size_t
     if (m) {
         double frac = span_s / (double)(m->end - m->start);
         if ((rc = zp__acct_input_from_model(ctx, in, m, frac)) ||
-            (rc = model_green_power(ctx, in, m)))
+            (rc = model_green_power(ctx, in, m)) || (rc = model_storage(ctx, in, m)))
             return rc;
     }
     return ZP_OK;

@@ -45,8 +45,6 @@ struct zp_lp {
     int reserve;
     int pwr;          /* the pwr_k_t rows are there */
     int pwr_force;    /* windows' sub-solver: 1 + the parent's pwr; 0 = own */
-    int dual_after_windows; /* a month window's sub-solver: dual simplex from its
-                               weeks' bases (fewer iterations than primal there) */
     int dem;          /* the pk_t rows and the month columns are there */
     size_t nm;        /* month columns (with dem) */
     double *eta;      /* 2 * nst: charge and discharge efficiency */

@@ -55,6 +55,10 @@ void zp__lp_matrix_column(const zp_lp *lp, size_t c, size_t *first, size_t *end)
  * SIZE_MAX for a row the LP does not have. */
 size_t zp__lp_col(const zp_lp *lp, size_t t, zp__lp_colkind kind, size_t k);
 size_t zp__lp_row(const zp_lp *lp, size_t t, zp__lp_rowkind kind, size_t k);
+/* The dispatch LP's names of column c and row r (docs/methodology.md "MPS
+ * export"), for an MPS file of the larger LP (mps.c). */
+void zp__lp_col_name(const zp_lp *lp, size_t c, char *buf, size_t len);
+void zp__lp_row_name(const zp_lp *lp, size_t r, char *buf, size_t len);
 /* Flexible demand due at once in step t (in the balance's right-hand side). */
 double zp__lp_late_kw(const zp_lp *lp, size_t t);
 /* The solution x as a new result (*out; method "optimal"); ZP_ESOLVER when

@@ -25,6 +25,11 @@
  * window's share of the rest of the month (mpc_window_shares); and
  * executing a plan (docs/methodology.md, "Demand charge and battery
  * wear"):
+ *   - serves queued flexible energy from the grid only as far as it
+ *     cannot wait: energy waits while later steps of the plan before its
+ *     deadline, in the month and no dearer, have room for it under the
+ *     month's target (mpc_flex_cannot_wait), so the queue stays the room
+ *     for a surplus the forecast missed at no cost the plan can see;
  *   - charges from the grid as the plan does (the plan has priced the
  *     peak it may set; without a charge, grid charging waits for a dearer
  *     step later in the horizon);
@@ -118,6 +123,8 @@ typedef struct mpc_run {
     zp_forecast_out fc;         /* the forecasts of the plan at hand */
     fifo *q;                    /* per flexible load: its pending energy */
     size_t *dsteps;             /* per flexible load: its delay in steps */
+    size_t dmax;                /* the longest of them */
+    double *due_by;             /* dmax + 1, with dem: queued energy by steps to its deadline */
     const double **flex_base;   /* per flexible load: its whole series, forecast */
     zp_storage_state *bat;      /* per storage: its state */
     zp_dispatch_flex *wflex;    /* the window's flexible loads */
@@ -214,7 +221,10 @@ static zp_status mpc_setup(mpc_run *m)
             return zp__nomem(ctx);
         /* Forecast the whole load; the share scales the forecast. */
         m->flex_base[j] = in->flex[j].kw;
+        m->dmax = m->dsteps[j] > m->dmax ? m->dsteps[j] : m->dmax;
     }
+    if (m->dem && !(m->due_by = zp__calloc(ctx, m->dmax + 1, sizeof *m->due_by)))
+        return zp__nomem(ctx);
     zp__dispatch_storage_init(in, m->bat, m->res);
     if (!(m->lp = zp_lp_new(ctx)))
         return ZP_ENOMEM;
@@ -246,7 +256,7 @@ static void mpc_free(mpc_run *m)
     void *owned[] = {m->q,       m->dsteps,  m->flex_base, m->bat,  m->soc0,
                      m->wflex,   m->slot_kw, m->imp_lim,   m->reserve, m->wprice,
                      m->wexp,    m->wfac,    m->energy,    m->wdown, m->peak, m->net,
-                     m->rem,     m->wfrac,   m->wcount};
+                     m->rem,     m->wfrac,   m->wcount,    m->due_by};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
 }
@@ -367,6 +377,51 @@ static zp_status mpc_plan(mpc_run *m, size_t k, size_t h, size_t prev_k)
     return ZP_OK;
 }
 
+/* With a priced demand charge: the queued energy (kWh) that cannot wait
+ * beyond step st->t, whose grid unit cost is now. Queued energy may wait
+ * for a later step of the plan before its deadline, in the same month and
+ * with a grid no dearer than now, as far as the plan's import there stays
+ * below the month's target: served there it costs no more and sets no
+ * higher peak than served now (in the plan's own terms), and until then
+ * it is the room for a surplus the forecast missed. A month's end stops
+ * the wait (the next month's peak is not yet paid). Earliest deadline
+ * first, the energy that cannot wait is the largest excess, over the
+ * deadlines d, of the energy due by d over the room before it. */
+static double mpc_flex_cannot_wait(mpc_run *m, const mpc_step *st, double now)
+{
+    const zp_dispatch_input *in = m->in;
+    const zp_dispatch_result *plan = m->plan;
+    const size_t t = st->t, D = m->dmax, mo = zp__dispatch_month(in, t);
+    const size_t end = st->k + st->h < m->n ? st->k + st->h : m->n;
+    const double dt = m->dt;
+    double *due_by = m->due_by; /* [d]: queued energy due at t + d (d = 0: now or overdue) */
+    double left = 0.0;          /* queued energy the plan has yet to serve, kWh */
+    memset(due_by, 0, (D + 1) * sizeof *due_by);
+    for (size_t j = 0; j < m->nfl; j++)
+        for (size_t mm = 0; mm < m->q[j].len; mm++) {
+            const fifo_item *it = &m->q[j].v[(m->q[j].head + mm) % m->q[j].cap];
+            size_t d = it->deadline > t ? it->deadline - t : 0;
+            due_by[d < D ? d : D] += it->kwh;
+            left += it->kwh;
+        }
+    left -= plan->flex_served_kw[st->i] * dt;
+    double queued = due_by[0], room = 0.0, must = due_by[0];
+    for (size_t d = 1, u = t + 1; d <= D; d++, u++) {
+        if (u < end && zp__dispatch_month(in, u) == mo) {
+            /* The plan's import at u, less what it serves there of the
+             * energy queued now (oldest first): that is the energy that
+             * waits, so its slot is room too. */
+            double mine = fmax(0.0, fmin(plan->flex_served_kw[u - st->k] * dt, left));
+            left -= mine;
+            if (zp__dispatch_import_cost(in, u) <= now + 1e-12 * fabs(now))
+                room += fmax(0.0, (st->target - plan->grid_import_kw[u - st->k]) * dt + mine);
+        }
+        queued += due_by[d];
+        must = fmax(must, queued - room);
+    }
+    return must;
+}
+
 /* 1. Flexible demand: arrivals join the queues; the step serves what is
  * due, and what the plan serves, oldest first. Returns what is served. */
 static double mpc_flex(mpc_run *m, const mpc_step *st)
@@ -397,9 +452,12 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
      * queue's next deadline has a cheaper (or cleaner) grid: queued energy
      * is the buffer that absorbs a surplus the forecast missed, so it is
      * not spent on grid energy that could as well be bought later. With a
-     * priced demand charge, as the plan says (energy put off falls due in
-     * some later step, perhaps the month's peak), as far as the import the
-     * plan's battery power leaves stays within the month's target. */
+     * priced demand charge, what the plan serves from the grid as far as
+     * it cannot wait for a later step no dearer with room under the
+     * month's target (mpc_flex_cannot_wait; a cheaper step alone is no
+     * reason to wait, since the energy may fall due at the month's peak),
+     * and as far as the import the plan's battery power leaves stays
+     * within the month's target. */
     double want = m->plan->flex_served_kw[st->i] * dt;
     /* In a grid outage flexible work waits, past its deadline if need
      * be, so that storage carries the critical load. */
@@ -434,7 +492,8 @@ static double mpc_flex(mpc_run *m, const mpc_step *st)
                     bat += m->plan->storage[s].discharge_kw[st->i] -
                            m->plan->storage[s].charge_kw[st->i];
                 double room = (st->target + bat) * dt - (serve - green);
-                serve += fmax(0.0, fmin(from_grid, room));
+                double must = mpc_flex_cannot_wait(m, st, now) - serve;
+                serve += fmax(0.0, fmin(fmin(from_grid, must), room));
             } else if (now < best_later - 1e-12 * fabs(best_later)) {
                 serve += from_grid;
             }

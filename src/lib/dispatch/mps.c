@@ -6,6 +6,7 @@
  */
 #include "core/mps.h"
 #include "dispatch/lp_impl.h"
+#include "dispatch/lpmatrix.h"
 
 #include <stdio.h>
 
@@ -78,4 +79,15 @@ zp_status zp__lp_write_mps(zp_lp *lp, const char *path)
                        .colub = lp->colub, .rowlb = lp->rowlb, .rowub = lp->rowub,
                        .col_name = col_name, .row_name = row_name, .user = lp};
     return zp__mps_write(lp->ctx, path, &m);
+}
+
+/* The names for the planner's MPS export (dispatch/lpmatrix.h). */
+void zp__lp_col_name(const zp_lp *lp, size_t c, char *buf, size_t len)
+{
+    col_name(lp, c, buf, len);
+}
+
+void zp__lp_row_name(const zp_lp *lp, size_t r, char *buf, size_t len)
+{
+    row_name(lp, r, buf, len);
 }

@@ -1002,6 +1002,27 @@ static void read_factors(reader *r, int now)
             bad = 1;
         }
     }
+    /* Each fuel has a factor in the chosen fuel set (accounting.fuel_set):
+     * the IPCC 2006 set has no raw coal and measures natural gas in t. */
+    for (size_t i = 0; a->fuel_set && i < m->nfuels; i++) {
+        zp_fuel_factor_row row;
+        const zp_fuel *f = &m->fuels[i];
+        if (!f->type || !f->unit)
+            continue;
+        rc = zp_factor_fuel(r->ctx, fs, f->type, f->unit, a->fuel_set, &row);
+        if (rc == ZP_ENOMEM) {
+            r->st = rc;
+            return;
+        }
+        if (rc) {
+            char fp[64];
+            snprintf(fp, sizeof fp, "fuels[%zu].type", i);
+            report(r, fp, 0, "%s (accounting.fuel_set \"%s\"; \"cn\" falls back to "
+                   "IPCC 2006 for a fuel it lacks)", zp_ctx_errmsg(r->ctx), a->fuel_set);
+            zp_ctx_clear_error(r->ctx);
+            bad = 1;
+        }
+    }
     /* The factor itself, once everything it rests on is sound. */
     if (bad || (now ? r->nd : zp__jr_problems(r->jr)) || !r->period_ok)
         return;

@@ -172,6 +172,13 @@ static zp_status baseline(plan_lp *P)
     if (rc)
         return rc;
     P->s1_t = r->emissions_t.scope1;
+    /* the indicator's energy: electricity at the equal-value rate plus the
+     * fuels (what the indicator has besides the electricity) */
+    const zp_indicator *ind = &r->indicator;
+    P->k_tce_per_kwh = isfinite(ind->power_coal_gce_per_kwh) ? ind->power_coal_gce_per_kwh / 1e6 : 0.0;
+    P->fuels_tce = isfinite(ind->energy_tce_equal_value) && isfinite(ind->electricity_kwh)
+                       ? ind->energy_tce_equal_value - ind->electricity_kwh * P->k_tce_per_kwh
+                       : 0.0;
     P->rho = r->market_factor_kg_per_kwh;
     P->gp0_mwh = r->bill ? r->bill->green_mwh : 0.0;
     P->cert0_mwh = P->m->green_certificates_mwh;
@@ -371,9 +378,77 @@ void zp__plan_free(plan_lp *P)
     void *owned[] = {P->phi,   P->psi,    P->pv_exist, P->wind_exist, P->pm_pv,
                      P->pm_wind, P->pm_storage, P->start, P->index,  P->value,
                      P->collb, P->colub,  P->obj,     P->rowlb,      P->rowub,
-                     P->integer, P->cap_obj, P->capex_unit, P->uns_max};
+                     P->integer, P->cap_obj, P->capex_unit, P->uns_max, P->rname};
     for (size_t k = 0; k < ZP_ARRAY_LEN(owned); k++)
         zp__free(ctx, owned[k]);
     zp_lp_free(P->lp);
     zp_sim_result_free(ctx, P->prep);
+}
+
+/* ---- the dispatch input at given sizes -------------------------------------- */
+
+/* The LP storage index of battery candidate i. */
+size_t zp__plan_storage_index(const plan_lp *P, size_t i)
+{
+    const zp_planning *pl = P->pl;
+    if (pl->storage[i].extends)
+        return pl->storage[i].extends_index;
+    size_t k = P->m->nstorage;
+    for (size_t j = 0; j < i; j++)
+        k += !pl->storage[j].extends;
+    return k;
+}
+
+zp_status zp__plan_input(plan_lp *P, const double *x, int extract, plan_input *fi)
+{
+    zp_ctx *ctx = P->ctx;
+    const size_t n = P->n, K = P->in.nstorage;
+    const zp_planning *pl = P->pl;
+    memset(fi, 0, sizeof *fi);
+    fi->in = P->in;
+    if (!(fi->pv = zp__calloc(ctx, n, sizeof *fi->pv)) ||
+        !(fi->wind = zp__calloc(ctx, n, sizeof *fi->wind)) ||
+        !(fi->soc0 = zp__calloc(ctx, K + 1, sizeof *fi->soc0)) ||
+        !(fi->st = zp__calloc(ctx, K + 1, sizeof *fi->st)))
+        return zp__nomem(ctx);
+    for (size_t t = 0; t < n; t++) {
+        fi->pv[t] = P->pv_exist[t];
+        fi->wind[t] = P->wind_exist[t];
+        for (size_t i = 0; i < pl->npv; i++)
+            fi->pv[t] += P->phi[i][t] * zp__plan_size(P, x, P->c_pv + i);
+        for (size_t i = 0; i < pl->nwind; i++)
+            fi->wind[t] += P->psi[i][t] * zp__plan_size(P, x, P->c_wind + i);
+    }
+    for (size_t k = 0; k < K; k++) {
+        fi->st[k] = P->in.storage[k];
+        fi->soc0[k] = P->in.soc_initial ? P->in.soc_initial[k] : fi->st[k].soc_initial;
+    }
+    for (size_t i = 0; i < pl->nstorage; i++) {
+        size_t k = zp__plan_storage_index(P, i);
+        double e = zp__plan_size(P, x, P->c_st + 2 * i), q = zp__plan_size(P, x, P->c_st + 2 * i + 1);
+        zp_storage *s = &fi->st[k];
+        if (pl->storage[i].extends) {
+            s->energy_kwh += e;
+            s->power_kw += q;
+        } else if (e > 0 && q > 0) {
+            s->energy_kwh = e;
+            s->power_kw = q;
+        } else if (extract) {
+            /* not built: its flows are all 0, its placeholder starts empty */
+            fi->soc0[k] = 0.0;
+        }
+    }
+    fi->in.pv_kw = fi->pv;
+    fi->in.wind_kw = fi->wind;
+    fi->in.storage = fi->st;
+    fi->in.soc_initial = fi->soc0;
+    return ZP_OK;
+}
+
+void zp__plan_input_free(zp_ctx *ctx, plan_input *fi)
+{
+    zp__free(ctx, fi->pv);
+    zp__free(ctx, fi->wind);
+    zp__free(ctx, fi->soc0);
+    zp__free(ctx, fi->st);
 }

@@ -20,6 +20,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INF DBL_MAX
@@ -54,12 +55,17 @@ double zp__plan_size(const plan_lp *P, const double *x, size_t c)
     return v > PLAN_TINY ? v : 0.0;
 }
 
-/* A new row [lo, hi]. */
-static size_t row(plan_lp *P, double lo, double hi)
+/* A new row [lo, hi], named name_a_t in the MPS export (a, t: SIZE_MAX
+ * when unused). */
+static size_t row(plan_lp *P, const char *name, size_t a, size_t t, double lo, double hi)
 {
     size_t r = P->nrows++;
     P->rowlb[r] = lo;
     P->rowub[r] = hi;
+    plan_rowname *rn = &P->rname[r - P->mx.nrows];
+    rn->name = name;
+    rn->a = a;
+    rn->t = t;
     return r;
 }
 
@@ -75,25 +81,13 @@ static size_t col(plan_lp *P, double lo, double hi, double c, int integer)
     return k;
 }
 
-/* The LP storage index of battery candidate i. */
-static size_t lp_storage(const plan_lp *P, size_t i)
-{
-    const zp_planning *pl = P->pl;
-    if (pl->storage[i].extends)
-        return pl->storage[i].extends_index;
-    size_t k = P->m->nstorage;
-    for (size_t j = 0; j < i; j++)
-        k += !pl->storage[j].extends;
-    return k;
-}
-
 /* Upper bounds on what is added, to size the arrays once. */
 static zp_status alloc_arrays(plan_lp *P)
 {
     const zp_planning *pl = P->pl;
     const size_t n = P->n;
-    size_t cols = P->mx.ncols + pl->npv + 3 * pl->nwind + 3 * pl->nstorage + 4 + n + 1;
-    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + 2 * n + P->nmonths + 4 +
+    size_t cols = P->mx.ncols + pl->npv + 3 * pl->nwind + 3 * pl->nstorage + 6 + n + 1;
+    size_t rows = P->mx.nrows + 2 * n + 4 * n * pl->nstorage + 2 * n + P->nmonths + 10 +
                   pl->nwind + 2 * pl->npv + 2 * pl->nwind + 4 * pl->nstorage;
     zp_ctx *ctx = P->ctx;
     if (!(P->collb = zp__calloc(ctx, cols, sizeof(double))) ||
@@ -102,6 +96,7 @@ static zp_status alloc_arrays(plan_lp *P)
         !(P->integer = zp__calloc(ctx, cols, 1)) ||
         !(P->rowlb = zp__calloc(ctx, rows, sizeof(double))) ||
         !(P->rowub = zp__calloc(ctx, rows, sizeof(double))) ||
+        !(P->rname = zp__calloc(ctx, rows - P->mx.nrows + 1, sizeof *P->rname)) ||
         !(P->cap_obj = zp__calloc(ctx, cols, sizeof(double))) ||
         !(P->capex_unit = zp__calloc(ctx, cols, sizeof(double))))
         return zp__nomem(ctx);
@@ -182,8 +177,10 @@ static void other_columns(plan_lp *P)
 {
     const zp_planning *pl = P->pl;
     const double f = P->f;
-    const int cap = !isnan(P->max_emissions_t), green = !isnan(P->min_green_pct);
-    P->c_gp = P->c_cert = P->c_cred = P->c_s2 = P->c_g = SIZE_MAX;
+    const int green = !isnan(P->min_green_pct);
+    /* market-based Scope 2 with the cap or the indicator */
+    const int cap = !isnan(P->max_emissions_t) || !isnan(P->max_t_per_tce);
+    P->c_gp = P->c_cert = P->c_cred = P->c_s2 = P->c_g = P->c_h = SIZE_MAX;
     if (pl->green_power.present) {
         P->c_gp = col(P, 0, pl->green_power.max_mwh_per_year, f * pl->green_power.price_cny_per_mwh, 0);
         P->cap_obj[P->c_gp] = pl->green_power.price_cny_per_mwh;
@@ -204,6 +201,10 @@ static void other_columns(plan_lp *P)
         for (size_t t = 0; t < P->n; t++)
             col(P, 0, INF, 0, 0);
     }
+    if (!isnan(P->min_clean_pct)) { /* green electricity h, instruments applied a */
+        P->c_h = col(P, 0, INF, 0, 0);
+        col(P, 0, INF, 0, 0);
+    }
 }
 
 /* pvcap_t, wdcap_t: renewables used up to the model's and the sizes'. */
@@ -216,11 +217,13 @@ static void renewable_rows(plan_lp *P, builder *b)
             continue;
         for (size_t t = 0; t < P->n; t++) {
             size_t c = zp__lp_col(P->lp, t, wind ? ZP_LPC_WIND : ZP_LPC_PV, 0);
-            size_t r = row(P, -INF, wind ? P->wind_exist[t] : P->pv_exist[t]);
+            size_t r = row(P, wind ? "wdcap" : "pvcap", SIZE_MAX, t, -INF,
+                           wind ? P->wind_exist[t] : P->pv_exist[t]);
             P->colub[c] = INF;
             put(b, r, c, 1.0);
             for (size_t i = 0; i < nc; i++)
-                put(b, r, (wind ? P->c_wind : P->c_pv) + i, -(wind ? P->psi[i][t] : P->phi[i][t]));
+                put(b, r, (wind ? P->c_wind : P->c_pv) + i,
+                    -(wind ? P->psi[i][t] : P->phi[i][t]));
         }
     }
 }
@@ -230,7 +233,7 @@ static void renewable_rows(plan_lp *P, builder *b)
 static void battery(plan_lp *P, builder *b, size_t i)
 {
     const zp_plan_storage *c = &P->pl->storage[i];
-    const size_t k = lp_storage(P, i), n = P->n;
+    const size_t k = zp__plan_storage_index(P, i), n = P->n;
     const zp_storage *s = &P->in.storage[k];
     const size_t ce = P->c_st + 2 * i, cq = ce + 1;
     const double E0 = c->extends ? s->energy_kwh : 0.0, P0 = c->extends ? s->power_kw : 0.0;
@@ -251,8 +254,6 @@ static void battery(plan_lp *P, builder *b, size_t i)
             put(b, rp, cq, 1.0);
         }
     }
-    size_t chc = zp__lp_col(P->lp, 0, ZP_LPC_CH, k) - zp__lp_col(P->lp, 0, ZP_LPC_PV, 0);
-    (void)chc;
     for (int kind = 0; kind < 4; kind++) {
         for (size_t t = 0; t < n; t++) {
             size_t cch = zp__lp_col(P->lp, t, ZP_LPC_CH, k), cdis = zp__lp_col(P->lp, t, ZP_LPC_DIS, k),
@@ -262,25 +263,25 @@ static void battery(plan_lp *P, builder *b, size_t i)
             switch (kind) {
             case 0: /* chcap: ch - q <= P0 */
                 P->colub[cch] = INF;
-                r = row(P, -INF, P0);
+                r = row(P, "chcap", i, t, -INF, P0);
                 put(b, r, cch, 1.0);
                 put(b, r, cq, -1.0);
                 break;
             case 1: /* discap */
                 P->colub[cdis] = INF;
-                r = row(P, -INF, P0);
+                r = row(P, "discap", i, t, -INF, P0);
                 put(b, r, cdis, 1.0);
                 put(b, r, cq, -1.0);
                 break;
             case 2: /* sochi: soc - soc_max e <= soc_max E0 */
                 P->collb[csoc] = 0.0;
                 P->colub[csoc] = INF;
-                r = row(P, -INF, s->soc_max * E0);
+                r = row(P, "sochi", i, t, -INF, s->soc_max * E0);
                 put(b, r, csoc, 1.0);
                 put(b, r, ce, -s->soc_max);
                 break;
             default: /* soclo: soc - sigma e >= sigma E0 */
-                r = row(P, sig * E0, INF);
+                r = row(P, "soclo", i, t, sig * E0, INF);
                 put(b, r, csoc, 1.0);
                 put(b, r, ce, -sig);
                 break;
@@ -297,14 +298,14 @@ static void green_step_rows(plan_lp *P, builder *b)
     if (P->c_g == SIZE_MAX)
         return;
     for (size_t t = 0; t < P->n; t++) {
-        size_t r = row(P, -INF, 0.0);
+        size_t r = row(P, "gren", SIZE_MAX, t, -INF, 0.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), -1.0);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), -1.0);
         put(b, r, P->c_g + t, 1.0);
     }
     for (size_t t = 0; t < P->n; t++) {
         double firm = (P->in.firm_kw ? P->in.firm_kw[t] : 0.0) + zp__lp_late_kw(P->lp, t);
-        size_t r = row(P, -INF, firm);
+        size_t r = row(P, "gcons", SIZE_MAX, t, -INF, firm);
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_UNS, 0), 1.0);
         for (size_t j = 0; j < P->in.nflex; j++)
             put(b, r, zp__lp_col(P->lp, t, ZP_LPC_FS, j), -1.0);
@@ -318,7 +319,7 @@ static void green_power_rows(plan_lp *P, builder *b)
     if (P->c_gp == SIZE_MAX)
         return;
     for (size_t mo = 0; mo < P->nmonths; mo++) {
-        size_t r = row(P, 0.0, INF);
+        size_t r = row(P, "gp", SIZE_MAX, mo, 0.0, INF);
         for (size_t t = 0; t < P->n; t++)
             if ((P->month_of_step ? P->month_of_step[t] : 0) == mo)
                 put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), P->dt);
@@ -328,13 +329,28 @@ static void green_power_rows(plan_lp *P, builder *b)
 }
 
 /* s2m, emis, cred: the market-based emission cap. */
+/* The park's electricity over the period, kWh: sum (imp - exp + pv + wind)
+ * dt, times scale, into row r. */
+static void electricity(plan_lp *P, builder *b, size_t r, double scale)
+{
+    for (size_t t = 0; t < P->n; t++) {
+        double v = scale * P->dt;
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_EXP, 0), -v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), v);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), v);
+    }
+}
+
+/* s2m, emis, ind, cred: market-based Scope 2, the emission cap, the
+ * indicator (emissions - L x energy_tce <= 0), the credits' share. */
 static void emission_rows(plan_lp *P, builder *b)
 {
-    P->r_s2m = P->r_emis = P->r_cred = SIZE_MAX;
+    P->r_s2m = P->r_emis = P->r_cred = P->r_ind = SIZE_MAX;
     if (P->c_s2 == SIZE_MAX)
         return;
     const double rho = P->rho, f = P->f;
-    size_t r = P->r_s2m = row(P, -rho * P->inst0_mwh, INF);
+    size_t r = P->r_s2m = row(P, "s2m", SIZE_MAX, SIZE_MAX, -rho * P->inst0_mwh, INF);
     for (size_t t = 0; t < P->n; t++)
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), -rho * P->dt / 1000.0);
     if (P->c_gp != SIZE_MAX)
@@ -342,16 +358,63 @@ static void emission_rows(plan_lp *P, builder *b)
     if (P->c_cert != SIZE_MAX)
         put(b, r, P->c_cert, rho * f);
     put(b, r, P->c_s2, 1.0);
-    r = P->r_emis = row(P, -INF, P->max_emissions_t - P->s1_t);
-    if (P->c_cred != SIZE_MAX)
-        put(b, r, P->c_cred, -f);
-    put(b, r, P->c_s2, 1.0);
+    if (!isnan(P->max_emissions_t)) {
+        r = P->r_emis = row(P, "emis", SIZE_MAX, SIZE_MAX, -INF, P->max_emissions_t - P->s1_t);
+        if (P->c_cred != SIZE_MAX)
+            put(b, r, P->c_cred, -f);
+        put(b, r, P->c_s2, 1.0);
+    }
+    if (!isnan(P->max_t_per_tce)) {
+        const double L = P->max_t_per_tce;
+        r = P->r_ind = row(P, "ind", SIZE_MAX, SIZE_MAX, -INF, L * P->fuels_tce - P->s1_t);
+        if (P->c_cred != SIZE_MAX)
+            put(b, r, P->c_cred, -f);
+        put(b, r, P->c_s2, 1.0);
+        electricity(P, b, r, -L * P->k_tce_per_kwh);
+    }
     if (P->c_cred != SIZE_MAX) {
         double sh = P->pl->credits.max_share_pct / 100.0;
-        r = P->r_cred = row(P, -INF, sh * P->s1_t);
+        r = P->r_cred = row(P, "cred", SIZE_MAX, SIZE_MAX, -INF, sh * P->s1_t);
         put(b, r, P->c_cred, f);
         put(b, r, P->c_s2, -sh);
     }
+}
+
+/* The clean-energy share (min_clean_energy_share_pct = s): green
+ * electricity h <= on-site renewables - export + instruments applied a,
+ * a <= the instruments, a <= import, h <= electricity, and
+ * k h >= s / 100 x (k x electricity + fuels_tce). */
+static void clean_rows(plan_lp *P, builder *b)
+{
+    P->r_clean = SIZE_MAX;
+    if (P->c_h == SIZE_MAX)
+        return;
+    const size_t h = P->c_h, a = h + 1;
+    const double k = P->k_tce_per_kwh, s = P->min_clean_pct / 100.0, f = P->f;
+    size_t r = row(P, "cleanren", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, h, 1.0);
+    put(b, r, a, -1.0);
+    for (size_t t = 0; t < P->n; t++) {
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_PV, 0), -P->dt);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_WIND, 0), -P->dt);
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_EXP, 0), P->dt);
+    }
+    r = row(P, "cleaninst", SIZE_MAX, SIZE_MAX, -INF, 1000.0 * P->inst0_mwh);
+    put(b, r, a, 1.0);
+    if (P->c_gp != SIZE_MAX)
+        put(b, r, P->c_gp, -1000.0 * f);
+    if (P->c_cert != SIZE_MAX)
+        put(b, r, P->c_cert, -1000.0 * f);
+    r = row(P, "cleanimp", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, a, 1.0);
+    for (size_t t = 0; t < P->n; t++)
+        put(b, r, zp__lp_col(P->lp, t, ZP_LPC_IMP, 0), -P->dt);
+    r = row(P, "cleanelec", SIZE_MAX, SIZE_MAX, -INF, 0);
+    put(b, r, h, 1.0);
+    electricity(P, b, r, -1.0);
+    r = P->r_clean = row(P, "clean", SIZE_MAX, SIZE_MAX, s * P->fuels_tce, INF);
+    put(b, r, h, k);
+    electricity(P, b, r, -s * k);
 }
 
 /* green: the annual volumetric share. */
@@ -361,7 +424,8 @@ static void green_row(plan_lp *P, builder *b)
     if (P->c_g == SIZE_MAX)
         return;
     const double s = P->min_green_pct / 100.0, f = P->f;
-    size_t r = P->r_green = row(P, s * P->demand_kwh - 1000.0 * (P->cert0_mwh + P->gp0_mwh), INF);
+    size_t r = P->r_green = row(P, "green", SIZE_MAX, SIZE_MAX,
+                                    s * P->demand_kwh - 1000.0 * (P->cert0_mwh + P->gp0_mwh), INF);
     for (size_t t = 0; t < P->n; t++)
         put(b, r, zp__lp_col(P->lp, t, ZP_LPC_UNS, 0), s * P->dt);
     if (P->c_gp != SIZE_MAX)
@@ -370,6 +434,17 @@ static void green_row(plan_lp *P, builder *b)
         put(b, r, P->c_cert, 1000.0 * f);
     for (size_t t = 0; t < P->n; t++)
         put(b, r, P->c_g + t, P->dt);
+}
+
+/* min b <= x <= max b: size column x built (b = 1) or not (b = 0). */
+static void min_size_rows(plan_lp *P, builder *b, size_t x, double min, double max, size_t cb)
+{
+    size_t r = row(P, "minsize", SIZE_MAX, x, 0, INF);
+    put(b, r, x, 1.0);
+    put(b, r, cb, -min);
+    r = row(P, "maxsize", SIZE_MAX, x, -INF, 0);
+    put(b, r, x, 1.0);
+    put(b, r, cb, -max);
 }
 
 /* Whole turbines (y = turbine_kw x n) and minimum sizes (min b <= x <= max b). */
@@ -382,48 +457,30 @@ static void integer_rows(plan_lp *P, builder *b)
         if (!c->whole_turbines)
             continue;
         double t = c->extends ? P->m->wind[c->extends_index].rated_kw : c->turbine.rated_kw;
-        size_t r = row(P, 0, 0);
+        size_t r = row(P, "turbines", SIZE_MAX, i, 0, 0);
         put(b, r, P->c_wind + i, 1.0);
         put(b, r, cn++, -t);
     }
-    for (size_t i = 0; i < pl->npv; i++) {
-        const zp_plan_pv *c = &pl->pv[i];
-        if (!(c->min_kwp > 0))
-            continue;
-        size_t r = row(P, 0, INF);
-        put(b, r, P->c_pv + i, 1.0);
-        put(b, r, cb, -c->min_kwp);
-        r = row(P, -INF, 0);
-        put(b, r, P->c_pv + i, 1.0);
-        put(b, r, cb++, -c->max_kwp);
-    }
-    for (size_t i = 0; i < pl->nwind; i++) {
-        const zp_plan_wind *c = &pl->wind[i];
-        if (!(c->min_kw > 0))
-            continue;
-        size_t r = row(P, 0, INF);
-        put(b, r, P->c_wind + i, 1.0);
-        put(b, r, cb, -c->min_kw);
-        r = row(P, -INF, 0);
-        put(b, r, P->c_wind + i, 1.0);
-        put(b, r, cb++, -c->max_kw);
-    }
+    for (size_t i = 0; i < pl->npv; i++)
+        if (pl->pv[i].min_kwp > 0)
+            min_size_rows(P, b, P->c_pv + i, pl->pv[i].min_kwp, pl->pv[i].max_kwp, cb++);
+    for (size_t i = 0; i < pl->nwind; i++)
+        if (pl->wind[i].min_kw > 0)
+            min_size_rows(P, b, P->c_wind + i, pl->wind[i].min_kw, pl->wind[i].max_kw, cb++);
     for (size_t i = 0; i < pl->nstorage; i++) {
         const zp_plan_storage *c = &pl->storage[i];
         if (!(c->min_kwh > 0 || c->min_kw > 0))
             continue;
-        for (int q = 0; q < 2; q++) {
-            size_t cs = P->c_st + 2 * i + (size_t)q;
-            double mn = q ? c->min_kw : c->min_kwh, mx = q ? c->max_kw : c->max_kwh;
-            size_t r = row(P, 0, INF);
-            put(b, r, cs, 1.0);
-            put(b, r, cb, -mn);
-            r = row(P, -INF, 0);
-            put(b, r, cs, 1.0);
-            put(b, r, cb, -mx);
-        }
+        min_size_rows(P, b, P->c_st + 2 * i, c->min_kwh, c->max_kwh, cb);
+        min_size_rows(P, b, P->c_st + 2 * i + 1, c->min_kw, c->max_kw, cb);
         cb++;
     }
+}
+
+static int by_row(const void *a, const void *b)
+{
+    size_t x = ((const trip *)a)->row, y = ((const trip *)b)->row;
+    return (x > y) - (x < y);
 }
 
 /* The whole matrix, column by column: the dispatch's entries, then the
@@ -462,9 +519,18 @@ static zp_status assemble(plan_lp *P, builder *b)
                 P->value[e++] = P->mx.value[k];
             }
         }
+        size_t from = s;
+        int ordered = 1;
         for (; s < cnt[c]; s++) {
-            P->index[e] = (int)sorted[s].row;
-            P->value[e++] = sorted[s].v;
+            ordered &= s == from || sorted[s].row > sorted[s - 1].row;
+            if (c < base && s == from && P->start[c] < (int)e)
+                ordered &= (int)sorted[s].row > P->index[e - 1];
+        }
+        if (!ordered) /* rows ascending in each column */
+            qsort(sorted + from, s - from, sizeof *sorted, by_row);
+        for (size_t k = from; k < s; k++) {
+            P->index[e] = (int)sorted[k].row;
+            P->value[e++] = sorted[k].v;
         }
     }
     P->start[nc] = (int)e;
@@ -500,6 +566,7 @@ zp_status zp__plan_formulate(plan_lp *P)
     green_power_rows(P, &b);
     emission_rows(P, &b);
     green_row(P, &b);
+    clean_rows(P, &b);
     integer_rows(P, &b);
     rc = b.st ? b.st : assemble(P, &b);
     zp__free(P->ctx, b.e);

@@ -50,7 +50,7 @@ void zp_planning_result_free(zp_ctx *ctx, zp_planning_result *r)
 }
 
 /* The scenario: the model's values where opts leave them (NaN). */
-static zp_status resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts)
+zp_status zp__plan_resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts)
 {
     zp_planning_opts d;
     if (!opts) {
@@ -78,6 +78,8 @@ static zp_status resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *
     if (!isnan(P->max_emissions_t) && !(P->max_emissions_t >= 0))
         return zp__error(P->ctx, ZP_EINVAL, "plan: the emission cap %g t must be >= 0",
                          P->max_emissions_t);
+    P->max_t_per_tce = m->targets.max_t_co2_per_tce;
+    P->min_clean_pct = m->targets.min_clean_energy_share_pct;
     if (!isnan(P->min_green_pct) && P->min_green_pct > 100)
         return zp__error(P->ctx, ZP_EINVAL, "plan: the green share %g %% must be at most 100",
                          P->min_green_pct);
@@ -143,62 +145,6 @@ static zp_status decisions(plan_lp *P, const double *x, zp_planning_result *r)
             *buys[k].to += b->annual_cny;
     }
     return ZP_OK;
-}
-
-/* The dispatch input of the plan's operation: the available PV and wind
- * with the sizes, the batteries at their built sizes (a new one not built
- * keeps a placeholder size and starts empty: its flows are all 0). */
-typedef struct final_input {
-    zp_dispatch_input in;
-    double *pv, *wind, *soc0;
-    zp_storage *st;
-} final_input;
-
-static zp_status final_input_make(plan_lp *P, const double *x, const plan_built *b,
-                                  final_input *fi)
-{
-    zp_ctx *ctx = P->ctx;
-    const size_t n = P->n, K = P->in.nstorage;
-    const zp_planning *pl = P->pl;
-    memset(fi, 0, sizeof *fi);
-    fi->in = P->in;
-    if (!(fi->pv = zp__calloc(ctx, n, sizeof *fi->pv)) ||
-        !(fi->wind = zp__calloc(ctx, n, sizeof *fi->wind)) ||
-        !(fi->soc0 = zp__calloc(ctx, K + 1, sizeof *fi->soc0)) ||
-        !(fi->st = zp__calloc(ctx, K + 1, sizeof *fi->st)))
-        return zp__nomem(ctx);
-    for (size_t t = 0; t < n; t++) {
-        fi->pv[t] = P->pv_exist[t];
-        fi->wind[t] = P->wind_exist[t];
-        for (size_t i = 0; i < pl->npv; i++)
-            fi->pv[t] += P->phi[i][t] * zp__plan_size(P, x, P->c_pv + i);
-        for (size_t i = 0; i < pl->nwind; i++)
-            fi->wind[t] += P->psi[i][t] * zp__plan_size(P, x, P->c_wind + i);
-    }
-    for (size_t k = 0; k < K; k++) {
-        fi->st[k] = P->in.storage[k];
-        fi->soc0[k] = P->in.soc_initial ? P->in.soc_initial[k] : fi->st[k].soc_initial;
-        size_t bk = b->st_map[k];
-        if (bk == SIZE_MAX)
-            fi->soc0[k] = 0.0;
-        else {
-            fi->st[k].energy_kwh = b->storage[bk].energy_kwh;
-            fi->st[k].power_kw = b->storage[bk].power_kw;
-        }
-    }
-    fi->in.pv_kw = fi->pv;
-    fi->in.wind_kw = fi->wind;
-    fi->in.storage = fi->st;
-    fi->in.soc_initial = fi->soc0;
-    return ZP_OK;
-}
-
-static void final_input_free(zp_ctx *ctx, final_input *fi)
-{
-    zp__free(ctx, fi->pv);
-    zp__free(ctx, fi->wind);
-    zp__free(ctx, fi->soc0);
-    zp__free(ctx, fi->st);
 }
 
 /* The operation on the built park's batteries (those not built dropped). */
@@ -286,6 +232,17 @@ static void targets(plan_lp *P, const plan_solution *s, const plan_built *b,
             row = P->r_emis;
             per = 1.0;
             t->shadow_unit = "CNY/t";
+        } else if (strcmp(st->name, "max_t_co2_per_tce") == 0) {
+            /* the limit L moves the row by L x energy_tce: per unit of L */
+            t->value -= credits / run->indicator.energy_tce_equal_value;
+            t->met = t->value <= t->limit * (1 + 1e-9) + 1e-12;
+            row = P->r_ind;
+            per = run->indicator.energy_tce_equal_value / P->f;
+            t->shadow_unit = "CNY/(t/tce)";
+        } else if (strcmp(st->name, "min_clean_energy_share_pct") == 0) {
+            row = P->r_clean;
+            per = run->indicator.energy_tce_equal_value / 100.0 / P->f;
+            t->shadow_unit = "CNY/pct";
         } else if (strcmp(st->name, "min_green_share_pct") == 0) {
             /* a point of the share is a hundredth of the consumption, every year */
             row = P->r_green;
@@ -346,7 +303,7 @@ static zp_status read_back(plan_lp *P, plan_solution *s, zp_planning_result *r)
 {
     zp_ctx *ctx = P->ctx;
     zp_status rc;
-    final_input fi;
+    plan_input fi;
     zp_dispatch_result *flows = NULL;
     char why[160];
     const double *reserve = NULL;
@@ -357,10 +314,10 @@ static zp_status read_back(plan_lp *P, plan_solution *s, zp_planning_result *r)
     r->priv_ = p;
     if ((rc = decisions(P, s->x, r)) || (rc = zp__plan_built(P, s->x, &p->built)))
         return rc;
-    rc = final_input_make(P, s->x, &p->built, &fi);
+    rc = zp__plan_input(P, s->x, 1, &fi);
     if (!rc)
         rc = zp__lp_extract(P->lp, &fi.in, s->x, &flows, why, sizeof why);
-    final_input_free(ctx, &fi);
+    zp__plan_input_free(ctx, &fi);
     if (rc || (rc = map_flows(P, &p->built, flows, &flows)))
         goto fail;
     /* The built park as simulate sees it, with the plan's operation. */
@@ -400,7 +357,7 @@ zp_status zp_planning_solve(zp_ctx *ctx, const zp_model *m, const zp_planning_op
     memset(&s, 0, sizeof s);
     zp_planning_result *r = NULL;
     zp_status rc;
-    if ((rc = resolve(&P, m, opts)) || (rc = zp__plan_prepare(&P)) || (rc = zp__plan_formulate(&P)))
+    if ((rc = zp__plan_resolve(&P, m, opts)) || (rc = zp__plan_prepare(&P)) || (rc = zp__plan_formulate(&P)))
         goto out;
     /* extract clamps to the dispatch LP's own bounds: give it the lifted ones */
     memcpy(P.mx.collb, P.collb, P.mx.ncols * sizeof(double));

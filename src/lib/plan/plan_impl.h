@@ -11,6 +11,7 @@
  *   plan.c         zp_planning_solve: the steps in order, the evaluation
  *                  and the economics
  *   json.c         the result document and the out-model
+ *   inputs.c       the inputs as files, for an independent formulation
  */
 #ifndef ZP_PLAN_IMPL_H
 #define ZP_PLAN_IMPL_H
@@ -21,6 +22,12 @@
 
 /* Threshold below which a size is no build (kWp, kW, kWh). */
 #define PLAN_TINY 1e-6
+
+/* An added row's name in the MPS export: name, name_t or name_a_t. */
+typedef struct plan_rowname {
+    const char *name;
+    size_t a, t;                /* SIZE_MAX when unused */
+} plan_rowname;
 
 /* What the planning LP has, where. */
 typedef struct plan_lp {
@@ -56,6 +63,10 @@ typedef struct plan_lp {
     double demand_kwh;          /* the period's demand (firm + flexible arrivals) */
     double max_emissions_t;     /* resolved target (NaN: none) */
     double min_green_pct;       /* resolved target (NaN: none) */
+    double max_t_per_tce;       /* targets.max_t_co2_per_tce (NaN: none) */
+    double min_clean_pct;       /* targets.min_clean_energy_share_pct (NaN: none) */
+    double k_tce_per_kwh;       /* equal-value electricity (the indicator's) */
+    double fuels_tce;           /* the fuels' energy over the period */
     double baseline_annual;     /* the model as it is: bill / f + carbon part */
     double *uns_max;            /* steps: its unserved power, the plan's ceiling */
 
@@ -68,18 +79,29 @@ typedef struct plan_lp {
     double *value;
     double *collb, *colub, *obj, *rowlb, *rowub;
     unsigned char *integer;     /* ncols flags */
+    plan_rowname *rname;        /* the added rows' names (from mx.nrows on) */
     size_t nint;
     /* columns */
     size_t c_pv, c_wind, c_st;  /* first PV size, wind size, battery (e, q pairs) */
     size_t c_nturb;             /* first turbine count (whole turbines), per wind candidate */
     size_t c_bin;               /* first binary; b_pv, b_wind, b_st per candidate */
     size_t c_gp, c_cert, c_cred, c_s2, c_g; /* SIZE_MAX when absent; c_g: steps columns */
+    size_t c_h;                 /* green electricity h (then a, instruments applied) */
     /* rows */
     size_t r_emis, r_cred, r_green, r_s2m; /* SIZE_MAX when absent */
+    size_t r_ind, r_clean;      /* the indicator's and the clean share's rows */
     double *cap_obj;            /* per size column: the yearly cost per unit (before f) */
     double *capex_unit;         /* per size column: capex per unit */
     size_t nsize;               /* size columns: pv, wind, st e/q (from c_pv on) */
 } plan_lp;
+
+/* plan.c: the scenario, the model's values where opts leave them (NaN). */
+zp_status zp__plan_resolve(plan_lp *P, const zp_model *m, const zp_planning_opts *opts);
+
+/* inputs.c: the problem's inputs (per step, CSV; the rest, JSON) for
+ * another solver to build the LP of docs/planning.md on its own. */
+zp_status zp__plan_write_inputs(zp_ctx *ctx, const zp_model *m, const zp_planning_opts *opts,
+                                const char *csv_path, const char *json_path);
 
 /* candidates.c */
 double zp__plan_crf(double rate, double years);
@@ -105,6 +127,19 @@ typedef struct result_priv {
 } result_priv;
 zp_status zp__plan_built(plan_lp *P, const double *x, plan_built *b);
 void zp__plan_built_free(zp_ctx *ctx, plan_built *b);
+/* The dispatch input with the sizes of x: PV and wind available, the
+ * batteries' sizes. A new battery not built keeps its placeholder size;
+ * for extract (1) it starts empty (its flows are all 0), for a dispatch
+ * solve (0) at its soc_initial. */
+typedef struct plan_input {
+    zp_dispatch_input in;
+    double *pv, *wind, *soc0;
+    zp_storage *st;
+} plan_input;
+zp_status zp__plan_input(plan_lp *P, const double *x, int extract, plan_input *fi);
+void zp__plan_input_free(zp_ctx *ctx, plan_input *fi);
+/* The LP storage index of battery candidate i. */
+size_t zp__plan_storage_index(const plan_lp *P, size_t i);
 void zp__plan_free(plan_lp *P);
 
 /* formulation.c */

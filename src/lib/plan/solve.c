@@ -8,6 +8,8 @@
  */
 #include "plan/plan_impl.h"
 
+#include "core/mps.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -171,7 +173,8 @@ zp_status zp__plan_solve(plan_lp *P, plan_solution *s)
  * out: minimise (sign +1) or maximise (-1) the quantity q.x, with unserved
  * energy at w per kWh so that dropping load never pays. *best = q.x. */
 static zp_status best_reachable(plan_lp *P, const double *q, double sign, double w,
-                                const size_t *drop, size_t ndrop, double *best, int *ok)
+                                const size_t *drop, size_t ndrop, double *best, int *ok,
+                                double *xout)
 {
     zp_ctx *ctx = P->ctx;
     double *obj = zp__calloc(ctx, P->ncols + 1, sizeof *obj);
@@ -212,12 +215,74 @@ static zp_status best_reachable(plan_lp *P, const double *q, double sign, double
         for (size_t t = 0; t < P->n; t++)
             uns += x[zp__lp_col(P->lp, t, ZP_LPC_UNS, 0)] * P->dt;
         best[1] = uns;
+        if (xout)
+            memcpy(xout, x, P->ncols * sizeof *xout);
     }
     Clp_deleteModel(clp);
 out:
     zp__free(ctx, obj);
     zp__free(ctx, rl);
     zp__free(ctx, ru);
+    return rc;
+}
+
+/* The best indicator (clean 0: the least t CO2/tce) or clean-energy share
+ * (1: the most %) the relaxation reaches, by Dinkelbach's iteration: with
+ * the ratio's value lambda, optimise numerator - lambda x denominator, take
+ * the ratio of that plan, until it stays. */
+static zp_status best_ratio(plan_lp *P, int clean, const size_t *drop, size_t ndrop, double *v)
+{
+    zp_ctx *ctx = P->ctx;
+    zp_status rc = ZP_OK;
+    double *q = zp__calloc(ctx, P->ncols + 1, sizeof *q), *x = zp__calloc(ctx, P->ncols + 1, sizeof *x);
+    const double k = P->k_tce_per_kwh;
+    double lambda = clean ? P->min_clean_pct / 100.0 : P->max_t_per_tce;
+    *v = NAN;
+    if (!q || !x) {
+        rc = zp__nomem(ctx);
+        goto out;
+    }
+    for (int it = 0; it < 30; it++) {
+        memset(q, 0, P->ncols * sizeof *q);
+        /* numerator: emissions net of credits (less S1), or k x green electricity */
+        if (clean) {
+            q[P->c_h] = k;
+        } else {
+            q[P->c_s2] = 1.0;
+            if (P->c_cred != SIZE_MAX)
+                q[P->c_cred] = -P->f;
+        }
+        for (size_t t = 0; t < P->n; t++) { /* - lambda x k x electricity */
+            double e = -lambda * k * P->dt;
+            q[zp__lp_col(P->lp, t, ZP_LPC_IMP, 0)] += e;
+            q[zp__lp_col(P->lp, t, ZP_LPC_EXP, 0)] -= e;
+            q[zp__lp_col(P->lp, t, ZP_LPC_PV, 0)] += e;
+            q[zp__lp_col(P->lp, t, ZP_LPC_WIND, 0)] += e;
+        }
+        double best[2] = {0, 0};
+        int ok;
+        if ((rc = best_reachable(P, q, clean ? -1.0 : 1.0, clean ? 10.0 * k : 10.0 * P->rho / 1000.0 + 1e-9,
+                                 drop, ndrop, best, &ok, x)) || !ok)
+            goto out;
+        double elec = 0;
+        for (size_t t = 0; t < P->n; t++)
+            elec += (x[zp__lp_col(P->lp, t, ZP_LPC_IMP, 0)] - x[zp__lp_col(P->lp, t, ZP_LPC_EXP, 0)] +
+                     x[zp__lp_col(P->lp, t, ZP_LPC_PV, 0)] + x[zp__lp_col(P->lp, t, ZP_LPC_WIND, 0)]) *
+                    P->dt;
+        double energy = k * elec + P->fuels_tce;
+        if (!(energy > 0))
+            goto out;
+        double num = clean ? k * x[P->c_h]
+                           : P->s1_t + x[P->c_s2] - (P->c_cred != SIZE_MAX ? P->f * x[P->c_cred] : 0.0);
+        double next = num / energy;
+        *v = clean ? 100.0 * next : next;
+        if (fabs(next - lambda) <= 1e-12 * fmax(1.0, fabs(lambda)))
+            break;
+        lambda = next;
+    }
+out:
+    zp__free(ctx, q);
+    zp__free(ctx, x);
     return rc;
 }
 
@@ -230,7 +295,8 @@ zp_status zp__plan_diagnose(plan_lp *P, plan_solution *s)
         return zp__nomem(ctx);
     size_t used = 0, missed = 0;
     s->text[0] = '\0';
-    const size_t drop[] = {P->r_emis, P->r_green};
+    const size_t drop[] = {P->r_emis, P->r_green, P->r_ind, P->r_clean};
+    const size_t ndrop = ZP_ARRAY_LEN(drop);
     /* emissions net of credits: S1 + s2 - f K */
     if (P->r_emis != SIZE_MAX) {
         double best[2] = {0, 0};
@@ -238,7 +304,7 @@ zp_status zp__plan_diagnose(plan_lp *P, plan_solution *s)
         q[P->c_s2] = 1.0;
         if (P->c_cred != SIZE_MAX)
             q[P->c_cred] = -P->f;
-        if ((rc = best_reachable(P, q, 1.0, 10.0 * P->rho / 1000.0 + 1e-9, drop, 2, best, &ok)))
+        if ((rc = best_reachable(P, q, 1.0, 10.0 * P->rho / 1000.0 + 1e-9, drop, ndrop, best, &ok, NULL)))
             goto out;
         double v = P->s1_t + best[0];
         if (ok && v > P->max_emissions_t * (1 + 1e-9) + 1e-9) {
@@ -259,7 +325,7 @@ zp_status zp__plan_diagnose(plan_lp *P, plan_solution *s)
             q[P->c_gp] = 1000.0 * P->f;
         if (P->c_cert != SIZE_MAX)
             q[P->c_cert] = 1000.0 * P->f;
-        if ((rc = best_reachable(P, q, -1.0, 10.0, drop, 2, best, &ok)))
+        if ((rc = best_reachable(P, q, -1.0, 10.0, drop, ndrop, best, &ok, NULL)))
             goto out;
         double cons = P->demand_kwh - best[1];
         double v = cons > 0 ? 100.0 * (best[0] + 1000.0 * (P->cert0_mwh + P->gp0_mwh)) / cons : 0;
@@ -273,41 +339,91 @@ zp_status zp__plan_diagnose(plan_lp *P, plan_solution *s)
             missed++;
         }
     }
+    for (int clean = 0; clean < 2 && used < sizeof s->text; clean++) {
+        size_t row = clean ? P->r_clean : P->r_ind;
+        if (row == SIZE_MAX)
+            continue;
+        double v;
+        if ((rc = best_ratio(P, clean, drop, ndrop, &v)))
+            goto out;
+        double lim = clean ? P->min_clean_pct : P->max_t_per_tce;
+        if (isfinite(v) && (clean ? v < lim * (1 - 1e-9) - 1e-12 : v > lim * (1 + 1e-9) + 1e-12)) {
+            used += (size_t)snprintf(s->text + used, sizeof s->text - used,
+                                     "%s%s: %.10g %s cannot be met; the best the candidates reach "
+                                     "is %.10g %s", missed ? "; " : "",
+                                     clean ? "min_clean_energy_share_pct" : "max_t_co2_per_tce",
+                                     lim, clean ? "%" : "t/tce", v, clean ? "%" : "t/tce");
+            missed++;
+        }
+    }
     if (!missed)
         snprintf(s->text, sizeof s->text,
-                 "the targets cannot be met together (each alone can: max_emissions_t and "
-                 "min_green_share_pct), or the reserve or a minimum size cannot be held");
+                 "the targets cannot be met together (each alone can), or the reserve or a "
+                 "minimum size cannot be held");
 out:
     zp__free(ctx, q);
     return rc;
 }
 
+/* The names of the MPS export: the dispatch's for its columns and rows,
+ * docs/planning.md's for the added ones. */
+static void col_name(const void *user, size_t c, char *buf, size_t len)
+{
+    const plan_lp *P = user;
+    const zp_planning *pl = P->pl;
+    if (c < P->mx.ncols)
+        zp__lp_col_name(P->lp, c, buf, len);
+    else if (c < P->c_wind)
+        snprintf(buf, len, "x_%zu", c - P->c_pv);
+    else if (c < P->c_st)
+        snprintf(buf, len, "y_%zu", c - P->c_wind);
+    else if (c < P->c_st + 2 * pl->nstorage)
+        snprintf(buf, len, "%s_%zu", (c - P->c_st) % 2 ? "q" : "e", (c - P->c_st) / 2);
+    else if (c < P->c_bin)
+        snprintf(buf, len, "n_%zu", c - P->c_nturb);
+    else if (c == P->c_gp)
+        snprintf(buf, len, "G");
+    else if (c == P->c_cert)
+        snprintf(buf, len, "C");
+    else if (c == P->c_cred)
+        snprintf(buf, len, "K");
+    else if (c == P->c_s2)
+        snprintf(buf, len, "s2");
+    else if (P->c_g != SIZE_MAX && c >= P->c_g)
+        snprintf(buf, len, "g_%zu", c - P->c_g);
+    else
+        snprintf(buf, len, "b_%zu", c - P->c_bin);
+}
+
+static void row_name(const void *user, size_t r, char *buf, size_t len)
+{
+    const plan_lp *P = user;
+    if (r < P->mx.nrows) {
+        zp__lp_row_name(P->lp, r, buf, len);
+        return;
+    }
+    const plan_rowname *n = &P->rname[r - P->mx.nrows];
+    if (n->a != SIZE_MAX)
+        snprintf(buf, len, "%s_%zu_%zu", n->name, n->a, n->t);
+    else if (n->t != SIZE_MAX)
+        snprintf(buf, len, "%s_%zu", n->name, n->t);
+    else
+        snprintf(buf, len, "%s", n->name);
+}
+
 zp_status zp__plan_write_mps(plan_lp *P, const char *path)
 {
-    int bad;
-    if (P->nint) {
-        Cbc_Model *cbc = Cbc_newModel();
-        if (!cbc)
-            return zp__nomem(P->ctx);
-        Cbc_loadProblem(cbc, (int)P->ncols, (int)P->nrows, P->start, P->index, P->value, P->collb,
-                        P->colub, P->obj, P->rowlb, P->rowub);
-        for (size_t c = 0; c < P->ncols; c++)
-            if (P->integer[c])
-                Cbc_setInteger(cbc, (int)c);
-        Cbc_writeMps(cbc, path);
-        Cbc_deleteModel(cbc);
-        FILE *f = fopen(path, "r");
-        bad = !f;
-        if (f)
-            fclose(f);
-    } else {
-        Clp_Simplex *clp = clp_load(P, P->obj, P->collb, P->colub, P->rowlb, P->rowub);
-        if (!clp)
-            return zp__nomem(P->ctx);
-        bad = Clp_writeMps(clp, path, 0, 1, 1.0) != 0;
-        Clp_deleteModel(clp);
-    }
-    if (bad)
-        return zp__error(P->ctx, ZP_EIO, "%s: cannot write the MPS file", path);
-    return ZP_OK;
+    char comment[512];
+    snprintf(comment, sizeof comment,
+             "* zeropark planning LP (free MPS), minimise; objective constant 0\n"
+             "* %zu steps of %.17g h; year share %.17g; %zu integer columns\n"
+             "* unserved penalty %.17g, reserve penalty %.17g, epsilon %.17g\n"
+             "* names: docs/methodology.md \"Optimal dispatch (LP)\" and docs/planning.md\n",
+             P->n, P->dt, P->f, P->nint, P->mx.penalty, P->mx.reserve_penalty, P->mx.epsilon);
+    const zp__mps m = {.name = "zeropark-plan", .comment = comment, .ncols = P->ncols,
+                       .nrows = P->nrows, .start = P->start, .index = P->index, .value = P->value,
+                       .obj = P->obj, .collb = P->collb, .colub = P->colub, .rowlb = P->rowlb,
+                       .rowub = P->rowub, .isint = (const char *)P->integer,
+                       .col_name = col_name, .row_name = row_name, .user = P};
+    return zp__mps_write(P->ctx, path, &m);
 }

@@ -212,6 +212,11 @@ void rep__table_energy(rep *p)
                 "tce / 10⁴ CNY");
     /* The zero-carbon park indicator (docs/methodology.md). */
     const zp_indicator *x = &a->indicator;
+    /* what it divides: energy consumed, on-site PV and wind included, so
+     * that emissions / this row = the indicator on the page */
+    row_num(p, S_E_INDICATOR_TCE, "energy-indicator-tce", x->energy_tce_equal_value, 1, "tce");
+    row_num(p, S_E_INDICATOR_TCE_CAL, "energy-indicator-tce-calorific", x->energy_tce_calorific, 1,
+            "tce");
     row_num(p, S_E_INDICATOR, "energy-indicator", x->t_co2_per_tce, 3, "t CO₂ / tce");
     row_num(p, S_E_INDICATOR_CAL, "energy-indicator-calorific", x->market_calorific, 3,
             "t CO₂ / tce");

@@ -330,10 +330,11 @@ static zp_status sim_columns(sim_priv *p, const zp_model *m)
     return ZP_OK;
 }
 
-/* Market-based Scope 2 comes from the accounting engine, so that the
- * simulation and `zeropark account` agree by construction: certificates
- * and contracts first, the rest at the factor set's residual mix (or what
- * the model's "accounting" section chooses). */
+/* Scope 1 and market-based Scope 2 come from the accounting engine, so
+ * that the simulation and `zeropark account` agree by construction: the
+ * model's fuel set and refrigerants; certificates and contracts first, the
+ * rest at the factor set's residual mix (or what the model's "accounting"
+ * section chooses). */
 static zp_status sim_market(sim_priv *p, const zp_model *m)
 {
     zp_ctx *ctx = p->ctx;
@@ -347,7 +348,12 @@ static zp_status sim_market(sim_priv *p, const zp_model *m)
     ao.by = 0;
     if ((rc = zp_acct_from_sim_summary(ctx, r, &ai)) || (rc = zp_account(ctx, ai, &ao, &ar)))
         goto out;
+    /* Scope 1 too: the model's accounting choices (fuel_set, a factor-set
+     * directory) and its refrigerants, so that emissions_t and the
+     * indicator's emissions are one figure. */
+    em->scope1 = ar->total.scope1_t;
     em->scope2_market = ar->total.scope2_market_t;
+    em->total_location = em->scope1 + em->scope2_location;
     em->total_market = em->scope1 + em->scope2_market;
     r->market_factor_kg_per_kwh = ar->residual.value;
     /* The source text belongs to the factor set, freed with ar. */

@@ -24,11 +24,14 @@ build=(gcc libc6-dev make cmake pkg-config libjansson-dev libsqlite3-dev libssl-
 # python3-serial, python3-serial-asyncio: recommended by python3-pymodbus,
 # whose server (tests/server/mb_server.py) imports both. fontconfig:
 # recommended by fonts-wqy-microhei, the Chinese font Chromium draws with.
+# openmpi-bin, libopenmpi-dev: plan --sweep under mpirun (tests/cli/sweep.sh);
+# the build finds MPI when libopenmpi-dev is there and works without it.
 test=(libcmocka-dev sqlite3 python3 python3-ephem python3-scipy python3-numpy python3-pandas glpk-utils
       chromium fonts-wqy-microhei fontconfig
-      mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd curl)
+      mosquitto mosquitto-clients mbpoll python3-pymodbus python3-serial python3-serial-asyncio wrk xxd curl
+      openmpi-bin libopenmpi-dev)
 fuzz=(clang libclang-rt-14-dev)
-bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium)
+bench=(python3-scipy python3-numpy python3-pandas wrk mosquitto chromium openmpi-bin libopenmpi-dev time)
 
 want=()
 list=0

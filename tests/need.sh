@@ -32,6 +32,7 @@ zp_need_pkg() {
         mosquitto_pub) echo mosquitto-clients ;;
         xxd) echo xxd ;;
         curl) echo curl ;;
+        mpirun) echo openmpi-bin ;;
         py:scipy | py:scipy.*) echo python3-scipy ;;
         py:numpy | py:numpy.*) echo python3-numpy ;;
         py:pandas) echo python3-pandas ;;
@@ -42,7 +43,7 @@ zp_need_pkg() {
         *) return 1 ;;
     esac
 }
-zp_need_known="python3 node npm chromium sqlite3 glpsol mbpoll mosquitto mosquitto_pub xxd curl
+zp_need_known="python3 node npm chromium sqlite3 glpsol mbpoll mosquitto mosquitto_pub xxd curl mpirun
     py:numpy py:scipy.optimize py:pandas py:ephem py:serial py:serial_asyncio py:pymodbus.server"
 
 # zp_need_check ITEM...: prints the message and returns 1 when any is missing.

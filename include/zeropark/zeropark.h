@@ -7,9 +7,10 @@
  * storage.h), the dispatch, forecasts and simulation (dispatch.h,
  * forecast.h, sim.h), to the accounting, report, tariffs and bill,
  * scheduling and credit ledger (carbon.h, report.h, tariff.h, sched.h,
- * ledger.h), and declares zp_version. Units are in the names (_kw, _kwh, _t,
- * _cny, ...); every call that can fail takes a zp_ctx and returns a
- * zp_status with a located message on the context.
+ * ledger.h), sweeps of scenarios (sweep.h), and declares zp_version.
+ * Units are in the names (_kw, _kwh, _t, _cny, ...); every call that can
+ * fail takes a zp_ctx and returns a zp_status with a located message on
+ * the context.
  */
 #ifndef ZEROPARK_H
 #define ZEROPARK_H
@@ -35,6 +36,7 @@
 #include "zeropark/sched.h"
 #include "zeropark/ledger.h"
 #include "zeropark/tariff.h"
+#include "zeropark/sweep.h"
 #include "zeropark/plan.h"
 
 #ifdef __cplusplus

@@ -1,7 +1,8 @@
 /*
  * cmd_plan.c - `zeropark plan MODEL`: the least-cost capacities and
  * purchases that meet the model's targets (docs/planning.md), and the
- * model with them (--out-model).
+ * model with them (--out-model); with --sweep FILE, a sweep of scenarios
+ * (sweep.c, docs/sweep.md).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -13,10 +14,12 @@
 #include "commands.h"
 #include "opts.h"
 #include "outfile.h"
+#include "sweep.h"
 #include "util.h"
 
 const char cmd_plan_usage[] =
     "usage: zeropark plan MODEL [options]\n"
+    "       zeropark plan --sweep FILE [--jobs N] [--results FILE] [--csv FILE] [--json]\n"
     "\n"
     "Choose what to build and buy from the model's \"planning\" candidates (PV,\n"
     "wind, storage, green power, certificates, carbon credits) to meet its\n"
@@ -38,9 +41,11 @@ const char cmd_plan_usage[] =
     "  --min-green-share P   override targets.min_green_share_pct (%)\n"
     "  --time-limit S        give up after S seconds of solving\n"
     "  -h, --help            show this help\n"
+    "\n" CLI_SWEEP_HELP
     "\n"
     "Exit status: 0 a plan, 1 a target no portfolio can meet (the message names\n"
-    "it and the best value reachable) or the solver stopped, 2 bad model or\n"
+    "it and the best value reachable) or the solver stopped (a sweep: some\n"
+    "scenario failed, recorded in the results), 2 bad model, sweep file or\n"
     "options, 3 internal error.\n";
 
 static int write_out_model(zp_ctx *ctx, const zp_planning_result *r, const char *model_path,
@@ -105,6 +110,8 @@ static void print_text(const zp_planning_result *r)
 
 int cmd_plan_run(const cli_cmd *cmd, int argc, char **argv)
 {
+    if (cli_sweep_asked(argc, argv))
+        return cli_sweep_run(cmd, argc, argv);
     zp_planning_opts po;
     zp_planning_opts_init(&po);
     const char *out_model = NULL;

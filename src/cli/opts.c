@@ -31,7 +31,7 @@ static int apply(const cli_cmd *cmd, const cli_opt *o, const char *value, const 
         if (ok)
             *(int32_t *)o->dst = (int32_t)l;
         break;
-    case CLI_OPT_REFUSE: return cli_usage_error(cmd, "'%s'%s", word, o->hint);
+    case CLI_OPT_REFUSE: return cli_usage_error(cmd, "'--%s'%s", o->name, o->hint);
     case CLI_OPT_CALL: return o->fn(cmd, o, value);
     case CLI_OPT_HELP: return cli_help(cmd);
     }

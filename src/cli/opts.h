@@ -28,7 +28,7 @@ typedef enum cli_opt_kind {
     CLI_OPT_WHOLE,  /* a whole number 0 .. hi (cli_parse_whole) into *(uint64_t *)dst */
     CLI_OPT_OFFSET, /* a UTC offset ("+08:00", "-05:00", "Z") in minutes into *(int32_t *)dst */
     CLI_OPT_STEP,   /* whole minutes that divide the hour (1 .. 60) into *(int32_t *)dst */
-    CLI_OPT_REFUSE, /* not for this command: the usage error is 'WORD' and the hint */
+    CLI_OPT_REFUSE, /* not for this command: the usage error is '--NAME' and the hint */
     CLI_OPT_CALL,   /* fn applies the value */
     CLI_OPT_HELP,   /* --help and -h: print the help, exit 0 */
 } cli_opt_kind;

@@ -36,6 +36,9 @@ for opt in "--horizon-h 6" "--replan-h 2" "--pv-forecast noisy" "--load-forecast
     contains "$tmp/err" "$name applies to --dispatch mpc only"
     [ ! -e "$tmp/r.html" ] && ok || bad "report wrote its HTML despite $name"
 done
+# An option a command refuses is named as typed, not by its value.
+expect 2 "$zp" optimize "$bs" --at 2024-07-01T00:00 --replan-h 2
+contains "$tmp/err" "'--replan-h' applies to simulate, not optimize"
 # The option given before --dispatch mpc is accepted.
 expect 0 "$zp" simulate "$bs" --horizon-h 6 --replan-h 6 --dispatch mpc --from 2024-07-01 --to 2024-07-02 --json
 

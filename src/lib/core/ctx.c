@@ -53,6 +53,8 @@ zp_ctx *zp_ctx_new_with_alloc(zp_alloc_fn fn, void *ud)
 
 zp_ctx *zp_ctx_new(void) { return zp_ctx_new_with_alloc(NULL, NULL); }
 
+zp_ctx *zp__ctx_new_sibling(const zp_ctx *ctx) { return zp_ctx_new_with_alloc(ctx->alloc, ctx->alloc_ud); }
+
 void zp_ctx_free(zp_ctx *ctx)
 {
     if (!ctx)

@@ -53,6 +53,9 @@ void zp__log(zp_ctx *ctx, zp_log_level level, const char *fmt, ...) ZP_PRINTF(3,
  * text), for a borrowed string a function returns without a handle of its
  * own to hold it; NULL when out of memory (ZP_ENOMEM set). */
 const char *zp__ctx_keep(zp_ctx *ctx, const char *s);
+/* A new context with ctx's allocator and no log callback, for another
+ * thread (the sweep's pool); NULL when out of memory. */
+zp_ctx *zp__ctx_new_sibling(const zp_ctx *ctx);
 
 /* Levenshtein distance (for did-you-mean), capped at cap+1. */
 size_t zp__edit_distance(const char *a, const char *b, size_t cap);

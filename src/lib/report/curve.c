@@ -53,8 +53,8 @@ static void cost_chart(rep *p, const zp_planning_curve *cv, size_t n,
     double hi = 0;
     for (size_t i = 0; i < n; i++) {
         const zp_planning_annual *a = &pts[i]->annual_cny;
-        const double part[] = {a->capital, a->om, a->operation, a->certificates, a->credits,
-                               a->carbon_price};
+        const double part[] = {a->capital / 1e3, a->om / 1e3, a->operation / 1e3,
+                               a->certificates / 1e3, a->credits / 1e3, a->carbon_price / 1e3};
         double sum = 0;
         for (size_t s = 0; s < ns; s++) {
             v[s * n + i] = ok(pts[i]) && part[s] > 0 ? part[s] : 0;
@@ -66,9 +66,24 @@ static void cost_chart(rep *p, const zp_planning_curve *cv, size_t n,
     rep__chart_open(p, &c, "cost", 1, 1000, 340, S_CV_C_COST, S_CV_C_COST_D, ser, ns);
     double step = rep__nice_range(&c, 0, hi > 0 ? hi : 1, 6);
     rep__axis_y(p, &c, step, S_CV_AX_COST);
-    rep__stacked_bars(p, &c, n, ns, v, ser, cat, "CNY", 0);
+    rep__stacked_bars(p, &c, n, ns, v, ser, cat, "k CNY", 1);
     (void)cv;
     rep__chart_close(p, &c, S_CV_AX_TARGET, S_CV_C_COST, -1);
+}
+
+/* The average cost of tightening from the unconstrained plan, in the
+ * shadow price's unit: (total - unconstrained total) / how much tighter
+ * the target's quantity is (for max_emissions_t, a tonne a year). */
+static double avg_unit(const zp_planning_curve *cv, const zp_planning_curve_point *q)
+{
+    const zp_planning_curve_point *b = &cv->base;
+    if (!ok(q) || !ok(b))
+        return NAN;
+    double d = cv->tighter_is_lower ? b->value - q->value : q->value - b->value;
+    if (strcmp(cv->target, "max_emissions_t") == 0)
+        d /= cv->year_share;
+    return d > 1e-9 * fmax(1.0, fabs(b->value)) ? (q->annual_cny.total - b->annual_cny.total) / d
+                                                 : NAN;
 }
 
 static void mac_chart(rep *p, const zp_planning_curve *cv, char (*cat)[32], double *x, double *y)
@@ -80,7 +95,7 @@ static void mac_chart(rep *p, const zp_planning_curve *cv, char (*cat)[32], doub
     double lo = 0, hi = 0;
     for (size_t i = 0; i < n; i++) {
         const zp_planning_curve_point *q = &cv->points[i];
-        const double s[] = {q->shadow_price, q->finite_difference, q->avg_abatement_cost_cny_per_t};
+        const double s[] = {q->shadow_price, q->finite_difference, avg_unit(cv, q)};
         for (size_t k = 0; k < 3; k++)
             if (isfinite(s[k])) {
                 lo = fmin(lo, s[k]);
@@ -95,8 +110,7 @@ static void mac_chart(rep *p, const zp_planning_curve *cv, char (*cat)[32], doub
     for (size_t k = 0; k < 3; k++) {
         for (size_t i = 0; i < n; i++) {
             const zp_planning_curve_point *q = &cv->points[i];
-            const double s[] = {q->shadow_price, q->finite_difference,
-                                q->avg_abatement_cost_cny_per_t};
+            const double s[] = {q->shadow_price, q->finite_difference, avg_unit(cv, q)};
             x[i] = c.x0 + cw * ((double)i + 0.5);
             y[i] = isfinite(s[k]) ? s[k] : NAN;
         }
@@ -116,8 +130,8 @@ static void pareto_chart(rep *p, const zp_planning_curve *cv,
         if (ok(pts[i])) {
             xlo = fmin(xlo, pts[i]->green_share_pct);
             xhi = fmax(xhi, pts[i]->green_share_pct);
-            lo = fmin(lo, pts[i]->annual_cny.total);
-            hi = fmax(hi, pts[i]->annual_cny.total);
+            lo = fmin(lo, pts[i]->annual_cny.total / 1e3);
+            hi = fmax(hi, pts[i]->annual_cny.total / 1e3);
         }
     if (!isfinite(xlo))
         xlo = 0, xhi = 100, lo = 0, hi = 1;
@@ -150,7 +164,7 @@ static void pareto_chart(rep *p, const zp_planning_curve *cv,
                 j--;
             }
             x[j] = pts[i]->green_share_pct;
-            y[j] = pts[i]->annual_cny.total;
+            y[j] = pts[i]->annual_cny.total / 1e3;
         }
     for (size_t i = 0; i < nf; i++)
         x[i] = XMAP(x[i]);
@@ -162,9 +176,9 @@ static void pareto_chart(rep *p, const zp_planning_curve *cv,
         char cat[32];
         label(p, pts[i], cat);
         sb_printf(&p->b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\">",
-                  XMAP(pts[i]->green_share_pct), rep__ymap(&c, pts[i]->annual_cny.total),
+                  XMAP(pts[i]->green_share_pct), rep__ymap(&c, pts[i]->annual_cny.total / 1e3),
                   ser[0].color);
-        rep__tip(p, cat, tr(p, S_CV_H_TOTAL), pts[i]->annual_cny.total, 0, "CNY");
+        rep__tip(p, cat, tr(p, S_CV_H_TOTAL), pts[i]->annual_cny.total / 1e3, 1, "k CNY");
         sb_puts(&p->b, "</circle>");
     }
     sb_puts(&p->b, "</g>");

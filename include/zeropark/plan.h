@@ -140,6 +140,74 @@ ZP_API zp_status zp_planning_out_model(zp_ctx *ctx, const zp_planning_result *r,
                                        const char *json, size_t len, const char *out_dir,
                                        char **out);
 
+/* ---- The abatement curve (`plan --curve`; docs/planning.md "Curve") -------
+ * The plan solved for a series of values of one target of the model
+ * (the others stay as the model has them), and once without it (the
+ * unconstrained plan the average abatement cost is measured against). */
+
+/* One point of the curve. */
+typedef struct zp_planning_curve_point {
+    double target;          /* the target's limit asked (NaN: the unconstrained plan) */
+    int status;             /* ZP_PLANNING_*: an infeasible point is recorded, not fatal */
+    char status_text[512];
+    double best_reachable;  /* infeasible: the best value the candidates reach (NaN unknown) */
+    double value;           /* the target's quantity in the plan (as simulate reports it) */
+    zp_planning_annual annual_cny; /* the annualised cost by part; total */
+    double capex_cny;
+    double operation_cost_cny;
+    double emissions_t;     /* market-based, net of the credits, over the period */
+    double abatement_t_per_year; /* (unconstrained - this) emissions / year share */
+    double avg_abatement_cost_cny_per_t; /* (total - unconstrained total) / abatement a
+                                            year; NaN without abatement */
+    double green_share_pct; /* volumetric, as simulate */
+    double t_co2_per_tce;   /* the indicator, credits applied */
+    double clean_energy_share_pct;
+    double shadow_price;    /* the target's: 0 when it does not bind; NaN infeasible */
+    double finite_difference; /* the total's rise per unit of tightening between the
+                                 neighbouring feasible points, in the shadow price's
+                                 unit (central where both exist); NaN when none */
+    int pareto;             /* on the front of least cost for the green share */
+    zp_planning_build *build; /* owned; nbuild as in zp_planning_result */
+    size_t nbuild;
+    double seconds;
+} zp_planning_curve_point;
+
+typedef struct zp_planning_curve {
+    const zp_model *model;  /* borrowed */
+    const char *target;     /* the target's name (static) */
+    const char *target_unit; /* "t", "t/tce", "%" */
+    const char *shadow_unit; /* "CNY/t", "CNY/(t/tce)", "CNY/pct" */
+    int tighter_is_lower;   /* 1 for the max_* targets */
+    double year_share;
+    zp_planning_curve_point base; /* the plan without the target */
+    zp_planning_curve_point *points;
+    size_t npoints;
+    double seconds;
+} zp_planning_curve;
+
+/* The targets a curve can sweep, NULL-terminated: max_emissions_t,
+ * max_t_co2_per_tce, min_green_share_pct, min_clean_energy_share_pct. */
+ZP_API const char *const *zp_planning_curve_targets(void);
+
+/* Plan m for npoints values of target from `from` to `to` (evenly spaced;
+ * one point: from), with opts (NULL = none; its override of the swept
+ * target is ignored). ZP_EINVAL for an unknown target or npoints 0 or
+ * more than 1000 (the message names the targets a curve can sweep); the
+ * errors of zp_planning_solve otherwise. Points that no portfolio meets
+ * are recorded with their status and best reachable value. */
+ZP_API zp_status zp_planning_curve_solve(zp_ctx *ctx, const zp_model *m,
+                                         const zp_planning_opts *opts, const char *target,
+                                         double from, double to, size_t npoints,
+                                         zp_planning_curve **out);
+/* Accepts NULL. */
+ZP_API void zp_planning_curve_free(zp_ctx *ctx, zp_planning_curve *c);
+/* The `plan --curve --json` document (docs/cli.md "plan"). Free with zp_sim_text_free. */
+ZP_API zp_status zp_planning_curve_json(zp_ctx *ctx, const zp_planning_curve *c, int indent,
+                                        char **out);
+/* One row per point (the unconstrained plan first), the columns of the
+ * JSON's per-point figures and one per build key. Free with zp_sim_text_free. */
+ZP_API zp_status zp_planning_curve_csv(zp_ctx *ctx, const zp_planning_curve *c, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -110,6 +110,17 @@ ZP_API zp_status zp_report_csv(zp_ctx *ctx, const zp_model *m, const zp_sim_resu
                                const struct zp_acct_result *acct, const zp_report_opts *opts,
                                char **csv, size_t *len);
 
+/* The abatement curve of `plan --curve` (zeropark/plan.h) as one
+ * self-contained bilingual HTML page in the report's style: the cost of
+ * each plan by part, the marginal and average abatement cost, the Pareto
+ * front of cost against the green share, and the plans in a table
+ * (docs/planning.md "Curve"). opts: lang, title, max_bytes (NULL:
+ * defaults). Text freed with zp_report_free; ZP_EINVAL, ZP_ENOMEM,
+ * ZP_ETOOBIG. */
+struct zp_planning_curve;
+ZP_API zp_status zp_report_curve_html(zp_ctx *ctx, const struct zp_planning_curve *curve,
+                                      const zp_report_opts *opts, char **html, size_t *len);
+
 /* Energy cost and peak grid import of a run, in total and per local
  * calendar month (the model's offset), and the whole bill: the figures of
  * the run's bill (r->bill, zp_bill_compute), not counted again. Import

@@ -40,6 +40,15 @@ const char cmd_plan_usage[] =
     "  --max-emissions T     override targets.max_emissions_t (t over the period)\n"
     "  --min-green-share P   override targets.min_green_share_pct (%)\n"
     "  --time-limit S        give up after S seconds of solving\n"
+    "  --curve TARGET FROM TO STEPS\n"
+    "                        the abatement curve: plan for STEPS values of TARGET\n"
+    "                        (max_emissions_t, max_t_co2_per_tce, min_green_share_pct,\n"
+    "                        min_clean_energy_share_pct) from FROM to TO, and once\n"
+    "                        without it; cost, emissions, build, shadow price and\n"
+    "                        average abatement cost per point (docs/planning.md \"Curve\")\n"
+    "  --csv FILE            with --curve: write the curve as CSV to FILE\n"
+    "  --html FILE           with --curve: write the curve as an HTML page to FILE\n"
+    "  --lang en|zh          with --html: the page's language (default en)\n"
     "  -h, --help            show this help\n"
     "\n" CLI_SWEEP_HELP
     "\n"
@@ -78,6 +87,15 @@ static int write_out_model(zp_ctx *ctx, const zp_planning_result *r, const char 
     return ex;
 }
 
+static int parse_lang(const cli_cmd *cmd, const cli_opt *o, const char *value)
+{
+    zp_report_lang l;
+    if (zp_report_lang_parse(value, &l) != ZP_OK)
+        return cli_usage_error(cmd, "--lang '%s': use en or zh", value);
+    *(int *)o->dst = (int)l;
+    return EXIT_OK;
+}
+
 static void print_text(const zp_planning_result *r)
 {
     printf("%s: plan %s (%s, %zu rows x %zu cols, %s s)\n", r->model->name, r->status_text,
@@ -114,7 +132,8 @@ int cmd_plan_run(const cli_cmd *cmd, int argc, char **argv)
         return cli_sweep_run(cmd, argc, argv);
     zp_planning_opts po;
     zp_planning_opts_init(&po);
-    const char *out_model = NULL;
+    const char *out_model = NULL, *curve = NULL, *csv = NULL, *html = NULL;
+    int lang = 0;
     bool json = false;
     cli_opt opts[] = {CLI_FLAG("json", &json),
                       CLI_TEXT("out-model", &out_model),
@@ -124,11 +143,19 @@ int cmd_plan_run(const cli_cmd *cmd, int argc, char **argv)
                       CLI_DOUBLE("max-emissions", &po.max_emissions_t, 0, 1e12, ": t over the period, >= 0"),
                       CLI_DOUBLE("min-green-share", &po.min_green_share_pct, 0, 100, ": a percentage 0..100"),
                       CLI_DOUBLE("time-limit", &po.time_limit_s, 0, 1e7, ": seconds, >= 0"),
+                      CLI_TEXT("curve", &curve),
+                      CLI_TEXT("csv", &csv),
+                      CLI_TEXT("html", &html),
+                      CLI_CALL("lang", parse_lang, &lang),
                       CLI_REFUSE("dispatch", ": the plan is always the optimal dispatch"),
                       CLI_END};
     int exit_code;
     if (!cli_opts_parse(cmd, opts, argc, argv, &exit_code))
         return exit_code;
+    if (curve)
+        return cmd_plan_curve_run(cmd, argc, argv, curve, &po, json, csv, html, lang);
+    if (csv || html)
+        return cli_usage_error(cmd, "%s goes with --curve", csv ? "--csv" : "--html");
     if ((exit_code = cli_one_operand(cmd, argc, "MODEL")))
         return exit_code;
     zp_ctx *ctx = cli_ctx_new("plan");

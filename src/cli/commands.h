@@ -35,6 +35,10 @@ extern const char cmd_optimize_usage[];
 int cmd_optimize_run(const cli_cmd *cmd, int argc, char **argv);
 extern const char cmd_plan_usage[];
 int cmd_plan_run(const cli_cmd *cmd, int argc, char **argv);
+/* cmd_plan_curve.c: plan --curve (operands MODEL FROM TO STEPS) */
+int cmd_plan_curve_run(const cli_cmd *cmd, int argc, char **argv, const char *target,
+                       const zp_planning_opts *po, bool json, const char *csv, const char *html,
+                       int lang);
 extern const char cmd_report_usage[];
 int cmd_report_run(const cli_cmd *cmd, int argc, char **argv);
 extern const char cmd_schedule_usage[];

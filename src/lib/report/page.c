@@ -52,6 +52,8 @@ static const char css[] =
     "@media (max-width:700px){body{font-size:15px}.kpi .v{font-size:1.25rem}}"
     "@media print{figure{break-inside:avoid}}";
 
+const char *rep__css(void) { return css; }
+
 /* A key figure: label and value with its unit (NULL or "": none). */
 static void kpi(rep *p, const char *id, int label, double v, int dec, const char *unit)
 {

@@ -67,6 +67,14 @@ enum {
     S_PARK_MODEL, S_NATIONAL, S_BUILTIN, S_NOT_VERIFIED, S_GIVEN_IN_MODEL,
     S_M_NCV, S_M_CC, S_M_OF, S_H_PEAK_TIME,
     S_CO_DEMAND, S_CO_CAPACITY, S_CO_WEAR, S_CO_GREEN, S_CO_TOTAL, S_CO_CYCLES, S_CO_FADE,
+    /* the abatement curve's page (curve.c) */
+    S_CV_TITLE, S_CV_META, S_CV_TARGET, S_CV_POINTS, S_CV_K_BASE, S_CV_K_LAST, S_CV_K_MAC,
+    S_CV_C_COST, S_CV_C_COST_D, S_CV_C_MAC, S_CV_C_MAC_D, S_CV_C_PARETO, S_CV_C_PARETO_D,
+    S_CV_CAPITAL, S_CV_OM, S_CV_OPERATION, S_CV_CERTS, S_CV_CREDITS, S_CV_CARBON,
+    S_CV_SHADOW, S_CV_FD, S_CV_AVG, S_CV_FRONT, S_CV_PLANS, S_CV_AX_COST, S_CV_AX_MAC,
+    S_CV_AX_TARGET, S_CV_AX_GREEN, S_CV_T_POINTS, S_CV_H_STATUS, S_CV_H_TOTAL, S_CV_H_EMIS,
+    S_CV_H_GREEN, S_CV_H_SHADOW, S_CV_H_AVG, S_CV_H_BUILD, S_CV_BASE, S_CV_INFEASIBLE,
+    S_CV_OPTIMAL, S_CV_BEST, S_CV_NOTE,
     S__COUNT
 };
 
@@ -194,5 +202,8 @@ void rep__page(rep *p, const zp_report_opts *o);
 
 /* csv.c */
 void rep__csv(rep *p);
+
+/* page.c: the page's style sheet (also the abatement curve's page) */
+const char *rep__css(void);
 
 #endif
